@@ -60,6 +60,8 @@ die() {
 cleanup() {
 	_rc=$?
 	trap - EXIT INT TERM HUP
+	# Output may go to a closed pipe (| head): cleaning up matters more.
+	trap '' PIPE
 	set +e
 	if [ "$_rc" -ne 0 ] || [ "$FAILED" -ne 0 ]; then
 		dump_state
@@ -89,6 +91,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
+trap 'exit 141' PIPE
 
 for _t in ip nft wireguard-go wg ping; do
 	command -v "$_t" >/dev/null 2>&1 || die "$_t is missing (make deps installs it)"
@@ -96,7 +99,13 @@ done
 [ -c /dev/net/tun ] || die "/dev/net/tun is missing: wireguard-go needs it"
 
 ns_reap_stale "$NS_BASE"
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/t3000-mesh.XXXXXX") || die "mktemp"
+for _d in "${TMPDIR:-/tmp}"/t3000-mesh.*.*; do
+	[ -d "$_d" ] || continue
+	_pid=${_d##*/t3000-mesh.}
+	_pid=${_pid%%.*}
+	kill -0 "$_pid" 2>/dev/null || rm -rf "$_d"
+done
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/t3000-mesh.$$.XXXXXX") || die "mktemp"
 
 # --- the underlay -------------------------------------------------------
 

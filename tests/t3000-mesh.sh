@@ -1,11 +1,19 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# t3000-mesh: real WireGuard tunnels between network namespaces.
+# t3000-mesh: a WireGuard mesh configured only by wgconf, proven by pings.
 #
-# The topology (all in namespaces named t3k<PID>*, nothing on the host's own
+# Four hosts register with `wgconf register`, the admin accepts and pairs
+# them with `wgconf admin`, and each host runs `wgconf sync --apply` as cron
+# would. Then, the way an operator would check it: every paired host pings
+# every other one over the tunnel (C behind a real NAT included), A and B
+# reach the network routed behind D, the unpaired C and D cannot talk, a
+# second sync is silent and changes nothing, unpairing A and D cuts that
+# link without disturbing A-B's session, and each pair uses its own PSK.
+#
+# The topology (namespaces named t3k<PID>*, nothing on the host's own
 # interfaces):
 #
-#             srv 198.18.0.2 (nginx + responders, TLS)
+#             srv 198.18.0.2:8443 (nginx + responders, TLS)
 #                  |
 #   A 198.18.1.2 --+-- wan (router) --+-- D 198.18.4.2 (+192.168.50.1 on lo)
 #   B 198.18.2.2 --+                  |
@@ -13,13 +21,16 @@
 #                                            |
 #                                            C 192.168.33.2 (registered as nat)
 #
-# Each host runs wireguard-go with its own interface name (the control sockets
-# in /var/run/wireguard are shared by all namespaces).
+# Each host runs wireguard-go; its interface is named like its namespace
+# (t3k<PID>A...), since the control sockets in /var/run/wireguard are shared
+# by all namespaces. T3000_KEEP=1 keeps the temporary folder for a post-mortem.
 set -u
 umask 077
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "t3000-mesh: skipped: needs root (network namespaces, wireguard-go)"
+	echo "# skip: needs root (network namespaces, wireguard-go)"
+	echo "t3000-mesh: skipped: needs root (network namespaces, wireguard-go)" >&2
+	echo "# exit status: 77"
 	exit 77
 fi
 
@@ -28,8 +39,18 @@ NS_BASE=t3k
 NS_PFX=$NS_BASE$$
 . "$TOP/tests/netns.sh"
 
+WGCONF=$TOP/client/wgconf
+SRV_ADDR=198.18.0.2
+SRV_PORT=8443
+URL=https://$SRV_ADDR:$SRV_PORT
+HOSTS="A B C D"
+# The pairs the admin makes; C-D is left out on purpose.
+PAIRS="A-B A-C B-C A-D B-D"
+
 TMP=""
+RUN=""
 FAILED=0
+FAILED_LIST=""
 
 note() {
 	echo "# $*"
@@ -44,6 +65,8 @@ ok() {
 notok() {
 	echo "not ok - $*"
 	FAILED=$((FAILED + 1))
+	FAILED_LIST="$FAILED_LIST
+#   $*"
 }
 
 check() {
@@ -57,15 +80,32 @@ die() {
 	exit 1
 }
 
+dump_state() {
+	for _h in $HOSTS; do
+		ip netns list | grep -q "^$NS_PFX$_h " || continue
+		echo "# --- host $_h: wg show, addresses, routes"
+		nsx "$_h" wg show "$NS_PFX$_h" 2>&1 | sed 's/^/#   /'
+		ip -n "$NS_PFX$_h" -br addr 2>&1 | sed 's/^/#   /'
+		ip -n "$NS_PFX$_h" route 2>&1 | sed 's/^/#   /'
+	done
+	if [ -n "$RUN" ] && [ -d "$RUN/logs" ]; then
+		echo "# --- server logs (last lines)"
+		tail -n 15 "$RUN/logs/responder.log" "$RUN/logs/error.log" 2>/dev/null | sed 's/^/#   /'
+	fi
+}
+
 cleanup() {
 	_rc=$?
 	trap - EXIT INT TERM HUP
 	# Output may go to a closed pipe (| head): cleaning up matters more.
 	trap '' PIPE
 	set +e
-	if [ "$_rc" -ne 0 ] || [ "$FAILED" -ne 0 ]; then
-		dump_state
+	[ "$_rc" -eq 0 ] && [ "$FAILED" -ne 0 ] && _rc=1
+	[ "$_rc" -ne 0 ] && dump_state
+	if [ -n "$RUN" ] && [ -f "$RUN/nginx.conf" ]; then
+		WGCONFSRV_RUN_DIR=$RUN nsx srv sh "$TOP/nginx/local.sh" stop >/dev/null 2>&1
 	fi
+	# Whatever local.sh missed dies with the namespace's processes.
 	ns_cleanup
 	if [ -n "$TMP" ]; then
 		if [ -n "${T3000_KEEP:-}" ]; then
@@ -74,17 +114,11 @@ cleanup() {
 			rm -rf "$TMP"
 		fi
 	fi
+	if [ "$FAILED" -ne 0 ]; then
+		echo "# $FAILED check(s) failed:$FAILED_LIST"
+	fi
+	echo "# exit status: $_rc"
 	exit "$_rc"
-}
-
-dump_state() {
-	for _h in A B C D; do
-		ip netns list | grep -q "^$NS_PFX$_h\\b" || continue
-		echo "# --- host $_h: wg show, addresses, routes"
-		nsx "$_h" wg show "$NS_PFX$_h" 2>&1 | sed 's/^/#   /'
-		ip -n "$NS_PFX$_h" -br addr 2>&1 | sed 's/^/#   /'
-		ip -n "$NS_PFX$_h" route 2>&1 | sed 's/^/#   /'
-	done
 }
 
 trap cleanup EXIT
@@ -93,10 +127,12 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 trap 'exit 141' PIPE
 
-for _t in ip nft wireguard-go wg ping; do
+for _t in ip nft wireguard-go wg ping jq nginx spawn-fcgi openssl; do
 	command -v "$_t" >/dev/null 2>&1 || die "$_t is missing (make deps installs it)"
 done
 [ -c /dev/net/tun ] || die "/dev/net/tun is missing: wireguard-go needs it"
+[ -x "$WGCONF" ] || die "$WGCONF is not built (make)"
+[ -x "$TOP/cgi/wgconfsrv" ] || die "cgi/wgconfsrv is not built (make)"
 
 ns_reap_stale "$NS_BASE"
 for _d in "${TMPDIR:-/tmp}"/t3000-mesh.*.*; do
@@ -106,6 +142,9 @@ for _d in "${TMPDIR:-/tmp}"/t3000-mesh.*.*; do
 	kill -0 "$_pid" 2>/dev/null || rm -rf "$_d"
 done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/t3000-mesh.$$.XXXXXX") || die "mktemp"
+chmod 0755 "$TMP"
+RUN=$TMP/srv
+LOG=$TMP/commands.log
 
 # --- the underlay -------------------------------------------------------
 
@@ -114,7 +153,7 @@ for _h in wan srv A B nat C D; do
 done
 ns_forward wan
 ns_forward nat
-ns_link wan s0 198.18.0.1/24 srv eth0 198.18.0.2/24 &&
+ns_link wan s0 198.18.0.1/24 srv eth0 $SRV_ADDR/24 &&
 ns_link wan a0 198.18.1.1/24 A eth0 198.18.1.2/24 &&
 ns_link wan b0 198.18.2.1/24 B eth0 198.18.2.2/24 &&
 ns_link wan n0 198.18.3.1/24 nat wan0 198.18.3.2/24 &&
@@ -149,57 +188,292 @@ EOF
 # prove nothing: public hosts reach each other and the server, C gets out
 # only through its NAT, nobody reaches C or 192.168.50.1 directly.
 check "underlay: A reaches B" ns_ping A 198.18.2.2 3
-check "underlay: D reaches the server" ns_ping D 198.18.0.2 3
+check "underlay: D reaches the server's address" ns_ping D $SRV_ADDR 3
 check "underlay: C reaches A through its NAT" ns_ping C 198.18.1.2 3
-check "underlay: C reaches the server through its NAT" ns_ping C 198.18.0.2 3
 check "underlay: A cannot reach C directly" ns_noping A 192.168.33.2
 check "underlay: A cannot reach 192.168.50.1 outside a tunnel" ns_noping A 192.168.50.1
 
-for _h in A B C D; do
+for _h in $HOSTS; do
 	ns_wg_up "$_h" "$NS_PFX$_h" || die "wireguard-go $NS_PFX$_h in $_h"
 done
 ok "wireguard-go runs in A, B, C, D"
 
-# --- hand-written configs (stand-in until wgconf drives them) ------------
+# --- the server ---------------------------------------------------------
 
-addr_A=10.77.0.1 addr_B=10.77.0.2 addr_C=10.77.0.3 addr_D=10.77.0.4
-ep_A=198.18.1.2:51820 ep_B=198.18.2.2:51820 ep_D=198.18.4.2:51820
-for _h in A B C D; do
-	wg genkey >"$TMP/$_h.key"
-	wg pubkey <"$TMP/$_h.key" >"$TMP/$_h.pub"
+# It listens on every address of its namespace; the peers reach it as
+# 198.18.0.2, so the certificate must name that address.
+WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=0.0.0.0:$SRV_PORT \
+WGCONFSRV_CERT_NAMES=IP:$SRV_ADDR WGCONFSRV_RESPONDERS=2 \
+WGCONFSRV_REGISTER_RATE=600r/m \
+	nsx srv sh "$TOP/nginx/local.sh" start >"$TMP/local-start.log" 2>&1 ||
+	{ cat "$TMP/local-start.log"; die "nginx/local.sh start in the server namespace"; }
+CACERT=$RUN/cert.pem
+PWFILE=$RUN/admin-password
+# D trusts the server by its public key instead of a CA file.
+PIN=sha256//$(openssl x509 -in "$CACERT" -pubkey -noout |
+	openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)
+check "server: https://$SRV_ADDR:$SRV_PORT answers A over the underlay" \
+	nsx A curl -sf --cacert "$CACERT" -o /dev/null "$URL/api/v1/health"
+
+# --- running wgconf -----------------------------------------------------
+
+# wgc HOST ARGS...: wgconf on a host, with that host's state folder. Output
+# goes to $OUT (stdout) and $ERR (stderr), the status to $RC; all is logged.
+wgc() {
+	_h=$1
+	shift
+	wgc_in "$_h" "$TMP/$_h" "$@"
+}
+
+# wgc_in NAMESPACE HOME ARGS...
+wgc_in() {
+	_n=$1 _home=$2
+	shift 2
+	echo "\$ [$_n] wgconf $*" >>"$LOG"
+	nsx "$_n" env WGCONF_STATE_DIR="$_home/state" HOME="$_home" \
+		"$WGCONF" "$@" >"$TMP/out" 2>"$TMP/err"
+	RC=$?
+	OUT=$(cat "$TMP/out")
+	ERR=$(cat "$TMP/err")
+	cat "$TMP/out" "$TMP/err" >>"$LOG"
+	echo "[exit $RC]" >>"$LOG"
+	return $RC
+}
+
+# admin ARGS...: `wgconf admin` from the server's own namespace (the admin's
+# seat), with the generated password.
+admin() {
+	wgc_in srv "$TMP/admin" admin --server "$URL" --cacert "$CACERT" --user admin \
+		--password-file "$PWFILE" "$@"
+}
+
+# show_fail WHAT: the last command's output, under a failed check.
+show_fail() {
+	notok "$1 (exit $RC)"
+	printf '%s\n%s\n' "$OUT" "$ERR" | sed '/^$/d; s/^/#   /'
+}
+
+# sync HOST [ARGS...]: one cron run on HOST.
+sync_host() {
+	_h=$1
+	shift
+	wgc "$_h" sync --state-dir "$TMP/$_h/state" --interface "$NS_PFX$_h" \
+		--config-dir "$TMP/$_h/wireguard" --apply "$@"
+}
+
+mkdir -p "$TMP/admin"
+for _h in $HOSTS; do
+	mkdir -p "$TMP/$_h/wireguard"
 done
-PAIRS="A-B A-C B-C A-D B-D"
+
+# --- registration -------------------------------------------------------
+
+# hname HOST: the name a host registers under (the admin uses it too).
+hname() {
+	echo "host-$1" | tr '[:upper:]' '[:lower:]'
+}
+
+reg() {
+	_h=$1
+	shift
+	if wgc "$_h" register --state-dir "$TMP/$_h/state" --server "$URL" \
+		--name "$(hname "$_h")" "$@"; then
+		ok "register: $_h registers ($*)"
+	elif [ "$RC" -eq 3 ]; then
+		ok "register: $_h registers, pending ($*)"
+	else
+		show_fail "register: $_h registers ($*)"
+		die "cannot go on without $_h"
+	fi
+}
+reg A --cacert "$CACERT" 198.18.1.2:51820
+reg B --cacert "$CACERT" 198.18.2.2:51820
+reg C --cacert "$CACERT" --listen-port 51000 nat
+reg D --pin "$PIN" 198.18.4.2:51820
+
+for _h in $HOSTS; do
+	_m=$(stat -c %a "$TMP/$_h/state/private.key" 2>/dev/null)
+	[ "$_m" = 600 ] || notok "register: $_h's private key is mode 0600 (is ${_m:-missing})"
+done
+
+# Not accepted yet: cron's sync says so with exit 3 and touches nothing.
+sync_host A
+if [ "$RC" -eq 3 ] && ! [ -e "$TMP/A/wireguard/$NS_PFX"A.conf ]; then
+	ok "sync before accept: exit 3, no config written"
+else
+	show_fail "sync before accept: exit 3, no config written"
+fi
+
+# --- the admin accepts and pairs ----------------------------------------
+
+if admin accept host-a && admin accept host-b && admin accept host-c &&
+	admin accept host-d --networks 192.168.50.0/24; then
+	ok "admin: accept A, B, C, and D with 192.168.50.0/24"
+else
+	show_fail "admin: accept"
+	die "cannot go on without accepted peers"
+fi
 for _p in $PAIRS; do
-	wg genpsk >"$TMP/$_p.psk"
+	_a=$(hname "${_p%-*}")
+	_b=$(hname "${_p#*-}")
+	admin pair "$_a" "$_b" || { show_fail "admin: pair $_a $_b"; die "cannot pair"; }
 done
-for _h in A B C D; do
-	_c=$TMP/$_h.conf
-	printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\n' "$(cat "$TMP/$_h.key")" >"$_c"
-	for _p in $PAIRS; do
-		case $_p in
-		"$_h"-*) _o=${_p#*-} ;;
-		*-"$_h") _o=${_p%-*} ;;
-		*) continue ;;
-		esac
-		eval "_a=\$addr_$_o _e=\${ep_$_o:-}"
-		printf '[Peer]\nPublicKey = %s\nPresharedKey = %s\nAllowedIPs = %s/32' \
-			"$(cat "$TMP/$_o.pub")" "$(cat "$TMP/$_p.psk")" "$_a" >>"$_c"
-		[ "$_o" = D ] && printf ', 192.168.50.0/24' >>"$_c"
-		printf '\n' >>"$_c"
-		[ -n "$_e" ] && printf 'Endpoint = %s\n' "$_e" >>"$_c"
-		[ "$_h" = C ] && printf 'PersistentKeepalive = 25\n' >>"$_c"
-	done
-	nsx "$_h" wg setconf "$NS_PFX$_h" "$_c" || die "wg setconf on $_h"
-	eval "_a=\$addr_$_h"
-	ip -n "$NS_PFX$_h" addr add "$_a/24" dev "$NS_PFX$_h"
-done
-ip -n "$NS_PFX"A route add 192.168.50.0/24 dev "$NS_PFX"A
-ip -n "$NS_PFX"B route add 192.168.50.0/24 dev "$NS_PFX"B
-check "tunnel: C pings A across its NAT" ns_ping C 10.77.0.1
-check "tunnel: A pings C back" ns_ping A 10.77.0.3
-check "tunnel: B pings C" ns_ping B 10.77.0.3
-check "tunnel: A pings B" ns_ping A 10.77.0.2
-check "tunnel: A reaches 192.168.50.1 behind D" ns_ping A 192.168.50.1
-check "tunnel: C cannot reach D" ns_noping C 10.77.0.4
+ok "admin: pair $PAIRS"
 
-[ "$FAILED" -eq 0 ] || exit 1
+admin peers --json || { show_fail "admin peers --json"; die "no peer list"; }
+printf '%s\n' "$OUT" >"$TMP/peers.json"
+for _h in $HOSTS; do
+	_n=$(hname "$_h")
+	_a=$(jq -r --arg n "$_n" '(.peers // .)[] | select(.name == $n) | .addresses[0]' \
+		"$TMP/peers.json" | sed 's|/.*||')
+	case $_a in
+	[0-9]*.*.*.*) eval "addr_$_h=\$_a" ;;
+	*) die "admin peers --json gives no IPv4 address for $_n: $(cat "$TMP/peers.json")" ;;
+	esac
+	note "$_h is $_a in the tunnel"
+done
+
+# --- cron runs sync on every host ---------------------------------------
+
+for _round in 1 2 3; do
+	for _h in $HOSTS; do
+		sync_host "$_h" || show_fail "sync round $_round on $_h"
+	done
+done
+
+for _h in $HOSTS; do
+	_f=$TMP/$_h/wireguard/$NS_PFX$_h.conf
+	_m=$(stat -c %a "$_f" 2>/dev/null)
+	check "sync: $_h wrote its config, mode 0600" [ "$_m" = 600 ]
+done
+
+# pubkey HOST: the host's WireGuard public key, as its interface shows it.
+pubkey() {
+	nsx "$1" wg show "$NS_PFX$1" public-key
+}
+for _h in $HOSTS; do
+	eval "pub_$_h=\$(pubkey $_h)"
+done
+
+# wgfield HOST PEERHOST FIELD: one column of `wg show IF FIELD` for a peer.
+wgfield() {
+	eval "_k=\$pub_$2"
+	nsx "$1" wg show "$NS_PFX$1" "$3" | awk -v k="$_k" '$1 == k { print $2 }'
+}
+
+haspeer() {
+	eval "_k=\$pub_$2"
+	nsx "$1" wg show "$NS_PFX$1" peers | grep -qxF "$_k"
+}
+
+npeers() {
+	nsx "$1" wg show "$NS_PFX$1" peers | grep -c .
+}
+
+check "wg: A has 3 peers (B, C, D)" [ "$(npeers A)" = 3 ]
+check "wg: B has 3 peers (A, C, D)" [ "$(npeers B)" = 3 ]
+check "wg: C has 2 peers (A, B)" [ "$(npeers C)" = 2 ]
+check "wg: D has 2 peers (A, B)" [ "$(npeers D)" = 2 ]
+check "wg: C has no peer entry for D" eval '! haspeer C D'
+check "wg: D has no peer entry for C" eval '! haspeer D C'
+
+# --- the tunnels ----------------------------------------------------------
+
+# C speaks first: nobody knows where C is until its packets come through
+# the NAT. After that, every paired host reaches every other, both ways.
+check "ping: C -> A ($addr_A) across C's NAT" ns_ping C "$addr_A" 15
+check "ping: C -> B ($addr_B) across C's NAT" ns_ping C "$addr_B" 15
+check "ping: A -> C ($addr_C) back through the NAT" ns_ping A "$addr_C" 5
+check "ping: B -> C ($addr_C) back through the NAT" ns_ping B "$addr_C" 5
+for _p in A-B A-D B-D; do
+	_x=${_p%-*} _y=${_p#*-}
+	eval "_ax=\$addr_$_x _ay=\$addr_$_y"
+	check "ping: $_x -> $_y ($_ay)" ns_ping "$_x" "$_ay" 15
+	check "ping: $_y -> $_x ($_ax)" ns_ping "$_y" "$_ax" 5
+done
+_e=$(wgfield A C endpoints)
+check "nat: A sees C at the router's public address (endpoint $_e)" \
+	eval 'case $_e in 198.18.3.2:*) true ;; *) false ;; esac'
+
+check "routed network: A reaches 192.168.50.1 behind D" ns_ping A 192.168.50.1 5
+check "routed network: B reaches 192.168.50.1 behind D" ns_ping B 192.168.50.1 5
+check "unpaired: C cannot reach D ($addr_D)" ns_noping C "$addr_D"
+check "unpaired: D cannot reach C ($addr_C)" ns_noping D "$addr_C"
+check "unpaired: C cannot reach 192.168.50.1" ns_noping C 192.168.50.1
+
+# --- preshared keys -------------------------------------------------------
+
+_seen=""
+for _p in $PAIRS; do
+	_x=${_p%-*} _y=${_p#*-}
+	_kx=$(wgfield "$_x" "$_y" preshared-keys)
+	_ky=$(wgfield "$_y" "$_x" preshared-keys)
+	if [ -z "$_kx" ] || [ "$_kx" = "(none)" ]; then
+		notok "psk: $_x has a preshared key for $_y (has '${_kx}')"
+	elif [ "$_kx" != "$_ky" ]; then
+		notok "psk: $_x and $_y hold the same preshared key"
+	else
+		case " $_seen " in
+		*" $_kx "*) notok "psk: pair $_x-$_y has its own preshared key (shared with another pair)" ;;
+		*) ok "psk: $_x and $_y share their own preshared key" ;;
+		esac
+		_seen="$_seen $_kx"
+	fi
+done
+
+# --- a second cron run changes nothing -------------------------------------
+
+# wgstate HOST: the interface's configuration (not its counters), sorted.
+wgstate() {
+	nsx "$1" wg show "$NS_PFX$1" dump | awk 'NR == 1 { print $2, $3; next } { print $1, $2, $3, $4, $8 }' | sort
+	ip -n "$NS_PFX$1" addr show dev "$NS_PFX$1" | grep inet
+	ip -n "$NS_PFX$1" route show dev "$NS_PFX$1"
+}
+for _h in $HOSTS; do
+	_f=$TMP/$_h/wireguard/$NS_PFX$_h.conf
+	_before=$(wgstate "$_h")
+	_sum=$(cksum <"$_f")
+	_mt=$(stat -c %Y.%i "$_f")
+	if ! sync_host "$_h"; then
+		show_fail "second sync on $_h exits 0"
+		continue
+	fi
+	check "second sync on $_h prints nothing" [ -z "$OUT$ERR" ]
+	[ -z "$OUT$ERR" ] || printf '%s\n%s\n' "$OUT" "$ERR" | sed '/^$/d; s/^/#   /'
+	check "second sync on $_h leaves the config file alone" \
+		[ "$(cksum <"$_f") $(stat -c %Y.%i "$_f")" = "$_sum $_mt" ]
+	check "second sync on $_h leaves the interface alone" [ "$(wgstate "$_h")" = "$_before" ]
+done
+
+# --- unpairing A and D ------------------------------------------------------
+
+_hs_before=$(wgfield A B latest-handshakes)
+_rx_before=$(nsx A wg show "$NS_PFX"A transfer | awk -v k="$pub_B" '$1 == k { print $2 }')
+if [ -z "$_hs_before" ] || [ "$_hs_before" = 0 ]; then
+	notok "A-B has a handshake before the unpair (latest-handshake '$_hs_before')"
+fi
+admin unpair host-a host-d || show_fail "admin: unpair host-a host-d"
+for _h in $HOSTS; do
+	sync_host "$_h" || show_fail "sync after unpair on $_h"
+	# The changed hosts may say what changed, the others must stay quiet.
+	case $_h in
+	B | C) check "sync after unpair on $_h (unchanged) prints nothing" [ -z "$OUT$ERR" ] ;;
+	esac
+done
+check "unpair: A has no peer entry for D any more" eval '! haspeer A D'
+check "unpair: D has no peer entry for A any more" eval '! haspeer D A'
+check "unpair: A has no route to 192.168.50.0/24 any more" \
+	[ -z "$(ip -n "$NS_PFX"A route show 192.168.50.0/24)" ]
+check "unpair: A cannot reach D ($addr_D)" ns_noping A "$addr_D"
+check "unpair: D cannot reach A ($addr_A)" ns_noping D "$addr_A"
+check "unpair: A cannot reach 192.168.50.1" ns_noping A 192.168.50.1
+check "unpair: B still reaches 192.168.50.1 behind D" ns_ping B 192.168.50.1 5
+_hs_after=$(wgfield A B latest-handshakes)
+_rx_after=$(nsx A wg show "$NS_PFX"A transfer | awk -v k="$pub_B" '$1 == k { print $2 }')
+check "unpair: A-B session survives the syncs (latest handshake $_hs_before, now $_hs_after)" \
+	[ "$_hs_after" = "$_hs_before" ]
+check "unpair: A's counters for B were not reset (rx $_rx_before, now $_rx_after)" \
+	[ "${_rx_after:-0}" -ge "${_rx_before:-1}" ]
+check "unpair: A still pings B ($addr_B)" ns_ping A "$addr_B" 5
+
+[ "$FAILED" -eq 0 ]

@@ -1,0 +1,93 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# Runs the shell tests, by layer:
+#   sh tests/run.sh [integration|e2e|browser|all] [tests/tNNNN-x.sh ...]
+#
+#   integration  t1*, t2*   nginx + responders + curl/wgconf on 127.0.0.1
+#   e2e          t3*        network namespaces and real WireGuard tunnels
+#   browser      t4*        chromium driven by playwright-core
+#   all          t*.sh      every test (the default)
+#
+# A test passes with exit 0, is skipped with exit 77 (it says why), and fails
+# otherwise. Each test's output goes to tests/out/NAME.log and is shown when
+# it fails (or always, with VERBOSE=1). Exit status: 0 when nothing failed.
+set -u
+
+cd "$(dirname "$0")/.." || exit 1
+TESTS_DIR=tests
+OUT=$TESTS_DIR/out
+mkdir -p "$OUT"
+
+layer=all
+files=""
+for a in "$@"; do
+	case $a in
+	integration | e2e | browser | all) layer=$a ;;
+	*.sh) files="$files $a" ;;
+	*)
+		echo "usage: sh tests/run.sh [integration|e2e|browser|all] [test.sh ...]" >&2
+		exit 2
+		;;
+	esac
+done
+
+if [ -z "$files" ]; then
+	case $layer in
+	integration) pats="t1*.sh t2*.sh" ;;
+	e2e) pats="t3*.sh" ;;
+	browser) pats="t4*.sh" ;;
+	all) pats="t[0-9]*.sh" ;;
+	esac
+	for p in $pats; do
+		for f in $TESTS_DIR/$p; do
+			[ -f "$f" ] && files="$files $f"
+		done
+	done
+fi
+
+pass=0 fail=0 skip=0 failed=""
+start_all=$(date +%s)
+for t in $files; do
+	name=$(basename "$t" .sh)
+	log=$OUT/$name.log
+	# The interpreter the test asks for (bash tests exist), sh otherwise.
+	shell=sh
+	head -n 1 "$t" | grep -q bash && shell=bash
+	t0=$(date +%s)
+	if [ "${VERBOSE:-0}" = 1 ]; then
+		# POSIX sh has no PIPESTATUS: the status goes through the log.
+		{ $shell "$t" </dev/null; echo "# exit status: $?"; } 2>&1 | tee "$log"
+		rc=$(sed -n 's/^# exit status: //p' "$log" | tail -n 1)
+		rc=${rc:-1}
+	else
+		$shell "$t" </dev/null >"$log" 2>&1
+		rc=$?
+	fi
+	secs=$(($(date +%s) - t0))
+	case $rc in
+	0)
+		pass=$((pass + 1))
+		printf 'PASS  %-44s %4ss\n' "$name" "$secs"
+		;;
+	77)
+		skip=$((skip + 1))
+		why=$(grep -m1 '^# skip: ' "$log" | sed 's/^# skip: //')
+		printf 'SKIP  %-44s %s\n' "$name" "${why:-}"
+		;;
+	*)
+		fail=$((fail + 1))
+		failed="$failed $name"
+		printf 'FAIL  %-44s %4ss (exit %s)\n' "$name" "$secs" "$rc"
+		if [ "${VERBOSE:-0}" != 1 ]; then
+			sed 's/^/    | /' "$log" | tail -n 60
+		fi
+		;;
+	esac
+done
+
+echo
+echo "tests ($layer) in $(($(date +%s) - start_all))s, logs in $OUT/"
+[ -n "$failed" ] && echo "failed:$failed"
+echo "$layer: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

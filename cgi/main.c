@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wgconfsrv: the FastCGI responder. It reads a request, hands it to
+ * api_handle() and writes the answer; everything else lives in lib/. Started
+ * with no FastCGI socket on stdin it answers one request as plain CGI.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcgiapp.h>
+
+#include "api.h"
+#include "db.h"
+#include "keys.h"
+
+/* The configuration: where the database is. Set once at start-up. */
+static const char *db_path;
+
+/* One request's connection: FastCGI streams, or stdin/stdout for CGI. */
+struct conn {
+	FCGX_Request *fcgi;
+};
+
+static const char *
+param(const struct conn *c, const char *name)
+{
+	const char *v = c->fcgi ? FCGX_GetParam(name, c->fcgi->envp) : getenv(name);
+
+	return v;
+}
+
+static size_t
+conn_read(const struct conn *c, char *buf, size_t len)
+{
+	size_t got = 0;
+
+	if (c->fcgi) {
+		while (got < len) {
+			int n = FCGX_GetStr(buf + got, (int)(len - got), c->fcgi->in);
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+		return got;
+	}
+	while (got < len) {
+		size_t n = fread(buf + got, 1, len - got, stdin);
+		if (n == 0)
+			break;
+		got += n;
+	}
+	return got;
+}
+
+static void
+conn_write(const struct conn *c, const char *s, size_t len)
+{
+	if (c->fcgi)
+		FCGX_PutStr(s, (int)len, c->fcgi->out);
+	else
+		fwrite(s, 1, len, stdout);
+}
+
+static void
+conn_printf(const struct conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+conn_printf(const struct conn *c, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		conn_write(c, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+/* CONTENT_LENGTH: digits only. -1 when malformed. */
+static long
+content_length(const char *s)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	if (s[0] < '0' || s[0] > '9' || strlen(s) > 12)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	return (errno != 0 || *end != '\0') ? -1 : v;
+}
+
+/* The path a log line may show: printable ASCII only, shortened. */
+static void
+log_failure(const struct request *req, const struct response *res)
+{
+	char path[128];
+	size_t i;
+
+	for (i = 0; req->path && req->path[i] != '\0' && i < sizeof(path) - 1; i++)
+		path[i] = (req->path[i] > 0x20 && req->path[i] < 0x7f) ? req->path[i] : '?';
+	path[i] = '\0';
+	fprintf(stderr, "wgconfsrv: %.8s %s -> %d %s%s%s\n",
+	        req->method ? req->method : "-", path, res->status,
+	        res->error_code ? res->error_code : "",
+	        req->actor[0] ? " by " : "", req->actor);
+}
+
+static void
+write_response(const struct conn *c, struct response *res)
+{
+	const char *body = NULL;
+	size_t len = 0;
+
+	conn_printf(c, "Status: %d %s\r\n", res->status, http_reason(res->status));
+	conn_printf(c, "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n");
+	if (res->etag[0] != '\0')
+		conn_printf(c, "ETag: \"%s\"\r\n", res->etag);
+	if (res->allow[0] != '\0')
+		conn_printf(c, "Allow: %s\r\n", res->allow);
+	if (res->www_authenticate)
+		conn_printf(c, "WWW-Authenticate: Bearer realm=\"wgconfsrv\"\r\n");
+	if (res->status != 204 && res->status != 304 && res->body != NULL) {
+		body = json_object_to_json_string_ext(res->body, JSON_C_TO_STRING_PLAIN |
+		                                      JSON_C_TO_STRING_NOSLASHESCAPE);
+		len = strlen(body);
+		conn_printf(c, "Content-Type: application/json\r\nContent-Length: %zu\r\n", len);
+	}
+	conn_write(c, "\r\n", 2);
+	if (body != NULL) {
+		conn_write(c, body, len);
+		conn_write(c, "\n", 1);
+	}
+}
+
+static void
+serve(const struct conn *c)
+{
+	struct request req;
+	struct response res;
+	char *body = NULL, *path = NULL;
+	const char *uri, *https;
+	long clen;
+
+	memset(&req, 0, sizeof(req));
+	memset(&res, 0, sizeof(res));
+	req.method = param(c, "REQUEST_METHOD");
+	/* DOCUMENT_URI is nginx's decoded, normalized path; lighttpd and plain
+	 * CGI give SCRIPT_NAME + PATH_INFO or REQUEST_URI. */
+	uri = param(c, "DOCUMENT_URI");
+	if (uri == NULL || uri[0] == '\0')
+		uri = param(c, "REQUEST_URI");
+	if (uri != NULL) {
+		path = strndup(uri, strcspn(uri, "?"));
+		req.path = path;
+	}
+	if ((req.query = param(c, "QUERY_STRING")) != NULL && req.query[0] == '\0')
+		req.query = NULL;
+	req.remote_user = param(c, "REMOTE_USER");
+	req.authorization = param(c, "HTTP_AUTHORIZATION");
+	req.content_type = param(c, "CONTENT_TYPE");
+	req.origin = param(c, "HTTP_ORIGIN");
+	req.sec_fetch_site = param(c, "HTTP_SEC_FETCH_SITE");
+	req.host = param(c, "HTTP_HOST");
+	req.if_none_match = param(c, "HTTP_IF_NONE_MATCH");
+	https = param(c, "HTTPS");
+	req.scheme = param(c, "REQUEST_SCHEME");
+	if (req.scheme == NULL || req.scheme[0] == '\0')
+		req.scheme = (https != NULL && https[0] != '\0' && strcmp(https, "off") != 0) ?
+		             "https" : "http";
+
+	clen = content_length(param(c, "CONTENT_LENGTH"));
+	if (clen < 0) {
+		http_error(&res, 400, "bad_content_length", "Content-Length is not a number");
+		http_finish(&res);
+	} else if (clen > HTTP_BODY_MAX) {
+		http_error(&res, 413, "body_too_large", "the body is larger than %d bytes",
+		           HTTP_BODY_MAX);
+		http_finish(&res);
+	} else if (path == NULL) {
+		http_error(&res, 400, "bad_request", "the request has no path");
+		http_finish(&res);
+	} else if (clen > 0 && ((body = malloc((size_t)clen)) == NULL ||
+	                        conn_read(c, body, (size_t)clen) != (size_t)clen)) {
+		http_error(&res, 400, "body_short", "the body is shorter than Content-Length");
+		http_finish(&res);
+	} else if (db_open(db_path) != 0) {
+		http_error(&res, 503, "database_unavailable", "the database cannot be opened");
+		http_finish(&res);
+	} else {
+		req.body = body;
+		req.body_len = (size_t)clen;
+		api_handle(&req, &res);
+	}
+	if (res.status >= 400)
+		log_failure(&req, &res);
+	write_response(c, &res);
+	http_response_free(&res);
+	if (body != NULL) {
+		/* A register body holds no secret, but an invite code might. */
+		keys_wipe(body, (size_t)clen);
+		free(body);
+	}
+	free(path);
+}
+
+static void
+usage(void)
+{
+	fputs("usage: wgconfsrv [-h]\n"
+	      "FastCGI responder of wgconfsrv (plain CGI when started by a CGI server).\n"
+	      "Environment: WGCONFSRV_DB  path of the SQLite database (required)\n", stderr);
+}
+
+int
+main(int argc, char **argv)
+{
+	FCGX_Request r;
+	struct conn c = { NULL };
+
+	if (argc > 1) {
+		usage();
+		return strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ? 0 : 2;
+	}
+	db_path = getenv("WGCONFSRV_DB");
+	if (db_path == NULL || db_path[0] == '\0') {
+		fputs("wgconfsrv: WGCONFSRV_DB is not set: the database path is required\n", stderr);
+		return 1;
+	}
+	if (keys_init() != 0) {
+		fputs("wgconfsrv: libsodium failed to start\n", stderr);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	/* Open now to fail loudly in the log; a failure is retried per request,
+	 * which then answers 503 until the file is usable. */
+	if (db_open(db_path) != 0)
+		fprintf(stderr, "wgconfsrv: database %s is not usable yet\n", db_path);
+
+	if (FCGX_IsCGI()) {
+		serve(&c);
+		fflush(stdout);
+		db_close();
+		return 0;
+	}
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, 0) != 0) {
+		fputs("wgconfsrv: FastCGI initialisation failed\n", stderr);
+		return 1;
+	}
+	c.fcgi = &r;
+	while (FCGX_Accept_r(&r) >= 0) {
+		serve(&c);
+		FCGX_Finish_r(&r);
+	}
+	FCGX_Free(&r, 1);
+	db_close();
+	return 0;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef WGCONF_API_H
+#define WGCONF_API_H
+
+#include "http.h"
+#include "model.h"
+
+#define API_PREFIX "/api/v1"
+
+/* Answers one request: routes it, authenticates it, runs its handler and
+ * leaves res with a status and (unless 204/304) a JSON body, errors included.
+ * The caller frees res with http_response_free(). Never fails otherwise. */
+void api_handle(struct request *req, struct response *res);
+
+typedef int api_handler(const struct request *req, struct response *res);
+
+/* api_peer.c: what anyone or a peer may do. */
+api_handler api_health, api_register, api_peer_get, api_peer_config,
+	api_peer_endpoint, api_peer_delete;
+/* api_admin_peers.c */
+api_handler api_admin_peers_list, api_admin_peer_get, api_admin_peer_patch,
+	api_admin_peer_delete, api_admin_peer_accept, api_admin_peer_reject,
+	api_admin_peer_config;
+/* api_pairs.c */
+api_handler api_admin_pairs_list, api_admin_pair_put, api_admin_pair_delete;
+/* api_network.c */
+api_handler api_admin_network_get, api_admin_network_put;
+/* api_invites.c */
+api_handler api_admin_invites_list, api_admin_invite_create, api_admin_invite_delete;
+/* api_audit.c */
+api_handler api_admin_audit;
+
+/* Shared by handlers (api_common.c). */
+
+/* Validates networks (a JSON array of CIDR strings, may be NULL = none) for
+ * peer id: canonical form into out (caller owns), 400 for a bad value, 409
+ * when one overlaps the pools or another peer's networks. 0 when fine. */
+int api_check_networks(struct json_object *in, const char *id,
+                       struct json_object **out, struct response *res);
+
+/* Replaces the networks of a peer with the array nets (canonical strings). */
+int api_store_networks(const char *id, struct json_object *nets, struct response *res);
+
+/* Assigns tunnel addresses: `want` is an address string or NULL for the
+ * pool's next free one; also takes an IPv6 one when that pool is set and the
+ * peer has none. 0, or an error status in res. */
+int api_assign_addresses(const char *id, const char *want, struct response *res);
+
+/* Reads an optional endpoint field ("host:port", "[v6]:port", null or "nat")
+ * into out ("" for NAT). 0 or 400. */
+int api_parse_endpoint(struct json_object *v, char *out, size_t outsz, struct response *res);
+
+/* Reads an optional integer field within [lo, hi]: 0 when absent (*set=0),
+ * 0 with *set=1 and *val, or 400 naming the field. Null gives *val = -1. */
+int api_int_field(struct json_object *obj, const char *key, int lo, int hi,
+                  int *val, int *set, struct response *res);
+
+/* Loads the peer named by the path id: 0, 404 or 500 in res. */
+int api_load_peer(struct peer *p, const char *id, struct response *res);
+
+/* 500 after rolling back: the handlers' single way out of a database error. */
+int api_db_error(struct response *res);
+
+#endif

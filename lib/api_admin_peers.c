@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/* Admin routes on peers: list, read, edit, accept, reject, delete, preview. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "db.h"
+#include "meshconf.h"
+
+int
+api_admin_peers_list(const struct request *req, struct response *res)
+{
+	static const char sql[] =
+		"SELECT id FROM peers WHERE ?1 IS NULL OR state = ?1 ORDER BY created_at, id";
+	struct json_object *arr, *o;
+	char state[16];
+	const char *filter = http_query_param(req->query, "state", state, sizeof(state));
+	sqlite3_stmt *st;
+	char (*ids)[PEER_ID_LEN] = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (filter != NULL && strcmp(filter, "pending") != 0 && strcmp(filter, "accepted") != 0)
+		return http_error(res, 400, "invalid_state", "state must be pending or accepted");
+	if ((st = db_stmt(sql)) == NULL)
+		return api_db_error(res);
+	if (filter != NULL)
+		sqlite3_bind_text(st, 1, filter, -1, SQLITE_STATIC);
+	/* Ids first: store_peer_get() needs its own statement while we iterate. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			void *nv = realloc(ids, (cap ? cap * 2 : 64) * sizeof(*ids));
+			if (nv == NULL)
+				break;
+			ids = nv;
+			cap = cap ? cap * 2 : 64;
+		}
+		snprintf(ids[n++], PEER_ID_LEN, "%s", sqlite3_column_text(st, 0));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(ids);
+		return api_db_error(res);
+	}
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct peer p;
+		if (store_peer_get(&p, ids[i]) != DB_OK || (o = store_peer_json(&p)) == NULL) {
+			free(ids);
+			json_object_put(arr);
+			return api_db_error(res);
+		}
+		json_object_array_add(arr, o);
+	}
+	free(ids);
+	o = json_object_new_object();
+	json_object_object_add(o, "peers", arr);
+	return http_json(res, 200, o);
+}
+
+static int
+answer_peer(const char *id, int status, struct response *res)
+{
+	struct peer p;
+	struct json_object *o;
+	int st;
+
+	if ((st = api_load_peer(&p, id, res)) != 0)
+		return st;
+	if ((o = store_peer_json(&p)) == NULL)
+		return api_db_error(res);
+	return http_json(res, status, o);
+}
+
+int
+api_admin_peer_get(const struct request *req, struct response *res)
+{
+	return answer_peer(req->params[0], 200, res);
+}
+
+static int
+update_name(const char *id, const char *name, struct response *res)
+{
+	static const char sql[] = "UPDATE peers SET name = ?2 WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+
+	if (st == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	return db_exec_stmt(st) == DB_OK ? 0 : api_db_error(res);
+}
+
+/* Optional name field: 0 (maybe *name set), or 400. */
+static int
+name_field(struct json_object *obj, const char **name, struct response *res)
+{
+	struct json_object *v;
+
+	*name = NULL;
+	if (!json_object_object_get_ex(obj, "name", &v))
+		return 0;
+	if (v == NULL || !json_object_is_type(v, json_type_string) ||
+	    !validate_name(json_object_get_string(v)))
+		return http_error(res, 400, "invalid_name", "name must be 1-63 letters, digits, "
+		                  "'.', '-' or '_'");
+	*name = json_object_get_string(v);
+	return 0;
+}
+
+static int
+address_field(struct json_object *obj, const char **addr, struct response *res)
+{
+	struct json_object *v;
+
+	*addr = NULL;
+	if (!json_object_object_get_ex(obj, "address", &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return http_error(res, 400, "invalid_address", "address must be a string");
+	*addr = json_object_get_string(v);
+	return 0;
+}
+
+int
+api_admin_peer_accept(const struct request *req, struct response *res)
+{
+	static const char *const keys[] = { "name", "address", "networks", NULL };
+	static const char sql[] = "UPDATE peers SET state = 'accepted' WHERE id = ?1";
+	const char *id = req->params[0], *name = NULL, *addr = NULL;
+	struct json_object *nets_in = NULL, *nets = NULL, *detail;
+	struct peer p;
+	sqlite3_stmt *st;
+	int status, rc;
+
+	if (req->json != NULL &&
+	    ((status = http_allow_keys(req->json, keys, res)) != 0 ||
+	     (status = name_field(req->json, &name, res)) != 0 ||
+	     (status = address_field(req->json, &addr, res)) != 0))
+		return status;
+	if (req->json != NULL)
+		json_object_object_get_ex(req->json, "networks", &nets_in);
+	if (db_begin() != 0)
+		return api_db_error(res);
+	if ((status = api_load_peer(&p, id, res)) != 0)
+		return status;
+	if (p.accepted)
+		return http_error(res, 409, "not_pending", "peer %s is already accepted", id);
+	if ((status = api_check_networks(nets_in, id, &nets, res)) != 0)
+		return status;
+	if ((name != NULL && (status = update_name(id, name, res)) != 0) ||
+	    (status = api_assign_addresses(id, addr, res)) != 0 ||
+	    (status = api_store_networks(id, nets, res)) != 0) {
+		json_object_put(nets);
+		return status;
+	}
+	if ((st = db_stmt(sql)) == NULL || (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC),
+	                                    db_exec_stmt(st)) != DB_OK) {
+		json_object_put(nets);
+		return api_db_error(res);
+	}
+	detail = json_object_new_object();
+	if (name != NULL)
+		json_object_object_add(detail, "name", json_object_new_string(name));
+	json_object_object_add(detail, "networks", nets);
+	rc = store_bump(id) != DB_OK || store_audit(req->actor, "peer.accept", id, detail) != DB_OK;
+	json_object_put(detail);
+	if (rc || db_commit() != 0)
+		return api_db_error(res);
+	return answer_peer(id, 200, res);
+}
+
+int
+api_admin_peer_reject(const struct request *req, struct response *res)
+{
+	static const char sql[] = "DELETE FROM peers WHERE id = ?1 AND state = 'pending'";
+	const char *id = req->params[0];
+	struct peer p;
+	sqlite3_stmt *st;
+	int status;
+
+	if (req->json != NULL && json_object_object_length(req->json) != 0)
+		return http_error(res, 400, "unknown_field", "reject takes no fields");
+	if (db_begin() != 0)
+		return api_db_error(res);
+	if ((status = api_load_peer(&p, id, res)) != 0)
+		return status;
+	if (p.accepted)
+		return http_error(res, 409, "not_pending",
+		                  "peer %s is accepted: delete it instead", id);
+	if ((st = db_stmt(sql)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (db_exec_stmt(st) != DB_OK ||
+	    store_audit(req->actor, "peer.reject", id, NULL) != DB_OK || db_commit() != 0)
+		return api_db_error(res);
+	res->status = 204;
+	return 204;
+}
+
+int
+api_admin_peer_delete(const struct request *req, struct response *res)
+{
+	static const char sql[] = "DELETE FROM peers WHERE id = ?1";
+	const char *id = req->params[0];
+	struct json_object *detail;
+	struct peer p;
+	sqlite3_stmt *st;
+	int status, rc;
+
+	if (req->json != NULL && json_object_object_length(req->json) != 0)
+		return http_error(res, 400, "unknown_field", "delete takes no fields");
+	if (db_begin() != 0)
+		return api_db_error(res);
+	if ((status = api_load_peer(&p, id, res)) != 0)
+		return status;
+	/* Partners are stamped before the pairs vanish with the peer. */
+	if (store_bump(id) != DB_OK || (st = db_stmt(sql)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	detail = json_object_new_object();
+	json_object_object_add(detail, "name", json_object_new_string(p.name));
+	json_object_object_add(detail, "public_key", json_object_new_string(p.public_key));
+	rc = db_exec_stmt(st) != DB_OK || store_audit(req->actor, "peer.delete", id, detail) != DB_OK;
+	json_object_put(detail);
+	if (rc || db_commit() != 0)
+		return api_db_error(res);
+	res->status = 204;
+	return 204;
+}
+
+int
+api_admin_peer_patch(const struct request *req, struct response *res)
+{
+	static const char *const keys[] = { "name", "address", "networks", "endpoint",
+	                                    "listen_port", "keepalive", NULL };
+	static const char upd[] =
+		"UPDATE peers SET endpoint = ?2, listen_port = ?3, keepalive = ?4 WHERE id = ?1";
+	const char *id = req->params[0], *name = NULL, *addr = NULL;
+	char endpoint[VALIDATE_ENDPOINT_MAX + 1];
+	struct json_object *nets_in = NULL, *nets = NULL, *ep = NULL;
+	struct peer p;
+	sqlite3_stmt *st;
+	int status, port = 0, port_set, ka = 0, ka_set, has_nets, has_ep, rc;
+
+	if (req->json == NULL)
+		return http_error(res, 400, "body_missing", "a JSON object body is required");
+	if ((status = http_allow_keys(req->json, keys, res)) != 0 ||
+	    (status = name_field(req->json, &name, res)) != 0 ||
+	    (status = address_field(req->json, &addr, res)) != 0 ||
+	    (status = api_int_field(req->json, "listen_port", 1, 65535, &port, &port_set, res)) != 0 ||
+	    (status = api_int_field(req->json, "keepalive", 0, 65535, &ka, &ka_set, res)) != 0)
+		return status;
+	has_ep = json_object_object_get_ex(req->json, "endpoint", &ep);
+	if ((status = api_parse_endpoint(ep, endpoint, sizeof(endpoint), res)) != 0)
+		return status;
+	has_nets = json_object_object_get_ex(req->json, "networks", &nets_in);
+
+	if (db_begin() != 0)
+		return api_db_error(res);
+	if ((status = api_load_peer(&p, id, res)) != 0)
+		return status;
+	if ((addr != NULL || has_nets) && !p.accepted)
+		return http_error(res, 409, "peer_pending",
+		                  "accept peer %s before giving it addresses or networks", id);
+	if (has_nets && (status = api_check_networks(nets_in, id, &nets, res)) != 0)
+		return status;
+	if ((name != NULL && (status = update_name(id, name, res)) != 0) ||
+	    (addr != NULL && (status = api_assign_addresses(id, addr, res)) != 0) ||
+	    (nets != NULL && (status = api_store_networks(id, nets, res)) != 0)) {
+		json_object_put(nets);
+		return status;
+	}
+	if (has_ep)
+		snprintf(p.endpoint, sizeof(p.endpoint), "%s", endpoint);
+	if (port_set)
+		p.listen_port = port < 0 ? 0 : port;
+	if (ka_set)
+		p.keepalive = ka;
+	if ((st = db_stmt(upd)) == NULL) {
+		json_object_put(nets);
+		return api_db_error(res);
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (p.endpoint[0] != '\0')
+		sqlite3_bind_text(st, 2, p.endpoint, -1, SQLITE_STATIC);
+	if (p.listen_port > 0)
+		sqlite3_bind_int(st, 3, p.listen_port);
+	if (p.keepalive >= 0)
+		sqlite3_bind_int(st, 4, p.keepalive);
+	json_object_put(nets);
+	rc = db_exec_stmt(st) != DB_OK || store_bump(id) != DB_OK ||
+	     store_audit(req->actor, "peer.edit", id, req->json) != DB_OK;
+	if (rc || db_commit() != 0)
+		return api_db_error(res);
+	return answer_peer(id, 200, res);
+}
+
+int
+api_admin_peer_config(const struct request *req, struct response *res)
+{
+	struct json_object *conf;
+	struct peer p;
+	int status;
+
+	if ((status = api_load_peer(&p, req->params[0], res)) != 0)
+		return status;
+	if (!p.accepted)
+		return http_error(res, 409, "peer_pending", "peer %s is not accepted yet", p.id);
+	if ((conf = meshconf_build(&p)) == NULL)
+		return api_db_error(res);
+	return http_json(res, 200, conf);
+}

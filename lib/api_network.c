@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/* Mesh-wide settings: address pools, MTU, keepalive, DNS. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "db.h"
+
+#define DNS_MAX 8
+
+int
+api_admin_network_get(const struct request *req, struct response *res)
+{
+	struct network n;
+
+	(void)req;
+	if (store_network_get(&n) != DB_OK)
+		return api_db_error(res);
+	return http_json(res, 200, store_network_json(&n));
+}
+
+/* A pool field: strict CIDR of family, prefix within [lo, hi]. */
+static int
+pool_field(struct json_object *obj, const char *key, int family, unsigned lo, unsigned hi,
+           int nullable, char *out, size_t outsz, struct response *res)
+{
+	struct json_object *v;
+	struct cidr c;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return 0;
+	if (v == NULL && nullable) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (v == NULL || !json_object_is_type(v, json_type_string) ||
+	    ipam_parse(&c, json_object_get_string(v), false, true) != 0 ||
+	    c.family != family || c.prefix < lo || c.prefix > hi)
+		return http_error(res, 400, "invalid_pool", "%s must be an IPv%d network with "
+		                  "zero host bits and a prefix from /%u to /%u", key, family, lo, hi);
+	ipam_format(out, &c, true);
+	(void)outsz;
+	return 0;
+}
+
+static int
+dns_field(struct json_object *obj, char *out, size_t outsz, struct response *res)
+{
+	struct json_object *v, *arr;
+	size_t n;
+
+	if (!json_object_object_get_ex(obj, "dns", &v))
+		return 0;
+	if (v == NULL) {
+		snprintf(out, outsz, "[]");
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_array) || (n = json_object_array_length(v)) > DNS_MAX)
+		return http_error(res, 400, "invalid_dns", "dns must be a list of at most %d "
+		                  "IP addresses", DNS_MAX);
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+		char buf[IPAM_STRLEN];
+		struct cidr c;
+		if (!json_object_is_type(e, json_type_string) ||
+		    ipam_parse(&c, json_object_get_string(e), true, false) != 0 ||
+		    c.prefix != (c.family == 4 ? 32u : 128u)) {
+			json_object_put(arr);
+			return http_error(res, 400, "invalid_dns", "dns entry \"%.64s\" is not an "
+			                  "IP address", json_object_is_type(e, json_type_string) ?
+			                  json_object_get_string(e) : "(not a string)");
+		}
+		ipam_format(buf, &c, false);
+		json_object_array_add(arr, json_object_new_string(buf));
+	}
+	snprintf(out, outsz, "%s", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+	json_object_put(arr);
+	return 0;
+}
+
+/* Every assigned address of a family must lie in its (new) pool, and no routed
+ * network may overlap it. 0 or 409 in res. */
+static int
+check_pool(const char *pooltext, int family, struct response *res)
+{
+	static const char addrs[] =
+		"SELECT a.address, p.name FROM addresses a JOIN peers p ON p.id = a.peer_id"
+		" WHERE a.family = ?1";
+	static const char nets[] =
+		"SELECT n.cidr, p.name FROM networks n JOIN peers p ON p.id = n.peer_id";
+	struct cidr pool, c;
+	sqlite3_stmt *st;
+	int status = 0;
+
+	if (ipam_parse(&pool, pooltext, false, true) != 0)
+		return 0;
+	if ((st = db_stmt(addrs)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_int(st, 1, family);
+	while (status == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+		if (ipam_parse(&c, a, true, false) == 0 &&
+		    (!ipam_contains(&pool, &c) || ipam_reserved(&pool, &c)))
+			status = http_error(res, 409, "addresses_outside_pool", "peer %.64s has "
+			                    "address %s outside %s: move it first",
+			                    sqlite3_column_text(st, 1), a, pooltext);
+	}
+	sqlite3_reset(st);
+	if (status != 0)
+		return status;
+	if ((st = db_stmt(nets)) == NULL)
+		return api_db_error(res);
+	while (status == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		const char *n = (const char *)sqlite3_column_text(st, 0);
+		if (ipam_parse(&c, n, false, false) == 0 && ipam_overlap(&pool, &c))
+			status = http_error(res, 409, "network_overlap", "network %s of peer %.64s "
+			                    "overlaps %s", n, sqlite3_column_text(st, 1), pooltext);
+	}
+	sqlite3_reset(st);
+	return status;
+}
+
+/* Gives every accepted peer the addresses it lacks (a new IPv6 pool). */
+static int
+fill_addresses(struct response *res)
+{
+	static const char sql[] = "SELECT id FROM peers WHERE state = 'accepted'";
+	char (*ids)[PEER_ID_LEN] = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int status = 0;
+
+	if ((st = db_stmt(sql)) == NULL)
+		return api_db_error(res);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			void *nv = realloc(ids, (cap ? cap * 2 : 64) * sizeof(*ids));
+			if (nv == NULL)
+				break;
+			ids = nv;
+			cap = cap ? cap * 2 : 64;
+		}
+		snprintf(ids[n++], PEER_ID_LEN, "%s", sqlite3_column_text(st, 0));
+	}
+	sqlite3_reset(st);
+	for (size_t i = 0; i < n && status == 0; i++)
+		status = api_assign_addresses(ids[i], NULL, res);
+	free(ids);
+	return status;
+}
+
+int
+api_admin_network_put(const struct request *req, struct response *res)
+{
+	static const char *const keys[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepalive", "dns", NULL };
+	static const char upd[] =
+		"UPDATE network SET ipv4_pool = ?1, ipv6_pool = ?2, mtu = ?3, keepalive = ?4, dns = ?5"
+		" WHERE id = 1";
+	static const char drop6[] = "DELETE FROM addresses WHERE family = 6";
+	struct network n, old;
+	sqlite3_stmt *st;
+	int status, mtu = 0, mtu_set, ka = 0, ka_set, rc;
+
+	if (req->json == NULL)
+		return http_error(res, 400, "body_missing", "a JSON object body is required");
+	if (db_begin() != 0 || store_network_get(&n) != DB_OK)
+		return api_db_error(res);
+	old = n;
+	if ((status = http_allow_keys(req->json, keys, res)) != 0 ||
+	    (status = pool_field(req->json, "ipv4_pool", 4, 8, 30, 0, n.ipv4_pool,
+	                         sizeof(n.ipv4_pool), res)) != 0 ||
+	    (status = pool_field(req->json, "ipv6_pool", 6, 48, 126, 1, n.ipv6_pool,
+	                         sizeof(n.ipv6_pool), res)) != 0 ||
+	    (status = api_int_field(req->json, "mtu", 1280, 9000, &mtu, &mtu_set, res)) != 0 ||
+	    (status = api_int_field(req->json, "keepalive", 0, 65535, &ka, &ka_set, res)) != 0 ||
+	    (status = dns_field(req->json, n.dns, sizeof(n.dns), res)) != 0)
+		return status;
+	if (ka_set && ka < 0)
+		return http_error(res, 400, "invalid_field", "\"keepalive\" cannot be null");
+	if (mtu_set)
+		n.mtu = mtu < 0 ? 0 : mtu;
+	if (ka_set)
+		n.keepalive = ka;
+	if ((status = check_pool(n.ipv4_pool, 4, res)) != 0)
+		return status;
+	if (n.ipv6_pool[0] == '\0' && old.ipv6_pool[0] != '\0') {
+		/* Dropping the IPv6 pool takes the IPv6 addresses with it. */
+		if (db_exec_stmt(db_stmt(drop6)) != DB_OK)
+			return api_db_error(res);
+	} else if ((status = check_pool(n.ipv6_pool, 6, res)) != 0) {
+		return status;
+	}
+	if ((st = db_stmt(upd)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, n.ipv4_pool, -1, SQLITE_STATIC);
+	if (n.ipv6_pool[0] != '\0')
+		sqlite3_bind_text(st, 2, n.ipv6_pool, -1, SQLITE_STATIC);
+	if (n.mtu > 0)
+		sqlite3_bind_int(st, 3, n.mtu);
+	sqlite3_bind_int(st, 4, n.keepalive);
+	sqlite3_bind_text(st, 5, n.dns, -1, SQLITE_STATIC);
+	if (db_exec_stmt(st) != DB_OK)
+		return api_db_error(res);
+	if ((status = fill_addresses(res)) != 0)
+		return status;
+	rc = store_bump(NULL) != DB_OK || store_audit(req->actor, "network.edit", NULL, req->json) != DB_OK;
+	if (rc || db_commit() != 0)
+		return api_db_error(res);
+	return http_json(res, 200, store_network_json(&n));
+}

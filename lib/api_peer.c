@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT */
+/* Routes for anyone (health, registration) and for an authenticated peer. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+#include "db.h"
+#include "meshconf.h"
+
+#define PENDING_MAX     1024    /* open registration must not fill the disk */
+#define LAST_SEEN_SLACK 60      /* seconds: last_seen is not worth a write per poll */
+
+int
+api_health(const struct request *req, struct response *res)
+{
+	struct json_object *o;
+
+	(void)req;
+	if (db_ping() != 0)
+		return http_error(res, 503, "database_unavailable", "the database cannot be read");
+	o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string("ok"));
+	return http_json(res, 200, o);
+}
+
+static int
+string_field(struct json_object *obj, const char *key, int required,
+             const char **out, struct response *res)
+{
+	struct json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(obj, key, &v) || v == NULL) {
+		if (required)
+			return http_error(res, 400, "missing_field", "\"%s\" is required", key);
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return http_error(res, 400, "invalid_field", "\"%s\" must be a string", key);
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+/* Checks an invite code and uses it up once: 0, or 403 in res. */
+static int
+use_invite(const char *code, struct response *res, char *invite_id, size_t idsz)
+{
+	static const char find[] =
+		"SELECT id FROM invites WHERE code_hash = ?1 AND uses_left > 0 AND expires_at > ?2";
+	static const char use[] = "UPDATE invites SET uses_left = uses_left - 1 WHERE id = ?1";
+	uint8_t h[KEYS_LEN];
+	sqlite3_stmt *st;
+	int rc;
+
+	keys_hash(h, code, strlen(code));
+	if ((st = db_stmt(find)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, store_now());
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(invite_id, idsz, "%s", sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return http_error(res, 403, "invite_invalid",
+		                  "the invite code is unknown, used up or expired");
+	if (rc != SQLITE_ROW || (st = db_stmt(use)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, invite_id, -1, SQLITE_STATIC);
+	return db_exec_stmt(st) == DB_OK ? 0 : api_db_error(res);
+}
+
+int
+api_register(const struct request *req, struct response *res)
+{
+	static const char *const keys[] = { "name", "public_key", "endpoint", "listen_port",
+	                                    "invite", NULL };
+	static const char count_pending[] = "SELECT count(*) FROM peers WHERE state = 'pending'";
+	static const char key_taken[] = "SELECT 1 FROM peers WHERE public_key = ?1";
+	static const char insert[] =
+		"INSERT INTO peers (id, name, state, public_key, endpoint, listen_port,"
+		" token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+	const char *name, *pubkey, *invite;
+	char endpoint[VALIDATE_ENDPOINT_MAX + 1], id[PEER_ID_LEN], secret[KEYS_TOKEN_LEN];
+	char token[PEER_ID_LEN + KEYS_TOKEN_LEN + 1], invite_id[PEER_ID_LEN] = "";
+	uint8_t pk[KEYS_LEN], th[KEYS_LEN];
+	struct json_object *ep = NULL, *o, *detail;
+	sqlite3_stmt *st;
+	int port = 0, port_set = 0, status, rc;
+
+	if (req->json == NULL)
+		return http_error(res, 400, "body_missing", "a JSON object body is required");
+	if ((status = http_allow_keys(req->json, keys, res)) != 0 ||
+	    (status = string_field(req->json, "name", 1, &name, res)) != 0 ||
+	    (status = string_field(req->json, "public_key", 1, &pubkey, res)) != 0 ||
+	    (status = string_field(req->json, "invite", 0, &invite, res)) != 0)
+		return status;
+	if (!validate_name(name))
+		return http_error(res, 400, "invalid_name", "name \"%.64s\" must be 1-63 letters, "
+		                  "digits, '.', '-' or '_'", name);
+	if (keys_b64_decode_key(pk, pubkey) != 0 || keys_check_public(pk) != 0)
+		return http_error(res, 400, "invalid_public_key",
+		                  "public_key must be a WireGuard key: 32 bytes in base64");
+	json_object_object_get_ex(req->json, "endpoint", &ep);
+	if ((status = api_parse_endpoint(ep, endpoint, sizeof(endpoint), res)) != 0 ||
+	    (status = api_int_field(req->json, "listen_port", 1, 65535, &port, &port_set, res)) != 0)
+		return status;
+	if (port < 0)
+		port = 0;
+	if (invite != NULL && (strlen(invite) == 0 || strlen(invite) > 128))
+		return http_error(res, 403, "invite_invalid",
+		                  "the invite code is unknown, used up or expired");
+
+	if (db_begin() != 0)
+		return api_db_error(res);
+	if ((st = db_stmt(key_taken)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, pubkey, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return http_error(res, 409, "public_key_taken",
+		                  "a peer with this public key is already registered");
+	if (rc != SQLITE_DONE)
+		return api_db_error(res);
+	if (invite != NULL) {
+		if ((status = use_invite(invite, res, invite_id, sizeof(invite_id))) != 0)
+			return status;
+	} else {
+		if ((st = db_stmt(count_pending)) == NULL || sqlite3_step(st) != SQLITE_ROW)
+			return api_db_error(res);
+		rc = sqlite3_column_int(st, 0) >= PENDING_MAX;
+		sqlite3_reset(st);
+		if (rc)
+			return http_error(res, 429, "too_many_pending",
+			                  "too many peers wait for review; try again later");
+	}
+
+	keys_random_hex(id, (PEER_ID_LEN - 1) / 2);
+	keys_random_secret(secret);
+	keys_hash(th, secret, strlen(secret));
+	if ((st = db_stmt(insert)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, invite != NULL ? "accepted" : "pending", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, pubkey, -1, SQLITE_STATIC);
+	if (endpoint[0] != '\0')
+		sqlite3_bind_text(st, 5, endpoint, -1, SQLITE_STATIC);
+	if (port > 0)
+		sqlite3_bind_int(st, 6, port);
+	sqlite3_bind_blob(st, 7, th, sizeof(th), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, store_now());
+	rc = db_exec_stmt(st);
+	if (rc == DB_CONFLICT)
+		return http_error(res, 409, "public_key_taken",
+		                  "a peer with this public key is already registered");
+	if (rc != DB_OK)
+		return api_db_error(res);
+	if (invite != NULL && (status = api_assign_addresses(id, NULL, res)) != 0)
+		return status;
+	detail = json_object_new_object();
+	json_object_object_add(detail, "name", json_object_new_string(name));
+	json_object_object_add(detail, "public_key", json_object_new_string(pubkey));
+	json_object_object_add(detail, "endpoint",
+	                       endpoint[0] ? json_object_new_string(endpoint) : NULL);
+	if (invite_id[0] != '\0')
+		json_object_object_add(detail, "invite", json_object_new_string(invite_id));
+	rc = store_bump(id) != DB_OK ||
+	     store_audit("anonymous", "peer.register", id, detail) != DB_OK;
+	json_object_put(detail);
+	if (rc || db_commit() != 0)
+		return api_db_error(res);
+
+	snprintf(token, sizeof(token), "%s.%s", id, secret);
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "state", json_object_new_string(invite ? "accepted" : "pending"));
+	json_object_object_add(o, "token", json_object_new_string(token));
+	keys_wipe(secret, sizeof(secret));
+	keys_wipe(token, sizeof(token));
+	return http_json(res, 201, o);
+}
+
+int
+api_peer_get(const struct request *req, struct response *res)
+{
+	struct peer p;
+	struct json_object *o;
+	int status;
+
+	if ((status = api_load_peer(&p, req->peer_id, res)) != 0)
+		return status;
+	if ((o = store_peer_json(&p)) == NULL)
+		return api_db_error(res);
+	return http_json(res, 200, o);
+}
+
+/* True when the If-None-Match header names etag (or is "*"). */
+static int
+etag_matches(const char *header, const char *etag)
+{
+	char quoted[64];
+	const char *p;
+	size_t n;
+
+	if (header == NULL)
+		return 0;
+	if (strcmp(header, "*") == 0)
+		return 1;
+	n = (size_t)snprintf(quoted, sizeof(quoted), "\"%s\"", etag);
+	for (p = header; (p = strstr(p, quoted)) != NULL; p += n) {
+		char after = p[n];
+		if (after == '\0' || after == ',' || after == ' ')
+			return 1;
+	}
+	return 0;
+}
+
+static void
+touch_last_seen(const struct peer *p)
+{
+	static const char sql[] = "UPDATE peers SET last_seen = ?2 WHERE id = ?1";
+	sqlite3_stmt *st;
+	int64_t now = store_now();
+
+	if (now - p->last_seen < LAST_SEEN_SLACK || db_begin() != 0)
+		return;
+	if ((st = db_stmt(sql)) != NULL) {
+		sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, now);
+		if (db_exec_stmt(st) == DB_OK && db_commit() == 0)
+			return;
+	}
+	db_rollback();
+}
+
+int
+api_peer_config(const struct request *req, struct response *res)
+{
+	struct peer p;
+	struct json_object *conf;
+	int status;
+
+	if ((status = api_load_peer(&p, req->peer_id, res)) != 0)
+		return status;
+	touch_last_seen(&p);
+	if (!p.accepted)
+		return http_error(res, 409, "peer_pending",
+		                  "this peer waits for an admin to accept it");
+	snprintf(res->etag, sizeof(res->etag), "r%lld", (long long)p.revision);
+	if (etag_matches(req->if_none_match, res->etag)) {
+		res->status = 304;
+		return 304;
+	}
+	if ((conf = meshconf_build(&p)) == NULL)
+		return api_db_error(res);
+	return http_json(res, 200, conf);
+}
+
+int
+api_peer_endpoint(const struct request *req, struct response *res)
+{
+	static const char *const keys[] = { "endpoint", NULL };
+	static const char sql[] = "UPDATE peers SET endpoint = ?2 WHERE id = ?1";
+	char endpoint[VALIDATE_ENDPOINT_MAX + 1];
+	struct json_object *ep, *detail, *o;
+	struct peer p;
+	sqlite3_stmt *st;
+	int status, rc;
+
+	if (req->json == NULL)
+		return http_error(res, 400, "body_missing", "a JSON object body is required");
+	if ((status = http_allow_keys(req->json, keys, res)) != 0)
+		return status;
+	if (!json_object_object_get_ex(req->json, "endpoint", &ep))
+		return http_error(res, 400, "missing_field", "\"endpoint\" is required");
+	if ((status = api_parse_endpoint(ep, endpoint, sizeof(endpoint), res)) != 0)
+		return status;
+	if (db_begin() != 0 || (st = db_stmt(sql)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, req->peer_id, -1, SQLITE_STATIC);
+	if (endpoint[0] != '\0')
+		sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_STATIC);
+	if (db_exec_stmt(st) != DB_OK)
+		return api_db_error(res);
+	detail = json_object_new_object();
+	json_object_object_add(detail, "endpoint",
+	                       endpoint[0] ? json_object_new_string(endpoint) : NULL);
+	rc = store_bump(req->peer_id) != DB_OK ||
+	     store_audit(req->actor, "peer.endpoint", req->peer_id, detail) != DB_OK;
+	json_object_put(detail);
+	if (rc || db_commit() != 0)
+		return api_db_error(res);
+	if ((status = api_load_peer(&p, req->peer_id, res)) != 0)
+		return status;
+	if ((o = store_peer_json(&p)) == NULL)
+		return api_db_error(res);
+	return http_json(res, 200, o);
+}
+
+int
+api_peer_delete(const struct request *req, struct response *res)
+{
+	static const char sql[] = "DELETE FROM peers WHERE id = ?1";
+	sqlite3_stmt *st;
+
+	/* Partners are stamped before the pairs vanish with the peer. */
+	if (db_begin() != 0 || store_bump(req->peer_id) != DB_OK || (st = db_stmt(sql)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, req->peer_id, -1, SQLITE_STATIC);
+	if (db_exec_stmt(st) != DB_OK ||
+	    store_audit(req->actor, "peer.deregister", req->peer_id, NULL) != DB_OK ||
+	    db_commit() != 0)
+		return api_db_error(res);
+	res->status = 204;
+	return 204;
+}

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/* The SQLite file: open, migrate, a statement cache, transactions. */
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "schema.h"
+
+#define DB_BUSY_MS      5000
+#define DB_STMT_CACHE   96
+
+/* The only process-wide state besides the configuration: the connection and its
+ * statements, kept across requests. */
+static sqlite3 *db;
+static struct {
+	const char *sql;
+	sqlite3_stmt *st;
+} cache[DB_STMT_CACHE];
+static size_t ncache;
+
+/* Migrations from version N-1 to N live at index N; index 1 is schema.sql. */
+static const char *const migrations[] = {
+	NULL,
+	schema_sql,
+};
+
+static int
+exec(const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		fprintf(stderr, "wgconfsrv: sqlite: %s\n", err ? err : sqlite3_errmsg(db));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_version(void)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+migrate(void)
+{
+	int v, target = (int)(sizeof(migrations) / sizeof(migrations[0])) - 1;
+	char pragma[64];
+
+	/* The version is read under the write lock, so two responders starting
+	 * on a fresh file do not both create the schema. */
+	if (exec("BEGIN IMMEDIATE") != 0)
+		return -1;
+	v = db_version();
+	if (v < 0 || v > target) {
+		fprintf(stderr, "wgconfsrv: database schema version %d is newer than this "
+		        "program (%d)\n", v, target);
+		exec("ROLLBACK");
+		return -1;
+	}
+	for (; v < target; v++) {
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		if (exec(migrations[v + 1]) != 0 || exec(pragma) != 0) {
+			exec("ROLLBACK");
+			return -1;
+		}
+	}
+	return exec("COMMIT");
+}
+
+int
+db_open(const char *path)
+{
+	if (db != NULL)
+		return 0;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		fprintf(stderr, "wgconfsrv: cannot open database %s: %s\n", path,
+		        db ? sqlite3_errmsg(db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db, DB_BUSY_MS);
+	sqlite3_extended_result_codes(db, 1);
+	if (exec("PRAGMA journal_mode = WAL") != 0 ||
+	    exec("PRAGMA synchronous = NORMAL") != 0 ||
+	    exec("PRAGMA foreign_keys = ON") != 0 ||
+	    exec("PRAGMA secure_delete = ON") != 0 ||
+	    migrate() != 0)
+		goto fail;
+	return 0;
+fail:
+	db_close();
+	return -1;
+}
+
+void
+db_close(void)
+{
+	for (size_t i = 0; i < ncache; i++)
+		sqlite3_finalize(cache[i].st);
+	ncache = 0;
+	if (db != NULL)
+		sqlite3_close(db);
+	db = NULL;
+}
+
+sqlite3_stmt *
+db_stmt(const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+
+	for (i = 0; i < ncache; i++) {
+		if (cache[i].sql == sql) {
+			sqlite3_reset(cache[i].st);
+			sqlite3_clear_bindings(cache[i].st);
+			return cache[i].st;
+		}
+	}
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "wgconfsrv: sqlite prepare: %s\n", sqlite3_errmsg(db));
+		return NULL;
+	}
+	if (ncache < DB_STMT_CACHE) {
+		cache[ncache].sql = sql;
+		cache[ncache].st = st;
+		ncache++;
+	} else {
+		/* Never expected: the program has fewer statements than slots. */
+		fprintf(stderr, "wgconfsrv: statement cache full\n");
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+int
+db_begin(void)
+{
+	return exec("BEGIN IMMEDIATE");
+}
+
+int
+db_commit(void)
+{
+	if (exec("COMMIT") != 0) {
+		db_rollback();
+		return -1;
+	}
+	return 0;
+}
+
+void
+db_rollback(void)
+{
+	if (db != NULL && !sqlite3_get_autocommit(db))
+		exec("ROLLBACK");
+}
+
+int
+db_ping(void)
+{
+	sqlite3_stmt *st;
+	int ok;
+
+	if (db == NULL || (st = db_stmt("SELECT revision FROM network WHERE id = 1")) == NULL)
+		return -1;
+	ok = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return ok ? 0 : -1;
+}
+
+int
+db_exec_stmt(sqlite3_stmt *st)
+{
+	int rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return DB_OK;
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return DB_CONFLICT;
+	fprintf(stderr, "wgconfsrv: sqlite: %s\n", sqlite3_errmsg(db));
+	return DB_ERROR;
+}
+
+int
+db_changes(void)
+{
+	return sqlite3_changes(db);
+}
+
+sqlite3 *
+db_handle(void)
+{
+	return db;
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/* Requests, responses and the one place that turns a status into a JSON error. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+
+int
+http_error(struct response *res, int status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(res->error_message, sizeof(res->error_message), fmt, ap);
+	va_end(ap);
+	res->error_code = code;
+	res->status = status;
+	if (res->body != NULL) {
+		json_object_put(res->body);
+		res->body = NULL;
+	}
+	return status;
+}
+
+int
+http_json(struct response *res, int status, struct json_object *body)
+{
+	if (res->body != NULL)
+		json_object_put(res->body);
+	res->body = body;
+	res->status = status;
+	return status;
+}
+
+void
+http_finish(struct response *res)
+{
+	struct json_object *err, *wrap;
+
+	if (res->error_code == NULL)
+		return;
+	err = json_object_new_object();
+	json_object_object_add(err, "code", json_object_new_string(res->error_code));
+	json_object_object_add(err, "message", json_object_new_string(res->error_message));
+	wrap = json_object_new_object();
+	json_object_object_add(wrap, "error", err);
+	if (res->body != NULL)
+		json_object_put(res->body);
+	res->body = wrap;
+}
+
+void
+http_response_free(struct response *res)
+{
+	if (res == NULL)
+		return;
+	json_object_put(res->body);
+	res->body = NULL;
+}
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default:  return "Unknown";
+	}
+}
+
+/*
+ * json-c keeps the last of duplicate keys silently; a proxy and this server
+ * could then disagree about what a request says. So the top-level object's
+ * keys are scanned once more here, decoded by json-c itself, and compared.
+ */
+static int
+has_duplicate_keys(const char *s, size_t len)
+{
+	struct json_object *seen = json_object_new_object();
+	int depth = 0, dup = 0;
+	size_t i = 0;
+
+	while (i < len && !dup) {
+		char c = s[i];
+		if (c == '"') {
+			size_t start = i++;
+			while (i < len && s[i] != '"')
+				i += (s[i] == '\\') ? 2 : 1;
+			if (i >= len)
+				break;
+			i++;
+			if (depth == 1) {
+				size_t j = i;
+				while (j < len && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r'))
+					j++;
+				if (j < len && s[j] == ':') {
+					char *raw = strndup(s + start, i - start);
+					struct json_object *key = raw ? json_tokener_parse(raw) : NULL;
+					const char *ks = key ? json_object_get_string(key) : NULL;
+
+					if (ks != NULL) {
+						if (json_object_object_get_ex(seen, ks, NULL))
+							dup = 1;
+						else
+							json_object_object_add(seen, ks, NULL);
+					}
+					json_object_put(key);
+					free(raw);
+				}
+			}
+			continue;
+		}
+		if (c == '{' || c == '[')
+			depth++;
+		else if (c == '}' || c == ']')
+			depth--;
+		i++;
+	}
+	json_object_put(seen);
+	return dup;
+}
+
+int
+http_parse_body(struct json_object **out, const char *body, size_t len,
+                struct response *res)
+{
+	struct json_tokener *tok;
+	struct json_object *obj;
+	size_t end;
+
+	*out = NULL;
+	if (body == NULL || len == 0)
+		return http_error(res, 400, "body_missing", "a JSON object body is required");
+	if (memchr(body, '\0', len) != NULL)
+		return http_error(res, 400, "json_invalid", "the body holds a NUL byte");
+	tok = json_tokener_new_ex(HTTP_JSON_DEPTH);
+	if (tok == NULL)
+		return http_error(res, 500, "internal", "out of memory");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, body, (int)len);
+	end = json_tokener_get_parse_end(tok);
+	if (obj == NULL || json_tokener_get_error(tok) != json_tokener_success) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+		json_object_put(obj);
+		json_tokener_free(tok);
+		if (e == json_tokener_continue)
+			return http_error(res, 400, "json_invalid", "the JSON body ends early");
+		return http_error(res, 400, "json_invalid", "the body is not valid JSON: %s",
+		                  json_tokener_error_desc(e));
+	}
+	json_tokener_free(tok);
+	while (end < len && (body[end] == ' ' || body[end] == '\n' ||
+	                     body[end] == '\r' || body[end] == '\t'))
+		end++;
+	if (end != len) {
+		json_object_put(obj);
+		return http_error(res, 400, "json_invalid", "trailing bytes after the JSON value");
+	}
+	if (!json_object_is_type(obj, json_type_object)) {
+		json_object_put(obj);
+		return http_error(res, 400, "json_invalid", "the body must be a JSON object");
+	}
+	if (has_duplicate_keys(body, len)) {
+		json_object_put(obj);
+		return http_error(res, 400, "json_duplicate_key", "a key appears twice in the body");
+	}
+	*out = obj;
+	return 0;
+}
+
+int
+http_allow_keys(struct json_object *obj, const char *const *allowed, struct response *res)
+{
+	json_object_object_foreach(obj, key, val) {
+		const char *const *a;
+		(void)val;
+		for (a = allowed; *a != NULL; a++)
+			if (strcmp(*a, key) == 0)
+				break;
+		if (*a == NULL)
+			return http_error(res, 400, "unknown_field", "unknown field \"%.64s\"", key);
+	}
+	return 0;
+}
+
+const char *
+http_query_param(const char *query, const char *name, char *buf, size_t bufsz)
+{
+	size_t nlen = strlen(name);
+	const char *p = query;
+
+	while (p != NULL && *p != '\0') {
+		const char *amp = strchr(p, '&');
+		size_t seg = amp ? (size_t)(amp - p) : strlen(p);
+		if (seg > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+			size_t vlen = seg - nlen - 1;
+			if (vlen >= bufsz)
+				return NULL;
+			memcpy(buf, p + nlen + 1, vlen);
+			buf[vlen] = '\0';
+			return buf;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return NULL;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef WGCONF_HTTP_H
+#define WGCONF_HTTP_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#define HTTP_BODY_MAX      (64 * 1024)
+#define HTTP_MAX_PARAMS    2
+#define HTTP_JSON_DEPTH    16
+
+/* One request, as the responder (or a unit test) hands it to api_handle().
+ * Every string is borrowed from the caller and lives as long as the call. */
+struct request {
+	const char *method;
+	const char *path;               /* without the query string */
+	const char *query;              /* after '?', or NULL */
+	const char *remote_user;        /* set by nginx auth_basic; NULL or "" = none */
+	const char *authorization;      /* the Authorization header */
+	const char *content_type;
+	const char *origin;             /* Origin header, NULL when absent */
+	const char *sec_fetch_site;     /* Sec-Fetch-Site header, NULL when absent */
+	const char *host;               /* Host header */
+	const char *scheme;             /* "https" or "http" */
+	const char *if_none_match;
+	const char *body;
+	size_t body_len;
+
+	/* Filled by the router: */
+	const char *params[HTTP_MAX_PARAMS];   /* {id}-style path captures */
+	struct json_object *json;              /* the parsed body, when there is one */
+	char actor[96];                        /* admin:NAME, peer:ID, anonymous */
+	char peer_id[24];                      /* the authenticated peer, if any */
+};
+
+/* What a handler produces. body is owned by the response (json_object_put). */
+struct response {
+	int status;
+	struct json_object *body;
+	char etag[48];                  /* without quotes; empty for none */
+	char allow[64];                 /* Allow header for 405 */
+	const char *error_code;         /* snake_case, static string */
+	char error_message[256];
+	int www_authenticate;           /* 401 for peers: Bearer challenge */
+};
+
+/* Records an error on res and returns status, so a handler says
+ *   return http_error(res, 409, "address_taken", "address %s is taken", a);
+ * The JSON body is made later, in one place: http_finish(). */
+int http_error(struct response *res, int status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Sets a JSON body (taking ownership) and returns status. */
+int http_json(struct response *res, int status, struct json_object *body);
+
+/* Turns an error into its JSON body; called once per request by api_handle(). */
+void http_finish(struct response *res);
+
+/* Frees what the response owns; accepts a zeroed response. */
+void http_response_free(struct response *res);
+
+/* The reason phrase of a status, "Not Found". */
+const char *http_reason(int status);
+
+/* Parses a JSON object body: depth-limited, no trailing bytes, no duplicate
+ * keys. On failure fills res and returns its status; 0 on success. */
+int http_parse_body(struct json_object **out, const char *body, size_t len,
+                    struct response *res);
+
+/* Checks obj against an allow-list of keys (NULL-terminated): 0, or 400 with
+ * res filled naming the unknown key. */
+int http_allow_keys(struct json_object *obj, const char *const *allowed,
+                    struct response *res);
+
+/* Value of a query parameter (NULL if absent); copied into buf. */
+const char *http_query_param(const char *query, const char *name, char *buf, size_t bufsz);
+
+#endif

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/* Keys, sealed preshared keys and secret hashes: libsodium only. */
+#include <string.h>
+#include <sodium.h>
+
+#include "keys.h"
+
+int
+keys_init(void)
+{
+	return sodium_init() < 0 ? -1 : 0;
+}
+
+void
+keys_b64_encode(char *out, size_t outlen, const uint8_t *in, size_t len)
+{
+	sodium_bin2base64(out, outlen, in, len, sodium_base64_VARIANT_ORIGINAL);
+}
+
+int
+keys_b64_decode(uint8_t *out, size_t outmax, size_t *outlen, const char *b64)
+{
+	const char *end = NULL;
+	size_t len = strlen(b64);
+
+	if (sodium_base642bin(out, outmax, b64, len, NULL, outlen, &end,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 || end != b64 + len)
+		return -1;
+	return 0;
+}
+
+int
+keys_b64_decode_key(uint8_t out[KEYS_LEN], const char *b64)
+{
+	size_t len = 0;
+
+	if (b64 == NULL || strlen(b64) != KEYS_B64_LEN - 1 ||
+	    keys_b64_decode(out, KEYS_LEN, &len, b64) != 0 || len != KEYS_LEN) {
+		sodium_memzero(out, KEYS_LEN);
+		return -1;
+	}
+	return 0;
+}
+
+void
+keys_generate(uint8_t sk[KEYS_LEN], uint8_t pk[KEYS_LEN])
+{
+	do {
+		randombytes_buf(sk, KEYS_LEN);
+		/* Clamp as wg genkey does, so the file reads the same. */
+		sk[0] &= 248;
+		sk[31] = (sk[31] & 127) | 64;
+	} while (keys_public(pk, sk) != 0);
+}
+
+int
+keys_public(uint8_t pk[KEYS_LEN], const uint8_t sk[KEYS_LEN])
+{
+	return crypto_scalarmult_base(pk, sk) == 0 ? 0 : -1;
+}
+
+int
+keys_check_public(const uint8_t pk[KEYS_LEN])
+{
+	/* Any fixed scalar does: libsodium refuses a point whose product is the
+	 * identity, which is what a low-order point gives. */
+	static const uint8_t scalar[KEYS_LEN] = { 0x48, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+		11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+		29, 30, 0x5f };
+	uint8_t out[KEYS_LEN];
+	int ret = crypto_scalarmult(out, scalar, pk) == 0 ? 0 : -1;
+
+	sodium_memzero(out, sizeof(out));
+	return ret;
+}
+
+int
+keys_seal(uint8_t box[KEYS_SEALED_LEN], const uint8_t secret[KEYS_LEN],
+          const uint8_t pk[KEYS_LEN])
+{
+	return crypto_box_seal(box, secret, KEYS_LEN, pk) == 0 ? 0 : -1;
+}
+
+int
+keys_open(uint8_t secret[KEYS_LEN], const uint8_t *box, size_t boxlen,
+          const uint8_t pk[KEYS_LEN], const uint8_t sk[KEYS_LEN])
+{
+	if (boxlen != KEYS_SEALED_LEN ||
+	    crypto_box_seal_open(secret, box, boxlen, pk, sk) != 0) {
+		sodium_memzero(secret, KEYS_LEN);
+		return -1;
+	}
+	return 0;
+}
+
+void
+keys_hash(uint8_t out[KEYS_LEN], const char *secret, size_t len)
+{
+	crypto_generichash(out, KEYS_LEN, (const unsigned char *)secret, len, NULL, 0);
+}
+
+int
+keys_hash_equal(const uint8_t a[KEYS_LEN], const uint8_t b[KEYS_LEN])
+{
+	return sodium_memcmp(a, b, KEYS_LEN) == 0 ? 0 : -1;
+}
+
+void
+keys_random(uint8_t *out, size_t len)
+{
+	randombytes_buf(out, len);
+}
+
+void
+keys_random_hex(char *out, size_t nbytes)
+{
+	unsigned char buf[64];
+
+	if (nbytes > sizeof(buf))
+		nbytes = sizeof(buf);
+	randombytes_buf(buf, nbytes);
+	sodium_bin2hex(out, nbytes * 2 + 1, buf, nbytes);
+}
+
+void
+keys_random_secret(char out[KEYS_TOKEN_LEN])
+{
+	unsigned char buf[KEYS_LEN];
+
+	randombytes_buf(buf, sizeof(buf));
+	sodium_bin2base64(out, KEYS_TOKEN_LEN, buf, sizeof(buf),
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(buf, sizeof(buf));
+}
+
+void
+keys_wipe(void *p, size_t len)
+{
+	sodium_memzero(p, len);
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef WGCONF_KEYS_H
+#define WGCONF_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KEYS_LEN        32      /* X25519 keys, PSKs, token hashes */
+#define KEYS_B64_LEN    45      /* 44 base64 characters and a NUL */
+#define KEYS_SEALED_LEN (KEYS_LEN + 48)        /* crypto_box_SEALBYTES */
+#define KEYS_SEALED_B64_LEN 109                /* base64 of 80 bytes + NUL */
+#define KEYS_TOKEN_LEN  44      /* base64url, no padding, of 32 bytes + NUL */
+
+#define KEYS_WARN_UNUSED __attribute__((warn_unused_result))
+
+/* Must be called once before anything else; -1 if libsodium cannot start. */
+int keys_init(void) KEYS_WARN_UNUSED;
+
+/* Standard base64 with padding, as wg(8) writes keys. out must hold
+ * sodium_base64_ENCODED_LEN(len, original) bytes. */
+void keys_b64_encode(char *out, size_t outlen, const uint8_t *in, size_t len);
+
+/* Decodes a WireGuard key: exactly 44 characters of standard base64 giving
+ * exactly 32 bytes. 0 on success, -1 otherwise (out is then zeroed). */
+int keys_b64_decode_key(uint8_t out[KEYS_LEN], const char *b64) KEYS_WARN_UNUSED;
+
+/* Decodes standard base64 into at most outmax bytes; *outlen gets the length. */
+int keys_b64_decode(uint8_t *out, size_t outmax, size_t *outlen, const char *b64) KEYS_WARN_UNUSED;
+
+/* A fresh private key in `wg genkey` form (random, clamped) and its public key. */
+void keys_generate(uint8_t sk[KEYS_LEN], uint8_t pk[KEYS_LEN]);
+
+/* The public key of a private key; -1 for a key that gives the all-zero point. */
+int keys_public(uint8_t pk[KEYS_LEN], const uint8_t sk[KEYS_LEN]) KEYS_WARN_UNUSED;
+
+/* -1 for a public key of low order (all-zero shared secrets): refused. */
+int keys_check_public(const uint8_t pk[KEYS_LEN]) KEYS_WARN_UNUSED;
+
+/* Seals a 32-byte secret to an X25519 public key (anonymous sender). */
+int keys_seal(uint8_t box[KEYS_SEALED_LEN], const uint8_t secret[KEYS_LEN],
+              const uint8_t pk[KEYS_LEN]) KEYS_WARN_UNUSED;
+
+/* Opens a sealed box with the recipient's key pair; -1 if it is not for us or
+ * was tampered with (secret is then zeroed). */
+int keys_open(uint8_t secret[KEYS_LEN], const uint8_t *box, size_t boxlen,
+              const uint8_t pk[KEYS_LEN], const uint8_t sk[KEYS_LEN]) KEYS_WARN_UNUSED;
+
+/* BLAKE2b-256 of a secret string (bearer token secret, invite code). */
+void keys_hash(uint8_t out[KEYS_LEN], const char *secret, size_t len);
+
+/* Constant-time comparison of two hashes: 0 when equal. */
+int keys_hash_equal(const uint8_t a[KEYS_LEN], const uint8_t b[KEYS_LEN]);
+
+/* len random bytes (preshared keys). */
+void keys_random(uint8_t *out, size_t len);
+
+/* nbytes random bytes as 2*nbytes lowercase hex digits plus NUL. */
+void keys_random_hex(char *out, size_t nbytes);
+
+/* 32 random bytes as base64url without padding (43 characters plus NUL). */
+void keys_random_secret(char out[KEYS_TOKEN_LEN]);
+
+/* Wipes a secret; the compiler may not drop it. */
+void keys_wipe(void *p, size_t len);
+
+#endif

@@ -83,6 +83,7 @@ api_register(const struct request *req, struct response *res)
 	const char *name, *pubkey, *invite;
 	char endpoint[VALIDATE_ENDPOINT_MAX + 1], id[PEER_ID_LEN], secret[KEYS_TOKEN_LEN];
 	char token[PEER_ID_LEN + KEYS_TOKEN_LEN + 1], invite_id[PEER_ID_LEN] = "";
+	char actor[PEER_ID_LEN + 8];
 	uint8_t pk[KEYS_LEN], th[KEYS_LEN];
 	struct json_object *ep = NULL, *o, *detail;
 	sqlite3_stmt *st;
@@ -166,8 +167,8 @@ api_register(const struct request *req, struct response *res)
 	                       endpoint[0] ? json_object_new_string(endpoint) : NULL);
 	if (invite_id[0] != '\0')
 		json_object_object_add(detail, "invite", json_object_new_string(invite_id));
-	rc = store_bump(id) != DB_OK ||
-	     store_audit("anonymous", "peer.register", id, detail) != DB_OK;
+	snprintf(actor, sizeof(actor), "peer:%s", id);
+	rc = store_bump(id) != DB_OK || store_audit(actor, "peer.register", id, detail) != DB_OK;
 	json_object_put(detail);
 	if (rc || db_commit() != 0)
 		return api_db_error(res);

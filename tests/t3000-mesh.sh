@@ -82,7 +82,7 @@ die() {
 
 dump_state() {
 	for _h in $HOSTS; do
-		ip netns list | grep -q "^$NS_PFX$_h " || continue
+		ip netns list | grep -qE "^$NS_PFX$_h( |\$)" || continue
 		echo "# --- host $_h: wg show, addresses, routes"
 		nsx "$_h" wg show "$NS_PFX$_h" 2>&1 | sed 's/^/#   /'
 		ip -n "$NS_PFX$_h" -br addr 2>&1 | sed 's/^/#   /'

@@ -221,8 +221,9 @@ dispatch(struct request *req, struct response *res)
 			return status;
 	}
 	status = r->handler(req, res);
-	/* A handler that bailed out mid-transaction must not leave it open for
-	 * the next request on this connection. */
+	/* A handler that bailed out mid-transaction must not leave it, or a
+	 * half-read statement, open for the next request on this connection. */
+	db_reset_all();
 	db_rollback();
 	return status;
 }

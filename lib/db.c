@@ -166,6 +166,18 @@ db_rollback(void)
 		exec("ROLLBACK");
 }
 
+void
+db_reset_all(void)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (db == NULL)
+		return;
+	while ((st = sqlite3_next_stmt(db, st)) != NULL)
+		if (sqlite3_stmt_busy(st))
+			sqlite3_reset(st);
+}
+
 int
 db_ping(void)
 {

@@ -33,6 +33,10 @@ int db_commit(void);
 /* Rolls back if a transaction is open; a no-op otherwise. */
 void db_rollback(void);
 
+/* Resets every statement still stepping, so no read transaction outlives the
+ * request that started it (it would pin the WAL and block checkpoints). */
+void db_reset_all(void);
+
 /* 0 when a trivial read works (for /health). */
 int db_ping(void);
 

@@ -507,3 +507,13 @@ $1"; shift ;;
 	done
 	say "> cgi $1 $2 -> $STATUS (exit $CGI_RC)"
 }
+
+# psk_open PRIVATE_KEY SEALED: prints the opened preshared key; fails when
+# the box does not open with that key (tests/tools/psk-open.c).
+psk_open() {
+	if [ ! -x "$T_TMP/psk-open" ]; then
+		cc -o "$T_TMP/psk-open" "$T_ROOT/tests/tools/psk-open.c" \
+		    $(pkg-config --cflags --libs libsodium) || die "cannot build psk-open"
+	fi
+	"$T_TMP/psk-open" "$1" "$2"
+}

@@ -167,6 +167,11 @@ stack_stop() {
 #   -r             PATH is from the server root, not from /api/v1
 # Sets STATUS (e.g. 200; 000 when nothing answered) and BODY; headers in
 # $HEADERS. Without BODY or -f, no body is sent.
+# A value in a curl config file: backslashes and quotes escaped.
+t_cfgq() {
+	printf '"%s"' "$(printf '%s' "$1" | sed 's/[\\"]/\\&/g')"
+}
+
 api() {
 	_cfg=$T_TMP/curl.cfg
 	: >"$_cfg"
@@ -174,11 +179,11 @@ api() {
 	OPTIND=1
 	while getopts 'au:b:t:h:f:r' _o; do
 		case $_o in
-		a) echo "user = \"admin:$ADMIN_PASS\"" >>"$_cfg" ;;
-		u) echo "user = \"$OPTARG\"" >>"$_cfg" ;;
-		b) echo "header = \"Authorization: Bearer $OPTARG\"" >>"$_cfg" ;;
+		a) echo "user = $(t_cfgq "admin:$ADMIN_PASS")" >>"$_cfg" ;;
+		u) echo "user = $(t_cfgq "$OPTARG")" >>"$_cfg" ;;
+		b) echo "header = $(t_cfgq "Authorization: Bearer $OPTARG")" >>"$_cfg" ;;
 		t) _ctype=$OPTARG _ctype_set=1 ;;
-		h) echo "header = \"$OPTARG\"" >>"$_cfg" ;;
+		h) echo "header = $(t_cfgq "$OPTARG")" >>"$_cfg" ;;
 		f) _file=$OPTARG ;;
 		r) _root=1 ;;
 		*) die "api: bad option" ;;
@@ -204,12 +209,13 @@ api() {
 	if [ "$_ctype" = - ]; then
 		echo 'header = "Content-Type:"' >>"$_cfg"
 	elif [ -n "$_ctype" ]; then
-		echo "header = \"Content-Type: $_ctype\"" >>"$_cfg"
+		echo "header = $(t_cfgq "Content-Type: $_ctype")" >>"$_cfg"
 	elif [ -n "$_file" ]; then
 		echo 'header = "Content-Type:"' >>"$_cfg"
 	fi
-	[ -n "$_file" ] && echo "data-binary = \"@$_file\"" >>"$_cfg"
+	[ -n "$_file" ] && echo "data-binary = $(t_cfgq "@$_file")" >>"$_cfg"
 	T_LAST_REQ="$_m $_u"
+	rm -f "$T_TMP/resp-body" "$HEADERS"
 	STATUS=$(curl -sS -K "$_cfg" --cacert "$CACERT" --max-time 20 \
 	    -X "$_m" -o "$T_TMP/resp-body" -D "$HEADERS" -w '%{http_code}' \
 	    "$_u" 2>"$T_TMP/curl.err") || STATUS=${STATUS:-000}

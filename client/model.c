@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/* Server JSON -> model. Everything that will end up in a config file or on a
+ * command line is checked here, once: the server is the weakest link, and a
+ * name with a newline in it must not become a config directive. */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipam.h"
+#include "validate.h"
+#include "wgconf.h"
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static struct json_object *
+get(struct json_object *obj, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_object_get_ex(obj, key, &v))
+		return NULL;
+	return v;
+}
+
+/* A string member; NULL when absent, null or not a string. */
+static const char *
+get_str(struct json_object *obj, const char *key)
+{
+	struct json_object *v = get(obj, key);
+
+	if (v == NULL || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* An integer member in [min, max]; absent or null gives 0. -1 when it is of
+ * the wrong type or out of range. */
+static int
+get_int(struct json_object *obj, const char *key, long long min, long long max,
+        long long *out)
+{
+	struct json_object *v = get(obj, key);
+
+	*out = 0;
+	if (v == NULL || json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return -1;
+	*out = json_object_get_int64(v);
+	return *out < min || *out > max ? -1 : 0;
+}
+
+static void
+free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* A DNS entry as wg-quick takes it: an IP address or a search domain. */
+static bool
+valid_dns(const char *s)
+{
+	uint8_t buf[16];
+
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1 ||
+	       validate_hostname(s);
+}
+
+enum str_kind { STR_CIDR_STRICT, STR_CIDR_HOST, STR_DNS, STR_TEXT };
+
+/* Copies a JSON array of strings, checking (and canonicalising) each. */
+static int
+get_strv(struct json_object *obj, const char *key, enum str_kind kind, bool required,
+         char ***out, size_t *n, char *err, size_t errlen)
+{
+	struct json_object *arr = get(obj, key);
+	size_t len;
+
+	*out = NULL;
+	*n = 0;
+	if (arr == NULL || json_object_is_type(arr, json_type_null)) {
+		if (required)
+			return fail(err, errlen, "\"%s\" is missing", key);
+		return 0;
+	}
+	if (!json_object_is_type(arr, json_type_array))
+		return fail(err, errlen, "\"%s\" is not an array", key);
+	len = json_object_array_length(arr);
+	if (len > 4096)
+		return fail(err, errlen, "\"%s\" is too long", key);
+	*out = calloc(len + 1, sizeof(char *));
+	if (*out == NULL)
+		return fail(err, errlen, "out of memory");
+	for (size_t i = 0; i < len; i++) {
+		struct json_object *v = json_object_array_get_idx(arr, i);
+		const char *s;
+		char canon[IPAM_STRLEN];
+		struct cidr c;
+
+		if (!json_object_is_type(v, json_type_string))
+			goto bad;
+		s = json_object_get_string(v);
+		switch (kind) {
+		case STR_CIDR_STRICT:
+		case STR_CIDR_HOST:
+			if (ipam_parse(&c, s, true, kind == STR_CIDR_STRICT) != 0)
+				goto bad;
+			ipam_format(canon, &c, true);
+			s = canon;
+			break;
+		case STR_DNS:
+			if (!valid_dns(s))
+				goto bad;
+			break;
+		case STR_TEXT:
+			if (strlen(s) > 512 || strpbrk(s, "\r\n") != NULL)
+				goto bad;
+			break;
+		}
+		(*out)[i] = strdup(s);
+		if ((*out)[i] == NULL)
+			return fail(err, errlen, "out of memory");
+		(*n)++;
+	}
+	return 0;
+bad:
+	return fail(err, errlen, "\"%s\" has an invalid entry", key);
+}
+
+static int
+peer_from_json(struct mesh_peer *p, struct json_object *obj, char *err, size_t errlen)
+{
+	const char *id, *name, *pub, *sealed, *endpoint;
+	struct json_object *ep;
+	uint8_t key[KEYS_LEN];
+	char host[VALIDATE_HOST_MAX + 1];
+	uint16_t port;
+	long long ka;
+
+	if (!json_object_is_type(obj, json_type_object))
+		return fail(err, errlen, "a peer entry is not an object");
+	id = get_str(obj, "id");
+	name = get_str(obj, "name");
+	if (id == NULL || !validate_name(id))
+		return fail(err, errlen, "a peer has no valid \"id\"");
+	if (name == NULL || !validate_name(name))
+		return fail(err, errlen, "peer %s has no valid \"name\"", id);
+	p->id = strdup(id);
+	p->name = strdup(name);
+	if (p->id == NULL || p->name == NULL)
+		return fail(err, errlen, "out of memory");
+
+	pub = get_str(obj, "public_key");
+	if (keys_b64_decode_key(key, pub) != 0)
+		return fail(err, errlen, "peer %s has an invalid public key", name);
+	p->public_key = strdup(pub);
+
+	sealed = get_str(obj, "preshared_key_sealed");
+	if (sealed == NULL || strlen(sealed) != KEYS_SEALED_B64_LEN - 1)
+		return fail(err, errlen, "peer %s has no valid sealed preshared key", name);
+	p->psk_sealed = strdup(sealed);
+
+	ep = get(obj, "endpoint");
+	if (ep != NULL && !json_object_is_type(ep, json_type_null)) {
+		endpoint = get_str(obj, "endpoint");
+		if (endpoint == NULL ||
+		    validate_endpoint(endpoint, host, sizeof(host), &port) != 0)
+			return fail(err, errlen, "peer %s has an invalid endpoint", name);
+		p->endpoint = strdup(endpoint);
+		if (p->endpoint == NULL)
+			return fail(err, errlen, "out of memory");
+	}
+	if (get_strv(obj, "allowed_ips", STR_CIDR_STRICT, true, &p->allowed_ips,
+	             &p->n_allowed_ips, err, errlen) != 0) {
+		char tmp[200];
+		snprintf(tmp, sizeof(tmp), "peer %s: %s", name, err);
+		return fail(err, errlen, "%s", tmp);
+	}
+	if (get_int(obj, "persistent_keepalive", 0, 65535, &ka) != 0)
+		return fail(err, errlen, "peer %s has an invalid persistent_keepalive", name);
+	p->keepalive = (int)ka;
+	if (p->public_key == NULL || p->psk_sealed == NULL)
+		return fail(err, errlen, "out of memory");
+	return 0;
+}
+
+int
+model_from_json(struct mesh_config *cfg, struct json_object *obj, char *err, size_t errlen)
+{
+	struct json_object *iface, *peers;
+	long long v;
+	size_t n;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (obj == NULL || !json_object_is_type(obj, json_type_object))
+		return fail(err, errlen, "the config is not a JSON object");
+	if (get_int(obj, "revision", 0, INT64_MAX, &cfg->revision) != 0)
+		return fail(err, errlen, "invalid \"revision\"");
+	iface = get(obj, "interface");
+	if (iface == NULL || !json_object_is_type(iface, json_type_object))
+		return fail(err, errlen, "\"interface\" is missing");
+	if (get_strv(iface, "addresses", STR_CIDR_HOST, true, &cfg->addresses,
+	             &cfg->n_addresses, err, errlen) != 0)
+		return -1;
+	if (get_int(iface, "listen_port", 0, 65535, &v) != 0)
+		return fail(err, errlen, "invalid \"listen_port\"");
+	cfg->listen_port = (int)v;
+	if (get_int(iface, "mtu", 0, 65535, &v) != 0 || (v != 0 && v < 576))
+		return fail(err, errlen, "invalid \"mtu\"");
+	cfg->mtu = (int)v;
+	if (get_strv(iface, "dns", STR_DNS, false, &cfg->dns, &cfg->n_dns, err, errlen) != 0)
+		return -1;
+	if (get_strv(obj, "warnings", STR_TEXT, false, &cfg->warnings, &cfg->n_warnings,
+	             err, errlen) != 0)
+		return -1;
+
+	peers = get(obj, "peers");
+	if (peers == NULL || !json_object_is_type(peers, json_type_array))
+		return fail(err, errlen, "\"peers\" is missing");
+	n = json_object_array_length(peers);
+	if (n > 65536)
+		return fail(err, errlen, "too many peers");
+	cfg->peers = calloc(n + 1, sizeof(*cfg->peers));
+	if (cfg->peers == NULL)
+		return fail(err, errlen, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		cfg->n_peers++;
+		if (peer_from_json(&cfg->peers[i], json_object_array_get_idx(peers, i),
+		                   err, errlen) != 0)
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(cfg->peers[j].public_key, cfg->peers[i].public_key) == 0)
+				return fail(err, errlen, "peers %s and %s have the same public key",
+				            cfg->peers[j].name, cfg->peers[i].name);
+	}
+	return 0;
+}
+
+int
+model_open_psks(struct mesh_config *cfg, const uint8_t pk[KEYS_LEN],
+                const uint8_t sk[KEYS_LEN], char *err, size_t errlen)
+{
+	uint8_t box[KEYS_SEALED_LEN + 4], psk[KEYS_LEN];
+	size_t boxlen = 0;
+	int ret = -1;
+
+	for (size_t i = 0; i < cfg->n_peers; i++) {
+		struct mesh_peer *p = &cfg->peers[i];
+
+		if (keys_b64_decode(box, sizeof(box), &boxlen, p->psk_sealed) != 0 ||
+		    keys_open(psk, box, boxlen, pk, sk) != 0) {
+			fail(err, errlen, "the preshared key for peer %s does not open with "
+			     "this host's key (sealed to another key, or tampered with)", p->name);
+			goto out;
+		}
+		keys_b64_encode(p->psk, sizeof(p->psk), psk, sizeof(psk));
+	}
+	ret = 0;
+out:
+	keys_wipe(psk, sizeof(psk));
+	return ret;
+}
+
+static void
+peer_free(struct mesh_peer *p)
+{
+	free(p->id);
+	free(p->name);
+	free(p->public_key);
+	free(p->psk_sealed);
+	free(p->endpoint);
+	free_strv(p->allowed_ips, p->n_allowed_ips);
+	keys_wipe(p->psk, sizeof(p->psk));
+}
+
+void
+model_free(struct mesh_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	free_strv(cfg->addresses, cfg->n_addresses);
+	free_strv(cfg->dns, cfg->n_dns);
+	free_strv(cfg->warnings, cfg->n_warnings);
+	for (size_t i = 0; i < cfg->n_peers; i++)
+		peer_free(&cfg->peers[i]);
+	free(cfg->peers);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+bool
+model_needs_route(const struct mesh_config *cfg, const char *cidr_text)
+{
+	struct cidr c, a;
+
+	if (ipam_parse(&c, cidr_text, true, false) != 0 || c.prefix == 0)
+		return false;   /* a default route would swallow the tunnel itself */
+	for (size_t i = 0; i < cfg->n_addresses; i++)
+		if (ipam_parse(&a, cfg->addresses[i], true, false) == 0 &&
+		    ipam_contains(&a, &c))
+			return false;
+	return true;
+}

@@ -87,8 +87,10 @@ tests/unit/%: tests/unit/%.c lib/libwgconf.a
 	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CHECK_CFLAGS) -o $@ $< lib/libwgconf.a $(LDFLAGS) $(CHECK_LIBS) $(LIB_LIBS)
 
 # Installs the Debian packages the build, `make run` and the tests need.
+# npm only brings playwright-core for the browser tests (package-lock.json).
 deps:
 	$(Q)sh .ci/deps.sh
+	$(Q)[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
 
 run: deps all
 	$(Q)sh nginx/local.sh start

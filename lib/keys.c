@@ -20,9 +20,16 @@ keys_b64_encode(char *out, size_t outlen, const uint8_t *in, size_t len)
 int
 keys_b64_decode(uint8_t *out, size_t outmax, size_t *outlen, const char *b64)
 {
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
 	const char *end = NULL;
 	size_t len = strlen(b64);
 
+	/* libsodium 1.0.18 reads bytes as signed char, and some bytes >= 0x80
+	 * then decode as base64 digits ("Spjqqb\xc3\xa9o=" is a key): only
+	 * the alphabet gets that far. */
+	if (strspn(b64, alphabet) != len)
+		return -1;
 	if (sodium_base642bin(out, outmax, b64, len, NULL, outlen, &end,
 	                      sodium_base64_VARIANT_ORIGINAL) != 0 || end != b64 + len)
 		return -1;

@@ -77,6 +77,7 @@ http_reason(int status)
 	case 411: return "Length Required";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
 	default:  return "Unknown";
@@ -87,6 +88,10 @@ http_reason(int status)
  * json-c keeps the last of duplicate keys silently; a proxy and this server
  * could then disagree about what a request says. So the top-level object's
  * keys are scanned once more here, decoded by json-c itself, and compared.
+ * 1 for a duplicate, -1 for a key json-c takes though JSON has no such key:
+ * 'single-quoted' (json-c 0.16 allows it even in strict mode, and this scan
+ * would not see it) or one holding "\u0000" (json-c cuts it short there, so
+ * "name\u0000x" would be read as "name").
  */
 static int
 has_duplicate_keys(const char *s, size_t len)
@@ -97,6 +102,10 @@ has_duplicate_keys(const char *s, size_t len)
 
 	while (i < len && !dup) {
 		char c = s[i];
+		if (c == '\'') {
+			dup = -1;
+			break;
+		}
 		if (c == '"') {
 			size_t start = i++;
 			while (i < len && s[i] != '"')
@@ -113,7 +122,9 @@ has_duplicate_keys(const char *s, size_t len)
 					struct json_object *key = raw ? json_tokener_parse(raw) : NULL;
 					const char *ks = key ? json_object_get_string(key) : NULL;
 
-					if (ks != NULL) {
+					if (ks != NULL && strlen(ks) != (size_t)json_object_get_string_len(key))
+						dup = -1;
+					else if (ks != NULL) {
 						if (json_object_object_get_ex(seen, ks, NULL))
 							dup = 1;
 						else
@@ -142,6 +153,7 @@ http_parse_body(struct json_object **out, const char *body, size_t len,
 	struct json_tokener *tok;
 	struct json_object *obj;
 	size_t end;
+	int dup;
 
 	*out = NULL;
 	if (body == NULL || len == 0)
@@ -175,8 +187,11 @@ http_parse_body(struct json_object **out, const char *body, size_t len,
 		json_object_put(obj);
 		return http_error(res, 400, "json_invalid", "the body must be a JSON object");
 	}
-	if (has_duplicate_keys(body, len)) {
+	if ((dup = has_duplicate_keys(body, len)) != 0) {
 		json_object_put(obj);
+		if (dup < 0)
+			return http_error(res, 400, "json_invalid", "keys must be double-quoted "
+			                  "strings without NUL characters");
 		return http_error(res, 400, "json_duplicate_key", "a key appears twice in the body");
 	}
 	*out = obj;

@@ -13,6 +13,7 @@ CREATE TABLE network (
     mtu         INTEGER CHECK (mtu IS NULL OR mtu BETWEEN 1280 AND 9000),
     keepalive   INTEGER NOT NULL DEFAULT 25 CHECK (keepalive BETWEEN 0 AND 65535),
     dns         TEXT NOT NULL DEFAULT '[]',     -- JSON array of addresses
+    signing_key TEXT,                           -- admin's Ed25519 public key, base64
     revision    INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO network (id) VALUES (1);
@@ -26,6 +27,7 @@ CREATE TABLE peers (
     listen_port INTEGER CHECK (listen_port IS NULL OR listen_port BETWEEN 1 AND 65535),
     keepalive   INTEGER CHECK (keepalive IS NULL OR keepalive BETWEEN 0 AND 65535),
     token_hash  BLOB NOT NULL,                  -- BLAKE2b-256 of the bearer secret
+    signature   BLOB,                           -- admin's Ed25519 signature, see meshconf.h
     revision    INTEGER NOT NULL DEFAULT 0,
     created_at  INTEGER NOT NULL,
     last_seen   INTEGER

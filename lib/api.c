@@ -31,6 +31,7 @@ static const struct route routes[] = {
 	{ "POST",   "/admin/peers/{}/accept",          AUTH_ADMIN, api_admin_peer_accept },
 	{ "POST",   "/admin/peers/{}/reject",          AUTH_ADMIN, api_admin_peer_reject },
 	{ "GET",    "/admin/peers/{}/config",          AUTH_ADMIN, api_admin_peer_config },
+	{ "PUT",    "/admin/peers/{}/signature",       AUTH_ADMIN, api_admin_peer_signature },
 	{ "GET",    "/admin/pairs",                    AUTH_ADMIN, api_admin_pairs_list },
 	{ "PUT",    "/admin/pairs/{}/{}",              AUTH_ADMIN, api_admin_pair_put },
 	{ "DELETE", "/admin/pairs/{}/{}",              AUTH_ADMIN, api_admin_pair_delete },

@@ -312,3 +312,67 @@ api_admin_peer_config(const struct request *req, struct response *res)
 		return api_db_error(res);
 	return http_json(res, 200, conf);
 }
+
+/*
+ * Stores an admin's signature of a peer record, made offline (wgconf admin
+ * sign). The server checks it against the signing key it was told, so a
+ * typo is caught here rather than on every peer; peers check it themselves
+ * against the key they trust, which is what makes it worth having.
+ */
+int
+api_admin_peer_signature(const struct request *req, struct response *res)
+{
+	static const char *const keys[] = { "signature", NULL };
+	static const char sql[] = "UPDATE peers SET signature = ?2 WHERE id = ?1";
+	const char *id = req->params[0], *b64;
+	uint8_t sig[KEYS_SIG_LEN], pk[KEYS_LEN];
+	struct json_object *v, *allowed;
+	struct network net;
+	struct peer p;
+	sqlite3_stmt *st;
+	char text[4096];
+	size_t len = 0;
+	int status, n, rc;
+
+	if (req->json == NULL)
+		return http_error(res, 400, "body_missing", "a JSON object body is required");
+	if ((status = http_allow_keys(req->json, keys, res)) != 0)
+		return status;
+	if (!json_object_object_get_ex(req->json, "signature", &v))
+		return http_error(res, 400, "missing_field", "\"signature\" is required");
+	if (v != NULL && (!json_object_is_type(v, json_type_string) ||
+	    keys_b64_decode(sig, sizeof(sig), &len, (b64 = json_object_get_string(v))) != 0 ||
+	    len != KEYS_SIG_LEN))
+		return http_error(res, 400, "invalid_signature",
+		                  "signature must be 64 bytes of Ed25519 signature in base64");
+	if (db_begin() != 0)
+		return api_db_error(res);
+	if ((status = api_load_peer(&p, id, res)) != 0)
+		return status;
+	if (v != NULL) {
+		if (!p.accepted)
+			return http_error(res, 409, "peer_pending", "accept peer %s before signing it", id);
+		if (store_network_get(&net) != DB_OK)
+			return api_db_error(res);
+		if (keys_b64_decode_key(pk, net.signing_key) != 0)
+			return http_error(res, 409, "no_signing_key",
+			                  "set the network's signing_key before signing peers");
+		if ((allowed = meshconf_allowed_ips(&p)) == NULL)
+			return api_db_error(res);
+		n = meshconf_signed_text(text, sizeof(text), p.public_key, allowed);
+		json_object_put(allowed);
+		if (n < 0 || keys_verify(sig, text, (size_t)n, pk) != 0)
+			return http_error(res, 400, "invalid_signature", "the signature does not match "
+			                  "peer %s's key and routes under the network's signing_key", id);
+	}
+	if ((st = db_stmt(sql)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (v != NULL)
+		sqlite3_bind_blob(st, 2, sig, sizeof(sig), SQLITE_STATIC);
+	rc = db_exec_stmt(st) != DB_OK || store_bump(id) != DB_OK ||
+	     store_audit(req->actor, v ? "peer.sign" : "peer.unsign", id, NULL) != DB_OK;
+	if (rc || db_commit() != 0)
+		return api_db_error(res);
+	return answer_peer(id, 200, res);
+}

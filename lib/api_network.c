@@ -80,6 +80,27 @@ dns_field(struct json_object *obj, char *out, size_t outsz, struct response *res
 	return 0;
 }
 
+/* The admin's Ed25519 public key (base64, 32 bytes) or null for none. */
+static int
+signing_key_field(struct json_object *obj, char *out, size_t outsz, struct response *res)
+{
+	struct json_object *v;
+	uint8_t pk[KEYS_LEN];
+
+	if (!json_object_object_get_ex(obj, "signing_key", &v))
+		return 0;
+	if (v == NULL) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string) ||
+	    keys_b64_decode_key(pk, json_object_get_string(v)) != 0)
+		return http_error(res, 400, "invalid_signing_key",
+		                  "signing_key must be an Ed25519 public key: 32 bytes in base64");
+	snprintf(out, outsz, "%s", json_object_get_string(v));
+	return 0;
+}
+
 /* Every assigned address of a family must lie in its (new) pool, and no routed
  * network may overlap it. 0 or 409 in res. */
 static int
@@ -154,10 +175,11 @@ fill_addresses(struct response *res)
 int
 api_admin_network_put(const struct request *req, struct response *res)
 {
-	static const char *const keys[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepalive", "dns", NULL };
+	static const char *const keys[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepalive", "dns",
+	                                    "signing_key", NULL };
 	static const char upd[] =
-		"UPDATE network SET ipv4_pool = ?1, ipv6_pool = ?2, mtu = ?3, keepalive = ?4, dns = ?5"
-		" WHERE id = 1";
+		"UPDATE network SET ipv4_pool = ?1, ipv6_pool = ?2, mtu = ?3, keepalive = ?4, dns = ?5,"
+		" signing_key = ?6 WHERE id = 1";
 	static const char drop6[] = "DELETE FROM addresses WHERE family = 6";
 	struct network n, old;
 	sqlite3_stmt *st;
@@ -176,6 +198,8 @@ api_admin_network_put(const struct request *req, struct response *res)
 	    (status = api_int_field(req->json, "mtu", 1280, 9000, &mtu, &mtu_set, res)) != 0 ||
 	    (status = api_int_field(req->json, "keepalive", 0, 65535, &ka, &ka_set, res)) != 0 ||
 	    (status = dns_field(req->json, n.dns, sizeof(n.dns), res)) != 0)
+		return status;
+	if ((status = signing_key_field(req->json, n.signing_key, sizeof(n.signing_key), res)) != 0)
 		return status;
 	if (ka_set && ka < 0)
 		return http_error(res, 400, "invalid_field", "\"keepalive\" cannot be null");
@@ -201,6 +225,8 @@ api_admin_network_put(const struct request *req, struct response *res)
 		sqlite3_bind_int(st, 3, n.mtu);
 	sqlite3_bind_int(st, 4, n.keepalive);
 	sqlite3_bind_text(st, 5, n.dns, -1, SQLITE_STATIC);
+	if (n.signing_key[0] != '\0')
+		sqlite3_bind_text(st, 6, n.signing_key, -1, SQLITE_STATIC);
 	if (db_exec_stmt(st) != DB_OK)
 		return api_db_error(res);
 	if ((status = fill_addresses(res)) != 0)

@@ -101,6 +101,26 @@ keys_open(uint8_t secret[KEYS_LEN], const uint8_t *box, size_t boxlen,
 }
 
 void
+keys_sign_keypair(uint8_t pk[KEYS_LEN], uint8_t sk[KEYS_SIGN_SK_LEN])
+{
+	crypto_sign_keypair(pk, sk);
+}
+
+void
+keys_sign(uint8_t sig[KEYS_SIG_LEN], const char *msg, size_t len,
+          const uint8_t sk[KEYS_SIGN_SK_LEN])
+{
+	crypto_sign_detached(sig, NULL, (const unsigned char *)msg, len, sk);
+}
+
+int
+keys_verify(const uint8_t sig[KEYS_SIG_LEN], const char *msg, size_t len,
+            const uint8_t pk[KEYS_LEN])
+{
+	return crypto_sign_verify_detached(sig, (const unsigned char *)msg, len, pk) == 0 ? 0 : -1;
+}
+
+void
 keys_hash(uint8_t out[KEYS_LEN], const char *secret, size_t len)
 {
 	crypto_generichash(out, KEYS_LEN, (const unsigned char *)secret, len, NULL, 0);

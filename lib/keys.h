@@ -45,6 +45,21 @@ int keys_seal(uint8_t box[KEYS_SEALED_LEN], const uint8_t secret[KEYS_LEN],
 int keys_open(uint8_t secret[KEYS_LEN], const uint8_t *box, size_t boxlen,
               const uint8_t pk[KEYS_LEN], const uint8_t sk[KEYS_LEN]) KEYS_WARN_UNUSED;
 
+#define KEYS_SIG_LEN      64    /* Ed25519 signature */
+#define KEYS_SIG_B64_LEN  89
+#define KEYS_SIGN_SK_LEN  64    /* Ed25519 secret key (seed and public key) */
+
+/* An Ed25519 key pair for signing peer records offline. */
+void keys_sign_keypair(uint8_t pk[KEYS_LEN], uint8_t sk[KEYS_SIGN_SK_LEN]);
+
+/* Detached Ed25519 signature of msg. */
+void keys_sign(uint8_t sig[KEYS_SIG_LEN], const char *msg, size_t len,
+               const uint8_t sk[KEYS_SIGN_SK_LEN]);
+
+/* 0 when sig is pk's signature of msg. */
+int keys_verify(const uint8_t sig[KEYS_SIG_LEN], const char *msg, size_t len,
+                const uint8_t pk[KEYS_LEN]) KEYS_WARN_UNUSED;
+
 /* BLAKE2b-256 of a secret string (bearer token secret, invite code). */
 void keys_hash(uint8_t out[KEYS_LEN], const char *secret, size_t len);
 

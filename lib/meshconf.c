@@ -40,7 +40,7 @@ static struct json_object *
 link_json(const struct peer *self, const struct peer *other, const void *box,
           int boxlen, int keepalive, struct json_object *warnings)
 {
-	struct json_object *o = json_object_new_object(), *allowed, *nets;
+	struct json_object *o = json_object_new_object(), *allowed;
 	char b64[KEYS_SEALED_B64_LEN];
 
 	json_object_object_add(o, "id", json_object_new_string(other->id));
@@ -54,17 +54,15 @@ link_json(const struct peer *self, const struct peer *other, const void *box,
 	}
 	json_object_object_add(o, "endpoint",
 	                       other->endpoint[0] ? json_object_new_string(other->endpoint) : NULL);
-	allowed = json_object_new_array();
-	add_host_route(allowed, other->addr4);
-	add_host_route(allowed, other->addr6);
-	nets = store_peer_networks(other->id);
-	if (nets != NULL) {
-		for (size_t i = 0; i < json_object_array_length(nets); i++)
-			json_object_array_add(allowed, json_object_get(
-				json_object_array_get_idx(nets, i)));
-		json_object_put(nets);
+	allowed = meshconf_allowed_ips(other);
+	json_object_object_add(o, "allowed_ips", allowed ? allowed : json_object_new_array());
+	if (other->has_signature) {
+		char sig[KEYS_SIG_B64_LEN];
+		keys_b64_encode(sig, sizeof(sig), other->signature, KEYS_SIG_LEN);
+		json_object_object_add(o, "signature", json_object_new_string(sig));
+	} else {
+		json_object_object_add(o, "signature", NULL);
 	}
-	json_object_object_add(o, "allowed_ips", allowed);
 	/* Only the side behind NAT must keep the mapping open; a public peer
 	 * cannot reach a NAT peer first anyway. */
 	json_object_object_add(o, "persistent_keepalive",
@@ -77,6 +75,68 @@ link_json(const struct peer *self, const struct peer *other, const void *box,
 		json_object_array_add(warnings, json_object_new_string(msg));
 	}
 	return o;
+}
+
+struct json_object *
+meshconf_allowed_ips(const struct peer *p)
+{
+	struct json_object *allowed, *nets;
+
+	if ((nets = store_peer_networks(p->id)) == NULL)
+		return NULL;
+	allowed = json_object_new_array();
+	add_host_route(allowed, p->addr4);
+	add_host_route(allowed, p->addr6);
+	for (size_t i = 0; i < json_object_array_length(nets); i++)
+		json_object_array_add(allowed, json_object_get(json_object_array_get_idx(nets, i)));
+	json_object_put(nets);
+	return allowed;
+}
+
+int
+meshconf_signed_text(char *out, size_t outsz, const char *public_key,
+                     struct json_object *allowed_ips)
+{
+	size_t len;
+	int n;
+
+	n = snprintf(out, outsz, "wgconfsrv-peer-v1\n%s\n", public_key);
+	if (n < 0 || (size_t)n >= outsz)
+		return -1;
+	len = (size_t)n;
+	for (size_t i = 0; i < json_object_array_length(allowed_ips); i++) {
+		n = snprintf(out + len, outsz - len, "%s%s", i ? "," : "",
+		             json_object_get_string(json_object_array_get_idx(allowed_ips, i)));
+		if (n < 0 || (size_t)n >= outsz - len)
+			return -1;
+		len += (size_t)n;
+	}
+	if (len + 2 > outsz)
+		return -1;
+	out[len++] = '\n';
+	out[len] = '\0';
+	return (int)len;
+}
+
+const char *
+meshconf_signature_state(const struct peer *p)
+{
+	struct network net;
+	struct json_object *allowed;
+	uint8_t pk[KEYS_LEN];
+	char text[4096];
+	int n;
+
+	if (!p->has_signature)
+		return "none";
+	if (store_network_get(&net) != DB_OK || keys_b64_decode_key(pk, net.signing_key) != 0 ||
+	    (allowed = meshconf_allowed_ips(p)) == NULL)
+		return "invalid";
+	n = meshconf_signed_text(text, sizeof(text), p->public_key, allowed);
+	json_object_put(allowed);
+	if (n < 0 || keys_verify(p->signature, text, (size_t)n, pk) != 0)
+		return "invalid";
+	return "valid";
 }
 
 struct json_object *

@@ -22,6 +22,8 @@ struct peer {
 	int keepalive;                          /* -1 = network default */
 	char addr4[IPAM_STRLEN];                /* "" = none */
 	char addr6[IPAM_STRLEN];
+	uint8_t signature[KEYS_SIG_LEN];        /* admin's, over meshconf_signed_text() */
+	int has_signature;
 	int64_t revision;
 	int64_t created_at;
 	int64_t last_seen;                      /* 0 = never */
@@ -33,6 +35,7 @@ struct network {
 	int mtu;                                /* 0 = unset */
 	int keepalive;
 	char dns[1024];                         /* JSON array text */
+	char signing_key[KEYS_B64_LEN];         /* "" = peers are not signed */
 };
 
 /* Loads one peer by id: DB_OK, DB_NOTFOUND or DB_ERROR. */

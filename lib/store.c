@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "meshconf.h"
 #include "model.h"
 
 static void
@@ -20,7 +21,7 @@ store_peer_get(struct peer *p, const char *id)
 {
 	static const char sql[] =
 		"SELECT id, name, state, public_key, endpoint, listen_port, keepalive,"
-		" revision, created_at, last_seen,"
+		" revision, created_at, last_seen, signature,"
 		" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 4),"
 		" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 6)"
 		" FROM peers p WHERE id = ?1";
@@ -43,8 +44,12 @@ store_peer_get(struct peer *p, const char *id)
 		p->revision = sqlite3_column_int64(st, 7);
 		p->created_at = sqlite3_column_int64(st, 8);
 		p->last_seen = sqlite3_column_int64(st, 9);
-		copy_col(p->addr4, sizeof(p->addr4), st, 10);
-		copy_col(p->addr6, sizeof(p->addr6), st, 11);
+		if (sqlite3_column_bytes(st, 10) == KEYS_SIG_LEN) {
+			memcpy(p->signature, sqlite3_column_blob(st, 10), KEYS_SIG_LEN);
+			p->has_signature = 1;
+		}
+		copy_col(p->addr4, sizeof(p->addr4), st, 11);
+		copy_col(p->addr6, sizeof(p->addr6), st, 12);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -126,6 +131,7 @@ store_peer_json(const struct peer *p)
 	json_object_object_add(o, "addresses", addrs);
 	json_object_object_add(o, "networks", nets);
 	json_object_object_add(o, "pairs", pairs);
+	json_object_object_add(o, "signature", json_object_new_string(meshconf_signature_state(p)));
 	json_object_object_add(o, "created_at", store_time_json(p->created_at));
 	json_object_object_add(o, "last_seen", store_time_json(p->last_seen));
 	return o;
@@ -135,7 +141,7 @@ int
 store_network_get(struct network *n)
 {
 	static const char sql[] =
-		"SELECT ipv4_pool, ipv6_pool, mtu, keepalive, dns FROM network WHERE id = 1";
+		"SELECT ipv4_pool, ipv6_pool, mtu, keepalive, dns, signing_key FROM network WHERE id = 1";
 	sqlite3_stmt *st = db_stmt(sql);
 	int rc;
 
@@ -149,6 +155,7 @@ store_network_get(struct network *n)
 		n->mtu = sqlite3_column_int(st, 2);
 		n->keepalive = sqlite3_column_int(st, 3);
 		copy_col(n->dns, sizeof(n->dns), st, 4);
+		copy_col(n->signing_key, sizeof(n->signing_key), st, 5);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? DB_OK : DB_ERROR;
@@ -165,6 +172,7 @@ store_network_json(const struct network *n)
 	json_object_object_add(o, "keepalive", json_object_new_int(n->keepalive));
 	dns = json_tokener_parse(n->dns);
 	json_object_object_add(o, "dns", dns ? dns : json_object_new_array());
+	json_object_object_add(o, "signing_key", string_or_null(n->signing_key));
 	return o;
 }
 

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/* http: strict JSON bodies, the key allow-list, query parameters, error bodies. */
+#include <stdio.h>
+#include <string.h>
+
+#include "http.h"
+#include "unit.h"
+
+/* Parses body; returns the status and leaves the error code in *code. The
+ * parsed object is freed here (the tests look at statuses and codes). */
+static int
+parse_len(const char *body, size_t len, const char **code)
+{
+	struct response res;
+	struct json_object *obj = (struct json_object *)&res;   /* must be reset */
+	int status;
+
+	memset(&res, 0, sizeof(res));
+	status = http_parse_body(&obj, body, len, &res);
+	if (status == 0) {
+		ck_assert_ptr_nonnull(obj);
+		ck_assert(json_object_is_type(obj, json_type_object));
+		ck_assert_ptr_null(res.error_code);
+	} else {
+		ck_assert_ptr_null(obj);
+		ck_assert_ptr_nonnull(res.error_code);
+		ck_assert_int_eq(res.status, status);
+	}
+	if (code != NULL)
+		*code = res.error_code;
+	json_object_put(obj);
+	http_response_free(&res);
+	return status;
+}
+
+static int
+parse(const char *body, const char **code)
+{
+	return parse_len(body, strlen(body), code);
+}
+
+#define ACCEPTS(b)   ck_assert_msg(parse((b), NULL) == 0, "refused %s", (b))
+#define REFUSES(b, c) do {                                                     \
+		const char *code_ = NULL;                                      \
+		ck_assert_msg(parse((b), &code_) == 400, "accepted %s", (b));  \
+		ck_assert_str_eq(code_, (c));                                  \
+	} while (0)
+
+START_TEST(body_good)
+{
+	ACCEPTS("{}");
+	ACCEPTS("{\"name\":\"web1\"}");
+	ACCEPTS(" \t\r\n{\"a\":1} \n\r\t ");
+	ACCEPTS("{\"a\":[1,\"x\",null,true,{\"b\":{}}]}");
+	ACCEPTS("{\"a\":\"quote \\\" and colon : and 'single'\",\"b\":\"a\"}");
+	ACCEPTS("{\"a\":\"a\",\"b\":\"a\"}");           /* equal values are fine */
+	ACCEPTS("{\"name\":1,\"Name\":2}");              /* keys are case-sensitive */
+}
+END_TEST
+
+START_TEST(body_missing_or_not_object)
+{
+	const char *code;
+
+	ck_assert_int_eq(parse_len(NULL, 0, &code), 400);
+	ck_assert_str_eq(code, "body_missing");
+	ck_assert_int_eq(parse_len("{}", 0, &code), 400);
+	ck_assert_str_eq(code, "body_missing");
+	REFUSES("[]", "json_invalid");
+	REFUSES("[{\"a\":1}]", "json_invalid");
+	REFUSES("\"name\"", "json_invalid");
+	REFUSES("1", "json_invalid");
+	REFUSES("null", "json_invalid");
+	REFUSES("true", "json_invalid");
+	REFUSES("   ", "json_invalid");
+	REFUSES("{", "json_invalid");
+	REFUSES("{\"a\":", "json_invalid");
+	REFUSES("{\"a\"}", "json_invalid");
+	REFUSES("{a:1}", "json_invalid");
+	REFUSES("{\"a\":1,}", "json_invalid");
+	REFUSES("{\"a\":[1,]}", "json_invalid");
+	REFUSES("{\"a\":01}", "json_invalid");
+	REFUSES("{\"a\":+1}", "json_invalid");
+	REFUSES("{\"a\":.5}", "json_invalid");
+	REFUSES("{\"a\":0x10}", "json_invalid");
+	REFUSES("{\"a\":True}", "json_invalid");
+	REFUSES("{\"a\":'x'}", "json_invalid");
+	REFUSES("{/*c*/\"a\":1}", "json_invalid");
+	REFUSES("\xef\xbb\xbf{\"a\":1}", "json_invalid");   /* a byte order mark */
+}
+END_TEST
+
+START_TEST(body_trailing_bytes)
+{
+	REFUSES("{\"a\":1}x", "json_invalid");
+	REFUSES("{\"a\":1}{\"a\":2}", "json_invalid");
+	REFUSES("{\"a\":1} {}", "json_invalid");
+	REFUSES("{\"a\":1}\n,", "json_invalid");
+	REFUSES("{\"a\":1}}", "json_invalid");
+	REFUSES("{\"a\":1}/*c*/", "json_invalid");
+	REFUSES("{\"a\":1}\f", "json_invalid");
+}
+END_TEST
+
+START_TEST(body_nul_byte)
+{
+	static const char inside[] = "{\"name\":\"we\0b1\"}";
+	static const char after[] = "{\"name\":\"web1\"}\0";
+	static const char before[] = "\0{\"name\":\"web1\"}";
+	const char *code;
+
+	ck_assert_int_eq(parse_len(inside, sizeof(inside) - 1, &code), 400);
+	ck_assert_str_eq(code, "json_invalid");
+	ck_assert_int_eq(parse_len(after, sizeof(after) - 1, &code), 400);
+	ck_assert_int_eq(parse_len(before, sizeof(before) - 1, &code), 400);
+	/* The body is not a C string: what follows len is never read. */
+	ck_assert_int_eq(parse_len("{}garbage", 2, NULL), 0);
+}
+END_TEST
+
+START_TEST(body_depth_limit)
+{
+	char buf[4096];
+	size_t n;
+
+	/* json-c counts every value, the innermost 1 too: the object, arrays
+	 * around the 1 and the 1 itself make at most HTTP_JSON_DEPTH levels. */
+	for (int depth = 1; depth <= 200; depth++) {
+		n = (size_t)snprintf(buf, sizeof(buf), "{\"a\":");
+		for (int i = 1; i < depth; i++)
+			buf[n++] = '[';
+		buf[n++] = '1';
+		for (int i = 1; i < depth; i++)
+			buf[n++] = ']';
+		buf[n++] = '}';
+		buf[n] = '\0';
+		if (depth + 1 <= HTTP_JSON_DEPTH)
+			ck_assert_msg(parse(buf, NULL) == 0, "refused depth %d", depth);
+		else
+			REFUSES(buf, "json_invalid");
+	}
+	/* Deeply nested and unclosed, as a hostile client would send it. */
+	memset(buf, '[', sizeof(buf) - 1);
+	buf[0] = '{';
+	buf[sizeof(buf) - 1] = '\0';
+	REFUSES(buf, "json_invalid");
+	for (size_t i = 1; i + 5 < sizeof(buf); i += 5)
+		memcpy(buf + i, "\"a\":{", 5);
+	REFUSES(buf, "json_invalid");
+}
+END_TEST
+
+START_TEST(body_duplicate_keys)
+{
+	REFUSES("{\"name\":\"a\",\"name\":\"b\"}", "json_duplicate_key");
+	REFUSES("{\"name\":\"a\",\"name\":\"a\"}", "json_duplicate_key");
+	REFUSES("{\"name\":\"a\",\"x\":1,\"name\":\"b\"}", "json_duplicate_key");
+	REFUSES("{\"name\" : \"a\" , \"name\"\n:\"b\"}", "json_duplicate_key");
+	/* The same key spelled with escapes is the same key. */
+	REFUSES("{\"name\":\"a\",\"na\\u006de\":\"b\"}", "json_duplicate_key");
+	REFUSES("{\"na\\u006De\":\"a\",\"name\":\"b\"}", "json_duplicate_key");
+	REFUSES("{\"\\u006e\\u0061\\u006d\\u0065\":\"a\",\"name\":\"b\"}", "json_duplicate_key");
+	REFUSES("{\"a/b\":1,\"a\\/b\":2}", "json_duplicate_key");
+	REFUSES("{\"a\\\"b\":1,\"a\\\"b\":2}", "json_duplicate_key");
+	REFUSES("{\"a\\\\\":1,\"a\\\\\":2}", "json_duplicate_key");
+	REFUSES("{\"\\u00e9\":1,\"\xc3\xa9\":2}", "json_duplicate_key");
+	REFUSES("{\"\":1,\"\":2}", "json_duplicate_key");
+	/* A duplicate after a nested object is still at the top. */
+	REFUSES("{\"a\":{\"name\":1},\"name\":2,\"name\":3}", "json_duplicate_key");
+	REFUSES("{\"a\":[{\"x\":\"]}\"}],\"name\":2,\"name\":3}", "json_duplicate_key");
+	/* Keys json-c reads though JSON has no such key cannot sneak past the scan. */
+	REFUSES("{\"name\":\"a\",'name':\"b\"}", "json_invalid");
+	REFUSES("{'name':\"a\"}", "json_invalid");
+	REFUSES("{\"name\\u0000x\":\"a\"}", "json_invalid");
+	REFUSES("{\"name\":\"a\",\"name\\u0000\":\"b\"}", "json_invalid");
+	/* Not duplicates: the same key in two nested objects, or as a value. */
+	ACCEPTS("{\"a\":{\"name\":1},\"b\":{\"name\":2}}");
+	ACCEPTS("{\"name\":\"name\",\"x\":\"name\"}");
+	ACCEPTS("{\"a\\\\\":1,\"a\":2}");
+	ACCEPTS("{\"name\":1,\"name \":2}");
+}
+END_TEST
+
+START_TEST(allow_list)
+{
+	static const char *const keys[] = { "name", "endpoint", NULL };
+	static const char *const none[] = { NULL };
+	struct response res;
+	struct json_object *o;
+
+	memset(&res, 0, sizeof(res));
+	o = json_tokener_parse("{\"name\":\"a\",\"endpoint\":null}");
+	ck_assert_int_eq(http_allow_keys(o, keys, &res), 0);
+	ck_assert_ptr_null(res.error_code);
+	json_object_put(o);
+
+	o = json_tokener_parse("{}");
+	ck_assert_int_eq(http_allow_keys(o, keys, &res), 0);
+	ck_assert_int_eq(http_allow_keys(o, none, &res), 0);
+	json_object_put(o);
+
+	static const char *const bad[] = { "{\"name\":\"a\",\"admin\":true}", "{\"Name\":\"a\"}",
+		"{\"name \":\"a\"}", "{\"nam\":\"a\"}", "{\"names\":\"a\"}", "{\"\":1}",
+		"{\"endpoint\":null,\"state\":\"accepted\"}", NULL };
+	for (size_t i = 0; bad[i] != NULL; i++) {
+		memset(&res, 0, sizeof(res));
+		o = json_tokener_parse(bad[i]);
+		ck_assert_ptr_nonnull(o);
+		ck_assert_msg(http_allow_keys(o, keys, &res) == 400, "allowed %s", bad[i]);
+		ck_assert_str_eq(res.error_code, "unknown_field");
+		ck_assert_int_eq(res.status, 400);
+		json_object_put(o);
+	}
+	/* The message names the key, shortened. */
+	memset(&res, 0, sizeof(res));
+	o = json_tokener_parse("{\"admin\":1}");
+	ck_assert_int_eq(http_allow_keys(o, none, &res), 400);
+	ck_assert_ptr_nonnull(strstr(res.error_message, "\"admin\""));
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(query_params)
+{
+	char buf[16];
+
+	ck_assert_ptr_null(http_query_param(NULL, "limit", buf, sizeof(buf)));
+	ck_assert_ptr_null(http_query_param("", "limit", buf, sizeof(buf)));
+	ck_assert_str_eq(http_query_param("limit=10", "limit", buf, sizeof(buf)), "10");
+	ck_assert_str_eq(http_query_param("before=5&limit=10", "limit", buf, sizeof(buf)), "10");
+	ck_assert_str_eq(http_query_param("limit=10&before=5", "before", buf, sizeof(buf)), "5");
+	ck_assert_str_eq(http_query_param("limit=", "limit", buf, sizeof(buf)), "");
+	ck_assert_str_eq(http_query_param("limit=1&limit=2", "limit", buf, sizeof(buf)), "1");
+	ck_assert_str_eq(http_query_param("&&limit=3&", "limit", buf, sizeof(buf)), "3");
+	/* Only the whole name counts. */
+	ck_assert_ptr_null(http_query_param("xlimit=10", "limit", buf, sizeof(buf)));
+	ck_assert_ptr_null(http_query_param("limitx=10", "limit", buf, sizeof(buf)));
+	ck_assert_ptr_null(http_query_param("limit", "limit", buf, sizeof(buf)));
+	ck_assert_ptr_null(http_query_param("limit10", "limit", buf, sizeof(buf)));
+	ck_assert_ptr_null(http_query_param("a=limit=10", "limit", buf, sizeof(buf)));
+	ck_assert_str_eq(http_query_param("a=limit&limit=4", "limit", buf, sizeof(buf)), "4");
+	/* A value that does not fit is not there, rather than cut short. */
+	ck_assert_ptr_null(http_query_param("limit=0123456789abcdef", "limit", buf, sizeof(buf)));
+	ck_assert_str_eq(http_query_param("limit=0123456789abcde", "limit", buf, sizeof(buf)),
+	                 "0123456789abcde");
+	/* Values arrive raw: no decoding behind the caller's back. */
+	ck_assert_str_eq(http_query_param("state=%70ending", "state", buf, sizeof(buf)), "%70ending");
+}
+END_TEST
+
+START_TEST(errors_become_json)
+{
+	struct response res;
+	struct json_object *err, *v;
+	char longmsg[600];
+
+	memset(&res, 0, sizeof(res));
+	ck_assert_int_eq(http_json(&res, 200, json_object_new_object()), 200);
+	ck_assert_int_eq(http_error(&res, 409, "address_taken", "address %s is taken", "10.0.0.1"),
+	                 409);
+	ck_assert_ptr_null(res.body);   /* an error drops a body set before it */
+	http_finish(&res);
+	ck_assert_int_eq(res.status, 409);
+	ck_assert(json_object_object_get_ex(res.body, "error", &err));
+	ck_assert(json_object_object_get_ex(err, "code", &v));
+	ck_assert_str_eq(json_object_get_string(v), "address_taken");
+	ck_assert(json_object_object_get_ex(err, "message", &v));
+	ck_assert_str_eq(json_object_get_string(v), "address 10.0.0.1 is taken");
+	ck_assert_int_eq(json_object_object_length(res.body), 1);
+	http_response_free(&res);
+	ck_assert_ptr_null(res.body);
+	http_response_free(&res);       /* twice is harmless */
+	http_response_free(NULL);
+
+	/* A long message is cut to the buffer, never past it. */
+	memset(longmsg, 'x', sizeof(longmsg) - 1);
+	longmsg[sizeof(longmsg) - 1] = '\0';
+	memset(&res, 0, sizeof(res));
+	http_error(&res, 400, "invalid_name", "%s", longmsg);
+	ck_assert_uint_eq(strlen(res.error_message), sizeof(res.error_message) - 1);
+	http_finish(&res);
+	http_response_free(&res);
+
+	/* Without an error, http_finish leaves the body alone. */
+	memset(&res, 0, sizeof(res));
+	http_json(&res, 201, json_object_new_string("x"));
+	http_finish(&res);
+	ck_assert_str_eq(json_object_get_string(res.body), "x");
+	http_response_free(&res);
+}
+END_TEST
+
+START_TEST(reasons)
+{
+	static const int known[] = { 200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 411,
+		413, 415, 429, 500, 503 };
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		ck_assert_str_ne(http_reason(known[i]), "Unknown");
+	ck_assert_str_eq(http_reason(404), "Not Found");
+	ck_assert_str_eq(http_reason(429), "Too Many Requests");
+	ck_assert_str_eq(http_reason(299), "Unknown");
+}
+END_TEST
+
+static Suite *
+http_suite(void)
+{
+	Suite *s = suite_create("http");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, body_good);
+	tcase_add_test(tc, body_missing_or_not_object);
+	tcase_add_test(tc, body_trailing_bytes);
+	tcase_add_test(tc, body_nul_byte);
+	tcase_add_test(tc, body_depth_limit);
+	tcase_add_test(tc, body_duplicate_keys);
+	tcase_add_test(tc, allow_list);
+	tcase_add_test(tc, query_params);
+	tcase_add_test(tc, errors_become_json);
+	tcase_add_test(tc, reasons);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(http_suite)

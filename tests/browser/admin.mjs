@@ -102,9 +102,12 @@ try {
   await page.locator("#invite-code:not([hidden])").waitFor();
   const code = await page.locator("#invite-code code").textContent();
   check(/^[A-Za-z0-9_-]{43}$/.test(code), "the new invite code is shown");
+  // The list reloads after the code appears: wait for it, then count.
+  await page.locator("#invites tbody tr").first().waitFor();
   check(await page.locator("#invites tbody tr").count() === 1, "the invite is listed");
 
   await page.getByRole("button", { name: "Audit log" }).click();
+  await page.locator("#audit tbody tr").filter({ hasText: "invite.create" }).waitFor();
   check(await page.locator("#audit tbody tr").filter({ hasText: "pair.create" }).count() === 1,
     "the audit log shows the pairing");
   check(!(await page.locator("#audit").textContent()).includes(code),

@@ -418,7 +418,12 @@ t_cgi_env() {
 	echo "REMOTE_ADDR=127.0.0.1"
 	echo "REQUEST_SCHEME=https"
 	echo "HTTPS=on"
-	echo "HTTP_HOST=127.0.0.1:${PORT:-443}"
+	# As a browser sends it: no port when it is the default one.
+	if [ "${PORT:-443}" = 443 ]; then
+		echo "HTTP_HOST=127.0.0.1"
+	else
+		echo "HTTP_HOST=127.0.0.1:$PORT"
+	fi
 	echo "SERVER_NAME=127.0.0.1"
 	echo "SERVER_PORT=${PORT:-443}"
 }
@@ -434,7 +439,7 @@ t_cgi_parse() {
 	fi
 }
 
-# fcgi [VAR=VALUE ...] METHOD PATH [BODY]: one request straight to the
+# fcgi [VAR=VALUE|-VAR ...] METHOD PATH [BODY]: one request straight to the
 # responders' FastCGI socket with cgi-fcgi, past nginx (so no REMOTE_USER
 # unless given). Sets STATUS and BODY like api.
 fcgi() {
@@ -442,7 +447,7 @@ fcgi() {
 	_extra=""
 	while [ $# -gt 0 ]; do
 		case $1 in
-		*=*) _extra="$_extra
+		*=* | -[A-Z]*) _extra="$_extra
 $1"; shift ;;
 		*) break ;;
 		esac
@@ -455,8 +460,14 @@ $1"; shift ;;
 	{ t_cgi_env "$1" "$2" "$_body"; printf '%s\n' "$_extra" | sed '/^$/d'; } >"$T_TMP/cgi-env"
 	T_LAST_REQ="fastcgi $1 $2"
 	(
+		# cgi-fcgi sends its whole environment as the request's.
+		for v in $(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p'); do
+			case $v in PATH | HOME) ;; *) unset "$v" 2>/dev/null ;; esac
+		done
 		# One variable a line; values may hold spaces.
-		while IFS= read -r kv; do export "$kv"; done <"$T_TMP/cgi-env"
+		while IFS= read -r kv; do
+			case $kv in -*) unset "${kv#-}" ;; *) export "$kv" ;; esac
+		done <"$T_TMP/cgi-env"
 		if [ -n "$_body" ]; then
 			exec cgi-fcgi -bind -connect "$RUN/fcgi.sock" <"$_body"
 		else
@@ -467,14 +478,14 @@ $1"; shift ;;
 	say "> fastcgi $1 $2 -> $STATUS"
 }
 
-# cgi [VAR=VALUE ...] METHOD PATH [BODY]: runs the responder as plain CGI
+# cgi [VAR=VALUE|-VAR ...] METHOD PATH [BODY]: runs the responder as plain CGI
 # (one process per request), on $DB or $WGCONFSRV_DB. Sets STATUS and BODY;
 # CGI_RC is the process's exit status.
 cgi() {
 	_extra=""
 	while [ $# -gt 0 ]; do
 		case $1 in
-		*=*) _extra="$_extra
+		*=* | -[A-Z]*) _extra="$_extra
 $1"; shift ;;
 		*) break ;;
 		esac
@@ -493,7 +504,9 @@ $1"; shift ;;
 		for v in $(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p'); do
 			case $v in PATH | HOME | ASAN_OPTIONS | UBSAN_OPTIONS | LSAN_OPTIONS) ;; *) unset "$v" 2>/dev/null ;; esac
 		done
-		while IFS= read -r kv; do export "$kv"; done <"$T_TMP/cgi-env"
+		while IFS= read -r kv; do
+			case $kv in -*) unset "${kv#-}" ;; *) export "$kv" ;; esac
+		done <"$T_TMP/cgi-env"
 		export ASAN_OPTIONS="log_path=$T_TMP/cgi-asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 		export UBSAN_OPTIONS="log_path=$T_TMP/cgi-ubsan:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 		if [ -n "$_body" ]; then

@@ -32,14 +32,16 @@ function list(s) {
   return s.split(",").map((x) => x.trim()).filter(Boolean);
 }
 
+// Runs a change, reloads, and only then says it is done, so what the status
+// line claims is already on the page.
 async function act(what, fn) {
   try {
     await fn();
-    say(what);
-    await refresh();
   } catch (e) {
     say(`${e.message} (${e.code ?? "error"})`, "error");
+    return;
   }
+  if (await refresh()) say(what);
 }
 
 let peers = [];
@@ -180,8 +182,10 @@ async function refresh() {
     fillTable($("#accepted"), accepted.map(acceptedRow), "#accepted-empty");
     matrix(accepted);
     await Promise.all([loadNetwork(), loadInvites(), loadAudit()]);
+    return true;
   } catch (e) {
     say(`Cannot load: ${e.message}`, "error");
+    return false;
   }
 }
 

@@ -159,7 +159,21 @@ int
 state_dir_prepare(const char *dir)
 {
 	struct stat sb;
+	char *p = strdup(dir);
 
+	/* Missing parents too, as mkdir -p; private like the folder itself. */
+	for (char *s = p ? p + 1 : NULL; s && *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+			errmsg("cannot create %s: %s", p, strerror(errno));
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	free(p);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		errmsg("cannot create the state folder %s: %s", dir, strerror(errno));
 		return -1;

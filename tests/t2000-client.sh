@@ -1,0 +1,357 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# t2000-client: the wgconf client against a real local stack (nginx, TLS,
+# responders): strict usage errors (exit 2); TLS trust by CA file or pin,
+# and a wrong pin or an untrusted certificate refused with a message that
+# says so; register keeps its state private and refuses to run twice; a
+# pending host gets exit 3 from status, genconf and sync; the admin commands
+# (password file or netrc) accept, pair and refuse ambiguous names; genconf
+# renders wg-quick, wg and VyOS with the PSK both sides share; sync writes
+# 0600 atomically, is silent when nothing changed, and never overwrites a
+# file it did not write; endpoint, invite, reject, unpair and deregister do
+# what they say; a PSK box that does not open is an error, not an empty key.
+. "$(dirname "$0")/lib.sh"
+need wg
+[ -x "$WGCONF" ] || die "$WGCONF is not built (make)"
+stack_start
+
+# wgc HOST ARGS...: runs wgconf with HOST's state folder. Sets OUT, ERR, RC.
+wgc() {
+	_h=$1
+	shift
+	WGCONF_STATE_DIR=$T_TMP/$_h/state HOME=$T_TMP/home \
+	    "$WGCONF" "$@" >"$T_TMP/out" 2>"$T_TMP/err"
+	RC=$?
+	OUT=$(cat "$T_TMP/out")
+	ERR=$(cat "$T_TMP/err")
+	T_LAST_REQ="wgconf $*"
+	return 0
+}
+
+# expect_rc N WHAT: the last wgconf exited N.
+expect_rc() {
+	if [ "$RC" = "$1" ]; then
+		ok "$2 (exit $1)"
+	else
+		fail "$2: expected exit $1, got $RC"
+		say "    command: $T_LAST_REQ"
+		say "    stdout:  $(printf '%s' "$OUT" | head -c 400)"
+		say "    stderr:  $(printf '%s' "$ERR" | head -c 400)"
+		return 1
+	fi
+}
+
+# expect_in TEXT PATTERN WHAT: grep -E PATTERN finds something in TEXT.
+expect_in() {
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+		ok "$3"
+	else
+		fail "$3: /$2/ not in: $(printf '%s' "$1" | head -c 400)"
+		return 1
+	fi
+}
+
+expect_not_in() {
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+		fail "$3: /$2/ found in: $(printf '%s' "$1" | head -c 400)"
+		return 1
+	fi
+	ok "$3"
+}
+
+# q TEXT: TEXT as a literal in an extended regular expression (keys have '+').
+q() {
+	printf '%s' "$1" | sed 's/[]\\/$*.^|[+?(){}]/\\&/g'
+}
+
+mode() {
+	stat -c %a "$1" 2>/dev/null
+}
+
+PWFILE=$T_TMP/admin-pass
+printf '%s\n' "$ADMIN_PASS" >"$PWFILE"
+PIN="sha256//$(openssl x509 -in "$CACERT" -pubkey -noout | openssl pkey -pubin -outform der |
+    openssl dgst -sha256 -binary | openssl enc -base64)"
+WRONG_PIN="sha256//$(printf 'not the key' | openssl dgst -sha256 -binary | openssl enc -base64)"
+mkdir -p "$T_TMP/home"
+
+# admin ARGS...: `wgconf admin` with the password file.
+admin() {
+	wgc adm admin --server "$URL" --cacert "$CACERT" --user admin \
+	    --password-file "$PWFILE" "$@"
+}
+
+# --- usage: exit 2, and the message names the bad value -----------------
+wgc a
+expect_rc 2 "no command"
+wgc a frobnicate
+expect_rc 2 "unknown command"
+for c in register status genconf sync endpoint deregister admin "admin peers" \
+    "admin accept" "admin pair" "admin invite" "admin network"; do
+	# shellcheck disable=SC2086
+	wgc a $c --help
+	expect_rc 0 "$c --help" && expect_in "$OUT" '^Usage: wgconf' "$c --help prints usage"
+done
+wgc a register --server "$URL" 1.2.3.4:99999
+expect_rc 2 "register: bad endpoint"
+expect_in "$ERR" "1\.2\.3\.4:99999" "the message names the bad endpoint"
+wgc a register --server "$URL" --listen-port 0 nat
+expect_rc 2 "register: bad --listen-port"
+expect_in "$ERR" "'0'" "the message names the bad port"
+wgc a register --server "$URL" --bogus nat
+expect_rc 2 "register: unknown option"
+expect_in "$ERR" "'--bogus'" "the message names the unknown option"
+wgc a register --server "$URL" --pin md5//xyz nat
+expect_rc 2 "register: bad pin syntax"
+wgc a genconf --format ini
+expect_rc 2 "genconf: bad --format"
+expect_in "$ERR" "'ini'" "the message names the bad format"
+wgc a sync --interface ../../etc/x
+expect_rc 2 "sync: a path as interface name"
+wgc a admin peers --mtu 1400 --server "$URL"
+expect_rc 2 "admin peers: an option of another subcommand"
+wgc a admin invite --expires 3x --server "$URL"
+expect_rc 2 "admin invite: bad --expires"
+expect_in "$ERR" "'3x'" "the message names the bad duration"
+wgc a register --server "http://127.0.0.1:$PORT" nat
+expect_rc 2 "register: http:// refused"
+expect_in "$ERR" "insecure-http" "the message says how to allow http"
+[ -e "$T_TMP/a/state" ] && fail "a refused register left state" || ok "usage errors leave no state"
+
+# --- TLS trust ----------------------------------------------------------
+wgc a register --server "$URL" --name alpha 203.0.113.1:51820
+expect_rc 1 "register: self-signed certificate without --cacert or --pin"
+expect_in "$ERR" "not trusted" "the message says the certificate is not trusted"
+wgc a register --server "$URL" --pin "$WRONG_PIN" --name alpha 203.0.113.1:51820
+expect_rc 1 "register: wrong pin"
+expect_in "$ERR" "does not match the pinned key" "the message says the pin does not match"
+[ -e "$T_TMP/a/state/state.json" ] && fail "a refused register left state" ||
+    ok "no state after a refused registration"
+
+# --- register -----------------------------------------------------------
+wgc a register --server "$URL" --cacert "$CACERT" --name alpha 203.0.113.1:51820
+expect_rc 0 "register alpha with --cacert"
+expect_in "$OUT" "pending" "register says alpha is pending"
+A_PUB=$(printf '%s\n' "$OUT" | sed -n 's/^public key //p')
+expect_eq "$(mode "$T_TMP/a/state")" 700 "the state folder is 0700"
+expect_eq "$(mode "$T_TMP/a/state/state.json")" 600 "state.json is 0600"
+expect_eq "$(mode "$T_TMP/a/state/private.key")" 600 "private.key is 0600"
+A_PRIV=$(cat "$T_TMP/a/state/private.key")
+expect_in "$A_PRIV" '^[A-Za-z0-9+/]{43}=$' "private.key is in wg genkey form"
+expect_eq "$(printf '%s\n' "$A_PRIV" | wg pubkey)" "$A_PUB" "wg pubkey of the key is the public key registered"
+expect_not_in "$OUT$ERR" "$(q "$A_PRIV")" "register does not print the private key"
+A_ID=$(jq -r .id "$T_TMP/a/state/state.json")
+
+wgc a register --server "$URL" --cacert "$CACERT" --name alpha 203.0.113.1:51820
+expect_rc 1 "a second register is refused"
+expect_in "$ERR" "already registered.*--force" "and says --force would do it"
+expect_eq "$(cat "$T_TMP/a/state/private.key")" "$A_PRIV" "the key is untouched"
+
+# B brings its own key and trusts the server by pin.
+B_PRIV=$(wg genkey)
+printf '%s\n' "$B_PRIV" >"$T_TMP/b-key"
+wgc b register --server "$URL" --pin "$PIN" --name bravo --private-key-file "$T_TMP/b-key" \
+    198.51.100.2:51821
+expect_rc 0 "register bravo with --pin and --private-key-file"
+B_PUB=$(printf '%s\n' "$B_PRIV" | wg pubkey)
+expect_in "$OUT" "public key $(q "$B_PUB")" "bravo registered the key from the file"
+B_ID=$(jq -r .id "$T_TMP/b/state/state.json")
+
+# --- pending: exit 3 ----------------------------------------------------
+wgc a status
+expect_rc 3 "status of a pending host"
+expect_in "$OUT" "^state +pending" "status says pending"
+wgc a genconf
+expect_rc 3 "genconf of a pending host"
+mkdir -p "$T_TMP/a/etc"
+wgc a sync --config-dir "$T_TMP/a/etc"
+expect_rc 3 "sync of a pending host"
+[ -e "$T_TMP/a/etc/wg0.conf" ] && fail "sync wrote a config for a pending host" ||
+    ok "no config for a pending host"
+
+# --- admin --------------------------------------------------------------
+admin peers
+expect_rc 0 "admin peers"
+expect_in "$OUT" "^ID +NAME +STATE" "admin peers prints a table"
+expect_in "$OUT" "alpha +pending" "alpha is listed as pending"
+admin peers --json
+expect_rc 0 "admin peers --json"
+expect_eq "$(printf '%s' "$OUT" | jq '.peers | length')" 2 "--json lists two peers"
+
+wgc adm admin --server "$URL" --cacert "$CACERT" peers
+expect_rc 1 "admin without credentials"
+expect_in "$ERR" "login failed" "the message says the login failed"
+printf 'machine 127.0.0.1 login admin password %s\n' "$ADMIN_PASS" >"$T_TMP/home/.netrc"
+chmod 600 "$T_TMP/home/.netrc"
+wgc adm admin --server "$URL" --cacert "$CACERT" peers
+expect_rc 0 "admin with ~/.netrc"
+printf 'machine 127.0.0.1 login admin password wrong\n' >"$T_TMP/netrc-bad"
+wgc adm admin --server "$URL" --cacert "$CACERT" --netrc-file "$T_TMP/netrc-bad" peers
+expect_rc 1 "admin with a wrong netrc password"
+rm -f "$T_TMP/home/.netrc"
+# The registered server and its trust are the default.
+wgc a admin --user admin --password-file "$PWFILE" peers
+expect_rc 0 "admin uses the server this host registered with"
+
+admin accept alpha
+expect_rc 0 "admin accept alpha (by name)"
+admin accept "$B_ID" --networks 192.168.50.0/24
+expect_rc 0 "admin accept bravo (by id) with a routed network"
+admin accept nobody
+expect_rc 1 "admin accept of an unknown peer"
+expect_in "$ERR" "nobody" "the message names it"
+admin pair alpha bravo
+expect_rc 0 "admin pair alpha bravo"
+expect_in "$OUT" "paired alpha and bravo" "pair says so"
+
+# Two peers of one name: the name is ambiguous, ids still work.
+wgc d1 register --server "$URL" --cacert "$CACERT" --name dup nat
+wgc d2 register --server "$URL" --cacert "$CACERT" --name dup nat
+admin accept dup
+expect_rc 1 "admin accept of an ambiguous name"
+expect_in "$ERR" "ambiguous" "the message says the name is ambiguous"
+D1_ID=$(jq -r .id "$T_TMP/d1/state/state.json")
+admin reject "$D1_ID"
+expect_rc 0 "admin reject by id"
+wgc d1 status
+expect_rc 1 "a rejected host's status is an error"
+admin delete dup
+expect_rc 0 "admin delete: the name is unique again"
+
+# --- status, genconf ----------------------------------------------------
+wgc a status
+expect_rc 0 "status of an accepted host"
+expect_in "$OUT" "^state +accepted" "status says accepted"
+expect_in "$OUT" "^address +10\.77\.0\." "status shows the tunnel address"
+expect_in "$OUT" "^peers +1$" "status counts one peer"
+
+wgc a genconf
+expect_rc 0 "genconf (wg-quick)"
+A_CONF=$OUT
+expect_in "$A_CONF" "^PrivateKey = $(q "$A_PRIV")\$" "alpha's config holds its private key"
+expect_in "$A_CONF" "^PublicKey = $(q "$B_PUB")\$" "and bravo's public key"
+expect_in "$A_CONF" "^AllowedIPs = 10\.77\.0\.[0-9]+/32, 192\.168\.50\.0/24\$" "and bravo's routes"
+expect_in "$A_CONF" "^Address = 10\.77\.0\.[0-9]+/24\$" "and an Address line"
+expect_in "$A_CONF" "^Endpoint = 198\.51\.100\.2:51821\$" "and bravo's endpoint"
+PSK_A=$(printf '%s\n' "$A_CONF" | sed -n 's/^PresharedKey = //p')
+wgc b genconf
+expect_rc 0 "genconf on bravo (trust by the remembered pin)"
+PSK_B=$(printf '%s\n' "$OUT" | sed -n 's/^PresharedKey = //p')
+expect_in "$PSK_A" '^[A-Za-z0-9+/]{43}=$' "the preshared key is a key"
+expect_eq "$PSK_A" "$PSK_B" "both sides open the same preshared key"
+wgc a genconf --format wg
+expect_rc 0 "genconf --format wg"
+expect_not_in "$OUT" "^(Address|DNS|MTU) " "the wg format has only what wg setconf takes"
+expect_in "$OUT" "^PrivateKey = $(q "$A_PRIV")\$" "the wg format has the private key"
+expect_in "$OUT" "^PresharedKey = $(q "$PSK_A")\$" "and the preshared key"
+wgc a genconf --format vyos --interface wg7
+expect_rc 0 "genconf --format vyos"
+expect_in "$OUT" "^set interfaces wireguard wg7 private-key '$(q "$A_PRIV")'\$" "vyos: private-key"
+expect_in "$OUT" "^set interfaces wireguard wg7 peer bravo public-key '$(q "$B_PUB")'\$" "vyos: peer public-key"
+expect_in "$OUT" "^set interfaces wireguard wg7 peer bravo address '198\.51\.100\.2'\$" "vyos: endpoint address"
+expect_in "$OUT" "^set interfaces wireguard wg7 peer bravo port '51821'\$" "vyos: endpoint port apart"
+expect_in "$OUT" "^set protocols static route 192\.168\.50\.0/24 interface wg7\$" "vyos: a route for the network"
+expect_not_in "$OUT" "^[^#s]" "vyos: only commands and comments"
+wgc a genconf --format vyos --interface eth0
+expect_rc 2 "vyos wants a wgN interface"
+
+# A wrong pin remembered at registration is used from then on.
+cp "$T_TMP/b/state/state.json" "$T_TMP/b-state.json"
+jq --arg p "$WRONG_PIN" '.pin = $p' "$T_TMP/b-state.json" >"$T_TMP/b/state/state.json"
+wgc b status
+expect_rc 1 "the remembered pin is checked on every request"
+expect_in "$ERR" "does not match the pinned key" "and a mismatch says so"
+cp "$T_TMP/b-state.json" "$T_TMP/b/state/state.json"
+
+# --- sync ---------------------------------------------------------------
+wgc a sync --config-dir "$T_TMP/a/etc"
+expect_rc 0 "sync writes the config"
+expect_in "$OUT" "wrote .*/wg0.conf" "sync says what it wrote"
+F=$T_TMP/a/etc/wg0.conf
+expect_eq "$(mode "$F")" 600 "the config is 0600"
+expect_eq "$(head -n 1 "$F" | cut -c1-19)" "# Written by wgconf" "the config carries the wgconf mark"
+expect_in "$(cat "$F")" "^PresharedKey = $(q "$PSK_A")\$" "the config holds the preshared key"
+expect_eq "$(ls -A "$T_TMP/a/etc")" wg0.conf "no temporary file left beside it"
+wgc a sync --config-dir "$T_TMP/a/etc"
+expect_rc 0 "sync again"
+expect_eq "$OUT$ERR" "" "sync prints nothing when nothing changed"
+expect_eq "$(tail -n 1 "$RUN/logs/access.log" | grep -c '"GET /api/v1/peer/config[^"]*" 304 ')" 1 \
+    "the second sync asked with If-None-Match and got 304"
+rm "$F"
+wgc a sync --config-dir "$T_TMP/a/etc"
+expect_rc 0 "sync after the file was deleted"
+[ -f "$F" ] && ok "a 304 still restores a deleted config" || fail "the deleted config is not restored"
+
+printf '[Interface]\nPrivateKey = mine\n' >"$T_TMP/a/etc/wg1.conf"
+wgc a sync --config-dir "$T_TMP/a/etc" --interface wg1
+expect_rc 1 "sync refuses a file it did not write"
+expect_in "$ERR" "did not write it" "and says why"
+expect_eq "$(cat "$T_TMP/a/etc/wg1.conf")" "$(printf '[Interface]\nPrivateKey = mine')" "the foreign file is untouched"
+wgc a sync --config-dir "$T_TMP/a/etc" --interface wg1 --force
+expect_rc 0 "sync --force replaces it"
+expect_eq "$(head -n 1 "$T_TMP/a/etc/wg1.conf" | cut -c1-19)" "# Written by wgconf" "now with the mark"
+
+admin network --mtu 1400
+expect_rc 0 "admin network --mtu 1400"
+wgc a sync --config-dir "$T_TMP/a/etc"
+expect_rc 0 "sync after a network change"
+expect_in "$OUT" "wrote" "sync reports the change"
+expect_in "$(cat "$F")" "^MTU = 1400\$" "the new MTU is in the file"
+admin network --mtu none
+expect_rc 0 "admin network --mtu none"
+
+# --- endpoint -----------------------------------------------------------
+wgc a endpoint 198.51.100.77:51820
+expect_rc 0 "endpoint HOST:PORT"
+wgc b genconf
+expect_in "$OUT" "^Endpoint = 198\.51\.100\.77:51820\$" "bravo sees alpha's new endpoint"
+wgc a endpoint nat
+expect_rc 0 "endpoint nat"
+wgc b genconf
+expect_not_in "$OUT" "^Endpoint = 198\.51\.100\.77" "bravo no longer has an endpoint for alpha"
+wgc a endpoint 198.51.100.77
+expect_rc 2 "endpoint without a port"
+
+# --- invite -------------------------------------------------------------
+admin invite --uses 1 --expires 1h
+expect_rc 0 "admin invite"
+CODE=$OUT
+expect_in "$CODE" '^[A-Za-z0-9_.~-]+$' "invite prints the code alone on stdout"
+wgc c register --server "$URL" --cacert "$CACERT" --name charlie --invite "$CODE" nat
+expect_rc 0 "register with the invite"
+expect_in "$OUT" "accepted" "an invited host is accepted at once"
+wgc c status
+expect_rc 0 "status of the invited host"
+wgc e register --server "$URL" --cacert "$CACERT" --name echo --invite "$CODE" nat
+expect_rc 1 "a used-up invite is refused"
+
+# --- a PSK box that does not open ---------------------------------------
+sqlite3 "$DB" "UPDATE pairs SET psk_box_a = randomblob(80), psk_box_b = randomblob(80);" ||
+    die "cannot tamper with the database"
+wgc a genconf
+expect_rc 1 "genconf with a PSK box that does not open"
+expect_in "$ERR" "preshared key for peer bravo does not open" "the message names the peer"
+expect_not_in "$OUT" "PresharedKey" "no config with an empty or missing key is printed"
+cp "$F" "$T_TMP/before"
+admin network --keepalive 20
+wgc a sync --config-dir "$T_TMP/a/etc"
+expect_rc 1 "sync with a PSK box that does not open"
+expect_eq "$(cat "$F")" "$(cat "$T_TMP/before")" "the config file is left as it was"
+
+# --- unpair, deregister -------------------------------------------------
+admin unpair alpha bravo
+expect_rc 0 "admin unpair"
+wgc a sync --config-dir "$T_TMP/a/etc"
+expect_rc 0 "sync after unpair"
+expect_not_in "$(cat "$F")" "^\[Peer\]" "the config has no peer left"
+
+wgc b deregister
+expect_rc 0 "deregister"
+[ -e "$T_TMP/b/state/state.json" ] || [ -e "$T_TMP/b/state/private.key" ] &&
+    fail "deregister left the state" || ok "deregister removed the token and key"
+wgc b status
+expect_rc 1 "status after deregister"
+expect_in "$ERR" "not registered" "says not registered"
+admin peers --json
+expect_eq "$(printf '%s' "$OUT" | jq --arg id "$B_ID" '[.peers[] | select(.id == $id)] | length')" 0 \
+    "the server forgot bravo"

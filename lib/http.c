@@ -88,10 +88,11 @@ http_reason(int status)
  * json-c keeps the last of duplicate keys silently; a proxy and this server
  * could then disagree about what a request says. So the top-level object's
  * keys are scanned once more here, decoded by json-c itself, and compared.
- * 1 for a duplicate, -1 for a key json-c takes though JSON has no such key:
- * 'single-quoted' (json-c 0.16 allows it even in strict mode, and this scan
- * would not see it) or one holding "\u0000" (json-c cuts it short there, so
- * "name\u0000x" would be read as "name").
+ * 1 for a duplicate, -1 for what json-c takes though it must not: a
+ * 'single-quoted' key (json-c 0.16 allows it even in strict mode, and this
+ * scan would not see it) or any string holding "\u0000" (C strings end
+ * there: "web\u0000x" would be read as the name "web", "name\u0000x" as the
+ * key "name").
  */
 static int
 has_duplicate_keys(const char *s, size_t len)
@@ -108,9 +109,13 @@ has_duplicate_keys(const char *s, size_t len)
 		}
 		if (c == '"') {
 			size_t start = i++;
-			while (i < len && s[i] != '"')
+			while (i < len && s[i] != '"') {
+				if (s[i] == '\\' && len - i > 5 && s[i + 1] == 'u' &&
+				    memcmp(s + i + 2, "0000", 4) == 0)
+					dup = -1;
 				i += (s[i] == '\\') ? 2 : 1;
-			if (i >= len)
+			}
+			if (i >= len || dup != 0)
 				break;
 			i++;
 			if (depth == 1) {
@@ -122,9 +127,7 @@ has_duplicate_keys(const char *s, size_t len)
 					struct json_object *key = raw ? json_tokener_parse(raw) : NULL;
 					const char *ks = key ? json_object_get_string(key) : NULL;
 
-					if (ks != NULL && strlen(ks) != (size_t)json_object_get_string_len(key))
-						dup = -1;
-					else if (ks != NULL) {
+					if (ks != NULL) {
 						if (json_object_object_get_ex(seen, ks, NULL))
 							dup = 1;
 						else
@@ -191,7 +194,7 @@ http_parse_body(struct json_object **out, const char *body, size_t len,
 		json_object_put(obj);
 		if (dup < 0)
 			return http_error(res, 400, "json_invalid", "keys must be double-quoted "
-			                  "strings without NUL characters");
+			                  "and no string may hold a NUL character");
 		return http_error(res, 400, "json_duplicate_key", "a key appears twice in the body");
 	}
 	*out = obj;

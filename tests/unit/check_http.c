@@ -113,6 +113,12 @@ START_TEST(body_nul_byte)
 	ck_assert_str_eq(code, "json_invalid");
 	ck_assert_int_eq(parse_len(after, sizeof(after) - 1, &code), 400);
 	ck_assert_int_eq(parse_len(before, sizeof(before) - 1, &code), 400);
+	/* An escaped NUL would cut a C string short ("web\u0000x" read as "web"). */
+	REFUSES("{\"name\":\"web\\u0000x\"}", "json_invalid");
+	REFUSES("{\"a\":[\"\\u0000\"]}", "json_invalid");
+	REFUSES("{\"a\":{\"b\\u0000\":1}}", "json_invalid");
+	ACCEPTS("{\"name\":\"web\\\\u0000x\"}");     /* a backslash, then u0000 */
+	ACCEPTS("{\"name\":\"\\u0001\\u0100\\u1000\"}");
 	/* The body is not a C string: what follows len is never read. */
 	ck_assert_int_eq(parse_len("{}garbage", 2, NULL), 0);
 }

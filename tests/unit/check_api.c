@@ -1,0 +1,1774 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * api: every route through api_handle(), as the responder calls it, on a fresh
+ * SQLite file per test. Each failure is also checked to leave every table as
+ * it was, and the secrets a test sees (tokens, invite codes, preshared keys)
+ * are looked for in every row at the end of it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "api.h"
+#include "db.h"
+#include "keys.h"
+#include "unit.h"
+
+/* Bodies and tokens come from tables of printf formats. */
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
+#define ADMIN_USER "root"
+#define HOST       "wg.example"
+#define SECRETS_MAX 64
+
+static char dbpath[64];
+static struct response R;       /* the last answer: valid until the next call */
+
+/* Secrets seen during a test; none may be stored anywhere. */
+static struct {
+	uint8_t bytes[64];
+	size_t len;
+} secrets[SECRETS_MAX];
+static size_t nsecrets;
+
+static void
+remember_secret(const void *p, size_t len)
+{
+	ck_assert_uint_lt(nsecrets, SECRETS_MAX);
+	ck_assert_uint_le(len, sizeof(secrets[0].bytes));
+	memcpy(secrets[nsecrets].bytes, p, len);
+	secrets[nsecrets].len = len;
+	nsecrets++;
+}
+
+/* A secret as bytes, and also as the base64 and hex texts it might be stored as. */
+static void
+remember_secret_bytes(const uint8_t *p, size_t len)
+{
+	char b64[128], hex[130];
+
+	remember_secret(p, len);
+	keys_b64_encode(b64, sizeof(b64), p, len);
+	remember_secret(b64, strlen(b64));
+	sodium_bin2hex(hex, sizeof(hex), p, len);
+	remember_secret(hex, strlen(hex));
+}
+
+static void
+setup(void)
+{
+	int fd;
+
+	ck_assert_int_eq(keys_init(), 0);
+	snprintf(dbpath, sizeof(dbpath), "/tmp/wgconf-check-api-XXXXXX");
+	fd = mkstemp(dbpath);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(db_open(dbpath), 0);
+	memset(&R, 0, sizeof(R));
+	nsecrets = 0;
+}
+
+static void scan_secrets(void);
+
+static void
+teardown(void)
+{
+	char p[80];
+
+	scan_secrets();
+	http_response_free(&R);
+	db_close();
+	unlink(dbpath);
+	snprintf(p, sizeof(p), "%s-wal", dbpath);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", dbpath);
+	unlink(p);
+}
+
+/* Every row of every table, as text: what "the database did not change" compares. */
+static char *
+snapshot(void)
+{
+	static const char *const tables[] = { "network", "peers", "addresses", "networks",
+		"pairs", "invites", "audit", NULL };
+	char *buf = NULL, sql[96];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	for (size_t t = 0; tables[t] != NULL; t++) {
+		sqlite3_stmt *st = NULL;
+		snprintf(sql, sizeof(sql), "SELECT * FROM %s ORDER BY rowid", tables[t]);
+		ck_assert_int_eq(sqlite3_prepare_v2(db_handle(), sql, -1, &st, NULL), SQLITE_OK);
+		fprintf(f, "[%s]\n", tables[t]);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (int c = 0; c < sqlite3_column_count(st); c++) {
+				const unsigned char *v = sqlite3_column_blob(st, c);
+				int n = sqlite3_column_bytes(st, c);
+				fprintf(f, "%s=", sqlite3_column_name(st, c));
+				for (int i = 0; i < n; i++)
+					fprintf(f, "%02x", v[i]);
+				fputc(sqlite3_column_type(st, c) == SQLITE_NULL ? '!' : ' ', f);
+			}
+			fputc('\n', f);
+		}
+		sqlite3_finalize(st);
+	}
+	fclose(f);
+	return buf;
+}
+
+/* No remembered secret in any column of any row, as text or as bytes. */
+static void
+scan_secrets(void)
+{
+	static const char *const tables[] = { "network", "peers", "addresses", "networks",
+		"pairs", "invites", "audit", NULL };
+	char sql[96];
+
+	for (size_t t = 0; tables[t] != NULL; t++) {
+		sqlite3_stmt *st = NULL;
+		snprintf(sql, sizeof(sql), "SELECT * FROM %s", tables[t]);
+		ck_assert_int_eq(sqlite3_prepare_v2(db_handle(), sql, -1, &st, NULL), SQLITE_OK);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (int c = 0; c < sqlite3_column_count(st); c++) {
+				const void *v = sqlite3_column_blob(st, c);
+				size_t n = (size_t)sqlite3_column_bytes(st, c);
+				for (size_t s = 0; s < nsecrets && v != NULL; s++)
+					ck_assert_msg(memmem(v, n, secrets[s].bytes, secrets[s].len) == NULL,
+					              "a secret is stored in %s.%s", tables[t],
+					              sqlite3_column_name(st, c));
+			}
+		}
+		sqlite3_finalize(st);
+	}
+}
+
+/* "/admin/peers/%s" with arguments; a few rotating buffers. */
+static const char *
+path(const char *fmt, ...)
+{
+	static char bufs[4][256];
+	static int next;
+	char *b = bufs[next++ % 4];
+	va_list ap;
+
+	memcpy(b, API_PREFIX, sizeof(API_PREFIX));
+	va_start(ap, fmt);
+	vsnprintf(b + sizeof(API_PREFIX) - 1, sizeof(bufs[0]) - sizeof(API_PREFIX), fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+/* A request as the responder fills it: JSON content type when there is a body. */
+static void
+base_request(struct request *rq, const char *user, const char *token, const char *method,
+             const char *p, const char *body)
+{
+	static char pathbuf[512], auth[256];
+	const char *q;
+
+	memset(rq, 0, sizeof(*rq));
+	rq->method = method;
+	snprintf(pathbuf, sizeof(pathbuf), "%s", p);
+	if ((q = strchr(p, '?')) != NULL) {
+		pathbuf[q - p] = '\0';
+		rq->query = q + 1;
+	}
+	rq->path = pathbuf;
+	rq->remote_user = user;
+	if (token != NULL) {
+		snprintf(auth, sizeof(auth), "Bearer %s", token);
+		rq->authorization = auth;
+	}
+	rq->host = HOST;
+	rq->scheme = "https";
+	if (body != NULL) {
+		rq->body = body;
+		rq->body_len = strlen(body);
+		rq->content_type = "application/json";
+	} else if (strcmp(method, "GET") != 0) {
+		rq->content_type = "application/json";
+	}
+}
+
+static int
+send_req(struct request *rq)
+{
+	http_response_free(&R);
+	api_handle(rq, &R);
+	/* What every answer shares: an error has its JSON, a 204/304 has no body. */
+	if (R.status >= 400) {
+		struct json_object *e, *v;
+		ck_assert_ptr_nonnull(R.error_code);
+		ck_assert(json_object_object_get_ex(R.body, "error", &e));
+		ck_assert(json_object_object_get_ex(e, "code", &v));
+		ck_assert_str_eq(json_object_get_string(v), R.error_code);
+		ck_assert(json_object_object_get_ex(e, "message", &v));
+		ck_assert_uint_gt(strlen(json_object_get_string(v)), 0);
+	} else if (R.status == 204 || R.status == 304) {
+		ck_assert_ptr_null(R.body);
+	} else {
+		ck_assert_ptr_null(R.error_code);
+		ck_assert_ptr_nonnull(R.body);
+	}
+	return R.status;
+}
+
+static int
+call(const char *user, const char *token, const char *method, const char *p, const char *body)
+{
+	struct request rq;
+
+	base_request(&rq, user, token, method, p, body);
+	return send_req(&rq);
+}
+
+static int
+admin(const char *method, const char *p, const char *body)
+{
+	return call(ADMIN_USER, NULL, method, p, body);
+}
+
+/* A failing call: its status, its error code, and not one row changed. */
+static void
+fails_req(int want, const char *code, struct request *rq)
+{
+	char *before = snapshot(), *after;
+	int got = send_req(rq);
+
+	ck_assert_msg(got == want, "%s %s%s%s %.*s: got %d (%s: %s), want %d %s", rq->method,
+	              rq->path, rq->query ? "?" : "", rq->query ? rq->query : "",
+	              (int)rq->body_len, rq->body ? rq->body : "", got,
+	              R.error_code ? R.error_code : "-", R.error_message, want, code);
+	ck_assert_str_eq(R.error_code, code);
+	after = snapshot();
+	ck_assert_msg(strcmp(before, after) == 0, "%s %s failed with %d but changed the database",
+	              rq->method, rq->path, got);
+	free(before);
+	free(after);
+}
+
+static void
+fails(int want, const char *code, const char *user, const char *token, const char *method,
+      const char *p, const char *body)
+{
+	struct request rq;
+
+	base_request(&rq, user, token, method, p, body);
+	fails_req(want, code, &rq);
+}
+
+#define ADMIN_FAILS(st, code, m, p, b)      fails((st), (code), ADMIN_USER, NULL, (m), (p), (b))
+#define PEER_FAILS(st, code, tok, m, p, b)  fails((st), (code), NULL, (tok), (m), (p), (b))
+#define ANON_FAILS(st, code, m, p, b)       fails((st), (code), NULL, NULL, (m), (p), (b))
+#define OK(expr, want) do {                                                            \
+		int got_ = (expr);                                                     \
+		ck_assert_msg(got_ == (want), "%s: got %d (%s: %s), want %d", #expr, got_, \
+		              R.error_code ? R.error_code : "-", R.error_message, (want)); \
+	} while (0)
+
+/* JSON readers that insist the field is there and of its type. */
+static struct json_object *
+jget(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	ck_assert_msg(json_object_object_get_ex(o, key, &v), "no \"%s\" in %s", key,
+	              json_object_to_json_string(o));
+	return v;
+}
+
+static const char *
+jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v = jget(o, key);
+
+	ck_assert_msg(json_object_is_type(v, json_type_string), "\"%s\" is not a string", key);
+	return json_object_get_string(v);
+}
+
+static int64_t
+jint(struct json_object *o, const char *key)
+{
+	struct json_object *v = jget(o, key);
+
+	ck_assert_msg(json_object_is_type(v, json_type_int), "\"%s\" is not an integer", key);
+	return json_object_get_int64(v);
+}
+
+static void
+jnull(struct json_object *o, const char *key)
+{
+	ck_assert_msg(jget(o, key) == NULL, "\"%s\" is not null", key);
+}
+
+static struct json_object *
+jarr(struct json_object *o, const char *key, size_t want_len)
+{
+	struct json_object *v = jget(o, key);
+
+	ck_assert_msg(json_object_is_type(v, json_type_array), "\"%s\" is not an array", key);
+	ck_assert_msg(json_object_array_length(v) == want_len, "\"%s\" has %zu entries, want %zu: %s",
+	              key, json_object_array_length(v), want_len, json_object_to_json_string(v));
+	return v;
+}
+
+static const char *
+jidx_str(struct json_object *arr, size_t i)
+{
+	struct json_object *v = json_object_array_get_idx(arr, i);
+
+	ck_assert(json_object_is_type(v, json_type_string));
+	return json_object_get_string(v);
+}
+
+static int64_t
+count(const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(), sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void
+exec_sql(const char *sql)
+{
+	ck_assert_int_eq(sqlite3_exec(db_handle(), sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* A test peer: its key pair stays here, as on a real host. */
+struct tpeer {
+	char id[PEER_ID_LEN];
+	char token[128];
+	char name[64];
+	char pub[KEYS_B64_LEN];
+	uint8_t sk[KEYS_LEN], pk[KEYS_LEN];
+};
+
+static void
+new_keys(struct tpeer *p)
+{
+	keys_generate(p->sk, p->pk);
+	keys_b64_encode(p->pub, sizeof(p->pub), p->pk, KEYS_LEN);
+	remember_secret_bytes(p->sk, KEYS_LEN);
+}
+
+/* Registers p (endpoint NULL = behind NAT; extra = more JSON members or ""):
+ * returns the status; on 201 p holds id and token. */
+static int
+register_with(struct tpeer *p, const char *name, const char *endpoint, const char *extra)
+{
+	char body[1024], ep[300];
+	const char *tok;
+
+	new_keys(p);
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	if (endpoint != NULL)
+		snprintf(ep, sizeof(ep), "\"%s\"", endpoint);
+	else
+		snprintf(ep, sizeof(ep), "null");
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"public_key\":\"%s\",\"endpoint\":%s%s}",
+	         name, p->pub, ep, extra);
+	if (call(NULL, NULL, "POST", path("/register"), body) != 201)
+		return R.status;
+	snprintf(p->id, sizeof(p->id), "%s", jstr(R.body, "id"));
+	tok = jstr(R.body, "token");
+	snprintf(p->token, sizeof(p->token), "%s", tok);
+	ck_assert_uint_eq(strlen(p->id), PEER_ID_LEN - 1);
+	ck_assert_uint_eq(strspn(p->id, "0123456789abcdef"), PEER_ID_LEN - 1);
+	ck_assert_uint_eq(strlen(tok), PEER_ID_LEN + KEYS_TOKEN_LEN - 1);
+	ck_assert(strncmp(tok, p->id, PEER_ID_LEN - 1) == 0 && tok[PEER_ID_LEN - 1] == '.');
+	remember_secret(tok + PEER_ID_LEN, strlen(tok + PEER_ID_LEN));
+	return 201;
+}
+
+static void
+reg(struct tpeer *p, const char *name, const char *endpoint)
+{
+	OK(register_with(p, name, endpoint, ""), 201);
+	ck_assert_str_eq(jstr(R.body, "state"), "pending");
+}
+
+static void
+accept_peer(const struct tpeer *p, const char *body)
+{
+	OK(admin("POST", path("/admin/peers/%s/accept", p->id), body), 200);
+	ck_assert_str_eq(jstr(R.body, "state"), "accepted");
+}
+
+/* Registered and accepted with an address from the pool. */
+static void
+member(struct tpeer *p, const char *name, const char *endpoint)
+{
+	reg(p, name, endpoint);
+	accept_peer(p, NULL);
+}
+
+static void
+pair(const struct tpeer *a, const struct tpeer *b)
+{
+	int st = admin("PUT", path("/admin/pairs/%s/%s", a->id, b->id), NULL);
+
+	ck_assert_msg(st == 201 || st == 200, "pairing gave %d", st);
+}
+
+/* GET /peer/config as p: the status; R holds the config. */
+static int
+config(const struct tpeer *p)
+{
+	return call(NULL, p->token, "GET", path("/peer/config"), NULL);
+}
+
+/* The ETag of p's config now (quoted, as a client echoes it). */
+static void
+etag(const struct tpeer *p, char out[64])
+{
+	OK(config(p), 200);
+	ck_assert_uint_gt(strlen(R.etag), 1);
+	ck_assert_int_eq(R.etag[0], 'r');
+	snprintf(out, 64, "\"%s\"", R.etag);
+}
+
+/* The config entry of other in R (p's config), or NULL. */
+static struct json_object *
+link_to(const struct tpeer *other)
+{
+	struct json_object *peers = jget(R.body, "peers");
+
+	for (size_t i = 0; i < json_object_array_length(peers); i++) {
+		struct json_object *e = json_object_array_get_idx(peers, i);
+		if (strcmp(jstr(e, "id"), other->id) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* Opens p's sealed PSK for other from p's config. */
+static void
+open_psk(const struct tpeer *p, const struct tpeer *other, uint8_t psk[KEYS_LEN])
+{
+	uint8_t box[KEYS_SEALED_LEN + 8];
+	size_t len = 0;
+	struct json_object *e;
+
+	OK(config(p), 200);
+	ck_assert_ptr_nonnull(e = link_to(other));
+	ck_assert_int_eq(keys_b64_decode(box, sizeof(box), &len, jstr(e, "preshared_key_sealed")), 0);
+	ck_assert_uint_eq(len, KEYS_SEALED_LEN);
+	ck_assert_int_eq(keys_open(psk, box, len, p->pk, p->sk), 0);
+}
+
+/* ---------------------------------------------------------------------- */
+
+START_TEST(health)
+{
+	OK(call(NULL, NULL, "GET", path("/health"), NULL), 200);
+	ck_assert_str_eq(jstr(R.body, "status"), "ok");
+	ANON_FAILS(405, "method_not_allowed", "POST", path("/health"), "{}");
+	ck_assert_str_eq(R.allow, "GET");
+}
+END_TEST
+
+START_TEST(routing)
+{
+	struct request rq;
+
+	ANON_FAILS(404, "not_found", "GET", "/", NULL);
+	ANON_FAILS(404, "not_found", "GET", "/api/v2/health", NULL);
+	ANON_FAILS(404, "not_found", "GET", "/api/v1", NULL);
+	ANON_FAILS(404, "not_found", "GET", path("/"), NULL);
+	ANON_FAILS(404, "not_found", "GET", path("/health/"), NULL);
+	ANON_FAILS(404, "not_found", "GET", path("/healthz"), NULL);
+	ANON_FAILS(404, "not_found", "GET", path("//health"), NULL);
+	ANON_FAILS(404, "not_found", "GET", path("/HEALTH"), NULL);
+	ANON_FAILS(404, "not_found", "GET", path("/admin/peers/x/y/z"), NULL);
+	ANON_FAILS(404, "not_found", "GET", path("/admin/peers//config"), NULL);
+	ADMIN_FAILS(404, "not_found", "GET", path("/admin/nothing"), NULL);
+	ANON_FAILS(404, "not_found", "GET", "/api/v1health", NULL);
+
+	/* A known path with another method: 405 and what is allowed. */
+	ANON_FAILS(405, "method_not_allowed", "POST", path("/peer"), "{}");
+	ck_assert_str_eq(R.allow, "GET, DELETE");
+	ANON_FAILS(405, "method_not_allowed", "GET", path("/register"), NULL);
+	ck_assert_str_eq(R.allow, "POST");
+	ADMIN_FAILS(405, "method_not_allowed", "PATCH", path("/admin/pairs/a/b"), "{}");
+	ck_assert_str_eq(R.allow, "PUT, DELETE");
+	ADMIN_FAILS(405, "method_not_allowed", "POST", path("/admin/peers/abc"), "{}");
+	ck_assert_str_eq(R.allow, "GET, PATCH, DELETE");
+	ADMIN_FAILS(405, "method_not_allowed", "get", path("/admin/peers"), NULL);
+	ck_assert_str_eq(R.allow, "GET");
+	ADMIN_FAILS(405, "method_not_allowed", "DELETE", path("/admin/network"), NULL);
+	ck_assert_str_eq(R.allow, "GET, PUT");
+
+	/* No method or no path at all. */
+	base_request(&rq, NULL, NULL, "GET", path("/health"), NULL);
+	rq.method = NULL;
+	fails_req(405, "method_not_allowed", &rq);
+	base_request(&rq, NULL, NULL, "GET", path("/health"), NULL);
+	rq.path = NULL;
+	fails_req(404, "not_found", &rq);
+
+	/* A GET carries no body. */
+	ANON_FAILS(400, "body_unexpected", "GET", path("/health"), "{}");
+}
+END_TEST
+
+START_TEST(register_ok)
+{
+	struct tpeer a, b, c;
+	struct json_object *addrs;
+
+	reg(&a, "web1", "203.0.113.5:51820");
+	OK(call(NULL, a.token, "GET", path("/peer"), NULL), 200);
+	ck_assert_str_eq(jstr(R.body, "id"), a.id);
+	ck_assert_str_eq(jstr(R.body, "name"), "web1");
+	ck_assert_str_eq(jstr(R.body, "state"), "pending");
+	ck_assert_str_eq(jstr(R.body, "public_key"), a.pub);
+	ck_assert_str_eq(jstr(R.body, "endpoint"), "203.0.113.5:51820");
+	jnull(R.body, "listen_port");
+	jarr(R.body, "addresses", 0);
+	jarr(R.body, "networks", 0);
+	jarr(R.body, "pairs", 0);
+	ck_assert_uint_eq(strlen(jstr(R.body, "created_at")), 20);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.register'"), 1);
+
+	/* Behind NAT, said three ways; a listen port; an IPv6 endpoint. */
+	OK(register_with(&b, "nat1", "nat", ",\"listen_port\":51820"), 201);
+	OK(call(NULL, b.token, "GET", path("/peer"), NULL), 200);
+	jnull(R.body, "endpoint");
+	ck_assert_int_eq(jint(R.body, "listen_port"), 51820);
+	OK(register_with(&b, "nat2", NULL, ""), 201);
+	OK(call(NULL, b.token, "GET", path("/peer"), NULL), 200);
+	jnull(R.body, "endpoint");
+	new_keys(&c);
+	{
+		char body[256];
+		snprintf(body, sizeof(body), "{\"name\":\"nat3\",\"public_key\":\"%s\"}", c.pub);
+		OK(call(NULL, NULL, "POST", path("/register"), body), 201);
+		remember_secret(strchr(jstr(R.body, "token"), '.') + 1, KEYS_TOKEN_LEN - 1);
+	}
+	OK(register_with(&c, "v6", "[2001:db8::5]:51820", ",\"listen_port\":null"), 201);
+	OK(call(NULL, c.token, "GET", path("/peer"), NULL), 200);
+	ck_assert_str_eq(jstr(R.body, "endpoint"), "[2001:db8::5]:51820");
+	jnull(R.body, "listen_port");
+
+	/* The list shows them all pending, with no address yet. */
+	OK(admin("GET", path("/admin/peers?state=pending"), NULL), 200);
+	addrs = jarr(R.body, "peers", 5);
+	(void)addrs;
+	OK(admin("GET", path("/admin/peers?state=accepted"), NULL), 200);
+	jarr(R.body, "peers", 0);
+	ADMIN_FAILS(400, "invalid_state", "GET", path("/admin/peers?state=bogus"), NULL);
+}
+END_TEST
+
+START_TEST(register_bad)
+{
+	static const struct { const char *body, *code; } cases[] = {
+		{ "{\"public_key\":\"%s\"}", "missing_field" },
+		{ "{\"name\":null,\"public_key\":\"%s\"}", "missing_field" },
+		{ "{\"name\":\"\",\"public_key\":\"%s\"}", "invalid_name" },
+		{ "{\"name\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+		  "\"public_key\":\"%s\"}", "invalid_name" },
+		{ "{\"name\":\"web 1\",\"public_key\":\"%s\"}", "invalid_name" },
+		{ "{\"name\":\"<b>\",\"public_key\":\"%s\"}", "invalid_name" },
+		{ "{\"name\":\"caf\xc3\xa9\",\"public_key\":\"%s\"}", "invalid_name" },
+		{ "{\"name\":\"\\u00e9\",\"public_key\":\"%s\"}", "invalid_name" },
+		{ "{\"name\":\"web\\u0000x\",\"public_key\":\"%s\"}", "json_invalid" },
+		{ "{\"name\":1,\"public_key\":\"%s\"}", "invalid_field" },
+		{ "{\"name\":[\"web1\"],\"public_key\":\"%s\"}", "invalid_field" },
+		{ "{\"name\":\"web1\",\"endpoint\":\"1.2.3.999:51820\",\"public_key\":\"%s\"}", "invalid_endpoint" },
+		{ "{\"name\":\"web1\",\"endpoint\":\"2001:db8::5:51820\",\"public_key\":\"%s\"}", "invalid_endpoint" },
+		{ "{\"name\":\"web1\",\"endpoint\":\"2001:db8::5\",\"public_key\":\"%s\"}", "invalid_endpoint" },
+		{ "{\"name\":\"web1\",\"endpoint\":\"example.com\",\"public_key\":\"%s\"}", "invalid_endpoint" },
+		{ "{\"name\":\"web1\",\"endpoint\":\":51820\",\"public_key\":\"%s\"}", "invalid_endpoint" },
+		{ "{\"name\":\"web1\",\"endpoint\":\"example.com:0\",\"public_key\":\"%s\"}", "invalid_endpoint" },
+		{ "{\"name\":\"web1\",\"endpoint\":\"example.com:65536\",\"public_key\":\"%s\"}", "invalid_endpoint" },
+		{ "{\"name\":\"web1\",\"endpoint\":\"example.com:080\",\"public_key\":\"%s\"}", "invalid_endpoint" },
+		{ "{\"name\":\"web1\",\"endpoint\":\"\",\"public_key\":\"%s\"}", "invalid_endpoint" },
+		{ "{\"name\":\"web1\",\"endpoint\":51820,\"public_key\":\"%s\"}", "invalid_endpoint" },
+		{ "{\"name\":\"web1\",\"endpoint\":false,\"public_key\":\"%s\"}", "invalid_endpoint" },
+		{ "{\"name\":\"web1\",\"listen_port\":0,\"public_key\":\"%s\"}", "invalid_field" },
+		{ "{\"name\":\"web1\",\"listen_port\":65536,\"public_key\":\"%s\"}", "invalid_field" },
+		{ "{\"name\":\"web1\",\"listen_port\":-1,\"public_key\":\"%s\"}", "invalid_field" },
+		{ "{\"name\":\"web1\",\"listen_port\":\"51820\",\"public_key\":\"%s\"}", "invalid_field" },
+		{ "{\"name\":\"web1\",\"listen_port\":51820.0,\"public_key\":\"%s\"}", "invalid_field" },
+		{ "{\"name\":\"web1\",\"listen_port\":1e3,\"public_key\":\"%s\"}", "invalid_field" },
+		{ "{\"name\":\"web1\",\"listen_port\":4294967297,\"public_key\":\"%s\"}", "invalid_field" },
+		{ "{\"name\":\"web1\",\"listen_port\":99999999999999999999999,\"public_key\":\"%s\"}", "invalid_field" },
+		{ "{\"name\":\"web1\",\"listen_port\":-Infinity,\"public_key\":\"%s\"}", "invalid_field" },
+		{ "{\"name\":\"web1\",\"state\":\"accepted\",\"public_key\":\"%s\"}", "unknown_field" },
+		{ "{\"name\":\"web1\",\"token\":\"x\",\"public_key\":\"%s\"}", "unknown_field" },
+		{ "{\"name\":\"web1\",\"invite\":1,\"public_key\":\"%s\"}", "invalid_field" },
+		{ "{\"name\":\"web1\",\"name\":\"web2\",\"public_key\":\"%s\"}", "json_duplicate_key" },
+		{ "{\"name\":\"web1\",\"na\\u006de\":\"web2\",\"public_key\":\"%s\"}", "json_duplicate_key" },
+		{ "{\"name\":\"web1\",\"public_key\":\"%s\"} x", "json_invalid" },
+		{ "[{\"name\":\"web1\",\"public_key\":\"%s\"}]", "json_invalid" },
+	};
+	static const char *const bad_keys[] = {
+		"",
+		"hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo",
+		"hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo==",
+		"hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo=",
+		"hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066Spjqqb\xc3\xa9o=",
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",          /* zero: low order */
+		"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",          /* one: low order */
+		"4Ot6fDtBuK4WVuP68Z/EatoJjeucMrH9hmIFFl9JuAA=",          /* order 8 */
+		"8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
+		NULL };
+	char body[512];
+	struct tpeer p;
+
+	new_keys(&p);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(body, sizeof(body), cases[i].body, p.pub);
+		ANON_FAILS(400, cases[i].code, "POST", path("/register"), body);
+	}
+	for (size_t i = 0; bad_keys[i] != NULL; i++) {
+		snprintf(body, sizeof(body), "{\"name\":\"web1\",\"public_key\":\"%s\"}", bad_keys[i]);
+		ANON_FAILS(400, "invalid_public_key", "POST", path("/register"), body);
+	}
+	ANON_FAILS(400, "missing_field", "POST", path("/register"), "{\"name\":\"web1\"}");
+	ANON_FAILS(400, "invalid_field", "POST", path("/register"),
+	           "{\"name\":\"web1\",\"public_key\":32}");
+	ANON_FAILS(400, "body_missing", "POST", path("/register"), NULL);
+	ANON_FAILS(400, "body_missing", "POST", path("/register"), "");
+	ANON_FAILS(400, "json_invalid", "POST", path("/register"), "name=web1");
+	ck_assert_int_eq(count("SELECT count(*) FROM peers"), 0);
+
+	/* A body in another content type is refused before it is parsed. */
+	{
+		struct request rq;
+		snprintf(body, sizeof(body), "{\"name\":\"web1\",\"public_key\":\"%s\"}", p.pub);
+		base_request(&rq, NULL, NULL, "POST", path("/register"), body);
+		rq.content_type = "application/x-www-form-urlencoded";
+		fails_req(415, "content_type_not_json", &rq);
+		rq.content_type = NULL;
+		fails_req(415, "content_type_not_json", &rq);
+		rq.content_type = "application/jsonx";
+		fails_req(415, "content_type_not_json", &rq);
+		rq.content_type = "Application/JSON; charset=utf-8";
+		OK(send_req(&rq), 201);
+		remember_secret(strchr(jstr(R.body, "token"), '.') + 1, KEYS_TOKEN_LEN - 1);
+	}
+}
+END_TEST
+
+START_TEST(register_duplicate_key)
+{
+	struct tpeer a;
+	char body[256], alt[KEYS_B64_LEN];
+
+	reg(&a, "web1", "203.0.113.5:51820");
+	snprintf(body, sizeof(body), "{\"name\":\"web2\",\"public_key\":\"%s\",\"endpoint\":null}", a.pub);
+	ANON_FAILS(409, "public_key_taken", "POST", path("/register"), body);
+	/* Accepted or not, the key stays taken. */
+	accept_peer(&a, NULL);
+	ANON_FAILS(409, "public_key_taken", "POST", path("/register"), body);
+	/* The same 32 bytes spelled another way do not get a second seat. */
+	memcpy(alt, a.pub, sizeof(alt));
+	alt[42] = (char)(alt[42] ^ 1);
+	snprintf(body, sizeof(body), "{\"name\":\"web2\",\"public_key\":\"%s\"}", alt);
+	{
+		char *before = snapshot(), *after;
+		int st = call(NULL, NULL, "POST", path("/register"), body);
+		ck_assert_msg(st == 400 || st == 409, "a respelled key registered: %d", st);
+		after = snapshot();
+		ck_assert_str_eq(before, after);
+		free(before);
+		free(after);
+	}
+	ck_assert_int_eq(count("SELECT count(*) FROM peers"), 1);
+}
+END_TEST
+
+START_TEST(register_pending_limit)
+{
+	char body[256];
+	struct tpeer p;
+
+	/* Open registration cannot fill the disk: past 1024 waiting peers, 429. */
+	for (int i = 0; i < 1024; i++) {
+		new_keys(&p);
+		nsecrets -= 3;  /* too many to remember; the scan has others */
+		snprintf(body, sizeof(body), "{\"name\":\"p%d\",\"public_key\":\"%s\"}", i, p.pub);
+		OK(call(NULL, NULL, "POST", path("/register"), body), 201);
+	}
+	new_keys(&p);
+	snprintf(body, sizeof(body), "{\"name\":\"one-more\",\"public_key\":\"%s\"}", p.pub);
+	ANON_FAILS(429, "too_many_pending", "POST", path("/register"), body);
+}
+END_TEST
+
+static void
+make_invite(const char *body, char code[64], char id[PEER_ID_LEN])
+{
+	OK(admin("POST", path("/admin/invites"), body), 201);
+	snprintf(code, 64, "%s", jstr(R.body, "code"));
+	snprintf(id, PEER_ID_LEN, "%s", jstr(R.body, "id"));
+	ck_assert_uint_ge(strlen(code), 32);
+	remember_secret(code, strlen(code));
+}
+
+START_TEST(invites)
+{
+	char code[64], code2[64], id[PEER_ID_LEN], id2[PEER_ID_LEN], extra[128];
+	struct tpeer a, b, c;
+	struct json_object *arr, *inv;
+
+	make_invite("{\"uses\":2,\"expires_in\":3600}", code, id);
+	ck_assert_int_eq(jint(R.body, "uses"), 2);
+	ck_assert_uint_eq(strlen(jstr(R.body, "expires_at")), 20);
+
+	/* A valid code lets a peer in at once, with an address from the pool. */
+	snprintf(extra, sizeof(extra), ",\"invite\":\"%s\"", code);
+	OK(register_with(&a, "inv1", "198.51.100.1:51820", extra), 201);
+	ck_assert_str_eq(jstr(R.body, "state"), "accepted");
+	OK(call(NULL, a.token, "GET", path("/peer"), NULL), 200);
+	ck_assert_str_eq(jstr(R.body, "state"), "accepted");
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 1), 0), "10.77.0.1");
+	OK(config(&a), 200);
+
+	OK(admin("GET", path("/admin/invites"), NULL), 200);
+	arr = jarr(R.body, "invites", 1);
+	inv = json_object_array_get_idx(arr, 0);
+	ck_assert_str_eq(jstr(inv, "id"), id);
+	ck_assert_int_eq(jint(inv, "uses"), 2);
+	ck_assert_int_eq(jint(inv, "uses_left"), 1);
+	ck_assert_str_eq(jstr(inv, "created_by"), "admin:" ADMIN_USER);
+	ck_assert_ptr_null(strstr(json_object_to_json_string(R.body), code));
+
+	OK(register_with(&b, "inv2", NULL, extra), 201);
+	ck_assert_str_eq(jstr(R.body, "state"), "accepted");
+
+	/* Used up: refused, and nothing changes (no peer, no use taken). */
+	new_keys(&c);
+	{
+		char body[1024];
+		snprintf(body, sizeof(body), "{\"name\":\"inv3\",\"public_key\":\"%s\",\"invite\":\"%s\"}",
+		         c.pub, code);
+		ANON_FAILS(403, "invite_invalid", "POST", path("/register"), body);
+
+		/* Expired. */
+		make_invite(NULL, code2, id2);
+		ck_assert_int_eq(jint(R.body, "uses"), 1);
+		exec_sql("UPDATE invites SET expires_at = strftime('%s','now') - 1");
+		snprintf(body, sizeof(body), "{\"name\":\"inv3\",\"public_key\":\"%s\",\"invite\":\"%s\"}",
+		         c.pub, code2);
+		ANON_FAILS(403, "invite_invalid", "POST", path("/register"), body);
+		exec_sql("UPDATE invites SET expires_at = strftime('%s','now') + 60");
+
+		/* Unknown, empty, too long, almost right. */
+		static const char *const bad[] = { "nope", "", "x", "%s ", " %s", "%.42s",
+			"%s%s%s%s", NULL };
+		for (size_t i = 0; bad[i] != NULL; i++) {
+			char inv_code[600];
+			snprintf(inv_code, sizeof(inv_code), bad[i], code2, code2, code2, code2);
+			snprintf(body, sizeof(body), "{\"name\":\"inv3\",\"public_key\":\"%s\","
+			         "\"invite\":\"%s\"}", c.pub, inv_code);
+			ANON_FAILS(403, "invite_invalid", "POST", path("/register"), body);
+		}
+		/* A deleted invite is gone. */
+		OK(admin("DELETE", path("/admin/invites/%s", id2), NULL), 204);
+		ADMIN_FAILS(404, "invite_not_found", "DELETE", path("/admin/invites/%s", id2), NULL);
+		snprintf(body, sizeof(body), "{\"name\":\"inv3\",\"public_key\":\"%s\",\"invite\":\"%s\"}",
+		         c.pub, code2);
+		ANON_FAILS(403, "invite_invalid", "POST", path("/register"), body);
+
+		/* An invite of null is no invite: the peer waits. */
+		snprintf(body, sizeof(body), "{\"name\":\"inv3\",\"public_key\":\"%s\",\"invite\":null}",
+		         c.pub);
+		OK(call(NULL, NULL, "POST", path("/register"), body), 201);
+		ck_assert_str_eq(jstr(R.body, "state"), "pending");
+		remember_secret(strchr(jstr(R.body, "token"), '.') + 1, KEYS_TOKEN_LEN - 1);
+	}
+
+	/* Bad invite requests. */
+	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"uses\":0}");
+	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"uses\":1001}");
+	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"uses\":\"2\"}");
+	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"uses\":null}");
+	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"expires_in\":59}");
+	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"expires_in\":31708801}");
+	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"expires_in\":-60}");
+	ADMIN_FAILS(400, "unknown_field", "POST", path("/admin/invites"), "{\"code\":\"mine\"}");
+	ADMIN_FAILS(400, "unknown_field", "DELETE", path("/admin/invites/%s", id), "{\"x\":1}");
+	ADMIN_FAILS(404, "invite_not_found", "DELETE", path("/admin/invites/nope"), NULL);
+}
+END_TEST
+
+START_TEST(invite_without_free_address)
+{
+	char code[64], id[PEER_ID_LEN], extra[128];
+	struct tpeer a, b, c;
+
+	OK(admin("PUT", path("/admin/network"), "{\"ipv4_pool\":\"10.77.0.0/30\"}"), 200);
+	member(&a, "a", NULL);
+	member(&b, "b", NULL);
+	make_invite("{\"uses\":5}", code, id);
+	snprintf(extra, sizeof(extra), ",\"invite\":\"%s\"", code);
+	/* The pool is full: the invite is not used up, no peer stays behind. */
+	{
+		char *before = snapshot(), *after;
+		OK(register_with(&c, "c", NULL, extra), 409);
+		ck_assert_str_eq(R.error_code, "pool_exhausted");
+		after = snapshot();
+		ck_assert_str_eq(before, after);
+		free(before);
+		free(after);
+	}
+	ck_assert_int_eq(count("SELECT uses_left FROM invites"), 5);
+}
+END_TEST
+
+START_TEST(peer_auth)
+{
+	struct tpeer a, b;
+	char tok[512];
+	struct request rq;
+	static const char *const bad[] = { "", "x", ".", "Bearer", "Bearer ", "Basic cm9vdDpyb290",
+		NULL };
+
+	member(&a, "web1", "203.0.113.5:51820");
+	reg(&b, "web2", NULL);
+
+	/* A missing or malformed Authorization header. */
+	base_request(&rq, NULL, NULL, "GET", path("/peer"), NULL);
+	fails_req(401, "unauthorized", &rq);
+	ck_assert_int_eq(R.www_authenticate, 1);
+	for (size_t i = 0; bad[i] != NULL; i++) {
+		rq.authorization = bad[i];
+		fails_req(401, "unauthorized", &rq);
+		ck_assert_int_eq(R.www_authenticate, 1);
+	}
+	/* The scheme is case-insensitive, the token is not. */
+	snprintf(tok, sizeof(tok), "bEaReR %s", a.token);
+	rq.authorization = tok;
+	OK(send_req(&rq), 200);
+
+	/* Tokens that are almost right. */
+	static const char *const forms[] = {
+		"%s.",                  /* id, no secret */
+		"%.16s",                /* id alone */
+		"%.16s.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",   /* wrong secret */
+		"%sA",                  /* longer */
+		"%.58s",                /* shorter */
+		" %s",
+		"%s ",
+		"%s\n",
+		NULL };
+	for (size_t i = 0; forms[i] != NULL; i++) {
+		char t[512];
+		snprintf(t, sizeof(t), forms[i], a.token);
+		PEER_FAILS(401, "unauthorized", t, "GET", path("/peer"), NULL);
+		PEER_FAILS(401, "unauthorized", t, "GET", path("/peer/config"), NULL);
+	}
+	/* Another peer's id with this peer's secret, and an unknown id. */
+	snprintf(tok, sizeof(tok), "%s%s", b.id, a.token + PEER_ID_LEN - 1);
+	PEER_FAILS(401, "unauthorized", tok, "GET", path("/peer"), NULL);
+	snprintf(tok, sizeof(tok), "0000000000000000%s", a.token + PEER_ID_LEN - 1);
+	PEER_FAILS(401, "unauthorized", tok, "GET", path("/peer"), NULL);
+	snprintf(tok, sizeof(tok), "%s", a.token);
+	tok[PEER_ID_LEN + 5] = tok[PEER_ID_LEN + 5] == 'A' ? 'B' : 'A';
+	PEER_FAILS(401, "unauthorized", tok, "GET", path("/peer"), NULL);
+	PEER_FAILS(401, "unauthorized", tok, "PUT", path("/peer/endpoint"), "{\"endpoint\":null}");
+	PEER_FAILS(401, "unauthorized", tok, "DELETE", path("/peer"), NULL);
+
+	/* A peer token is no admin credential, and an admin is no peer. */
+	PEER_FAILS(403, "admin_required", a.token, "GET", path("/admin/peers"), NULL);
+	fails(401, "unauthorized", ADMIN_USER, NULL, "GET", path("/peer"), NULL);
+
+	/* A deleted peer's token stops working. */
+	OK(call(NULL, a.token, "DELETE", path("/peer"), NULL), 204);
+	PEER_FAILS(401, "unauthorized", a.token, "GET", path("/peer"), NULL);
+	OK(admin("DELETE", path("/admin/peers/%s", b.id), NULL), 204);
+	PEER_FAILS(401, "unauthorized", b.token, "GET", path("/peer"), NULL);
+}
+END_TEST
+
+START_TEST(config_pending_and_etag)
+{
+	struct tpeer a;
+	char tag[64], other[80];
+	struct request rq;
+
+	reg(&a, "web1", "203.0.113.5:51820");
+	OK(config(&a), 409);
+	ck_assert_str_eq(R.error_code, "peer_pending");
+	ADMIN_FAILS(409, "peer_pending", "GET", path("/admin/peers/%s/config", a.id), NULL);
+	accept_peer(&a, NULL);
+
+	etag(&a, tag);
+	ck_assert_int_eq(jint(R.body, "revision"), atoll(R.etag + 1));
+	base_request(&rq, NULL, a.token, "GET", path("/peer/config"), NULL);
+	rq.if_none_match = tag;
+	OK(send_req(&rq), 304);
+	ck_assert_uint_eq(strlen(R.etag), strlen(tag) - 2);
+	ck_assert(strncmp(R.etag, tag + 1, strlen(R.etag)) == 0);
+	rq.if_none_match = "*";
+	OK(send_req(&rq), 304);
+	snprintf(other, sizeof(other), "\"r0\", W/%s", tag);
+	rq.if_none_match = other;
+	OK(send_req(&rq), 304);
+	snprintf(other, sizeof(other), "\"x\", %s", tag);
+	rq.if_none_match = other;
+	OK(send_req(&rq), 304);
+	/* A different, longer or unquoted tag gets the config. */
+	snprintf(other, sizeof(other), "%.*s9\"", (int)strlen(tag) - 1, tag);
+	rq.if_none_match = other;
+	OK(send_req(&rq), 200);
+	snprintf(other, sizeof(other), "%.*s", (int)strlen(tag) - 2, tag + 1);
+	rq.if_none_match = other;
+	OK(send_req(&rq), 200);
+	rq.if_none_match = "";
+	OK(send_req(&rq), 200);
+}
+END_TEST
+
+START_TEST(config_revision_changes)
+{
+	struct tpeer a, b, c;
+	char t0[64], t1[64];
+
+	member(&a, "a", "203.0.113.1:51820");
+	member(&b, "b", "203.0.113.2:51820");
+	etag(&a, t0);
+
+	/* Nothing about a changes: same tag. */
+	member(&c, "c", "203.0.113.3:51820");
+	OK(call(NULL, c.token, "PUT", path("/peer/endpoint"), "{\"endpoint\":\"203.0.113.33:1\"}"), 200);
+	etag(&a, t1);
+	ck_assert_str_eq(t0, t1);
+
+#define CHANGES(what) do {                                              \
+		what;                                                   \
+		etag(&a, t1);                                           \
+		ck_assert_msg(strcmp(t0, t1) != 0, "%s kept the ETag", #what); \
+		memcpy(t0, t1, sizeof(t0));                             \
+	} while (0)
+
+	CHANGES(pair(&a, &b));
+	ck_assert_ptr_nonnull(link_to(&b));
+	CHANGES(OK(call(NULL, b.token, "PUT", path("/peer/endpoint"),
+	                "{\"endpoint\":\"203.0.113.22:51820\"}"), 200));
+	ck_assert_str_eq(jstr(link_to(&b), "endpoint"), "203.0.113.22:51820");
+	CHANGES(OK(admin("PATCH", path("/admin/peers/%s", b.id), "{\"name\":\"bee\"}"), 200));
+	ck_assert_str_eq(jstr(link_to(&b), "name"), "bee");
+	CHANGES(OK(admin("PATCH", path("/admin/peers/%s", b.id),
+	                 "{\"address\":\"10.77.0.99\",\"networks\":[\"192.168.5.0/24\"]}"), 200));
+	ck_assert_str_eq(jidx_str(jarr(link_to(&b), "allowed_ips", 2), 0), "10.77.0.99/32");
+	ck_assert_str_eq(jidx_str(jarr(link_to(&b), "allowed_ips", 2), 1), "192.168.5.0/24");
+	CHANGES(OK(admin("PUT", path("/admin/network"), "{\"keepalive\":30}"), 200));
+	CHANGES(OK(admin("PUT", path("/admin/network"), "{\"mtu\":1380}"), 200));
+	ck_assert_int_eq(jint(jget(R.body, "interface"), "mtu"), 1380);
+	CHANGES(OK(call(NULL, a.token, "PUT", path("/peer/endpoint"), "{\"endpoint\":null}"), 200));
+	CHANGES(pair(&a, &c));
+	CHANGES(OK(admin("DELETE", path("/admin/pairs/%s/%s", a.id, b.id), NULL), 204));
+	ck_assert_ptr_null(link_to(&b));
+	CHANGES(OK(call(NULL, c.token, "DELETE", path("/peer"), NULL), 204));
+	jarr(R.body, "peers", 0);
+#undef CHANGES
+
+	/* A failing change keeps the tag. */
+	ADMIN_FAILS(409, "address_taken", "PATCH", path("/admin/peers/%s", b.id),
+	            "{\"address\":\"10.77.0.1\"}");
+	etag(&a, t1);
+	ck_assert_str_eq(t0, t1);
+}
+END_TEST
+
+START_TEST(config_contents)
+{
+	struct tpeer a, b, c;
+	struct json_object *iface, *e, *allowed;
+
+	member(&a, "pub", "203.0.113.1:51820");
+	OK(admin("PATCH", path("/admin/peers/%s", a.id), "{\"listen_port\":51820}"), 200);
+	member(&b, "natb", NULL);
+	member(&c, "natc", "nat");
+	pair(&a, &b);
+	pair(&b, &c);
+	OK(admin("PUT", path("/admin/network"), "{\"dns\":[\"10.77.0.1\",\"2606:4700::1111\"]}"), 200);
+
+	OK(config(&a), 200);
+	ck_assert_int_gt(jint(R.body, "revision"), 0);
+	iface = jget(R.body, "interface");
+	ck_assert_str_eq(jidx_str(jarr(iface, "addresses", 1), 0), "10.77.0.1/24");
+	ck_assert_int_eq(jint(iface, "listen_port"), 51820);
+	jnull(iface, "mtu");
+	ck_assert_str_eq(jidx_str(jarr(iface, "dns", 2), 1), "2606:4700::1111");
+	jarr(R.body, "peers", 1);
+	jarr(R.body, "warnings", 0);
+	e = link_to(&b);
+	ck_assert_str_eq(jstr(e, "name"), "natb");
+	ck_assert_str_eq(jstr(e, "public_key"), b.pub);
+	jnull(e, "endpoint");
+	allowed = jarr(e, "allowed_ips", 1);
+	ck_assert_str_eq(jidx_str(allowed, 0), "10.77.0.2/32");
+	/* A public peer need not keep a link alive: the NAT side does. */
+	jnull(e, "persistent_keepalive");
+
+	OK(config(&b), 200);
+	jarr(R.body, "peers", 2);
+	jnull(jget(R.body, "interface"), "listen_port");
+	e = link_to(&a);
+	ck_assert_str_eq(jstr(e, "endpoint"), "203.0.113.1:51820");
+	ck_assert_int_eq(jint(e, "persistent_keepalive"), 25);
+	/* Two NAT peers: still listed, no endpoint, and a warning says why. */
+	e = link_to(&c);
+	ck_assert_ptr_nonnull(e);
+	jnull(e, "endpoint");
+	jarr(R.body, "warnings", 1);
+	ck_assert_ptr_nonnull(strstr(jidx_str(jget(R.body, "warnings"), 0), "natc"));
+	OK(config(&c), 200);
+	jarr(R.body, "warnings", 1);
+
+	/* The keepalive interval follows the network, then the peer's own. */
+	OK(admin("PUT", path("/admin/network"), "{\"keepalive\":40}"), 200);
+	OK(config(&b), 200);
+	ck_assert_int_eq(jint(link_to(&a), "persistent_keepalive"), 40);
+	OK(admin("PATCH", path("/admin/peers/%s", b.id), "{\"keepalive\":15}"), 200);
+	OK(config(&b), 200);
+	ck_assert_int_eq(jint(link_to(&a), "persistent_keepalive"), 15);
+	OK(admin("PATCH", path("/admin/peers/%s", b.id), "{\"keepalive\":0}"), 200);
+	OK(config(&b), 200);
+	jnull(link_to(&a), "persistent_keepalive");
+	OK(admin("PATCH", path("/admin/peers/%s", b.id), "{\"keepalive\":null}"), 200);
+	OK(config(&b), 200);
+	ck_assert_int_eq(jint(link_to(&a), "persistent_keepalive"), 40);
+
+	/* The admin preview is what the peer gets. */
+	{
+		char *mine;
+		OK(config(&b), 200);
+		mine = strdup(json_object_to_json_string(R.body));
+		OK(admin("GET", path("/admin/peers/%s/config", b.id), NULL), 200);
+		ck_assert_str_eq(json_object_to_json_string(R.body), mine);
+		free(mine);
+	}
+	ADMIN_FAILS(404, "peer_not_found", "GET", path("/admin/peers/0123456789abcdef/config"), NULL);
+}
+END_TEST
+
+START_TEST(accept_addresses)
+{
+	struct tpeer p[6], q;
+	char want[32];
+
+	for (int i = 0; i < 6; i++) {
+		char name[8];
+		snprintf(name, sizeof(name), "p%d", i);
+		reg(&p[i], name, NULL);
+	}
+	/* Lowest free, never twice. */
+	for (int i = 0; i < 3; i++) {
+		accept_peer(&p[i], NULL);
+		snprintf(want, sizeof(want), "10.77.0.%d", i + 1);
+		ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 1), 0), want);
+	}
+	/* An explicit address, a name and networks on the way in. */
+	accept_peer(&p[3], "{\"address\":\"10.77.0.50\",\"name\":\"renamed\","
+	                   "\"networks\":[\"192.168.5.0/24\",\"fd00:5::/64\"]}");
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 1), 0), "10.77.0.50");
+	ck_assert_str_eq(jstr(R.body, "name"), "renamed");
+	ck_assert_str_eq(jidx_str(jarr(R.body, "networks", 2), 1), "fd00:5::/64");
+
+	/* Refusals, each leaving the database as it was. */
+#define ACCEPT_FAILS(st, code, body) \
+	ADMIN_FAILS((st), (code), "POST", path("/admin/peers/%s/accept", p[4].id), (body))
+	ACCEPT_FAILS(409, "address_outside_pool", "{\"address\":\"10.78.0.1\"}");
+	ACCEPT_FAILS(409, "address_outside_pool", "{\"address\":\"10.77.0.0\"}");
+	ACCEPT_FAILS(409, "address_outside_pool", "{\"address\":\"10.77.0.255\"}");
+	ACCEPT_FAILS(409, "address_outside_pool", "{\"address\":\"fd77::5\"}");
+	ACCEPT_FAILS(409, "address_taken", "{\"address\":\"10.77.0.2\"}");
+	ACCEPT_FAILS(409, "address_taken", "{\"address\":\"10.77.0.50\",\"name\":\"x\"}");
+	ACCEPT_FAILS(400, "invalid_address", "{\"address\":\"10.77.0.9/24\"}");
+	ACCEPT_FAILS(400, "invalid_address", "{\"address\":\"10.77.0.8/31\"}");
+	ACCEPT_FAILS(400, "invalid_address", "{\"address\":\"ten\"}");
+	ACCEPT_FAILS(400, "invalid_address", "{\"address\":\"\"}");
+	ACCEPT_FAILS(400, "invalid_address", "{\"address\":\"010.77.0.9\"}");
+	ACCEPT_FAILS(400, "invalid_address", "{\"address\":7}");
+	ACCEPT_FAILS(400, "invalid_name", "{\"name\":\"bad name\"}");
+	ACCEPT_FAILS(400, "invalid_name", "{\"name\":null}");
+	ACCEPT_FAILS(400, "unknown_field", "{\"state\":\"accepted\"}");
+	ACCEPT_FAILS(400, "invalid_networks", "{\"networks\":\"192.168.6.0/24\"}");
+	ACCEPT_FAILS(400, "invalid_network", "{\"networks\":[\"192.168.6.1/24\"]}");
+	ACCEPT_FAILS(400, "invalid_network", "{\"networks\":[\"192.168.6.0\"]}");
+	ACCEPT_FAILS(400, "invalid_network", "{\"networks\":[5]}");
+	ACCEPT_FAILS(400, "invalid_network", "{\"networks\":[\"192.168.0.0/16\",\"192.168.6.0/24\"]}");
+	ACCEPT_FAILS(409, "network_overlap", "{\"networks\":[\"192.168.5.128/25\"]}");
+	ACCEPT_FAILS(409, "network_overlap", "{\"networks\":[\"192.168.0.0/16\"]}");
+	ACCEPT_FAILS(409, "network_overlap", "{\"networks\":[\"0.0.0.0/0\"]}");
+	ACCEPT_FAILS(409, "network_overlap", "{\"networks\":[\"fd00::/16\"]}");
+	ACCEPT_FAILS(409, "network_overlap", "{\"networks\":[\"10.77.0.128/25\"]}");
+	ACCEPT_FAILS(409, "network_overlap", "{\"networks\":[\"10.0.0.0/8\"]}");
+	/* A good address with a bad network: neither is kept. */
+	ACCEPT_FAILS(409, "network_overlap", "{\"address\":\"10.77.0.60\",\"networks\":[\"192.168.5.0/24\"]}");
+#undef ACCEPT_FAILS
+	ADMIN_FAILS(409, "not_pending", "POST", path("/admin/peers/%s/accept", p[0].id), NULL);
+	ADMIN_FAILS(409, "not_pending", "POST", path("/admin/peers/%s/accept", p[3].id),
+	            "{\"address\":\"10.77.0.70\"}");
+	ADMIN_FAILS(404, "peer_not_found", "POST", path("/admin/peers/0123456789abcdef/accept"), NULL);
+	ADMIN_FAILS(404, "peer_not_found", "POST", path("/admin/peers/x'%%20OR%%201=1/accept"), NULL);
+
+	/* The next pool address skips the explicit one; a freed one comes back. */
+	accept_peer(&p[4], "{}");
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 1), 0), "10.77.0.4");
+	OK(admin("DELETE", path("/admin/peers/%s", p[1].id), NULL), 204);
+	accept_peer(&p[5], NULL);
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 1), 0), "10.77.0.2");
+	ck_assert_int_eq(count("SELECT count(DISTINCT address) FROM addresses"),
+	                 count("SELECT count(*) FROM addresses"));
+
+	/* A full pool says so. */
+	OK(admin("PUT", path("/admin/network"), "{\"ipv4_pool\":\"10.77.0.0/27\"}"), 409);
+	ck_assert_str_eq(R.error_code, "addresses_outside_pool");
+	OK(admin("PATCH", path("/admin/peers/%s", p[3].id), "{\"address\":\"10.77.0.5\"}"), 200);
+	OK(admin("PUT", path("/admin/network"), "{\"ipv4_pool\":\"10.77.0.0/29\"}"), 200);
+	/* 10.77.0.1-6 are hosts; 1, 2, 3, 4, 5 are taken. */
+	reg(&q, "q", NULL);
+	accept_peer(&q, NULL);
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 1), 0), "10.77.0.6");
+	reg(&q, "r", NULL);
+	ADMIN_FAILS(409, "pool_exhausted", "POST", path("/admin/peers/%s/accept", q.id), NULL);
+}
+END_TEST
+
+START_TEST(reject)
+{
+	struct tpeer a, b;
+
+	reg(&a, "a", NULL);
+	member(&b, "b", NULL);
+	ADMIN_FAILS(409, "not_pending", "POST", path("/admin/peers/%s/reject", b.id), NULL);
+	ADMIN_FAILS(400, "unknown_field", "POST", path("/admin/peers/%s/reject", a.id), "{\"x\":1}");
+	OK(admin("POST", path("/admin/peers/%s/reject", a.id), "{}"), 204);
+	ADMIN_FAILS(404, "peer_not_found", "POST", path("/admin/peers/%s/reject", a.id), NULL);
+	PEER_FAILS(401, "unauthorized", a.token, "GET", path("/peer"), NULL);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.reject'"), 1);
+}
+END_TEST
+
+START_TEST(pairing)
+{
+	struct tpeer a, b, c, d;
+	uint8_t psk_a[KEYS_LEN], psk_b[KEYS_LEN], psk_c[KEYS_LEN], out[KEYS_LEN];
+	struct json_object *arr;
+
+	member(&a, "a", "203.0.113.1:51820");
+	member(&b, "b", "203.0.113.2:51820");
+	member(&c, "c", NULL);
+	reg(&d, "d", NULL);
+
+	OK(admin("PUT", path("/admin/pairs/%s/%s", b.id, a.id), NULL), 201);
+	ck_assert_str_eq(jstr(R.body, "a"), strcmp(a.id, b.id) < 0 ? a.id : b.id);
+	ck_assert_uint_eq(strlen(jstr(R.body, "created_at")), 20);
+	/* Again, either way round: the same pair, 200, and the same key. */
+	open_psk(&a, &b, psk_a);
+	OK(admin("PUT", path("/admin/pairs/%s/%s", a.id, b.id), "{}"), 200);
+	OK(admin("PUT", path("/admin/pairs/%s/%s", b.id, a.id), NULL), 200);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 1);
+
+	/* Each side opens its box, to the same 32 bytes; not the other's box. */
+	open_psk(&b, &a, psk_b);
+	ck_assert_mem_eq(psk_a, psk_b, KEYS_LEN);
+	remember_secret_bytes(psk_a, KEYS_LEN);
+	{
+		uint8_t box[KEYS_SEALED_LEN + 8];
+		size_t len;
+		OK(config(&a), 200);
+		ck_assert_int_eq(keys_b64_decode(box, sizeof(box), &len,
+		                 jstr(link_to(&b), "preshared_key_sealed")), 0);
+		ck_assert_int_eq(keys_open(out, box, len, b.pk, b.sk), -1);
+		ck_assert_int_eq(keys_open(out, box, len, c.pk, c.sk), -1);
+	}
+	/* A second pair has a key of its own. */
+	pair(&a, &c);
+	open_psk(&c, &a, psk_c);
+	ck_assert(memcmp(psk_a, psk_c, KEYS_LEN) != 0);
+	remember_secret_bytes(psk_c, KEYS_LEN);
+
+	OK(admin("GET", path("/admin/pairs"), NULL), 200);
+	arr = jarr(R.body, "pairs", 2);
+	(void)arr;
+	OK(admin("GET", path("/admin/peers/%s", a.id), NULL), 200);
+	jarr(R.body, "pairs", 2);
+
+	/* Refusals. */
+	ADMIN_FAILS(400, "pair_self", "PUT", path("/admin/pairs/%s/%s", a.id, a.id), NULL);
+	ADMIN_FAILS(409, "peer_pending", "PUT", path("/admin/pairs/%s/%s", a.id, d.id), NULL);
+	ADMIN_FAILS(409, "peer_pending", "PUT", path("/admin/pairs/%s/%s", d.id, a.id), NULL);
+	ADMIN_FAILS(404, "peer_not_found", "PUT", path("/admin/pairs/%s/0123456789abcdef", a.id), NULL);
+	ADMIN_FAILS(404, "peer_not_found", "PUT", path("/admin/pairs/zzz/%s", a.id), NULL);
+	ADMIN_FAILS(400, "unknown_field", "PUT", path("/admin/pairs/%s/%s", b.id, c.id), "{\"psk\":\"x\"}");
+
+	/* Unpairing. */
+	OK(admin("DELETE", path("/admin/pairs/%s/%s", c.id, a.id), NULL), 204);
+	ADMIN_FAILS(404, "not_paired", "DELETE", path("/admin/pairs/%s/%s", a.id, c.id), NULL);
+	ADMIN_FAILS(404, "not_paired", "DELETE", path("/admin/pairs/%s/%s", b.id, c.id), NULL);
+	ADMIN_FAILS(404, "peer_not_found", "DELETE", path("/admin/pairs/%s/0123456789abcdef", a.id), NULL);
+	ADMIN_FAILS(400, "pair_self", "DELETE", path("/admin/pairs/%s/%s", a.id, a.id), NULL);
+	OK(config(&c), 200);
+	jarr(R.body, "peers", 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'pair.create'"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'pair.delete'"), 1);
+}
+END_TEST
+
+START_TEST(delete_removes_pairs)
+{
+	struct tpeer a, b, c;
+
+	member(&a, "a", "203.0.113.1:51820");
+	member(&b, "b", "203.0.113.2:51820");
+	member(&c, "c", "203.0.113.3:51820");
+	OK(admin("PATCH", path("/admin/peers/%s", b.id), "{\"networks\":[\"192.168.9.0/24\"]}"), 200);
+	pair(&a, &b);
+	pair(&b, &c);
+	pair(&a, &c);
+	ADMIN_FAILS(400, "unknown_field", "DELETE", path("/admin/peers/%s", b.id), "{\"force\":true}");
+	OK(admin("DELETE", path("/admin/peers/%s", b.id), NULL), 204);
+	ADMIN_FAILS(404, "peer_not_found", "GET", path("/admin/peers/%s", b.id), NULL);
+	ADMIN_FAILS(404, "peer_not_found", "DELETE", path("/admin/peers/%s", b.id), NULL);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM networks"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM addresses"), 2);
+	OK(config(&a), 200);
+	jarr(R.body, "peers", 1);
+	ck_assert_ptr_nonnull(link_to(&c));
+	OK(admin("GET", path("/admin/peers/%s", c.id), NULL), 200);
+	ck_assert_str_eq(jidx_str(jarr(R.body, "pairs", 1), 0), a.id);
+	/* Its network is free for another peer now. */
+	OK(admin("PATCH", path("/admin/peers/%s", c.id), "{\"networks\":[\"192.168.9.0/24\"]}"), 200);
+
+	/* A peer leaving by itself takes its pairs along too. */
+	OK(call(NULL, c.token, "DELETE", path("/peer"), "{}"), 204);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.deregister' "
+	                       "AND actor = 'peer:' || target"), 1);
+}
+END_TEST
+
+START_TEST(patch_peer)
+{
+	struct tpeer a, b;
+
+	member(&a, "a", "203.0.113.1:51820");
+	reg(&b, "b", NULL);
+	OK(admin("PATCH", path("/admin/peers/%s", a.id),
+	         "{\"name\":\"alpha\",\"endpoint\":\"[2001:db8::1]:443\",\"listen_port\":443,"
+	         "\"keepalive\":10}"), 200);
+	ck_assert_str_eq(jstr(R.body, "name"), "alpha");
+	ck_assert_str_eq(jstr(R.body, "endpoint"), "[2001:db8::1]:443");
+	ck_assert_int_eq(jint(R.body, "listen_port"), 443);
+	ck_assert_int_eq(jint(R.body, "keepalive"), 10);
+	/* Absent fields stay, null ones clear. */
+	OK(admin("PATCH", path("/admin/peers/%s", a.id), "{\"listen_port\":null}"), 200);
+	ck_assert_str_eq(jstr(R.body, "endpoint"), "[2001:db8::1]:443");
+	jnull(R.body, "listen_port");
+	ck_assert_int_eq(jint(R.body, "keepalive"), 10);
+	OK(admin("PATCH", path("/admin/peers/%s", a.id), "{\"endpoint\":null,\"keepalive\":null}"), 200);
+	jnull(R.body, "endpoint");
+	jnull(R.body, "keepalive");
+	ck_assert_str_eq(jstr(R.body, "name"), "alpha");
+	OK(admin("PATCH", path("/admin/peers/%s", a.id), "{}"), 200);
+	OK(admin("PATCH", path("/admin/peers/%s", a.id), "{\"address\":\"10.77.0.1\"}"), 200);
+	OK(admin("PATCH", path("/admin/peers/%s", a.id), "{\"networks\":[]}"), 200);
+
+#define PATCH_FAILS(st, code, id, body) \
+	ADMIN_FAILS((st), (code), "PATCH", path("/admin/peers/%s", (id)), (body))
+	PATCH_FAILS(400, "body_missing", a.id, NULL);
+	PATCH_FAILS(400, "unknown_field", a.id, "{\"state\":\"pending\"}");
+	PATCH_FAILS(400, "unknown_field", a.id, "{\"public_key\":\"x\"}");
+	PATCH_FAILS(400, "invalid_name", a.id, "{\"name\":\"\"}");
+	PATCH_FAILS(400, "invalid_name", a.id, "{\"name\":\"a b\"}");
+	PATCH_FAILS(400, "invalid_endpoint", a.id, "{\"endpoint\":\"fe80::1:5\"}");
+	PATCH_FAILS(400, "invalid_field", a.id, "{\"listen_port\":0}");
+	PATCH_FAILS(400, "invalid_field", a.id, "{\"keepalive\":65536}");
+	PATCH_FAILS(400, "invalid_field", a.id, "{\"keepalive\":-1}");
+	PATCH_FAILS(400, "invalid_address", a.id, "{\"address\":\"x\"}");
+	PATCH_FAILS(409, "address_outside_pool", a.id, "{\"address\":\"10.1.0.1\"}");
+	PATCH_FAILS(409, "peer_pending", b.id, "{\"address\":\"10.77.0.9\"}");
+	PATCH_FAILS(409, "peer_pending", b.id, "{\"networks\":[\"192.168.1.0/24\"]}");
+	PATCH_FAILS(404, "peer_not_found", "0123456789abcdef", "{\"name\":\"x\"}");
+	/* One bad field spoils the whole edit. */
+	PATCH_FAILS(409, "address_outside_pool", a.id, "{\"name\":\"zzz\",\"address\":\"10.1.0.1\"}");
+	PATCH_FAILS(400, "invalid_field", a.id, "{\"name\":\"zzz\",\"keepalive\":\"1\"}");
+#undef PATCH_FAILS
+	OK(admin("PATCH", path("/admin/peers/%s", b.id), "{\"name\":\"still-pending\"}"), 200);
+	ck_assert_str_eq(jstr(R.body, "state"), "pending");
+	jarr(R.body, "addresses", 0);
+}
+END_TEST
+
+START_TEST(peer_endpoint)
+{
+	struct tpeer a;
+	struct request rq;
+
+	member(&a, "a", "203.0.113.1:51820");
+	OK(call(NULL, a.token, "PUT", path("/peer/endpoint"), "{\"endpoint\":\"198.51.100.7:4500\"}"), 200);
+	ck_assert_str_eq(jstr(R.body, "endpoint"), "198.51.100.7:4500");
+	ck_assert_str_eq(jstr(R.body, "state"), "accepted");
+	OK(call(NULL, a.token, "PUT", path("/peer/endpoint"), "{\"endpoint\":\"NAT\"}"), 200);
+	jnull(R.body, "endpoint");
+	OK(call(NULL, a.token, "PUT", path("/peer/endpoint"), "{\"endpoint\":\"[::1]:5\"}"), 200);
+	ck_assert_str_eq(jstr(R.body, "endpoint"), "[::1]:5");
+	OK(call(NULL, a.token, "PUT", path("/peer/endpoint"), "{\"endpoint\":null}"), 200);
+	jnull(R.body, "endpoint");
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.endpoint'"), 4);
+
+	PEER_FAILS(400, "body_missing", a.token, "PUT", path("/peer/endpoint"), NULL);
+	PEER_FAILS(400, "missing_field", a.token, "PUT", path("/peer/endpoint"), "{}");
+	PEER_FAILS(400, "unknown_field", a.token, "PUT", path("/peer/endpoint"),
+	           "{\"endpoint\":null,\"name\":\"x\"}");
+	PEER_FAILS(400, "invalid_endpoint", a.token, "PUT", path("/peer/endpoint"),
+	           "{\"endpoint\":\"1.2.3.999:5\"}");
+	PEER_FAILS(400, "invalid_endpoint", a.token, "PUT", path("/peer/endpoint"),
+	           "{\"endpoint\":\"::1:5\"}");
+	PEER_FAILS(400, "invalid_endpoint", a.token, "PUT", path("/peer/endpoint"),
+	           "{\"endpoint\":[\"1.2.3.4:5\"]}");
+	PEER_FAILS(400, "json_duplicate_key", a.token, "PUT", path("/peer/endpoint"),
+	           "{\"endpoint\":null,\"endpoint\":\"1.2.3.4:5\"}");
+	base_request(&rq, NULL, a.token, "PUT", path("/peer/endpoint"), "{\"endpoint\":null}");
+	rq.content_type = "text/plain";
+	fails_req(415, "content_type_not_json", &rq);
+}
+END_TEST
+
+START_TEST(network)
+{
+	struct tpeer a, b, c;
+	struct json_object *iface;
+
+	OK(admin("GET", path("/admin/network"), NULL), 200);
+	ck_assert_str_eq(jstr(R.body, "ipv4_pool"), "10.77.0.0/24");
+	jnull(R.body, "ipv6_pool");
+	jnull(R.body, "mtu");
+	ck_assert_int_eq(jint(R.body, "keepalive"), 25);
+	jarr(R.body, "dns", 0);
+
+	member(&a, "a", "203.0.113.1:51820");
+	member(&b, "b", "203.0.113.2:51820");
+	pair(&a, &b);
+	reg(&c, "c", NULL);
+
+	/* An IPv6 pool gives every accepted peer an IPv6 address. */
+	OK(admin("PUT", path("/admin/network"), "{\"ipv6_pool\":\"FD77:0::/64\"}"), 200);
+	ck_assert_str_eq(jstr(R.body, "ipv6_pool"), "fd77::/64");
+	ck_assert_str_eq(jstr(R.body, "ipv4_pool"), "10.77.0.0/24");
+	OK(admin("GET", path("/admin/peers/%s", a.id), NULL), 200);
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 2), 1), "fd77::1");
+	OK(config(&a), 200);
+	iface = jget(R.body, "interface");
+	ck_assert_str_eq(jidx_str(jarr(iface, "addresses", 2), 1), "fd77::1/64");
+	ck_assert_str_eq(jidx_str(jarr(link_to(&b), "allowed_ips", 2), 1), "fd77::2/128");
+	accept_peer(&c, NULL);
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 2), 1), "fd77::3");
+	ck_assert_int_eq(count("SELECT count(*) FROM addresses WHERE family = 6"), 3);
+	OK(admin("PATCH", path("/admin/peers/%s", c.id), "{\"address\":\"fd77::99\"}"), 200);
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 2), 1), "fd77::99");
+	ck_assert_str_eq(jidx_str(jget(R.body, "addresses"), 0), "10.77.0.3");
+	ADMIN_FAILS(409, "address_taken", "PATCH", path("/admin/peers/%s", c.id),
+	            "{\"address\":\"fd77::1\"}");
+	ADMIN_FAILS(409, "address_outside_pool", "PATCH", path("/admin/peers/%s", c.id),
+	            "{\"address\":\"fd78::1\"}");
+	ADMIN_FAILS(409, "address_outside_pool", "PATCH", path("/admin/peers/%s", c.id),
+	            "{\"address\":\"fd77::\"}");
+
+	/* A pool change that would orphan an address is refused as a whole. */
+	ADMIN_FAILS(409, "addresses_outside_pool", "PUT", path("/admin/network"),
+	            "{\"ipv4_pool\":\"10.78.0.0/24\",\"mtu\":1400}");
+	ADMIN_FAILS(409, "addresses_outside_pool", "PUT", path("/admin/network"),
+	            "{\"ipv6_pool\":\"fd78::/64\"}");
+	ADMIN_FAILS(409, "addresses_outside_pool", "PUT", path("/admin/network"),
+	            "{\"ipv4_pool\":\"10.77.0.0/30\"}");
+	/* A wider pool keeps everyone, and the prefix follows. */
+	OK(admin("PUT", path("/admin/network"), "{\"ipv4_pool\":\"10.77.0.0/16\"}"), 200);
+	OK(config(&a), 200);
+	ck_assert_str_eq(jidx_str(jarr(jget(R.body, "interface"), "addresses", 2), 0), "10.77.0.1/16");
+	/* A pool that would swallow a routed network is refused. */
+	OK(admin("PATCH", path("/admin/peers/%s", b.id), "{\"networks\":[\"10.78.0.0/24\"]}"), 200);
+	ADMIN_FAILS(409, "network_overlap", "PUT", path("/admin/network"), "{\"ipv4_pool\":\"10.76.0.0/14\"}");
+
+	/* Dropping the IPv6 pool takes the IPv6 addresses along. */
+	OK(admin("PUT", path("/admin/network"), "{\"ipv6_pool\":null}"), 200);
+	jnull(R.body, "ipv6_pool");
+	ck_assert_int_eq(count("SELECT count(*) FROM addresses WHERE family = 6"), 0);
+	OK(config(&a), 200);
+	jarr(jget(R.body, "interface"), "addresses", 1);
+
+	/* Settings. */
+	OK(admin("PUT", path("/admin/network"),
+	         "{\"mtu\":1420,\"keepalive\":0,\"dns\":[\"10.77.0.1\",\"2606:4700:0::1111\"]}"), 200);
+	ck_assert_int_eq(jint(R.body, "mtu"), 1420);
+	ck_assert_int_eq(jint(R.body, "keepalive"), 0);
+	ck_assert_str_eq(jidx_str(jarr(R.body, "dns", 2), 1), "2606:4700::1111");
+	OK(admin("PUT", path("/admin/network"), "{\"mtu\":null,\"dns\":null}"), 200);
+	jnull(R.body, "mtu");
+	jarr(R.body, "dns", 0);
+	OK(admin("GET", path("/admin/network"), NULL), 200);
+	jnull(R.body, "mtu");
+	ck_assert_str_eq(jstr(R.body, "ipv4_pool"), "10.77.0.0/16");
+
+#define NET_FAILS(code, body) ADMIN_FAILS(400, (code), "PUT", path("/admin/network"), (body))
+	NET_FAILS("body_missing", NULL);
+	NET_FAILS("unknown_field", "{\"revision\":1}");
+	NET_FAILS("invalid_pool", "{\"ipv4_pool\":\"10.77.0.1/24\"}");
+	NET_FAILS("invalid_pool", "{\"ipv4_pool\":\"10.77.0.0/31\"}");
+	NET_FAILS("invalid_pool", "{\"ipv4_pool\":\"10.0.0.0/7\"}");
+	NET_FAILS("invalid_pool", "{\"ipv4_pool\":\"fd77::/64\"}");
+	NET_FAILS("invalid_pool", "{\"ipv4_pool\":null}");
+	NET_FAILS("invalid_pool", "{\"ipv4_pool\":\"\"}");
+	NET_FAILS("invalid_pool", "{\"ipv4_pool\":24}");
+	NET_FAILS("invalid_pool", "{\"ipv6_pool\":\"10.77.0.0/24\"}");
+	NET_FAILS("invalid_pool", "{\"ipv6_pool\":\"fd77::/127\"}");
+	NET_FAILS("invalid_pool", "{\"ipv6_pool\":\"fd77::1/64\"}");
+	NET_FAILS("invalid_field", "{\"mtu\":1279}");
+	NET_FAILS("invalid_field", "{\"mtu\":9001}");
+	NET_FAILS("invalid_field", "{\"mtu\":\"1420\"}");
+	NET_FAILS("invalid_field", "{\"keepalive\":null}");
+	NET_FAILS("invalid_field", "{\"keepalive\":-1}");
+	NET_FAILS("invalid_dns", "{\"dns\":\"1.1.1.1\"}");
+	NET_FAILS("invalid_dns", "{\"dns\":[\"one.one.one.one\"]}");
+	NET_FAILS("invalid_dns", "{\"dns\":[\"1.1.1.0/24\"]}");
+	NET_FAILS("invalid_dns", "{\"dns\":[1]}");
+	NET_FAILS("invalid_dns", "{\"dns\":[\"1.1.1.1\",\"1.1.1.2\",\"1.1.1.3\",\"1.1.1.4\","
+	          "\"1.1.1.5\",\"1.1.1.6\",\"1.1.1.7\",\"1.1.1.8\",\"1.1.1.9\"]}");
+	/* A good field next to a bad one is not kept. */
+	NET_FAILS("invalid_dns", "{\"mtu\":1400,\"dns\":[\"x\"]}");
+#undef NET_FAILS
+}
+END_TEST
+
+START_TEST(network_v6_pool_for_new_peers)
+{
+	struct tpeer a;
+
+	OK(admin("PUT", path("/admin/network"), "{\"ipv6_pool\":\"fd00:77::/120\"}"), 200);
+	member(&a, "a", NULL);
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 2), 0), "10.77.0.1");
+	ck_assert_str_eq(jidx_str(jget(R.body, "addresses"), 1), "fd00:77::1");
+	/* An explicit IPv6 address on accept; the IPv4 one comes from the pool. */
+	reg(&a, "b", NULL);
+	accept_peer(&a, "{\"address\":\"fd00:77::42\"}");
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 2), 0), "10.77.0.2");
+	ck_assert_str_eq(jidx_str(jget(R.body, "addresses"), 1), "fd00:77::42");
+	OK(config(&a), 200);
+	ck_assert_str_eq(jidx_str(jarr(jget(R.body, "interface"), "addresses", 2), 1), "fd00:77::42/120");
+}
+END_TEST
+
+START_TEST(audit)
+{
+	struct tpeer a, b;
+	char code[64], id[PEER_ID_LEN], actor[64], extra[128];
+	struct json_object *entries, *e;
+	int64_t first, next;
+
+	reg(&a, "a", "203.0.113.1:51820");
+	accept_peer(&a, NULL);
+	make_invite(NULL, code, id);
+	snprintf(extra, sizeof(extra), ",\"invite\":\"%s\"", code);
+	OK(register_with(&b, "b", NULL, extra), 201);
+	pair(&a, &b);
+	OK(call(NULL, a.token, "PUT", path("/peer/endpoint"), "{\"endpoint\":\"203.0.113.9:1\"}"), 200);
+	OK(admin("PUT", path("/admin/network"), "{\"keepalive\":20}"), 200);
+	OK(admin("PATCH", path("/admin/peers/%s", b.id), "{\"name\":\"bee\"}"), 200);
+	OK(admin("DELETE", path("/admin/pairs/%s/%s", a.id, b.id), NULL), 204);
+	OK(admin("DELETE", path("/admin/invites/%s", id), NULL), 204);
+	OK(call(NULL, b.token, "DELETE", path("/peer"), NULL), 204);
+	/* Reads write nothing. */
+	{
+		int64_t n = count("SELECT count(*) FROM audit");
+		OK(admin("GET", path("/admin/peers"), NULL), 200);
+		OK(config(&a), 200);
+		OK(call(NULL, a.token, "GET", path("/peer"), NULL), 200);
+		ck_assert_int_eq(count("SELECT count(*) FROM audit"), n);
+	}
+
+	OK(admin("GET", path("/admin/audit"), NULL), 200);
+	entries = jarr(R.body, "entries", 11);
+	jnull(R.body, "next");
+	static const struct { const char *action, *actor; } want[] = {
+		{ "peer.deregister", "b" }, { "invite.delete", NULL }, { "pair.delete", NULL },
+		{ "peer.edit", NULL }, { "network.edit", NULL }, { "peer.endpoint", "a" },
+		{ "pair.create", NULL }, { "peer.register", "b" }, { "invite.create", NULL },
+		{ "peer.accept", NULL }, { "peer.register", "a" } };
+	for (size_t i = 0; i < 11; i++) {
+		e = json_object_array_get_idx(entries, i);
+		ck_assert_str_eq(jstr(e, "action"), want[i].action);
+		if (want[i].actor == NULL)
+			snprintf(actor, sizeof(actor), "admin:%s", ADMIN_USER);
+		else
+			snprintf(actor, sizeof(actor), "peer:%s", want[i].actor[0] == 'a' ? a.id : b.id);
+		ck_assert_str_eq(jstr(e, "actor"), actor);
+		ck_assert_uint_eq(strlen(jstr(e, "at")), 20);
+	}
+	e = json_object_array_get_idx(entries, 10);
+	ck_assert_str_eq(jstr(e, "target"), a.id);
+	ck_assert_str_eq(jstr(jget(e, "detail"), "name"), "a");
+	e = json_object_array_get_idx(entries, 4);
+	jnull(e, "target");
+	ck_assert_int_eq(jint(jget(e, "detail"), "keepalive"), 20);
+	e = json_object_array_get_idx(entries, 8);
+	ck_assert_str_eq(jstr(e, "target"), id);
+	first = jint(json_object_array_get_idx(entries, 0), "id");
+
+	/* Paging: newest first, `next` points on. */
+	OK(admin("GET", path("/admin/audit?limit=4"), NULL), 200);
+	entries = jarr(R.body, "entries", 4);
+	ck_assert_int_eq(jint(json_object_array_get_idx(entries, 0), "id"), first);
+	next = jint(R.body, "next");
+	OK(admin("GET", path("/admin/audit?limit=4&before=%lld", (long long)next), NULL), 200);
+	entries = jarr(R.body, "entries", 4);
+	ck_assert_int_lt(jint(json_object_array_get_idx(entries, 0), "id"), next);
+	ck_assert_str_eq(jstr(json_object_array_get_idx(entries, 0), "action"), "network.edit");
+	next = jint(R.body, "next");
+	OK(admin("GET", path("/admin/audit?before=%lld&limit=4", (long long)next), NULL), 200);
+	jarr(R.body, "entries", 3);
+	jnull(R.body, "next");
+	OK(admin("GET", path("/admin/audit?before=1"), NULL), 200);
+	jarr(R.body, "entries", 0);
+
+	ADMIN_FAILS(400, "invalid_limit", "GET", path("/admin/audit?limit=0"), NULL);
+	ADMIN_FAILS(400, "invalid_limit", "GET", path("/admin/audit?limit=501"), NULL);
+	ADMIN_FAILS(400, "invalid_limit", "GET", path("/admin/audit?limit=-1"), NULL);
+	ADMIN_FAILS(400, "invalid_limit", "GET", path("/admin/audit?limit=1x"), NULL);
+	ADMIN_FAILS(400, "invalid_limit", "GET", path("/admin/audit?limit="), NULL);
+	ADMIN_FAILS(400, "invalid_limit", "GET", path("/admin/audit?limit=99999999999999999999"), NULL);
+	ADMIN_FAILS(400, "invalid_before", "GET", path("/admin/audit?before=0"), NULL);
+	ADMIN_FAILS(400, "invalid_before", "GET", path("/admin/audit?before=x"), NULL);
+
+	/* Secrets never: the teardown scans every table for tokens, codes, PSKs and
+	 * private keys; here the audit rows are also read as text. */
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE detail LIKE '%token%' "
+	                       "OR detail LIKE '%code%' OR detail LIKE '%psk%' "
+	                       "OR detail LIKE '%secret%' OR detail LIKE '%sealed%'"), 0);
+}
+END_TEST
+
+START_TEST(secrets_stored_only_as_hashes)
+{
+	struct tpeer a, b;
+	uint8_t psk[KEYS_LEN], h[KEYS_LEN];
+	char code[64], id[PEER_ID_LEN];
+	sqlite3_stmt *st = NULL;
+
+	member(&a, "a", "203.0.113.1:51820");
+	member(&b, "b", "203.0.113.2:51820");
+	pair(&a, &b);
+	open_psk(&a, &b, psk);
+	remember_secret_bytes(psk, KEYS_LEN);
+	make_invite(NULL, code, id);
+
+	/* The token's hash is what is kept, and the boxes open to the PSK. */
+	keys_hash(h, a.token + PEER_ID_LEN, strlen(a.token + PEER_ID_LEN));
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(), "SELECT token_hash FROM peers WHERE id = ?1",
+	                 -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, a.id, -1, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_bytes(st, 0), KEYS_LEN);
+	ck_assert_mem_eq(sqlite3_column_blob(st, 0), h, KEYS_LEN);
+	sqlite3_finalize(st);
+	keys_hash(h, code, strlen(code));
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(), "SELECT count(*) FROM invites WHERE code_hash = ?1",
+	                 -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_blob(st, 1, h, KEYS_LEN, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(), "SELECT a, psk_box_a, psk_box_b FROM pairs",
+	                 -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	{
+		const struct tpeer *x = strcmp((const char *)sqlite3_column_text(st, 0), a.id) == 0 ? &a : &b;
+		const struct tpeer *y = x == &a ? &b : &a;
+		uint8_t got[KEYS_LEN];
+		ck_assert_int_eq(keys_open(got, sqlite3_column_blob(st, 1),
+		                 (size_t)sqlite3_column_bytes(st, 1), x->pk, x->sk), 0);
+		ck_assert_mem_eq(got, psk, KEYS_LEN);
+		ck_assert_int_eq(keys_open(got, sqlite3_column_blob(st, 2),
+		                 (size_t)sqlite3_column_bytes(st, 2), y->pk, y->sk), 0);
+		ck_assert_mem_eq(got, psk, KEYS_LEN);
+		ck_assert_int_eq(keys_open(got, sqlite3_column_blob(st, 1),
+		                 (size_t)sqlite3_column_bytes(st, 1), y->pk, y->sk), -1);
+	}
+	sqlite3_finalize(st);
+	/* The invite's code is shown once: never in the list or the audit. */
+	OK(admin("GET", path("/admin/invites"), NULL), 200);
+	ck_assert_ptr_null(strstr(json_object_to_json_string(R.body), code));
+	OK(admin("GET", path("/admin/audit"), NULL), 200);
+	ck_assert_ptr_null(strstr(json_object_to_json_string(R.body), code));
+	ck_assert_ptr_null(strstr(json_object_to_json_string(R.body), a.token + PEER_ID_LEN));
+}
+END_TEST
+
+START_TEST(admin_needs_remote_user)
+{
+	static const struct { const char *method, *p, *body; } routes[] = {
+		{ "GET", "/admin/peers", NULL },
+		{ "GET", "/admin/peers/0123456789abcdef", NULL },
+		{ "PATCH", "/admin/peers/0123456789abcdef", "{\"name\":\"x\"}" },
+		{ "DELETE", "/admin/peers/0123456789abcdef", NULL },
+		{ "POST", "/admin/peers/0123456789abcdef/accept", "{}" },
+		{ "POST", "/admin/peers/0123456789abcdef/reject", "{}" },
+		{ "GET", "/admin/peers/0123456789abcdef/config", NULL },
+		{ "GET", "/admin/pairs", NULL },
+		{ "PUT", "/admin/pairs/0123456789abcdef/fedcba9876543210", NULL },
+		{ "DELETE", "/admin/pairs/0123456789abcdef/fedcba9876543210", NULL },
+		{ "GET", "/admin/network", NULL },
+		{ "PUT", "/admin/network", "{\"keepalive\":1}" },
+		{ "GET", "/admin/invites", NULL },
+		{ "POST", "/admin/invites", "{}" },
+		{ "DELETE", "/admin/invites/0123456789abcdef", NULL },
+		{ "GET", "/admin/audit", NULL },
+	};
+	struct tpeer a;
+
+	reg(&a, "a", NULL);
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		fails(403, "admin_required", NULL, NULL, routes[i].method, path("%s", routes[i].p),
+		      routes[i].body);
+		fails(403, "admin_required", "", NULL, routes[i].method, path("%s", routes[i].p),
+		      routes[i].body);
+		fails(403, "admin_required", NULL, a.token, routes[i].method, path("%s", routes[i].p),
+		      routes[i].body);
+	}
+	/* With an admin the same list answers (or refuses for its own reasons). */
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		int st = admin(routes[i].method, path("%s", routes[i].p), routes[i].body);
+		ck_assert_msg(st != 403 && st != 401 && st != 405 && st < 500, "%s %s gave %d",
+		              routes[i].method, routes[i].p, st);
+		if (st == 201 && strcmp(routes[i].p, "/admin/invites") == 0)
+			remember_secret(jstr(R.body, "code"), strlen(jstr(R.body, "code")));
+	}
+	OK(admin("GET", path("/admin/audit"), NULL), 200);
+	ck_assert_str_eq(jstr(json_object_array_get_idx(jget(R.body, "entries"), 0), "actor"),
+	                 "admin:" ADMIN_USER);
+}
+END_TEST
+
+START_TEST(csrf)
+{
+	struct tpeer a;
+	struct request rq;
+	const char *p;
+
+	reg(&a, "a", NULL);
+	p = path("/admin/peers/%s/accept", a.id);
+
+	/* Not JSON: a form could have sent it. */
+	base_request(&rq, ADMIN_USER, NULL, "POST", p, "{}");
+	rq.content_type = "text/plain";
+	fails_req(415, "content_type_not_json", &rq);
+	rq.content_type = "application/x-www-form-urlencoded";
+	fails_req(415, "content_type_not_json", &rq);
+	rq.content_type = "multipart/form-data; boundary=x";
+	fails_req(415, "content_type_not_json", &rq);
+	rq.content_type = "application/json-seq";
+	fails_req(415, "content_type_not_json", &rq);
+	rq.content_type = NULL;
+	fails_req(415, "content_type_not_json", &rq);
+	/* Even without a body: DELETE and PUT need it too. */
+	base_request(&rq, ADMIN_USER, NULL, "DELETE", path("/admin/peers/%s", a.id), NULL);
+	rq.content_type = NULL;
+	fails_req(415, "content_type_not_json", &rq);
+	base_request(&rq, ADMIN_USER, NULL, "PUT", path("/admin/pairs/%s/0123456789abcdef", a.id), NULL);
+	rq.content_type = "text/plain";
+	fails_req(415, "content_type_not_json", &rq);
+
+	/* A browser says where the request came from. */
+	base_request(&rq, ADMIN_USER, NULL, "POST", p, "{}");
+	rq.origin = "https://evil.example";
+	fails_req(403, "cross_site_request", &rq);
+	rq.origin = "null";
+	fails_req(403, "cross_site_request", &rq);
+	rq.origin = "http://" HOST;             /* another scheme is another origin */
+	fails_req(403, "cross_site_request", &rq);
+	rq.origin = "https://" HOST ":8443";
+	fails_req(403, "cross_site_request", &rq);
+	rq.origin = "https://" HOST ".evil.example";
+	fails_req(403, "cross_site_request", &rq);
+	rq.origin = "https://" HOST;
+	rq.host = NULL;
+	fails_req(403, "cross_site_request", &rq);
+	rq.host = HOST;
+	rq.origin = NULL;
+	rq.sec_fetch_site = "cross-site";
+	fails_req(403, "cross_site_request", &rq);
+	rq.sec_fetch_site = "same-site";
+	fails_req(403, "cross_site_request", &rq);
+	rq.origin = "https://" HOST;
+	rq.sec_fetch_site = "cross-site";
+	fails_req(403, "cross_site_request", &rq);
+	/* A read is not a change: a cross-site GET is answered (CORS keeps the
+	 * page from reading it). */
+	base_request(&rq, ADMIN_USER, NULL, "GET", path("/admin/peers"), NULL);
+	rq.origin = "https://evil.example";
+	rq.sec_fetch_site = "cross-site";
+	OK(send_req(&rq), 200);
+
+	/* Same origin, said either way, and a typed-in request. */
+	base_request(&rq, ADMIN_USER, NULL, "POST", p, "{}");
+	rq.origin = "https://WG.example";
+	rq.sec_fetch_site = "same-origin";
+	rq.content_type = "application/json; charset=utf-8";
+	OK(send_req(&rq), 200);
+	base_request(&rq, ADMIN_USER, NULL, "PATCH", path("/admin/peers/%s", a.id), "{\"name\":\"b\"}");
+	rq.sec_fetch_site = "none";
+	OK(send_req(&rq), 200);
+	base_request(&rq, ADMIN_USER, NULL, "PATCH", path("/admin/peers/%s", a.id), "{\"name\":\"c\"}");
+	rq.scheme = "http";
+	rq.origin = "http://" HOST;
+	OK(send_req(&rq), 200);
+}
+END_TEST
+
+static Suite *
+api_suite(void)
+{
+	Suite *s = suite_create("api");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, health);
+	tcase_add_test(tc, routing);
+	tcase_add_test(tc, register_ok);
+	tcase_add_test(tc, register_bad);
+	tcase_add_test(tc, register_duplicate_key);
+	tcase_add_test(tc, register_pending_limit);
+	tcase_add_test(tc, invites);
+	tcase_add_test(tc, invite_without_free_address);
+	tcase_add_test(tc, peer_auth);
+	tcase_add_test(tc, config_pending_and_etag);
+	tcase_add_test(tc, config_revision_changes);
+	tcase_add_test(tc, config_contents);
+	tcase_add_test(tc, accept_addresses);
+	tcase_add_test(tc, reject);
+	tcase_add_test(tc, pairing);
+	tcase_add_test(tc, delete_removes_pairs);
+	tcase_add_test(tc, patch_peer);
+	tcase_add_test(tc, peer_endpoint);
+	tcase_add_test(tc, network);
+	tcase_add_test(tc, network_v6_pool_for_new_peers);
+	tcase_add_test(tc, audit);
+	tcase_add_test(tc, secrets_stored_only_as_hashes);
+	tcase_add_test(tc, admin_needs_remote_user);
+	tcase_add_test(tc, csrf);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(api_suite)

@@ -18,6 +18,7 @@
 #include "wgconf.h"
 
 #define APPLY_RT_PROTO "87"     /* unassigned in /etc/iproute2/rt_protos */
+#define APPLY_DEFAULT_MTU 1420  /* wg-quick's and the kernel's default */
 #define APPLY_OUT_MAX (4u * 1024 * 1024)
 
 static int
@@ -292,6 +293,24 @@ out:
 	return ret;
 }
 
+/* The MTU of iface now; -1 when unknown. */
+static int
+current_mtu(const char *iface)
+{
+	char path[80], buf[16] = "";
+	unsigned long v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", iface);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return parse_uint(buf, 0, 1000000, &v) == 0 ? (int)v : -1;
+}
+
 static bool
 iface_exists(const char *iface)
 {
@@ -358,10 +377,13 @@ apply_config(const char *iface, const struct mesh_config *cfg, const char *wg_te
 			goto out;
 	}
 
-	if (cfg->mtu) {
+	{
+		/* No MTU from the server means WireGuard's own default, also after
+		 * an admin clears one that was set. */
 		const char *argv[] = { "ip", "link", "set", "dev", ifc, "mtu", mtu, NULL };
-		snprintf(mtu, sizeof(mtu), "%d", cfg->mtu);
-		if (must(argv, verbose) != 0)
+		snprintf(mtu, sizeof(mtu), "%d", cfg->mtu ? cfg->mtu : APPLY_DEFAULT_MTU);
+		if (current_mtu(iface) != (cfg->mtu ? cfg->mtu : APPLY_DEFAULT_MTU) &&
+		    must(argv, verbose) != 0)
 			goto out;
 	}
 	{

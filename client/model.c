@@ -11,6 +11,9 @@
 #include "validate.h"
 #include "wgconf.h"
 
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
 {

@@ -315,3 +315,135 @@ model_needs_route(const struct mesh_config *cfg, const char *cidr_text)
 			return false;
 	return true;
 }
+
+static int
+add_line(char ***lines, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+add_line(char ***lines, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	char **v, *line;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -1;
+	v = realloc(*lines, (*n + 1) * sizeof(*v));
+	if (v == NULL) {
+		free(line);
+		return -1;
+	}
+	v[(*n)++] = line;
+	*lines = v;
+	return 0;
+}
+
+/* "a, b, c" of a list, for a message; owned by the caller. */
+static char *
+join_list(char **v, size_t n)
+{
+	size_t len = 1;
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + 2;
+	if ((out = malloc(len)) == NULL)
+		return NULL;
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(out, ", ");
+		strcat(out, v[i]);
+	}
+	return out;
+}
+
+static bool
+same_list(char **a, size_t na, char **b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++) {
+		bool found = false;
+		for (size_t j = 0; j < nb && !found; j++)
+			found = strcmp(a[i], b[j]) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+int
+model_diff_sensitive(const struct mesh_config *old, const struct mesh_config *new,
+                     char ***lines, size_t *n)
+{
+	char *x = NULL, *y = NULL;
+	int ret = -1;
+
+	*lines = NULL;
+	*n = 0;
+	if (old == NULL || !same_list(old->addresses, old->n_addresses, new->addresses,
+	                              new->n_addresses)) {
+		x = old ? join_list(old->addresses, old->n_addresses) : strdup("none");
+		y = join_list(new->addresses, new->n_addresses);
+		if (x == NULL || y == NULL ||
+		    add_line(lines, n, "interface addresses: %s -> %s", x, y) != 0)
+			goto out;
+		free(x);
+		free(y);
+		x = y = NULL;
+	}
+	for (size_t i = 0; i < new->n_peers; i++) {
+		const struct mesh_peer *p = &new->peers[i], *o = NULL;
+
+		for (size_t j = 0; old && j < old->n_peers && o == NULL; j++)
+			if (strcmp(old->peers[j].id, p->id) == 0)
+				o = &old->peers[j];
+		y = join_list(p->allowed_ips, p->n_allowed_ips);
+		if (y == NULL)
+			goto out;
+		if (o == NULL) {
+			if (add_line(lines, n, "new peer %s (id %s): public key %s, allowed IPs %s",
+			             p->name, p->id, p->public_key, y) != 0)
+				goto out;
+		} else {
+			if (strcmp(o->public_key, p->public_key) != 0 &&
+			    add_line(lines, n, "peer %s (id %s): public key %s -> %s", p->name,
+			             p->id, o->public_key, p->public_key) != 0)
+				goto out;
+			if (!same_list(o->allowed_ips, o->n_allowed_ips, p->allowed_ips,
+			               p->n_allowed_ips)) {
+				x = join_list(o->allowed_ips, o->n_allowed_ips);
+				if (x == NULL || add_line(lines, n, "peer %s (id %s): allowed IPs "
+				                          "%s -> %s", p->name, p->id, x, y) != 0)
+					goto out;
+				free(x);
+				x = NULL;
+			}
+		}
+		free(y);
+		y = NULL;
+	}
+	ret = 0;
+out:
+	free(x);
+	free(y);
+	if (ret != 0) {
+		model_free_lines(*lines, *n);
+		*lines = NULL;
+		*n = 0;
+	}
+	return ret;
+}
+
+void
+model_free_lines(char **lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}

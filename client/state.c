@@ -371,20 +371,20 @@ state_key_save(const char *dir, const uint8_t sk[KEYS_LEN])
 }
 
 static char *
-sync_path(const char *dir, const char *iface)
+record_path(const char *dir, const char *kind, const char *iface)
 {
 	char *p;
 
-	if (asprintf(&p, "%s/sync-%s.json", dir, iface) < 0)
+	if (asprintf(&p, "%s/%s-%s.json", dir, kind, iface) < 0)
 		return NULL;
 	return p;
 }
 
-int
-state_sync_load(const char *dir, const char *iface, char **etag, char **path,
-                struct json_object **config)
+static int
+record_load(const char *dir, const char *kind, const char *iface, char **etag,
+            char **path, struct json_object **config)
 {
-	char *file = sync_path(dir, iface), *text = NULL;
+	char *file = record_path(dir, kind, iface), *text = NULL;
 	struct json_object *obj = NULL, *v;
 	size_t len = 0;
 	int r;
@@ -413,12 +413,12 @@ state_sync_load(const char *dir, const char *iface, char **etag, char **path,
 	return 0;
 }
 
-int
-state_sync_save(const char *dir, const char *iface, const char *etag,
-                const char *path, struct json_object *config)
+static int
+record_save(const char *dir, const char *kind, const char *iface, const char *etag,
+            const char *path, struct json_object *config)
 {
 	struct json_object *obj = json_object_new_object();
-	char *file = sync_path(dir, iface);
+	char *file = record_path(dir, kind, iface);
 	const char *text;
 	int ret = -1;
 
@@ -433,6 +433,50 @@ state_sync_save(const char *dir, const char *iface, const char *etag,
 out:
 	if (obj)
 		json_object_put(obj);
+	free(file);
+	return ret;
+}
+
+int
+state_sync_load(const char *dir, const char *iface, char **etag, char **path,
+                struct json_object **config)
+{
+	return record_load(dir, "sync", iface, etag, path, config);
+}
+
+int
+state_sync_save(const char *dir, const char *iface, const char *etag,
+                const char *path, struct json_object *config)
+{
+	return record_save(dir, "sync", iface, etag, path, config);
+}
+
+int
+state_held_load(const char *dir, const char *iface, char **etag, char **path,
+                struct json_object **config)
+{
+	return record_load(dir, "held", iface, etag, path, config);
+}
+
+int
+state_held_save(const char *dir, const char *iface, const char *etag,
+                const char *path, struct json_object *config)
+{
+	return record_save(dir, "held", iface, etag, path, config);
+}
+
+int
+state_held_remove(const char *dir, const char *iface)
+{
+	char *file = record_path(dir, "held", iface);
+	int ret = 0;
+
+	if (file == NULL)
+		return -1;
+	if (unlink(file) != 0 && errno != ENOENT) {
+		errmsg("cannot remove %s: %s", file, strerror(errno));
+		ret = -1;
+	}
 	free(file);
 	return ret;
 }
@@ -459,7 +503,8 @@ state_remove_all(const char *dir)
 		return ret;
 	while ((de = readdir(d)) != NULL) {
 		size_t l = strlen(de->d_name);
-		if (strncmp(de->d_name, "sync-", 5) != 0 || l < 6 ||
+		if ((strncmp(de->d_name, "sync-", 5) != 0 &&
+		     strncmp(de->d_name, "held-", 5) != 0) || l < 6 ||
 		    strcmp(de->d_name + l - 5, ".json") != 0)
 			continue;
 		p = join(dir, de->d_name);

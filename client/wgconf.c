@@ -637,7 +637,7 @@ out:
 
 static const char sync_usage[] =
 "Usage: wgconf sync [--interface NAME] [--config-dir DIR] [--apply] [--force]\n"
-"                   [--verbose] [--state-dir DIR]\n"
+"                   [--review | --approve] [--verbose] [--state-dir DIR]\n"
 "\n"
 "Fetches this host's config when it changed and writes DIR/NAME.conf\n"
 "(default /etc/wireguard/wg0.conf) atomically, mode 0600, in wg-quick format.\n"
@@ -649,14 +649,66 @@ static const char sync_usage[] =
 "                     syncconf` (sessions stay up), addresses, MTU, link up,\n"
 "                     routes for AllowedIPs outside the tunnel subnet\n"
 "  --force            overwrite a config file that wgconf did not write\n"
-"  --verbose          show the commands --apply runs\n"
+"  --review           hold changes that add a peer, change a public key,\n"
+"                     AllowedIPs or the interface addresses: print them and\n"
+"                     exit 4 instead of writing (quiet while they wait)\n"
+"  --approve          write (and --apply) the changes held by --review\n"
+"  --verbose          show the commands --apply runs and held changes again\n"
 "\n"
-"Exit status: 0 done, 1 error, 2 usage, 3 not yet accepted.\n";
+"Exit status: 0 done, 1 error, 2 usage, 3 not yet accepted, 4 changes held\n"
+"for review.\n";
 
 static bool
 starts_with_header(const char *text)
 {
 	return strncmp(text, WGCONF_HEADER, strlen(WGCONF_HEADER)) == 0;
+}
+
+/* sync --review: holds json when it changes keys or routes against the
+ * config last written (cached). 1 when held (printed unless it was already
+ * held and not verbose), 0 when nothing needs review, -1 on error. */
+static int
+hold_for_review(const struct state *st, const char *iface, const char *target,
+                struct json_object *cached, struct json_object *json,
+                const struct mesh_config *cfg, const char *etag, bool verbose)
+{
+	struct mesh_config base = { 0 };
+	struct json_object *held = NULL;
+	char **lines = NULL, *hetag = NULL, *hpath = NULL, err[256];
+	size_t n = 0;
+	bool have_base, same;
+	int ret = -1;
+
+	have_base = cached && model_from_json(&base, cached, err, sizeof(err)) == 0;
+	if (model_diff_sensitive(have_base ? &base : NULL, cfg, &lines, &n) != 0) {
+		errmsg("out of memory");
+		goto out;
+	}
+	if (n == 0) {
+		ret = state_held_remove(st->dir, iface) == 0 ? 0 : -1;
+		goto out;
+	}
+	same = state_held_load(st->dir, iface, &hetag, &hpath, &held) == 0 && held &&
+	       json_object_equal(held, json);
+	if (!same && state_held_save(st->dir, iface, etag, target, json) != 0)
+		goto out;
+	if (!same || verbose) {
+		printf("%s: changes for %s held for review (revision %lld):\n", progname,
+		       iface, cfg->revision);
+		for (size_t i = 0; i < n; i++)
+			printf("  %s\n", lines[i]);
+		printf("%s: apply them with `%s sync --approve --interface %s` (and the "
+		       "same --config-dir and --apply)\n", progname, progname, iface);
+	}
+	ret = 1;
+out:
+	model_free_lines(lines, n);
+	model_free(&base);
+	if (held)
+		json_object_put(held);
+	free(hetag);
+	free(hpath);
+	return ret;
 }
 
 static int
@@ -667,19 +719,23 @@ cmd_sync(int argc, char **argv)
 		{ "config-dir", required_argument, NULL, 'd' },
 		{ "apply", no_argument, NULL, 'a' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "review", no_argument, NULL, 'r' },
+		{ "approve", no_argument, NULL, 'A' },
 		{ "verbose", no_argument, NULL, 'v' },
 		STATE_OPTION, HELP_OPTION, { 0 }
 	};
 	const char *dir = NULL, *iface = "wg0", *confdir = WGCONF_DEFAULT_CONFIG_DIR;
 	bool apply = false, force = false, verbose = false, changed = false;
+	bool review = false, approve = false, have_old;
 	struct state st = { 0 };
 	struct fetch_response resp = { 0 };
 	struct mesh_config cfg = { 0 };
-	struct json_object *cached = NULL, *json;
+	struct json_object *cached = NULL, *held = NULL, *json;
 	char skb64[KEYS_B64_LEN] = "", *etag = NULL, *recpath = NULL, *target = NULL;
+	char *hetag = NULL, *hpath = NULL;
 	char *text = NULL, *wgtext = NULL, *old = NULL;
 	size_t len = 0, wglen = 0, oldlen = 0;
-	const char *inm = NULL;
+	const char *inm = NULL, *new_etag = NULL;
 	struct stat sb;
 	int c, r, ret = EXIT_ERR;
 
@@ -689,6 +745,8 @@ cmd_sync(int argc, char **argv)
 		case 'd': confdir = optarg; break;
 		case 'a': apply = true; break;
 		case 'f': force = true; break;
+		case 'r': review = true; break;
+		case 'A': approve = true; break;
 		case 'v': verbose = true; break;
 		case 'S': dir = optarg; break;
 		case 'h': return show_help();
@@ -702,6 +760,8 @@ cmd_sync(int argc, char **argv)
 		                   "'-', '_', '.')", iface);
 	if (*confdir == '\0')
 		return usage_error("invalid --config-dir ''");
+	if (review && approve)
+		return usage_error("--review and --approve exclude each other");
 	if (load_state(&st, state_dir_choose(dir)) != 0)
 		goto out;
 	if (asprintf(&target, "%s/%s.conf", confdir, iface) < 0) {
@@ -715,32 +775,53 @@ cmd_sync(int argc, char **argv)
 		errmsg("cannot read %s: %s", target, strerror(errno));
 		goto out;
 	}
-	if (r == 0 && !starts_with_header(old) && !force) {
+	have_old = r == 0;
+	if (have_old && !starts_with_header(old) && !force) {
 		errmsg("refusing to overwrite %s: wgconf did not write it (no \"%s\" "
 		       "line on top); move it away or use --force", target, WGCONF_HEADER);
 		goto out;
 	}
 
-	/* The cached config lets a 304 still repair a damaged or deleted file. */
+	/* The cached config lets a 304 still repair a damaged or deleted file,
+	 * and is what --review compares with. */
 	if (state_sync_load(st.dir, iface, &etag, &recpath, &cached) == 0 && cached &&
 	    etag && recpath && strcmp(recpath, target) == 0)
 		inm = etag;
-	if (peer_request(&st, "GET", "/peer/config", NULL, inm, &resp) != 0)
-		goto out;
-	if (resp.status == 304 && inm) {
-		json = cached;
-	} else if (resp.status == 200 && resp.json) {
-		json = resp.json;
+	if (approve) {
+		if (state_held_load(st.dir, iface, &hetag, &hpath, &held) != 0 || held == NULL) {
+			errmsg("no changes are held for review for %s", iface);
+			goto out;
+		}
+		json = held;
+		new_etag = hetag;
 	} else {
-		ret = peer_failure(&resp, "sync", &st);
-		goto out;
+		if (peer_request(&st, "GET", "/peer/config", NULL, inm, &resp) != 0)
+			goto out;
+		if (resp.status == 304 && inm) {
+			json = cached;
+		} else if (resp.status == 200 && resp.json) {
+			json = resp.json;
+			new_etag = resp.etag;
+		} else {
+			ret = peer_failure(&resp, "sync", &st);
+			goto out;
+		}
 	}
 	if (prepare_config(&st, json, &cfg, skb64) != 0)
 		goto out;
+	if (review && json != cached) {
+		r = hold_for_review(&st, iface, target, cached, json, &cfg, new_etag, verbose);
+		if (r < 0)
+			goto out;
+		if (r > 0) {
+			ret = EXIT_REVIEW;
+			goto out;
+		}
+	}
 	text = render_config(&cfg, RENDER_WG_QUICK, iface, skb64, true, &len);
 	if (text == NULL)
 		goto out;
-	if (r != 0 || oldlen != len || memcmp(old, text, len) != 0) {
+	if (!have_old || oldlen != len || memcmp(old, text, len) != 0) {
 		if (stat(confdir, &sb) != 0 && errno == ENOENT && mkdir(confdir, 0700) != 0) {
 			errmsg("cannot create %s: %s", confdir, strerror(errno));
 			goto out;
@@ -749,8 +830,11 @@ cmd_sync(int argc, char **argv)
 			goto out;
 		changed = true;
 	}
-	if (json == resp.json &&
-	    state_sync_save(st.dir, iface, resp.etag, target, resp.json) != 0)
+	if (json != cached &&
+	    state_sync_save(st.dir, iface, new_etag, target, json) != 0)
+		goto out;
+	/* Applied without review: whatever waited is superseded. */
+	if (!review && state_held_remove(st.dir, iface) != 0)
 		goto out;
 	if (changed) {
 		printf("%s: wrote %s (revision %lld, %zu peer%s)\n", progname, target,
@@ -776,8 +860,12 @@ out:
 	model_free(&cfg);
 	if (cached)
 		json_object_put(cached);
+	if (held)
+		json_object_put(held);
 	free(etag);
 	free(recpath);
+	free(hetag);
+	free(hpath);
 	free(target);
 	fetch_response_free(&resp);
 	state_free(&st);

@@ -71,6 +71,16 @@ int model_open_psks(struct mesh_config *cfg, const uint8_t pk[KEYS_LEN],
  * (which would swallow the tunnel's own packets; wg-quick's job). */
 bool model_needs_route(const struct mesh_config *cfg, const char *cidr);
 
+/* The changes from old (NULL: nothing configured yet) to new that could let
+ * someone into the tunnel or redirect traffic: a new peer, a changed
+ * public key, changed AllowedIPs, changed interface addresses. Each is one
+ * human-readable line appended to *lines (malloc'd, caller frees with
+ * model_free_lines). Removals and endpoint, keepalive, MTU or DNS changes
+ * are not listed. 0 or -1 (out of memory). */
+int model_diff_sensitive(const struct mesh_config *old, const struct mesh_config *new,
+                         char ***lines, size_t *n);
+void model_free_lines(char **lines, size_t n);
+
 /* Frees what cfg owns and wipes the opened PSKs; accepts NULL. */
 void model_free(struct mesh_config *cfg);
 
@@ -196,6 +206,13 @@ int state_sync_load(const char *dir, const char *iface, char **etag, char **path
                     struct json_object **config);
 int state_sync_save(const char *dir, const char *iface, const char *etag,
                     const char *path, struct json_object *config);
+
+/* Changes held for review (sync --review): the same record, held-IFACE.json. */
+int state_held_load(const char *dir, const char *iface, char **etag, char **path,
+                    struct json_object **config);
+int state_held_save(const char *dir, const char *iface, const char *etag,
+                    const char *path, struct json_object *config);
+int state_held_remove(const char *dir, const char *iface);
 
 /* Removes every file wgconf keeps in dir (deregister). */
 int state_remove_all(const char *dir);

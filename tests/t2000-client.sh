@@ -300,6 +300,39 @@ expect_in "$(cat "$F")" "^MTU = 1400\$" "the new MTU is in the file"
 admin network --mtu none
 expect_rc 0 "admin network --mtu none"
 
+# --- review: keys and routes wait for a human (exit 4) -------------------
+wgc r register --server "$URL" --cacert "$CACERT" --name romeo 192.0.2.99:51820
+R_PUB=$(printf '%s\n' "$OUT" | sed -n 's/^public key //p')
+admin accept romeo
+admin pair alpha romeo
+expect_rc 0 "admin pair alpha romeo"
+cp "$F" "$T_TMP/before-review"
+wgc a sync --config-dir "$T_TMP/a/etc" --review
+expect_rc 4 "sync --review holds a new peer"
+expect_in "$OUT" "new peer romeo .*public key $(q "$R_PUB")" "and shows its key"
+expect_eq "$(cat "$F")" "$(cat "$T_TMP/before-review")" "the held change is not written"
+wgc a sync --config-dir "$T_TMP/a/etc" --review
+expect_rc 4 "sync --review while the change waits"
+expect_eq "$OUT$ERR" "" "and it waits quietly"
+wgc a sync --config-dir "$T_TMP/a/etc" --review --verbose
+expect_in "$OUT" "new peer romeo" "--verbose shows what waits"
+wgc a sync --config-dir "$T_TMP/a/etc" --approve
+expect_rc 0 "sync --approve"
+expect_in "$(cat "$F")" "^PublicKey = $(q "$R_PUB")\$" "the approved peer is in the config"
+wgc a sync --config-dir "$T_TMP/a/etc" --review
+expect_rc 0 "sync --review after approval"
+expect_eq "$OUT$ERR" "" "and nothing is left to say"
+wgc a sync --config-dir "$T_TMP/a/etc" --approve
+expect_rc 1 "sync --approve with nothing held"
+wgc r endpoint 192.0.2.100:51820
+wgc a sync --config-dir "$T_TMP/a/etc" --review
+expect_rc 0 "an endpoint change is not held"
+expect_in "$(cat "$F")" "^Endpoint = 192\.0\.2\.100:51820\$" "and is written"
+admin unpair alpha romeo
+wgc a sync --config-dir "$T_TMP/a/etc" --review
+expect_rc 0 "a removed peer is not held"
+expect_not_in "$(cat "$F")" "$(q "$R_PUB")" "and is gone from the config"
+
 # --- endpoint -----------------------------------------------------------
 wgc a endpoint 198.51.100.77:51820
 expect_rc 0 "endpoint HOST:PORT"

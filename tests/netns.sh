@@ -116,16 +116,12 @@ ns_wg_up() {
 # ns_ping NAME ADDR [SECONDS]: true once ADDR answers from host NAME, trying
 # for up to SECONDS (default 10): a first handshake takes a moment.
 ns_ping() {
-	_t=${3:-10}
-	_i=0
-	while [ $_i -lt "$_t" ]; do
-		nsx "$1" ping -n -q -c 1 -W 1 "$2" >/dev/null 2>&1 && return 0
-		_i=$((_i + 1))
-	done
-	return 1
+	nsx "$1" ping -n -q -c 1 -i 0.5 -w "${3:-10}" "$2" >/dev/null 2>&1
 }
 
-# ns_noping NAME ADDR: true when ADDR stays silent for 3 tries.
+# ns_noping NAME ADDR: true when ADDR stays silent for 7 seconds. WireGuard
+# retries a lost handshake after 5 seconds (REKEY_TIMEOUT); a shorter wait
+# could miss a tunnel that exists but had its first handshake dropped.
 ns_noping() {
-	! nsx "$1" ping -n -q -c 3 -i 0.3 -W 1 "$2" >/dev/null 2>&1
+	! ns_ping "$1" "$2" 7
 }

@@ -222,7 +222,7 @@ X -a GET "/admin/peers/$B/config"
 
 out '### `PUT /admin/peers/{id}/signature`'
 out ""
-out 'Stores the admin'"'"'s Ed25519 signature of a peer record, made offline with the key whose public half is the network'"'"'s `signing_key` (`wgconf admin sign` does it). The signed text is `"wgconfsrv-peer-v1\n" PUBLIC_KEY "\n" ALLOWED_IP "," ALLOWED_IP ... "\n"`, with the allowed IPs exactly as in the config. `{"signature": base64}`, or `{"signature": null}` to remove it. The server checks it (400 `invalid_signature`; 409 `no_signing_key` when the network has none), peers that demand signatures check it again. Answer: the peer.'
+out 'Stores the admin'"'"'s Ed25519 signature of a peer record, made offline with the key whose public half is the network'"'"'s `signing_key` (here with `openssl pkeyutl -sign -rawin`). The signed text is `"wgconfsrv-peer-v1\n" PUBLIC_KEY "\n" ALLOWED_IP "," ALLOWED_IP ... "\n"`, with the allowed IPs exactly as in the config. `{"signature": base64}`, or `{"signature": null}` to remove it. The server checks it (400 `invalid_signature`; 409 `no_signing_key` when the network has none), peers that demand signatures check it again. Answer: the peer.'
 out ""
 openssl genpkey -algorithm ed25519 -out "$T_TMP/sign.pem" 2>/dev/null
 SIGNING_KEY=$(openssl pkey -in "$T_TMP/sign.pem" -pubout -outform DER | tail -c 32 | base64)

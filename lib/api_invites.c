@@ -62,7 +62,7 @@ api_admin_invite_create(const struct request *req, struct response *res)
 		" VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)";
 	char id[PEER_ID_LEN], code[KEYS_TOKEN_LEN];
 	uint8_t h[KEYS_LEN];
-	int uses = 1, uses_set, expires = INVITE_EXPIRY_DEF, exp_set, status, rc;
+	int uses = 1, uses_set = 0, expires = INVITE_EXPIRY_DEF, exp_set = 0, status, rc;
 	int64_t now = store_now();
 	struct json_object *o, *detail;
 	sqlite3_stmt *st;

@@ -11,11 +11,11 @@
 #include "validate.h"
 #include "wgconf.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+static int seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static int
-fail(char *err, size_t errlen, const char *fmt, ...)
+seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -95,17 +95,17 @@ get_strv(struct json_object *obj, const char *key, enum str_kind kind, bool requ
 	*n = 0;
 	if (arr == NULL || json_object_is_type(arr, json_type_null)) {
 		if (required)
-			return fail(err, errlen, "\"%s\" is missing", key);
+			return seterr(err, errlen, "\"%s\" is missing", key);
 		return 0;
 	}
 	if (!json_object_is_type(arr, json_type_array))
-		return fail(err, errlen, "\"%s\" is not an array", key);
+		return seterr(err, errlen, "\"%s\" is not an array", key);
 	len = json_object_array_length(arr);
 	if (len > 4096)
-		return fail(err, errlen, "\"%s\" is too long", key);
+		return seterr(err, errlen, "\"%s\" is too long", key);
 	*out = calloc(len + 1, sizeof(char *));
 	if (*out == NULL)
-		return fail(err, errlen, "out of memory");
+		return seterr(err, errlen, "out of memory");
 	for (size_t i = 0; i < len; i++) {
 		struct json_object *v = json_object_array_get_idx(arr, i);
 		const char *s;
@@ -134,12 +134,12 @@ get_strv(struct json_object *obj, const char *key, enum str_kind kind, bool requ
 		}
 		(*out)[i] = strdup(s);
 		if ((*out)[i] == NULL)
-			return fail(err, errlen, "out of memory");
+			return seterr(err, errlen, "out of memory");
 		(*n)++;
 	}
 	return 0;
 bad:
-	return fail(err, errlen, "\"%s\" has an invalid entry", key);
+	return seterr(err, errlen, "\"%s\" has an invalid entry", key);
 }
 
 static int
@@ -153,26 +153,26 @@ peer_from_json(struct mesh_peer *p, struct json_object *obj, char *err, size_t e
 	long long ka;
 
 	if (!json_object_is_type(obj, json_type_object))
-		return fail(err, errlen, "a peer entry is not an object");
+		return seterr(err, errlen, "a peer entry is not an object");
 	id = get_str(obj, "id");
 	name = get_str(obj, "name");
 	if (id == NULL || !validate_name(id))
-		return fail(err, errlen, "a peer has no valid \"id\"");
+		return seterr(err, errlen, "a peer has no valid \"id\"");
 	if (name == NULL || !validate_name(name))
-		return fail(err, errlen, "peer %s has no valid \"name\"", id);
+		return seterr(err, errlen, "peer %s has no valid \"name\"", id);
 	p->id = strdup(id);
 	p->name = strdup(name);
 	if (p->id == NULL || p->name == NULL)
-		return fail(err, errlen, "out of memory");
+		return seterr(err, errlen, "out of memory");
 
 	pub = get_str(obj, "public_key");
 	if (keys_b64_decode_key(key, pub) != 0)
-		return fail(err, errlen, "peer %s has an invalid public key", name);
+		return seterr(err, errlen, "peer %s has an invalid public key", name);
 	p->public_key = strdup(pub);
 
 	sealed = get_str(obj, "preshared_key_sealed");
 	if (sealed == NULL || strlen(sealed) != KEYS_SEALED_B64_LEN - 1)
-		return fail(err, errlen, "peer %s has no valid sealed preshared key", name);
+		return seterr(err, errlen, "peer %s has no valid sealed preshared key", name);
 	p->psk_sealed = strdup(sealed);
 
 	ep = get(obj, "endpoint");
@@ -180,27 +180,27 @@ peer_from_json(struct mesh_peer *p, struct json_object *obj, char *err, size_t e
 		endpoint = get_str(obj, "endpoint");
 		if (endpoint == NULL ||
 		    validate_endpoint(endpoint, host, sizeof(host), &port) != 0)
-			return fail(err, errlen, "peer %s has an invalid endpoint", name);
+			return seterr(err, errlen, "peer %s has an invalid endpoint", name);
 		p->endpoint = strdup(endpoint);
 		if (p->endpoint == NULL)
-			return fail(err, errlen, "out of memory");
+			return seterr(err, errlen, "out of memory");
 	}
 	if (get_strv(obj, "allowed_ips", STR_CIDR_STRICT, true, &p->allowed_ips,
 	             &p->n_allowed_ips, err, errlen) != 0) {
 		char tmp[200];
 		snprintf(tmp, sizeof(tmp), "peer %s: %s", name, err);
-		return fail(err, errlen, "%s", tmp);
+		return seterr(err, errlen, "%s", tmp);
 	}
 	if (get_int(obj, "persistent_keepalive", 0, 65535, &ka) != 0)
-		return fail(err, errlen, "peer %s has an invalid persistent_keepalive", name);
+		return seterr(err, errlen, "peer %s has an invalid persistent_keepalive", name);
 	p->keepalive = (int)ka;
 	if (p->public_key == NULL || p->psk_sealed == NULL)
-		return fail(err, errlen, "out of memory");
+		return seterr(err, errlen, "out of memory");
 	return 0;
 }
 
-int
-model_from_json(struct mesh_config *cfg, struct json_object *obj, char *err, size_t errlen)
+static int
+parse_config(struct mesh_config *cfg, struct json_object *obj, char *err, size_t errlen)
 {
 	struct json_object *iface, *peers;
 	long long v;
@@ -208,20 +208,20 @@ model_from_json(struct mesh_config *cfg, struct json_object *obj, char *err, siz
 
 	memset(cfg, 0, sizeof(*cfg));
 	if (obj == NULL || !json_object_is_type(obj, json_type_object))
-		return fail(err, errlen, "the config is not a JSON object");
+		return seterr(err, errlen, "the config is not a JSON object");
 	if (get_int(obj, "revision", 0, INT64_MAX, &cfg->revision) != 0)
-		return fail(err, errlen, "invalid \"revision\"");
+		return seterr(err, errlen, "invalid \"revision\"");
 	iface = get(obj, "interface");
 	if (iface == NULL || !json_object_is_type(iface, json_type_object))
-		return fail(err, errlen, "\"interface\" is missing");
+		return seterr(err, errlen, "\"interface\" is missing");
 	if (get_strv(iface, "addresses", STR_CIDR_HOST, true, &cfg->addresses,
 	             &cfg->n_addresses, err, errlen) != 0)
 		return -1;
 	if (get_int(iface, "listen_port", 0, 65535, &v) != 0)
-		return fail(err, errlen, "invalid \"listen_port\"");
+		return seterr(err, errlen, "invalid \"listen_port\"");
 	cfg->listen_port = (int)v;
 	if (get_int(iface, "mtu", 0, 65535, &v) != 0 || (v != 0 && v < 576))
-		return fail(err, errlen, "invalid \"mtu\"");
+		return seterr(err, errlen, "invalid \"mtu\"");
 	cfg->mtu = (int)v;
 	if (get_strv(iface, "dns", STR_DNS, false, &cfg->dns, &cfg->n_dns, err, errlen) != 0)
 		return -1;
@@ -231,13 +231,13 @@ model_from_json(struct mesh_config *cfg, struct json_object *obj, char *err, siz
 
 	peers = get(obj, "peers");
 	if (peers == NULL || !json_object_is_type(peers, json_type_array))
-		return fail(err, errlen, "\"peers\" is missing");
+		return seterr(err, errlen, "\"peers\" is missing");
 	n = json_object_array_length(peers);
 	if (n > 65536)
-		return fail(err, errlen, "too many peers");
+		return seterr(err, errlen, "too many peers");
 	cfg->peers = calloc(n + 1, sizeof(*cfg->peers));
 	if (cfg->peers == NULL)
-		return fail(err, errlen, "out of memory");
+		return seterr(err, errlen, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		cfg->n_peers++;
 		if (peer_from_json(&cfg->peers[i], json_object_array_get_idx(peers, i),
@@ -245,10 +245,19 @@ model_from_json(struct mesh_config *cfg, struct json_object *obj, char *err, siz
 			return -1;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(cfg->peers[j].public_key, cfg->peers[i].public_key) == 0)
-				return fail(err, errlen, "peers %s and %s have the same public key",
+				return seterr(err, errlen, "peers %s and %s have the same public key",
 				            cfg->peers[j].name, cfg->peers[i].name);
 	}
 	return 0;
+}
+
+int
+model_from_json(struct mesh_config *cfg, struct json_object *obj, char *err, size_t errlen)
+{
+	if (parse_config(cfg, obj, err, errlen) == 0)
+		return 0;
+	model_free(cfg);
+	return -1;
 }
 
 int
@@ -264,7 +273,7 @@ model_open_psks(struct mesh_config *cfg, const uint8_t pk[KEYS_LEN],
 
 		if (keys_b64_decode(box, sizeof(box), &boxlen, p->psk_sealed) != 0 ||
 		    keys_open(psk, box, boxlen, pk, sk) != 0) {
-			fail(err, errlen, "the preshared key for peer %s does not open with "
+			seterr(err, errlen, "the preshared key for peer %s does not open with "
 			     "this host's key (sealed to another key, or tampered with)", p->name);
 			goto out;
 		}

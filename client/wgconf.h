@@ -56,8 +56,8 @@ struct mesh_config {
 
 /* Fills cfg from the JSON of GET /peer/config, validating every field that
  * ends up in a config file or a command line (the server is not trusted to
- * send well-formed keys, names or addresses). 0, or -1 with err set.
- * cfg is owned by the caller: model_free. */
+ * send well-formed keys, names or addresses). 0, or -1 with err set (and
+ * cfg emptied). cfg is owned by the caller: model_free. */
 int model_from_json(struct mesh_config *cfg, struct json_object *obj,
                     char *err, size_t errlen);
 

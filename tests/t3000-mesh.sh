@@ -127,7 +127,7 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 trap 'exit 141' PIPE
 
-for _t in ip nft wireguard-go wg ping jq nginx spawn-fcgi openssl; do
+for _t in ip nft wireguard-go wg ping jq curl nginx spawn-fcgi openssl; do
 	command -v "$_t" >/dev/null 2>&1 || die "$_t is missing (make deps installs it)"
 done
 [ -c /dev/net/tun ] || die "/dev/net/tun is missing: wireguard-go needs it"
@@ -145,6 +145,11 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/t3000-mesh.$$.XXXXXX") || die "mktemp"
 chmod 0755 "$TMP"
 RUN=$TMP/srv
 LOG=$TMP/commands.log
+# The binaries under test, copied: one run tests one build even when the
+# tree is rebuilt meanwhile.
+mkdir -p "$TMP/bin"
+cp "$TOP/client/wgconf" "$TOP/cgi/wgconfsrv" "$TMP/bin/" || die "cannot copy the binaries"
+WGCONF=$TMP/bin/wgconf
 
 # --- the underlay -------------------------------------------------------
 
@@ -207,7 +212,7 @@ ok "wireguard-go runs in A, B, C, D"
 # 198.18.0.2, so the certificate must name that address.
 WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=0.0.0.0:$SRV_PORT \
 WGCONFSRV_CERT_NAMES=IP:$SRV_ADDR WGCONFSRV_RESPONDERS=2 \
-WGCONFSRV_REGISTER_RATE=600r/m \
+WGCONFSRV_REGISTER_RATE=600r/m WGCONFSRV_BIN=$TMP/bin/wgconfsrv \
 	nsx srv sh "$TOP/nginx/local.sh" start >"$TMP/local-start.log" 2>&1 ||
 	{ cat "$TMP/local-start.log"; die "nginx/local.sh start in the server namespace"; }
 CACERT=$RUN/cert.pem
@@ -348,6 +353,18 @@ for _h in $HOSTS; do
 	_f=$TMP/$_h/wireguard/$NS_PFX$_h.conf
 	_m=$(stat -c %a "$_f" 2>/dev/null)
 	check "sync: $_h wrote its config, mode 0600" [ "$_m" = 600 ]
+done
+
+# What an operator on the host sees.
+for _h in $HOSTS; do
+	eval "_a=\$addr_$_h"
+	if wgc "$_h" status; then
+		check "status on $_h: accepted, address $_a" \
+			eval 'printf "%s\n" "$OUT" | grep -Eiq "state[^a-z]+accepted" &&
+			printf "%s\n" "$OUT" | grep -qw "$_a"'
+	else
+		show_fail "status on $_h"
+	fi
 done
 
 # pubkey HOST: the host's WireGuard public key, as its interface shows it.

@@ -8,6 +8,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -482,9 +483,54 @@ state_held_remove(const char *dir, const char *iface)
 }
 
 int
+state_lock(const char *dir)
+{
+	char *path = join(dir, "lock");
+	int fd;
+
+	if (path == NULL)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) != 0) {
+		errmsg("cannot lock %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	free(path);
+	return fd;
+}
+
+int
+state_held_list(const char *dir, char *out, size_t outsz)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+	int count = 0;
+
+	out[0] = '\0';
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+		if (strncmp(de->d_name, "held-", 5) != 0 || l <= 10 ||
+		    strcmp(de->d_name + l - 5, ".json") != 0)
+			continue;
+		if (n + (l - 10) + 3 < outsz) {
+			n += (size_t)snprintf(out + n, outsz - n, "%s%.*s", count ? ", " : "",
+			                      (int)(l - 10), de->d_name + 5);
+		}
+		count++;
+	}
+	closedir(d);
+	return count;
+}
+
+int
 state_remove_all(const char *dir)
 {
-	const char *fixed[] = { STATE_FILE, KEY_FILE, NULL };
+	const char *fixed[] = { STATE_FILE, KEY_FILE, "lock", NULL };
 	char *p;
 	int ret = 0;
 	DIR *d;

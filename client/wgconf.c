@@ -507,6 +507,8 @@ cmd_status(int argc, char **argv)
 		printf("%-10s%zu\n", "peers", json_object_array_length(v));
 	printf("%-10s%s\n", "last seen",
 	       printable(json_str(resp.json, "last_seen"), buf, sizeof(buf)));
+	if (state_held_list(st.dir, buf, sizeof(buf)) > 0)
+		printf("%-10s%s (see `wgconf sync --review --verbose`)\n", "held", buf);
 	ret = state && strcmp(state, "accepted") == 0 ? EXIT_OK : EXIT_PENDING;
 out:
 	fetch_response_free(&resp);
@@ -737,7 +739,7 @@ cmd_sync(int argc, char **argv)
 	size_t len = 0, wglen = 0, oldlen = 0;
 	const char *inm = NULL, *new_etag = NULL;
 	struct stat sb;
-	int c, r, ret = EXIT_ERR;
+	int c, r, lockfd = -1, ret = EXIT_ERR;
 
 	while ((c = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
 		switch (c) {
@@ -768,6 +770,9 @@ cmd_sync(int argc, char **argv)
 		target = NULL;
 		goto out;
 	}
+	/* Overlapping cron runs take turns. */
+	if ((lockfd = state_lock(st.dir)) < 0)
+		goto out;
 
 	/* What is on disk now, and whether it is ours to replace. */
 	r = state_read_file(target, 1024 * 1024, &old, &oldlen);
@@ -867,6 +872,8 @@ out:
 	free(hetag);
 	free(hpath);
 	free(target);
+	if (lockfd >= 0)
+		close(lockfd);
 	fetch_response_free(&resp);
 	state_free(&st);
 	return ret;

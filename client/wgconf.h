@@ -214,6 +214,13 @@ int state_held_save(const char *dir, const char *iface, const char *etag,
                     const char *path, struct json_object *config);
 int state_held_remove(const char *dir, const char *iface);
 
+/* The interfaces with changes held for review, "wg0, wg1" in out; the count. */
+int state_held_list(const char *dir, char *out, size_t outsz);
+
+/* Takes the folder's lock (waits for another wgconf sync to finish): a file
+ * descriptor to close when done, or -1 with a message. */
+int state_lock(const char *dir);
+
 /* Removes every file wgconf keeps in dir (deregister). */
 int state_remove_all(const char *dir);
 

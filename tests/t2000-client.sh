@@ -311,6 +311,8 @@ wgc a sync --config-dir "$T_TMP/a/etc" --review
 expect_rc 4 "sync --review holds a new peer"
 expect_in "$OUT" "new peer romeo .*public key $(q "$R_PUB")" "and shows its key"
 expect_eq "$(cat "$F")" "$(cat "$T_TMP/before-review")" "the held change is not written"
+wgc a status
+expect_in "$OUT" "^held +wg0 " "status says changes wait for wg0"
 wgc a sync --config-dir "$T_TMP/a/etc" --review
 expect_rc 4 "sync --review while the change waits"
 expect_eq "$OUT$ERR" "" "and it waits quietly"

@@ -111,8 +111,11 @@ taken_addresses(int family, const char *id, size_t *n)
 static int
 set_address(const char *id, const struct cidr *a)
 {
+	/* An upsert on the peer's own row only: OR REPLACE would also resolve a
+	 * clash on the UNIQUE address by deleting the other peer's row. */
 	static const char sql[] =
-		"INSERT OR REPLACE INTO addresses (peer_id, family, address) VALUES (?1, ?2, ?3)";
+		"INSERT INTO addresses (peer_id, family, address) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT (peer_id, family) DO UPDATE SET address = excluded.address";
 	sqlite3_stmt *st = db_stmt(sql);
 	char buf[IPAM_STRLEN];
 

@@ -15,6 +15,12 @@ http_error(struct response *res, int status, const char *code, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(res->error_message, sizeof(res->error_message), fmt, ap);
 	va_end(ap);
+	/* Messages quote what the client sent, cut to a length ("%.64s"): a
+	 * byte that is not printable ASCII, or half a UTF-8 sequence, would make
+	 * the answer invalid JSON text. */
+	for (char *p = res->error_message; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			*p = '?';
 	res->error_code = code;
 	res->status = status;
 	if (res->body != NULL) {

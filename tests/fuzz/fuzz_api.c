@@ -321,10 +321,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* What the responder writes: must serialize, and as valid JSON. */
 		const char *text = json_object_to_json_string_ext(rs.body, JSON_C_TO_STRING_PLAIN |
 		                                                  JSON_C_TO_STRING_NOSLASHESCAPE);
-		struct json_object *again = json_tokener_parse(text);
+		struct json_tokener *tok = json_tokener_new();
+		struct json_object *again;
+		if (tok == NULL)
+			die("json_tokener_new");
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+		again = json_tokener_parse_ex(tok, text, (int)strlen(text));
 		if (again == NULL)
-			die("an answer that is not JSON");
+			die("an answer that is not JSON in UTF-8");
 		json_object_put(again);
+		json_tokener_free(tok);
 	}
 	http_response_free(&rs);
 	free(before);

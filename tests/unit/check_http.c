@@ -287,6 +287,15 @@ START_TEST(errors_become_json)
 	http_finish(&res);
 	http_response_free(&res);
 
+	/* What a client sent is quoted as printable ASCII only: no control
+	 * characters, no bytes of a UTF-8 sequence that "%.64s" may have cut. */
+	memset(&res, 0, sizeof(res));
+	http_error(&res, 400, "invalid_name", "name \"%.4s\" is bad", "a\xc3\xa9\xc3\xa9\x01\n\xff");
+	ck_assert_str_eq(res.error_message, "name \"a???\" is bad");
+	http_error(&res, 400, "invalid_name", "%s", "\x7f\t\r\x1b[31m");
+	ck_assert_str_eq(res.error_message, "????[31m");
+	http_response_free(&res);
+
 	/* Without an error, http_finish leaves the body alone. */
 	memset(&res, 0, sizeof(res));
 	http_json(&res, 201, json_object_new_string("x"));

@@ -241,8 +241,9 @@ state_load(struct state *st, const char *dir)
 	st->pin = str_member(obj, "pin");
 	if (json_object_object_get_ex(obj, "insecure_http", &v))
 		st->insecure_http = json_object_get_boolean(v);
-	if (st->server == NULL || st->id == NULL || st->token == NULL) {
-		errmsg("%s is damaged (no server, id or token)", path);
+	if (st->server == NULL || st->id == NULL || st->token == NULL ||
+	    !safe_token(st->id, 64) || !safe_token(st->token, 512)) {
+		errmsg("%s is damaged (no valid server, id or token)", path);
 		goto out;
 	}
 	ret = 0;
@@ -533,8 +534,6 @@ state_remove_all(const char *dir)
 	const char *fixed[] = { STATE_FILE, KEY_FILE, "lock", NULL };
 	char *p;
 	int ret = 0;
-	DIR *d;
-	struct dirent *de;
 
 	for (size_t i = 0; fixed[i]; i++) {
 		p = join(dir, fixed[i]);
@@ -544,6 +543,17 @@ state_remove_all(const char *dir)
 		}
 		free(p);
 	}
+	return state_remove_records(dir) == 0 ? ret : -1;
+}
+
+int
+state_remove_records(const char *dir)
+{
+	char *p;
+	int ret = 0;
+	DIR *d;
+	struct dirent *de;
+
 	d = opendir(dir);
 	if (d == NULL)
 		return ret;

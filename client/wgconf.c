@@ -394,7 +394,8 @@ cmd_register(int argc, char **argv)
 	st.insecure_http = insecure;
 	/* The key first: state without a key is useless, a key without state
 	 * only means registering again. */
-	if (state_key_save(dir, sk) != 0 || state_save(&st) != 0) {
+	if (state_key_save(dir, sk) != 0 || state_save(&st) != 0 ||
+	    state_remove_records(dir) != 0) {
 		errmsg("registered as id %s, but the state could not be saved; ask "
 		       "an admin to delete that peer, then register again", st.id);
 		goto out;
@@ -838,8 +839,9 @@ cmd_sync(int argc, char **argv)
 	if (json != cached &&
 	    state_sync_save(st.dir, iface, new_etag, target, json) != 0)
 		goto out;
-	/* Applied without review: whatever waited is superseded. */
-	if (!review && state_held_remove(st.dir, iface) != 0)
+	/* Applied without review, or the server is back at what was last
+	 * written (304): whatever waited is superseded. */
+	if ((!review || json == cached) && state_held_remove(st.dir, iface) != 0)
 		goto out;
 	if (changed) {
 		printf("%s: wrote %s (revision %lld, %zu peer%s)\n", progname, target,

@@ -221,6 +221,10 @@ int state_held_list(const char *dir, char *out, size_t outsz);
  * descriptor to close when done, or -1 with a message. */
 int state_lock(const char *dir);
 
+/* Removes the sync and held records (a new registration: an ETag of the old
+ * peer must not be sent for the new one). */
+int state_remove_records(const char *dir);
+
 /* Removes every file wgconf keeps in dir (deregister). */
 int state_remove_all(const char *dir);
 

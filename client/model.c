@@ -168,12 +168,14 @@ peer_from_json(struct mesh_peer *p, struct json_object *obj, char *err, size_t e
 	pub = get_str(obj, "public_key");
 	if (keys_b64_decode_key(key, pub) != 0)
 		return seterr(err, errlen, "peer %s has an invalid public key", name);
-	p->public_key = strdup(pub);
+	if ((p->public_key = strdup(pub)) == NULL)
+		return seterr(err, errlen, "out of memory");
 
 	sealed = get_str(obj, "preshared_key_sealed");
 	if (sealed == NULL || strlen(sealed) != KEYS_SEALED_B64_LEN - 1)
 		return seterr(err, errlen, "peer %s has no valid sealed preshared key", name);
-	p->psk_sealed = strdup(sealed);
+	if ((p->psk_sealed = strdup(sealed)) == NULL)
+		return seterr(err, errlen, "out of memory");
 
 	ep = get(obj, "endpoint");
 	if (ep != NULL && !json_object_is_type(ep, json_type_null)) {
@@ -194,8 +196,6 @@ peer_from_json(struct mesh_peer *p, struct json_object *obj, char *err, size_t e
 	if (get_int(obj, "persistent_keepalive", 0, 65535, &ka) != 0)
 		return seterr(err, errlen, "peer %s has an invalid persistent_keepalive", name);
 	p->keepalive = (int)ka;
-	if (p->public_key == NULL || p->psk_sealed == NULL)
-		return seterr(err, errlen, "out of memory");
 	return 0;
 }
 

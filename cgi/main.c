@@ -159,10 +159,16 @@ serve(const struct conn *c)
 	uri = param(c, "DOCUMENT_URI");
 	if (uri == NULL || uri[0] == '\0')
 		uri = param(c, "REQUEST_URI");
-	if (uri != NULL) {
+	if (uri != NULL && uri[0] != '\0') {
 		path = strndup(uri, strcspn(uri, "?"));
-		req.path = path;
+	} else {
+		/* RFC 3875 promises only these two. */
+		const char *sn = param(c, "SCRIPT_NAME"), *pi = param(c, "PATH_INFO");
+		if ((sn != NULL || pi != NULL) &&
+		    asprintf(&path, "%s%s", sn ? sn : "", pi ? pi : "") < 0)
+			path = NULL;
 	}
+	req.path = path;
 	if ((req.query = param(c, "QUERY_STRING")) != NULL && req.query[0] == '\0')
 		req.query = NULL;
 	req.remote_user = param(c, "REMOTE_USER");
@@ -214,6 +220,13 @@ serve(const struct conn *c)
 }
 
 static void
+on_term(int sig)
+{
+	(void)sig;
+	FCGX_ShutdownPending();
+}
+
+static void
 usage(void)
 {
 	fputs("usage: wgconfsrv [-h]\n"
@@ -241,6 +254,17 @@ main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* SIGTERM (spawn-fcgi's and systemd's stop) ends the loop after the
+	 * request in hand: no SA_RESTART, so a blocked accept() returns and
+	 * FCGX_Accept_r() gives up, and main() closes the database cleanly. */
+	{
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_term;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+	}
 	/* Open now to fail loudly in the log; a failure is retried per request,
 	 * which then answers 503 until the file is usable. */
 	if (db_open(db_path) != 0)
@@ -252,7 +276,7 @@ main(int argc, char **argv)
 		db_close();
 		return 0;
 	}
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, 0) != 0) {
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		fputs("wgconfsrv: FastCGI initialisation failed\n", stderr);
 		return 1;
 	}

@@ -92,8 +92,8 @@ http_reason(int status)
 
 /*
  * json-c keeps the last of duplicate keys silently; a proxy and this server
- * could then disagree about what a request says. So the top-level object's
- * keys are scanned once more here, decoded by json-c itself, and compared.
+ * could then disagree about what a request says. So every object's keys are
+ * scanned once more here, decoded by json-c itself, and compared.
  * 1 for a duplicate, -1 for what json-c takes though it must not: a
  * 'single-quoted' key (json-c 0.16 allows it even in strict mode, and this
  * scan would not see it) or any string holding "\u0000" (C strings end
@@ -103,7 +103,9 @@ http_reason(int status)
 static int
 has_duplicate_keys(const char *s, size_t len)
 {
-	struct json_object *seen = json_object_new_object();
+	/* One key set per open object, NULL for an open array; the body has
+	 * already parsed within HTTP_JSON_DEPTH. */
+	struct json_object *seen[HTTP_JSON_DEPTH + 1] = { NULL };
 	int depth = 0, dup = 0;
 	size_t i = 0;
 
@@ -124,7 +126,7 @@ has_duplicate_keys(const char *s, size_t len)
 			if (i >= len || dup != 0)
 				break;
 			i++;
-			if (depth == 1) {
+			if (depth > 0 && seen[depth - 1] != NULL) {
 				size_t j = i;
 				while (j < len && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r'))
 					j++;
@@ -134,10 +136,10 @@ has_duplicate_keys(const char *s, size_t len)
 					const char *ks = key ? json_object_get_string(key) : NULL;
 
 					if (ks != NULL) {
-						if (json_object_object_get_ex(seen, ks, NULL))
+						if (json_object_object_get_ex(seen[depth - 1], ks, NULL))
 							dup = 1;
 						else
-							json_object_object_add(seen, ks, NULL);
+							json_object_object_add(seen[depth - 1], ks, NULL);
 					}
 					json_object_put(key);
 					free(raw);
@@ -145,13 +147,20 @@ has_duplicate_keys(const char *s, size_t len)
 			}
 			continue;
 		}
-		if (c == '{' || c == '[')
-			depth++;
-		else if (c == '}' || c == ']')
-			depth--;
+		if (c == '{' || c == '[') {
+			if (depth >= HTTP_JSON_DEPTH + 1) {
+				dup = -1;
+				break;
+			}
+			seen[depth++] = c == '{' ? json_object_new_object() : NULL;
+		} else if ((c == '}' || c == ']') && depth > 0) {
+			json_object_put(seen[--depth]);
+			seen[depth] = NULL;
+		}
 		i++;
 	}
-	json_object_put(seen);
+	while (depth > 0)
+		json_object_put(seen[--depth]);
 	return dup;
 }
 
@@ -172,7 +181,7 @@ http_parse_body(struct json_object **out, const char *body, size_t len,
 	tok = json_tokener_new_ex(HTTP_JSON_DEPTH);
 	if (tok == NULL)
 		return http_error(res, 500, "internal", "out of memory");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, body, (int)len);
 	end = json_tokener_get_parse_end(tok);
 	if (obj == NULL || json_tokener_get_error(tok) != json_tokener_success) {

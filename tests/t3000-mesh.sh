@@ -23,7 +23,9 @@
 #
 # Each host runs wireguard-go; its interface is named like its namespace
 # (t3k<PID>A...), since the control sockets in /var/run/wireguard are shared
-# by all namespaces. T3000_KEEP=1 keeps the temporary folder for a post-mortem.
+# by all namespaces. For a post-mortem, T3000_KEEP=1 keeps the temporary
+# folder and T3000_PAUSE=SECONDS waits that long before tearing down a failed
+# run.
 set -u
 umask 077
 
@@ -102,6 +104,10 @@ cleanup() {
 	set +e
 	[ "$_rc" -eq 0 ] && [ "$FAILED" -ne 0 ] && _rc=1
 	[ "$_rc" -ne 0 ] && dump_state
+	if [ "$_rc" -ne 0 ] && [ -n "${T3000_PAUSE:-}" ]; then
+		note "T3000_PAUSE: the namespaces stay for $T3000_PAUSE s (ip netns list)"
+		sleep "$T3000_PAUSE"
+	fi
 	if [ -n "$RUN" ] && [ -f "$RUN/nginx.conf" ]; then
 		WGCONFSRV_RUN_DIR=$RUN nsx srv sh "$TOP/nginx/local.sh" stop >/dev/null 2>&1
 	fi
@@ -448,6 +454,7 @@ for _p in $PAIRS; do
 		*) ok "psk: $_x and $_y share their own preshared key" ;;
 		esac
 		_seen="$_seen $_kx"
+		[ "$_p" = A-D ] && psk_AD=$_kx
 	fi
 done
 
@@ -509,5 +516,41 @@ check "unpair: A-B session survives the syncs (latest handshake $_hs_before, now
 check "unpair: A's counters for B were not reset (rx $_rx_before, now $_rx_after)" \
 	[ "${_rx_after:-0}" -ge "${_rx_before:-1}" ]
 check "unpair: A still pings B ($addr_B)" ns_ping A "$addr_B" 5
+
+# --- pairing A and D again ------------------------------------------------
+
+admin pair host-a host-d || show_fail "admin: pair host-a host-d again"
+for _h in $HOSTS; do
+	sync_host "$_h" || show_fail "sync after the new pairing on $_h"
+done
+check "re-pair: A reaches D ($addr_D) again" ns_ping A "$addr_D" 10
+check "re-pair: A reaches 192.168.50.1 again" ns_ping A 192.168.50.1 5
+_kx=$(wgfield A D preshared-keys)
+_ky=$(wgfield D A preshared-keys)
+check "re-pair: A and D share a preshared key again" \
+	eval '[ -n "$_kx" ] && [ "$_kx" != "(none)" ] && [ "$_kx" = "$_ky" ]'
+check "re-pair: the new pairing has a new preshared key" [ "$_kx" != "${psk_AD:-}" ]
+
+# --- B reboots --------------------------------------------------------------
+
+# Its interface comes back empty; the next cron run must rebuild it from
+# the config wgconf already has, though the server has nothing new.
+ip -n "$NS_PFX"B link del "$NS_PFX"B
+_i=0
+while [ -e /var/run/wireguard/"$NS_PFX"B.sock ] && [ $_i -lt 50 ]; do
+	sleep 0.1
+	_i=$((_i + 1))
+done
+ns_wg_up B "$NS_PFX"B || die "wireguard-go $NS_PFX$B in B after the reboot"
+sync_host B || show_fail "sync on B after its reboot"
+check "reboot: B has its 3 peers back" [ "$(npeers B)" = 3 ]
+check "reboot: B reaches A ($addr_A)" ns_ping B "$addr_A" 10
+check "reboot: A reaches B ($addr_B)" ns_ping A "$addr_B" 10
+# C still holds a session with B's old instance and keeps using it until
+# WireGuard gives up on it (no answer for 10 + 5 s) and shakes hands anew:
+# only then does B learn where C is.
+check "reboot: C reaches B ($addr_B) across its NAT, within 25 s" ns_ping C "$addr_B" 25
+check "reboot: B reaches C ($addr_C) once C has spoken" ns_ping B "$addr_C" 5
+check "reboot: B reaches 192.168.50.1 behind D" ns_ping B 192.168.50.1 10
 
 [ "$FAILED" -eq 0 ]

@@ -31,6 +31,8 @@
 #define NFIELDS 9
 
 static sqlite3 *pristine;       /* the seeded database, in memory */
+static char *pristine_rows;     /* and its rows, as snapshot() writes them */
+static int dirty = 1;           /* the file may differ from pristine */
 static char ids[3][PEER_ID_LEN];
 static char tokens[3][128];
 static char invite[64];
@@ -122,6 +124,8 @@ copy_db(sqlite3 *to, sqlite3 *from)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static char *snapshot(void);
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 int
@@ -145,9 +149,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	unlink(aux);
 	snprintf(aux, sizeof(aux), "%s-shm", path);
 	unlink(aux);
+	/* Only this process uses the file, and it is gone after a crash. */
+	sqlite3_exec(db_handle(), "PRAGMA synchronous = OFF", NULL, NULL, NULL);
 	seed();
 	if (sqlite3_open(":memory:", &pristine) != SQLITE_OK || copy_db(pristine, db_handle()) != 0)
 		die("cannot keep the seeded database");
+	pristine_rows = snapshot();
 	return 0;
 }
 
@@ -222,16 +229,19 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *field[NFIELDS] = { NULL };
-	char *buf, *p, *end, *path = NULL, *body = NULL, *before = NULL, *after, *q;
+	char *buf, *p, *end, *path = NULL, *body = NULL, *after, *q;
 	char auth[160];
 	struct request rq;
 	struct response rs;
 	size_t n = 0, bodylen = 0, pathlen;
+	int changes;
 
 	if (size > HTTP_BODY_MAX + 4096)
 		return 0;       /* the responder answers 413 before api_handle */
-	if (copy_db(db_handle(), pristine) != 0)
+	/* Every input starts from the seeded state, so each finding replays. */
+	if (dirty && copy_db(db_handle(), pristine) != 0)
 		die("cannot restore the seeded database");
+	dirty = 0;
 	buf = malloc(size + 1);
 	if (buf == NULL)
 		die("malloc");
@@ -283,8 +293,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rq.body_len = bodylen;
 	}
 
-	before = snapshot();
+	changes = sqlite3_total_changes(db_handle());
 	api_handle(&rq, &rs);
+	/* Counts statements that were rolled back too: a cheap "maybe". */
+	dirty = sqlite3_total_changes(db_handle()) != changes;
 	if (getenv("FUZZ_API_VERBOSE") != NULL)
 		fprintf(stderr, "fuzz_api: %s %s -> %d %s\n", rq.method ? rq.method : "-",
 		        rq.path ? rq.path : "-", rs.status, rs.error_code ? rs.error_code : "");
@@ -304,13 +316,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    !json_object_object_get_ex(e, "code", &v) ||
 		    strcmp(json_object_get_string(v), rs.error_code) != 0)
 			die("an error without its JSON body");
-		after = snapshot();
-		if (strcmp(before, after) != 0) {
-			fprintf(stderr, "fuzz_api: %d %s changed the database\n", rs.status,
-			        rs.error_code);
-			die("a failed request changed the database");
+		if (dirty) {
+			after = snapshot();
+			if (strcmp(pristine_rows, after) != 0) {
+				fprintf(stderr, "fuzz_api: %d %s changed the database\n", rs.status,
+				        rs.error_code);
+				die("a failed request changed the database");
+			}
+			free(after);
 		}
-		free(after);
 	} else if (rs.status == 204 || rs.status == 304) {
 		if (rs.body != NULL)
 			die("a body on 204/304");
@@ -333,7 +347,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_tokener_free(tok);
 	}
 	http_response_free(&rs);
-	free(before);
 	free(body);
 	free(path);
 	free(buf);

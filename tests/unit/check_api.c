@@ -201,6 +201,8 @@ send_req(struct request *rq)
 {
 	http_response_free(&R);
 	api_handle(rq, &R);
+	ck_assert_msg(sqlite3_get_autocommit(db_handle()), "%s %s left a transaction open",
+	              rq->method ? rq->method : "-", rq->path ? rq->path : "-");
 	/* What every answer shares: an error has its JSON, a 204/304 has no body. */
 	if (R.status >= 400) {
 		struct json_object *e, *v;
@@ -505,6 +507,8 @@ START_TEST(routing)
 	ck_assert_str_eq(R.allow, "PUT, DELETE");
 	ADMIN_FAILS(405, "method_not_allowed", "POST", path("/admin/peers/abc"), "{}");
 	ck_assert_str_eq(R.allow, "GET, PATCH, DELETE");
+	ANON_FAILS(405, "method_not_allowed", "HEAD", path("/health"), NULL);
+	ck_assert_str_eq(R.allow, "GET");
 	ADMIN_FAILS(405, "method_not_allowed", "get", path("/admin/peers"), NULL);
 	ck_assert_str_eq(R.allow, "GET");
 	ADMIN_FAILS(405, "method_not_allowed", "DELETE", path("/admin/network"), NULL);

@@ -4,6 +4,7 @@
  * the peer commands but the transport. Peers may be named by id or by a
  * unique name. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "ipam.h"
+#include "meshconf.h"
 #include "validate.h"
 #include "wgconf.h"
 
@@ -27,15 +29,20 @@ struct admin {
 	bool json;
 	const char *state_filter, *name, *address, *networks;
 	const char *uses, *expires;
-	const char *ipv4, *ipv6, *keepalive, *mtu, *dns;
+	const char *ipv4, *ipv6, *keepalive, *mtu, *dns, *signing_key;
+	const char *out, *key;
+	bool yes, all;
 };
+
+enum { ADMIN_OFFLINE = 1 };            /* needs no server: key files only */
 
 struct admin_cmd {
 	const char *name;
 	int (*fn)(struct admin *a, int argc, char **argv);
 	const char *own_opts;           /* option codes this subcommand takes */
-	int nargs;                      /* positional arguments */
+	int nargs;                      /* positional arguments; -1: none or one */
 	const char *usage;
+	int flags;
 };
 
 static const struct admin_cmd *sub;
@@ -218,13 +225,14 @@ join_array(struct admin *a, struct json_object *obj, const char *key, bool names
 	}
 }
 
-enum { COLS = 8 };
+enum { COLS = 9 };
 
 static int
 admin_peers(struct admin *a, int argc, char **argv)
 {
-	static const char *head[COLS] = { "ID", "NAME", "STATE", "ADDRESS", "ENDPOINT",
-	                                  "NETWORKS", "PAIRED WITH", "LAST SEEN" };
+	static const char *head[COLS] = { "ID", "NAME", "STATE", "SIGNATURE", "ADDRESS",
+	                                  "ENDPOINT", "NETWORKS", "PAIRED WITH",
+	                                  "LAST SEEN" };
 	struct fetch_response resp = { 0 };
 	struct json_object *arr;
 	char path[64], (*cells)[COLS][256] = NULL;
@@ -269,14 +277,15 @@ admin_peers(struct admin *a, int argc, char **argv)
 		printable(json_str(p, "id"), cells[i][0], 256);
 		printable(json_str(p, "name"), cells[i][1], 256);
 		printable(json_str(p, "state"), cells[i][2], 256);
-		join_array(a, p, "addresses", false, cells[i][3], 256);
+		printable(json_str(p, "signature"), cells[i][3], 256);
+		join_array(a, p, "addresses", false, cells[i][4], 256);
 		if (ep)
-			printable(ep, cells[i][4], 256);
+			printable(ep, cells[i][5], 256);
 		else
-			snprintf(cells[i][4], 256, "nat");
-		join_array(a, p, "networks", false, cells[i][5], 256);
-		join_array(a, p, "pairs", true, cells[i][6], 256);
-		printable(json_str(p, "last_seen"), cells[i][7], 256);
+			snprintf(cells[i][5], 256, "nat");
+		join_array(a, p, "networks", false, cells[i][6], 256);
+		join_array(a, p, "pairs", true, cells[i][7], 256);
+		printable(json_str(p, "last_seen"), cells[i][8], 256);
 		for (size_t c = 0; c < COLS; c++)
 			if (strlen(cells[i][c]) > widths[c])
 				widths[c] = strlen(cells[i][c]);
@@ -664,6 +673,22 @@ admin_network(struct admin *a, int argc, char **argv)
 		json_object_object_add(body, "dns", arr);
 		put = true;
 	}
+	if (a->signing_key) {
+		uint8_t pk[KEYS_LEN];
+
+		if (strcmp(a->signing_key, "none") == 0) {
+			json_object_object_add(body, "signing_key", NULL);
+		} else if (keys_b64_decode_key(pk, a->signing_key) != 0) {
+			ret = admin_usage_error("invalid --signing-key '%s' (a public key from "
+			                        "`wgconf admin signing-key`, or none)",
+			                        a->signing_key);
+			goto out;
+		} else {
+			json_object_object_add(body, "signing_key",
+			                       json_object_new_string(a->signing_key));
+		}
+		put = true;
+	}
 	if (request(a, put ? "PUT" : "GET", "/admin/network", put ? body : NULL, &resp) != 0)
 		goto out;
 	if (resp.status != 200 || resp.json == NULL) {
@@ -674,19 +699,379 @@ admin_network(struct admin *a, int argc, char **argv)
 		ret = print_json(resp.json);
 		goto out;
 	}
-	printf("%-10s%s\n", "ipv4", printable(json_str(resp.json, "ipv4_pool"), buf, sizeof(buf)));
-	printf("%-10s%s\n", "ipv6", printable(json_str(resp.json, "ipv6_pool"), buf, sizeof(buf)));
-	printf("%-10s%s\n", "mtu", json_object_object_get_ex(resp.json, "mtu", &v) && v ?
+	printf("%-12s%s\n", "ipv4", printable(json_str(resp.json, "ipv4_pool"), buf, sizeof(buf)));
+	printf("%-12s%s\n", "ipv6", printable(json_str(resp.json, "ipv6_pool"), buf, sizeof(buf)));
+	printf("%-12s%s\n", "mtu", json_object_object_get_ex(resp.json, "mtu", &v) && v ?
 	       json_object_get_string(v) : "-");
-	printf("%-10s%s\n", "keepalive",
+	printf("%-12s%s\n", "keepalive",
 	       json_object_object_get_ex(resp.json, "keepalive", &v) && v ?
 	       json_object_get_string(v) : "-");
 	join_array(a, resp.json, "dns", false, buf, sizeof(buf));
-	printf("%-10s%s\n", "dns", buf);
+	printf("%-12s%s\n", "dns", buf);
+	printf("%-12s%s\n", "signing key",
+	       printable(json_str(resp.json, "signing_key"), buf, sizeof(buf)));
+	if (a->signing_key && strcmp(a->signing_key, "none") != 0)
+		fprintf(stderr, "peers signed with another key now show as invalid; sign "
+		        "them with `wgconf admin sign --all --key FILE`\n");
 	ret = EXIT_OK;
 out:
 	json_object_put(body);
 	fetch_response_free(&resp);
+	return ret;
+}
+
+/* ---- signing-key, sign -------------------------------------------------- */
+
+#define SIGNING_KEY_HEADER "# wgconf signing key (Ed25519 secret key): keep it offline\n"
+#define SIGNING_KEY_B64_LEN 89         /* base64 of the 64-byte secret key, NUL */
+
+/* Reads a key file that `signing-key generate` wrote: comment lines, then
+ * the base64 of the 64-byte secret key. The key is checked by signing and
+ * verifying a test text, so a damaged file cannot sign garbage. 0 or -1
+ * with a message; sk is wiped on failure. */
+static int
+signing_key_read(const char *path, uint8_t sk[KEYS_SIGN_SK_LEN], char pkb64[KEYS_B64_LEN])
+{
+	static const char probe[] = "wgconf signing key check\n";
+	uint8_t sig[KEYS_SIG_LEN];
+	char *text = NULL, *line, *save = NULL, *b64 = NULL;
+	size_t len = 0, sklen = 0;
+	int r, ret = -1;
+
+	r = state_read_file(path, 4096, &text, &len);
+	if (r != 0) {
+		errmsg("cannot read the signing key %s: %s", path,
+		       r == 1 ? "no such file" : strerror(errno));
+		return -1;
+	}
+	for (line = strtok_r(text, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		if (b64 != NULL) {
+			b64 = NULL;
+			break;
+		}
+		b64 = line;
+	}
+	if (b64 == NULL || keys_b64_decode(sk, KEYS_SIGN_SK_LEN, &sklen, b64) != 0 ||
+	    sklen != KEYS_SIGN_SK_LEN) {
+		errmsg("%s is not a signing key (as `wgconf admin signing-key generate` "
+		       "writes it)", path);
+		goto out;
+	}
+	keys_sign(sig, probe, strlen(probe), sk);
+	if (keys_verify(sig, probe, strlen(probe), sk + KEYS_SIGN_SK_LEN - KEYS_LEN) != 0) {
+		errmsg("%s is damaged: its secret and public halves do not match", path);
+		goto out;
+	}
+	keys_b64_encode(pkb64, KEYS_B64_LEN, sk + KEYS_SIGN_SK_LEN - KEYS_LEN, KEYS_LEN);
+	ret = 0;
+out:
+	if (ret != 0)
+		keys_wipe(sk, KEYS_SIGN_SK_LEN);
+	keys_wipe(text, len);
+	free(text);
+	return ret;
+}
+
+/* Writes a new key file, 0600; an existing file is never replaced (it may
+ * be the only copy of the key every peer trusts). 0 or -1 with a message. */
+static int
+signing_key_write(const char *path, const uint8_t sk[KEYS_SIGN_SK_LEN])
+{
+	char b64[SIGNING_KEY_B64_LEN];
+	char text[sizeof(SIGNING_KEY_HEADER) + sizeof(b64) + 1];
+	size_t len, off = 0;
+	int fd, ok, ret = -1;
+
+	keys_b64_encode(b64, sizeof(b64), sk, KEYS_SIGN_SK_LEN);
+	len = (size_t)snprintf(text, sizeof(text), "%s%s\n", SIGNING_KEY_HEADER, b64);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		errmsg(errno == EEXIST ? "%s exists: not replacing a signing key (pick "
+		       "another --out, or remove it yourself)" : "cannot create %s: %s",
+		       path, strerror(errno));
+		goto out;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	ok = off == len && fsync(fd) == 0;
+	if (close(fd) != 0)
+		ok = 0;
+	if (!ok) {
+		errmsg("cannot write %s: %s", path, strerror(errno));
+		unlink(path);
+		goto out;
+	}
+	ret = 0;
+out:
+	keys_wipe(b64, sizeof(b64));
+	keys_wipe(text, sizeof(text));
+	return ret;
+}
+
+static int
+admin_signing_key(struct admin *a, int argc, char **argv)
+{
+	uint8_t pk[KEYS_LEN], sk[KEYS_SIGN_SK_LEN];
+	char pkb64[KEYS_B64_LEN];
+	int ret = EXIT_ERR;
+
+	(void)argc;
+	if (strcmp(argv[0], "generate") == 0) {
+		if (a->out == NULL || a->key != NULL)
+			return admin_usage_error("generate writes the new key to --out FILE");
+		keys_sign_keypair(pk, sk);
+		if (signing_key_write(a->out, sk) != 0)
+			goto out;
+		keys_b64_encode(pkb64, sizeof(pkb64), pk, sizeof(pk));
+		printf("%s\n", pkb64);
+		fprintf(stderr, "signing key written to %s; its public key is above. Keep "
+		        "the file offline. Next: `wgconf admin network --signing-key %s`, "
+		        "`wgconf trust-key %s` on every host, then `wgconf admin sign`.\n",
+		        a->out, pkb64, pkb64);
+	} else if (strcmp(argv[0], "public") == 0) {
+		if (a->key == NULL || a->out != NULL)
+			return admin_usage_error("public reads the key from --key FILE");
+		if (signing_key_read(a->key, sk, pkb64) != 0)
+			goto out;
+		printf("%s\n", pkb64);
+	} else {
+		return admin_usage_error("unknown action '%s' (generate or public)", argv[0]);
+	}
+	ret = EXIT_OK;
+out:
+	keys_wipe(sk, sizeof(sk));
+	return ret;
+}
+
+/* The AllowedIPs other peers configure for peer p, as the server builds
+ * them (meshconf_allowed_ips): tunnel addresses as /32 and /128, IPv4
+ * first, then the routed networks in order, all canonical. Caller owns it;
+ * NULL with a message when the server's entry is bad. */
+static struct json_object *
+allowed_ips_of(struct json_object *p, const char *name)
+{
+	struct json_object *out = json_object_new_array(), *addrs, *nets;
+	char buf[IPAM_STRLEN], nb[128];
+	struct cidr c;
+
+	if (out == NULL ||
+	    !json_object_object_get_ex(p, "addresses", &addrs) ||
+	    !json_object_is_type(addrs, json_type_array) ||
+	    !json_object_object_get_ex(p, "networks", &nets) ||
+	    !json_object_is_type(nets, json_type_array))
+		goto bad;
+	for (int family = 4; family <= 6; family += 2)
+		for (size_t i = 0; i < json_object_array_length(addrs); i++) {
+			const char *s = json_object_get_string(json_object_array_get_idx(addrs, i));
+			if (s == NULL || ipam_parse(&c, s, true, false) != 0 ||
+			    c.prefix != (c.family == 4 ? 32u : 128u))
+				goto bad;
+			if (c.family != family)
+				continue;
+			ipam_format(buf, &c, true);
+			json_object_array_add(out, json_object_new_string(buf));
+		}
+	for (size_t i = 0; i < json_object_array_length(nets); i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(nets, i));
+		if (s == NULL || ipam_parse(&c, s, false, true) != 0)
+			goto bad;
+		ipam_format(buf, &c, true);
+		json_object_array_add(out, json_object_new_string(buf));
+	}
+	return out;
+bad:
+	errmsg("the server lists peer %s with invalid addresses or networks",
+	       printable(name, nb, sizeof(nb)));
+	json_object_put(out);
+	return NULL;
+}
+
+/* Asks on the terminal; true for y or yes. */
+static bool
+confirm(const char *question)
+{
+	char line[16];
+
+	fprintf(stderr, "%s [y/N] ", question);
+	fflush(stderr);
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		return false;
+	line[strcspn(line, "\r\n")] = '\0';
+	return strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0;
+}
+
+/* Shows peer p's record, asks (unless --yes), signs it here and sends only
+ * the signature. 0 signed, 1 declined, -1 error. */
+static int
+sign_peer(struct admin *a, struct json_object *p, const uint8_t sk[KEYS_SIGN_SK_LEN])
+{
+	struct fetch_response resp = { 0 };
+	struct json_object *allowed = NULL, *body = NULL;
+	const char *id = json_str(p, "id"), *name = json_str(p, "name");
+	const char *pub = json_str(p, "public_key"), *state = json_str(p, "state");
+	uint8_t key[KEYS_LEN], sig[KEYS_SIG_LEN];
+	char nb[128], text[4096], sigb64[KEYS_SIG_B64_LEN], path[128];
+	int n, ret = -1;
+
+	printable(name, nb, sizeof(nb));
+	if (id == NULL || !safe_token(id, 64)) {
+		errmsg("the server lists peer %s with an unusable id", nb);
+		goto out;
+	}
+	if (state == NULL || strcmp(state, "accepted") != 0) {
+		errmsg("peer %s (id %s) is not accepted: accept it before signing it", nb, id);
+		goto out;
+	}
+	if (pub == NULL || keys_b64_decode_key(key, pub) != 0) {
+		errmsg("the server lists peer %s (id %s) with an invalid public key", nb, id);
+		goto out;
+	}
+	if ((allowed = allowed_ips_of(p, name)) == NULL)
+		goto out;
+	n = meshconf_signed_text(text, sizeof(text), pub, allowed);
+	if (n < 0) {
+		errmsg("peer %s (id %s) has too many routes to sign", nb, id);
+		goto out;
+	}
+	printf("peer %s (id %s)\n  public key   %s\n  allowed IPs  ", nb, id, pub);
+	for (size_t i = 0; i < json_object_array_length(allowed); i++)
+		printf("%s%s", i ? ", " : "",
+		       json_object_get_string(json_object_array_get_idx(allowed, i)));
+	printf("%s\n", json_object_array_length(allowed) ? "" : "-");
+	fflush(stdout);
+	if (!a->yes && !confirm("Is that the host's public key (`wg pubkey < "
+	                        "private.key` on it)? Sign this record?")) {
+		printf("not signed %s (id %s)\n", nb, id);
+		ret = 1;
+		goto out;
+	}
+	keys_sign(sig, text, (size_t)n, sk);
+	keys_b64_encode(sigb64, sizeof(sigb64), sig, sizeof(sig));
+	body = json_object_new_object();
+	json_object_object_add(body, "signature", json_object_new_string(sigb64));
+	snprintf(path, sizeof(path), "/admin/peers/%s/signature", id);
+	if (request(a, "PUT", path, body, &resp) != 0)
+		goto out;
+	if (resp.status != 200) {
+		fetch_report(&resp, "sign");
+		goto out;
+	}
+	if (json_str(resp.json, "signature") == NULL ||
+	    strcmp(json_str(resp.json, "signature"), "valid") != 0) {
+		errmsg("the server took the signature of %s (id %s) but does not list it "
+		       "as valid", nb, id);
+		goto out;
+	}
+	printf("signed %s (id %s)\n", nb, id);
+	ret = 0;
+out:
+	if (allowed)
+		json_object_put(allowed);
+	if (body)
+		json_object_put(body);
+	fetch_response_free(&resp);
+	return ret;
+}
+
+/* Signing with a key the server does not hold would only earn a 400 per
+ * peer: say what is wrong once, before anything is shown or asked. */
+static int
+check_network_key(struct admin *a, const char *pkb64)
+{
+	struct fetch_response resp = { 0 };
+	const char *have;
+	char buf[128];
+	int ret = -1;
+
+	if (request(a, "GET", "/admin/network", NULL, &resp) != 0)
+		goto out;
+	if (resp.status != 200 || resp.json == NULL) {
+		fetch_report(&resp, "network");
+		goto out;
+	}
+	have = json_str(resp.json, "signing_key");
+	if (have == NULL) {
+		errmsg("the network has no signing key yet: `wgconf admin network "
+		       "--signing-key %s` first", pkb64);
+		goto out;
+	}
+	if (strcmp(have, pkb64) != 0) {
+		errmsg("this key (public key %s) is not the network's signing key (%s); "
+		       "if nobody changed it on purpose, the server is not to be trusted",
+		       pkb64, printable(have, buf, sizeof(buf)));
+		goto out;
+	}
+	ret = 0;
+out:
+	fetch_response_free(&resp);
+	return ret;
+}
+
+static int
+admin_sign(struct admin *a, int argc, char **argv)
+{
+	uint8_t sk[KEYS_SIGN_SK_LEN];
+	char pkb64[KEYS_B64_LEN];
+	size_t signed_n = 0, declined = 0, failed = 0;
+	struct json_object *p;
+	int r, ret = EXIT_ERR;
+
+	if (a->key == NULL)
+		return admin_usage_error("--key FILE (the signing key) is required");
+	if (a->all == (argc == 1))
+		return admin_usage_error("give the PEER to sign, or --all");
+	/* Nothing is asked of the server before the key is known to be good. */
+	if (signing_key_read(a->key, sk, pkb64) != 0)
+		goto out;
+	if (!a->yes && !isatty(STDIN_FILENO)) {
+		errmsg("not signing without a confirmation: run on a terminal, or give "
+		       "--yes");
+		goto out;
+	}
+	if (check_network_key(a, pkb64) != 0 || load_peers(a) != 0)
+		goto out;
+	if (!a->all) {
+		if ((p = find_peer(a, argv[0])) == NULL)
+			goto out;
+		r = sign_peer(a, p, sk);
+		ret = r == 0 ? EXIT_OK : EXIT_ERR;
+		goto out;
+	}
+	for (size_t i = 0; i < json_object_array_length(a->peers); i++) {
+		const char *state, *sig;
+
+		p = json_object_array_get_idx(a->peers, i);
+		state = json_str(p, "state");
+		sig = json_str(p, "signature");
+		if (state == NULL || strcmp(state, "accepted") != 0 ||
+		    (sig != NULL && strcmp(sig, "valid") == 0))
+			continue;
+		r = sign_peer(a, p, sk);
+		if (r == 0)
+			signed_n++;
+		else if (r > 0)
+			declined++;
+		else
+			failed++;
+	}
+	if (signed_n + declined + failed == 0)
+		printf("nothing to sign: every accepted peer carries a valid signature\n");
+	else
+		printf("signed %zu peer%s%s", signed_n, signed_n == 1 ? "" : "s",
+		       declined || failed ? "" : "\n");
+	if (declined || failed)
+		printf(", %zu declined, %zu failed\n", declined, failed);
+	ret = failed ? EXIT_ERR : EXIT_OK;
+out:
+	keys_wipe(sk, sizeof(sk));
 	return ret;
 }
 
@@ -695,37 +1080,70 @@ out:
 static const struct admin_cmd admin_cmds[] = {
 	{ "peers", admin_peers, "jT", 0,
 	  "Usage: wgconf admin peers [--state pending|accepted] [--json]\n"
-	  "\nLists every peer: id, name, state, address, endpoint, routed networks,\n"
-	  "the peers it is paired with, and when it last fetched its config.\n" },
+	  "\nLists every peer: id, name, state, signature (none, valid, or invalid:\n"
+	  "the key or routes changed since it was signed, or the signing key did),\n"
+	  "address, endpoint, routed networks, the peers it is paired with, and\n"
+	  "when it last fetched its config.\n", 0 },
 	{ "accept", admin_accept, "nAN", 1,
 	  "Usage: wgconf admin accept PEER [--name NAME] [--address ADDR]\n"
 	  "                           [--networks CIDR,...]\n"
 	  "\nAccepts a pending peer. Without --address it gets the lowest free\n"
-	  "address of the pool; --networks are routed through it.\n" },
+	  "address of the pool; --networks are routed through it.\n", 0 },
 	{ "reject", admin_reject, "", 1,
-	  "Usage: wgconf admin reject PEER\n\nDrops a pending peer.\n" },
+	  "Usage: wgconf admin reject PEER\n\nDrops a pending peer.\n", 0 },
 	{ "delete", admin_delete, "", 1,
-	  "Usage: wgconf admin delete PEER\n\nRemoves a peer and its pairs.\n" },
+	  "Usage: wgconf admin delete PEER\n\nRemoves a peer and its pairs.\n", 0 },
 	{ "pair", admin_pair, "", 2,
 	  "Usage: wgconf admin pair PEER PEER\n"
 	  "\nPairs two peers (makes their preshared key); both configure the link\n"
-	  "at their next sync.\n" },
+	  "at their next sync.\n", 0 },
 	{ "unpair", admin_unpair, "", 2,
-	  "Usage: wgconf admin unpair PEER PEER\n\nRemoves the link between two peers.\n" },
+	  "Usage: wgconf admin unpair PEER PEER\n\nRemoves the link between two peers.\n", 0 },
 	{ "invite", admin_invite, "uej", 0,
 	  "Usage: wgconf admin invite [--uses N] [--expires DURATION] [--json]\n"
 	  "\nMakes an invite code (printed once, on stdout) that lets a host join\n"
 	  "without waiting for an admin. --uses defaults to 1, --expires to 24h\n"
-	  "(seconds, or a number with s, m, h, d or w).\n" },
-	{ "network", admin_network, "46kmdj", 0,
+	  "(seconds, or a number with s, m, h, d or w).\n", 0 },
+	{ "network", admin_network, "46kmdGj", 0,
 	  "Usage: wgconf admin network [--ipv4 CIDR] [--ipv6 CIDR|none]\n"
 	  "                            [--keepalive SECONDS] [--mtu N|none]\n"
-	  "                            [--dns IP,...|none] [--json]\n"
-	  "\nShows the network settings; with options, changes them first.\n" },
+	  "                            [--dns IP,...|none] [--signing-key PUBKEY|none]\n"
+	  "                            [--json]\n"
+	  "\nShows the network settings; with options, changes them first.\n"
+	  "--signing-key is the public half of the admin's offline key (`wgconf\n"
+	  "admin signing-key`): the server then takes only signatures by it.\n", 0 },
 	{ "config", admin_config, "", 1,
 	  "Usage: wgconf admin config PEER\n"
-	  "\nShows (as JSON) the config that peer gets at its next sync.\n" },
-	{ NULL, NULL, NULL, 0, NULL }
+	  "\nShows (as JSON) the config that peer gets at its next sync.\n", 0 },
+	{ "signing-key", admin_signing_key, "oK", 1,
+	  "Usage: wgconf admin signing-key generate --out FILE\n"
+	  "       wgconf admin signing-key public --key FILE\n"
+	  "\nThe admin's Ed25519 key that signs peer records, on this machine only\n"
+	  "(no server is asked). generate writes a new secret key to FILE (mode\n"
+	  "0600; an existing file is never replaced) and prints its public key;\n"
+	  "public prints the public key of FILE. Keep FILE offline. Then:\n"
+	  "  wgconf admin network --signing-key PUBKEY   the server checks signatures\n"
+	  "  wgconf trust-key PUBKEY                     on every host: peers must be\n"
+	  "                                              signed to be configured\n"
+	  "  wgconf admin sign PEER --key FILE           sign each peer\n",
+	  ADMIN_OFFLINE },
+	{ "sign", admin_sign, "Kya", -1,
+	  "Usage: wgconf admin sign PEER --key FILE [--yes]\n"
+	  "       wgconf admin sign --all --key FILE [--yes]\n"
+	  "\nSigns a peer's record (its public key and the AllowedIPs other peers\n"
+	  "route to it) with the signing key in FILE. The record is shown and, on\n"
+	  "a terminal, confirmed first: compare the public key with the host's own\n"
+	  "(`wg pubkey < /var/lib/wgconf/private.key` there). The signature is made\n"
+	  "here; only the signature is sent. Hosts that trust the key (`wgconf\n"
+	  "trust-key`) configure a peer only with a valid signature, so sign again\n"
+	  "after changing a peer's address or networks.\n"
+	  "\n"
+	  "  --key FILE  the secret key from `wgconf admin signing-key generate`\n"
+	  "  --all       every accepted peer whose signature is missing or invalid\n"
+	  "  --yes       do not ask (needed without a terminal); with --all this\n"
+	  "              signs whatever the server holds now: check `admin peers`\n"
+	  "              first\n", 0 },
+	{ NULL, NULL, NULL, 0, NULL, 0 }
 };
 
 static const char admin_usage[] =
@@ -740,7 +1158,9 @@ static const char admin_usage[] =
 "  unpair PEER PEER             unlink two peers\n"
 "  invite                       make an invite code\n"
 "  network                      show or change the network settings\n"
-"  config PEER                  preview a peer's config\n";
+"  config PEER                  preview a peer's config\n"
+"  signing-key generate|public  make or show the offline signing key\n"
+"  sign PEER|--all --key FILE   sign peer records with it\n";
 
 static int
 read_password(struct admin *a, const char *file)
@@ -791,6 +1211,11 @@ admin_main(int argc, char **argv)
 		{ "keepalive", required_argument, NULL, 'k' },
 		{ "mtu", required_argument, NULL, 'm' },
 		{ "dns", required_argument, NULL, 'd' },
+		{ "signing-key", required_argument, NULL, 'G' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -821,7 +1246,7 @@ admin_main(int argc, char **argv)
 				}
 				npos++;
 			} else {
-				if (npos > sub->nargs)
+				if (npos > (sub->nargs < 0 ? 1 : sub->nargs))
 					return admin_usage_error("unexpected argument '%s'", optarg);
 				pos[npos++ - 1] = optarg;
 			}
@@ -860,6 +1285,11 @@ admin_main(int argc, char **argv)
 		case 'k': a.keepalive = optarg; break;
 		case 'm': a.mtu = optarg; break;
 		case 'd': a.dns = optarg; break;
+		case 'G': a.signing_key = optarg; break;
+		case 'o': a.out = optarg; break;
+		case 'K': a.key = optarg; break;
+		case 'y': a.yes = true; break;
+		case 'a': a.all = true; break;
 		}
 	}
 	if (help) {
@@ -869,14 +1299,15 @@ admin_main(int argc, char **argv)
 	}
 	if (sub == NULL)
 		return admin_usage_error("give a subcommand (peers, accept, reject, delete, "
-		                         "pair, unpair, invite, network, config)");
+		                         "pair, unpair, invite, network, config, "
+		                         "signing-key, sign)");
 	for (size_t i = 0; seen[i]; i++)
 		if (strchr(sub->own_opts, seen[i]) == NULL)
 			for (size_t o = 0; opts[o].name; o++)
 				if (opts[o].val == seen[i])
 					return admin_usage_error("option '--%s' does not apply to "
 					                         "'%s'", opts[o].name, sub->name);
-	if (npos - 1 != sub->nargs)
+	if (sub->nargs >= 0 && npos - 1 != sub->nargs)
 		return admin_usage_error("takes %d argument%s, got %d", sub->nargs,
 		                         sub->nargs == 1 ? "" : "s", npos - 1);
 	if (pin && fetch_check_pin(pin) != 0)
@@ -885,6 +1316,9 @@ admin_main(int argc, char **argv)
 	for (int i = 0; i < npos - 1; i++)
 		if (!safe_token(pos[i], 64))
 			return admin_usage_error("invalid peer '%s' (an id or a name)", pos[i]);
+	/* Key files only: no server, no credentials, nothing on the network. */
+	if (sub->flags & ADMIN_OFFLINE)
+		return sub->fn(&a, npos - 1, pos);
 
 	/* The server and TLS trust: options first, then what register kept. */
 	if (state_load(&a.st, state_dir_choose(dir)) < 0 && server == NULL)

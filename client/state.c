@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The state folder (/var/lib/wgconf): private.key in `wg genkey` form,
- * state.json (server, id, token, TLS trust), sync-IFACE.json (ETag and the
+ * state.json (server, id, token, TLS trust, the admin's signing key when
+ * peer records must be signed), sync-IFACE.json (ETag and the
  * config last written). Folder 0700, files 0600, every write atomic. */
 #include <dirent.h>
 #include <errno.h>
@@ -241,6 +242,21 @@ state_load(struct state *st, const char *dir)
 	st->pin = str_member(obj, "pin");
 	if (json_object_object_get_ex(obj, "insecure_http", &v))
 		st->insecure_http = json_object_get_boolean(v);
+	/* A trust key that does not parse must not quietly turn the check off. */
+	if (json_object_object_get_ex(obj, "trust_key", &v) && v != NULL) {
+		uint8_t pk[KEYS_LEN];
+
+		if (!json_object_is_type(v, json_type_string) ||
+		    keys_b64_decode_key(pk, json_object_get_string(v)) != 0) {
+			errmsg("%s is damaged (trust_key is not a public key); set it "
+			       "again with `%s trust-key`", path, progname);
+			goto out;
+		}
+		if ((st->trust_key = strdup(json_object_get_string(v))) == NULL) {
+			errmsg("out of memory");
+			goto out;
+		}
+	}
 	if (st->server == NULL || st->id == NULL || st->token == NULL ||
 	    !safe_token(st->id, 64) || !safe_token(st->token, 512)) {
 		errmsg("%s is damaged (no valid server, id or token)", path);
@@ -283,6 +299,7 @@ state_save(const struct state *st)
 	add_str(obj, "cacert", st->cacert);
 	add_str(obj, "pin", st->pin);
 	json_object_object_add(obj, "insecure_http", json_object_new_boolean(st->insecure_http));
+	add_str(obj, "trust_key", st->trust_key);
 	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
 	                                           JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (state_dir_prepare(st->dir) != 0)
@@ -311,6 +328,7 @@ state_free(struct state *st)
 	free(st->name);
 	free(st->cacert);
 	free(st->pin);
+	free(st->trust_key);
 	memset(st, 0, sizeof(*st));
 }
 

@@ -233,7 +233,10 @@ static const char register_usage[] =
 "  --pin sha256//BASE64     trust the server's public key with this hash\n"
 "  --insecure-http          allow an http:// URL (loopback tests only)\n"
 "  --private-key-file FILE  use this key (wg genkey format) instead of a new one\n"
-"  --force                  replace an existing registration's state\n"
+"  --trust-key PUBKEY       require every peer record to carry a signature by\n"
+"                           this admin key (see `wgconf trust-key --help`)\n"
+"  --force                  replace an existing registration's state (a key\n"
+"                           trusted before stays trusted)\n"
 "  --state-dir DIR          state folder (default $WGCONF_STATE_DIR or\n"
 "                           /var/lib/wgconf)\n"
 "\n"
@@ -252,15 +255,17 @@ cmd_register(int argc, char **argv)
 		{ "insecure-http", no_argument, NULL, 'I' },
 		{ "private-key-file", required_argument, NULL, 'k' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "trust-key", required_argument, NULL, 't' },
 		STATE_OPTION, HELP_OPTION, { 0 }
 	};
 	const char *server = NULL, *name = NULL, *invite = NULL, *cacert = NULL;
 	const char *pin = NULL, *keyfile = NULL, *dir = NULL, *endpoint, *v;
+	const char *trust = NULL;
 	bool insecure = false, force = false;
 	char host[VALIDATE_HOST_MAX + 1], hostname[256], pkb64[KEYS_B64_LEN];
 	char *cacert_abs = NULL;
 	uint16_t port = 0, listen_port = 0;
-	uint8_t sk[KEYS_LEN], pk[KEYS_LEN];
+	uint8_t sk[KEYS_LEN], pk[KEYS_LEN], tpk[KEYS_LEN];
 	struct state old = { 0 }, st = { 0 };
 	struct fetch_response resp = { 0 };
 	struct fetch_tls tls = { 0 };
@@ -282,6 +287,7 @@ cmd_register(int argc, char **argv)
 		case 'I': insecure = true; break;
 		case 'k': keyfile = optarg; break;
 		case 'f': force = true; break;
+		case 't': trust = optarg; break;
 		case 'S': dir = optarg; break;
 		case 'h': return show_help();
 		default: return bad_option(c, argv);
@@ -292,6 +298,9 @@ cmd_register(int argc, char **argv)
 	if (optind != argc - 1)
 		return usage_error("unexpected argument '%s'", argv[optind + 1]);
 	endpoint = argv[optind];
+	if (trust && keys_b64_decode_key(tpk, trust) != 0)
+		return usage_error("invalid --trust-key '%s' (the admin's public signing key: "
+		                   "44 base64 characters)", trust);
 	if (server == NULL)
 		return usage_error("--server URL is required");
 	if (fetch_check_url(server, insecure) != 0)
@@ -392,6 +401,13 @@ cmd_register(int argc, char **argv)
 	st.cacert = cacert_abs ? strdup(cacert_abs) : NULL;
 	st.pin = pin ? strdup(pin) : NULL;
 	st.insecure_http = insecure;
+	/* Registering again must not quietly stop checking signatures. */
+	if (trust == NULL)
+		trust = old.trust_key;
+	if (trust && (st.trust_key = strdup(trust)) == NULL) {
+		errmsg("out of memory");
+		goto out;
+	}
 	/* The key first: state without a key is useless, a key without state
 	 * only means registering again. */
 	if (state_key_save(dir, sk) != 0 || state_save(&st) != 0 ||
@@ -408,6 +424,8 @@ cmd_register(int argc, char **argv)
 		       "(`wgconf admin accept %s`)\n", name, st.id, st.id);
 	}
 	printf("public key %s\n", pkb64);
+	if (st.trust_key)
+		printf("trusting peer records signed by %s\n", st.trust_key);
 	ret = EXIT_OK;
 out:
 	keys_wipe(sk, sizeof(sk));
@@ -426,7 +444,8 @@ static const char status_usage[] =
 "Usage: wgconf status [--state-dir DIR]\n"
 "\n"
 "Shows the server, this host's id and name, its state (pending or accepted),\n"
-"its tunnel address and how many peers it is paired with.\n"
+"its tunnel address, how many peers it is paired with, and the signing key\n"
+"it trusts.\n"
 "\n"
 "Exit status: 0 accepted, 1 error, 2 usage, 3 not yet accepted.\n";
 
@@ -508,6 +527,8 @@ cmd_status(int argc, char **argv)
 		printf("%-10s%zu\n", "peers", json_object_array_length(v));
 	printf("%-10s%s\n", "last seen",
 	       printable(json_str(resp.json, "last_seen"), buf, sizeof(buf)));
+	printf("%-10s%s\n", "trust key", st.trust_key ? st.trust_key :
+	       "none (peer records are not checked)");
 	if (state_held_list(st.dir, buf, sizeof(buf)) > 0)
 		printf("%-10s%s (see `wgconf sync --review --verbose`)\n", "held", buf);
 	ret = state && strcmp(state, "accepted") == 0 ? EXIT_OK : EXIT_PENDING;
@@ -519,20 +540,64 @@ out:
 
 /* ---- genconf and sync --------------------------------------------------- */
 
+/* With a trusted signing key, leaves out of cfg the peers whose records it
+ * did not sign; they are listed in *refused (NULL for none; caller frees
+ * with model_free_lines). Without one, nothing is checked. 0 or -1. */
+static int
+check_signatures(const struct state *st, struct mesh_config *cfg, char ***refused,
+                 size_t *nrefused)
+{
+	uint8_t pk[KEYS_LEN];
+
+	*refused = NULL;
+	*nrefused = 0;
+	if (st->trust_key == NULL)
+		return 0;
+	if (keys_b64_decode_key(pk, st->trust_key) != 0) {
+		errmsg("the trusted signing key in %s is not a key", st->dir);
+		return -1;
+	}
+	if (model_check_signatures(cfg, pk, refused, nrefused) < 0) {
+		model_free_lines(*refused, *nrefused);
+		*refused = NULL;
+		*nrefused = 0;
+		errmsg("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+print_refused(char **refused, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		errmsg("left out %s", refused[i]);
+	if (n > 0)
+		errmsg("held for review: %s not configured until an admin signs %s "
+		       "(`wgconf admin sign PEER --key FILE`)", n == 1 ? "it is" : "they are",
+		       n == 1 ? "it" : "them");
+}
+
 /* The model of a config JSON with the PSKs opened, ready to render; the
- * private key in base64 goes to skb64. */
+ * private key in base64 goes to skb64. Peers left out for want of a valid
+ * signature are listed in *refused (see check_signatures): before the PSKs
+ * are opened, so a forged entry cannot fail the whole config either. */
 static int
 prepare_config(const struct state *st, struct json_object *json, struct mesh_config *cfg,
-               char skb64[KEYS_B64_LEN])
+               char skb64[KEYS_B64_LEN], char ***refused, size_t *nrefused)
 {
 	uint8_t sk[KEYS_LEN], pk[KEYS_LEN];
 	char err[256];
 	int ret = -1;
 
+	*refused = NULL;
+	*nrefused = 0;
 	if (model_from_json(cfg, json, err, sizeof(err)) != 0) {
 		errmsg("the server sent an invalid config: %s", err);
 		goto out;
 	}
+	if (check_signatures(st, cfg, refused, nrefused) != 0)
+		goto out;
 	if (state_key_load(st->dir, sk) != 0)
 		goto out;
 	if (keys_public(pk, sk) != 0) {
@@ -566,7 +631,12 @@ static const char genconf_usage[] =
 "1.4 configuration commands for interface NAME, default wg0). The output\n"
 "holds the private key and the preshared keys.\n"
 "\n"
-"Exit status: 0 done, 1 error, 2 usage, 3 not yet accepted.\n";
+"When this host trusts a signing key (`wgconf trust-key`), a peer whose\n"
+"record does not carry a valid signature by it is left out, named on\n"
+"stderr, and the exit status is 4; the rest of the config is printed.\n"
+"\n"
+"Exit status: 0 done, 1 error, 2 usage, 3 not yet accepted, 4 peers left\n"
+"out for want of a valid signature.\n";
 
 static int
 cmd_genconf(int argc, char **argv)
@@ -581,8 +651,8 @@ cmd_genconf(int argc, char **argv)
 	struct state st = { 0 };
 	struct fetch_response resp = { 0 };
 	struct mesh_config cfg = { 0 };
-	char skb64[KEYS_B64_LEN] = "", *text = NULL;
-	size_t len = 0;
+	char skb64[KEYS_B64_LEN] = "", *text = NULL, **refused = NULL;
+	size_t len = 0, nrefused = 0;
 	int c, ret = EXIT_ERR;
 
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -616,8 +686,9 @@ cmd_genconf(int argc, char **argv)
 		ret = peer_failure(&resp, "genconf", &st);
 		goto out;
 	}
-	if (prepare_config(&st, resp.json, &cfg, skb64) != 0)
+	if (prepare_config(&st, resp.json, &cfg, skb64, &refused, &nrefused) != 0)
 		goto out;
+	print_refused(refused, nrefused);
 	print_warnings(&cfg);
 	text = render_config(&cfg, fmt, iface, skb64, false, &len);
 	if (text == NULL) {
@@ -628,8 +699,9 @@ cmd_genconf(int argc, char **argv)
 		errmsg("cannot write the config: %s", strerror(errno));
 		goto out;
 	}
-	ret = EXIT_OK;
+	ret = nrefused > 0 ? EXIT_REVIEW : EXIT_OK;
 out:
+	model_free_lines(refused, nrefused);
 	render_free(text, len);
 	keys_wipe(skb64, sizeof(skb64));
 	model_free(&cfg);
@@ -658,8 +730,14 @@ static const char sync_usage[] =
 "  --approve          write (and --apply) the changes held by --review\n"
 "  --verbose          show the commands --apply runs and held changes again\n"
 "\n"
+"When this host trusts a signing key (`wgconf trust-key`), a peer whose\n"
+"record does not carry a valid signature by it is left out of the config\n"
+"(never applied) and named on stderr, and the exit status is 4; the other\n"
+"peers are written and applied. Said again when the config changes, or\n"
+"with --verbose.\n"
+"\n"
 "Exit status: 0 done, 1 error, 2 usage, 3 not yet accepted, 4 changes held\n"
-"for review.\n";
+"for review or peers left out for want of a valid signature.\n";
 
 static bool
 starts_with_header(const char *text)
@@ -668,21 +746,27 @@ starts_with_header(const char *text)
 }
 
 /* sync --review: holds json when it changes keys or routes against the
- * config last written (cached). 1 when held (printed unless it was already
- * held and not verbose), 0 when nothing needs review, -1 on error. */
+ * config last written (cached). 1 when held (printed, with the peers left
+ * out for want of a signature, unless it was already held and not
+ * verbose), 0 when nothing needs review, -1 on error. */
 static int
 hold_for_review(const struct state *st, const char *iface, const char *target,
                 struct json_object *cached, struct json_object *json,
-                const struct mesh_config *cfg, const char *etag, bool verbose)
+                const struct mesh_config *cfg, const char *etag, bool verbose,
+                char **refused, size_t nrefused)
 {
 	struct mesh_config base = { 0 };
 	struct json_object *held = NULL;
-	char **lines = NULL, *hetag = NULL, *hpath = NULL, err[256];
-	size_t n = 0;
+	char **lines = NULL, *hetag = NULL, *hpath = NULL, err[256], **left = NULL;
+	size_t n = 0, nleft = 0;
 	bool have_base, same;
 	int ret = -1;
 
 	have_base = cached && model_from_json(&base, cached, err, sizeof(err)) == 0;
+	/* Compared with what was written: a peer left out then for want of a
+	 * signature is new now that it carries one. */
+	if (have_base && check_signatures(st, &base, &left, &nleft) != 0)
+		goto out;
 	if (model_diff_sensitive(have_base ? &base : NULL, cfg, &lines, &n) != 0) {
 		errmsg("out of memory");
 		goto out;
@@ -702,10 +786,12 @@ hold_for_review(const struct state *st, const char *iface, const char *target,
 			printf("  %s\n", lines[i]);
 		printf("%s: apply them with `%s sync --approve --interface %s` (and the "
 		       "same --config-dir and --apply)\n", progname, progname, iface);
+		print_refused(refused, nrefused);
 	}
 	ret = 1;
 out:
 	model_free_lines(lines, n);
+	model_free_lines(left, nleft);
 	model_free(&base);
 	if (held)
 		json_object_put(held);
@@ -735,9 +821,9 @@ cmd_sync(int argc, char **argv)
 	struct mesh_config cfg = { 0 };
 	struct json_object *cached = NULL, *held = NULL, *json;
 	char skb64[KEYS_B64_LEN] = "", *etag = NULL, *recpath = NULL, *target = NULL;
-	char *hetag = NULL, *hpath = NULL;
+	char *hetag = NULL, *hpath = NULL, **refused = NULL;
 	char *text = NULL, *wgtext = NULL, *old = NULL;
-	size_t len = 0, wglen = 0, oldlen = 0;
+	size_t len = 0, wglen = 0, oldlen = 0, nrefused = 0;
 	const char *inm = NULL, *new_etag = NULL;
 	struct stat sb;
 	int c, r, lockfd = -1, ret = EXIT_ERR;
@@ -813,10 +899,11 @@ cmd_sync(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (prepare_config(&st, json, &cfg, skb64) != 0)
+	if (prepare_config(&st, json, &cfg, skb64, &refused, &nrefused) != 0)
 		goto out;
 	if (review && json != cached) {
-		r = hold_for_review(&st, iface, target, cached, json, &cfg, new_etag, verbose);
+		r = hold_for_review(&st, iface, target, cached, json, &cfg, new_etag, verbose,
+		                    refused, nrefused);
 		if (r < 0)
 			goto out;
 		if (r > 0) {
@@ -848,6 +935,9 @@ cmd_sync(int argc, char **argv)
 		       cfg.revision, cfg.n_peers, cfg.n_peers == 1 ? "" : "s");
 		print_warnings(&cfg);
 	}
+	/* Like --review: said when something changed, quiet while it waits. */
+	if (changed || json != cached || verbose)
+		print_refused(refused, nrefused);
 	if (apply) {
 		wgtext = render_config(&cfg, RENDER_WG, iface, skb64, false, &wglen);
 		if (wgtext == NULL || apply_config(iface, &cfg, wgtext, wglen, verbose) != 0)
@@ -855,8 +945,9 @@ cmd_sync(int argc, char **argv)
 		if (changed)
 			printf("%s: applied to %s\n", progname, iface);
 	}
-	ret = EXIT_OK;
+	ret = nrefused > 0 ? EXIT_REVIEW : EXIT_OK;
 out:
+	model_free_lines(refused, nrefused);
 	render_free(text, len);
 	render_free(wgtext, wglen);
 	if (old) {
@@ -990,6 +1081,77 @@ out:
 	return ret;
 }
 
+/* ---- trust-key ----------------------------------------------------------- */
+
+static const char trust_key_usage[] =
+"Usage: wgconf trust-key [--state-dir DIR] [PUBKEY|none]\n"
+"\n"
+"Shows, or sets, the admin's public signing key this host trusts. With a\n"
+"key set, genconf and sync configure a peer only when its record (public\n"
+"key and AllowedIPs) carries a valid Ed25519 signature by that key, made\n"
+"offline with `wgconf admin sign`. An entry without one is left out (never\n"
+"applied) and named on stderr, the other peers still apply, and the exit\n"
+"status is 4. A server that is broken into can then not add a peer or\n"
+"change a peer's key or routes on this host. 'none' stops the check.\n"
+"\n"
+"Take PUBKEY from the admin (`wgconf admin signing-key public`), not from\n"
+"the server.\n"
+"\n"
+"Exit status: 0 done, 1 error, 2 usage.\n";
+
+static int
+cmd_trust_key(int argc, char **argv)
+{
+	static const struct option opts[] = { STATE_OPTION, HELP_OPTION, { 0 } };
+	const char *dir = NULL, *key = NULL;
+	uint8_t pk[KEYS_LEN];
+	struct state st = { 0 };
+	char *copy = NULL;
+	int c, ret = EXIT_ERR;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'S': dir = optarg; break;
+		case 'h': return show_help();
+		default: return bad_option(c, argv);
+		}
+	}
+	if (optind + 1 < argc)
+		return usage_error("unexpected argument '%s'", argv[optind + 1]);
+	if (optind < argc) {
+		key = argv[optind];
+		if (strcmp(key, "none") == 0)
+			key = NULL;
+		else if (keys_b64_decode_key(pk, key) != 0)
+			return usage_error("invalid key '%s' (the admin's public signing key: 44 "
+			                   "base64 characters, or none)", key);
+	}
+	if (load_state(&st, state_dir_choose(dir)) != 0)
+		goto out;
+	if (optind == argc) {
+		printf("%s\n", st.trust_key ? st.trust_key : "none");
+		ret = EXIT_OK;
+		goto out;
+	}
+	if (key && (copy = strdup(key)) == NULL) {
+		errmsg("out of memory");
+		goto out;
+	}
+	free(st.trust_key);
+	st.trust_key = copy;
+	if (state_save(&st) != 0)
+		goto out;
+	if (key)
+		printf("peers must now carry a signature by %s; those without one are "
+		       "left out from the next genconf or sync on (exit 4)\n", key);
+	else
+		printf("peer records are no longer checked for signatures\n");
+	ret = EXIT_OK;
+out:
+	state_free(&st);
+	return ret;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 static const char main_usage[] =
@@ -1004,10 +1166,12 @@ static const char main_usage[] =
 "  sync        write (and --apply) the config; quiet unless it changed\n"
 "  endpoint    change this host's public endpoint\n"
 "  deregister  leave the mesh\n"
+"  trust-key   require peers to be signed by the admin's offline key\n"
 "  admin       manage peers, pairs, invites and the network (admins)\n"
 "\n"
 "`wgconf COMMAND --help` describes each. Exit status: 0 done, 1 error,\n"
-"2 usage, 3 not yet accepted, 4 changes held for review.\n";
+"2 usage, 3 not yet accepted, 4 changes held for review (or peers left out\n"
+"for want of a valid signature).\n";
 
 static int cmd_admin(int argc, char **argv) { return admin_main(argc, argv); }
 
@@ -1018,6 +1182,7 @@ static const struct command commands[] = {
 	{ "sync", cmd_sync, sync_usage },
 	{ "endpoint", cmd_endpoint, endpoint_usage },
 	{ "deregister", cmd_deregister, deregister_usage },
+	{ "trust-key", cmd_trust_key, trust_key_usage },
 	{ "admin", cmd_admin, NULL },
 	{ NULL, NULL, NULL }
 };

@@ -231,7 +231,7 @@ wgconfsrv is running
   database:  $RUN/wgconfsrv.db
   logs:      $RUN/logs/
 try:
-  curl --cacert $RUN/cert.pem -u $ADMIN:$pass $url/api/v1/admin/peers
+  curl -sS --cacert $RUN/cert.pem -u $ADMIN:$pass $url/api/v1/admin/peers
 stop:
   make stop   (or: sh nginx/local.sh stop)
 EOF

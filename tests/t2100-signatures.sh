@@ -172,6 +172,27 @@ admin sign bravo --key "$K1"
 expect_rc 1 "sign without a terminal and without --yes"
 expect_in "$ERR" "confirmation" "the message asks for a terminal or --yes"
 expect_eq "$(signed_state "$B_ID")" none "nothing was signed"
+# On a terminal it asks, and only "y" signs.
+if command -v script >/dev/null 2>&1; then
+	for answer in n y; do
+		printf '%s\n' "$answer" | WGCONF_STATE_DIR=$T_TMP/adm/state HOME=$T_TMP/home \
+		    script -qec "'$WGCONF' admin --server '$URL' --cacert '$CACERT' --user admin \
+		    --password-file '$PWFILE' sign bravo --key '$K1'" /dev/null >"$T_TMP/out" 2>&1
+		RC=$? OUT=$(cat "$T_TMP/out") ERR=""
+		T_LAST_REQ="(on a terminal, answering $answer) wgconf admin sign bravo"
+		expect_in "$OUT" "Sign this record\\? \\[y/N\\]" "on a terminal, sign asks ($answer)"
+		if [ "$answer" = n ]; then
+			expect_rc 1 "answering n"
+			expect_in "$OUT" "not signed bravo" "says it did not sign"
+			expect_eq "$(signed_state "$B_ID")" none "and did not"
+		else
+			expect_rc 0 "answering y"
+			expect_eq "$(signed_state "$B_ID")" valid "signs"
+		fi
+	done
+else
+	say "# no script(1): the terminal prompt is not tested"
+fi
 admin sign bravo --all --key "$K1" --yes
 expect_rc 2 "sign PEER and --all together"
 admin sign bravo --yes

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The client's model and renderers, from a JSON fixture: exact wg-quick, wg
  * and VyOS text; server data that would inject directives is refused; a PSK
- * box sealed to another key is an error; routes and the review diff. The
+ * box sealed to another key is an error; routes and the review diff; peers
+ * without a valid signature by the trusted key are left out. The
  * client is not in libwgconf.a, so its two pure modules are compiled in. */
 #include <stdio.h>
 #include <string.h>
@@ -334,6 +335,134 @@ START_TEST(review_diff)
 }
 END_TEST
 
+/* The signed text, spelled out here rather than taken from
+ * meshconf_signed_text, so a change of the format on either side fails. */
+static void
+sign_record(char out[KEYS_SIG_B64_LEN], const char *pub, const char *ips,
+            const uint8_t sk[KEYS_SIGN_SK_LEN])
+{
+	uint8_t sig[KEYS_SIG_LEN];
+	char text[512];
+	int n = snprintf(text, sizeof(text), "wgconfsrv-peer-v1\n%s\n%s\n", pub, ips);
+
+	keys_sign(sig, text, (size_t)n, sk);
+	keys_b64_encode(out, KEYS_SIG_B64_LEN, sig, sizeof(sig));
+}
+
+/* The fixture with p1's signature (p2 has none). */
+static struct json_object *
+signed_fixture(const char *sig_b64)
+{
+	struct json_object *j = fixture("db1", NULL), *peers;
+
+	ck_assert(json_object_object_get_ex(j, "peers", &peers));
+	json_object_object_add(json_object_array_get_idx(peers, 0), "signature",
+	                       json_object_new_string(sig_b64));
+	json_object_object_add(json_object_array_get_idx(peers, 1), "signature", NULL);
+	return j;
+}
+
+START_TEST(signatures_checked)
+{
+	uint8_t pk1[KEYS_LEN], sk1[KEYS_SIGN_SK_LEN], pk2[KEYS_LEN], sk2[KEYS_SIGN_SK_LEN];
+	struct json_object *j;
+	struct mesh_config cfg;
+	char err[256], sig[KEYS_SIG_B64_LEN], **lines, *text;
+	size_t n, len;
+
+	keys_sign_keypair(pk1, sk1);
+	keys_sign_keypair(pk2, sk2);
+
+	/* Signed by the trusted key: kept; unsigned: left out and named. */
+	sign_record(sig, peer_pub[0], "10.77.0.3/32,192.168.5.0/24", sk1);
+	j = signed_fixture(sig);
+	ck_assert_int_eq(model_from_json(&cfg, j, err, sizeof(err)), 0);
+	ck_assert_int_eq(model_check_signatures(&cfg, pk1, &lines, &n), 1);
+	ck_assert_uint_eq(cfg.n_peers, 1);
+	ck_assert_str_eq(cfg.peers[0].id, "p1");
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ptr_nonnull(strstr(lines[0], "peer web.1 (id p2"));
+	ck_assert_ptr_nonnull(strstr(lines[0], peer_pub[1]));
+	ck_assert_ptr_nonnull(strstr(lines[0], "no signature"));
+	model_free_lines(lines, n);
+	/* What is left renders, PSK and all; the left-out key is nowhere. */
+	ck_assert_int_eq(model_open_psks(&cfg, host_pk, host_sk, err, sizeof(err)), 0);
+	ck_assert_str_eq(cfg.peers[0].psk, psk_b64[0]);
+	text = render(&cfg, RENDER_WG_QUICK, &len);
+	ck_assert_ptr_nonnull(strstr(text, peer_pub[0]));
+	ck_assert_ptr_null(strstr(text, peer_pub[1]));
+	render_free(text, len);
+	model_free(&cfg);
+
+	/* Another key's signature of the same record: left out. */
+	ck_assert_int_eq(model_from_json(&cfg, j, err, sizeof(err)), 0);
+	ck_assert_int_eq(model_check_signatures(&cfg, pk2, &lines, &n), 2);
+	ck_assert_uint_eq(cfg.n_peers, 0);
+	ck_assert_ptr_nonnull(strstr(lines[0], "does not match"));
+	model_free_lines(lines, n);
+	model_free(&cfg);
+	json_object_put(j);
+
+	/* Signed, but over other routes (the server added one since). */
+	sign_record(sig, peer_pub[0], "10.77.0.3/32", sk1);
+	j = signed_fixture(sig);
+	ck_assert_int_eq(model_from_json(&cfg, j, err, sizeof(err)), 0);
+	ck_assert_int_eq(model_check_signatures(&cfg, pk1, &lines, &n), 2);
+	ck_assert_ptr_nonnull(strstr(lines[0], "peer db1 (id p1"));
+	ck_assert_ptr_nonnull(strstr(lines[0], "does not match"));
+	model_free_lines(lines, n);
+	model_free(&cfg);
+	json_object_put(j);
+
+	/* Signed over another public key (the server swapped it). */
+	sign_record(sig, peer_pub[1], "10.77.0.3/32,192.168.5.0/24", sk1);
+	j = signed_fixture(sig);
+	ck_assert_int_eq(model_from_json(&cfg, j, err, sizeof(err)), 0);
+	ck_assert_int_eq(model_check_signatures(&cfg, pk1, &lines, &n), 2);
+	model_free_lines(lines, n);
+	model_free(&cfg);
+	json_object_put(j);
+
+	/* Not a signature at all, or a truncated one: left out, not a crash,
+	 * and the config itself still parses (no trust key, no check). */
+	j = signed_fixture("c2lnbmF0dXJl");
+	ck_assert_int_eq(model_from_json(&cfg, j, err, sizeof(err)), 0);
+	ck_assert_int_eq(model_check_signatures(&cfg, pk1, &lines, &n), 2);
+	ck_assert_ptr_nonnull(strstr(lines[0], "malformed"));
+	model_free_lines(lines, n);
+	model_free(&cfg);
+	json_object_put(j);
+	sign_record(sig, peer_pub[0], "10.77.0.3/32,192.168.5.0/24", sk1);
+	sig[40] = '\0';
+	j = signed_fixture(sig);
+	ck_assert_int_eq(model_from_json(&cfg, j, err, sizeof(err)), 0);
+	ck_assert_int_eq(model_check_signatures(&cfg, pk1, &lines, &n), 2);
+	model_free_lines(lines, n);
+	model_free(&cfg);
+	json_object_put(j);
+
+	/* The AllowedIPs are checked as they will be written: a server that
+	 * spells a route another way is still held to the signed one. */
+	sign_record(sig, peer_pub[0], "10.77.0.3/32,192.168.5.0/24", sk1);
+	j = signed_fixture(sig);
+	{
+		struct json_object *peers, *ips;
+		ck_assert(json_object_object_get_ex(j, "peers", &peers));
+		ck_assert(json_object_object_get_ex(json_object_array_get_idx(peers, 0),
+		                                    "allowed_ips", &ips));
+		json_object_array_put_idx(ips, 0, json_object_new_string("10.77.0.3"));
+	}
+	ck_assert_int_eq(model_from_json(&cfg, j, err, sizeof(err)), 0);
+	ck_assert_int_eq(model_check_signatures(&cfg, pk1, &lines, &n), 1);
+	ck_assert_str_eq(cfg.peers[0].id, "p1");
+	model_free_lines(lines, n);
+	model_free(&cfg);
+	json_object_put(j);
+	keys_wipe(sk1, sizeof(sk1));
+	keys_wipe(sk2, sizeof(sk2));
+}
+END_TEST
+
 static Suite *
 client_suite(void)
 {
@@ -349,6 +478,7 @@ client_suite(void)
 	tcase_add_test(tc, psk_for_another_key);
 	tcase_add_test(tc, routes_needed);
 	tcase_add_test(tc, review_diff);
+	tcase_add_test(tc, signatures_checked);
 	suite_add_tcase(s, tc);
 	return s;
 }

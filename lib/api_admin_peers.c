@@ -13,47 +13,26 @@ api_admin_peers_list(const struct request *req, struct response *res)
 {
 	static const char sql[] =
 		"SELECT id FROM peers WHERE ?1 IS NULL OR state = ?1 ORDER BY created_at, id";
-	struct json_object *arr, *o;
+	struct json_object *ids, *arr, *o;
 	char state[16];
 	const char *filter = http_query_param(req->query, "state", state, sizeof(state));
-	sqlite3_stmt *st;
-	char (*ids)[PEER_ID_LEN] = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
 
 	if (filter != NULL && strcmp(filter, "pending") != 0 && strcmp(filter, "accepted") != 0)
 		return http_error(res, 400, "invalid_state", "state must be pending or accepted");
-	if ((st = db_stmt(sql)) == NULL)
+	if ((ids = store_strings(sql, filter)) == NULL)
 		return api_db_error(res);
-	if (filter != NULL)
-		sqlite3_bind_text(st, 1, filter, -1, SQLITE_STATIC);
-	/* Ids first: store_peer_get() needs its own statement while we iterate. */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			void *nv = realloc(ids, (cap ? cap * 2 : 64) * sizeof(*ids));
-			if (nv == NULL)
-				break;
-			ids = nv;
-			cap = cap ? cap * 2 : 64;
-		}
-		snprintf(ids[n++], PEER_ID_LEN, "%s", sqlite3_column_text(st, 0));
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		free(ids);
-		return api_db_error(res);
-	}
 	arr = json_object_new_array();
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < json_object_array_length(ids); i++) {
 		struct peer p;
-		if (store_peer_get(&p, ids[i]) != DB_OK || (o = store_peer_json(&p)) == NULL) {
-			free(ids);
+		const char *id = json_object_get_string(json_object_array_get_idx(ids, i));
+		if (store_peer_get(&p, id) != DB_OK || (o = store_peer_json(&p)) == NULL) {
+			json_object_put(ids);
 			json_object_put(arr);
 			return api_db_error(res);
 		}
 		json_object_array_add(arr, o);
 	}
-	free(ids);
+	json_object_put(ids);
 	o = json_object_new_object();
 	json_object_object_add(o, "peers", arr);
 	return http_json(res, 200, o);

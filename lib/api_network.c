@@ -148,27 +148,15 @@ static int
 fill_addresses(struct response *res)
 {
 	static const char sql[] = "SELECT id FROM peers WHERE state = 'accepted'";
-	char (*ids)[PEER_ID_LEN] = NULL;
-	size_t n = 0, cap = 0;
-	sqlite3_stmt *st;
+	struct json_object *ids = store_strings(sql, NULL);
 	int status = 0;
 
-	if ((st = db_stmt(sql)) == NULL)
+	if (ids == NULL)
 		return api_db_error(res);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (n == cap) {
-			void *nv = realloc(ids, (cap ? cap * 2 : 64) * sizeof(*ids));
-			if (nv == NULL)
-				break;
-			ids = nv;
-			cap = cap ? cap * 2 : 64;
-		}
-		snprintf(ids[n++], PEER_ID_LEN, "%s", sqlite3_column_text(st, 0));
-	}
-	sqlite3_reset(st);
-	for (size_t i = 0; i < n && status == 0; i++)
-		status = api_assign_addresses(ids[i], NULL, res);
-	free(ids);
+	for (size_t i = 0; i < json_object_array_length(ids) && status == 0; i++)
+		status = api_assign_addresses(json_object_get_string(
+			json_object_array_get_idx(ids, i)), NULL, res);
+	json_object_put(ids);
 	return status;
 }
 

@@ -44,6 +44,12 @@ int store_peer_get(struct peer *p, const char *id);
 /* The admin's view of a peer, with networks and pairs. Caller owns it; NULL on error. */
 struct json_object *store_peer_json(const struct peer *p);
 
+/* The first column of every row of sql (a static string: the statement is
+ * cached), with ?1 bound to bind unless NULL, as a JSON array of strings.
+ * Callers that query row by row must collect first and look up after, since
+ * statements are shared. Caller owns it; NULL on a database error. */
+struct json_object *store_strings(const char *sql, const char *bind);
+
 /* Routed networks of a peer as a JSON array of strings. Caller owns it. */
 struct json_object *store_peer_networks(const char *id);
 

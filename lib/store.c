@@ -58,22 +58,35 @@ store_peer_get(struct peer *p, const char *id)
 }
 
 struct json_object *
-store_peer_networks(const char *id)
+store_strings(const char *sql, const char *bind)
 {
-	static const char sql[] =
-		"SELECT cidr FROM networks WHERE peer_id = ?1 ORDER BY position";
 	sqlite3_stmt *st = db_stmt(sql);
 	struct json_object *arr;
+	int rc;
 
 	if (st == NULL)
 		return NULL;
 	arr = json_object_new_array();
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	if (bind != NULL)
+		sqlite3_bind_text(st, 1, bind, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_object_array_add(arr, json_object_new_string(
 			(const char *)sqlite3_column_text(st, 0)));
 	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_object_put(arr);
+		return NULL;
+	}
 	return arr;
+}
+
+struct json_object *
+store_peer_networks(const char *id)
+{
+	static const char sql[] =
+		"SELECT cidr FROM networks WHERE peer_id = ?1 ORDER BY position";
+
+	return store_strings(sql, id);
 }
 
 static struct json_object *
@@ -81,18 +94,8 @@ peer_pairs(const char *id)
 {
 	static const char sql[] =
 		"SELECT b FROM pairs WHERE a = ?1 UNION SELECT a FROM pairs WHERE b = ?1 ORDER BY 1";
-	sqlite3_stmt *st = db_stmt(sql);
-	struct json_object *arr;
 
-	if (st == NULL)
-		return NULL;
-	arr = json_object_new_array();
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_object_array_add(arr, json_object_new_string(
-			(const char *)sqlite3_column_text(st, 0)));
-	sqlite3_reset(st);
-	return arr;
+	return store_strings(sql, id);
 }
 
 static struct json_object *

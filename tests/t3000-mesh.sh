@@ -541,7 +541,7 @@ while [ -e /var/run/wireguard/"$NS_PFX"B.sock ] && [ $_i -lt 50 ]; do
 	sleep 0.1
 	_i=$((_i + 1))
 done
-ns_wg_up B "$NS_PFX"B || die "wireguard-go $NS_PFX$B in B after the reboot"
+ns_wg_up B "$NS_PFX"B || die "wireguard-go ${NS_PFX}B in B after the reboot"
 sync_host B || show_fail "sync on B after its reboot"
 check "reboot: B has its 3 peers back" [ "$(npeers B)" = 3 ]
 check "reboot: B reaches A ($addr_A)" ns_ping B "$addr_A" 10
@@ -552,5 +552,30 @@ check "reboot: A reaches B ($addr_B)" ns_ping A "$addr_B" 10
 check "reboot: C reaches B ($addr_B) across its NAT, within 25 s" ns_ping C "$addr_B" 25
 check "reboot: B reaches C ($addr_C) once C has spoken" ns_ping B "$addr_C" 5
 check "reboot: B reaches 192.168.50.1 behind D" ns_ping B 192.168.50.1 10
+
+# --- B moves to a new address ----------------------------------------------
+
+# B says so with `wgconf endpoint`; the others learn it at their next cron
+# run. C, behind its NAT, can only ever find B through its config.
+# (promote_secondaries: dropping the old address must not drop the new one)
+nsx B sysctl -q -w net.ipv4.conf.eth0.promote_secondaries=1
+ip -n "$NS_PFX"B addr add 198.18.2.3/24 dev eth0
+if wgc B endpoint 198.18.2.3:51820; then
+	ok "endpoint: B announces 198.18.2.3:51820"
+else
+	show_fail "endpoint: B announces 198.18.2.3:51820"
+fi
+for _h in $HOSTS; do
+	sync_host "$_h" || show_fail "sync after B moved on $_h"
+done
+ip -n "$NS_PFX"B addr del 198.18.2.2/24 dev eth0
+ip -n "$NS_PFX"B route replace default via 198.18.2.1
+for _h in A C D; do
+	_e=$(wgfield "$_h" B endpoints)
+	check "endpoint: $_h has B at 198.18.2.3:51820 (has $_e)" [ "$_e" = 198.18.2.3:51820 ]
+done
+check "endpoint: C reaches B at its new address" ns_ping C "$addr_B" 25
+check "endpoint: D reaches B at its new address" ns_ping D "$addr_B" 25
+check "endpoint: A reaches B at its new address" ns_ping A "$addr_B" 25
 
 [ "$FAILED" -eq 0 ]

@@ -17,6 +17,14 @@ local_sh() {
 	sh "$T_ROOT/nginx/local.sh" "$@"
 }
 
+# What a system nginx would write to: local.sh must leave all of it alone.
+sys_state() {
+	for f in /var/log/nginx/error.log /var/log/nginx/access.log /run/nginx.pid /var/lib/nginx; do
+		[ -e "$f" ] && stat -c '%n %s %Y' "$f"
+	done
+}
+SYS_BEFORE=$(sys_state)
+
 local_sh start >"$T_TMP/start.out" 2>&1
 expect_eq "$?" 0 "local.sh start succeeds" || { cat "$T_TMP/start.out"; die "no instance"; }
 cat "$T_TMP/start.out"
@@ -143,3 +151,7 @@ while [ $i -lt 30 ]; do
 done
 expect_eq "$got429" 1 "registration is rate-limited after the burst ($i requests passed)"
 expect_error 429
+
+local_sh stop >/dev/null 2>&1
+T_STACKS=""
+expect_eq "$(sys_state)" "$SYS_BEFORE" "no system nginx file was touched"

@@ -578,4 +578,26 @@ check "endpoint: C reaches B at its new address" ns_ping C "$addr_B" 25
 check "endpoint: D reaches B at its new address" ns_ping D "$addr_B" 25
 check "endpoint: A reaches B at its new address" ns_ping A "$addr_B" 25
 
+# --- C leaves the mesh --------------------------------------------------------
+
+if wgc C deregister; then
+	ok "deregister: C leaves the mesh"
+else
+	show_fail "deregister: C leaves the mesh"
+fi
+check "deregister: C's token and private key are gone" \
+	eval '[ -z "$(ls -A "$TMP/C/state" 2>/dev/null)" ]'
+for _h in A B; do
+	sync_host "$_h" || show_fail "sync after C left on $_h"
+done
+check "deregister: A has no peer entry for C any more" eval '! haspeer A C'
+check "deregister: B has no peer entry for C any more" eval '! haspeer B C'
+check "deregister: A keeps its peers B and D" [ "$(npeers A)" = 2 ]
+ns_noping C "$addr_A" & _p1=$!
+ns_noping A "$addr_C" & _p2=$!
+check "deregister: C cannot reach A ($addr_A) any more" wait $_p1
+check "deregister: A cannot reach C ($addr_C) any more" wait $_p2
+sync_host C
+check "deregister: a sync on C fails (exit 1), it is no longer registered (exit $RC)" [ "$RC" = 1 ]
+
 [ "$FAILED" -eq 0 ]

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# t2100-signatures: peer records signed with the admin's offline key, against
+# t2150-signatures: peer records signed with the admin's offline key, against
 # a real local stack. signing-key generate writes a 0600 file it never
 # overwrites; admin sign shows the record, wants a terminal or --yes, and
 # sends only the signature; admin peers shows none/valid/invalid. A host

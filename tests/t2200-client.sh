@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# t2000-client: the wgconf client against a real local stack (nginx, TLS,
+# t2200-client: the wgconf client against a real local stack (nginx, TLS,
 # responders): strict usage errors (exit 2); TLS trust by CA file or pin,
 # and a wrong pin or an untrusted certificate refused with a message that
 # says so; register keeps its state private and refuses to run twice; a

@@ -48,7 +48,7 @@ UNIT_BIN   := $(UNIT_SRC:.c=)
 
 BINS := cgi/wgconfsrv client/wgconf
 
-.PHONY: all deps run stop check unit integration e2e browser bench install clean
+.PHONY: all deps run stop check unit integration e2e browser bench fuzz install clean
 
 all: $(BINS)
 
@@ -118,6 +118,12 @@ check: deps
 bench: deps all
 	$(Q)sh bench/run.sh
 
+# libFuzzer harnesses (clang) on api_handle() and the parsers, each for
+# FUZZ_SECONDS; a finding fails.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(Q)sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/www $(DESTDIR)$(DATADIR)/nginx
 	install -m 0755 cgi/wgconfsrv $(DESTDIR)$(SBINDIR)/wgconfsrv
@@ -129,5 +135,6 @@ install: all
 
 clean:
 	rm -f $(BINS) lib/libwgconf.a lib/schema.h */*.o */*.d tests/unit/*.o tests/unit/*.d $(UNIT_BIN)
+	rm -rf tests/fuzz/out
 
 -include $(wildcard lib/*.d cgi/*.d client/*.d tests/unit/*.d)

@@ -110,10 +110,15 @@ e2e: all
 browser: all
 	$(Q)sh tests/run.sh browser
 
+# Every layer of DESIGN.md: unit, integration, end to end, browser, and the
+# hostile-input layer's fuzzers for a short, bounded run (the seeds are
+# replayed first, so past findings stay fixed).
+FUZZ_CHECK_SECONDS ?= 15
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN)
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)sh tests/run.sh all
+	$(Q)sh tests/fuzz/run.sh $(FUZZ_CHECK_SECONDS)
 
 bench: deps all
 	$(Q)sh bench/run.sh

@@ -94,7 +94,8 @@ http_reason(int status)
  * json-c keeps the last of duplicate keys silently; a proxy and this server
  * could then disagree about what a request says. So every object's keys are
  * scanned once more here, decoded by json-c itself, and compared.
- * 1 for a duplicate, -1 for what json-c takes though it must not: a
+ * 1 for a duplicate, -1 for what json-c takes though it must not (NaN,
+ * Infinity, "1."), a
  * 'single-quoted' key (json-c 0.16 allows it even in strict mode, and this
  * scan would not see it) or any string holding "\u0000" (C strings end
  * there: "web\u0000x" would be read as the name "web", "name\u0000x" as the
@@ -146,6 +147,13 @@ has_duplicate_keys(const char *s, size_t len)
 				}
 			}
 			continue;
+		}
+		/* Outside strings, json-c's strict mode still takes NaN, Infinity
+		 * and "1.": none of them is JSON. */
+		if (c == 'N' || c == 'I' ||
+		    (c == '.' && (i + 1 >= len || s[i + 1] < '0' || s[i + 1] > '9'))) {
+			dup = -1;
+			break;
 		}
 		if (c == '{' || c == '[') {
 			if (depth >= HTTP_JSON_DEPTH + 1) {
@@ -208,8 +216,9 @@ http_parse_body(struct json_object **out, const char *body, size_t len,
 	if ((dup = has_duplicate_keys(body, len)) != 0) {
 		json_object_put(obj);
 		if (dup < 0)
-			return http_error(res, 400, "json_invalid", "keys must be double-quoted "
-			                  "and no string may hold a NUL character");
+			return http_error(res, 400, "json_invalid", "not strict JSON: keys must be "
+			                  "double-quoted, numbers finite and no string may hold a "
+			                  "NUL character");
 		return http_error(res, 400, "json_duplicate_key", "a key appears twice in the body");
 	}
 	*out = obj;

@@ -610,7 +610,7 @@ START_TEST(register_bad)
 		{ "{\"name\":\"web1\",\"listen_port\":1e3,\"public_key\":\"%s\"}", "invalid_field" },
 		{ "{\"name\":\"web1\",\"listen_port\":4294967297,\"public_key\":\"%s\"}", "invalid_field" },
 		{ "{\"name\":\"web1\",\"listen_port\":99999999999999999999999,\"public_key\":\"%s\"}", "invalid_field" },
-		{ "{\"name\":\"web1\",\"listen_port\":-Infinity,\"public_key\":\"%s\"}", "invalid_field" },
+		{ "{\"name\":\"web1\",\"listen_port\":-Infinity,\"public_key\":\"%s\"}", "json_invalid" },
 		{ "{\"name\":\"web1\",\"state\":\"accepted\",\"public_key\":\"%s\"}", "unknown_field" },
 		{ "{\"name\":\"web1\",\"token\":\"x\",\"public_key\":\"%s\"}", "unknown_field" },
 		{ "{\"name\":\"web1\",\"invite\":1,\"public_key\":\"%s\"}", "invalid_field" },

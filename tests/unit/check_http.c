@@ -99,6 +99,11 @@ START_TEST(body_trailing_bytes)
 	REFUSES("{\"a\":1}}", "json_invalid");
 	REFUSES("{\"a\":1}/*c*/", "json_invalid");
 	REFUSES("{\"a\":1}\f", "json_invalid");
+	/* json-c's strict mode takes these; JSON has no such numbers. */
+	REFUSES("{\"a\":NaN}", "json_invalid");
+	REFUSES("{\"a\":-Infinity}", "json_invalid");
+	REFUSES("{\"a\":[1.]}", "json_invalid");
+	ACCEPTS("{\"a\":1.5e3,\"b\":\"NaN. Infinity.\"}");
 }
 END_TEST
 

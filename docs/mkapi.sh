@@ -147,13 +147,13 @@ X GET /peer
 
 out '### `GET /peer/config`'
 out ""
-out "What the peer should configure: its interface and every peer it is paired with. While the peer is pending: 409 \`peer_pending\`."
+out "What the peer should configure: its interface and every peer it is paired with. While the peer is pending: 409 \`peer_pending\`. Every call, a pending one included, stamps the peer's \`last_seen\` (at most once a minute), so the admin sees which waiting hosts are alive; it is the one write a refused request makes, and it changes no config."
 out ""
 X -b "$A_TOK" GET /peer/config
 api -a POST "/admin/peers/$A/accept" '{}'
 api -a POST "/admin/peers/$B/accept" '{"networks":["192.168.50.0/24"]}'
 api -a PUT "/admin/pairs/$A/$B"
-out 'Once accepted and paired (here with a host behind NAT that routes 192.168.50.0/24). Each entry in `peers`: `id`, `name`, `public_key`, `preshared_key_sealed` (the pair'"'"'s 32-byte preshared key, `crypto_box_seal`ed to *this* peer'"'"'s public key: open it with the WireGuard private key, which libsodium uses as an X25519 key as it is), `endpoint` (null behind NAT), `allowed_ips` (the tunnel address first, then routed networks), `persistent_keepalive` (set on links where either side is behind NAT), `signature` (the admin'"'"'s Ed25519 signature of that record, or null). `warnings` says what cannot work, e.g. two paired peers both behind NAT. The `ETag` changes whenever anything in this answer changes; send it back in `If-None-Match` and an unchanged config costs a 304 with no body.'
+out 'Once accepted and paired (here with a host behind NAT that routes 192.168.50.0/24). Each entry in `peers`: `id`, `name`, `public_key`, `preshared_key_sealed` (the pair'"'"'s 32-byte preshared key, `crypto_box_seal`ed to *this* peer'"'"'s public key: open it with the WireGuard private key, which libsodium uses as an X25519 key as it is), `endpoint` (null behind NAT), `allowed_ips` (the tunnel address first, then routed networks), `persistent_keepalive` (set on every link of a peer that is itself behind NAT, from its own or the network'"'"'s keepalive), `signature` (the admin'"'"'s Ed25519 signature of that record, or null). `warnings` says what cannot work, e.g. two paired peers both behind NAT. The `ETag` changes whenever anything in this answer changes; send it back in `If-None-Match` and an unchanged config costs a 304 with no body.'
 out ""
 X -b "$A_TOK" GET /peer/config
 ETAG=$(header ETag)

@@ -379,17 +379,26 @@ join_list(char **v, size_t n)
 }
 
 static bool
+list_has(char **v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* The same set of entries, either way round: the lengths alone would let a
+ * list that repeats an entry ([A, A]) pass for one that adds another
+ * ([A, B]), and the server chooses both. */
+static bool
 same_list(char **a, size_t na, char **b, size_t nb)
 {
-	if (na != nb)
-		return false;
-	for (size_t i = 0; i < na; i++) {
-		bool found = false;
-		for (size_t j = 0; j < nb && !found; j++)
-			found = strcmp(a[i], b[j]) == 0;
-		if (!found)
+	for (size_t i = 0; i < na; i++)
+		if (!list_has(b, nb, a[i]))
 			return false;
-	}
+	for (size_t i = 0; i < nb; i++)
+		if (!list_has(a, na, b[i]))
+			return false;
 	return true;
 }
 

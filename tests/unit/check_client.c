@@ -319,6 +319,24 @@ START_TEST(review_diff)
 	ck_assert_ptr_nonnull(strstr(lines[1], "public key"));
 	model_free_lines(lines, n);
 
+	/* A route added where the last config repeated one is still a change:
+	 * [A, A] -> [A, B] must not pass for the same list. */
+	model_free(&cur);
+	ck_assert_int_eq(model_from_json(&cur, a, err, sizeof(err)), 0);
+	free(old.peers[0].allowed_ips[1]);
+	old.peers[0].allowed_ips[1] = strdup(old.peers[0].allowed_ips[0]);
+	free(cur.peers[0].allowed_ips[1]);
+	cur.peers[0].allowed_ips[1] = strdup("0.0.0.0/1");
+	free(old.addresses[1]);
+	old.addresses[1] = strdup(old.addresses[0]);
+	ck_assert_int_eq(model_diff_sensitive(&old, &cur, &lines, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_ptr_nonnull(strstr(lines[0], "interface addresses"));
+	ck_assert_ptr_nonnull(strstr(lines[1], "0.0.0.0/1"));
+	model_free_lines(lines, n);
+	model_free(&old);
+	ck_assert_int_eq(model_from_json(&old, a, err, sizeof(err)), 0);
+
 	/* A peer that went away is not held either. */
 	b = json_tokener_parse("{\"revision\":8,\"interface\":{\"addresses\":"
 	                       "[\"10.77.0.2/24\",\"fd77::2/64\"]},\"peers\":[]}");

@@ -1175,15 +1175,14 @@ read_password(struct admin *a, const char *file)
 		       r == 1 ? "no such file" : strerror(errno));
 		return -1;
 	}
-	len = strcspn(text, "\r\n");
-	text[len] = '\0';
-	if (len == 0) {
-		errmsg("--password-file '%s' is empty", file);
-		free(text);
-		return -1;
-	}
+	/* The whole file is wiped at the end, not only the first line. */
 	a->password = text;
 	a->password_len = len;
+	text[strcspn(text, "\r\n")] = '\0';
+	if (text[0] == '\0') {
+		errmsg("--password-file '%s' is empty", file);
+		return -1;
+	}
 	return 0;
 }
 

@@ -129,8 +129,13 @@ get_strv(struct json_object *obj, const char *key, enum str_kind kind, bool requ
 				goto bad;
 			break;
 		case STR_TEXT:
-			if (strlen(s) > 512 || strpbrk(s, "\r\n") != NULL)
+			/* Shown on a terminal and written into a comment line:
+			 * printable ASCII only, no escape sequences. */
+			if (strlen(s) > 512)
 				goto bad;
+			for (const unsigned char *q = (const unsigned char *)s; *q; q++)
+				if (*q < 0x20 || *q > 0x7e)
+					goto bad;
 			break;
 		}
 		(*out)[i] = strdup(s);

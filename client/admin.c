@@ -143,9 +143,11 @@ find_peer(struct admin *a, const char *ref)
 		if (name && strcmp(name, ref) == 0) {
 			hit = p;
 			matches++;
-			if (strlen(ids) + strlen(id ? id : "?") + 3 < sizeof(ids))
+			char ib[80];
+			printable(id, ib, sizeof(ib));
+			if (strlen(ids) + strlen(ib) + 3 < sizeof(ids))
 				snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), "%s%s",
-				         matches > 1 ? ", " : "", id ? id : "?");
+				         matches > 1 ? ", " : "", ib);
 		}
 	}
 	if (matches == 1)
@@ -563,7 +565,7 @@ admin_invite(struct admin *a, int argc, char **argv)
 	struct json_object *body = json_object_new_object(), *v;
 	unsigned long uses = 1, secs = 86400;
 	const char *code;
-	char buf[128];
+	char buf[128], ebuf[64];
 	int ret = EXIT_ERR;
 
 	(void)argc;
@@ -600,7 +602,7 @@ admin_invite(struct admin *a, int argc, char **argv)
 	        printable(json_str(resp.json, "id"), buf, sizeof(buf)), uses,
 	        uses == 1 ? "" : "s",
 	        json_object_object_get_ex(resp.json, "expires_at", &v) ?
-	        json_object_get_string(v) : "?");
+	        printable(json_object_get_string(v), ebuf, sizeof(ebuf)) : "?");
 	ret = EXIT_OK;
 out:
 	json_object_put(body);
@@ -702,10 +704,10 @@ admin_network(struct admin *a, int argc, char **argv)
 	printf("%-12s%s\n", "ipv4", printable(json_str(resp.json, "ipv4_pool"), buf, sizeof(buf)));
 	printf("%-12s%s\n", "ipv6", printable(json_str(resp.json, "ipv6_pool"), buf, sizeof(buf)));
 	printf("%-12s%s\n", "mtu", json_object_object_get_ex(resp.json, "mtu", &v) && v ?
-	       json_object_get_string(v) : "-");
+	       printable(json_object_get_string(v), buf, sizeof(buf)) : "-");
 	printf("%-12s%s\n", "keepalive",
 	       json_object_object_get_ex(resp.json, "keepalive", &v) && v ?
-	       json_object_get_string(v) : "-");
+	       printable(json_object_get_string(v), buf, sizeof(buf)) : "-");
 	join_array(a, resp.json, "dns", false, buf, sizeof(buf));
 	printf("%-12s%s\n", "dns", buf);
 	printf("%-12s%s\n", "signing key",

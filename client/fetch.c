@@ -327,13 +327,13 @@ fetch_report(const struct fetch_response *resp, const char *what)
 		m = json_object_get_string(msg);
 	if (m != NULL) {
 		/* The server's words go to a terminal: no control characters. */
-		char clean[512];
+		char clean[512], code[64];
 		size_t i;
 		for (i = 0; m[i] != '\0' && i + 1 < sizeof(clean); i++)
 			clean[i] = iscntrl((unsigned char)m[i]) ? '?' : m[i];
 		clean[i] = '\0';
 		errmsg("%s: %s (HTTP %ld, %s)", what, clean, resp->status,
-		       fetch_error_code(resp));
+		       printable(fetch_error_code(resp), code, sizeof(code)));
 	}
 	else
 		errmsg("%s: the server answered HTTP %ld%s", what, resp->status,

@@ -157,6 +157,19 @@ out:
 	return ret;
 }
 
+/* Whoever may write to the folder may swap private.key or state.json (and
+ * with it the server and its pin) for their own, 0600 or not. */
+static int
+check_private(const char *dir, const struct stat *sb)
+{
+	if ((sb->st_mode & 022) != 0) {
+		errmsg("state folder %s is writable by other users: refusing to use it "
+		       "(chmod 700 it, or choose another --state-dir)", dir);
+		return -1;
+	}
+	return 0;
+}
+
 int
 state_dir_prepare(const char *dir)
 {
@@ -188,11 +201,14 @@ state_dir_prepare(const char *dir)
 		errmsg("cannot write to the state folder %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if ((sb.st_mode & 077) != 0 && sb.st_uid == geteuid() && chmod(dir, 0700) != 0) {
-		errmsg("cannot make %s private: %s", dir, strerror(errno));
-		return -1;
+	if ((sb.st_mode & 077) != 0 && sb.st_uid == geteuid()) {
+		if (chmod(dir, 0700) != 0) {
+			errmsg("cannot make %s private: %s", dir, strerror(errno));
+			return -1;
+		}
+		sb.st_mode &= ~(mode_t)077;
 	}
-	return 0;
+	return check_private(dir, &sb);
 }
 
 static char *
@@ -211,6 +227,7 @@ state_load(struct state *st, const char *dir)
 	char *path = NULL, *text = NULL;
 	size_t len = 0;
 	struct json_object *obj = NULL, *v;
+	struct stat sb;
 	int ret = -1, r;
 
 	memset(st, 0, sizeof(*st));
@@ -220,6 +237,8 @@ state_load(struct state *st, const char *dir)
 		errmsg("out of memory");
 		goto out;
 	}
+	if (stat(dir, &sb) == 0 && check_private(dir, &sb) != 0)
+		goto out;
 	r = state_read_file(path, STATE_MAX, &text, &len);
 	if (r == 1) {
 		ret = 1;

@@ -128,6 +128,16 @@ expect_in "$ERR" "does not match the pinned key" "the message says the pin does 
 [ -e "$T_TMP/a/state/state.json" ] && fail "a refused register left state" ||
     ok "no state after a refused registration"
 
+# A state folder others may write to could have its key or server swapped.
+mkdir -p "$T_TMP/w/state"
+chmod 777 "$T_TMP/w/state"
+[ "$(id -u)" = 0 ] && chown nobody "$T_TMP/w/state"
+wgc w register --server "$URL" --cacert "$CACERT" --name whisky 203.0.113.9:51820
+expect_rc 1 "register refuses a state folder others can write to"
+expect_in "$ERR" "writable by other users" "and says why"
+[ -e "$T_TMP/w/state/private.key" ] && fail "a key was written into it" ||
+    ok "no key in a folder others can write to"
+
 # --- register -----------------------------------------------------------
 wgc a register --server "$URL" --cacert "$CACERT" --name alpha 203.0.113.1:51820
 expect_rc 0 "register alpha with --cacert"
@@ -141,6 +151,12 @@ expect_in "$A_PRIV" '^[A-Za-z0-9+/]{43}=$' "private.key is in wg genkey form"
 expect_eq "$(printf '%s\n' "$A_PRIV" | wg pubkey)" "$A_PUB" "wg pubkey of the key is the public key registered"
 expect_not_in "$OUT$ERR" "$(q "$A_PRIV")" "register does not print the private key"
 A_ID=$(jq -r .id "$T_TMP/a/state/state.json")
+
+chmod 777 "$T_TMP/a/state"
+wgc a status
+expect_rc 1 "status refuses the state once others can write to its folder"
+expect_in "$ERR" "writable by other users" "and says why"
+chmod 700 "$T_TMP/a/state"
 
 wgc a register --server "$URL" --cacert "$CACERT" --name alpha 203.0.113.1:51820
 expect_rc 1 "a second register is refused"

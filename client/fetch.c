@@ -119,6 +119,11 @@ on_header(char *data, size_t size, size_t nmemb, void *arg)
 		vlen = (size_t)(data + n - v);
 		while (vlen > 0 && isspace((unsigned char)v[vlen - 1]))
 			vlen--;
+		/* It goes back out in If-None-Match: visible ASCII only, so a
+		 * server cannot smuggle a header line through our state. */
+		for (size_t i = 0; i < vlen; i++)
+			if ((unsigned char)v[i] < 0x21 || (unsigned char)v[i] > 0x7e)
+				vlen = 0;
 		if (vlen > 0 && vlen < sizeof(r->etag)) {
 			memcpy(r->etag, v, vlen);
 			r->etag[vlen] = '\0';

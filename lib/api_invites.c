@@ -53,14 +53,29 @@ api_admin_invites_list(const struct request *req, struct response *res)
 	return http_json(res, 200, o);
 }
 
+static int create_invite(const struct request *req, struct response *res,
+                         char code[KEYS_TOKEN_LEN]);
+
+/* The code lives in this frame, wiped on every way out; the answer carrying
+ * it is marked for wiping too. */
 int
 api_admin_invite_create(const struct request *req, struct response *res)
+{
+	char code[KEYS_TOKEN_LEN] = "";
+	int status = create_invite(req, res, code);
+
+	keys_wipe(code, sizeof(code));
+	return status;
+}
+
+static int
+create_invite(const struct request *req, struct response *res, char code[KEYS_TOKEN_LEN])
 {
 	static const char *const keys[] = { "uses", "expires_in", NULL };
 	static const char ins[] =
 		"INSERT INTO invites (id, code_hash, uses_left, uses, expires_at, created_at, created_by)"
 		" VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)";
-	char id[PEER_ID_LEN], code[KEYS_TOKEN_LEN];
+	char id[PEER_ID_LEN];
 	uint8_t h[KEYS_LEN];
 	int uses = 1, uses_set = 0, expires = INVITE_EXPIRY_DEF, exp_set = 0, status, rc;
 	int64_t now = store_now();
@@ -91,16 +106,14 @@ api_admin_invite_create(const struct request *req, struct response *res)
 	json_object_object_add(detail, "expires_in", json_object_new_int(expires));
 	rc = db_exec_stmt(st) != DB_OK || store_audit(req->actor, "invite.create", id, detail) != DB_OK;
 	json_object_put(detail);
-	if (rc || db_commit() != 0) {
-		keys_wipe(code, sizeof(code));
+	if (rc || db_commit() != 0)
 		return api_db_error(res);
-	}
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "code", json_object_new_string(code));
 	json_object_object_add(o, "uses", json_object_new_int(uses));
 	json_object_object_add(o, "expires_at", store_time_json(now + expires));
-	keys_wipe(code, sizeof(code));
+	res->secret = 1;
 	return http_json(res, 201, o);
 }
 

@@ -70,8 +70,23 @@ use_invite(const char *code, struct response *res, char *invite_id, size_t idsz)
 	return db_exec_stmt(st) == DB_OK ? 0 : api_db_error(res);
 }
 
+/* The bearer secret lives in the caller's frame, which wipes it on every way
+ * out; the answer carrying it is marked for wiping too. */
+static int register_peer(const struct request *req, struct response *res,
+                         char secret[KEYS_TOKEN_LEN]);
+
 int
 api_register(const struct request *req, struct response *res)
+{
+	char secret[KEYS_TOKEN_LEN] = "";
+	int status = register_peer(req, res, secret);
+
+	keys_wipe(secret, sizeof(secret));
+	return status;
+}
+
+static int
+register_peer(const struct request *req, struct response *res, char secret[KEYS_TOKEN_LEN])
 {
 	static const char *const keys[] = { "name", "public_key", "endpoint", "listen_port",
 	                                    "invite", NULL };
@@ -81,7 +96,7 @@ api_register(const struct request *req, struct response *res)
 		"INSERT INTO peers (id, name, state, public_key, endpoint, listen_port,"
 		" token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 	const char *name, *pubkey, *invite;
-	char endpoint[VALIDATE_ENDPOINT_MAX + 1], id[PEER_ID_LEN], secret[KEYS_TOKEN_LEN];
+	char endpoint[VALIDATE_ENDPOINT_MAX + 1], id[PEER_ID_LEN];
 	char token[PEER_ID_LEN + KEYS_TOKEN_LEN + 1], invite_id[PEER_ID_LEN] = "";
 	char actor[PEER_ID_LEN + 8];
 	uint8_t pk[KEYS_LEN], th[KEYS_LEN];
@@ -178,8 +193,8 @@ api_register(const struct request *req, struct response *res)
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "state", json_object_new_string(invite ? "accepted" : "pending"));
 	json_object_object_add(o, "token", json_object_new_string(token));
-	keys_wipe(secret, sizeof(secret));
 	keys_wipe(token, sizeof(token));
+	res->secret = 1;
 	return http_json(res, 201, o);
 }
 

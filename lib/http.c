@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Requests, responses and the one place that turns a status into a JSON error. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
+#include "keys.h"
 
 int
 http_error(struct response *res, int status, const char *code, const char *fmt, ...)
@@ -57,11 +59,32 @@ http_finish(struct response *res)
 	res->body = wrap;
 }
 
+/* Overwrites every string of a top-level object in place. */
+static void
+wipe_strings(struct json_object *obj)
+{
+	if (!json_object_is_type(obj, json_type_object))
+		return;
+	json_object_object_foreach(obj, key, val) {
+		(void)key;
+		if (json_object_is_type(val, json_type_string))
+			keys_wipe((char *)(uintptr_t)json_object_get_string(val),
+			          (size_t)json_object_get_string_len(val));
+	}
+}
+
 void
 http_response_free(struct response *res)
 {
 	if (res == NULL)
 		return;
+	if (res->secret && res->body != NULL) {
+		/* The same flags give the same buffer back: wipe what was sent. */
+		const char *out = json_object_to_json_string_ext(res->body,
+			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		keys_wipe((char *)(uintptr_t)out, strlen(out));
+		wipe_strings(res->body);
+	}
 	json_object_put(res->body);
 	res->body = NULL;
 }

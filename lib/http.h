@@ -42,6 +42,8 @@ struct response {
 	const char *error_code;         /* snake_case, static string */
 	char error_message[256];
 	int www_authenticate;           /* 401 for peers: Bearer challenge */
+	int secret;                     /* the body holds a secret shown once:
+	                                   wiped from memory when freed */
 };
 
 /* Records an error on res and returns status, so a handler says

@@ -210,6 +210,7 @@ serve(const struct conn *c)
 	if (res.status >= 400)
 		log_failure(&req, &res);
 	write_response(c, &res);
+	http_response_wipe(&res);
 	http_response_free(&res);
 	if (body != NULL) {
 		/* A register body holds no secret, but an invite code might. */

@@ -74,17 +74,24 @@ wipe_strings(struct json_object *obj)
 }
 
 void
+http_response_wipe(struct response *res)
+{
+	const char *out;
+
+	if (res == NULL || !res->secret || res->body == NULL)
+		return;
+	/* The same flags give the same buffer back: wipe what was sent. */
+	out = json_object_to_json_string_ext(res->body,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	keys_wipe((char *)(uintptr_t)out, strlen(out));
+	wipe_strings(res->body);
+}
+
+void
 http_response_free(struct response *res)
 {
 	if (res == NULL)
 		return;
-	if (res->secret && res->body != NULL) {
-		/* The same flags give the same buffer back: wipe what was sent. */
-		const char *out = json_object_to_json_string_ext(res->body,
-			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-		keys_wipe((char *)(uintptr_t)out, strlen(out));
-		wipe_strings(res->body);
-	}
 	json_object_put(res->body);
 	res->body = NULL;
 }

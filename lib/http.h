@@ -58,6 +58,11 @@ int http_json(struct response *res, int status, struct json_object *body);
 /* Turns an error into its JSON body; called once per request by api_handle(). */
 void http_finish(struct response *res);
 
+/* For a response marked secret, overwrites the body's strings and their
+ * serialised text in place. Only for the last holder of the body (the
+ * responder, once it has written the answer): it changes the object. */
+void http_response_wipe(struct response *res);
+
 /* Frees what the response owns; accepts a zeroed response. */
 void http_response_free(struct response *res);
 

@@ -323,6 +323,37 @@ START_TEST(reasons)
 }
 END_TEST
 
+/* A secret answer is overwritten in place once sent; any other is left be. */
+START_TEST(secret_wiped)
+{
+	static const char token[] = "0123456789abcdef.SECRETSECRETSECRETSECRETSECRETSECRETSECR";
+	struct response res;
+	struct json_object *o = json_object_new_object();
+	const char *tok, *text;
+	size_t tlen;
+
+	json_object_object_add(o, "token", json_object_new_string(token));
+	memset(&res, 0, sizeof(res));
+	http_json(&res, 201, o);
+	tok = json_object_get_string(json_object_object_get(o, "token"));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	                                      JSON_C_TO_STRING_NOSLASHESCAPE);
+	tlen = strlen(text);
+	ck_assert_ptr_nonnull(strstr(text, "SECRET"));
+
+	http_response_wipe(&res);               /* not marked: untouched */
+	ck_assert_str_eq(tok, token);
+
+	res.secret = 1;
+	http_response_wipe(&res);
+	for (size_t i = 0; i < sizeof(token) - 1; i++)
+		ck_assert_int_eq(tok[i], 0);
+	for (size_t i = 0; i < tlen; i++)
+		ck_assert_int_eq(text[i], 0);
+	http_response_free(&res);
+}
+END_TEST
+
 static Suite *
 http_suite(void)
 {
@@ -339,6 +370,7 @@ http_suite(void)
 	tcase_add_test(tc, query_params);
 	tcase_add_test(tc, errors_become_json);
 	tcase_add_test(tc, reasons);
+	tcase_add_test(tc, secret_wiped);
 	suite_add_tcase(s, tc);
 	return s;
 }

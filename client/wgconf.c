@@ -884,6 +884,13 @@ cmd_sync(int argc, char **argv)
 			errmsg("no changes are held for review for %s", iface);
 			goto out;
 		}
+		/* What was reviewed is a change to one file: approve it there. */
+		if (hpath == NULL || strcmp(hpath, target) != 0) {
+			errmsg("the changes held for %s were for %s, not %s: approve with the "
+			       "--config-dir used for --review", iface, hpath ? hpath : "(unknown)",
+			       target);
+			goto out;
+		}
 		json = held;
 		new_etag = hetag;
 	} else {

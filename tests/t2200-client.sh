@@ -334,6 +334,11 @@ expect_rc 4 "sync --review while the change waits"
 expect_eq "$OUT$ERR" "" "and it waits quietly"
 wgc a sync --config-dir "$T_TMP/a/etc" --review --verbose
 expect_in "$OUT" "new peer romeo" "--verbose shows what waits"
+mkdir -p "$T_TMP/a/other"
+wgc a sync --config-dir "$T_TMP/a/other" --approve
+expect_rc 1 "sync --approve into another --config-dir"
+expect_in "$ERR" "were for .*a/etc/wg0.conf" "says where the held changes belong"
+expect_eq "$(ls "$T_TMP/a/other")" "" "and writes nothing there"
 wgc a sync --config-dir "$T_TMP/a/etc" --approve
 expect_rc 0 "sync --approve"
 expect_in "$(cat "$F")" "^PublicKey = $(q "$R_PUB")\$" "the approved peer is in the config"

@@ -15,54 +15,7 @@ need wg
 [ -x "$WGCONF" ] || die "$WGCONF is not built (make)"
 stack_start
 
-# wgc HOST ARGS...: runs wgconf with HOST's state folder. Sets OUT, ERR, RC.
-wgc() {
-	_h=$1
-	shift
-	WGCONF_STATE_DIR=$T_TMP/$_h/state HOME=$T_TMP/home \
-	    "$WGCONF" "$@" >"$T_TMP/out" 2>"$T_TMP/err"
-	RC=$?
-	OUT=$(cat "$T_TMP/out")
-	ERR=$(cat "$T_TMP/err")
-	T_LAST_REQ="wgconf $*"
-	return 0
-}
-
-# expect_rc N WHAT: the last wgconf exited N.
-expect_rc() {
-	if [ "$RC" = "$1" ]; then
-		ok "$2 (exit $1)"
-	else
-		fail "$2: expected exit $1, got $RC"
-		say "    command: $T_LAST_REQ"
-		say "    stdout:  $(printf '%s' "$OUT" | head -c 400)"
-		say "    stderr:  $(printf '%s' "$ERR" | head -c 400)"
-		return 1
-	fi
-}
-
-# expect_in TEXT PATTERN WHAT: grep -E PATTERN finds something in TEXT.
-expect_in() {
-	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
-		ok "$3"
-	else
-		fail "$3: /$2/ not in: $(printf '%s' "$1" | head -c 400)"
-		return 1
-	fi
-}
-
-expect_not_in() {
-	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
-		fail "$3: /$2/ found in: $(printf '%s' "$1" | head -c 400)"
-		return 1
-	fi
-	ok "$3"
-}
-
-# q TEXT: TEXT as a literal in an extended regular expression (keys have '+').
-q() {
-	printf '%s' "$1" | sed 's/[]\\/$*.^|[+?(){}]/\\&/g'
-}
+# wgc, expect_rc, expect_in, expect_not_in and q come from tests/lib.sh.
 
 mode() {
 	stat -c %a "$1" 2>/dev/null

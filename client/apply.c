@@ -204,22 +204,40 @@ canon(char out[IPAM_STRLEN], const char *s, bool strict)
 	return 0;
 }
 
+/* Runs an `ip -j ... show` command and returns its JSON array (caller
+ * puts it), or NULL after saying what could not be read. */
+static struct json_object *
+ip_json(const char *const *argv, const char *what, const char *iface)
+{
+	struct json_object *arr;
+	char *out = NULL;
+
+	if (apply_run(argv, NULL, 0, &out) != 0) {
+		errmsg("cannot list the %s of %s", what, iface);
+		return NULL;
+	}
+	arr = parse_json(out, strlen(out));
+	free(out);
+	if (arr != NULL && !json_object_is_type(arr, json_type_array)) {
+		json_object_put(arr);
+		arr = NULL;
+	}
+	if (arr == NULL)
+		errmsg("cannot read the output of `%s %s %s ...` for %s", argv[0], argv[1],
+		       argv[2], iface);
+	return arr;
+}
+
 /* The global addresses on iface now, from `ip -j address show`. */
 static int
 current_addresses(const char *iface, struct strset *set)
 {
 	const char *argv[] = { "ip", "-j", "address", "show", "dev", iface, NULL };
-	char *out = NULL;
-	struct json_object *arr = NULL;
+	struct json_object *arr = ip_json(argv, "addresses", iface);
 	int ret = -1;
 
-	if (apply_run(argv, NULL, 0, &out) != 0) {
-		errmsg("cannot list the addresses of %s", iface);
-		goto out;
-	}
-	arr = parse_json(out, strlen(out));
-	if (arr == NULL || !json_object_is_type(arr, json_type_array))
-		goto bad;
+	if (arr == NULL)
+		return -1;
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *link = json_object_array_get_idx(arr, i), *info;
 		if (!json_object_object_get_ex(link, "addr_info", &info) ||
@@ -247,13 +265,8 @@ current_addresses(const char *iface, struct strset *set)
 		}
 	}
 	ret = 0;
-	goto out;
-bad:
-	errmsg("cannot read the output of `ip -j address show dev %s`", iface);
 out:
-	if (arr)
-		json_object_put(arr);
-	free(out);
+	json_object_put(arr);
 	return ret;
 }
 
@@ -263,19 +276,11 @@ current_routes(const char *iface, const char *family, struct strset *set)
 {
 	const char *argv[] = { "ip", "-j", family, "route", "show", "table", "main",
 	                 "dev", iface, "proto", APPLY_RT_PROTO, NULL };
-	char *out = NULL;
-	struct json_object *arr = NULL;
+	struct json_object *arr = ip_json(argv, "routes", iface);
 	int ret = -1;
 
-	if (apply_run(argv, NULL, 0, &out) != 0) {
-		errmsg("cannot list the routes of %s", iface);
-		goto out;
-	}
-	arr = parse_json(out, strlen(out));
-	if (arr == NULL || !json_object_is_type(arr, json_type_array)) {
-		errmsg("cannot read the output of `ip -j route show dev %s`", iface);
-		goto out;
-	}
+	if (arr == NULL)
+		return -1;
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *r = json_object_array_get_idx(arr, i), *v;
 		char c[IPAM_STRLEN];
@@ -287,9 +292,7 @@ current_routes(const char *iface, const char *family, struct strset *set)
 	}
 	ret = 0;
 out:
-	if (arr)
-		json_object_put(arr);
-	free(out);
+	json_object_put(arr);
 	return ret;
 }
 

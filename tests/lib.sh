@@ -450,11 +450,12 @@ t_cgi_parse() {
 	fi
 }
 
-# fcgi [VAR=VALUE|-VAR ...] METHOD PATH [BODY]: one request straight to the
-# responders' FastCGI socket with cgi-fcgi, past nginx (so no REMOTE_USER
-# unless given). Sets STATUS and BODY like api.
-fcgi() {
-	need cgi-fcgi
+# t_cgi_request BASE_LINE [VAR=VALUE|-VAR ...] METHOD PATH [BODY]: what fcgi and
+# cgi share. Writes $T_TMP/cgi-env (the CGI variables, BASE_LINE unless empty,
+# then the extra ones, one a line) and sets _m, _p and _body (a file or "").
+t_cgi_request() {
+	_base=$1
+	shift
 	_extra=""
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -468,8 +469,18 @@ $1"; shift ;;
 		printf '%s' "$3" >"$T_TMP/req-body"
 		_body=$T_TMP/req-body
 	fi
-	{ t_cgi_env "$1" "$2" "$_body"; printf '%s\n' "$_extra" | sed '/^$/d'; } >"$T_TMP/cgi-env"
-	T_LAST_REQ="fastcgi $1 $2"
+	_m=$1 _p=$2
+	{ t_cgi_env "$_m" "$_p" "$_body"; [ -n "$_base" ] && echo "$_base"
+	  printf '%s\n' "$_extra" | sed '/^$/d'; } >"$T_TMP/cgi-env"
+}
+
+# fcgi [VAR=VALUE|-VAR ...] METHOD PATH [BODY]: one request straight to the
+# responders' FastCGI socket with cgi-fcgi, past nginx (so no REMOTE_USER
+# unless given). Sets STATUS and BODY like api.
+fcgi() {
+	need cgi-fcgi
+	t_cgi_request "" "$@"
+	T_LAST_REQ="fastcgi $_m $_p"
 	(
 		# cgi-fcgi sends its whole environment as the request's.
 		for v in $(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p'); do
@@ -486,29 +497,15 @@ $1"; shift ;;
 		fi
 	) >"$T_TMP/cgi-out" 2>"$T_TMP/fcgi.err"
 	t_cgi_parse
-	say "> fastcgi $1 $2 -> $STATUS"
+	say "> fastcgi $_m $_p -> $STATUS"
 }
 
 # cgi [VAR=VALUE|-VAR ...] METHOD PATH [BODY]: runs the responder as plain CGI
 # (one process per request), on $DB or $WGCONFSRV_DB. Sets STATUS and BODY;
 # CGI_RC is the process's exit status.
 cgi() {
-	_extra=""
-	while [ $# -gt 0 ]; do
-		case $1 in
-		*=* | -[A-Z]*) _extra="$_extra
-$1"; shift ;;
-		*) break ;;
-		esac
-	done
-	_body=""
-	if [ $# -ge 3 ]; then
-		printf '%s' "$3" >"$T_TMP/req-body"
-		_body=$T_TMP/req-body
-	fi
-	{ t_cgi_env "$1" "$2" "$_body"; echo "WGCONFSRV_DB=${DB:-$T_TMP/cgi.db}"
-	  printf '%s\n' "$_extra" | sed '/^$/d'; } >"$T_TMP/cgi-env"
-	T_LAST_REQ="cgi $1 $2"
+	t_cgi_request "WGCONFSRV_DB=${DB:-$T_TMP/cgi.db}" "$@"
+	T_LAST_REQ="cgi $_m $_p"
 	_bin=$WGCONFSRV_BIN
 	(
 		# A clean environment, as a web server gives a CGI program.
@@ -535,7 +532,7 @@ $1"; shift ;;
 		sed 's/^/    | /' "$f" | head -n 60
 		rm -f "$f"
 	done
-	say "> cgi $1 $2 -> $STATUS (exit $CGI_RC)"
+	say "> cgi $_m $_p -> $STATUS (exit $CGI_RC)"
 }
 
 # psk_open PRIVATE_KEY SEALED: prints the opened preshared key; fails when

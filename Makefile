@@ -32,19 +32,30 @@ PKGS      := libsodium json-c sqlite3
 LIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LIB_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 FCGI_LIBS  := $(shell $(PKG_CONFIG) --libs fcgi 2>/dev/null || echo -lfcgi)
+CLIENT_LIBS := $(shell $(PKG_CONFIG) --libs libsodium json-c 2>/dev/null)
 CURL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS  := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-LIB_SRC    := $(sort $(wildcard lib/*.c))
-LIB_OBJ    := $(LIB_SRC:.c=.o)
+# Two libraries: the common one (keys, validation, address arithmetic, the
+# signed-record text, small parsers) that both programs link, and the server
+# one (storage, config building, HTTP, the API) that only the responder and
+# the server tests link. The client never links SQLite.
+COMMON_SRC := lib/keys.c lib/validate.c lib/ipam.c lib/record.c lib/text.c
+COMMON_OBJ := $(COMMON_SRC:.c=.o)
+SERVER_SRC := $(filter-out $(COMMON_SRC),$(sort $(wildcard lib/*.c)))
+SERVER_OBJ := $(SERVER_SRC:.c=.o)
 CGI_SRC    := $(sort $(wildcard cgi/*.c))
 CGI_OBJ    := $(CGI_SRC:.c=.o)
-CLIENT_SRC := $(sort $(wildcard client/*.c))
+# The client's modules form a library too, so that the unit tests link them.
+CLIENT_MAIN := client/wgconf.c
+CLIENT_SRC := $(filter-out $(CLIENT_MAIN),$(sort $(wildcard client/*.c)))
 CLIENT_OBJ := $(CLIENT_SRC:.c=.o)
 UNIT_SRC   := $(sort $(wildcard tests/unit/check_*.c))
 UNIT_BIN   := $(UNIT_SRC:.c=)
+CLIENT_UNIT_BIN := $(filter tests/unit/check_client%,$(UNIT_BIN))
+SERVER_UNIT_BIN := $(filter-out $(CLIENT_UNIT_BIN),$(UNIT_BIN))
 
 BINS := cgi/wgconfsrv client/wgconf
 
@@ -70,21 +81,33 @@ client/%.o: client/%.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CURL_CFLAGS) -c -o $@ $<
 
-lib/libwgconf.a: $(LIB_OBJ)
+lib/libwgcommon.a: $(COMMON_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-cgi/wgconfsrv: $(CGI_OBJ) lib/libwgconf.a
+lib/libwgserver.a: $(SERVER_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+client/libwgclient.a: $(CLIENT_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+cgi/wgconfsrv: $(CGI_OBJ) lib/libwgserver.a lib/libwgcommon.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FCGI_LIBS) $(LIB_LIBS)
 
-client/wgconf: $(CLIENT_OBJ) lib/libwgconf.a
+client/wgconf: $(CLIENT_MAIN:.c=.o) client/libwgclient.a lib/libwgcommon.a
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(LIB_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(CLIENT_LIBS)
 
-tests/unit/%: tests/unit/%.c lib/libwgconf.a
+$(SERVER_UNIT_BIN): tests/unit/%: tests/unit/%.c lib/libwgserver.a lib/libwgcommon.a
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CHECK_CFLAGS) -o $@ $< lib/libwgconf.a $(LDFLAGS) $(CHECK_LIBS) $(LIB_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CHECK_CFLAGS) -o $@ $< lib/libwgserver.a lib/libwgcommon.a $(LDFLAGS) $(CHECK_LIBS) $(LIB_LIBS)
+
+$(CLIENT_UNIT_BIN): tests/unit/%: tests/unit/%.c client/libwgclient.a lib/libwgcommon.a
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CURL_CFLAGS) $(CHECK_CFLAGS) -Iclient -o $@ $< client/libwgclient.a lib/libwgcommon.a $(LDFLAGS) $(CHECK_LIBS) $(CURL_LIBS) $(CLIENT_LIBS)
 
 # Installs the Debian packages the build, `make run` and the tests need.
 # npm only brings playwright-core for the browser tests (package-lock.json).
@@ -92,7 +115,11 @@ deps:
 	$(Q)sh .ci/deps.sh
 	$(Q)[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
 
-run: deps all
+# Targets that may install packages first build in a new make: the flags
+# from pkg-config are read when a makefile is parsed, so the make that ran
+# deps still has the empty flags of a machine without the -dev packages.
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh nginx/local.sh start
 
 stop:
@@ -120,7 +147,8 @@ check: deps
 	$(Q)sh tests/run.sh all
 	$(Q)sh tests/fuzz/run.sh $(FUZZ_CHECK_SECONDS)
 
-bench: deps all
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh bench/run.sh
 
 # libFuzzer harnesses (clang) on api_handle() and the parsers, each for
@@ -139,7 +167,7 @@ install: all
 	install -m 0644 nginx/wgconfsrv.conf $(DESTDIR)$(DATADIR)/nginx/wgconfsrv.conf
 
 clean:
-	rm -f $(BINS) lib/libwgconf.a lib/schema.h */*.o */*.d tests/unit/*.o tests/unit/*.d $(UNIT_BIN)
+	rm -f $(BINS) lib/*.a client/*.a lib/schema.h */*.o */*.d tests/unit/*.o tests/unit/*.d $(UNIT_BIN)
 	rm -rf tests/fuzz/out
 
 -include $(wildcard lib/*.d cgi/*.d client/*.d tests/unit/*.d)

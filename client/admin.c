@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "ipam.h"
-#include "meshconf.h"
+#include "record.h"
 #include "validate.h"
 #include "wgconf.h"
 
@@ -938,7 +938,7 @@ sign_peer(struct admin *a, struct json_object *p, const uint8_t sk[KEYS_SIGN_SK_
 	}
 	if ((allowed = allowed_ips_of(p, name)) == NULL)
 		goto out;
-	n = meshconf_signed_text(text, sizeof(text), pub, allowed);
+	n = record_signed_text(text, sizeof(text), pub, allowed);
 	if (n < 0) {
 		errmsg("peer %s (id %s) has too many routes to sign", nb, id);
 		goto out;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "ipam.h"
-#include "meshconf.h"
+#include "record.h"
 #include "validate.h"
 #include "wgconf.h"
 
@@ -435,7 +435,7 @@ signature_problem(const struct mesh_peer *p, const uint8_t trusted[KEYS_LEN], bo
 			goto oom;
 		}
 	}
-	len = meshconf_signed_text(text, sizeof(text), p->public_key, arr);
+	len = record_signed_text(text, sizeof(text), p->public_key, arr);
 	json_object_put(arr);
 	if (len < 0 || keys_verify(sig, text, (size_t)len, trusted) != 0)
 		return "its signature does not match its public key and AllowedIPs under "

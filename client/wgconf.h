@@ -69,7 +69,7 @@ int model_open_psks(struct mesh_config *cfg, const uint8_t pk[KEYS_LEN],
 
 /* With a trusted Ed25519 key (the admin's offline signing key): leaves out
  * of cfg every peer whose "signature" is not that key's signature of the
- * peer's record, meshconf_signed_text() over its public key and AllowedIPs
+ * peer's record, record_signed_text() over its public key and AllowedIPs
  * exactly as they will be configured. Nothing the server says is taken on
  * trust here: an entry that is unsigned, malformed, signed by another key or
  * changed since it was signed is dropped. One line per peer left out, naming

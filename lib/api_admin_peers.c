@@ -7,6 +7,7 @@
 #include "api.h"
 #include "db.h"
 #include "meshconf.h"
+#include "record.h"
 
 int
 api_admin_peers_list(const struct request *req, struct response *res)
@@ -338,7 +339,7 @@ api_admin_peer_signature(const struct request *req, struct response *res)
 			                  "set the network's signing_key before signing peers");
 		if ((allowed = meshconf_allowed_ips(&p)) == NULL)
 			return api_db_error(res);
-		n = meshconf_signed_text(text, sizeof(text), p.public_key, allowed);
+		n = record_signed_text(text, sizeof(text), p.public_key, allowed);
 		json_object_put(allowed);
 		if (n < 0 || keys_verify(sig, text, (size_t)n, pk) != 0)
 			return http_error(res, 400, "invalid_signature", "the signature does not match "

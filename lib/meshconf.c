@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "meshconf.h"
+#include "record.h"
 
 /* The interface address carries the pool's prefix length, so the kernel routes
  * the whole mesh subnet to the interface. */
@@ -93,31 +94,6 @@ meshconf_allowed_ips(const struct peer *p)
 	return allowed;
 }
 
-int
-meshconf_signed_text(char *out, size_t outsz, const char *public_key,
-                     struct json_object *allowed_ips)
-{
-	size_t len;
-	int n;
-
-	n = snprintf(out, outsz, "wgconfsrv-peer-v1\n%s\n", public_key);
-	if (n < 0 || (size_t)n >= outsz)
-		return -1;
-	len = (size_t)n;
-	for (size_t i = 0; i < json_object_array_length(allowed_ips); i++) {
-		n = snprintf(out + len, outsz - len, "%s%s", i ? "," : "",
-		             json_object_get_string(json_object_array_get_idx(allowed_ips, i)));
-		if (n < 0 || (size_t)n >= outsz - len)
-			return -1;
-		len += (size_t)n;
-	}
-	if (len + 2 > outsz)
-		return -1;
-	out[len++] = '\n';
-	out[len] = '\0';
-	return (int)len;
-}
-
 const char *
 meshconf_signature_state(const struct peer *p)
 {
@@ -132,7 +108,7 @@ meshconf_signature_state(const struct peer *p)
 	if (store_network_get(&net) != DB_OK || keys_b64_decode_key(pk, net.signing_key) != 0 ||
 	    (allowed = meshconf_allowed_ips(p)) == NULL)
 		return "invalid";
-	n = meshconf_signed_text(text, sizeof(text), p->public_key, allowed);
+	n = record_signed_text(text, sizeof(text), p->public_key, allowed);
 	json_object_put(allowed);
 	if (n < 0 || keys_verify(p->signature, text, (size_t)n, pk) != 0)
 		return "invalid";

@@ -14,18 +14,6 @@ struct json_object *meshconf_build(const struct peer *self);
  * routed networks in order. Caller owns it; NULL on a database error. */
 struct json_object *meshconf_allowed_ips(const struct peer *p);
 
-/*
- * The text an admin signs with the offline Ed25519 key, so that a peer can
- * refuse a record the server made up or changed: the two things that let a
- * forged record intercept traffic, the key and the routes.
- *
- *   "wgconfsrv-peer-v1\n" PUBLIC_KEY "\n" ALLOWED_IP "," ALLOWED_IP ... "\n"
- *
- * Returns the length written to out (NUL-terminated), or -1 when it does not fit.
- */
-int meshconf_signed_text(char *out, size_t outsz, const char *public_key,
-                         struct json_object *allowed_ips);
-
 /* "none", "valid" or "invalid" (stale: the key or routes changed since, or
  * the signing key did) for a peer's stored signature. */
 const char *meshconf_signature_state(const struct peer *p);

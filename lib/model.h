@@ -22,7 +22,7 @@ struct peer {
 	int keepalive;                          /* -1 = network default */
 	char addr4[IPAM_STRLEN];                /* "" = none */
 	char addr6[IPAM_STRLEN];
-	uint8_t signature[KEYS_SIG_LEN];        /* admin's, over meshconf_signed_text() */
+	uint8_t signature[KEYS_SIG_LEN];        /* admin's, over record_signed_text() */
 	int has_signature;
 	int64_t revision;
 	int64_t created_at;

@@ -357,7 +357,7 @@ START_TEST(review_diff)
 END_TEST
 
 /* The signed text, spelled out here rather than taken from
- * meshconf_signed_text, so a change of the format on either side fails. */
+ * record_signed_text, so a change of the format on either side fails. */
 static void
 sign_record(char out[KEYS_SIG_B64_LEN], const char *pub, const char *ips,
             const uint8_t sk[KEYS_SIGN_SK_LEN])

@@ -6,6 +6,10 @@ BINDIR   ?= $(PREFIX)/bin
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 DATADIR  ?= $(PREFIX)/share/wgconfsrv
+# systemd looks in /usr/local/lib/... as well as /usr/lib/... (and /etc/...).
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DESTDIR  ?=
 
 CC       ?= cc
@@ -59,7 +63,7 @@ SERVER_UNIT_BIN := $(filter-out $(CLIENT_UNIT_BIN),$(UNIT_BIN))
 
 BINS := cgi/wgconfsrv client/wgconf
 
-.PHONY: all deps run stop check unit integration e2e browser bench fuzz install clean
+.PHONY: all deps run stop check unit integration e2e browser bench fuzz install install-list uninstall clean
 
 all: $(BINS)
 
@@ -139,7 +143,9 @@ browser: all
 
 # Every layer of DESIGN.md: unit, integration, end to end, browser, and the
 # hostile-input layer's fuzzers for a short, bounded run (the seeds are
-# replayed first, so past findings stay fixed).
+# replayed first, so past findings stay fixed). The integration layer holds
+# tests/t2400-install.sh: install into a DESTDIR, `systemd-analyze verify`
+# of every installed unit, the installed tree run, uninstall.
 FUZZ_CHECK_SECONDS ?= 15
 check: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN)
@@ -157,14 +163,65 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	$(Q)sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
+# install / uninstall: PREFIX (default /usr/local; /usr for a package) and
+# DESTDIR (a staging root). What goes where is INSTALL_FILES, "source
+# destination mode" a line, so uninstall removes exactly what install put
+# and tests/t2400-install.sh checks the very same list. Files named *.in get
+# their @BINDIR@/@SBINDIR@ replaced; the web-server examples get the
+# /usr/local/... paths they are written with replaced by PREFIX's.
+WWW_FILES := $(shell cd www 2>/dev/null && find . -type f | sed 's|^\./||' | LC_ALL=C sort)
+define INSTALL_FILES
+cgi/wgconfsrv $(SBINDIR)/wgconfsrv 0755
+client/wgconf $(BINDIR)/wgconf 0755
+docs/wgconf.1 $(MANDIR)/man1/wgconf.1 0644
+docs/wgconfsrv.8 $(MANDIR)/man8/wgconfsrv.8 0644
+nginx/wgconfsrv.conf $(DATADIR)/nginx/wgconfsrv.conf 0644
+nginx/wgconfsrv-lighttpd.conf $(DATADIR)/lighttpd/50-wgconfsrv.conf 0644
+dist/systemd/wgconfsrv.socket $(UNITDIR)/wgconfsrv.socket 0644
+dist/systemd/wgconfsrv.service.in $(UNITDIR)/wgconfsrv.service 0644
+dist/systemd/wgconf-sync@.service.in $(UNITDIR)/wgconf-sync@.service 0644
+dist/systemd/wgconf-sync@.timer $(UNITDIR)/wgconf-sync@.timer 0644
+dist/tmpfiles/wgconfsrv.conf $(TMPFILESDIR)/wgconfsrv.conf 0644
+dist/sysusers/wgconfsrv.conf $(SYSUSERSDIR)/wgconfsrv.conf 0644
+$(foreach f,$(WWW_FILES),www/$(f) $(DATADIR)/www/$(f) 0644
+)
+endef
+export INSTALL_FILES
+INSTALL_LIST = printf '%s\n' "$$INSTALL_FILES" | sed -e 's/^[[:space:]]*//' -e '/^$$/d'
+# The folders that are wgconfsrv's own, deepest first: uninstall removes
+# them when empty; shared ones (bin, man1, systemd/system, ...) stay.
+INSTALL_OWN_DIRS = $(sort $(filter $(DATADIR)/%,$(dir $(addprefix $(DATADIR)/www/,$(WWW_FILES))))) \
+	$(DATADIR)/www/ $(DATADIR)/nginx/ $(DATADIR)/lighttpd/ $(DATADIR)/
+
+# Prints the list, with PREFIX and DESTDIR applied (for tests and packagers).
+install-list:
+	@$(INSTALL_LIST)
+
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/www $(DESTDIR)$(DATADIR)/nginx
-	install -m 0755 cgi/wgconfsrv $(DESTDIR)$(SBINDIR)/wgconfsrv
-	install -m 0755 client/wgconf $(DESTDIR)$(BINDIR)/wgconf
-	install -m 0644 docs/wgconf.1 $(DESTDIR)$(MANDIR)/man1/wgconf.1
-	install -m 0644 docs/wgconfsrv.8 $(DESTDIR)$(MANDIR)/man8/wgconfsrv.8
-	cp -R www/. $(DESTDIR)$(DATADIR)/www/
-	install -m 0644 nginx/wgconfsrv.conf $(DESTDIR)$(DATADIR)/nginx/wgconfsrv.conf
+	$(Q)umask 022; $(INSTALL_LIST) | while read -r src dst mode; do \
+		echo "  INSTALL $(DESTDIR)$$dst"; \
+		install -d -m 0755 "$(DESTDIR)$${dst%/*}" || exit 1; \
+		case $$src in \
+		*.in | nginx/*) \
+			sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
+			    -e 's|/usr/local/sbin/wgconfsrv|$(SBINDIR)/wgconfsrv|g' \
+			    -e 's|/usr/local/share/wgconfsrv|$(DATADIR)|g' \
+			    "$$src" >"$(DESTDIR)$$dst.tmp" && \
+			chmod "$$mode" "$(DESTDIR)$$dst.tmp" && \
+			mv -f "$(DESTDIR)$$dst.tmp" "$(DESTDIR)$$dst" || exit 1 ;; \
+		*) install -m "$$mode" "$$src" "$(DESTDIR)$$dst" || exit 1 ;; \
+		esac; \
+	done
+
+uninstall:
+	$(Q)$(INSTALL_LIST) | while read -r src dst mode; do \
+		if [ -e "$(DESTDIR)$$dst" ] || [ -L "$(DESTDIR)$$dst" ]; then \
+			echo "  RM      $(DESTDIR)$$dst"; rm -f "$(DESTDIR)$$dst" || exit 1; \
+		fi; \
+	done
+	$(Q)for d in $(INSTALL_OWN_DIRS); do \
+		[ -d "$(DESTDIR)$$d" ] && rmdir "$(DESTDIR)$$d" 2>/dev/null || true; \
+	done
 
 clean:
 	rm -f $(BINS) lib/*.a client/*.a lib/schema.h */*.o */*.d tests/unit/*.o tests/unit/*.d $(UNIT_BIN)

@@ -12,6 +12,9 @@
 #   WGCONFSRV_RESPONDERS   responder processes (default 2)
 #   WGCONFSRV_CERT_NAMES   extra subjectAltNames, e.g. "IP:10.0.0.1,DNS:wg.lan"
 #   WGCONFSRV_BIN          responder binary (default cgi/wgconfsrv of this tree)
+#   WGCONFSRV_SITE         nginx site to run (default nginx/wgconfsrv.conf; an
+#                          installed copy, whose paths have PREFIX's share/)
+#   WGCONFSRV_WWW          the UI folder it serves (default www/ of this tree)
 #   WGCONFSRV_REGISTER_RATE  limit_req rate on /register (default as in
 #                          nginx/wgconfsrv.conf; tests raise it)
 #
@@ -27,6 +30,8 @@ LISTEN=${WGCONFSRV_LISTEN:-127.0.0.1:8443}
 RESPONDERS=${WGCONFSRV_RESPONDERS:-2}
 CERT_NAMES=${WGCONFSRV_CERT_NAMES:-}
 BIN=${WGCONFSRV_BIN:-$ROOT/cgi/wgconfsrv}
+SITE=${WGCONFSRV_SITE:-$ROOT/nginx/wgconfsrv.conf}
+WWW=${WGCONFSRV_WWW:-$ROOT/www}
 RATE=${WGCONFSRV_REGISTER_RATE:-}
 ADMIN=admin
 BIN_NAME=$(basename "$BIN")
@@ -142,18 +147,18 @@ make_nginx_conf() {
 	    -e "s|/etc/ssl/wgconfsrv/privkey.pem|$RUN/key.pem|" \
 	    -e "s|/var/log/nginx/wgconfsrv.access.log|$RUN/logs/access.log|" \
 	    -e "s|/var/log/nginx/wgconfsrv.error.log|$RUN/logs/error.log|" \
-	    -e "s|/usr/local/share/wgconfsrv/www|$ROOT/www|" \
+	    -e "s|^\([[:space:]]*root\) /[^;]*/share/wgconfsrv/www;|\1 $WWW;|" \
 	    -e "s|/etc/nginx/wgconfsrv.htpasswd|$RUN/htpasswd|" \
 	    -e "s|unix:/run/wgconfsrv/fcgi.sock|unix:$RUN/fcgi.sock|" \
 	    -e "s|server_name wg.example.com;|server_name localhost;|" \
-	    "$ROOT/nginx/wgconfsrv.conf" >"$site.tmp"
+	    "$SITE" >"$site.tmp"
 	if [ -n "$RATE" ]; then
 		sed -i "s|zone=wgconfsrv_register:10m rate=[^;]*;|zone=wgconfsrv_register:10m rate=$RATE;|" "$site.tmp"
 	fi
 	# A path the substitutions missed would make nginx touch the system.
 	if grep -v '^[[:space:]]*#' "$site.tmp" |
-	    grep -E '(/etc/ssl|/etc/nginx|/var/log|/run/wgconfsrv|/usr/local/share)' >&2; then
-		die "nginx/wgconfsrv.conf has a path local.sh does not replace (above)"
+	    grep -E "(^|[[:space:]:\"'])(/etc/ssl|/etc/nginx|/var/log|/run/wgconfsrv|/usr/(local/)?share)" >&2; then
+		die "$SITE has a path local.sh does not replace (above)"
 	fi
 	mv "$site.tmp" "$site"
 

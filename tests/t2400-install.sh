@@ -12,7 +12,7 @@
 # file install put and nothing else.
 . "$(dirname "$0")/lib.sh"
 need make systemd-analyze systemd-sysusers systemd-tmpfiles multiwatch spawn-fcgi cgi-fcgi \
-    lighttpd nginx curl jq openssl htpasswd
+    lighttpd nginx curl jq openssl htpasswd unshare wireguard-go wg ip
 [ -x "$T_ROOT/cgi/wgconfsrv" ] && [ -x "$T_ROOT/client/wgconf" ] || die "not built (make)"
 [ -e /usr/lib/lighttpd/mod_openssl.so ] || skip "lighttpd-mod-openssl is not installed (make deps)"
 
@@ -388,6 +388,60 @@ systemd-sysusers --root="$VROOT2" >/dev/null 2>&1 && systemd-tmpfiles --root="$V
     fail "sysusers/tmpfiles under /usr/local/lib are not read"
 mk uninstall DESTDIR="$DEST2" >/dev/null 2>&1
 expect_eq "$(find "$DEST2" ! -type d | wc -l)" 0 "make uninstall (default PREFIX) leaves no file"
+
+# ------------------------------- the hosts' unit, as systemd would run it
+# wgconf-sync@wg0.service's ExecStart, as it is (default state folder,
+# /etc/wireguard), on a host of its own: a new network namespace (its wg0,
+# its routes, a server on its 127.0.0.1) and mount namespace (a tmpfs on
+# /var/lib, /etc/wireguard and /run, a sysfs of its own, so nothing of this
+# machine's is read or written).
+NS=$T_TMP/ns
+mkdir -p "$NS"
+sync_cmd=$(unit_val "$UNITS/wgconf-sync@.service" ExecStart | sed -e 's/%i/wg0/g' -e "s|^/usr/bin/wgconf |$DEST/usr/bin/wgconf |")
+say "# sync ExecStart as run here: $sync_cmd"
+cat >"$NS/host.sh" <<EOS
+set -u
+ip link set lo up
+mount -t tmpfs -o mode=0755 tmpfs /var/lib && mkdir -m 0700 /var/lib/wgconf || exit 1
+mkdir -p /etc/wireguard && mount -t tmpfs -o mode=0700 tmpfs /etc/wireguard || exit 1
+mount -t tmpfs -o mode=0755 tmpfs /run || exit 1
+# /sys/class/net shows the namespace of whoever mounted sysfs (as ip netns
+# exec does it, so wgconf sees this namespace's wg0).
+mount -t sysfs sysfs /sys || exit 1
+export WGCONFSRV_RUN_DIR=$NS/run WGCONFSRV_LISTEN=127.0.0.1:8443 WGCONFSRV_RESPONDERS=1
+export WGCONFSRV_BIN=$DEST/usr/sbin/wgconfsrv
+sh "$T_ROOT/nginx/local.sh" start >"$NS/start.log" 2>&1 || exit 1
+W=$DEST/usr/bin/wgconf
+A="--server https://127.0.0.1:8443 --cacert $NS/run/cert.pem"
+\$W register \$A --name nshost 192.0.2.9:51820 >"$NS/register.log" 2>&1 &&
+\$W admin \$A --user admin --password-file "$NS/run/admin-password" accept nshost >>"$NS/register.log" 2>&1
+echo \$? >"$NS/register.rc"
+WG_PROCESS_FOREGROUND=1 wireguard-go wg0 >"$NS/wireguard-go.log" 2>&1 &
+wgpid=\$!
+i=0
+while [ ! -S /run/wireguard/wg0.sock ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done
+$sync_cmd >"$NS/sync.out" 2>"$NS/sync.err"
+echo \$? >"$NS/sync.rc"
+stat -c %a /etc/wireguard/wg0.conf >"$NS/conf.mode" 2>&1
+ip -4 -o addr show dev wg0 >"$NS/addr" 2>&1
+wg show wg0 private-key >"$NS/wg.priv" 2>&1
+cat /var/lib/wgconf/private.key >"$NS/state.priv" 2>&1
+$sync_cmd >"$NS/sync2.out" 2>&1
+echo \$? >"$NS/sync2.rc"
+kill \$wgpid
+sh "$T_ROOT/nginx/local.sh" stop >/dev/null 2>&1
+wait
+EOS
+unshare --net --mount sh "$NS/host.sh" >"$NS/host.log" 2>&1
+expect_eq "$?" 0 "the namespaced host ran" || { cat "$NS/host.log" "$NS/start.log" 2>/dev/null; }
+expect_eq "$(cat "$NS/register.rc" 2>/dev/null)" 0 "the host registered and the admin accepted it" ||
+    cat "$NS/register.log"
+expect_eq "$(cat "$NS/sync.rc" 2>/dev/null)" 0 "wgconf-sync@wg0.service's command succeeds" ||
+    sed 's/^/    | /' "$NS/sync.out" "$NS/sync.err"
+expect_eq "$(cat "$NS/conf.mode")" 600 "it wrote /etc/wireguard/wg0.conf, mode 0600"
+expect_in "$(cat "$NS/addr")" ' inet 10\.77\.0\.1/24 ' "wg0 has the host's mesh address"
+expect_eq "$(cat "$NS/wg.priv")" "$(cat "$NS/state.priv")" "wg0 runs with the host's own private key"
+expect_eq "$(cat "$NS/sync2.rc"):$(cat "$NS/sync2.out")" "0:" "the next run, with nothing changed, is silent"
 
 # ---------------------------------------------------- uninstall
 stack_stop "$NGINX_RUN"

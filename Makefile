@@ -188,8 +188,9 @@ $(foreach f,$(WWW_FILES),www/$(f) $(DATADIR)/www/$(f) 0644
 endef
 export INSTALL_FILES
 INSTALL_LIST = printf '%s\n' "$$INSTALL_FILES" | sed -e 's/^[[:space:]]*//' -e '/^$$/d'
-# The folders that are wgconfsrv's own, deepest first: uninstall removes
-# them when empty; shared ones (bin, man1, systemd/system, ...) stay.
+# The folders that are wgconfsrv's own: uninstall removes them when empty,
+# deepest first (reverse order); shared ones (bin, man1, systemd/system, ...)
+# stay.
 INSTALL_OWN_DIRS = $(sort $(filter $(DATADIR)/%,$(dir $(addprefix $(DATADIR)/www/,$(WWW_FILES))))) \
 	$(DATADIR)/www/ $(DATADIR)/nginx/ $(DATADIR)/lighttpd/ $(DATADIR)/
 
@@ -219,7 +220,7 @@ uninstall:
 			echo "  RM      $(DESTDIR)$$dst"; rm -f "$(DESTDIR)$$dst" || exit 1; \
 		fi; \
 	done
-	$(Q)for d in $(INSTALL_OWN_DIRS); do \
+	$(Q)printf '%s\n' $(INSTALL_OWN_DIRS) | LC_ALL=C sort -r | while read -r d; do \
 		[ -d "$(DESTDIR)$$d" ] && rmdir "$(DESTDIR)$$d" 2>/dev/null || true; \
 	done
 

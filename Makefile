@@ -165,8 +165,8 @@ fuzz: deps
 
 # install / uninstall: PREFIX (default /usr/local; /usr for a package) and
 # DESTDIR (a staging root). What goes where is INSTALL_FILES, "source
-# destination mode" a line, so uninstall removes exactly what install put
-# and tests/t2400-install.sh checks the very same list. Files named *.in get
+# destination mode" a line, so uninstall removes exactly what install put,
+# and tests/t2400-install.sh checks it against its own. Files named *.in get
 # their @BINDIR@/@SBINDIR@ replaced; the web-server examples get the
 # /usr/local/... paths they are written with replaced by PREFIX's.
 WWW_FILES := $(shell cd www 2>/dev/null && find . -type f | sed 's|^\./||' | LC_ALL=C sort)
@@ -194,7 +194,7 @@ INSTALL_LIST = printf '%s\n' "$$INSTALL_FILES" | sed -e 's/^[[:space:]]*//' -e '
 INSTALL_OWN_DIRS = $(sort $(filter $(DATADIR)/%,$(dir $(addprefix $(DATADIR)/www/,$(WWW_FILES))))) \
 	$(DATADIR)/www/ $(DATADIR)/nginx/ $(DATADIR)/lighttpd/ $(DATADIR)/
 
-# Prints the list, with PREFIX and DESTDIR applied (for tests and packagers).
+# Prints the list, with PREFIX applied (for tests and packagers).
 install-list:
 	@$(INSTALL_LIST)
 

@@ -14,6 +14,7 @@
 need make systemd-analyze systemd-sysusers systemd-tmpfiles multiwatch spawn-fcgi cgi-fcgi \
     lighttpd nginx curl jq openssl htpasswd unshare wireguard-go wg ip
 [ -x "$T_ROOT/cgi/wgconfsrv" ] && [ -x "$T_ROOT/client/wgconf" ] || die "not built (make)"
+[ "$(id -u)" -eq 0 ] || skip "needs root (systemd-tmpfiles chown, namespaces for the host)"
 [ -e /usr/lib/lighttpd/mod_openssl.so ] || skip "lighttpd-mod-openssl is not installed (make deps)"
 
 DEST=$T_TMP/dest

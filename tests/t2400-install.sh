@@ -387,6 +387,46 @@ systemd-sysusers --root="$VROOT2" >/dev/null 2>&1 && systemd-tmpfiles --root="$V
 [ $? -eq 0 ] && grep -q '^wgconfsrv:' "$VROOT2/etc/passwd" && [ -d "$VROOT2/var/lib/wgconfsrv" ] &&
     ok "systemd-sysusers and systemd-tmpfiles read them from /usr/local/lib" ||
     fail "sysusers/tmpfiles under /usr/local/lib are not read"
+# ------------- the README's steps, into Debian's own nginx and lighttpd
+# In a mount namespace where /usr/local is the default-PREFIX install,
+# /etc/nginx and /etc/lighttpd are copies of this machine's, /etc/ssl and
+# the log folders empty: the README's cp, ln and lighty-enable-mod, word
+# for word, then the servers' own config checks on Debian's stock main
+# files (which include the sites and modules).
+DEB=$T_TMP/debian
+mkdir -p "$DEB"
+cat >"$DEB/steps.sh" <<EOS
+set -u
+mount --bind "$DEST2/usr/local" /usr/local || exit 1
+cp -a /etc/nginx "$DEB/nginx" && mount --bind "$DEB/nginx" /etc/nginx || exit 1
+cp -a /etc/lighttpd "$DEB/lighttpd" && mount --bind "$DEB/lighttpd" /etc/lighttpd || exit 1
+mount -t tmpfs tmpfs /etc/ssl && mkdir /etc/ssl/wgconfsrv || exit 1
+cp "$NGINX_RUN/cert.pem" /etc/ssl/wgconfsrv/fullchain.pem && cp "$NGINX_RUN/key.pem" /etc/ssl/wgconfsrv/privkey.pem || exit 1
+for d in /var/log/nginx /var/log/lighttpd /run; do mount -t tmpfs tmpfs "\$d" || exit 1; done
+cp /usr/local/share/wgconfsrv/nginx/wgconfsrv.conf /etc/nginx/sites-available/
+htpasswd -b -B -c /etc/nginx/wgconfsrv.htpasswd admin pw 2>/dev/null
+ln -s ../sites-available/wgconfsrv.conf /etc/nginx/sites-enabled/
+nginx -t >"$DEB/nginx.log" 2>&1
+echo \$? >"$DEB/nginx.rc"
+cp /usr/local/share/wgconfsrv/lighttpd/50-wgconfsrv.conf /etc/lighttpd/conf-available/
+lighty-enable-mod wgconfsrv >"$DEB/enable.log" 2>&1
+echo \$? >"$DEB/enable.rc"
+readlink /etc/lighttpd/conf-enabled/50-wgconfsrv.conf >"$DEB/enabled"
+htpasswd -b -B -c /etc/lighttpd/wgconfsrv.htpasswd admin pw 2>/dev/null
+lighttpd -tt -f /etc/lighttpd/lighttpd.conf >"$DEB/lighttpd.log" 2>&1
+echo \$? >"$DEB/lighttpd.rc"
+EOS
+unshare --mount sh "$DEB/steps.sh" >"$DEB/steps.log" 2>&1
+expect_eq "$?" 0 "the README's steps ran in a namespace" || cat "$DEB/steps.log"
+expect_eq "$(cat "$DEB/nginx.rc")" 0 "Debian's nginx takes the installed example (nginx -t)" ||
+    sed 's/^/    | /' "$DEB/nginx.log"
+expect_eq "$(cat "$DEB/enable.rc"):$(cat "$DEB/enabled")" "0:../conf-available/50-wgconfsrv.conf" \
+    "lighty-enable-mod wgconfsrv enables the installed lighttpd example" || sed 's/^/    | /' "$DEB/enable.log"
+expect_eq "$(cat "$DEB/lighttpd.rc"):$(cat "$DEB/lighttpd.log")" "0:" \
+    "Debian's lighttpd takes it, with no warning (lighttpd -tt)" || true
+[ -e /etc/nginx/sites-enabled/wgconfsrv.conf ] || [ -e /etc/lighttpd/conf-enabled/50-wgconfsrv.conf ] &&
+    fail "the namespace leaked: this machine's /etc changed" || ok "this machine's /etc is untouched"
+
 mk uninstall DESTDIR="$DEST2" >/dev/null 2>&1
 expect_eq "$(find "$DEST2" ! -type d | wc -l)" 0 "make uninstall (default PREFIX) leaves no file"
 

@@ -454,7 +454,9 @@ export WGCONFSRV_BIN=$DEST/usr/sbin/wgconfsrv
 sh "$T_ROOT/nginx/local.sh" start >"$NS/start.log" 2>&1 || exit 1
 W=$DEST/usr/bin/wgconf
 A="--server https://127.0.0.1:8443 --cacert $NS/run/cert.pem"
-\$W register \$A --name nshost 192.0.2.9:51820 >"$NS/register.log" 2>&1 &&
+\$W register \$A --name nshost 192.0.2.9:51820 >"$NS/register.log" 2>&1
+$sync_cmd >"$NS/sync0.out" 2>&1
+echo \$? >"$NS/sync0.rc"
 \$W admin \$A --user admin --password-file "$NS/run/admin-password" accept nshost >>"$NS/register.log" 2>&1
 echo \$? >"$NS/register.rc"
 WG_PROCESS_FOREGROUND=1 wireguard-go wg0 >"$NS/wireguard-go.log" 2>&1 &
@@ -477,6 +479,9 @@ unshare --net --mount sh "$NS/host.sh" >"$NS/host.log" 2>&1
 expect_eq "$?" 0 "the namespaced host ran" || { cat "$NS/host.log" "$NS/start.log" 2>/dev/null; }
 expect_eq "$(cat "$NS/register.rc" 2>/dev/null)" 0 "the host registered and the admin accepted it" ||
     cat "$NS/register.log"
+expect_eq "$(cat "$NS/sync0.rc" 2>/dev/null) $(unit_val "$UNITS/wgconf-sync@.service" SuccessExitStatus)" "3 3" \
+    "before the admin accepts it, the sync exits 3, which the unit counts as success" ||
+    sed 's/^/    | /' "$NS/sync0.out"
 expect_eq "$(cat "$NS/sync.rc" 2>/dev/null)" 0 "wgconf-sync@wg0.service's command succeeds" ||
     sed 's/^/    | /' "$NS/sync.out" "$NS/sync.err"
 expect_eq "$(cat "$NS/conf.mode")" 600 "it wrote /etc/wireguard/wg0.conf, mode 0600"

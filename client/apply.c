@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,7 +16,9 @@
 #include <unistd.h>
 
 #include "ipam.h"
-#include "wgconf.h"
+#include "apply.h"
+#include "cli.h"
+#include "text.h"
 
 #define APPLY_RT_PROTO "87"     /* unassigned in /etc/iproute2/rt_protos */
 #define APPLY_DEFAULT_MTU 1420  /* wg-quick's and the kernel's default */
@@ -62,12 +65,12 @@ apply_run(const char *const argv[], const char *in, size_t inlen, char **out)
 	if (out)
 		*out = NULL;
 	if ((in && pipe2(inpipe, O_CLOEXEC) != 0) || (out && pipe2(outpipe, O_CLOEXEC) != 0)) {
-		errmsg("pipe: %s", strerror(errno));
+		warnx("pipe: %s", strerror(errno));
 		goto out;
 	}
 	pid = fork();
 	if (pid < 0) {
-		errmsg("fork: %s", strerror(errno));
+		warnx("fork: %s", strerror(errno));
 		goto out;
 	}
 	if (pid == 0) {
@@ -76,7 +79,7 @@ apply_run(const char *const argv[], const char *in, size_t inlen, char **out)
 		if (out && dup2(outpipe[1], STDOUT_FILENO) < 0)
 			_exit(127);
 		execvp(argv[0], (char *const *)argv);
-		fprintf(stderr, "%s: cannot run %s: %s\n", progname, argv[0], strerror(errno));
+		warn("cannot run %s", argv[0]);
 		_exit(127);
 	}
 	if (in) {
@@ -102,7 +105,7 @@ apply_run(const char *const argv[], const char *in, size_t inlen, char **out)
 	}
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
-			errmsg("waitpid: %s", strerror(errno));
+			warnx("waitpid: %s", strerror(errno));
 			goto out;
 		}
 	}
@@ -140,7 +143,7 @@ must(const char *const argv[], bool verbose)
 	}
 	r = apply_run(argv, NULL, 0, NULL);
 	if (r != 0) {
-		errmsg("`%s %s %s %s ...` failed%s", argv[0], argv[1] ? argv[1] : "",
+		warnx("`%s %s %s %s ...` failed%s", argv[0], argv[1] ? argv[1] : "",
 		       argv[1] && argv[2] ? argv[2] : "",
 		       argv[1] && argv[2] && argv[3] ? argv[3] : "",
 		       r < 0 ? " (could not run it)" : "");
@@ -213,17 +216,17 @@ ip_json(const char *const *argv, const char *what, const char *iface)
 	char *out = NULL;
 
 	if (apply_run(argv, NULL, 0, &out) != 0) {
-		errmsg("cannot list the %s of %s", what, iface);
+		warnx("cannot list the %s of %s", what, iface);
 		return NULL;
 	}
-	arr = parse_json(out, strlen(out));
+	arr = model_parse_json(out, strlen(out));
 	free(out);
 	if (arr != NULL && !json_object_is_type(arr, json_type_array)) {
 		json_object_put(arr);
 		arr = NULL;
 	}
 	if (arr == NULL)
-		errmsg("cannot read the output of `%s %s %s ...` for %s", argv[0], argv[1],
+		warnx("cannot read the output of `%s %s %s ...` for %s", argv[0], argv[1],
 		       argv[2], iface);
 	return arr;
 }
@@ -311,7 +314,7 @@ current_mtu(const char *iface)
 		buf[0] = '\0';
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
-	return parse_uint(buf, 0, 1000000, &v) == 0 ? (int)v : -1;
+	return text_parse_ulong(buf, 0, 1000000, &v) == 0 ? (int)v : -1;
 }
 
 static bool
@@ -336,7 +339,7 @@ apply_config(const char *iface, const struct mesh_config *cfg, const char *wg_te
 	if (!iface_exists(iface)) {
 		const char *add[] = { "ip", "link", "add", "dev", ifc, "type", "wireguard", NULL };
 		if (apply_run(add, NULL, 0, NULL) != 0 || !iface_exists(iface)) {
-			errmsg("interface %s does not exist and cannot be created here "
+			warnx("interface %s does not exist and cannot be created here "
 			       "(no WireGuard in this kernel?); start it first, for example "
 			       "with `wireguard-go %s`", iface, iface);
 			return -1;
@@ -351,7 +354,7 @@ apply_config(const char *iface, const struct mesh_config *cfg, const char *wg_te
 			fprintf(stderr, "+ wg syncconf %s /dev/stdin\n", iface);
 		r = apply_run(argv, wg_text, wg_len, NULL);
 		if (r != 0) {
-			errmsg("`wg syncconf %s` failed%s", iface, r < 0 ? " (is wg installed?)" : "");
+			warnx("`wg syncconf %s` failed%s", iface, r < 0 ? " (is wg installed?)" : "");
 			goto out;
 		}
 	}

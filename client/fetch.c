@@ -4,12 +4,17 @@
  * system CAs, a CA file (--cacert), or a pinned public key (--pin), which
  * then replaces the CA check (self-signed servers are the common case). */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <curl/curl.h>
 
-#include "wgconf.h"
+#include "cli.h"
+#include "fetch.h"
+#include "keys.h"
+#include "model.h"
+#include "text.h"
 
 #define FETCH_BODY_MAX (8u * 1024 * 1024)
 
@@ -60,21 +65,21 @@ fetch_check_url(const char *url, bool insecure_http)
 	    curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		errmsg("invalid server URL '%s' (want https://HOST[:PORT][/PATH])", url);
+		warnx("invalid server URL '%s' (want https://HOST[:PORT][/PATH])", url);
 		goto out;
 	}
 	if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
-		errmsg("invalid server URL '%s': no query string, please", url);
+		warnx("invalid server URL '%s': no query string, please", url);
 		goto out;
 	}
 	if (strcasecmp(scheme, "http") == 0 && !insecure_http) {
-		errmsg("refusing plain http:// server URL '%s': the token and the "
+		warnx("refusing plain http:// server URL '%s': the token and the "
 		       "config would travel unencrypted (use https://, or "
 		       "--insecure-http for a loopback test)", url);
 		goto out;
 	}
 	if (strcasecmp(scheme, "https") != 0 && strcasecmp(scheme, "http") != 0) {
-		errmsg("invalid server URL '%s': the scheme must be https", url);
+		warnx("invalid server URL '%s': the scheme must be https", url);
 		goto out;
 	}
 	ret = 0;
@@ -140,7 +145,7 @@ report_curl(CURLcode rc, const char *url, const char *detail, const struct fetch
 
 	switch (rc) {
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-		errmsg("%s: the server's public key does not match the pinned key "
+		warnx("%s: the server's public key does not match the pinned key "
 		       "(%s): refusing to talk to it. If the server's key was "
 		       "replaced on purpose, register again with the new --pin.",
 		       url, tls->pin ? tls->pin : "?");
@@ -149,34 +154,34 @@ report_curl(CURLcode rc, const char *url, const char *detail, const struct fetch
 #if LIBCURL_VERSION_NUM < 0x073e00
 	case CURLE_SSL_CACERT:
 #endif
-		errmsg("%s: the server's TLS certificate is not trusted (%s)%s", url, d,
+		warnx("%s: the server's TLS certificate is not trusted (%s)%s", url, d,
 		       tls->cacert ? "" : "; give its CA with --cacert FILE or its key "
 		       "with --pin sha256//...");
 		break;
 	case CURLE_SSL_CACERT_BADFILE:
-		errmsg("%s: cannot use the CA file %s (%s)", url,
+		warnx("%s: cannot use the CA file %s (%s)", url,
 		       tls->cacert ? tls->cacert : "(system)", d);
 		break;
 	case CURLE_SSL_CONNECT_ERROR:
-		errmsg("%s: TLS handshake failed (%s)", url, d);
+		warnx("%s: TLS handshake failed (%s)", url, d);
 		break;
 	case CURLE_COULDNT_RESOLVE_HOST:
-		errmsg("%s: cannot resolve the server's name (%s)", url, d);
+		warnx("%s: cannot resolve the server's name (%s)", url, d);
 		break;
 	case CURLE_COULDNT_CONNECT:
-		errmsg("%s: cannot connect to the server (%s)", url, d);
+		warnx("%s: cannot connect to the server (%s)", url, d);
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
-		errmsg("%s: the server did not answer in time (%s)", url, d);
+		warnx("%s: the server did not answer in time (%s)", url, d);
 		break;
 	case CURLE_WRITE_ERROR:
-		errmsg("%s: the answer is larger than %u bytes", url, FETCH_BODY_MAX);
+		warnx("%s: the answer is larger than %u bytes", url, FETCH_BODY_MAX);
 		break;
 	case CURLE_UNSUPPORTED_PROTOCOL:
-		errmsg("%s: protocol refused (%s)", url, d);
+		warnx("%s: protocol refused (%s)", url, d);
 		break;
 	default:
-		errmsg("%s: %s", url, d);
+		warnx("%s: %s", url, d);
 		break;
 	}
 }
@@ -219,7 +224,7 @@ fetch_request(const char *base, const char *method, const char *path,
 	url = make_url(base, path);
 	c = curl_easy_init();
 	if (url == NULL || c == NULL) {
-		errmsg("out of memory");
+		warnx("out of memory");
 		goto out;
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -293,7 +298,7 @@ fetch_request(const char *base, const char *method, const char *path,
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 	if (resp->body != NULL && resp->len > 0)
-		resp->json = parse_json(resp->body, resp->len);
+		resp->json = model_parse_json(resp->body, resp->len);
 	ret = 0;
 out:
 	if (authz) {
@@ -337,11 +342,11 @@ fetch_report(const struct fetch_response *resp, const char *what)
 		for (i = 0; m[i] != '\0' && i + 1 < sizeof(clean); i++)
 			clean[i] = iscntrl((unsigned char)m[i]) ? '?' : m[i];
 		clean[i] = '\0';
-		errmsg("%s: %s (HTTP %ld, %s)", what, clean, resp->status,
-		       printable(fetch_error_code(resp), code, sizeof(code)));
+		warnx("%s: %s (HTTP %ld, %s)", what, clean, resp->status,
+		       text_printable(fetch_error_code(resp), code, sizeof(code)));
 	}
 	else
-		errmsg("%s: the server answered HTTP %ld%s", what, resp->status,
+		warnx("%s: the server answered HTTP %ld%s", what, resp->status,
 		       resp->status == 401 ? " (authentication failed)" :
 		       resp->status == 502 || resp->status == 503 ? " (server not ready)" : "");
 }

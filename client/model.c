@@ -3,14 +3,17 @@
  * command line is checked here, once: the server is the weakest link, and a
  * name with a newline in it must not become a config directive. */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ipam.h"
 #include "record.h"
 #include "validate.h"
-#include "wgconf.h"
+#include "model.h"
+#include "text.h"
 
 static int seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -34,17 +37,6 @@ get(struct json_object *obj, const char *key)
 	if (!json_object_object_get_ex(obj, key, &v))
 		return NULL;
 	return v;
-}
-
-/* A string member; NULL when absent, null or not a string. */
-static const char *
-get_str(struct json_object *obj, const char *key)
-{
-	struct json_object *v = get(obj, key);
-
-	if (v == NULL || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
 }
 
 /* An integer member in [min, max]; absent or null gives 0. -1 when it is of
@@ -160,8 +152,8 @@ peer_from_json(struct mesh_peer *p, struct json_object *obj, char *err, size_t e
 
 	if (!json_object_is_type(obj, json_type_object))
 		return seterr(err, errlen, "a peer entry is not an object");
-	id = get_str(obj, "id");
-	name = get_str(obj, "name");
+	id = text_json_str(obj, "id");
+	name = text_json_str(obj, "name");
 	if (id == NULL || !validate_name(id))
 		return seterr(err, errlen, "a peer has no valid \"id\"");
 	if (name == NULL || !validate_name(name))
@@ -171,13 +163,13 @@ peer_from_json(struct mesh_peer *p, struct json_object *obj, char *err, size_t e
 	if (p->id == NULL || p->name == NULL)
 		return seterr(err, errlen, "out of memory");
 
-	pub = get_str(obj, "public_key");
+	pub = text_json_str(obj, "public_key");
 	if (keys_b64_decode_key(key, pub) != 0)
 		return seterr(err, errlen, "peer %s has an invalid public key", name);
 	if ((p->public_key = strdup(pub)) == NULL)
 		return seterr(err, errlen, "out of memory");
 
-	sealed = get_str(obj, "preshared_key_sealed");
+	sealed = text_json_str(obj, "preshared_key_sealed");
 	if (sealed == NULL || strlen(sealed) != KEYS_SEALED_B64_LEN - 1)
 		return seterr(err, errlen, "peer %s has no valid sealed preshared key", name);
 	if ((p->psk_sealed = strdup(sealed)) == NULL)
@@ -185,7 +177,7 @@ peer_from_json(struct mesh_peer *p, struct json_object *obj, char *err, size_t e
 
 	ep = get(obj, "endpoint");
 	if (ep != NULL && !json_object_is_type(ep, json_type_null)) {
-		endpoint = get_str(obj, "endpoint");
+		endpoint = text_json_str(obj, "endpoint");
 		if (endpoint == NULL ||
 		    validate_endpoint(endpoint, host, sizeof(host), &port) != 0)
 			return seterr(err, errlen, "peer %s has an invalid endpoint", name);
@@ -204,7 +196,7 @@ peer_from_json(struct mesh_peer *p, struct json_object *obj, char *err, size_t e
 	p->keepalive = (int)ka;
 	/* Kept as sent: only model_check_signatures judges it, and only when
 	 * this host trusts a signing key; a mangled one fails there. */
-	sig = get_str(obj, "signature");
+	sig = text_json_str(obj, "signature");
 	if (sig != NULL && (p->signature = strndup(sig, 2 * KEYS_SIG_B64_LEN)) == NULL)
 		return seterr(err, errlen, "out of memory");
 	return 0;
@@ -546,4 +538,33 @@ model_free_lines(char **lines, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(lines[i]);
 	free(lines);
+}
+
+struct json_object *
+model_parse_json(const char *text, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new_ex(32);
+	struct json_object *obj;
+	size_t end;
+
+	if (tok == NULL || len > INT_MAX) {
+		if (tok)
+			json_tokener_free(tok);
+		return NULL;
+	}
+	obj = json_tokener_parse_ex(tok, text, (int)len);
+	if (obj == NULL || json_tokener_get_error(tok) != json_tokener_success) {
+		if (obj)
+			json_object_put(obj);
+		json_tokener_free(tok);
+		return NULL;
+	}
+	for (end = json_tokener_get_parse_end(tok); end < len; end++)
+		if (strchr(" \t\r\n", text[end]) == NULL) {
+			json_object_put(obj);
+			obj = NULL;
+			break;
+		}
+	json_tokener_free(tok);
+	return obj;
 }

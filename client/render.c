@@ -3,12 +3,13 @@
  * The text holds the private key and PSKs, so the buffer wipes what it
  * leaves behind when it grows. */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ipam.h"
 #include "validate.h"
-#include "wgconf.h"
+#include "render.h"
 
 struct buf {
 	char *p;

@@ -7,13 +7,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "wgconf.h"
+#include "cli.h"
+#include "model.h"
+#include "state.h"
+#include "text.h"
 
 #define STATE_FILE "state.json"
 #define KEY_FILE "private.key"
@@ -85,21 +89,6 @@ out:
 	return ret;
 }
 
-static int
-write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, data, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		data += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 state_write_atomic(const char *path, const char *data, size_t len, unsigned mode)
 {
@@ -108,30 +97,30 @@ state_write_atomic(const char *path, const char *data, size_t len, unsigned mode
 
 	if (asprintf(&tmp, "%s.wgconf-XXXXXX", path) < 0) {
 		tmp = NULL;
-		errmsg("out of memory");
+		warnx("out of memory");
 		goto out;
 	}
 	/* mkstemp makes the file 0600 before anything is written to it. */
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		errmsg("cannot create a file beside %s: %s", path, strerror(errno));
+		warnx("cannot create a file beside %s: %s", path, strerror(errno));
 		free(tmp);
 		tmp = NULL;
 		goto out;
 	}
-	if (fchmod(fd, (mode_t)mode) != 0 || write_all(fd, data, len) != 0 ||
+	if (fchmod(fd, (mode_t)mode) != 0 || text_write_all(fd, data, len) != 0 ||
 	    fsync(fd) != 0) {
-		errmsg("cannot write %s: %s", tmp, strerror(errno));
+		warnx("cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		errmsg("cannot write %s: %s", tmp, strerror(errno));
+		warnx("cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, path) != 0) {
-		errmsg("cannot rename %s to %s: %s", tmp, path, strerror(errno));
+		warnx("cannot rename %s to %s: %s", tmp, path, strerror(errno));
 		goto out;
 	}
 	free(tmp);
@@ -163,7 +152,7 @@ static int
 check_private(const char *dir, const struct stat *sb)
 {
 	if ((sb->st_mode & 022) != 0) {
-		errmsg("state folder %s is writable by other users: refusing to use it "
+		warnx("state folder %s is writable by other users: refusing to use it "
 		       "(chmod 700 it, or choose another --state-dir)", dir);
 		return -1;
 	}
@@ -182,7 +171,7 @@ state_dir_prepare(const char *dir)
 			continue;
 		*s = '\0';
 		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-			errmsg("cannot create %s: %s", p, strerror(errno));
+			warnx("cannot create %s: %s", p, strerror(errno));
 			free(p);
 			return -1;
 		}
@@ -190,20 +179,20 @@ state_dir_prepare(const char *dir)
 	}
 	free(p);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		errmsg("cannot create the state folder %s: %s", dir, strerror(errno));
+		warnx("cannot create the state folder %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		errmsg("state folder %s is not a folder", dir);
+		warnx("state folder %s is not a folder", dir);
 		return -1;
 	}
 	if (access(dir, W_OK | X_OK) != 0) {
-		errmsg("cannot write to the state folder %s: %s", dir, strerror(errno));
+		warnx("cannot write to the state folder %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	if ((sb.st_mode & 077) != 0 && sb.st_uid == geteuid()) {
 		if (chmod(dir, 0700) != 0) {
-			errmsg("cannot make %s private: %s", dir, strerror(errno));
+			warnx("cannot make %s private: %s", dir, strerror(errno));
 			return -1;
 		}
 		sb.st_mode &= ~(mode_t)077;
@@ -211,14 +200,13 @@ state_dir_prepare(const char *dir)
 	return check_private(dir, &sb);
 }
 
+/* A copy of a string member, or NULL; the caller frees. */
 static char *
 str_member(struct json_object *obj, const char *key)
 {
-	struct json_object *v;
+	const char *v = text_json_str(obj, key);
 
-	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return strdup(json_object_get_string(v));
+	return v ? strdup(v) : NULL;
 }
 
 int
@@ -234,7 +222,7 @@ state_load(struct state *st, const char *dir)
 	st->dir = strdup(dir);
 	path = join(dir, STATE_FILE);
 	if (st->dir == NULL || path == NULL) {
-		errmsg("out of memory");
+		warnx("out of memory");
 		goto out;
 	}
 	if (stat(dir, &sb) == 0 && check_private(dir, &sb) != 0)
@@ -245,12 +233,12 @@ state_load(struct state *st, const char *dir)
 		goto out;
 	}
 	if (r != 0) {
-		errmsg("cannot read %s: %s", path, strerror(errno));
+		warnx("cannot read %s: %s", path, strerror(errno));
 		goto out;
 	}
-	obj = parse_json(text, len);
+	obj = model_parse_json(text, len);
 	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
-		errmsg("%s is damaged (not a JSON object)", path);
+		warnx("%s is damaged (not a JSON object)", path);
 		goto out;
 	}
 	st->server = str_member(obj, "server");
@@ -267,18 +255,18 @@ state_load(struct state *st, const char *dir)
 
 		if (!json_object_is_type(v, json_type_string) ||
 		    keys_b64_decode_key(pk, json_object_get_string(v)) != 0) {
-			errmsg("%s is damaged (trust_key is not a public key); set it "
-			       "again with `%s trust-key`", path, progname);
+			warnx("%s is damaged (trust_key is not a public key); set it "
+			       "again with `%s trust-key`", path, program_invocation_short_name);
 			goto out;
 		}
 		if ((st->trust_key = strdup(json_object_get_string(v))) == NULL) {
-			errmsg("out of memory");
+			warnx("out of memory");
 			goto out;
 		}
 	}
 	if (st->server == NULL || st->id == NULL || st->token == NULL ||
-	    !safe_token(st->id, 64) || !safe_token(st->token, 512)) {
-		errmsg("%s is damaged (no valid server, id or token)", path);
+	    !text_safe_token(st->id, 64) || !text_safe_token(st->token, 512)) {
+		warnx("%s is damaged (no valid server, id or token)", path);
 		goto out;
 	}
 	ret = 0;
@@ -308,7 +296,7 @@ state_save(const struct state *st)
 	int ret = -1;
 
 	if (obj == NULL || path == NULL) {
-		errmsg("out of memory");
+		warnx("out of memory");
 		goto out;
 	}
 	add_str(obj, "server", st->server);
@@ -360,14 +348,14 @@ state_key_read_file(const char *path, uint8_t sk[KEYS_LEN])
 
 	r = state_read_file(path, 4096, &text, &len);
 	if (r != 0) {
-		errmsg("cannot read the private key %s: %s", path,
+		warnx("cannot read the private key %s: %s", path,
 		       r == 1 ? "no such file" : strerror(errno));
 		return -1;
 	}
 	if (len > 0 && text[len - 1] == '\n')
 		text[--len] = '\0';
 	if (keys_b64_decode_key(sk, text) != 0) {
-		errmsg("%s does not hold a WireGuard private key (44 base64 "
+		warnx("%s does not hold a WireGuard private key (44 base64 "
 		       "characters, as `wg genkey` writes)", path);
 		goto out;
 	}
@@ -436,7 +424,7 @@ record_load(const char *dir, const char *kind, const char *iface, char **etag,
 	free(file);
 	if (r != 0)
 		return r == 1 ? 1 : -1;
-	obj = parse_json(text, len);
+	obj = model_parse_json(text, len);
 	free(text);
 	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
 		if (obj)
@@ -513,7 +501,7 @@ state_held_remove(const char *dir, const char *iface)
 	if (file == NULL)
 		return -1;
 	if (unlink(file) != 0 && errno != ENOENT) {
-		errmsg("cannot remove %s: %s", file, strerror(errno));
+		warnx("cannot remove %s: %s", file, strerror(errno));
 		ret = -1;
 	}
 	free(file);
@@ -530,7 +518,7 @@ state_lock(const char *dir)
 		return -1;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 || flock(fd, LOCK_EX) != 0) {
-		errmsg("cannot lock %s: %s", path, strerror(errno));
+		warnx("cannot lock %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
@@ -575,7 +563,7 @@ state_remove_all(const char *dir)
 	for (size_t i = 0; fixed[i]; i++) {
 		p = join(dir, fixed[i]);
 		if (p == NULL || (unlink(p) != 0 && errno != ENOENT)) {
-			errmsg("cannot remove %s: %s", p ? p : fixed[i], strerror(errno));
+			warnx("cannot remove %s: %s", p ? p : fixed[i], strerror(errno));
 			ret = -1;
 		}
 		free(p);
@@ -602,7 +590,7 @@ state_remove_records(const char *dir)
 			continue;
 		p = join(dir, de->d_name);
 		if (p == NULL || (unlink(p) != 0 && errno != ENOENT)) {
-			errmsg("cannot remove %s: %s", p ? p : de->d_name, strerror(errno));
+			warnx("cannot remove %s: %s", p ? p : de->d_name, strerror(errno));
 			ret = -1;
 		}
 		free(p);

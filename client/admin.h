@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* `wgconf admin`: the admin API from a shell. admin.c parses the options,
+ * finds the server and the credentials and dispatches; each admin_*.c holds
+ * a group of subcommands. Peers may be named by id or by a unique name. */
+#ifndef WGCONF_CLIENT_ADMIN_H
+#define WGCONF_CLIENT_ADMIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "fetch.h"
+#include "state.h"
+
+struct admin {
+	const char *server;
+	struct fetch_tls tls;
+	struct fetch_auth auth;
+	char *password;
+	size_t password_len;
+	struct state st;
+	struct json_object *peers;      /* GET /admin/peers, fetched once */
+
+	/* subcommand options, as given (checked by the subcommand) */
+	bool json;
+	const char *state_filter, *name, *address, *networks, *endpoint;
+	const char *uses, *expires, *since, *limit;
+	const char *ipv4, *ipv6, *keepalive, *mtu, *dns, *signing_key;
+	const char *out, *key;
+	bool yes, all;
+};
+
+/* One admin request; a 401 is reported (with how to log in) and is -1 like
+ * a transport error. 0 when any other answer arrived. */
+int admin_request(struct admin *a, const char *method, const char *path,
+                  struct json_object *body, struct fetch_response *resp);
+
+/* The array under key in a 200 answer; NULL after reporting the answer as
+ * what failed. Borrowed from resp. */
+struct json_object *admin_array(const struct fetch_response *resp, const char *key,
+                                const char *what);
+
+/* A table: a header line, then nrows rows of ncols cells (row after row in
+ * cells), each column as wide as its widest cell. */
+#define ADMIN_CELL 256
+#define ADMIN_COLS_MAX 16
+void admin_print_table(const char *const head[], size_t ncols,
+                       const char (*cells)[ADMIN_CELL], size_t nrows);
+
+/* GET /admin/peers once into a->peers. 0 or -1 (said). */
+int admin_load_peers(struct admin *a);
+
+/* The peer an id or a unique name refers to, borrowed from a->peers; NULL
+ * after saying why (none, or an ambiguous name). */
+struct json_object *admin_find_peer(struct admin *a, const char *ref);
+
+/* The URL-safe id of a referenced peer (and its name in *name, when name
+ * is not NULL); borrowed. NULL after saying why. */
+const char *admin_peer_id(struct admin *a, const char *ref, const char **name);
+
+/* The name of the peer with id, for showing pairs; the id when unknown. */
+const char *admin_name_of(struct admin *a, const char *id);
+
+/* obj as pretty JSON on stdout (--json); EXIT_OK. */
+int admin_print_json(struct json_object *obj);
+
+/* "a,b,c" (terminal-safe) of a JSON array of strings in obj's key, or of
+ * peer names (names) for pairs; "-" for none. */
+void admin_join_array(struct admin *a, struct json_object *obj, const char *key,
+                      bool names, char *out, size_t outsz);
+
+/* "a,b,c" -> JSON array after checking each with check; NULL after a usage
+ * message when one is bad. "" or "none" gives an empty array. Caller puts. */
+struct json_object *admin_split_list(const char *s, const char *opt,
+                                     int (*check)(const char *));
+int admin_check_network(const char *s);        /* a CIDR network */
+int admin_check_host_address(const char *s);   /* an address, prefix optional */
+int admin_check_dns(const char *s);            /* one IP address */
+
+/* The subcommands: argv holds the positional arguments only. */
+int admin_peers(struct admin *a, int argc, char **argv);
+int admin_accept(struct admin *a, int argc, char **argv);
+int admin_edit(struct admin *a, int argc, char **argv);
+int admin_reject(struct admin *a, int argc, char **argv);
+int admin_delete(struct admin *a, int argc, char **argv);
+int admin_config(struct admin *a, int argc, char **argv);
+int admin_pair(struct admin *a, int argc, char **argv);
+int admin_unpair(struct admin *a, int argc, char **argv);
+int admin_invite(struct admin *a, int argc, char **argv);
+int admin_invites(struct admin *a, int argc, char **argv);
+int admin_network(struct admin *a, int argc, char **argv);
+int admin_audit(struct admin *a, int argc, char **argv);
+int admin_signing_key(struct admin *a, int argc, char **argv);
+int admin_sign(struct admin *a, int argc, char **argv);
+
+/* "90", "90s", "15m", "24h", "7d", "2w" -> seconds (1 s to 366 days). */
+int admin_parse_duration(const char *s, unsigned long *out);
+
+#endif

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* wgconf admin pair, unpair: the links of the mesh. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+#include "cli.h"
+#include "text.h"
+
+static int
+pair_action(struct admin *a, char **argv, bool pair)
+{
+	struct fetch_response resp = { 0 };
+	const char *ida, *idb, *na, *nb;
+	char path[200], ba[128], bb[128];
+	int ret = EXIT_ERR;
+
+	if ((ida = admin_peer_id(a, argv[0], &na)) == NULL || (idb = admin_peer_id(a, argv[1], &nb)) == NULL)
+		goto out;
+	if (strcmp(ida, idb) == 0) {
+		ret = cli_usage_error("a peer cannot be paired with itself");
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/admin/pairs/%s/%s", ida, idb);
+	if (admin_request(a, pair ? "PUT" : "DELETE", path, NULL, &resp) != 0)
+		goto out;
+	text_printable(na, ba, sizeof(ba));
+	text_printable(nb, bb, sizeof(bb));
+	if (pair && (resp.status == 200 || resp.status == 201)) {
+		printf(resp.status == 201 ? "paired %s and %s\n"
+		                          : "%s and %s were already paired\n", ba, bb);
+	} else if (!pair && (resp.status == 204 || resp.status == 200)) {
+		printf("unpaired %s and %s\n", ba, bb);
+	} else {
+		fetch_report(&resp, pair ? "pair" : "unpair");
+		goto out;
+	}
+	ret = EXIT_OK;
+out:
+	fetch_response_free(&resp);
+	return ret;
+}
+
+int
+admin_pair(struct admin *a, int argc, char **argv)
+{
+	(void)argc;
+	return pair_action(a, argv, true);
+}
+
+int
+admin_unpair(struct admin *a, int argc, char **argv)
+{
+	(void)argc;
+	return pair_action(a, argv, false);
+}

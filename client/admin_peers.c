@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/* wgconf admin peers, accept, edit, reject, delete, config: one peer at a
+ * time, or the list. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+#include "cli.h"
+#include "text.h"
+#include "validate.h"
+
+enum { COLS = 9 };
+
+/* One row of `admin peers`: terminal-safe cells. */
+static void
+peer_row(struct admin *a, struct json_object *p, char (*row)[ADMIN_CELL])
+{
+	const char *ep = text_json_str(p, "endpoint");
+
+	text_printable(text_json_str(p, "id"), row[0], ADMIN_CELL);
+	text_printable(text_json_str(p, "name"), row[1], ADMIN_CELL);
+	text_printable(text_json_str(p, "state"), row[2], ADMIN_CELL);
+	text_printable(text_json_str(p, "signature"), row[3], ADMIN_CELL);
+	admin_join_array(a, p, "addresses", false, row[4], ADMIN_CELL);
+	if (ep)
+		text_printable(ep, row[5], ADMIN_CELL);
+	else
+		snprintf(row[5], ADMIN_CELL, "nat");
+	admin_join_array(a, p, "networks", false, row[6], ADMIN_CELL);
+	admin_join_array(a, p, "pairs", true, row[7], ADMIN_CELL);
+	text_printable(text_json_str(p, "last_seen"), row[8], ADMIN_CELL);
+}
+
+int
+admin_peers(struct admin *a, int argc, char **argv)
+{
+	static const char *const head[COLS] = { "ID", "NAME", "STATE", "SIGNATURE",
+	                                        "ADDRESS", "ENDPOINT", "NETWORKS",
+	                                        "PAIRED WITH", "LAST SEEN" };
+	struct fetch_response resp = { 0 };
+	struct json_object *arr;
+	char path[64], (*cells)[ADMIN_CELL] = NULL;
+	size_t n;
+	int ret = EXIT_ERR;
+
+	(void)argc;
+	(void)argv;
+	if (a->state_filter && strcmp(a->state_filter, "pending") != 0 &&
+	    strcmp(a->state_filter, "accepted") != 0)
+		return cli_usage_error("invalid --state '%s' (pending or accepted)",
+		                       a->state_filter);
+	snprintf(path, sizeof(path), "/admin/peers%s%s", a->state_filter ? "?state=" : "",
+	         a->state_filter ? a->state_filter : "");
+	if (admin_request(a, "GET", path, NULL, &resp) != 0)
+		goto out;
+	if ((arr = admin_array(&resp, "peers", "cannot list peers")) == NULL)
+		goto out;
+	if (a->json) {
+		ret = admin_print_json(resp.json);
+		goto out;
+	}
+	/* Pairs show as names: the full list is needed even when filtered. */
+	if (a->state_filter == NULL)
+		a->peers = json_object_get(arr);
+	else if (admin_load_peers(a) != 0)
+		goto out;
+	n = json_object_array_length(arr);
+	if ((cells = calloc(n * COLS + 1, sizeof(*cells))) == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		peer_row(a, json_object_array_get_idx(arr, i), cells + i * COLS);
+	admin_print_table(head, COLS, (const char (*)[ADMIN_CELL])cells, n);
+	ret = EXIT_OK;
+out:
+	free(cells);
+	fetch_response_free(&resp);
+	return ret;
+}
+
+/* The peer fields of accept (name, address, networks) and edit (also
+ * endpoint and keepalive) into body, only those given. 0 or EXIT_USAGE
+ * (said). */
+static int
+peer_fields(struct admin *a, struct json_object *body, bool edit)
+{
+	char host[VALIDATE_HOST_MAX + 1];
+	struct json_object *nets;
+	uint16_t port;
+	int ka;
+
+	if (a->name && !validate_name(a->name))
+		return cli_usage_error("invalid --name '%s'", a->name);
+	if (a->address && admin_check_host_address(a->address) != 0)
+		return cli_usage_error("invalid --address '%s'", a->address);
+	if (a->networks) {
+		nets = admin_split_list(a->networks, "--networks", admin_check_network);
+		if (nets == NULL)
+			return EXIT_USAGE;
+		json_object_object_add(body, "networks", nets);
+	}
+	if (a->name)
+		json_object_object_add(body, "name", json_object_new_string(a->name));
+	if (a->address)
+		json_object_object_add(body, "address", json_object_new_string(a->address));
+	if (!edit)
+		return 0;
+	if (a->endpoint && validate_is_nat(a->endpoint))
+		json_object_object_add(body, "endpoint", NULL);
+	else if (a->endpoint && validate_endpoint(a->endpoint, host, sizeof(host), &port) != 0)
+		return cli_usage_error("invalid --endpoint '%s' (HOST:PORT, [IPv6]:PORT or nat)",
+		                       a->endpoint);
+	else if (a->endpoint)
+		json_object_object_add(body, "endpoint", json_object_new_string(a->endpoint));
+	if (a->keepalive && text_parse_int(a->keepalive, 0, 65535, &ka) != 0)
+		return cli_usage_error("invalid --keepalive '%s' (seconds, 0-65535)",
+		                       a->keepalive);
+	if (a->keepalive)
+		json_object_object_add(body, "keepalive", json_object_new_int(ka));
+	if (json_object_object_length(body) == 0)
+		return cli_usage_error("give what to change: --name, --address, --networks, "
+		                       "--endpoint or --keepalive");
+	return 0;
+}
+
+int
+admin_accept(struct admin *a, int argc, char **argv)
+{
+	struct fetch_response resp = { 0 };
+	struct json_object *body = json_object_new_object();
+	const char *id, *name;
+	char path[128], addrs[256], buf[128];
+	int ret = EXIT_ERR;
+
+	(void)argc;
+	if ((ret = peer_fields(a, body, false)) != 0)
+		goto out;
+	ret = EXIT_ERR;
+	if ((id = admin_peer_id(a, argv[0], &name)) == NULL)
+		goto out;
+	snprintf(path, sizeof(path), "/admin/peers/%s/accept", id);
+	if (admin_request(a, "POST", path, body, &resp) != 0)
+		goto out;
+	if (resp.status != 200 && resp.status != 201) {
+		fetch_report(&resp, "accept");
+		goto out;
+	}
+	admin_join_array(a, resp.json, "addresses", false, addrs, sizeof(addrs));
+	printf("accepted %s (id %s), address %s\n",
+	       text_printable(text_json_str(resp.json, "name") ? text_json_str(resp.json, "name") : name,
+	                 buf, sizeof(buf)), id, addrs);
+	ret = EXIT_OK;
+out:
+	json_object_put(body);
+	fetch_response_free(&resp);
+	return ret;
+}
+
+int
+admin_edit(struct admin *a, int argc, char **argv)
+{
+	struct fetch_response resp = { 0 };
+	struct json_object *body = json_object_new_object();
+	const char *id;
+	char path[128], name[128], addrs[256], nets[256], ep[128];
+	int ret;
+
+	(void)argc;
+	if ((ret = peer_fields(a, body, true)) != 0)
+		goto out;
+	ret = EXIT_ERR;
+	if ((id = admin_peer_id(a, argv[0], NULL)) == NULL)
+		goto out;
+	snprintf(path, sizeof(path), "/admin/peers/%s", id);
+	if (admin_request(a, "PATCH", path, body, &resp) != 0)
+		goto out;
+	if (resp.status != 200 || resp.json == NULL) {
+		fetch_report(&resp, "edit");
+		goto out;
+	}
+	if (a->json) {
+		ret = admin_print_json(resp.json);
+		goto out;
+	}
+	admin_join_array(a, resp.json, "addresses", false, addrs, sizeof(addrs));
+	admin_join_array(a, resp.json, "networks", false, nets, sizeof(nets));
+	text_printable(text_json_str(resp.json, "endpoint"), ep, sizeof(ep));
+	printf("edited %s (id %s): address %s, networks %s, endpoint %s\n",
+	       text_printable(text_json_str(resp.json, "name"), name, sizeof(name)), id, addrs,
+	       nets, text_json_str(resp.json, "endpoint") ? ep : "nat");
+	ret = EXIT_OK;
+out:
+	json_object_put(body);
+	fetch_response_free(&resp);
+	return ret;
+}
+
+/* reject, delete: one peer, no body, 204. */
+static int
+simple_peer_action(struct admin *a, const char *ref, const char *method,
+                   const char *suffix, const char *done)
+{
+	struct fetch_response resp = { 0 };
+	const char *id, *name;
+	char path[128], buf[128];
+	int ret = EXIT_ERR;
+
+	if ((id = admin_peer_id(a, ref, &name)) == NULL)
+		goto out;
+	snprintf(path, sizeof(path), "/admin/peers/%s%s", id, suffix);
+	if (admin_request(a, method, path, NULL, &resp) != 0)
+		goto out;
+	if (resp.status != 204 && resp.status != 200) {
+		fetch_report(&resp, done);
+		goto out;
+	}
+	printf("%s %s (id %s)\n", done, text_printable(name, buf, sizeof(buf)), id);
+	ret = EXIT_OK;
+out:
+	fetch_response_free(&resp);
+	return ret;
+}
+
+int
+admin_reject(struct admin *a, int argc, char **argv)
+{
+	(void)argc;
+	return simple_peer_action(a, argv[0], "POST", "/reject", "rejected");
+}
+
+int
+admin_delete(struct admin *a, int argc, char **argv)
+{
+	(void)argc;
+	return simple_peer_action(a, argv[0], "DELETE", "", "deleted");
+}
+
+int
+admin_config(struct admin *a, int argc, char **argv)
+{
+	struct fetch_response resp = { 0 };
+	const char *id;
+	char path[128];
+	int ret = EXIT_ERR;
+
+	(void)argc;
+	if ((id = admin_peer_id(a, argv[0], NULL)) == NULL)
+		goto out;
+	snprintf(path, sizeof(path), "/admin/peers/%s/config", id);
+	if (admin_request(a, "GET", path, NULL, &resp) != 0)
+		goto out;
+	if (resp.status != 200 || resp.json == NULL) {
+		fetch_report(&resp, "config");
+		goto out;
+	}
+	ret = admin_print_json(resp.json);
+out:
+	fetch_response_free(&resp);
+	return ret;
+}

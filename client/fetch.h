@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* HTTPS to the server with libcurl. */
+#ifndef WGCONF_CLIENT_FETCH_H
+#define WGCONF_CLIENT_FETCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+
+struct fetch_tls {
+	const char *cacert;             /* CA bundle file, or NULL for system CAs */
+	const char *pin;                /* "sha256//BASE64[;sha256//...]" or NULL */
+	bool insecure_http;             /* allow http:// (loopback tests) */
+};
+
+struct fetch_auth {
+	const char *bearer;             /* peer token, or NULL */
+	const char *user;               /* admin basic auth */
+	const char *password;
+	bool netrc;                     /* fill what is missing from ~/.netrc */
+	const char *netrc_file;         /* instead of ~/.netrc */
+};
+
+struct fetch_response {
+	long status;
+	char *body;                     /* NUL-terminated, owned */
+	size_t len;
+	char etag[64];
+	struct json_object *json;       /* parsed body when it is JSON, owned */
+};
+
+/* Checks a --pin value; 0 or -1. */
+int fetch_check_pin(const char *pin);
+
+/* Checks a server URL (https://, or http:// with insecure); -1 with a
+ * message on stderr. */
+int fetch_check_url(const char *url, bool insecure_http);
+
+/* One request to base + "/api/v1" + path. body (may be NULL) is sent as
+ * JSON; with json_body_always, an empty object is sent when it is NULL (the
+ * admin API wants Content-Type on every state-changing request).
+ * 0 when a response arrived (any status), -1 on a transport or TLS error,
+ * reported on stderr. resp is owned by the caller: fetch_response_free. */
+int fetch_request(const char *base, const char *method, const char *path,
+                  const struct fetch_tls *tls, const struct fetch_auth *auth,
+                  struct json_object *body, const char *if_none_match,
+                  struct fetch_response *resp);
+
+/* The error code of an error body ("peer_pending"), or "" */
+const char *fetch_error_code(const struct fetch_response *resp);
+
+/* Prints "wgconf: WHAT: MESSAGE (HTTP N, code)" from an error response. */
+void fetch_report(const struct fetch_response *resp, const char *what);
+
+void fetch_response_free(struct fetch_response *resp);
+
+void fetch_global_init(void);
+void fetch_global_cleanup(void);
+
+#endif

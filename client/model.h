@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* The data model: a peer's config as the server sends it, checked, and
+ * what can be said about it (signatures, routes, the review diff). */
+#ifndef WGCONF_CLIENT_MODEL_H
+#define WGCONF_CLIENT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "keys.h"
+
+
+struct mesh_peer {
+	char *id;
+	char *name;
+	char *public_key;               /* base64, validated */
+	char *psk_sealed;               /* base64 of the sealed box */
+	char psk[KEYS_B64_LEN];         /* opened by model_open_psks; wiped on free */
+	char *endpoint;                 /* "host:port", "[v6]:port" or NULL (NAT) */
+	char **allowed_ips;             /* canonical CIDR text */
+	size_t n_allowed_ips;
+	int keepalive;                  /* seconds, 0 for none */
+	char *signature;                /* base64 as the server sent it, or NULL */
+};
+
+struct mesh_config {
+	long long revision;
+	char **addresses;               /* "10.77.0.2/24" */
+	size_t n_addresses;
+	int listen_port;                /* 0 for none */
+	int mtu;                        /* 0 for none */
+	char **dns;
+	size_t n_dns;
+	struct mesh_peer *peers;
+	size_t n_peers;
+	char **warnings;
+	size_t n_warnings;
+};
+
+/* Fills cfg from the JSON of GET /peer/config, validating every field that
+ * ends up in a config file or a command line (the server is not trusted to
+ * send well-formed keys, names or addresses). 0, or -1 with err set (and
+ * cfg emptied). cfg is owned by the caller: model_free. */
+int model_from_json(struct mesh_config *cfg, struct json_object *obj,
+                    char *err, size_t errlen);
+
+/* Opens every peer's sealed PSK with the host's key pair; a box that does
+ * not open is an error (-1, err names the peer), never an empty key. */
+int model_open_psks(struct mesh_config *cfg, const uint8_t pk[KEYS_LEN],
+                    const uint8_t sk[KEYS_LEN], char *err, size_t errlen);
+
+/* With a trusted Ed25519 key (the admin's offline signing key): leaves out
+ * of cfg every peer whose "signature" is not that key's signature of the
+ * peer's record, record_signed_text() over its public key and AllowedIPs
+ * exactly as they will be configured. Nothing the server says is taken on
+ * trust here: an entry that is unsigned, malformed, signed by another key or
+ * changed since it was signed is dropped. One line per peer left out, naming
+ * it and why, goes to *lines (caller frees with model_free_lines). Returns
+ * how many were left out, or -1 when out of memory (the peers are left out
+ * all the same, but *lines is incomplete). */
+int model_check_signatures(struct mesh_config *cfg, const uint8_t trusted[KEYS_LEN],
+                           char ***lines, size_t *n);
+
+/* True when an AllowedIPs entry needs a route through the interface: it is
+ * not inside the subnet of an interface address, and is not a default route
+ * (which would swallow the tunnel's own packets; wg-quick's job). */
+bool model_needs_route(const struct mesh_config *cfg, const char *cidr);
+
+/* The changes from old (NULL: nothing configured yet) to new that could let
+ * someone into the tunnel or redirect traffic: a new peer, a changed
+ * public key, changed AllowedIPs, changed interface addresses. Each is one
+ * human-readable line appended to *lines (malloc'd, caller frees with
+ * model_free_lines). Removals and endpoint, keepalive, MTU or DNS changes
+ * are not listed. 0 or -1 (out of memory). */
+int model_diff_sensitive(const struct mesh_config *old, const struct mesh_config *new,
+                         char ***lines, size_t *n);
+void model_free_lines(char **lines, size_t n);
+
+/* Frees what cfg owns and wipes the opened PSKs; accepts NULL. */
+void model_free(struct mesh_config *cfg);
+
+/* Parses a JSON document from a server or a file: depth-limited, trailing
+ * bytes rejected. NULL on error; the caller puts the object. */
+struct json_object *model_parse_json(const char *text, size_t len);
+
+#endif

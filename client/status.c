@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/* wgconf status and wgconf genconf: this host as the server sees it, and
+ * its config printed in one of the formats. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "peer.h"
+#include "render.h"
+#include "text.h"
+
+static const char status_usage[] =
+"Usage: wgconf status [--state-dir DIR]\n"
+"\n"
+"Shows the server, this host's id and name, its state (pending or accepted),\n"
+"its tunnel address, how many peers it is paired with, and the signing key\n"
+"it trusts.\n"
+"\n"
+"Exit status: 0 accepted, 1 error, 2 usage, 3 not yet accepted.\n";
+
+static void
+print_strarray(const char *label, struct json_object *obj, const char *key)
+{
+	struct json_object *arr;
+	size_t n;
+
+	printf("%-10s", label);
+	if (!json_object_object_get_ex(obj, key, &arr) ||
+	    !json_object_is_type(arr, json_type_array) ||
+	    (n = json_object_array_length(arr)) == 0) {
+		printf("-\n");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char buf[128];
+		const char *s = json_object_get_string(json_object_array_get_idx(arr, i));
+		printf("%s%s", i ? ", " : "", text_printable(s, buf, sizeof(buf)));
+	}
+	printf("\n");
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = { CLI_STATE_OPTION, CLI_HELP_OPTION, { 0 } };
+	const char *dir = NULL, *state;
+	struct state st = { 0 };
+	struct fetch_response resp = { 0 };
+	struct json_object *v;
+	char buf[300];
+	int c, ret = EXIT_ERR;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'S': dir = optarg; break;
+		case 'h': return cli_help(status_usage);
+		default: return cli_bad_option(c, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (peer_load_state(&st, state_dir_choose(dir)) != 0)
+		goto out;
+	if (peer_request(&st, "GET", "/peer", NULL, NULL, &resp) != 0)
+		goto out;
+	if (resp.status != 200 || resp.json == NULL) {
+		ret = peer_failure(&resp, "status", &st);
+		goto out;
+	}
+	state = text_json_str(resp.json, "state");
+	printf("%-10s%s\n", "server", st.server);
+	printf("%-10s%s\n", "id", st.id);
+	printf("%-10s%s\n", "name", text_printable(text_json_str(resp.json, "name"), buf, sizeof(buf)));
+	printf("%-10s%s\n", "state", text_printable(state, buf, sizeof(buf)));
+	print_strarray("address", resp.json, "addresses");
+	print_strarray("networks", resp.json, "networks");
+	printf("%-10s%s\n", "endpoint",
+	       text_json_str(resp.json, "endpoint") ?
+	       text_printable(text_json_str(resp.json, "endpoint"), buf, sizeof(buf)) : "nat");
+	if (json_object_object_get_ex(resp.json, "pairs", &v) &&
+	    json_object_is_type(v, json_type_array))
+		printf("%-10s%zu\n", "peers", json_object_array_length(v));
+	printf("%-10s%s\n", "last seen",
+	       text_printable(text_json_str(resp.json, "last_seen"), buf, sizeof(buf)));
+	printf("%-10s%s\n", "trust key", st.trust_key ? st.trust_key :
+	       "none (peer records are not checked)");
+	if (state_held_list(st.dir, buf, sizeof(buf)) > 0)
+		printf("%-10s%s (see `wgconf sync --review --verbose`)\n", "held", buf);
+	ret = state && strcmp(state, "accepted") == 0 ? EXIT_OK : EXIT_PENDING;
+out:
+	fetch_response_free(&resp);
+	state_free(&st);
+	return ret;
+}
+
+static const char genconf_usage[] =
+"Usage: wgconf genconf [--format wg-quick|wg|vyos] [--interface NAME]\n"
+"                      [--state-dir DIR]\n"
+"\n"
+"Prints this host's WireGuard config: wg-quick (default; for\n"
+"/etc/wireguard/NAME.conf), wg (only what `wg setconf` takes) or vyos (VyOS\n"
+"1.4 configuration commands for interface NAME, default wg0). The output\n"
+"holds the private key and the preshared keys.\n"
+"\n"
+"When this host trusts a signing key (`wgconf trust-key`), a peer whose\n"
+"record does not carry a valid signature by it is left out, named on\n"
+"stderr, and the exit status is 4; the rest of the config is printed.\n"
+"\n"
+"Exit status: 0 done, 1 error, 2 usage, 3 not yet accepted, 4 peers left\n"
+"out for want of a valid signature.\n";
+
+int
+cmd_genconf(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "interface", required_argument, NULL, 'i' },
+		CLI_STATE_OPTION, CLI_HELP_OPTION, { 0 }
+	};
+	const char *dir = NULL, *iface = NULL;
+	enum render_format fmt = RENDER_WG_QUICK;
+	struct state st = { 0 };
+	struct fetch_response resp = { 0 };
+	struct mesh_config cfg = { 0 };
+	char skb64[KEYS_B64_LEN] = "", *text = NULL, **refused = NULL;
+	size_t len = 0, nrefused = 0;
+	int c, ret = EXIT_ERR;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (render_parse_format(optarg, &fmt) != 0)
+				return cli_usage_error("invalid --format '%s' (wg-quick, wg or vyos)",
+				                   optarg);
+			break;
+		case 'i': iface = optarg; break;
+		case 'S': dir = optarg; break;
+		case 'h': return cli_help(genconf_usage);
+		default: return cli_bad_option(c, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (iface == NULL)
+		iface = "wg0";
+	if (!cli_valid_ifname(iface))
+		return cli_usage_error("invalid --interface '%s'", iface);
+	if (fmt == RENDER_VYOS && (strncmp(iface, "wg", 2) != 0 ||
+	    iface[2] == '\0' || strspn(iface + 2, "0123456789") != strlen(iface + 2)))
+		return cli_usage_error("invalid --interface '%s': VyOS names WireGuard "
+		                   "interfaces wgN", iface);
+	if (peer_load_state(&st, state_dir_choose(dir)) != 0)
+		goto out;
+	if (peer_request(&st, "GET", "/peer/config", NULL, NULL, &resp) != 0)
+		goto out;
+	if (resp.status != 200) {
+		ret = peer_failure(&resp, "genconf", &st);
+		goto out;
+	}
+	if (peer_prepare_config(&st, resp.json, &cfg, skb64, &refused, &nrefused) != 0)
+		goto out;
+	peer_print_refused(refused, nrefused);
+	peer_print_warnings(&cfg);
+	text = render_config(&cfg, fmt, iface, skb64, false, &len);
+	if (text == NULL) {
+		warnx("out of memory");
+		goto out;
+	}
+	if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
+		warnx("cannot write the config: %s", strerror(errno));
+		goto out;
+	}
+	ret = nrefused > 0 ? EXIT_REVIEW : EXIT_OK;
+out:
+	model_free_lines(refused, nrefused);
+	render_free(text, len);
+	keys_wipe(skb64, sizeof(skb64));
+	model_free(&cfg);
+	fetch_response_free(&resp);
+	state_free(&st);
+	return ret;
+}

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: MIT */
+/* wgconf sync: fetches the config when it changed, writes it atomically,
+ * holds sensitive changes for review, and applies it to the live interface. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "apply.h"
+#include "peer.h"
+#include "render.h"
+#include "state.h"
+
+static const char sync_usage[] =
+"Usage: wgconf sync [--interface NAME] [--config-dir DIR] [--apply] [--force]\n"
+"                   [--review | --approve] [--verbose] [--state-dir DIR]\n"
+"\n"
+"Fetches this host's config when it changed and writes DIR/NAME.conf\n"
+"(default /etc/wireguard/wg0.conf) atomically, mode 0600, in wg-quick format.\n"
+"Made for cron: prints nothing when nothing changed.\n"
+"\n"
+"  --interface NAME   WireGuard interface (default wg0)\n"
+"  --config-dir DIR   where the config goes (default /etc/wireguard)\n"
+"  --apply            also bring the live interface to the config: `wg\n"
+"                     syncconf` (sessions stay up), addresses, MTU, link up,\n"
+"                     routes for AllowedIPs outside the tunnel subnet\n"
+"  --force            overwrite a config file that wgconf did not write\n"
+"  --review           hold changes that add a peer, change a public key,\n"
+"                     AllowedIPs or the interface addresses: print them and\n"
+"                     exit 4 instead of writing (quiet while they wait)\n"
+"  --approve          write (and --apply) the changes held by --review\n"
+"  --verbose          show the commands --apply runs and held changes again\n"
+"\n"
+"When this host trusts a signing key (`wgconf trust-key`), a peer whose\n"
+"record does not carry a valid signature by it is left out of the config\n"
+"(never applied) and named on stderr, and the exit status is 4; the other\n"
+"peers are written and applied. Said again when the config changes, or\n"
+"with --verbose.\n"
+"\n"
+"Exit status: 0 done, 1 error, 2 usage, 3 not yet accepted, 4 changes held\n"
+"for review or peers left out for want of a valid signature.\n";
+
+static bool
+starts_with_header(const char *text)
+{
+	return strncmp(text, WGCONF_HEADER, strlen(WGCONF_HEADER)) == 0;
+}
+
+/* sync --review: holds json when it changes keys or routes against the
+ * config last written (cached). 1 when held (printed, with the peers left
+ * out for want of a signature, unless it was already held and not
+ * verbose), 0 when nothing needs review, -1 on error. */
+static int
+hold_for_review(const struct state *st, const char *iface, const char *target,
+                struct json_object *cached, struct json_object *json,
+                const struct mesh_config *cfg, const char *etag, bool verbose,
+                char **refused, size_t nrefused)
+{
+	struct mesh_config base = { 0 };
+	struct json_object *held = NULL;
+	char **lines = NULL, *hetag = NULL, *hpath = NULL, err[256], **left = NULL;
+	size_t n = 0, nleft = 0;
+	bool have_base, same;
+	int ret = -1;
+
+	have_base = cached && model_from_json(&base, cached, err, sizeof(err)) == 0;
+	/* Compared with what was written: a peer left out then for want of a
+	 * signature is new now that it carries one. */
+	if (have_base && peer_check_signatures(st, &base, &left, &nleft) != 0)
+		goto out;
+	if (model_diff_sensitive(have_base ? &base : NULL, cfg, &lines, &n) != 0) {
+		warnx("out of memory");
+		goto out;
+	}
+	if (n == 0) {
+		ret = state_held_remove(st->dir, iface) == 0 ? 0 : -1;
+		goto out;
+	}
+	same = state_held_load(st->dir, iface, &hetag, &hpath, &held) == 0 && held &&
+	       json_object_equal(held, json);
+	if (!same && state_held_save(st->dir, iface, etag, target, json) != 0)
+		goto out;
+	if (!same || verbose) {
+		printf("%s: changes for %s held for review (revision %lld):\n",
+		       program_invocation_short_name, iface, cfg->revision);
+		for (size_t i = 0; i < n; i++)
+			printf("  %s\n", lines[i]);
+		printf("%s: apply them with `wgconf sync --approve --interface %s` (and the "
+		       "same --config-dir and --apply)\n", program_invocation_short_name, iface);
+		peer_print_refused(refused, nrefused);
+	}
+	ret = 1;
+out:
+	model_free_lines(lines, n);
+	model_free_lines(left, nleft);
+	model_free(&base);
+	if (held)
+		json_object_put(held);
+	free(hetag);
+	free(hpath);
+	return ret;
+}
+
+struct sync_run {
+	/* options */
+	const char *dir, *iface, *confdir;
+	bool apply, force, review, approve, verbose;
+	/* what is there now */
+	struct state st;
+	char *target;                   /* CONFDIR/IFACE.conf */
+	char *old;                      /* its text (wiped: it holds keys) */
+	size_t oldlen;
+	bool have_old;
+	struct json_object *cached;     /* the config last written, or NULL */
+	char *etag, *recpath;           /* from the sync record */
+	const char *inm;                /* etag, when it is for this file */
+	int lockfd;
+};
+
+/* 0, or an exit status (-1 for --help). */
+static int
+sync_parse_opts(struct sync_run *run, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "config-dir", required_argument, NULL, 'd' },
+		{ "apply", no_argument, NULL, 'a' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "review", no_argument, NULL, 'r' },
+		{ "approve", no_argument, NULL, 'A' },
+		{ "verbose", no_argument, NULL, 'v' },
+		CLI_STATE_OPTION, CLI_HELP_OPTION, { 0 }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': run->iface = optarg; break;
+		case 'd': run->confdir = optarg; break;
+		case 'a': run->apply = true; break;
+		case 'f': run->force = true; break;
+		case 'r': run->review = true; break;
+		case 'A': run->approve = true; break;
+		case 'v': run->verbose = true; break;
+		case 'S': run->dir = optarg; break;
+		case 'h': cli_help(sync_usage); return -1;
+		default: return cli_bad_option(c, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (!cli_valid_ifname(run->iface))
+		return cli_usage_error("invalid --interface '%s' (1-15 letters, digits, "
+		                       "'-', '_', '.')", run->iface);
+	if (*run->confdir == '\0')
+		return cli_usage_error("invalid --config-dir ''");
+	if (run->review && run->approve)
+		return cli_usage_error("--review and --approve exclude each other");
+	return 0;
+}
+
+/* State, lock (overlapping cron runs take turns), the file on disk now and
+ * whether it is ours to replace, the record of what was last written. */
+static int
+sync_open(struct sync_run *run)
+{
+	int r;
+
+	if (peer_load_state(&run->st, state_dir_choose(run->dir)) != 0)
+		return -1;
+	if (asprintf(&run->target, "%s/%s.conf", run->confdir, run->iface) < 0) {
+		run->target = NULL;
+		return -1;
+	}
+	if ((run->lockfd = state_lock(run->st.dir)) < 0)
+		return -1;
+	r = state_read_file(run->target, 1024 * 1024, &run->old, &run->oldlen);
+	if (r < 0) {
+		warn("cannot read %s", run->target);
+		return -1;
+	}
+	run->have_old = r == 0;
+	if (run->have_old && !starts_with_header(run->old) && !run->force) {
+		warnx("refusing to overwrite %s: wgconf did not write it (no \"%s\" "
+		      "line on top); move it away or use --force", run->target, WGCONF_HEADER);
+		return -1;
+	}
+	/* The cached config lets a 304 still repair a damaged or deleted file,
+	 * and is what --review compares with; its ETag is sent only when it
+	 * was written to this same file. */
+	if (state_sync_load(run->st.dir, run->iface, &run->etag, &run->recpath,
+	                    &run->cached) == 0 && run->cached && run->etag && run->recpath &&
+	    strcmp(run->recpath, run->target) == 0)
+		run->inm = run->etag;
+	return 0;
+}
+
+static void
+sync_close(struct sync_run *run)
+{
+	if (run->old) {
+		keys_wipe(run->old, run->oldlen);
+		free(run->old);
+	}
+	if (run->cached)
+		json_object_put(run->cached);
+	free(run->etag);
+	free(run->recpath);
+	free(run->target);
+	if (run->lockfd >= 0)
+		close(run->lockfd);
+	state_free(&run->st);
+}
+
+/* Writes cfg to the target when its text differs; *changed says whether it
+ * did. 0 or -1. */
+static int
+write_config(struct sync_run *run, const struct mesh_config *cfg, const char *skb64,
+             bool *changed)
+{
+	struct stat sb;
+	size_t len = 0;
+	char *text = render_config(cfg, RENDER_WG_QUICK, run->iface, skb64, true, &len);
+	int ret = -1;
+
+	*changed = false;
+	if (text == NULL)
+		return -1;
+	if (run->have_old && run->oldlen == len && memcmp(run->old, text, len) == 0) {
+		ret = 0;
+		goto out;
+	}
+	if (stat(run->confdir, &sb) != 0 && errno == ENOENT && mkdir(run->confdir, 0700) != 0) {
+		warn("cannot create %s", run->confdir);
+		goto out;
+	}
+	if (state_write_atomic(run->target, text, len, 0600) != 0)
+		goto out;
+	*changed = true;
+	ret = 0;
+out:
+	render_free(text, len);
+	return ret;
+}
+
+static int
+apply_live(const struct sync_run *run, const struct mesh_config *cfg, const char *skb64,
+           bool changed)
+{
+	size_t len = 0;
+	char *text = render_config(cfg, RENDER_WG, run->iface, skb64, false, &len);
+	int ret = -1;
+
+	if (text != NULL && apply_config(run->iface, cfg, text, len, run->verbose) == 0) {
+		if (changed)
+			printf("%s: applied to %s\n", program_invocation_short_name, run->iface);
+		ret = 0;
+	}
+	render_free(text, len);
+	return ret;
+}
+
+/* Brings the file (and with --apply the interface) to json. fresh: json is
+ * not the cached config, so the record is saved with new_etag. With
+ * --review, a fresh config that changes keys or routes is held instead.
+ * Quiet unless something changed (or --verbose). An exit status. */
+static int
+sync_install(struct sync_run *run, struct json_object *json, const char *new_etag,
+             bool fresh)
+{
+	struct mesh_config cfg = { 0 };
+	char skb64[KEYS_B64_LEN] = "", **refused = NULL;
+	size_t nrefused = 0;
+	bool changed = false;
+	int r, ret = EXIT_ERR;
+
+	if (peer_prepare_config(&run->st, json, &cfg, skb64, &refused, &nrefused) != 0)
+		goto out;
+	if (run->review && fresh) {
+		r = hold_for_review(&run->st, run->iface, run->target, run->cached, json, &cfg,
+		                    new_etag, run->verbose, refused, nrefused);
+		if (r != 0) {
+			ret = r > 0 ? EXIT_REVIEW : EXIT_ERR;
+			goto out;
+		}
+	}
+	if (write_config(run, &cfg, skb64, &changed) != 0)
+		goto out;
+	if (fresh && state_sync_save(run->st.dir, run->iface, new_etag, run->target, json) != 0)
+		goto out;
+	/* Applied without review, or the server is back at what was last
+	 * written (304): whatever waited is superseded. */
+	if ((!run->review || !fresh) && state_held_remove(run->st.dir, run->iface) != 0)
+		goto out;
+	if (changed) {
+		printf("%s: wrote %s (revision %lld, %zu peer%s)\n", program_invocation_short_name,
+		       run->target, cfg.revision, cfg.n_peers, cfg.n_peers == 1 ? "" : "s");
+		peer_print_warnings(&cfg);
+	}
+	/* Like --review: said when something changed, quiet while it waits. */
+	if (changed || fresh || run->verbose)
+		peer_print_refused(refused, nrefused);
+	if (run->apply && apply_live(run, &cfg, skb64, changed) != 0)
+		goto out;
+	ret = nrefused > 0 ? EXIT_REVIEW : EXIT_OK;
+out:
+	model_free_lines(refused, nrefused);
+	keys_wipe(skb64, sizeof(skb64));
+	model_free(&cfg);
+	return ret;
+}
+
+/* sync --approve: the changes --review held, to the file they were for. */
+static int
+sync_approve(struct sync_run *run)
+{
+	struct json_object *held = NULL;
+	char *hetag = NULL, *hpath = NULL;
+	int ret = EXIT_ERR;
+
+	if (state_held_load(run->st.dir, run->iface, &hetag, &hpath, &held) != 0 ||
+	    held == NULL) {
+		warnx("no changes are held for review for %s", run->iface);
+		goto out;
+	}
+	/* What was reviewed is a change to one file: approve it there. */
+	if (hpath == NULL || strcmp(hpath, run->target) != 0) {
+		warnx("the changes held for %s were for %s, not %s: approve with the "
+		      "--config-dir used for --review", run->iface, hpath ? hpath : "(unknown)",
+		      run->target);
+		goto out;
+	}
+	ret = sync_install(run, held, hetag, true);
+out:
+	if (held)
+		json_object_put(held);
+	free(hetag);
+	free(hpath);
+	return ret;
+}
+
+/* sync, sync --review: asks the server, with the cached ETag; a 304 puts
+ * the cached config back (it repairs a damaged or deleted file). */
+static int
+sync_fetch(struct sync_run *run)
+{
+	struct fetch_response resp = { 0 };
+	const char *inm = run->inm;
+	int ret;
+
+	if (peer_request(&run->st, "GET", "/peer/config", NULL, inm, &resp) != 0)
+		ret = EXIT_ERR;
+	else if (resp.status == 304 && inm)
+		ret = sync_install(run, run->cached, NULL, false);
+	else if (resp.status == 200 && resp.json)
+		ret = sync_install(run, resp.json, resp.etag, true);
+	else
+		ret = peer_failure(&resp, "sync", &run->st);
+	fetch_response_free(&resp);
+	return ret;
+}
+
+int
+cmd_sync(int argc, char **argv)
+{
+	struct sync_run run = { .iface = "wg0", .confdir = "/etc/wireguard", .lockfd = -1 };
+	int ret;
+
+	if ((ret = sync_parse_opts(&run, argc, argv)) != 0)
+		return ret < 0 ? EXIT_OK : ret;
+	if (sync_open(&run) != 0)
+		ret = EXIT_ERR;
+	else if (run.approve)
+		ret = sync_approve(&run);
+	else
+		ret = sync_fetch(&run);
+	sync_close(&run);
+	return ret;
+}

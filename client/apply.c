@@ -327,107 +327,115 @@ iface_exists(const char *iface)
 	return stat(path, &sb) == 0;
 }
 
+/* Brings the set of addresses or routes (object: "address" or "route") on
+ * iface from have to want: adds what is missing first, then removes what is
+ * stale, so that a renumbering never leaves the interface without an
+ * address. Routes carry proto (our protocol number); addresses none. */
+static int
+reconcile(const char *iface, const char *object, const char *proto,
+          const struct strset *have, const struct strset *want, bool verbose)
+{
+	for (int del = 0; del <= 1; del++) {
+		const struct strset *from = del ? have : want, *other = del ? want : have;
+
+		for (size_t i = 0; i < from->n; i++) {
+			const char *argv[] = { "ip", object, del ? "del" : "replace", from->v[i],
+			                       "dev", iface, proto ? "proto" : NULL, proto, NULL };
+			if (!set_has(other, from->v[i]) && must(argv, verbose) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* The interface exists, or is created (a kernel with WireGuard). */
+static int
+ensure_iface(const char *iface, bool verbose)
+{
+	const char *add[] = { "ip", "link", "add", "dev", iface, "type", "wireguard", NULL };
+
+	if (iface_exists(iface))
+		return 0;
+	if (apply_run(add, NULL, 0, NULL) != 0 || !iface_exists(iface)) {
+		warnx("interface %s does not exist and cannot be created here (no "
+		      "WireGuard in this kernel?); start it first, for example with "
+		      "`wireguard-go %s`", iface, iface);
+		return -1;
+	}
+	if (verbose)
+		fprintf(stderr, "+ ip link add dev %s type wireguard\n", iface);
+	return 0;
+}
+
+/* `wg syncconf`: changes only what differs, so sessions stay up. */
+static int
+sync_wg(const char *iface, const char *wg_text, size_t wg_len, bool verbose)
+{
+	const char *argv[] = { "wg", "syncconf", iface, "/dev/stdin", NULL };
+	int r;
+
+	if (verbose)
+		fprintf(stderr, "+ wg syncconf %s /dev/stdin\n", iface);
+	r = apply_run(argv, wg_text, wg_len, NULL);
+	if (r != 0)
+		warnx("`wg syncconf %s` failed%s", iface, r < 0 ? " (is wg installed?)" : "");
+	return r == 0 ? 0 : -1;
+}
+
+/* MTU (no MTU from the server means WireGuard's own default, also after an
+ * admin clears one that was set) and link up. */
+static int
+link_settings(const char *iface, const struct mesh_config *cfg, bool verbose)
+{
+	int want = cfg->mtu ? cfg->mtu : APPLY_DEFAULT_MTU;
+	char mtu[16];
+	const char *set_mtu[] = { "ip", "link", "set", "dev", iface, "mtu", mtu, NULL };
+	const char *up[] = { "ip", "link", "set", "dev", iface, "up", NULL };
+
+	snprintf(mtu, sizeof(mtu), "%d", want);
+	if (current_mtu(iface) != want && must(set_mtu, verbose) != 0)
+		return -1;
+	return must(up, verbose);
+}
+
+/* What cfg wants: its interface addresses, and routes for the AllowedIPs
+ * that lie outside the interface subnets. 0 or -1. */
+static int
+wanted(const struct mesh_config *cfg, struct strset *addrs, struct strset *routes)
+{
+	char c[IPAM_STRLEN];
+
+	for (size_t i = 0; i < cfg->n_addresses; i++)
+		if (canon(c, cfg->addresses[i], false) != 0 || set_add(addrs, c) != 0)
+			return -1;
+	for (size_t i = 0; i < cfg->n_peers; i++) {
+		const struct mesh_peer *p = &cfg->peers[i];
+
+		for (size_t k = 0; k < p->n_allowed_ips; k++) {
+			if (!model_needs_route(cfg, p->allowed_ips[k]))
+				continue;
+			if (canon(c, p->allowed_ips[k], true) != 0 || set_add(routes, c) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 int
 apply_config(const char *iface, const struct mesh_config *cfg, const char *wg_text,
              size_t wg_len, bool verbose)
 {
 	struct strset have_addr = { 0 }, want_addr = { 0 }, have_rt = { 0 }, want_rt = { 0 };
-	const char *ifc = iface;
-	char mtu[16];
-	int ret = -1, r;
+	int ret = -1;
 
-	if (!iface_exists(iface)) {
-		const char *add[] = { "ip", "link", "add", "dev", ifc, "type", "wireguard", NULL };
-		if (apply_run(add, NULL, 0, NULL) != 0 || !iface_exists(iface)) {
-			warnx("interface %s does not exist and cannot be created here "
-			       "(no WireGuard in this kernel?); start it first, for example "
-			       "with `wireguard-go %s`", iface, iface);
-			return -1;
-		}
-		if (verbose)
-			fprintf(stderr, "+ ip link add dev %s type wireguard\n", iface);
-	}
-
-	{
-		const char *argv[] = { "wg", "syncconf", ifc, "/dev/stdin", NULL };
-		if (verbose)
-			fprintf(stderr, "+ wg syncconf %s /dev/stdin\n", iface);
-		r = apply_run(argv, wg_text, wg_len, NULL);
-		if (r != 0) {
-			warnx("`wg syncconf %s` failed%s", iface, r < 0 ? " (is wg installed?)" : "");
-			goto out;
-		}
-	}
-
-	/* Addresses: add the wanted ones first, then drop the stale ones, so a
-	 * renumbering never leaves the interface without an address. */
-	for (size_t i = 0; i < cfg->n_addresses; i++) {
-		char c[IPAM_STRLEN];
-		if (canon(c, cfg->addresses[i], false) != 0 || set_add(&want_addr, c) != 0)
-			goto out;
-	}
-	if (current_addresses(iface, &have_addr) != 0)
+	if (ensure_iface(iface, verbose) != 0 || sync_wg(iface, wg_text, wg_len, verbose) != 0 ||
+	    wanted(cfg, &want_addr, &want_rt) != 0 || current_addresses(iface, &have_addr) != 0 ||
+	    reconcile(iface, "address", NULL, &have_addr, &want_addr, verbose) != 0 ||
+	    link_settings(iface, cfg, verbose) != 0 ||
+	    current_routes(iface, "-4", &have_rt) != 0 ||
+	    current_routes(iface, "-6", &have_rt) != 0 ||
+	    reconcile(iface, "route", APPLY_RT_PROTO, &have_rt, &want_rt, verbose) != 0)
 		goto out;
-	for (size_t i = 0; i < want_addr.n; i++) {
-		const char *argv[] = { "ip", "address", "replace", want_addr.v[i], "dev", ifc, NULL };
-		if (set_has(&have_addr, want_addr.v[i]))
-			continue;
-		if (must(argv, verbose) != 0)
-			goto out;
-	}
-	for (size_t i = 0; i < have_addr.n; i++) {
-		const char *argv[] = { "ip", "address", "del", have_addr.v[i], "dev", ifc, NULL };
-		if (set_has(&want_addr, have_addr.v[i]))
-			continue;
-		if (must(argv, verbose) != 0)
-			goto out;
-	}
-
-	{
-		/* No MTU from the server means WireGuard's own default, also after
-		 * an admin clears one that was set. */
-		const char *argv[] = { "ip", "link", "set", "dev", ifc, "mtu", mtu, NULL };
-		snprintf(mtu, sizeof(mtu), "%d", cfg->mtu ? cfg->mtu : APPLY_DEFAULT_MTU);
-		if (current_mtu(iface) != (cfg->mtu ? cfg->mtu : APPLY_DEFAULT_MTU) &&
-		    must(argv, verbose) != 0)
-			goto out;
-	}
-	{
-		const char *argv[] = { "ip", "link", "set", "dev", ifc, "up", NULL };
-		if (must(argv, verbose) != 0)
-			goto out;
-	}
-
-	/* Routes for what lies outside the interface subnets. */
-	for (size_t i = 0; i < cfg->n_peers; i++) {
-		const struct mesh_peer *p = &cfg->peers[i];
-		for (size_t k = 0; k < p->n_allowed_ips; k++) {
-			char c[IPAM_STRLEN];
-			if (!model_needs_route(cfg, p->allowed_ips[k]))
-				continue;
-			if (canon(c, p->allowed_ips[k], true) != 0 || set_add(&want_rt, c) != 0)
-				goto out;
-		}
-	}
-	if (current_routes(iface, "-4", &have_rt) != 0 ||
-	    current_routes(iface, "-6", &have_rt) != 0)
-		goto out;
-	for (size_t i = 0; i < want_rt.n; i++) {
-		const char *argv[] = { "ip", "route", "replace", want_rt.v[i], "dev", ifc,
-		                 "proto", APPLY_RT_PROTO, NULL };
-		if (set_has(&have_rt, want_rt.v[i]))
-			continue;
-		if (must(argv, verbose) != 0)
-			goto out;
-	}
-	for (size_t i = 0; i < have_rt.n; i++) {
-		const char *argv[] = { "ip", "route", "del", have_rt.v[i], "dev", ifc,
-		                 "proto", APPLY_RT_PROTO, NULL };
-		if (set_has(&want_rt, have_rt.v[i]))
-			continue;
-		if (must(argv, verbose) != 0)
-			goto out;
-	}
 	ret = 0;
 out:
 	set_free(&have_addr);

@@ -52,43 +52,108 @@ out:
 	return ret;
 }
 
+/* True when the URL has that part (user, query, fragment...). */
+static bool
+has_part(CURLU *u, CURLUPart what)
+{
+	char *part = NULL;
+	bool has = curl_url_get(u, what, &part, 0) == CURLUE_OK;
+
+	curl_free(part);
+	return has;
+}
+
+/* The server URL, parsed by libcurl's URL API: https (http only when
+ * insecure_http), a host, no user:password, query or fragment; a path
+ * prefix is allowed. NULL after saying what is wrong (naming the value);
+ * the caller frees with curl_url_cleanup. */
+static CURLU *
+server_url(const char *url, bool insecure_http)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL;
+	const char *bad = NULL;
+
+	if (u == NULL) {
+		warnx("out of memory");
+		return NULL;
+	}
+	if (strlen(url) > 2000 || strpbrk(url, " \t\r\n") != NULL ||
+	    curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    !has_part(u, CURLUPART_HOST))
+		bad = "want https://HOST[:PORT][/PATH]";
+	else if (has_part(u, CURLUPART_USER) || has_part(u, CURLUPART_PASSWORD))
+		bad = "no user name or password in it, please (admins give --user and "
+		      "--password-file, or use ~/.netrc)";
+	else if (has_part(u, CURLUPART_QUERY))
+		bad = "no query string, please";
+	else if (has_part(u, CURLUPART_FRAGMENT))
+		bad = "no #fragment, please";
+	else if (strcasecmp(scheme, "https") != 0 && strcasecmp(scheme, "http") != 0)
+		bad = "the scheme must be https";
+	if (bad) {
+		warnx("invalid server URL '%s': %s", url, bad);
+	} else if (strcasecmp(scheme, "http") == 0 && !insecure_http) {
+		warnx("refusing plain http:// server URL '%s': the token and the config "
+		      "would travel unencrypted (use https://, or --insecure-http for a "
+		      "loopback test)", url);
+		bad = "http";
+	}
+	curl_free(scheme);
+	if (bad) {
+		curl_url_cleanup(u);
+		return NULL;
+	}
+	return u;
+}
+
 int
 fetch_check_url(const char *url, bool insecure_http)
 {
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL, *query = NULL;
-	int ret = -1;
+	CURLU *u = server_url(url, insecure_http);
+	int ret = u ? 0 : -1;
 
-	if (u == NULL)
-		return -1;
-	if (strlen(url) > 2000 || strpbrk(url, " \t\r\n") != NULL ||
-	    curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		warnx("invalid server URL '%s' (want https://HOST[:PORT][/PATH])", url);
-		goto out;
-	}
-	if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
-		warnx("invalid server URL '%s': no query string, please", url);
-		goto out;
-	}
-	if (strcasecmp(scheme, "http") == 0 && !insecure_http) {
-		warnx("refusing plain http:// server URL '%s': the token and the "
-		       "config would travel unencrypted (use https://, or "
-		       "--insecure-http for a loopback test)", url);
-		goto out;
-	}
-	if (strcasecmp(scheme, "https") != 0 && strcasecmp(scheme, "http") != 0) {
-		warnx("invalid server URL '%s': the scheme must be https", url);
-		goto out;
-	}
-	ret = 0;
-out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(query);
 	curl_url_cleanup(u);
 	return ret;
+}
+
+char *
+fetch_url(const char *base, const char *path, bool insecure_http)
+{
+	CURLU *u = server_url(base, insecure_http);
+	char *prefix = NULL, *full = NULL, *url = NULL, *out = NULL;
+	const char *query = strchr(path, '?'), *api = "/api/v1";
+	size_t pl;
+
+	if (u == NULL)
+		return NULL;
+	if (curl_url_get(u, CURLUPART_PATH, &prefix, 0) != CURLUE_OK)
+		goto out;
+	/* The prefix is kept; "/api/v1" is added unless it is there. */
+	pl = strlen(prefix);
+	while (pl > 0 && prefix[pl - 1] == '/')
+		pl--;
+	if (pl >= 7 && strncmp(prefix + pl - 7, api, 7) == 0)
+		api = "";
+	if (asprintf(&full, "%.*s%s%.*s", (int)pl, prefix, api,
+	             (int)(query ? (size_t)(query - path) : strlen(path)), path) < 0) {
+		full = NULL;
+		goto out;
+	}
+	if (curl_url_set(u, CURLUPART_PATH, full, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_QUERY, query ? query + 1 : NULL, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
+		warnx("cannot make a request URL from '%s' and '%s'", base, path);
+		goto out;
+	}
+	out = strdup(url);
+out:
+	curl_free(prefix);
+	curl_free(url);
+	free(full);
+	curl_url_cleanup(u);
+	return out;
 }
 
 static size_t
@@ -186,22 +251,133 @@ report_curl(CURLcode rc, const char *url, const char *detail, const struct fetch
 	}
 }
 
-/* base + "/api/v1" + path, unless base already ends in /api/v1. Owned by
- * the caller. */
-static char *
-make_url(const char *base, const char *path)
-{
-	size_t bl = strlen(base);
-	const char *api = "/api/v1";
-	char *url;
+/* curl_easy_setopt, checked: an option that does not take (an old
+ * libcurl, a TLS backend without pinning, no memory) aborts the request,
+ * so that it never goes out without the trust it was meant to have. */
+#define SETOPT(c, opt, val)                                                  \
+	do {                                                                  \
+		CURLcode rc_ = curl_easy_setopt((c), (opt), (val));            \
+		if (rc_ != CURLE_OK) {                                         \
+			warnx("cannot set %s: %s; not sending the request", #opt, \
+			      curl_easy_strerror(rc_));                        \
+			goto out;                                              \
+		}                                                              \
+	} while (0)
 
-	while (bl > 0 && base[bl - 1] == '/')
-		bl--;
-	if (bl >= 7 && strncmp(base + bl - 7, api, 7) == 0)
-		api = "";
-	if (asprintf(&url, "%.*s%s%s", (int)bl, base, api, path) < 0)
-		return NULL;
-	return url;
+/* Transport and TLS trust: a pin alone replaces the CA check (self-signed
+ * servers are the common case); with --cacert both hold. 0 or -1. */
+static int
+set_transport(CURL *c, const char *url, const struct fetch_tls *tls, char *errbuf,
+              struct fetch_response *resp)
+{
+	SETOPT(c, CURLOPT_URL, url);
+	SETOPT(c, CURLOPT_ERRORBUFFER, errbuf);
+	SETOPT(c, CURLOPT_PROTOCOLS_STR, tls->insecure_http ? "http,https" : "https");
+	SETOPT(c, CURLOPT_FOLLOWLOCATION, 0L);
+	SETOPT(c, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(c, CURLOPT_CONNECTTIMEOUT, 15L);
+	SETOPT(c, CURLOPT_TIMEOUT, 60L);
+	SETOPT(c, CURLOPT_USERAGENT, "wgconf/1");
+	SETOPT(c, CURLOPT_WRITEFUNCTION, on_body);
+	SETOPT(c, CURLOPT_WRITEDATA, resp);
+	SETOPT(c, CURLOPT_HEADERFUNCTION, on_header);
+	SETOPT(c, CURLOPT_HEADERDATA, resp);
+	SETOPT(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (tls->cacert)
+		SETOPT(c, CURLOPT_CAINFO, tls->cacert);
+	if (tls->pin) {
+		SETOPT(c, CURLOPT_PINNEDPUBLICKEY, tls->pin);
+		if (tls->cacert == NULL) {
+			SETOPT(c, CURLOPT_SSL_VERIFYPEER, 0L);
+			SETOPT(c, CURLOPT_SSL_VERIFYHOST, 0L);
+		}
+	}
+	return 0;
+out:
+	return -1;
+}
+
+/* Credentials: a bearer token (header), or basic auth from the options and
+ * ~/.netrc. *authz is the header line, for the caller to wipe. 0 or -1. */
+static int
+set_auth(CURL *c, const struct fetch_auth *auth, struct curl_slist **hdr, char **authz)
+{
+	struct curl_slist *h;
+
+	if (auth->bearer) {
+		if (asprintf(authz, "Authorization: Bearer %s", auth->bearer) < 0) {
+			*authz = NULL;
+			goto out;
+		}
+		if ((h = curl_slist_append(*hdr, *authz)) == NULL)
+			goto out;
+		*hdr = h;
+	}
+	if (auth->user || auth->password || auth->netrc) {
+		SETOPT(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		if (auth->user)
+			SETOPT(c, CURLOPT_USERNAME, auth->user);
+		if (auth->password)
+			SETOPT(c, CURLOPT_PASSWORD, auth->password);
+		if (auth->netrc && auth->password == NULL) {
+			SETOPT(c, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+			if (auth->netrc_file)
+				SETOPT(c, CURLOPT_NETRC_FILE, auth->netrc_file);
+		}
+	}
+	return 0;
+out:
+	return -1;
+}
+
+/* Appends line to *hdr; -1 when out of memory. */
+static int
+add_header(struct curl_slist **hdr, const char *line)
+{
+	struct curl_slist *h = curl_slist_append(*hdr, line);
+
+	if (h == NULL)
+		return -1;
+	*hdr = h;
+	return 0;
+}
+
+/* Method, headers and body. *inm is the If-None-Match line (caller
+ * frees). 0 or -1. */
+static int
+set_request(CURL *c, const char *method, struct json_object *body,
+            const char *if_none_match, struct curl_slist **hdr, char **inm)
+{
+	const char *payload;
+
+	SETOPT(c, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "HEAD") == 0)
+		SETOPT(c, CURLOPT_NOBODY, 1L);
+	if (add_header(hdr, "Accept: application/json") != 0)
+		goto out;
+	if (if_none_match && *if_none_match) {
+		if (asprintf(inm, "If-None-Match: %s", if_none_match) < 0) {
+			*inm = NULL;
+			goto out;
+		}
+		if (add_header(hdr, *inm) != 0)
+			goto out;
+	}
+	if (body != NULL || strcmp(method, "GET") != 0) {
+		payload = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : "{}";
+		if (add_header(hdr, "Content-Type: application/json") != 0)
+			goto out;
+		SETOPT(c, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
+		SETOPT(c, CURLOPT_COPYPOSTFIELDS, payload);
+	}
+	/* No "Expect: 100-continue" round trip. */
+	if (add_header(hdr, "Expect:") != 0)
+		goto out;
+	SETOPT(c, CURLOPT_HTTPHEADER, *hdr);
+	return 0;
+out:
+	return -1;
 }
 
 int
@@ -214,93 +390,33 @@ fetch_request(const char *base, const char *method, const char *path,
 	struct curl_slist *hdr = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	char *url = NULL, *authz = NULL, *inm = NULL;
-	const char *payload = NULL;
 	CURLcode rc;
 	int ret = -1;
 
 	memset(resp, 0, sizeof(*resp));
-	if (fetch_check_url(base, tls->insecure_http) != 0)
+	if ((url = fetch_url(base, path, tls->insecure_http)) == NULL)
 		return -1;
-	url = make_url(base, path);
-	c = curl_easy_init();
-	if (url == NULL || c == NULL) {
+	if ((c = curl_easy_init()) == NULL) {
 		warnx("out of memory");
 		goto out;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, tls->insecure_http ? "http,https" : "https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "wgconf/1");
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	if (strcmp(method, "HEAD") == 0)
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
-
-	/* Trust: a pin alone replaces the CA check; with --cacert both hold. */
-	if (tls->cacert)
-		curl_easy_setopt(c, CURLOPT_CAINFO, tls->cacert);
-	if (tls->pin) {
-		curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, tls->pin);
-		if (tls->cacert == NULL) {
-			curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-			curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-		}
-	}
-
-	if (auth->bearer) {
-		if (asprintf(&authz, "Authorization: Bearer %s", auth->bearer) < 0) {
-			authz = NULL;
-			goto out;
-		}
-		hdr = curl_slist_append(hdr, authz);
-	}
-	if (auth->user || auth->password || auth->netrc) {
-		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		if (auth->user)
-			curl_easy_setopt(c, CURLOPT_USERNAME, auth->user);
-		if (auth->password)
-			curl_easy_setopt(c, CURLOPT_PASSWORD, auth->password);
-		if (auth->netrc && auth->password == NULL) {
-			curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
-			if (auth->netrc_file)
-				curl_easy_setopt(c, CURLOPT_NETRC_FILE, auth->netrc_file);
-		}
-	}
-	hdr = curl_slist_append(hdr, "Accept: application/json");
-	if (if_none_match && *if_none_match) {
-		if (asprintf(&inm, "If-None-Match: %s", if_none_match) < 0) {
-			inm = NULL;
-			goto out;
-		}
-		hdr = curl_slist_append(hdr, inm);
-	}
-	if (body != NULL || strcmp(method, "GET") != 0) {
-		payload = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : "{}";
-		hdr = curl_slist_append(hdr, "Content-Type: application/json");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
-	}
-	/* No "Expect: 100-continue" round trip. */
-	hdr = curl_slist_append(hdr, "Expect:");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-
+	if (set_transport(c, url, tls, errbuf, resp) != 0 ||
+	    set_auth(c, auth, &hdr, &authz) != 0 ||
+	    set_request(c, method, body, if_none_match, &hdr, &inm) != 0)
+		goto out;
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
 		report_curl(rc, url, errbuf, tls);
 		goto out;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status) != CURLE_OK)
+		goto out;
 	if (resp->body != NULL && resp->len > 0)
 		resp->json = model_parse_json(resp->body, resp->len);
 	ret = 0;
 out:
+	if (ret != 0 && (resp->body || resp->json))
+		fetch_response_free(resp);
 	if (authz) {
 		keys_wipe(authz, strlen(authz));
 		free(authz);
@@ -338,11 +454,9 @@ fetch_report(const struct fetch_response *resp, const char *what)
 	if (m != NULL) {
 		/* The server's words go to a terminal: no control characters. */
 		char clean[512], code[64];
-		size_t i;
-		for (i = 0; m[i] != '\0' && i + 1 < sizeof(clean); i++)
-			clean[i] = iscntrl((unsigned char)m[i]) ? '?' : m[i];
-		clean[i] = '\0';
-		warnx("%s: %s (HTTP %ld, %s)", what, clean, resp->status,
+
+		warnx("%s: %s (HTTP %ld, %s)", what, text_printable(m, clean, sizeof(clean)),
+		      resp->status,
 		       text_printable(fetch_error_code(resp), code, sizeof(code)));
 	}
 	else

@@ -34,11 +34,18 @@ struct fetch_response {
 /* Checks a --pin value; 0 or -1. */
 int fetch_check_pin(const char *pin);
 
-/* Checks a server URL (https://, or http:// with insecure); -1 with a
- * message on stderr. */
+/* Checks a server URL with libcurl's URL API: https (http only with
+ * insecure_http), a host, an optional port and path prefix; no user name,
+ * password, query or fragment. 0, or -1 with a message naming the URL. */
 int fetch_check_url(const char *url, bool insecure_http);
 
-/* One request to base + "/api/v1" + path. body (may be NULL) is sent as
+/* The URL of an API path ("/peer/config", "/admin/audit?limit=5") on the
+ * server at base: base's path prefix, "/api/v1" (unless the prefix ends in
+ * it), then path and its query, built with the URL API. NULL after a
+ * message. The caller frees it. */
+char *fetch_url(const char *base, const char *path, bool insecure_http);
+
+/* One request to fetch_url(base, path). body (may be NULL) is sent as
  * JSON; with json_body_always, an empty object is sent when it is NULL (the
  * admin API wants Content-Type on every state-changing request).
  * 0 when a response arrived (any status), -1 on a transport or TLS error,

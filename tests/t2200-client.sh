@@ -40,7 +40,8 @@ expect_rc 2 "no command"
 wgc a frobnicate
 expect_rc 2 "unknown command"
 for c in register status genconf sync endpoint deregister admin "admin peers" \
-    "admin accept" "admin pair" "admin invite" "admin network"; do
+    "admin accept" "admin pair" "admin invite" "admin network" "admin edit" \
+    "admin audit" "admin invites"; do
 	# shellcheck disable=SC2086
 	wgc a $c --help
 	expect_rc 0 "$c --help" && expect_in "$OUT" '^Usage: wgconf' "$c --help prints usage"
@@ -69,6 +70,13 @@ expect_in "$ERR" "'3x'" "the message names the bad duration"
 wgc a register --server "http://127.0.0.1:$PORT" nat
 expect_rc 2 "register: http:// refused"
 expect_in "$ERR" "insecure-http" "the message says how to allow http"
+# The server URL goes through libcurl's URL parser: only a scheme, host,
+# port and path prefix; anything else would be dropped or sent elsewhere.
+for u in "$URL#frag" "$URL/?x=1" "https://admin:pw@127.0.0.1:$PORT" "ftp://127.0.0.1"; do
+	wgc a register --server "$u" nat
+	expect_rc 2 "register: server URL $u refused"
+	expect_in "$ERR" "$(q "'$u'")" "the message names the URL $u"
+done
 [ -e "$T_TMP/a/state" ] && fail "a refused register left state" || ok "usage errors leave no state"
 
 # --- TLS trust ----------------------------------------------------------

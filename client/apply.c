@@ -7,6 +7,7 @@
  * route an operator added by hand. */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,22 +300,50 @@ out:
 	return ret;
 }
 
+/* One line of /sys/class/net/IFACE/ATTR into buf, newline cut; 0 or -1. */
+static int
+read_sysfs(const char *iface, const char *attr, char *buf, size_t bufsz)
+{
+	char path[96];
+	FILE *f;
+	int ret = -1;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", iface, attr);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	if (fgets(buf, (int)bufsz, f) != NULL) {
+		buf[strcspn(buf, "\n")] = '\0';
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
+}
+
 /* The MTU of iface now; -1 when unknown. */
 static int
 current_mtu(const char *iface)
 {
-	char path[80], buf[16] = "";
-	unsigned long v;
-	FILE *f;
+	char buf[16];
+	int v;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", iface);
-	if ((f = fopen(path, "re")) == NULL)
+	if (read_sysfs(iface, "mtu", buf, sizeof(buf)) != 0 ||
+	    text_parse_int(buf, 0, 1000000, &v) != 0)
 		return -1;
-	if (fgets(buf, sizeof(buf), f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return text_parse_ulong(buf, 0, 1000000, &v) == 0 ? (int)v : -1;
+	return v;
+}
+
+/* Whether iface is administratively up (IFF_UP in its flags). */
+static bool
+is_up(const char *iface)
+{
+	char buf[16], *end;
+	unsigned long flags;
+
+	if (read_sysfs(iface, "flags", buf, sizeof(buf)) != 0)
+		return false;
+	errno = 0;
+	flags = strtoul(buf, &end, 16);
+	return errno == 0 && end != buf && *end == '\0' && (flags & IFF_UP) != 0;
 }
 
 static bool
@@ -383,7 +412,8 @@ sync_wg(const char *iface, const char *wg_text, size_t wg_len, bool verbose)
 }
 
 /* MTU (no MTU from the server means WireGuard's own default, also after an
- * admin clears one that was set) and link up. */
+ * admin clears one that was set) and link up; nothing when both already
+ * are as wanted. */
 static int
 link_settings(const char *iface, const struct mesh_config *cfg, bool verbose)
 {
@@ -395,7 +425,7 @@ link_settings(const char *iface, const struct mesh_config *cfg, bool verbose)
 	snprintf(mtu, sizeof(mtu), "%d", want);
 	if (current_mtu(iface) != want && must(set_mtu, verbose) != 0)
 		return -1;
-	return must(up, verbose);
+	return is_up(iface) ? 0 : must(up, verbose);
 }
 
 /* What cfg wants: its interface addresses, and routes for the AllowedIPs

@@ -152,11 +152,48 @@ render_vyos_name(char *out, size_t outsz, const char *name)
 	out[n] = '\0';
 }
 
+#define VYOS_ALIAS_MAX 64
+
+static bool
+alias_taken(char (*names)[VYOS_ALIAS_MAX + 1], size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* names[i]: peer p's alias, unique among names[0..i-1] whatever the names
+ * are (two peers may share a name, and a name may look like another's
+ * alias): the safe name, else NAME-ID, else NAME-ID-2, -3... The name is
+ * cut, never the suffix, so the candidates stay distinct. */
+static void
+vyos_alias(char (*names)[VYOS_ALIAS_MAX + 1], size_t i, const struct mesh_peer *p)
+{
+	char base[VYOS_ALIAS_MAX + 1], id[33], suffix[64];
+	int room;
+
+	render_vyos_name(base, sizeof(base), p->name);
+	render_vyos_name(id, sizeof(id), p->id);
+	for (size_t k = 0; k <= i + 1; k++) {
+		if (k == 0)
+			suffix[0] = '\0';
+		else if (k == 1)
+			snprintf(suffix, sizeof(suffix), "-%s", id);
+		else
+			snprintf(suffix, sizeof(suffix), "-%s-%zu", id, k);
+		room = VYOS_ALIAS_MAX - (int)strlen(suffix);
+		snprintf(names[i], sizeof(names[i]), "%.*s%s", room, base, suffix);
+		if (!alias_taken(names, i, names[i]))
+			return;
+	}
+}
+
 static void
 render_vyos(struct buf *b, const struct mesh_config *cfg, const char *iface,
             const char *sk)
 {
-	char (*names)[80] = calloc(cfg->n_peers + 1, sizeof(*names));
+	char (*names)[VYOS_ALIAS_MAX + 1] = calloc(cfg->n_peers + 1, sizeof(*names));
 	const char *pre = "set interfaces wireguard";
 
 	if (names == NULL) {
@@ -182,15 +219,7 @@ render_vyos(struct buf *b, const struct mesh_config *cfg, const char *iface,
 		struct cidr c;
 		char *n = names[i];
 
-		/* Aliases must stay unique after the unsafe characters go. */
-		render_vyos_name(n, sizeof(names[i]), p->name);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(names[j], n) == 0) {
-				size_t l = strlen(n);
-				snprintf(n + l, sizeof(names[i]) - l, "-");
-				render_vyos_name(n + l + 1, sizeof(names[i]) - l - 1, p->id);
-				break;
-			}
+		vyos_alias(names, i, p);
 		buf_printf(b, "%s %s peer %s public-key '%s'\n", pre, iface, n, p->public_key);
 		buf_printf(b, "%s %s peer %s preshared-key '%s'\n", pre, iface, n, p->psk);
 		for (size_t k = 0; k < p->n_allowed_ips; k++)

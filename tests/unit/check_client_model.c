@@ -2,14 +2,14 @@
 /* The client's model and renderers, from a JSON fixture: exact wg-quick, wg
  * and VyOS text; server data that would inject directives is refused; a PSK
  * box sealed to another key is an error; routes and the review diff; peers
- * without a valid signature by the trusted key are left out. The
- * client is not in libwgconf.a, so its two pure modules are compiled in. */
+ * without a valid signature by the trusted key are left out. Linked
+ * against client/libwgclient.a. */
 #include <stdio.h>
 #include <string.h>
 
 #include "unit.h"
-#include "../../client/model.c"
-#include "../../client/render.c"
+#include "model.h"
+#include "render.h"
 
 static uint8_t host_sk[KEYS_LEN], host_pk[KEYS_LEN];
 static char host_sk_b64[KEYS_B64_LEN];

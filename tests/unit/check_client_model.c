@@ -178,6 +178,69 @@ START_TEST(vyos_commands)
 }
 END_TEST
 
+/* Two peers named web and a third named web-<id of the second>: three
+ * distinct aliases, each with its own public key and AllowedIPs (issue 8).
+ * The model is built by hand: the names are what the server may send. */
+START_TEST(vyos_aliases_unique)
+{
+	static char ip0[] = "10.9.0.1/32", ip1[] = "10.9.0.2/32", ip2[] = "10.9.0.3/32";
+	static char *ips[3][1] = { { ip0 }, { ip1 }, { ip2 } };
+	static const char *names[3][2] = {
+		{ "web", "aaaa" }, { "web", "bbbb" }, { "web-bbbb", "cccc" },
+	};
+	struct mesh_peer peers[3];
+	struct mesh_config cfg = { .peers = peers, .n_peers = 3 };
+	char keys_b64[3][KEYS_B64_LEN], alias[3][80], line[512], *text;
+	size_t len;
+
+	memset(peers, 0, sizeof(peers));
+	for (int order = 0; order < 2; order++) {
+		for (int i = 0; i < 3; i++) {
+			/* The second round puts web-bbbb first. */
+			int k = order ? (i + 2) % 3 : i;
+			uint8_t sk[KEYS_LEN], pk[KEYS_LEN];
+
+			keys_generate(sk, pk);
+			keys_b64_encode(keys_b64[k], KEYS_B64_LEN, pk, KEYS_LEN);
+			peers[i].name = (char *)names[k][0];
+			peers[i].id = (char *)names[k][1];
+			peers[i].public_key = keys_b64[k];
+			peers[i].allowed_ips = ips[k];
+			peers[i].n_allowed_ips = 1;
+			snprintf(peers[i].psk, sizeof(peers[i].psk), "%s", psk_b64[0]);
+		}
+		text = render(&cfg, RENDER_VYOS, &len);
+		for (int k = 0; k < 3; k++) {
+			/* The alias that carries peer k's key... */
+			char *p, *q;
+
+			snprintf(line, sizeof(line), " public-key '%s'\n", keys_b64[k]);
+			p = strstr(text, line);
+			ck_assert_ptr_nonnull(p);
+			for (q = p; q > text && q[-1] != '\n'; q--)
+				;
+			ck_assert_int_eq(sscanf(q, "set interfaces wireguard wg0 peer %79s", alias[k]), 1);
+			/* ...has that key once, and routes only peer k's address. */
+			snprintf(line, sizeof(line), "peer %s public-key", alias[k]);
+			ck_assert_ptr_eq(strstr(text, line), q + strlen("set interfaces wireguard wg0 "));
+			ck_assert_ptr_null(strstr(strstr(text, line) + 1, line));
+			for (int m = 0; m < 3; m++) {
+				snprintf(line, sizeof(line), "peer %s allowed-ips '%s'\n", alias[k],
+				         ips[m][0]);
+				if (m == k)
+					ck_assert_ptr_nonnull(strstr(text, line));
+				else
+					ck_assert_ptr_null(strstr(text, line));
+			}
+		}
+		ck_assert_str_ne(alias[0], alias[1]);
+		ck_assert_str_ne(alias[0], alias[2]);
+		ck_assert_str_ne(alias[1], alias[2]);
+		render_free(text, len);
+	}
+}
+END_TEST
+
 /* Values that would turn into config directives or shell words. */
 START_TEST(hostile_server_data)
 {
@@ -494,6 +557,7 @@ client_suite(void)
 	tcase_add_test(tc, wg_quick_exact);
 	tcase_add_test(tc, wg_setconf_only);
 	tcase_add_test(tc, vyos_commands);
+	tcase_add_test(tc, vyos_aliases_unique);
 	tcase_add_test(tc, hostile_server_data);
 	tcase_add_test(tc, hostile_peer_fields);
 	tcase_add_test(tc, psk_for_another_key);

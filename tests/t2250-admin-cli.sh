@@ -1,0 +1,157 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# t2250-admin-cli: `wgconf admin edit`, `admin audit` and `admin invites`
+# against a real local stack, each checked through the API: edit changes
+# only the fields given (name, address, networks, endpoint or nat,
+# keepalive) and refuses bad values naming them; audit shows the newest
+# entries first, pages past the server's 500-entry page, honours --since
+# and --limit; invites lists the codes and deletes one; every one prints
+# the server's JSON with --json.
+. "$(dirname "$0")/lib.sh"
+[ -x "$WGCONF" ] || die "$WGCONF is not built (make)"
+stack_start
+
+PWFILE=$T_TMP/admin-pass
+printf '%s\n' "$ADMIN_PASS" >"$PWFILE"
+mkdir -p "$T_TMP/home"
+
+admin() {
+	wgc adm admin --server "$URL" --cacert "$CACERT" --user admin \
+	    --password-file "$PWFILE" "$@"
+}
+
+register web1 203.0.113.1:51820 || die "cannot register web1"
+P1=$PEER_ID
+register web2 || die "cannot register web2"
+P2=$PEER_ID
+
+# --- edit ---------------------------------------------------------------
+admin edit web2 --address 10.77.0.50
+expect_rc 1 "edit: the address of a pending peer"
+expect_in "$ERR" "accept" "the message says to accept it first"
+admin accept web1
+expect_rc 0 "accept web1"
+api -a GET "/admin/peers/$P1"
+BEFORE=$BODY
+
+admin edit web1 --name db1 --networks 10.20.0.0/16,192.168.7.0/24 \
+    --endpoint 198.51.100.7:51821 --keepalive 15
+expect_rc 0 "edit name, networks, endpoint and keepalive"
+expect_in "$OUT" "edited db1 \(id $P1\)" "edit says what it edited"
+api -a GET "/admin/peers/$P1"
+expect_json .name '"db1"'
+expect_json .networks '["10.20.0.0/16","192.168.7.0/24"]'
+expect_json .endpoint '"198.51.100.7:51821"'
+expect_json .keepalive 15
+expect_json .addresses "$(printf '%s' "$BEFORE" | jq -c .addresses)"
+
+admin edit db1 --address 10.77.0.42
+expect_rc 0 "edit the address alone"
+api -a GET "/admin/peers/$P1"
+expect_json .addresses '["10.77.0.42"]'
+expect_json .name '"db1"'
+expect_json .networks '["10.20.0.0/16","192.168.7.0/24"]'
+expect_json .keepalive 15
+
+admin edit "$P1" --endpoint nat --networks none --json
+expect_rc 0 "edit by id: nat, no networks, --json"
+expect_eq "$(printf '%s' "$OUT" | jq -c '[.endpoint, .networks, .id]')" \
+    "[null,[],\"$P1\"]" "--json prints the peer as the server answers"
+api -a GET "/admin/peers/$P1"
+expect_json .endpoint null
+expect_json .networks '[]'
+
+for bad in "--networks 10.0.0.0/33" "--networks 10.0.0.0/8,,10.1.0.0/16" \
+    "--keepalive 70000" "--endpoint 1.2.3.4:0" "--name a/b" "--address 10.77.0.300"; do
+	# shellcheck disable=SC2086
+	admin edit db1 $bad
+	expect_rc 2 "edit $bad"
+	_v=${bad#* }
+	expect_in "$ERR" "$(q "${_v%%,,*}")" "the message names the value of $bad"
+done
+admin edit db1
+expect_rc 2 "edit without a field"
+admin edit nosuchpeer --name x
+expect_rc 1 "edit an unknown peer"
+expect_in "$ERR" "no peer with id or name 'nosuchpeer'" "the message names it"
+api -a GET "/admin/peers/$P1"
+expect_json '[.name, .endpoint, .networks, .keepalive, .addresses]' \
+    '["db1", null, [], 15, ["10.77.0.42"]]'
+
+# --- invites ------------------------------------------------------------
+admin invite --uses 2
+expect_rc 0 "make an invite"
+admin invite --json
+expect_rc 0 "make another"
+I2=$(printf '%s' "$OUT" | jq -r .id)
+admin invites
+expect_rc 0 "admin invites"
+expect_in "$OUT" "^ID +USES LEFT +EXPIRES" "invites prints a table"
+expect_in "$OUT" "^$I2 +1 of 1 " "with the second invite and its uses"
+expect_eq "$(printf '%s\n' "$OUT" | wc -l)" 3 "a header and two invites"
+admin invites list --json
+expect_rc 0 "admin invites list --json"
+expect_eq "$(printf '%s' "$OUT" | jq '.invites | length')" 2 "--json lists both"
+expect_not_in "$OUT" '"code"' "no code is ever listed"
+admin invites delete "$I2"
+expect_rc 0 "delete an invite"
+api -a GET /admin/invites
+expect_eq "$(jqr "[.invites[] | select(.id == \"$I2\")] | length")" 0 "the invite is gone"
+expect_eq "$(jqr '.invites | length')" 1 "one invite is left"
+admin invites delete "$I2"
+expect_rc 1 "deleting it again"
+admin invites delete
+expect_rc 2 "delete without an ID"
+admin invites frob
+expect_rc 2 "an unknown invites action"
+expect_in "$ERR" "'frob'" "the message names it"
+
+# --- audit --------------------------------------------------------------
+admin audit --limit 3
+expect_rc 0 "admin audit --limit 3"
+expect_in "$OUT" "^AT +ACTOR +ACTION +TARGET +DETAIL" "audit prints a table"
+expect_eq "$(printf '%s\n' "$OUT" | sed -n 2p | awk '{print $3}')" invite.delete \
+    "the newest entry first"
+expect_eq "$(printf '%s\n' "$OUT" | wc -l)" 4 "a header and three entries"
+admin audit --json --limit 5
+expect_rc 0 "admin audit --json"
+api -a GET "/admin/audit?limit=5"
+expect_eq "$(printf '%s' "$OUT" | jq -c .entries)" "$(printf '%s' "$BODY" | jq -c .entries)" \
+    "--json has the entries the API lists"
+admin audit --since 2999-01-01
+expect_rc 0 "audit --since the future"
+expect_eq "$(printf '%s\n' "$OUT" | wc -l)" 1 "nothing after the header"
+admin audit --since 1h --json --limit 10000
+expect_eq "$(printf '%s' "$OUT" | jq '[.entries[] | select(.action == "peer.edit")] | length')" \
+    3 "--since 1h has the three edits"
+admin audit --since yesterday
+expect_rc 2 "audit: bad --since"
+expect_in "$ERR" "'yesterday'" "the message names it"
+admin audit --limit 0
+expect_rc 2 "audit: bad --limit"
+
+# More than one page of the server's (500): 510 edits in one curl run.
+: >"$T_TMP/many.cfg"
+i=1
+while [ $i -le 510 ]; do
+	[ $i = 1 ] || echo next >>"$T_TMP/many.cfg"
+	printf 'url = "%s/admin/peers/%s"\ncacert = "%s"\nrequest = "PATCH"\nuser = "admin:%s"\nheader = "Content-Type: application/json"\ndata = "{\\"keepalive\\":%d}"\noutput = "/dev/null"\n' \
+	    "$API" "$P2" "$CACERT" "$ADMIN_PASS" "$i" >>"$T_TMP/many.cfg"
+	i=$((i + 1))
+done
+curl -sS -K "$T_TMP/many.cfg" || fail "the 510 edits"
+api -a GET "/admin/peers/$P2"
+expect_json .keepalive 510
+admin audit --limit 515 --json
+expect_rc 0 "audit --limit 515"
+expect_eq "$(printf '%s' "$OUT" | jq '.entries | length')" 515 "515 entries over two pages"
+expect_eq "$(printf '%s' "$OUT" | jq '[.entries[].id] | . == (sort | reverse) and (unique | length) == 515')" \
+    true "newest first, none twice"
+expect_eq "$(printf '%s' "$OUT" | jq -c '.entries[0].detail')" '{"keepalive":510}' \
+    "the first is the last edit"
+expect_eq "$(printf '%s' "$OUT" | jq -c '[.entries[509, 514].detail]')" \
+    '[{"keepalive":1},{"address":"10.77.0.42"}]' "the second page goes on where the first ended"
+admin audit --since 1h --limit 10000 --json
+expect_eq "$(printf '%s' "$OUT" | jq '[.entries[] | select(.action == "peer.edit")] | length')" \
+    513 "all pages up to --since"
+

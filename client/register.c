@@ -21,7 +21,7 @@ static const char register_usage[] =
 "and registers it with the server. ENDPOINT is HOST:PORT or [IPv6]:PORT, the\n"
 "address other peers use to reach this host; 'nat' for a host without one.\n"
 "\n"
-"  --server URL             the server, https://HOST[:PORT]\n"
+"  --server URL             the server, https://HOST[:PORT][/PATH]\n"
 "  --name NAME              peer name (default: this host's name)\n"
 "  --listen-port PORT       WireGuard port (default: the endpoint's port)\n"
 "  --invite CODE            an invite code: joins at once, no admin needed\n"

@@ -76,23 +76,41 @@ admin_load_peers(struct admin *a)
 	return ret;
 }
 
-void
-admin_print_table(const char *const head[], size_t ncols, const char (*cells)[ADMIN_CELL],
-                  size_t nrows)
+/* Each column as wide as its widest cell. */
+static void
+print_table(const char *const head[], size_t ncols, char (*cells)[ADMIN_CELL], size_t nrows)
 {
 	size_t widths[ADMIN_COLS_MAX];
 
-	for (size_t c = 0; c < ncols && c < ADMIN_COLS_MAX; c++) {
+	for (size_t c = 0; c < ncols; c++) {
 		widths[c] = strlen(head[c]);
 		for (size_t r = 0; r < nrows; r++)
 			if (strlen(cells[r * ncols + c]) > widths[c])
 				widths[c] = strlen(cells[r * ncols + c]);
 	}
 	for (size_t r = 0; r <= nrows; r++)
-		for (size_t c = 0; c < ncols && c < ADMIN_COLS_MAX; c++)
+		for (size_t c = 0; c < ncols; c++)
 			printf("%-*s%s", c + 1 < ncols ? (int)widths[c] : 0,
 			       r == 0 ? head[c] : cells[(r - 1) * ncols + c],
 			       c + 1 < ncols ? "  " : "\n");
+}
+
+int
+admin_print_list(struct json_object *arr, const char *const head[], size_t ncols,
+                 admin_row_fn *row, void *ctx)
+{
+	size_t n = json_object_array_length(arr);
+	char (*cells)[ADMIN_CELL];
+
+	if (ncols > ADMIN_COLS_MAX || (cells = calloc(n * ncols + 1, sizeof(*cells))) == NULL) {
+		warnx("out of memory");
+		return EXIT_ERR;
+	}
+	for (size_t i = 0; i < n; i++)
+		row(ctx, json_object_array_get_idx(arr, i), cells + i * ncols);
+	print_table(head, ncols, cells, n);
+	free(cells);
+	return EXIT_OK;
 }
 
 /* The peer object an id or a unique name refers to; borrowed from a->peers. */

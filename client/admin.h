@@ -40,12 +40,15 @@ int admin_request(struct admin *a, const char *method, const char *path,
 struct json_object *admin_array(const struct fetch_response *resp, const char *key,
                                 const char *what);
 
-/* A table: a header line, then nrows rows of ncols cells (row after row in
- * cells), each column as wide as its widest cell. */
+/* A table of the elements of arr: a header line, then one row each, filled
+ * by row (ncols terminal-safe cells), each column as wide as its widest
+ * cell. An exit status. */
 #define ADMIN_CELL 256
 #define ADMIN_COLS_MAX 16
-void admin_print_table(const char *const head[], size_t ncols,
-                       const char (*cells)[ADMIN_CELL], size_t nrows);
+typedef void admin_row_fn(void *ctx, struct json_object *element,
+                          char (*cells)[ADMIN_CELL]);
+int admin_print_list(struct json_object *arr, const char *const head[], size_t ncols,
+                     admin_row_fn *row, void *ctx);
 
 /* GET /admin/peers once into a->peers. 0 or -1 (said). */
 int admin_load_peers(struct admin *a);

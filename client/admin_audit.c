@@ -84,10 +84,11 @@ out:
 
 /* One row: terminal-safe cells; the detail as compact JSON. */
 static void
-audit_row(struct json_object *e, char (*row)[ADMIN_CELL])
+audit_row(void *ctx, struct json_object *e, char (*row)[ADMIN_CELL])
 {
 	struct json_object *d = NULL;
 
+	(void)ctx;
 	text_printable(text_json_str(e, "at"), row[0], ADMIN_CELL);
 	text_printable(text_json_str(e, "actor"), row[1], ADMIN_CELL);
 	text_printable(text_json_str(e, "action"), row[2], ADMIN_CELL);
@@ -104,9 +105,8 @@ admin_audit(struct admin *a, int argc, char **argv)
 	static const char *const head[AUDIT_COLS] = { "AT", "ACTOR", "ACTION", "TARGET",
 	                                              "DETAIL" };
 	struct json_object *entries = json_object_new_array(), *o = NULL;
-	char since[AUDIT_TIME_LEN], (*cells)[ADMIN_CELL] = NULL;
+	char since[AUDIT_TIME_LEN];
 	unsigned long limit = 50;
-	size_t n;
 	int ret = EXIT_ERR;
 
 	(void)argc;
@@ -128,15 +128,8 @@ admin_audit(struct admin *a, int argc, char **argv)
 		ret = admin_print_json(o);
 		goto out;
 	}
-	n = json_object_array_length(entries);
-	if ((cells = calloc(n * AUDIT_COLS + 1, sizeof(*cells))) == NULL)
-		goto out;
-	for (size_t i = 0; i < n; i++)
-		audit_row(json_object_array_get_idx(entries, i), cells + i * AUDIT_COLS);
-	admin_print_table(head, AUDIT_COLS, (const char (*)[ADMIN_CELL])cells, n);
-	ret = EXIT_OK;
+	ret = admin_print_list(entries, head, AUDIT_COLS, audit_row, NULL);
 out:
-	free(cells);
 	if (o)
 		json_object_put(o);
 	if (entries)

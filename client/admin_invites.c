@@ -89,10 +89,11 @@ enum { INVITE_COLS = 5 };
 
 /* One row of `admin invites`: terminal-safe cells. */
 static void
-invite_row(struct json_object *inv, char (*row)[ADMIN_CELL])
+invite_row(void *ctx, struct json_object *inv, char (*row)[ADMIN_CELL])
 {
 	struct json_object *v;
 
+	(void)ctx;
 	text_printable(text_json_str(inv, "id"), row[0], ADMIN_CELL);
 	snprintf(row[1], ADMIN_CELL, "%s of %s",
 	         json_object_object_get_ex(inv, "uses_left", &v) ? json_object_get_string(v) : "?",
@@ -111,8 +112,6 @@ invites_list(struct admin *a)
 	                                               "CREATED BY", "CREATED" };
 	struct fetch_response resp = { 0 };
 	struct json_object *arr;
-	char (*cells)[ADMIN_CELL] = NULL;
-	size_t n;
 	int ret = EXIT_ERR;
 
 	if (admin_request(a, "GET", "/admin/invites", NULL, &resp) != 0 ||
@@ -122,18 +121,13 @@ invites_list(struct admin *a)
 		ret = admin_print_json(resp.json);
 		goto out;
 	}
-	n = json_object_array_length(arr);
-	if ((cells = calloc(n * INVITE_COLS + 1, sizeof(*cells))) == NULL)
-		goto out;
-	for (size_t i = 0; i < n; i++)
-		invite_row(json_object_array_get_idx(arr, i), cells + i * INVITE_COLS);
-	if (n == 0)
+	if (json_object_array_length(arr) == 0) {
 		printf("no invites\n");
-	else
-		admin_print_table(head, INVITE_COLS, (const char (*)[ADMIN_CELL])cells, n);
-	ret = EXIT_OK;
+		ret = EXIT_OK;
+	} else {
+		ret = admin_print_list(arr, head, INVITE_COLS, invite_row, NULL);
+	}
 out:
-	free(cells);
 	fetch_response_free(&resp);
 	return ret;
 }

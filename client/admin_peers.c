@@ -14,8 +14,9 @@ enum { COLS = 9 };
 
 /* One row of `admin peers`: terminal-safe cells. */
 static void
-peer_row(struct admin *a, struct json_object *p, char (*row)[ADMIN_CELL])
+peer_row(void *ctx, struct json_object *p, char (*row)[ADMIN_CELL])
 {
+	struct admin *a = ctx;
 	const char *ep = text_json_str(p, "endpoint");
 
 	text_printable(text_json_str(p, "id"), row[0], ADMIN_CELL);
@@ -40,8 +41,7 @@ admin_peers(struct admin *a, int argc, char **argv)
 	                                        "PAIRED WITH", "LAST SEEN" };
 	struct fetch_response resp = { 0 };
 	struct json_object *arr;
-	char path[64], (*cells)[ADMIN_CELL] = NULL;
-	size_t n;
+	char path[64];
 	int ret = EXIT_ERR;
 
 	(void)argc;
@@ -65,15 +65,8 @@ admin_peers(struct admin *a, int argc, char **argv)
 		a->peers = json_object_get(arr);
 	else if (admin_load_peers(a) != 0)
 		goto out;
-	n = json_object_array_length(arr);
-	if ((cells = calloc(n * COLS + 1, sizeof(*cells))) == NULL)
-		goto out;
-	for (size_t i = 0; i < n; i++)
-		peer_row(a, json_object_array_get_idx(arr, i), cells + i * COLS);
-	admin_print_table(head, COLS, (const char (*)[ADMIN_CELL])cells, n);
-	ret = EXIT_OK;
+	ret = admin_print_list(arr, head, COLS, peer_row, a);
 out:
-	free(cells);
 	fetch_response_free(&resp);
 	return ret;
 }

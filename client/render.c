@@ -10,6 +10,7 @@
 #include "ipam.h"
 #include "validate.h"
 #include "render.h"
+#include "text.h"
 
 struct buf {
 	char *p;
@@ -140,10 +141,9 @@ render_vyos_name(char *out, size_t outsz, const char *name)
 	size_t n = 0;
 
 	for (; *name != '\0' && n + 1 < outsz && n < 64; name++) {
-		char c = *name;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		          (c >= '0' && c <= '9') || c == '-' || c == '_';
-		out[n++] = ok ? c : '_';
+		char one[2] = { *name, '\0' };
+
+		out[n++] = text_in_class(one, 1, 1, "-_") ? *name : '_';
 	}
 	if (n == 0 && outsz > 4) {
 		memcpy(out, "peer", 4);

@@ -306,10 +306,10 @@ static const struct admin_cmd {
 	  "change a peer's name, address, networks or endpoint",
 	  "Usage: wgconf admin edit PEER [--name NAME] [--address ADDR]\n"
 	  "                         [--networks CIDR,...|none] [--endpoint HOST:PORT|nat]\n"
-	  "                         [--keepalive SECONDS] [--json]\n"
+	  "                         [--keepalive SECONDS|default] [--json]\n"
 	  "\nChanges only the given fields of a peer (address and networks only of\n"
 	  "an accepted one). --networks replaces the routed networks; --keepalive 0\n"
-	  "turns keepalives off. Peers pick the change up at their next sync; under\n"
+	  "turns keepalives off, default goes back to the network's. Peers pick the change up at their next sync; under\n"
 	  "a signing key, sign the peer again after changing its address or\n"
 	  "networks. --json prints the peer as the server answered.\n", 0 },
 	{ "reject", admin_reject, "", 1, 1, "reject PEER",

@@ -105,11 +105,13 @@ peer_fields(struct admin *a, struct json_object *body, bool edit)
 		                       a->endpoint);
 	else if (a->endpoint)
 		json_object_object_add(body, "endpoint", json_object_new_string(a->endpoint));
-	if (a->keepalive && text_parse_int(a->keepalive, 0, 65535, &ka) != 0)
-		return cli_usage_error("invalid --keepalive '%s' (seconds, 0-65535)",
-		                       a->keepalive);
+	if (a->keepalive && strcmp(a->keepalive, "default") != 0 &&
+	    text_parse_int(a->keepalive, 0, 65535, &ka) != 0)
+		return cli_usage_error("invalid --keepalive '%s' (seconds, 0-65535, or "
+		                       "default)", a->keepalive);
 	if (a->keepalive)
-		json_object_object_add(body, "keepalive", json_object_new_int(ka));
+		json_object_object_add(body, "keepalive", strcmp(a->keepalive, "default") == 0 ?
+		                       NULL : json_object_new_int(ka));
 	if (json_object_object_length(body) == 0)
 		return cli_usage_error("give what to change: --name, --address, --networks, "
 		                       "--endpoint or --keepalive");

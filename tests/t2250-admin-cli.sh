@@ -61,6 +61,13 @@ api -a GET "/admin/peers/$P1"
 expect_json .endpoint null
 expect_json .networks '[]'
 
+admin edit db1 --keepalive default
+expect_rc 0 "edit: keepalive back to the network default"
+api -a GET "/admin/peers/$P1"
+expect_json .keepalive null
+admin edit db1 --keepalive 15
+expect_rc 0 "edit: keepalive 15 again"
+
 for bad in "--networks 10.0.0.0/33" "--networks 10.0.0.0/8,,10.1.0.0/16" \
     "--keepalive 70000" "--endpoint 1.2.3.4:0" "--name a/b" "--address 10.77.0.300"; do
 	# shellcheck disable=SC2086
@@ -123,7 +130,7 @@ expect_rc 0 "audit --since the future"
 expect_eq "$(printf '%s\n' "$OUT" | wc -l)" 1 "nothing after the header"
 admin audit --since 1h --json --limit 10000
 expect_eq "$(printf '%s' "$OUT" | jq '[.entries[] | select(.action == "peer.edit")] | length')" \
-    3 "--since 1h has the three edits"
+    5 "--since 1h has the five edits"
 admin audit --since yesterday
 expect_rc 2 "audit: bad --since"
 expect_in "$ERR" "'yesterday'" "the message names it"
@@ -150,8 +157,8 @@ expect_eq "$(printf '%s' "$OUT" | jq '[.entries[].id] | . == (sort | reverse) an
 expect_eq "$(printf '%s' "$OUT" | jq -c '.entries[0].detail')" '{"keepalive":510}' \
     "the first is the last edit"
 expect_eq "$(printf '%s' "$OUT" | jq -c '[.entries[509, 514].detail]')" \
-    '[{"keepalive":1},{"address":"10.77.0.42"}]' "the second page goes on where the first ended"
+    '[{"keepalive":1},{"keepalive":null}]' "the second page goes on where the first ended"
 admin audit --since 1h --limit 10000 --json
 expect_eq "$(printf '%s' "$OUT" | jq '[.entries[] | select(.action == "peer.edit")] | length')" \
-    513 "all pages up to --since"
+    515 "all pages up to --since"
 

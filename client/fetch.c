@@ -258,7 +258,7 @@ report_curl(CURLcode rc, const char *url, const char *detail, const struct fetch
 	do {                                                                  \
 		CURLcode rc_ = curl_easy_setopt((c), (opt), (val));            \
 		if (rc_ != CURLE_OK) {                                         \
-			warnx("cannot set %s: %s; not sending the request", #opt, \
+			warnx("cannot set %s (%s): not sending the request", #opt, \
 			      curl_easy_strerror(rc_));                        \
 			goto out;                                              \
 		}                                                              \

@@ -7,7 +7,9 @@
  * they carry a fragment, query or password. C1 control bytes sent by the
  * server (raw 0x9b and UTF-8 \xc2\x9b) never reach stdout or stderr. */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "unit.h"
 #include "cli.h"
 #include "fetch.h"
@@ -24,6 +28,32 @@
 
 static char tmp[64], base[64], reqlog[96];
 static pid_t server_pid;
+
+/* fetch.c's calls of curl_easy_setopt land here (the executable's own
+ * definition comes first), so that a test can make one option fail, as
+ * a TLS backend without pinning would. Every option value is one 64-bit
+ * word on the platforms this runs on (long, pointer, curl_off_t). */
+static CURLoption fail_option = (CURLoption)-1;
+
+#undef curl_easy_setopt
+CURLcode curl_easy_setopt(CURL *c, CURLoption option, ...);
+
+CURLcode
+curl_easy_setopt(CURL *c, CURLoption option, ...)
+{
+	static CURLcode (*real)(CURL *, CURLoption, ...);
+	va_list ap;
+	void *value;
+
+	va_start(ap, option);
+	value = va_arg(ap, void *);
+	va_end(ap);
+	if (option == fail_option)
+		return CURLE_NOT_BUILT_IN;
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "curl_easy_setopt");
+	return real(c, option, value);
+}
 
 #define C1_NAME "db\xc2\x9b" "31mred\x9b" "0m"
 
@@ -311,6 +341,39 @@ START_TEST(no_c1_on_the_terminal)
 }
 END_TEST
 
+/* Issue 7: an option that does not take aborts the request; nothing is
+ * sent without the trust it was meant to have. */
+START_TEST(setopt_fails_closed)
+{
+	static const CURLoption trust[] = {
+		CURLOPT_PINNEDPUBLICKEY, CURLOPT_CAINFO, CURLOPT_SSL_VERIFYPEER,
+		CURLOPT_SSL_VERIFYHOST, CURLOPT_PROTOCOLS_STR, CURLOPT_URL,
+		CURLOPT_FOLLOWLOCATION, CURLOPT_HTTPHEADER, CURLOPT_USERNAME,
+	};
+	const struct fetch_tls pinned = { .insecure_http = true, .cacert = "/dev/null",
+	                                  .pin = "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" };
+	const struct fetch_auth user = { .user = "admin", .password = "pw" };
+	struct fetch_response r;
+	char *log = NULL;
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(trust) / sizeof(trust[0]); i++) {
+		fail_option = trust[i];
+		ck_assert_int_eq(fetch_request(base, "GET", "/peer/config", &pinned, &user, NULL,
+		                               NULL, &r), -1);
+		ck_assert_int_eq(r.status, 0);
+	}
+	fail_option = (CURLoption)-1;
+	/* Not one request reached the server. */
+	ck_assert_int_eq(state_read_file(reqlog, 65536, &log, &len), 1);
+	/* And with every option taken, the same request goes out. */
+	ck_assert_int_eq(fetch_request(base, "GET", "/peer/config", &plain, &user, NULL, NULL,
+	                               &r), 0);
+	ck_assert_int_eq(r.status, 200);
+	fetch_response_free(&r);
+}
+END_TEST
+
 static Suite *
 fetch_suite(void)
 {
@@ -323,6 +386,7 @@ fetch_suite(void)
 	tcase_add_test(tc, strict_answers);
 	tcase_add_test(tc, urls);
 	tcase_add_test(tc, no_c1_on_the_terminal);
+	tcase_add_test(tc, setopt_fails_closed);
 	suite_add_tcase(s, tc);
 	return s;
 }

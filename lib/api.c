@@ -7,41 +7,77 @@
 #include "api.h"
 #include "db.h"
 #include "keys.h"
+#include "text.h"
 
 enum auth { AUTH_NONE, AUTH_PEER, AUTH_ADMIN };
 
+#define ROUTE_WRITE 0x1         /* changes something: BEGIN IMMEDIATE, CSRF check */
+#define ROUTE_BODY  0x2         /* needs a JSON object body */
+#define ROUTE_SEEN  0x4         /* a peer polling it is seen (last_seen) */
+
+#define LAST_SEEN_SLACK 60      /* seconds: last_seen is not worth a write per poll */
+
+/*
+ * One row per endpoint, in the spirit of OpenBSD bgplgd: what it answers,
+ * who may call it, which query keys (each with its longest value) and body
+ * keys it takes, and whether it writes. Everything not listed is refused
+ * with 400 naming it before a handler runs.
+ */
 struct route {
 	const char *method;
 	const char *pattern;            /* "{}" matches one path segment */
 	enum auth auth;
 	api_handler *handler;
+	unsigned flags;                 /* ROUTE_* */
+	const struct http_key *query;   /* allowed query keys; NULL = none */
+	const char *const *body;        /* allowed body keys; NULL = none */
 };
 
+static const struct http_key q_peers[] = { { "state", 8 }, { NULL, 0 } };
+static const struct http_key q_audit[] = { { "limit", 4 }, { "before", 19 }, { NULL, 0 } };
+
+static const char *const b_register[] = { "name", "public_key", "endpoint", "listen_port",
+                                          "invite", NULL };
+static const char *const b_endpoint[] = { "endpoint", NULL };
+static const char *const b_accept[] = { "name", "address", "networks", NULL };
+static const char *const b_patch[] = { "name", "address", "networks", "endpoint",
+                                       "listen_port", "keepalive", NULL };
+static const char *const b_signature[] = { "signature", NULL };
+static const char *const b_network[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepalive", "dns",
+                                         "signing_key", NULL };
+static const char *const b_invite[] = { "uses", "expires_in", NULL };
+
+#define W  ROUTE_WRITE
+#define WB (ROUTE_WRITE | ROUTE_BODY)
+
 static const struct route routes[] = {
-	{ "GET",    "/health",                         AUTH_NONE,  api_health },
-	{ "POST",   "/register",                       AUTH_NONE,  api_register },
-	{ "GET",    "/peer",                           AUTH_PEER,  api_peer_get },
-	{ "DELETE", "/peer",                           AUTH_PEER,  api_peer_delete },
-	{ "GET",    "/peer/config",                    AUTH_PEER,  api_peer_config },
-	{ "PUT",    "/peer/endpoint",                  AUTH_PEER,  api_peer_endpoint },
-	{ "GET",    "/admin/peers",                    AUTH_ADMIN, api_admin_peers_list },
-	{ "GET",    "/admin/peers/{}",                 AUTH_ADMIN, api_admin_peer_get },
-	{ "PATCH",  "/admin/peers/{}",                 AUTH_ADMIN, api_admin_peer_patch },
-	{ "DELETE", "/admin/peers/{}",                 AUTH_ADMIN, api_admin_peer_delete },
-	{ "POST",   "/admin/peers/{}/accept",          AUTH_ADMIN, api_admin_peer_accept },
-	{ "POST",   "/admin/peers/{}/reject",          AUTH_ADMIN, api_admin_peer_reject },
-	{ "GET",    "/admin/peers/{}/config",          AUTH_ADMIN, api_admin_peer_config },
-	{ "PUT",    "/admin/peers/{}/signature",       AUTH_ADMIN, api_admin_peer_signature },
-	{ "GET",    "/admin/pairs",                    AUTH_ADMIN, api_admin_pairs_list },
-	{ "PUT",    "/admin/pairs/{}/{}",              AUTH_ADMIN, api_admin_pair_put },
-	{ "DELETE", "/admin/pairs/{}/{}",              AUTH_ADMIN, api_admin_pair_delete },
-	{ "GET",    "/admin/network",                  AUTH_ADMIN, api_admin_network_get },
-	{ "PUT",    "/admin/network",                  AUTH_ADMIN, api_admin_network_put },
-	{ "GET",    "/admin/invites",                  AUTH_ADMIN, api_admin_invites_list },
-	{ "POST",   "/admin/invites",                  AUTH_ADMIN, api_admin_invite_create },
-	{ "DELETE", "/admin/invites/{}",               AUTH_ADMIN, api_admin_invite_delete },
-	{ "GET",    "/admin/audit",                    AUTH_ADMIN, api_admin_audit },
+	{ "GET",    "/health",                   AUTH_NONE,  api_health,              0,  NULL, NULL },
+	{ "POST",   "/register",                 AUTH_NONE,  api_register,            WB, NULL, b_register },
+	{ "GET",    "/peer",                     AUTH_PEER,  api_peer_get,            0,  NULL, NULL },
+	{ "DELETE", "/peer",                     AUTH_PEER,  api_peer_delete,         W,  NULL, NULL },
+	{ "GET",    "/peer/config",              AUTH_PEER,  api_peer_config,  ROUTE_SEEN, NULL, NULL },
+	{ "PUT",    "/peer/endpoint",            AUTH_PEER,  api_peer_endpoint,       WB, NULL, b_endpoint },
+	{ "GET",    "/admin/peers",              AUTH_ADMIN, api_admin_peers_list,    0,  q_peers, NULL },
+	{ "GET",    "/admin/peers/{}",           AUTH_ADMIN, api_admin_peer_get,      0,  NULL, NULL },
+	{ "PATCH",  "/admin/peers/{}",           AUTH_ADMIN, api_admin_peer_patch,    WB, NULL, b_patch },
+	{ "DELETE", "/admin/peers/{}",           AUTH_ADMIN, api_admin_peer_delete,   W,  NULL, NULL },
+	{ "POST",   "/admin/peers/{}/accept",    AUTH_ADMIN, api_admin_peer_accept,   W,  NULL, b_accept },
+	{ "POST",   "/admin/peers/{}/reject",    AUTH_ADMIN, api_admin_peer_reject,   W,  NULL, NULL },
+	{ "GET",    "/admin/peers/{}/config",    AUTH_ADMIN, api_admin_peer_config,   0,  NULL, NULL },
+	{ "PUT",    "/admin/peers/{}/signature", AUTH_ADMIN, api_admin_peer_signature, WB, NULL, b_signature },
+	{ "GET",    "/admin/pairs",              AUTH_ADMIN, api_admin_pairs_list,    0,  NULL, NULL },
+	{ "PUT",    "/admin/pairs/{}/{}",        AUTH_ADMIN, api_admin_pair_put,      W,  NULL, NULL },
+	{ "DELETE", "/admin/pairs/{}/{}",        AUTH_ADMIN, api_admin_pair_delete,   W,  NULL, NULL },
+	{ "GET",    "/admin/network",            AUTH_ADMIN, api_admin_network_get,   0,  NULL, NULL },
+	{ "PUT",    "/admin/network",            AUTH_ADMIN, api_admin_network_put,   WB, NULL, b_network },
+	{ "GET",    "/admin/invites",            AUTH_ADMIN, api_admin_invites_list,  0,  NULL, NULL },
+	{ "POST",   "/admin/invites",            AUTH_ADMIN, api_admin_invite_create, W,  NULL, b_invite },
+	{ "DELETE", "/admin/invites/{}",         AUTH_ADMIN, api_admin_invite_delete, W,  NULL, NULL },
+	{ "GET",    "/admin/audit",              AUTH_ADMIN, api_admin_audit,         0,  q_audit, NULL },
 };
+
+#undef W
+#undef WB
 
 /* Matches path against pattern; segment captures point into path and are
  * copied into buf (each NUL-terminated). */
@@ -83,6 +119,42 @@ is_json(const char *ct)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
+/* True when host (a Host header) names a port: "h:1", "[v6]:1". */
+static int
+host_has_port(const char *host)
+{
+	if (host[0] == '[')
+		return strstr(host, "]:") != NULL;
+	return strchr(host, ':') != NULL;
+}
+
+/*
+ * The request's Origin names this server. Host is compared as the browser
+ * sent it; but Debian's stock fastcgi_params passes HTTP_HOST as nginx's
+ * $host, without the port, while the browser's Origin keeps a port that is
+ * not the scheme's default: then SERVER_PORT, the port the request really
+ * came in on, stands in for it.
+ */
+static int
+same_origin(const struct request *req)
+{
+	const char *scheme = req->scheme ? req->scheme : "https";
+	char self[320];
+	int port;
+
+	if (req->host == NULL || req->host[0] == '\0')
+		return 0;
+	snprintf(self, sizeof(self), "%s://%s", scheme, req->host);
+	if (strcasecmp(req->origin, self) == 0)
+		return 1;
+	if (host_has_port(req->host) || req->server_port == NULL ||
+	    text_parse_int(req->server_port, 1, 65535, &port) != 0 ||
+	    port == (strcmp(scheme, "https") == 0 ? 443 : 80))
+		return 0;
+	snprintf(self, sizeof(self), "%s://%s:%d", scheme, req->host, port);
+	return strcasecmp(req->origin, self) == 0;
+}
+
 /*
  * Browsers send basic-auth credentials with any request to this origin, also
  * one a hostile page starts. A cross-site form cannot send application/json
@@ -92,8 +164,6 @@ is_json(const char *ct)
 static int
 csrf_check(const struct request *req, struct response *res)
 {
-	char self[320];
-
 	if (!is_json(req->content_type))
 		return http_error(res, 415, "content_type_not_json",
 		                  "admin changes need Content-Type: application/json");
@@ -102,27 +172,20 @@ csrf_check(const struct request *req, struct response *res)
 	    strcmp(req->sec_fetch_site, "none") != 0)
 		return http_error(res, 403, "cross_site_request",
 		                  "cross-site requests may not change anything");
-	if (req->origin != NULL && req->origin[0] != '\0') {
-		snprintf(self, sizeof(self), "%s://%s", req->scheme ? req->scheme : "https",
-		         req->host ? req->host : "");
-		if (req->host == NULL || strcasecmp(req->origin, self) != 0)
-			return http_error(res, 403, "cross_site_request",
-			                  "the request's Origin is not this server");
-	}
+	if (req->origin != NULL && req->origin[0] != '\0' && !same_origin(req))
+		return http_error(res, 403, "cross_site_request",
+		                  "the request's Origin is not this server");
 	return 0;
 }
 
 /* A bearer token is "ID.SECRET"; only BLAKE2b(SECRET) is stored. */
 static int
-peer_auth(struct request *req, struct response *res)
+peer_auth(struct request *req, int64_t *last_seen, struct response *res)
 {
-	static const char sql[] = "SELECT token_hash FROM peers WHERE id = ?1";
-	static const uint8_t dummy[KEYS_LEN];
 	const char *tok, *dot;
 	uint8_t want[KEYS_LEN], got[KEYS_LEN];
-	sqlite3_stmt *st;
 	size_t idlen;
-	int found = 0, rc;
+	int rc;
 
 	if (req->authorization == NULL || strncasecmp(req->authorization, "Bearer ", 7) != 0)
 		goto unauthorized;
@@ -133,22 +196,13 @@ peer_auth(struct request *req, struct response *res)
 		goto unauthorized;
 	memcpy(req->peer_id, tok, idlen);
 	req->peer_id[idlen] = '\0';
-	if ((st = db_stmt(sql)) == NULL)
+	rc = store_peer_token(req->peer_id, want, last_seen);
+	if (rc == DB_ERROR)
 		return api_db_error(res);
-	sqlite3_bind_text(st, 1, req->peer_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == KEYS_LEN) {
-		memcpy(want, sqlite3_column_blob(st, 0), KEYS_LEN);
-		found = 1;
-	} else {
-		memcpy(want, dummy, KEYS_LEN);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return api_db_error(res);
-	/* Hash and compare also for an unknown id: the time taken says nothing. */
+	/* Hash and compare also for an unknown id (want is zeroed then): the
+	 * time taken says nothing. */
 	keys_hash(got, dot + 1, strlen(dot + 1));
-	if (keys_hash_equal(want, got) != 0 || !found)
+	if (keys_hash_equal(want, got) != 0 || rc != DB_OK)
 		goto unauthorized;
 	snprintf(req->actor, sizeof(req->actor), "peer:%s", req->peer_id);
 	return 0;
@@ -158,18 +212,80 @@ unauthorized:
 	return http_error(res, 401, "unauthorized", "a valid peer token is required");
 }
 
+/* The tail every write shares: revisions, the audit entry, one commit. */
+static int
+finish_write(const struct request *req, struct response *res)
+{
+	const char *actor = res->change.actor[0] ? res->change.actor : req->actor;
+	int rc = 0;
+
+	if (res->change.bump_all)
+		rc |= store_bump(NULL) != DB_OK;
+	for (size_t i = 0; i < 2; i++)
+		if (res->change.bump[i][0] != '\0')
+			rc |= store_bump(res->change.bump[i]) != DB_OK;
+	if (res->change.action != NULL)
+		rc |= store_audit(actor, res->change.action,
+		                  res->change.target[0] ? res->change.target : NULL,
+		                  res->change.detail) != DB_OK;
+	if (rc == 0 && db_commit() == 0)
+		return res->status;
+	/* Not written: an answer made for it (a token, say) must not go out. */
+	http_response_wipe(res);
+	return api_db_error(res);
+}
+
+/* A polling peer is seen; once a minute is enough to say it is alive. */
+static void
+mark_seen(const char *id, int64_t last_seen)
+{
+	int64_t now = store_now();
+
+	if (now - last_seen < LAST_SEEN_SLACK || db_begin() != 0)
+		return;
+	if (store_peer_seen(id, now) == DB_OK && db_commit() == 0)
+		return;
+	db_rollback();
+}
+
+/* Runs r's handler inside one transaction: a snapshot for a read, the write
+ * lock for a write, which commits only when the handler succeeded. */
+static int
+run(const struct route *r, struct request *req, struct response *res)
+{
+	int writes = (r->flags & ROUTE_WRITE) != 0, status;
+
+	if ((writes ? db_begin() : db_begin_read()) != 0)
+		return api_db_error(res);
+	status = r->handler(req, res);
+	if (writes && status < 400)
+		status = finish_write(req, res);
+	/* A handler that bailed out mid-transaction must not leave it, or a
+	 * half-read statement, open for the next request on this connection. */
+	db_reset_all();
+	db_rollback();
+	return status;
+}
+
 static int
 dispatch(struct request *req, struct response *res)
 {
+	static const char *const no_keys[] = { NULL };
 	const struct route *r = NULL;
 	const char *path = req->path;
 	char capture[256];
 	size_t n = sizeof(API_PREFIX) - 1, allowlen = 0;
-	int changes, status;
+	int64_t last_seen = 0;
+	int writes, status;
 
 	if (path == NULL || strncmp(path, API_PREFIX, n) != 0)
 		return http_error(res, 404, "not_found", "no such resource");
 	path += n;
+	/* The path is what the web server routed on, decoded: a '?' (or '#')
+	 * left in it was encoded in the request ("/register%3F"), and such a
+	 * path is none of ours, whatever a route's capture would take. */
+	if (strpbrk(path, "?#") != NULL)
+		return http_error(res, 404, "not_found", "no such resource");
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const char *params[HTTP_MAX_PARAMS] = { NULL };
 		if (!match(routes[i].pattern, path, capture, sizeof(capture), params))
@@ -192,7 +308,7 @@ dispatch(struct request *req, struct response *res)
 	}
 	res->allow[0] = '\0';
 
-	changes = strcmp(r->method, "GET") != 0;
+	writes = (r->flags & ROUTE_WRITE) != 0;
 	switch (r->auth) {
 	case AUTH_ADMIN:
 		/* nginx checks the password; an empty REMOTE_USER means it did not. */
@@ -200,11 +316,11 @@ dispatch(struct request *req, struct response *res)
 			return http_error(res, 403, "admin_required",
 			                  "admin routes need an authenticated admin");
 		snprintf(req->actor, sizeof(req->actor), "admin:%.80s", req->remote_user);
-		if (changes && (status = csrf_check(req, res)) != 0)
+		if (writes && (status = csrf_check(req, res)) != 0)
 			return status;
 		break;
 	case AUTH_PEER:
-		if ((status = peer_auth(req, res)) != 0)
+		if ((status = peer_auth(req, &last_seen, res)) != 0)
 			return status;
 		break;
 	case AUTH_NONE:
@@ -212,20 +328,23 @@ dispatch(struct request *req, struct response *res)
 		break;
 	}
 
+	if ((status = http_parse_query(req, r->query, res)) != 0)
+		return status;
 	if (req->body_len > 0) {
-		if (!changes)
+		if (!writes)
 			return http_error(res, 400, "body_unexpected", "%s takes no body", r->method);
 		if (!is_json(req->content_type))
 			return http_error(res, 415, "content_type_not_json",
 			                  "the body must be sent as application/json");
-		if ((status = http_parse_body(&req->json, req->body, req->body_len, res)) != 0)
+		if ((status = http_parse_body(&req->json, req->body, req->body_len, res)) != 0 ||
+		    (status = http_allow_keys(req->json, r->body ? r->body : no_keys, res)) != 0)
 			return status;
+	} else if (r->flags & ROUTE_BODY) {
+		return http_error(res, 400, "body_missing", "a JSON object body is required");
 	}
-	status = r->handler(req, res);
-	/* A handler that bailed out mid-transaction must not leave it, or a
-	 * half-read statement, open for the next request on this connection. */
-	db_reset_all();
-	db_rollback();
+	status = run(r, req, res);
+	if (r->flags & ROUTE_SEEN)
+		mark_seen(req->peer_id, last_seen);
 	return status;
 }
 

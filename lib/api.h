@@ -4,14 +4,26 @@
 
 #include "http.h"
 #include "model.h"
+#include "store.h"
+#include "views.h"
 
 #define API_PREFIX "/api/v1"
 
-/* Answers one request: routes it, authenticates it, runs its handler and
- * leaves res with a status and (unless 204/304) a JSON body, errors included.
- * The caller frees res with http_response_free(). Never fails otherwise. */
+/* Answers one request: routes it, checks its query and body against the
+ * route's allow-lists, authenticates it, runs its handler inside one
+ * transaction and leaves res with a status and (unless 204/304) a JSON
+ * body, errors included. The caller frees res with http_response_free().
+ * Never fails otherwise. */
 void api_handle(struct request *req, struct response *res);
 
+/*
+ * A handler reads and writes through lib/store.h inside the transaction the
+ * dispatcher opened (a read snapshot for GET, BEGIN IMMEDIATE for a route
+ * that writes), and returns an HTTP status with res filled. A write says
+ * what it changed with api_log() and api_bump(); the dispatcher then stamps
+ * revisions, writes the audit entry and commits. An error status (>= 400)
+ * rolls everything back, so a handler just returns it.
+ */
 typedef int api_handler(const struct request *req, struct response *res);
 
 /* api_peer.c: what anyone or a peer may do. */
@@ -55,10 +67,26 @@ int api_parse_endpoint(struct json_object *v, char *out, size_t outsz, struct re
 int api_int_field(struct json_object *obj, const char *key, int lo, int hi,
                   int *val, int *set, struct response *res);
 
-/* Loads the peer named by the path id: 0, 404 or 500 in res. */
+/* Loads the peer named by the path id: 0, 404 or 500 in res. The caller
+ * frees p with model_peer_free() in every case. */
 int api_load_peer(struct peer *p, const char *id, struct response *res);
 
-/* 500 after rolling back: the handlers' single way out of a database error. */
+/* Answers status with the view of peer id (read again: after a write, what
+ * is stored now). */
+int api_answer_peer(const char *id, int status, struct response *res);
+
+/* 500: the handlers' single way out of a database error (the dispatcher
+ * rolls back). */
 int api_db_error(struct response *res);
+
+/* The audit entry of a write: action (a static string) on target (may be
+ * NULL) with detail (consumed; may be NULL). actor overrides the request's
+ * actor when not NULL (a new peer registers itself). */
+void api_log(struct response *res, const char *action, const char *target,
+             struct json_object *detail, const char *actor);
+
+/* Peer id's view changed, and so did its partners'; NULL: every peer's. At
+ * most two ids per request. */
+void api_bump(struct response *res, const char *id);
 
 #endif

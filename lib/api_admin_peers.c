@@ -7,56 +7,28 @@
 #include "api.h"
 #include "db.h"
 #include "meshconf.h"
-#include "record.h"
 
 int
 api_admin_peers_list(const struct request *req, struct response *res)
 {
-	static const char sql[] =
-		"SELECT id FROM peers WHERE ?1 IS NULL OR state = ?1 ORDER BY created_at, id";
-	struct json_object *ids, *arr, *o;
-	char state[16];
-	const char *filter = http_query_param(req->query, "state", state, sizeof(state));
+	const char *filter = http_query(req, "state");
+	struct peer_list list;
+	struct network net;
+	int status;
 
 	if (filter != NULL && strcmp(filter, "pending") != 0 && strcmp(filter, "accepted") != 0)
 		return http_error(res, 400, "invalid_state", "state must be pending or accepted");
-	if ((ids = store_strings(sql, filter)) == NULL)
+	if (store_network_get(&net) != DB_OK || store_peer_list(&list, filter) != DB_OK)
 		return api_db_error(res);
-	arr = json_object_new_array();
-	for (size_t i = 0; i < json_object_array_length(ids); i++) {
-		struct peer p;
-		const char *id = json_object_get_string(json_object_array_get_idx(ids, i));
-		if (store_peer_get(&p, id) != DB_OK || (o = store_peer_json(&p)) == NULL) {
-			json_object_put(ids);
-			json_object_put(arr);
-			return api_db_error(res);
-		}
-		json_object_array_add(arr, o);
-	}
-	json_object_put(ids);
-	o = json_object_new_object();
-	json_object_object_add(o, "peers", arr);
-	return http_json(res, 200, o);
-}
-
-static int
-answer_peer(const char *id, int status, struct response *res)
-{
-	struct peer p;
-	struct json_object *o;
-	int st;
-
-	if ((st = api_load_peer(&p, id, res)) != 0)
-		return st;
-	if ((o = store_peer_json(&p)) == NULL)
-		return api_db_error(res);
-	return http_json(res, status, o);
+	status = http_json(res, 200, views_peer_list(&list, &net));
+	model_peer_list_free(&list);
+	return status;
 }
 
 int
 api_admin_peer_get(const struct request *req, struct response *res)
 {
-	return answer_peer(req->params[0], 200, res);
+	return api_answer_peer(req->params[0], 200, res);
 }
 
 static int
@@ -106,24 +78,22 @@ address_field(struct json_object *obj, const char **addr, struct response *res)
 int
 api_admin_peer_accept(const struct request *req, struct response *res)
 {
-	static const char *const keys[] = { "name", "address", "networks", NULL };
 	static const char sql[] = "UPDATE peers SET state = 'accepted' WHERE id = ?1";
 	const char *id = req->params[0], *name = NULL, *addr = NULL;
 	struct json_object *nets_in = NULL, *nets = NULL, *detail;
 	struct peer p;
 	sqlite3_stmt *st;
-	int status, rc;
+	int status;
 
 	if (req->json != NULL &&
-	    ((status = http_allow_keys(req->json, keys, res)) != 0 ||
-	     (status = name_field(req->json, &name, res)) != 0 ||
+	    ((status = name_field(req->json, &name, res)) != 0 ||
 	     (status = address_field(req->json, &addr, res)) != 0))
 		return status;
 	if (req->json != NULL)
 		json_object_object_get_ex(req->json, "networks", &nets_in);
-	if (db_begin() != 0)
-		return api_db_error(res);
-	if ((status = api_load_peer(&p, id, res)) != 0)
+	status = api_load_peer(&p, id, res);
+	model_peer_free(&p);
+	if (status != 0)
 		return status;
 	if (p.accepted)
 		return http_error(res, 409, "not_pending", "peer %s is already accepted", id);
@@ -144,37 +114,29 @@ api_admin_peer_accept(const struct request *req, struct response *res)
 	if (name != NULL)
 		json_object_object_add(detail, "name", json_object_new_string(name));
 	json_object_object_add(detail, "networks", nets);
-	rc = store_bump(id) != DB_OK || store_audit(req->actor, "peer.accept", id, detail) != DB_OK;
-	json_object_put(detail);
-	if (rc || db_commit() != 0)
-		return api_db_error(res);
-	return answer_peer(id, 200, res);
+	api_bump(res, id);
+	api_log(res, "peer.accept", id, detail, NULL);
+	return api_answer_peer(id, 200, res);
 }
 
 int
 api_admin_peer_reject(const struct request *req, struct response *res)
 {
-	static const char sql[] = "DELETE FROM peers WHERE id = ?1 AND state = 'pending'";
 	const char *id = req->params[0];
 	struct peer p;
-	sqlite3_stmt *st;
 	int status;
 
-	if (req->json != NULL && json_object_object_length(req->json) != 0)
-		return http_error(res, 400, "unknown_field", "reject takes no fields");
-	if (db_begin() != 0)
-		return api_db_error(res);
-	if ((status = api_load_peer(&p, id, res)) != 0)
+	status = api_load_peer(&p, id, res);
+	model_peer_free(&p);
+	if (status != 0)
 		return status;
 	if (p.accepted)
 		return http_error(res, 409, "not_pending",
 		                  "peer %s is accepted: delete it instead", id);
-	if ((st = db_stmt(sql)) == NULL)
+	/* A pending peer has no pairs: nobody's view changes. */
+	if (store_peer_delete(id) != DB_OK)
 		return api_db_error(res);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (db_exec_stmt(st) != DB_OK ||
-	    store_audit(req->actor, "peer.reject", id, NULL) != DB_OK || db_commit() != 0)
-		return api_db_error(res);
+	api_log(res, "peer.reject", id, NULL, NULL);
 	res->status = 204;
 	return 204;
 }
@@ -182,52 +144,37 @@ api_admin_peer_reject(const struct request *req, struct response *res)
 int
 api_admin_peer_delete(const struct request *req, struct response *res)
 {
-	static const char sql[] = "DELETE FROM peers WHERE id = ?1";
 	const char *id = req->params[0];
 	struct json_object *detail;
 	struct peer p;
-	sqlite3_stmt *st;
-	int status, rc;
+	int status;
 
-	if (req->json != NULL && json_object_object_length(req->json) != 0)
-		return http_error(res, 400, "unknown_field", "delete takes no fields");
-	if (db_begin() != 0)
-		return api_db_error(res);
-	if ((status = api_load_peer(&p, id, res)) != 0)
-		return status;
-	/* Partners are stamped before the pairs vanish with the peer. */
-	if (store_bump(id) != DB_OK || (st = db_stmt(sql)) == NULL)
-		return api_db_error(res);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	detail = json_object_new_object();
-	json_object_object_add(detail, "name", json_object_new_string(p.name));
-	json_object_object_add(detail, "public_key", json_object_new_string(p.public_key));
-	rc = db_exec_stmt(st) != DB_OK || store_audit(req->actor, "peer.delete", id, detail) != DB_OK;
-	json_object_put(detail);
-	if (rc || db_commit() != 0)
-		return api_db_error(res);
-	res->status = 204;
-	return 204;
+	if ((status = api_load_peer(&p, id, res)) == 0) {
+		detail = json_object_new_object();
+		json_object_object_add(detail, "name", json_object_new_string(p.name));
+		json_object_object_add(detail, "public_key", json_object_new_string(p.public_key));
+		api_log(res, "peer.delete", id, detail, NULL);
+		status = store_peer_delete(id) == DB_OK ? 204 : api_db_error(res);
+		if (status == 204)
+			res->status = 204;
+	}
+	model_peer_free(&p);
+	return status;
 }
 
 int
 api_admin_peer_patch(const struct request *req, struct response *res)
 {
-	static const char *const keys[] = { "name", "address", "networks", "endpoint",
-	                                    "listen_port", "keepalive", NULL };
 	static const char upd[] =
 		"UPDATE peers SET endpoint = ?2, listen_port = ?3, keepalive = ?4 WHERE id = ?1";
 	const char *id = req->params[0], *name = NULL, *addr = NULL;
 	char endpoint[VALIDATE_ENDPOINT_MAX + 1];
 	struct json_object *nets_in = NULL, *nets = NULL, *ep = NULL;
-	struct peer p;
+	struct peer p = { .keepalive = -1 };
 	sqlite3_stmt *st;
-	int status, port = 0, port_set, ka = 0, ka_set, has_nets, has_ep, rc;
+	int status, port = 0, port_set, ka = 0, ka_set, has_nets, has_ep;
 
-	if (req->json == NULL)
-		return http_error(res, 400, "body_missing", "a JSON object body is required");
-	if ((status = http_allow_keys(req->json, keys, res)) != 0 ||
-	    (status = name_field(req->json, &name, res)) != 0 ||
+	if ((status = name_field(req->json, &name, res)) != 0 ||
 	    (status = address_field(req->json, &addr, res)) != 0 ||
 	    (status = api_int_field(req->json, "listen_port", 1, 65535, &port, &port_set, res)) != 0 ||
 	    (status = api_int_field(req->json, "keepalive", 0, 65535, &ka, &ka_set, res)) != 0)
@@ -237,9 +184,10 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 		return status;
 	has_nets = json_object_object_get_ex(req->json, "networks", &nets_in);
 
-	if (db_begin() != 0)
-		return api_db_error(res);
-	if ((status = api_load_peer(&p, id, res)) != 0)
+	status = api_load_peer(&p, id, res);
+	/* The row's own fields are what is kept; the lists are not needed. */
+	model_peer_free(&p);
+	if (status != 0)
 		return status;
 	if ((addr != NULL || has_nets) && !p.accepted)
 		return http_error(res, 409, "peer_pending",
@@ -252,16 +200,15 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 		json_object_put(nets);
 		return status;
 	}
+	json_object_put(nets);
 	if (has_ep)
 		snprintf(p.endpoint, sizeof(p.endpoint), "%s", endpoint);
 	if (port_set)
 		p.listen_port = port < 0 ? 0 : port;
 	if (ka_set)
 		p.keepalive = ka;
-	if ((st = db_stmt(upd)) == NULL) {
-		json_object_put(nets);
+	if ((st = db_stmt(upd)) == NULL)
 		return api_db_error(res);
-	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (p.endpoint[0] != '\0')
 		sqlite3_bind_text(st, 2, p.endpoint, -1, SQLITE_STATIC);
@@ -269,28 +216,37 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 		sqlite3_bind_int(st, 3, p.listen_port);
 	if (p.keepalive >= 0)
 		sqlite3_bind_int(st, 4, p.keepalive);
-	json_object_put(nets);
-	rc = db_exec_stmt(st) != DB_OK || store_bump(id) != DB_OK ||
-	     store_audit(req->actor, "peer.edit", id, req->json) != DB_OK;
-	if (rc || db_commit() != 0)
+	if (db_exec_stmt(st) != DB_OK)
 		return api_db_error(res);
-	return answer_peer(id, 200, res);
+	api_bump(res, id);
+	api_log(res, "peer.edit", id, json_object_get(req->json), NULL);
+	return api_answer_peer(id, 200, res);
 }
 
+/* The config peer id would get: the same build as GET /peer/config. */
 int
 api_admin_peer_config(const struct request *req, struct response *res)
 {
-	struct json_object *conf;
+	struct link_list links = { NULL, 0 };
+	struct network net;
 	struct peer p;
 	int status;
 
 	if ((status = api_load_peer(&p, req->params[0], res)) != 0)
-		return status;
-	if (!p.accepted)
-		return http_error(res, 409, "peer_pending", "peer %s is not accepted yet", p.id);
-	if ((conf = meshconf_build(&p)) == NULL)
-		return api_db_error(res);
-	return http_json(res, 200, conf);
+		goto out;
+	if (!p.accepted) {
+		status = http_error(res, 409, "peer_pending", "peer %s is not accepted yet", p.id);
+		goto out;
+	}
+	if (store_network_get(&net) != DB_OK || store_links(&links, p.id) != DB_OK) {
+		status = api_db_error(res);
+		goto out;
+	}
+	status = http_json(res, 200, meshconf_build(&p, &net, &links));
+out:
+	model_link_list_free(&links);
+	model_peer_free(&p);
+	return status;
 }
 
 /*
@@ -302,57 +258,55 @@ api_admin_peer_config(const struct request *req, struct response *res)
 int
 api_admin_peer_signature(const struct request *req, struct response *res)
 {
-	static const char *const keys[] = { "signature", NULL };
 	static const char sql[] = "UPDATE peers SET signature = ?2 WHERE id = ?1";
-	const char *id = req->params[0], *b64;
+	const char *id = req->params[0];
 	uint8_t sig[KEYS_SIG_LEN], pk[KEYS_LEN];
-	struct json_object *v, *allowed;
+	struct json_object *v;
 	struct network net;
 	struct peer p;
 	sqlite3_stmt *st;
-	char text[4096];
 	size_t len = 0;
-	int status, n, rc;
+	int status;
 
-	if (req->json == NULL)
-		return http_error(res, 400, "body_missing", "a JSON object body is required");
-	if ((status = http_allow_keys(req->json, keys, res)) != 0)
-		return status;
 	if (!json_object_object_get_ex(req->json, "signature", &v))
 		return http_error(res, 400, "missing_field", "\"signature\" is required");
 	if (v != NULL && (!json_object_is_type(v, json_type_string) ||
-	    keys_b64_decode(sig, sizeof(sig), &len, (b64 = json_object_get_string(v))) != 0 ||
+	    keys_b64_decode(sig, sizeof(sig), &len, json_object_get_string(v)) != 0 ||
 	    len != KEYS_SIG_LEN))
 		return http_error(res, 400, "invalid_signature",
 		                  "signature must be 64 bytes of Ed25519 signature in base64");
-	if (db_begin() != 0)
-		return api_db_error(res);
 	if ((status = api_load_peer(&p, id, res)) != 0)
-		return status;
+		goto out;
 	if (v != NULL) {
+		status = 0;
 		if (!p.accepted)
-			return http_error(res, 409, "peer_pending", "accept peer %s before signing it", id);
-		if (store_network_get(&net) != DB_OK)
-			return api_db_error(res);
-		if (keys_b64_decode_key(pk, net.signing_key) != 0)
-			return http_error(res, 409, "no_signing_key",
-			                  "set the network's signing_key before signing peers");
-		if ((allowed = meshconf_allowed_ips(&p)) == NULL)
-			return api_db_error(res);
-		n = record_signed_text(text, sizeof(text), p.public_key, allowed);
-		json_object_put(allowed);
-		if (n < 0 || keys_verify(sig, text, (size_t)n, pk) != 0)
-			return http_error(res, 400, "invalid_signature", "the signature does not match "
-			                  "peer %s's key and routes under the network's signing_key", id);
+			status = http_error(res, 409, "peer_pending", "accept peer %s before signing it", id);
+		else if (store_network_get(&net) != DB_OK)
+			status = api_db_error(res);
+		else if (keys_b64_decode_key(pk, net.signing_key) != 0)
+			status = http_error(res, 409, "no_signing_key",
+			                    "set the network's signing_key before signing peers");
+		else if (meshconf_verify(&p, &net, sig) != 0)
+			status = http_error(res, 400, "invalid_signature", "the signature does not match "
+			                    "peer %s's key and routes under the network's signing_key", id);
+		if (status != 0)
+			goto out;
 	}
-	if ((st = db_stmt(sql)) == NULL)
-		return api_db_error(res);
+	if ((st = db_stmt(sql)) == NULL) {
+		status = api_db_error(res);
+		goto out;
+	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (v != NULL)
 		sqlite3_bind_blob(st, 2, sig, sizeof(sig), SQLITE_STATIC);
-	rc = db_exec_stmt(st) != DB_OK || store_bump(id) != DB_OK ||
-	     store_audit(req->actor, v ? "peer.sign" : "peer.unsign", id, NULL) != DB_OK;
-	if (rc || db_commit() != 0)
-		return api_db_error(res);
-	return answer_peer(id, 200, res);
+	if (db_exec_stmt(st) != DB_OK) {
+		status = api_db_error(res);
+		goto out;
+	}
+	api_bump(res, id);
+	api_log(res, v ? "peer.sign" : "peer.unsign", id, NULL, NULL);
+	status = api_answer_peer(id, 200, res);
+out:
+	model_peer_free(&p);
+	return status;
 }

@@ -13,7 +13,6 @@
 int
 api_db_error(struct response *res)
 {
-	db_rollback();
 	return http_error(res, 500, "database_error", "the database could not be used");
 }
 
@@ -27,6 +26,51 @@ api_load_peer(struct peer *p, const char *id, struct response *res)
 	if (rc != DB_OK)
 		return api_db_error(res);
 	return 0;
+}
+
+int
+api_answer_peer(const char *id, int status, struct response *res)
+{
+	struct network net;
+	struct peer p;
+	int st;
+
+	if ((st = api_load_peer(&p, id, res)) == 0) {
+		if (store_network_get(&net) != DB_OK)
+			st = api_db_error(res);
+		else
+			st = http_json(res, status, views_peer(&p, &net));
+	}
+	model_peer_free(&p);
+	return st;
+}
+
+void
+api_log(struct response *res, const char *action, const char *target,
+        struct json_object *detail, const char *actor)
+{
+	res->change.action = action;
+	snprintf(res->change.target, sizeof(res->change.target), "%s", target ? target : "");
+	snprintf(res->change.actor, sizeof(res->change.actor), "%s", actor ? actor : "");
+	json_object_put(res->change.detail);
+	res->change.detail = detail;
+}
+
+void
+api_bump(struct response *res, const char *id)
+{
+	if (id == NULL) {
+		res->change.bump_all = 1;
+		return;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		if (res->change.bump[i][0] == '\0' || strcmp(res->change.bump[i], id) == 0) {
+			snprintf(res->change.bump[i], sizeof(res->change.bump[i]), "%s", id);
+			return;
+		}
+	}
+	/* Never more than two: a third would be a handler's bug. */
+	res->change.bump_all = 1;
 }
 
 int
@@ -175,8 +219,12 @@ api_assign_addresses(const char *id, const char *want, struct response *res)
 	struct cidr pool4, pool6, w;
 	int have6, status;
 
-	if (store_network_get(&net) != DB_OK || store_peer_get(&p, id) != DB_OK)
+	if (store_network_get(&net) != DB_OK || store_peer_get(&p, id) != DB_OK) {
+		model_peer_free(&p);
 		return api_db_error(res);
+	}
+	/* Only the addresses are needed. */
+	model_peer_free(&p);
 	if (ipam_parse(&pool4, net.ipv4_pool, false, true) != 0)
 		return api_db_error(res);
 	have6 = net.ipv6_pool[0] != '\0' && ipam_parse(&pool6, net.ipv6_pool, false, true) == 0;

@@ -19,8 +19,8 @@ invite_json(sqlite3_stmt *st)
 	json_object_object_add(o, "id", json_object_new_string((const char *)sqlite3_column_text(st, 0)));
 	json_object_object_add(o, "uses", json_object_new_int(sqlite3_column_int(st, 1)));
 	json_object_object_add(o, "uses_left", json_object_new_int(sqlite3_column_int(st, 2)));
-	json_object_object_add(o, "expires_at", store_time_json(sqlite3_column_int64(st, 3)));
-	json_object_object_add(o, "created_at", store_time_json(sqlite3_column_int64(st, 4)));
+	json_object_object_add(o, "expires_at", views_time(sqlite3_column_int64(st, 3)));
+	json_object_object_add(o, "created_at", views_time(sqlite3_column_int64(st, 4)));
 	json_object_object_add(o, "created_by", json_object_new_string((const char *)sqlite3_column_text(st, 5)));
 	json_object_object_add(o, "expired", json_object_new_boolean(
 		sqlite3_column_int64(st, 3) <= store_now() || sqlite3_column_int(st, 2) == 0));
@@ -71,20 +71,18 @@ api_admin_invite_create(const struct request *req, struct response *res)
 static int
 create_invite(const struct request *req, struct response *res, char code[KEYS_TOKEN_LEN])
 {
-	static const char *const keys[] = { "uses", "expires_in", NULL };
 	static const char ins[] =
 		"INSERT INTO invites (id, code_hash, uses_left, uses, expires_at, created_at, created_by)"
 		" VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)";
 	char id[PEER_ID_LEN];
 	uint8_t h[KEYS_LEN];
-	int uses = 1, uses_set = 0, expires = INVITE_EXPIRY_DEF, exp_set = 0, status, rc;
+	int uses = 1, uses_set = 0, expires = INVITE_EXPIRY_DEF, exp_set = 0, status;
 	int64_t now = store_now();
 	struct json_object *o, *detail;
 	sqlite3_stmt *st;
 
 	if (req->json != NULL &&
-	    ((status = http_allow_keys(req->json, keys, res)) != 0 ||
-	     (status = api_int_field(req->json, "uses", 1, INVITE_USES_MAX, &uses, &uses_set, res)) != 0 ||
+	    ((status = api_int_field(req->json, "uses", 1, INVITE_USES_MAX, &uses, &uses_set, res)) != 0 ||
 	     (status = api_int_field(req->json, "expires_in", INVITE_EXPIRY_MIN, INVITE_EXPIRY_MAX,
 	                             &expires, &exp_set, res)) != 0))
 		return status;
@@ -93,7 +91,7 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 	keys_random_hex(id, (PEER_ID_LEN - 1) / 2);
 	keys_random_secret(code);
 	keys_hash(h, code, strlen(code));
-	if (db_begin() != 0 || (st = db_stmt(ins)) == NULL)
+	if ((st = db_stmt(ins)) == NULL)
 		return api_db_error(res);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, h, sizeof(h), SQLITE_STATIC);
@@ -104,15 +102,16 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 	detail = json_object_new_object();
 	json_object_object_add(detail, "uses", json_object_new_int(uses));
 	json_object_object_add(detail, "expires_in", json_object_new_int(expires));
-	rc = db_exec_stmt(st) != DB_OK || store_audit(req->actor, "invite.create", id, detail) != DB_OK;
-	json_object_put(detail);
-	if (rc || db_commit() != 0)
+	if (db_exec_stmt(st) != DB_OK) {
+		json_object_put(detail);
 		return api_db_error(res);
+	}
+	api_log(res, "invite.create", id, detail, NULL);
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "code", json_object_new_string(code));
 	json_object_object_add(o, "uses", json_object_new_int(uses));
-	json_object_object_add(o, "expires_at", store_time_json(now + expires));
+	json_object_object_add(o, "expires_at", views_time(now + expires));
 	res->secret = 1;
 	return http_json(res, 201, o);
 }
@@ -124,17 +123,14 @@ api_admin_invite_delete(const struct request *req, struct response *res)
 	const char *id = req->params[0];
 	sqlite3_stmt *st;
 
-	if (req->json != NULL && json_object_object_length(req->json) != 0)
-		return http_error(res, 400, "unknown_field", "delete takes no fields");
-	if (db_begin() != 0 || (st = db_stmt(sql)) == NULL)
+	if ((st = db_stmt(sql)) == NULL)
 		return api_db_error(res);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (db_exec_stmt(st) != DB_OK)
 		return api_db_error(res);
 	if (db_changes() == 0)
 		return http_error(res, 404, "invite_not_found", "no invite with id \"%.32s\"", id);
-	if (store_audit(req->actor, "invite.delete", id, NULL) != DB_OK || db_commit() != 0)
-		return api_db_error(res);
+	api_log(res, "invite.delete", id, NULL, NULL);
 	res->status = 204;
 	return 204;
 }

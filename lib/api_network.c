@@ -17,7 +17,7 @@ api_admin_network_get(const struct request *req, struct response *res)
 	(void)req;
 	if (store_network_get(&n) != DB_OK)
 		return api_db_error(res);
-	return http_json(res, 200, store_network_json(&n));
+	return http_json(res, 200, views_network(&n));
 }
 
 /* A pool field: strict CIDR of family, prefix within [lo, hi]. */
@@ -147,47 +147,39 @@ check_pool(const char *pooltext, int family, struct response *res)
 static int
 fill_addresses(struct response *res)
 {
-	static const char sql[] = "SELECT id FROM peers WHERE state = 'accepted'";
-	struct json_object *ids = store_strings(sql, NULL);
+	struct strlist ids;
 	int status = 0;
 
-	if (ids == NULL)
+	if (store_accepted_ids(&ids) != DB_OK)
 		return api_db_error(res);
-	for (size_t i = 0; i < json_object_array_length(ids) && status == 0; i++)
-		status = api_assign_addresses(json_object_get_string(
-			json_object_array_get_idx(ids, i)), NULL, res);
-	json_object_put(ids);
+	for (size_t i = 0; i < ids.n && status == 0; i++)
+		status = api_assign_addresses(ids.v[i], NULL, res);
+	model_strlist_free(&ids);
 	return status;
 }
 
 int
 api_admin_network_put(const struct request *req, struct response *res)
 {
-	static const char *const keys[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepalive", "dns",
-	                                    "signing_key", NULL };
 	static const char upd[] =
 		"UPDATE network SET ipv4_pool = ?1, ipv6_pool = ?2, mtu = ?3, keepalive = ?4, dns = ?5,"
 		" signing_key = ?6 WHERE id = 1";
 	static const char drop6[] = "DELETE FROM addresses WHERE family = 6";
 	struct network n, old;
 	sqlite3_stmt *st;
-	int status, mtu = 0, mtu_set, ka = 0, ka_set, rc;
+	int status, mtu = 0, mtu_set, ka = 0, ka_set;
 
-	if (req->json == NULL)
-		return http_error(res, 400, "body_missing", "a JSON object body is required");
-	if (db_begin() != 0 || store_network_get(&n) != DB_OK)
+	if (store_network_get(&n) != DB_OK)
 		return api_db_error(res);
 	old = n;
-	if ((status = http_allow_keys(req->json, keys, res)) != 0 ||
-	    (status = pool_field(req->json, "ipv4_pool", 4, 8, 30, 0, n.ipv4_pool,
+	if ((status = pool_field(req->json, "ipv4_pool", 4, 8, 30, 0, n.ipv4_pool,
 	                         sizeof(n.ipv4_pool), res)) != 0 ||
 	    (status = pool_field(req->json, "ipv6_pool", 6, 48, 126, 1, n.ipv6_pool,
 	                         sizeof(n.ipv6_pool), res)) != 0 ||
 	    (status = api_int_field(req->json, "mtu", 1280, 9000, &mtu, &mtu_set, res)) != 0 ||
 	    (status = api_int_field(req->json, "keepalive", 0, 65535, &ka, &ka_set, res)) != 0 ||
-	    (status = dns_field(req->json, n.dns, sizeof(n.dns), res)) != 0)
-		return status;
-	if ((status = signing_key_field(req->json, n.signing_key, sizeof(n.signing_key), res)) != 0)
+	    (status = dns_field(req->json, n.dns, sizeof(n.dns), res)) != 0 ||
+	    (status = signing_key_field(req->json, n.signing_key, sizeof(n.signing_key), res)) != 0)
 		return status;
 	if (ka_set && ka < 0)
 		return http_error(res, 400, "invalid_field", "\"keepalive\" cannot be null");
@@ -219,8 +211,7 @@ api_admin_network_put(const struct request *req, struct response *res)
 		return api_db_error(res);
 	if ((status = fill_addresses(res)) != 0)
 		return status;
-	rc = store_bump(NULL) != DB_OK || store_audit(req->actor, "network.edit", NULL, req->json) != DB_OK;
-	if (rc || db_commit() != 0)
-		return api_db_error(res);
-	return http_json(res, 200, store_network_json(&n));
+	api_bump(res, NULL);
+	api_log(res, "network.edit", NULL, json_object_get(req->json), NULL);
+	return http_json(res, 200, views_network(&n));
 }

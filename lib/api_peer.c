@@ -8,7 +8,6 @@
 #include "meshconf.h"
 
 #define PENDING_MAX     1024    /* open registration must not fill the disk */
-#define LAST_SEEN_SLACK 60      /* seconds: last_seen is not worth a write per poll */
 
 int
 api_health(const struct request *req, struct response *res)
@@ -88,8 +87,6 @@ api_register(const struct request *req, struct response *res)
 static int
 register_peer(const struct request *req, struct response *res, char secret[KEYS_TOKEN_LEN])
 {
-	static const char *const keys[] = { "name", "public_key", "endpoint", "listen_port",
-	                                    "invite", NULL };
 	static const char count_pending[] = "SELECT count(*) FROM peers WHERE state = 'pending'";
 	static const char key_taken[] = "SELECT 1 FROM peers WHERE public_key = ?1";
 	static const char insert[] =
@@ -104,10 +101,7 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 	sqlite3_stmt *st;
 	int port = 0, port_set = 0, status, rc;
 
-	if (req->json == NULL)
-		return http_error(res, 400, "body_missing", "a JSON object body is required");
-	if ((status = http_allow_keys(req->json, keys, res)) != 0 ||
-	    (status = string_field(req->json, "name", 1, &name, res)) != 0 ||
+	if ((status = string_field(req->json, "name", 1, &name, res)) != 0 ||
 	    (status = string_field(req->json, "public_key", 1, &pubkey, res)) != 0 ||
 	    (status = string_field(req->json, "invite", 0, &invite, res)) != 0)
 		return status;
@@ -127,8 +121,6 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 		return http_error(res, 403, "invite_invalid",
 		                  "the invite code is unknown, used up or expired");
 
-	if (db_begin() != 0)
-		return api_db_error(res);
 	if ((st = db_stmt(key_taken)) == NULL)
 		return api_db_error(res);
 	sqlite3_bind_text(st, 1, pubkey, -1, SQLITE_STATIC);
@@ -143,11 +135,14 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 		if ((status = use_invite(invite, res, invite_id, sizeof(invite_id))) != 0)
 			return status;
 	} else {
-		if ((st = db_stmt(count_pending)) == NULL || sqlite3_step(st) != SQLITE_ROW)
+		if ((st = db_stmt(count_pending)) == NULL)
 			return api_db_error(res);
-		rc = sqlite3_column_int(st, 0) >= PENDING_MAX;
+		rc = sqlite3_step(st);
+		status = rc == SQLITE_ROW && sqlite3_column_int(st, 0) >= PENDING_MAX;
 		sqlite3_reset(st);
-		if (rc)
+		if (rc != SQLITE_ROW)
+			return api_db_error(res);
+		if (status)
 			return http_error(res, 429, "too_many_pending",
 			                  "too many peers wait for review; try again later");
 	}
@@ -183,10 +178,8 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 	if (invite_id[0] != '\0')
 		json_object_object_add(detail, "invite", json_object_new_string(invite_id));
 	snprintf(actor, sizeof(actor), "peer:%s", id);
-	rc = store_bump(id) != DB_OK || store_audit(actor, "peer.register", id, detail) != DB_OK;
-	json_object_put(detail);
-	if (rc || db_commit() != 0)
-		return api_db_error(res);
+	api_bump(res, id);
+	api_log(res, "peer.register", id, detail, actor);
 
 	snprintf(token, sizeof(token), "%s.%s", id, secret);
 	o = json_object_new_object();
@@ -201,15 +194,7 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 int
 api_peer_get(const struct request *req, struct response *res)
 {
-	struct peer p;
-	struct json_object *o;
-	int status;
-
-	if ((status = api_load_peer(&p, req->peer_id, res)) != 0)
-		return status;
-	if ((o = store_peer_json(&p)) == NULL)
-		return api_db_error(res);
-	return http_json(res, 200, o);
+	return api_answer_peer(req->peer_id, 200, res);
 }
 
 /* True when the If-None-Match header names etag (or is "*"). */
@@ -233,67 +218,59 @@ etag_matches(const char *header, const char *etag)
 	return 0;
 }
 
-static void
-touch_last_seen(const struct peer *p)
-{
-	static const char sql[] = "UPDATE peers SET last_seen = ?2 WHERE id = ?1";
-	sqlite3_stmt *st;
-	int64_t now = store_now();
-
-	if (now - p->last_seen < LAST_SEEN_SLACK || db_begin() != 0)
-		return;
-	if ((st = db_stmt(sql)) != NULL) {
-		sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, now);
-		if (db_exec_stmt(st) == DB_OK && db_commit() == 0)
-			return;
-	}
-	db_rollback();
-}
-
+/*
+ * The config is built from one read snapshot (the dispatcher's transaction)
+ * and any database error fails the whole answer: a config that silently
+ * misses a peer, under a valid ETag, would be cached and applied.
+ */
 int
 api_peer_config(const struct request *req, struct response *res)
 {
+	struct link_list links = { NULL, 0 };
+	struct network net;
 	struct peer p;
-	struct json_object *conf;
 	int status;
 
 	if ((status = api_load_peer(&p, req->peer_id, res)) != 0)
-		return status;
-	touch_last_seen(&p);
-	if (!p.accepted)
-		return http_error(res, 409, "peer_pending",
-		                  "this peer waits for an admin to accept it");
+		goto out;
+	if (!p.accepted) {
+		status = http_error(res, 409, "peer_pending",
+		                    "this peer waits for an admin to accept it");
+		goto out;
+	}
 	snprintf(res->etag, sizeof(res->etag), "r%lld", (long long)p.revision);
 	if (etag_matches(req->if_none_match, res->etag)) {
-		res->status = 304;
-		return 304;
+		res->status = status = 304;
+		goto out;
 	}
-	if ((conf = meshconf_build(&p)) == NULL)
-		return api_db_error(res);
-	return http_json(res, 200, conf);
+	if (store_network_get(&net) != DB_OK || store_links(&links, p.id) != DB_OK) {
+		status = api_db_error(res);
+		goto out;
+	}
+	status = http_json(res, 200, meshconf_build(&p, &net, &links));
+out:
+	/* No ETag on an error: nothing about it may be cached. */
+	if (status >= 400)
+		res->etag[0] = '\0';
+	model_link_list_free(&links);
+	model_peer_free(&p);
+	return status;
 }
 
 int
 api_peer_endpoint(const struct request *req, struct response *res)
 {
-	static const char *const keys[] = { "endpoint", NULL };
 	static const char sql[] = "UPDATE peers SET endpoint = ?2 WHERE id = ?1";
 	char endpoint[VALIDATE_ENDPOINT_MAX + 1];
-	struct json_object *ep, *detail, *o;
-	struct peer p;
+	struct json_object *ep, *detail;
 	sqlite3_stmt *st;
-	int status, rc;
+	int status;
 
-	if (req->json == NULL)
-		return http_error(res, 400, "body_missing", "a JSON object body is required");
-	if ((status = http_allow_keys(req->json, keys, res)) != 0)
-		return status;
 	if (!json_object_object_get_ex(req->json, "endpoint", &ep))
 		return http_error(res, 400, "missing_field", "\"endpoint\" is required");
 	if ((status = api_parse_endpoint(ep, endpoint, sizeof(endpoint), res)) != 0)
 		return status;
-	if (db_begin() != 0 || (st = db_stmt(sql)) == NULL)
+	if ((st = db_stmt(sql)) == NULL)
 		return api_db_error(res);
 	sqlite3_bind_text(st, 1, req->peer_id, -1, SQLITE_STATIC);
 	if (endpoint[0] != '\0')
@@ -303,32 +280,17 @@ api_peer_endpoint(const struct request *req, struct response *res)
 	detail = json_object_new_object();
 	json_object_object_add(detail, "endpoint",
 	                       endpoint[0] ? json_object_new_string(endpoint) : NULL);
-	rc = store_bump(req->peer_id) != DB_OK ||
-	     store_audit(req->actor, "peer.endpoint", req->peer_id, detail) != DB_OK;
-	json_object_put(detail);
-	if (rc || db_commit() != 0)
-		return api_db_error(res);
-	if ((status = api_load_peer(&p, req->peer_id, res)) != 0)
-		return status;
-	if ((o = store_peer_json(&p)) == NULL)
-		return api_db_error(res);
-	return http_json(res, 200, o);
+	api_bump(res, req->peer_id);
+	api_log(res, "peer.endpoint", req->peer_id, detail, NULL);
+	return api_answer_peer(req->peer_id, 200, res);
 }
 
 int
 api_peer_delete(const struct request *req, struct response *res)
 {
-	static const char sql[] = "DELETE FROM peers WHERE id = ?1";
-	sqlite3_stmt *st;
-
-	/* Partners are stamped before the pairs vanish with the peer. */
-	if (db_begin() != 0 || store_bump(req->peer_id) != DB_OK || (st = db_stmt(sql)) == NULL)
+	if (store_peer_delete(req->peer_id) != DB_OK)
 		return api_db_error(res);
-	sqlite3_bind_text(st, 1, req->peer_id, -1, SQLITE_STATIC);
-	if (db_exec_stmt(st) != DB_OK ||
-	    store_audit(req->actor, "peer.deregister", req->peer_id, NULL) != DB_OK ||
-	    db_commit() != 0)
-		return api_db_error(res);
+	api_log(res, "peer.deregister", req->peer_id, NULL, NULL);
 	res->status = 204;
 	return 204;
 }

@@ -150,6 +150,12 @@ db_begin(void)
 }
 
 int
+db_begin_read(void)
+{
+	return exec("BEGIN");
+}
+
+int
 db_commit(void)
 {
 	if (exec("COMMIT") != 0) {

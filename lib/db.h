@@ -29,6 +29,9 @@ int db_version(void);
 /* BEGIN IMMEDIATE: the write lock is taken up front, so two responders never
  * deadlock upgrading a read lock. 0 or -1. */
 int db_begin(void);
+/* BEGIN (deferred): the first read takes a snapshot that every later read
+ * of the transaction sees, whatever other processes commit meanwhile. */
+int db_begin_read(void);
 int db_commit(void);
 /* Rolls back if a transaction is open; a no-op otherwise. */
 void db_rollback(void);

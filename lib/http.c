@@ -8,6 +8,7 @@
 
 #include "http.h"
 #include "keys.h"
+#include "text.h"
 
 int
 http_error(struct response *res, int status, const char *code, const char *fmt, ...)
@@ -94,6 +95,8 @@ http_response_free(struct response *res)
 		return;
 	json_object_put(res->body);
 	res->body = NULL;
+	json_object_put(res->change.detail);
+	res->change.detail = NULL;
 }
 
 const char *
@@ -202,6 +205,66 @@ has_duplicate_keys(const char *s, size_t len)
 	return dup;
 }
 
+/* The 4 hex digits at s as a number, or -1. */
+static long
+hex4(const char *s)
+{
+	long v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int c = (unsigned char)s[i], d;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/*
+ * The raw bytes are checked by text_utf8_valid(); a \u escape can still
+ * spell a surrogate, which json-c turns into CESU-8 bytes (or U+FFFD) when
+ * alone. So every escape is read here: a high surrogate must be followed by
+ * a low one (a valid pair is one character above U+FFFF), a low one never
+ * stands alone. 0 when fine, -1 otherwise.
+ */
+static int
+escapes_valid(const char *s, size_t len)
+{
+	int in_string = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		long cp, lo;
+		if (s[i] == '"') {
+			in_string = !in_string;
+			continue;
+		}
+		if (!in_string || s[i] != '\\')
+			continue;
+		if (i + 1 < len && s[i + 1] != 'u') {
+			i++;
+			continue;
+		}
+		if (len - i < 6 || (cp = hex4(s + i + 2)) < 0)
+			return -1;
+		i += 5;
+		if (cp >= 0xdc00 && cp <= 0xdfff)
+			return -1;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			if (len - i < 7 || s[i + 1] != '\\' || s[i + 2] != 'u' ||
+			    (lo = hex4(s + i + 3)) < 0xdc00 || lo > 0xdfff)
+				return -1;
+			i += 6;
+		}
+	}
+	return 0;
+}
+
 int
 http_parse_body(struct json_object **out, const char *body, size_t len,
                 struct response *res)
@@ -216,6 +279,10 @@ http_parse_body(struct json_object **out, const char *body, size_t len,
 		return http_error(res, 400, "body_missing", "a JSON object body is required");
 	if (memchr(body, '\0', len) != NULL)
 		return http_error(res, 400, "json_invalid", "the body holds a NUL byte");
+	if (!text_utf8_valid(body, len) || escapes_valid(body, len) != 0)
+		return http_error(res, 400, "json_invalid", "the body is not strict UTF-8: no "
+		                  "overlong forms, no surrogates (raw or \\u-escaped), nothing "
+		                  "above U+10FFFF");
 	tok = json_tokener_new_ex(HTTP_JSON_DEPTH);
 	if (tok == NULL)
 		return http_error(res, 500, "internal", "out of memory");
@@ -270,24 +337,69 @@ http_allow_keys(struct json_object *obj, const char *const *allowed, struct resp
 	return 0;
 }
 
-const char *
-http_query_param(const char *query, const char *name, char *buf, size_t bufsz)
+/* Copies a raw query value (no %-decoding behind the handler's back) into
+ * out: its length, or -1 for a byte that is not printable ASCII or no room. */
+static long
+copy_value(const char *s, size_t len, char *out, size_t outsz)
 {
-	size_t nlen = strlen(name);
-	const char *p = query;
+	if (len >= outsz)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return -1;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return (long)len;
+}
 
+int
+http_parse_query(struct request *req, const struct http_key *allowed, struct response *res)
+{
+	const char *p = req->query;
+	size_t used = 0;
+
+	req->query_keys = allowed;
+	memset(req->query_vals, 0, sizeof(req->query_vals));
 	while (p != NULL && *p != '\0') {
 		const char *amp = strchr(p, '&');
 		size_t seg = amp ? (size_t)(amp - p) : strlen(p);
-		if (seg > nlen && strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
-			size_t vlen = seg - nlen - 1;
-			if (vlen >= bufsz)
-				return NULL;
-			memcpy(buf, p + nlen + 1, vlen);
-			buf[vlen] = '\0';
-			return buf;
-		}
+		size_t klen = strcspn(p, "=&");
+		size_t k;
+		long vlen;
+
+		if (klen > seg)
+			klen = seg;
+		for (k = 0; allowed != NULL && allowed[k].name != NULL; k++)
+			if (strlen(allowed[k].name) == klen && strncmp(allowed[k].name, p, klen) == 0)
+				break;
+		if (klen == 0)
+			return http_error(res, 400, "invalid_query", "the query string has an "
+			                  "empty parameter");
+		if (allowed == NULL || allowed[k].name == NULL)
+			return http_error(res, 400, "unknown_parameter", "unknown query parameter "
+			                  "\"%.*s\"", (int)(klen < 64 ? klen : 64), p);
+		if (req->query_vals[k] != NULL)
+			return http_error(res, 400, "duplicate_parameter", "query parameter \"%s\" "
+			                  "appears twice", allowed[k].name);
+		vlen = copy_value(p + klen + (klen < seg), seg - klen - (klen < seg),
+		                  req->query_buf + used, sizeof(req->query_buf) - used);
+		if (vlen < 0 || (size_t)vlen > allowed[k].max)
+			return http_error(res, 400, "invalid_parameter", "query parameter \"%s\" "
+			                  "must be at most %zu printable characters", allowed[k].name,
+			                  allowed[k].max);
+		req->query_vals[k] = req->query_buf + used;
+		used += (size_t)vlen + 1;
 		p = amp ? amp + 1 : NULL;
 	}
+	return 0;
+}
+
+const char *
+http_query(const struct request *req, const char *name)
+{
+	for (size_t k = 0; req->query_keys != NULL && req->query_keys[k].name != NULL &&
+	     k < HTTP_MAX_QUERY; k++)
+		if (strcmp(req->query_keys[k].name, name) == 0)
+			return req->query_vals[k];
 	return NULL;
 }

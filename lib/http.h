@@ -8,6 +8,14 @@
 #define HTTP_BODY_MAX      (64 * 1024)
 #define HTTP_MAX_PARAMS    2
 #define HTTP_JSON_DEPTH    16
+#define HTTP_MAX_QUERY     4            /* keys one route may take */
+#define HTTP_QUERY_MAX     256          /* bytes of query values, NULs included */
+
+/* One allowed query key and the longest value it takes, in bytes. */
+struct http_key {
+	const char *name;
+	size_t max;
+};
 
 /* One request, as the responder (or a unit test) hands it to api_handle().
  * Every string is borrowed from the caller and lives as long as the call. */
@@ -21,6 +29,7 @@ struct request {
 	const char *origin;             /* Origin header, NULL when absent */
 	const char *sec_fetch_site;     /* Sec-Fetch-Site header, NULL when absent */
 	const char *host;               /* Host header */
+	const char *server_port;        /* the port the request came in on */
 	const char *scheme;             /* "https" or "http" */
 	const char *if_none_match;
 	const char *body;
@@ -28,6 +37,9 @@ struct request {
 
 	/* Filled by the router: */
 	const char *params[HTTP_MAX_PARAMS];   /* {id}-style path captures */
+	const struct http_key *query_keys;     /* the route's allow-list */
+	const char *query_vals[HTTP_MAX_QUERY]; /* per key: its value or NULL */
+	char query_buf[HTTP_QUERY_MAX];        /* holds those values */
 	struct json_object *json;              /* the parsed body, when there is one */
 	char actor[96];                        /* admin:NAME, peer:ID, anonymous */
 	char peer_id[24];                      /* the authenticated peer, if any */
@@ -44,6 +56,17 @@ struct response {
 	int www_authenticate;           /* 401 for peers: Bearer challenge */
 	int secret;                     /* the body holds a secret shown once:
 	                                   wiped from memory when freed */
+	/* What a write changed, set through api_log() and api_bump(): the
+	 * dispatcher stamps the revisions, appends the audit entry and commits,
+	 * once, after the handler. */
+	struct {
+		const char *action;             /* audit action; NULL = none */
+		char target[24];                /* audit target; "" = none */
+		char actor[96];                 /* "" = the request's actor */
+		struct json_object *detail;     /* owned; may be NULL */
+		char bump[2][24];               /* peers whose view changed */
+		int bump_all;                   /* every peer's view changed */
+	} change;
 };
 
 /* Records an error on res and returns status, so a handler says
@@ -70,7 +93,9 @@ void http_response_free(struct response *res);
 const char *http_reason(int status);
 
 /* Parses a JSON object body: depth-limited, no trailing bytes, no duplicate
- * keys. On failure fills res and returns its status; 0 on success. */
+ * keys, strict UTF-8 (no overlong forms, no surrogates, raw or as \u
+ * escapes, nothing above U+10FFFF). On failure fills res and returns its
+ * status; 0 on success. */
 int http_parse_body(struct json_object **out, const char *body, size_t len,
                     struct response *res);
 
@@ -79,7 +104,16 @@ int http_parse_body(struct json_object **out, const char *body, size_t len,
 int http_allow_keys(struct json_object *obj, const char *const *allowed,
                     struct response *res);
 
-/* Value of a query parameter (NULL if absent); copied into buf. */
-const char *http_query_param(const char *query, const char *name, char *buf, size_t bufsz);
+/* Parses req->query ("k=v&k=v") against allowed (ended by a NULL name),
+ * as strictly as a body: an unknown, repeated or empty key, or a value
+ * longer than its key's max or not printable ASCII, is 400 naming the key.
+ * Values stay raw (no %-decoding). Fills req->query_keys and
+ * req->query_vals (copies in req->query_buf). */
+int http_parse_query(struct request *req, const struct http_key *allowed,
+                     struct response *res);
+
+/* The value of query key name after http_parse_query(), or NULL
+ * when the request did not give it. Borrowed from req. */
+const char *http_query(const struct request *req, const char *name);
 
 #endif

@@ -3,14 +3,20 @@
 #ifndef WGCONF_MODEL_H
 #define WGCONF_MODEL_H
 
+#include <stddef.h>
 #include <stdint.h>
-#include <json-c/json.h>
 
 #include "ipam.h"
 #include "keys.h"
 #include "validate.h"
 
 #define PEER_ID_LEN 17          /* 16 hex digits and a NUL */
+
+/* A list of short strings (CIDRs, peer ids), each owned by the list. */
+struct strlist {
+	char **v;
+	size_t n;
+};
 
 struct peer {
 	char id[PEER_ID_LEN];
@@ -27,6 +33,27 @@ struct peer {
 	int64_t revision;
 	int64_t created_at;
 	int64_t last_seen;                      /* 0 = never */
+	struct strlist networks;                /* routed networks, in order */
+	struct strlist pairs;                   /* ids of paired peers, sorted */
+};
+
+/* Many peers, owned by the list. */
+struct peer_list {
+	struct peer *v;
+	size_t n;
+};
+
+/* One pair as a peer sees it: the other end and the preshared key sealed
+ * to this peer (boxlen 0 when absent). */
+struct link {
+	struct peer other;
+	unsigned char box[KEYS_SEALED_LEN];
+	int boxlen;
+};
+
+struct link_list {
+	struct link *v;
+	size_t n;
 };
 
 struct network {
@@ -38,34 +65,13 @@ struct network {
 	char signing_key[KEYS_B64_LEN];         /* "" = peers are not signed */
 };
 
-/* Loads one peer by id: DB_OK, DB_NOTFOUND or DB_ERROR. */
-int store_peer_get(struct peer *p, const char *id);
+/* Appends a copy of s: 0, or -1 out of memory. */
+int model_strlist_add(struct strlist *l, const char *s);
 
-/* The admin's view of a peer, with networks and pairs. Caller owns it; NULL on error. */
-struct json_object *store_peer_json(const struct peer *p);
-
-/* The first column of every row of sql (a static string: the statement is
- * cached), with ?1 bound to bind unless NULL, as a JSON array of strings.
- * Callers that query row by row must collect first and look up after, since
- * statements are shared. Caller owns it; NULL on a database error. */
-struct json_object *store_strings(const char *sql, const char *bind);
-
-/* Routed networks of a peer as a JSON array of strings. Caller owns it. */
-struct json_object *store_peer_networks(const char *id);
-
-int store_network_get(struct network *n);
-struct json_object *store_network_json(const struct network *n);
-
-/* Stamps a new revision on peer id and every peer paired with it (their view
- * of it changed); with id NULL, on every peer. DB_OK or DB_ERROR. */
-int store_bump(const char *id);
-
-/* Appends to the audit log; detail (may be NULL) is not consumed. */
-int store_audit(const char *actor, const char *action, const char *target,
-                struct json_object *detail);
-
-/* Seconds since the epoch, and RFC 3339 UTC text for it (NULL JSON for 0). */
-int64_t store_now(void);
-struct json_object *store_time_json(int64_t t);
+/* The free functions accept NULL and leave a zeroed, reusable value. */
+void model_strlist_free(struct strlist *l);
+void model_peer_free(struct peer *p);
+void model_peer_list_free(struct peer_list *l);
+void model_link_list_free(struct link_list *l);
 
 #endif

@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* Rows to structs and JSON; the revision stamp; the audit log. */
+/* Rows to structs; the revision stamp; the audit log. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "db.h"
-#include "meshconf.h"
-#include "model.h"
+#include "store.h"
+
+#define PEER_COLUMNS \
+	"SELECT id, name, state, public_key, endpoint, listen_port, keepalive," \
+	" revision, created_at, last_seen, signature," \
+	" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 4)," \
+	" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 6)" \
+	" FROM peers p"
 
 static void
 copy_col(char *dst, size_t dstsz, sqlite3_stmt *st, int col)
@@ -16,15 +23,71 @@ copy_col(char *dst, size_t dstsz, sqlite3_stmt *st, int col)
 	snprintf(dst, dstsz, "%s", t ? (const char *)t : "");
 }
 
+/* The current row of a PEER_COLUMNS statement into p (lists left empty). */
+static void
+read_peer_row(struct peer *p, sqlite3_stmt *st)
+{
+	const unsigned char *state = sqlite3_column_text(st, 2);
+
+	memset(p, 0, sizeof(*p));
+	copy_col(p->id, sizeof(p->id), st, 0);
+	copy_col(p->name, sizeof(p->name), st, 1);
+	p->accepted = state != NULL && strcmp((const char *)state, "accepted") == 0;
+	copy_col(p->public_key, sizeof(p->public_key), st, 3);
+	copy_col(p->endpoint, sizeof(p->endpoint), st, 4);
+	p->listen_port = sqlite3_column_int(st, 5);
+	p->keepalive = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 6);
+	p->revision = sqlite3_column_int64(st, 7);
+	p->created_at = sqlite3_column_int64(st, 8);
+	p->last_seen = sqlite3_column_int64(st, 9);
+	if (sqlite3_column_bytes(st, 10) == KEYS_SIG_LEN) {
+		memcpy(p->signature, sqlite3_column_blob(st, 10), KEYS_SIG_LEN);
+		p->has_signature = 1;
+	}
+	copy_col(p->addr4, sizeof(p->addr4), st, 11);
+	copy_col(p->addr6, sizeof(p->addr6), st, 12);
+}
+
+/* The first column of every row of sql, ?1 bound to bind unless NULL. */
+static int
+strings(const char *sql, const char *bind, struct strlist *out)
+{
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc, ret = DB_ERROR;
+
+	if (st == NULL)
+		return DB_ERROR;
+	if (bind != NULL)
+		sqlite3_bind_text(st, 1, bind, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (model_strlist_add(out, (const char *)sqlite3_column_text(st, 0)) != 0)
+			goto out;
+	if (rc == SQLITE_DONE)
+		ret = DB_OK;
+out:
+	sqlite3_reset(st);
+	return ret;
+}
+
+/* Routed networks and pairs of p. */
+static int
+load_lists(struct peer *p)
+{
+	static const char nets[] =
+		"SELECT cidr FROM networks WHERE peer_id = ?1 ORDER BY position";
+	static const char pairs[] =
+		"SELECT b FROM pairs WHERE a = ?1 UNION SELECT a FROM pairs WHERE b = ?1 ORDER BY 1";
+
+	if (strings(nets, p->id, &p->networks) != DB_OK ||
+	    strings(pairs, p->id, &p->pairs) != DB_OK)
+		return DB_ERROR;
+	return DB_OK;
+}
+
 int
 store_peer_get(struct peer *p, const char *id)
 {
-	static const char sql[] =
-		"SELECT id, name, state, public_key, endpoint, listen_port, keepalive,"
-		" revision, created_at, last_seen, signature,"
-		" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 4),"
-		" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 6)"
-		" FROM peers p WHERE id = ?1";
+	static const char sql[] = PEER_COLUMNS " WHERE id = ?1";
 	sqlite3_stmt *st = db_stmt(sql);
 	int rc;
 
@@ -33,111 +96,179 @@ store_peer_get(struct peer *p, const char *id)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		copy_col(p->id, sizeof(p->id), st, 0);
-		copy_col(p->name, sizeof(p->name), st, 1);
-		p->accepted = strcmp((const char *)sqlite3_column_text(st, 2), "accepted") == 0;
-		copy_col(p->public_key, sizeof(p->public_key), st, 3);
-		copy_col(p->endpoint, sizeof(p->endpoint), st, 4);
-		p->listen_port = sqlite3_column_int(st, 5);
-		p->keepalive = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 6);
-		p->revision = sqlite3_column_int64(st, 7);
-		p->created_at = sqlite3_column_int64(st, 8);
-		p->last_seen = sqlite3_column_int64(st, 9);
-		if (sqlite3_column_bytes(st, 10) == KEYS_SIG_LEN) {
-			memcpy(p->signature, sqlite3_column_blob(st, 10), KEYS_SIG_LEN);
-			p->has_signature = 1;
-		}
-		copy_col(p->addr4, sizeof(p->addr4), st, 11);
-		copy_col(p->addr6, sizeof(p->addr6), st, 12);
-	}
-	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
-		return DB_OK;
-	return rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
+		read_peer_row(p, st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return DB_NOTFOUND;
+	if (rc != SQLITE_ROW)
+		return DB_ERROR;
+	return load_lists(p);
 }
 
-struct json_object *
-store_strings(const char *sql, const char *bind)
+int
+store_peer_list(struct peer_list *out, const char *state)
 {
+	static const char sql[] =
+		PEER_COLUMNS " WHERE ?1 IS NULL OR state = ?1 ORDER BY created_at, id";
 	sqlite3_stmt *st = db_stmt(sql);
-	struct json_object *arr;
-	int rc;
+	size_t cap = 0;
+	int rc, ret = DB_ERROR;
+
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return DB_ERROR;
+	if (state != NULL)
+		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	/* Rows first, lists after: the list statements are other statements,
+	 * but a reader holding this one open would pin the WAL longer. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == cap) {
+			struct peer *nv = realloc(out->v, (cap ? cap * 2 : 16) * sizeof(*nv));
+			if (nv == NULL)
+				break;
+			out->v = nv;
+			cap = cap ? cap * 2 : 16;
+		}
+		read_peer_row(&out->v[out->n++], st);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		goto out;
+	for (size_t i = 0; i < out->n; i++)
+		if (load_lists(&out->v[i]) != DB_OK)
+			goto out;
+	ret = DB_OK;
+out:
+	if (ret != DB_OK)
+		model_peer_list_free(out);
+	return ret;
+}
+
+int
+store_links(struct link_list *out, const char *id)
+{
+	static const char sql[] =
+		"SELECT b, psk_box_a FROM pairs WHERE a = ?1"
+		" UNION ALL SELECT a, psk_box_b FROM pairs WHERE b = ?1 ORDER BY 1";
+	sqlite3_stmt *st = db_stmt(sql);
+	size_t cap = 0, kept = 0;
+	int rc, ret = DB_ERROR;
+
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct link *l;
+		if (out->n == cap) {
+			struct link *nv = realloc(out->v, (cap ? cap * 2 : 16) * sizeof(*nv));
+			if (nv == NULL)
+				break;
+			out->v = nv;
+			cap = cap ? cap * 2 : 16;
+		}
+		l = &out->v[out->n++];
+		memset(l, 0, sizeof(*l));
+		copy_col(l->other.id, sizeof(l->other.id), st, 0);
+		l->boxlen = sqlite3_column_bytes(st, 1);
+		if (l->boxlen == KEYS_SEALED_LEN)
+			memcpy(l->box, sqlite3_column_blob(st, 1), KEYS_SEALED_LEN);
+		else
+			l->boxlen = 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		goto out;
+	/* Each other end, read whole; a pending one (never paired, but the
+	 * schema does not forbid it) is left out. Any error fails the lot: a
+	 * config missing a peer must never look like a complete one. */
+	for (size_t i = 0; i < out->n; i++) {
+		char other[PEER_ID_LEN];
+		memcpy(other, out->v[i].other.id, sizeof(other));
+		if (store_peer_get(&out->v[i].other, other) != DB_OK)
+			goto out;
+		if (!out->v[i].other.accepted) {
+			model_peer_free(&out->v[i].other);
+			continue;
+		}
+		if (kept != i) {
+			out->v[kept] = out->v[i];
+			memset(&out->v[i], 0, sizeof(out->v[i]));
+		}
+		kept++;
+	}
+	out->n = kept;
+	ret = DB_OK;
+out:
+	if (ret != DB_OK)
+		model_link_list_free(out);
+	return ret;
+}
+
+int
+store_accepted_ids(struct strlist *out)
+{
+	static const char sql[] = "SELECT id FROM peers WHERE state = 'accepted' ORDER BY created_at, rowid";
+
+	memset(out, 0, sizeof(*out));
+	if (strings(sql, NULL, out) != DB_OK) {
+		model_strlist_free(out);
+		return DB_ERROR;
+	}
+	return DB_OK;
+}
+
+int
+store_peer_token(const char *id, uint8_t hash[KEYS_LEN], int64_t *last_seen)
+{
+	static const char sql[] = "SELECT token_hash, last_seen FROM peers WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc, ret = DB_ERROR;
+
+	memset(hash, 0, KEYS_LEN);
+	*last_seen = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == KEYS_LEN) {
+		memcpy(hash, sqlite3_column_blob(st, 0), KEYS_LEN);
+		*last_seen = sqlite3_column_int64(st, 1);
+		ret = DB_OK;
+	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		ret = DB_NOTFOUND;
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+int
+store_peer_seen(const char *id, int64_t now)
+{
+	static const char sql[] = "UPDATE peers SET last_seen = ?2 WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
 
 	if (st == NULL)
-		return NULL;
-	arr = json_object_new_array();
-	if (bind != NULL)
-		sqlite3_bind_text(st, 1, bind, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_object_array_add(arr, json_object_new_string(
-			(const char *)sqlite3_column_text(st, 0)));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_object_put(arr);
-		return NULL;
-	}
-	return arr;
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
 }
 
-struct json_object *
-store_peer_networks(const char *id)
+int
+store_peer_delete(const char *id)
 {
-	static const char sql[] =
-		"SELECT cidr FROM networks WHERE peer_id = ?1 ORDER BY position";
+	static const char sql[] = "DELETE FROM peers WHERE id = ?1";
+	sqlite3_stmt *st;
 
-	return store_strings(sql, id);
-}
-
-static struct json_object *
-peer_pairs(const char *id)
-{
-	static const char sql[] =
-		"SELECT b FROM pairs WHERE a = ?1 UNION SELECT a FROM pairs WHERE b = ?1 ORDER BY 1";
-
-	return store_strings(sql, id);
-}
-
-static struct json_object *
-string_or_null(const char *s)
-{
-	return s[0] != '\0' ? json_object_new_string(s) : NULL;
-}
-
-struct json_object *
-store_peer_json(const struct peer *p)
-{
-	struct json_object *o, *addrs, *nets, *pairs;
-
-	nets = store_peer_networks(p->id);
-	pairs = peer_pairs(p->id);
-	if (nets == NULL || pairs == NULL) {
-		json_object_put(nets);
-		json_object_put(pairs);
-		return NULL;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(p->id));
-	json_object_object_add(o, "name", json_object_new_string(p->name));
-	json_object_object_add(o, "state", json_object_new_string(p->accepted ? "accepted" : "pending"));
-	json_object_object_add(o, "public_key", json_object_new_string(p->public_key));
-	json_object_object_add(o, "endpoint", string_or_null(p->endpoint));
-	json_object_object_add(o, "listen_port",
-	                       p->listen_port ? json_object_new_int(p->listen_port) : NULL);
-	json_object_object_add(o, "keepalive",
-	                       p->keepalive >= 0 ? json_object_new_int(p->keepalive) : NULL);
-	addrs = json_object_new_array();
-	if (p->addr4[0] != '\0')
-		json_object_array_add(addrs, json_object_new_string(p->addr4));
-	if (p->addr6[0] != '\0')
-		json_object_array_add(addrs, json_object_new_string(p->addr6));
-	json_object_object_add(o, "addresses", addrs);
-	json_object_object_add(o, "networks", nets);
-	json_object_object_add(o, "pairs", pairs);
-	json_object_object_add(o, "signature", json_object_new_string(meshconf_signature_state(p)));
-	json_object_object_add(o, "created_at", store_time_json(p->created_at));
-	json_object_object_add(o, "last_seen", store_time_json(p->last_seen));
-	return o;
+	/* Partners are stamped while the pairs still link them. */
+	if (store_bump(id) != DB_OK || (st = db_stmt(sql)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (db_exec_stmt(st) != DB_OK)
+		return DB_ERROR;
+	return db_changes() > 0 ? DB_OK : DB_NOTFOUND;
 }
 
 int
@@ -162,21 +293,6 @@ store_network_get(struct network *n)
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? DB_OK : DB_ERROR;
-}
-
-struct json_object *
-store_network_json(const struct network *n)
-{
-	struct json_object *o = json_object_new_object(), *dns;
-
-	json_object_object_add(o, "ipv4_pool", json_object_new_string(n->ipv4_pool));
-	json_object_object_add(o, "ipv6_pool", string_or_null(n->ipv6_pool));
-	json_object_object_add(o, "mtu", n->mtu ? json_object_new_int(n->mtu) : NULL);
-	json_object_object_add(o, "keepalive", json_object_new_int(n->keepalive));
-	dns = json_tokener_parse(n->dns);
-	json_object_object_add(o, "dns", dns ? dns : json_object_new_array());
-	json_object_object_add(o, "signing_key", string_or_null(n->signing_key));
-	return o;
 }
 
 int
@@ -228,17 +344,4 @@ int64_t
 store_now(void)
 {
 	return (int64_t)time(NULL);
-}
-
-struct json_object *
-store_time_json(int64_t t)
-{
-	char buf[32];
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
-		return NULL;
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_object_new_string(buf);
 }

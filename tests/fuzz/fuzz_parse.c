@@ -97,7 +97,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct json_object *obj = NULL;
 	struct response res;
-	char *s, qbuf[32], enc[KEYS_B64_LEN];
+	char *s, enc[KEYS_B64_LEN];
 	uint8_t key[KEYS_LEN], raw[256];
 	uint16_t port;
 	size_t len;
@@ -147,10 +147,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (keys_b64_decode(raw, sizeof(raw), &len, s) == 0)
 		check(len <= sizeof(raw), "decoded past the buffer", s);
-	(void)http_query_param(s, "limit", qbuf, sizeof(qbuf));
-	(void)http_query_param(s, "", qbuf, sizeof(qbuf));
-	if (http_query_param(s, "state", qbuf, sizeof(qbuf)) != NULL)
-		check(strlen(qbuf) < sizeof(qbuf), "query value overflow", s);
+	{
+		static const struct http_key keys[] = { { "limit", 4 }, { "before", 19 },
+		                                        { "state", 8 }, { NULL, 0 } };
+		struct request rq;
+		struct response res;
+
+		memset(&rq, 0, sizeof(rq));
+		memset(&res, 0, sizeof(res));
+		rq.query = s;
+		if (http_parse_query(&rq, keys, &res) == 0) {
+			for (size_t k = 0; keys[k].name != NULL; k++) {
+				const char *v = http_query(&rq, keys[k].name);
+				check(v == NULL || strlen(v) <= keys[k].max, "query value too long", s);
+			}
+		} else {
+			check(res.status == 400 && res.error_code != NULL, "query refused oddly", s);
+		}
+	}
 	free(s);
 	return 0;
 }

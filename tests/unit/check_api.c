@@ -1550,7 +1550,8 @@ START_TEST(audit)
 	ADMIN_FAILS(400, "invalid_limit", "GET", path("/admin/audit?limit=-1"), NULL);
 	ADMIN_FAILS(400, "invalid_limit", "GET", path("/admin/audit?limit=1x"), NULL);
 	ADMIN_FAILS(400, "invalid_limit", "GET", path("/admin/audit?limit="), NULL);
-	ADMIN_FAILS(400, "invalid_limit", "GET", path("/admin/audit?limit=99999999999999999999"), NULL);
+	/* Longer than the route allows for the key: refused before the handler. */
+	ADMIN_FAILS(400, "invalid_parameter", "GET", path("/admin/audit?limit=99999999999999999999"), NULL);
 	ADMIN_FAILS(400, "invalid_before", "GET", path("/admin/audit?before=0"), NULL);
 	ADMIN_FAILS(400, "invalid_before", "GET", path("/admin/audit?before=x"), NULL);
 

@@ -231,31 +231,142 @@ START_TEST(allow_list)
 }
 END_TEST
 
+/* Parses query against {limit(3), before(19)}: the status, the code in *code. */
+static int
+query(const char *q, const char **code, struct request *rq)
+{
+	static const struct http_key keys[] = { { "limit", 3 }, { "before", 19 }, { NULL, 0 } };
+	struct response res;
+	int status;
+
+	memset(rq, 0, sizeof(*rq));
+	memset(&res, 0, sizeof(res));
+	rq->query = q;
+	status = http_parse_query(rq, keys, &res);
+	*code = res.error_code;
+	if (status != 0) {
+		ck_assert_int_eq(res.status, status);
+		ck_assert_uint_gt(strlen(res.error_message), 0);
+	}
+	return status;
+}
+
+#define Q_OK(q) do {                                                           \
+		const char *code_ = NULL;                                      \
+		ck_assert_msg(query((q), &code_, &rq) == 0, "refused %s: %s", (q), code_); \
+	} while (0)
+#define Q_REFUSES(q, c) do {                                                   \
+		const char *code_ = NULL;                                      \
+		ck_assert_msg(query((q), &code_, &rq) == 400, "accepted %s", (q)); \
+		ck_assert_str_eq(code_, (c));                                  \
+	} while (0)
+
 START_TEST(query_params)
 {
-	char buf[16];
+	struct request rq;
 
-	ck_assert_ptr_null(http_query_param(NULL, "limit", buf, sizeof(buf)));
-	ck_assert_ptr_null(http_query_param("", "limit", buf, sizeof(buf)));
-	ck_assert_str_eq(http_query_param("limit=10", "limit", buf, sizeof(buf)), "10");
-	ck_assert_str_eq(http_query_param("before=5&limit=10", "limit", buf, sizeof(buf)), "10");
-	ck_assert_str_eq(http_query_param("limit=10&before=5", "before", buf, sizeof(buf)), "5");
-	ck_assert_str_eq(http_query_param("limit=", "limit", buf, sizeof(buf)), "");
-	ck_assert_str_eq(http_query_param("limit=1&limit=2", "limit", buf, sizeof(buf)), "1");
-	ck_assert_str_eq(http_query_param("&&limit=3&", "limit", buf, sizeof(buf)), "3");
-	/* Only the whole name counts. */
-	ck_assert_ptr_null(http_query_param("xlimit=10", "limit", buf, sizeof(buf)));
-	ck_assert_ptr_null(http_query_param("limitx=10", "limit", buf, sizeof(buf)));
-	ck_assert_ptr_null(http_query_param("limit", "limit", buf, sizeof(buf)));
-	ck_assert_ptr_null(http_query_param("limit10", "limit", buf, sizeof(buf)));
-	ck_assert_ptr_null(http_query_param("a=limit=10", "limit", buf, sizeof(buf)));
-	ck_assert_str_eq(http_query_param("a=limit&limit=4", "limit", buf, sizeof(buf)), "4");
-	/* A value that does not fit is not there, rather than cut short. */
-	ck_assert_ptr_null(http_query_param("limit=0123456789abcdef", "limit", buf, sizeof(buf)));
-	ck_assert_str_eq(http_query_param("limit=0123456789abcde", "limit", buf, sizeof(buf)),
-	                 "0123456789abcde");
+	{
+		const char *code = NULL;
+		ck_assert_int_eq(query(NULL, &code, &rq), 0);
+		ck_assert_ptr_null(http_query(&rq, "limit"));
+	}
+	Q_OK("");
+	ck_assert_ptr_null(http_query(&rq, "limit"));
+	Q_OK("limit=10");
+	ck_assert_str_eq(http_query(&rq, "limit"), "10");
+	ck_assert_ptr_null(http_query(&rq, "before"));
+	Q_OK("before=5&limit=10");
+	ck_assert_str_eq(http_query(&rq, "limit"), "10");
+	ck_assert_str_eq(http_query(&rq, "before"), "5");
+	Q_OK("limit=");
+	ck_assert_str_eq(http_query(&rq, "limit"), "");
+	Q_OK("limit");
+	ck_assert_str_eq(http_query(&rq, "limit"), "");
+	/* A key the route did not list is no key at all. */
+	ck_assert_ptr_null(http_query(&rq, "state"));
 	/* Values arrive raw: no decoding behind the caller's back. */
-	ck_assert_str_eq(http_query_param("state=%70ending", "state", buf, sizeof(buf)), "%70ending");
+	Q_OK("limit=%35");
+	ck_assert_str_eq(http_query(&rq, "limit"), "%35");
+	Q_OK("before=1234567890123456789");
+	ck_assert_str_eq(http_query(&rq, "before"), "1234567890123456789");
+
+	/* As strict as a body: unknown, repeated, empty or over-long is 400. */
+	Q_REFUSES("state=pending", "unknown_parameter");
+	Q_REFUSES("limit=1&x=2", "unknown_parameter");
+	Q_REFUSES("xlimit=10", "unknown_parameter");
+	Q_REFUSES("limitx=10", "unknown_parameter");
+	Q_REFUSES("Limit=10", "unknown_parameter");
+	Q_REFUSES("limit10", "unknown_parameter");
+	Q_REFUSES("lim%69t=10", "unknown_parameter");
+	Q_REFUSES("limit=1&limit=2", "duplicate_parameter");
+	Q_REFUSES("limit=1&limit=1", "duplicate_parameter");
+	Q_REFUSES("limit=1&before=2&limit=3", "duplicate_parameter");
+	Q_REFUSES("&limit=3", "invalid_query");
+	Q_REFUSES("limit=3&&before=1", "invalid_query");
+	Q_REFUSES("=3", "invalid_query");
+	Q_REFUSES("limit=1000", "invalid_parameter");
+	Q_REFUSES("limit=99999999999999999999", "invalid_parameter");
+	Q_REFUSES("before=12345678901234567890", "invalid_parameter");
+	Q_REFUSES("limit=1\x01", "invalid_parameter");
+	Q_REFUSES("limit=\xc3\xa9", "invalid_parameter");
+	Q_REFUSES("limit=a b", "invalid_parameter");
+	/* The message names the key. */
+	{
+		struct response res;
+		static const struct http_key none[] = { { NULL, 0 } };
+		memset(&res, 0, sizeof(res));
+		memset(&rq, 0, sizeof(rq));
+		rq.query = "admin=1";
+		ck_assert_int_eq(http_parse_query(&rq, none, &res), 400);
+		ck_assert_ptr_nonnull(strstr(res.error_message, "\"admin\""));
+		memset(&res, 0, sizeof(res));
+		rq.query = "admin=1";
+		ck_assert_int_eq(http_parse_query(&rq, NULL, &res), 400);
+		ck_assert_str_eq(res.error_code, "unknown_parameter");
+	}
+}
+END_TEST
+
+START_TEST(body_strict_utf8)
+{
+	/* Valid UTF-8, raw and escaped, including a pair above U+FFFF. */
+	ACCEPTS("{\"n\":\"caf\xc3\xa9\"}");
+	ACCEPTS("{\"n\":\"\xf0\x9f\x98\x80\"}");
+	ACCEPTS("{\"n\":\"\xf4\x8f\xbf\xbf\"}");
+	ACCEPTS("{\"n\":\"\\u00e9\"}");
+	ACCEPTS("{\"n\":\"\\ud83d\\ude00\"}");
+	ACCEPTS("{\"n\":\"\\uD83D\\uDE00\"}");
+	ACCEPTS("{\"n\":\"\\\\ud800\"}");               /* an escaped backslash, then text */
+	ACCEPTS("{\"n\":\"\\uffff\"}");
+	/* Overlong forms: '.' as 2 bytes, '/' as 3, NUL as 2. */
+	REFUSES("{\"n\":\"\xc0\xae\"}", "json_invalid");
+	REFUSES("{\"n\":\"\xc1\xbf\"}", "json_invalid");
+	REFUSES("{\"n\":\"\xe0\x80\xaf\"}", "json_invalid");
+	REFUSES("{\"n\":\"\xf0\x80\x80\xaf\"}", "json_invalid");
+	REFUSES("{\"n\":\"\xc0\x80\"}", "json_invalid");
+	/* CESU-8: surrogates encoded as 3-byte sequences, alone or paired. */
+	REFUSES("{\"n\":\"\xed\xa0\x80\"}", "json_invalid");
+	REFUSES("{\"n\":\"\xed\xbf\xbf\"}", "json_invalid");
+	REFUSES("{\"n\":\"\xed\xa0\xbd\xed\xb8\x80\"}", "json_invalid");
+	/* Above U+10FFFF, and bytes that never start anything. */
+	REFUSES("{\"n\":\"\xf4\x90\x80\x80\"}", "json_invalid");
+	REFUSES("{\"n\":\"\xf5\x80\x80\x80\"}", "json_invalid");
+	REFUSES("{\"n\":\"\xff\"}", "json_invalid");
+	REFUSES("{\"n\":\"\x80\"}", "json_invalid");
+	REFUSES("{\"n\":\"\xc3\"}", "json_invalid");
+	/* In a key as in a value. */
+	REFUSES("{\"\xc0\xae\":1}", "json_invalid");
+	REFUSES("{\"\xed\xa0\x80\":1}", "json_invalid");
+	/* \u escapes that decode to a lone surrogate. */
+	REFUSES("{\"n\":\"\\ud800\"}", "json_invalid");
+	REFUSES("{\"n\":\"\\uDBFF\"}", "json_invalid");
+	REFUSES("{\"n\":\"\\udc00\"}", "json_invalid");
+	REFUSES("{\"n\":\"\\ude00\\ud83d\"}", "json_invalid");
+	REFUSES("{\"n\":\"\\ud83dx\"}", "json_invalid");
+	REFUSES("{\"n\":\"\\ud83d\\u0041\"}", "json_invalid");
+	REFUSES("{\"n\":\"\\ud83d\\ud83d\"}", "json_invalid");
+	REFUSES("{\"\\ud800\":1}", "json_invalid");
+	REFUSES("{\"n\":\"\\u12\"}", "json_invalid");
 }
 END_TEST
 
@@ -368,6 +479,7 @@ http_suite(void)
 	tcase_add_test(tc, body_duplicate_keys);
 	tcase_add_test(tc, allow_list);
 	tcase_add_test(tc, query_params);
+	tcase_add_test(tc, body_strict_utf8);
 	tcase_add_test(tc, errors_become_json);
 	tcase_add_test(tc, reasons);
 	tcase_add_test(tc, secret_wiped);

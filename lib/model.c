@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* The data model's lists and their free functions. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+int
+model_strlist_add(struct strlist *l, const char *s)
+{
+	char **nv, *copy;
+
+	if ((copy = strdup(s)) == NULL)
+		return -1;
+	if ((nv = realloc(l->v, (l->n + 1) * sizeof(*nv))) == NULL) {
+		free(copy);
+		return -1;
+	}
+	l->v = nv;
+	l->v[l->n++] = copy;
+	return 0;
+}
+
+void
+model_strlist_free(struct strlist *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void
+model_peer_free(struct peer *p)
+{
+	if (p == NULL)
+		return;
+	model_strlist_free(&p->networks);
+	model_strlist_free(&p->pairs);
+}
+
+void
+model_peer_list_free(struct peer_list *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		model_peer_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void
+model_link_list_free(struct link_list *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		model_peer_free(&l->v[i].other);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Storage: rows in, structs out. Nothing here builds what the API shows
+ * (lib/views.c does, from these structs) and nothing here opens or ends a
+ * transaction (the dispatcher in lib/api.c does, once per request).
+ * Every function returns DB_OK, DB_NOTFOUND or DB_ERROR (lib/db.h).
+ */
+#ifndef WGCONF_STORE_H
+#define WGCONF_STORE_H
+
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "model.h"
+
+/* Loads one peer by id, with its routed networks and pairs. The caller
+ * frees it with model_peer_free(), also after an error. */
+int store_peer_get(struct peer *p, const char *id);
+
+/* Every peer (state "pending", "accepted" or NULL for all), oldest first,
+ * each complete as from store_peer_get(). Caller frees the list. */
+int store_peer_list(struct peer_list *out, const char *state);
+
+/* The accepted peers paired with id, each with the preshared key sealed to
+ * id, ordered by id. Caller frees the list. */
+int store_links(struct link_list *out, const char *id);
+
+/* The ids of every accepted peer. Caller frees the list. */
+int store_accepted_ids(struct strlist *out);
+
+/* For bearer tokens: the stored token hash of peer id and when it was last
+ * seen. DB_NOTFOUND for an unknown id (hash zeroed). */
+int store_peer_token(const char *id, uint8_t hash[KEYS_LEN], int64_t *last_seen);
+
+/* Records that peer id was seen at now. */
+int store_peer_seen(const char *id, int64_t now);
+
+/* Deletes peer id (its addresses, networks and pairs go with it), after
+ * stamping a new revision on every peer it was paired with: their view of
+ * the mesh loses it. DB_NOTFOUND when there was no such peer. */
+int store_peer_delete(const char *id);
+
+/* The network settings (one row). */
+int store_network_get(struct network *n);
+
+/* Stamps a new revision on peer id and every peer paired with it (their view
+ * of it changed); with id NULL, on every peer. */
+int store_bump(const char *id);
+
+/* Appends to the audit log; detail (may be NULL) is not consumed. */
+int store_audit(const char *actor, const char *action, const char *target,
+                struct json_object *detail);
+
+/* Seconds since the epoch. */
+int64_t store_now(void);
+
+#endif

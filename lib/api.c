@@ -217,18 +217,16 @@ static int
 finish_write(const struct request *req, struct response *res)
 {
 	const char *actor = res->change.actor[0] ? res->change.actor : req->actor;
-	int rc = 0;
+	int rc = res->change.bump_all ? store_bump(NULL) : DB_OK;
 
-	if (res->change.bump_all)
-		rc |= store_bump(NULL) != DB_OK;
-	for (size_t i = 0; i < 2; i++)
+	for (size_t i = 0; i < 2 && rc == DB_OK; i++)
 		if (res->change.bump[i][0] != '\0')
-			rc |= store_bump(res->change.bump[i]) != DB_OK;
-	if (res->change.action != NULL)
-		rc |= store_audit(actor, res->change.action,
-		                  res->change.target[0] ? res->change.target : NULL,
-		                  res->change.detail) != DB_OK;
-	if (rc == 0 && db_commit() == 0)
+			rc = store_bump(res->change.bump[i]);
+	if (rc == DB_OK && res->change.action != NULL)
+		rc = store_audit(actor, res->change.action,
+		                 res->change.target[0] ? res->change.target : NULL,
+		                 res->change.detail);
+	if (rc == DB_OK && db_commit() == 0)
 		return res->status;
 	/* Not written: an answer made for it (a token, say) must not go out. */
 	http_response_wipe(res);
@@ -241,9 +239,9 @@ mark_seen(const char *id, int64_t last_seen)
 {
 	int64_t now = store_now();
 
-	if (now - last_seen < LAST_SEEN_SLACK || db_begin() != 0)
+	if (now - last_seen < LAST_SEEN_SLACK)
 		return;
-	if (store_peer_seen(id, now) == DB_OK && db_commit() == 0)
+	if (db_begin() == 0 && store_peer_seen(id, now) == DB_OK && db_commit() == 0)
 		return;
 	db_rollback();
 }
@@ -256,8 +254,9 @@ run(const struct route *r, struct request *req, struct response *res)
 	int writes = (r->flags & ROUTE_WRITE) != 0, status;
 
 	if ((writes ? db_begin() : db_begin_read()) != 0)
-		return api_db_error(res);
-	status = r->handler(req, res);
+		status = api_db_error(res);
+	else
+		status = r->handler(req, res);
 	if (writes && status < 400)
 		status = finish_write(req, res);
 	/* A handler that bailed out mid-transaction must not leave it, or a

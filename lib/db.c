@@ -168,7 +168,9 @@ db_commit(void)
 void
 db_rollback(void)
 {
-	if (db != NULL && !sqlite3_get_autocommit(db))
+	/* A ROLLBACK that fails (interrupted, out of memory) must not leave the
+	 * transaction to the next request on this connection: try once more. */
+	for (int i = 0; i < 2 && db != NULL && !sqlite3_get_autocommit(db); i++)
 		exec("ROLLBACK");
 }
 
@@ -204,6 +206,14 @@ db_exec_stmt(sqlite3_stmt *st)
 
 	if (st == NULL)
 		return DB_ERROR;
+	/* Every write runs inside BEGIN IMMEDIATE. A transaction SQLite rolled
+	 * back by itself (SQLITE_INTERRUPT, SQLITE_FULL, ...) must not let the
+	 * rest of a change commit statement by statement. */
+	if (sqlite3_get_autocommit(db)) {
+		sqlite3_reset(st);
+		fprintf(stderr, "wgconfsrv: a write outside a transaction was refused\n");
+		return DB_ERROR;
+	}
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW)

@@ -43,7 +43,8 @@ void db_reset_all(void);
 /* 0 when a trivial read works (for /health). */
 int db_ping(void);
 
-/* Runs one statement to completion (for writes). DB_OK, DB_CONFLICT, DB_ERROR. */
+/* Runs one statement to completion (for writes, which need an open
+ * transaction: DB_ERROR without one). DB_OK, DB_CONFLICT, DB_ERROR. */
 int db_exec_stmt(sqlite3_stmt *st);
 
 /* Rows changed by the last statement. */

@@ -15,6 +15,8 @@
 #include "api.h"
 #include "db.h"
 #include "keys.h"
+#include "meshconf.h"
+#include "record.h"
 #include "unit.h"
 
 /* Bodies and tokens come from tables of printf formats. */
@@ -1740,6 +1742,219 @@ START_TEST(csrf)
 }
 END_TEST
 
+/* Signs p's record with an admin key the network trusts: PUT /signature. */
+static void
+sign_peer(const struct tpeer *p, const uint8_t sk[KEYS_SIGN_SK_LEN])
+{
+	struct json_object *allowed;
+	struct peer row;
+	uint8_t sig[KEYS_SIG_LEN];
+	char text[4096], b64[KEYS_SIG_B64_LEN], body[256];
+	int n;
+
+	ck_assert_int_eq(store_peer_get(&row, p->id), DB_OK);
+	allowed = meshconf_allowed_ips(&row);
+	n = record_signed_text(text, sizeof(text), row.public_key, allowed);
+	json_object_put(allowed);
+	model_peer_free(&row);
+	ck_assert_int_gt(n, 0);
+	keys_sign(sig, text, (size_t)n, sk);
+	keys_b64_encode(b64, sizeof(b64), sig, sizeof(sig));
+	snprintf(body, sizeof(body), "{\"signature\":\"%s\"}", b64);
+	OK(admin("PUT", path("/admin/peers/%s/signature", p->id), body), 200);
+	ck_assert_str_eq(jstr(R.body, "signature"), "valid");
+}
+
+/* A mesh of three accepted peers, a paired with b and c, b with a routed
+ * network, all signed under the network's signing key. */
+static void
+signed_mesh(struct tpeer *a, struct tpeer *b, struct tpeer *c)
+{
+	uint8_t pk[KEYS_LEN], sk[KEYS_SIGN_SK_LEN];
+	char pkb64[KEYS_B64_LEN], body[256];
+
+	keys_sign_keypair(pk, sk);
+	keys_b64_encode(pkb64, sizeof(pkb64), pk, sizeof(pk));
+	snprintf(body, sizeof(body), "{\"signing_key\":\"%s\"}", pkb64);
+	OK(admin("PUT", path("/admin/network"), body), 200);
+	member(a, "a", "192.0.2.1:51820");
+	reg(b, "b", "192.0.2.2:51820");
+	accept_peer(b, "{\"networks\":[\"192.168.50.0/24\"]}");
+	member(c, "c", NULL);
+	pair(a, b);
+	pair(a, c);
+	sign_peer(a, sk);
+	sign_peer(b, sk);
+	sign_peer(c, sk);
+}
+
+/* A call while a table is renamed away (no snapshot possible): its
+ * status and code. */
+static void
+broken(int want, const char *code, const char *user, const char *token, const char *method,
+       const char *p)
+{
+	OK(call(user, token, method, p, NULL), want);
+	ck_assert_str_eq(R.error_code, code);
+}
+
+/* Fails the step-th SQLite VM step from now, once (then lets all run). */
+static long fault_at, fault_steps;
+
+static int
+fault_progress(void *arg)
+{
+	(void)arg;
+	return ++fault_steps == fault_at;
+}
+
+/*
+ * Sends rq with a database error injected at every possible point in turn
+ * (the k-th VM step, for k = 1, 2, ... until a run meets no fault): each
+ * answer is either exactly want (status, body and ETag) or a 500
+ * database_error without ETag. Never anything in between: a smaller
+ * config, a signature shown as "invalid". Returns how many runs failed.
+ */
+static int
+faults_never_half(struct request *rq, int want_status, const char *want_body,
+                  const char *want_etag)
+{
+	int failed = 0;
+
+	for (fault_at = 1;; fault_at++) {
+		int got;
+		fault_steps = 0;
+		sqlite3_progress_handler(db_handle(), 1, fault_progress, NULL);
+		got = send_req(rq);
+		sqlite3_progress_handler(db_handle(), 0, NULL, NULL);
+		if (got == 500) {
+			ck_assert_str_eq(R.error_code, "database_error");
+			ck_assert_msg(R.etag[0] == '\0', "a 500 with ETag %s (fault at %ld)",
+			              R.etag, fault_at);
+			failed++;
+			continue;
+		}
+		ck_assert_msg(got == want_status, "fault at step %ld gave %d (%s)", fault_at, got,
+		              R.error_code ? R.error_code : "-");
+		ck_assert_str_eq(json_object_to_json_string(R.body), want_body);
+		ck_assert_str_eq(R.etag, want_etag);
+		if (fault_steps < fault_at)
+			break;          /* ran to the end without meeting the fault */
+	}
+	ck_assert_int_gt(failed, 10);
+	return failed;
+}
+
+START_TEST(config_fails_closed)
+{
+	struct tpeer a, b, c;
+	struct request rq;
+	char *want, etag_want[48];
+
+	signed_mesh(&a, &b, &c);
+	OK(config(&a), 200);
+	ck_assert_uint_eq(json_object_array_length(jget(R.body, "peers")), 2);
+	want = strdup(json_object_to_json_string(R.body));
+	snprintf(etag_want, sizeof(etag_want), "%s", R.etag);
+	base_request(&rq, NULL, a.token, "GET", path("/peer/config"), NULL);
+	faults_never_half(&rq, 200, want, etag_want);
+	/* The admin's preview of it too. */
+	base_request(&rq, ADMIN_USER, NULL, "GET", path("/admin/peers/%s/config", a.id), NULL);
+	faults_never_half(&rq, 200, want, "");
+	free(want);
+
+	/* A table gone mid-life: 500, no ETag, not a config without peers. */
+	exec_sql("ALTER TABLE networks RENAME TO networks_gone");
+	broken(500, "database_error", NULL, a.token, "GET", path("/peer/config"));
+	ck_assert_str_eq(R.etag, "");
+	exec_sql("ALTER TABLE networks_gone RENAME TO networks");
+	exec_sql("ALTER TABLE pairs RENAME TO pairs_gone");
+	broken(500, "database_error", NULL, a.token, "GET", path("/peer/config"));
+	ck_assert_str_eq(R.etag, "");
+	exec_sql("ALTER TABLE pairs_gone RENAME TO pairs");
+	OK(config(&a), 200);
+	ck_assert_uint_eq(json_object_array_length(jget(R.body, "peers")), 2);
+}
+END_TEST
+
+START_TEST(signature_state_fails_closed)
+{
+	struct tpeer a, b, c;
+	struct json_object *peers;
+	struct request rq;
+	char *want;
+
+	signed_mesh(&a, &b, &c);
+	OK(admin("GET", path("/admin/peers"), NULL), 200);
+	peers = jarr(R.body, "peers", 3);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_str_eq(jstr(json_object_array_get_idx(peers, i), "signature"), "valid");
+	want = strdup(json_object_to_json_string(R.body));
+	base_request(&rq, ADMIN_USER, NULL, "GET", path("/admin/peers"), NULL);
+	faults_never_half(&rq, 200, want, "");
+	free(want);
+
+	OK(admin("GET", path("/admin/peers/%s", b.id), NULL), 200);
+	want = strdup(json_object_to_json_string(R.body));
+	base_request(&rq, ADMIN_USER, NULL, "GET", path("/admin/peers/%s", b.id), NULL);
+	faults_never_half(&rq, 200, want, "");
+	free(want);
+
+	/* The network row unreadable: an error, not "invalid". */
+	exec_sql("ALTER TABLE network RENAME TO network_gone");
+	broken(500, "database_error", ADMIN_USER, NULL, "GET", path("/admin/peers"));
+	broken(500, "database_error", NULL, b.token, "GET", path("/peer"));
+	exec_sql("ALTER TABLE network_gone RENAME TO network");
+	exec_sql("ALTER TABLE networks RENAME TO networks_gone");
+	broken(500, "database_error", ADMIN_USER, NULL, "GET", path("/admin/peers/%s", b.id));
+	exec_sql("ALTER TABLE networks_gone RENAME TO networks");
+	OK(admin("GET", path("/admin/peers/%s", b.id), NULL), 200);
+	ck_assert_str_eq(jstr(R.body, "signature"), "valid");
+}
+END_TEST
+
+/*
+ * A write that meets a database error anywhere is all or nothing. A 500 says
+ * "not done", except at the very end: a COMMIT that SQLite reports as failed
+ * may have committed (the outcome is unknown, as when the connection drops
+ * after it): then the whole change is there, never a part of it.
+ */
+START_TEST(write_fails_closed)
+{
+	struct tpeer a, b;
+	struct request rq;
+	int failed = 0, done = 0;
+
+	member(&a, "a", "192.0.2.1:51820");
+	member(&b, "b", "192.0.2.2:51820");
+	for (fault_at = 1; !done; fault_at++) {
+		char *before = snapshot(), *after;
+		int got;
+		base_request(&rq, ADMIN_USER, NULL, "PUT", path("/admin/pairs/%s/%s", a.id, b.id), NULL);
+		fault_steps = 0;
+		sqlite3_progress_handler(db_handle(), 1, fault_progress, NULL);
+		got = send_req(&rq);
+		sqlite3_progress_handler(db_handle(), 0, NULL, NULL);
+		after = snapshot();
+		if (got == 500) {
+			failed++;
+			done = strcmp(before, after) != 0;
+		} else {
+			OK(got, 201);
+			done = 1;
+		}
+		free(before);
+		free(after);
+	}
+	ck_assert_int_gt(failed, 10);
+	/* Whatever the last answer was, the change is there, and whole. */
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'pair.create'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE revision ="
+	                       " (SELECT revision FROM network)"), 2);
+}
+END_TEST
+
 static Suite *
 api_suite(void)
 {
@@ -1772,6 +1987,9 @@ api_suite(void)
 	tcase_add_test(tc, secrets_stored_only_as_hashes);
 	tcase_add_test(tc, admin_needs_remote_user);
 	tcase_add_test(tc, csrf);
+	tcase_add_test(tc, config_fails_closed);
+	tcase_add_test(tc, signature_state_fails_closed);
+	tcase_add_test(tc, write_fails_closed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -142,32 +142,49 @@ write_response(const struct conn *c, struct response *res)
 	}
 }
 
+/*
+ * The path to route on: exactly the one the web server routed on, so that a
+ * location's rules (auth_basic, limit_req) and this responder agree on what
+ * was asked for. nginx matched its locations against $uri, decoded and
+ * normalised, and passes it as DOCUMENT_URI (in its stock fastcgi_params
+ * and in nginx/wgconfsrv.conf): it is taken whole, never cut at a '?', which
+ * in a decoded path was "%3F" in the request (the router answers 404).
+ * Without it (plain CGI, lighttpd) RFC 3875's SCRIPT_NAME + PATH_INFO,
+ * and as a last resort REQUEST_URI up to its query string. Caller frees.
+ */
+static char *
+request_path(const struct conn *c)
+{
+	const char *doc = param(c, "DOCUMENT_URI"), *uri;
+	const char *sn = param(c, "SCRIPT_NAME"), *pi = param(c, "PATH_INFO");
+	char *path = NULL;
+
+	if (doc != NULL && doc[0] != '\0')
+		return strdup(doc);
+	if ((sn != NULL && sn[0] != '\0') || (pi != NULL && pi[0] != '\0')) {
+		if (asprintf(&path, "%s%s", sn ? sn : "", pi ? pi : "") < 0)
+			return NULL;
+		return path;
+	}
+	uri = param(c, "REQUEST_URI");
+	if (uri != NULL && uri[0] != '\0')
+		return strndup(uri, strcspn(uri, "?"));
+	return NULL;
+}
+
 static void
 serve(const struct conn *c)
 {
 	struct request req;
 	struct response res;
 	char *body = NULL, *path = NULL;
-	const char *uri, *https;
+	const char *https;
 	long clen;
 
 	memset(&req, 0, sizeof(req));
 	memset(&res, 0, sizeof(res));
 	req.method = param(c, "REQUEST_METHOD");
-	/* DOCUMENT_URI is nginx's decoded, normalized path; lighttpd and plain
-	 * CGI give SCRIPT_NAME + PATH_INFO or REQUEST_URI. */
-	uri = param(c, "DOCUMENT_URI");
-	if (uri == NULL || uri[0] == '\0')
-		uri = param(c, "REQUEST_URI");
-	if (uri != NULL && uri[0] != '\0') {
-		path = strndup(uri, strcspn(uri, "?"));
-	} else {
-		/* RFC 3875 promises only these two. */
-		const char *sn = param(c, "SCRIPT_NAME"), *pi = param(c, "PATH_INFO");
-		if ((sn != NULL || pi != NULL) &&
-		    asprintf(&path, "%s%s", sn ? sn : "", pi ? pi : "") < 0)
-			path = NULL;
-	}
+	path = request_path(c);
 	req.path = path;
 	if ((req.query = param(c, "QUERY_STRING")) != NULL && req.query[0] == '\0')
 		req.query = NULL;
@@ -177,6 +194,7 @@ serve(const struct conn *c)
 	req.origin = param(c, "HTTP_ORIGIN");
 	req.sec_fetch_site = param(c, "HTTP_SEC_FETCH_SITE");
 	req.host = param(c, "HTTP_HOST");
+	req.server_port = param(c, "SERVER_PORT");
 	req.if_none_match = param(c, "HTTP_IF_NONE_MATCH");
 	https = param(c, "HTTPS");
 	req.scheme = param(c, "REQUEST_SCHEME");

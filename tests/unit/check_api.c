@@ -526,6 +526,37 @@ START_TEST(routing)
 
 	/* A GET carries no body. */
 	ANON_FAILS(400, "body_unexpected", "GET", path("/health"), "{}");
+
+	/* A '?' (or '#') still in the path was encoded in the request
+	 * ("/register%3F" decoded by the web server): none of ours, even
+	 * where a route's capture would take it. */
+	{
+		static const char *const odd[] = { API_PREFIX "/register?", API_PREFIX "/health?",
+			API_PREFIX "/health?x=1", API_PREFIX "/register#", API_PREFIX "/peer?/config",
+			API_PREFIX "/admin/peers/abc?", API_PREFIX "/admin/pairs/a?/b", NULL };
+		for (size_t i = 0; odd[i] != NULL; i++) {
+			base_request(&rq, ADMIN_USER, NULL, "POST", path("/register"),
+			             "{\"name\":\"x\"}");
+			rq.path = odd[i];
+			fails_req(404, "not_found", &rq);
+			base_request(&rq, ADMIN_USER, NULL, "GET", path("/health"), NULL);
+			rq.path = odd[i];
+			fails_req(404, "not_found", &rq);
+		}
+	}
+
+	/* Query strings as strict as bodies, before any handler runs. */
+	ANON_FAILS(400, "unknown_parameter", "GET", path("/health?x=1"), NULL);
+	ADMIN_FAILS(400, "unknown_parameter", "GET", path("/admin/peers?State=pending"), NULL);
+	ADMIN_FAILS(400, "unknown_parameter", "GET", path("/admin/peers?state=pending&limit=1"), NULL);
+	ADMIN_FAILS(400, "duplicate_parameter", "GET",
+	            path("/admin/peers?state=pending&state=accepted"), NULL);
+	ADMIN_FAILS(400, "invalid_parameter", "GET", path("/admin/peers?state=pendingpending"), NULL);
+	ADMIN_FAILS(400, "invalid_parameter", "GET", path("/admin/peers?state=%s", "pending "), NULL);
+	ADMIN_FAILS(400, "invalid_query", "GET", path("/admin/peers?&state=pending"), NULL);
+	ADMIN_FAILS(400, "unknown_parameter", "GET", path("/admin/audit?state=pending"), NULL);
+	ADMIN_FAILS(400, "unknown_parameter", "POST", path("/admin/invites?uses=3"), "{}");
+	OK(admin("GET", path("/admin/peers?state=pending"), NULL), 200);
 }
 END_TEST
 
@@ -1738,6 +1769,63 @@ START_TEST(csrf)
 	base_request(&rq, ADMIN_USER, NULL, "PATCH", path("/admin/peers/%s", a.id), "{\"name\":\"c\"}");
 	rq.scheme = "http";
 	rq.origin = "http://" HOST;
+	OK(send_req(&rq), 200);
+
+	/*
+	 * Debian's stock fastcgi_params sends HTTP_HOST as nginx's $host: no
+	 * port. The browser's Origin keeps a port that is not the scheme's
+	 * default, and SERVER_PORT (where the request came in) stands in.
+	 */
+	base_request(&rq, ADMIN_USER, NULL, "PATCH", path("/admin/peers/%s", a.id), "{\"name\":\"d\"}");
+	rq.origin = "https://" HOST ":8443";
+	rq.server_port = "8443";
+	OK(send_req(&rq), 200);
+	rq.origin = "https://WG.EXAMPLE:8443";
+	OK(send_req(&rq), 200);
+	/* The Host as sent still counts (a proxy on 443 in front of an nginx
+	 * on 8443 sends both without port). */
+	rq.origin = "https://" HOST;
+	OK(send_req(&rq), 200);
+	rq.origin = "https://" HOST ":8444";
+	fails_req(403, "cross_site_request", &rq);
+	rq.origin = "https://" HOST ":08443";
+	fails_req(403, "cross_site_request", &rq);
+	rq.origin = "http://" HOST ":8443";     /* same port, other scheme */
+	fails_req(403, "cross_site_request", &rq);
+	rq.origin = "https://evil.example:8443";
+	fails_req(403, "cross_site_request", &rq);
+	rq.origin = "https://" HOST ":8443";
+	rq.sec_fetch_site = "cross-site";
+	fails_req(403, "cross_site_request", &rq);
+	rq.sec_fetch_site = NULL;
+	/* A Host that names its port is compared as it is, SERVER_PORT unused. */
+	rq.host = HOST ":9000";
+	fails_req(403, "cross_site_request", &rq);
+	rq.origin = "https://" HOST ":9000";
+	OK(send_req(&rq), 200);
+	rq.host = HOST;
+	/* The default port in SERVER_PORT: the Origin has none. */
+	rq.server_port = "443";
+	rq.origin = "https://" HOST ":443";
+	fails_req(403, "cross_site_request", &rq);
+	rq.origin = "https://" HOST;
+	OK(send_req(&rq), 200);
+	/* A SERVER_PORT that is not a port stands in for nothing. */
+	rq.origin = "https://" HOST ":8443";
+	rq.server_port = "8443x";
+	fails_req(403, "cross_site_request", &rq);
+	rq.server_port = "";
+	fails_req(403, "cross_site_request", &rq);
+	rq.server_port = "99999";
+	fails_req(403, "cross_site_request", &rq);
+	/* An IPv6 literal without port, and with it. */
+	rq.host = "[2001:db8::1]";
+	rq.server_port = "8443";
+	rq.origin = "https://[2001:db8::1]:8443";
+	OK(send_req(&rq), 200);
+	rq.origin = "https://[2001:db8::1]:8444";
+	fails_req(403, "cross_site_request", &rq);
+	rq.host = "[2001:db8::1]:8444";
 	OK(send_req(&rq), 200);
 }
 END_TEST

@@ -31,6 +31,10 @@ LONG=$(printf '%064d' 0 | tr 0 a)
 HUGE_HOST=$(printf '%0300d' 0 | tr 0 h)
 DEEP=$(printf '%0200d' 0 | tr 0 '[')$(printf '%0200d' 0 | tr 0 ']')
 BAD_UTF8=$(printf 'n\377\376me')
+OVERLONG=$(printf '\300\256')            # '.' in two bytes
+OVERLONG3=$(printf '\340\200\257')       # '/' in three bytes
+CESU=$(printf '\355\240\200')            # a surrogate, CESU-8
+ABOVE=$(printf '\364\220\200\200')       # U+110000
 KEY31=$(head -c 31 /dev/urandom | base64)
 KEY33=$(head -c 33 /dev/urandom | base64)
 KEY_URLSAFE=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_')
@@ -47,6 +51,14 @@ cat >"$T_TMP/cases" <<CASES
 400|invalid_name|-|POST|/register|{"name":"caf\u00e9","public_key":"@KEY@","endpoint":null}
 400|-|-|POST|/register|{"name":"a\u0000b","public_key":"@KEY@","endpoint":null}
 400|-|-|POST|/register|{"name":"$BAD_UTF8","public_key":"@KEY@","endpoint":null}
+400|json_invalid|-|POST|/register|{"name":"a${OVERLONG}b","public_key":"@KEY@","endpoint":null}
+400|json_invalid|-|POST|/register|{"name":"a${OVERLONG3}b","public_key":"@KEY@","endpoint":null}
+400|json_invalid|-|POST|/register|{"name":"a${CESU}b","public_key":"@KEY@","endpoint":null}
+400|json_invalid|-|POST|/register|{"name":"a${ABOVE}b","public_key":"@KEY@","endpoint":null}
+400|json_invalid|-|POST|/register|{"name":"a\ud800b","public_key":"@KEY@","endpoint":null}
+400|json_invalid|-|POST|/register|{"name":"a\udc00","public_key":"@KEY@","endpoint":null}
+400|json_invalid|a|PATCH|/admin/peers/$ID|{"name":"x${CESU}"}
+400|json_invalid|p|PUT|/peer/endpoint|{"endpoint":"h${OVERLONG}st:51820"}
 400|-|-|POST|/register|{"name":42,"public_key":"@KEY@","endpoint":null}
 400|-|-|POST|/register|{"name":null,"public_key":"@KEY@","endpoint":null}
 400|-|-|POST|/register|{"public_key":"@KEY@","endpoint":null}
@@ -110,6 +122,18 @@ cat >"$T_TMP/cases" <<CASES
 404|-|a|GET|/admin/peers/0000000000000000|
 404|-|a|POST|/admin/peers/0000000000000000/accept|{}
 400|invalid_state|a|GET|/admin/peers?state=bogus|
+400|invalid_parameter|a|GET|/admin/peers?state=$LONG|
+400|invalid_parameter|a|GET|/admin/peers?state=pending$LONG|
+400|unknown_parameter|a|GET|/admin/peers?bogus=1|
+400|unknown_parameter|a|GET|/admin/peers?State=pending|
+400|duplicate_parameter|a|GET|/admin/peers?state=pending&state=pending|
+400|invalid_query|a|GET|/admin/peers?&state=pending|
+400|unknown_parameter|-|GET|/health?x=1|
+400|unknown_parameter|p|GET|/peer/config?revision=1|
+400|unknown_parameter|a|GET|/admin/audit?limit=5&offset=1|
+400|duplicate_parameter|a|GET|/admin/audit?limit=5&limit=6|
+400|invalid_parameter|a|GET|/admin/audit?before=$LONG|
+400|unknown_parameter|-|POST|/register?invite=x|{"name":"q","public_key":"@KEY@","endpoint":null}
 400|-|a|POST|/admin/peers/$PENDING/accept|{"address":"10.77.0.1000"}
 409|-|a|POST|/admin/peers/$PENDING/accept|{"address":"10.99.0.5"}
 409|address_taken|a|POST|/admin/peers/$PENDING/accept|{"address":"10.77.0.10"}
@@ -185,6 +209,74 @@ while IFS='|' read -r want code auth m p b; do
 	expect_db_unchanged "$before" "$dumper"
 done <"$T_TMP/cases"
 say "# $n bad requests through nginx"
+
+# The register path spelled every other way, through the production nginx
+# example: the responder routes on exactly the path nginx located, so each is
+# either the register route itself (its handler answers the empty body with
+# 400 missing_field, or its query check with 400) or nothing at all (404,
+# or nginx's own refusal) -- never another route. "%3F" was the hole: nginx
+# decodes it into $uri, so the request missed the rate-limited location,
+# and the responder cut the path at the '?' and registered anyway.
+# WANT|PATH   (WANT: 404 = the responder's not_found, handler, query,
+#              nginx = an error nginx makes itself, auth = the UI's password)
+cat >"$T_TMP/paths" <<'PATHS'
+404|/api/v1/register%3F
+404|/api/v1/register%3f
+404|/api/v1/register%3Fx=1
+404|/api/v1/register%3F%3F
+404|/api/v1/register%23
+404|/api/v1/register%23x
+404|/api/v1/register/
+404|/api/v1/register//
+404|/api/v1/register/.
+404|/api/v1/register%2F
+404|/api/v1/REGISTER
+404|/api/v1/Register
+404|/api/V1/register
+404|/api/v1/register%20
+404|/api/v1/register.
+404|/api/v1/register;x
+404|/api/v1/register%3B
+404|/api/v1/register/x/..%3F
+handler|/api/v1/register
+handler|/api/v1//register
+handler|//api/v1/register
+handler|/api/v1/./register
+handler|/api/v1/x/../register
+handler|/api/v1%2Fregister
+handler|/api%2Fv1%2Fregister
+handler|/api/v1/regist%65r
+handler|/api/v1/%72egister
+query|/api/v1/register?%3F
+query|/api/v1/register?x=1
+nginx|/api/v1/register%00
+nginx|/api/v1/../../api/v1/register/..%2F..%2F..%2F..
+auth|/API/v1/register
+auth|/Api/v1/register
+PATHS
+before=$(db_dump)
+n=0
+while IFS='|' read -r want p; do
+	[ -n "$p" ] || continue
+	n=$((n + 1))
+	STATUS=$(curl -sS --path-as-is --cacert "$CACERT" --max-time 20 -X POST \
+	    -H 'Content-Type: application/json' --data-binary '{}' \
+	    -o "$T_TMP/resp-body" -w '%{http_code}' "$URL$p" 2>"$T_TMP/curl.err") || STATUS=000
+	BODY=$(cat "$T_TMP/resp-body" 2>/dev/null)
+	code=$(printf '%s' "$BODY" | jq -r '.error.code // empty' 2>/dev/null)
+	got="$STATUS $code"
+	case $want in
+	404) expected="404 not_found" ;;
+	handler) expected="400 missing_field" ;;
+	query) expected="400 unknown_parameter" ;;
+	nginx) expected="400 " ;;
+	auth) expected="401 " ;;
+	esac
+	[ "$got" = "$expected" ] && ok "POST $p -> $got" ||
+	    fail "POST $p -> $got, want $expected ($want): $BODY"
+done <"$T_TMP/paths"
+expect_db_unchanged "$before"
+say "# $n spellings of the register path through nginx"
 
 # Bodies past 64 KiB: nginx refuses them (JSON error), and so does the
 # responder itself when reached directly.

@@ -90,7 +90,17 @@ admin password is replaced by `PASSWORD`.
   JSON in the same shape.
 - **Bodies** are parsed strictly: exactly the documented keys (an unknown
   or repeated key is a 400), the documented types, nesting at most 16 deep,
-  nothing after the object. A request that fails changes nothing.
+  nothing after the object, strict UTF-8 (no overlong forms, no surrogates,
+  raw or as `\u` escapes, nothing above U+10FFFF: 400 `json_invalid`). A
+  request that fails changes nothing.
+- **Query strings** are as strict: only the keys a route documents
+  (`?state=` on `GET /admin/peers`, up to 8 characters; `?limit=` up to 4
+  and `?before=` up to 19 on `GET /admin/audit`; none anywhere else), each
+  once, printable ASCII, not %-decoded. 400 `unknown_parameter`,
+  `duplicate_parameter`, `invalid_parameter` (too long or not printable)
+  or `invalid_query` (an empty parameter), naming the key.
+- **Paths** are routed exactly as the web server located them: a path that
+  still holds a `?` after decoding (`/register%3F`) is 404.
 - **Admins** authenticate to nginx (HTTP Basic, htpasswd); nginx passes the
   user to the responder as `REMOTE_USER`, and the responder refuses admin
   routes (403 `admin_required`) when it is empty. Every state-changing
@@ -99,6 +109,10 @@ admin password is replaced by `PASSWORD`.
   without a body), and, when the client sends them, `Origin` must be this
   server and `Sec-Fetch-Site` must be `same-origin` or `none` (403
   `cross_site_request` otherwise). Command-line clients send neither.
+  "This server" is the scheme and the `Host` the web server passes; when
+  that `Host` has no port (Debian's stock `fastcgi_params` sends `$host`),
+  `scheme://host:SERVER_PORT` counts too, so the UI works on a port other
+  than 443.
 - **Peers** authenticate with the token that registration returned once:
   `Authorization: Bearer ID.SECRET`. The server keeps only a hash of it.
 - **Ids** are opaque strings (16 hex digits today). **Times** are RFC 3339
@@ -296,3 +310,7 @@ X POST /register '{"name":"x","public_key":"AAAA","endpoint":null,"admin":true}'
 X POST /register '{"name":"x","name":"y"}'
 X DELETE /health
 X GET /peers
+out "A query key the route does not take, and a value longer than it allows:"
+out ""
+X -a GET '/admin/peers?status=pending'
+X -a GET '/admin/peers?state=pendingpending'

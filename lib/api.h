@@ -2,6 +2,8 @@
 #ifndef WGCONF_API_H
 #define WGCONF_API_H
 
+#include <sqlite3.h>
+
 #include "http.h"
 #include "model.h"
 #include "store.h"
@@ -74,6 +76,22 @@ int api_load_peer(struct peer *p, const char *id, struct response *res);
 /* Answers status with the view of peer id (read again: after a write, what
  * is stored now). */
 int api_answer_peer(const char *id, int status, struct response *res);
+
+/* Answers 200 with the config accepted peer p gets (one read snapshot: the
+ * dispatcher's transaction), or 500 on any database error: never a
+ * smaller config. */
+int api_answer_config(const struct peer *p, struct response *res);
+
+/* Answers 200 {key: [row(st), ...]} for every row of st (prepared and
+ * bound by the caller; NULL gives 500), or 500 on a database error. */
+typedef struct json_object *api_row_view(sqlite3_stmt *st);
+int api_answer_rows(sqlite3_stmt *st, const char *key, api_row_view *row, struct response *res);
+
+/* Runs fn with a buffer for a secret shown once (a token, an invite code)
+ * and wipes the buffer on every way out. */
+typedef int api_secret_handler(const struct request *req, struct response *res,
+                               char secret[KEYS_TOKEN_LEN]);
+int api_with_secret(const struct request *req, struct response *res, api_secret_handler *fn);
 
 /* 500: the handlers' single way out of a database error (the dispatcher
  * rolls back). */

@@ -227,24 +227,16 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 int
 api_admin_peer_config(const struct request *req, struct response *res)
 {
-	struct link_list links = { NULL, 0 };
-	struct network net;
 	struct peer p;
 	int status;
 
-	if ((status = api_load_peer(&p, req->params[0], res)) != 0)
-		goto out;
-	if (!p.accepted) {
-		status = http_error(res, 409, "peer_pending", "peer %s is not accepted yet", p.id);
-		goto out;
+	if ((status = api_load_peer(&p, req->params[0], res)) == 0) {
+		if (!p.accepted)
+			status = http_error(res, 409, "peer_pending", "peer %s is not accepted yet",
+			                    p.id);
+		else
+			status = api_answer_config(&p, res);
 	}
-	if (store_network_get(&net) != DB_OK || store_links(&links, p.id) != DB_OK) {
-		status = api_db_error(res);
-		goto out;
-	}
-	status = http_json(res, 200, meshconf_build(&p, &net, &links));
-out:
-	model_link_list_free(&links);
 	model_peer_free(&p);
 	return status;
 }

@@ -7,6 +7,7 @@
 
 #include "api.h"
 #include "db.h"
+#include "meshconf.h"
 
 #define NETWORKS_MAX 64
 
@@ -43,6 +44,51 @@ api_answer_peer(const char *id, int status, struct response *res)
 	}
 	model_peer_free(&p);
 	return st;
+}
+
+int
+api_answer_config(const struct peer *p, struct response *res)
+{
+	struct link_list links;
+	struct network net;
+	int status;
+
+	if (store_network_get(&net) != DB_OK || store_links(&links, p->id) != DB_OK)
+		return api_db_error(res);
+	status = http_json(res, 200, meshconf_build(p, &net, &links));
+	model_link_list_free(&links);
+	return status;
+}
+
+int
+api_answer_rows(sqlite3_stmt *st, const char *key, api_row_view *row, struct response *res)
+{
+	struct json_object *arr, *o;
+	int rc;
+
+	if (st == NULL)
+		return api_db_error(res);
+	arr = json_object_new_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_object_array_add(arr, row(st));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_object_put(arr);
+		return api_db_error(res);
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, key, arr);
+	return http_json(res, 200, o);
+}
+
+int
+api_with_secret(const struct request *req, struct response *res, api_secret_handler *fn)
+{
+	char secret[KEYS_TOKEN_LEN] = "";
+	int status = fn(req, res, secret);
+
+	keys_wipe(secret, sizeof(secret));
+	return status;
 }
 
 void

@@ -33,39 +33,19 @@ api_admin_invites_list(const struct request *req, struct response *res)
 	static const char sql[] =
 		"SELECT id, uses, uses_left, expires_at, created_at, created_by FROM invites"
 		" ORDER BY created_at DESC, id";
-	struct json_object *arr, *o;
-	sqlite3_stmt *st;
-	int rc;
 
 	(void)req;
-	if ((st = db_stmt(sql)) == NULL)
-		return api_db_error(res);
-	arr = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_object_array_add(arr, invite_json(st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_object_put(arr);
-		return api_db_error(res);
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "invites", arr);
-	return http_json(res, 200, o);
+	return api_answer_rows(db_stmt(sql), "invites", invite_json, res);
 }
 
-static int create_invite(const struct request *req, struct response *res,
-                         char code[KEYS_TOKEN_LEN]);
+static api_secret_handler create_invite;
 
-/* The code lives in this frame, wiped on every way out; the answer carrying
- * it is marked for wiping too. */
+/* The code lives in a frame that wipes it on every way out; the answer
+ * carrying it is marked for wiping too. */
 int
 api_admin_invite_create(const struct request *req, struct response *res)
 {
-	char code[KEYS_TOKEN_LEN] = "";
-	int status = create_invite(req, res, code);
-
-	keys_wipe(code, sizeof(code));
-	return status;
+	return api_with_secret(req, res, create_invite);
 }
 
 static int

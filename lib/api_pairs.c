@@ -6,35 +6,6 @@
 #include "api.h"
 #include "db.h"
 
-int
-api_admin_pairs_list(const struct request *req, struct response *res)
-{
-	static const char sql[] = "SELECT a, b, created_at FROM pairs ORDER BY a, b";
-	struct json_object *arr, *o;
-	sqlite3_stmt *st;
-	int rc;
-
-	(void)req;
-	if ((st = db_stmt(sql)) == NULL)
-		return api_db_error(res);
-	arr = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		o = json_object_new_object();
-		json_object_object_add(o, "a", json_object_new_string((const char *)sqlite3_column_text(st, 0)));
-		json_object_object_add(o, "b", json_object_new_string((const char *)sqlite3_column_text(st, 1)));
-		json_object_object_add(o, "created_at", views_time(sqlite3_column_int64(st, 2)));
-		json_object_array_add(arr, o);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_object_put(arr);
-		return api_db_error(res);
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "pairs", arr);
-	return http_json(res, 200, o);
-}
-
 static struct json_object *
 pair_json(const char *a, const char *b, int64_t created)
 {
@@ -44,6 +15,22 @@ pair_json(const char *a, const char *b, int64_t created)
 	json_object_object_add(o, "b", json_object_new_string(b));
 	json_object_object_add(o, "created_at", views_time(created));
 	return o;
+}
+
+static struct json_object *
+pair_row(sqlite3_stmt *st)
+{
+	return pair_json((const char *)sqlite3_column_text(st, 0),
+	                 (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2));
+}
+
+int
+api_admin_pairs_list(const struct request *req, struct response *res)
+{
+	static const char sql[] = "SELECT a, b, created_at FROM pairs ORDER BY a, b";
+
+	(void)req;
+	return api_answer_rows(db_stmt(sql), "pairs", pair_row, res);
 }
 
 /* Loads both ends, ordered a < b as stored: 0, or 400/404/409 in res. The

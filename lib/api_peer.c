@@ -5,7 +5,6 @@
 
 #include "api.h"
 #include "db.h"
-#include "meshconf.h"
 
 #define PENDING_MAX     1024    /* open registration must not fill the disk */
 
@@ -69,19 +68,14 @@ use_invite(const char *code, struct response *res, char *invite_id, size_t idsz)
 	return db_exec_stmt(st) == DB_OK ? 0 : api_db_error(res);
 }
 
-/* The bearer secret lives in the caller's frame, which wipes it on every way
- * out; the answer carrying it is marked for wiping too. */
-static int register_peer(const struct request *req, struct response *res,
-                         char secret[KEYS_TOKEN_LEN]);
+static api_secret_handler register_peer;
 
+/* The bearer secret lives in a frame that wipes it on every way out; the
+ * answer carrying it is marked for wiping too. */
 int
 api_register(const struct request *req, struct response *res)
 {
-	char secret[KEYS_TOKEN_LEN] = "";
-	int status = register_peer(req, res, secret);
-
-	keys_wipe(secret, sizeof(secret));
-	return status;
+	return api_with_secret(req, res, register_peer);
 }
 
 static int
@@ -226,8 +220,6 @@ etag_matches(const char *header, const char *etag)
 int
 api_peer_config(const struct request *req, struct response *res)
 {
-	struct link_list links = { NULL, 0 };
-	struct network net;
 	struct peer p;
 	int status;
 
@@ -239,20 +231,14 @@ api_peer_config(const struct request *req, struct response *res)
 		goto out;
 	}
 	snprintf(res->etag, sizeof(res->etag), "r%lld", (long long)p.revision);
-	if (etag_matches(req->if_none_match, res->etag)) {
+	if (etag_matches(req->if_none_match, res->etag))
 		res->status = status = 304;
-		goto out;
-	}
-	if (store_network_get(&net) != DB_OK || store_links(&links, p.id) != DB_OK) {
-		status = api_db_error(res);
-		goto out;
-	}
-	status = http_json(res, 200, meshconf_build(&p, &net, &links));
+	else
+		status = api_answer_config(&p, res);
 out:
 	/* No ETag on an error: nothing about it may be cached. */
 	if (status >= 400)
 		res->etag[0] = '\0';
-	model_link_list_free(&links);
 	model_peer_free(&p);
 	return status;
 }

@@ -78,42 +78,17 @@ api_register(const struct request *req, struct response *res)
 	return api_with_secret(req, res, register_peer);
 }
 
+/* May this key join now? 409 for a key already registered; with an invite,
+ * uses it up (403 when it is not valid); without, 429 when too many peers
+ * wait for review. 0 when it may. */
 static int
-register_peer(const struct request *req, struct response *res, char secret[KEYS_TOKEN_LEN])
+admit(const char *pubkey, const char *invite, char invite_id[PEER_ID_LEN],
+      struct response *res)
 {
 	static const char count_pending[] = "SELECT count(*) FROM peers WHERE state = 'pending'";
 	static const char key_taken[] = "SELECT 1 FROM peers WHERE public_key = ?1";
-	static const char insert[] =
-		"INSERT INTO peers (id, name, state, public_key, endpoint, listen_port,"
-		" token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-	const char *name, *pubkey, *invite;
-	char endpoint[VALIDATE_ENDPOINT_MAX + 1], id[PEER_ID_LEN];
-	char token[PEER_ID_LEN + KEYS_TOKEN_LEN + 1], invite_id[PEER_ID_LEN] = "";
-	char actor[PEER_ID_LEN + 8];
-	uint8_t pk[KEYS_LEN], th[KEYS_LEN];
-	struct json_object *ep = NULL, *o, *detail;
 	sqlite3_stmt *st;
-	int port = 0, port_set = 0, status, rc;
-
-	if ((status = string_field(req->json, "name", 1, &name, res)) != 0 ||
-	    (status = string_field(req->json, "public_key", 1, &pubkey, res)) != 0 ||
-	    (status = string_field(req->json, "invite", 0, &invite, res)) != 0)
-		return status;
-	if (!validate_name(name))
-		return http_error(res, 400, "invalid_name", "name \"%.64s\" must be 1-63 letters, "
-		                  "digits, '.', '-' or '_'", name);
-	if (keys_b64_decode_key(pk, pubkey) != 0 || keys_check_public(pk) != 0)
-		return http_error(res, 400, "invalid_public_key",
-		                  "public_key must be a WireGuard key: 32 bytes in base64");
-	json_object_object_get_ex(req->json, "endpoint", &ep);
-	if ((status = api_parse_endpoint(ep, endpoint, sizeof(endpoint), res)) != 0 ||
-	    (status = api_int_field(req->json, "listen_port", 1, 65535, &port, &port_set, res)) != 0)
-		return status;
-	if (port < 0)
-		port = 0;
-	if (invite != NULL && (strlen(invite) == 0 || strlen(invite) > 128))
-		return http_error(res, 403, "invite_invalid",
-		                  "the invite code is unknown, used up or expired");
+	int rc, full;
 
 	if ((st = db_stmt(key_taken)) == NULL)
 		return api_db_error(res);
@@ -125,60 +100,108 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 		                  "a peer with this public key is already registered");
 	if (rc != SQLITE_DONE)
 		return api_db_error(res);
-	if (invite != NULL) {
-		if ((status = use_invite(invite, res, invite_id, sizeof(invite_id))) != 0)
-			return status;
-	} else {
-		if ((st = db_stmt(count_pending)) == NULL)
-			return api_db_error(res);
-		rc = sqlite3_step(st);
-		status = rc == SQLITE_ROW && sqlite3_column_int(st, 0) >= PENDING_MAX;
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW)
-			return api_db_error(res);
-		if (status)
-			return http_error(res, 429, "too_many_pending",
-			                  "too many peers wait for review; try again later");
-	}
+	if (invite != NULL)
+		return use_invite(invite, res, invite_id, PEER_ID_LEN);
+	if ((st = db_stmt(count_pending)) == NULL)
+		return api_db_error(res);
+	rc = sqlite3_step(st);
+	full = rc == SQLITE_ROW && sqlite3_column_int(st, 0) >= PENDING_MAX;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return api_db_error(res);
+	if (full)
+		return http_error(res, 429, "too_many_pending",
+		                  "too many peers wait for review; try again later");
+	return 0;
+}
 
-	keys_random_hex(id, (PEER_ID_LEN - 1) / 2);
-	keys_random_secret(secret);
-	keys_hash(th, secret, strlen(secret));
+/* Stores the new peer p (id, name, state, key, endpoint, port) with the hash
+ * of its token. 0, 409 or 500. */
+static int
+insert_peer(const struct peer *p, const uint8_t token_hash[KEYS_LEN], struct response *res)
+{
+	static const char insert[] =
+		"INSERT INTO peers (id, name, state, public_key, endpoint, listen_port,"
+		" token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+	sqlite3_stmt *st;
+	int rc;
+
 	if ((st = db_stmt(insert)) == NULL)
 		return api_db_error(res);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, invite != NULL ? "accepted" : "pending", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, pubkey, -1, SQLITE_STATIC);
-	if (endpoint[0] != '\0')
-		sqlite3_bind_text(st, 5, endpoint, -1, SQLITE_STATIC);
-	if (port > 0)
-		sqlite3_bind_int(st, 6, port);
-	sqlite3_bind_blob(st, 7, th, sizeof(th), SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->accepted ? "accepted" : "pending", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, p->public_key, -1, SQLITE_STATIC);
+	if (p->endpoint[0] != '\0')
+		sqlite3_bind_text(st, 5, p->endpoint, -1, SQLITE_STATIC);
+	if (p->listen_port > 0)
+		sqlite3_bind_int(st, 6, p->listen_port);
+	sqlite3_bind_blob(st, 7, token_hash, KEYS_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, store_now());
 	rc = db_exec_stmt(st);
 	if (rc == DB_CONFLICT)
 		return http_error(res, 409, "public_key_taken",
 		                  "a peer with this public key is already registered");
-	if (rc != DB_OK)
-		return api_db_error(res);
-	if (invite != NULL && (status = api_assign_addresses(id, NULL, res)) != 0)
+	return rc == DB_OK ? 0 : api_db_error(res);
+}
+
+static int
+register_peer(const struct request *req, struct response *res, char secret[KEYS_TOKEN_LEN])
+{
+	const char *name, *pubkey, *invite;
+	char token[PEER_ID_LEN + KEYS_TOKEN_LEN + 1], invite_id[PEER_ID_LEN] = "";
+	char actor[PEER_ID_LEN + 8];
+	uint8_t pk[KEYS_LEN], th[KEYS_LEN];
+	struct json_object *ep = NULL, *o, *detail;
+	struct peer p;
+	int port = 0, port_set = 0, status;
+
+	memset(&p, 0, sizeof(p));
+	if ((status = string_field(req->json, "name", 1, &name, res)) != 0 ||
+	    (status = string_field(req->json, "public_key", 1, &pubkey, res)) != 0 ||
+	    (status = string_field(req->json, "invite", 0, &invite, res)) != 0)
+		return status;
+	if (!validate_name(name))
+		return http_error(res, 400, "invalid_name", "name \"%.64s\" must be 1-63 letters, "
+		                  "digits, '.', '-' or '_'", name);
+	if (keys_b64_decode_key(pk, pubkey) != 0 || keys_check_public(pk) != 0)
+		return http_error(res, 400, "invalid_public_key",
+		                  "public_key must be a WireGuard key: 32 bytes in base64");
+	json_object_object_get_ex(req->json, "endpoint", &ep);
+	if ((status = api_parse_endpoint(ep, p.endpoint, sizeof(p.endpoint), res)) != 0 ||
+	    (status = api_int_field(req->json, "listen_port", 1, 65535, &port, &port_set, res)) != 0)
+		return status;
+	if (invite != NULL && (strlen(invite) == 0 || strlen(invite) > 128))
+		return http_error(res, 403, "invite_invalid",
+		                  "the invite code is unknown, used up or expired");
+	if ((status = admit(pubkey, invite, invite_id, res)) != 0)
+		return status;
+
+	keys_random_hex(p.id, (PEER_ID_LEN - 1) / 2);
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	snprintf(p.public_key, sizeof(p.public_key), "%s", pubkey);
+	p.accepted = invite != NULL;
+	p.listen_port = port > 0 ? port : 0;
+	keys_random_secret(secret);
+	keys_hash(th, secret, strlen(secret));
+	if ((status = insert_peer(&p, th, res)) != 0 ||
+	    (p.accepted && (status = api_assign_addresses(p.id, NULL, res)) != 0))
 		return status;
 	detail = json_object_new_object();
-	json_object_object_add(detail, "name", json_object_new_string(name));
-	json_object_object_add(detail, "public_key", json_object_new_string(pubkey));
+	json_object_object_add(detail, "name", json_object_new_string(p.name));
+	json_object_object_add(detail, "public_key", json_object_new_string(p.public_key));
 	json_object_object_add(detail, "endpoint",
-	                       endpoint[0] ? json_object_new_string(endpoint) : NULL);
+	                       p.endpoint[0] ? json_object_new_string(p.endpoint) : NULL);
 	if (invite_id[0] != '\0')
 		json_object_object_add(detail, "invite", json_object_new_string(invite_id));
-	snprintf(actor, sizeof(actor), "peer:%s", id);
-	api_bump(res, id);
-	api_log(res, "peer.register", id, detail, actor);
+	snprintf(actor, sizeof(actor), "peer:%s", p.id);
+	api_bump(res, p.id);
+	api_log(res, "peer.register", p.id, detail, actor);
 
-	snprintf(token, sizeof(token), "%s.%s", id, secret);
+	snprintf(token, sizeof(token), "%s.%s", p.id, secret);
 	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "state", json_object_new_string(invite ? "accepted" : "pending"));
+	json_object_object_add(o, "id", json_object_new_string(p.id));
+	json_object_object_add(o, "state", json_object_new_string(p.accepted ? "accepted" : "pending"));
 	json_object_object_add(o, "token", json_object_new_string(token));
 	keys_wipe(token, sizeof(token));
 	res->secret = 1;

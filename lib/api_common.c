@@ -168,34 +168,37 @@ api_int_field(struct json_object *obj, const char *key, int lo, int hi,
 	return 0;
 }
 
-/* Host addresses of a family held by peers other than id. Caller frees. */
-static struct cidr *
-taken_addresses(int family, const char *id, size_t *n)
+/* Host addresses of a family held by peers other than id, into *out (the
+ * caller frees it, also after an error). DB_OK or DB_ERROR: an address
+ * missed here could be handed out twice. */
+static int
+taken_addresses(int family, const char *id, struct cidr **out, size_t *n)
 {
 	static const char sql[] =
 		"SELECT address FROM addresses WHERE family = ?1 AND peer_id != ?2";
 	sqlite3_stmt *st = db_stmt(sql);
-	struct cidr *v = NULL;
 	size_t cap = 0;
+	int rc;
 
+	*out = NULL;
 	*n = 0;
 	if (st == NULL)
-		return NULL;
+		return DB_ERROR;
 	sqlite3_bind_int(st, 1, family);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
-			struct cidr *nv = realloc(v, (cap ? cap * 2 : 64) * sizeof(*v));
+			struct cidr *nv = realloc(*out, (cap ? cap * 2 : 64) * sizeof(**out));
 			if (nv == NULL)
 				break;
-			v = nv;
+			*out = nv;
 			cap = cap ? cap * 2 : 64;
 		}
-		if (ipam_parse(&v[*n], (const char *)sqlite3_column_text(st, 0), true, false) == 0)
+		if (ipam_parse(&(*out)[*n], (const char *)sqlite3_column_text(st, 0), true, false) == 0)
 			(*n)++;
 	}
 	sqlite3_reset(st);
-	return v;
+	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
 }
 
 static int
@@ -228,7 +231,10 @@ assign_one(const char *id, const struct cidr *pool, const struct cidr *want,
 	size_t ntaken;
 	int rc = 0;
 
-	taken = taken_addresses(pool->family, id, &ntaken);
+	if (taken_addresses(pool->family, id, &taken, &ntaken) != DB_OK) {
+		free(taken);
+		return api_db_error(res);
+	}
 	if (want != NULL) {
 		ipam_format(buf, want, false);
 		if (!ipam_contains(pool, want) || ipam_reserved(pool, want))
@@ -265,12 +271,13 @@ api_assign_addresses(const char *id, const char *want, struct response *res)
 	struct cidr pool4, pool6, w;
 	int have6, status;
 
-	if (store_network_get(&net) != DB_OK || store_peer_get(&p, id) != DB_OK) {
-		model_peer_free(&p);
+	if (store_network_get(&net) != DB_OK)
 		return api_db_error(res);
-	}
+	status = store_peer_get(&p, id) == DB_OK ? 0 : api_db_error(res);
 	/* Only the addresses are needed. */
 	model_peer_free(&p);
+	if (status != 0)
+		return status;
 	if (ipam_parse(&pool4, net.ipv4_pool, false, true) != 0)
 		return api_db_error(res);
 	have6 = net.ipv6_pool[0] != '\0' && ipam_parse(&pool6, net.ipv6_pool, false, true) == 0;
@@ -308,7 +315,7 @@ api_check_networks(struct json_object *in, const char *id, struct json_object **
 	sqlite3_stmt *st;
 	size_t n, npools = 0;
 	char buf[IPAM_STRLEN];
-	int status = 0;
+	int status = 0, rc = SQLITE_DONE;
 
 	*out = NULL;
 	if (in == NULL) {
@@ -350,7 +357,7 @@ api_check_networks(struct json_object *in, const char *id, struct json_object **
 	if ((st = db_stmt(sql)) == NULL)
 		return api_db_error(res);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (status == 0 && sqlite3_step(st) == SQLITE_ROW) {
+	while (status == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct cidr other;
 		if (ipam_parse(&other, (const char *)sqlite3_column_text(st, 0), false, false) != 0)
 			continue;
@@ -367,6 +374,8 @@ api_check_networks(struct json_object *in, const char *id, struct json_object **
 	sqlite3_reset(st);
 	if (status != 0)
 		return status;
+	if (rc != SQLITE_DONE)
+		return api_db_error(res);
 	*out = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
 		ipam_format(buf, &nets[i], true);

@@ -113,14 +113,14 @@ check_pool(const char *pooltext, int family, struct response *res)
 		"SELECT n.cidr, p.name FROM networks n JOIN peers p ON p.id = n.peer_id";
 	struct cidr pool, c;
 	sqlite3_stmt *st;
-	int status = 0;
+	int status = 0, rc = SQLITE_DONE;
 
 	if (ipam_parse(&pool, pooltext, false, true) != 0)
 		return 0;
 	if ((st = db_stmt(addrs)) == NULL)
 		return api_db_error(res);
 	sqlite3_bind_int(st, 1, family);
-	while (status == 0 && sqlite3_step(st) == SQLITE_ROW) {
+	while (status == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *a = (const char *)sqlite3_column_text(st, 0);
 		if (ipam_parse(&c, a, true, false) == 0 &&
 		    (!ipam_contains(&pool, &c) || ipam_reserved(&pool, &c)))
@@ -131,15 +131,19 @@ check_pool(const char *pooltext, int family, struct response *res)
 	sqlite3_reset(st);
 	if (status != 0)
 		return status;
+	if (rc != SQLITE_DONE)
+		return api_db_error(res);
 	if ((st = db_stmt(nets)) == NULL)
 		return api_db_error(res);
-	while (status == 0 && sqlite3_step(st) == SQLITE_ROW) {
+	while (status == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *n = (const char *)sqlite3_column_text(st, 0);
 		if (ipam_parse(&c, n, false, false) == 0 && ipam_overlap(&pool, &c))
 			status = http_error(res, 409, "network_overlap", "network %s of peer %.64s "
 			                    "overlaps %s", n, sqlite3_column_text(st, 1), pooltext);
 	}
 	sqlite3_reset(st);
+	if (status == 0 && rc != SQLITE_DONE)
+		return api_db_error(res);
 	return status;
 }
 

@@ -1886,14 +1886,47 @@ broken(int want, const char *code, const char *user, const char *token, const ch
 	ck_assert_str_eq(R.error_code, code);
 }
 
-/* Fails the step-th SQLite VM step from now, once (then lets all run). */
+/* Fails the step-th SQLite VM step from now, once (then lets all run), and
+ * notes which statement it hit. */
 static long fault_at, fault_steps;
+static char running_sql[128], fault_sql[128];
 
 static int
 fault_progress(void *arg)
 {
 	(void)arg;
-	return ++fault_steps == fault_at;
+	if (++fault_steps != fault_at)
+		return 0;
+	memcpy(fault_sql, running_sql, sizeof(fault_sql));
+	return 1;
+}
+
+static int
+trace_stmt(unsigned type, void *ctx, void *stmt, void *x)
+{
+	const char *sql = sqlite3_sql(stmt);
+
+	(void)type;
+	(void)ctx;
+	(void)x;
+	snprintf(running_sql, sizeof(running_sql), "%s", sql ? sql : "");
+	return 0;
+}
+
+static void
+faults_on(void)
+{
+	fault_steps = 0;
+	fault_sql[0] = '\0';
+	sqlite3_trace_v2(db_handle(), SQLITE_TRACE_STMT, trace_stmt, NULL);
+	sqlite3_progress_handler(db_handle(), 1, fault_progress, NULL);
+}
+
+static void
+faults_off(void)
+{
+	sqlite3_progress_handler(db_handle(), 0, NULL, NULL);
+	sqlite3_trace_v2(db_handle(), 0, NULL, NULL);
 }
 
 /*
@@ -1911,10 +1944,9 @@ faults_never_half(struct request *rq, int want_status, const char *want_body,
 
 	for (fault_at = 1;; fault_at++) {
 		int got;
-		fault_steps = 0;
-		sqlite3_progress_handler(db_handle(), 1, fault_progress, NULL);
+		faults_on();
 		got = send_req(rq);
-		sqlite3_progress_handler(db_handle(), 0, NULL, NULL);
+		faults_off();
 		if (got == 500) {
 			ck_assert_str_eq(R.error_code, "database_error");
 			ck_assert_msg(R.etag[0] == '\0', "a 500 with ETag %s (fault at %ld)",
@@ -2002,44 +2034,85 @@ START_TEST(signature_state_fails_closed)
 END_TEST
 
 /*
- * A write that meets a database error anywhere is all or nothing. A 500 says
- * "not done", except at the very end: a COMMIT that SQLite reports as failed
- * may have committed (the outcome is unknown, as when the connection drops
- * after it): then the whole change is there, never a part of it.
+ * Sends one write with a database error injected at every VM step in turn
+ * until a run meets none. Every 500 leaves each table exactly as it was,
+ * except when the fault hit the COMMIT itself: SQLite may have committed
+ * then (the outcome is unknown, as when a connection drops after it), and
+ * the change must be there whole; the loop ends there. Returns the last
+ * status.
  */
-START_TEST(write_fails_closed)
+static int
+all_or_nothing(const char *user, const char *token, const char *method, const char *p,
+               const char *body)
 {
-	struct tpeer a, b;
-	struct request rq;
-	int failed = 0, done = 0;
+	char pbuf[256], bbuf[1024];
+	int failed = 0, got;
 
-	member(&a, "a", "192.0.2.1:51820");
-	member(&b, "b", "192.0.2.2:51820");
-	for (fault_at = 1; !done; fault_at++) {
+	snprintf(pbuf, sizeof(pbuf), "%s", p);
+	snprintf(bbuf, sizeof(bbuf), "%s", body ? body : "");
+	for (fault_at = 1;; fault_at++) {
 		char *before = snapshot(), *after;
-		int got;
-		base_request(&rq, ADMIN_USER, NULL, "PUT", path("/admin/pairs/%s/%s", a.id, b.id), NULL);
-		fault_steps = 0;
-		sqlite3_progress_handler(db_handle(), 1, fault_progress, NULL);
+		struct request rq;
+		int same;
+		base_request(&rq, user, token, method, pbuf, body ? bbuf : NULL);
+		faults_on();
 		got = send_req(&rq);
-		sqlite3_progress_handler(db_handle(), 0, NULL, NULL);
+		faults_off();
 		after = snapshot();
-		if (got == 500) {
-			failed++;
-			done = strcmp(before, after) != 0;
-		} else {
-			OK(got, 201);
-			done = 1;
-		}
+		same = strcmp(before, after) == 0;
 		free(before);
 		free(after);
+		if (got != 500)
+			break;
+		failed++;
+		ck_assert_str_eq(R.error_code, "database_error");
+		if (!same) {
+			ck_assert_msg(strcmp(fault_sql, "COMMIT") == 0, "%s %s: a fault in \"%s\" "
+			              "(step %ld) answered 500 but changed the database", method, pbuf,
+			              fault_sql, fault_at);
+			break;
+		}
 	}
-	ck_assert_int_gt(failed, 10);
+	ck_assert_msg(failed > 10, "%s %s met only %d faults", method, pbuf, failed);
+	return got;
+}
+
+START_TEST(write_fails_closed)
+{
+	struct tpeer a, b, c, d;
+	char body[512];
+	int st;
+
+	member(&a, "a", "192.0.2.1:51820");
+	reg(&b, "b", "192.0.2.2:51820");
+	member(&c, "c", NULL);
+	st = all_or_nothing(ADMIN_USER, NULL, "POST", path("/admin/peers/%s/accept", b.id),
+	                    "{\"name\":\"bee\",\"networks\":[\"192.168.60.0/24\"]}");
+	ck_assert(st == 200 || st == 500);
+	st = all_or_nothing(ADMIN_USER, NULL, "PUT", path("/admin/pairs/%s/%s", a.id, b.id), NULL);
+	ck_assert(st == 201 || st == 500);
 	/* Whatever the last answer was, the change is there, and whole. */
 	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'pair.create'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE revision ="
 	                       " (SELECT revision FROM network)"), 2);
+	all_or_nothing(ADMIN_USER, NULL, "PATCH", path("/admin/peers/%s", a.id),
+	               "{\"address\":\"10.77.0.50\",\"networks\":[\"192.168.70.0/24\"]}");
+	all_or_nothing(ADMIN_USER, NULL, "PUT", path("/admin/network"),
+	               "{\"ipv6_pool\":\"fd77::/64\",\"mtu\":1400}");
+	ck_assert_int_eq(count("SELECT count(*) FROM addresses WHERE family = 6"), 3);
+	all_or_nothing(NULL, c.token, "PUT", path("/peer/endpoint"),
+	               "{\"endpoint\":\"192.0.2.3:51820\"}");
+	OK(admin("POST", path("/admin/invites"), "{\"uses\":1}"), 201);
+	new_keys(&d);
+	snprintf(body, sizeof(body), "{\"name\":\"d\",\"public_key\":\"%s\",\"endpoint\":null,"
+	         "\"invite\":\"%s\"}", d.pub, jstr(R.body, "code"));
+	remember_secret(jstr(R.body, "code"), strlen(jstr(R.body, "code")));
+	all_or_nothing(NULL, NULL, "POST", path("/register"), body);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE name = 'd'"), 1);
+	ck_assert_int_eq(count("SELECT uses_left FROM invites"), 0);
+	all_or_nothing(ADMIN_USER, NULL, "DELETE", path("/admin/peers/%s", a.id), NULL);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 0);
 }
 END_TEST
 

@@ -141,7 +141,7 @@ e2e: all
 browser: all
 	$(Q)sh tests/run.sh browser
 
-# Every layer of DESIGN.md: unit, integration, end to end, browser, and the
+# Every test layer (docs/design.md, README "Tests"): unit, integration, end to end, browser, and the
 # hostile-input layer's fuzzers for a short, bounded run (the seeds are
 # replayed first, so past findings stay fixed). The integration layer holds
 # tests/t2400-install.sh: install into a DESTDIR, `systemd-analyze verify`

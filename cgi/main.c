@@ -129,7 +129,11 @@ write_response(const struct conn *c, struct response *res)
 		conn_printf(c, "Allow: %s\r\n", res->allow);
 	if (res->www_authenticate)
 		conn_printf(c, "WWW-Authenticate: Bearer realm=\"wgconfsrv\"\r\n");
-	if (res->status != 204 && res->status != 304 && res->body != NULL) {
+	if (res->status != 204 && res->status != 304 && res->text != NULL) {
+		body = res->text;
+		len = strlen(body);
+		conn_printf(c, "Content-Type: %s\r\nContent-Length: %zu\r\n", res->text_type, len);
+	} else if (res->status != 204 && res->status != 304 && res->body != NULL) {
 		body = json_object_to_json_string_ext(res->body, JSON_C_TO_STRING_PLAIN |
 		                                      JSON_C_TO_STRING_NOSLASHESCAPE);
 		len = strlen(body);
@@ -138,7 +142,8 @@ write_response(const struct conn *c, struct response *res)
 	conn_write(c, "\r\n", 2);
 	if (body != NULL) {
 		conn_write(c, body, len);
-		conn_write(c, "\n", 1);
+		if (res->text == NULL)
+			conn_write(c, "\n", 1);
 	}
 }
 

@@ -38,6 +38,7 @@ static const struct http_key q_audit[] = { { "limit", 4 }, { "before", 19 }, { N
 
 static const char *const b_register[] = { "name", "public_key", "endpoint", "listen_port",
                                           "invite", NULL };
+static const char *const b_adopt[] = { "public_key", "invite", NULL };
 static const char *const b_endpoint[] = { "endpoint", NULL };
 static const char *const b_accept[] = { "name", "address", "networks", NULL };
 static const char *const b_patch[] = { "name", "address", "networks", "endpoint",
@@ -46,6 +47,8 @@ static const char *const b_signature[] = { "signature", NULL };
 static const char *const b_network[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepalive", "dns",
                                          "signing_key", NULL };
 static const char *const b_invite[] = { "uses", "expires_in", NULL };
+static const char *const b_links[] = { "links", NULL };
+static const char *const b_import[] = { "peers", "pairs", NULL };
 
 #define W  ROUTE_WRITE
 #define WB (ROUTE_WRITE | ROUTE_BODY)
@@ -74,7 +77,35 @@ static const struct route routes[] = {
 	{ "POST",   "/admin/invites",            AUTH_ADMIN, api_admin_invite_create, W,  NULL, b_invite },
 	{ "DELETE", "/admin/invites/{}",         AUTH_ADMIN, api_admin_invite_delete, W,  NULL, NULL },
 	{ "GET",    "/admin/audit",              AUTH_ADMIN, api_admin_audit,         0,  q_audit, NULL },
+	{ "PUT",    "/peer/links",               AUTH_PEER,  api_peer_links_put,      WB, NULL, b_links },
+	{ "GET",    "/admin/links",              AUTH_ADMIN, api_admin_links,         0,  NULL, NULL },
+	{ "GET",    "/admin/metrics",            AUTH_ADMIN, api_admin_metrics,       0,  NULL, NULL },
+	{ "GET",    "/admin/export",             AUTH_ADMIN, api_admin_export,        0,  NULL, NULL },
+	{ "POST",   "/admin/import",             AUTH_ADMIN, api_admin_import,        WB, NULL, b_import },
+	{ "POST",   "/adopt",                    AUTH_NONE,  api_adopt,               WB, NULL, b_adopt },
 };
+
+#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Requests and error answers per route since this process started (the
+ * last slot: requests no route took). Per process on purpose: counting in
+ * the database would make every read a write. */
+static struct {
+	uint64_t requests, errors;
+} route_stats[N_ROUTES + 1];
+
+int
+api_route_stats(size_t i, const char **method, const char **pattern, uint64_t *requests,
+                uint64_t *errors)
+{
+	if (i > N_ROUTES)
+		return -1;
+	*method = i < N_ROUTES ? routes[i].method : "-";
+	*pattern = i < N_ROUTES ? routes[i].pattern : "-";
+	*requests = route_stats[i].requests;
+	*errors = route_stats[i].errors;
+	return 0;
+}
 
 #undef W
 #undef WB
@@ -266,8 +297,9 @@ run(const struct route *r, struct request *req, struct response *res)
 	return status;
 }
 
+/* Answers req; *ri says which route took it (N_ROUTES: none). */
 static int
-dispatch(struct request *req, struct response *res)
+dispatch(struct request *req, struct response *res, size_t *ri)
 {
 	static const char *const no_keys[] = { NULL };
 	const struct route *r = NULL;
@@ -291,6 +323,7 @@ dispatch(struct request *req, struct response *res)
 			continue;
 		if (strcmp(routes[i].method, req->method ? req->method : "") == 0) {
 			r = &routes[i];
+			*ri = i;
 			memcpy(req->params, params, sizeof(params));
 			break;
 		}
@@ -354,10 +387,15 @@ api_handle(struct request *req, struct response *res)
 	req->json = NULL;
 	req->actor[0] = '\0';
 	req->peer_id[0] = '\0';
-	dispatch(req, res);
+	size_t ri = N_ROUTES;
+
+	dispatch(req, res, &ri);
 	json_object_put(req->json);
 	req->json = NULL;
 	if (res->status == 0)
 		http_error(res, 500, "internal", "the handler gave no answer");
+	route_stats[ri].requests++;
+	if (res->status >= 400)
+		route_stats[ri].errors++;
 	http_finish(res);
 }

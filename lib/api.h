@@ -43,6 +43,36 @@ api_handler api_admin_network_get, api_admin_network_put;
 api_handler api_admin_invites_list, api_admin_invite_create, api_admin_invite_delete;
 /* api_audit.c */
 api_handler api_admin_audit;
+/* api_links.c: link reports from peers, link status for admins */
+api_handler api_peer_links_put, api_admin_links;
+/* api_metrics.c */
+api_handler api_admin_metrics;
+/* api_import.c: a whole network out (no secrets) and in (one transaction),
+ * and an imported peer's host taking it over */
+api_handler api_admin_export, api_admin_import, api_adopt;
+
+/* Checks an invite code and uses it up once: 0, or 403 in res; the
+ * invite's id goes to invite_id. */
+int api_use_invite(const char *code, struct response *res, char *invite_id, size_t idsz);
+
+/* The age past which a link's latest handshake is stale: 180 s, or
+ * WGCONFSRV_LINK_STALE_SECONDS (1 s to 7 days). */
+int64_t api_link_stale_after(void);
+
+/* "up", "stale" or "never" for a pair whose sides last saw handshakes at
+ * hs_a and hs_b (0 = never). */
+const char *api_link_status(int64_t hs_a, int64_t hs_b, int64_t now, int64_t stale_after);
+
+/* Every pair with both sides' reports (cached statement, ordered by names):
+ * columns 0-5 side a, 6-11 side b, each id, name, latest_handshake, rx, tx,
+ * reported_at (NULL when that side never reported). NULL on error. */
+sqlite3_stmt *api_links_stmt(void);
+
+/* Per-process request counters, by route (api.c): route i's method and
+ * pattern, requests and answers >= 400 since this process started; -1
+ * past the last route. Index ROUTES (the count) is for unrouted requests. */
+int api_route_stats(size_t i, const char **method, const char **pattern,
+                    uint64_t *requests, uint64_t *errors);
 
 /* Shared by handlers (api_common.c). */
 
@@ -92,6 +122,17 @@ int api_answer_rows(sqlite3_stmt *st, const char *key, api_row_view *row, struct
 typedef int api_secret_handler(const struct request *req, struct response *res,
                                char secret[KEYS_TOKEN_LEN]);
 int api_with_secret(const struct request *req, struct response *res, api_secret_handler *fn);
+
+/* Pairs a and b (a->id < b->id; id and public_key are read): seals a
+ * fresh preshared key to both ends and stores the pair. 0, or an error
+ * status in res. */
+int api_insert_pair(const struct peer *a, const struct peer *b, int64_t now,
+                    struct response *res);
+
+/* Gives peer id exactly the address want (one IP, no prefix), which must
+ * be a free host address of its family's pool; no other address is
+ * assigned. 0, or 400/409 naming it. */
+int api_assign_address_exact(const char *id, const char *want, struct response *res);
 
 /* 500: the handlers' single way out of a database error (the dispatcher
  * rolls back). */

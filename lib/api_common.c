@@ -304,6 +304,23 @@ api_assign_addresses(const char *id, const char *want, struct response *res)
 }
 
 int
+api_assign_address_exact(const char *id, const char *want, struct response *res)
+{
+	struct network net;
+	struct cidr pool, w;
+
+	if (ipam_parse(&w, want, true, false) != 0 || w.prefix != (w.family == 4 ? 32u : 128u))
+		return http_error(res, 400, "invalid_address",
+		                  "address \"%.64s\" is not a single IP address", want);
+	if (store_network_get(&net) != DB_OK)
+		return api_db_error(res);
+	if (ipam_parse(&pool, w.family == 4 ? net.ipv4_pool : net.ipv6_pool, false, true) != 0)
+		return http_error(res, 409, "address_outside_pool",
+		                  "no IPv%d pool is set for address %.64s", w.family, want);
+	return assign_one(id, &pool, &w, res);
+}
+
+int
 api_check_networks(struct json_object *in, const char *id, struct json_object **out,
                    struct response *res)
 {

@@ -59,9 +59,8 @@ load_ends(const struct request *req, struct peer *a, struct peer *b, int need_ac
 	return 0;
 }
 
-/* Seals a fresh preshared key to both ends and stores the pair. */
-static int
-insert_pair(const struct peer *a, const struct peer *b, int64_t now, struct response *res)
+int
+api_insert_pair(const struct peer *a, const struct peer *b, int64_t now, struct response *res)
 {
 	static const char ins[] =
 		"INSERT INTO pairs (a, b, psk_box_a, psk_box_b, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -119,7 +118,7 @@ api_admin_pair_put(const struct request *req, struct response *res)
 		status = api_db_error(res);
 		goto out;
 	}
-	if ((status = insert_pair(&a, &b, now, res)) != 0)
+	if ((status = api_insert_pair(&a, &b, now, res)) != 0)
 		goto out;
 	detail = json_object_new_object();
 	json_object_object_add(detail, "with", json_object_new_string(b.id));

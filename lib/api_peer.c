@@ -39,9 +39,8 @@ string_field(struct json_object *obj, const char *key, int required,
 	return 0;
 }
 
-/* Checks an invite code and uses it up once: 0, or 403 in res. */
-static int
-use_invite(const char *code, struct response *res, char *invite_id, size_t idsz)
+int
+api_use_invite(const char *code, struct response *res, char *invite_id, size_t idsz)
 {
 	static const char find[] =
 		"SELECT id FROM invites WHERE code_hash = ?1 AND uses_left > 0 AND expires_at > ?2";
@@ -101,7 +100,7 @@ admit(const char *pubkey, const char *invite, char invite_id[PEER_ID_LEN],
 	if (rc != SQLITE_DONE)
 		return api_db_error(res);
 	if (invite != NULL)
-		return use_invite(invite, res, invite_id, PEER_ID_LEN);
+		return api_use_invite(invite, res, invite_id, PEER_ID_LEN);
 	if ((st = db_stmt(count_pending)) == NULL)
 		return api_db_error(res);
 	rc = sqlite3_step(st);

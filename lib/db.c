@@ -18,10 +18,34 @@ static struct {
 } cache[DB_STMT_CACHE];
 static size_t ncache;
 
+/*
+ * Version 2, operations: what hosts report about their links (the latest
+ * report per reporter and partner: one row each, overwritten, neither a
+ * revision nor an audit event), and imported peers that wait to be adopted
+ * by their host (`wgconf register --adopt`). A report lives as long as the
+ * pair it is about.
+ */
+static const char migration_links[] =
+	"CREATE TABLE link_reports ("
+	" reporter TEXT NOT NULL REFERENCES peers(id) ON DELETE CASCADE,"
+	" partner TEXT NOT NULL REFERENCES peers(id) ON DELETE CASCADE,"
+	" latest_handshake INTEGER NOT NULL CHECK (latest_handshake >= 0),"
+	" rx INTEGER NOT NULL CHECK (rx >= 0),"
+	" tx INTEGER NOT NULL CHECK (tx >= 0),"
+	" reported_at INTEGER NOT NULL,"
+	" PRIMARY KEY (reporter, partner)) WITHOUT ROWID;"
+	"CREATE INDEX link_reports_partner ON link_reports (partner);"
+	"CREATE TRIGGER pairs_drop_link_reports AFTER DELETE ON pairs BEGIN"
+	" DELETE FROM link_reports WHERE (reporter = old.a AND partner = old.b)"
+	" OR (reporter = old.b AND partner = old.a); END;"
+	"ALTER TABLE peers ADD COLUMN adoptable INTEGER NOT NULL DEFAULT 0"
+	" CHECK (adoptable IN (0, 1));";
+
 /* Migrations from version N-1 to N live at index N; index 1 is schema.sql. */
 static const char *const migrations[] = {
 	NULL,
 	schema_sql,
+	migration_links,
 };
 
 static int

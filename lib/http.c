@@ -43,6 +43,16 @@ http_json(struct response *res, int status, struct json_object *body)
 	return status;
 }
 
+int
+http_text(struct response *res, int status, char *text, const char *type)
+{
+	free(res->text);
+	res->text = text;
+	res->text_type = type;
+	res->status = status;
+	return status;
+}
+
 void
 http_finish(struct response *res)
 {
@@ -50,6 +60,9 @@ http_finish(struct response *res)
 
 	if (res->error_code == NULL)
 		return;
+	/* An error is JSON, whatever the route answers when it works. */
+	free(res->text);
+	res->text = NULL;
 	err = json_object_new_object();
 	json_object_object_add(err, "code", json_object_new_string(res->error_code));
 	json_object_object_add(err, "message", json_object_new_string(res->error_message));
@@ -95,6 +108,8 @@ http_response_free(struct response *res)
 		return;
 	json_object_put(res->body);
 	res->body = NULL;
+	free(res->text);
+	res->text = NULL;
 	json_object_put(res->change.detail);
 	res->change.detail = NULL;
 }

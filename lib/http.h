@@ -56,6 +56,9 @@ struct response {
 	int www_authenticate;           /* 401 for peers: Bearer challenge */
 	int secret;                     /* the body holds a secret shown once:
 	                                   wiped from memory when freed */
+	char *text;                     /* a body that is not JSON (metrics),
+	                                   owned, NUL-terminated; NULL = none */
+	const char *text_type;          /* its Content-Type, a static string */
 	/* What a write changed, set through api_log() and api_bump(): the
 	 * dispatcher stamps the revisions, appends the audit entry and commits,
 	 * once, after the handler. */
@@ -77,6 +80,10 @@ int http_error(struct response *res, int status, const char *code, const char *f
 
 /* Sets a JSON body (taking ownership) and returns status. */
 int http_json(struct response *res, int status, struct json_object *body);
+
+/* Sets a body that is not JSON: text (taken, freed with the response) of
+ * Content-Type type (static). Returns status. */
+int http_text(struct response *res, int status, char *text, const char *type);
 
 /* Turns an error into its JSON body; called once per request by api_handle(). */
 void http_finish(struct response *res);

@@ -155,9 +155,15 @@ keys_random_secret(char out[KEYS_TOKEN_LEN])
 	unsigned char buf[KEYS_LEN];
 
 	randombytes_buf(buf, sizeof(buf));
-	sodium_bin2base64(out, KEYS_TOKEN_LEN, buf, sizeof(buf),
-	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	keys_secret_encode(out, buf);
 	sodium_memzero(buf, sizeof(buf));
+}
+
+void
+keys_secret_encode(char out[KEYS_TOKEN_LEN], const uint8_t raw[KEYS_LEN])
+{
+	sodium_bin2base64(out, KEYS_TOKEN_LEN, raw, KEYS_LEN,
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
 void

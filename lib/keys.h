@@ -75,6 +75,10 @@ void keys_random_hex(char *out, size_t nbytes);
 /* 32 random bytes as base64url without padding (43 characters plus NUL). */
 void keys_random_secret(char out[KEYS_TOKEN_LEN]);
 
+/* 32 secret bytes as base64url without padding: what keys_random_secret()
+ * makes, from bytes the caller has (to seal them first). */
+void keys_secret_encode(char out[KEYS_TOKEN_LEN], const uint8_t raw[KEYS_LEN]);
+
 /* Wipes a secret; the compiler may not drop it. */
 void keys_wipe(void *p, size_t len);
 

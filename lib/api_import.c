@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The whole network out and in. Export: every peer and pair without a
+ * secret and without ids or times, keys and arrays sorted, so that two
+ * exports of the same mesh are the same text and a change is a small diff.
+ * Import: peers and pairs of an existing mesh (`wgconf admin import` reads
+ * them from its wg-quick files), all in one transaction or nothing. Imported
+ * peers have no token: their hosts adopt them (register --adopt).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "db.h"
+#include "text.h"
+
+#define IMPORT_PEERS_MAX  256
+#define IMPORT_PAIRS_MAX  (IMPORT_PEERS_MAX * 16)
+#define EXPORT_FORMAT     "wgconfsrv-export"
+#define EXPORT_VERSION    1
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int
+cmp_peer_key(const void *a, const void *b)
+{
+	return strcmp((*(const struct peer *const *)a)->public_key,
+	              (*(const struct peer *const *)b)->public_key);
+}
+
+/* A JSON array of l's strings, sorted. */
+static struct json_object *
+sorted_strings(const struct strlist *l)
+{
+	struct json_object *arr = json_object_new_array();
+	const char **v = l->n ? calloc(l->n, sizeof(*v)) : NULL;
+
+	if (l->n && v == NULL)
+		return arr;
+	for (size_t i = 0; i < l->n; i++)
+		v[i] = l->v[i];
+	if (l->n)
+		qsort(v, l->n, sizeof(*v), cmp_str);
+	for (size_t i = 0; i < l->n; i++)
+		json_object_array_add(arr, json_object_new_string(v[i]));
+	free(v);
+	return arr;
+}
+
+/* Keys are added in sorted order: json-c keeps insertion order. */
+static struct json_object *
+export_peer(const struct peer *p)
+{
+	struct json_object *o = json_object_new_object(), *addrs = json_object_new_array();
+
+	if (p->addr4[0] != '\0')
+		json_object_array_add(addrs, json_object_new_string(p->addr4));
+	if (p->addr6[0] != '\0')
+		json_object_array_add(addrs, json_object_new_string(p->addr6));
+	json_object_object_add(o, "addresses", addrs);
+	json_object_object_add(o, "endpoint",
+	                       p->endpoint[0] ? json_object_new_string(p->endpoint) : NULL);
+	json_object_object_add(o, "keepalive",
+	                       p->keepalive >= 0 ? json_object_new_int(p->keepalive) : NULL);
+	json_object_object_add(o, "listen_port",
+	                       p->listen_port ? json_object_new_int(p->listen_port) : NULL);
+	json_object_object_add(o, "name", json_object_new_string(p->name));
+	json_object_object_add(o, "networks", sorted_strings(&p->networks));
+	json_object_object_add(o, "public_key", json_object_new_string(p->public_key));
+	json_object_object_add(o, "state",
+	                       json_object_new_string(p->accepted ? "accepted" : "pending"));
+	return o;
+}
+
+static struct json_object *
+export_network(const struct network *n)
+{
+	struct json_object *o = json_object_new_object(), *dns = json_tokener_parse(n->dns);
+
+	json_object_object_add(o, "dns", dns ? dns : json_object_new_array());
+	json_object_object_add(o, "ipv4_pool", json_object_new_string(n->ipv4_pool));
+	json_object_object_add(o, "ipv6_pool",
+	                       n->ipv6_pool[0] ? json_object_new_string(n->ipv6_pool) : NULL);
+	json_object_object_add(o, "keepalive", json_object_new_int(n->keepalive));
+	json_object_object_add(o, "mtu", n->mtu ? json_object_new_int(n->mtu) : NULL);
+	return o;
+}
+
+/* The public key of the peer with id in l, or NULL. */
+static const char *
+key_of(const struct peer_list *l, const char *id)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].id, id) == 0)
+			return l->v[i].public_key;
+	return NULL;
+}
+
+int
+api_admin_export(const struct request *req, struct response *res)
+{
+	struct peer_list l = { 0 };
+	struct network net;
+	const struct peer **byk = NULL;
+	char **pairs = NULL;
+	size_t npairs = 0, cap = 0;
+	struct json_object *o = NULL, *arr;
+	int status;
+
+	(void)req;
+	if (store_peer_list(&l, NULL) != DB_OK || store_network_get(&net) != DB_OK ||
+	    (l.n && (byk = calloc(l.n, sizeof(*byk))) == NULL)) {
+		status = api_db_error(res);
+		goto out;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		byk[i] = &l.v[i];
+	if (l.n)
+		qsort(byk, l.n, sizeof(*byk), cmp_peer_key);
+	/* Each pair once, as "keyA keyB" with keyA < keyB, then sorted. */
+	for (size_t i = 0; i < l.n; i++) {
+		for (size_t j = 0; j < l.v[i].pairs.n; j++) {
+			const char *mine = l.v[i].public_key, *other = key_of(&l, l.v[i].pairs.v[j]);
+			char *s;
+			if (other == NULL || strcmp(mine, other) >= 0)
+				continue;
+			if (npairs == cap) {
+				char **n = realloc(pairs, (cap = cap ? cap * 2 : 16) * sizeof(*n));
+				if (n == NULL) {
+					status = api_db_error(res);
+					goto out;
+				}
+				pairs = n;
+			}
+			if (asprintf(&s, "%s %s", mine, other) < 0) {
+				status = api_db_error(res);
+				goto out;
+			}
+			pairs[npairs++] = s;
+		}
+	}
+	if (npairs)
+		qsort(pairs, npairs, sizeof(*pairs), cmp_str);
+
+	o = json_object_new_object();
+	json_object_object_add(o, "format", json_object_new_string(EXPORT_FORMAT));
+	json_object_object_add(o, "network", export_network(&net));
+	arr = json_object_new_array();
+	for (size_t i = 0; i < npairs; i++) {
+		struct json_object *pr = json_object_new_array();
+		char *sp = strchr(pairs[i], ' ');
+		*sp = '\0';
+		json_object_array_add(pr, json_object_new_string(pairs[i]));
+		json_object_array_add(pr, json_object_new_string(sp + 1));
+		json_object_array_add(arr, pr);
+	}
+	json_object_object_add(o, "pairs", arr);
+	arr = json_object_new_array();
+	for (size_t i = 0; i < l.n; i++)
+		json_object_array_add(arr, export_peer(byk[i]));
+	json_object_object_add(o, "peers", arr);
+	json_object_object_add(o, "version", json_object_new_int(EXPORT_VERSION));
+	status = http_json(res, 200, o);
+out:
+	for (size_t i = 0; i < npairs; i++)
+		free(pairs[i]);
+	free(pairs);
+	free(byk);
+	model_peer_list_free(&l);
+	return status;
+}
+
+/* One peer of an import, checked for form (not yet against the database). */
+struct import_peer {
+	const char *name, *public_key;
+	struct json_object *addresses, *networks;       /* borrowed; may be NULL */
+	char endpoint[VALIDATE_ENDPOINT_MAX + 1];
+	int listen_port, keepalive, accepted;
+	char id[PEER_ID_LEN];
+};
+
+static int
+string_member(struct json_object *o, const char *key, size_t i, const char **out,
+              struct response *res)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return http_error(res, 400, "invalid_import", "peers[%zu].%s must be a string", i, key);
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+static int
+parse_peer(struct json_object *o, size_t i, struct import_peer *p, struct response *res)
+{
+	static const char *const keys[] = { "name", "public_key", "addresses", "networks",
+		"endpoint", "listen_port", "keepalive", "state", NULL };
+	struct json_object *v = NULL;
+	uint8_t pk[KEYS_LEN];
+	const char *state = "accepted";
+	int set, status;
+
+	memset(p, 0, sizeof(*p));
+	if (!json_object_is_type(o, json_type_object))
+		return http_error(res, 400, "invalid_import", "peers[%zu] must be an object", i);
+	if ((status = http_allow_keys(o, keys, res)) != 0 ||
+	    (status = string_member(o, "name", i, &p->name, res)) != 0 ||
+	    (status = string_member(o, "public_key", i, &p->public_key, res)) != 0)
+		return status;
+	if (!validate_name(p->name))
+		return http_error(res, 400, "invalid_name", "peers[%zu].name \"%.64s\" must be 1-63 "
+		                  "letters, digits, '.', '-' or '_'", i, p->name);
+	if (keys_b64_decode_key(pk, p->public_key) != 0 || keys_check_public(pk) != 0)
+		return http_error(res, 400, "invalid_public_key", "peers[%zu].public_key \"%.64s\" "
+		                  "is not a WireGuard public key", i, p->public_key);
+	if (json_object_object_get_ex(o, "state", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    (strcmp(json_object_get_string(v), "accepted") != 0 &&
+		     strcmp(json_object_get_string(v), "pending") != 0))
+			return http_error(res, 400, "invalid_import", "peers[%zu].state must be "
+			                  "\"accepted\" or \"pending\"", i);
+		state = json_object_get_string(v);
+	}
+	p->accepted = strcmp(state, "accepted") == 0;
+	v = NULL;
+	json_object_object_get_ex(o, "addresses", &v);
+	if (v != NULL && (!json_object_is_type(v, json_type_array) ||
+	                  json_object_array_length(v) > 2))
+		return http_error(res, 400, "invalid_import", "peers[%zu].addresses must be a list "
+		                  "of at most two addresses", i);
+	for (size_t k = 0; v != NULL && k < json_object_array_length(v); k++)
+		if (!json_object_is_type(json_object_array_get_idx(v, k), json_type_string))
+			return http_error(res, 400, "invalid_address", "peers[%zu].addresses[%zu] "
+			                  "must be a string", i, k);
+	if (v != NULL && json_object_array_length(v) > 0 && !p->accepted)
+		return http_error(res, 400, "invalid_import", "peers[%zu] is pending: it has no "
+		                  "addresses yet", i);
+	p->addresses = v;
+	v = NULL;
+	json_object_object_get_ex(o, "networks", &v);
+	p->networks = v;
+	v = NULL;
+	json_object_object_get_ex(o, "endpoint", &v);
+	if ((status = api_parse_endpoint(v, p->endpoint, sizeof(p->endpoint), res)) != 0 ||
+	    (status = api_int_field(o, "listen_port", 1, 65535, &p->listen_port, &set, res)) != 0)
+		return status;
+	if (p->listen_port < 0)
+		p->listen_port = 0;
+	p->keepalive = -1;
+	if ((status = api_int_field(o, "keepalive", 0, 65535, &p->keepalive, &set, res)) != 0)
+		return status;
+	if (!set)
+		p->keepalive = -1;
+	return 0;
+}
+
+/* Inserts p as a new peer waiting for adoption: its token hash is of a
+ * random secret nobody knows. */
+static int
+insert_peer(struct import_peer *p, int64_t now, struct response *res)
+{
+	static const char ins[] =
+		"INSERT INTO peers (id, name, state, public_key, endpoint, listen_port, keepalive,"
+		" token_hash, created_at, adoptable) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)";
+	char secret[KEYS_TOKEN_LEN];
+	uint8_t th[KEYS_LEN];
+	sqlite3_stmt *st;
+	int rc;
+
+	keys_random_hex(p->id, (PEER_ID_LEN - 1) / 2);
+	keys_random_secret(secret);
+	keys_hash(th, secret, strlen(secret));
+	keys_wipe(secret, sizeof(secret));
+	if ((st = db_stmt(ins)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->accepted ? "accepted" : "pending", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, p->public_key, -1, SQLITE_STATIC);
+	if (p->endpoint[0] != '\0')
+		sqlite3_bind_text(st, 5, p->endpoint, -1, SQLITE_STATIC);
+	if (p->listen_port > 0)
+		sqlite3_bind_int(st, 6, p->listen_port);
+	if (p->keepalive >= 0)
+		sqlite3_bind_int(st, 7, p->keepalive);
+	sqlite3_bind_blob(st, 8, th, sizeof(th), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, now);
+	rc = db_exec_stmt(st);
+	if (rc == DB_CONFLICT)
+		return http_error(res, 409, "public_key_taken", "peer %.64s: public key %s is "
+		                  "registered already", p->name, p->public_key);
+	return rc == DB_OK ? 0 : api_db_error(res);
+}
+
+/* Names every imported public key the server has already, in one 409. */
+static int
+check_known_keys(const struct import_peer *v, size_t n, struct response *res)
+{
+	static const char sql[] = "SELECT name FROM peers WHERE public_key = ?1";
+	char msg[200] = "";
+	size_t len = 0, hits = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((st = db_stmt(sql)) == NULL)
+			return api_db_error(res);
+		sqlite3_bind_text(st, 1, v[i].public_key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && len < sizeof(msg))
+			len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s (%s)",
+			                        hits ? ", " : "", v[i].name, sqlite3_column_text(st, 0));
+		hits += rc == SQLITE_ROW;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return api_db_error(res);
+	}
+	if (hits)
+		return http_error(res, 409, "import_conflict", "%zu public key%s registered already: "
+		                  "%s", hits, hits == 1 ? " is" : "s are", msg);
+	return 0;
+}
+
+/* Index of the import peer with public key k, or n. */
+static size_t
+find_key(const struct import_peer *v, size_t n, const char *k)
+{
+	size_t i;
+
+	for (i = 0; i < n && strcmp(v[i].public_key, k) != 0; i++)
+		;
+	return i;
+}
+
+static int
+import_pairs(struct json_object *pairs, struct import_peer *v, size_t n, int64_t now,
+             struct response *res)
+{
+	size_t np = pairs ? json_object_array_length(pairs) : 0;
+
+	if (pairs != NULL && !json_object_is_type(pairs, json_type_array))
+		return http_error(res, 400, "invalid_import", "\"pairs\" must be a list");
+	if (np > IMPORT_PAIRS_MAX)
+		return http_error(res, 400, "invalid_import", "at most %d pairs", IMPORT_PAIRS_MAX);
+	for (size_t i = 0; i < np; i++) {
+		struct json_object *pr = json_object_array_get_idx(pairs, i), *x, *y;
+		struct peer a = { 0 }, b = { 0 };
+		size_t ia, ib;
+		int status;
+
+		if (!json_object_is_type(pr, json_type_array) || json_object_array_length(pr) != 2 ||
+		    !json_object_is_type((x = json_object_array_get_idx(pr, 0)), json_type_string) ||
+		    !json_object_is_type((y = json_object_array_get_idx(pr, 1)), json_type_string))
+			return http_error(res, 400, "invalid_import", "pairs[%zu] must be two public "
+			                  "keys", i);
+		ia = find_key(v, n, json_object_get_string(x));
+		ib = find_key(v, n, json_object_get_string(y));
+		if (ia == n || ib == n)
+			return http_error(res, 400, "invalid_import", "pairs[%zu] names a public key "
+			                  "that is not among the imported peers: %.64s", i,
+			                  json_object_get_string(ia == n ? x : y));
+		if (ia == ib)
+			return http_error(res, 400, "pair_self", "pairs[%zu]: a peer cannot be paired "
+			                  "with itself", i);
+		if (!v[ia].accepted || !v[ib].accepted)
+			return http_error(res, 400, "invalid_import", "pairs[%zu]: peer %s is pending",
+			                  i, v[ia].accepted ? v[ib].name : v[ia].name);
+		if (strcmp(v[ia].id, v[ib].id) > 0) {
+			size_t t = ia;
+			ia = ib;
+			ib = t;
+		}
+		snprintf(a.id, sizeof(a.id), "%s", v[ia].id);
+		snprintf(a.public_key, sizeof(a.public_key), "%s", v[ia].public_key);
+		snprintf(b.id, sizeof(b.id), "%s", v[ib].id);
+		snprintf(b.public_key, sizeof(b.public_key), "%s", v[ib].public_key);
+		for (size_t j = 0; j < i; j++) {
+			struct json_object *q = json_object_array_get_idx(pairs, j);
+			size_t qa = find_key(v, n, json_object_get_string(json_object_array_get_idx(q, 0)));
+			size_t qb = find_key(v, n, json_object_get_string(json_object_array_get_idx(q, 1)));
+			if ((qa == ia && qb == ib) || (qa == ib && qb == ia))
+				return http_error(res, 400, "invalid_import", "pairs[%zu] repeats "
+				                  "pairs[%zu]", i, j);
+		}
+		if ((status = api_insert_pair(&a, &b, now, res)) != 0)
+			return status;
+	}
+	return 0;
+}
+
+int
+api_admin_import(const struct request *req, struct response *res)
+{
+	struct json_object *peers = NULL, *pairs = NULL, *nets, *detail, *ids, *o;
+	struct import_peer *v = NULL;
+	int64_t now = store_now();
+	size_t n;
+	int status;
+
+	if (!json_object_object_get_ex(req->json, "peers", &peers) ||
+	    !json_object_is_type(peers, json_type_array))
+		return http_error(res, 400, "invalid_import", "\"peers\" must be a list");
+	json_object_object_get_ex(req->json, "pairs", &pairs);
+	n = json_object_array_length(peers);
+	if (n == 0 || n > IMPORT_PEERS_MAX)
+		return http_error(res, 400, "invalid_import", "import 1 to %d peers at a time",
+		                  IMPORT_PEERS_MAX);
+	if ((v = calloc(n, sizeof(*v))) == NULL)
+		return api_db_error(res);
+	for (size_t i = 0; i < n; i++) {
+		if ((status = parse_peer(json_object_array_get_idx(peers, i), i, &v[i], res)) != 0)
+			goto out;
+		if (find_key(v, i, v[i].public_key) != i) {
+			status = http_error(res, 400, "invalid_import", "peers[%zu]: public key %s is "
+			                    "listed twice", i, v[i].public_key);
+			goto out;
+		}
+	}
+	if ((status = check_known_keys(v, n, res)) != 0)
+		goto out;
+	/* Peers first, then addresses and networks: a network is checked
+	 * against every other peer's, the imported ones included. */
+	for (size_t i = 0; i < n; i++)
+		if ((status = insert_peer(&v[i], now, res)) != 0)
+			goto out;
+	for (size_t i = 0; i < n; i++) {
+		size_t na = v[i].addresses ? json_object_array_length(v[i].addresses) : 0;
+		for (size_t k = 0; k < na; k++)
+			if ((status = api_assign_address_exact(v[i].id, json_object_get_string(
+			             json_object_array_get_idx(v[i].addresses, k)), res)) != 0)
+				goto out;
+		if (v[i].accepted && na == 0 &&
+		    (status = api_assign_addresses(v[i].id, NULL, res)) != 0)
+			goto out;
+		if ((status = api_check_networks(v[i].networks, v[i].id, &nets, res)) != 0)
+			goto out;
+		status = api_store_networks(v[i].id, nets, res);
+		json_object_put(nets);
+		if (status != 0)
+			goto out;
+	}
+	if ((status = import_pairs(pairs, v, n, now, res)) != 0)
+		goto out;
+
+	ids = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(v[i].id));
+		json_object_object_add(o, "name", json_object_new_string(v[i].name));
+		json_object_object_add(o, "public_key", json_object_new_string(v[i].public_key));
+		json_object_array_add(ids, o);
+	}
+	detail = json_object_new_object();
+	json_object_object_add(detail, "peers", json_object_new_int64((int64_t)n));
+	json_object_object_add(detail, "pairs",
+	                       json_object_new_int64(pairs ? (int64_t)json_object_array_length(pairs) : 0));
+	api_bump(res, NULL);
+	api_log(res, "network.import", NULL, detail, NULL);
+	o = json_object_new_object();
+	json_object_object_add(o, "peers", ids);
+	json_object_object_add(o, "pairs",
+	                       json_object_new_int64(pairs ? (int64_t)json_object_array_length(pairs) : 0));
+	status = http_json(res, 201, o);
+out:
+	free(v);
+	return status;
+}
+
+/*
+ * POST /adopt {public_key, invite}: the host of an imported peer takes it
+ * over. An admin's invite says it may; the token comes back sealed to the
+ * peer's own WireGuard key, so only the host holding the private key can
+ * read it (the public key alone is no credential). Once adopted, a peer is
+ * like any other: its host syncs with the token.
+ */
+int
+api_adopt(const struct request *req, struct response *res)
+{
+	static const char find[] =
+		"SELECT id, name, state, adoptable FROM peers WHERE public_key = ?1";
+	static const char set[] = "UPDATE peers SET token_hash = ?2, adoptable = 0 WHERE id = ?1";
+	struct json_object *v, *o, *detail;
+	const char *pubkey, *invite;
+	char id[PEER_ID_LEN], name[VALIDATE_NAME_MAX + 1], state[16], invite_id[PEER_ID_LEN];
+	char secret[KEYS_TOKEN_LEN];
+	char sealed[KEYS_SEALED_B64_LEN * 2];
+	uint8_t pk[KEYS_LEN], th[KEYS_LEN], raw[KEYS_LEN], box[KEYS_SEALED_LEN];
+	sqlite3_stmt *st;
+	int rc, adoptable = 0, status;
+
+	if (!json_object_object_get_ex(req->json, "public_key", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    keys_b64_decode_key(pk, (pubkey = json_object_get_string(v))) != 0 ||
+	    keys_check_public(pk) != 0)
+		return http_error(res, 400, "invalid_public_key",
+		                  "public_key must be a WireGuard key: 32 bytes in base64");
+	if (!json_object_object_get_ex(req->json, "invite", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return http_error(res, 400, "missing_field", "\"invite\" is required: adopting an "
+		                  "imported peer takes an admin's invite code");
+	invite = json_object_get_string(v);
+	if (strlen(invite) == 0 || strlen(invite) > 128)
+		return http_error(res, 403, "invite_invalid",
+		                  "the invite code is unknown, used up or expired");
+	/* The invite first: without one, nobody learns which keys were imported. */
+	if ((status = api_use_invite(invite, res, invite_id, sizeof(invite_id))) != 0)
+		return status;
+	if ((st = db_stmt(find)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, pubkey, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(id, sizeof(id), "%s", sqlite3_column_text(st, 0));
+		snprintf(name, sizeof(name), "%s", sqlite3_column_text(st, 1));
+		snprintf(state, sizeof(state), "%s", sqlite3_column_text(st, 2));
+		adoptable = sqlite3_column_int(st, 3);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return http_error(res, 404, "not_imported", "no imported peer has this public key");
+	if (rc != SQLITE_ROW)
+		return api_db_error(res);
+	if (!adoptable)
+		return http_error(res, 409, "already_adopted", "peer %s has been adopted already "
+		                  "(or registered itself)", name);
+
+	/* The secret is made from raw bytes so that exactly those can be sealed. */
+	keys_random(raw, sizeof(raw));
+	keys_secret_encode(secret, raw);
+	keys_hash(th, secret, strlen(secret));
+	rc = keys_seal(box, raw, pk);
+	keys_wipe(raw, sizeof(raw));
+	keys_wipe(secret, sizeof(secret));
+	if (rc != 0)
+		return http_error(res, 500, "seal_failed", "the token could not be sealed");
+	if ((st = db_stmt(set)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, th, sizeof(th), SQLITE_STATIC);
+	if (db_exec_stmt(st) != DB_OK)
+		return api_db_error(res);
+	keys_b64_encode(sealed, sizeof(sealed), box, sizeof(box));
+	detail = json_object_new_object();
+	json_object_object_add(detail, "invite", json_object_new_string(invite_id));
+	api_log(res, "peer.adopt", id, detail, NULL);
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "state", json_object_new_string(state));
+	json_object_object_add(o, "token_sealed", json_object_new_string(sealed));
+	return http_json(res, 200, o);
+}

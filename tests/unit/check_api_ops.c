@@ -1,0 +1,816 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * api_ops: the operations routes (link reports and status, metrics, export,
+ * import, adopt) through api_handle(), on a fresh SQLite file per test, with
+ * the harness of check_api.c: failures leave every table as it was, and no
+ * secret a test sees is stored anywhere.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "api.h"
+#include "db.h"
+#include "keys.h"
+#include "meshconf.h"
+#include "record.h"
+#include "unit.h"
+
+/* Bodies and tokens come from tables of printf formats. */
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
+#define ADMIN_USER "root"
+#define HOST       "wg.example"
+#define SECRETS_MAX 64
+
+static char dbpath[64];
+static struct response R;       /* the last answer: valid until the next call */
+
+/* Secrets seen during a test; none may be stored anywhere. */
+static struct {
+	uint8_t bytes[64];
+	size_t len;
+} secrets[SECRETS_MAX];
+static size_t nsecrets;
+
+static void
+remember_secret(const void *p, size_t len)
+{
+	ck_assert_uint_lt(nsecrets, SECRETS_MAX);
+	ck_assert_uint_le(len, sizeof(secrets[0].bytes));
+	memcpy(secrets[nsecrets].bytes, p, len);
+	secrets[nsecrets].len = len;
+	nsecrets++;
+}
+
+/* A secret as bytes, and also as the base64 and hex texts it might be stored as. */
+static void
+remember_secret_bytes(const uint8_t *p, size_t len)
+{
+	char b64[128], hex[130];
+
+	remember_secret(p, len);
+	keys_b64_encode(b64, sizeof(b64), p, len);
+	remember_secret(b64, strlen(b64));
+	sodium_bin2hex(hex, sizeof(hex), p, len);
+	remember_secret(hex, strlen(hex));
+}
+
+static void
+setup(void)
+{
+	int fd;
+
+	ck_assert_int_eq(keys_init(), 0);
+	snprintf(dbpath, sizeof(dbpath), "/tmp/wgconf-check-api-XXXXXX");
+	fd = mkstemp(dbpath);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(db_open(dbpath), 0);
+	memset(&R, 0, sizeof(R));
+	nsecrets = 0;
+}
+
+static void scan_secrets(void);
+
+static void
+teardown(void)
+{
+	char p[80];
+
+	scan_secrets();
+	http_response_free(&R);
+	db_close();
+	unlink(dbpath);
+	snprintf(p, sizeof(p), "%s-wal", dbpath);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", dbpath);
+	unlink(p);
+}
+
+/* Every row of every table, as text: what "the database did not change" compares. */
+static char *
+snapshot(void)
+{
+	static const char *const tables[] = { "network", "peers", "addresses", "networks",
+		"pairs", "invites", "audit", "link_reports", NULL };
+	char *buf = NULL, sql[96];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	for (size_t t = 0; tables[t] != NULL; t++) {
+		sqlite3_stmt *st = NULL;
+		snprintf(sql, sizeof(sql), "SELECT * FROM %s", tables[t]);
+		ck_assert_int_eq(sqlite3_prepare_v2(db_handle(), sql, -1, &st, NULL), SQLITE_OK);
+		fprintf(f, "[%s]\n", tables[t]);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (int c = 0; c < sqlite3_column_count(st); c++) {
+				const unsigned char *v = sqlite3_column_blob(st, c);
+				int n = sqlite3_column_bytes(st, c);
+				fprintf(f, "%s=", sqlite3_column_name(st, c));
+				for (int i = 0; i < n; i++)
+					fprintf(f, "%02x", v[i]);
+				fputc(sqlite3_column_type(st, c) == SQLITE_NULL ? '!' : ' ', f);
+			}
+			fputc('\n', f);
+		}
+		sqlite3_finalize(st);
+	}
+	fclose(f);
+	return buf;
+}
+
+/* No remembered secret in any column of any row, as text or as bytes. */
+static void
+scan_secrets(void)
+{
+	static const char *const tables[] = { "network", "peers", "addresses", "networks",
+		"pairs", "invites", "audit", "link_reports", NULL };
+	char sql[96];
+
+	for (size_t t = 0; tables[t] != NULL; t++) {
+		sqlite3_stmt *st = NULL;
+		snprintf(sql, sizeof(sql), "SELECT * FROM %s", tables[t]);
+		ck_assert_int_eq(sqlite3_prepare_v2(db_handle(), sql, -1, &st, NULL), SQLITE_OK);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (int c = 0; c < sqlite3_column_count(st); c++) {
+				const void *v = sqlite3_column_blob(st, c);
+				size_t n = (size_t)sqlite3_column_bytes(st, c);
+				for (size_t s = 0; s < nsecrets && v != NULL; s++)
+					ck_assert_msg(memmem(v, n, secrets[s].bytes, secrets[s].len) == NULL,
+					              "a secret is stored in %s.%s", tables[t],
+					              sqlite3_column_name(st, c));
+			}
+		}
+		sqlite3_finalize(st);
+	}
+}
+
+/* "/admin/peers/%s" with arguments; a few rotating buffers. */
+static const char *
+path(const char *fmt, ...)
+{
+	static char bufs[4][256];
+	static int next;
+	char *b = bufs[next++ % 4];
+	va_list ap;
+
+	memcpy(b, API_PREFIX, sizeof(API_PREFIX));
+	va_start(ap, fmt);
+	vsnprintf(b + sizeof(API_PREFIX) - 1, sizeof(bufs[0]) - sizeof(API_PREFIX), fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+/* A request as the responder fills it: JSON content type when there is a body. */
+static void
+base_request(struct request *rq, const char *user, const char *token, const char *method,
+             const char *p, const char *body)
+{
+	static char pathbuf[512], auth[256];
+	const char *q;
+
+	memset(rq, 0, sizeof(*rq));
+	rq->method = method;
+	snprintf(pathbuf, sizeof(pathbuf), "%s", p);
+	if ((q = strchr(p, '?')) != NULL) {
+		pathbuf[q - p] = '\0';
+		rq->query = q + 1;
+	}
+	rq->path = pathbuf;
+	rq->remote_user = user;
+	if (token != NULL) {
+		snprintf(auth, sizeof(auth), "Bearer %s", token);
+		rq->authorization = auth;
+	}
+	rq->host = HOST;
+	rq->scheme = "https";
+	if (body != NULL) {
+		rq->body = body;
+		rq->body_len = strlen(body);
+		rq->content_type = "application/json";
+	} else if (strcmp(method, "GET") != 0) {
+		rq->content_type = "application/json";
+	}
+}
+
+static int
+send_req(struct request *rq)
+{
+	http_response_free(&R);
+	api_handle(rq, &R);
+	ck_assert_msg(sqlite3_get_autocommit(db_handle()), "%s %s left a transaction open",
+	              rq->method ? rq->method : "-", rq->path ? rq->path : "-");
+	/* What every answer shares: an error has its JSON, a 204/304 has no body. */
+	if (R.status >= 400) {
+		struct json_object *e, *v;
+		ck_assert_ptr_nonnull(R.error_code);
+		ck_assert(json_object_object_get_ex(R.body, "error", &e));
+		ck_assert(json_object_object_get_ex(e, "code", &v));
+		ck_assert_str_eq(json_object_get_string(v), R.error_code);
+		ck_assert(json_object_object_get_ex(e, "message", &v));
+		ck_assert_uint_gt(strlen(json_object_get_string(v)), 0);
+	} else if (R.status == 204 || R.status == 304) {
+		ck_assert_ptr_null(R.body);
+	} else {
+		ck_assert_ptr_null(R.error_code);
+		ck_assert(R.body != NULL || R.text != NULL);
+	}
+	return R.status;
+}
+
+static int
+call(const char *user, const char *token, const char *method, const char *p, const char *body)
+{
+	struct request rq;
+
+	base_request(&rq, user, token, method, p, body);
+	return send_req(&rq);
+}
+
+static int
+admin(const char *method, const char *p, const char *body)
+{
+	return call(ADMIN_USER, NULL, method, p, body);
+}
+
+/* A failing call: its status, its error code, and not one row changed. */
+static void
+fails_req(int want, const char *code, struct request *rq)
+{
+	char *before = snapshot(), *after;
+	int got = send_req(rq);
+
+	ck_assert_msg(got == want, "%s %s%s%s %.*s: got %d (%s: %s), want %d %s", rq->method,
+	              rq->path, rq->query ? "?" : "", rq->query ? rq->query : "",
+	              (int)rq->body_len, rq->body ? rq->body : "", got,
+	              R.error_code ? R.error_code : "-", R.error_message, want, code);
+	ck_assert_str_eq(R.error_code, code);
+	after = snapshot();
+	ck_assert_msg(strcmp(before, after) == 0, "%s %s failed with %d but changed the database",
+	              rq->method, rq->path, got);
+	free(before);
+	free(after);
+}
+
+static void
+fails(int want, const char *code, const char *user, const char *token, const char *method,
+      const char *p, const char *body)
+{
+	struct request rq;
+
+	base_request(&rq, user, token, method, p, body);
+	fails_req(want, code, &rq);
+}
+
+#define ADMIN_FAILS(st, code, m, p, b)      fails((st), (code), ADMIN_USER, NULL, (m), (p), (b))
+#define PEER_FAILS(st, code, tok, m, p, b)  fails((st), (code), NULL, (tok), (m), (p), (b))
+#define ANON_FAILS(st, code, m, p, b)       fails((st), (code), NULL, NULL, (m), (p), (b))
+#define OK(expr, want) do {                                                            \
+		int got_ = (expr);                                                     \
+		ck_assert_msg(got_ == (want), "%s: got %d (%s: %s), want %d", #expr, got_, \
+		              R.error_code ? R.error_code : "-", R.error_message, (want)); \
+	} while (0)
+
+/* JSON readers that insist the field is there and of its type. */
+static struct json_object *
+jget(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	ck_assert_msg(json_object_object_get_ex(o, key, &v), "no \"%s\" in %s", key,
+	              json_object_to_json_string(o));
+	return v;
+}
+
+static const char *
+jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v = jget(o, key);
+
+	ck_assert_msg(json_object_is_type(v, json_type_string), "\"%s\" is not a string", key);
+	return json_object_get_string(v);
+}
+
+static int64_t
+jint(struct json_object *o, const char *key)
+{
+	struct json_object *v = jget(o, key);
+
+	ck_assert_msg(json_object_is_type(v, json_type_int), "\"%s\" is not an integer", key);
+	return json_object_get_int64(v);
+}
+
+static void
+jnull(struct json_object *o, const char *key)
+{
+	ck_assert_msg(jget(o, key) == NULL, "\"%s\" is not null", key);
+}
+
+static struct json_object *
+jarr(struct json_object *o, const char *key, size_t want_len)
+{
+	struct json_object *v = jget(o, key);
+
+	ck_assert_msg(json_object_is_type(v, json_type_array), "\"%s\" is not an array", key);
+	ck_assert_msg(json_object_array_length(v) == want_len, "\"%s\" has %zu entries, want %zu: %s",
+	              key, json_object_array_length(v), want_len, json_object_to_json_string(v));
+	return v;
+}
+
+static const char *
+jidx_str(struct json_object *arr, size_t i)
+{
+	struct json_object *v = json_object_array_get_idx(arr, i);
+
+	ck_assert(json_object_is_type(v, json_type_string));
+	return json_object_get_string(v);
+}
+
+static int64_t
+count(const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(), sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+
+/* A test peer: its key pair stays here, as on a real host. */
+struct tpeer {
+	char id[PEER_ID_LEN];
+	char token[128];
+	char name[64];
+	char pub[KEYS_B64_LEN];
+	uint8_t sk[KEYS_LEN], pk[KEYS_LEN];
+};
+
+static void
+new_keys(struct tpeer *p)
+{
+	keys_generate(p->sk, p->pk);
+	keys_b64_encode(p->pub, sizeof(p->pub), p->pk, KEYS_LEN);
+	remember_secret_bytes(p->sk, KEYS_LEN);
+}
+
+/* Registers p (endpoint NULL = behind NAT; extra = more JSON members or ""):
+ * returns the status; on 201 p holds id and token. */
+static int
+register_with(struct tpeer *p, const char *name, const char *endpoint, const char *extra)
+{
+	char body[1024], ep[300];
+	const char *tok;
+
+	new_keys(p);
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	if (endpoint != NULL)
+		snprintf(ep, sizeof(ep), "\"%s\"", endpoint);
+	else
+		snprintf(ep, sizeof(ep), "null");
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"public_key\":\"%s\",\"endpoint\":%s%s}",
+	         name, p->pub, ep, extra);
+	if (call(NULL, NULL, "POST", path("/register"), body) != 201)
+		return R.status;
+	snprintf(p->id, sizeof(p->id), "%s", jstr(R.body, "id"));
+	tok = jstr(R.body, "token");
+	snprintf(p->token, sizeof(p->token), "%s", tok);
+	ck_assert_uint_eq(strlen(p->id), PEER_ID_LEN - 1);
+	ck_assert_uint_eq(strspn(p->id, "0123456789abcdef"), PEER_ID_LEN - 1);
+	ck_assert_uint_eq(strlen(tok), PEER_ID_LEN + KEYS_TOKEN_LEN - 1);
+	ck_assert(strncmp(tok, p->id, PEER_ID_LEN - 1) == 0 && tok[PEER_ID_LEN - 1] == '.');
+	remember_secret(tok + PEER_ID_LEN, strlen(tok + PEER_ID_LEN));
+	return 201;
+}
+
+static void
+reg(struct tpeer *p, const char *name, const char *endpoint)
+{
+	OK(register_with(p, name, endpoint, ""), 201);
+	ck_assert_str_eq(jstr(R.body, "state"), "pending");
+}
+
+static void
+accept_peer(const struct tpeer *p, const char *body)
+{
+	OK(admin("POST", path("/admin/peers/%s/accept", p->id), body), 200);
+	ck_assert_str_eq(jstr(R.body, "state"), "accepted");
+}
+
+/* Registered and accepted with an address from the pool. */
+static void
+member(struct tpeer *p, const char *name, const char *endpoint)
+{
+	reg(p, name, endpoint);
+	accept_peer(p, NULL);
+}
+
+static void
+pair(const struct tpeer *a, const struct tpeer *b)
+{
+	int st = admin("PUT", path("/admin/pairs/%s/%s", a->id, b->id), NULL);
+
+	ck_assert_msg(st == 201 || st == 200, "pairing gave %d", st);
+}
+
+/* GET /peer/config as p: the status; R holds the config. */
+static int
+config(const struct tpeer *p)
+{
+	return call(NULL, p->token, "GET", path("/peer/config"), NULL);
+}
+
+/* The ETag of p's config now (quoted, as a client echoes it). */
+static void
+etag(const struct tpeer *p, char out[64])
+{
+	OK(config(p), 200);
+	ck_assert_uint_gt(strlen(R.etag), 1);
+	ck_assert_int_eq(R.etag[0], 'r');
+	snprintf(out, 64, "\"%s\"", R.etag);
+}
+
+
+
+/* ---------------------------------------------------------------------- */
+
+static void
+make_invite(char code[64])
+{
+	OK(admin("POST", path("/admin/invites"), "{\"uses\":5,\"expires_in\":3600}"), 201);
+	snprintf(code, 64, "%s", jstr(R.body, "code"));
+	remember_secret(code, strlen(code));
+}
+
+/* PUT /peer/links as p with body; the status. */
+static int
+report(const struct tpeer *p, const char *fmt, ...)
+{
+	char body[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	return call(NULL, p->token, "PUT", path("/peer/links"), body);
+}
+
+/* The entry of GET /admin/links for the pair of x and y. */
+static struct json_object *
+link_of(struct json_object *links, const struct tpeer *x, const struct tpeer *y)
+{
+	struct json_object *arr = jget(links, "links");
+
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *l = json_object_array_get_idx(arr, i);
+		const char *a = jstr(jget(l, "a"), "id"), *b = jstr(jget(l, "b"), "id");
+		if ((strcmp(a, x->id) == 0 && strcmp(b, y->id) == 0) ||
+		    (strcmp(a, y->id) == 0 && strcmp(b, x->id) == 0))
+			return l;
+	}
+	return NULL;
+}
+
+static const char *
+status_of(const struct tpeer *x, const struct tpeer *y)
+{
+	struct json_object *l;
+
+	OK(admin("GET", path("/admin/links"), NULL), 200);
+	ck_assert_ptr_nonnull(l = link_of(R.body, x, y));
+	return jstr(l, "status");
+}
+
+START_TEST(links)
+{
+	struct tpeer a, b, c;
+	char tag[64], tag2[64];
+	int64_t now = store_now(), audits;
+	struct json_object *l, *side;
+
+	member(&a, "a", "198.51.100.1:51820");
+	member(&b, "b", "198.51.100.2:51820");
+	member(&c, "c", NULL);
+	pair(&a, &b);
+	pair(&a, &c);
+
+	OK(admin("GET", path("/admin/links"), NULL), 200);
+	jarr(R.body, "links", 2);
+	ck_assert_int_eq(jint(R.body, "stale_after"), 180);
+	ck_assert_str_eq(status_of(&a, &b), "never");
+	l = link_of(R.body, &a, &b);
+	ck_assert(json_object_get_boolean(jget(l, "expected")));
+	jnull(l, "latest_handshake");
+	jnull(jget(l, "a"), "reported_at");
+
+	/* A report is neither a config change nor an audit event. */
+	etag(&a, tag);
+	audits = count("SELECT count(*) FROM audit");
+	OK(report(&a, "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":0,\"rx\":0,\"tx\":0},"
+	              "{\"peer\":\"%s\",\"latest_handshake\":%lld,\"rx\":1234,\"tx\":5678}]}",
+	          c.id, b.id, (long long)now - 5), 204);
+	ck_assert_ptr_null(R.body);
+	etag(&a, tag2);
+	ck_assert_str_eq(tag, tag2);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit"), audits);
+	ck_assert_int_eq(count("SELECT count(*) FROM link_reports"), 2);
+
+	ck_assert_str_eq(status_of(&a, &b), "up");
+	l = link_of(R.body, &a, &b);
+	side = strcmp(jstr(jget(l, "a"), "id"), a.id) == 0 ? jget(l, "a") : jget(l, "b");
+	ck_assert_int_eq(jint(side, "rx"), 1234);
+	ck_assert_int_eq(jint(side, "tx"), 5678);
+	ck_assert_str_eq(jstr(side, "name"), "a");
+	ck_assert_str_eq(status_of(&a, &c), "never");
+
+	/* The latest report wins; the other side's view counts too. */
+	OK(report(&a, "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":%lld,\"rx\":1,\"tx\":2}]}",
+	          b.id, (long long)now - 1000), 204);
+	ck_assert_str_eq(status_of(&a, &b), "stale");
+	OK(report(&c, "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":%lld,\"rx\":1,\"tx\":2}]}",
+	          a.id, (long long)now - 3), 204);
+	ck_assert_str_eq(status_of(&a, &c), "up");
+	ck_assert_int_eq(count("SELECT count(*) FROM link_reports"), 3);
+
+	/* The threshold comes from the environment. */
+	setenv("WGCONFSRV_LINK_STALE_SECONDS", "2", 1);
+	ck_assert_str_eq(status_of(&a, &c), "stale");
+	ck_assert_int_eq(jint(R.body, "stale_after"), 2);
+	unsetenv("WGCONFSRV_LINK_STALE_SECONDS");
+
+	/* Strict: only paired peers, each once, well-formed, bounded. */
+	PEER_FAILS(409, "not_paired", b.token, "PUT", path("/peer/links"), "{\"links\":"
+	           "[{\"peer\":\"0000000000000000\",\"latest_handshake\":0,\"rx\":0,\"tx\":0}]}");
+	ck_assert_ptr_nonnull(strstr(R.error_message, "0000000000000000"));
+	{
+		char body[512];
+		snprintf(body, sizeof(body), "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":0,"
+		         "\"rx\":0,\"tx\":0}]}", c.id);
+		PEER_FAILS(409, "not_paired", b.token, "PUT", path("/peer/links"), body);
+		snprintf(body, sizeof(body), "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":0,"
+		         "\"rx\":0,\"tx\":0},{\"peer\":\"%s\",\"latest_handshake\":0,\"rx\":0,"
+		         "\"tx\":0}]}", b.id, b.id);
+		PEER_FAILS(400, "invalid_links", a.token, "PUT", path("/peer/links"), body);
+		snprintf(body, sizeof(body), "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":0,"
+		         "\"rx\":-1,\"tx\":0}]}", b.id);
+		PEER_FAILS(400, "invalid_links", a.token, "PUT", path("/peer/links"), body);
+		snprintf(body, sizeof(body), "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":0,"
+		         "\"rx\":0,\"tx\":0,\"psk\":\"x\"}]}", b.id);
+		PEER_FAILS(400, "unknown_field", a.token, "PUT", path("/peer/links"), body);
+		snprintf(body, sizeof(body), "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":"
+		         "\"now\",\"rx\":0,\"tx\":0}]}", b.id);
+		PEER_FAILS(400, "invalid_links", a.token, "PUT", path("/peer/links"), body);
+		snprintf(body, sizeof(body), "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":"
+		         "%lld,\"rx\":0,\"tx\":0}]}", b.id, (long long)now + 999999);
+		PEER_FAILS(400, "invalid_links", a.token, "PUT", path("/peer/links"), body);
+	}
+	PEER_FAILS(400, "invalid_links", a.token, "PUT", path("/peer/links"), "{\"links\":{}}");
+	PEER_FAILS(400, "invalid_links", a.token, "PUT", path("/peer/links"), "{\"links\":[1]}");
+	PEER_FAILS(400, "unknown_field", a.token, "PUT", path("/peer/links"), "{\"link\":[]}");
+	PEER_FAILS(401, "unauthorized", NULL, "PUT", path("/peer/links"), "{\"links\":[]}");
+	ADMIN_FAILS(401, "unauthorized", "PUT", path("/peer/links"), "{\"links\":[]}");
+	{
+		size_t cap = 1100 * 24 + 64, len;
+		char *big = malloc(cap);
+		ck_assert_ptr_nonnull(big);
+		len = (size_t)snprintf(big, cap, "{\"links\":[");
+		for (int i = 0; i < 1025; i++)
+			len += (size_t)snprintf(big + len, cap - len, "%s1", i ? "," : "");
+		snprintf(big + len, cap - len, "]}");
+		PEER_FAILS(400, "invalid_links", a.token, "PUT", path("/peer/links"), big);
+		ck_assert_ptr_nonnull(strstr(R.error_message, "1024"));
+		free(big);
+	}
+	OK(report(&a, "{\"links\":[]}"), 204);
+
+	/* Unpairing drops the reports about that pair, and only those. */
+	OK(admin("DELETE", path("/admin/pairs/%s/%s", a.id, b.id), NULL), 204);
+	ck_assert_int_eq(count("SELECT count(*) FROM link_reports"), 2);
+	OK(admin("GET", path("/admin/links"), NULL), 200);
+	jarr(R.body, "links", 1);
+}
+END_TEST
+
+/* The value of the sample line that starts with prefix ("name{...} "), or -1. */
+static long long
+metric(const char *text, const char *prefix)
+{
+	const char *p = text;
+	size_t n = strlen(prefix);
+
+	while ((p = strstr(p, prefix)) != NULL) {
+		if (p == text || p[-1] == '\n')
+			return strtoll(p + n, NULL, 10);
+		p += n;
+	}
+	return -1;
+}
+
+START_TEST(metrics)
+{
+	struct tpeer a, b, c;
+	int64_t now = store_now();
+	char *text;
+
+	member(&a, "a", "198.51.100.1:51820");
+	member(&b, "b", "198.51.100.2:51820");
+	reg(&c, "c", NULL);
+	pair(&a, &b);
+	OK(config(&a), 200);
+	OK(report(&a, "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":%lld,\"rx\":1,\"tx\":2}]}",
+	          b.id, (long long)now - 5), 204);
+	ADMIN_FAILS(404, "not_found", "GET", path("/admin/metric"), NULL);
+	OK(admin("GET", path("/admin/metrics"), NULL), 200);
+	ck_assert_ptr_null(R.body);
+	ck_assert_ptr_nonnull(R.text);
+	ck_assert_str_eq(R.text_type, "text/plain; version=0.0.4; charset=utf-8");
+	text = R.text;
+	ck_assert_int_eq(metric(text, "wgconf_peers{state=\"pending\"} "), 1);
+	ck_assert_int_eq(metric(text, "wgconf_peers{state=\"accepted\"} "), 2);
+	ck_assert_int_eq(metric(text, "wgconf_pending_peers "), 1);
+	ck_assert_int_eq(metric(text, "wgconf_pairs "), 1);
+	ck_assert_int_eq(metric(text, "wgconf_links{status=\"up\"} "), 1);
+	ck_assert_int_eq(metric(text, "wgconf_links{status=\"never\"} "), 0);
+	ck_assert_int_ge(metric(text, "wgconf_database_bytes "), 4096);
+	ck_assert_ptr_nonnull(strstr(text, "# TYPE wgconf_http_requests_total counter\n"));
+	ck_assert_ptr_nonnull(strstr(text, "wgconf_peer_last_config_fetch_age_seconds{peer=\""));
+	ck_assert_ptr_nonnull(strstr(text, "route=\"PUT /peer/links\""));
+	ck_assert_int_eq(text[strlen(text) - 1], '\n');
+	/* An error is JSON, as anywhere else. */
+	ADMIN_FAILS(400, "unknown_parameter", "GET", path("/admin/metrics?x=1"), NULL);
+	ck_assert_ptr_null(R.text);
+}
+END_TEST
+
+/* An import body of n peers (keys from ps) with addresses 10.77.0.(10+i). */
+static char *
+import_body(struct tpeer *ps, size_t n, const char *pairs)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	fprintf(f, "{\"peers\":[");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s{\"name\":\"imp%zu\",\"public_key\":\"%s\",\"addresses\":[\"10.77.0.%zu\"],"
+		        "\"networks\":%s,\"endpoint\":%s,\"listen_port\":%d}", i ? "," : "", i,
+		        ps[i].pub, 10 + i, i == 2 ? "[\"192.168.60.0/24\"]" : "[]",
+		        i == 1 ? "null" : "\"198.51.100.9:51820\"", 51820 + (int)i);
+	fprintf(f, "],\"pairs\":%s}", pairs);
+	fclose(f);
+	return buf;
+}
+
+START_TEST(import_export_adopt)
+{
+	struct tpeer ps[3], other;
+	char pairs[512], code[64], *body, *exp1;
+	struct json_object *arr, *p;
+	uint8_t box[KEYS_SEALED_LEN + 8], raw[KEYS_LEN];
+	char secret[KEYS_TOKEN_LEN], adopt[512];
+	size_t len;
+
+	for (size_t i = 0; i < 3; i++)
+		new_keys(&ps[i]);
+	snprintf(pairs, sizeof(pairs), "[[\"%s\",\"%s\"],[\"%s\",\"%s\"]]", ps[0].pub, ps[1].pub,
+	         ps[2].pub, ps[0].pub);
+	member(&other, "other", "198.51.100.20:51820");
+
+	/* All or nothing: a pair naming a key not in the import, a taken
+	 * address, an overlapping network, a known key: nothing is written. */
+	{
+		char bad[512];
+		snprintf(bad, sizeof(bad), "[[\"%s\",\"%s\"]]", ps[0].pub, other.pub);
+		body = import_body(ps, 3, bad);
+		ADMIN_FAILS(400, "invalid_import", "POST", path("/admin/import"), body);
+		free(body);
+		snprintf(bad, sizeof(bad), "[[\"%s\",\"%s\"],[\"%s\",\"%s\"]]", ps[0].pub, ps[1].pub,
+		         ps[1].pub, ps[0].pub);
+		body = import_body(ps, 3, bad);
+		ADMIN_FAILS(400, "invalid_import", "POST", path("/admin/import"), body);
+		free(body);
+	}
+	OK(admin("PATCH", path("/admin/peers/%s", other.id), "{\"address\":\"10.77.0.11\"}"), 200);
+	body = import_body(ps, 3, pairs);
+	ADMIN_FAILS(409, "address_taken", "POST", path("/admin/import"), body);
+	ck_assert_ptr_nonnull(strstr(R.error_message, "10.77.0.11"));
+	OK(admin("PATCH", path("/admin/peers/%s", other.id), "{\"address\":\"10.77.0.50\","
+	         "\"networks\":[\"192.168.60.0/25\"]}"), 200);
+	ADMIN_FAILS(409, "network_overlap", "POST", path("/admin/import"), body);
+	OK(admin("PATCH", path("/admin/peers/%s", other.id), "{\"networks\":[]}"), 200);
+	memcpy(&ps[2], &other, sizeof(other));
+	free(body);
+	body = import_body(ps, 3, "[]");
+	ADMIN_FAILS(409, "import_conflict", "POST", path("/admin/import"), body);
+	ck_assert_ptr_nonnull(strstr(R.error_message, "imp2 (other)"));
+	free(body);
+	new_keys(&ps[2]);
+	snprintf(pairs, sizeof(pairs), "[[\"%s\",\"%s\"],[\"%s\",\"%s\"]]", ps[0].pub, ps[1].pub,
+	         ps[2].pub, ps[0].pub);
+	ADMIN_FAILS(400, "invalid_import", "POST", path("/admin/import"), "{\"peers\":[]}");
+	ADMIN_FAILS(400, "unknown_field", "POST", path("/admin/import"),
+	            "{\"peers\":[{\"name\":\"x\",\"public_key\":\"x\",\"private_key\":\"y\"}]}");
+
+	body = import_body(ps, 3, pairs);
+	OK(admin("POST", path("/admin/import"), body), 201);
+	free(body);
+	jarr(R.body, "peers", 3);
+	ck_assert_int_eq(jint(R.body, "pairs"), 2);
+	for (size_t i = 0; i < 3; i++)
+		snprintf(ps[i].id, sizeof(ps[i].id), "%s",
+		         jstr(json_object_array_get_idx(jget(R.body, "peers"), i), "id"));
+	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE adoptable = 1"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'network.import'"), 1);
+
+	/* Export: sorted, no ids, no times, no secrets. */
+	OK(admin("GET", path("/admin/export"), NULL), 200);
+	exp1 = strdup(json_object_to_json_string_ext(R.body, JSON_C_TO_STRING_PRETTY));
+	ck_assert_str_eq(jstr(R.body, "format"), "wgconfsrv-export");
+	arr = jarr(R.body, "peers", 4);
+	for (size_t i = 1; i < 4; i++)
+		ck_assert_int_lt(strcmp(jstr(json_object_array_get_idx(arr, i - 1), "public_key"),
+		                        jstr(json_object_array_get_idx(arr, i), "public_key")), 0);
+	arr = jarr(R.body, "pairs", 2);
+	for (size_t i = 0; i < 2; i++) {
+		struct json_object *pr = json_object_array_get_idx(arr, i);
+		ck_assert_int_lt(strcmp(jidx_str(pr, 0), jidx_str(pr, 1)), 0);
+	}
+	ck_assert_ptr_null(strstr(exp1, "\"id\""));
+	ck_assert_ptr_null(strstr(exp1, "created_at"));
+	ck_assert_ptr_null(strstr(exp1, other.id));
+	for (size_t i = 0; i < json_object_array_length(jget(R.body, "peers")); i++) {
+		p = json_object_array_get_idx(jget(R.body, "peers"), i);
+		if (strcmp(jstr(p, "name"), "imp2") == 0) {
+			ck_assert_str_eq(jidx_str(jarr(p, "networks", 1), 0), "192.168.60.0/24");
+			ck_assert_str_eq(jidx_str(jarr(p, "addresses", 1), 0), "10.77.0.12");
+			ck_assert_int_eq(jint(p, "listen_port"), 51822);
+		}
+		if (strcmp(jstr(p, "name"), "imp1") == 0)
+			jnull(p, "endpoint");
+	}
+	OK(admin("GET", path("/admin/export"), NULL), 200);
+	ck_assert_str_eq(exp1, json_object_to_json_string_ext(R.body, JSON_C_TO_STRING_PRETTY));
+	free(exp1);
+
+	/* An imported peer has no usable token until its host adopts it. */
+	snprintf(adopt, sizeof(adopt), "{\"public_key\":\"%s\"}", ps[0].pub);
+	ANON_FAILS(400, "missing_field", "POST", path("/adopt"), adopt);
+	ANON_FAILS(400, "invalid_public_key", "POST", path("/adopt"),
+	           "{\"public_key\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"invite\":\"x\"}");
+	snprintf(adopt, sizeof(adopt), "{\"public_key\":\"%s\",\"invite\":\"nope\"}", ps[0].pub);
+	ANON_FAILS(403, "invite_invalid", "POST", path("/adopt"), adopt);
+	make_invite(code);
+	snprintf(adopt, sizeof(adopt), "{\"public_key\":\"%s\",\"invite\":\"%s\"}", other.pub, code);
+	ANON_FAILS(409, "already_adopted", "POST", path("/adopt"), adopt);
+	new_keys(&other);
+	snprintf(adopt, sizeof(adopt), "{\"public_key\":\"%s\",\"invite\":\"%s\"}", other.pub, code);
+	ANON_FAILS(404, "not_imported", "POST", path("/adopt"), adopt);
+
+	snprintf(adopt, sizeof(adopt), "{\"public_key\":\"%s\",\"invite\":\"%s\"}", ps[0].pub, code);
+	OK(call(NULL, NULL, "POST", path("/adopt"), adopt), 200);
+	ck_assert_str_eq(jstr(R.body, "id"), ps[0].id);
+	ck_assert_str_eq(jstr(R.body, "name"), "imp0");
+	ck_assert_str_eq(jstr(R.body, "state"), "accepted");
+	jget(R.body, "token_sealed");
+	ck_assert(!json_object_object_get_ex(R.body, "token", NULL));
+	ck_assert_int_eq(keys_b64_decode(box, sizeof(box), &len, jstr(R.body, "token_sealed")), 0);
+	ck_assert_int_eq(keys_open(raw, box, len, ps[0].pk, ps[0].sk), 0);
+	/* Only the private key opens it. */
+	ck_assert_int_ne(keys_open(raw + 0, box, len, ps[1].pk, ps[1].sk), 0);
+	ck_assert_int_eq(keys_open(raw, box, len, ps[0].pk, ps[0].sk), 0);
+	keys_secret_encode(secret, raw);
+	remember_secret(secret, strlen(secret));
+	snprintf(ps[0].token, sizeof(ps[0].token), "%s.%s", ps[0].id, secret);
+	OK(config(&ps[0]), 200);
+	jarr(R.body, "peers", 2);
+	ck_assert_str_eq(jidx_str(jget(jget(R.body, "interface"), "addresses"), 0), "10.77.0.10/24");
+	ANON_FAILS(409, "already_adopted", "POST", path("/adopt"), adopt);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.adopt'"), 1);
+}
+END_TEST
+
+static Suite *
+api_ops_suite(void)
+{
+	Suite *s = suite_create("api_ops");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, links);
+	tcase_add_test(tc, metrics);
+	tcase_add_test(tc, import_export_adopt);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(api_ops_suite)

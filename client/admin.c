@@ -277,7 +277,10 @@ admin_check_dns(const char *s)
 	       ? 0 : -1;
 }
 
-enum { ADMIN_OFFLINE = 1 };            /* needs no server: key files only */
+enum {
+	ADMIN_OFFLINE = 1,              /* needs no server: key files only */
+	ADMIN_FILE_ARGS = 2,            /* the arguments are files, not peers */
+};
 
 static const struct admin_cmd {
 	const char *name;
@@ -355,6 +358,40 @@ static const struct admin_cmd {
 	  "most; --since TIME only those at or after TIME: an ISO 8601 UTC time\n"
 	  "(2026-11-25T19:06:05Z or 2026-11-25) or an age (90s, 15m, 24h, 7d, 2w).\n"
 	  "--json prints {\"entries\": [...]} with the entries as the server sent them.\n", 0 },
+	{ "links", admin_links, "j", 0, 0, "links",
+	  "show which pairs are up",
+	  "Usage: wgconf admin links [--json]\n"
+	  "\nShows every pair with its link status, as the two hosts report it after\n"
+	  "each sync (from `wg show dump`): up (a side saw a handshake within the\n"
+	  "last 180 s, or the server's WGCONFSRV_LINK_STALE_SECONDS), stale (longer\n"
+	  "ago: paired, but silent), never (no handshake reported yet), when the\n"
+	  "latest handshake was, and the bytes each side received and sent.\n"
+	  "--json prints {\"links\": [...], \"stale_after\": N} as the server sent it.\n", 0 },
+	{ "export", admin_export, "", 0, 0, "export",
+	  "print the whole network as JSON",
+	  "Usage: wgconf admin export\n"
+	  "\nPrints the network settings, every peer (name, public key, state,\n"
+	  "addresses, routed networks, endpoint, ports) and every pair as JSON,\n"
+	  "without a secret, an id or a time, keys and lists sorted: two exports of\n"
+	  "the same mesh are the same text, a change is a small diff. `wgconf admin\n"
+	  "import` takes it back (on a server without those peers).\n", 0 },
+	{ "import", admin_import, "j", 1, ADMIN_ARGS_MAX, "import [NAME=]FILE...",
+	  "take over a hand-made mesh (wg-quick files) or an export",
+	  "Usage: wgconf admin import [NAME=]FILE... [--json]\n"
+	  "       wgconf admin import EXPORT.json\n"
+	  "\nCreates the peers and pairs a hand-made mesh describes, from each host's\n"
+	  "wg-quick file (wg0.conf), in one step: all or nothing. A host is named\n"
+	  "NAME, or after its file (web1.conf: web1). Its public key is derived here\n"
+	  "from [Interface] PrivateKey, which is never sent; its addresses are its\n"
+	  "Address lines (within the server's pools: set them first with `wgconf\n"
+	  "admin network`), its port its ListenPort; its endpoint and routed\n"
+	  "networks are what the other files' [Peer] sections say (Endpoint,\n"
+	  "AllowedIPs beyond its address). Two hosts are paired when either lists\n"
+	  "the other. What is not taken over is listed on stderr: preshared keys\n"
+	  "(fresh ones reach both hosts at their next sync), DNS, MTU, scripts.\n"
+	  "A JSON file from `wgconf admin export` is imported with its network\n"
+	  "settings. Each imported host then takes its peer over with `wgconf\n"
+	  "register --adopt`.\n", ADMIN_FILE_ARGS },
 	{ "config", admin_config, "", 1, 1, "config PEER",
 	  "preview a peer's config",
 	  "Usage: wgconf admin config PEER\n"
@@ -462,7 +499,7 @@ static const struct option admin_opts[] = {
 /* The command line, before anything is checked against the subcommand. */
 struct admin_args {
 	const struct admin_cmd *sub;
-	char *pos[3];                   /* positional arguments after it */
+	char *pos[ADMIN_ARGS_MAX];      /* positional arguments after it */
 	int npos;
 	char seen[64];                  /* subcommand option codes given */
 	bool help, insecure;
@@ -582,7 +619,7 @@ parse_args(struct admin *a, struct admin_args *g, int argc, char **argv)
 	if (g->pin && fetch_check_pin(g->pin) != 0)
 		return cli_usage_error("invalid --pin '%s' (want sha256// and the base64 "
 		                       "of a SHA-256 hash)", g->pin);
-	for (int i = 0; i < g->npos; i++)
+	for (int i = 0; i < g->npos && !(g->sub->flags & ADMIN_FILE_ARGS); i++)
 		if (!text_safe_token(g->pos[i], 64))
 			return cli_usage_error("invalid peer '%s' (an id or a name)", g->pos[i]);
 	return 0;

@@ -12,6 +12,8 @@
 #include "fetch.h"
 #include "state.h"
 
+#define ADMIN_ARGS_MAX 64       /* positional arguments of a subcommand */
+
 struct admin {
 	const char *server;
 	struct fetch_tls tls;
@@ -95,6 +97,9 @@ int admin_network(struct admin *a, int argc, char **argv);
 int admin_audit(struct admin *a, int argc, char **argv);
 int admin_signing_key(struct admin *a, int argc, char **argv);
 int admin_sign(struct admin *a, int argc, char **argv);
+int admin_links(struct admin *a, int argc, char **argv);
+int admin_export(struct admin *a, int argc, char **argv);
+int admin_import(struct admin *a, int argc, char **argv);
 
 /* "90", "90s", "15m", "24h", "7d", "2w" -> seconds (1 s to 366 days). */
 int admin_parse_duration(const char *s, unsigned long *out);

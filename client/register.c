@@ -13,9 +13,13 @@
 #include "state.h"
 #include "text.h"
 #include "validate.h"
+#include "wgquick.h"
+
+#define PEER_TOKEN_MAX 128
 
 static const char register_usage[] =
 "Usage: wgconf register --server URL [OPTIONS] ENDPOINT|nat\n"
+"       wgconf register --adopt --server URL --invite CODE --private-key-file FILE\n"
 "\n"
 "Makes this host's WireGuard key pair (the private key never leaves the host)\n"
 "and registers it with the server. ENDPOINT is HOST:PORT or [IPv6]:PORT, the\n"
@@ -29,6 +33,14 @@ static const char register_usage[] =
 "  --pin sha256//BASE64     trust the server's public key with this hash\n"
 "  --insecure-http          allow an http:// URL (loopback tests only)\n"
 "  --private-key-file FILE  use this key (wg genkey format) instead of a new one\n"
+"  --adopt                  take over the peer an admin imported for this host\n"
+"                           (`wgconf admin import`): FILE (a key, or the host's\n"
+"                           wg-quick file, e.g. /etc/wireguard/wg0.conf) must\n"
+"                           hold the private key of the imported public key, and\n"
+"                           an --invite is needed. The server seals the token to\n"
+"                           that key; name, addresses and endpoint stay as\n"
+"                           imported. No ENDPOINT argument. Then run `wgconf sync\n"
+"                           --apply --force` once to replace the hand-made file.\n"
 "  --trust-key PUBKEY       require every peer record to carry a signature by\n"
 "                           this admin key (see `wgconf trust-key --help`)\n"
 "  --force                  replace an existing registration's state (a key\n"
@@ -41,7 +53,7 @@ static const char register_usage[] =
 struct register_opts {
 	const char *server, *name, *invite, *cacert, *pin, *keyfile, *dir, *trust;
 	const char *endpoint;           /* NULL: behind NAT */
-	bool insecure, force;
+	bool insecure, force, adopt;
 	uint16_t listen_port;
 	char hostname[256];             /* the default name */
 	char *cacert_abs;               /* owned: realpath of cacert */
@@ -110,6 +122,43 @@ check_opts(struct register_opts *o)
 	return 0;
 }
 
+/* --adopt: the imported peer keeps its name, endpoint and port. */
+static int
+check_adopt_opts(struct register_opts *o, int argc, char **argv)
+{
+	uint8_t tpk[KEYS_LEN];
+
+	if (optind != argc)
+		return cli_usage_error("unexpected argument '%s': --adopt keeps the imported "
+		                       "endpoint (change it later with `wgconf endpoint`)",
+		                       argv[optind]);
+	if (o->name || o->listen_port)
+		return cli_usage_error("--adopt keeps the imported name and port: no --name or "
+		                       "--listen-port");
+	if (o->invite == NULL || o->keyfile == NULL)
+		return cli_usage_error("--adopt needs --invite CODE and --private-key-file FILE");
+	if (o->trust && keys_b64_decode_key(tpk, o->trust) != 0)
+		return cli_usage_error("invalid --trust-key '%s' (the admin's public signing "
+		                       "key: 44 base64 characters)", o->trust);
+	if (o->server == NULL)
+		return cli_usage_error("--server URL is required");
+	if (fetch_check_url(o->server, o->insecure) != 0)
+		return EXIT_USAGE;
+	if (o->pin && fetch_check_pin(o->pin) != 0)
+		return cli_usage_error("invalid --pin '%s' (want sha256// and the base64 of a "
+		                       "SHA-256 hash)", o->pin);
+	if (!text_safe_token(o->invite, 256))
+		return cli_usage_error("invalid --invite code '%s'", o->invite);
+	if (o->cacert) {
+		o->cacert_abs = realpath(o->cacert, NULL);
+		if (o->cacert_abs == NULL || access(o->cacert_abs, R_OK) != 0) {
+			warn("cannot read --cacert '%s'", o->cacert);
+			return EXIT_ERR;
+		}
+	}
+	return 0;
+}
+
 static int
 parse_opts(struct register_opts *o, int argc, char **argv)
 {
@@ -124,6 +173,7 @@ parse_opts(struct register_opts *o, int argc, char **argv)
 		{ "private-key-file", required_argument, NULL, 'k' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "trust-key", required_argument, NULL, 't' },
+		{ "adopt", no_argument, NULL, 'a' },
 		CLI_STATE_OPTION, CLI_HELP_OPTION, { 0 }
 	};
 	int c;
@@ -144,11 +194,14 @@ parse_opts(struct register_opts *o, int argc, char **argv)
 		case 'k': o->keyfile = optarg; break;
 		case 'f': o->force = true; break;
 		case 't': o->trust = optarg; break;
+		case 'a': o->adopt = true; break;
 		case 'S': o->dir = optarg; break;
 		case 'h': cli_help(register_usage); return -1;
 		default: return cli_bad_option(c, argv);
 		}
 	}
+	if (o->adopt)
+		return check_adopt_opts(o, argc, argv);
 	if (optind == argc)
 		return cli_usage_error("give the endpoint (HOST:PORT or nat)");
 	if (optind != argc - 1)
@@ -165,8 +218,29 @@ make_key(const struct register_opts *o, uint8_t sk[KEYS_LEN], uint8_t pk[KEYS_LE
 		keys_generate(sk, pk);
 		return 0;
 	}
-	if (state_key_read_file(o->keyfile, sk) != 0)
+	if (o->adopt) {
+		char *text = NULL, err[200];
+		size_t len = 0;
+		int r = state_read_file(o->keyfile, 1024 * 1024, &text, &len);
+		if (r != 0) {
+			warnx("cannot read the private key %s: %s", o->keyfile,
+			      r == 1 ? "no such file" : strerror(errno));
+			return -1;
+		}
+		/* A wg-quick file, or a key alone. */
+		r = len > 0 && memchr(text, '[', len) != NULL
+		    ? wgquick_private_key(text, len, sk, err, sizeof(err)) : 1;
+		keys_wipe(text, len);
+		free(text);
+		if (r < 0) {
+			warnx("%s: %s", o->keyfile, err);
+			return -1;
+		}
+		if (r > 0 && state_key_read_file(o->keyfile, sk) != 0)
+			return -1;
+	} else if (state_key_read_file(o->keyfile, sk) != 0) {
 		return -1;
+	}
 	if (keys_public(pk, sk) != 0) {
 		warnx("%s is not a usable private key", o->keyfile);
 		return -1;
@@ -204,6 +278,55 @@ send_registration(const struct register_opts *o, const char *pkb64,
 			      "a new key is made");
 		goto out;
 	}
+	ret = 0;
+out:
+	json_object_put(body);
+	return ret;
+}
+
+/* POST /adopt; on 200, resp's answer gets "token" (opened from
+ * token_sealed with the host's key) and o->name the imported name. 0 or -1. */
+static int
+send_adoption(struct register_opts *o, const char *pkb64, const uint8_t sk[KEYS_LEN],
+              const uint8_t pk[KEYS_LEN], struct fetch_response *resp)
+{
+	struct fetch_tls tls = { .cacert = o->cacert_abs, .pin = o->pin,
+	                         .insecure_http = o->insecure };
+	struct fetch_auth auth = { 0 };
+	struct json_object *body = json_object_new_object();
+	const char *id, *name, *sealed;
+	uint8_t box[KEYS_SEALED_LEN + 8], raw[KEYS_LEN];
+	char secret[KEYS_TOKEN_LEN], token[PEER_TOKEN_MAX];
+	size_t boxlen = 0;
+	int ret = -1;
+
+	if (body == NULL)
+		return -1;
+	json_object_object_add(body, "public_key", json_object_new_string(pkb64));
+	json_object_object_add(body, "invite", json_object_new_string(o->invite));
+	if (fetch_request(o->server, "POST", "/adopt", &tls, &auth, body, NULL, resp) != 0)
+		goto out;
+	if (resp->status != 200) {
+		fetch_report(resp, "adoption refused");
+		goto out;
+	}
+	id = text_json_str(resp->json, "id");
+	name = text_json_str(resp->json, "name");
+	sealed = text_json_str(resp->json, "token_sealed");
+	if (id == NULL || !text_safe_token(id, 64) || name == NULL || !validate_name(name) ||
+	    sealed == NULL || keys_b64_decode(box, sizeof(box), &boxlen, sealed) != 0 ||
+	    keys_open(raw, box, boxlen, pk, sk) != 0) {
+		warnx("the server's answer has no token sealed to this host's key");
+		goto out;
+	}
+	keys_secret_encode(secret, raw);
+	keys_wipe(raw, sizeof(raw));
+	snprintf(token, sizeof(token), "%s.%s", id, secret);
+	keys_wipe(secret, sizeof(secret));
+	json_object_object_add(resp->json, "token", json_object_new_string(token));
+	keys_wipe(token, sizeof(token));
+	snprintf(o->hostname, sizeof(o->hostname), "%s", name);
+	o->name = o->hostname;
 	ret = 0;
 out:
 	json_object_put(body);
@@ -279,9 +402,16 @@ cmd_register(int argc, char **argv)
 	if (state_dir_prepare(dir) != 0 || make_key(&o, sk, pk) != 0)
 		goto out;
 	keys_b64_encode(pkb64, sizeof(pkb64), pk, sizeof(pk));
-	if (send_registration(&o, pkb64, &resp) != 0 ||
+	if ((o.adopt ? send_adoption(&o, pkb64, sk, pk, &resp)
+	             : send_registration(&o, pkb64, &resp)) != 0 ||
 	    save_registration(&o, dir, &old, resp.json, sk, &st) != 0)
 		goto out;
+	if (o.adopt) {
+		printf("adopted %s (id %s): this host syncs as that peer now\n", o.name, st.id);
+		printf("public key %s\n", pkb64);
+		ret = EXIT_OK;
+		goto out;
+	}
 	v = text_json_str(resp.json, "state");
 	if (v && strcmp(v, "accepted") == 0)
 		printf("registered %s as id %s: accepted\n", o.name, st.id);

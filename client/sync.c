@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "apply.h"
+#include "links.h"
 #include "peer.h"
 #include "render.h"
 #include "state.h"
@@ -350,14 +351,21 @@ sync_fetch(struct sync_run *run)
 	const char *inm = run->inm;
 	int ret;
 
+	struct json_object *config = NULL;
+
 	if (peer_request(&run->st, "GET", "/peer/config", NULL, inm, &resp) != 0)
 		ret = EXIT_ERR;
 	else if (resp.status == 304 && inm)
-		ret = sync_install(run, run->cached, NULL, false);
+		ret = sync_install(run, (config = run->cached), NULL, false);
 	else if (resp.status == 200 && resp.json)
-		ret = sync_install(run, resp.json, resp.etag, true);
+		ret = sync_install(run, (config = resp.json), resp.etag, true);
 	else
 		ret = peer_failure(&resp, "sync", &run->st);
+	/* Then, in a small request of its own, what the interface says about
+	 * each link: a failure is said, but the config is in place all the
+	 * same, so it does not change the exit status. */
+	if (config != NULL && (ret == EXIT_OK || ret == EXIT_REVIEW))
+		links_report(&run->st, run->iface, config);
 	fetch_response_free(&resp);
 	return ret;
 }

@@ -267,7 +267,8 @@ insert_peer(struct import_peer *p, int64_t now, struct response *res)
 {
 	static const char ins[] =
 		"INSERT INTO peers (id, name, state, public_key, endpoint, listen_port, keepalive,"
-		" token_hash, created_at, adoptable) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)";
+		" token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	static const char adopt[] = "INSERT INTO adoptable (peer_id) VALUES (?1)";
 	char secret[KEYS_TOKEN_LEN];
 	uint8_t th[KEYS_LEN];
 	sqlite3_stmt *st;
@@ -295,7 +296,10 @@ insert_peer(struct import_peer *p, int64_t now, struct response *res)
 	if (rc == DB_CONFLICT)
 		return http_error(res, 409, "public_key_taken", "peer %.64s: public key %s is "
 		                  "registered already", p->name, p->public_key);
-	return rc == DB_OK ? 0 : api_db_error(res);
+	if (rc != DB_OK || (st = db_stmt(adopt)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	return db_exec_stmt(st) == DB_OK ? 0 : api_db_error(res);
 }
 
 /* Names every imported public key the server has already, in one 409. */
@@ -483,8 +487,10 @@ int
 api_adopt(const struct request *req, struct response *res)
 {
 	static const char find[] =
-		"SELECT id, name, state, adoptable FROM peers WHERE public_key = ?1";
-	static const char set[] = "UPDATE peers SET token_hash = ?2, adoptable = 0 WHERE id = ?1";
+		"SELECT id, name, state, id IN (SELECT peer_id FROM adoptable) FROM peers"
+		" WHERE public_key = ?1";
+	static const char set[] = "UPDATE peers SET token_hash = ?2 WHERE id = ?1";
+	static const char adopted[] = "DELETE FROM adoptable WHERE peer_id = ?1";
 	struct json_object *v, *o, *detail;
 	const char *pubkey, *invite;
 	char id[PEER_ID_LEN], name[VALIDATE_NAME_MAX + 1], state[16], invite_id[PEER_ID_LEN];
@@ -543,6 +549,9 @@ api_adopt(const struct request *req, struct response *res)
 		return api_db_error(res);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, th, sizeof(th), SQLITE_STATIC);
+	if (db_exec_stmt(st) != DB_OK || (st = db_stmt(adopted)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (db_exec_stmt(st) != DB_OK)
 		return api_db_error(res);
 	keys_b64_encode(sealed, sizeof(sealed), box, sizeof(box));

@@ -33,7 +33,7 @@ peers_and_pairs(struct prom *p)
 {
 	static const char pending[] = "SELECT count(*) FROM peers WHERE state = 'pending'";
 	static const char accepted[] = "SELECT count(*) FROM peers WHERE state = 'accepted'";
-	static const char adoptable[] = "SELECT count(*) FROM peers WHERE adoptable = 1";
+	static const char adoptable[] = "SELECT count(*) FROM adoptable";
 	static const char pairs[] = "SELECT count(*) FROM pairs";
 	int64_t np = scalar(pending), na = scalar(accepted), nd = scalar(adoptable);
 	int64_t npairs = scalar(pairs);

@@ -21,8 +21,9 @@ static size_t ncache;
 /*
  * Version 2, operations: what hosts report about their links (the latest
  * report per reporter and partner: one row each, overwritten, neither a
- * revision nor an audit event), and imported peers that wait to be adopted
- * by their host (`wgconf register --adopt`). A report lives as long as the
+ * revision nor an audit event), and the imported peers that wait to be
+ * adopted by their host (`wgconf register --adopt`; their token hash is of
+ * a secret nobody knows until then). A report lives as long as the
  * pair it is about.
  */
 static const char migration_links[] =
@@ -38,8 +39,8 @@ static const char migration_links[] =
 	"CREATE TRIGGER pairs_drop_link_reports AFTER DELETE ON pairs BEGIN"
 	" DELETE FROM link_reports WHERE (reporter = old.a AND partner = old.b)"
 	" OR (reporter = old.b AND partner = old.a); END;"
-	"ALTER TABLE peers ADD COLUMN adoptable INTEGER NOT NULL DEFAULT 0"
-	" CHECK (adoptable IN (0, 1));";
+	"CREATE TABLE adoptable ("
+	" peer_id TEXT PRIMARY KEY REFERENCES peers(id) ON DELETE CASCADE) WITHOUT ROWID;";
 
 /* Migrations from version N-1 to N live at index N; index 1 is schema.sql. */
 static const char *const migrations[] = {

@@ -96,7 +96,7 @@ static char *
 snapshot(void)
 {
 	static const char *const tables[] = { "network", "peers", "addresses", "networks",
-		"pairs", "invites", "audit", "link_reports", NULL };
+		"pairs", "invites", "audit", "link_reports", "adoptable", NULL };
 	char *buf = NULL, sql[96];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -129,7 +129,7 @@ static void
 scan_secrets(void)
 {
 	static const char *const tables[] = { "network", "peers", "addresses", "networks",
-		"pairs", "invites", "audit", "link_reports", NULL };
+		"pairs", "invites", "audit", "link_reports", "adoptable", NULL };
 	char sql[96];
 
 	for (size_t t = 0; tables[t] != NULL; t++) {
@@ -727,7 +727,7 @@ START_TEST(import_export_adopt)
 	for (size_t i = 0; i < 3; i++)
 		snprintf(ps[i].id, sizeof(ps[i].id), "%s",
 		         jstr(json_object_array_get_idx(jget(R.body, "peers"), i), "id"));
-	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE adoptable = 1"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM adoptable"), 3);
 	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'network.import'"), 1);
 
@@ -795,6 +795,10 @@ START_TEST(import_export_adopt)
 	ck_assert_str_eq(jidx_str(jget(jget(R.body, "interface"), "addresses"), 0), "10.77.0.10/24");
 	ANON_FAILS(409, "already_adopted", "POST", path("/adopt"), adopt);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.adopt'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM adoptable"), 2);
+	/* Deleting an imported peer takes its adoption along. */
+	OK(admin("DELETE", path("/admin/peers/%s", ps[1].id), NULL), 204);
+	ck_assert_int_eq(count("SELECT count(*) FROM adoptable"), 1);
 }
 END_TEST
 

@@ -258,9 +258,10 @@ admin_import(struct admin *a, int argc, char **argv)
 	}
 	if (admin_request(a, "POST", "/admin/import", body, &resp) != 0)
 		goto out;
-	if (resp.status != 201 || (arr = admin_array(&resp, "peers", "import")) == NULL) {
-		if (resp.status != 201)
-			fetch_report(&resp, "import refused, nothing was imported");
+	if (resp.status != 201 || resp.json == NULL ||
+	    !json_object_object_get_ex(resp.json, "peers", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		fetch_report(&resp, "import refused, nothing was imported");
 		goto out;
 	}
 	if (a->json) {

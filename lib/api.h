@@ -63,7 +63,8 @@ int64_t api_link_stale_after(void);
  * hs_a and hs_b (0 = never). */
 const char *api_link_status(int64_t hs_a, int64_t hs_b, int64_t now, int64_t stale_after);
 
-/* Every pair with both sides' reports (cached statement, ordered by names):
+/* Every pair with both sides' reports (cached statement, ordered by the
+ * names of its ends):
  * columns 0-5 side a, 6-11 side b, each id, name, latest_handshake, rx, tx,
  * reported_at (NULL when that side never reported). NULL on error. */
 sqlite3_stmt *api_links_stmt(void);

@@ -138,7 +138,7 @@ api_links_stmt(void)
 		" FROM pairs p JOIN peers pa ON pa.id = p.a JOIN peers pb ON pb.id = p.b"
 		" LEFT JOIN link_reports ra ON ra.reporter = p.a AND ra.partner = p.b"
 		" LEFT JOIN link_reports rb ON rb.reporter = p.b AND rb.partner = p.a"
-		" ORDER BY pa.name, pb.name, p.a, p.b";
+		" ORDER BY min(pa.name, pb.name), max(pa.name, pb.name), p.a, p.b";
 
 	return db_stmt(sql);
 }
@@ -178,8 +178,11 @@ api_admin_links(const struct request *req, struct response *res)
 		struct json_object *l = json_object_new_object();
 		ha = sqlite3_column_int64(st, 2);
 		hb = sqlite3_column_int64(st, 8);
-		json_object_object_add(l, "a", side_json(st, 0));
-		json_object_object_add(l, "b", side_json(st, 6));
+		/* Side a is the one whose name sorts first, as people read it. */
+		int swap = strcmp((const char *)sqlite3_column_text(st, 1),
+		                  (const char *)sqlite3_column_text(st, 7)) > 0;
+		json_object_object_add(l, "a", side_json(st, swap ? 6 : 0));
+		json_object_object_add(l, "b", side_json(st, swap ? 0 : 6));
 		json_object_object_add(l, "expected", json_object_new_boolean(1));
 		json_object_object_add(l, "status",
 		                       json_object_new_string(api_link_status(ha, hb, now, stale)));

@@ -9,6 +9,10 @@
 # reach the network routed behind D, the unpaired C and D cannot talk, a
 # second sync is silent and changes nothing, unpairing A and D cuts that
 # link without disturbing A-B's session, and each pair uses its own PSK.
+# The link status the hosts report with each sync shows in `wgconf admin
+# links`: every pair `never` before the first sync, A-B `up` once pinged,
+# and A-D, B-D `stale` once D's WireGuard is stopped (the server runs with
+# WGCONFSRV_LINK_STALE_SECONDS=30 so that takes 30 s, not 3 min).
 #
 # The topology (namespaces named t3k<PID>*, nothing on the host's own
 # interfaces):
@@ -46,6 +50,8 @@ SRV_ADDR=198.18.0.2
 SRV_PORT=8443
 URL=https://$SRV_ADDR:$SRV_PORT
 HOSTS="A B C D"
+# The link status threshold the server runs with (default 180 s).
+STALE=30
 # The pairs the admin makes; C-D is left out on purpose.
 PAIRS="A-B A-C B-C A-D B-D"
 
@@ -219,6 +225,7 @@ ok "wireguard-go runs in A, B, C, D"
 WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=0.0.0.0:$SRV_PORT \
 WGCONFSRV_CERT_NAMES=IP:$SRV_ADDR WGCONFSRV_RESPONDERS=2 \
 WGCONFSRV_REGISTER_RATE=600r/m WGCONFSRV_BIN=$TMP/bin/wgconfsrv \
+WGCONFSRV_LINK_STALE_SECONDS=$STALE \
 	nsx srv sh "$TOP/nginx/local.sh" start >"$TMP/local-start.log" 2>&1 ||
 	{ cat "$TMP/local-start.log"; die "nginx/local.sh start in the server namespace"; }
 CACERT=$RUN/cert.pem
@@ -346,6 +353,23 @@ for _h in $HOSTS; do
 	esac
 	note "$_h is $_a in the tunnel"
 done
+
+# linkstatus X Y: the status `wgconf admin links` gives the pair of hosts X
+# and Y ("none" when it lists no such pair).
+linkstatus() {
+	admin links --json || { echo "error"; return; }
+	printf '%s\n' "$OUT" | jq -r --arg x "$(hname "$1")" --arg y "$(hname "$2")" '
+		[.links[] | select((.a.name == $x and .b.name == $y) or
+		                   (.a.name == $y and .b.name == $x)) | .status] | .[0] // "none"'
+}
+
+_never=0
+for _p in $PAIRS; do
+	_s=$(linkstatus "${_p%-*}" "${_p#*-}")
+	[ "$_s" = never ] && _never=$((_never + 1))
+done
+check "links: before any sync, all 5 pairs are 'never' ($_never)" [ "$_never" = 5 ]
+check "links: the unpaired C-D is not listed" [ "$(linkstatus C D)" = none ]
 
 # --- cron runs sync on every host ---------------------------------------
 
@@ -500,6 +524,13 @@ for _h in $HOSTS; do
 	check "second sync on $_h leaves the interface alone" [ "$(wgstate "$_h")" = "$_before" ]
 done
 
+# The second syncs reported the handshakes the pings made.
+_s=$(linkstatus A B)
+check "links: after the pings and a sync, A-B is 'up' (is '$_s')" [ "$_s" = up ]
+admin links
+check "links: admin links shows A-B up in its table" \
+	eval 'printf "%s\n" "$OUT" | grep -Eq "^host-a +host-b +up +[0-9]+s ago +rx [0-9]"'
+
 # --- unpairing A and D ------------------------------------------------------
 
 _hs_before=$(wgfield A B latest-handshakes)
@@ -549,7 +580,21 @@ check "re-pair: A and D share a preshared key again" \
 	eval '[ -n "$_kx" ] && [ "$_kx" != "(none)" ] && [ "$_kx" = "$_ky" ]'
 check "re-pair: the new pairing has a new preshared key" [ "$_kx" != "${psk_AD:-}" ]
 
-# --- B reboots --------------------------------------------------------------
+sync_host A || show_fail "sync on A after the new pairing's ping"
+_s=$(linkstatus A D)
+check "links: re-paired A-D is 'up' after its ping and a sync (is '$_s')" [ "$_s" = up ]
+
+# --- D stops ------------------------------------------------------------------
+
+# D's WireGuard dies (its interface goes with wireguard-go). Its peers still
+# hold their last handshake with it; once that is older than $STALE s, their
+# reports make the pairs stale, while a pair that shakes hands again (A-B,
+# when B reboots below) is up.
+ip -n "$NS_PFX"D link del "$NS_PFX"D
+_stopped=$(date +%s)
+note "D's WireGuard is down; waiting ${STALE}s for its links to go stale"
+sleep $((STALE + 1))
+
 
 # Its interface comes back empty; the next cron run must rebuild it from
 # the config wgconf already has, though the server has nothing new.
@@ -564,6 +609,19 @@ sync_host B || show_fail "sync on B after its reboot"
 check "reboot: B has its 3 peers back" [ "$(npeers B)" = 3 ]
 check "reboot: B reaches A ($addr_A)" ns_ping B "$addr_A" 10
 check "reboot: A reaches B ($addr_B)" ns_ping A "$addr_B" 10
+sync_host A || show_fail "sync on A after B's reboot"
+sync_host B || show_fail "sync on B after its reboot"
+for _p in A-D B-D; do
+	_s=$(linkstatus "${_p%-*}" "${_p#*-}")
+	check "links: $_p is 'stale' $(($(date +%s) - _stopped)) s after D stopped (is '$_s')" \
+		[ "$_s" = stale ]
+done
+_s=$(linkstatus A B)
+check "links: A-B, fresh from B's reboot, is 'up' (is '$_s')" [ "$_s" = up ]
+# D comes back; its next cron run rebuilds its interface.
+ns_wg_up D "$NS_PFX"D || die "wireguard-go ${NS_PFX}D in D after its stop"
+sync_host D || show_fail "sync on D after its restart"
+check "restart: D has its 2 peers back" [ "$(npeers D)" = 2 ]
 # C still holds a session with B's old instance and keeps using it until
 # WireGuard gives up on it (no answer for 10 + 5 s) and shakes hands anew:
 # only then does B learn where C is.

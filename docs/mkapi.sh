@@ -51,6 +51,9 @@ ex() {
 		v=$(header "$h")
 		[ -n "$v" ] && out "$h: $v"
 	done
+	case $(header Content-Type) in
+	text/*) out "Content-Type: $(header Content-Type)" ;;
+	esac
 	if [ -n "$BODY" ]; then
 		out ""
 		printf '%s' "$BODY" | jq . >&3 2>/dev/null || out "$BODY"
@@ -288,6 +291,55 @@ out ""
 out 'Every change, newest first: when, who (`admin:USER` or `peer:ID` or `anonymous`), what, on what; never a secret. `?limit=N` (1–1000, default 100) and `?before=ID` page through it; `next` is the `before` of the next page, or null.'
 out ""
 X -a GET '/admin/audit?limit=3'
+
+out "## Operations"
+out ""
+out '### `PUT /peer/links` (peer)'
+out ""
+out 'After each config fetch, `wgconf sync` reports what its interface says about each link (`wg show IFACE dump`): `{"links": [{"peer": ID, "latest_handshake": UNIX_SECONDS (0 = never), "rx": BYTES, "tx": BYTES}, ...]}`, at most 1024 entries, each peer once, each one a peer this peer is paired with (409 `not_paired` naming it otherwise; 400 `invalid_links` for anything malformed). The server keeps the latest report per reporter and partner: one small upsert, no new revision (no ETag changes), no audit entry. Answer 204.'
+out ""
+api -a PUT "/admin/pairs/$A/$B"
+NOW=$(date +%s)
+X -b "$A_TOK" PUT /peer/links "{\"links\":[{\"peer\":\"$B\",\"latest_handshake\":$((NOW - 42)),\"rx\":181234,\"tx\":90544}]}"
+X -b "$A_TOK" PUT /peer/links "{\"links\":[{\"peer\":\"$D\",\"latest_handshake\":0,\"rx\":0,\"tx\":0}]}"
+
+out '### `GET /admin/links`'
+out ""
+out 'Every pair with both sides'"'"' latest reports: for each side (`a`, `b`, the name that sorts first is `a`) its `id`, `name`, and what it last reported (`latest_handshake`, `rx`, `tx`, `reported_at`; null when it never reported); `expected` (true: the admin paired them); `latest_handshake` (the newer of the two sides'"'"' views) and `status`: `up` (a handshake within `stale_after` seconds: 180, or the responder'"'"'s `WGCONFSRV_LINK_STALE_SECONDS`), `stale` (a handshake, but longer ago: paired, yet silent), `never` (no handshake reported).'
+out ""
+X -a GET /admin/links
+
+out '### `GET /admin/metrics`'
+out ""
+out 'The mesh in the Prometheus text exposition format (`Content-Type: text/plain; version=0.0.4`): peers by state, pending and adoptable peers, pairs, links by status, seconds since each accepted peer last fetched its config (its `last_seen`, recorded at most once a minute), the database file size (`page_count * page_size`), and requests and error answers (status >= 400) by route. The request counters are the answering responder process'"'"'s own since it started (label `pid`): with several responders, a scrape sees one of them. Errors are JSON as everywhere.'
+out ""
+X -a GET /admin/metrics
+
+out '### `GET /admin/export`'
+out ""
+out 'The whole network without a secret, an id or a time: `{"format": "wgconfsrv-export", "network": {...}, "pairs": [[KEY, KEY], ...], "peers": [{"addresses", "endpoint", "keepalive", "listen_port", "name", "networks", "public_key", "state"}, ...], "version": 1}`. Keys, peers (by public key), pairs and networks are sorted, so two exports of the same mesh are the same text and a change is a small diff. Preshared keys, tokens and signatures are not in it.'
+out ""
+X -a GET /admin/export
+
+out '### `POST /admin/import`'
+out ""
+out 'Creates the peers and pairs of an existing mesh in one transaction, all or nothing: `{"peers": [{"name", "public_key", "addresses"?: [ip, ...], "networks"?: [cidr, ...], "endpoint"?, "listen_port"?, "keepalive"?, "state"?: "accepted"|"pending"}, ...], "pairs"?: [[KEY, KEY], ...]}` (1–256 peers; pairs name public keys of the imported peers). Addresses must be free host addresses of the pools (409 `address_outside_pool`, `address_taken`, naming it); a peer without one gets the next free one. 409 `import_conflict` names every public key the server has already. Each pair gets a fresh preshared key, sealed to both sides. Imported peers have no usable token: their hosts adopt them (`POST /adopt`). Answer 201 `{"peers": [{"id", "name", "public_key"}, ...], "pairs": N}`; one audit entry `network.import`.'
+out ""
+keypair
+I1_PUB=$PUB I1_PRIV=$PRIV
+keypair
+I2_PUB=$PUB
+X -a POST /admin/import "{\"peers\":[{\"name\":\"old-gw\",\"public_key\":\"$I1_PUB\",\"addresses\":[\"10.77.0.100\"],\"networks\":[\"192.168.90.0/24\"],\"endpoint\":\"198.51.100.50:51820\",\"listen_port\":51820},{\"name\":\"old-laptop\",\"public_key\":\"$I2_PUB\",\"addresses\":[\"10.77.0.101\"]}],\"pairs\":[[\"$I1_PUB\",\"$I2_PUB\"]]}"
+X -a POST /admin/import "{\"peers\":[{\"name\":\"again\",\"public_key\":\"$I1_PUB\"}]}"
+
+out '### `POST /adopt`'
+out ""
+out 'The host of an imported peer takes it over: `{"public_key", "invite"}`, with an admin'"'"'s invite code (used up by one). Answer 200 `{"id", "name", "state", "token_sealed"}`: the bearer token'"'"'s secret (32 bytes; the token is `ID.` and their base64url without padding) `crypto_box_seal`ed to the peer'"'"'s WireGuard public key, so only the host with the private key can read it; the public key alone is no credential. Errors: 403 `invite_invalid`, 404 `not_imported`, 409 `already_adopted`. nginx rate-limits it like `/register`.'
+out ""
+api -a POST /admin/invites '{"uses":2}'
+ICODE=$(jqr .code)
+X POST /adopt "{\"public_key\":\"$I1_PUB\",\"invite\":\"$ICODE\"}"
+X POST /adopt "{\"public_key\":\"$I1_PUB\",\"invite\":\"$ICODE\"}"
 
 out "## Errors, by example"
 out ""

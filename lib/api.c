@@ -100,8 +100,8 @@ api_route_stats(size_t i, const char **method, const char **pattern, uint64_t *r
 {
 	if (i > N_ROUTES)
 		return -1;
-	*method = i < N_ROUTES ? routes[i].method : "-";
-	*pattern = i < N_ROUTES ? routes[i].pattern : "-";
+	*method = i < N_ROUTES ? routes[i].method : "";
+	*pattern = i < N_ROUTES ? routes[i].pattern : "unrouted";
 	*requests = route_stats[i].requests;
 	*errors = route_stats[i].errors;
 	return 0;

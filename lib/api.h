@@ -71,7 +71,7 @@ sqlite3_stmt *api_links_stmt(void);
 
 /* Per-process request counters, by route (api.c): route i's method and
  * pattern, requests and answers >= 400 since this process started; -1
- * past the last route. Index ROUTES (the count) is for unrouted requests. */
+ * past the last route. The last index is for requests no route took (method "", pattern "unrouted"). */
 int api_route_stats(size_t i, const char **method, const char **pattern,
                     uint64_t *requests, uint64_t *errors);
 

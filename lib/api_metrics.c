@@ -122,7 +122,7 @@ requests(struct prom *p)
 	            "Requests answered by this responder process since it started, by route "
 	            "(per process: each scrape reaches one of the responders, named by pid).");
 	for (size_t i = 0; api_route_stats(i, &method, &pattern, &nreq, &nerr) == 0; i++) {
-		snprintf(route, sizeof(route), "%s %s", method, pattern);
+		snprintf(route, sizeof(route), "%s%s%s", method, method[0] ? " " : "", pattern);
 		prom_sample(p, "wgconf_http_requests_total",
 		            (const char *const[]){ "route", route, "pid", pid, NULL }, (int64_t)nreq);
 	}
@@ -130,7 +130,7 @@ requests(struct prom *p)
 	            "Answers with a status of 400 or more by this responder process since it "
 	            "started, by route (per process, named by pid).");
 	for (size_t i = 0; api_route_stats(i, &method, &pattern, &nreq, &nerr) == 0; i++) {
-		snprintf(route, sizeof(route), "%s %s", method, pattern);
+		snprintf(route, sizeof(route), "%s%s%s", method, method[0] ? " " : "", pattern);
 		prom_sample(p, "wgconf_http_errors_total",
 		            (const char *const[]){ "route", route, "pid", pid, NULL }, (int64_t)nerr);
 	}

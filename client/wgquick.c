@@ -126,9 +126,9 @@ iface_line(struct wgq_file *f, const char *key, char *val, bool *have_key, char 
 		for (size_t i = 0; i < n; i++) {
 			for (size_t j = 0; j < f->naddresses; j++)
 				if (f->addresses[j].family == v[i].family) {
-					free(v);
 					snprintf(err, errsz, "line %d: more than one IPv%d Address: a "
 					         "wgconf peer has one per family", lineno, v[i].family);
+					free(v);
 					return -1;
 				}
 			f->addresses[f->naddresses++] = v[i];

@@ -108,7 +108,9 @@ links_report_body(const struct wg_link *v, size_t n, struct json_object *config)
 		json_object_put(arr);
 		return NULL;
 	}
-	json_object_object_get_ex(config, "peers", &peers);
+	if (!json_object_object_get_ex(config, "peers", &peers) ||
+	    !json_object_is_type(peers, json_type_array))
+		peers = NULL;
 	for (size_t i = 0; i < n; i++) {
 		const char *id = NULL;
 		for (size_t j = 0; peers && j < json_object_array_length(peers); j++) {

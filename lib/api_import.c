@@ -346,56 +346,64 @@ static int
 import_pairs(struct json_object *pairs, struct import_peer *v, size_t n, int64_t now,
              struct response *res)
 {
-	size_t np = pairs ? json_object_array_length(pairs) : 0;
+	unsigned char *seen = NULL;     /* n x n: which pairs were taken already */
+	size_t np;
+	int status = 0;
 
-	if (pairs != NULL && !json_object_is_type(pairs, json_type_array))
+	if (pairs == NULL)
+		return 0;
+	if (!json_object_is_type(pairs, json_type_array))
 		return http_error(res, 400, "invalid_import", "\"pairs\" must be a list");
-	if (np > IMPORT_PAIRS_MAX)
+	if ((np = json_object_array_length(pairs)) > IMPORT_PAIRS_MAX)
 		return http_error(res, 400, "invalid_import", "at most %d pairs", IMPORT_PAIRS_MAX);
-	for (size_t i = 0; i < np; i++) {
+	if ((seen = calloc(n * n, 1)) == NULL)
+		return api_db_error(res);
+	for (size_t i = 0; i < np && status == 0; i++) {
 		struct json_object *pr = json_object_array_get_idx(pairs, i), *x, *y;
 		struct peer a = { 0 }, b = { 0 };
 		size_t ia, ib;
-		int status;
 
 		if (!json_object_is_type(pr, json_type_array) || json_object_array_length(pr) != 2 ||
 		    !json_object_is_type((x = json_object_array_get_idx(pr, 0)), json_type_string) ||
-		    !json_object_is_type((y = json_object_array_get_idx(pr, 1)), json_type_string))
-			return http_error(res, 400, "invalid_import", "pairs[%zu] must be two public "
-			                  "keys", i);
+		    !json_object_is_type((y = json_object_array_get_idx(pr, 1)), json_type_string)) {
+			status = http_error(res, 400, "invalid_import", "pairs[%zu] must be two public "
+			                    "keys", i);
+			break;
+		}
 		ia = find_key(v, n, json_object_get_string(x));
 		ib = find_key(v, n, json_object_get_string(y));
 		if (ia == n || ib == n)
-			return http_error(res, 400, "invalid_import", "pairs[%zu] names a public key "
-			                  "that is not among the imported peers: %.64s", i,
-			                  json_object_get_string(ia == n ? x : y));
-		if (ia == ib)
-			return http_error(res, 400, "pair_self", "pairs[%zu]: a peer cannot be paired "
-			                  "with itself", i);
-		if (!v[ia].accepted || !v[ib].accepted)
-			return http_error(res, 400, "invalid_import", "pairs[%zu]: peer %s is pending",
-			                  i, v[ia].accepted ? v[ib].name : v[ia].name);
+			status = http_error(res, 400, "invalid_import", "pairs[%zu] names a public key "
+			                    "that is not among the imported peers: %.64s", i,
+			                    json_object_get_string(ia == n ? x : y));
+		else if (ia == ib)
+			status = http_error(res, 400, "pair_self", "pairs[%zu]: a peer cannot be "
+			                    "paired with itself", i);
+		else if (!v[ia].accepted || !v[ib].accepted)
+			status = http_error(res, 400, "invalid_import", "pairs[%zu]: peer %s is "
+			                    "pending", i, v[ia].accepted ? v[ib].name : v[ia].name);
+		if (status != 0)
+			break;
+		/* Stored a < b by id, as every pair is. */
 		if (strcmp(v[ia].id, v[ib].id) > 0) {
 			size_t t = ia;
 			ia = ib;
 			ib = t;
 		}
+		if (seen[ia * n + ib]) {
+			status = http_error(res, 400, "invalid_import", "pairs[%zu] repeats an "
+			                    "earlier pair", i);
+			break;
+		}
+		seen[ia * n + ib] = 1;
 		snprintf(a.id, sizeof(a.id), "%s", v[ia].id);
 		snprintf(a.public_key, sizeof(a.public_key), "%s", v[ia].public_key);
 		snprintf(b.id, sizeof(b.id), "%s", v[ib].id);
 		snprintf(b.public_key, sizeof(b.public_key), "%s", v[ib].public_key);
-		for (size_t j = 0; j < i; j++) {
-			struct json_object *q = json_object_array_get_idx(pairs, j);
-			size_t qa = find_key(v, n, json_object_get_string(json_object_array_get_idx(q, 0)));
-			size_t qb = find_key(v, n, json_object_get_string(json_object_array_get_idx(q, 1)));
-			if ((qa == ia && qb == ib) || (qa == ib && qb == ia))
-				return http_error(res, 400, "invalid_import", "pairs[%zu] repeats "
-				                  "pairs[%zu]", i, j);
-		}
-		if ((status = api_insert_pair(&a, &b, now, res)) != 0)
-			return status;
+		status = api_insert_pair(&a, &b, now, res);
 	}
-	return 0;
+	free(seen);
+	return status;
 }
 
 int

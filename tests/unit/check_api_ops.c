@@ -716,6 +716,14 @@ START_TEST(import_export_adopt)
 	snprintf(pairs, sizeof(pairs), "[[\"%s\",\"%s\"],[\"%s\",\"%s\"]]", ps[0].pub, ps[1].pub,
 	         ps[2].pub, ps[0].pub);
 	ADMIN_FAILS(400, "invalid_import", "POST", path("/admin/import"), "{\"peers\":[]}");
+	body = import_body(ps, 3, "{}");
+	ADMIN_FAILS(400, "invalid_import", "POST", path("/admin/import"), body);
+	free(body);
+	body = import_body(ps, 3, "[[\"x\"]]");
+	ADMIN_FAILS(400, "invalid_import", "POST", path("/admin/import"), body);
+	free(body);
+	ADMIN_FAILS(400, "invalid_import", "POST", path("/admin/import"), "{\"peers\":{}}");
+	ADMIN_FAILS(400, "invalid_import", "POST", path("/admin/import"), "{\"peers\":[1]}");
 	ADMIN_FAILS(400, "unknown_field", "POST", path("/admin/import"),
 	            "{\"peers\":[{\"name\":\"x\",\"public_key\":\"x\",\"private_key\":\"y\"}]}");
 

@@ -153,8 +153,13 @@ check: deps
 	$(Q)sh tests/run.sh all
 	$(Q)sh tests/fuzz/run.sh $(FUZZ_CHECK_SECONDS)
 
+# The benchmark's seeder drives the server's handlers in process (bench/seed.c).
+bench/seed: bench/seed.c lib/libwgserver.a lib/libwgcommon.a
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) -o $@ $< lib/libwgserver.a lib/libwgcommon.a $(LDFLAGS) $(LIB_LIBS)
+
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all bench/seed
 	$(Q)sh bench/run.sh
 
 # libFuzzer harnesses (clang) on api_handle() and the parsers, each for
@@ -225,7 +230,7 @@ uninstall:
 	done
 
 clean:
-	rm -f $(BINS) lib/*.a client/*.a lib/schema.h */*.o */*.d tests/unit/*.o tests/unit/*.d $(UNIT_BIN)
+	rm -f $(BINS) bench/seed lib/*.a client/*.a lib/schema.h */*.o */*.d tests/unit/*.o tests/unit/*.d $(UNIT_BIN)
 	rm -rf tests/fuzz/out
 
--include $(wildcard lib/*.d cgi/*.d client/*.d tests/unit/*.d)
+-include $(wildcard lib/*.d cgi/*.d client/*.d bench/*.d tests/unit/*.d)

@@ -14,6 +14,7 @@ python3-prometheus-client
 lighttpd-mod-openssl multiwatch systemd
 wireguard-go wireguard-tools iproute2 nftables iputils-ping procps
 valgrind clang libclang-rt-14-dev
+wrk gnuplot-nox strace linux-perf time
 chromium nodejs npm
 "
 

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench/seed: fills a wgconfsrv database with a benchmark mesh, fast.
+ *
+ * It drives the server's own request handlers (api_handle) in this process,
+ * so every row is what the responder writes: real X25519 keys, real bearer
+ * token hashes, PSKs sealed to both sides, addresses from the pool, revision
+ * bumps and audit rows. What it skips is nginx, TLS and FastCGI (those are
+ * what bench/run.sh measures with wrk), and the fsync of each commit
+ * (synchronous=OFF on this connection only: a seed need not survive a power
+ * cut, and the rows are the same).
+ *
+ *   bench/seed mesh DB N OUTDIR   N accepted peers: peer 0 (the hub) paired
+ *                                 with all others, and each other peer paired
+ *                                 with its 10 ring neighbours on each side
+ *                                 (20 pairs, 21 with the hub). Writes
+ *                                 OUTDIR/hub.token, OUTDIR/partial.token
+ *                                 (0600) and OUTDIR/ids (one id a line).
+ *   bench/seed pair DB ID M       pairs peer ID with the first M other
+ *                                 accepted peers (by id).
+ *
+ * Each phase prints one line: "seed: PHASE COUNT in SECONDS s (RATE/s)".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "db.h"
+#include "keys.h"
+#include "text.h"
+
+#define SEED_RING 10            /* neighbours on each side in the partial mesh */
+#define SEED_BATCH 500          /* registered, then accepted, at a time */
+#define SEED_ROOM 2048          /* free pool addresses left for more peers */
+
+static double
+seed_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+seed_report(const char *phase, long n, double t0)
+{
+	double s = seed_now() - t0;
+
+	printf("seed: %s %ld in %.2f s (%.0f/s)\n", phase, n, s, s > 0 ? (double)n / s : 0.0);
+	fflush(stdout);
+}
+
+/* One admin or anonymous request through the real handlers. Returns the
+ * status; *out (if not NULL) gets the body, owned by the caller. */
+static int
+seed_call(const char *method, const char *path, const char *body, int admin,
+          struct json_object **out)
+{
+	struct request req = {
+		.method = method,
+		.path = path,
+		.remote_user = admin ? "bench" : NULL,
+		.content_type = "application/json",
+		.host = "localhost",
+		.scheme = "https",
+		.body = body,
+		.body_len = body ? strlen(body) : 0,
+	};
+	struct response res;
+	int status;
+
+	api_handle(&req, &res);
+	status = res.status;
+	if (out != NULL) {
+		*out = res.body;
+		res.body = NULL;
+	}
+	http_response_free(&res);
+	return status;
+}
+
+/* Writes text to path, mode 0600. 0 or -1. */
+static int
+seed_write_file(const char *dir, const char *name, const char *text)
+{
+	char path[4096];
+	int fd, ret = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		perror(path);
+		goto out;
+	}
+	if (text_write_all(fd, text, strlen(text)) != 0 || write(fd, "\n", 1) != 1) {
+		perror(path);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static int
+seed_pair(const char *a, const char *b)
+{
+	char path[128];
+	int status;
+
+	snprintf(path, sizeof(path), API_PREFIX "/admin/pairs/%s/%s", a, b);
+	status = seed_call("PUT", path, NULL, 1, NULL);
+	if (status != 200 && status != 201 && status != 204) {
+		fprintf(stderr, "seed: PUT %s gave %d\n", path, status);
+		return -1;
+	}
+	return 0;
+}
+
+/* The smallest IPv4 pool (prefix from /8) that holds n peers and leaves
+ * room for SEED_ROOM more (bench/run.sh registers and accepts some). */
+static int
+seed_pool_prefix(long n)
+{
+	int prefix = 24;
+
+	while (prefix > 8 && (1L << (32 - prefix)) - 2 < n + SEED_ROOM)
+		prefix--;
+	return prefix;
+}
+
+static int
+seed_mesh(long n, const char *outdir)
+{
+	char (*ids)[PEER_ID_LEN] = NULL;
+	char body[512], path[128], pub[KEYS_B64_LEN];
+	uint8_t sk[KEYS_LEN], pk[KEYS_LEN];
+	struct json_object *o = NULL, *v;
+	FILE *idf = NULL;
+	long i, b, pairs = 0;
+	double t0, t_reg = 0, t_acc = 0;
+	int ret = -1, status;
+
+	if ((ids = calloc((size_t)n, sizeof(*ids))) == NULL)
+		goto out;
+	snprintf(body, sizeof(body), "{\"ipv4_pool\":\"10.0.0.0/%d\"}", seed_pool_prefix(n));
+	if ((status = seed_call("PUT", API_PREFIX "/admin/network", body, 1, &o)) != 200) {
+		fprintf(stderr, "seed: PUT /admin/network %s gave %d: %s\n", body, status,
+		        o ? json_object_to_json_string(o) : "");
+		goto out;
+	}
+	json_object_put(o);
+	o = NULL;
+
+	/* At most SEED_BATCH pending at a time: the server caps how many peers
+	 * may wait for review. */
+	for (b = 0; b < n; b += SEED_BATCH) {
+		long end = b + SEED_BATCH < n ? b + SEED_BATCH : n;
+		t0 = seed_now();
+		for (i = b; i < end; i++) {
+			keys_generate(sk, pk);
+			keys_wipe(sk, sizeof(sk));
+			keys_b64_encode(pub, sizeof(pub), pk, sizeof(pk));
+			snprintf(body, sizeof(body),
+			         "{\"name\":\"bench-%05ld\",\"public_key\":\"%s\","
+			         "\"endpoint\":\"198.18.%ld.%ld:51820\"}",
+			         i, pub, (i / 250) % 250, i % 250 + 1);
+			status = seed_call("POST", API_PREFIX "/register", body, 0, &o);
+			if (status != 201 || !json_object_object_get_ex(o, "id", &v)) {
+				fprintf(stderr, "seed: register %ld gave %d: %s\n", i, status,
+				        o ? json_object_to_json_string(o) : "");
+				goto out;
+			}
+			snprintf(ids[i], PEER_ID_LEN, "%s", json_object_get_string(v));
+			if (i == 0 || i == n / 2) {
+				if (!json_object_object_get_ex(o, "token", &v) ||
+				    seed_write_file(outdir, i == 0 ? "hub.token" : "partial.token",
+				                    json_object_get_string(v)) != 0)
+					goto out;
+			}
+			json_object_put(o);
+			o = NULL;
+		}
+		t_reg += seed_now() - t0;
+		t0 = seed_now();
+		for (i = b; i < end; i++) {
+			snprintf(path, sizeof(path), API_PREFIX "/admin/peers/%s/accept", ids[i]);
+			if ((status = seed_call("POST", path, "{}", 1, NULL)) != 200) {
+				fprintf(stderr, "seed: accept %s gave %d\n", ids[i], status);
+				goto out;
+			}
+		}
+		t_acc += seed_now() - t0;
+	}
+	seed_report("registrations", n, seed_now() - t_reg);
+	seed_report("accepts", n, seed_now() - t_acc);
+
+	/* The partial mesh among peers 1..n-1: each with the next SEED_RING
+	 * (so SEED_RING on each side), fewer when the mesh is small. */
+	t0 = seed_now();
+	for (i = 1; i < n; i++) {
+		long ring = n - 1, k, reach = SEED_RING;
+		if (2 * reach > ring - 1)
+			reach = (ring - 1) / 2;
+		for (k = 1; k <= reach; k++) {
+			long j = 1 + (i - 1 + k) % ring;
+			if (seed_pair(ids[i], ids[j]) != 0)
+				goto out;
+			pairs++;
+		}
+	}
+	seed_report("partial-pairs", pairs, t0);
+
+	t0 = seed_now();
+	for (i = 1; i < n; i++) {
+		/* Small meshes: the ring may already pair everyone. */
+		if (seed_pair(ids[0], ids[i]) != 0)
+			goto out;
+	}
+	seed_report("hub-pairs", n - 1, t0);
+
+	snprintf(path, sizeof(path), "%s/ids", outdir);
+	if ((idf = fopen(path, "w")) == NULL) {
+		perror(path);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		fprintf(idf, "%s\n", ids[i]);
+	if (fclose(idf) != 0) {
+		idf = NULL;
+		perror(path);
+		goto out;
+	}
+	idf = NULL;
+	ret = 0;
+out:
+	if (idf != NULL)
+		fclose(idf);
+	json_object_put(o);
+	free(ids);
+	return ret;
+}
+
+static int
+seed_pair_many(const char *id, long m)
+{
+	static const char sql[] =
+		"SELECT id FROM peers WHERE state = 'accepted' AND id <> ?1 ORDER BY id LIMIT ?2";
+	struct json_object *list = NULL;
+	sqlite3_stmt *st;
+	double t0;
+	size_t i, n;
+	int ret = -1;
+
+	/* Collect first: the handlers reuse the cached statements. */
+	if ((st = db_stmt(sql)) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, m);
+	list = json_object_new_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_object_array_add(list, json_object_new_string(
+			(const char *)sqlite3_column_text(st, 0)));
+	sqlite3_reset(st);
+	n = json_object_array_length(list);
+	t0 = seed_now();
+	for (i = 0; i < n; i++)
+		if (seed_pair(id, json_object_get_string(json_object_array_get_idx(list, i))) != 0)
+			goto out;
+	seed_report("pairs", (long)n, t0);
+	ret = 0;
+out:
+	json_object_put(list);
+	return ret;
+}
+
+static void
+seed_usage(void)
+{
+	fprintf(stderr, "usage: seed mesh DB N OUTDIR | seed pair DB ID M\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned long n = 0;
+	int ret = 1;
+
+	if (argc != 5 || (strcmp(argv[1], "mesh") != 0 && strcmp(argv[1], "pair") != 0)) {
+		seed_usage();
+		return 2;
+	}
+	if (text_parse_ulong(argv[strcmp(argv[1], "mesh") == 0 ? 3 : 4], 1, 1000000, &n) != 0) {
+		fprintf(stderr, "seed: %s is not a count from 1 to 1000000\n",
+		        argv[strcmp(argv[1], "mesh") == 0 ? 3 : 4]);
+		return 2;
+	}
+	if (keys_init() != 0 || db_open(argv[2]) != 0) {
+		fprintf(stderr, "seed: cannot open %s\n", argv[2]);
+		return 1;
+	}
+	if (sqlite3_exec(db_handle(), "PRAGMA synchronous=OFF", NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	if (strcmp(argv[1], "mesh") == 0) {
+		if (n < 2) {
+			fprintf(stderr, "seed: a mesh needs at least 2 peers\n");
+			goto out;
+		}
+		if (seed_mesh((long)n, argv[4]) != 0)
+			goto out;
+	} else if (seed_pair_many(argv[3], (long)n) != 0) {
+		goto out;
+	}
+	ret = 0;
+out:
+	db_close();
+	return ret;
+}

@@ -339,12 +339,14 @@ profile_size() { # SIZE TOKEN
 			{
 				echo "instructions of one config 200 request as plain CGI (start-up included):"
 				callgrind_annotate --inclusive=yes "$RUN/callgrind.out" 2>/dev/null |
-				    awk '/PROGRAM TOTALS/ { print "  " $1 " " $2 " total"; next }
+				    awk '/PROGRAM TOTALS/ { print "  " $1 " total"; next }
 				         /file:function/ { f = 1; next }
-				         f && NF >= 4 && !/below main/ {
-					fn = $3; sub(/.*:/, "", fn)
-					obj = $NF; gsub(/[][]/, "", obj); sub(/.*\//, "", obj)
-					printf "  %s %s %s (%s)\n", $1, $2, fn, obj
+				         f && /\[/ && !/below main/ && !/^ *[0-9,]+ +\( *[0-9.]+%\) +[?]*:?0x/ {
+					ir = $1; pct = $0; sub(/^[^(]*\(/, "", pct); sub(/\).*/, "", pct)
+					rest = $0; sub(/^[^)]*\) +/, "", rest)
+					obj = rest; sub(/.*\[/, "", obj); sub(/\].*/, "", obj); sub(/.*\//, "", obj)
+					fn = rest; sub(/ \[.*/, "", fn); sub(/.*:/, "", fn)
+					printf "  %12s %7s  %s (%s)\n", ir, pct, fn, obj
 					if (++k >= 25) exit
 				    }'
 			} >"$TMP/callgrind-$n.txt"

@@ -80,6 +80,11 @@ cleanup() {
 	rc=$?
 	trap - EXIT INT TERM
 	if [ -n "$RUN" ] && [ -d "$RUN" ]; then
+		if [ $rc -ne 0 ]; then
+			for f in "$RUN/logs/error.log" "$RUN/logs/responder.log"; do
+				[ -s "$f" ] && { echo "bench: the end of $f:"; tail -n 15 "$f"; } >&2
+			done
+		fi
 		stack_stop
 	fi
 	if [ "$NS_USED" = 1 ]; then
@@ -244,16 +249,22 @@ bench_wrk() {
 	printf '  %-34s %10s req/s  p50 %8s ms  p99 %8s ms%s\n' "$2" "$rps" "$p50" "$p99" "$warn"
 }
 
-# The current ETag of a peer's config, with its body into FILE.
+# The current ETag of a peer's config, with its body into FILE. Tried three
+# times: a 3 MB answer on a loaded machine has been seen cut short once.
 fetch_config() { # TOKEN FILE
-	h=$(mktemp "$TMP/h.XXXXXX")
-	printf 'header = "Authorization: Bearer %s"\n' "$1" |
-	    curl -sS -K - -D "$h" -o "$2" --cacert "$RUN/cert.pem" "$API/peer/config" ||
-	    die "GET /peer/config failed"
-	code=$(awk 'NR == 1 { print $2 }' "$h")
-	[ "$code" = 200 ] || die "GET /peer/config answers $code: $(head -c 300 "$2")"
+	h=$TMP/config-headers
+	try=1
+	while :; do
+		code=$(printf 'header = "Authorization: Bearer %s"\n' "$1" |
+		    curl -sS -K - -D "$h" -o "$2" -w '%{http_code}' --cacert "$RUN/cert.pem" \
+		    "$API/peer/config" 2>"$TMP/curl.err") || code="failed: $(cat "$TMP/curl.err")"
+		[ "$code" = 200 ] && break
+		echo "bench: GET /peer/config (try $try): $code" >&2
+		try=$((try + 1))
+		[ $try -le 3 ] || die "GET /peer/config answers $code: $(head -c 300 "$2")"
+		sleep 1
+	done
 	awk -F': ' 'tolower($1) == "etag" { print $2 }' "$h" | tr -d '\r'
-	rm -f "$h"
 }
 
 file_etag() { # URL

@@ -47,11 +47,10 @@ seed_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* One line per phase: its count, seconds and rate. */
 static void
-seed_report(const char *phase, long n, double t0)
+seed_report(const char *phase, long n, double s)
 {
-	double s = seed_now() - t0;
-
 	printf("seed: %s %ld in %.2f s (%.0f/s)\n", phase, n, s, s > 0 ? (double)n / s : 0.0);
 	fflush(stdout);
 }
@@ -199,8 +198,8 @@ seed_mesh(long n, const char *outdir)
 		}
 		t_acc += seed_now() - t0;
 	}
-	seed_report("registrations", n, seed_now() - t_reg);
-	seed_report("accepts", n, seed_now() - t_acc);
+	seed_report("registrations", n, t_reg);
+	seed_report("accepts", n, t_acc);
 
 	/* The partial mesh among peers 1..n-1: each with the next SEED_RING
 	 * (so SEED_RING on each side), fewer when the mesh is small. */
@@ -216,7 +215,7 @@ seed_mesh(long n, const char *outdir)
 			pairs++;
 		}
 	}
-	seed_report("partial-pairs", pairs, t0);
+	seed_report("partial-pairs", pairs, seed_now() - t0);
 
 	t0 = seed_now();
 	for (i = 1; i < n; i++) {
@@ -224,7 +223,7 @@ seed_mesh(long n, const char *outdir)
 		if (seed_pair(ids[0], ids[i]) != 0)
 			goto out;
 	}
-	seed_report("hub-pairs", n - 1, t0);
+	seed_report("hub-pairs", n - 1, seed_now() - t0);
 
 	snprintf(path, sizeof(path), "%s/ids", outdir);
 	if ((idf = fopen(path, "w")) == NULL) {
@@ -274,7 +273,7 @@ seed_pair_many(const char *id, long m)
 	for (i = 0; i < n; i++)
 		if (seed_pair(id, json_object_get_string(json_object_array_get_idx(list, i))) != 0)
 			goto out;
-	seed_report("pairs", (long)n, t0);
+	seed_report("pairs", (long)n, seed_now() - t0);
 	ret = 0;
 out:
 	json_object_put(list);

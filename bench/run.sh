@@ -224,6 +224,25 @@ responder_hwm_kib() {
 
 # ----------------------------------------------------------------- measuring
 
+# Waits until the responders are idle: wrk stops with requests in flight,
+# and a 10,000-peer answer still being built would slow the next run.
+wait_idle() {
+	prev=-1
+	i=0
+	while [ $i -lt 300 ]; do
+		cur=0
+		for p in $(responder_pids); do
+			t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)
+			cur=$((cur + t))
+		done
+		[ "$cur" = "$prev" ] && return 0
+		prev=$cur
+		sleep 0.3
+		i=$((i + 1))
+	done
+	echo "bench: the responders were still busy after 90 s" >&2
+}
+
 field() { # KEY LINE: the value of KEY=VALUE in LINE
 	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
@@ -232,6 +251,7 @@ field() { # KEY LINE: the value of KEY=VALUE in LINE
 # Runs wrk with bench/wrk.lua and records "SIZE NAME RPS P50 P99 OK BAD".
 bench_wrk() {
 	log=$RUN/wrk-$2.log
+	wait_idle
 	(
 		export BENCH_MODE="$4" BENCH_EXPECT="$5" BENCH_AUTH="$6" BENCH_INM="$7" \
 		    BENCH_IDS="${8:-}" BENCH_PARTNERS="${9:-}" BENCH_LIMIT="${10:-0}" \
@@ -486,6 +506,9 @@ size_run() { # SIZE
 	bench_wrk "$n" health "$API/health" get 200 "" ""
 	bench_wrk "$n" admin_network "$API/admin/network" get 200 "$BASIC" ""
 
+	# Peak memory after the config reads, before the admin list and writes.
+	fact "$n" rss_config_kib "$(responder_hwm_kib)"
+
 	# The first page of the peer list, if the server pages it.
 	total=$(sqlite3 "$RUN/wgconfsrv.db" 'SELECT count(*) FROM peers')
 	code=$(curl -sS -K "$RUN/admin.curl" -o "$RUN/peers-page.json" -w '%{http_code}' \
@@ -518,7 +541,8 @@ size_run() { # SIZE
 	bench_wrk "$n" pair "$URL/" pair 2xx "$BASIC" "" "$RUN/new.ids" "$RUN/partners.ids" "$WRITES"
 
 	fact "$n" rss_kib "$(responder_hwm_kib)"
-	say "  responders' peak RSS: $(getfact "$n" rss_kib) KiB"
+	say "  responders' peak RSS: $(getfact "$n" rss_config_kib) KiB after the config reads," \
+	    "$(getfact "$n" rss_kib) KiB after the admin list and the writes"
 	if [ "$n" = "$PROFILE_SIZE" ]; then
 		profile_size "$n" "$hub"
 	fi

@@ -204,7 +204,7 @@ report_write() {
 			echo "peers, against a wireguard-go interface in a network namespace (the stack moved"
 			echo "into the namespace, same run folder); times from /usr/bin/time, so they include"
 			echo "the \`wg\` and \`ip\` processes wgconf runs. The config file is"
-			echo "$(report_num "$(getfact "$n" client_bytes)") bytes; $(getfact "$n" client_routes) routes on the interface after it."
+			echo "$(report_num "$(getfact "$n" client_bytes)") bytes; routes on the interface after it: $(getfact "$n" client_routes)."
 			echo
 			echo '| run | user s | sys s | wall s |'
 			echo '| --- | ---: | ---: | ---: |'
@@ -228,6 +228,15 @@ report_write() {
 			echo '```'
 			cat "$TMP/perf-$n.txt"
 			echo '```'
+			if [ -f "$TMP/callgrind-$n.txt" ]; then
+				echo
+				echo "\`valgrind --tool=callgrind\` on one hub config request to the responder run as"
+				echo "plain CGI (inclusive instructions per function):"
+				echo
+				echo '```'
+				cat "$TMP/callgrind-$n.txt"
+				echo '```'
+			fi
 		fi
 		echo
 		echo "## Notes"

@@ -46,7 +46,7 @@ CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 # signed-record text, small parsers) that both programs link, and the server
 # one (storage, config building, HTTP, the API) that only the responder and
 # the server tests link. The client never links SQLite.
-COMMON_SRC := lib/keys.c lib/validate.c lib/ipam.c lib/record.c lib/text.c
+COMMON_SRC := lib/keys.c lib/validate.c lib/ipam.c lib/record.c lib/text.c lib/statement.c
 COMMON_OBJ := $(COMMON_SRC:.c=.o)
 SERVER_SRC := $(filter-out $(COMMON_SRC),$(sort $(wildcard lib/*.c)))
 SERVER_OBJ := $(SERVER_SRC:.c=.o)

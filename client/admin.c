@@ -295,8 +295,10 @@ static const struct admin_cmd {
 	{ "peers", admin_peers, "jT", 0, 0, "peers",
 	  "list peers (--json for scripts)",
 	  "Usage: wgconf admin peers [--state pending|accepted] [--json]\n"
-	  "\nLists every peer: id, name, state, signature (none, valid, or invalid:\n"
-	  "the key or routes changed since it was signed, or the signing key did),\n"
+	  "\nLists every peer: id, name, state (\"new key\" when it asked for one),\n"
+	  "what is signed (none; vN, its signed version; \"vN changed\" when it has\n"
+	  "changes to sign; invalid when the stored signature is not by the\n"
+	  "network's signing key),\n"
 	  "address, endpoint, routed networks, the peers it is paired with, and\n"
 	  "when it last fetched its config.\n", 0 },
 	{ "accept", admin_accept, "nAN", 1, 1, "accept PEER",
@@ -408,23 +410,36 @@ static const struct admin_cmd {
 	  "  wgconf trust-key PUBKEY                     on every host: peers must be\n"
 	  "                                              signed to be configured\n"
 	  "  wgconf admin sign PEER --key FILE           sign each peer\n", ADMIN_OFFLINE },
-	{ "sign", admin_sign, "Kya", 0, 1, "sign PEER|--all --key FILE",
-	  "sign peer records with it",
-	  "Usage: wgconf admin sign PEER --key FILE [--yes]\n"
+	{ "sign", admin_sign, "Kya", 0, 1000, "sign PEER...|--all",
+	  "sign peer statements and key revocations",
+	  "Usage: wgconf admin sign PEER... --key FILE [--yes]\n"
 	  "       wgconf admin sign --all --key FILE [--yes]\n"
-	  "\nSigns a peer's record (its public key and the AllowedIPs other peers\n"
-	  "route to it) with the signing key in FILE. The record is shown and, on\n"
-	  "a terminal, confirmed first: compare the public key with the host's own\n"
-	  "(`wg pubkey < /var/lib/wgconf/private.key` there). The signature is made\n"
-	  "here; only the signature is sent. Hosts that trust the key (`wgconf\n"
-	  "trust-key`) configure a peer only with a valid signature, so sign again\n"
-	  "after changing a peer's address or networks.\n"
+	  "\nSigns each peer's statement (its key, its tunnel addresses with their\n"
+	  "prefix, its routed networks, the network's MTU and DNS, the peers it is\n"
+	  "paired with, and a version that only grows; docs/trust.md) with the\n"
+	  "signing key in FILE. What changed since the last statement signed with\n"
+	  "this key is shown first (- and + lines: keys, addresses, networks, mtu,\n"
+	  "dns, pairs), worked out here from the text to be signed, and on a\n"
+	  "terminal confirmed: compare a new key with the host's own (`wg pubkey <\n"
+	  "/var/lib/wgconf/private.key` there). Pending revocations (a deleted peer,\n"
+	  "a replaced key) are shown and signed the same way: with --all every one,\n"
+	  "with PEERs those of these peers. The signatures are made here; only they\n"
+	  "are sent. Hosts that trust the key (`wgconf trust-key`) configure only\n"
+	  "what is signed, and a pair only when both sides' statements name it.\n"
 	  "\n"
 	  "  --key FILE  the secret key from `wgconf admin signing-key generate`\n"
-	  "  --all       every accepted peer whose signature is missing or invalid\n"
+	  "  --all       every accepted peer with unsigned changes, and every\n"
+	  "              pending revocation\n"
 	  "  --yes       do not ask (needed without a terminal); with --all this\n"
 	  "              signs whatever the server holds now: check `admin peers`\n"
 	  "              first\n", 0 },
+	{ "accept-key", admin_accept_key, "", 1, 1, "accept-key PEER",
+	  "accept a peer's new key (wgconf rotate)",
+	  "Usage: wgconf admin accept-key PEER\n"
+	  "\nSwaps in the key a host asked for with `wgconf rotate`: every pair of it\n"
+	  "gets a fresh preshared key, every partner takes the new key at its next\n"
+	  "sync. Under a signing key, `wgconf admin sign PEER` then signs its new\n"
+	  "statement and the revocation of the old key.\n", 0 },
 };
 
 #define N_ADMIN_CMDS (sizeof(admin_cmds) / sizeof(admin_cmds[0]))

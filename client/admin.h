@@ -100,6 +100,7 @@ int admin_sign(struct admin *a, int argc, char **argv);
 int admin_links(struct admin *a, int argc, char **argv);
 int admin_export(struct admin *a, int argc, char **argv);
 int admin_import(struct admin *a, int argc, char **argv);
+int admin_accept_key(struct admin *a, int argc, char **argv);
 
 /* "90", "90s", "15m", "24h", "7d", "2w" -> seconds (1 s to 366 days). */
 int admin_parse_duration(const char *s, unsigned long *out);

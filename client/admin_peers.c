@@ -12,6 +12,27 @@
 
 enum { COLS = 9 };
 
+/* What is signed of p (docs/trust.md): "none", "v3", "v3 changed" when its
+ * proposal has changes to sign, "invalid" when the stored signature is not
+ * the network key's. */
+static void
+signed_cell(struct json_object *p, char *cell)
+{
+	struct json_object *v, *u;
+	const char *sig = text_json_str(p, "signature");
+	int64_t version = json_object_object_get_ex(p, "signed_version", &v) ?
+	                  json_object_get_int64(v) : 0;
+	bool changed = json_object_object_get_ex(p, "unsigned_changes", &u) &&
+	               json_object_get_boolean(u);
+
+	if (sig != NULL && strcmp(sig, "invalid") == 0)
+		snprintf(cell, ADMIN_CELL, "invalid");
+	else if (version < 1)
+		snprintf(cell, ADMIN_CELL, "none");
+	else
+		snprintf(cell, ADMIN_CELL, "v%lld%s", (long long)version, changed ? " changed" : "");
+}
+
 /* One row of `admin peers`: terminal-safe cells. */
 static void
 peer_row(void *ctx, struct json_object *p, char (*row)[ADMIN_CELL])
@@ -22,7 +43,9 @@ peer_row(void *ctx, struct json_object *p, char (*row)[ADMIN_CELL])
 	text_printable(text_json_str(p, "id"), row[0], ADMIN_CELL);
 	text_printable(text_json_str(p, "name"), row[1], ADMIN_CELL);
 	text_printable(text_json_str(p, "state"), row[2], ADMIN_CELL);
-	text_printable(text_json_str(p, "signature"), row[3], ADMIN_CELL);
+	if (text_json_str(p, "pending_key") != NULL)
+		strncat(row[2], ", new key", ADMIN_CELL - strlen(row[2]) - 1);
+	signed_cell(p, row[3]);
 	admin_join_array(a, p, "addresses", false, row[4], ADMIN_CELL);
 	if (ep)
 		text_printable(ep, row[5], ADMIN_CELL);
@@ -36,7 +59,7 @@ peer_row(void *ctx, struct json_object *p, char (*row)[ADMIN_CELL])
 int
 admin_peers(struct admin *a, int argc, char **argv)
 {
-	static const char *const head[COLS] = { "ID", "NAME", "STATE", "SIGNATURE",
+	static const char *const head[COLS] = { "ID", "NAME", "STATE", "SIGNED",
 	                                        "ADDRESS", "ENDPOINT", "NETWORKS",
 	                                        "PAIRED WITH", "LAST SEEN" };
 	struct fetch_response resp = { 0 };
@@ -190,7 +213,7 @@ out:
 	return ret;
 }
 
-/* reject, delete: one peer, no body, 204. */
+/* reject, delete, accept-key: one peer, no body, 204 or 200. */
 static int
 simple_peer_action(struct admin *a, const char *ref, const char *method,
                    const char *suffix, const char *done)
@@ -221,6 +244,13 @@ admin_reject(struct admin *a, int argc, char **argv)
 {
 	(void)argc;
 	return simple_peer_action(a, argv[0], "POST", "/reject", "rejected");
+}
+
+int
+admin_accept_key(struct admin *a, int argc, char **argv)
+{
+	(void)argc;
+	return simple_peer_action(a, argv[0], "POST", "/accept-key", "accepted the new key of");
 }
 
 int

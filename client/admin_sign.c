@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* wgconf admin signing-key, sign: the admin's offline Ed25519 key and the
- * peer records it signs. The secret key never leaves this machine. */
+ * statements and revocations it signs (docs/trust.md). The secret key never
+ * leaves this machine; what is signed is checked and shown here, never
+ * taken on the server's word. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +14,7 @@
 #include "text.h"
 #include "ipam.h"
 #include "keys.h"
-#include "record.h"
+#include "statement.h"
 
 #define SIGNING_KEY_HEADER "# wgconf signing key (Ed25519 secret key): keep it offline\n"
 #define SIGNING_KEY_B64_LEN 89         /* base64 of the 64-byte secret key, NUL */
@@ -137,49 +139,6 @@ out:
 	return ret;
 }
 
-/* The AllowedIPs other peers configure for peer p, as the server builds
- * them (meshconf_allowed_ips): tunnel addresses as /32 and /128, IPv4
- * first, then the routed networks in order, all canonical. Caller owns it;
- * NULL with a message when the server's entry is bad. */
-static struct json_object *
-allowed_ips_of(struct json_object *p, const char *name)
-{
-	struct json_object *out = json_object_new_array(), *addrs, *nets;
-	char buf[IPAM_STRLEN], nb[128];
-	struct cidr c;
-
-	if (out == NULL ||
-	    !json_object_object_get_ex(p, "addresses", &addrs) ||
-	    !json_object_is_type(addrs, json_type_array) ||
-	    !json_object_object_get_ex(p, "networks", &nets) ||
-	    !json_object_is_type(nets, json_type_array))
-		goto bad;
-	for (int family = 4; family <= 6; family += 2)
-		for (size_t i = 0; i < json_object_array_length(addrs); i++) {
-			const char *s = json_object_get_string(json_object_array_get_idx(addrs, i));
-			if (s == NULL || ipam_parse(&c, s, true, false) != 0 ||
-			    c.prefix != (c.family == 4 ? 32u : 128u))
-				goto bad;
-			if (c.family != family)
-				continue;
-			ipam_format(buf, &c, true);
-			json_object_array_add(out, json_object_new_string(buf));
-		}
-	for (size_t i = 0; i < json_object_array_length(nets); i++) {
-		const char *s = json_object_get_string(json_object_array_get_idx(nets, i));
-		if (s == NULL || ipam_parse(&c, s, false, true) != 0)
-			goto bad;
-		ipam_format(buf, &c, true);
-		json_object_array_add(out, json_object_new_string(buf));
-	}
-	return out;
-bad:
-	warnx("the server lists peer %s with invalid addresses or networks",
-	       text_printable(name, nb, sizeof(nb)));
-	json_object_put(out);
-	return NULL;
-}
-
 /* Asks on the terminal; true for y or yes. */
 static bool
 confirm(const char *question)
@@ -194,90 +153,264 @@ confirm(const char *question)
 	return strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0;
 }
 
-/* Shows peer p's record, asks (unless --yes), signs it here and sends only
- * the signature. 0 signed, 1 declined, -1 error. */
-static int
-sign_peer(struct admin *a, struct json_object *p, const uint8_t sk[KEYS_SIGN_SK_LEN])
-{
-	struct fetch_response resp = { 0 };
-	struct json_object *allowed = NULL, *body = NULL;
-	const char *id = text_json_str(p, "id"), *name = text_json_str(p, "name");
-	const char *pub = text_json_str(p, "public_key"), *state = text_json_str(p, "state");
-	uint8_t key[KEYS_LEN], sig[KEYS_SIG_LEN];
-	char nb[128], text[4096], sigb64[KEYS_SIG_B64_LEN], path[128];
-	int n, ret = -1;
+/* What signing needs besides the key: the network's mesh id, learned with
+ * the check that the server holds this very key. */
+struct signer {
+	struct admin *a;
+	uint8_t sk[KEYS_SIGN_SK_LEN];
+	uint8_t pk[KEYS_LEN];
+	char pkb64[KEYS_B64_LEN];
+	char mesh[STATEMENT_MESH_LEN];
+	size_t signed_n, declined, failed;
+};
 
-	text_printable(name, nb, sizeof(nb));
-	if (id == NULL || !text_safe_token(id, 64)) {
+/* Pair names in a diff: the server's names, made safe for a terminal. */
+static const char *
+diff_name(const char *id, void *ctx)
+{
+	static char bufs[4][128];
+	static unsigned next;
+	struct signer *s = ctx;
+	const char *name = admin_name_of(s->a, id);
+
+	if (name == NULL || strcmp(name, id) == 0)
+		return NULL;
+	return text_printable(name, bufs[next++ % 4], sizeof(bufs[0]));
+}
+
+/* A string member with its length (a NUL inside it stays visible as a
+ * length mismatch, and the strict parsers refuse it). */
+static const char *
+str_len(struct json_object *obj, const char *key, size_t *len)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	*len = (size_t)json_object_get_string_len(v);
+	return json_object_get_string(v);
+}
+
+/*
+ * Signs one peer: fetches its proposed statement, checks that it is a
+ * canonical statement for this peer and this mesh, shows what changed since
+ * the last statement signed with this key (computed here: the server's own
+ * diff is not trusted), asks (unless --yes), signs here and sends only the
+ * signature and the version. 0 signed, 1 declined or nothing to sign, -1
+ * error.
+ */
+static int
+sign_peer(struct signer *s, struct json_object *p)
+{
+	struct fetch_response resp = { 0 }, put = { 0 };
+	struct statement proposed, old;
+	struct json_object *body = NULL, *v;
+	const char *id = text_json_str(p, "id"), *text, *prev, *sigb64, *why = NULL;
+	char nb[128], path[128], sig[KEYS_SIG_B64_LEN], question[256], *diff = NULL;
+	size_t len = 0, prevlen = 0;
+	int have_old = 0, ret = -1;
+
+	statement_init(&proposed);
+	statement_init(&old);
+	text_printable(text_json_str(p, "name"), nb, sizeof(nb));
+	if (id == NULL || !text_safe_token(id, STATEMENT_ID_MAX)) {
 		warnx("the server lists peer %s with an unusable id", nb);
 		goto out;
 	}
-	if (state == NULL || strcmp(state, "accepted") != 0) {
-		warnx("peer %s (id %s) is not accepted: accept it before signing it", nb, id);
+	snprintf(path, sizeof(path), "/admin/peers/%s/statement", id);
+	if (admin_request(s->a, "GET", path, NULL, &resp) != 0)
+		goto out;
+	if (resp.status != 200 || resp.json == NULL) {
+		fetch_report(&resp, "statement");
 		goto out;
 	}
-	if (pub == NULL || keys_b64_decode_key(key, pub) != 0) {
-		warnx("the server lists peer %s (id %s) with an invalid public key", nb, id);
+	if ((text = str_len(resp.json, "proposed", &len)) == NULL ||
+	    statement_parse(&proposed, text, len, &why) != 0) {
+		warnx("the server's proposed statement of peer %s (id %s) is not a valid "
+		      "statement (%s): not signing it", nb, id, why ? why : "missing");
 		goto out;
 	}
-	if ((allowed = allowed_ips_of(p, name)) == NULL)
-		goto out;
-	n = record_signed_text(text, sizeof(text), pub, allowed);
-	if (n < 0) {
-		warnx("peer %s (id %s) has too many routes to sign", nb, id);
+	if (strcmp(proposed.peer, id) != 0 || strcmp(proposed.mesh, s->mesh) != 0) {
+		warnx("the server's proposed statement of peer %s (id %s) is for peer %s of "
+		      "mesh %s, not this peer of mesh %s: not signing it", nb, id, proposed.peer,
+		      proposed.mesh, s->mesh);
 		goto out;
 	}
-	printf("peer %s (id %s)\n  public key   %s\n  allowed IPs  ", nb, id, pub);
-	for (size_t i = 0; i < json_object_array_length(allowed); i++)
-		printf("%s%s", i ? ", " : "",
-		       json_object_get_string(json_object_array_get_idx(allowed, i)));
-	printf("%s\n", json_object_array_length(allowed) ? "" : "-");
-	fflush(stdout);
-	if (!a->yes && !confirm("Is that the host's public key (`wg pubkey < "
-	                        "private.key` on it)? Sign this record?")) {
-		printf("not signed %s (id %s)\n", nb, id);
+	/* The baseline of the diff counts only when this key signed it: a server
+	 * could otherwise show a made-up "last signed" that hides a change. */
+	prev = str_len(resp.json, "signed", &prevlen);
+	sigb64 = text_json_str(resp.json, "signature");
+	if (prev != NULL) {
+		have_old = statement_open(&old, prev, prevlen, sigb64, s->pk, &why) == 0 &&
+		           strcmp(old.peer, id) == 0 && strcmp(old.mesh, s->mesh) == 0;
+		if (!have_old) {
+			statement_free(&old);
+			printf("peer %s (id %s): the statement the server says was signed last "
+			       "does not verify under this key; showing everything\n", nb, id);
+		} else if (old.version >= proposed.version) {
+			warnx("the server proposes version %llu of peer %s (id %s), not above the "
+			      "signed version %llu: not signing it",
+			      (unsigned long long)proposed.version, nb, id,
+			      (unsigned long long)old.version);
+			goto out;
+		}
+	}
+	if ((diff = statement_diff(have_old ? &old : NULL, &proposed, diff_name, s)) == NULL) {
+		warnx("out of memory");
+		goto out;
+	}
+	if (have_old && diff[0] == '\0') {
+		printf("peer %s (id %s): nothing to sign (signed at version %llu)\n", nb, id,
+		       (unsigned long long)old.version);
 		ret = 1;
 		goto out;
 	}
-	keys_sign(sig, text, (size_t)n, sk);
-	keys_b64_encode(sigb64, sizeof(sigb64), sig, sizeof(sig));
+	printf("peer %s (id %s), version %llu%s:\n", nb, id,
+	       (unsigned long long)proposed.version, have_old ? ", changes since the last "
+	       "signed version" : ", first signature: all of it");
+	for (char *line = diff, *nl; *line != '\0'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		printf("  %.*s\n", (int)(nl - line), line);
+	}
+	fflush(stdout);
+	snprintf(question, sizeof(question), "Sign version %llu of %s? Check the key with "
+	         "`wg pubkey < private.key` on the host.", (unsigned long long)proposed.version, nb);
+	if (!s->a->yes && !confirm(question)) {
+		printf("not signed %s (id %s)\n", nb, id);
+		s->declined++;
+		ret = 1;
+		goto out;
+	}
+	statement_sign(sig, text, len, s->sk);
 	body = json_object_new_object();
-	json_object_object_add(body, "signature", json_object_new_string(sigb64));
+	json_object_object_add(body, "version", json_object_new_int64((int64_t)proposed.version));
+	json_object_object_add(body, "signature", json_object_new_string(sig));
 	snprintf(path, sizeof(path), "/admin/peers/%s/signature", id);
-	if (admin_request(a, "PUT", path, body, &resp) != 0)
+	if (admin_request(s->a, "PUT", path, body, &put) != 0)
 		goto out;
-	if (resp.status != 200) {
-		fetch_report(&resp, "sign");
-		goto out;
-	}
-	if (text_json_str(resp.json, "signature") == NULL ||
-	    strcmp(text_json_str(resp.json, "signature"), "valid") != 0) {
-		warnx("the server took the signature of %s (id %s) but does not list it "
-		       "as valid", nb, id);
+	if (put.status != 200 || put.json == NULL) {
+		fetch_report(&put, "sign");
 		goto out;
 	}
-	printf("signed %s (id %s)\n", nb, id);
+	if (!json_object_object_get_ex(put.json, "signed_version", &v) ||
+	    json_object_get_int64(v) != (int64_t)proposed.version) {
+		warnx("the server took the signature of %s (id %s) but does not list "
+		      "version %llu as signed", nb, id, (unsigned long long)proposed.version);
+		goto out;
+	}
+	printf("signed %s (id %s) at version %llu\n", nb, id,
+	       (unsigned long long)proposed.version);
+	s->signed_n++;
 	ret = 0;
 out:
-	if (allowed)
-		json_object_put(allowed);
+	if (ret < 0)
+		s->failed++;
+	free(diff);
+	statement_free(&proposed);
+	statement_free(&old);
 	if (body)
 		json_object_put(body);
+	fetch_response_free(&resp);
+	fetch_response_free(&put);
+	return ret;
+}
+
+/* Signs one pending revocation: the text is checked to be a revocation of
+ * this mesh and shown, then signed like a statement. */
+static int
+sign_revocation(struct signer *s, struct json_object *r)
+{
+	struct fetch_response put = { 0 };
+	struct statement_revocation rv;
+	struct json_object *body = NULL;
+	const char *id = text_json_str(r, "id"), *text, *why = NULL;
+	char nb[128], path[128], sig[KEYS_SIG_B64_LEN], question[256];
+	size_t len = 0;
+	int ret = -1;
+
+	text_printable(text_json_str(r, "peer_name"), nb, sizeof(nb));
+	if (id == NULL || !text_safe_token(id, STATEMENT_ID_MAX) ||
+	    (text = str_len(r, "text", &len)) == NULL ||
+	    statement_revocation_parse(&rv, text, len, &why) != 0 ||
+	    strcmp(rv.mesh, s->mesh) != 0) {
+		warnx("the server lists a revocation (of peer %s) that is not a valid revocation "
+		      "of this mesh (%s): not signing it", nb, why ? why : "other mesh or no id");
+		goto out;
+	}
+	printf("revoke key %s (was peer %s): hosts will never take it again\n", rv.key, nb);
+	fflush(stdout);
+	snprintf(question, sizeof(question), "Sign the revocation of %s's old key?", nb);
+	if (!s->a->yes && !confirm(question)) {
+		printf("not revoked %s\n", rv.key);
+		s->declined++;
+		ret = 1;
+		goto out;
+	}
+	statement_sign(sig, text, len, s->sk);
+	body = json_object_new_object();
+	json_object_object_add(body, "signature", json_object_new_string(sig));
+	snprintf(path, sizeof(path), "/admin/revocations/%s/signature", id);
+	if (admin_request(s->a, "PUT", path, body, &put) != 0)
+		goto out;
+	if (put.status != 200) {
+		fetch_report(&put, "revoke");
+		goto out;
+	}
+	printf("revoked %s (was peer %s)\n", rv.key, nb);
+	s->signed_n++;
+	ret = 0;
+out:
+	if (ret < 0)
+		s->failed++;
+	if (body)
+		json_object_put(body);
+	fetch_response_free(&put);
+	return ret;
+}
+
+/* The revocations still to sign: with --all every one, else those of the
+ * named peers (a rotated key). */
+static int
+sign_revocations(struct signer *s, const char *const *ids, size_t nids)
+{
+	struct fetch_response resp = { 0 };
+	struct json_object *arr;
+	int ret = -1;
+
+	if (admin_request(s->a, "GET", "/admin/revocations", NULL, &resp) != 0)
+		goto out;
+	if ((arr = admin_array(&resp, "revocations", "revocations")) == NULL)
+		goto out;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *r = json_object_array_get_idx(arr, i), *sig;
+		const char *peer = text_json_str(r, "peer_id");
+		bool wanted = s->a->all;
+
+		if (json_object_object_get_ex(r, "signature", &sig) && sig != NULL)
+			continue;
+		for (size_t j = 0; !wanted && j < nids; j++)
+			wanted = peer != NULL && strcmp(ids[j], peer) == 0;
+		if (wanted)
+			sign_revocation(s, r);
+	}
+	ret = 0;
+out:
 	fetch_response_free(&resp);
 	return ret;
 }
 
 /* Signing with a key the server does not hold would only earn a 400 per
- * peer: say what is wrong once, before anything is shown or asked. */
+ * peer: say what is wrong once, before anything is shown or asked. Learns
+ * the mesh id. */
 static int
-check_network_key(struct admin *a, const char *pkb64)
+check_network_key(struct signer *s)
 {
 	struct fetch_response resp = { 0 };
-	const char *have;
+	const char *have, *mesh;
 	char buf[128];
 	int ret = -1;
 
-	if (admin_request(a, "GET", "/admin/network", NULL, &resp) != 0)
+	if (admin_request(s->a, "GET", "/admin/network", NULL, &resp) != 0)
 		goto out;
 	if (resp.status != 200 || resp.json == NULL) {
 		fetch_report(&resp, "network");
@@ -286,15 +419,21 @@ check_network_key(struct admin *a, const char *pkb64)
 	have = text_json_str(resp.json, "signing_key");
 	if (have == NULL) {
 		warnx("the network has no signing key yet: `wgconf admin network "
-		       "--signing-key %s` first", pkb64);
+		      "--signing-key %s` first", s->pkb64);
 		goto out;
 	}
-	if (strcmp(have, pkb64) != 0) {
+	if (strcmp(have, s->pkb64) != 0) {
 		warnx("this key (public key %s) is not the network's signing key (%s); "
-		       "if nobody changed it on purpose, the server is not to be trusted",
-		       pkb64, text_printable(have, buf, sizeof(buf)));
+		      "if nobody changed it on purpose, the server is not to be trusted",
+		      s->pkb64, text_printable(have, buf, sizeof(buf)));
 		goto out;
 	}
+	mesh = text_json_str(resp.json, "mesh_id");
+	if (mesh == NULL || !statement_mesh_valid(mesh)) {
+		warnx("the server gives no valid mesh id: is it older than this wgconf?");
+		goto out;
+	}
+	memcpy(s->mesh, mesh, STATEMENT_MESH_LEN);
 	ret = 0;
 out:
 	fetch_response_free(&resp);
@@ -304,59 +443,76 @@ out:
 int
 admin_sign(struct admin *a, int argc, char **argv)
 {
-	uint8_t sk[KEYS_SIGN_SK_LEN];
-	char pkb64[KEYS_B64_LEN];
-	size_t signed_n = 0, declined = 0, failed = 0;
+	struct signer s = { .a = a };
 	struct json_object *p;
-	int r, ret = EXIT_ERR;
+	const char **ids = NULL;
+	size_t nids = 0;
+	int ret = EXIT_ERR;
 
 	if (a->key == NULL)
 		return cli_usage_error("--key FILE (the signing key) is required");
-	if (a->all == (argc == 1))
-		return cli_usage_error("give the PEER to sign, or --all");
+	if (a->all == (argc >= 1))
+		return cli_usage_error("give the PEERs to sign, or --all");
 	/* Nothing is asked of the server before the key is known to be good. */
-	if (signing_key_read(a->key, sk, pkb64) != 0)
+	if (signing_key_read(a->key, s.sk, s.pkb64) != 0)
 		goto out;
+	memcpy(s.pk, s.sk + KEYS_SIGN_SK_LEN - KEYS_LEN, KEYS_LEN);
 	if (!a->yes && !isatty(STDIN_FILENO)) {
 		warnx("not signing without a confirmation: run on a terminal, or give "
-		       "--yes");
+		      "--yes");
 		goto out;
 	}
-	if (check_network_key(a, pkb64) != 0 || admin_load_peers(a) != 0)
+	if (check_network_key(&s) != 0 || admin_load_peers(a) != 0)
 		goto out;
 	if (!a->all) {
-		if ((p = admin_find_peer(a, argv[0])) == NULL)
+		if ((ids = calloc((size_t)argc, sizeof(*ids))) == NULL) {
+			warnx("out of memory");
 			goto out;
-		r = sign_peer(a, p, sk);
-		ret = r == 0 ? EXIT_OK : EXIT_ERR;
-		goto out;
-	}
-	for (size_t i = 0; i < json_object_array_length(a->peers); i++) {
-		const char *state, *sig;
+		}
+		for (int i = 0; i < argc; i++) {
+			const char *state;
+			if ((p = admin_find_peer(a, argv[i])) == NULL) {
+				s.failed++;
+				continue;
+			}
+			if (text_json_str(p, "id") != NULL)
+				ids[nids++] = text_json_str(p, "id");
+			state = text_json_str(p, "state");
+			if (state == NULL || strcmp(state, "accepted") != 0) {
+				char nb[128];
+				warnx("peer %s is not accepted: accept it before signing it",
+				      text_printable(text_json_str(p, "name"), nb, sizeof(nb)));
+				s.failed++;
+				continue;
+			}
+			sign_peer(&s, p);
+		}
+	} else {
+		for (size_t i = 0; i < json_object_array_length(a->peers); i++) {
+			struct json_object *u;
+			const char *state;
 
-		p = json_object_array_get_idx(a->peers, i);
-		state = text_json_str(p, "state");
-		sig = text_json_str(p, "signature");
-		if (state == NULL || strcmp(state, "accepted") != 0 ||
-		    (sig != NULL && strcmp(sig, "valid") == 0))
-			continue;
-		r = sign_peer(a, p, sk);
-		if (r == 0)
-			signed_n++;
-		else if (r > 0)
-			declined++;
-		else
-			failed++;
+			p = json_object_array_get_idx(a->peers, i);
+			state = text_json_str(p, "state");
+			if (state == NULL || strcmp(state, "accepted") != 0 ||
+			    !json_object_object_get_ex(p, "unsigned_changes", &u) ||
+			    !json_object_get_boolean(u))
+				continue;
+			sign_peer(&s, p);
+		}
 	}
-	if (signed_n + declined + failed == 0)
-		printf("nothing to sign: every accepted peer carries a valid signature\n");
+	if (sign_revocations(&s, ids, nids) != 0)
+		s.failed++;
+	if (s.signed_n + s.declined + s.failed == 0 && a->all)
+		printf("nothing to sign: every accepted peer's statement and every revocation "
+		       "is signed\n");
+	else if (s.signed_n + s.declined + s.failed == 0)
+		printf("nothing to sign\n");
 	else
-		printf("signed %zu peer%s%s", signed_n, signed_n == 1 ? "" : "s",
-		       declined || failed ? "" : "\n");
-	if (declined || failed)
-		printf(", %zu declined, %zu failed\n", declined, failed);
-	ret = failed ? EXIT_ERR : EXIT_OK;
+		printf("signed %zu, declined %zu, failed %zu\n", s.signed_n, s.declined, s.failed);
+	ret = s.failed ? EXIT_ERR : s.declined && !s.signed_n ? EXIT_ERR : EXIT_OK;
 out:
-	keys_wipe(sk, sizeof(sk));
+	free(ids);
+	keys_wipe(s.sk, sizeof(s.sk));
 	return ret;
 }

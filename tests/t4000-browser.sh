@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The admin UI in headless Chromium against the real stack: review, accept,
-# reject, pair, network, invites; a hostile peer name stays text. Afterwards
+# reject, pair, network, invites, which peers have unsigned changes (under
+# a signing key); a hostile peer name stays text. Afterwards
 # the API must show what the clicks did.
 . "$(dirname "$0")/lib.sh"
 
@@ -23,8 +24,25 @@ EVIL=$(register evil)
 # might hold it: the page must still show it as text.
 sqlite3 "$DB" "UPDATE peers SET name = '<img src=x onerror=\"window.pwned=1\">' WHERE id = '$EVIL'"
 
+# Under a signing key, the page shows which peers have unsigned changes.
+openssl genpkey -algorithm ed25519 -out "$T_TMP/sign.pem" 2>/dev/null || die "openssl ed25519"
+SIGNING_KEY=$(openssl pkey -in "$T_TMP/sign.pem" -pubout -outform DER | tail -c 32 | base64)
+api -a PUT /admin/network "{\"signing_key\":\"$SIGNING_KEY\"}"
+expect_status 200
+# D is accepted and signed, then given a route nobody signed.
+D=$(register D-host)
+api -a POST "/admin/peers/$D/accept" '{}'
+api -a GET "/admin/peers/$D/statement"
+jqr .proposed >"$T_TMP/d.txt"
+truncate -s -1 "$T_TMP/d.txt"
+SIG=$(openssl pkeyutl -sign -inkey "$T_TMP/sign.pem" -rawin -in "$T_TMP/d.txt" | base64 -w0)
+api -a PUT "/admin/peers/$D/signature" "{\"version\":1,\"signature\":\"$SIG\"}"
+expect_str .signed_version 1
+api -a PATCH "/admin/peers/$D" '{"networks":["192.168.9.0/24"]}'
+expect_true .unsigned_changes
+
 out=$T_TMP/browser.out
-URL=$URL ADMIN_PASS=$ADMIN_PASS A_ID=$A B_ID=$B C_ID=$C EVIL_ID=$EVIL \
+URL=$URL ADMIN_PASS=$ADMIN_PASS A_ID=$A B_ID=$B C_ID=$C D_ID=$D EVIL_ID=$EVIL \
 SHOT=$T_ROOT/tests/out/t4000-admin.png \
     node "$T_ROOT/tests/browser/admin.mjs" >"$out" 2>&1
 rc=$?

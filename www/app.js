@@ -71,13 +71,22 @@ function pendingRow(p) {
     el("td", {}, addr), el("td", {}, nets), el("td", {}, accept, " ", reject));
 }
 
+// What is signed of a peer (docs/trust.md): its signed version, and whether
+// the server holds changes the admin has not signed yet (wgconf admin sign).
+function signedCell(p) {
+  if (p.signature === "invalid") return el("td", { class: "sig-invalid" }, "invalid: sign again");
+  if (!p.signed_version) return el("td", { class: "sig-none" }, p.unsigned_changes ? "unsigned" : "-");
+  if (p.unsigned_changes) return el("td", { class: "sig-invalid" }, `v${p.signed_version}, changed: sign again`);
+  return el("td", { class: "sig-valid" }, `v${p.signed_version}`);
+}
+
 function acceptedRow(p) {
   const names = p.pairs.map((id) => peers.find((q) => q.id === id)?.name ?? id);
   return el("tr", { "data-peer": p.id },
     el("td", {}, p.name), el("td", {}, p.addresses.join(", ")),
     el("td", {}, p.endpoint ?? "behind NAT"), el("td", {}, p.networks.join(", ")),
     el("td", {}, names.join(", ")),
-    el("td", { class: `sig-${p.signature}` }, { none: "unsigned", valid: "signed", invalid: "stale: sign again" }[p.signature] ?? p.signature),
+    signedCell(p),
     el("td", {}, when(p.last_seen)),
     el("td", {},
       el("button", { type: "button", on: { click: () => edit(p) } }, "Edit"), " ",

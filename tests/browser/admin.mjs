@@ -5,11 +5,12 @@
 // "ok"/"not ok" line per check; exit status 1 when any failed.
 //
 // env: URL, ADMIN_PASS, SHOT (screenshot path), EVIL_ID (peer with a hostile
-// name planted in the database), A_ID, B_ID, C_ID.
+// name planted in the database), A_ID, B_ID, C_ID, D_ID (accepted, signed at
+// version 1, then changed).
 
 import { chromium } from "playwright-core";
 
-const { URL, ADMIN_PASS, SHOT, EVIL_ID, A_ID, B_ID, C_ID } = process.env;
+const { URL, ADMIN_PASS, SHOT, EVIL_ID, A_ID, B_ID, C_ID, D_ID } = process.env;
 let failures = 0;
 let n = 0;
 function check(cond, what) {
@@ -67,6 +68,11 @@ try {
     "A is accepted with the address typed in");
   await pendingRow(B_ID).getByRole("button", { name: "Accept" }).click();
   await acceptedRow(B_ID).waitFor();
+  // The network has a signing key (t4000 set it): nothing is signed yet.
+  check((await acceptedRow(A_ID).locator("td").nth(5).textContent()) === "unsigned",
+    "A shows as unsigned under the network's signing key");
+  check((await acceptedRow(D_ID).locator("td").nth(5).textContent()) === "v1, changed: sign again",
+    "D, signed and then changed, shows its unsigned change");
   await pendingRow(C_ID).getByRole("button", { name: "Reject" }).click();
   await pendingRow(C_ID).waitFor({ state: "detached" });
   check(await pendingRow(C_ID).count() === 0 && await acceptedRow(C_ID).count() === 0,

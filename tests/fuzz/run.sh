@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-harnesses=${*:-"fuzz_parse fuzz_api"}
+harnesses=${*:-"fuzz_parse fuzz_api fuzz_statement"}
 clang=${CLANG:-clang}
 out=${FUZZ_OUT:-$here/out}
 jobs=${FUZZ_JOBS:-1}

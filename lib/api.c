@@ -44,6 +44,8 @@ static const char *const b_accept[] = { "name", "address", "networks", NULL };
 static const char *const b_patch[] = { "name", "address", "networks", "endpoint",
                                        "listen_port", "keepalive", NULL };
 static const char *const b_signature[] = { "signature", NULL };
+static const char *const b_peer_sig[] = { "version", "signature", NULL };
+static const char *const b_key[] = { "public_key", NULL };
 static const char *const b_network[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepalive", "dns",
                                          "signing_key", NULL };
 static const char *const b_invite[] = { "uses", "expires_in", NULL };
@@ -60,6 +62,7 @@ static const struct route routes[] = {
 	{ "DELETE", "/peer",                     AUTH_PEER,  api_peer_delete,         W,  NULL, NULL },
 	{ "GET",    "/peer/config",              AUTH_PEER,  api_peer_config,  ROUTE_SEEN, NULL, NULL },
 	{ "PUT",    "/peer/endpoint",            AUTH_PEER,  api_peer_endpoint,       WB, NULL, b_endpoint },
+	{ "POST",   "/peer/key",                 AUTH_PEER,  api_peer_key,            WB, NULL, b_key },
 	{ "GET",    "/admin/peers",              AUTH_ADMIN, api_admin_peers_list,    0,  q_peers, NULL },
 	{ "GET",    "/admin/peers/{}",           AUTH_ADMIN, api_admin_peer_get,      0,  NULL, NULL },
 	{ "PATCH",  "/admin/peers/{}",           AUTH_ADMIN, api_admin_peer_patch,    WB, NULL, b_patch },
@@ -67,7 +70,11 @@ static const struct route routes[] = {
 	{ "POST",   "/admin/peers/{}/accept",    AUTH_ADMIN, api_admin_peer_accept,   W,  NULL, b_accept },
 	{ "POST",   "/admin/peers/{}/reject",    AUTH_ADMIN, api_admin_peer_reject,   W,  NULL, NULL },
 	{ "GET",    "/admin/peers/{}/config",    AUTH_ADMIN, api_admin_peer_config,   0,  NULL, NULL },
-	{ "PUT",    "/admin/peers/{}/signature", AUTH_ADMIN, api_admin_peer_signature, WB, NULL, b_signature },
+	{ "GET",    "/admin/peers/{}/statement", AUTH_ADMIN, api_admin_peer_statement, 0, NULL, NULL },
+	{ "PUT",    "/admin/peers/{}/signature", AUTH_ADMIN, api_admin_peer_signature, WB, NULL, b_peer_sig },
+	{ "POST",   "/admin/peers/{}/accept-key", AUTH_ADMIN, api_admin_peer_accept_key, W, NULL, NULL },
+	{ "GET",    "/admin/revocations",        AUTH_ADMIN, api_admin_revocations_list, 0, NULL, NULL },
+	{ "PUT",    "/admin/revocations/{}/signature", AUTH_ADMIN, api_admin_revocation_signature, WB, NULL, b_signature },
 	{ "GET",    "/admin/pairs",              AUTH_ADMIN, api_admin_pairs_list,    0,  NULL, NULL },
 	{ "PUT",    "/admin/pairs/{}/{}",        AUTH_ADMIN, api_admin_pair_put,      W,  NULL, NULL },
 	{ "DELETE", "/admin/pairs/{}/{}",        AUTH_ADMIN, api_admin_pair_delete,   W,  NULL, NULL },

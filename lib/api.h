@@ -34,7 +34,10 @@ api_handler api_health, api_register, api_peer_get, api_peer_config,
 /* api_admin_peers.c */
 api_handler api_admin_peers_list, api_admin_peer_get, api_admin_peer_patch,
 	api_admin_peer_delete, api_admin_peer_accept, api_admin_peer_reject,
-	api_admin_peer_config, api_admin_peer_signature;
+	api_admin_peer_config;
+/* api_trust.c: signed statements, revocations, key rotation (docs/trust.md) */
+api_handler api_admin_peer_statement, api_admin_peer_signature, api_admin_revocations_list,
+	api_admin_revocation_signature, api_peer_key, api_admin_peer_accept_key;
 /* api_pairs.c */
 api_handler api_admin_pairs_list, api_admin_pair_put, api_admin_pair_delete;
 /* api_network.c */
@@ -134,6 +137,11 @@ int api_insert_pair(const struct peer *a, const struct peer *b, int64_t now,
  * be a free host address of its family's pool; no other address is
  * assigned. 0, or 400/409 naming it. */
 int api_assign_address_exact(const char *id, const char *want, struct response *res);
+
+/* Under a signing key, makes the pending revocation of p's key when it was
+ * ever signed (a peer deleted, a key replaced); its id goes into detail
+ * (may be NULL) as "revocation". 0 or 500. */
+int api_revoke_key(const struct peer *p, struct json_object *detail, struct response *res);
 
 /* 500: the handlers' single way out of a database error (the dispatcher
  * rolls back). */

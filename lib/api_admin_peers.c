@@ -153,11 +153,16 @@ api_admin_peer_delete(const struct request *req, struct response *res)
 		detail = json_object_new_object();
 		json_object_object_add(detail, "name", json_object_new_string(p.name));
 		json_object_object_add(detail, "public_key", json_object_new_string(p.public_key));
+		if ((status = api_revoke_key(&p, detail, res)) != 0) {
+			json_object_put(detail);
+			goto out;
+		}
 		api_log(res, "peer.delete", id, detail, NULL);
 		status = store_peer_delete(id) == DB_OK ? 204 : api_db_error(res);
 		if (status == 204)
 			res->status = 204;
 	}
+out:
 	model_peer_free(&p);
 	return status;
 }
@@ -237,68 +242,6 @@ api_admin_peer_config(const struct request *req, struct response *res)
 		else
 			status = api_answer_config(&p, res);
 	}
-	model_peer_free(&p);
-	return status;
-}
-
-/*
- * Stores an admin's signature of a peer record, made offline (wgconf admin
- * sign). The server checks it against the signing key it was told, so a
- * typo is caught here rather than on every peer; peers check it themselves
- * against the key they trust, which is what makes it worth having.
- */
-int
-api_admin_peer_signature(const struct request *req, struct response *res)
-{
-	static const char sql[] = "UPDATE peers SET signature = ?2 WHERE id = ?1";
-	const char *id = req->params[0];
-	uint8_t sig[KEYS_SIG_LEN], pk[KEYS_LEN];
-	struct json_object *v;
-	struct network net;
-	struct peer p;
-	sqlite3_stmt *st;
-	size_t len = 0;
-	int status;
-
-	if (!json_object_object_get_ex(req->json, "signature", &v))
-		return http_error(res, 400, "missing_field", "\"signature\" is required");
-	if (v != NULL && (!json_object_is_type(v, json_type_string) ||
-	    keys_b64_decode(sig, sizeof(sig), &len, json_object_get_string(v)) != 0 ||
-	    len != KEYS_SIG_LEN))
-		return http_error(res, 400, "invalid_signature",
-		                  "signature must be 64 bytes of Ed25519 signature in base64");
-	if ((status = api_load_peer(&p, id, res)) != 0)
-		goto out;
-	if (v != NULL) {
-		status = 0;
-		if (!p.accepted)
-			status = http_error(res, 409, "peer_pending", "accept peer %s before signing it", id);
-		else if (store_network_get(&net) != DB_OK)
-			status = api_db_error(res);
-		else if (keys_b64_decode_key(pk, net.signing_key) != 0)
-			status = http_error(res, 409, "no_signing_key",
-			                    "set the network's signing_key before signing peers");
-		else if (meshconf_verify(&p, &net, sig) != 0)
-			status = http_error(res, 400, "invalid_signature", "the signature does not match "
-			                    "peer %s's key and routes under the network's signing_key", id);
-		if (status != 0)
-			goto out;
-	}
-	if ((st = db_stmt(sql)) == NULL) {
-		status = api_db_error(res);
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (v != NULL)
-		sqlite3_bind_blob(st, 2, sig, sizeof(sig), SQLITE_STATIC);
-	if (db_exec_stmt(st) != DB_OK) {
-		status = api_db_error(res);
-		goto out;
-	}
-	api_bump(res, id);
-	api_log(res, v ? "peer.sign" : "peer.unsign", id, NULL, NULL);
-	status = api_answer_peer(id, 200, res);
-out:
 	model_peer_free(&p);
 	return status;
 }

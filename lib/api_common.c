@@ -49,14 +49,18 @@ api_answer_peer(const char *id, int status, struct response *res)
 int
 api_answer_config(const struct peer *p, struct response *res)
 {
-	struct link_list links;
+	struct link_list links = { NULL, 0 };
+	struct revocation_list revs = { NULL, 0 };
 	struct network net;
 	int status;
 
-	if (store_network_get(&net) != DB_OK || store_links(&links, p->id) != DB_OK)
-		return api_db_error(res);
-	status = http_json(res, 200, meshconf_build(p, &net, &links));
+	if (store_network_get(&net) != DB_OK || store_links(&links, p->id) != DB_OK ||
+	    store_revocation_list(&revs, 1) != DB_OK)
+		status = api_db_error(res);
+	else
+		status = http_json(res, 200, meshconf_build(p, &net, &links, &revs));
 	model_link_list_free(&links);
+	model_revocation_list_free(&revs);
 	return status;
 }
 

@@ -302,11 +302,13 @@ insert_peer(struct import_peer *p, int64_t now, struct response *res)
 	return db_exec_stmt(st) == DB_OK ? 0 : api_db_error(res);
 }
 
-/* Names every imported public key the server has already, in one 409. */
+/* Names every imported public key the server has already, in one 409; a
+ * revoked key is a 409 too. */
 static int
 check_known_keys(const struct import_peer *v, size_t n, struct response *res)
 {
-	static const char sql[] = "SELECT name FROM peers WHERE public_key = ?1";
+	static const char sql[] =
+		"SELECT name FROM peers WHERE public_key = ?1 OR pending_key = ?1";
 	char msg[200] = "";
 	size_t len = 0, hits = 0;
 	sqlite3_stmt *st;
@@ -328,6 +330,15 @@ check_known_keys(const struct import_peer *v, size_t n, struct response *res)
 	if (hits)
 		return http_error(res, 409, "import_conflict", "%zu public key%s registered already: "
 		                  "%s", hits, hits == 1 ? " is" : "s are", msg);
+	/* A revoked key never comes back (docs/trust.md), imported or not. */
+	for (size_t i = 0; i < n; i++) {
+		rc = store_key_revoked(v[i].public_key);
+		if (rc == DB_OK)
+			return http_error(res, 409, "key_revoked", "peer %s: public key %s was "
+			                  "revoked: it cannot come back", v[i].name, v[i].public_key);
+		if (rc != DB_NOTFOUND)
+			return api_db_error(res);
+	}
 	return 0;
 }
 

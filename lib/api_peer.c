@@ -85,7 +85,8 @@ admit(const char *pubkey, const char *invite, char invite_id[PEER_ID_LEN],
       struct response *res)
 {
 	static const char count_pending[] = "SELECT count(*) FROM peers WHERE state = 'pending'";
-	static const char key_taken[] = "SELECT 1 FROM peers WHERE public_key = ?1";
+	static const char key_taken[] =
+		"SELECT 1 FROM peers WHERE public_key = ?1 OR pending_key = ?1";
 	sqlite3_stmt *st;
 	int rc, full;
 
@@ -98,6 +99,11 @@ admit(const char *pubkey, const char *invite, char invite_id[PEER_ID_LEN],
 		return http_error(res, 409, "public_key_taken",
 		                  "a peer with this public key is already registered");
 	if (rc != SQLITE_DONE)
+		return api_db_error(res);
+	if ((rc = store_key_revoked(pubkey)) == DB_OK)
+		return http_error(res, 409, "key_revoked", "this public key was revoked: it "
+		                  "cannot come back (make a new key)");
+	if (rc != DB_NOTFOUND)
 		return api_db_error(res);
 	if (invite != NULL)
 		return api_use_invite(invite, res, invite_id, PEER_ID_LEN);
@@ -296,9 +302,20 @@ api_peer_endpoint(const struct request *req, struct response *res)
 int
 api_peer_delete(const struct request *req, struct response *res)
 {
-	if (store_peer_delete(req->peer_id) != DB_OK)
-		return api_db_error(res);
-	api_log(res, "peer.deregister", req->peer_id, NULL, NULL);
-	res->status = 204;
-	return 204;
+	struct json_object *detail = json_object_new_object();
+	struct peer p;
+	int status;
+
+	/* A host that leaves takes its key with it: under a signing key, one
+	 * that was signed is revoked, as when an admin deletes it. */
+	if ((status = api_load_peer(&p, req->peer_id, res)) == 0 &&
+	    (status = api_revoke_key(&p, detail, res)) == 0 &&
+	    (status = store_peer_delete(req->peer_id) != DB_OK ? api_db_error(res) : 0) == 0) {
+		api_log(res, "peer.deregister", req->peer_id, detail, NULL);
+		detail = NULL;
+		res->status = status = 204;
+	}
+	json_object_put(detail);
+	model_peer_free(&p);
+	return status;
 }

@@ -42,11 +42,41 @@ static const char migration_links[] =
 	"CREATE TABLE adoptable ("
 	" peer_id TEXT PRIMARY KEY REFERENCES peers(id) ON DELETE CASCADE) WITHOUT ROWID;";
 
+/*
+ * Version 3, admin-signed statements (docs/trust.md): the mesh id every
+ * statement names, per peer the last signed statement and its version, a
+ * key a host asked to rotate to, and the revocations of keys that must
+ * never come back. The v1 record signature goes: it signed too little
+ * (no version, no pairs, no interface) to be worth keeping.
+ */
+static const char migration_statements[] =
+	"ALTER TABLE network ADD COLUMN mesh_id TEXT"
+	"  CHECK (mesh_id IS NULL OR (length(mesh_id) = 32 AND mesh_id NOT GLOB '*[^0-9a-f]*'));"
+	"UPDATE network SET mesh_id = lower(hex(randomblob(16)));"
+	"ALTER TABLE peers DROP COLUMN signature;"
+	"ALTER TABLE peers ADD COLUMN signed_version INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (signed_version BETWEEN 0 AND 9007199254740992);"
+	"ALTER TABLE peers ADD COLUMN statement TEXT;"
+	"ALTER TABLE peers ADD COLUMN statement_sig BLOB;"
+	"ALTER TABLE peers ADD COLUMN pending_key TEXT;"
+	"CREATE UNIQUE INDEX peers_pending_key ON peers (pending_key);"
+	"CREATE TABLE revocations ("
+	"  id TEXT PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  peer_id TEXT NOT NULL,"
+	"  peer_name TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  signature BLOB,"
+	"  created_at INTEGER NOT NULL,"
+	"  signed_at INTEGER"
+	");";
+
 /* Migrations from version N-1 to N live at index N; index 1 is schema.sql. */
 static const char *const migrations[] = {
 	NULL,
 	schema_sql,
 	migration_links,
+	migration_statements,
 };
 
 static int

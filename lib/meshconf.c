@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "meshconf.h"
-#include "record.h"
 
 /* The interface address carries the pool's prefix length, so the kernel routes
  * the whole mesh subnet to the interface. */
@@ -56,13 +55,7 @@ link_json(const struct peer *self, const struct link *l, int keepalive,
 	json_object_object_add(o, "endpoint",
 	                       other->endpoint[0] ? json_object_new_string(other->endpoint) : NULL);
 	json_object_object_add(o, "allowed_ips", meshconf_allowed_ips(other));
-	if (other->has_signature) {
-		char sig[KEYS_SIG_B64_LEN];
-		keys_b64_encode(sig, sizeof(sig), other->signature, KEYS_SIG_LEN);
-		json_object_object_add(o, "signature", json_object_new_string(sig));
-	} else {
-		json_object_object_add(o, "signature", NULL);
-	}
+	json_object_object_add(o, "statement", meshconf_statement(other));
 	/* Only the side behind NAT must keep the mapping open; a public peer
 	 * cannot reach a NAT peer first anyway. */
 	json_object_object_add(o, "persistent_keepalive",
@@ -89,38 +82,26 @@ meshconf_allowed_ips(const struct peer *p)
 	return allowed;
 }
 
-int
-meshconf_verify(const struct peer *p, const struct network *net,
-                const uint8_t sig[KEYS_SIG_LEN])
+struct json_object *
+meshconf_statement(const struct peer *p)
 {
-	struct json_object *allowed;
-	uint8_t pk[KEYS_LEN];
-	char text[4096];
-	int n;
+	struct json_object *o;
+	char sig[KEYS_SIG_B64_LEN];
 
-	if (keys_b64_decode_key(pk, net->signing_key) != 0)
-		return -1;
-	allowed = meshconf_allowed_ips(p);
-	n = record_signed_text(text, sizeof(text), p->public_key, allowed);
-	json_object_put(allowed);
-	if (n < 0 || keys_verify(sig, text, (size_t)n, pk) != 0)
-		return -1;
-	return 0;
-}
-
-const char *
-meshconf_signature_state(const struct peer *p, const struct network *net)
-{
-	if (!p->has_signature)
-		return "none";
-	return meshconf_verify(p, net, p->signature) == 0 ? "valid" : "invalid";
+	if (p->statement == NULL)
+		return NULL;
+	o = json_object_new_object();
+	keys_b64_encode(sig, sizeof(sig), p->statement_sig, KEYS_SIG_LEN);
+	json_object_object_add(o, "text", json_object_new_string(p->statement));
+	json_object_object_add(o, "signature", json_object_new_string(sig));
+	return o;
 }
 
 struct json_object *
 meshconf_build(const struct peer *self, const struct network *net,
-               const struct link_list *links)
+               const struct link_list *links, const struct revocation_list *revs)
 {
-	struct json_object *conf, *iface, *addrs, *peers, *warnings, *dns;
+	struct json_object *conf, *iface, *addrs, *peers, *warnings, *dns, *rv;
 	int keepalive = self->keepalive >= 0 ? self->keepalive : net->keepalive;
 
 	conf = json_object_new_object();
@@ -130,6 +111,9 @@ meshconf_build(const struct peer *self, const struct network *net,
 	add_address(addrs, self->addr4, net->ipv4_pool);
 	add_address(addrs, self->addr6, net->ipv6_pool);
 	json_object_object_add(iface, "addresses", addrs);
+	/* The key the server has for this host: a host rotating its key sees
+	 * here when the new one was accepted. */
+	json_object_object_add(iface, "public_key", json_object_new_string(self->public_key));
 	json_object_object_add(iface, "listen_port",
 	                       self->listen_port ? json_object_new_int(self->listen_port) : NULL);
 	json_object_object_add(iface, "mtu", net->mtu ? json_object_new_int(net->mtu) : NULL);
@@ -142,5 +126,22 @@ meshconf_build(const struct peer *self, const struct network *net,
 		json_object_array_add(peers, link_json(self, &links->v[i], keepalive, warnings));
 	json_object_object_add(conf, "peers", peers);
 	json_object_object_add(conf, "warnings", warnings);
+	/* What a host that trusts the admin's key builds from (docs/trust.md):
+	 * its own signed statement, one in each peer entry, and the signed
+	 * revocations, every one of them, as a host keeps them for ever. */
+	json_object_object_add(conf, "statement", meshconf_statement(self));
+	rv = json_object_new_array();
+	for (size_t i = 0; i < revs->n; i++) {
+		struct json_object *o;
+		char sig[KEYS_SIG_B64_LEN];
+		if (!revs->v[i].has_sig)
+			continue;
+		o = json_object_new_object();
+		keys_b64_encode(sig, sizeof(sig), revs->v[i].sig, KEYS_SIG_LEN);
+		json_object_object_add(o, "text", json_object_new_string(revs->v[i].text));
+		json_object_object_add(o, "signature", json_object_new_string(sig));
+		json_object_array_add(rv, o);
+	}
+	json_object_object_add(conf, "revocations", rv);
 	return conf;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One peer's config and what is derived from a peer record (its AllowedIPs,
- * its signature state). Pure: structs in, JSON out, no database.
+ * its signed statement). Pure: structs in, JSON out, no database.
  */
 #ifndef WGCONF_MESHCONF_H
 #define WGCONF_MESHCONF_H
@@ -11,23 +11,18 @@
 #include "model.h"
 
 /* One accepted peer's view of the mesh, as GET /peer/config returns it,
- * from its own record, the network settings and its links (store_links()).
- * Caller owns the result. */
+ * from its own record, the network settings, its links (store_links()) and
+ * the revocations (only the signed ones are shown). Caller owns the result. */
 struct json_object *meshconf_build(const struct peer *self, const struct network *net,
-                                   const struct link_list *links);
+                                   const struct link_list *links,
+                                   const struct revocation_list *revs);
 
 /* What others route to a peer: its tunnel addresses as /32 and /128, then its
  * routed networks in order. Caller owns it. */
 struct json_object *meshconf_allowed_ips(const struct peer *p);
 
-/* Checks sig against the bytes an admin signs for p (record_signed_text())
- * under the network's signing key: 0 when it matches, -1 otherwise (also
- * when the network has no signing key). */
-int meshconf_verify(const struct peer *p, const struct network *net,
-                    const uint8_t sig[KEYS_SIG_LEN]);
-
-/* "none", "valid" or "invalid" (stale: the key or routes changed since, or
- * the signing key did) for p's stored signature under net. */
-const char *meshconf_signature_state(const struct peer *p, const struct network *net);
+/* The last signed statement of p as {"text", "signature"}, or NULL (JSON
+ * null) when it has none. Caller owns it. */
+struct json_object *meshconf_statement(const struct peer *p);
 
 #endif

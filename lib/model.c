@@ -40,6 +40,8 @@ model_peer_free(struct peer *p)
 		return;
 	model_strlist_free(&p->networks);
 	model_strlist_free(&p->pairs);
+	free(p->statement);
+	p->statement = NULL;
 }
 
 void
@@ -61,6 +63,16 @@ model_link_list_free(struct link_list *l)
 		return;
 	for (size_t i = 0; i < l->n; i++)
 		model_peer_free(&l->v[i].other);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void
+model_revocation_list_free(struct revocation_list *l)
+{
+	if (l == NULL)
+		return;
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;

@@ -28,8 +28,10 @@ struct peer {
 	int keepalive;                          /* -1 = network default */
 	char addr4[IPAM_STRLEN];                /* "" = none */
 	char addr6[IPAM_STRLEN];
-	uint8_t signature[KEYS_SIG_LEN];        /* admin's, over record_signed_text() */
-	int has_signature;
+	char pending_key[KEYS_B64_LEN];         /* asked for by POST /peer/key; "" = none */
+	int64_t signed_version;                 /* 0 = never signed */
+	char *statement;                        /* the last signed statement text, owned; NULL = none */
+	uint8_t statement_sig[KEYS_SIG_LEN];    /* the admin's signature of it */
 	int64_t revision;
 	int64_t created_at;
 	int64_t last_seen;                      /* 0 = never */
@@ -63,6 +65,25 @@ struct network {
 	int keepalive;
 	char dns[1024];                         /* JSON array text */
 	char signing_key[KEYS_B64_LEN];         /* "" = peers are not signed */
+	char mesh_id[33];                       /* 32 hex digits: what statements name */
+};
+
+/* A key that must never come back (docs/trust.md), and its signature once
+ * the admin made it. */
+struct revocation {
+	char id[PEER_ID_LEN];
+	char key[KEYS_B64_LEN];
+	char peer_id[PEER_ID_LEN];
+	char peer_name[VALIDATE_NAME_MAX + 1];
+	char text[160];                         /* statement_revocation_format() */
+	uint8_t sig[KEYS_SIG_LEN];
+	int has_sig;
+	int64_t created_at;
+};
+
+struct revocation_list {
+	struct revocation *v;
+	size_t n;
 };
 
 /* Appends a copy of s: 0, or -1 out of memory. */
@@ -73,5 +94,6 @@ void model_strlist_free(struct strlist *l);
 void model_peer_free(struct peer *p);
 void model_peer_list_free(struct peer_list *l);
 void model_link_list_free(struct link_list *l);
+void model_revocation_list_free(struct revocation_list *l);
 
 #endif

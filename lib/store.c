@@ -6,13 +6,15 @@
 #include <time.h>
 
 #include "db.h"
+#include "statement.h"
 #include "store.h"
 
 #define PEER_COLUMNS \
 	"SELECT id, name, state, public_key, endpoint, listen_port, keepalive," \
-	" revision, created_at, last_seen, signature," \
+	" revision, created_at, last_seen, pending_key," \
 	" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 4)," \
-	" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 6)" \
+	" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 6)," \
+	" signed_version, statement, statement_sig" \
 	" FROM peers p"
 
 static void
@@ -23,8 +25,9 @@ copy_col(char *dst, size_t dstsz, sqlite3_stmt *st, int col)
 	snprintf(dst, dstsz, "%s", t ? (const char *)t : "");
 }
 
-/* The current row of a PEER_COLUMNS statement into p (lists left empty). */
-static void
+/* The current row of a PEER_COLUMNS statement into p (lists left empty).
+ * -1 out of memory. */
+static int
 read_peer_row(struct peer *p, sqlite3_stmt *st)
 {
 	const unsigned char *state = sqlite3_column_text(st, 2);
@@ -40,12 +43,19 @@ read_peer_row(struct peer *p, sqlite3_stmt *st)
 	p->revision = sqlite3_column_int64(st, 7);
 	p->created_at = sqlite3_column_int64(st, 8);
 	p->last_seen = sqlite3_column_int64(st, 9);
-	if (sqlite3_column_bytes(st, 10) == KEYS_SIG_LEN) {
-		memcpy(p->signature, sqlite3_column_blob(st, 10), KEYS_SIG_LEN);
-		p->has_signature = 1;
-	}
+	copy_col(p->pending_key, sizeof(p->pending_key), st, 10);
 	copy_col(p->addr4, sizeof(p->addr4), st, 11);
 	copy_col(p->addr6, sizeof(p->addr6), st, 12);
+	p->signed_version = sqlite3_column_int64(st, 13);
+	/* A statement without its signature (or the other way round) is no
+	 * signed statement: the peer reads as never signed. */
+	if (sqlite3_column_type(st, 14) == SQLITE_TEXT &&
+	    sqlite3_column_bytes(st, 15) == KEYS_SIG_LEN) {
+		if ((p->statement = strdup((const char *)sqlite3_column_text(st, 14))) == NULL)
+			return -1;
+		memcpy(p->statement_sig, sqlite3_column_blob(st, 15), KEYS_SIG_LEN);
+	}
+	return 0;
 }
 
 /* The first column of every row of sql, ?1 bound to bind unless NULL. */
@@ -96,8 +106,8 @@ store_peer_get(struct peer *p, const char *id)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		read_peer_row(p, st);
+	if (rc == SQLITE_ROW && read_peer_row(p, st) != 0)
+		rc = SQLITE_NOMEM;
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return DB_NOTFOUND;
@@ -130,7 +140,10 @@ store_peer_list(struct peer_list *out, const char *state)
 			out->v = nv;
 			cap = cap ? cap * 2 : 16;
 		}
-		read_peer_row(&out->v[out->n++], st);
+		if (read_peer_row(&out->v[out->n++], st) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -275,7 +288,8 @@ int
 store_network_get(struct network *n)
 {
 	static const char sql[] =
-		"SELECT ipv4_pool, ipv6_pool, mtu, keepalive, dns, signing_key FROM network WHERE id = 1";
+		"SELECT ipv4_pool, ipv6_pool, mtu, keepalive, dns, signing_key, mesh_id"
+		" FROM network WHERE id = 1";
 	sqlite3_stmt *st = db_stmt(sql);
 	int rc;
 
@@ -290,6 +304,7 @@ store_network_get(struct network *n)
 		n->keepalive = sqlite3_column_int(st, 3);
 		copy_col(n->dns, sizeof(n->dns), st, 4);
 		copy_col(n->signing_key, sizeof(n->signing_key), st, 5);
+		copy_col(n->mesh_id, sizeof(n->mesh_id), st, 6);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? DB_OK : DB_ERROR;
@@ -344,4 +359,175 @@ int64_t
 store_now(void)
 {
 	return (int64_t)time(NULL);
+}
+
+/* ---- signed statements and revocations (docs/trust.md) ------------------ */
+
+int
+store_peer_set_statement(const char *id, int64_t version, const char *text,
+                         const uint8_t sig[KEYS_SIG_LEN])
+{
+	static const char sql[] =
+		"UPDATE peers SET signed_version = ?2, statement = ?3, statement_sig = ?4"
+		" WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, version);
+	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, sig, KEYS_SIG_LEN, SQLITE_STATIC);
+	if (db_exec_stmt(st) != DB_OK)
+		return DB_ERROR;
+	return db_changes() > 0 ? DB_OK : DB_NOTFOUND;
+}
+
+int
+store_peer_name(const char *id, char name[VALIDATE_NAME_MAX + 1])
+{
+	static const char sql[] = "SELECT name FROM peers WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+
+	name[0] = '\0';
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		copy_col(name, VALIDATE_NAME_MAX + 1, st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
+}
+
+#define REVOCATION_COLUMNS \
+	"SELECT id, key, peer_id, peer_name, text, signature, created_at FROM revocations"
+
+static void
+read_revocation_row(struct revocation *r, sqlite3_stmt *st)
+{
+	memset(r, 0, sizeof(*r));
+	copy_col(r->id, sizeof(r->id), st, 0);
+	copy_col(r->key, sizeof(r->key), st, 1);
+	copy_col(r->peer_id, sizeof(r->peer_id), st, 2);
+	copy_col(r->peer_name, sizeof(r->peer_name), st, 3);
+	copy_col(r->text, sizeof(r->text), st, 4);
+	if (sqlite3_column_bytes(st, 5) == KEYS_SIG_LEN) {
+		memcpy(r->sig, sqlite3_column_blob(st, 5), KEYS_SIG_LEN);
+		r->has_sig = 1;
+	}
+	r->created_at = sqlite3_column_int64(st, 6);
+}
+
+int
+store_revocation_list(struct revocation_list *out, int signed_only)
+{
+	static const char sql[] = REVOCATION_COLUMNS
+		" WHERE ?1 = 0 OR signature IS NOT NULL ORDER BY created_at, id";
+	sqlite3_stmt *st = db_stmt(sql);
+	size_t cap = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int(st, 1, signed_only != 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == cap) {
+			struct revocation *nv = realloc(out->v, (cap ? cap * 2 : 8) * sizeof(*nv));
+			if (nv == NULL)
+				break;
+			out->v = nv;
+			cap = cap ? cap * 2 : 8;
+		}
+		read_revocation_row(&out->v[out->n++], st);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		model_revocation_list_free(out);
+		return DB_ERROR;
+	}
+	return DB_OK;
+}
+
+int
+store_revocation_get(struct revocation *r, const char *id)
+{
+	static const char sql[] = REVOCATION_COLUMNS " WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_revocation_row(r, st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
+}
+
+int
+store_key_revoked(const char *key)
+{
+	static const char sql[] = "SELECT 1 FROM revocations WHERE key = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
+}
+
+int
+store_revocation_add(const struct network *net, const char *key, const char *peer_id,
+                     const char *peer_name, char id[PEER_ID_LEN])
+{
+	static const char sql[] =
+		"INSERT INTO revocations (id, key, peer_id, peer_name, text, created_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (key) DO NOTHING";
+	struct statement_revocation r;
+	char text[STATEMENT_REVOKE_MAX];
+	sqlite3_stmt *st;
+
+	id[0] = '\0';
+	snprintf(r.mesh, sizeof(r.mesh), "%s", net->mesh_id);
+	snprintf(r.key, sizeof(r.key), "%s", key);
+	if (statement_revocation_format(&r, text, sizeof(text)) < 0 ||
+	    (st = db_stmt(sql)) == NULL)
+		return DB_ERROR;
+	keys_random_hex(id, (PEER_ID_LEN - 1) / 2);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, peer_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, peer_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, store_now());
+	if (db_exec_stmt(st) != DB_OK)
+		return DB_ERROR;
+	if (db_changes() == 0)
+		id[0] = '\0';
+	return DB_OK;
+}
+
+int
+store_revocation_sign(const char *id, const uint8_t sig[KEYS_SIG_LEN])
+{
+	static const char sql[] =
+		"UPDATE revocations SET signature = ?2, signed_at = ?3 WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, sig, KEYS_SIG_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, store_now());
+	if (db_exec_stmt(st) != DB_OK)
+		return DB_ERROR;
+	return db_changes() > 0 ? DB_OK : DB_NOTFOUND;
 }

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "meshconf.h"
+#include "proposal.h"
 #include "views.h"
 
 static struct json_object *
@@ -43,8 +44,14 @@ views_peer(const struct peer *p, const struct network *net)
 	json_object_object_add(o, "addresses", addrs);
 	json_object_object_add(o, "networks", strlist_json(&p->networks));
 	json_object_object_add(o, "pairs", strlist_json(&p->pairs));
+	json_object_object_add(o, "pending_key", string_or_null(p->pending_key));
+	/* docs/trust.md: what the admin signed last, and whether there is more
+	 * to sign. */
 	json_object_object_add(o, "signature",
-	                       json_object_new_string(meshconf_signature_state(p, net)));
+	                       json_object_new_string(proposal_signature_state(p, net)));
+	json_object_object_add(o, "signed_version", json_object_new_int64(p->signed_version));
+	json_object_object_add(o, "unsigned_changes",
+	                       json_object_new_boolean(proposal_unsigned_changes(p, net)));
 	json_object_object_add(o, "created_at", views_time(p->created_at));
 	json_object_object_add(o, "last_seen", views_time(p->last_seen));
 	return o;
@@ -73,6 +80,7 @@ views_network(const struct network *n)
 	dns = json_tokener_parse(n->dns);
 	json_object_object_add(o, "dns", dns ? dns : json_object_new_array());
 	json_object_object_add(o, "signing_key", string_or_null(n->signing_key));
+	json_object_object_add(o, "mesh_id", string_or_null(n->mesh_id));
 	return o;
 }
 

@@ -15,8 +15,7 @@
 #include "api.h"
 #include "db.h"
 #include "keys.h"
-#include "meshconf.h"
-#include "record.h"
+#include "statement.h"
 #include "unit.h"
 
 /* Bodies and tokens come from tables of printf formats. */
@@ -1830,25 +1829,21 @@ START_TEST(csrf)
 }
 END_TEST
 
-/* Signs p's record with an admin key the network trusts: PUT /signature. */
+/* Signs p's proposed statement (docs/trust.md) with an admin key the
+ * network trusts, as wgconf admin sign does: GET /statement, PUT /signature. */
 static void
 sign_peer(const struct tpeer *p, const uint8_t sk[KEYS_SIGN_SK_LEN])
 {
-	struct json_object *allowed;
-	struct peer row;
-	uint8_t sig[KEYS_SIG_LEN];
-	char text[4096], b64[KEYS_SIG_B64_LEN], body[256];
-	int n;
+	char b64[KEYS_SIG_B64_LEN], body[256];
+	const char *text;
+	int64_t version;
 
-	ck_assert_int_eq(store_peer_get(&row, p->id), DB_OK);
-	allowed = meshconf_allowed_ips(&row);
-	n = record_signed_text(text, sizeof(text), row.public_key, allowed);
-	json_object_put(allowed);
-	model_peer_free(&row);
-	ck_assert_int_gt(n, 0);
-	keys_sign(sig, text, (size_t)n, sk);
-	keys_b64_encode(b64, sizeof(b64), sig, sizeof(sig));
-	snprintf(body, sizeof(body), "{\"signature\":\"%s\"}", b64);
+	OK(admin("GET", path("/admin/peers/%s/statement", p->id), NULL), 200);
+	text = jstr(R.body, "proposed");
+	version = jint(R.body, "version");
+	statement_sign(b64, text, strlen(text), sk);
+	snprintf(body, sizeof(body), "{\"version\":%lld,\"signature\":\"%s\"}",
+	         (long long)version, b64);
 	OK(admin("PUT", path("/admin/peers/%s/signature", p->id), body), 200);
 	ck_assert_str_eq(jstr(R.body, "signature"), "valid");
 }

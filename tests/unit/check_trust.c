@@ -1,0 +1,1009 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * trust: the server's side of signed statements (docs/trust.md) through
+ * api_handle(), as the responder calls it, on a fresh SQLite file per test:
+ * proposals, signatures checked against them, revocations, key rotation
+ * with fresh preshared keys. Each refusal is checked to leave every table
+ * as it was. (The harness is check_api.c's.)
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "api.h"
+#include "db.h"
+#include "keys.h"
+#include "schema.h"
+#include "statement.h"
+#include "unit.h"
+
+/* Bodies and tokens come from tables of printf formats. */
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
+#define ADMIN_USER "root"
+#define HOST       "wg.example"
+#define SECRETS_MAX 64
+
+static char dbpath[64];
+static struct response R;       /* the last answer: valid until the next call */
+
+/* Secrets seen during a test; none may be stored anywhere. */
+static struct {
+	uint8_t bytes[64];
+	size_t len;
+} secrets[SECRETS_MAX];
+static size_t nsecrets;
+
+static void
+remember_secret(const void *p, size_t len)
+{
+	ck_assert_uint_lt(nsecrets, SECRETS_MAX);
+	ck_assert_uint_le(len, sizeof(secrets[0].bytes));
+	memcpy(secrets[nsecrets].bytes, p, len);
+	secrets[nsecrets].len = len;
+	nsecrets++;
+}
+
+/* A secret as bytes, and also as the base64 and hex texts it might be stored as. */
+static void
+remember_secret_bytes(const uint8_t *p, size_t len)
+{
+	char b64[128], hex[130];
+
+	remember_secret(p, len);
+	keys_b64_encode(b64, sizeof(b64), p, len);
+	remember_secret(b64, strlen(b64));
+	sodium_bin2hex(hex, sizeof(hex), p, len);
+	remember_secret(hex, strlen(hex));
+}
+
+static void
+setup(void)
+{
+	int fd;
+
+	ck_assert_int_eq(keys_init(), 0);
+	snprintf(dbpath, sizeof(dbpath), "/tmp/wgconf-check-api-XXXXXX");
+	fd = mkstemp(dbpath);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(db_open(dbpath), 0);
+	memset(&R, 0, sizeof(R));
+	nsecrets = 0;
+}
+
+static void scan_secrets(void);
+
+static void
+teardown(void)
+{
+	char p[80];
+
+	scan_secrets();
+	http_response_free(&R);
+	db_close();
+	unlink(dbpath);
+	snprintf(p, sizeof(p), "%s-wal", dbpath);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", dbpath);
+	unlink(p);
+}
+
+/* Every row of every table, as text: what "the database did not change" compares. */
+static char *
+snapshot(void)
+{
+	static const char *const tables[] = { "network", "peers", "addresses", "networks",
+		"pairs", "invites", "audit", "revocations", NULL };
+	char *buf = NULL, sql[96];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	for (size_t t = 0; tables[t] != NULL; t++) {
+		sqlite3_stmt *st = NULL;
+		snprintf(sql, sizeof(sql), "SELECT * FROM %s ORDER BY rowid", tables[t]);
+		ck_assert_int_eq(sqlite3_prepare_v2(db_handle(), sql, -1, &st, NULL), SQLITE_OK);
+		fprintf(f, "[%s]\n", tables[t]);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (int c = 0; c < sqlite3_column_count(st); c++) {
+				const unsigned char *v = sqlite3_column_blob(st, c);
+				int n = sqlite3_column_bytes(st, c);
+				fprintf(f, "%s=", sqlite3_column_name(st, c));
+				for (int i = 0; i < n; i++)
+					fprintf(f, "%02x", v[i]);
+				fputc(sqlite3_column_type(st, c) == SQLITE_NULL ? '!' : ' ', f);
+			}
+			fputc('\n', f);
+		}
+		sqlite3_finalize(st);
+	}
+	fclose(f);
+	return buf;
+}
+
+/* No remembered secret in any column of any row, as text or as bytes. */
+static void
+scan_secrets(void)
+{
+	static const char *const tables[] = { "network", "peers", "addresses", "networks",
+		"pairs", "invites", "audit", "revocations", NULL };
+	char sql[96];
+
+	for (size_t t = 0; tables[t] != NULL; t++) {
+		sqlite3_stmt *st = NULL;
+		snprintf(sql, sizeof(sql), "SELECT * FROM %s", tables[t]);
+		ck_assert_int_eq(sqlite3_prepare_v2(db_handle(), sql, -1, &st, NULL), SQLITE_OK);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (int c = 0; c < sqlite3_column_count(st); c++) {
+				const void *v = sqlite3_column_blob(st, c);
+				size_t n = (size_t)sqlite3_column_bytes(st, c);
+				for (size_t s = 0; s < nsecrets && v != NULL; s++)
+					ck_assert_msg(memmem(v, n, secrets[s].bytes, secrets[s].len) == NULL,
+					              "a secret is stored in %s.%s", tables[t],
+					              sqlite3_column_name(st, c));
+			}
+		}
+		sqlite3_finalize(st);
+	}
+}
+
+/* "/admin/peers/%s" with arguments; a few rotating buffers. */
+static const char *
+path(const char *fmt, ...)
+{
+	static char bufs[4][256];
+	static int next;
+	char *b = bufs[next++ % 4];
+	va_list ap;
+
+	memcpy(b, API_PREFIX, sizeof(API_PREFIX));
+	va_start(ap, fmt);
+	vsnprintf(b + sizeof(API_PREFIX) - 1, sizeof(bufs[0]) - sizeof(API_PREFIX), fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+/* A request as the responder fills it: JSON content type when there is a body. */
+static void
+base_request(struct request *rq, const char *user, const char *token, const char *method,
+             const char *p, const char *body)
+{
+	static char pathbuf[512], auth[256];
+	const char *q;
+
+	memset(rq, 0, sizeof(*rq));
+	rq->method = method;
+	snprintf(pathbuf, sizeof(pathbuf), "%s", p);
+	if ((q = strchr(p, '?')) != NULL) {
+		pathbuf[q - p] = '\0';
+		rq->query = q + 1;
+	}
+	rq->path = pathbuf;
+	rq->remote_user = user;
+	if (token != NULL) {
+		snprintf(auth, sizeof(auth), "Bearer %s", token);
+		rq->authorization = auth;
+	}
+	rq->host = HOST;
+	rq->scheme = "https";
+	if (body != NULL) {
+		rq->body = body;
+		rq->body_len = strlen(body);
+		rq->content_type = "application/json";
+	} else if (strcmp(method, "GET") != 0) {
+		rq->content_type = "application/json";
+	}
+}
+
+static int
+send_req(struct request *rq)
+{
+	http_response_free(&R);
+	api_handle(rq, &R);
+	ck_assert_msg(sqlite3_get_autocommit(db_handle()), "%s %s left a transaction open",
+	              rq->method ? rq->method : "-", rq->path ? rq->path : "-");
+	/* What every answer shares: an error has its JSON, a 204/304 has no body. */
+	if (R.status >= 400) {
+		struct json_object *e, *v;
+		ck_assert_ptr_nonnull(R.error_code);
+		ck_assert(json_object_object_get_ex(R.body, "error", &e));
+		ck_assert(json_object_object_get_ex(e, "code", &v));
+		ck_assert_str_eq(json_object_get_string(v), R.error_code);
+		ck_assert(json_object_object_get_ex(e, "message", &v));
+		ck_assert_uint_gt(strlen(json_object_get_string(v)), 0);
+	} else if (R.status == 204 || R.status == 304) {
+		ck_assert_ptr_null(R.body);
+	} else {
+		ck_assert_ptr_null(R.error_code);
+		ck_assert_ptr_nonnull(R.body);
+	}
+	return R.status;
+}
+
+static int
+call(const char *user, const char *token, const char *method, const char *p, const char *body)
+{
+	struct request rq;
+
+	base_request(&rq, user, token, method, p, body);
+	return send_req(&rq);
+}
+
+static int
+admin(const char *method, const char *p, const char *body)
+{
+	return call(ADMIN_USER, NULL, method, p, body);
+}
+
+/* A failing call: its status, its error code, and not one row changed. */
+static void
+fails_req(int want, const char *code, struct request *rq)
+{
+	char *before = snapshot(), *after;
+	int got = send_req(rq);
+
+	ck_assert_msg(got == want, "%s %s%s%s %.*s: got %d (%s: %s), want %d %s", rq->method,
+	              rq->path, rq->query ? "?" : "", rq->query ? rq->query : "",
+	              (int)rq->body_len, rq->body ? rq->body : "", got,
+	              R.error_code ? R.error_code : "-", R.error_message, want, code);
+	ck_assert_str_eq(R.error_code, code);
+	after = snapshot();
+	ck_assert_msg(strcmp(before, after) == 0, "%s %s failed with %d but changed the database",
+	              rq->method, rq->path, got);
+	free(before);
+	free(after);
+}
+
+static void
+fails(int want, const char *code, const char *user, const char *token, const char *method,
+      const char *p, const char *body)
+{
+	struct request rq;
+
+	base_request(&rq, user, token, method, p, body);
+	fails_req(want, code, &rq);
+}
+
+#define ADMIN_FAILS(st, code, m, p, b)      fails((st), (code), ADMIN_USER, NULL, (m), (p), (b))
+#define PEER_FAILS(st, code, tok, m, p, b)  fails((st), (code), NULL, (tok), (m), (p), (b))
+#define ANON_FAILS(st, code, m, p, b)       fails((st), (code), NULL, NULL, (m), (p), (b))
+#define OK(expr, want) do {                                                            \
+		int got_ = (expr);                                                     \
+		ck_assert_msg(got_ == (want), "%s: got %d (%s: %s), want %d", #expr, got_, \
+		              R.error_code ? R.error_code : "-", R.error_message, (want)); \
+	} while (0)
+
+/* JSON readers that insist the field is there and of its type. */
+static struct json_object *
+jget(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	ck_assert_msg(json_object_object_get_ex(o, key, &v), "no \"%s\" in %s", key,
+	              json_object_to_json_string(o));
+	return v;
+}
+
+static const char *
+jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v = jget(o, key);
+
+	ck_assert_msg(json_object_is_type(v, json_type_string), "\"%s\" is not a string", key);
+	return json_object_get_string(v);
+}
+
+static int64_t
+jint(struct json_object *o, const char *key)
+{
+	struct json_object *v = jget(o, key);
+
+	ck_assert_msg(json_object_is_type(v, json_type_int), "\"%s\" is not an integer", key);
+	return json_object_get_int64(v);
+}
+
+static void
+jnull(struct json_object *o, const char *key)
+{
+	ck_assert_msg(jget(o, key) == NULL, "\"%s\" is not null", key);
+}
+
+static struct json_object *
+jarr(struct json_object *o, const char *key, size_t want_len)
+{
+	struct json_object *v = jget(o, key);
+
+	ck_assert_msg(json_object_is_type(v, json_type_array), "\"%s\" is not an array", key);
+	ck_assert_msg(json_object_array_length(v) == want_len, "\"%s\" has %zu entries, want %zu: %s",
+	              key, json_object_array_length(v), want_len, json_object_to_json_string(v));
+	return v;
+}
+
+static const char *
+jidx_str(struct json_object *arr, size_t i)
+{
+	struct json_object *v = json_object_array_get_idx(arr, i);
+
+	ck_assert(json_object_is_type(v, json_type_string));
+	return json_object_get_string(v);
+}
+
+static int64_t
+count(const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(), sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void
+exec_sql(const char *sql)
+{
+	ck_assert_int_eq(sqlite3_exec(db_handle(), sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* A test peer: its key pair stays here, as on a real host. */
+struct tpeer {
+	char id[PEER_ID_LEN];
+	char token[128];
+	char name[64];
+	char pub[KEYS_B64_LEN];
+	uint8_t sk[KEYS_LEN], pk[KEYS_LEN];
+};
+
+static void
+new_keys(struct tpeer *p)
+{
+	keys_generate(p->sk, p->pk);
+	keys_b64_encode(p->pub, sizeof(p->pub), p->pk, KEYS_LEN);
+	remember_secret_bytes(p->sk, KEYS_LEN);
+}
+
+/* Registers p (endpoint NULL = behind NAT; extra = more JSON members or ""):
+ * returns the status; on 201 p holds id and token. */
+static int
+register_with(struct tpeer *p, const char *name, const char *endpoint, const char *extra)
+{
+	char body[1024], ep[300];
+	const char *tok;
+
+	new_keys(p);
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	if (endpoint != NULL)
+		snprintf(ep, sizeof(ep), "\"%s\"", endpoint);
+	else
+		snprintf(ep, sizeof(ep), "null");
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"public_key\":\"%s\",\"endpoint\":%s%s}",
+	         name, p->pub, ep, extra);
+	if (call(NULL, NULL, "POST", path("/register"), body) != 201)
+		return R.status;
+	snprintf(p->id, sizeof(p->id), "%s", jstr(R.body, "id"));
+	tok = jstr(R.body, "token");
+	snprintf(p->token, sizeof(p->token), "%s", tok);
+	ck_assert_uint_eq(strlen(p->id), PEER_ID_LEN - 1);
+	ck_assert_uint_eq(strspn(p->id, "0123456789abcdef"), PEER_ID_LEN - 1);
+	ck_assert_uint_eq(strlen(tok), PEER_ID_LEN + KEYS_TOKEN_LEN - 1);
+	ck_assert(strncmp(tok, p->id, PEER_ID_LEN - 1) == 0 && tok[PEER_ID_LEN - 1] == '.');
+	remember_secret(tok + PEER_ID_LEN, strlen(tok + PEER_ID_LEN));
+	return 201;
+}
+
+static void
+reg(struct tpeer *p, const char *name, const char *endpoint)
+{
+	OK(register_with(p, name, endpoint, ""), 201);
+	ck_assert_str_eq(jstr(R.body, "state"), "pending");
+}
+
+static void
+accept_peer(const struct tpeer *p, const char *body)
+{
+	OK(admin("POST", path("/admin/peers/%s/accept", p->id), body), 200);
+	ck_assert_str_eq(jstr(R.body, "state"), "accepted");
+}
+
+/* Registered and accepted with an address from the pool. */
+static void
+member(struct tpeer *p, const char *name, const char *endpoint)
+{
+	reg(p, name, endpoint);
+	accept_peer(p, NULL);
+}
+
+static void
+pair(const struct tpeer *a, const struct tpeer *b)
+{
+	int st = admin("PUT", path("/admin/pairs/%s/%s", a->id, b->id), NULL);
+
+	ck_assert_msg(st == 201 || st == 200, "pairing gave %d", st);
+}
+
+/* GET /peer/config as p: the status; R holds the config. */
+static int
+config(const struct tpeer *p)
+{
+	return call(NULL, p->token, "GET", path("/peer/config"), NULL);
+}
+
+/* The ETag of p's config now (quoted, as a client echoes it). */
+static void
+etag(const struct tpeer *p, char out[64])
+{
+	OK(config(p), 200);
+	ck_assert_uint_gt(strlen(R.etag), 1);
+	ck_assert_int_eq(R.etag[0], 'r');
+	snprintf(out, 64, "\"%s\"", R.etag);
+}
+
+/* The config entry of other in R (p's config), or NULL. */
+static struct json_object *
+link_to(const struct tpeer *other)
+{
+	struct json_object *peers = jget(R.body, "peers");
+
+	for (size_t i = 0; i < json_object_array_length(peers); i++) {
+		struct json_object *e = json_object_array_get_idx(peers, i);
+		if (strcmp(jstr(e, "id"), other->id) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* Opens p's sealed PSK for other from p's config. */
+static void
+open_psk(const struct tpeer *p, const struct tpeer *other, uint8_t psk[KEYS_LEN])
+{
+	uint8_t box[KEYS_SEALED_LEN + 8];
+	size_t len = 0;
+	struct json_object *e;
+
+	OK(config(p), 200);
+	ck_assert_ptr_nonnull(e = link_to(other));
+	ck_assert_int_eq(keys_b64_decode(box, sizeof(box), &len, jstr(e, "preshared_key_sealed")), 0);
+	ck_assert_uint_eq(len, KEYS_SEALED_LEN);
+	ck_assert_int_eq(keys_open(psk, box, len, p->pk, p->sk), 0);
+}
+
+
+/* ---------------------------------------------------------------------- */
+
+/* The admin's offline key, and one that is not the network's. */
+static uint8_t sign_pk[KEYS_LEN], sign_sk[KEYS_SIGN_SK_LEN];
+static uint8_t other_pk[KEYS_LEN], other_sk[KEYS_SIGN_SK_LEN];
+
+static void
+set_signing_key(void)
+{
+	char pk[KEYS_B64_LEN], body[128];
+
+	keys_sign_keypair(sign_pk, sign_sk);
+	keys_sign_keypair(other_pk, other_sk);
+	remember_secret_bytes(sign_sk, 32);
+	keys_b64_encode(pk, sizeof(pk), sign_pk, KEYS_LEN);
+	snprintf(body, sizeof(body), "{\"signing_key\":\"%s\"}", pk);
+	OK(admin("PUT", path("/admin/network"), body), 200);
+}
+
+/* GET the statement of p; R holds it. Copies the proposed text to text. */
+static void
+statement_of(const struct tpeer *p, char *text, size_t textsz)
+{
+	OK(admin("GET", path("/admin/peers/%s/statement", p->id), NULL), 200);
+	ck_assert_uint_lt(strlen(jstr(R.body, "proposed")), textsz);
+	snprintf(text, textsz, "%s", jstr(R.body, "proposed"));
+}
+
+/* The body of PUT .../signature: text signed with sk, sent as version. */
+static void
+sig_body(char *body, size_t bodysz, int64_t version, const char *text, const uint8_t *sk)
+{
+	char sig[KEYS_SIG_B64_LEN];
+
+	statement_sign(sig, text, strlen(text), sk);
+	snprintf(body, bodysz, "{\"version\":%lld,\"signature\":\"%s\"}", (long long)version, sig);
+}
+
+/* Fetches p's proposal and signs it as wgconf admin sign does. */
+static void
+sign_peer(const struct tpeer *p)
+{
+	char text[8192], body[256];
+	int64_t v;
+
+	statement_of(p, text, sizeof(text));
+	v = jint(R.body, "version");
+	sig_body(body, sizeof(body), v, text, sign_sk);
+	OK(admin("PUT", path("/admin/peers/%s/signature", p->id), body), 200);
+	ck_assert_int_eq(jint(R.body, "signed_version"), v);
+	ck_assert_str_eq(jstr(R.body, "signature"), "valid");
+	ck_assert(!json_object_get_boolean(jget(R.body, "unsigned_changes")));
+}
+
+/* Does the admin view of p say it has unsigned changes? */
+static int
+unsigned_changes(const struct tpeer *p)
+{
+	OK(admin("GET", path("/admin/peers/%s", p->id), NULL), 200);
+	return json_object_get_boolean(jget(R.body, "unsigned_changes"));
+}
+
+/* The string of R.body's "changes" lines, one per line. */
+static void
+changes(char *out, size_t outsz)
+{
+	struct json_object *arr = jget(R.body, "changes");
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < json_object_array_length(arr); i++)
+		len += (size_t)snprintf(out + len, outsz - len, "%s\n", jidx_str(arr, i));
+}
+
+START_TEST(mesh_id_and_migration)
+{
+	const char *mesh;
+	sqlite3 *old;
+	char sql[256];
+
+	OK(admin("GET", path("/admin/network"), NULL), 200);
+	mesh = jstr(R.body, "mesh_id");
+	ck_assert(statement_mesh_valid(mesh));
+	ck_assert_int_eq(db_version(), DB_SCHEMA_VERSION);
+
+	/* A version-1 file with a v1 record signature: migrated in place. */
+	db_close();
+	unlink(dbpath);
+	ck_assert_int_eq(sqlite3_open(dbpath, &old), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(old, schema_sql, NULL, NULL, NULL), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = 1; INSERT INTO peers (id, name, state,"
+	         " public_key, token_hash, signature, created_at) VALUES ('00000000000000a1', 'a',"
+	         " 'accepted', 'k', x'00', x'01', 1)");
+	ck_assert_int_eq(sqlite3_exec(old, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(old);
+	ck_assert_int_eq(db_open(dbpath), 0);
+	ck_assert_int_eq(db_version(), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE signed_version = 0"
+	                       " AND statement IS NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM pragma_table_info('peers')"
+	                       " WHERE name = 'signature'"), 0);
+	ck_assert_int_eq(count("SELECT length(mesh_id) FROM network"), 32);
+	ck_assert_int_eq(count("SELECT count(*) FROM revocations"), 0);
+}
+END_TEST
+
+START_TEST(statement_propose_and_sign)
+{
+	struct tpeer a, b;
+	struct statement s;
+	char text[8192], body[256], want[512], got[1024];
+	const char *why;
+
+	member(&a, "alpha", "203.0.113.1:51820");
+	member(&b, "bravo", NULL);
+	pair(&a, &b);
+	/* Without a signing key there is nothing to sign. */
+	ck_assert(!unsigned_changes(&a));
+	statement_of(&a, text, sizeof(text));
+	sig_body(body, sizeof(body), 1, text, sign_sk);
+	ADMIN_FAILS(409, "no_signing_key", "PUT", path("/admin/peers/%s/signature", a.id), body);
+
+	set_signing_key();
+	ck_assert(unsigned_changes(&a));
+	statement_of(&a, text, sizeof(text));
+	ck_assert_int_eq(jint(R.body, "version"), 1);
+	ck_assert_int_eq(jint(R.body, "signed_version"), 0);
+	jnull(R.body, "signed");
+	jnull(R.body, "signature");
+	ck_assert(json_object_get_boolean(jget(R.body, "unsigned_changes")));
+	/* The proposal is a valid statement of what the server holds. */
+	ck_assert_msg(statement_parse(&s, text, strlen(text), &why) == 0, "%s", why);
+	ck_assert_str_eq(s.peer, a.id);
+	ck_assert_str_eq(s.key, a.pub);
+	ck_assert_uint_eq(s.version, 1);
+	ck_assert_uint_eq(s.naddresses, 1);
+	ck_assert_uint_eq(s.addresses[0].prefix, 24);     /* with the pool's prefix */
+	ck_assert_uint_eq(s.npairs, 1);
+	ck_assert_str_eq(s.pairs[0], b.id);
+	statement_free(&s);
+	changes(got, sizeof(got));
+	snprintf(want, sizeof(want), "+ pair %s (bravo)\n", b.id);
+	ck_assert_ptr_nonnull(strstr(got, want));
+	ck_assert_ptr_nonnull(strstr(got, "+ address 10.77.0."));
+
+	sign_peer(&a);
+	ck_assert_int_eq(count("SELECT signed_version FROM peers WHERE id = (SELECT id FROM"
+	                       " peers WHERE name = 'alpha')"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.sign'"), 1);
+	statement_of(&a, text, sizeof(text));
+	ck_assert_int_eq(jint(R.body, "version"), 2);
+	ck_assert_str_eq(jstr(R.body, "signature"), jstr(R.body, "signature"));
+	jarr(R.body, "changes", 0);
+
+	/* A's config carries its own statement; b's entry has none yet. */
+	OK(config(&a), 200);
+	{
+		struct json_object *st = jget(R.body, "statement");
+		ck_assert_int_eq(statement_open(&s, jstr(st, "text"), strlen(jstr(st, "text")),
+		                                jstr(st, "signature"), sign_pk, &why), 0);
+		ck_assert_str_eq(s.key, a.pub);
+		statement_free(&s);
+		jnull(link_to(&b), "statement");
+		jarr(R.body, "revocations", 0);
+		ck_assert_str_eq(jstr(jget(R.body, "interface"), "public_key"), a.pub);
+	}
+	sign_peer(&b);
+	OK(config(&a), 200);
+	ck_assert_int_eq(statement_open(&s, jstr(jget(link_to(&b), "statement"), "text"),
+	                                strlen(jstr(jget(link_to(&b), "statement"), "text")),
+	                                jstr(jget(link_to(&b), "statement"), "signature"),
+	                                sign_pk, &why), 0);
+	ck_assert_str_eq(s.peer, b.id);
+	statement_free(&s);
+
+	/* A new route for b: b has unsigned changes, a has none (its statement
+	 * does not name b's routes), and the diff says what. */
+	OK(admin("PATCH", path("/admin/peers/%s", b.id), "{\"networks\":[\"10.9.0.0/16\"]}"), 200);
+	ck_assert(json_object_get_boolean(jget(R.body, "unsigned_changes")));
+	ck_assert(!unsigned_changes(&a));
+	statement_of(&b, text, sizeof(text));
+	changes(got, sizeof(got));
+	ck_assert_str_eq(got, "+ network 10.9.0.0/16\n");
+	/* Unpairing changes both. */
+	OK(admin("DELETE", path("/admin/pairs/%s/%s", a.id, b.id), NULL), 204);
+	ck_assert(unsigned_changes(&a));
+	statement_of(&a, text, sizeof(text));
+	changes(got, sizeof(got));
+	snprintf(want, sizeof(want), "- pair %s (bravo)\n", b.id);
+	ck_assert_str_eq(got, want);
+}
+END_TEST
+
+START_TEST(signature_refused)
+{
+	struct tpeer a, b, p;
+	char text[8192], text2[8192], body[512], sig[KEYS_SIG_B64_LEN], sigpath[128];
+
+	member(&a, "alpha", "203.0.113.1:51820");
+	member(&b, "bravo", "203.0.113.2:51820");
+	reg(&p, "pending", NULL);
+	pair(&a, &b);
+	set_signing_key();
+	snprintf(sigpath, sizeof(sigpath), "%s", path("/admin/peers/%s/signature", a.id));
+	statement_of(&a, text, sizeof(text));
+	statement_sign(sig, text, strlen(text), sign_sk);
+
+	/* The body. */
+	ADMIN_FAILS(400, "missing_field", "PUT", sigpath, "{\"signature\":\"x\"}");
+	snprintf(body, sizeof(body), "{\"signature\":\"%s\"}", sig);
+	ADMIN_FAILS(400, "missing_field", "PUT", sigpath, body);
+	ADMIN_FAILS(400, "missing_field", "PUT", sigpath, "{\"version\":1}");
+	snprintf(body, sizeof(body), "{\"version\":\"1\",\"signature\":\"%s\"}", sig);
+	ADMIN_FAILS(400, "invalid_version", "PUT", sigpath, body);
+	snprintf(body, sizeof(body), "{\"version\":0,\"signature\":\"%s\"}", sig);
+	ADMIN_FAILS(400, "invalid_version", "PUT", sigpath, body);
+	snprintf(body, sizeof(body), "{\"version\":1.5,\"signature\":\"%s\"}", sig);
+	ADMIN_FAILS(400, "invalid_version", "PUT", sigpath, body);
+	snprintf(body, sizeof(body), "{\"version\":9007199254740993,\"signature\":\"%s\"}", sig);
+	ADMIN_FAILS(400, "invalid_version", "PUT", sigpath, body);
+	ADMIN_FAILS(400, "invalid_signature", "PUT", sigpath, "{\"version\":1,\"signature\":\"AAAA\"}");
+	ADMIN_FAILS(400, "invalid_signature", "PUT", sigpath, "{\"version\":1,\"signature\":null}");
+	snprintf(body, sizeof(body), "{\"version\":1,\"signature\":\"%s\",\"text\":\"x\"}", sig);
+	ADMIN_FAILS(400, "unknown_field", "PUT", sigpath, body);
+
+	/* Signatures that are not the admin's of this proposal. */
+	sig_body(body, sizeof(body), 1, text, other_sk);
+	ADMIN_FAILS(400, "invalid_signature", "PUT", sigpath, body);
+	snprintf(text2, sizeof(text2), "%s", text);
+	text2[strlen(text2) - 5] = 'x';                 /* "end\n" -> "exd\n" */
+	sig_body(body, sizeof(body), 1, text2, sign_sk);
+	ADMIN_FAILS(400, "invalid_signature", "PUT", sigpath, body);
+	/* The proposal at version 1 signed, sent as version 2. */
+	sig_body(body, sizeof(body), 2, text, sign_sk);
+	ADMIN_FAILS(400, "invalid_signature", "PUT", sigpath, body);
+	/* b's proposal signed, sent for a. */
+	statement_of(&b, text2, sizeof(text2));
+	sig_body(body, sizeof(body), 1, text2, sign_sk);
+	ADMIN_FAILS(400, "invalid_signature", "PUT", sigpath, body);
+	/* A proposal that changed since it was fetched. */
+	OK(admin("PATCH", path("/admin/peers/%s", a.id), "{\"networks\":[\"10.9.0.0/16\"]}"), 200);
+	sig_body(body, sizeof(body), 1, text, sign_sk);
+	ADMIN_FAILS(400, "invalid_signature", "PUT", sigpath, body);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE statement IS NOT NULL"), 0);
+
+	/* Peers that cannot be signed. */
+	ADMIN_FAILS(404, "peer_not_found", "PUT", path("/admin/peers/0123456789abcdef/signature"), body);
+	ADMIN_FAILS(404, "peer_not_found", "GET", path("/admin/peers/0123456789abcdef/statement"), NULL);
+	ADMIN_FAILS(409, "peer_pending", "PUT", path("/admin/peers/%s/signature", p.id), body);
+	ADMIN_FAILS(409, "peer_pending", "GET", path("/admin/peers/%s/statement", p.id), NULL);
+	/* Only admins. */
+	PEER_FAILS(403, "admin_required", a.token, "GET", path("/admin/peers/%s/statement", a.id), NULL);
+
+	/* Signed at version 1: 1 again is stale, 3 (skipping 2) is fine. */
+	sign_peer(&a);
+	statement_of(&a, text, sizeof(text));
+	sig_body(body, sizeof(body), 1, text, sign_sk);
+	ADMIN_FAILS(409, "stale_version", "PUT", sigpath, body);
+	OK(admin("PATCH", path("/admin/peers/%s", a.id), "{\"networks\":[]}"), 200);
+	statement_of(&a, text, sizeof(text));
+	snprintf(text2, sizeof(text2), "%s", text);
+	{
+		/* The proposal at version 3 is the one at 2 with the number changed. */
+		char *v = strstr(text2, "version 2\n");
+		ck_assert_ptr_nonnull(v);
+		v[8] = '3';
+	}
+	sig_body(body, sizeof(body), 3, text2, sign_sk);
+	OK(admin("PUT", sigpath, body), 200);
+	ck_assert_int_eq(jint(R.body, "signed_version"), 3);
+	ck_assert(!json_object_get_boolean(jget(R.body, "unsigned_changes")));
+}
+END_TEST
+
+/* The revocation of key in R (GET /admin/revocations), or NULL. */
+static struct json_object *
+revocation_for(const char *key)
+{
+	struct json_object *arr = jget(R.body, "revocations");
+
+	for (size_t i = 0; i < json_object_array_length(arr); i++)
+		if (strcmp(jstr(json_object_array_get_idx(arr, i), "key"), key) == 0)
+			return json_object_array_get_idx(arr, i);
+	return NULL;
+}
+
+START_TEST(revocations)
+{
+	struct tpeer a, b, c, d;
+	struct json_object *r;
+	struct statement_revocation rv;
+	char id[PEER_ID_LEN], text[256], body[256], sig[KEYS_SIG_B64_LEN], rev_path[128];
+	char etag_b[64];
+	const char *why;
+
+	member(&a, "alpha", "203.0.113.1:51820");
+	member(&b, "bravo", "203.0.113.2:51820");
+	member(&c, "charlie", "203.0.113.3:51820");
+	member(&d, "delta", "203.0.113.4:51820");
+	pair(&a, &b);
+	set_signing_key();
+	sign_peer(&a);
+	sign_peer(&b);
+
+	/* Deleting a peer never signed revokes nothing; a signed one does. */
+	OK(admin("DELETE", path("/admin/peers/%s", c.id), NULL), 204);
+	OK(admin("GET", path("/admin/revocations"), NULL), 200);
+	jarr(R.body, "revocations", 0);
+	OK(admin("DELETE", path("/admin/peers/%s", a.id), NULL), 204);
+	OK(admin("GET", path("/admin/revocations"), NULL), 200);
+	jarr(R.body, "revocations", 1);
+	ck_assert_ptr_nonnull(r = revocation_for(a.pub));
+	ck_assert_str_eq(jstr(r, "peer_id"), a.id);
+	ck_assert_str_eq(jstr(r, "peer_name"), "alpha");
+	jnull(r, "signature");
+	snprintf(id, sizeof(id), "%s", jstr(r, "id"));
+	snprintf(text, sizeof(text), "%s", jstr(r, "text"));
+	ck_assert_msg(statement_revocation_parse(&rv, text, strlen(text), &why) == 0, "%s", why);
+	ck_assert_str_eq(rv.key, a.pub);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.delete'"
+	                       " AND detail LIKE '%\"revocation\"%'"), 1);
+	/* Not signed: hosts are not told. */
+	OK(config(&b), 200);
+	jarr(R.body, "revocations", 0);
+	etag(&b, etag_b);
+
+	/* The key cannot come back, signed or not. */
+	{
+		char rb[512];
+		snprintf(rb, sizeof(rb), "{\"name\":\"alpha2\",\"public_key\":\"%s\",\"endpoint\":null}",
+		         a.pub);
+		ANON_FAILS(409, "key_revoked", "POST", path("/register"), rb);
+	}
+
+	/* Signing it: wrong signatures refused, the right one kept. */
+	snprintf(rev_path, sizeof(rev_path), "%s", path("/admin/revocations/%s/signature", id));
+	statement_sign(sig, text, strlen(text), other_sk);
+	snprintf(body, sizeof(body), "{\"signature\":\"%s\"}", sig);
+	ADMIN_FAILS(400, "invalid_signature", "PUT", rev_path, body);
+	ADMIN_FAILS(400, "invalid_signature", "PUT", rev_path, "{\"signature\":\"AAAA\"}");
+	ADMIN_FAILS(400, "missing_field", "PUT", rev_path, "{}");
+	{
+		/* b's statement signature is no revocation signature. */
+		char st[8192];
+		statement_of(&b, st, sizeof(st));
+		snprintf(body, sizeof(body), "{\"signature\":\"%s\"}", jstr(R.body, "signature"));
+		ADMIN_FAILS(400, "invalid_signature", "PUT", rev_path, body);
+	}
+	statement_sign(sig, text, strlen(text), sign_sk);
+	snprintf(body, sizeof(body), "{\"signature\":\"%s\"}", sig);
+	ADMIN_FAILS(404, "revocation_not_found", "PUT",
+	            path("/admin/revocations/0123456789abcdef/signature"), body);
+	OK(admin("PUT", rev_path, body), 200);
+	ck_assert_str_eq(jstr(R.body, "signature"), sig);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'revocation.sign'"), 1);
+	/* Every host gets it now, also one that was never paired with a. */
+	OK(config(&b), 200);
+	r = json_object_array_get_idx(jarr(R.body, "revocations", 1), 0);
+	ck_assert_str_eq(jstr(r, "text"), text);
+	ck_assert_int_eq(statement_verify_b64(text, strlen(text), jstr(r, "signature"),
+	                                      jstr(jget(R.body, "statement"), "signature")), -1);
+	{
+		char pk[KEYS_B64_LEN];
+		keys_b64_encode(pk, sizeof(pk), sign_pk, KEYS_LEN);
+		ck_assert_int_eq(statement_verify_b64(text, strlen(text), jstr(r, "signature"), pk), 0);
+	}
+	{
+		struct request rq;
+		base_request(&rq, NULL, b.token, "GET", path("/peer/config"), NULL);
+		rq.if_none_match = etag_b;
+		OK(send_req(&rq), 200);         /* the revision moved */
+	}
+	OK(config(&d), 200);
+	jarr(R.body, "revocations", 1);
+
+	/* A host that leaves (DELETE /peer) after being signed is revoked too. */
+	sign_peer(&d);
+	OK(call(NULL, d.token, "DELETE", path("/peer"), NULL), 204);
+	OK(admin("GET", path("/admin/revocations"), NULL), 200);
+	jarr(R.body, "revocations", 2);
+	ck_assert_ptr_nonnull(revocation_for(d.pub));
+}
+END_TEST
+
+START_TEST(key_rotation)
+{
+	struct tpeer a, b, c, fresh;
+	uint8_t psk_b_before[KEYS_LEN], psk_b_after[KEYS_LEN], psk_a_after[KEYS_LEN];
+	uint8_t psk_pending[KEYS_LEN];
+	char body[256], etag_b[64];
+	struct json_object *r;
+
+	member(&a, "alpha", "203.0.113.1:51820");
+	member(&b, "bravo", "203.0.113.2:51820");
+	member(&c, "charlie", "203.0.113.3:51820");
+	pair(&a, &b);
+	set_signing_key();
+	sign_peer(&a);
+	sign_peer(&b);
+	open_psk(&b, &a, psk_b_before);
+	etag(&b, etag_b);
+
+	/* Refusals, each changing nothing. */
+	new_keys(&fresh);
+	PEER_FAILS(400, "missing_field", a.token, "POST", path("/peer/key"), "{}");
+	PEER_FAILS(400, "invalid_public_key", a.token, "POST", path("/peer/key"),
+	           "{\"public_key\":\"AAAA\"}");
+	PEER_FAILS(400, "invalid_public_key", a.token, "POST", path("/peer/key"),
+	           "{\"public_key\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"}");
+	PEER_FAILS(400, "invalid_public_key", a.token, "POST", path("/peer/key"),
+	           "{\"public_key\":7}");
+	snprintf(body, sizeof(body), "{\"public_key\":\"%s\"}", a.pub);
+	PEER_FAILS(409, "same_key", a.token, "POST", path("/peer/key"), body);
+	snprintf(body, sizeof(body), "{\"public_key\":\"%s\"}", b.pub);
+	PEER_FAILS(409, "public_key_taken", a.token, "POST", path("/peer/key"), body);
+	snprintf(body, sizeof(body), "{\"public_key\":\"%s\"}", fresh.pub);
+	PEER_FAILS(401, "unauthorized", "nobody.x", "POST", path("/peer/key"), body);
+	ADMIN_FAILS(409, "no_pending_key", "POST", path("/admin/peers/%s/accept-key", a.id), NULL);
+	ADMIN_FAILS(404, "peer_not_found", "POST",
+	            path("/admin/peers/0123456789abcdef/accept-key"), NULL);
+
+	/* Asked for: stored, nothing else changes. */
+	OK(call(NULL, a.token, "POST", path("/peer/key"), body), 202);
+	ck_assert_str_eq(jstr(R.body, "pending_key"), fresh.pub);
+	ck_assert_str_eq(jstr(R.body, "public_key"), a.pub);
+	{
+		struct request rq;
+		base_request(&rq, NULL, b.token, "GET", path("/peer/config"), NULL);
+		rq.if_none_match = etag_b;
+		OK(send_req(&rq), 304);
+	}
+	open_psk(&b, &a, psk_pending);
+	ck_assert_mem_eq(psk_pending, psk_b_before, KEYS_LEN);
+	/* Nobody else may ask for the same key. */
+	PEER_FAILS(409, "public_key_taken", c.token, "POST", path("/peer/key"), body);
+
+	/* Accepted: the key swaps, the pair gets a fresh PSK sealed to the new
+	 * key and to b, the old key's revocation waits for a signature. */
+	OK(admin("POST", path("/admin/peers/%s/accept-key", a.id), NULL), 200);
+	ck_assert_str_eq(jstr(R.body, "public_key"), fresh.pub);
+	jnull(R.body, "pending_key");
+	ck_assert(json_object_get_boolean(jget(R.body, "unsigned_changes")));
+	ck_assert(!unsigned_changes(&b));
+	memcpy(a.pk, fresh.pk, KEYS_LEN);
+	memcpy(a.sk, fresh.sk, KEYS_LEN);
+	snprintf(a.pub, sizeof(a.pub), "%s", fresh.pub);
+	open_psk(&b, &a, psk_b_after);
+	open_psk(&a, &b, psk_a_after);
+	ck_assert_mem_eq(psk_b_after, psk_a_after, KEYS_LEN);
+	ck_assert(memcmp(psk_b_before, psk_b_after, KEYS_LEN) != 0);
+	remember_secret_bytes(psk_b_before, KEYS_LEN);
+	remember_secret_bytes(psk_b_after, KEYS_LEN);
+	OK(config(&b), 200);
+	ck_assert_str_eq(jstr(link_to(&a), "public_key"), fresh.pub);
+	OK(admin("GET", path("/admin/revocations"), NULL), 200);
+	r = json_object_array_get_idx(jarr(R.body, "revocations", 1), 0);
+	ck_assert_str_ne(jstr(r, "key"), fresh.pub);
+	ck_assert_str_eq(jstr(r, "peer_id"), a.id);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.key_accept'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.key_request'"), 1);
+	/* The old key is revoked: it cannot be asked for again. */
+	{
+		char old[KEYS_B64_LEN + 32];
+		snprintf(old, sizeof(old), "{\"public_key\":\"%s\"}", jstr(r, "key"));
+		PEER_FAILS(409, "key_revoked", a.token, "POST", path("/peer/key"), old);
+	}
+	sign_peer(&a);
+}
+END_TEST
+
+START_TEST(views_show_unsigned_changes)
+{
+	struct tpeer a, p;
+	struct json_object *peers;
+
+	member(&a, "alpha", "203.0.113.1:51820");
+	reg(&p, "pending", NULL);
+	set_signing_key();
+	OK(admin("GET", path("/admin/peers"), NULL), 200);
+	peers = jarr(R.body, "peers", 2);
+	for (size_t i = 0; i < 2; i++) {
+		struct json_object *e = json_object_array_get_idx(peers, i);
+		int accepted = strcmp(jstr(e, "state"), "accepted") == 0;
+		ck_assert_int_eq(json_object_get_boolean(jget(e, "unsigned_changes")), accepted);
+		ck_assert_str_eq(jstr(e, "signature"), "none");
+		ck_assert_int_eq(jint(e, "signed_version"), 0);
+	}
+	sign_peer(&a);
+	/* The network's DNS is in every statement: a change is unsigned. */
+	OK(admin("PUT", path("/admin/network"), "{\"dns\":[\"10.77.0.1\"]}"), 200);
+	ck_assert(unsigned_changes(&a));
+	OK(admin("GET", path("/admin/peers/%s/statement", a.id), NULL), 200);
+	{
+		char got[256];
+		changes(got, sizeof(got));
+		ck_assert_str_eq(got, "+ dns 10.77.0.1\n");
+	}
+	/* A changed signing key: the stored statement no longer verifies. */
+	set_signing_key();
+	OK(admin("GET", path("/admin/peers/%s", a.id), NULL), 200);
+	ck_assert_str_eq(jstr(R.body, "signature"), "invalid");
+	ck_assert(json_object_get_boolean(jget(R.body, "unsigned_changes")));
+	/* The statement text changed behind the server's back: the same. */
+	set_signing_key();
+	sign_peer(&a);
+	ck_assert(!unsigned_changes(&a));
+	exec_sql("UPDATE peers SET statement = replace(statement, 'dns 10.77.0.1', 'dns 10.77.0.9')"
+	         " WHERE statement IS NOT NULL");
+	ck_assert(unsigned_changes(&a));
+	OK(admin("GET", path("/admin/peers/%s", a.id), NULL), 200);
+	ck_assert_str_eq(jstr(R.body, "signature"), "invalid");
+}
+END_TEST
+
+static Suite *
+trust_suite(void)
+{
+	Suite *s = suite_create("trust");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, mesh_id_and_migration);
+	tcase_add_test(tc, statement_propose_and_sign);
+	tcase_add_test(tc, signature_refused);
+	tcase_add_test(tc, revocations);
+	tcase_add_test(tc, key_rotation);
+	tcase_add_test(tc, views_show_unsigned_changes);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(trust_suite)

@@ -10,7 +10,8 @@
  * authentication, "%A", "%B", "%C" in the path or body stand for the ids of
  * the seeded peers (A and B accepted and paired, C pending), "%I" for the
  * code of the seeded invite (3 uses), and an Authorization of "@A", "@B" or
- * "@C" for that peer's bearer token.
+ * "@C" for that peer's bearer token. The network has a signing key, A's and
+ * B's statements are signed, and B has asked for a new key (docs/trust.md).
  *
  * FUZZ_API_VERBOSE=1 in the environment prints each request's answer.
  *
@@ -27,6 +28,7 @@
 #include "api.h"
 #include "db.h"
 #include "keys.h"
+#include "statement.h"
 
 #define NFIELDS 9
 
@@ -74,6 +76,44 @@ seed_call(const char *method, const char *path, const char *body, const char *to
 	return status;
 }
 
+/* A signing key, A's and B's statements signed with it, a new key asked
+ * for by B: so that the statement, signature, accept-key and revocation
+ * routes have something to work on. */
+static void
+seed_signed(void)
+{
+	uint8_t spk[KEYS_LEN], ssk[KEYS_SIGN_SK_LEN], sk[KEYS_LEN], pk[KEYS_LEN];
+	char path[128], body[256], pub[KEYS_B64_LEN], sig[KEYS_SIG_B64_LEN];
+	struct json_object *o, *t, *ver;
+
+	keys_sign_keypair(spk, ssk);
+	keys_b64_encode(pub, sizeof(pub), spk, KEYS_LEN);
+	snprintf(body, sizeof(body), "{\"signing_key\":\"%s\"}", pub);
+	if (seed_call("PUT", API_PREFIX "/admin/network", body, NULL, NULL) != 200)
+		die("seed: signing key");
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), API_PREFIX "/admin/peers/%s/statement", ids[i]);
+		if (seed_call("GET", path, NULL, NULL, &o) != 200 ||
+		    !json_object_object_get_ex(o, "proposed", &t) ||
+		    !json_object_object_get_ex(o, "version", &ver))
+			die("seed: statement");
+		statement_sign(sig, json_object_get_string(t),
+		               (size_t)json_object_get_string_len(t), ssk);
+		snprintf(body, sizeof(body), "{\"version\":%lld,\"signature\":\"%s\"}",
+		         (long long)json_object_get_int64(ver), sig);
+		json_object_put(o);
+		snprintf(path, sizeof(path), API_PREFIX "/admin/peers/%s/signature", ids[i]);
+		if (seed_call("PUT", path, body, NULL, NULL) != 200)
+			die("seed: signature");
+	}
+	keys_wipe(ssk, sizeof(ssk));
+	keys_generate(sk, pk);
+	keys_b64_encode(pub, sizeof(pub), pk, KEYS_LEN);
+	snprintf(body, sizeof(body), "{\"public_key\":\"%s\"}", pub);
+	if (seed_call("POST", API_PREFIX "/peer/key", body, tokens[1], NULL) != 202)
+		die("seed: peer key");
+}
+
 static void
 seed(void)
 {
@@ -109,6 +149,7 @@ seed(void)
 	json_object_object_get_ex(o, "code", &v);
 	snprintf(invite, sizeof(invite), "%s", json_object_get_string(v));
 	json_object_put(o);
+	seed_signed();
 }
 
 static int
@@ -165,11 +206,13 @@ snapshot(void)
 	static const char *const sql[] = {
 		"SELECT * FROM network", "SELECT * FROM addresses ORDER BY rowid",
 		"SELECT id, name, state, public_key, endpoint, listen_port, keepalive, token_hash,"
-		" revision, created_at FROM peers ORDER BY rowid",
+		" revision, created_at, pending_key, signed_version, statement, statement_sig"
+		" FROM peers ORDER BY rowid",
 		"SELECT * FROM networks ORDER BY rowid", "SELECT * FROM pairs ORDER BY rowid",
 		"SELECT * FROM invites ORDER BY rowid", "SELECT * FROM audit ORDER BY rowid",
 		"SELECT * FROM link_reports ORDER BY reporter, partner",
-		"SELECT * FROM adoptable ORDER BY peer_id", NULL };
+		"SELECT * FROM adoptable ORDER BY peer_id",
+		"SELECT * FROM revocations ORDER BY rowid", NULL };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);

@@ -1,15 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# t2150-signatures: peer records signed with the admin's offline key, against
-# a real local stack. signing-key generate writes a 0600 file it never
-# overwrites; admin sign shows the record, wants a terminal or --yes, and
-# sends only the signature; admin peers shows none/valid/invalid. A host
-# that trusts the key configures a signed peer and leaves out an unsigned
-# one (named on stderr, exit 4, the rest still written); after the server's
-# database is tampered with (a peer's key, a routed network, the network's
-# signing key) the served entry is refused; a signature by another key is
-# refused; a peer left out and signed later is still held by --review; a
-# host without a trusted key sees no change.
+# t2150-signatures: admin-signed statements (docs/trust.md) with the admin's
+# offline key, against a real local stack. signing-key generate writes a
+# 0600 file it never overwrites; admin sign shows what it signs (the whole
+# statement the first time, then only what changed: keys, addresses,
+# networks, pairs), wants a terminal or --yes, and sends only the signature;
+# admin peers shows none / vN / "vN changed" / invalid. A host that trusts
+# the key is held until its own statement is signed, then configures a
+# signed, paired peer and refuses an unsigned one (named on stderr, exit 4,
+# the rest still written); after the server's database is tampered with (a
+# peer's key, a routed network, the network's signing key) the served entry
+# is refused (exit 4, named); a signature by another key is refused;
+# a peer refused and signed later is still held by --review; a host without
+# a trusted key sees no change. t2160 plays the intruder further.
 . "$(dirname "$0")/lib.sh"
 need sqlite3
 [ -x "$WGCONF" ] || die "$WGCONF is not built (make)"
@@ -26,10 +29,13 @@ admin() {
 	    --password-file "$PWFILE" "$@"
 }
 
-# signed_state ID: the signature state the admin API gives for a peer.
+# signed_state ID: what the admin API says is signed of a peer: "none",
+# "vN" (signed at version N) or "vN changed" (with changes to sign).
 signed_state() {
 	admin peers --json
-	printf '%s' "$OUT" | jq -r --arg id "$1" '.peers[] | select(.id == $id) | .signature'
+	printf '%s' "$OUT" | jq -r --arg id "$1" '.peers[] | select(.id == $id) |
+	    if .signed_version == 0 then "none" else "v\(.signed_version)" +
+	    (if .unsigned_changes then " changed" else "" end) end'
 }
 
 # tamper SQL: changes the database behind the server's back, as someone who
@@ -105,13 +111,15 @@ expect_in "$OUT" "^trust key +$(q "$K1_PUB")\$" "status shows the trusted key"
 wgc b status
 expect_in "$OUT" "^trust key +none" "status shows that bravo trusts none"
 
-# Nothing signed yet: every entry is left out, but the interface is made.
+# Nothing signed yet: not even this host's own statement, so nothing at all
+# (its interface addresses come from that statement too).
 wgc a genconf
 expect_rc 4 "genconf with a trusted key and no signatures"
-expect_in "$ERR" "left out peer bravo .*no signature" "the message names bravo"
-expect_in "$ERR" "left out peer charlie " "and charlie"
+expect_in "$ERR" "this host \(id $A_ID\): held, nothing written or applied: unsigned" \
+    "the message says this host's own statement is not signed"
+expect_in "$ERR" "admin sign" "and how to sign it"
 expect_not_in "$OUT" "^\[Peer\]" "no peer is configured"
-expect_in "$OUT" "^\[Interface\]" "the interface still is"
+expect_not_in "$OUT" "^\[Interface\]" "nor the interface"
 
 # --- signing ------------------------------------------------------------
 admin sign bravo --key "$K1" --yes
@@ -133,16 +141,18 @@ if command -v script >/dev/null 2>&1; then
 		printf '%s\n' "$answer" | WGCONF_STATE_DIR=$T_TMP/adm/state HOME=$T_TMP/home \
 		    script -qec "'$WGCONF' admin --server '$URL' --cacert '$CACERT' --user admin \
 		    --password-file '$PWFILE' sign bravo --key '$K1'" /dev/null >"$T_TMP/out" 2>&1
-		RC=$? OUT=$(cat "$T_TMP/out") ERR=""
+		RC=$? OUT=$(tr -d "\r" <"$T_TMP/out") ERR=""
 		T_LAST_REQ="(on a terminal, answering $answer) wgconf admin sign bravo"
-		expect_in "$OUT" "Sign this record\\? \\[y/N\\]" "on a terminal, sign asks ($answer)"
+		expect_in "$OUT" "Sign version 1 of bravo\\? .*\\[y/N\\]" "on a terminal, sign asks ($answer)"
+		expect_in "$OUT" "^  \\+ key $(q "$B_PUB")\$" "after showing the key ($answer)"
 		if [ "$answer" = n ]; then
 			expect_rc 1 "answering n"
 			expect_in "$OUT" "not signed bravo" "says it did not sign"
 			expect_eq "$(signed_state "$B_ID")" none "and did not"
 		else
 			expect_rc 0 "answering y"
-			expect_eq "$(signed_state "$B_ID")" valid "signs"
+			expect_eq "$(signed_state "$B_ID")" v1 "signs"
+			expect_in "$OUT" "signed bravo \\(id $B_ID\\) at version 1" "and says so"
 		fi
 	done
 else
@@ -155,20 +165,45 @@ expect_rc 2 "sign without --key"
 admin peers --yes
 expect_rc 2 "--yes does not apply to peers"
 
+if ! command -v script >/dev/null 2>&1; then
+	admin sign bravo --key "$K1" --yes
+	expect_rc 0 "sign bravo"
+fi
 admin sign bravo --key "$K1" --yes
-expect_rc 0 "sign bravo"
-expect_in "$OUT" "public key +$(q "$B_PUB")" "sign shows the public key it signs"
-expect_in "$OUT" "allowed IPs +10\.77\.0\.[0-9]+/32, 192\.168\.50\.0/24" "and the AllowedIPs"
-expect_in "$OUT" "^signed bravo" "and says it signed"
+expect_rc 0 "sign bravo again"
+expect_in "$OUT" "nothing to sign \(signed at version 1\)" "there is nothing new to sign"
+# A change shows as what changed, and only that.
+admin edit bravo --networks 192.168.50.0/24,192.168.60.0/24
+expect_eq "$(signed_state "$B_ID")" "v1 changed" "a new route is an unsigned change"
+admin sign bravo --key "$K1" --yes
+expect_rc 0 "sign bravo's change"
+expect_in "$OUT" "^peer bravo \(id $B_ID\), version 2, changes since the last signed version:" \
+    "sign says which version it signs"
+expect_in "$OUT" "^  \+ network 192\.168\.60\.0/24\$" "and shows the new route"
+expect_not_in "$OUT" "^  [-+] (key|address|pair|network 192\.168\.50)" "and nothing that did not change"
+expect_in "$OUT" "^signed bravo \(id $B_ID\) at version 2" "and says it signed"
+admin edit bravo --networks 192.168.50.0/24
+admin unpair bravo charlie
+admin sign bravo --key "$K1" --yes
+expect_in "$OUT" "^  - network 192\.168\.60\.0/24\$" "a route removed shows with -"
+expect_in "$OUT" "^  - pair $C_ID \(charlie\)\$" "a pair removed shows with - and its name"
+expect_in "$OUT" "^signed bravo \(id $B_ID\) at version 3" "version 3"
+admin pair bravo charlie
 expect_not_in "$OUT$ERR" "$(q "$(sed -n 2p "$K1")")" "the secret key is not printed"
 grep -F "$(sed -n 2p "$K1" | cut -c1-20)" "$RUN/logs/"* "$DB" >/dev/null 2>&1 &&
     fail "the secret key reached the server" || ok "the secret key never reached the server"
-expect_eq "$(signed_state "$B_ID")" valid "the server lists bravo's signature as valid"
-expect_eq "$(signed_state "$C_ID")" none "and charlie's as none"
+expect_eq "$(signed_state "$B_ID")" "v3 changed" "the pair made again is an unsigned change of bravo"
+admin sign bravo --key "$K1" --yes
+expect_in "$OUT" "^  \+ pair $C_ID \(charlie\)\$" "a pair added shows with +"
+expect_eq "$(signed_state "$B_ID")" v4 "the server lists bravo as signed at version 4"
+expect_eq "$(signed_state "$C_ID")" none "and charlie as not signed"
 admin peers
-expect_in "$OUT" "^ID +NAME +STATE +SIGNATURE" "admin peers has a signature column"
-expect_in "$OUT" "bravo +accepted +valid" "bravo is valid in the table"
+expect_in "$OUT" "^ID +NAME +STATE +SIGNED" "admin peers has a SIGNED column"
+expect_in "$OUT" "bravo +accepted +v4 " "bravo is v4 in the table"
 expect_in "$OUT" "charlie +accepted +none" "charlie is none in the table"
+admin sign alpha --key "$K1" --yes
+expect_rc 0 "sign alpha, the host itself"
+expect_in "$OUT" "^  \+ address 10\.77\.0\.[0-9]+/24\$" "its statement carries its address with the prefix"
 
 # --- a trusting host: signed in, unsigned out ----------------------------
 wgc a genconf
@@ -176,31 +211,29 @@ expect_rc 4 "genconf with one signed and one unsigned peer"
 expect_in "$OUT" "^PublicKey = $(q "$B_PUB")\$" "the signed peer is configured"
 expect_in "$OUT" "^AllowedIPs = 10\.77\.0\.[0-9]+/32, 192\.168\.50\.0/24\$" "with its routes"
 expect_not_in "$OUT" "$(q "$C_PUB")" "the unsigned peer is left out"
-expect_in "$ERR" "left out peer charlie \(id $C_ID, public key $(q "$C_PUB")\): it carries no signature" \
-    "the message names it, its id and key"
+expect_in "$ERR" "peer charlie \(id $C_ID\): refused: unsigned" "the message names it and its id"
 expect_in "$ERR" "admin sign" "and says how to sign it"
-expect_not_in "$ERR" "left out peer bravo" "bravo is not named"
+expect_not_in "$ERR" "peer bravo" "bravo is not named"
 
 F=$T_TMP/a/etc/wg0.conf
 wgc a sync --config-dir "$T_TMP/a/etc"
 expect_rc 4 "sync with an unsigned peer"
 expect_in "$OUT" "wrote .*wg0\.conf .*1 peer\)" "sync writes the config with the signed peer"
-expect_in "$ERR" "left out peer charlie" "and names the unsigned one"
+expect_in "$ERR" "peer charlie \(id $C_ID\): refused" "and names the unsigned one"
 expect_in "$(cat "$F")" "^PublicKey = $(q "$B_PUB")\$" "the file holds bravo"
 expect_not_in "$(cat "$F")" "$(q "$C_PUB")" "and not charlie"
 wgc a sync --config-dir "$T_TMP/a/etc"
 expect_rc 4 "sync again while charlie waits"
 expect_eq "$OUT$ERR" "" "quietly"
 wgc a sync --config-dir "$T_TMP/a/etc" --verbose
-expect_in "$ERR" "left out peer charlie" "--verbose says it again"
+expect_in "$ERR" "peer charlie \(id $C_ID\): refused" "--verbose says it again"
 
 # Signed later: --review still holds it as new, the file never had it.
 admin sign --all --key "$K1" --yes
 expect_rc 0 "sign --all"
 expect_in "$OUT" "^signed charlie" "it signs charlie"
-expect_in "$OUT" "^signed alpha" "and alpha"
-expect_not_in "$OUT" "^signed bravo" "but not bravo again"
-expect_eq "$(signed_state "$C_ID")" valid "charlie's signature is valid"
+expect_not_in "$OUT" "^signed (alpha|bravo)" "but not alpha or bravo again"
+expect_eq "$(signed_state "$C_ID")" v1 "charlie is signed"
 admin sign --all --key "$K1" --yes
 expect_rc 0 "sign --all again"
 expect_in "$OUT" "nothing to sign" "finds nothing to sign"
@@ -223,11 +256,12 @@ tamper "UPDATE peers SET public_key = '$EVIL_PUB' WHERE id = '$C_ID'"
 wgc a genconf
 expect_rc 4 "genconf after charlie's key was swapped in the database"
 expect_not_in "$OUT" "$(q "$EVIL_PUB")" "the swapped key is not configured"
-expect_in "$ERR" "left out peer charlie .*does not match" "the message says the signature does not match"
+expect_in "$ERR" "peer charlie \(id $C_ID\): refused: not signed: .*$(q "$EVIL_PUB")" \
+    "the message says the served key is not the signed one"
 expect_in "$OUT" "^PublicKey = $(q "$B_PUB")\$" "bravo still is configured"
 admin config bravo
 expect_in "$OUT" "$(q "$EVIL_PUB")" "the server does serve the swapped key"
-expect_eq "$(signed_state "$C_ID")" invalid "admin peers lists charlie as invalid"
+expect_eq "$(signed_state "$C_ID")" "v1 changed" "admin peers lists charlie's swapped key as unsigned"
 wgc a sync --config-dir "$T_TMP/a/etc"
 expect_rc 4 "sync after the key swap"
 expect_not_in "$(cat "$F")" "$(q "$EVIL_PUB")" "the file never gets the swapped key"
@@ -235,15 +269,17 @@ expect_not_in "$(cat "$F")" "$(q "$C_PUB")" "and charlie's entry is gone"
 tamper "UPDATE peers SET public_key = '$C_PUB' WHERE id = '$C_ID'"
 
 # A routed network changed in the database.
+# A routed network changed in the database: routes come from the statement.
 tamper "UPDATE networks SET cidr = '192.168.0.0/16' WHERE peer_id = '$B_ID'"
 wgc a genconf
 expect_rc 4 "genconf after bravo's network was widened in the database"
+expect_in "$ERR" "peer bravo \(id $B_ID\): refused the server's AllowedIPs" "the message names bravo"
 expect_not_in "$OUT" "192\.168\.0\.0/16" "the widened route is not configured"
-expect_in "$ERR" "left out peer bravo " "the message names bravo"
+expect_in "$OUT" "^AllowedIPs = 10\.77\.0\.[0-9]+/32, 192\.168\.50\.0/24\$" "the signed route is"
 expect_in "$OUT" "^PublicKey = $(q "$C_PUB")\$" "charlie (restored) is configured again"
+expect_eq "$(signed_state "$B_ID")" "v4 changed" "admin peers shows the widened route as unsigned"
 tamper "UPDATE networks SET cidr = '192.168.50.0/24' WHERE peer_id = '$B_ID'"
-wgc a genconf
-expect_rc 0 "with the network back, the old signature holds again"
+expect_eq "$(signed_state "$B_ID")" v4 "with the network back, nothing is left to sign"
 
 # The attacker's own signing key, and a peer signed with it.
 K2=$T_TMP/keys/k2
@@ -263,7 +299,7 @@ expect_rc 0 "mallory is signed with the other key (the server takes it)"
 wgc a genconf
 expect_rc 4 "genconf with a peer signed by another key"
 expect_not_in "$OUT" "$(q "$M_PUB")" "that peer is left out"
-expect_in "$ERR" "left out peer mallory .*does not match" "and named"
+expect_in "$ERR" "peer mallory \(id $M_ID\): refused: bad signature" "and named"
 expect_in "$OUT" "^PublicKey = $(q "$B_PUB")\$" "the peers signed with the trusted key stay"
 
 # --- without a trusted key nothing changes ---------------------------------
@@ -275,7 +311,7 @@ expect_eq "$ERR" "" "and says nothing about signatures"
 # --- trust-key ------------------------------------------------------------
 wgc a trust-key
 expect_rc 0 "trust-key shows the key"
-expect_eq "$OUT" "$K1_PUB" "the trusted key"
+expect_eq "$(printf '%s\n' "$OUT" | head -n 1)" "$K1_PUB" "the trusted key"
 wgc a trust-key 'AAAA'
 expect_rc 2 "trust-key with an invalid key"
 wgc a trust-key none
@@ -289,8 +325,10 @@ wgc a genconf
 expect_rc 4 "genconf trusts the key again"
 wgc b trust-key "$K2_PUB"
 wgc b genconf
-expect_rc 4 "bravo, trusting the other key, refuses the peers signed by the first"
-expect_in "$OUT" "^PublicKey = $(q "$M_PUB")\$" "and takes the one signed by it"
+expect_rc 4 "bravo, trusting the other key, refuses its own statement signed by the first"
+expect_in "$ERR" "this host \(id $B_ID\): held, nothing written or applied: bad signature" \
+    "and says so"
+expect_not_in "$OUT" "PublicKey" "so nothing is configured, not even mallory"
 
 # A damaged trust key fails closed: no config at all.
 cp "$T_TMP/a/state/state.json" "$T_TMP/a-state.json"

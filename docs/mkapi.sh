@@ -123,9 +123,12 @@ admin password is replaced by `PASSWORD`.
 - A **peer** object, as the routes below return it:
   `{"id", "name", "state": "pending"|"accepted", "public_key", "endpoint"
   ("host:port", "[v6]:port" or null behind NAT), "listen_port", "keepalive",
-  "addresses", "networks", "pairs", "signature": "none"|"valid"|"invalid"
-  (the admin signature of its key and routes, checked against the network's
-  `signing_key`), "created_at", "last_seen"}`.
+  "addresses", "networks", "pairs", "pending_key" (a key it asked to rotate
+  to, or null), "signature": "none"|"valid"|"invalid" (does its last signed
+  statement verify under the network's `signing_key`), "signed_version" (0:
+  never signed), "unsigned_changes" (under a signing key: its statement has
+  changes the admin has not signed), "created_at", "last_seen"}`. Signed
+  statements and revocations are described in `docs/trust.md`.
 
 EOF
 
@@ -170,11 +173,19 @@ X -b "$A_TOK" GET /peer/config
 api -a POST "/admin/peers/$A/accept" '{}'
 api -a POST "/admin/peers/$B/accept" '{"networks":["192.168.50.0/24"]}'
 api -a PUT "/admin/pairs/$A/$B"
-out 'Once accepted and paired (here with a host behind NAT that routes 192.168.50.0/24). Each entry in `peers`: `id`, `name`, `public_key`, `preshared_key_sealed` (the pair'"'"'s 32-byte preshared key, `crypto_box_seal`ed to *this* peer'"'"'s public key: open it with the WireGuard private key, which libsodium uses as an X25519 key as it is), `endpoint` (null behind NAT), `allowed_ips` (the tunnel address first, then routed networks), `persistent_keepalive` (set on every link of a peer that is itself behind NAT, from its own or the network'"'"'s keepalive), `signature` (the admin'"'"'s Ed25519 signature of that record, or null). `warnings` says what cannot work, e.g. two paired peers both behind NAT. The `ETag` changes whenever anything in this answer changes; send it back in `If-None-Match` and an unchanged config costs a 304 with no body.'
+out 'Once accepted and paired (here with a host behind NAT that routes 192.168.50.0/24). Each entry in `peers`: `id`, `name`, `public_key`, `preshared_key_sealed` (the pair'"'"'s 32-byte preshared key, `crypto_box_seal`ed to *this* peer'"'"'s public key: open it with the WireGuard private key, which libsodium uses as an X25519 key as it is), `endpoint` (null behind NAT), `allowed_ips` (the tunnel address first, then routed networks), `persistent_keepalive` (set on every link of a peer that is itself behind NAT, from its own or the network'"'"'s keepalive), `statement` (that peer'"'"'s last admin-signed statement, `{"text", "signature"}`, or null; see `docs/trust.md`). At the top, `statement` is this peer'"'"'s own and `revocations` the signed revocations of keys that must never come back; `interface.public_key` is the key the server holds for this peer. `warnings` says what cannot work, e.g. two paired peers both behind NAT. The `ETag` changes whenever anything in this answer changes; send it back in `If-None-Match` and an unchanged config costs a 304 with no body.'
 out ""
 X -b "$A_TOK" GET /peer/config
 ETAG=$(header ETag)
 X -b "$A_TOK" -h "If-None-Match: $ETAG" GET /peer/config
+
+out '### `POST /peer/key`'
+out ""
+out 'A host asks to rotate to a new key (`wgconf rotate`): `{"public_key"}`. It is only stored as the peer'"'"'s `pending_key`; nothing else changes until an admin accepts it (`POST /admin/peers/{id}/accept-key`). 202 with the peer. Errors: 400 `invalid_public_key`, 409 `same_key`, `public_key_taken` (another peer has or asked for it), `key_revoked`, `peer_pending`.'
+out ""
+keypair
+NEXT_PUB=$PUB
+X -b "$A_TOK" POST /peer/key "{\"public_key\":\"$NEXT_PUB\"}"
 
 out '### `PUT /peer/endpoint`'
 out ""
@@ -237,19 +248,36 @@ out 'Previews the config that peer gets from `GET /peer/config`.'
 out ""
 X -a GET "/admin/peers/$B/config"
 
-out '### `PUT /admin/peers/{id}/signature`'
+out '### `GET /admin/peers/{id}/statement`, `PUT /admin/peers/{id}/signature`'
 out ""
-out 'Stores the admin'"'"'s Ed25519 signature of a peer record, made offline with the key whose public half is the network'"'"'s `signing_key` (here with `openssl pkeyutl -sign -rawin`). The signed text is `"wgconfsrv-peer-v1\n" PUBLIC_KEY "\n" ALLOWED_IP "," ALLOWED_IP ... "\n"`, with the allowed IPs exactly as in the config. `{"signature": base64}`, or `{"signature": null}` to remove it. The server checks it (400 `invalid_signature`; 409 `no_signing_key` when the network has none), peers that demand signatures check it again. Answer: the peer.'
+out 'Signed statements (`docs/trust.md`). GET gives what the admin would sign now: `proposed` (the statement text at `version`, one above `signed_version`), the last `signed` text and its `signature` (or null), `unsigned_changes`, and `changes` (the lines that differ; `wgconf admin sign` works them out itself rather than trusting these). The admin signs `proposed` offline with the key whose public half is the network'"'"'s `signing_key` (here with `openssl pkeyutl -sign -rawin`) and PUTs `{"version", "signature"}`: the server rebuilds its proposal at that version and keeps the signature only if it verifies over exactly those bytes. Errors: 400 `invalid_version`, `invalid_signature` (also a signature over another version, another peer or a proposal that changed since), 409 `stale_version` (not above `signed_version`), `no_signing_key`, `peer_pending`. Answer: the peer. Hosts that trust the key check it again.'
 out ""
 openssl genpkey -algorithm ed25519 -out "$T_TMP/sign.pem" 2>/dev/null
 SIGNING_KEY=$(openssl pkey -in "$T_TMP/sign.pem" -pubout -outform DER | tail -c 32 | base64)
 api -a PUT /admin/network "{\"signing_key\":\"$SIGNING_KEY\"}"
-api -a GET "/admin/peers/$A/config"
-api -a GET "/admin/peers/$B/config"
-ALLOWED=$(jqr '.peers[] | select(.id == "'"$A"'") | .allowed_ips | join(",")')
-printf 'wgconfsrv-peer-v1\n%s\n%s\n' "$A_PUB" "$ALLOWED" >"$T_TMP/signed.txt"
-SIG=$(openssl pkeyutl -sign -inkey "$T_TMP/sign.pem" -rawin -in "$T_TMP/signed.txt" | base64 -w0)
-X -a PUT "/admin/peers/$A/signature" "{\"signature\":\"$SIG\"}"
+X -a GET "/admin/peers/$A/statement"
+jqr .proposed >"$T_TMP/statement.txt"
+truncate -s -1 "$T_TMP/statement.txt"           # jq -r added a newline
+VERSION=$(jqr .version)
+SIG=$(openssl pkeyutl -sign -inkey "$T_TMP/sign.pem" -rawin -in "$T_TMP/statement.txt" | base64 -w0)
+X -a PUT "/admin/peers/$A/signature" "{\"version\":$VERSION,\"signature\":\"$SIG\"}"
+
+out '### `POST /admin/peers/{id}/accept-key`'
+out ""
+out 'Swaps in the key the peer asked for (`POST /peer/key`): every pair of it gets a fresh preshared key sealed to the new key and to the partner, the peer and its partners get a new config, and a key that was signed gets a pending revocation. 409 `no_pending_key` otherwise. Answer: the peer (with `unsigned_changes` under a signing key: its new statement wants signing).'
+out ""
+X -a POST "/admin/peers/$A/accept-key"
+
+out '### `GET /admin/revocations`, `PUT /admin/revocations/{id}/signature`'
+out ""
+out 'Revocations of keys that must never come back: made when a peer whose statement was signed is deleted or leaves, or its key is replaced. `text` is what the admin signs; PUT `{"signature"}` keeps it only if it verifies under the network'"'"'s `signing_key` (400 `invalid_signature`, 404 `revocation_not_found`). Signed ones go to every host in its config, and hosts keep them for ever. Registering or asking for a revoked key is refused (409 `key_revoked`).'
+out ""
+X -a GET /admin/revocations
+REV=$(jqr '.revocations[0].id')
+jqr '.revocations[0].text' >"$T_TMP/revocation.txt"
+truncate -s -1 "$T_TMP/revocation.txt"
+SIG=$(openssl pkeyutl -sign -inkey "$T_TMP/sign.pem" -rawin -in "$T_TMP/revocation.txt" | base64 -w0)
+X -a PUT "/admin/revocations/$REV/signature" "{\"signature\":\"$SIG\"}"
 
 out '### `DELETE /admin/peers/{id}`'
 out ""
@@ -272,7 +300,7 @@ X -a PUT "/admin/pairs/$A/$A"
 
 out '### `GET /admin/network`, `PUT /admin/network`'
 out ""
-out 'The mesh-wide settings: `ipv4_pool` (addresses are handed out from it), `ipv6_pool` (optional), `mtu` (1280–9000 or null), `keepalive` (seconds for links to NAT peers, default 25), `dns` (addresses for the interfaces), `signing_key` (the admin'"'"'s Ed25519 public key, base64, or null). PUT takes any subset; an absent key is unchanged, null clears `ipv6_pool`, `mtu`, `signing_key`. A new pool must hold every address already given (409). Answer: the network.'
+out 'The mesh-wide settings: `ipv4_pool` (addresses are handed out from it), `ipv6_pool` (optional), `mtu` (1280–9000 or null), `keepalive` (seconds for links to NAT peers, default 25), `dns` (addresses for the interfaces), `signing_key` (the admin'"'"'s Ed25519 public key, base64, or null), `mesh_id` (read only: the random id every signed statement of this server names). PUT takes any subset; an absent key is unchanged, null clears `ipv6_pool`, `mtu`, `signing_key`. A new pool must hold every address already given (409). Answer: the network.'
 out ""
 X -a GET /admin/network
 X -a PUT /admin/network '{"ipv6_pool":"fd77::/64","mtu":1420,"dns":["10.77.0.1"]}'

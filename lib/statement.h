@@ -28,6 +28,7 @@
  *   end
  *
  * Everything here is pure: no I/O, no global state. 0/-1 unless said.
+ * keys_init() must have run (keys are checked to be of full order).
  */
 #ifndef WGCONF_STATEMENT_H
 #define WGCONF_STATEMENT_H

@@ -12,7 +12,8 @@
 #   injection, revival of a deleted (revoked) peer, the host's own interface
 #   prefix (the pool, and its own statement), the intruder's key swapped
 #   in for the network's signing key, and after a key rotation (wgconf
-#   rotate, admin accept-key, admin sign) the old key and statement put back.
+#   rotate, admin accept-key, admin sign) the old key and statement put back,
+#   and a peer of another mesh the admin signs with the same key.
 #
 # Hosts: alpha (the victim, trusts K1), bravo (paired with alpha, routes
 # 192.168.50.0/24), charlie (signed, paired with bravo only), delta (paired
@@ -281,9 +282,47 @@ expect_in "$(cat "$F")" "^PublicKey = $(q "$NEW_B")\$" "rotation: alpha configur
 expect_not_in "$(cat "$F")" "$(q "$B_PUB")" "rotation: and not the old one"
 wgc b sync --config-dir "$T_TMP/b/etc"
 expect_rc 0 "rotation: bravo syncs with its new key"
-sql "UPDATE peers SET (public_key, statement, statement_sig, signed_version) =
+sql "CREATE TABLE loot.bn AS SELECT public_key, statement, statement_sig, signed_version
+    FROM peers WHERE id = '$B_ID';
+    UPDATE peers SET (public_key, statement, statement_sig, signed_version) =
     (SELECT public_key, statement, statement_sig, signed_version FROM loot.bk) WHERE id = '$B_ID'"
 sync_a
 expect_rc 4 "old key replayed: held"
 expect_in "$ERR" "peer bravo \(id $B_ID\): refused: (rollback|.*revoked)" "old key replayed: named"
 expect_not_in "$(cat "$F")" "$(q "$B_PUB")" "old key replayed: the old key is not written"
+sql "UPDATE peers SET (public_key, statement, statement_sig, signed_version) =
+    (SELECT public_key, statement, statement_sig, signed_version FROM loot.bn) WHERE id = '$B_ID'"
+B_PUB=$NEW_B
+clean "old key replayed"
+
+# --- a statement of another mesh ------------------------------------------------------
+# The admin runs a second mesh and signs it with the same key. The intruder
+# copies a peer of it, statement and all, into this server's database.
+S1_DB=$DB S1_URL=$URL S1_CACERT=$CACERT
+stack_start
+printf '%s\n' "$ADMIN_PASS" >"$T_TMP/admin-pass2"
+admin2() {
+	wgc adm2 admin --server "$URL" --cacert "$CACERT" --user admin \
+	    --password-file "$T_TMP/admin-pass2" "$@"
+}
+admin2 network --signing-key "$K1_PUB"
+register z zulu 192.0.2.90:51820
+Z_ID=$ID Z_PUB=$PUB
+admin2 accept zulu --address 10.77.0.200
+admin2 sign --all --key "$K1" --yes
+expect_rc 0 "other mesh: the admin signs zulu in the second mesh with the same key"
+DB2=$DB
+DB=$S1_DB URL=$S1_URL CACERT=$S1_CACERT
+sql "ATTACH '$DB2' AS m2; INSERT INTO peers SELECT * FROM m2.peers WHERE id = '$Z_ID';
+    INSERT INTO addresses SELECT * FROM m2.addresses WHERE peer_id = '$Z_ID';
+    INSERT INTO pairs (a, b, psk_box_a, psk_box_b, created_at)
+    SELECT min('$A_ID', '$Z_ID'), max('$A_ID', '$Z_ID'), psk_box_a, psk_box_b, created_at
+    FROM pairs WHERE a = min('$A_ID', '$B_ID') AND b = max('$A_ID', '$B_ID')"
+admin config alpha
+expect_in "$OUT" "$(q "$Z_PUB")" "other mesh: the server serves zulu, validly signed, to alpha"
+sync_a
+expect_rc 4 "other mesh: held"
+expect_in "$ERR" "peer zulu \(id $Z_ID\): refused: other mesh" "other mesh: zulu is named, another mesh"
+expect_not_in "$(cat "$F")" "$(q "$Z_PUB")" "other mesh: zulu is not written"
+sql "DELETE FROM peers WHERE id = '$Z_ID'"
+clean "other mesh"

@@ -907,8 +907,24 @@ START_TEST(key_rotation)
 	}
 	open_psk(&b, &a, psk_pending);
 	ck_assert_mem_eq(psk_pending, psk_b_before, KEYS_LEN);
-	/* Nobody else may ask for the same key. */
+	/* Nobody else may ask for the same key, nor register with it. */
 	PEER_FAILS(409, "public_key_taken", c.token, "POST", path("/peer/key"), body);
+	{
+		char rb[256];
+		snprintf(rb, sizeof(rb), "{\"name\":\"thief\",\"public_key\":\"%s\","
+		         "\"endpoint\":null}", fresh.pub);
+		ANON_FAILS(409, "public_key_taken", "POST", path("/register"), rb);
+	}
+	/* A peer not accepted yet registers again instead. */
+	{
+		struct tpeer p;
+		char pb[256];
+		struct tpeer other;
+		reg(&p, "waiting", NULL);
+		new_keys(&other);
+		snprintf(pb, sizeof(pb), "{\"public_key\":\"%s\"}", other.pub);
+		PEER_FAILS(409, "peer_pending", p.token, "POST", path("/peer/key"), pb);
+	}
 
 	/* Accepted: the key swaps, the pair gets a fresh PSK sealed to the new
 	 * key and to b, the old key's revocation waits for a signature. */

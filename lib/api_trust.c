@@ -44,11 +44,12 @@ signature_field(struct json_object *obj, uint8_t sig[KEYS_SIG_LEN], struct respo
 }
 
 /* Names for the pair ids a diff shows, looked up one by one: a diff names
- * few, a mesh may hold many. A name that cannot be read is left out (the
- * id is what counts; wgconf admin sign works its own diff out anyway). */
+ * few, a mesh may hold many. A peer gone has no name; a database error is
+ * remembered, so that the answer is a 500 and never a diff short of names. */
 struct names {
 	char buf[4][VALIDATE_NAME_MAX + 1];
 	unsigned next;
+	int failed;
 };
 
 static const char *
@@ -56,8 +57,11 @@ name_of(const char *id, void *ctx)
 {
 	struct names *n = ctx;
 	char *b = n->buf[n->next++ % 4];
+	int rc = store_peer_name(id, b);
 
-	return store_peer_name(id, b) == DB_OK ? b : NULL;
+	if (rc == DB_ERROR)
+		n->failed = 1;
+	return rc == DB_OK ? b : NULL;
 }
 
 /* The statement of p as it would be signed now, as a 500 when the stored
@@ -139,6 +143,11 @@ api_admin_peer_statement(const struct request *req, struct response *res)
 	json_object_object_add(o, "unsigned_changes",
 	                       json_object_new_boolean(proposal_unsigned_changes(&p, &net)));
 	json_object_object_add(o, "changes", changes_json(&p, text, len, &names));
+	if (names.failed) {
+		json_object_put(o);
+		status = api_db_error(res);
+		goto out;
+	}
 	status = http_json(res, 200, o);
 out:
 	free(text);

@@ -1004,6 +1004,103 @@ START_TEST(views_show_unsigned_changes)
 }
 END_TEST
 
+/* Fails the step-th SQLite VM step from now, once (then lets all run). */
+static long fault_at, fault_steps;
+
+static int
+fault_progress(void *arg)
+{
+	(void)arg;
+	return ++fault_steps == fault_at;
+}
+
+/* rq with a database error injected at every step in turn: each answer is
+ * exactly the one without faults, or a 500 database_error without ETag;
+ * never a smaller answer (a diff short of names, a config short of its
+ * statements or revocations). */
+static void
+faults_never_half(struct request *rq, const char *want_body, const char *want_etag)
+{
+	int failed = 0;
+
+	for (fault_at = 1;; fault_at++) {
+		int got;
+		fault_steps = 0;
+		sqlite3_progress_handler(db_handle(), 1, fault_progress, NULL);
+		got = send_req(rq);
+		sqlite3_progress_handler(db_handle(), 0, NULL, NULL);
+		if (got == 500) {
+			ck_assert_str_eq(R.error_code, "database_error");
+			ck_assert_str_eq(R.etag, "");
+			failed++;
+			continue;
+		}
+		ck_assert_msg(got == 200, "fault at step %ld gave %d", fault_at, got);
+		ck_assert_str_eq(json_object_to_json_string(R.body), want_body);
+		ck_assert_str_eq(R.etag, want_etag);
+		if (fault_steps < fault_at)
+			break;
+	}
+	ck_assert_int_gt(failed, 5);
+}
+
+START_TEST(reads_fail_closed)
+{
+	struct tpeer a, b, c;
+	struct request rq;
+	char *want, etag_want[48];
+
+	member(&a, "alpha", "203.0.113.1:51820");
+	member(&b, "bravo", "203.0.113.2:51820");
+	member(&c, "charlie", "203.0.113.3:51820");
+	pair(&a, &b);
+	set_signing_key();
+	sign_peer(&a);
+	sign_peer(&b);
+	sign_peer(&c);
+	OK(admin("DELETE", path("/admin/peers/%s", c.id), NULL), 204);
+	pair(&a, &b);
+	OK(admin("DELETE", path("/admin/pairs/%s/%s", a.id, b.id), NULL), 204);
+
+	/* The statement with its diff (a pair removed, named). */
+	OK(admin("GET", path("/admin/peers/%s/statement", a.id), NULL), 200);
+	ck_assert_ptr_nonnull(strstr(json_object_to_json_string(R.body), "(bravo)"));
+	want = strdup(json_object_to_json_string(R.body));
+	base_request(&rq, ADMIN_USER, NULL, "GET", path("/admin/peers/%s/statement", a.id), NULL);
+	faults_never_half(&rq, want, "");
+	free(want);
+
+	/* The revocations, one pending. */
+	OK(admin("GET", path("/admin/revocations"), NULL), 200);
+	jarr(R.body, "revocations", 1);
+	want = strdup(json_object_to_json_string(R.body));
+	base_request(&rq, ADMIN_USER, NULL, "GET", path("/admin/revocations"), NULL);
+	faults_never_half(&rq, want, "");
+	free(want);
+
+	/* A config with statements and a signed revocation. */
+	pair(&a, &b);
+	sign_peer(&a);
+	{
+		char text[256], body[256], sig[KEYS_SIG_B64_LEN], id[PEER_ID_LEN];
+		OK(admin("GET", path("/admin/revocations"), NULL), 200);
+		snprintf(id, sizeof(id), "%s", jstr(revocation_for(c.pub), "id"));
+		snprintf(text, sizeof(text), "%s", jstr(revocation_for(c.pub), "text"));
+		statement_sign(sig, text, strlen(text), sign_sk);
+		snprintf(body, sizeof(body), "{\"signature\":\"%s\"}", sig);
+		OK(admin("PUT", path("/admin/revocations/%s/signature", id), body), 200);
+	}
+	OK(config(&b), 200);
+	jarr(R.body, "revocations", 1);
+	ck_assert(jget(link_to(&a), "statement") != NULL);
+	want = strdup(json_object_to_json_string(R.body));
+	snprintf(etag_want, sizeof(etag_want), "%s", R.etag);
+	base_request(&rq, NULL, b.token, "GET", path("/peer/config"), NULL);
+	faults_never_half(&rq, want, etag_want);
+	free(want);
+}
+END_TEST
+
 static Suite *
 trust_suite(void)
 {
@@ -1018,6 +1115,7 @@ trust_suite(void)
 	tcase_add_test(tc, revocations);
 	tcase_add_test(tc, key_rotation);
 	tcase_add_test(tc, views_show_unsigned_changes);
+	tcase_add_test(tc, reads_fail_closed);
 	suite_add_tcase(s, tc);
 	return s;
 }

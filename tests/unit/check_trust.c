@@ -1004,14 +1004,47 @@ START_TEST(views_show_unsigned_changes)
 }
 END_TEST
 
-/* Fails the step-th SQLite VM step from now, once (then lets all run). */
+/* Fails the step-th SQLite VM step from now, once (then lets all run),
+ * remembering which statement it hit (as check_api.c does). */
 static long fault_at, fault_steps;
+static char running_sql[128], fault_sql[128];
 
 static int
 fault_progress(void *arg)
 {
 	(void)arg;
-	return ++fault_steps == fault_at;
+	if (++fault_steps != fault_at)
+		return 0;
+	memcpy(fault_sql, running_sql, sizeof(fault_sql));
+	return 1;
+}
+
+static int
+trace_stmt(unsigned type, void *ctx, void *stmt, void *x)
+{
+	const char *sql = sqlite3_sql(stmt);
+
+	(void)type;
+	(void)ctx;
+	(void)x;
+	snprintf(running_sql, sizeof(running_sql), "%s", sql ? sql : "");
+	return 0;
+}
+
+static void
+faults_on(void)
+{
+	fault_steps = 0;
+	fault_sql[0] = '\0';
+	sqlite3_trace_v2(db_handle(), SQLITE_TRACE_STMT, trace_stmt, NULL);
+	sqlite3_progress_handler(db_handle(), 1, fault_progress, NULL);
+}
+
+static void
+faults_off(void)
+{
+	sqlite3_progress_handler(db_handle(), 0, NULL, NULL);
+	sqlite3_trace_v2(db_handle(), 0, NULL, NULL);
 }
 
 /* rq with a database error injected at every step in turn: each answer is
@@ -1025,10 +1058,9 @@ faults_never_half(struct request *rq, const char *want_body, const char *want_et
 
 	for (fault_at = 1;; fault_at++) {
 		int got;
-		fault_steps = 0;
-		sqlite3_progress_handler(db_handle(), 1, fault_progress, NULL);
+		faults_on();
 		got = send_req(rq);
-		sqlite3_progress_handler(db_handle(), 0, NULL, NULL);
+		faults_off();
 		if (got == 500) {
 			ck_assert_str_eq(R.error_code, "database_error");
 			ck_assert_str_eq(R.etag, "");
@@ -1043,6 +1075,109 @@ faults_never_half(struct request *rq, const char *want_body, const char *want_et
 	}
 	ck_assert_int_gt(failed, 5);
 }
+
+/* One write with a database error injected at every step in turn, until a
+ * run meets none: every 500 leaves every table as it was, unless the fault
+ * hit the COMMIT (whose outcome is unknown: then the change is whole). The
+ * last status. */
+static int
+all_or_nothing(const char *user, const char *token, const char *method, const char *p,
+               const char *body)
+{
+	char pbuf[256], bbuf[1024];
+	int failed = 0, got;
+
+	snprintf(pbuf, sizeof(pbuf), "%s", p);
+	snprintf(bbuf, sizeof(bbuf), "%s", body ? body : "");
+	for (fault_at = 1;; fault_at++) {
+		char *before = snapshot(), *after;
+		struct request rq;
+		int same;
+		base_request(&rq, user, token, method, pbuf, body ? bbuf : NULL);
+		faults_on();
+		got = send_req(&rq);
+		faults_off();
+		after = snapshot();
+		same = strcmp(before, after) == 0;
+		free(before);
+		free(after);
+		if (got != 500)
+			break;
+		failed++;
+		ck_assert_str_eq(R.error_code, "database_error");
+		if (!same) {
+			ck_assert_msg(strcmp(fault_sql, "COMMIT") == 0, "%s %s: a fault in \"%s\" "
+			              "(step %ld) answered 500 but changed the database", method, pbuf,
+			              fault_sql, fault_at);
+			break;
+		}
+	}
+	ck_assert_msg(failed > 5, "%s %s met only %d faults", method, pbuf, failed);
+	return got;
+}
+
+START_TEST(writes_fail_closed)
+{
+	struct tpeer a, b, c, fresh;
+	char text[8192], body[512], sig[KEYS_SIG_B64_LEN], id[PEER_ID_LEN];
+	int st;
+
+	member(&a, "alpha", "203.0.113.1:51820");
+	member(&b, "bravo", "203.0.113.2:51820");
+	member(&c, "charlie", "203.0.113.3:51820");
+	pair(&a, &b);
+	set_signing_key();
+
+	/* A signature: stored whole with its version, its audit line and the
+	 * new revisions, or not at all. */
+	statement_of(&a, text, sizeof(text));
+	sig_body(body, sizeof(body), 1, text, sign_sk);
+	st = all_or_nothing(ADMIN_USER, NULL, "PUT", path("/admin/peers/%s/signature", a.id), body);
+	ck_assert(st == 200 || st == 500);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE signed_version = 1"
+	                       " AND statement IS NOT NULL AND statement_sig IS NOT NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.sign'"), 1);
+	sign_peer(&b);
+	sign_peer(&c);
+
+	/* A key asked for, and accepted: the key, every PSK, the revocation. */
+	new_keys(&fresh);
+	snprintf(body, sizeof(body), "{\"public_key\":\"%s\"}", fresh.pub);
+	all_or_nothing(NULL, a.token, "POST", path("/peer/key"), body);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE pending_key IS NOT NULL"), 1);
+	all_or_nothing(ADMIN_USER, NULL, "POST", path("/admin/peers/%s/accept-key", a.id), NULL);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE pending_key IS NOT NULL"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM revocations"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.key_accept'"), 1);
+	memcpy(a.pk, fresh.pk, KEYS_LEN);
+	memcpy(a.sk, fresh.sk, KEYS_LEN);
+	{
+		uint8_t p1[KEYS_LEN], p2[KEYS_LEN];
+		open_psk(&a, &b, p1);
+		open_psk(&b, &a, p2);
+		ck_assert_mem_eq(p1, p2, KEYS_LEN);
+		remember_secret_bytes(p1, KEYS_LEN);
+	}
+
+	/* A revocation signed; a signed peer deleted, and one that leaves. */
+	OK(admin("GET", path("/admin/revocations"), NULL), 200);
+	{
+		struct json_object *r = json_object_array_get_idx(jget(R.body, "revocations"), 0);
+		snprintf(id, sizeof(id), "%s", jstr(r, "id"));
+		snprintf(text, sizeof(text), "%s", jstr(r, "text"));
+	}
+	statement_sign(sig, text, strlen(text), sign_sk);
+	snprintf(body, sizeof(body), "{\"signature\":\"%s\"}", sig);
+	all_or_nothing(ADMIN_USER, NULL, "PUT", path("/admin/revocations/%s/signature", id), body);
+	ck_assert_int_eq(count("SELECT count(*) FROM revocations WHERE signature IS NOT NULL"), 1);
+	all_or_nothing(ADMIN_USER, NULL, "DELETE", path("/admin/peers/%s", b.id), NULL);
+	ck_assert_int_eq(count("SELECT count(*) FROM revocations"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers"), 2);
+	all_or_nothing(NULL, c.token, "DELETE", path("/peer"), NULL);
+	ck_assert_int_eq(count("SELECT count(*) FROM revocations"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers"), 1);
+}
+END_TEST
 
 START_TEST(reads_fail_closed)
 {
@@ -1116,6 +1251,7 @@ trust_suite(void)
 	tcase_add_test(tc, key_rotation);
 	tcase_add_test(tc, views_show_unsigned_changes);
 	tcase_add_test(tc, reads_fail_closed);
+	tcase_add_test(tc, writes_fail_closed);
 	suite_add_tcase(s, tc);
 	return s;
 }

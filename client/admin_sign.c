@@ -247,9 +247,11 @@ sign_peer(struct signer *s, struct json_object *p)
 			statement_free(&old);
 			printf("peer %s (id %s): the statement the server says was signed last "
 			       "does not verify under this key; showing everything\n", nb, id);
-		} else if (old.version >= proposed.version) {
-			warnx("the server proposes version %llu of peer %s (id %s), not above the "
-			      "signed version %llu: not signing it",
+		} else if (proposed.version != old.version + 1) {
+			/* Not above: no host would take it. Far above: it would use
+			 * up the versions (2^53 is the last one) for nothing. */
+			warnx("the server proposes version %llu of peer %s (id %s), not the "
+			      "one after the signed version %llu: not signing it",
 			      (unsigned long long)proposed.version, nb, id,
 			      (unsigned long long)old.version);
 			goto out;

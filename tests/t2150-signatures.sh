@@ -249,6 +249,15 @@ expect_rc 0 "genconf with every peer signed"
 expect_eq "$ERR" "" "and nothing to say"
 
 # --- a compromised server -----------------------------------------------
+# A version far ahead would use up bravo's versions: sign refuses it.
+tamper "UPDATE peers SET signed_version = signed_version + 1000 WHERE id = '$B_ID'"
+admin edit bravo --networks 192.168.50.0/24,192.168.61.0/24
+admin sign bravo --key "$K1" --yes
+expect_rc 1 "sign refuses a version that skips ahead"
+expect_in "$ERR" "not the one after the signed version 4: not signing it" "and says why"
+tamper "UPDATE peers SET signed_version = signed_version - 1000 WHERE id = '$B_ID'"
+admin edit bravo --networks 192.168.50.0/24
+expect_eq "$(signed_state "$B_ID")" v4 "bravo is back at version 4, nothing to sign"
 # A key swapped in the database: the server still serves charlie.
 EVIL_PUB=$(wg genkey 2>/dev/null | wg pubkey 2>/dev/null) ||
     EVIL_PUB=$(head -c 32 /dev/urandom | base64)

@@ -27,7 +27,7 @@ CREATE TABLE peers (
     listen_port INTEGER CHECK (listen_port IS NULL OR listen_port BETWEEN 1 AND 65535),
     keepalive   INTEGER CHECK (keepalive IS NULL OR keepalive BETWEEN 0 AND 65535),
     token_hash  BLOB NOT NULL,                  -- BLAKE2b-256 of the bearer secret
-    signature   BLOB,                           -- v1 record signature: dropped in version 2
+    signature   BLOB,                           -- v1 record signature: dropped in version 3
     revision    INTEGER NOT NULL DEFAULT 0,
     created_at  INTEGER NOT NULL,
     last_seen   INTEGER

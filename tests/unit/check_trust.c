@@ -570,7 +570,7 @@ START_TEST(mesh_id_and_migration)
 	ck_assert_int_eq(sqlite3_exec(old, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(old);
 	ck_assert_int_eq(db_open(dbpath), 0);
-	ck_assert_int_eq(db_version(), 2);
+	ck_assert_int_eq(db_version(), DB_SCHEMA_VERSION);
 	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE signed_version = 0"
 	                       " AND statement IS NULL"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM pragma_table_info('peers')"

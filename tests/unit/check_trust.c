@@ -806,6 +806,9 @@ START_TEST(revocations)
 		snprintf(rb, sizeof(rb), "{\"name\":\"alpha2\",\"public_key\":\"%s\",\"endpoint\":null}",
 		         a.pub);
 		ANON_FAILS(409, "key_revoked", "POST", path("/register"), rb);
+		snprintf(rb, sizeof(rb), "{\"peers\":[{\"name\":\"alpha3\",\"public_key\":"
+		         "\"%s\"}],\"pairs\":[]}", a.pub);
+		ADMIN_FAILS(409, "key_revoked", "POST", path("/admin/import"), rb);
 	}
 
 	/* Signing it: wrong signatures refused, the right one kept. */

@@ -25,7 +25,7 @@ B=$PEER_ID BTOK=$PEER_TOKEN
 api -a POST "/admin/peers/$B/accept" '{}'
 expect_status 200 || die "accept"
 api -a PUT "/admin/pairs/$A/$B"
-expect_status 200 || die "pair"
+expect_status 201 || die "pair"
 register waiting 192.0.2.3:51820 || die "register"
 P=$PEER_ID PTOK=$PEER_TOKEN
 register leaving || die "register"

@@ -120,11 +120,12 @@ while IFS='|' read -r kind m p; do
 	[ "$total" = "$SEND" ] || { fail "$what: $total answers of $SEND"; continue; }
 	case $kind in
 	route)
-		# The route answers (201 once for this key, then 409), until the
-		# budget is spent; one more may pass as the bucket refills.
+		# The route answers (201 once for this key, then 409; 400 for a
+		# query string it does not take), until the budget is spent; one
+		# more may pass as the bucket refills.
 		if [ "$limited" -ge 1 ] && [ "$passed" -le $((BURST + 2)) ] &&
 		    [ "$created" -le 1 ] && [ "$grown" = "$created" ] &&
-		    ! grep -qv '^\(201\|409\|429\)$' "$T_TMP/codes"; then
+		    ! grep -qv '^\(201\|400\|409\|429\)$' "$T_TMP/codes"; then
 			ok "$what"
 		else
 			fail "$what: expected the route, then 429 after $BURST"

@@ -14,7 +14,7 @@
 #     at most one change a minute, repeats no write;
 #  4. with the pending queue full of junk, a host with an invite still
 #     registers (through wgconf), an invite-only network refuses the rest,
-#     bulk reject clears the junk.
+#     bulk reject clears the junk (wgconf admin network, admin reject).
 . "$(dirname "$0")/lib.sh"
 need sqlite3
 
@@ -203,9 +203,14 @@ wgc real register --server "$URL" --cacert "$CACERT" --name real-host --invite "
 expect_rc 0 "wgconf register --invite gets in with the queue full"
 expect_eq "$(sqlite3 -readonly "$DB" "SELECT state FROM peers WHERE name = 'real-host'")" accepted \
     "the invited host is accepted"
-# invite-only: the junk can no longer even queue.
-api -a PUT /admin/network '{"registration":"invite-only"}'
-expect_status 200
+# invite-only (through wgconf): the junk can no longer even queue.
+admin() {
+	wgc adm admin --server "$URL" --cacert "$CACERT" --user admin \
+	    --password-file "$RUN/admin-password" "$@"
+}
+admin network --registration invite-only
+expect_rc 0 "wgconf admin network --registration invite-only"
+expect_in "$OUT" "^registration +invite-only$" "the network shows the mode"
 before=$(db_dump)
 keypair
 code=$(acurl 127.0.0.75 -o "$T_TMP/r" -w '%{http_code}' -H 'Content-Type: application/json' \
@@ -213,8 +218,53 @@ code=$(acurl 127.0.0.75 -o "$T_TMP/r" -w '%{http_code}' -H 'Content-Type: applic
 expect_eq "$code/$(jq -r .error.code "$T_TMP/r")" 403/invite_required "invite-only refuses the rest"
 expect_db_unchanged "$before"
 # The flood is cleared in one call.
-api -a POST /admin/peers/reject '{"name_pattern":"junk-*"}'
-expect_status 200
-expect_str .count 60
+admin reject --name 'junk-*'
+expect_rc 0 "wgconf admin reject --name 'junk-*'"
+expect_eq "$(printf '%s\n' "$OUT" | grep -c '^rejected [0-9a-f]\{16\}$')" 60 "it names the 60 it rejected"
 expect_eq "$(sqlite3 -readonly "$DB" "SELECT count(*) FROM peers")" 1 "only the real host is left"
+admin reject --name 'junk-*'
+expect_rc 0 "again: nothing left to reject"
+expect_in "$OUT" "^no pending peer matched$" "and it says so"
+# By age, and by name or id, through wgconf too.
+api -a PUT /admin/network '{"registration":"open"}'
+expect_status 200
+for n in old1 old2 new1; do
+	keypair
+	api POST /register "{\"name\":\"$n\",\"public_key\":\"$PUB\",\"endpoint\":null}"
+	expect_status 201 || die "register $n"
+done
+sqlite3 "$DB" "UPDATE peers SET created_at = created_at - 2 * 86400 WHERE name IN ('old1', 'old2')" ||
+    die "poke"
+admin reject --older-than 1d
+expect_rc 0 "wgconf admin reject --older-than 1d"
+expect_eq "$(printf '%s\n' "$OUT" | grep -c '^rejected ')" 2 "the two older than a day"
+admin reject new1 real-host
+expect_rc 1 "reject of a pending and an accepted peer refuses both"
+expect_in "$ERR" "accepted" "and says which is accepted"
+admin reject new1
+expect_rc 0 "reject one by name"
+expect_eq "$(sqlite3 -readonly "$DB" "SELECT count(*) FROM peers")" 1 "only the real host is left"
+# Bad values are named, before anything is sent.
+for bad in "--older-than 1y" "--older-than -5" "--name a_b%" "--name ''"; do
+	eval "admin reject $bad"
+	expect_rc 2 "admin reject $bad: usage error"
+done
+admin reject
+expect_rc 2 "admin reject without anything: usage error"
+admin reject --older-than 1d new1
+expect_rc 2 "admin reject with peers and --older-than: usage error"
+for bad in "--registration Open" "--pending-max -1" "--pending-expire 30s" "--audit-max-rows 5" \
+    "--endpoint-interval 2d" "--audit-coalesce x" "--audit-max-age 3651d"; do
+	eval "admin network $bad"
+	expect_rc 2 "admin network $bad: usage error"
+	expect_in "$ERR" "invalid ${bad%% *} '" "it names ${bad%% *} and the value"
+done
+admin network --registration open --pending-max 2000 --pending-expire 3d \
+    --endpoint-interval 5m --audit-max-age 30d --audit-max-rows 5000 --audit-coalesce 0
+expect_rc 0 "admin network sets every limit"
+api -a GET /admin/network
+expect_json '[.registration, .pending_max, .pending_expire_after, .endpoint_min_interval,
+    .audit_max_age, .audit_max_rows, .audit_coalesce_window]' \
+    '["open", 2000, 259200, 300, 2592000, 5000, 0]'
+expect_in "$OUT" "^endpoint_min_interval +300 s$" "the display shows them"
 expect_responders_alive

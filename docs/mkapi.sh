@@ -230,7 +230,7 @@ X -a POST "/admin/peers/$R/reject"
 
 out '### `POST /admin/peers/reject`'
 out ""
-out 'Drops pending peers in bulk, to clear a flood of registrations: `{"ids": [id, ...]}` (1–1024, all or nothing: 404 `not_found` or 409 `not_pending` for one refuses the lot), or `{"older_than": seconds}` and/or `{"name_pattern": "glob"}` (`*`, `?`, `[...]`; given both, both must hold). Accepted peers are never touched. Answer `{"count", "rejected": [id, ...]}`; one `peers.reject` audit entry when any went.'
+out 'Drops pending peers in bulk, to clear a flood of registrations: `{"ids": [id, ...]}` (1–1024, all or nothing: 404 `peer_not_found` or 409 `not_pending` for one refuses the lot), or `{"older_than": seconds}` and/or `{"name_pattern": "glob"}` (`*`, `?`, `[...]`; given both, both must hold). Accepted peers are never touched. Answer `{"count", "rejected": [id, ...]}`; one `peers.reject` audit entry when any went.'
 out ""
 for n in junk-1 junk-2; do
 	keypair

@@ -276,7 +276,7 @@ cat >"$T_TMP/cases" <<CASES
 400|invalid_ids|a|POST|/api/v1/admin/peers/reject|{"ids":["$P","$P"]}
 400|invalid_ids|a|POST|/api/v1/admin/peers/reject|{"ids":["../$P"]}
 400|invalid_ids|a|POST|/api/v1/admin/peers/reject|{"ids":[null]}
-404|not_found|a|POST|/api/v1/admin/peers/reject|{"ids":["$P","0123456789abcdef"]}
+404|peer_not_found|a|POST|/api/v1/admin/peers/reject|{"ids":["$P","0123456789abcdef"]}
 409|not_pending|a|POST|/api/v1/admin/peers/reject|{"ids":["$P","$A"]}
 400|invalid_older_than|a|POST|/api/v1/admin/peers/reject|{"older_than":-1}
 400|invalid_older_than|a|POST|/api/v1/admin/peers/reject|{"older_than":"86400"}

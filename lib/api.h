@@ -35,6 +35,8 @@ api_handler api_health, api_register, api_peer_get, api_peer_config,
 api_handler api_admin_peers_list, api_admin_peer_get, api_admin_peer_patch,
 	api_admin_peer_delete, api_admin_peer_accept, api_admin_peer_reject,
 	api_admin_peer_config, api_admin_peer_signature;
+/* api_admin_reject.c: bulk reject of pending peers */
+api_handler api_admin_peers_reject;
 /* api_pairs.c */
 api_handler api_admin_pairs_list, api_admin_pair_put, api_admin_pair_delete;
 /* api_network.c */

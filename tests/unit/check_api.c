@@ -2115,6 +2115,28 @@ START_TEST(write_fails_closed)
 	ck_assert_int_eq(count("SELECT uses_left FROM invites"), 0);
 	all_or_nothing(ADMIN_USER, NULL, "DELETE", path("/admin/peers/%s", a.id), NULL);
 	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 0);
+
+	/* The limits' writes (lib/quota.h): the settings, a registration that
+	 * expires an old pending peer first, an endpoint change that counts on
+	 * an earlier audit entry, bulk reject. */
+	all_or_nothing(ADMIN_USER, NULL, "PUT", path("/admin/network"),
+	               "{\"endpoint_min_interval\":0,\"audit_max_rows\":100,\"pending_max\":5}");
+	ck_assert_int_eq(count("SELECT endpoint_min_interval FROM network"), 0);
+	reg(&d, "junk-old", NULL);
+	exec_sql("UPDATE peers SET created_at = created_at - 8 * 86400 WHERE name = 'junk-old'");
+	new_keys(&d);
+	snprintf(body, sizeof(body), "{\"name\":\"junk-new\",\"public_key\":\"%s\","
+	         "\"endpoint\":null}", d.pub);
+	all_or_nothing(NULL, NULL, "POST", path("/register"), body);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE name LIKE 'junk-%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.expire'"), 1);
+	OK(call(NULL, c.token, "PUT", path("/peer/endpoint"), "{\"endpoint\":null}"), 200);
+	all_or_nothing(NULL, c.token, "PUT", path("/peer/endpoint"),
+	               "{\"endpoint\":\"192.0.2.3:51820\"}");
+	ck_assert_int_eq(count("SELECT max(count) FROM audit WHERE action = 'peer.endpoint'"), 2);
+	all_or_nothing(ADMIN_USER, NULL, "POST", path("/admin/peers/reject"),
+	               "{\"name_pattern\":\"junk-*\"}");
+	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE name LIKE 'junk-%'"), 0);
 }
 END_TEST
 

@@ -88,8 +88,9 @@ admin password is replaced by `PASSWORD`.
   credentials, 403 refused (no admin, cross-site request, bad invite), 404
   unknown path or id, 405 wrong method (with `Allow`), 409 conflict
   (taken key or address, overlapping networks, pending peer), 413 body over
-  64 KiB, 415 body not `application/json`, 429 too many registrations,
-  503 database unusable. nginx's own 401, 413, 429 and 502 on `/api/` are
+  64 KiB, 415 body not `application/json`, 429 a limit reached (too many
+  requests from one address, pending peers, or endpoint changes; with
+  `Retry-After` when the responder knows when), 503 database unusable. nginx's own 401, 413, 429 and 502 on `/api/` are
   JSON in the same shape.
 - **Bodies** are parsed strictly: exactly the documented keys (an unknown
   or repeated key is a 400), the documented types, nesting at most 16 deep,

@@ -369,7 +369,7 @@ static const struct admin_cmd {
 	  "  --pending-expire    a pending peer not decided on by then is deleted\n"
 	  "  --endpoint-interval between two endpoint changes a peer makes (0: any)\n"
 	  "  --audit-max-age     audit entries older than this are pruned\n"
-	  "  --audit-max-rows    the audit log keeps this many entries at most\n"
+	  "  --audit-max-rows    the newest entries kept (an admin's only age out)\n"
 	  "  --audit-coalesce    the same event again within this counts on its\n"
 	  "                      entry instead of adding one (0: never)\n", 0 },
 	{ "audit", admin_audit, "WLj", 0, 0, "audit",

@@ -27,7 +27,7 @@ struct quota {
 	int64_t pending_max;            /* pending peers waiting at most (invites excepted) */
 	int64_t endpoint_min_interval;  /* s between two endpoint changes by a peer */
 	int64_t audit_max_age;          /* s: older audit rows are pruned */
-	int64_t audit_max_rows;         /* the audit log keeps at most this many rows */
+	int64_t audit_max_rows;         /* the newest rows kept (an admin's only age out) */
 	int64_t audit_coalesce_window;  /* s: a repeat within it counts, adds no row */
 };
 
@@ -66,9 +66,9 @@ int quota_pending_count(int64_t *n);
 int quota_audit_repeat(const struct quota *q, const char *actor, const char *action,
                        const char *target, const char *detail, int64_t now);
 
-/* Drops audit rows older than audit_max_age and all but the newest
- * audit_max_rows. Cheap when there is nothing to drop (index seeks).
- * DB_OK or DB_ERROR. */
+/* Drops audit rows older than audit_max_age, and all but the newest
+ * audit_max_rows except an admin's (those only age out). Cheap when there
+ * is nothing to drop (index seeks). DB_OK or DB_ERROR. */
 int quota_prune_audit(const struct quota *q, int64_t now);
 
 /* May peer id change its endpoint now? DB_OK, or DB_CONFLICT with

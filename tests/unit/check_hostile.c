@@ -696,7 +696,9 @@ START_TEST(audit_pruned_by_rows_and_age)
 		snprintf(body, sizeof(body), "{\"endpoint\":\"198.51.100.1:%d\"}", i);
 		OK(call(NULL, a.token, "PUT", path("/peer/endpoint"), body), 200);
 	}
-	ck_assert_int_eq(count("SELECT count(*) FROM audit"), 100);
+	/* 100 of the peer's, and the admin's two (accept, network) besides. */
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE actor NOT LIKE 'admin:%'"), 100);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit"), 102);
 	/* The newest are kept. */
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE detail = "
 	                       "'{\"endpoint\":\"198.51.100.1:150\"}'"), 1);
@@ -715,6 +717,42 @@ START_TEST(audit_pruned_by_rows_and_age)
 }
 END_TEST
 
+START_TEST(audit_flood_keeps_admin_entries)
+{
+	struct tpeer p;
+	int64_t admin_rows;
+
+	/* What admins did stays whatever a flood adds after it: the row cap
+	 * takes only other entries; an admin's go by age alone. */
+	set_network("{\"audit_max_rows\":100}");
+	for (int i = 0; i < 5; i++) {
+		OK(admin("POST", path("/admin/invites"), "{\"uses\":1}"), 201);
+	}
+	admin_rows = count("SELECT count(*) FROM audit WHERE actor LIKE 'admin:%'");
+	ck_assert_int_eq(admin_rows, 6);
+	for (int i = 0; i < 200; i++) {
+		reg(&p, "flood", NULL);
+		OK(call(NULL, p.token, "DELETE", path("/peer"), NULL), 204);
+	}
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE actor LIKE 'admin:%'"), admin_rows);
+	ck_assert_int_le(count("SELECT count(*) FROM audit WHERE actor NOT LIKE 'admin:%'"), 100);
+	ck_assert_int_le(count("SELECT count(*) FROM audit"), 100 + admin_rows);
+	/* Nothing more to prune: the periodic check writes nothing. */
+	{
+		char *before = snapshot(), *after;
+		ck_assert_int_eq(quota_housekeep(store_now()), DB_OK);
+		after = snapshot();
+		ck_assert_str_eq(before, after);
+		free(before);
+		free(after);
+	}
+	/* By age, they go too. */
+	exec_sql("UPDATE audit SET at = at - 91 * 86400 WHERE actor LIKE 'admin:%'");
+	ck_assert_int_eq(quota_housekeep(store_now()), DB_OK);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE actor LIKE 'admin:%'"), 0);
+}
+END_TEST
+
 START_TEST(register_delete_cycles_are_bounded)
 {
 	struct tpeer p;
@@ -727,7 +765,8 @@ START_TEST(register_delete_cycles_are_bounded)
 		OK(call(NULL, p.token, "DELETE", path("/peer"), NULL), 204);
 	}
 	ck_assert_int_eq(count("SELECT count(*) FROM peers"), 0);
-	ck_assert_int_le(count("SELECT count(*) FROM audit"), 100);
+	ck_assert_int_le(count("SELECT count(*) FROM audit WHERE actor NOT LIKE 'admin:%'"), 100);
+	ck_assert_int_le(count("SELECT count(*) FROM audit"), 101);
 }
 END_TEST
 
@@ -884,6 +923,7 @@ hostile_suite(void)
 	tcase_add_test(tc, endpoint_rate_and_noop);
 	tcase_add_test(tc, audit_coalesces_repeats);
 	tcase_add_test(tc, audit_pruned_by_rows_and_age);
+	tcase_add_test(tc, audit_flood_keeps_admin_entries);
 	tcase_add_test(tc, register_delete_cycles_are_bounded);
 	tcase_add_test(tc, bulk_reject);
 	tcase_add_test(tc, bulk_reject_bad_input);

@@ -10,10 +10,6 @@
 
 #define DAY 86400
 
-const char *const quota_keys[] = { "registration", "pending_expire_after", "pending_max",
-	"endpoint_min_interval", "audit_max_age", "audit_max_rows", "audit_coalesce_window",
-	NULL };
-
 static const char *const modes[] = { "open", "invite-only", "closed" };
 
 /* Each integer setting: its key, where it lives in struct quota, its range. */

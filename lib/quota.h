@@ -31,9 +31,6 @@ struct quota {
 	int64_t audit_coalesce_window;  /* s: a repeat within it counts, adds no row */
 };
 
-/* The settings' JSON keys, NULL-terminated, for the network route's allow-list. */
-extern const char *const quota_keys[];
-
 /* Reads the settings. DB_OK or DB_ERROR. */
 int quota_get(struct quota *q);
 

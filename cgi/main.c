@@ -16,6 +16,9 @@
 #include "api.h"
 #include "db.h"
 #include "keys.h"
+#include "quota.h"
+
+#define HOUSEKEEP_EVERY 300     /* seconds between periodic checks */
 
 /* The configuration: where the database is. Set once at start-up. */
 static const char *db_path;
@@ -129,6 +132,8 @@ write_response(const struct conn *c, struct response *res)
 		conn_printf(c, "Allow: %s\r\n", res->allow);
 	if (res->www_authenticate)
 		conn_printf(c, "WWW-Authenticate: Bearer realm=\"wgconfsrv\"\r\n");
+	if (res->retry_after > 0)
+		conn_printf(c, "Retry-After: %lld\r\n", (long long)res->retry_after);
 	if (res->status != 204 && res->status != 304 && res->text != NULL) {
 		body = res->text;
 		len = strlen(body);
@@ -263,6 +268,7 @@ main(int argc, char **argv)
 {
 	FCGX_Request r;
 	struct conn c = { NULL };
+	int64_t swept = 0;
 
 	if (argc > 1) {
 		usage();
@@ -297,6 +303,7 @@ main(int argc, char **argv)
 	if (FCGX_IsCGI()) {
 		serve(&c);
 		fflush(stdout);
+		quota_housekeep(store_now());
 		db_close();
 		return 0;
 	}
@@ -308,6 +315,13 @@ main(int argc, char **argv)
 	while (FCGX_Accept_r(&r) >= 0) {
 		serve(&c);
 		FCGX_Finish_r(&r);
+		/* Expired registrations and old audit rows go every few minutes,
+		 * after an answer went out (no client waits for it); most times it
+		 * is a read that finds nothing due. */
+		if (store_now() - swept >= HOUSEKEEP_EVERY) {
+			swept = store_now();
+			quota_housekeep(swept);
+		}
 	}
 	FCGX_Free(&r, 1);
 	db_close();

@@ -317,9 +317,16 @@ static const struct admin_cmd {
 	  "turns keepalives off, default goes back to the network's. Peers pick the change up at their next sync; under\n"
 	  "a signing key, sign the peer again after changing its address or\n"
 	  "networks. --json prints the peer as the server answered.\n", 0 },
-	{ "reject", admin_reject, "", 1, 1, "reject PEER",
-	  "drop a pending peer",
-	  "Usage: wgconf admin reject PEER\n\nDrops a pending peer.\n", 0 },
+	{ "reject", admin_reject, "Onj", 0, ADMIN_ARGS_MAX, "reject PEER...|--older-than AGE",
+	  "drop pending peers",
+	  "Usage: wgconf admin reject PEER...\n"
+	  "       wgconf admin reject [--older-than AGE] [--name PATTERN] [--json]\n"
+	  "\nDrops pending peers (an accepted one is never touched): the ones named\n"
+	  "(all or none: an unknown or accepted one refuses the lot), or every one\n"
+	  "registered at least AGE ago (1d, 12h, 3600; 0 for any age) and/or whose\n"
+	  "name matches PATTERN ('junk*': '*', '?' and [...] as in a shell). Prints\n"
+	  "the ids it rejected. To clear a flood of registrations; see also\n"
+	  "`wgconf admin network --registration invite-only`.\n", 0 },
 	{ "delete", admin_delete, "", 1, 1, "delete PEER",
 	  "remove a peer",
 	  "Usage: wgconf admin delete PEER\n\nRemoves a peer and its pairs.\n", 0 },
@@ -343,15 +350,30 @@ static const struct admin_cmd {
 	  "       wgconf admin invites delete ID\n"
 	  "\nLists the invite codes (id, uses left, expiry, who made them; never the\n"
 	  "code itself), or deletes one by its id so that it can no longer be used.\n", 0 },
-	{ "network", admin_network, "46kmdGj", 0, 0, "network",
+	{ "network", admin_network, "46kmdGjrxXiQwC", 0, 0, "network",
 	  "show or change the network settings",
 	  "Usage: wgconf admin network [--ipv4 CIDR] [--ipv6 CIDR|none]\n"
 	  "                            [--keepalive SECONDS] [--mtu N|none]\n"
 	  "                            [--dns IP,...|none] [--signing-key PUBKEY|none]\n"
+	  "                            [--registration open|invite-only|closed]\n"
+	  "                            [--pending-max N] [--pending-expire AGE]\n"
+	  "                            [--endpoint-interval AGE] [--audit-max-age AGE]\n"
+	  "                            [--audit-max-rows N] [--audit-coalesce AGE]\n"
 	  "                            [--json]\n"
 	  "\nShows the network settings; with options, changes them first.\n"
 	  "--signing-key is the public half of the admin's offline key (`wgconf\n"
-	  "admin signing-key`): the server then takes only signatures by it.\n", 0 },
+	  "admin signing-key`): the server then takes only signatures by it.\n"
+	  "\nThe limits on what anyone can add (see docs/operations.md; AGE is\n"
+	  "seconds, or a number with s, m, h, d or w):\n"
+	  "  --registration      open: anyone registers and waits as pending;\n"
+	  "                      invite-only: only with an invite code; closed: nobody\n"
+	  "  --pending-max       peers waiting at most (an invite always gets in)\n"
+	  "  --pending-expire    a pending peer not decided on by then is deleted\n"
+	  "  --endpoint-interval between two endpoint changes a peer makes (0: any)\n"
+	  "  --audit-max-age     audit entries older than this are pruned\n"
+	  "  --audit-max-rows    the newest entries kept (an admin's only age out)\n"
+	  "  --audit-coalesce    the same event again within this counts on its\n"
+	  "                      entry instead of adding one (0: never)\n", 0 },
 	{ "audit", admin_audit, "WLj", 0, 0, "audit",
 	  "show the audit log, newest first",
 	  "Usage: wgconf admin audit [--since TIME] [--limit N] [--json]\n"
@@ -507,6 +529,14 @@ static const struct option admin_opts[] = {
 	{ "key", required_argument, NULL, 'K' },
 	{ "yes", no_argument, NULL, 'y' },
 	{ "all", no_argument, NULL, 'a' },
+	{ "registration", required_argument, NULL, 'r' },
+	{ "pending-max", required_argument, NULL, 'x' },
+	{ "pending-expire", required_argument, NULL, 'X' },
+	{ "endpoint-interval", required_argument, NULL, 'i' },
+	{ "audit-max-age", required_argument, NULL, 'Q' },
+	{ "audit-max-rows", required_argument, NULL, 'w' },
+	{ "audit-coalesce", required_argument, NULL, 'C' },
+	{ "older-than", required_argument, NULL, 'O' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
@@ -589,6 +619,14 @@ take_option(struct admin *a, struct admin_args *g, int c)
 	case 'K': a->key = optarg; break;
 	case 'y': a->yes = true; break;
 	case 'a': a->all = true; break;
+	case 'r': a->registration = optarg; break;
+	case 'x': a->pending_max = optarg; break;
+	case 'X': a->pending_expire = optarg; break;
+	case 'i': a->endpoint_interval = optarg; break;
+	case 'Q': a->audit_max_age = optarg; break;
+	case 'w': a->audit_max_rows = optarg; break;
+	case 'C': a->audit_coalesce = optarg; break;
+	case 'O': a->older_than = optarg; break;
 	}
 }
 

@@ -30,6 +30,9 @@ struct admin {
 	const char *ipv4, *ipv6, *keepalive, *mtu, *dns, *signing_key;
 	const char *out, *key;
 	bool yes, all;
+	/* the limits (network) and bulk reject */
+	const char *registration, *pending_max, *pending_expire, *endpoint_interval;
+	const char *audit_max_age, *audit_max_rows, *audit_coalesce, *older_than;
 };
 
 /* One admin request; a 401 is reported (with how to log in) and is -1 like
@@ -101,6 +104,13 @@ int admin_links(struct admin *a, int argc, char **argv);
 int admin_export(struct admin *a, int argc, char **argv);
 int admin_import(struct admin *a, int argc, char **argv);
 int admin_accept_key(struct admin *a, int argc, char **argv);
+
+/* admin_limits.c: the limit options of `network` into body (*put set when
+ * any), 0 or EXIT_USAGE (said); their lines of the network display; bulk
+ * reject (several peers, --older-than, --name). */
+int admin_limit_changes(const struct admin *a, struct json_object *body, bool *put);
+void admin_limit_print(struct json_object *net);
+int admin_reject_bulk(struct admin *a, int argc, char **argv);
 
 /* "90", "90s", "15m", "24h", "7d", "2w" -> seconds (1 s to 366 days). */
 int admin_parse_duration(const char *s, unsigned long *out);

@@ -21,6 +21,8 @@ network_changes(const struct admin *a, struct json_object *body, bool *put)
 	int n;
 
 	*put = a->ipv4 || a->ipv6 || a->keepalive || a->mtu || a->dns || a->signing_key;
+	if ((n = admin_limit_changes(a, body, put)) != 0)
+		return n;
 	if (a->ipv4 && (ipam_parse(&c, a->ipv4, false, true) != 0 || c.family != 4 ||
 	                c.prefix > 30))
 		return cli_usage_error("invalid --ipv4 '%s' (an IPv4 network such as "
@@ -104,6 +106,7 @@ admin_network(struct admin *a, int argc, char **argv)
 	printf("%-12s%s\n", "dns", buf);
 	printf("%-12s%s\n", "signing key",
 	       member_text(resp.json, "signing_key", buf, sizeof(buf)));
+	admin_limit_print(resp.json);
 	if (a->signing_key && strcmp(a->signing_key, "none") != 0)
 		fprintf(stderr, "peers signed with another key now show as invalid; sign "
 		        "them with `wgconf admin sign --all --key FILE`\n");

@@ -242,8 +242,11 @@ out:
 int
 admin_reject(struct admin *a, int argc, char **argv)
 {
-	(void)argc;
-	return simple_peer_action(a, argv[0], "POST", "/reject", "rejected");
+	/* One peer by name or id: its own route. Several, or by age or
+	 * pattern: the bulk one (admin_limits.c). */
+	if (argc == 1 && a->older_than == NULL && a->name == NULL)
+		return simple_peer_action(a, argv[0], "POST", "/reject", "rejected");
+	return admin_reject_bulk(a, argc, argv);
 }
 
 int

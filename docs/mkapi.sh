@@ -47,7 +47,7 @@ ex() {
 	eval "set -- $T_EX_ARGS"
 	api "$@"
 	out "HTTP/1.1 $STATUS"
-	for h in ETag Allow WWW-Authenticate; do
+	for h in ETag Allow WWW-Authenticate Retry-After; do
 		v=$(header "$h")
 		[ -n "$v" ] && out "$h: $v"
 	done
@@ -88,8 +88,9 @@ admin password is replaced by `PASSWORD`.
   credentials, 403 refused (no admin, cross-site request, bad invite), 404
   unknown path or id, 405 wrong method (with `Allow`), 409 conflict
   (taken key or address, overlapping networks, pending peer), 413 body over
-  64 KiB, 415 body not `application/json`, 429 too many registrations,
-  503 database unusable. nginx's own 401, 413, 429 and 502 on `/api/` are
+  64 KiB, 415 body not `application/json`, 429 a limit reached (too many
+  requests from one address, pending peers, or endpoint changes; with
+  `Retry-After` when the responder knows when), 503 database unusable. nginx's own 401, 413, 429 and 502 on `/api/` are
   JSON in the same shape.
 - **Bodies** are parsed strictly: exactly the documented keys (an unknown
   or repeated key is a 400), the documented types, nesting at most 16 deep,
@@ -142,7 +143,7 @@ X GET /health
 
 out '### `POST /register`'
 out ""
-out 'A host asks to join. Body: `{"name", "public_key", "endpoint", "listen_port"?, "invite"?}`. `name`: 1–63 letters, digits, `.`, `-`, `_`. `public_key`: the WireGuard public key, 32 bytes in base64 (the client makes the key pair; the private key never leaves the host). `endpoint`: `"host:port"`, `"[v6]:port"`, or `null` for a host behind NAT. `listen_port`: 1–65535. Answer 201 `{"id", "state", "token"}`: the token is shown this once. Without an invite the peer is `pending` until an admin accepts it; with a valid invite it is `accepted` at once, with an address from the pool. Errors: 400 `invalid_name`, `invalid_public_key`, `invalid_endpoint`, `unknown_field`, …; 409 `public_key_taken`; 403 `invite_invalid`; 429 when too many peers are pending or nginx rate-limits the caller.'
+out 'A host asks to join. Body: `{"name", "public_key", "endpoint", "listen_port"?, "invite"?}`. `name`: 1–63 letters, digits, `.`, `-`, `_`. `public_key`: the WireGuard public key, 32 bytes in base64 (the client makes the key pair; the private key never leaves the host). `endpoint`: `"host:port"`, `"[v6]:port"`, or `null` for a host behind NAT. `listen_port`: 1–65535. Answer 201 `{"id", "state", "token"}`: the token is shown this once. Without an invite the peer is `pending` until an admin accepts it; with a valid invite it is `accepted` at once, with an address from the pool. Errors: 400 `invalid_name`, `invalid_public_key`, `invalid_endpoint`, `unknown_field`, …; 409 `public_key_taken`; 403 `invite_invalid`, and with the network'"'"'s `registration` set to `invite-only` 403 `invite_required` without an invite, with `closed` 403 `registration_closed` for everyone; 429 `too_many_pending` when `pending_max` peers wait already (never with a valid invite), or `rate_limited` from nginx.'
 out ""
 keypair
 A_PUB=$PUB A_PRIV=$PRIV
@@ -189,9 +190,12 @@ X -b "$A_TOK" POST /peer/key "{\"public_key\":\"$NEXT_PUB\"}"
 
 out '### `PUT /peer/endpoint`'
 out ""
-out 'A host whose public address changed says so: `{"endpoint": "host:port" | null}`. Answer: the peer record. Its partners get a new config (new ETag).'
+out 'A host whose public address changed says so: `{"endpoint": "host:port" | null}`. Answer: the peer record. Its partners get a new config (new ETag). Only an accepted peer (409 `peer_pending`), at most once per the network'"'"'s `endpoint_min_interval` (60 s): sooner is 429 `endpoint_rate_limited` with `Retry-After`. The endpoint it has already is no change: 200, nothing written.'
 out ""
 X -b "$A_TOK" PUT /peer/endpoint '{"endpoint":"203.0.113.77:51820"}'
+out "Moving again within the minute:"
+out ""
+X -b "$A_TOK" PUT /peer/endpoint '{"endpoint":"203.0.113.78:51820"}'
 
 out '### `DELETE /peer`'
 out ""
@@ -235,6 +239,16 @@ keypair
 api POST /register "{\"name\":\"unknown-host\",\"public_key\":\"$PUB\",\"endpoint\":null}"
 R=$(jqr .id)
 X -a POST "/admin/peers/$R/reject"
+
+out '### `POST /admin/peers/reject`'
+out ""
+out 'Drops pending peers in bulk, to clear a flood of registrations: `{"ids": [id, ...]}` (1–1024, all or nothing: 404 `peer_not_found` or 409 `not_pending` for one refuses the lot), or `{"older_than": seconds}` and/or `{"name_pattern": "glob"}` (`*`, `?`, `[...]`; given both, both must hold). Accepted peers are never touched. Answer `{"count", "rejected": [id, ...]}`; one `peers.reject` audit entry when any went.'
+out ""
+for n in junk-1 junk-2; do
+	keypair
+	api POST /register "{\"name\":\"$n\",\"public_key\":\"$PUB\",\"endpoint\":null}"
+done
+X -a POST /admin/peers/reject '{"name_pattern":"junk-*"}'
 
 out '### `PATCH /admin/peers/{id}`'
 out ""
@@ -300,10 +314,12 @@ X -a PUT "/admin/pairs/$A/$A"
 
 out '### `GET /admin/network`, `PUT /admin/network`'
 out ""
-out 'The mesh-wide settings: `ipv4_pool` (addresses are handed out from it), `ipv6_pool` (optional), `mtu` (1280–9000 or null), `keepalive` (seconds for links to NAT peers, default 25), `dns` (addresses for the interfaces), `signing_key` (the admin'"'"'s Ed25519 public key, base64, or null), `mesh_id` (read only: the random id every signed statement of this server names). PUT takes any subset; an absent key is unchanged, null clears `ipv6_pool`, `mtu`, `signing_key`. A new pool must hold every address already given (409). Answer: the network.'
+out 'The mesh-wide settings: `ipv4_pool` (addresses are handed out from it), `ipv6_pool` (optional), `mtu` (1280–9000 or null), `keepalive` (seconds for links to NAT peers, default 25), `dns` (addresses for the interfaces), `signing_key` (the admin'"'"'s Ed25519 public key, base64, or null), `mesh_id` (read only: the random id every signed statement of this server names), and the limits on what anyone can add (see docs/operations.md): `registration` (`open`, `invite-only`, `closed`), `pending_max` (0–100000, default 1024), `pending_expire_after` (seconds, 60–365 days, default 7 days), `endpoint_min_interval` (seconds, 0–86400, default 60), `audit_max_age` (seconds, 1 hour–3650 days, default 90 days), `audit_max_rows` (100–10000000, default 100000), `audit_coalesce_window` (seconds, 0–86400, default 3600). Changing only the limits gives no peer a new config. PUT takes any subset; an absent key is unchanged, null clears `ipv6_pool`, `mtu`, `signing_key`. A new pool must hold every address already given (409). Answer: the network.'
 out ""
 X -a GET /admin/network
 X -a PUT /admin/network '{"ipv6_pool":"fd77::/64","mtu":1420,"dns":["10.77.0.1"]}'
+X -a PUT /admin/network '{"registration":"invite-only","pending_expire_after":86400}'
+api -a PUT /admin/network '{"registration":"open"}'
 
 out '### `GET /admin/invites`, `POST /admin/invites`, `DELETE /admin/invites/{id}`'
 out ""
@@ -316,7 +332,7 @@ X -a DELETE "/admin/invites/$INV"
 
 out '### `GET /admin/audit`'
 out ""
-out 'Every change, newest first: when, who (`admin:USER` or `peer:ID` or `anonymous`), what, on what; never a secret. `?limit=N` (1–1000, default 100) and `?before=ID` page through it; `next` is the `before` of the next page, or null.'
+out 'Every change, newest first: when, who (`admin:USER` or `peer:ID` or `anonymous`), what, on what; never a secret. `?limit=N` (1–1000, default 100) and `?before=ID` page through it; `next` is the `before` of the next page, or null. The same event again (same actor, action, target and detail) within the network'"'"'s `audit_coalesce_window` is not a new entry: `count` says how often it happened, `last_at` when last (null for once). Entries older than `audit_max_age`, or beyond the newest `audit_max_rows` (an admin'"'"'s entries only by age), are pruned.'
 out ""
 X -a GET '/admin/audit?limit=3'
 

@@ -47,10 +47,13 @@ static const char *const b_signature[] = { "signature", NULL };
 static const char *const b_peer_sig[] = { "version", "signature", NULL };
 static const char *const b_key[] = { "public_key", NULL };
 static const char *const b_network[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepalive", "dns",
-                                         "signing_key", NULL };
+                                         "signing_key", "registration", "pending_expire_after",
+                                         "pending_max", "endpoint_min_interval", "audit_max_age",
+                                         "audit_max_rows", "audit_coalesce_window", NULL };
 static const char *const b_invite[] = { "uses", "expires_in", NULL };
 static const char *const b_links[] = { "links", NULL };
 static const char *const b_import[] = { "peers", "pairs", NULL };
+static const char *const b_reject[] = { "ids", "older_than", "name_pattern", NULL };
 
 #define W  ROUTE_WRITE
 #define WB (ROUTE_WRITE | ROUTE_BODY)
@@ -67,6 +70,7 @@ static const struct route routes[] = {
 	{ "GET",    "/admin/peers/{}",           AUTH_ADMIN, api_admin_peer_get,      0,  NULL, NULL },
 	{ "PATCH",  "/admin/peers/{}",           AUTH_ADMIN, api_admin_peer_patch,    WB, NULL, b_patch },
 	{ "DELETE", "/admin/peers/{}",           AUTH_ADMIN, api_admin_peer_delete,   W,  NULL, NULL },
+	{ "POST",   "/admin/peers/reject",       AUTH_ADMIN, api_admin_peers_reject,  WB, NULL, b_reject },
 	{ "POST",   "/admin/peers/{}/accept",    AUTH_ADMIN, api_admin_peer_accept,   W,  NULL, b_accept },
 	{ "POST",   "/admin/peers/{}/reject",    AUTH_ADMIN, api_admin_peer_reject,   W,  NULL, NULL },
 	{ "GET",    "/admin/peers/{}/config",    AUTH_ADMIN, api_admin_peer_config,   0,  NULL, NULL },

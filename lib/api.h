@@ -38,6 +38,8 @@ api_handler api_admin_peers_list, api_admin_peer_get, api_admin_peer_patch,
 /* api_trust.c: signed statements, revocations, key rotation (docs/trust.md) */
 api_handler api_admin_peer_statement, api_admin_peer_signature, api_admin_revocations_list,
 	api_admin_revocation_signature, api_peer_key, api_admin_peer_accept_key;
+/* api_admin_reject.c: bulk reject of pending peers */
+api_handler api_admin_peers_reject;
 /* api_pairs.c */
 api_handler api_admin_pairs_list, api_admin_pair_put, api_admin_pair_delete;
 /* api_network.c */

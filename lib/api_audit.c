@@ -25,6 +25,9 @@ entry_row(sqlite3_stmt *st)
 	json_object_object_add(e, "target", sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL :
 	                       json_object_new_string((const char *)sqlite3_column_text(st, 4)));
 	json_object_object_add(e, "detail", detail ? json_tokener_parse(detail) : NULL);
+	/* Repeats within the coalescing window: how many, the last when. */
+	json_object_object_add(e, "count", json_object_new_int64(sqlite3_column_int64(st, 6)));
+	json_object_object_add(e, "last_at", views_time(sqlite3_column_int64(st, 7)));
 	return e;
 }
 
@@ -32,7 +35,7 @@ int
 api_admin_audit(const struct request *req, struct response *res)
 {
 	static const char sql[] =
-		"SELECT id, at, actor, action, target, detail FROM audit"
+		"SELECT id, at, actor, action, target, detail, count, last_at FROM audit"
 		" WHERE id < ?1 ORDER BY id DESC LIMIT ?2";
 	const char *v;
 	uint64_t limit = AUDIT_LIMIT_DEF, before = INT64_MAX;

@@ -6,18 +6,30 @@
 
 #include "api.h"
 #include "db.h"
+#include "quota.h"
 
 #define DNS_MAX 8
+
+/* The settings as stored now: the mesh's and the limits (lib/quota.h). */
+static int
+answer(struct response *res)
+{
+	struct json_object *o;
+	struct network n;
+	struct quota q;
+
+	if (store_network_get(&n) != DB_OK || quota_get(&q) != DB_OK)
+		return api_db_error(res);
+	o = views_network(&n);
+	quota_to_json(&q, o);
+	return http_json(res, 200, o);
+}
 
 int
 api_admin_network_get(const struct request *req, struct response *res)
 {
-	struct network n;
-
 	(void)req;
-	if (store_network_get(&n) != DB_OK)
-		return api_db_error(res);
-	return http_json(res, 200, views_network(&n));
+	return answer(res);
 }
 
 /* A pool field: strict CIDR of family, prefix within [lo, hi]. */
@@ -169,7 +181,10 @@ api_admin_network_put(const struct request *req, struct response *res)
 		"UPDATE network SET ipv4_pool = ?1, ipv6_pool = ?2, mtu = ?3, keepalive = ?4, dns = ?5,"
 		" signing_key = ?6 WHERE id = 1";
 	static const char drop6[] = "DELETE FROM addresses WHERE family = 6";
+	static const char *const config_keys[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepalive",
+	                                           "dns", "signing_key", NULL };
 	struct network n, old;
+	struct quota q;
 	sqlite3_stmt *st;
 	int status, mtu = 0, mtu_set, ka = 0, ka_set;
 
@@ -215,7 +230,17 @@ api_admin_network_put(const struct request *req, struct response *res)
 		return api_db_error(res);
 	if ((status = fill_addresses(res)) != 0)
 		return status;
-	api_bump(res, NULL);
+	if (quota_get(&q) != DB_OK)
+		return api_db_error(res);
+	if ((status = quota_from_json(req->json, &q, res)) != 0)
+		return status;
+	if (quota_put(&q) != DB_OK)
+		return api_db_error(res);
+	/* The limits are in nobody's config: changing only them is no new
+	 * revision for every peer. */
+	for (size_t i = 0; config_keys[i] != NULL; i++)
+		if (json_object_object_get_ex(req->json, config_keys[i], NULL))
+			api_bump(res, NULL);
 	api_log(res, "network.edit", NULL, json_object_get(req->json), NULL);
-	return http_json(res, 200, views_network(&n));
+	return answer(res);
 }

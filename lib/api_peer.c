@@ -5,8 +5,7 @@
 
 #include "api.h"
 #include "db.h"
-
-#define PENDING_MAX     1024    /* open registration must not fill the disk */
+#include "quota.h"
 
 int
 api_health(const struct request *req, struct response *res)
@@ -77,19 +76,30 @@ api_register(const struct request *req, struct response *res)
 	return api_with_secret(req, res, register_peer);
 }
 
-/* May this key join now? 409 for a key already registered; with an invite,
- * uses it up (403 when it is not valid); without, 429 when too many peers
- * wait for review. 0 when it may. */
+/* May this key join now? 403 when the registration mode says no; 409 for a
+ * key already registered; with an invite, uses it up (403 when it is not
+ * valid) and is never refused for a full queue; without, expired pending
+ * peers go first, then 429 when too many still wait for review. 0 when it
+ * may. */
 static int
 admit(const char *pubkey, const char *invite, char invite_id[PEER_ID_LEN],
       struct response *res)
 {
-	static const char count_pending[] = "SELECT count(*) FROM peers WHERE state = 'pending'";
 	static const char key_taken[] =
 		"SELECT 1 FROM peers WHERE public_key = ?1 OR pending_key = ?1";
+	struct quota q;
 	sqlite3_stmt *st;
-	int rc, full;
+	int64_t pending;
+	int rc;
 
+	if (quota_get(&q) != DB_OK)
+		return api_db_error(res);
+	if (q.registration == QUOTA_CLOSED)
+		return http_error(res, 403, "registration_closed",
+		                  "registration is closed on this server; ask its admin");
+	if (q.registration == QUOTA_INVITE_ONLY && invite == NULL)
+		return http_error(res, 403, "invite_required",
+		                  "this server registers peers with an invite code only");
 	if ((st = db_stmt(key_taken)) == NULL)
 		return api_db_error(res);
 	sqlite3_bind_text(st, 1, pubkey, -1, SQLITE_STATIC);
@@ -107,14 +117,12 @@ admit(const char *pubkey, const char *invite, char invite_id[PEER_ID_LEN],
 		return api_db_error(res);
 	if (invite != NULL)
 		return api_use_invite(invite, res, invite_id, PEER_ID_LEN);
-	if ((st = db_stmt(count_pending)) == NULL)
+	/* Expired registrations make room first (lazily, here, and in the
+	 * responder's periodic check). */
+	if (quota_expire_pending(&q, store_now(), NULL) != DB_OK ||
+	    quota_pending_count(&pending) != DB_OK)
 		return api_db_error(res);
-	rc = sqlite3_step(st);
-	full = rc == SQLITE_ROW && sqlite3_column_int(st, 0) >= PENDING_MAX;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return api_db_error(res);
-	if (full)
+	if (pending >= q.pending_max)
 		return http_error(res, 429, "too_many_pending",
 		                  "too many peers wait for review; try again later");
 	return 0;
@@ -271,25 +279,46 @@ out:
 	return status;
 }
 
+/*
+ * A host whose address changed says so. Only an accepted peer: a pending one
+ * (anyone can make one) may not write. The same endpoint again is no change
+ * (nothing written, no revision, no audit); a new one at most once per
+ * endpoint_min_interval, 429 with Retry-After before.
+ */
 int
 api_peer_endpoint(const struct request *req, struct response *res)
 {
-	static const char sql[] = "UPDATE peers SET endpoint = ?2 WHERE id = ?1";
 	char endpoint[VALIDATE_ENDPOINT_MAX + 1];
 	struct json_object *ep, *detail;
-	sqlite3_stmt *st;
-	int status;
+	struct quota q;
+	struct peer p;
+	int64_t now = store_now(), wait;
+	int status, rc, same;
 
 	if (!json_object_object_get_ex(req->json, "endpoint", &ep))
 		return http_error(res, 400, "missing_field", "\"endpoint\" is required");
 	if ((status = api_parse_endpoint(ep, endpoint, sizeof(endpoint), res)) != 0)
 		return status;
-	if ((st = db_stmt(sql)) == NULL)
+	status = api_load_peer(&p, req->peer_id, res);
+	same = status == 0 && strcmp(p.endpoint, endpoint) == 0;
+	if (status == 0 && !p.accepted)
+		status = http_error(res, 409, "peer_pending",
+		                    "this peer waits for an admin to accept it");
+	model_peer_free(&p);
+	if (status != 0)
+		return status;
+	if (same)
+		return api_answer_peer(req->peer_id, 200, res);
+	if (quota_get(&q) != DB_OK)
 		return api_db_error(res);
-	sqlite3_bind_text(st, 1, req->peer_id, -1, SQLITE_STATIC);
-	if (endpoint[0] != '\0')
-		sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_STATIC);
-	if (db_exec_stmt(st) != DB_OK)
+	rc = quota_endpoint_allowed(&q, req->peer_id, now, &wait);
+	if (rc == DB_CONFLICT) {
+		res->retry_after = wait;
+		return http_error(res, 429, "endpoint_rate_limited", "the endpoint changed less "
+		                  "than %lld s ago; try again in %lld s",
+		                  (long long)q.endpoint_min_interval, (long long)wait);
+	}
+	if (rc != DB_OK || quota_endpoint_set(req->peer_id, endpoint, now) != DB_OK)
 		return api_db_error(res);
 	detail = json_object_new_object();
 	json_object_object_add(detail, "endpoint",

@@ -43,7 +43,35 @@ static const char migration_links[] =
 	" peer_id TEXT PRIMARY KEY REFERENCES peers(id) ON DELETE CASCADE) WITHOUT ROWID;";
 
 /*
- * Version 3, admin-signed statements (docs/trust.md): the mesh id every
+ * Version 3: bounds on what anyone can add (lib/quota.h). The registration
+ * mode and the limits are network settings; peers remember when they last
+ * moved their own endpoint; an audit row counts its repeats (count, last_at)
+ * and is found by age and by actor cheaply, for pruning and coalescing.
+ */
+static const char quota_sql[] =
+	"ALTER TABLE network ADD COLUMN registration TEXT NOT NULL DEFAULT 'open'"
+	"  CHECK (registration IN ('open', 'invite-only', 'closed'));"
+	"ALTER TABLE network ADD COLUMN pending_expire_after INTEGER NOT NULL DEFAULT 604800"
+	"  CHECK (pending_expire_after BETWEEN 60 AND 31536000);"
+	"ALTER TABLE network ADD COLUMN pending_max INTEGER NOT NULL DEFAULT 1024"
+	"  CHECK (pending_max BETWEEN 0 AND 100000);"
+	"ALTER TABLE network ADD COLUMN endpoint_min_interval INTEGER NOT NULL DEFAULT 60"
+	"  CHECK (endpoint_min_interval BETWEEN 0 AND 86400);"
+	"ALTER TABLE network ADD COLUMN audit_max_age INTEGER NOT NULL DEFAULT 7776000"
+	"  CHECK (audit_max_age BETWEEN 3600 AND 315360000);"
+	"ALTER TABLE network ADD COLUMN audit_max_rows INTEGER NOT NULL DEFAULT 100000"
+	"  CHECK (audit_max_rows BETWEEN 100 AND 10000000);"
+	"ALTER TABLE network ADD COLUMN audit_coalesce_window INTEGER NOT NULL DEFAULT 3600"
+	"  CHECK (audit_coalesce_window BETWEEN 0 AND 86400);"
+	"ALTER TABLE peers ADD COLUMN endpoint_at INTEGER;"
+	"ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1 CHECK (count >= 1);"
+	"ALTER TABLE audit ADD COLUMN last_at INTEGER;"
+	"CREATE INDEX audit_at ON audit (at);"
+	"CREATE INDEX audit_actor ON audit (actor, action, at);"
+	"CREATE INDEX peers_state ON peers (state, created_at);";
+
+/*
+ * Version 4, admin-signed statements (docs/trust.md): the mesh id every
  * statement names, per peer the last signed statement and its version, a
  * key a host asked to rotate to, and the revocations of keys that must
  * never come back. The v1 record signature goes: it signed too little
@@ -76,6 +104,7 @@ static const char *const migrations[] = {
 	NULL,
 	schema_sql,
 	migration_links,
+	quota_sql,
 	migration_statements,
 };
 

@@ -54,6 +54,7 @@ struct response {
 	const char *error_code;         /* snake_case, static string */
 	char error_message[256];
 	int www_authenticate;           /* 401 for peers: Bearer challenge */
+	long long retry_after;          /* seconds, for a Retry-After header; 0 = none */
 	int secret;                     /* the body holds a secret shown once:
 	                                   wiped from memory when freed */
 	char *text;                     /* a body that is not JSON (metrics),

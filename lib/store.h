@@ -47,7 +47,9 @@ int store_network_get(struct network *n);
  * of it changed); with id NULL, on every peer. */
 int store_bump(const char *id);
 
-/* Appends to the audit log; detail (may be NULL) is not consumed. */
+/* Appends to the audit log, or counts a repeat on the same event's entry
+ * within the coalescing window, then prunes the log to its limits
+ * (lib/quota.h); detail (may be NULL) is not consumed. */
 int store_audit(const char *actor, const char *action, const char *target,
                 struct json_object *detail);
 

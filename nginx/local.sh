@@ -15,8 +15,11 @@
 #   WGCONFSRV_SITE         nginx site to run (default nginx/wgconfsrv.conf; an
 #                          installed copy, whose paths have PREFIX's share/)
 #   WGCONFSRV_WWW          the UI folder it serves (default www/ of this tree)
-#   WGCONFSRV_REGISTER_RATE  limit_req rate on /register (default as in
+#   WGCONFSRV_REGISTER_RATE  limit_req rate of the register zone: /register
+#                          and unknown /api/ paths (default as in
 #                          nginx/wgconfsrv.conf; tests raise it)
+#   WGCONFSRV_PEER_RATE    the same for the peer routes and /health
+#   WGCONFSRV_ADMIN_RATE   the same for the UI and the admin API
 #
 # The nginx site is nginx/wgconfsrv.conf, the production example, with its
 # paths replaced: what runs here is what gets deployed.
@@ -33,6 +36,8 @@ BIN=${WGCONFSRV_BIN:-$ROOT/cgi/wgconfsrv}
 SITE=${WGCONFSRV_SITE:-$ROOT/nginx/wgconfsrv.conf}
 WWW=${WGCONFSRV_WWW:-$ROOT/www}
 RATE=${WGCONFSRV_REGISTER_RATE:-}
+PEER_RATE=${WGCONFSRV_PEER_RATE:-}
+ADMIN_RATE=${WGCONFSRV_ADMIN_RATE:-}
 ADMIN=admin
 BIN_NAME=$(basename "$BIN")
 
@@ -152,9 +157,12 @@ make_nginx_conf() {
 	    -e "s|unix:/run/wgconfsrv/fcgi.sock|unix:$RUN/fcgi.sock|" \
 	    -e "s|server_name wg.example.com;|server_name localhost;|" \
 	    "$SITE" >"$site.tmp"
-	if [ -n "$RATE" ]; then
-		sed -i "s|zone=wgconfsrv_register:10m rate=[^;]*;|zone=wgconfsrv_register:10m rate=$RATE;|" "$site.tmp"
-	fi
+	for zr in "register:$RATE" "peer:$PEER_RATE" "admin:$ADMIN_RATE"; do
+		[ -n "${zr#*:}" ] || continue
+		grep -q "zone=wgconfsrv_${zr%%:*}:[0-9]*[km]* rate=" "$site.tmp" ||
+		    die "$SITE has no limit_req_zone wgconfsrv_${zr%%:*}"
+		sed -i "s|\(zone=wgconfsrv_${zr%%:*}:[0-9]*[km]*\) rate=[^;]*;|\1 rate=${zr#*:};|" "$site.tmp"
+	done
 	# A path the substitutions missed would make nginx touch the system.
 	if grep -v '^[[:space:]]*#' "$site.tmp" |
 	    grep -E "(^|[[:space:]:\"'])(/etc/ssl|/etc/nginx|/var/log|/run/wgconfsrv|/usr/(local/)?share)" >&2; then

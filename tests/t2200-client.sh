@@ -11,7 +11,7 @@
 # file it did not write; endpoint, invite, reject, unpair and deregister do
 # what they say; a PSK box that does not open is an error, not an empty key.
 . "$(dirname "$0")/lib.sh"
-need wg
+need wg sqlite3
 [ -x "$WGCONF" ] || die "$WGCONF is not built (make)"
 stack_start
 
@@ -322,6 +322,12 @@ wgc a endpoint 198.51.100.77:51820
 expect_rc 0 "endpoint HOST:PORT"
 wgc b genconf
 expect_in "$OUT" "^Endpoint = 198\.51\.100\.77:51820\$" "bravo sees alpha's new endpoint"
+# A peer moves at most once a minute (endpoint_min_interval): the client
+# says so and when to try again.
+wgc a endpoint nat
+expect_rc 1 "a second move within the minute is refused"
+expect_in "$ERR" "try again in [0-9]+ s" "the refusal says when to try again"
+sqlite3 "$DB" "UPDATE peers SET endpoint_at = endpoint_at - 60 WHERE id = '$A_ID'" || die "poke"
 wgc a endpoint nat
 expect_rc 0 "endpoint nat"
 wgc b genconf

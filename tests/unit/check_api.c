@@ -1353,6 +1353,8 @@ START_TEST(peer_endpoint)
 	struct request rq;
 
 	member(&a, "a", "203.0.113.1:51820");
+	/* Here: the parsing. The once-a-minute limit is check_hostile's. */
+	OK(admin("PUT", path("/admin/network"), "{\"endpoint_min_interval\":0}"), 200);
 	OK(call(NULL, a.token, "PUT", path("/peer/endpoint"), "{\"endpoint\":\"198.51.100.7:4500\"}"), 200);
 	ck_assert_str_eq(jstr(R.body, "endpoint"), "198.51.100.7:4500");
 	ck_assert_str_eq(jstr(R.body, "state"), "accepted");
@@ -1362,7 +1364,7 @@ START_TEST(peer_endpoint)
 	ck_assert_str_eq(jstr(R.body, "endpoint"), "[::1]:5");
 	OK(call(NULL, a.token, "PUT", path("/peer/endpoint"), "{\"endpoint\":null}"), 200);
 	jnull(R.body, "endpoint");
-	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.endpoint'"), 4);
+	ck_assert_int_eq(count("SELECT sum(count) FROM audit WHERE action = 'peer.endpoint'"), 4);
 
 	PEER_FAILS(400, "body_missing", a.token, "PUT", path("/peer/endpoint"), NULL);
 	PEER_FAILS(400, "missing_field", a.token, "PUT", path("/peer/endpoint"), "{}");
@@ -2108,6 +2110,28 @@ START_TEST(write_fails_closed)
 	ck_assert_int_eq(count("SELECT uses_left FROM invites"), 0);
 	all_or_nothing(ADMIN_USER, NULL, "DELETE", path("/admin/peers/%s", a.id), NULL);
 	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 0);
+
+	/* The limits' writes (lib/quota.h): the settings, a registration that
+	 * expires an old pending peer first, an endpoint change that counts on
+	 * an earlier audit entry, bulk reject. */
+	all_or_nothing(ADMIN_USER, NULL, "PUT", path("/admin/network"),
+	               "{\"endpoint_min_interval\":0,\"audit_max_rows\":100,\"pending_max\":5}");
+	ck_assert_int_eq(count("SELECT endpoint_min_interval FROM network"), 0);
+	reg(&d, "junk-old", NULL);
+	exec_sql("UPDATE peers SET created_at = created_at - 8 * 86400 WHERE name = 'junk-old'");
+	new_keys(&d);
+	snprintf(body, sizeof(body), "{\"name\":\"junk-new\",\"public_key\":\"%s\","
+	         "\"endpoint\":null}", d.pub);
+	all_or_nothing(NULL, NULL, "POST", path("/register"), body);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE name LIKE 'junk-%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.expire'"), 1);
+	OK(call(NULL, c.token, "PUT", path("/peer/endpoint"), "{\"endpoint\":null}"), 200);
+	all_or_nothing(NULL, c.token, "PUT", path("/peer/endpoint"),
+	               "{\"endpoint\":\"192.0.2.3:51820\"}");
+	ck_assert_int_eq(count("SELECT max(count) FROM audit WHERE action = 'peer.endpoint'"), 2);
+	all_or_nothing(ADMIN_USER, NULL, "POST", path("/admin/peers/reject"),
+	               "{\"name_pattern\":\"junk-*\"}");
+	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE name LIKE 'junk-%'"), 0);
 }
 END_TEST
 

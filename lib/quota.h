@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the routes anyone may call can add to the database, bounded: who may
+ * register (the registration mode), how many pending peers wait and for how
+ * long, how often a peer may move its endpoint, and how long and how big the
+ * audit log grows (old rows pruned, repeats coalesced). The settings live in
+ * the network row (GET/PUT /admin/network). Every function but
+ * quota_housekeep() runs inside the caller's transaction.
+ */
+#ifndef WGCONF_QUOTA_H
+#define WGCONF_QUOTA_H
+
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "http.h"
+
+enum quota_registration {
+	QUOTA_OPEN,             /* anyone registers; lands pending (the default) */
+	QUOTA_INVITE_ONLY,      /* only with a valid invite code */
+	QUOTA_CLOSED,           /* nobody registers, invite or not */
+};
+
+struct quota {
+	enum quota_registration registration;
+	int64_t pending_expire_after;   /* s: a pending peer older than this goes */
+	int64_t pending_max;            /* pending peers waiting at most (invites excepted) */
+	int64_t endpoint_min_interval;  /* s between two endpoint changes by a peer */
+	int64_t audit_max_age;          /* s: older audit rows are pruned */
+	int64_t audit_max_rows;         /* the newest rows kept (an admin's only age out) */
+	int64_t audit_coalesce_window;  /* s: a repeat within it counts, adds no row */
+};
+
+/* Reads the settings. DB_OK or DB_ERROR. */
+int quota_get(struct quota *q);
+
+/* Writes them. DB_OK or DB_ERROR. */
+int quota_put(const struct quota *q);
+
+/* Adds the settings to a JSON object (the network view). */
+void quota_to_json(const struct quota *q, struct json_object *obj);
+
+/* Takes the settings obj names (a PUT /admin/network body) into q; the
+ * others stay. 0, or 400 in res naming the key and its range. */
+int quota_from_json(struct json_object *obj, struct quota *q, struct response *res);
+
+/* "open", "invite-only", "closed". */
+const char *quota_registration_name(enum quota_registration r);
+
+/* Deletes the pending peers registered before now - pending_expire_after,
+ * with one audit row (actor "system", action "peer.expire") when any went.
+ * *n (may be NULL) gets how many. DB_OK or DB_ERROR. */
+int quota_expire_pending(const struct quota *q, int64_t now, int *n);
+
+/* How many peers wait for review. DB_OK or DB_ERROR. */
+int quota_pending_count(int64_t *n);
+
+/* Counts a repeat of an event: when the same actor did the same action on
+ * the same target with the same detail (text or NULL) less than
+ * audit_coalesce_window ago, that row's count goes up and its last_at
+ * becomes now: DB_OK. DB_NOTFOUND when there is no such row (the caller
+ * inserts one), DB_ERROR. */
+int quota_audit_repeat(const struct quota *q, const char *actor, const char *action,
+                       const char *target, const char *detail, int64_t now);
+
+/* Drops audit rows older than audit_max_age, and all but the newest
+ * audit_max_rows except an admin's (those only age out). Cheap when there
+ * is nothing to drop (index seeks). DB_OK or DB_ERROR. */
+int quota_prune_audit(const struct quota *q, int64_t now);
+
+/* May peer id change its endpoint now? DB_OK, or DB_CONFLICT with
+ * *retry_after the seconds to wait. DB_ERROR. */
+int quota_endpoint_allowed(const struct quota *q, const char *id, int64_t now,
+                           int64_t *retry_after);
+
+/* The peer changed its own endpoint (endpoint "" = behind NAT) at now. */
+int quota_endpoint_set(const char *id, const char *endpoint, int64_t now);
+
+/* The periodic check: expires pending peers and prunes the audit log in a
+ * transaction of its own, taking the write lock only when something is due.
+ * For the responder's loop, every few minutes. DB_OK or DB_ERROR. */
+int quota_housekeep(int64_t now);
+
+#endif

@@ -411,6 +411,14 @@ fetch_request(const char *base, const char *method, const char *path,
 	}
 	if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status) != CURLE_OK)
 		goto out;
+	/* The route-safety checks protect the way to the server: the
+	 * address this very answer came from. */
+	{
+		char *ip = NULL;
+
+		if (curl_easy_getinfo(c, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != NULL)
+			snprintf(resp->primary_ip, sizeof(resp->primary_ip), "%s", ip);
+	}
 	if (resp->body != NULL && resp->len > 0)
 		resp->json = model_parse_json(resp->body, resp->len);
 	ret = 0;

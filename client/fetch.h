@@ -28,6 +28,7 @@ struct fetch_response {
 	char *body;                     /* NUL-terminated, owned */
 	size_t len;
 	char etag[64];
+	char primary_ip[64];            /* the address the answer came from, or "" */
 	struct json_object *json;       /* parsed body when it is JSON, owned */
 };
 

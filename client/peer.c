@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hosttrust.h"
 #include "keys.h"
 #include "peer.h"
+#include "rotate.h"
 #include "state.h"
 
 /* Loads state, or explains what to do when there is none. */
@@ -61,78 +63,220 @@ peer_failure(const struct fetch_response *resp, const char *what, const struct s
 	return EXIT_ERR;
 }
 
-/* With a trusted signing key, leaves out of cfg the peers whose records it
- * did not sign; they are listed in *refused (NULL for none; caller frees
- * with model_free_lines). Without one, nothing is checked. 0 or -1. */
-int
-peer_check_signatures(const struct state *st, struct mesh_config *cfg, char ***refused,
-                 size_t *nrefused)
+/* The host's key pairs: the current one, and a pending next one (wgconf
+ * rotate) when there is one. *n is 1 or 2. 0 or -1 (said). */
+static int
+own_keys(const struct state *st, uint8_t sk[2][KEYS_LEN], uint8_t pk[2][KEYS_LEN],
+         char b64[2][KEYS_B64_LEN], size_t *n)
 {
+	int r;
+
+	*n = 0;
+	if (state_key_load(st->dir, sk[0]) != 0)
+		return -1;
+	if (keys_public(pk[0], sk[0]) != 0) {
+		warnx("the private key in %s is not usable", st->dir);
+		return -1;
+	}
+	*n = 1;
+	if ((r = rotate_next_load(st->dir, sk[1])) < 0)
+		return -1;
+	if (r == 0 && keys_public(pk[1], sk[1]) == 0)
+		*n = 2;
+	for (size_t i = 0; i < *n; i++)
+		keys_b64_encode(b64[i], KEYS_B64_LEN, pk[i], KEYS_LEN);
+	return 0;
+}
+
+/* Under a trusted key: cfg rebuilt from the statements json carries
+ * (hosttrust_build). With scratch, the store's versions are not used nor
+ * saved (a base to compare with, not a config to install). 0 ready, 1 held,
+ * -1 error; *own_key is the key this host's statement names. */
+static int
+from_statements(const struct state *st, struct json_object *json, struct mesh_config *cfg,
+                const char b64[2][KEYS_B64_LEN], size_t nkeys, bool scratch,
+                char ***refused, size_t *nrefused, int *own_key)
+{
+	struct hosttrust_store store = { 0 };
+	struct hosttrust_result res = { 0 };
+	const char *keys[2] = { b64[0], b64[1] };
 	uint8_t pk[KEYS_LEN];
+	int ret = -1;
+
+	if (keys_b64_decode_key(pk, st->trust_key) != 0) {
+		warnx("the trusted signing key in %s is not a key", st->dir);
+		return -1;
+	}
+	if (hosttrust_store_load(&store, st->dir) != 0)
+		return -1;
+	if (scratch) {
+		free(store.versions);
+		store.versions = NULL;
+		store.n_versions = 0;
+	}
+	if (hosttrust_build(&store, pk, st->id, keys, nkeys, json, cfg, &res) != 0) {
+		warnx("out of memory");
+		goto out;
+	}
+	/* What was learnt is true whatever happens next (each fact is signed):
+	 * kept at once, so a later failure cannot make the host forget it. */
+	if (!scratch && store.changed && hosttrust_store_save(&store, st->dir) != 0)
+		goto out;
+	*refused = res.refused;
+	*nrefused = res.n_refused;
+	res.refused = NULL;
+	res.n_refused = 0;
+	*own_key = res.own_key;
+	ret = res.held ? 1 : 0;
+out:
+	hosttrust_result_free(&res);
+	hosttrust_store_free(&store);
+	return ret;
+}
+
+int
+peer_check_signatures(const struct state *st, struct json_object *json,
+                      struct mesh_config *cfg, char ***refused, size_t *nrefused)
+{
+	uint8_t sk[2][KEYS_LEN], pk[2][KEYS_LEN];
+	char b64[2][KEYS_B64_LEN];
+	size_t nkeys = 0;
+	int own_key, r = -1;
 
 	*refused = NULL;
 	*nrefused = 0;
 	if (st->trust_key == NULL)
 		return 0;
-	if (keys_b64_decode_key(pk, st->trust_key) != 0) {
-		warnx("the trusted signing key in %s is not a key", st->dir);
-		return -1;
+	if (own_keys(st, sk, pk, b64, &nkeys) == 0)
+		r = from_statements(st, json, cfg, b64, nkeys, true, refused, nrefused,
+		                    &own_key);
+	keys_wipe(sk, sizeof(sk));
+	if (r == 1) {
+		/* Nothing of it can be trusted: compare with nothing. */
+		model_free(cfg);
+		r = 0;
 	}
-	if (model_check_signatures(cfg, pk, refused, nrefused) < 0) {
-		model_free_lines(*refused, *nrefused);
-		*refused = NULL;
-		*nrefused = 0;
-		warnx("out of memory");
-		return -1;
-	}
-	return 0;
+	return r;
 }
 
 void
 peer_print_refused(char **refused, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		warnx("left out %s", refused[i]);
+		warnx("%s", refused[i]);
 	if (n > 0)
-		warnx("held for review: %s not configured until an admin signs %s "
-		       "(`wgconf admin sign PEER --key FILE`)", n == 1 ? "it is" : "they are",
-		       n == 1 ? "it" : "them");
+		warnx("held: %s not configured until an admin signs what the server says "
+		      "(`wgconf admin sign --key FILE`), or the server stops saying it",
+		      n == 1 ? "that is" : "those are");
 }
 
-/* The model of a config JSON with the PSKs opened, ready to render; the
- * private key in base64 goes to skb64. Peers left out for want of a valid
- * signature are listed in *refused (see check_signatures): before the PSKs
- * are opened, so a forged entry cannot fail the whole config either. */
-int
-peer_prepare_config(const struct state *st, struct json_object *json, struct mesh_config *cfg,
-               char skb64[KEYS_B64_LEN], char ***refused, size_t *nrefused)
+/* Opens the PSKs with key k, or else with the other one: right after a key
+ * change the boxes may still be sealed to the old key. The index of the key
+ * that opened them, or -1 with err set. */
+static int
+open_psks(struct mesh_config *cfg, uint8_t sk[2][KEYS_LEN], uint8_t pk[2][KEYS_LEN],
+          size_t nkeys, size_t k, char *err, size_t errlen)
 {
-	uint8_t sk[KEYS_LEN], pk[KEYS_LEN];
-	char err[256];
-	int ret = -1;
+	if (model_open_psks(cfg, pk[k], sk[k], err, errlen) == 0)
+		return (int)k;
+	if (nkeys == 2 && model_open_psks(cfg, pk[1 - k], sk[1 - k], err, errlen) == 0)
+		return (int)(1 - k);
+	return -1;
+}
+
+/* peer_prepare_config; with scratch, the trust store is neither used for
+ * versions nor saved (see from_statements). */
+static int
+prepare(const struct state *st, struct json_object *json, struct mesh_config *cfg,
+        char skb64[KEYS_B64_LEN], char ***refused, size_t *nrefused, bool *next_key,
+        bool scratch)
+{
+	uint8_t sk[2][KEYS_LEN], pk[2][KEYS_LEN];
+	char err[256], b64[2][KEYS_B64_LEN];
+	size_t nkeys = 0, use = 0;
+	int r, ret = -1;
 
 	*refused = NULL;
 	*nrefused = 0;
+	if (next_key)
+		*next_key = false;
 	if (model_from_json(cfg, json, err, sizeof(err)) != 0) {
 		warnx("the server sent an invalid config: %s", err);
 		goto out;
 	}
-	if (peer_check_signatures(st, cfg, refused, nrefused) != 0)
+	if (own_keys(st, sk, pk, b64, &nkeys) != 0)
 		goto out;
-	if (state_key_load(st->dir, sk) != 0)
-		goto out;
-	if (keys_public(pk, sk) != 0) {
-		warnx("the private key in %s is not usable", st->dir);
-		goto out;
+	if (st->trust_key != NULL) {
+		int own_key = 0;
+
+		/* Before the PSKs are opened, so a forged entry cannot fail the
+		 * whole config either. */
+		r = from_statements(st, json, cfg, b64, nkeys, scratch, refused, nrefused,
+		                    &own_key);
+		if (r != 0) {
+			ret = r;
+			goto out;
+		}
+		use = (size_t)own_key;
+		if (open_psks(cfg, sk, pk, nkeys, use, err, sizeof(err)) < 0) {
+			warnx("%s", err);
+			goto out;
+		}
+	} else {
+		/* Unsigned, the PSKs tell: once the server took the next key,
+		 * every box is sealed to it. */
+		if ((r = open_psks(cfg, sk, pk, nkeys, 0, err, sizeof(err))) < 0) {
+			warnx("%s", err);
+			goto out;
+		}
+		use = (size_t)r;
 	}
-	if (model_open_psks(cfg, pk, sk, err, sizeof(err)) != 0) {
-		warnx("%s", err);
-		goto out;
-	}
-	keys_b64_encode(skb64, KEYS_B64_LEN, sk, sizeof(sk));
+	if (next_key)
+		*next_key = use == 1;
+	keys_b64_encode(skb64, KEYS_B64_LEN, sk[use], KEYS_LEN);
 	ret = 0;
 out:
 	keys_wipe(sk, sizeof(sk));
+	return ret;
+}
+
+int
+peer_prepare_config(const struct state *st, struct json_object *json, struct mesh_config *cfg,
+                    char skb64[KEYS_B64_LEN], char ***refused, size_t *nrefused,
+                    bool *next_key)
+{
+	return prepare(st, json, cfg, skb64, refused, nrefused, next_key, false);
+}
+
+int
+peer_prepare_previous(const struct state *st, struct json_object *json,
+                      struct mesh_config *cfg, char skb64[KEYS_B64_LEN])
+{
+	char **refused = NULL;
+	size_t n = 0;
+	int r = prepare(st, json, cfg, skb64, &refused, &n, NULL, true);
+
+	model_free_lines(refused, n);
+	return r == 0 ? 0 : -1;
+}
+
+int
+peer_health(const struct state *st, char ip[64])
+{
+	struct fetch_tls tls = { 0 };
+	struct fetch_auth auth = { 0 };
+	struct fetch_response resp = { 0 };
+	int ret = -1;
+
+	tls_from_state(&tls, st);
+	ip[0] = '\0';
+	if (fetch_request(st->server, "GET", "/health", &tls, &auth, NULL, NULL, &resp) == 0) {
+		memcpy(ip, resp.primary_ip, sizeof(resp.primary_ip));
+		ret = resp.status == 200 ? 0 : -1;
+		if (ret != 0)
+			fetch_report(&resp, "health check");
+	}
+	fetch_response_free(&resp);
 	return ret;
 }
 

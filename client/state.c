@@ -556,7 +556,7 @@ state_held_list(const char *dir, char *out, size_t outsz)
 int
 state_remove_all(const char *dir)
 {
-	const char *fixed[] = { STATE_FILE, KEY_FILE, "lock", NULL };
+	const char *fixed[] = { STATE_FILE, KEY_FILE, "next.key", "lock", NULL };
 	char *p;
 	int ret = 0;
 

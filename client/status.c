@@ -126,7 +126,7 @@ cmd_genconf(int argc, char **argv)
 	struct mesh_config cfg = { 0 };
 	char skb64[KEYS_B64_LEN] = "", *text = NULL, **refused = NULL;
 	size_t len = 0, nrefused = 0;
-	int c, ret = EXIT_ERR;
+	int c, r, ret = EXIT_ERR;
 
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
@@ -159,9 +159,12 @@ cmd_genconf(int argc, char **argv)
 		ret = peer_failure(&resp, "genconf", &st);
 		goto out;
 	}
-	if (peer_prepare_config(&st, resp.json, &cfg, skb64, &refused, &nrefused) != 0)
-		goto out;
+	r = peer_prepare_config(&st, resp.json, &cfg, skb64, &refused, &nrefused, NULL);
 	peer_print_refused(refused, nrefused);
+	if (r != 0) {
+		ret = r > 0 ? EXIT_REVIEW : EXIT_ERR;
+		goto out;
+	}
 	peer_print_warnings(&cfg);
 	text = render_config(&cfg, fmt, iface, skb64, false, &len);
 	if (text == NULL) {

@@ -7,11 +7,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "apply.h"
+#include "cli.h"
+#include "guardenv.h"
 #include "links.h"
 #include "peer.h"
 #include "render.h"
+#include "rotate.h"
 #include "state.h"
 
 static const char sync_usage[] =
@@ -69,7 +71,7 @@ hold_for_review(const struct state *st, const char *iface, const char *target,
 	have_base = cached && model_from_json(&base, cached, err, sizeof(err)) == 0;
 	/* Compared with what was written: a peer left out then for want of a
 	 * signature is new now that it carries one. */
-	if (have_base && peer_check_signatures(st, &base, &left, &nleft) != 0)
+	if (have_base && peer_check_signatures(st, cached, &base, &left, &nleft) != 0)
 		goto out;
 	if (model_diff_sensitive(have_base ? &base : NULL, cfg, &lines, &n) != 0) {
 		warnx("out of memory");
@@ -117,6 +119,7 @@ struct sync_run {
 	struct json_object *cached;     /* the config last written, or NULL */
 	char *etag, *recpath;           /* from the sync record */
 	const char *inm;                /* etag, when it is for this file */
+	char server_ip[64];             /* where the server answered from, or "" */
 	int lockfd;
 };
 
@@ -263,6 +266,74 @@ apply_live(const struct sync_run *run, const struct mesh_config *cfg, const char
 	return ret;
 }
 
+/* The route-safety checks (guard.h) on cfg: 0 when it may be installed, 1
+ * held (said, one line per route), -1 error. */
+static int
+guard_config(const struct sync_run *run, const struct mesh_config *cfg)
+{
+	struct guard_env env = { 0 };
+	char **lines = NULL;
+	size_t n = 0;
+	int r, ret = -1;
+
+	if (guardenv_gather(&env, run->iface, run->server_ip) != 0 ||
+	    guardenv_allow_load(&env, run->st.dir) != 0)
+		goto out;
+	if ((r = guard_check_config(&env, cfg, &lines, &n)) < 0) {
+		warnx("out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		warnx("held: %s", lines[i]);
+	if (r > 0)
+		warnx("held: nothing written or applied for %s (revision %lld): the config "
+		      "would cut this host off from the server or its own networks",
+		      run->iface, cfg->revision);
+	ret = r > 0 ? 1 : 0;
+out:
+	guard_free_lines(lines, n);
+	guard_env_free(&env);
+	return ret;
+}
+
+/* After --apply cut the host off from the server: the previous config
+ * (cached), its addresses and routes back on the interface, and the
+ * previous file. Said on stderr. 0 or -1. */
+static int
+restore_previous(struct sync_run *run)
+{
+	struct mesh_config prev = { 0 };
+	char skb64[KEYS_B64_LEN] = "";
+	int ret = -1;
+
+	if (run->cached != NULL) {
+		if (peer_prepare_previous(&run->st, run->cached, &prev, skb64) != 0)
+			goto out;
+	} else {
+		uint8_t sk[KEYS_LEN];
+
+		/* Nothing was configured before: no peer, no address, no route. */
+		if (state_key_load(run->st.dir, sk) != 0)
+			goto out;
+		keys_b64_encode(skb64, KEYS_B64_LEN, sk, KEYS_LEN);
+		keys_wipe(sk, sizeof(sk));
+	}
+	if (apply_live(run, &prev, skb64, false) != 0)
+		goto out;
+	if (run->have_old) {
+		if (state_write_atomic(run->target, run->old, run->oldlen, 0600) != 0)
+			goto out;
+	} else if (unlink(run->target) != 0 && errno != ENOENT) {
+		warn("cannot remove %s", run->target);
+		goto out;
+	}
+	ret = 0;
+out:
+	keys_wipe(skb64, sizeof(skb64));
+	model_free(&prev);
+	return ret;
+}
+
 /* Brings the file (and with --apply the interface) to json. fresh: json is
  * not the cached config, so the record is saved with new_etag. With
  * --review, a fresh config that changes keys or routes is held instead.
@@ -273,12 +344,23 @@ sync_install(struct sync_run *run, struct json_object *json, const char *new_eta
 {
 	struct mesh_config cfg = { 0 };
 	char skb64[KEYS_B64_LEN] = "", **refused = NULL;
+	char ip[64];
 	size_t nrefused = 0;
-	bool changed = false;
+	bool changed = false, next_key = false;
 	int r, ret = EXIT_ERR;
 
-	if (peer_prepare_config(&run->st, json, &cfg, skb64, &refused, &nrefused) != 0)
+	r = peer_prepare_config(&run->st, json, &cfg, skb64, &refused, &nrefused, &next_key);
+	if (r != 0) {
+		/* Held: this host's own signed statement is not usable. */
+		peer_print_refused(refused, nrefused);
+		ret = r > 0 ? EXIT_REVIEW : EXIT_ERR;
 		goto out;
+	}
+	if ((r = guard_config(run, &cfg)) != 0) {
+		peer_print_refused(refused, nrefused);
+		ret = r > 0 ? EXIT_REVIEW : EXIT_ERR;
+		goto out;
+	}
 	if (run->review && fresh) {
 		r = hold_for_review(&run->st, run->iface, run->target, run->cached, json, &cfg,
 		                    new_etag, run->verbose, refused, nrefused);
@@ -288,12 +370,6 @@ sync_install(struct sync_run *run, struct json_object *json, const char *new_eta
 		}
 	}
 	if (write_config(run, &cfg, skb64, &changed) != 0)
-		goto out;
-	if (fresh && state_sync_save(run->st.dir, run->iface, new_etag, run->target, json) != 0)
-		goto out;
-	/* Applied without review, or the server is back at what was last
-	 * written (304): whatever waited is superseded. */
-	if ((!run->review || !fresh) && state_held_remove(run->st.dir, run->iface) != 0)
 		goto out;
 	if (changed) {
 		printf("%s: wrote %s (revision %lld, %zu peer%s)\n", program_invocation_short_name,
@@ -305,6 +381,32 @@ sync_install(struct sync_run *run, struct json_object *json, const char *new_eta
 		peer_print_refused(refused, nrefused);
 	if (run->apply && apply_live(run, &cfg, skb64, changed) != 0)
 		goto out;
+	/* Like `netplan try`: a config that cuts the host off from its server
+	 * could never be corrected from there; the previous one comes back. */
+	if (run->apply && (changed || fresh) && peer_health(&run->st, ip) != 0) {
+		warnx("the server does not answer after applying revision %lld to %s: "
+		      "restoring the previous config, addresses and routes", cfg.revision,
+		      run->iface);
+		if (restore_previous(run) != 0)
+			warnx("could not restore the previous config of %s: check it by hand",
+			      run->iface);
+		else
+			warnx("restored the previous config of %s", run->iface);
+		goto out;
+	}
+	/* Only what was installed (and, with --apply, kept the server in
+	 * reach) becomes the config the next run compares with. */
+	if (fresh && state_sync_save(run->st.dir, run->iface, new_etag, run->target, json) != 0)
+		goto out;
+	/* Applied without review, or the server is back at what was last
+	 * written (304): whatever waited is superseded. */
+	if ((!run->review || !fresh) && state_held_remove(run->st.dir, run->iface) != 0)
+		goto out;
+	if (next_key) {
+		if (rotate_promote(run->st.dir) != 0)
+			goto out;
+		printf("%s: this host now uses its new key\n", program_invocation_short_name);
+	}
 	ret = nrefused > 0 ? EXIT_REVIEW : EXIT_OK;
 out:
 	model_free_lines(refused, nrefused);
@@ -333,6 +435,9 @@ sync_approve(struct sync_run *run)
 		      run->target);
 		goto out;
 	}
+	/* No request was made: where the server is comes from a health check. */
+	if (peer_health(&run->st, run->server_ip) != 0)
+		goto out;
 	ret = sync_install(run, held, hetag, true);
 out:
 	if (held)
@@ -349,11 +454,13 @@ sync_fetch(struct sync_run *run)
 {
 	struct fetch_response resp = { 0 };
 	const char *inm = run->inm;
-	int ret;
+	int r, ret;
 
 	struct json_object *config = NULL;
 
-	if (peer_request(&run->st, "GET", "/peer/config", NULL, inm, &resp) != 0)
+	r = peer_request(&run->st, "GET", "/peer/config", NULL, inm, &resp);
+	memcpy(run->server_ip, resp.primary_ip, sizeof(run->server_ip));
+	if (r != 0)
 		ret = EXIT_ERR;
 	else if (resp.status == 304 && inm)
 		ret = sync_install(run, (config = run->cached), NULL, false);

@@ -23,6 +23,8 @@ static const struct {
 	{ "endpoint", cmd_endpoint, "change this host's public endpoint" },
 	{ "deregister", cmd_deregister, "leave the mesh" },
 	{ "trust-key", cmd_trust_key, "require peers to be signed by the admin's offline key" },
+	{ "allow-route", cmd_allow_route, "let a route through that guards would hold" },
+	{ "rotate", cmd_rotate, "make a new key pair and ask the server to take it" },
 	{ "admin", cmd_admin, "manage peers, pairs, invites and the network (admins)" },
 };
 

@@ -1,0 +1,389 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# t3100-trust-mesh: a server that is broken into cannot take a host's way
+# out, its networks or its tunnel, proven with real tunnels.
+#
+# A and B are paired; E is the intruder's own host, registered and accepted
+# but never paired with A. The intruder plays both ways: by writing to the
+# server's SQLite file, and by a hostile server process (a second, real
+# nginx holding the stolen certificate and key, serving tampered copies of
+# A's config at /api/v1/peer/config, put in the real server's place by an
+# nftables redirect in the server's namespace). After each attack `wg show`
+# on A never lists the intruder's route or key, A still pings B over the
+# tunnel, and sync's exit status (4, held) and message say what was refused:
+#
+#   - a route covering the server's address, a default gateway of A, a
+#     network connected to A, an interface address with a /1 prefix;
+#   - `wgconf allow-route` lets a route through on purpose; when the
+#     applied config then cuts A off from the server, sync --apply restores
+#     the previous config, addresses and routes and exits 1 saying so.
+#
+# Topology (namespaces t31k<PID>*): srv 198.18.0.2:8443, A 198.18.1.2,
+# B 198.18.2.2, E 198.18.5.2, all behind the router wan. T3100_KEEP=1 keeps
+# the temporary folder.
+set -u
+umask 077
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "# skip: needs root (network namespaces, wireguard-go)"
+	echo "# exit status: 77"
+	exit 77
+fi
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+NS_BASE=t31k
+NS_PFX=$NS_BASE$$
+. "$TOP/tests/netns.sh"
+
+SRV_ADDR=198.18.0.2
+SRV_PORT=8443
+EVIL_PORT=8444
+URL=https://$SRV_ADDR:$SRV_PORT
+HOSTS="A B E"
+
+TMP=""
+RUN=""
+FAILED=0
+FAILED_LIST=""
+
+note() { echo "# $*"; }
+ok() { echo "ok - $*"; }
+notok() {
+	echo "not ok - $*"
+	FAILED=$((FAILED + 1))
+	FAILED_LIST="$FAILED_LIST
+#   $*"
+}
+check() {
+	_what=$1
+	shift
+	if "$@"; then ok "$_what"; else notok "$_what"; fi
+}
+die() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+dump_state() {
+	for _h in $HOSTS; do
+		ip netns list | grep -qE "^$NS_PFX$_h( |\$)" || continue
+		echo "# --- host $_h: wg show, addresses, routes"
+		nsx "$_h" wg show "$NS_PFX$_h" 2>&1 | sed 's/^/#   /'
+		ip -n "$NS_PFX$_h" -br addr 2>&1 | sed 's/^/#   /'
+		ip -n "$NS_PFX$_h" route 2>&1 | sed 's/^/#   /'
+	done
+	[ -n "$TMP" ] && [ -f "$TMP/commands.log" ] && tail -n 40 "$TMP/commands.log" | sed 's/^/#   /'
+}
+
+cleanup() {
+	_rc=$?
+	trap - EXIT INT TERM HUP
+	trap '' PIPE
+	set +e
+	[ "$_rc" -eq 0 ] && [ "$FAILED" -ne 0 ] && _rc=1
+	[ "$_rc" -ne 0 ] && dump_state
+	if [ -n "$RUN" ] && [ -f "$RUN/nginx.conf" ]; then
+		WGCONFSRV_RUN_DIR=$RUN nsx srv sh "$TOP/nginx/local.sh" stop >/dev/null 2>&1
+	fi
+	ns_cleanup
+	if [ -n "$TMP" ]; then
+		if [ -n "${T3100_KEEP:-}" ]; then note "kept $TMP"; else rm -rf "$TMP"; fi
+	fi
+	[ "$FAILED" -ne 0 ] && echo "# $FAILED check(s) failed:$FAILED_LIST"
+	echo "# exit status: $_rc"
+	exit "$_rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
+
+for _t in ip nft wireguard-go wg ping jq curl nginx spawn-fcgi openssl sqlite3; do
+	command -v "$_t" >/dev/null 2>&1 || die "$_t is missing (make deps installs it)"
+done
+[ -c /dev/net/tun ] || die "/dev/net/tun is missing: wireguard-go needs it"
+[ -x "$TOP/client/wgconf" ] || die "client/wgconf is not built (make)"
+[ -x "$TOP/cgi/wgconfsrv" ] || die "cgi/wgconfsrv is not built (make)"
+
+ns_reap_stale "$NS_BASE"
+for _d in "${TMPDIR:-/tmp}"/t3100-trust.*.*; do
+	[ -d "$_d" ] || continue
+	_pid=${_d##*/t3100-trust.}
+	_pid=${_pid%%.*}
+	kill -0 "$_pid" 2>/dev/null || rm -rf "$_d"
+done
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/t3100-trust.$$.XXXXXX") || die "mktemp"
+chmod 0755 "$TMP"
+RUN=$TMP/srv
+LOG=$TMP/commands.log
+mkdir -p "$TMP/bin"
+cp "$TOP/client/wgconf" "$TOP/cgi/wgconfsrv" "$TMP/bin/" || die "cannot copy the binaries"
+WGCONF=$TMP/bin/wgconf
+DB=$RUN/wgconfsrv.db
+
+# --- the underlay -------------------------------------------------------
+
+for _h in wan srv A B E; do
+	ns_add "$_h" || die "cannot create namespace $NS_PFX$_h"
+done
+ns_forward wan
+ns_link wan s0 198.18.0.1/24 srv eth0 $SRV_ADDR/24 &&
+ns_link wan a0 198.18.1.1/24 A eth0 198.18.1.2/24 &&
+ns_link wan b0 198.18.2.1/24 B eth0 198.18.2.2/24 &&
+ns_link wan e0 198.18.5.1/24 E eth0 198.18.5.2/24 ||
+	die "cannot create the veth links"
+for _h in srv A B E; do
+	_gw=$(ip -n "$NS_PFX$_h" -4 -o addr show | sed -n 's/.* inet \(198\.18\.[0-9]*\)\..*/\1.1/p')
+	ip -n "$NS_PFX$_h" route add default via "$_gw" || die "default route on $_h"
+done
+for _h in A B E; do
+	ns_wg_up "$_h" "$NS_PFX$_h" || die "wireguard-go $NS_PFX$_h in $_h"
+done
+
+WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=0.0.0.0:$SRV_PORT \
+WGCONFSRV_CERT_NAMES=IP:$SRV_ADDR WGCONFSRV_RESPONDERS=2 \
+WGCONFSRV_REGISTER_RATE=600r/m WGCONFSRV_BIN=$TMP/bin/wgconfsrv \
+	nsx srv sh "$TOP/nginx/local.sh" start >"$TMP/local-start.log" 2>&1 ||
+	{ cat "$TMP/local-start.log"; die "nginx/local.sh start in the server namespace"; }
+CACERT=$RUN/cert.pem
+PWFILE=$RUN/admin-password
+
+# --- running wgconf -----------------------------------------------------
+
+wgc() {
+	_h=$1
+	shift
+	wgc_in "$_h" "$TMP/$_h" "$@"
+}
+wgc_in() {
+	_n=$1 _home=$2
+	shift 2
+	echo "\$ [$_n] wgconf $*" >>"$LOG"
+	nsx "$_n" env WGCONF_STATE_DIR="$_home/state" HOME="$_home" \
+		"$WGCONF" "$@" >"$TMP/out" 2>"$TMP/err"
+	RC=$?
+	OUT=$(cat "$TMP/out")
+	ERR=$(cat "$TMP/err")
+	cat "$TMP/out" "$TMP/err" >>"$LOG"
+	echo "[exit $RC]" >>"$LOG"
+	return $RC
+}
+admin() {
+	wgc_in srv "$TMP/admin" admin --server "$URL" --cacert "$CACERT" --user admin \
+		--password-file "$PWFILE" "$@"
+}
+show_fail() {
+	notok "$1 (exit $RC)"
+	printf '%s\n%s\n' "$OUT" "$ERR" | sed '/^$/d; s/^/#   /'
+}
+sync_host() {
+	_h=$1
+	shift
+	wgc "$_h" sync --interface "$NS_PFX$_h" --config-dir "$TMP/$_h/wireguard" --apply "$@"
+}
+mkdir -p "$TMP/admin"
+for _h in $HOSTS; do
+	mkdir -p "$TMP/$_h/wireguard"
+done
+
+# expect RC TEXT WHAT: the last command exited RC and said TEXT on stderr.
+expect() {
+	if [ "$RC" = "$1" ] && printf '%s\n' "$ERR" | grep -qF -- "$2"; then
+		ok "$3 (exit $RC: $2)"
+	else
+		show_fail "$3 (want exit $1 and '$2')"
+	fi
+}
+
+# --- the mesh -------------------------------------------------------------
+
+for _h in $HOSTS; do
+	_lc=$(echo "$_h" | tr '[:upper:]' '[:lower:]')
+	case $_h in A) _ep=198.18.1.2 ;; B) _ep=198.18.2.2 ;; E) _ep=198.18.5.2 ;; esac
+	wgc "$_h" register --server "$URL" --cacert "$CACERT" --name "host-$_lc" \
+		"$_ep:51820" || [ "$RC" -eq 3 ] || { show_fail "register $_h"; die "register"; }
+	admin accept "host-$_lc" || { show_fail "accept $_h"; die "accept"; }
+	eval "id_$_h=\$(jq -r .id \"\$TMP/$_h/state/state.json\")"
+done
+admin pair host-a host-b && admin pair host-b host-e ||
+	{ show_fail "pair"; die "pair"; }
+admin peers --json || die "admin peers"
+printf '%s\n' "$OUT" >"$TMP/peers.json"
+for _h in $HOSTS; do
+	_lc=$(echo "$_h" | tr '[:upper:]' '[:lower:]')
+	_a=$(jq -r --arg n "host-$_lc" '(.peers // .)[] | select(.name == $n) | .addresses[0]' \
+		"$TMP/peers.json" | sed 's|/.*||')
+	eval "addr_$_h=\$_a"
+done
+for _h in $HOSTS; do
+	sync_host "$_h" || show_fail "first sync on $_h"
+done
+pub_E=$(nsx E wg show "$NS_PFX"E public-key)
+check "baseline: A pings B ($addr_B) over the tunnel" ns_ping A "$addr_B" 15
+check "baseline: B pings E ($addr_E) over the tunnel" ns_ping B "$addr_E" 15
+
+# wgstate: A's interface as the kernel has it (peers, keys, AllowedIPs,
+# addresses, routes through it).
+wgstate() {
+	nsx A wg show "$NS_PFX"A dump | awk 'NR > 1 { print $1, $4 }' | sort
+	ip -n "$NS_PFX"A addr show dev "$NS_PFX"A | grep inet
+	ip -n "$NS_PFX"A route show dev "$NS_PFX"A
+}
+BASE_STATE=$(wgstate)
+CONF_A=$TMP/A/wireguard/${NS_PFX}A.conf
+BASE_SUM=$(cksum <"$CONF_A")
+
+# unharmed WHAT ROUTE: after an attack A's interface and file are as they
+# were, ROUTE is nowhere on A, and A still pings B.
+unharmed() {
+	check "$1: A's interface is unchanged" [ "$(wgstate)" = "$BASE_STATE" ]
+	check "$1: A's config file is unchanged" [ "$(cksum <"$CONF_A")" = "$BASE_SUM" ]
+	if [ -n "$2" ]; then
+		check "$1: wg show on A does not list $2" \
+			eval '! nsx A wg show "$NS_PFX"A allowed-ips | grep -qF "$2"'
+		check "$1: A has no route for $2" \
+			eval '[ -z "$(ip -n "$NS_PFX"A route show "$2" dev "$NS_PFX"A)" ]'
+	fi
+	check "$1: wg show on A never lists E's key" \
+		eval '! nsx A wg show "$NS_PFX"A peers | grep -qxF "$pub_E"'
+	check "$1: A still pings B ($addr_B)" ns_ping A "$addr_B" 5
+}
+
+# --- the intruder writes to the SQLite file --------------------------------
+
+# db SQL: a write as the intruder makes it; A's revision moves so that its
+# next request gets the new config, as a real change would.
+db() {
+	sqlite3 -cmd '.timeout 5000' "$DB" "$1; UPDATE peers SET revision = revision + 1 WHERE id = '$id_A';" ||
+		die "sqlite3: $1"
+}
+
+db "INSERT INTO networks (peer_id, cidr, position) VALUES ('$id_B', '198.18.1.1/32', 7)"
+sync_host A
+expect 4 "route 198.18.1.1/32 covers the default gateway 198.18.1.1 on eth0" \
+	"db write: B routes A's default gateway"
+expect 4 "nothing written or applied" "db write: the config is held"
+unharmed "db write, gateway" 198.18.1.1/32
+db "DELETE FROM networks WHERE peer_id = '$id_B' AND cidr = '198.18.1.1/32'"
+
+db "INSERT INTO networks (peer_id, cidr, position) VALUES ('$id_B', '198.18.1.128/25', 7)"
+sync_host A
+expect 4 "route 198.18.1.128/25 overlaps the directly connected network 198.18.1.0/24 on eth0" \
+	"db write: B routes half of A's LAN"
+unharmed "db write, connected network" 198.18.1.128/25
+db "DELETE FROM networks WHERE peer_id = '$id_B' AND cidr = '198.18.1.128/25'"
+
+_pool=$(sqlite3 "$DB" 'SELECT ipv4_pool FROM network')
+db "UPDATE network SET ipv4_pool = '0.0.0.0/1'"
+sync_host A
+expect 4 "prefix /1 is shorter than /8" "db write: a /1 interface address for A"
+unharmed "db write, interface prefix" 0.0.0.0/1
+db "UPDATE network SET ipv4_pool = '$_pool'"
+
+# Back to the truth: the next sync puts nothing new (the file is as it was).
+sync_host A
+check "db write undone: sync on A exits 0 (exit $RC)" [ "$RC" = 0 ]
+unharmed "db write undone" ""
+
+# --- a hostile server answers in the real one's place ------------------------
+
+TOKEN_A=$(jq -r .token "$TMP/A/state/state.json")
+nsx A curl -sf --cacert "$CACERT" -H "Authorization: Bearer $TOKEN_A" \
+	"$URL/api/v1/peer/config" >"$TMP/config-A.json" || die "A's config from the server"
+mkdir -p "$TMP/evil/logs" "$TMP/evil/tmp"
+# nginx's workers run as nobody: they read the tampered file.
+chmod 0755 "$TMP/evil"
+cat >"$TMP/evil/nginx.conf" <<EOF
+worker_processes 1;
+pid $TMP/evil/nginx.pid;
+error_log $TMP/evil/logs/error.log warn;
+events { worker_connections 64; }
+http {
+	access_log $TMP/evil/logs/access.log;
+	client_body_temp_path $TMP/evil/tmp;
+	proxy_temp_path $TMP/evil/tmp;
+	fastcgi_temp_path $TMP/evil/tmp;
+	uwsgi_temp_path $TMP/evil/tmp;
+	scgi_temp_path $TMP/evil/tmp;
+	server {
+		listen $SRV_ADDR:$EVIL_PORT ssl;
+		ssl_certificate $RUN/cert.pem;
+		ssl_certificate_key $RUN/key.pem;
+		default_type application/json;
+		location = /api/v1/health { return 200 '{"status": "ok"}'; }
+		location = /api/v1/peer/config { alias $TMP/evil/config.json; }
+		location / { return 503; }
+	}
+}
+EOF
+cp "$TMP/config-A.json" "$TMP/evil/config.json"
+[ -f "$RUN/key.pem" ] || die "no $RUN/key.pem: where does local.sh keep the key?"
+nsx srv nginx -c "$TMP/evil/nginx.conf" || die "the hostile nginx does not start"
+# From now on what reaches the server's port is the hostile one's.
+nsx srv nft -f - <<EOF || die "nftables redirect to the hostile server"
+table ip t31kevil {
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+		tcp dport $SRV_PORT redirect to :$EVIL_PORT
+	}
+}
+EOF
+
+# evil JQ: the hostile server now serves A's real config changed by JQ.
+evil() {
+	jq "$1" "$TMP/config-A.json" >"$TMP/evil/config.json.new" &&
+		chmod 0644 "$TMP/evil/config.json.new" &&
+		mv "$TMP/evil/config.json.new" "$TMP/evil/config.json" || die "jq $1"
+}
+peer_b="(.peers[] | select(.id == \"$id_B\"))"
+
+evil "$peer_b.allowed_ips += [\"198.18.0.0/24\"]"
+sync_host A
+expect 4 "route 198.18.0.0/24 covers the server's address 198.18.0.2" \
+	"hostile server: B routes the server's address"
+unharmed "hostile server, server's address" 198.18.0.0/24
+check "hostile server: the request did reach the hostile nginx" \
+	grep -q 'peer/config' "$TMP/evil/logs/access.log"
+
+evil "$peer_b.allowed_ips += [\"0.0.0.0/0\"]"
+sync_host A
+expect 4 "route 0.0.0.0/0 covers the server's address" "hostile server: B takes all of IPv4"
+unharmed "hostile server, default route" 0.0.0.0/0
+
+evil '.interface.addresses = ["10.77.0.2/1"]'
+sync_host A
+expect 4 "prefix /1 is shorter than /8" "hostile server: a /1 interface address"
+unharmed "hostile server, interface prefix" 0.0.0.0/1
+
+# --- allowed on purpose, then it cuts A off: restored ------------------------
+
+if wgc A allow-route 198.18.0.0/24 && printf '%s\n' "$OUT" | grep -qF "allowed routes inside 198.18.0.0/24"; then
+	ok "allow-route 198.18.0.0/24"
+else
+	show_fail "allow-route 198.18.0.0/24"
+fi
+wgc A allow-route
+check "allow-route lists 198.18.0.0/24" [ "$OUT" = 198.18.0.0/24 ]
+check "the allow-list is mode 0600" [ "$(stat -c %a "$TMP/A/state/allowed-routes")" = 600 ]
+evil "$peer_b.allowed_ips += [\"198.18.0.0/24\"]"
+sync_host A --verbose
+expect 1 "+ ip route replace 198.18.0.0/24 dev ${NS_PFX}A" \
+	"allowed: the route to the server goes on A's interface"
+expect 1 "the server does not answer after applying" \
+	"allowed, the route cuts A off from the server: sync --apply says so"
+expect 1 "restored the previous config of ${NS_PFX}A" "and restores the previous one"
+unharmed "restored" 198.18.0.0/24
+check "restored: A reaches the server again" \
+	nsx A curl -sf --max-time 5 --cacert "$CACERT" -o /dev/null "$URL/api/v1/health"
+wgc A allow-route --remove 198.18.0.0/24
+check "allow-route --remove empties the list (exit $RC)" \
+	eval '[ "$RC" = 0 ] && [ -z "$(cat "$TMP/A/state/allowed-routes")" ]'
+
+nsx srv nft delete table ip t31kevil
+nsx srv sh -c "kill \$(cat '$TMP/evil/nginx.pid')"
+sync_host A
+check "the real server back: sync on A exits 0 (exit $RC)" [ "$RC" = 0 ]
+unharmed "the real server back" ""
+
+[ "$FAILED" -eq 0 ]

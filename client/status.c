@@ -104,12 +104,15 @@ static const char genconf_usage[] =
 "1.4 configuration commands for interface NAME, default wg0). The output\n"
 "holds the private key and the preshared keys.\n"
 "\n"
-"When this host trusts a signing key (`wgconf trust-key`), a peer whose\n"
-"record does not carry a valid signature by it is left out, named on\n"
-"stderr, and the exit status is 4; the rest of the config is printed.\n"
+"When this host trusts a signing key (`wgconf trust-key`), the config is\n"
+"built only from signed statements: a peer refused by them is left out,\n"
+"named on stderr with the reason, and the exit status is 4; the rest of the\n"
+"config is printed. When this host's own statement is unusable, nothing is\n"
+"printed (exit 4). genconf installs nothing, so it does not hold routes as\n"
+"sync does.\n"
 "\n"
 "Exit status: 0 done, 1 error, 2 usage, 3 not yet accepted, 4 peers left\n"
-"out for want of a valid signature.\n";
+"out (or the whole config held) by the signing checks.\n";
 
 int
 cmd_genconf(int argc, char **argv)

@@ -36,14 +36,26 @@ static const char sync_usage[] =
 "  --approve          write (and --apply) the changes held by --review\n"
 "  --verbose          show the commands --apply runs and held changes again\n"
 "\n"
-"When this host trusts a signing key (`wgconf trust-key`), a peer whose\n"
-"record does not carry a valid signature by it is left out of the config\n"
-"(never applied) and named on stderr, and the exit status is 4; the other\n"
-"peers are written and applied. Said again when the config changes, or\n"
-"with --verbose.\n"
+"When this host trusts a signing key (`wgconf trust-key`), the config comes\n"
+"only from statements the admin signed: a peer whose statement is missing,\n"
+"does not verify, is older than one seen before, names a revoked key or does\n"
+"not name the pair on both sides is left out (never applied) and named on\n"
+"stderr with the reason, and the exit status is 4; the other peers are\n"
+"written and applied. When this host's own statement is unusable nothing is\n"
+"written. Said again when the config changes, or with --verbose.\n"
 "\n"
-"Exit status: 0 done, 1 error, 2 usage, 3 not yet accepted, 4 changes held\n"
-"for review or peers left out for want of a valid signature.\n";
+"Whatever the server says, a config that routes into the tunnel the\n"
+"server's address, a default gateway or a network on another interface of\n"
+"this host, or gives the tunnel a prefix shorter than /8 (IPv4) or /16\n"
+"(IPv6), is held: nothing written or applied, one line per route, exit 4\n"
+"(`wgconf allow-route` lets such a route through on purpose). After\n"
+"--apply changed something, sync asks the server's /health: when the server\n"
+"no longer answers, the previous config, addresses and routes are restored\n"
+"and the exit status is 1.\n"
+"\n"
+"Exit status: 0 done, 1 error (or restored), 2 usage, 3 not yet accepted,\n"
+"4 changes held (for review, for a route, or peers left out by the\n"
+"signing checks).\n";
 
 static bool
 starts_with_header(const char *text)

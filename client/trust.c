@@ -6,36 +6,57 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "hosttrust.h"
 #include "peer.h"
 
 static const char trust_key_usage[] =
-"Usage: wgconf trust-key [--state-dir DIR] [PUBKEY|none]\n"
+"Usage: wgconf trust-key [--mesh ID] [--state-dir DIR] [PUBKEY|none]\n"
 "\n"
 "Shows, or sets, the admin's public signing key this host trusts. With a\n"
-"key set, genconf and sync configure a peer only when its record (public\n"
-"key and AllowedIPs) carries a valid Ed25519 signature by that key, made\n"
-"offline with `wgconf admin sign`. An entry without one is left out (never\n"
-"applied) and named on stderr, the other peers still apply, and the exit\n"
-"status is 4. A server that is broken into can then not add a peer or\n"
-"change a peer's key or routes on this host. 'none' stops the check.\n"
+"key set, genconf and sync build the config only from statements signed by\n"
+"it (`wgconf admin sign`): this host's own addresses, MTU and DNS from its\n"
+"own statement, and a peer only when its statement verifies, is for this\n"
+"host's mesh, is not older than one seen before, names a key that was not\n"
+"revoked, and both statements name the pair; its AllowedIPs are what its\n"
+"statement says. Every peer refused is named on stderr with the reason\n"
+"(unsigned, bad signature, other mesh, rollback, revoked, not paired,\n"
+"overlap), the others still apply, and the exit status is 4; when this\n"
+"host's own statement is unusable nothing is written. What was seen is\n"
+"kept in trust.json in the state folder. A server that is broken into can\n"
+"then not add a peer, change a key or a route, bring back an older\n"
+"statement or a revoked key, nor change this host's addresses; it can still\n"
+"leave peers out, move endpoints and withhold updates. 'none' stops it.\n"
+"\n"
+"  --mesh ID   the mesh id (32 hex digits, `wgconf admin network`) to pin;\n"
+"              without it the first statement of this host's own that\n"
+"              verifies pins it\n"
 "\n"
 "Take PUBKEY from the admin (`wgconf admin signing-key public`), not from\n"
-"the server.\n"
+"the server. A new key forgets the versions seen (the revoked keys stay).\n"
 "\n"
 "Exit status: 0 done, 1 error, 2 usage.\n";
 
 int
 cmd_trust_key(int argc, char **argv)
 {
-	static const struct option opts[] = { CLI_STATE_OPTION, CLI_HELP_OPTION, { 0 } };
-	const char *dir = NULL, *key = NULL;
+	static const struct option opts[] = {
+		{ "mesh", required_argument, NULL, 'm' }, CLI_STATE_OPTION, CLI_HELP_OPTION, { 0 }
+	};
+	const char *dir = NULL, *key = NULL, *mesh = NULL;
 	uint8_t pk[KEYS_LEN];
 	struct state st = { 0 };
+	struct hosttrust_store store = { 0 };
 	char *copy = NULL;
 	int c, ret = EXIT_ERR;
 
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'm':
+			if (!statement_mesh_valid(optarg))
+				return cli_usage_error("invalid --mesh '%s' (32 lowercase hex "
+				                       "digits)", optarg);
+			mesh = optarg;
+			break;
 		case 'S': dir = optarg; break;
 		case 'h': return cli_help(trust_key_usage);
 		default: return cli_bad_option(c, argv);
@@ -51,13 +72,33 @@ cmd_trust_key(int argc, char **argv)
 			return cli_usage_error("invalid key '%s' (the admin's public signing key: 44 "
 			                   "base64 characters, or none)", key);
 	}
+	if (mesh && (optind == argc || key == NULL))
+		return cli_usage_error("--mesh goes with the key it is for");
 	if (peer_load_state(&st, state_dir_choose(dir)) != 0)
+		goto out;
+	if (hosttrust_store_load(&store, st.dir) != 0)
 		goto out;
 	if (optind == argc) {
 		printf("%s\n", st.trust_key ? st.trust_key : "none");
+		if (st.trust_key && store.mesh[0])
+			printf("mesh %s\n", store.mesh);
 		ret = EXIT_OK;
 		goto out;
 	}
+	/* Versions are a signer's count: another key starts its own. */
+	if (key && (st.trust_key == NULL || strcmp(st.trust_key, key) != 0)) {
+		free(store.versions);
+		store.versions = NULL;
+		store.n_versions = 0;
+		store.mesh[0] = '\0';
+		store.changed = true;
+	}
+	if (mesh && strcmp(store.mesh, mesh) != 0) {
+		memcpy(store.mesh, mesh, sizeof(store.mesh));
+		store.changed = true;
+	}
+	if (store.changed && hosttrust_store_save(&store, st.dir) != 0)
+		goto out;
 	if (key && (copy = strdup(key)) == NULL) {
 		warnx("out of memory");
 		goto out;
@@ -67,12 +108,14 @@ cmd_trust_key(int argc, char **argv)
 	if (state_save(&st) != 0)
 		goto out;
 	if (key)
-		printf("peers must now carry a signature by %s; those without one are "
-		       "left out from the next genconf or sync on (exit 4)\n", key);
+		printf("the config now comes only from statements signed by %s%s%s, from "
+		       "the next genconf or sync on (refusals: exit 4)\n", key,
+		       store.mesh[0] ? " for mesh " : "", store.mesh);
 	else
-		printf("peer records are no longer checked for signatures\n");
+		printf("statements are no longer checked\n");
 	ret = EXIT_OK;
 out:
+	hosttrust_store_free(&store);
 	state_free(&st);
 	return ret;
 }

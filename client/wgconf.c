@@ -38,8 +38,9 @@ show_usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].description);
 	fprintf(f, "\n`%s COMMAND --help` describes each. Exit status: 0 done, 1 error,\n"
-	        "2 usage, 3 not yet accepted, 4 changes held for review (or peers left out\n"
-	        "for want of a valid signature).\n", program_invocation_short_name);
+	        "2 usage, 3 not yet accepted, 4 changes held (for review, for a route\n"
+	        "that would cut this host off, or peers refused by the signing checks).\n",
+	        program_invocation_short_name);
 }
 
 int

@@ -374,6 +374,66 @@ cidr_texts(const struct cidr *c, size_t n, bool host, const struct cidr *more, s
 	return v;
 }
 
+/* The same set of texts either way round. */
+static bool
+same_set(char **a, size_t na, char **b, size_t nb)
+{
+	for (size_t i = 0; i < na + nb; i++) {
+		const char *x = i < na ? a[i] : b[i - na];
+		char **in = i < na ? b : a;
+		size_t nin = i < na ? nb : na;
+		bool found = false;
+
+		for (size_t j = 0; j < nin && !found; j++)
+			found = strcmp(in[j], x) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* "a, b, c" (or "none") of a list, for a message; the caller frees it. */
+static char *
+join(char **v, size_t n)
+{
+	size_t len = 5;
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + 2;
+	if ((out = malloc(len)) == NULL)
+		return NULL;
+	strcpy(out, n ? "" : "none");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(out, ", ");
+		strcat(out, v[i]);
+	}
+	return out;
+}
+
+/* When the server says other than what is signed (an intruder, or a change
+ * the admin has not signed yet), the signed text is what is configured, and
+ * the difference is a refusal said on its own line. 0 or -1 (memory). */
+static int
+refuse_unsigned(struct hosttrust_result *res, const char *who, const char *what,
+                char **server, size_t nserver, char **signd, size_t nsigned)
+{
+	char *x, *y;
+	int r;
+
+	if (same_set(server, nserver, signd, nsigned))
+		return 0;
+	x = join(server, nserver);
+	y = join(signd, nsigned);
+	r = x && y ? add_line(&res->refused, &res->n_refused, "%s: refused the server's %s "
+	                      "%s: not what its signed statement says; configured as "
+	                      "signed: %s", who, what, x, y) : -1;
+	free(x);
+	free(y);
+	return r;
+}
+
 /* This host's interface from its own statement. 0 or -1 (memory). */
 static int
 own_interface(struct mesh_config *cfg, const struct statement *s)
@@ -555,8 +615,21 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 		               own.s.key) == 0 ? 0 : -1;
 		goto out;
 	}
-	if (own_interface(cfg, &own.s) != 0)
-		goto out;
+	{
+		char **server = cfg->addresses, who[STATEMENT_ID_MAX + 32];
+		size_t nserver = cfg->n_addresses;
+
+		cfg->addresses = NULL;
+		cfg->n_addresses = 0;
+		snprintf(who, sizeof(who), "this host (id %s)", self_id);
+		r = own_interface(cfg, &own.s);
+		if (r == 0)
+			r = refuse_unsigned(res, who, "interface addresses", server, nserver,
+			                    cfg->addresses, cfg->n_addresses);
+		free_strv(server, nserver);
+		if (r != 0)
+			goto out;
+	}
 
 	/* The peers, each on its own statement. */
 	if (!json_object_object_get_ex(json, "peers", &peers) ||
@@ -639,6 +712,17 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 		                 c[i].s.nnetworks);
 		if (ips == NULL)
 			goto out;
+		{
+			char who[200];
+
+			snprintf(who, sizeof(who), "peer %s (id %s)", p->name, p->id);
+			if (refuse_unsigned(res, who, "AllowedIPs", p->allowed_ips,
+			                    p->n_allowed_ips, ips, c[i].s.naddresses +
+			                    c[i].s.nnetworks) != 0) {
+				free_strv(ips, c[i].s.naddresses + c[i].s.nnetworks);
+				goto out;
+			}
+		}
 		free_strv(p->allowed_ips, p->n_allowed_ips);
 		p->allowed_ips = ips;
 		p->n_allowed_ips = c[i].s.naddresses + c[i].s.nnetworks;

@@ -180,7 +180,10 @@ START_TEST(trusted_pairs)
 	json_object_array_add(peers, peer_entry("b", "web1", pub[0], "0.0.0.0/0",
 	    stmt(NULL, MESH, "b", 4, pub[0], "10.77.0.3/24", "192.168.5.0/24", "h")));
 	run(&r, &st, config(own_stmt(2, "b"), peers));
-	ck_assert_msg(r.res.n_refused == 0, "%s", r.all);
+	ck_assert_msg(r.res.n_refused == 1, "%s", r.all);
+	ck_assert_msg(refused(&r, "peer web1 (id b): refused the server's AllowedIPs 0.0.0.0/0: "
+	                      "not what its signed statement says; configured as signed: "
+	                      "10.77.0.3/32, 192.168.5.0/24"), "%s", r.all);
 	ck_assert(!r.res.held);
 	ck_assert_int_eq(r.res.own_key, 0);
 	ck_assert_str_eq(st.mesh, MESH);
@@ -437,6 +440,25 @@ START_TEST(own_statement_held)
 	ck_assert(r.res.held);
 	ck_assert_msg(refused(&r, "other mesh"), "%s", r.all);
 	run_free(&r);
+
+	/* The server gives a /1 interface address: the signed one is used,
+	 * and the difference said. */
+	{
+		struct json_object *j = config(own_stmt(9, ""), NULL), *ifc, *a;
+
+		json_object_object_get_ex(j, "interface", &ifc);
+		a = json_object_new_array();
+		json_object_array_add(a, json_object_new_string("10.77.0.2/1"));
+		json_object_object_add(ifc, "addresses", a);
+		run(&r, &st, j);
+		ck_assert(!r.res.held);
+		ck_assert_msg(refused(&r, "this host (id h): refused the server's interface "
+		                      "addresses 10.77.0.2/1: not what its signed statement says; "
+		                      "configured as signed: 10.77.0.2/24"), "%s", r.all);
+		ck_assert_uint_eq(r.cfg.n_addresses, 1);
+		ck_assert_str_eq(r.cfg.addresses[0], "10.77.0.2/24");
+		run_free(&r);
+	}
 
 	/* Rotation: the statement names the pending next key (a version
 	 * above the 9 seen for h, key and all, just before). */

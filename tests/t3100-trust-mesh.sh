@@ -39,7 +39,7 @@ SRV_ADDR=198.18.0.2
 SRV_PORT=8443
 EVIL_PORT=8444
 URL=https://$SRV_ADDR:$SRV_PORT
-HOSTS="A B E"
+HOSTS="A B C E"
 
 TMP=""
 RUN=""
@@ -124,20 +124,23 @@ DB=$RUN/wgconfsrv.db
 
 # --- the underlay -------------------------------------------------------
 
-for _h in wan srv A B E; do
+for _h in wan srv A B C E; do
 	ns_add "$_h" || die "cannot create namespace $NS_PFX$_h"
 done
 ns_forward wan
 ns_link wan s0 198.18.0.1/24 srv eth0 $SRV_ADDR/24 &&
 ns_link wan a0 198.18.1.1/24 A eth0 198.18.1.2/24 &&
 ns_link wan b0 198.18.2.1/24 B eth0 198.18.2.2/24 &&
+ns_link wan c0 198.18.3.1/24 C eth0 198.18.3.2/24 &&
 ns_link wan e0 198.18.5.1/24 E eth0 198.18.5.2/24 ||
 	die "cannot create the veth links"
-for _h in srv A B E; do
+for _h in srv A B C E; do
 	_gw=$(ip -n "$NS_PFX$_h" -4 -o addr show | sed -n 's/.* inet \(198\.18\.[0-9]*\)\..*/\1.1/p')
 	ip -n "$NS_PFX$_h" route add default via "$_gw" || die "default route on $_h"
 done
-for _h in A B E; do
+# B routes a LAN: the address lives on its loopback.
+ip -n "$NS_PFX"B addr add 192.168.77.1/32 dev lo || die "192.168.77.1 on B"
+for _h in A B C E; do
 	ns_wg_up "$_h" "$NS_PFX$_h" || die "wireguard-go $NS_PFX$_h in $_h"
 done
 
@@ -200,13 +203,19 @@ expect() {
 
 for _h in $HOSTS; do
 	_lc=$(echo "$_h" | tr '[:upper:]' '[:lower:]')
-	case $_h in A) _ep=198.18.1.2 ;; B) _ep=198.18.2.2 ;; E) _ep=198.18.5.2 ;; esac
+	case $_h in
+	A) _ep=198.18.1.2 ;; B) _ep=198.18.2.2 ;; C) _ep=198.18.3.2 ;; E) _ep=198.18.5.2 ;;
+	esac
 	wgc "$_h" register --server "$URL" --cacert "$CACERT" --name "host-$_lc" \
 		"$_ep:51820" || [ "$RC" -eq 3 ] || { show_fail "register $_h"; die "register"; }
-	admin accept "host-$_lc" || { show_fail "accept $_h"; die "accept"; }
+	if [ "$_h" = B ]; then
+		admin accept host-b --networks 192.168.77.0/24
+	else
+		admin accept "host-$_lc"
+	fi || { show_fail "accept $_h"; die "accept"; }
 	eval "id_$_h=\$(jq -r .id \"\$TMP/$_h/state/state.json\")"
 done
-admin pair host-a host-b && admin pair host-b host-e ||
+admin pair host-a host-b && admin pair host-a host-c && admin pair host-b host-e ||
 	{ show_fail "pair"; die "pair"; }
 admin peers --json || die "admin peers"
 printf '%s\n' "$OUT" >"$TMP/peers.json"
@@ -221,6 +230,8 @@ for _h in $HOSTS; do
 done
 pub_E=$(nsx E wg show "$NS_PFX"E public-key)
 check "baseline: A pings B ($addr_B) over the tunnel" ns_ping A "$addr_B" 15
+check "baseline: A pings C ($addr_C) over the tunnel" ns_ping A "$addr_C" 15
+check "baseline: A reaches 192.168.77.1 behind B" ns_ping A 192.168.77.1 5
 check "baseline: B pings E ($addr_E) over the tunnel" ns_ping B "$addr_E" 15
 
 # wgstate: A's interface as the kernel has it (peers, keys, AllowedIPs,
@@ -239,11 +250,12 @@ BASE_SUM=$(cksum <"$CONF_A")
 unharmed() {
 	check "$1: A's interface is unchanged" [ "$(wgstate)" = "$BASE_STATE" ]
 	check "$1: A's config file is unchanged" [ "$(cksum <"$CONF_A")" = "$BASE_SUM" ]
-	if [ -n "$2" ]; then
-		check "$1: wg show on A does not list $2" \
-			eval '! nsx A wg show "$NS_PFX"A allowed-ips | grep -qF "$2"'
-		check "$1: A has no route for $2" \
-			eval '[ -z "$(ip -n "$NS_PFX"A route show "$2" dev "$NS_PFX"A)" ]'
+	_route=$2
+	if [ -n "$_route" ]; then
+		check "$1: wg show on A does not list $_route" \
+			eval '! nsx A wg show "$NS_PFX"A allowed-ips | grep -qF "$_route"'
+		check "$1: A has no route for $_route" \
+			eval '[ -z "$(ip -n "$NS_PFX"A route show "$_route" dev "$NS_PFX"A)" ]'
 	fi
 	check "$1: wg show on A never lists E's key" \
 		eval '! nsx A wg show "$NS_PFX"A peers | grep -qxF "$pub_E"'
@@ -311,6 +323,10 @@ http {
 		ssl_certificate $RUN/cert.pem;
 		ssl_certificate_key $RUN/key.pem;
 		default_type application/json;
+		# Every answer is new: two tampered files of one size written in
+		# the same second must not share an ETag.
+		etag off;
+		if_modified_since off;
 		location = /api/v1/health { return 200 '{"status": "ok"}'; }
 		location = /api/v1/peer/config { alias $TMP/evil/config.json; }
 		location / { return 503; }
@@ -385,5 +401,262 @@ nsx srv sh -c "kill \$(cat '$TMP/evil/nginx.pid')"
 sync_host A
 check "the real server back: sync on A exits 0 (exit $RC)" [ "$RC" = 0 ]
 unharmed "the real server back" ""
+
+# --- under the admin's signing key --------------------------------------------
+
+# The admin's offline Ed25519 key, and the statements it signs, made here
+# with openssl: an implementation of its own, so the host is proven to take
+# the signed bytes exactly as docs/trust.md writes them. The server in this
+# tree does not serve statements yet, so every answer A gets from here on is
+# the hostile nginx's, built on A's real config (real preshared-key boxes,
+# real endpoints) with the statements the admin signed.
+openssl genpkey -algorithm ed25519 -out "$TMP/admin.pem" 2>/dev/null || die "openssl ed25519"
+ADMIN_PUB=$(openssl pkey -in "$TMP/admin.pem" -pubout -outform DER | tail -c 32 | base64)
+openssl genpkey -algorithm ed25519 -out "$TMP/other.pem" 2>/dev/null || die "openssl ed25519"
+MESH=$(openssl rand -hex 16)
+MESH2=$(openssl rand -hex 16)
+mkdir -p "$TMP/st"
+
+# stmt NAME PEER_ID VERSION KEY ADDRESS "NETWORKS" "PAIRS" [MESH] [KEYFILE]:
+# $TMP/st/NAME.txt, the statement, and NAME.sig, its signature.
+stmt() {
+	{
+		printf 'wgconfsrv-statement-v2\nmesh %s\npeer %s\nversion %s\nkey %s\naddress %s\n' \
+			"${8:-$MESH}" "$2" "$3" "$4" "$5"
+		for _x in $(printf '%s\n' $6 | LC_ALL=C sort); do printf 'network %s\n' "$_x"; done
+		for _x in $(printf '%s\n' $7 | LC_ALL=C sort); do printf 'pair %s\n' "$_x"; done
+		printf 'end\n'
+	} >"$TMP/st/$1.txt"
+	openssl pkeyutl -sign -inkey "${9:-$TMP/admin.pem}" -rawin -in "$TMP/st/$1.txt" |
+		base64 -w0 >"$TMP/st/$1.sig" || die "signing $1"
+}
+# revocation NAME KEY
+revocation() {
+	printf 'wgconfsrv-revocation-v1\nmesh %s\nkey %s\nend\n' "$MESH" "$2" >"$TMP/st/$1.txt"
+	openssl pkeyutl -sign -inkey "$TMP/admin.pem" -rawin -in "$TMP/st/$1.txt" |
+		base64 -w0 >"$TMP/st/$1.sig" || die "signing $1"
+}
+
+admin pair host-a host-e || { show_fail "pair host-a host-e"; die "pair"; }
+for _h in A E; do
+	sync_host "$_h" || show_fail "sync on $_h after pairing A and E"
+done
+for _h in A B C E; do
+	eval "pub_$_h=\$(nsx $_h wg show $NS_PFX$_h public-key)"
+done
+# F exists only in the intruder's answers: a key nobody here holds.
+pub_F=$(wg genkey | wg pubkey)
+id_F=f0f0f0f0f0f0f0f0
+nsx A curl -sf --cacert "$CACERT" -H "Authorization: Bearer $TOKEN_A" \
+	"$URL/api/v1/peer/config" >"$TMP/config-A.json" || die "A's config from the server"
+check "A's real config has B, C and E" [ "$(jq '.peers | length' "$TMP/config-A.json")" = 3 ]
+
+stmt A1 "$id_A" 1 "$pub_A" "$addr_A/24" "" "$id_B $id_C $id_E"
+stmt B1 "$id_B" 1 "$pub_B" "$addr_B/24" "192.168.77.0/24" "$id_A $id_E"
+stmt C1 "$id_C" 1 "$pub_C" "$addr_C/24" "" "$id_A"
+stmt E1 "$id_E" 1 "$pub_E" "$addr_E/24" "" "$id_A $id_B"
+stmt F1 "$id_F" 1 "$pub_F" "10.77.0.99/24" "" "$id_B"
+stmt F2 "$id_F" 2 "$pub_F" "10.77.0.99/24" "" "$id_A $id_B"
+
+# serve OWN "ID=NAME ..." [JQ] ["REVOCATION ..."]: the hostile server answers
+# A with A's real config changed by JQ, then carrying statement OWN for A
+# itself ("-": none) and statement NAME on the entry of peer ID, and the
+# signed revocations named.
+serve() {
+	_args=""
+	_jq=". | ${3:-.}"
+	if [ "$1" != - ]; then
+		_args="--rawfile ot $TMP/st/$1.txt --rawfile os $TMP/st/$1.sig"
+		_jq="$_jq | .statement = {text: \$ot, signature: \$os}"
+	fi
+	_i=0
+	for _e in $2; do
+		_i=$((_i + 1))
+		_args="$_args --arg i$_i ${_e%%=*} --rawfile t$_i $TMP/st/${_e#*=}.txt"
+		_args="$_args --rawfile s$_i $TMP/st/${_e#*=}.sig"
+		_jq="$_jq | (.peers[] | select(.id == \$i$_i)).statement = {text: \$t$_i, signature: \$s$_i}"
+	done
+	_r='[]'
+	for _v in ${4:-}; do
+		_i=$((_i + 1))
+		_args="$_args --rawfile t$_i $TMP/st/$_v.txt --rawfile s$_i $TMP/st/$_v.sig"
+		_r="$_r + [{text: \$t$_i, signature: \$s$_i}]"
+	done
+	_jq="$_jq | .revocations = ($_r)"
+	# shellcheck disable=SC2086
+	jq $_args "$_jq" "$TMP/config-A.json" >"$TMP/evil/config.json.new" &&
+		chmod 0644 "$TMP/evil/config.json.new" &&
+		mv "$TMP/evil/config.json.new" "$TMP/evil/config.json" || die "serve: jq $_jq"
+}
+
+nsx srv nginx -c "$TMP/evil/nginx.conf" || die "the hostile nginx does not start again"
+nsx srv nft -f - <<EOF || die "nftables redirect to the hostile server"
+table ip t31kevil {
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+		tcp dport $SRV_PORT redirect to :$EVIL_PORT
+	}
+}
+EOF
+
+if wgc A trust-key "$ADMIN_PUB"; then ok "trust-key on A"; else show_fail "trust-key on A"; fi
+# Before anything is signed, a trusting host writes nothing.
+serve - ""
+sync_host A
+expect 4 "held, nothing written or applied: unsigned" "trusted key, nothing signed: A holds"
+check "trusted key, nothing signed: A still pings B" ns_ping A "$addr_B" 5
+
+SIGNED="$id_B=B1 $id_C=C1 $id_E=E1"
+serve A1 "$SIGNED"
+sync_host A
+check "signed: sync on A exits 0 (exit $RC)" [ "$RC" = 0 ] || printf '%s\n' "$ERR"
+check "signed: A pings B" ns_ping A "$addr_B" 10
+check "signed: A pings C" ns_ping A "$addr_C" 10
+check "signed: A pings E" ns_ping A "$addr_E" 10
+check "signed: A reaches 192.168.77.1 behind B" ns_ping A 192.168.77.1 5
+check "signed: trust.json is mode 0600" [ "$(stat -c %a "$TMP/A/state/trust.json")" = 600 ]
+check "signed: trust.json pins the mesh of A's own statement" \
+	[ "$(jq -r .mesh "$TMP/A/state/trust.json")" = "$MESH" ]
+
+# trusted WHAT ROUTE KEY PEERS: after an attack, wg show on A lists neither
+# ROUTE nor KEY ("" to skip) and A pings each of PEERS over the tunnel.
+trusted() {
+	_route=$2 _key=$3
+	if [ -n "$_route" ]; then
+		check "$1: wg show on A does not list $_route" \
+			eval '! nsx A wg show "$NS_PFX"A allowed-ips | grep -qF "$_route"'
+		check "$1: A has no route for $_route" \
+			eval '[ -z "$(ip -n "$NS_PFX"A route show "$_route" dev "$NS_PFX"A)" ]'
+	fi
+	[ -z "$_key" ] || check "$1: wg show on A never lists the intruder's key" \
+		eval '! nsx A wg show "$NS_PFX"A peers | grep -qxF "$_key"'
+	for _p in $4; do
+		eval "_a=\$addr_$_p"
+		check "$1: A still pings $_p ($_a)" ns_ping A "$_a" 10
+	done
+}
+# F's entry, as the intruder adds it (any sealed box will do: a refused
+# entry is never opened).
+ADD_F=".peers += [(.peers[0] | .id = \"$id_F\" | .name = \"host-f\" | .public_key = \"$pub_F\" | .allowed_ips = [\"10.77.0.99/32\"])]"
+
+serve A1 "$SIGNED" "$ADD_F"
+sync_host A
+expect 4 "peer host-f (id $id_F): refused: unsigned" "unsigned peer"
+trusted "unsigned peer" 10.77.0.99 "$pub_F" "B C E"
+
+serve A1 "$SIGNED $id_F=F1" "$ADD_F"
+sync_host A
+expect 4 "peer host-f (id $id_F): refused: not paired: its statement does not name this host" \
+	"pair injection (a peer the admin signed, paired elsewhere)"
+trusted "pair injection" 10.77.0.99 "$pub_F" "B C E"
+
+serve A1 "$SIGNED $id_F=F2" "$ADD_F"
+sync_host A
+expect 4 "peer host-f (id $id_F): refused: not paired: this host's statement does not name it" \
+	"pair injection (F's statement names A, A's does not name F)"
+trusted "pair injection, one side" 10.77.0.99 "$pub_F" "B C E"
+
+serve A1 "$SIGNED" "(.peers[] | select(.id == \"$id_B\")).public_key = \"$pub_F\""
+sync_host A
+expect 4 "peer host-b (id $id_B): refused: not signed: the server gives key $pub_F" "key swap"
+trusted "key swap" "" "$pub_F" "C E"
+
+serve A1 "$SIGNED" "(.peers[] | select(.id == \"$id_B\")).allowed_ips += [\"10.99.0.0/16\"]"
+sync_host A
+expect 4 "peer host-b (id $id_B): refused the server's AllowedIPs" "route widening (unsigned)"
+trusted "route widening" 10.99.0.0/16 "" "B C E"
+
+# The statement's text widened, its old signature kept.
+sed 's|^network 192.168.77.0/24$|network 10.99.0.0/16\nnetwork 192.168.77.0/24|' \
+	"$TMP/st/B1.txt" >"$TMP/st/B1x.txt"
+cp "$TMP/st/B1.sig" "$TMP/st/B1x.sig"
+serve A1 "$id_B=B1x $id_C=C1 $id_E=E1"
+sync_host A
+expect 4 "peer host-b (id $id_B): refused: bad signature" "route widening (signed text changed)"
+trusted "signed text changed" 10.99.0.0/16 "" "C E"
+
+stmt Bo "$id_B" 5 "$pub_B" "$addr_B/24" "10.99.0.0/16 192.168.77.0/24" "$id_A" "$MESH2"
+serve A1 "$id_B=Bo $id_C=C1 $id_E=E1"
+sync_host A
+expect 4 "peer host-b (id $id_B): refused: other mesh" "a statement from another mesh"
+trusted "other mesh" 10.99.0.0/16 "" "C E"
+
+stmt Bk "$id_B" 5 "$pub_B" "$addr_B/24" "10.99.0.0/16 192.168.77.0/24" "$id_A" "" "$TMP/other.pem"
+serve A1 "$id_B=Bk $id_C=C1 $id_E=E1"
+sync_host A
+expect 4 "peer host-b (id $id_B): refused: bad signature" "a statement signed by another key"
+trusted "another key" 10.99.0.0/16 "" "C E"
+
+# The admin narrows B (no more LAN) and signs version 2.
+stmt B2 "$id_B" 2 "$pub_B" "$addr_B/24" "" "$id_A $id_E"
+NARROW_B="(.peers[] | select(.id == \"$id_B\")).allowed_ips = [\"$addr_B/32\"]"
+serve A1 "$id_B=B2 $id_C=C1 $id_E=E1" "$NARROW_B"
+sync_host A
+check "narrowed: sync on A exits 0 (exit $RC)" [ "$RC" = 0 ] || printf '%s\n' "$ERR"
+trusted "narrowed" 192.168.77.0/24 "" "B C E"
+# Rollback: the older, wider, validly signed B1 comes back.
+serve A1 "$SIGNED"
+sync_host A
+expect 4 "peer host-b (id $id_B): refused: rollback: its statement has version 1, older than version 2 seen before" \
+	"rollback of B"
+trusted "rollback of B" 192.168.77.0/24 "" "C E"
+
+# The admin deletes E: A's statement without E, E's key revoked.
+stmt A2 "$id_A" 2 "$pub_A" "$addr_A/24" "" "$id_B $id_C"
+revocation RE "$pub_E"
+DROP_E="del(.peers[] | select(.id == \"$id_E\")) | $NARROW_B"
+serve A2 "$id_B=B2 $id_C=C1" "$DROP_E" RE
+sync_host A
+check "E deleted: sync on A exits 0 (exit $RC)" [ "$RC" = 0 ] || printf '%s\n' "$ERR"
+trusted "E deleted" "" "$pub_E" "B C"
+check "E deleted: trust.json keeps E's key as revoked" \
+	jq -e --arg k "$pub_E" '.revoked | index($k)' "$TMP/A/state/trust.json"
+# Revival: E's old statement (it named A) and its entry, no revocation sent.
+serve A2 "$id_B=B2 $id_C=C1 $id_E=E1" "$NARROW_B"
+sync_host A
+expect 4 "peer host-e (id $id_E): refused: revoked: its key $pub_E was revoked" "revival of E"
+trusted "revival of E" "" "$pub_E" "B C"
+# ...with A's own older statement that named E: the whole answer is held.
+STATE_NOW=$(wgstate)
+serve A1 "$id_B=B2 $id_C=C1 $id_E=E1" "$NARROW_B"
+sync_host A
+expect 4 "this host (id $id_A): held, nothing written or applied: rollback" \
+	"revival with A's own older statement"
+check "held: A's interface is unchanged" [ "$(wgstate)" = "$STATE_NOW" ]
+trusted "held" "" "$pub_E" "B C"
+
+# Interface prefix: the server gives A a /1, the signed statement a /24.
+serve A2 "$id_B=B2 $id_C=C1" "$DROP_E | .interface.addresses = [\"$addr_A/1\"]"
+sync_host A
+expect 4 "this host (id $id_A): refused the server's interface addresses $addr_A/1" \
+	"interface prefix from the server"
+check "interface prefix: A's address keeps its /24" \
+	eval 'ip -n "$NS_PFX"A addr show dev "$NS_PFX"A | grep -qF "inet $addr_A/24 "'
+trusted "interface prefix" 0.0.0.0/1 "" "B C"
+# Even signed (a stolen or careless signing key), a /1 is held.
+stmt A3 "$id_A" 3 "$pub_A" "$addr_A/1" "" "$id_B $id_C"
+serve A3 "$id_B=B2 $id_C=C1" "$DROP_E | .interface.addresses = [\"$addr_A/1\"]"
+sync_host A
+expect 4 "prefix /1 is shorter than /8" "a signed /1 interface address is held all the same"
+trusted "signed /1" 0.0.0.0/1 "" "B C"
+# And a signed route over the server's own address.
+stmt B3 "$id_B" 3 "$pub_B" "$addr_B/24" "198.18.0.0/24" "$id_A $id_E"
+stmt A4 "$id_A" 4 "$pub_A" "$addr_A/24" "" "$id_B $id_C"
+serve A4 "$id_B=B3 $id_C=C1" "$DROP_E | (.peers[] | select(.id == \"$id_B\")).allowed_ips = [\"$addr_B/32\", \"198.18.0.0/24\"]"
+sync_host A
+expect 4 "route 198.18.0.0/24 covers the server's address 198.18.0.2" \
+	"a signed route over the server's address is held"
+trusted "signed route over the server" 198.18.0.0/24 "" "B C"
+
+# What was signed is known, even when held: B is back with version 4.
+stmt B4 "$id_B" 4 "$pub_B" "$addr_B/24" "" "$id_A $id_E"
+serve A4 "$id_B=B2 $id_C=C1" "$DROP_E"
+sync_host A
+expect 4 "peer host-b (id $id_B): refused: rollback: its statement has version 2, older than version 3" \
+	"the held version 3 of B is remembered"
+serve A4 "$id_B=B4 $id_C=C1" "$DROP_E"
+sync_host A
+check "all signed again: sync on A exits 0 (exit $RC)" [ "$RC" = 0 ] || printf '%s\n' "$ERR"
+trusted "all signed again" "" "$pub_E" "B C"
 
 [ "$FAILED" -eq 0 ]

@@ -6,9 +6,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "unit.h"
 #include "../../client/guard.h"
+#include "../../client/guardenv.h"
 #include "../../client/model.h"
+#include "../../client/state.h"
 
 static struct guard_env env;
 
@@ -177,6 +183,88 @@ START_TEST(whole_config)
 }
 END_TEST
 
+
+/* guardenv against a fake `ip` first on PATH: canned `ip -j` output with a
+ * multipath IPv4 default, an IPv6 default, addresses on the tunnel itself
+ * (left out), on lo (host scope, left out) and on two other interfaces. */
+static const char fake_ip[] =
+	"#!/bin/sh\n"
+	"case \"$*\" in\n"
+	"'-j -4 route show default table all') echo '[{\"dst\":\"default\",\"nexthops\":"
+	"[{\"gateway\":\"192.0.2.1\",\"dev\":\"eth0\"},{\"gateway\":\"198.51.100.1\","
+	"\"dev\":\"eth1\"}]}]' ;;\n"
+	"'-j -6 route show default table all') echo '[{\"dst\":\"default\","
+	"\"gateway\":\"fe80::1\",\"dev\":\"eth0\"}]' ;;\n"
+	"'-j address show') echo '[{\"ifname\":\"lo\",\"addr_info\":[{\"local\":"
+	"\"127.0.0.1\",\"prefixlen\":8,\"scope\":\"host\"}]},{\"ifname\":\"eth0\","
+	"\"addr_info\":[{\"local\":\"192.0.2.10\",\"prefixlen\":24,\"scope\":\"global\"},"
+	"{\"local\":\"2001:db8:5::10\",\"prefixlen\":64,\"scope\":\"global\"}]},"
+	"{\"ifname\":\"eth1\",\"addr_info\":[{\"local\":\"198.51.100.7\",\"prefixlen\":25}]},"
+	"{\"ifname\":\"wg0\",\"addr_info\":[{\"local\":\"10.77.0.2\",\"prefixlen\":24}]}]' ;;\n"
+	"*) exit 1 ;;\n"
+	"esac\n";
+
+START_TEST(host_view)
+{
+	char tmp[] = "/tmp/check_client_guard.XXXXXX", path[128], newpath[4200], cmd[128];
+	const char *oldpath = getenv("PATH");
+	char *saved = strdup(oldpath ? oldpath : "/usr/bin:/bin");
+	struct guard_env e = { 0 };
+	char **lines = NULL;
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	snprintf(path, sizeof(path), "%s/ip", tmp);
+	ck_assert_int_eq(state_write_atomic(path, fake_ip, strlen(fake_ip), 0700), 0);
+	snprintf(newpath, sizeof(newpath), "%s:%s", tmp, saved);
+	setenv("PATH", newpath, 1);
+	ck_assert_int_eq(guardenv_gather(&e, "wg0", "203.0.113.9"), 0);
+	setenv("PATH", saved, 1);
+	/* server, two gateways and one IPv6, three connected networks */
+	ck_assert_uint_eq(e.n_items, 7);
+#define REFUSED(c) (guard_check_route(&e, "p", (c), &lines, &n) == 1)
+	ck_assert(REFUSED("203.0.113.0/24"));
+	ck_assert(REFUSED("192.0.2.1/32"));
+	ck_assert(REFUSED("198.51.100.0/24"));
+	ck_assert(REFUSED("2001:db8:5::/48"));
+	ck_assert(REFUSED("fe80::/10"));
+	/* Neither the tunnel's own subnet nor loopback is protected. */
+	ck_assert(!REFUSED("10.77.0.0/24"));
+	ck_assert(!REFUSED("127.0.0.0/8"));
+#undef REFUSED
+	guard_free_lines(lines, n);
+	guard_env_free(&e);
+
+	/* The allow-list: added, listed, removed; a damaged file is an error. */
+	ck_assert_int_eq(guardenv_allow_change(tmp, "10.0.0.0/8", true), 0);
+	ck_assert_int_eq(guardenv_allow_change(tmp, "10.0.0.0/8", true), 1);
+	ck_assert_int_eq(guardenv_allow_change(tmp, "fd00::/8", true), 0);
+	ck_assert_int_eq(guardenv_allow_read(tmp, &lines, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(lines[0], "10.0.0.0/8");
+	ck_assert_str_eq(lines[1], "fd00::/8");
+	guard_free_lines(lines, n);
+	ck_assert_int_eq(guardenv_allow_change(tmp, "10.0.0.0/8", false), 0);
+	ck_assert_int_eq(guardenv_allow_change(tmp, "10.0.0.0/8", false), 1);
+	ck_assert_int_eq(guardenv_allow_load(&e, tmp), 0);
+	ck_assert_uint_eq(e.n_allowed, 1);
+	guard_env_free(&e);
+	snprintf(path, sizeof(path), "%s/%s", tmp, GUARDENV_ALLOW_FILE);
+	{
+		struct stat sb;
+
+		ck_assert_int_eq(stat(path, &sb), 0);
+		ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	}
+	ck_assert_int_eq(state_write_atomic(path, "10.0.0.1/8\n", 11, 0600), 0);
+	ck_assert_int_eq(guardenv_allow_read(tmp, &lines, &n), -1);
+	ck_assert_uint_eq(n, 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	ck_assert_int_eq(system(cmd), 0);
+	free(saved);
+}
+END_TEST
+
 static Suite *
 guard_suite(void)
 {
@@ -189,6 +277,7 @@ guard_suite(void)
 	tcase_add_test(tc, allow_list);
 	tcase_add_test(tc, interface_prefix);
 	tcase_add_test(tc, whole_config);
+	tcase_add_test(tc, host_view);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -41,7 +41,7 @@ static const char register_usage[] =
 "                           that key; name, addresses and endpoint stay as\n"
 "                           imported. No ENDPOINT argument. Then run `wgconf sync\n"
 "                           --apply --force` once to replace the hand-made file.\n"
-"  --trust-key PUBKEY       require every peer record to carry a signature by\n"
+"  --trust-key PUBKEY       build the config only from statements signed by\n"
 "                           this admin key (see `wgconf trust-key --help`)\n"
 "  --force                  replace an existing registration's state (a key\n"
 "                           trusted before stays trusted)\n"

@@ -381,6 +381,12 @@ else
 fi
 wgc A allow-route
 check "allow-route lists 198.18.0.0/24" [ "$OUT" = 198.18.0.0/24 ]
+for _bad in 198.18.0.1/24 198.18.0.0 300.1.2.3/8 x; do
+	wgc A allow-route 10.0.0.0/8 "$_bad"
+	expect 2 "invalid CIDR '$_bad'" "allow-route refuses '$_bad'"
+done
+wgc A allow-route
+check "allow-route: the list is unchanged after the refusals" [ "$OUT" = 198.18.0.0/24 ]
 check "the allow-list is mode 0600" [ "$(stat -c %a "$TMP/A/state/allowed-routes")" = 600 ]
 evil "$peer_b.allowed_ips += [\"198.18.0.0/24\"]"
 sync_host A --verbose

@@ -1,26 +1,39 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # t3100-trust-mesh: a server that is broken into cannot take a host's way
-# out, its networks or its tunnel, proven with real tunnels.
+# out, its networks or its tunnel, nor get a key or a route past the
+# admin's signature; proven with real tunnels.
 #
-# A and B are paired; E is the intruder's own host, registered and accepted
-# but never paired with A. The intruder plays both ways: by writing to the
+# A is paired with B (which routes 192.168.77.0/24) and C; E is the
+# intruder's own host. The intruder plays both ways: by writing to the
 # server's SQLite file, and by a hostile server process (a second, real
 # nginx holding the stolen certificate and key, serving tampered copies of
 # A's config at /api/v1/peer/config, put in the real server's place by an
 # nftables redirect in the server's namespace). After each attack `wg show`
-# on A never lists the intruder's route or key, A still pings B over the
-# tunnel, and sync's exit status (4, held) and message say what was refused:
+# on A never lists the intruder's route or key, A still pings its trusted
+# pairs over the tunnel, and sync's exit status and message say what was
+# refused:
 #
-#   - a route covering the server's address, a default gateway of A, a
-#     network connected to A, an interface address with a /1 prefix;
-#   - `wgconf allow-route` lets a route through on purpose; when the
-#     applied config then cuts A off from the server, sync --apply restores
-#     the previous config, addresses and routes and exits 1 saying so.
+#   - without a signing key: a route covering the server's address, a
+#     default gateway of A, a network connected to A, a /1 interface
+#     address (held, exit 4); `wgconf allow-route` lets a route through on
+#     purpose, and when the applied config then cuts A off from the server,
+#     sync --apply restores the previous config and exits 1 saying so;
+#   - key rotation: one sync round on every host and every pair pings;
+#   - under a signing key whose statements are made with openssl (another
+#     implementation of the signed bytes) and served by the hostile nginx:
+#     unsigned peer, pair injection on either side, key swap, route
+#     widening (JSON and signed text), another mesh, another key, rollback,
+#     revival of a revoked key, A's own older statement, /1 interface
+#     addresses, a signed route over the server;
+#   - under a signing key on the real server (`wgconf admin sign`): a
+#     revoked key stays out across a change of signing key, a genuine older
+#     signed answer replayed is held, and a signed key rotation works after
+#     one sync round.
 #
 # Topology (namespaces t31k<PID>*): srv 198.18.0.2:8443, A 198.18.1.2,
-# B 198.18.2.2, E 198.18.5.2, all behind the router wan. T3100_KEEP=1 keeps
-# the temporary folder.
+# B 198.18.2.2, C 198.18.3.2, E 198.18.5.2, all behind the router wan.
+# T3100_KEEP=1 keeps the temporary folder.
 set -u
 umask 077
 
@@ -413,39 +426,32 @@ unharmed "the real server back" ""
 # A makes a new key pair; the admin accepts it; after one sync round on
 # every host, A uses the new key and every pair still pings.
 wgc A rotate
-if [ "$RC" = 1 ] && printf '%s\n' "$ERR" | grep -q 'HTTP 404'; then
-	# The server side (POST /peer/key, accept-key) is the trust branch's.
-	note "SKIP rotation: this server has no POST /api/v1/peer/key yet"
-	check "rotate keeps the new key for a retry (next.key, 0600)" \
-		[ "$(stat -c %a "$TMP/A/state/next.key")" = 600 ]
-	rm -f "$TMP/A/state/next.key"
-else
-	expect 0 "" "rotate: A asks for its new key"
-	new_A=$(wg pubkey <"$TMP/A/state/next.key")
-	check "rotate: A says its new public key" \
-		eval 'printf "%s\n" "$OUT" | grep -qF "$new_A"'
-	sync_host A
-	check "rotate: nothing changes before the admin accepts (A keeps its key)" \
-		[ "$(nsx A wg show "$NS_PFX"A public-key)" != "$new_A" ]
-	nsx srv curl -sf --cacert "$CACERT" -u "admin:$(cat "$PWFILE")" -X POST \
-		-H 'Content-Type: application/json' -d '{}' \
-		"$URL/api/v1/admin/peers/$id_A/accept-key" >/dev/null ||
-		notok "rotate: the admin accepts A's new key"
-	for _h in B C E A; do
-		sync_host "$_h" || show_fail "rotate: sync round on $_h"
-	done
-	check "rotate: A's interface has the new key" \
-		[ "$(nsx A wg show "$NS_PFX"A public-key)" = "$new_A" ]
-	check "rotate: B knows A by its new key" \
-		eval 'nsx B wg show "$NS_PFX"B peers | grep -qxF "$new_A"'
-	check "rotate: next.key became private.key" \
-		eval '[ ! -e "$TMP/A/state/next.key" ] && [ "$(wg pubkey <"$TMP/A/state/private.key")" = "$new_A" ]'
-	check "rotate: A pings B after one sync round" ns_ping A "$addr_B" 15
-	check "rotate: A pings C after one sync round" ns_ping A "$addr_C" 15
-	check "rotate: B pings A" ns_ping B "$addr_A" 5
-	BASE_STATE=$(wgstate)
-	BASE_SUM=$(cksum <"$CONF_A")
-fi
+expect 0 "" "rotate: A asks for its new key"
+new_A=$(wg pubkey <"$TMP/A/state/next.key")
+check "rotate: A says its new public key" \
+	eval 'printf "%s\n" "$OUT" | grep -qF "$new_A"'
+wgc A rotate
+check "rotate again before it is accepted: the same new key (exit $RC)" \
+	eval '[ "$RC" = 0 ] && printf "%s\n" "$OUT" | grep -qF "$new_A" &&
+	      [ "$(wg pubkey <"$TMP/A/state/next.key")" = "$new_A" ]'
+sync_host A
+check "rotate: nothing changes before the admin accepts (A keeps its key)" \
+	[ "$(nsx A wg show "$NS_PFX"A public-key)" != "$new_A" ]
+admin accept-key host-a || show_fail "rotate: the admin accepts A's new key"
+for _h in B C E A; do
+	sync_host "$_h" || show_fail "rotate: sync round on $_h"
+done
+check "rotate: A's interface has the new key" \
+	[ "$(nsx A wg show "$NS_PFX"A public-key)" = "$new_A" ]
+check "rotate: B knows A by its new key" \
+	eval 'nsx B wg show "$NS_PFX"B peers | grep -qxF "$new_A"'
+check "rotate: next.key became private.key" \
+	eval '[ ! -e "$TMP/A/state/next.key" ] && [ "$(wg pubkey <"$TMP/A/state/private.key")" = "$new_A" ]'
+check "rotate: A pings B after one sync round" ns_ping A "$addr_B" 15
+check "rotate: A pings C after one sync round" ns_ping A "$addr_C" 15
+check "rotate: B pings A" ns_ping B "$addr_A" 5
+BASE_STATE=$(wgstate)
+BASE_SUM=$(cksum <"$CONF_A")
 
 # --- under the admin's signing key --------------------------------------------
 
@@ -655,7 +661,7 @@ sync_host A
 check "E deleted: sync on A exits 0 (exit $RC)" [ "$RC" = 0 ] || printf '%s\n' "$ERR"
 trusted "E deleted" "" "$pub_E" "B C"
 check "E deleted: trust.json keeps E's key as revoked" \
-	jq -e --arg k "$pub_E" '.revoked | index($k)' "$TMP/A/state/trust.json"
+	jq -e --arg k "$pub_E" '.revoked | index($k)' "$TMP/A/state/trust.json" >/dev/null
 # Revival: E's old statement (it named A) and its entry, no revocation sent.
 serve A2 "$id_B=B2 $id_C=C1 $id_E=E1" "$NARROW_B"
 sync_host A
@@ -703,5 +709,95 @@ serve A4 "$id_B=B4 $id_C=C1" "$DROP_E"
 sync_host A
 check "all signed again: sync on A exits 0 (exit $RC)" [ "$RC" = 0 ] || printf '%s\n' "$ERR"
 trusted "all signed again" "" "$pub_E" "B C"
+
+# --- the real server signs ----------------------------------------------------
+
+# Now the admin signs on the real server (`wgconf admin sign`), A, B and C
+# trust that key, and the intruder replays a genuine, older signed answer.
+evil_off() {
+	nsx srv nft delete table ip t31kevil
+	nsx srv sh -c "kill \$(cat '$TMP/evil/nginx.pid')"
+	sleep 0.3
+}
+evil_on() {
+	nsx srv nginx -c "$TMP/evil/nginx.conf" || die "the hostile nginx does not start"
+	printf '%s\n' "table ip t31kevil {" "chain prerouting {" \
+		"type nat hook prerouting priority dstnat; policy accept;" \
+		"tcp dport $SRV_PORT redirect to :$EVIL_PORT" "}" "}" |
+		nsx srv nft -f - || die "nftables redirect to the hostile server"
+}
+evil_off
+admin signing-key generate --out "$TMP/admin/signing.key" ||
+	{ show_fail "admin signing-key generate"; die "no signing key"; }
+SIGN_PUB=$(printf '%s\n' "$OUT" | grep -oE '[A-Za-z0-9+/]{43}=' | head -n 1)
+[ -n "$SIGN_PUB" ] || die "no public key in: $OUT"
+admin network --signing-key "$SIGN_PUB" || show_fail "admin network --signing-key"
+sign_all() {
+	admin sign --all --yes --key "$TMP/admin/signing.key" || show_fail "admin sign --all $1"
+}
+sign_all "(first)"
+for _h in A B C; do
+	wgc "$_h" trust-key "$SIGN_PUB" || show_fail "trust-key on $_h"
+done
+for _h in B C E; do
+	sync_host "$_h" || show_fail "server-signed: sync on $_h"
+done
+# E's key was revoked under the key before: a revoked key never comes back,
+# whoever signs now.
+sync_host A
+expect 4 "peer host-e (id $id_E): refused: revoked" \
+	"server-signed: E stays out, its key revoked before the signing key changed"
+check "server-signed: A pings B" ns_ping A "$addr_B" 10
+check "server-signed: A pings C" ns_ping A "$addr_C" 10
+check "server-signed: A reaches 192.168.77.1 behind B" ns_ping A 192.168.77.1 5
+check "server-signed: A pinned the server's mesh, not the one before" \
+	eval '_m=$(jq -r .mesh "$TMP/A/state/trust.json"); [ "$_m" != null ] && [ "$_m" != "$MESH" ]'
+nsx A curl -sf --cacert "$CACERT" -H "Authorization: Bearer $TOKEN_A" \
+	"$URL/api/v1/peer/config" >"$TMP/config-signed-1.json" || die "A's signed config"
+check "server-signed: A's config carries its own statement" \
+	jq -e '.statement.text | startswith("wgconfsrv-statement-v2\n")' "$TMP/config-signed-1.json" >/dev/null
+
+# The admin narrows B and deletes E, and signs; then the intruder replays
+# the genuine answer from before, signatures and all.
+admin edit host-b --networks none || show_fail "admin edit host-b --networks none"
+admin delete host-e || show_fail "admin delete host-e"
+sign_all "(B narrowed, E deleted)"
+for _h in B C A; do
+	sync_host "$_h" || show_fail "after the narrowing: sync on $_h"
+done
+trusted "narrowed and deleted, signed" 192.168.77.0/24 "$pub_E" "B C"
+check "E's key is revoked in A's trust.json" \
+	jq -e --arg k "$pub_E" '.revoked | index($k)' "$TMP/A/state/trust.json" >/dev/null
+cp "$TMP/config-signed-1.json" "$TMP/evil/config.json"
+chmod 0644 "$TMP/evil/config.json"
+evil_on
+STATE_NOW=$(wgstate)
+sync_host A
+expect 4 "this host (id $id_A): held, nothing written or applied: rollback" \
+	"replayed signed answer: A's own older statement"
+check "replayed: A's interface is unchanged" [ "$(wgstate)" = "$STATE_NOW" ]
+trusted "replayed" 192.168.77.0/24 "$pub_E" "B C"
+evil_off
+
+# Rotation under the signing key: one sync round on every host after the
+# admin accepted and signed, and every pair pings with A's new key.
+old_A=$(nsx A wg show "$NS_PFX"A public-key)
+if wgc A rotate; then ok "signed rotation: A asks for a new key"; else show_fail "signed rotation: rotate"; fi
+new_A=$(wg pubkey <"$TMP/A/state/next.key")
+admin accept-key host-a || show_fail "signed rotation: accept-key host-a"
+sign_all "(A's new key)"
+for _h in B C A; do
+	sync_host "$_h" || show_fail "signed rotation: sync on $_h"
+done
+check "signed rotation: A's interface has the new key" \
+	[ "$(nsx A wg show "$NS_PFX"A public-key)" = "$new_A" ]
+check "signed rotation: B knows A by its new key, not the old one" \
+	eval 'nsx B wg show "$NS_PFX"B peers | grep -qxF "$new_A" &&
+	      ! nsx B wg show "$NS_PFX"B peers | grep -qxF "$old_A"'
+check "signed rotation: A pings B" ns_ping A "$addr_B" 15
+check "signed rotation: A pings C" ns_ping A "$addr_C" 15
+check "signed rotation: C pings A" ns_ping C "$addr_A" 5
+check "signed rotation: B keeps A's old key as revoked" \
+	jq -e --arg k "$old_A" '.revoked | index($k)' "$TMP/B/state/trust.json" >/dev/null
 
 [ "$FAILED" -eq 0 ]

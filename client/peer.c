@@ -11,6 +11,7 @@
 #include "peer.h"
 #include "rotate.h"
 #include "state.h"
+#include "text.h"
 
 /* Loads state, or explains what to do when there is none. */
 int
@@ -223,13 +224,22 @@ prepare(const struct state *st, struct json_object *json, struct mesh_config *cf
 			goto out;
 		}
 	} else {
-		/* Unsigned, the PSKs tell: once the server took the next key,
-		 * every box is sealed to it. */
-		if ((r = open_psks(cfg, sk, pk, nkeys, 0, err, sizeof(err))) < 0) {
+		struct json_object *ifc = NULL;
+		const char *says = NULL;
+
+		/* Unsigned, the config says which key it is for
+		 * (interface.public_key); from a server that does not, the PSKs
+		 * tell: once it took the next key, every box is sealed to it. */
+		if (json_object_object_get_ex(json, "interface", &ifc))
+			says = text_json_str(ifc, "public_key");
+		if (says != NULL && nkeys == 2 && strcmp(says, b64[1]) == 0)
+			use = 1;
+		if ((r = open_psks(cfg, sk, pk, nkeys, use, err, sizeof(err))) < 0) {
 			warnx("%s", err);
 			goto out;
 		}
-		use = (size_t)r;
+		if (says == NULL || (strcmp(says, b64[0]) != 0 && strcmp(says, b64[1]) != 0))
+			use = (size_t)r;
 	}
 	if (next_key)
 		*next_key = use == 1;

@@ -4,7 +4,8 @@
  * preshared-key boxes tell (sealed to the next key once the server took it);
  * under a trusted signing key, this host's own statement tells, and boxes
  * still sealed to the old key open all the same. rotate_promote then makes
- * the next key the host's key. */
+ * the next key the host's key. The config's own interface.public_key,
+ * when the server sends it, says it outright. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,31 @@ START_TEST(unsigned_boxes_tell)
 }
 END_TEST
 
+START_TEST(config_says)
+{
+	struct state st = { .dir = dir, .id = (char[]){ "h" } };
+	char skb64[KEYS_B64_LEN];
+	bool next = false;
+	struct json_object *j, *ifc;
+
+	/* The server says the config is for the next key: that one is used,
+	 * whichever key the boxes still open with. */
+	j = config(cur_pk, NULL);
+	json_object_object_get_ex(j, "interface", &ifc);
+	json_object_object_add(ifc, "public_key", json_object_new_string(next_pub));
+	prepare(&st, j, skb64, &next);
+	ck_assert(next);
+	ck_assert_str_eq(skb64, next_b64);
+	/* ...or for the current one. */
+	j = config(cur_pk, NULL);
+	json_object_object_get_ex(j, "interface", &ifc);
+	json_object_object_add(ifc, "public_key", json_object_new_string(cur_pub));
+	prepare(&st, j, skb64, &next);
+	ck_assert(!next);
+	ck_assert_str_eq(skb64, cur_b64);
+}
+END_TEST
+
 START_TEST(statement_tells)
 {
 	char trust[KEYS_B64_LEN], path[128];
@@ -194,6 +220,7 @@ rotate_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, unsigned_boxes_tell);
+	tcase_add_test(tc, config_says);
 	tcase_add_test(tc, statement_tells);
 	suite_add_tcase(s, tc);
 	return s;

@@ -288,6 +288,13 @@ guard_config(const struct sync_run *run, const struct mesh_config *cfg)
 	size_t n = 0;
 	int r, ret = -1;
 
+	/* Without the server's address there is nothing to protect it by:
+	 * fail closed rather than check the rest. */
+	if (run->server_ip[0] == '\0') {
+		warnx("cannot tell which address the server answered from: the route "
+		      "checks cannot protect it, so nothing is written");
+		goto out;
+	}
 	if (guardenv_gather(&env, run->iface, run->server_ip) != 0 ||
 	    guardenv_allow_load(&env, run->st.dir) != 0)
 		goto out;

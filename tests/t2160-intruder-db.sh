@@ -18,7 +18,7 @@
 # Hosts: alpha (the victim, trusts K1), bravo (paired with alpha, routes
 # 192.168.50.0/24), charlie (signed, paired with bravo only), delta (paired
 # with alpha, deleted later). No tunnel is brought up: `sync` writes
-# wg0.conf into a folder (t3100 does the real tunnels).
+# wg0.conf into a folder (t3200 does the real tunnels).
 . "$(dirname "$0")/lib.sh"
 need sqlite3 wg
 [ -x "$WGCONF" ] || die "$WGCONF is not built (make)"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# t3100-trust-mesh: a server that is broken into cannot take a host's way
+# t3200-trust-mesh: a server that is broken into cannot take a host's way
 # out, its networks or its tunnel, nor get a key or a route past the
 # admin's signature; proven with real tunnels.
 #
@@ -31,9 +31,9 @@
 #     signed answer replayed is held, and a signed key rotation works after
 #     one sync round.
 #
-# Topology (namespaces t31k<PID>*): srv 198.18.0.2:8443, A 198.18.1.2,
+# Topology (namespaces t32k<PID>*): srv 198.18.0.2:8443, A 198.18.1.2,
 # B 198.18.2.2, C 198.18.3.2, E 198.18.5.2, all behind the router wan.
-# T3100_KEEP=1 keeps the temporary folder.
+# T3200_KEEP=1 keeps the temporary folder.
 set -u
 umask 077
 
@@ -44,7 +44,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-NS_BASE=t31k
+NS_BASE=t32k
 NS_PFX=$NS_BASE$$
 . "$TOP/tests/netns.sh"
 
@@ -100,7 +100,7 @@ cleanup() {
 	fi
 	ns_cleanup
 	if [ -n "$TMP" ]; then
-		if [ -n "${T3100_KEEP:-}" ]; then note "kept $TMP"; else rm -rf "$TMP"; fi
+		if [ -n "${T3200_KEEP:-}" ]; then note "kept $TMP"; else rm -rf "$TMP"; fi
 	fi
 	[ "$FAILED" -ne 0 ] && echo "# $FAILED check(s) failed:$FAILED_LIST"
 	echo "# exit status: $_rc"
@@ -120,13 +120,13 @@ done
 [ -x "$TOP/cgi/wgconfsrv" ] || die "cgi/wgconfsrv is not built (make)"
 
 ns_reap_stale "$NS_BASE"
-for _d in "${TMPDIR:-/tmp}"/t3100-trust.*.*; do
+for _d in "${TMPDIR:-/tmp}"/t3200-trust.*.*; do
 	[ -d "$_d" ] || continue
-	_pid=${_d##*/t3100-trust.}
+	_pid=${_d##*/t3200-trust.}
 	_pid=${_pid%%.*}
 	kill -0 "$_pid" 2>/dev/null || rm -rf "$_d"
 done
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/t3100-trust.$$.XXXXXX") || die "mktemp"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/t3200-trust.$$.XXXXXX") || die "mktemp"
 chmod 0755 "$TMP"
 RUN=$TMP/srv
 LOG=$TMP/commands.log
@@ -351,7 +351,7 @@ cp "$TMP/config-A.json" "$TMP/evil/config.json"
 nsx srv nginx -c "$TMP/evil/nginx.conf" || die "the hostile nginx does not start"
 # From now on what reaches the server's port is the hostile one's.
 nsx srv nft -f - <<EOF || die "nftables redirect to the hostile server"
-table ip t31kevil {
+table ip t32kevil {
 	chain prerouting {
 		type nat hook prerouting priority dstnat; policy accept;
 		tcp dport $SRV_PORT redirect to :$EVIL_PORT
@@ -415,7 +415,7 @@ wgc A allow-route --remove 198.18.0.0/24
 check "allow-route --remove empties the list (exit $RC)" \
 	eval '[ "$RC" = 0 ] && [ -z "$(cat "$TMP/A/state/allowed-routes")" ]'
 
-nsx srv nft delete table ip t31kevil
+nsx srv nft delete table ip t32kevil
 nsx srv sh -c "kill \$(cat '$TMP/evil/nginx.pid')"
 sync_host A
 check "the real server back: sync on A exits 0 (exit $RC)" [ "$RC" = 0 ]
@@ -542,7 +542,7 @@ serve() {
 
 nsx srv nginx -c "$TMP/evil/nginx.conf" || die "the hostile nginx does not start again"
 nsx srv nft -f - <<EOF || die "nftables redirect to the hostile server"
-table ip t31kevil {
+table ip t32kevil {
 	chain prerouting {
 		type nat hook prerouting priority dstnat; policy accept;
 		tcp dport $SRV_PORT redirect to :$EVIL_PORT
@@ -715,13 +715,13 @@ trusted "all signed again" "" "$pub_E" "B C"
 # Now the admin signs on the real server (`wgconf admin sign`), A, B and C
 # trust that key, and the intruder replays a genuine, older signed answer.
 evil_off() {
-	nsx srv nft delete table ip t31kevil
+	nsx srv nft delete table ip t32kevil
 	nsx srv sh -c "kill \$(cat '$TMP/evil/nginx.pid')"
 	sleep 0.3
 }
 evil_on() {
 	nsx srv nginx -c "$TMP/evil/nginx.conf" || die "the hostile nginx does not start"
-	printf '%s\n' "table ip t31kevil {" "chain prerouting {" \
+	printf '%s\n' "table ip t32kevil {" "chain prerouting {" \
 		"type nat hook prerouting priority dstnat; policy accept;" \
 		"tcp dport $SRV_PORT redirect to :$EVIL_PORT" "}" "}" |
 		nsx srv nft -f - || die "nftables redirect to the hostile server"

@@ -7,16 +7,20 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "guardenv.h"
+#include "hosttrust.h"
 #include "peer.h"
 #include "render.h"
+#include "rotate.h"
 #include "text.h"
 
 static const char status_usage[] =
 "Usage: wgconf status [--state-dir DIR]\n"
 "\n"
 "Shows the server, this host's id and name, its state (pending or accepted),\n"
-"its tunnel address, how many peers it is paired with, and the signing key\n"
-"it trusts.\n"
+"its tunnel address, how many peers it is paired with, the signing key it\n"
+"trusts and the mesh it pinned, the routes `wgconf allow-route` lets\n"
+"through, and a new key `wgconf rotate` is waiting with.\n"
 "\n"
 "Exit status: 0 accepted, 1 error, 2 usage, 3 not yet accepted.\n";
 
@@ -49,7 +53,10 @@ cmd_status(int argc, char **argv)
 	struct state st = { 0 };
 	struct fetch_response resp = { 0 };
 	struct json_object *v;
-	char buf[300];
+	struct hosttrust_store store = { 0 };
+	uint8_t next_sk[KEYS_LEN], next_pk[KEYS_LEN];
+	char buf[300], **allowed = NULL;
+	size_t nallowed = 0;
 	int c, ret = EXIT_ERR;
 
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -86,10 +93,22 @@ cmd_status(int argc, char **argv)
 	       text_printable(text_json_str(resp.json, "last_seen"), buf, sizeof(buf)));
 	printf("%-10s%s\n", "trust key", st.trust_key ? st.trust_key :
 	       "none (peer records are not checked)");
+	if (st.trust_key && hosttrust_store_load(&store, st.dir) == 0 && store.mesh[0])
+		printf("%-10s%s\n", "mesh", store.mesh);
+	if (guardenv_allow_read(st.dir, &allowed, &nallowed) == 0)
+		for (size_t i = 0; i < nallowed; i++)
+			printf("%-10s%s\n", i ? "" : "allowed", allowed[i]);
+	if (rotate_next_load(st.dir, next_sk) == 0 && keys_public(next_pk, next_sk) == 0) {
+		keys_b64_encode(buf, KEYS_B64_LEN, next_pk, KEYS_LEN);
+		printf("%-10s%s (wgconf rotate: until an admin accepts it)\n", "next key", buf);
+	}
+	keys_wipe(next_sk, sizeof(next_sk));
 	if (state_held_list(st.dir, buf, sizeof(buf)) > 0)
 		printf("%-10s%s (see `wgconf sync --review --verbose`)\n", "held", buf);
 	ret = state && strcmp(state, "accepted") == 0 ? EXIT_OK : EXIT_PENDING;
 out:
+	guard_free_lines(allowed, nallowed);
+	hosttrust_store_free(&store);
 	fetch_response_free(&resp);
 	state_free(&st);
 	return ret;

@@ -419,6 +419,11 @@ nsx srv nft delete table ip t32kevil
 nsx srv sh -c "kill \$(cat '$TMP/evil/nginx.pid')"
 sync_host A
 check "the real server back: sync on A exits 0 (exit $RC)" [ "$RC" = 0 ]
+wgc A allow-route 10.200.0.0/16
+wgc A status
+check "status shows the routes allowed" \
+	eval 'printf "%s\n" "$OUT" | grep -qxF "allowed   10.200.0.0/16"'
+wgc A allow-route --remove 10.200.0.0/16
 unharmed "the real server back" ""
 
 # --- key rotation -------------------------------------------------------------
@@ -430,6 +435,9 @@ expect 0 "" "rotate: A asks for its new key"
 new_A=$(wg pubkey <"$TMP/A/state/next.key")
 check "rotate: A says its new public key" \
 	eval 'printf "%s\n" "$OUT" | grep -qF "$new_A"'
+wgc A status
+check "status shows the new key waiting" \
+	eval 'printf "%s\n" "$OUT" | grep -qF "next key  $new_A "'
 wgc A rotate
 check "rotate again before it is accepted: the same new key (exit $RC)" \
 	eval '[ "$RC" = 0 ] && printf "%s\n" "$OUT" | grep -qF "$new_A" &&
@@ -752,6 +760,11 @@ check "server-signed: A pings C" ns_ping A "$addr_C" 10
 check "server-signed: A reaches 192.168.77.1 behind B" ns_ping A 192.168.77.1 5
 check "server-signed: A pinned the server's mesh, not the one before" \
 	eval '_m=$(jq -r .mesh "$TMP/A/state/trust.json"); [ "$_m" != null ] && [ "$_m" != "$MESH" ]'
+wgc A status
+_m=$(jq -r .mesh "$TMP/A/state/trust.json")
+check "status shows the trusted key and the pinned mesh" \
+	eval 'printf "%s\n" "$OUT" | grep -qxF "trust key $SIGN_PUB" &&
+	      printf "%s\n" "$OUT" | grep -Eq "^mesh +$_m$"'
 nsx A curl -sf --cacert "$CACERT" -H "Authorization: Bearer $TOKEN_A" \
 	"$URL/api/v1/peer/config" >"$TMP/config-signed-1.json" || die "A's signed config"
 check "server-signed: A's config carries its own statement" \

@@ -750,6 +750,19 @@ done
 for _h in B C E; do
 	sync_host "$_h" || show_fail "server-signed: sync on $_h"
 done
+# A mesh pinned by hand (trust-key --mesh) is the only one taken.
+_right=$(jq -r .mesh "$TMP/B/state/trust.json")
+wgc C trust-key "$SIGN_PUB" --mesh "$MESH2"
+sync_host C
+expect 4 "held, nothing written or applied: other mesh" \
+	"trust-key --mesh: C pinned to another mesh takes nothing"
+wgc C trust-key "$SIGN_PUB" --mesh "$_right"
+sync_host C
+check "trust-key --mesh: pinned to the server's mesh, C syncs (exit $RC)" [ "$RC" = 0 ]
+wgc C trust-key --mesh "$_right"
+expect 2 "--mesh goes with the key it is for" "trust-key --mesh alone is a usage error"
+wgc C trust-key "$SIGN_PUB" --mesh 0123
+expect 2 "invalid --mesh '0123'" "trust-key refuses a mesh id that is not 32 hex digits"
 # E's key was revoked under the key before: a revoked key never comes back,
 # whoever signs now.
 sync_host A

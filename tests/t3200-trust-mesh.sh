@@ -783,6 +783,20 @@ nsx A curl -sf --cacert "$CACERT" -H "Authorization: Bearer $TOKEN_A" \
 check "server-signed: A's config carries its own statement" \
 	jq -e '.statement.text | startswith("wgconfsrv-statement-v2\n")' "$TMP/config-signed-1.json" >/dev/null
 
+# --review under a signing key compares signed with signed: a route the
+# admin added and signed for C is the one change held.
+admin edit host-c --networks 10.123.0.0/24 || show_fail "admin edit host-c --networks"
+sign_all "(C's new network)"
+sync_host C || show_fail "sync on C after its new network"
+sync_host A --review
+check "review under a signing key: held, exit 4 (exit $RC)" [ "$RC" = 4 ]
+check "review: the one change is C's signed new route" \
+	eval 'printf "%s\n" "$OUT" | grep -qF "peer host-c (id $id_C): allowed IPs $addr_C/32 -> $addr_C/32, 10.123.0.0/24" &&
+	      [ "$(printf "%s\n" "$OUT" | grep -c "^  ")" = 1 ]'
+sync_host A --approve
+check "review: approved, A routes 10.123.0.0/24 to C" \
+	eval '[ -n "$(ip -n "$NS_PFX"A route show 10.123.0.0/24 dev "$NS_PFX"A)" ]'
+
 # The admin narrows B and deletes E, and signs; then the intruder replays
 # the genuine answer from before, signatures and all.
 admin edit host-b --networks none || show_fail "admin edit host-b --networks none"

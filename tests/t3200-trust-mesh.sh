@@ -277,11 +277,14 @@ unharmed() {
 
 # --- the intruder writes to the SQLite file --------------------------------
 
-# db SQL: a write as the intruder makes it; A's revision moves so that its
-# next request gets the new config, as a real change would.
+# db SQL: a write as the intruder makes it; A's revision moves as the
+# server moves it (from the network's counter), so that A's next request
+# gets the new config and later real changes get new ETags too.
 db() {
-	sqlite3 -cmd '.timeout 5000' "$DB" "$1; UPDATE peers SET revision = revision + 1 WHERE id = '$id_A';" ||
-		die "sqlite3: $1"
+	sqlite3 -cmd '.timeout 5000' "$DB" "$1;
+		UPDATE network SET revision = revision + 1 WHERE id = 1;
+		UPDATE peers SET revision = (SELECT revision FROM network WHERE id = 1)
+			WHERE id = '$id_A';" || die "sqlite3: $1"
 }
 
 db "INSERT INTO networks (peer_id, cidr, position) VALUES ('$id_B', '198.18.1.1/32', 7)"
@@ -797,6 +800,23 @@ sync_host A --approve
 check "review: approved, A routes 10.123.0.0/24 to C" \
 	eval '[ -n "$(ip -n "$NS_PFX"A route show 10.123.0.0/24 dev "$NS_PFX"A)" ]'
 
+# The intruder writes the SQLite file under the signing key too: a key
+# swap, a widened route, and (after the admin narrows B) B's older signed
+# statement put back.
+db "UPDATE peers SET public_key = '$pub_F' WHERE id = '$id_B'"
+sync_host A
+expect 4 "peer host-b (id $id_B): refused: not signed: the server gives key $pub_F" \
+	"db write under a signing key: key swap"
+trusted "db key swap" "" "$pub_F" "C"
+db "UPDATE peers SET public_key = '$pub_B' WHERE id = '$id_B'"
+db "INSERT INTO networks (peer_id, cidr, position) VALUES ('$id_C', '10.99.0.0/16', 9)"
+sync_host A
+expect 4 "peer host-c (id $id_C): refused the server's AllowedIPs" \
+	"db write under a signing key: a widened route"
+trusted "db widened route" 10.99.0.0/16 "" "B C"
+db "DELETE FROM networks WHERE peer_id = '$id_C' AND cidr = '10.99.0.0/16'"
+db "CREATE TABLE t32k_old AS SELECT statement, statement_sig, signed_version FROM peers WHERE id = '$id_B'"
+
 # The admin narrows B and deletes E, and signs; then the intruder replays
 # the genuine answer from before, signatures and all.
 admin edit host-b --networks none || show_fail "admin edit host-b --networks none"
@@ -808,6 +828,19 @@ done
 trusted "narrowed and deleted, signed" 192.168.77.0/24 "$pub_E" "B C"
 check "E's key is revoked in A's trust.json" \
 	jq -e --arg k "$pub_E" '.revoked | index($k)' "$TMP/A/state/trust.json" >/dev/null
+db "CREATE TABLE t32k_new AS SELECT statement, statement_sig, signed_version FROM peers WHERE id = '$id_B'"
+db "UPDATE peers SET statement = (SELECT statement FROM t32k_old),
+	statement_sig = (SELECT statement_sig FROM t32k_old),
+	signed_version = (SELECT signed_version FROM t32k_old) WHERE id = '$id_B'"
+sync_host A
+expect 4 "peer host-b (id $id_B): refused: rollback" \
+	"db write under a signing key: B's older signed statement put back"
+trusted "db rollback" 192.168.77.0/24 "" "C"
+db "UPDATE peers SET statement = (SELECT statement FROM t32k_new),
+	statement_sig = (SELECT statement_sig FROM t32k_new),
+	signed_version = (SELECT signed_version FROM t32k_new) WHERE id = '$id_B'"
+sync_host A
+check "db rollback undone: A pings B again (exit $RC)" ns_ping A "$addr_B" 10
 cp "$TMP/config-signed-1.json" "$TMP/evil/config.json"
 chmod 0644 "$TMP/evil/config.json"
 evil_on

@@ -27,9 +27,11 @@
 #     revival of a revoked key, A's own older statement, /1 interface
 #     addresses, a signed route over the server;
 #   - under a signing key on the real server (`wgconf admin sign`): a
-#     revoked key stays out across a change of signing key, a genuine older
-#     signed answer replayed is held, and a signed key rotation works after
-#     one sync round.
+#     revoked key stays out across a change of signing key, a mesh pinned
+#     by hand, --review comparing signed with signed, SQLite writes (key
+#     swap, widened route, an unsigned peer paired with A, an older signed
+#     statement put back), a genuine older signed answer replayed by the
+#     hostile nginx, and a signed key rotation after one sync round.
 #
 # Topology (namespaces t32k<PID>*): srv 198.18.0.2:8443, A 198.18.1.2,
 # B 198.18.2.2, C 198.18.3.2, E 198.18.5.2, all behind the router wan.
@@ -815,6 +817,22 @@ expect 4 "peer host-c (id $id_C): refused the server's AllowedIPs" \
 	"db write under a signing key: a widened route"
 trusted "db widened route" 10.99.0.0/16 "" "B C"
 db "DELETE FROM networks WHERE peer_id = '$id_C' AND cidr = '10.99.0.0/16'"
+# A peer of the intruder's, accepted and paired with A, straight into the
+# tables (its preshared-key boxes are random: it is refused before any
+# box is opened).
+_lo=$id_A _hi=$id_F
+[ "$id_A" \< "$id_F" ] || { _lo=$id_F _hi=$id_A; }
+db "INSERT INTO peers (id, name, state, public_key, token_hash, created_at)
+	VALUES ('$id_F', 'host-f', 'accepted', '$pub_F', randomblob(32), 0);
+	INSERT INTO addresses (peer_id, family, address) VALUES ('$id_F', 4, '10.77.0.99');
+	INSERT INTO pairs (a, b, psk_box_a, psk_box_b, created_at)
+	VALUES ('$_lo', '$_hi', randomblob(80), randomblob(80), 0)"
+sync_host A
+expect 4 "peer host-f (id $id_F): refused: unsigned" \
+	"db write under a signing key: an unsigned peer paired with A"
+trusted "db unsigned peer" 10.77.0.99 "$pub_F" "B C"
+db "DELETE FROM pairs WHERE a = '$id_F' OR b = '$id_F';
+	DELETE FROM addresses WHERE peer_id = '$id_F'; DELETE FROM peers WHERE id = '$id_F'"
 db "CREATE TABLE t32k_old AS SELECT statement, statement_sig, signed_version FROM peers WHERE id = '$id_B'"
 
 # The admin narrows B and deletes E, and signs; then the intruder replays

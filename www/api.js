@@ -6,20 +6,31 @@
 const BASE = "/api/v1";
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, data) {
     super(message);
     this.status = status;
     this.code = code;
+    this.data = data;
   }
 }
 
-export async function call(method, path, body) {
-  const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+// When the last answer arrived (performance.now()), for the "reflected after
+// the server answered" measure (see timing()).
+export let answeredAt = 0;
+
+export async function call(method, path, body, headers = {}) {
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };
   if (method !== "GET") {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body ?? {});
   }
-  const res = await fetch(BASE + path, init);
+  let res;
+  try {
+    res = await fetch(BASE + path, init);
+  } catch (e) {
+    throw new ApiError(0, "network", `the server cannot be reached (${e.message})`);
+  }
+  answeredAt = performance.now();
   if (res.status === 204) return null;
   let data = null;
   try {
@@ -29,24 +40,72 @@ export async function call(method, path, body) {
   }
   if (!res.ok) {
     const err = data && data.error ? data.error : { code: "error", message: `HTTP ${res.status}` };
-    throw new ApiError(res.status, err.code, err.message);
+    throw new ApiError(res.status, err.code, err.message, data);
   }
   return data;
 }
 
+// Reads a list that may come in pages: ?limit=&cursor= and next_cursor.
+// A server without paging ignores both and sends everything at once.
+export async function all(path, key, limit = 1000) {
+  const out = [];
+  let cursor = null;
+  const sep = path.includes("?") ? "&" : "?";
+  for (let guard = 0; guard < 10000; guard++) {
+    const page = await call("GET", `${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const items = page[key] ?? [];
+    for (const x of items) out.push(x);
+    if (!page.next_cursor || items.length === 0) break;
+    cursor = page.next_cursor;
+  }
+  return out;
+}
+
+// An optional route: its answer, or null when the server does not have it.
+export async function optional(path) {
+  try {
+    return await call("GET", path);
+  } catch (e) {
+    if (e.status === 404 || e.status === 405) return null;
+    throw e;
+  }
+}
+
+const id = encodeURIComponent;
+
 export const api = {
-  peers: () => call("GET", "/admin/peers"),
-  accept: (id, body) => call("POST", `/admin/peers/${encodeURIComponent(id)}/accept`, body),
-  reject: (id) => call("POST", `/admin/peers/${encodeURIComponent(id)}/reject`),
-  patch: (id, body) => call("PATCH", `/admin/peers/${encodeURIComponent(id)}`, body),
-  remove: (id) => call("DELETE", `/admin/peers/${encodeURIComponent(id)}`),
-  config: (id) => call("GET", `/admin/peers/${encodeURIComponent(id)}/config`),
-  pair: (a, b) => call("PUT", `/admin/pairs/${encodeURIComponent(a)}/${encodeURIComponent(b)}`),
-  unpair: (a, b) => call("DELETE", `/admin/pairs/${encodeURIComponent(a)}/${encodeURIComponent(b)}`),
+  peers: () => all("/admin/peers", "peers"),
+  peer: (p) => call("GET", `/admin/peers/${id(p)}`),
+  accept: (p, body) => call("POST", `/admin/peers/${id(p)}/accept`, body),
+  reject: (p) => call("POST", `/admin/peers/${id(p)}/reject`),
+  // Only the changed fields; with the revision the admin saw, when the
+  // server gives one, so that a stale edit is refused (412), not applied.
+  patch: (p, body, revision) => call("PATCH", `/admin/peers/${id(p)}`, body,
+    revision === undefined || revision === null ? {} : { "If-Match": `"${revision}"` }),
+  remove: (p) => call("DELETE", `/admin/peers/${id(p)}`),
+  config: (p) => call("GET", `/admin/peers/${id(p)}/config`),
+  pair: (a, b) => call("PUT", `/admin/pairs/${id(a)}/${id(b)}`),
+  unpair: (a, b) => call("DELETE", `/admin/pairs/${id(a)}/${id(b)}`),
   network: () => call("GET", "/admin/network"),
   setNetwork: (body) => call("PUT", "/admin/network", body),
   invites: () => call("GET", "/admin/invites"),
   invite: (body) => call("POST", "/admin/invites", body),
-  dropInvite: (id) => call("DELETE", `/admin/invites/${encodeURIComponent(id)}`),
-  audit: (before) => call("GET", "/admin/audit?limit=50" + (before ? `&before=${before}` : "")),
+  dropInvite: (i) => call("DELETE", `/admin/invites/${id(i)}`),
+  audit: (before, limit = 100) => call("GET", `/admin/audit?limit=${limit}` + (before ? `&before=${before}` : "")),
+  links: () => optional("/admin/links"),
+  rules: () => optional("/admin/rules"),
 };
+
+// Records how long the page took to show what the server answered: from
+// the answer to the next frame after the DOM was changed. bench/browser.mjs
+// reads these measures ("wgconf:" + what).
+export function timing(what) {
+  const start = answeredAt;
+  requestAnimationFrame(() => setTimeout(() => {
+    try {
+      performance.measure(`wgconf:${what}`, { start, end: performance.now() });
+    } catch {
+      // an old browser without measure options: no figure, no harm
+    }
+  }, 0));
+}

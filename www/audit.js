@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+// The audit log: who did what to which peer, by name, with what changed as
+// readable lines, filtered by text or action.
+
+import { api } from "./api.js";
+import { store } from "./store.js";
+import { $, el, when, ago, debounce } from "./util.js";
+import { getView, setView } from "./router.js";
+
+let entries = [];
+let next = null;
+const known = new Map(); // ids of deleted peers -> the name the log recorded
+
+const ACTIONS = {
+  "peer.register": "registered", "peer.accept": "accepted", "peer.reject": "rejected",
+  "peer.delete": "deleted", "peer.edit": "edited", "peer.endpoint": "moved its endpoint",
+  "peer.deregister": "left the mesh", "peer.sign": "signed", "peer.unsign": "removed the signature of",
+  "pair.create": "paired", "pair.delete": "unpaired", "network.edit": "changed the network",
+  "invite.create": "made an invite", "invite.delete": "deleted an invite",
+};
+
+function name(id) {
+  return store.peers.get(id)?.name ?? known.get(id) ?? null;
+}
+
+function who(actor) {
+  const m = /^peer:(.+)$/.exec(actor ?? "");
+  if (m) return `peer ${name(m[1]) ?? m[1]}`;
+  return (actor ?? "").replace(/^admin:/, "admin ");
+}
+
+function show(v) {
+  if (v === null) return "none";
+  if (Array.isArray(v)) return v.length ? v.map(show).join(", ") : "none";
+  if (typeof v === "string" && name(v)) return name(v);
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+// The change as lines: "endpoint → 203.0.113.9:51820".
+function diff(e) {
+  const d = e.detail;
+  if (!d || typeof d !== "object") return [];
+  if (e.action === "pair.create" || e.action === "pair.delete") return [`with ${show(d.with)}`];
+  const arrow = /edit|endpoint|accept/.test(e.action);
+  return Object.entries(d).filter(([k]) => k !== "public_key" || e.action !== "peer.edit")
+    .map(([k, v]) => `${k.replace(/_/g, " ")} ${arrow ? "→" : "="} ${show(v)}`);
+}
+
+function learn(list) {
+  for (const e of list) if (e.target && e.detail?.name && !known.has(e.target)) known.set(e.target, e.detail.name);
+}
+
+function matches(e, q, action) {
+  if (action && e.action !== action) return false;
+  if (!q) return true;
+  return [e.actor, who(e.actor), e.action, ACTIONS[e.action], e.target, name(e.target), ...diff(e)]
+    .join(" ").toLowerCase().includes(q);
+}
+
+function draw() {
+  const v = getView();
+  const q = (v.q ?? "").toLowerCase();
+  const action = v.action ?? "";
+  const shown = entries.filter((e) => matches(e, q, action));
+  $("#audit tbody").replaceChildren(...shown.map((e) => el("tr", { dataset: { entry: e.id } },
+    el("td", { dataset: { label: "When" } }, el("time", { dateTime: e.at, title: when(e.at) }, ago(e.at))),
+    el("td", { dataset: { label: "Who" } }, who(e.actor)),
+    el("td", { dataset: { label: "What" } }, ACTIONS[e.action] ?? e.action, el("span", { class: "muted" }, ` (${e.action})`)),
+    el("td", { dataset: { label: "On" } }, e.target ? name(e.target) ?? e.target : ""),
+    el("td", { dataset: { label: "Change" } }, el("ul", { class: "diff" }, diff(e).map((l) => el("li", {}, l)))))));
+  const actions = [...new Set(entries.map((e) => e.action))].sort();
+  const sel = $("#audit-action");
+  sel.replaceChildren(el("option", { value: "" }, "every action"), ...actions.map((a) => el("option", { value: a }, ACTIONS[a] ?? a)));
+  sel.value = action;
+  $("#audit-count").textContent = `${shown.length} of ${entries.length} loaded entries`;
+  $("#audit-more").hidden = !next;
+}
+
+export async function loadAudit(more = false) {
+  const page = await api.audit(more ? next : null);
+  learn(page.entries);
+  entries = more ? entries.concat(page.entries) : page.entries;
+  next = page.next;
+  draw();
+}
+
+export function showAudit(v) {
+  $("#audit-search").value = v.q ?? "";
+  return loadAudit().catch((e) => { $("#audit-count").textContent = `Cannot load: ${e.message}`; });
+}
+
+export function setupAudit() {
+  const apply = () => {
+    setView("audit", { q: $("#audit-search").value.trim(), action: $("#audit-action").value });
+    draw();
+  };
+  $("#audit-search").addEventListener("input", debounce(apply, 100));
+  $("#audit-action").addEventListener("change", apply);
+  $("#audit-more").addEventListener("click", () => loadAudit(true).catch((e) => { $("#audit-count").textContent = e.message; }));
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+// Invites: make one, copy its ready `wgconf register` line, list and delete.
+
+import { api, timing } from "./api.js";
+import { store } from "./store.js";
+import { $, el, note, when, checkInt } from "./util.js";
+
+const PIN_KEY = "wgconfsrv.pin";
+
+export function registerLine(code) {
+  const pin = store.network?.tls_pin ?? localStorage.getItem(PIN_KEY) ?? "";
+  return `wgconf register --server ${location.origin}` + (pin ? ` --pin ${pin}` : "") +
+    ` --invite ${code} --name NAME ENDPOINT|nat`;
+}
+
+export async function loadInvites() {
+  const { invites } = await api.invites();
+  const labelled = invites.some((i) => "label" in i);
+  $("#invites th.label").hidden = !labelled;
+  $("#invites tbody").replaceChildren(...invites.map((i) => {
+    const msg = el("p", { class: "msg", role: "status", hidden: true });
+    const tr = el("tr", { dataset: { invite: i.id } },
+      labelled ? el("td", { dataset: { label: "Label" } }, i.label ?? "") : null,
+      el("td", { class: "key", dataset: { label: "Id" } }, i.id),
+      el("td", { dataset: { label: "Uses left" } }, `${i.uses_left} of ${i.uses}`),
+      el("td", { dataset: { label: "Expires" } }, i.expired ? "expired" : when(i.expires_at)),
+      el("td", { dataset: { label: "Made by" } }, i.created_by),
+      el("td", { class: "actions" }, el("button", { type: "button", class: "danger", on: { click: async () => {
+        note(msg, "Deleting…", "busy");
+        try {
+          await api.dropInvite(i.id);
+          tr.replaceWith(el("tr", { class: "gone" }, el("td", { colSpan: 6 }, el("p", { class: "msg ok" }, "Invite deleted."))));
+          timing("invite-delete");
+        } catch (e) {
+          note(msg, `${e.message} (${e.code})`, "error");
+        }
+      } } }, "Delete"), msg));
+    return tr;
+  }));
+  $("#invites").hidden = invites.length === 0;
+  $("#invites-empty").hidden = invites.length !== 0;
+}
+
+async function copy(text, msg) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    // No clipboard permission: select the text so Ctrl+C takes it.
+    const r = document.createRange();
+    r.selectNodeContents($("#invite-line"));
+    getSelection().removeAllRanges();
+    getSelection().addRange(r);
+    return note(msg, "Selected: press Ctrl+C to copy.", "warn");
+  }
+  note(msg, "Copied.");
+}
+
+export function setupInvites() {
+  const pin = $("#invite-pin");
+  pin.value = localStorage.getItem(PIN_KEY) ?? "";
+  pin.addEventListener("change", () => {
+    const v = pin.value.trim();
+    if (v && !/^sha256\/\/[A-Za-z0-9+/]{43}=$/.test(v)) {
+      pin.setAttribute("aria-invalid", "true");
+      return note($("#pin-msg"), "a pin looks like sha256// and 44 characters of base64", "error");
+    }
+    pin.removeAttribute("aria-invalid");
+    note($("#pin-msg"), "");
+    v ? localStorage.setItem(PIN_KEY, v) : localStorage.removeItem(PIN_KEY);
+    const code = $("#invite-code code").textContent;
+    if (code) $("#invite-line").textContent = registerLine(code);
+  });
+  $("#invite-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    const msg = $("#invite-msg");
+    const e1 = checkInt(f.uses.value.trim(), 1, 100000, "uses");
+    const e2 = /^\d+(\.\d+)?$/.test(f.hours.value.trim()) && Number(f.hours.value) > 0 ? null : "hours must be a number above 0";
+    note($("[data-error=uses]"), e1 ?? "", "error");
+    note($("[data-error=hours]"), e2 ?? "", "error");
+    f.uses.setAttribute("aria-invalid", e1 ? "true" : "false");
+    f.hours.setAttribute("aria-invalid", e2 ? "true" : "false");
+    if (e1 || e2) return;
+    note(msg, "Making the invite…", "busy");
+    try {
+      const inv = await api.invite({ uses: Number(f.uses.value), expires_in: Math.round(Number(f.hours.value) * 3600) });
+      $("#invite-code code").textContent = inv.code;
+      $("#invite-line").textContent = registerLine(inv.code);
+      $("#invite-code").hidden = false;
+      note(msg, "Invite made: copy the code now, it is not shown again.");
+      await loadInvites();
+      timing("invite");
+    } catch (e) {
+      note(msg, `${e.message} (${e.code})`, "error");
+    }
+  });
+  $("#invite-copy").addEventListener("click", () => copy($("#invite-line").textContent, $("#copy-msg")));
+  $("#invite-copy-code").addEventListener("click", () => copy($("#invite-code code").textContent, $("#copy-msg")));
+}

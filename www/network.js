@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+// The network settings form: checked before sending, only changed fields
+// sent, a refusal shown at its field.
+
+import { api, timing } from "./api.js";
+import { store, setNetwork } from "./store.js";
+import { $, note, list, isIPv4, isIPv6, checkInt, checkCidr } from "./util.js";
+
+const FIELDS = ["ipv4_pool", "ipv6_pool", "mtu", "keepalive", "dns"];
+
+function fieldsOf(n) {
+  return { ipv4_pool: n.ipv4_pool, ipv6_pool: n.ipv6_pool ?? "", mtu: n.mtu === null ? "" : String(n.mtu),
+    keepalive: String(n.keepalive), dns: n.dns.join(", ") };
+}
+
+function check(k, v) {
+  if (k === "ipv4_pool") return !v ? "an IPv4 pool is required" : checkCidr(v) ?? (isIPv4(v.split("/")[0]) ? null : "an IPv4 network, like 10.77.0.0/24");
+  if (k === "ipv6_pool") return !v ? null : checkCidr(v) ?? (isIPv6(v.split("/")[0]) ? null : "an IPv6 network, like fd77::/64");
+  if (k === "mtu") return v ? checkInt(v, 1280, 9000, "the MTU") : null;
+  if (k === "keepalive") return checkInt(v, 0, 65535, "keepalive");
+  if (k === "dns") {
+    for (const a of list(v)) if (!isIPv4(a) && !isIPv6(a)) return `"${a}" is not an IP address`;
+  }
+  return null;
+}
+
+function value(k, v) {
+  if (k === "ipv6_pool") return v || null;
+  if (k === "mtu") return v ? Number(v) : null;
+  if (k === "keepalive") return Number(v);
+  if (k === "dns") return list(v);
+  return v;
+}
+
+export function showNetwork() {
+  const n = store.network;
+  if (!n) return;
+  const f = $("#network-form");
+  for (const [k, v] of Object.entries(fieldsOf(n))) f.elements[k].value = v;
+  $("#signing-key").textContent = n.signing_key ?? "none: peers' records are not signed";
+}
+
+function mark(k, text) {
+  const f = $("#network-form");
+  f.elements[k].setAttribute("aria-invalid", text ? "true" : "false");
+  note($(`[data-error="net-${k}"]`), text ?? "", "error");
+}
+
+async function save(ev) {
+  ev.preventDefault();
+  const f = $("#network-form");
+  const orig = fieldsOf(store.network);
+  const msg = $("#network-msg");
+  const body = {};
+  let bad = null;
+  for (const k of FIELDS) {
+    mark(k, null);
+    const v = f.elements[k].value.trim();
+    const same = k === "dns" ? list(v).join() === list(orig[k]).join() : v === orig[k];
+    if (same) continue;
+    const e = check(k, v);
+    if (e) {
+      mark(k, e);
+      bad ??= k;
+    } else {
+      body[k] = value(k, v);
+    }
+  }
+  if (bad) return f.elements[bad].focus();
+  if (!Object.keys(body).length) return note(msg, "Nothing changed.");
+  note(msg, "Saving…", "busy");
+  try {
+    setNetwork(await api.setNetwork(body));
+    showNetwork();
+    note(msg, "Network saved.");
+    timing("network");
+  } catch (e) {
+    const k = FIELDS.find((x) => e.code.includes(x.replace("_pool", ""))) ??
+      (/pool/.test(e.code) ? Object.keys(body).find((x) => x.endsWith("pool")) : null);
+    if (k) mark(k, e.message);
+    note(msg, `${e.message} (${e.code})`, "error");
+  }
+}
+
+export function setupNetwork() {
+  $("#network-form").addEventListener("submit", save);
+}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+// Pairing. A small mesh gets the matrix (every pair one box); beyond a few
+// dozen peers that is no way to work, so each peer has a picker: search its
+// possible partners, tick or untick, page through them. Both update in place.
+
+import { api, timing } from "./api.js";
+import { store, subscribe, setPair, accepted, isNat, linkOf, nameOf } from "./store.js";
+import { $, el, note, debounce } from "./util.js";
+import { go, getView, setView } from "./router.js";
+
+export const MATRIX_MAX = 24;
+const PAGE = 50;
+const boxes = new Map(); // "a|b" (ordered as drawn) -> checkbox, matrix and picker
+let partnerPage = 0;
+
+function natWarning(a, b) {
+  return isNat(a) && isNat(b) ? `${a.name} and ${b.name} are both behind NAT: they have no direct path, so this pair cannot carry traffic.` : null;
+}
+
+// Pairs or unpairs from a checkbox; the box keeps the focus, the message
+// goes to msg (next to the box).
+async function toggle(box, a, b, msg) {
+  const on = box.checked;
+  box.setAttribute("aria-busy", "true");
+  note(msg, on ? "Pairing…" : "Unpairing…", "busy");
+  try {
+    if (on) await api.pair(a.id, b.id);
+    else await api.unpair(a.id, b.id);
+    setPair(a.id, b.id, on);
+    const w = on ? natWarning(store.peers.get(a.id), store.peers.get(b.id)) : null;
+    note(msg, w ?? (on ? `Paired ${a.name} and ${b.name}.` : `Unpaired ${a.name} and ${b.name}.`), w ? "warn" : "ok");
+    timing(on ? "pair" : "unpair");
+  } catch (e) {
+    box.checked = !on;
+    note(msg, `${e.message} (${e.code})`, "error");
+  } finally {
+    box.removeAttribute("aria-busy");
+  }
+}
+
+// ------------------------------------------------------------------ matrix
+
+function matrix() {
+  const acc = accepted().sort((x, y) => x.name.localeCompare(y.name));
+  const table = $("#matrix");
+  const small = acc.length <= MATRIX_MAX;
+  $("#matrix-box").hidden = !small || acc.length < 2;
+  for (const k of [...boxes.keys()]) if (k.startsWith("m:")) boxes.delete(k);
+  if (!small) {
+    $("thead", table).replaceChildren();
+    $("tbody", table).replaceChildren();
+    return;
+  }
+  const head = el("tr", {}, el("th"), ...acc.map((p) => el("th", { class: "rot", scope: "col" }, p.name)));
+  $("thead", table).replaceChildren(head);
+  const msg = $("#matrix-msg");
+  $("tbody", table).replaceChildren(...acc.map((a) => el("tr", {}, el("th", { scope: "row" }, a.name),
+    ...acc.map((b) => {
+      if (a.id === b.id) return el("td", {}, "—");
+      const box = el("input", { type: "checkbox", checked: a.pairs.includes(b.id), "aria-label": `pair ${a.name} with ${b.name}` });
+      box.addEventListener("change", () => toggle(box, a, b, msg));
+      boxes.set(`m:${a.id}|${b.id}`, box);
+      const td = el("td", {}, box);
+      if (store.links && a.pairs.includes(b.id)) td.className = `link-${linkOf(a.id, b.id)?.status ?? "never"}`;
+      return td;
+    }))));
+}
+
+// ------------------------------------------------------------------ picker
+
+function pickResults() {
+  const q = $("#pick-search").value.trim().toLowerCase();
+  const acc = accepted();
+  const hits = (q ? acc.filter((p) => `${p.name} ${p.addresses.join(" ")}`.toLowerCase().includes(q)) : acc)
+    .sort((x, y) => x.name.localeCompare(y.name));
+  $("#pick-results").replaceChildren(...hits.slice(0, 12).map((p) =>
+    el("li", {}, el("button", { type: "button", class: "link", on: { click: () => go("pairs", { peer: p.id }) } },
+      p.name, el("span", { class: "muted" }, ` ${p.addresses[0] ?? ""} · ${p.pairs.length} pairs`)))));
+  $("#pick-more").textContent = hits.length > 12 ? `and ${hits.length - 12} more: type to narrow` : "";
+}
+
+function partners() {
+  const id = getView().peer;
+  const me = store.peers.get(id);
+  $("#partner-box").hidden = !me || me.state !== "accepted";
+  if (!me || me.state !== "accepted") {
+    $("#partner-title").textContent = "";
+    return;
+  }
+  $("#partner-title").textContent = me.name;
+  $("#partner-count").textContent = `${me.pairs.length} pairs` + (isNat(me) ? " · behind NAT" : "");
+  const q = $("#partner-search").value.trim().toLowerCase();
+  const f = $("#partner-filter").value;
+  const mine = new Set(me.pairs);
+  const list = accepted().filter((p) => p.id !== me.id &&
+    (f === "" || (f === "paired") === mine.has(p.id)) &&
+    (!q || `${p.name} ${p.addresses.join(" ")} ${p.endpoint ?? "nat"}`.toLowerCase().includes(q)))
+    .sort((x, y) => (mine.has(y.id) - mine.has(x.id)) || x.name.localeCompare(y.name));
+  const pages = Math.max(1, Math.ceil(list.length / PAGE));
+  partnerPage = Math.min(partnerPage, pages - 1);
+  for (const k of [...boxes.keys()]) if (k.startsWith("p:")) boxes.delete(k);
+  const slice = list.slice(partnerPage * PAGE, partnerPage * PAGE + PAGE);
+  $("#partners").replaceChildren(...slice.map((p) => {
+    const msg = el("p", { class: "msg", role: "status", hidden: true });
+    const box = el("input", { type: "checkbox", checked: mine.has(p.id), "aria-label": `pair ${me.name} with ${p.name}` });
+    box.addEventListener("change", () => toggle(box, me, p, msg));
+    boxes.set(`p:${me.id}|${p.id}`, box);
+    const link = mine.has(p.id) && store.links ? linkOf(me.id, p.id)?.status ?? "never" : null;
+    const w = natWarning(me, p);
+    return el("li", { dataset: { partner: p.id } },
+      el("label", {}, box, el("span", { class: "pname" }, p.name)),
+      el("span", { class: "muted" }, `${p.addresses[0] ?? ""} · ${p.endpoint ?? "behind NAT"}`),
+      link ? el("span", { class: `badge link-${link}` }, `link ${link}`) : null,
+      w ? el("span", { class: "badge warn", title: w }, "both behind NAT") : null,
+      msg);
+  }));
+  $("#partner-range").textContent = list.length ? `${partnerPage * PAGE + 1}–${partnerPage * PAGE + slice.length} of ${list.length}` : "none";
+  $("#partner-prev").disabled = partnerPage === 0;
+  $("#partner-next").disabled = partnerPage >= pages - 1;
+}
+
+function rules() {
+  const box = $("#rules-box");
+  box.hidden = store.rules === null;
+  if (store.rules === null) return;
+  $("#rules").replaceChildren(...store.rules.map((r) => el("li", {},
+    r.mesh ?? r.tag ? `every peer tagged ${r.mesh ?? r.tag} with each other` : `${r.a ?? r.from} ↔ ${r.b ?? r.to}`)));
+}
+
+export function drawPairs() {
+  matrix();
+  pickResults();
+  partners();
+  rules();
+}
+
+export function setupPairs() {
+  $("#pick-search").addEventListener("input", debounce(pickResults, 100));
+  const again = debounce(() => { partnerPage = 0; partners(); }, 100);
+  $("#partner-search").addEventListener("input", again);
+  $("#partner-filter").addEventListener("change", again);
+  $("#partner-prev").addEventListener("click", () => { partnerPage--; partners(); });
+  $("#partner-next").addEventListener("click", () => { partnerPage++; partners(); });
+  subscribe((ev) => {
+    if (ev.type === "all") {
+      if (!$("#tab-pairs").hidden) drawPairs();
+    } else if (ev.type === "pairs") {
+      // The other boxes for the same pair follow (matrix mirror, picker).
+      const on = store.peers.get(ev.a)?.pairs.includes(ev.b) ?? false;
+      for (const k of [`m:${ev.a}|${ev.b}`, `m:${ev.b}|${ev.a}`, `p:${ev.a}|${ev.b}`, `p:${ev.b}|${ev.a}`]) {
+        const b = boxes.get(k);
+        if (b) b.checked = on;
+      }
+      const me = store.peers.get(getView().peer);
+      if (me && (ev.a === me.id || ev.b === me.id)) $("#partner-count").textContent = `${me.pairs.length} pairs` + (isNat(me) ? " · behind NAT" : "");
+    } else if (ev.type === "gone" && !$("#tab-pairs").hidden) {
+      drawPairs();
+    }
+  });
+  void setView;
+  void nameOf;
+}
+
+export function showPairs() {
+  partnerPage = 0;
+  drawPairs();
+}

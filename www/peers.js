@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: MIT
+// The peer list: search, filters, sort, pages of rows, selection and bulk
+// actions. Rows are kept by id and updated in place, so an action never
+// loses what was typed in another row, the focus or the scroll position.
+
+import { api, timing } from "./api.js";
+import { store, subscribe, putPeer, dropPeer, setPair, warningsOf, signatureOf, linkOf, nameOf, isNat } from "./store.js";
+import { openEdit, openConfig } from "./dialog.js";
+import { $, el, note, list, ago, when, health, isIPv4, isIPv6, checkCidr, pool, debounce } from "./util.js";
+import { go, getView, setView } from "./router.js";
+
+const PAGE = 50;
+const rows = new Map();      // id -> {tr, state, inputs}
+const selected = new Set();
+let shown = [];              // ids matching the filters, sorted
+let page = 0;
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+
+function ip4num(p) {
+  const a = p.addresses.find(isIPv4);
+  return a ? a.split(".").reduce((n, x) => n * 256 + Number(x), 0) : Infinity;
+}
+
+function linkState(p) {
+  if (!store.links) return null;
+  const s = new Set(p.pairs.map((q) => linkOf(p.id, q)?.status ?? "never"));
+  return s;
+}
+
+function matches(p, f) {
+  if (f.state && p.state !== f.state) return false;
+  if (f.health) {
+    const h = health(p);
+    if (f.health === "warnings" ? warningsOf(p).length === 0
+      : f.health === "unsigned" ? !signatureOf(p) || signatureOf(p).kind === "ok"
+      : h !== f.health) return false;
+  }
+  if (f.link) {
+    const s = linkState(p);
+    if (!s || !s.has(f.link)) return false;
+  }
+  if (f.tag && !(p.tags ?? []).includes(f.tag)) return false;
+  if (f.terms.length) {
+    const hay = [p.name, p.id, p.endpoint ?? "nat", p.state, ...p.addresses, ...p.networks, ...(p.tags ?? [])]
+      .join(" ").toLowerCase();
+    for (const t of f.terms) if (!hay.includes(t)) return false;
+  }
+  return true;
+}
+
+const SORTS = {
+  name: (a, b) => collator.compare(a.name, b.name),
+  state: (a, b) => collator.compare(a.state, b.state) || collator.compare(a.name, b.name),
+  address: (a, b) => ip4num(a) - ip4num(b) || collator.compare(a.name, b.name),
+  seen: (a, b) => (Date.parse(b.last_seen ?? 0) || 0) - (Date.parse(a.last_seen ?? 0) || 0),
+  pairs: (a, b) => b.pairs.length - a.pairs.length || collator.compare(a.name, b.name),
+};
+
+function filters() {
+  const v = getView();
+  return {
+    terms: (v.q ?? "").toLowerCase().split(/\s+/).filter(Boolean),
+    state: v.state ?? "", health: v.health ?? "", link: v.link ?? "", tag: v.tag ?? "",
+    sort: SORTS[v.sort] ? v.sort : "state",
+  };
+}
+
+// ------------------------------------------------------------------- rows
+
+function cell(label, ...c) {
+  return el("td", { dataset: { label } }, ...c);
+}
+
+function badge(text, kind, title) {
+  return el("span", { class: `badge ${kind}`, title }, text);
+}
+
+function buildRow(p) {
+  const r = { state: p.state, msg: el("p", { class: "msg", role: "status", hidden: true }) };
+  r.select = el("input", { type: "checkbox", "aria-label": `select ${p.name}`, checked: selected.has(p.id),
+    on: { change: () => { r.select.checked ? selected.add(p.id) : selected.delete(p.id); bulkBar(); } } });
+  r.name = el("td", { class: "name", dataset: { label: "Name" } });
+  r.stateCell = cell("State");
+  r.addr = cell("Address");
+  r.endpoint = cell("Endpoint");
+  r.nets = cell("Networks");
+  r.pairs = cell("Pairs");
+  r.seen = cell("Last seen");
+  r.actions = el("td", { class: "actions", dataset: { label: "" } });
+  if (p.state === "pending") {
+    r.addrIn = el("input", { placeholder: "from the pool", "aria-label": `address for ${p.name}`, autocomplete: "off" });
+    r.netsIn = el("input", { placeholder: "192.168.5.0/24", "aria-label": `networks for ${p.name}`, autocomplete: "off" });
+    r.addr.append(r.addrIn);
+    r.nets.append(r.netsIn);
+    r.actions.append(
+      el("button", { type: "button", on: { click: () => accept(p.id) } }, "Accept"),
+      el("button", { type: "button", class: "danger", on: { click: () => reject(p.id) } }, "Reject"));
+  } else {
+    r.actions.append(
+      el("button", { type: "button", on: { click: () => edit(p.id) } }, "Edit"),
+      el("button", { type: "button", on: { click: () => openConfig(store.peers.get(p.id), r.msg) } }, "Config"),
+      el("button", { type: "button", on: { click: () => go("pairs", { peer: p.id }) } }, "Pairs"),
+      el("button", { type: "button", class: "danger", on: { click: () => remove(p.id) } }, "Delete"));
+  }
+  r.actions.append(r.msg);
+  r.tr = el("tr", { dataset: { peer: p.id }, class: p.state },
+    el("td", { class: "sel", dataset: { label: "" } }, r.select), r.name, r.stateCell, r.addr, r.endpoint,
+    r.nets, r.pairs, r.seen, r.actions);
+  rows.set(p.id, r);
+  fill(r, p);
+  return r;
+}
+
+function fill(r, p) {
+  const now = Date.now();
+  const h = health(p, now);
+  const badges = [];
+  if (p.state === "accepted" && h === "never") badges.push(badge("never seen", "warn", "this host has not fetched its config yet"));
+  if (h === "stale") badges.push(badge("stale", "warn", `last seen ${when(p.last_seen)}`));
+  const sig = signatureOf(p);
+  if (sig && sig.kind !== "ok") badges.push(badge(sig.text, sig.kind));
+  for (const t of p.tags ?? []) badges.push(badge(t, "tag"));
+  const warns = warningsOf(p);
+  r.name.replaceChildren(el("span", { class: "pname" }, p.name), ...badges);
+  if (warns.length) r.name.append(el("ul", { class: "warnings" }, warns.map((w) => el("li", {}, w))));
+  r.stateCell.textContent = p.state;
+  if (p.state !== "pending") r.addr.textContent = p.addresses.join(", ");
+  r.endpoint.textContent = p.endpoint ?? "behind NAT";
+  if (p.state !== "pending") r.nets.textContent = p.networks.join(", ");
+  r.pairs.textContent = p.state === "accepted" ? String(p.pairs.length) : "";
+  r.seen.replaceChildren(el("time", { dateTime: p.last_seen ?? "", title: when(p.last_seen) }, ago(p.last_seen, now)));
+  r.select.setAttribute("aria-label", `select ${p.name}`);
+}
+
+// The peer changed: redraw its row where it is; a new state gets a new row
+// in the same place (pending rows have inputs, accepted ones buttons).
+function refreshRow(id) {
+  const r = rows.get(id);
+  const p = store.peers.get(id);
+  if (!r || !p) return;
+  if (r.state === p.state) return fill(r, p);
+  const hadFocus = r.tr.contains(document.activeElement);
+  const msg = r.msg;
+  rows.delete(id);
+  const n = buildRow(p);
+  n.msg.replaceWith(msg);
+  n.msg = msg;
+  r.tr.replaceWith(n.tr);
+  if (hadFocus) n.actions.querySelector("button")?.focus();
+}
+
+// ----------------------------------------------------------------- actions
+
+function acceptBody(r) {
+  const body = {};
+  const a = r.addrIn.value.trim();
+  const n = list(r.netsIn.value);
+  if (a) {
+    if (!isIPv4(a) && !isIPv6(a)) return [null, r.addrIn, `"${a}" is not an IP address`];
+    body.address = a;
+  }
+  for (const x of n) {
+    const e = checkCidr(x);
+    if (e) return [null, r.netsIn, e];
+  }
+  if (n.length) body.networks = n;
+  return [body];
+}
+
+async function accept(id) {
+  const r = rows.get(id);
+  const p = store.peers.get(id);
+  const [body, bad, why] = acceptBody(r);
+  for (const i of [r.addrIn, r.netsIn]) i.removeAttribute("aria-invalid");
+  if (!body) {
+    bad.setAttribute("aria-invalid", "true");
+    note(r.msg, why, "error");
+    bad.focus();
+    return;
+  }
+  note(r.msg, "Accepting…", "busy");
+  try {
+    const q = await api.accept(id, body);
+    putPeer(q);
+    note(r.msg, `Accepted ${q.name} as ${q.addresses.join(", ")}.`);
+    timing("accept");
+  } catch (e) {
+    note(r.msg, `${e.message} (${e.code})`, "error");
+    const inp = /network/.test(e.code) ? r.netsIn : /address|pool/.test(e.code) ? r.addrIn : null;
+    inp?.setAttribute("aria-invalid", "true");
+  }
+}
+
+// A row that goes away leaves a line saying so, in its place.
+function gone(id, text) {
+  const r = rows.get(id);
+  if (!r) return;
+  rows.delete(id);
+  selected.delete(id);
+  const td = el("td", { colSpan: 9 }, el("p", { class: "msg ok", role: "status" }, text));
+  const tr = el("tr", { class: "gone", dataset: { gone: id } }, td);
+  r.tr.replaceWith(tr);
+}
+
+async function reject(id) {
+  const p = store.peers.get(id);
+  if (!confirm(`Reject ${p.name}?`)) return;
+  const r = rows.get(id);
+  note(r.msg, "Rejecting…", "busy");
+  try {
+    await api.reject(id);
+    gone(id, `Rejected ${p.name}.`);
+    dropPeer(id);
+    timing("reject");
+  } catch (e) {
+    note(r.msg, `${e.message} (${e.code})`, "error");
+  }
+}
+
+async function remove(id) {
+  const p = store.peers.get(id);
+  if (!confirm(`Delete ${p.name}? Its pairs go with it.`)) return;
+  const r = rows.get(id);
+  note(r.msg, "Deleting…", "busy");
+  try {
+    await api.remove(id);
+    gone(id, `Deleted ${p.name}.`);
+    dropPeer(id);
+    timing("delete");
+  } catch (e) {
+    note(r.msg, `${e.message} (${e.code})`, "error");
+  }
+}
+
+function edit(id) {
+  const r = rows.get(id);
+  openEdit(store.peers.get(id), (p, what) => {
+    const row = rows.get(id);
+    if (!row) return;
+    note(row.msg, p ? `Saved ${what.join(", ")}.` : "Nothing changed.");
+    if (p) timing("edit");
+    row.actions.querySelector("button")?.focus();
+  });
+  void r;
+}
+
+// ------------------------------------------------------------------- bulk
+
+function bulkBar() {
+  const n = selected.size;
+  $("#bulk").hidden = n === 0;
+  $("#bulk-count").textContent = `${n} selected`;
+  const sel = [...selected].map((id) => store.peers.get(id)).filter(Boolean);
+  $("#bulk-accept").disabled = !sel.some((p) => p.state === "pending");
+  $("#bulk-reject").disabled = !sel.some((p) => p.state === "pending");
+  $("#bulk-mesh").disabled = sel.filter((p) => p.state === "accepted").length < 2;
+  const all = $("#select-page");
+  const onPage = shown.slice(page * PAGE, page * PAGE + PAGE);
+  all.checked = onPage.length > 0 && onPage.every((id) => selected.has(id));
+  all.indeterminate = !all.checked && onPage.some((id) => selected.has(id));
+}
+
+async function bulk(what, ids, fn, done) {
+  const msg = $("#bulk-msg");
+  let ok = 0;
+  const failed = [];
+  note(msg, `${what}: 0 of ${ids.length}…`, "busy");
+  for (const b of $("#bulk").querySelectorAll("button")) b.disabled = true;
+  await pool(ids, 4, fn, (id, err) => {
+    if (err) {
+      failed.push(`${nameOf(id)}: ${err.message}`);
+      const r = rows.get(id);
+      if (r) note(r.msg, `${err.message} (${err.code})`, "error");
+    } else {
+      ok++;
+    }
+    note(msg, `${what}: ${ok + failed.length} of ${ids.length}…`, "busy");
+  });
+  done?.();
+  note(msg, `${what}: ${ok} done` + (failed.length ? `, ${failed.length} failed (${failed.slice(0, 3).join("; ")}${failed.length > 3 ? "; …" : ""})` : "."),
+    failed.length ? "error" : "ok");
+  timing(`bulk-${what.toLowerCase()}`);
+  bulkBar();
+  $("#bulk-clear").disabled = false;
+}
+
+function bulkIds(state) {
+  return [...selected].filter((id) => store.peers.get(id)?.state === state || (!state && store.peers.has(id)));
+}
+
+function setupBulk() {
+  $("#bulk-accept").addEventListener("click", () => bulk("Accepted", bulkIds("pending"), async (id) => {
+    putPeer(await api.accept(id, {}));
+  }));
+  $("#bulk-reject").addEventListener("click", () => {
+    const ids = bulkIds("pending");
+    if (!confirm(`Reject ${ids.length} waiting peers?`)) return;
+    bulk("Rejected", ids, async (id) => {
+      const name = nameOf(id);
+      await api.reject(id);
+      gone(id, `Rejected ${name}.`);
+      dropPeer(id);
+    });
+  });
+  $("#bulk-delete").addEventListener("click", () => {
+    const ids = bulkIds(null);
+    if (!confirm(`Delete ${ids.length} peers? Their pairs go with them.`)) return;
+    bulk("Deleted", ids, async (id) => {
+      const name = nameOf(id);
+      await api.remove(id);
+      gone(id, `Deleted ${name}.`);
+      dropPeer(id);
+    });
+  });
+  $("#bulk-mesh").addEventListener("click", () => {
+    const ids = bulkIds("accepted");
+    const todo = [];
+    for (let i = 0; i < ids.length; i++)
+      for (let j = i + 1; j < ids.length; j++)
+        if (!store.peers.get(ids[i]).pairs.includes(ids[j])) todo.push([ids[i], ids[j]]);
+    if (todo.length === 0) return note($("#bulk-msg"), "They are all paired with each other already.");
+    if (!confirm(`Make ${todo.length} pairs among ${ids.length} peers?`)) return;
+    const nat = todo.filter(([a, b]) => isNat(store.peers.get(a)) && isNat(store.peers.get(b))).length;
+    bulk("Paired", todo, async ([a, b]) => {
+      await api.pair(a, b);
+      setPair(a, b, true);
+    }, () => nat && note($("#bulk-warn"), `${nat} of these pairs join two peers behind NAT: they have no direct path.`, "warn"));
+  });
+  $("#bulk-clear").addEventListener("click", () => {
+    selected.clear();
+    for (const r of rows.values()) r.select.checked = false;
+    note($("#bulk-msg"), "");
+    note($("#bulk-warn"), "");
+    bulkBar();
+  });
+  $("#select-page").addEventListener("change", (ev) => {
+    const onPage = shown.slice(page * PAGE, page * PAGE + PAGE);
+    for (const id of onPage) {
+      ev.target.checked ? selected.add(id) : selected.delete(id);
+      const r = rows.get(id);
+      if (r) r.select.checked = ev.target.checked;
+    }
+    bulkBar();
+  });
+  $("#select-all").addEventListener("click", () => {
+    for (const id of shown) selected.add(id);
+    for (const r of rows.values()) r.select.checked = selected.has(r.tr.dataset.peer);
+    bulkBar();
+  });
+}
+
+// -------------------------------------------------------------- the list
+
+function summary() {
+  let pending = 0, acc = 0, stale = 0, never = 0, warn = 0;
+  const now = Date.now();
+  for (const p of store.peers.values()) {
+    if (p.state === "pending") pending++;
+    else acc++;
+    const h = health(p, now);
+    if (p.state === "accepted" && h === "stale") stale++;
+    if (p.state === "accepted" && h === "never") never++;
+  }
+  void warn;
+  $("#peer-summary").textContent = `${store.peers.size} peers: ${acc} accepted, ${pending} waiting` +
+    (stale ? `, ${stale} stale` : "") + (never ? `, ${never} never seen` : "");
+}
+
+// Recomputes which peers show, in which order; keeps the page when it can.
+function compute() {
+  const f = filters();
+  const ps = [...store.peers.values()].filter((p) => matches(p, f));
+  ps.sort(SORTS[f.sort]);
+  shown = ps.map((p) => p.id);
+}
+
+function draw() {
+  const pages = Math.max(1, Math.ceil(shown.length / PAGE));
+  page = Math.min(Math.max(0, Number(getView().page ?? 1) - 1), pages - 1);
+  const ids = shown.slice(page * PAGE, page * PAGE + PAGE);
+  const trs = ids.map((id) => (rows.get(id) ?? buildRow(store.peers.get(id))).tr);
+  // Rows off the page are dropped from the cache unless something was typed.
+  const keep = new Set(ids);
+  for (const [id, r] of rows) if (!keep.has(id) && !(r.addrIn?.value || r.netsIn?.value)) rows.delete(id);
+  $("#peers tbody").replaceChildren(...trs);
+  $("#peers").hidden = shown.length === 0;
+  $("#peers-empty").hidden = shown.length !== 0;
+  $("#peers-empty").textContent = store.peers.size ? "No peer matches." : "No peer has registered yet.";
+  const from = shown.length ? page * PAGE + 1 : 0;
+  $("#peer-range").textContent = `${from}–${page * PAGE + ids.length} of ${shown.length}`;
+  $("#peer-prev").disabled = page === 0;
+  $("#peer-next").disabled = page >= pages - 1;
+  summary();
+  bulkBar();
+}
+
+export function redraw() {
+  compute();
+  draw();
+}
+
+const tagOptions = () => {
+  const tags = new Set();
+  for (const p of store.peers.values()) for (const t of p.tags ?? []) tags.add(t);
+  const sel = $("#peer-tag");
+  sel.hidden = tags.size === 0;
+  $("label[for=peer-tag]").hidden = tags.size === 0;
+  const v = sel.value;
+  sel.replaceChildren(el("option", { value: "" }, "any tag"), ...[...tags].sort().map((t) => el("option", { value: t }, t)));
+  sel.value = v;
+};
+
+export function setupPeers() {
+  setupBulk();
+  const controls = { q: "#peer-search", state: "#peer-state", health: "#peer-health", link: "#peer-link", tag: "#peer-tag", sort: "#peer-sort" };
+  const apply = () => {
+    const v = {};
+    for (const [k, s] of Object.entries(controls)) if ($(s).value) v[k] = $(s).value;
+    setView("peers", v);
+    redraw();
+  };
+  const later = debounce(apply, 120);
+  for (const s of Object.values(controls)) $(s).addEventListener(s === "#peer-search" ? "input" : "change", s === "#peer-search" ? later : apply);
+  $("#peer-prev").addEventListener("click", () => { setView("peers", { ...getView(), page: page }); draw(); });
+  $("#peer-next").addEventListener("click", () => { setView("peers", { ...getView(), page: page + 2 }); draw(); });
+
+  subscribe((ev) => {
+    if (ev.type === "all") {
+      for (const id of ev.gone) rows.delete(id);
+      for (const [id, r] of rows) if (store.peers.has(id)) {
+        if (r.state === store.peers.get(id).state) fill(r, store.peers.get(id));
+        else rows.delete(id);
+      }
+      tagOptions();
+      $("#peer-link").hidden = !store.links;
+      $("label[for=peer-link]").hidden = !store.links;
+      redraw();
+    } else if (ev.type === "peer") {
+      if (!rows.has(ev.id) && !shown.includes(ev.id)) { shown.push(ev.id); draw(); }
+      refreshRow(ev.id);
+      summary();
+    } else if (ev.type === "network") {
+      for (const [id, r] of rows) fill(r, store.peers.get(id));
+    }
+  });
+  // Relative times age: once a minute, the visible rows say so.
+  setInterval(() => {
+    for (const [id, r] of rows) if (store.peers.has(id)) fill(r, store.peers.get(id));
+  }, 60000);
+}
+
+// The view's controls follow the URL (#peers?q=…&state=…).
+export function showPeers(v) {
+  const map = { q: "#peer-search", state: "#peer-state", health: "#peer-health", link: "#peer-link", tag: "#peer-tag", sort: "#peer-sort" };
+  for (const [k, s] of Object.entries(map)) $(s).value = v[k] ?? (k === "sort" ? "state" : "");
+  if (store.loaded) redraw();
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+// Small helpers shared by the views: element building (text only, never
+// HTML parsing), times, and the field checks the forms run before sending.
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+
+// el("td", {class: "x", on: {click}}, "text", node): children that are not
+// nodes become text nodes, so a peer's name can never become markup.
+export function el(tag, props = {}, ...children) {
+  const node = tag.startsWith("svg:")
+    ? document.createElementNS("http://www.w3.org/2000/svg", tag.slice(4))
+    : document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") node.setAttribute("class", v);
+    else if (k === "on") for (const [ev, fn] of Object.entries(v)) node.addEventListener(ev, fn);
+    else if (k === "dataset") Object.assign(node.dataset, v);
+    else if (k in node && !(node instanceof SVGElement)) node[k] = v;
+    else node.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+// A message next to what it concerns: kind "ok", "error", "warn" or "busy".
+export function note(target, text, kind = "ok") {
+  if (!target) return;
+  target.textContent = text;
+  target.className = `msg ${kind}`;
+  target.hidden = !text;
+}
+
+export function list(s) {
+  return s.split(/[,\s]+/).map((x) => x.trim()).filter(Boolean);
+}
+
+export function when(t) {
+  return t ? new Date(t).toLocaleString() : "never";
+}
+
+// "3 min ago", "2 h ago", "5 d ago"; null -> "never".
+export function ago(t, now = Date.now()) {
+  if (!t) return "never";
+  const s = Math.round((now - Date.parse(t)) / 1000);
+  if (s < 45) return "just now";
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400 * 2) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
+}
+
+// A host that syncs from a timer talks to the server every minute or so.
+export const STALE_MS = 15 * 60 * 1000;
+
+export function health(p, now = Date.now()) {
+  if (p.state !== "accepted") return p.last_seen ? "alive" : "never";
+  if (!p.last_seen) return "never";
+  return now - Date.parse(p.last_seen) > STALE_MS ? "stale" : "fresh";
+}
+
+// ----------------------------------------------------------------- checks
+// Each returns null when the value is good, or a sentence saying why not.
+
+export function isIPv4(s) {
+  return /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(s);
+}
+
+export function isIPv6(s) {
+  if (!s.includes(":") || !/^[0-9A-Fa-f:.]+$/.test(s)) return false;
+  try {
+    new URL(`http://[${s}]/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function checkInt(s, lo, hi, what) {
+  if (!/^\d+$/.test(s)) return `${what} must be a whole number from ${lo} to ${hi}, not "${s}"`;
+  const n = Number(s);
+  if (n < lo || n > hi) return `${what} must be from ${lo} to ${hi}, not ${n}`;
+  return null;
+}
+
+export function checkCidr(s) {
+  const m = /^(.+)\/(\d{1,3})$/.exec(s);
+  if (!m) return `"${s}" is not a network like 192.168.5.0/24`;
+  if (isIPv4(m[1])) return Number(m[2]) <= 32 ? null : `"${s}": an IPv4 prefix is at most 32`;
+  if (isIPv6(m[1])) return Number(m[2]) <= 128 ? null : `"${s}": an IPv6 prefix is at most 128`;
+  return `"${s}" is not a network like 192.168.5.0/24`;
+}
+
+export function checkEndpoint(s) {
+  let host, port;
+  const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(s);
+  if (v6) {
+    [, host, port] = v6;
+    if (!isIPv6(host)) return `"${host}" is not an IPv6 address`;
+  } else {
+    const i = s.lastIndexOf(":");
+    if (i <= 0) return `"${s}" is not host:port`;
+    host = s.slice(0, i);
+    port = s.slice(i + 1);
+    if (!isIPv4(host) && !/^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+$/.test(host))
+      return `"${host}" is not a host name or IPv4 address`;
+  }
+  return checkInt(port, 1, 65535, "the port");
+}
+
+export function checkName(s) {
+  return /^[A-Za-z0-9._-]{1,63}$/.test(s) ? null : "a name is 1 to 63 letters, digits, '.', '-' or '_'";
+}
+
+// Runs fn over items, n at a time; onEach(item, error|null) after each.
+export async function pool(items, n, fn, onEach) {
+  let i = 0;
+  const worker = async () => {
+    while (i < items.length) {
+      const item = items[i++];
+      let err = null;
+      try {
+        await fn(item);
+      } catch (e) {
+        err = e;
+      }
+      onEach?.(item, err);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+}
+
+export function debounce(fn, ms) {
+  let t;
+  return (...a) => {
+    clearTimeout(t);
+    t = setTimeout(() => fn(...a), ms);
+  };
+}

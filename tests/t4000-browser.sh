@@ -1,49 +1,41 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The admin UI in headless Chromium against the real stack: review, accept,
-# reject, pair, network, invites, which peers have unsigned changes (under
-# a signing key); a hostile peer name stays text. Afterwards
-# the API must show what the clicks did.
+# The admin UI in headless Chromium against the real stack, at desktop size:
+# review, accept (one and in bulk), reject, edits that cannot lose data (the
+# host moves its endpoint while the admin renames it in an older page),
+# fields checked before sending, search and filters in the URL, pairing by
+# matrix and picker with the NAT warning, the mesh graph, the config
+# preview, network, invites, audit; a hostile peer name stays text; no
+# console error. Afterwards the API must show what the clicks did.
 . "$(dirname "$0")/lib.sh"
 
-need node chromium wg
+need node chromium wg openssl sqlite3
 [ -d "$T_ROOT/node_modules/playwright-core" ] || skip "playwright-core is not installed (make deps)"
 stack_start
 
-register() { # NAME -> prints id
-	_pk=$(wg genkey | wg pubkey)
-	api POST /register "{\"name\":\"$1\",\"public_key\":\"$_pk\",\"endpoint\":\"192.0.2.1:51820\"}" >/dev/null
-	jqr .id
+reg() { # NAME ENDPOINT|null -> sets ID, TOKEN
+	register "$1" "$2" || die "registration of $1 failed"
+	ID=$PEER_ID TOKEN=$PEER_TOKEN
 }
-A=$(register A-host)
-B=$(register B-host)
-C=$(register C-host)
-EVIL=$(register evil)
-[ -n "$A" ] && [ -n "$EVIL" ] || die "registration failed"
+reg A-host 192.0.2.1:51820; A=$ID A_TOKEN=$TOKEN
+reg B-host 192.0.2.2:51820; B=$ID
+reg C-host 192.0.2.3:51820; C=$ID
+reg evil 192.0.2.4:51820; EVIL=$ID
+reg D-nat null; D=$ID
+reg E-nat null; E=$ID
 # A name the API would refuse, planted as a compromised or older database
 # might hold it: the page must still show it as text.
 sqlite3 "$DB" "UPDATE peers SET name = '<img src=x onerror=\"window.pwned=1\">' WHERE id = '$EVIL'"
-
-# Under a signing key, the page shows which peers have unsigned changes.
-openssl genpkey -algorithm ed25519 -out "$T_TMP/sign.pem" 2>/dev/null || die "openssl ed25519"
-SIGNING_KEY=$(openssl pkey -in "$T_TMP/sign.pem" -pubout -outform DER | tail -c 32 | base64)
-api -a PUT /admin/network "{\"signing_key\":\"$SIGNING_KEY\"}"
-expect_status 200
-# D is accepted and signed, then given a route nobody signed.
-D=$(register D-host)
-api -a POST "/admin/peers/$D/accept" '{}'
-api -a GET "/admin/peers/$D/statement"
-jqr .proposed >"$T_TMP/d.txt"
-truncate -s -1 "$T_TMP/d.txt"
-SIG=$(openssl pkeyutl -sign -inkey "$T_TMP/sign.pem" -rawin -in "$T_TMP/d.txt" | base64 -w0)
-api -a PUT "/admin/peers/$D/signature" "{\"version\":1,\"signature\":\"$SIG\"}"
-expect_str .signed_version 1
-api -a PATCH "/admin/peers/$D" '{"networks":["192.168.9.0/24"]}'
-expect_true .unsigned_changes
+# B was last seen two days ago: stale once accepted.
+sqlite3 "$DB" "UPDATE peers SET last_seen = strftime('%s','now') - 172800 WHERE id = '$B'"
+# A signing key: peers without a signature are flagged "unsigned".
+SK=$(openssl genpkey -algorithm ed25519 | openssl pkey -pubout -outform DER | tail -c 32 | base64)
+api -a PUT /admin/network "{\"signing_key\":\"$SK\"}"
+expect_status 200 "the network has a signing key" || die "cannot set the signing key"
 
 out=$T_TMP/browser.out
-URL=$URL ADMIN_PASS=$ADMIN_PASS A_ID=$A B_ID=$B C_ID=$C D_ID=$D EVIL_ID=$EVIL \
-SHOT=$T_ROOT/tests/out/t4000-admin.png \
+URL=$URL ADMIN_PASS=$ADMIN_PASS A_ID=$A A_TOKEN=$A_TOKEN B_ID=$B C_ID=$C D_ID=$D E_ID=$E \
+EVIL_ID=$EVIL NODE_EXTRA_CA_CERTS=$CACERT SHOT=$T_ROOT/tests/out/t4000-admin.png \
     node "$T_ROOT/tests/browser/admin.mjs" >"$out" 2>&1
 rc=$?
 cat "$out"
@@ -53,14 +45,20 @@ CODE=$(sed -n 's/^CODE=//p' "$out")
 # What the clicks did, as the API sees it.
 api -a GET "/admin/peers/$A"
 expect_str .state accepted
+expect_str .name A-renamed
+expect_str .endpoint 198.51.100.7:51820
+expect_str .keepalive 15
 expect_json .addresses '["10.77.0.50"]'
 expect_json .pairs "[\"$B\"]"
 api -a GET "/admin/peers/$C"
 expect_error 404 peer_not_found
+api -a GET "/admin/peers/$D"
+expect_json .pairs "[\"$E\"]"
 api -a GET /admin/network
 expect_str .keepalive 17
+expect_str .mtu 1420
 # The invite made in the browser lets a peer in at once.
-pk=$(wg genkey | wg pubkey)
-api POST /register "{\"name\":\"invited\",\"public_key\":\"$pk\",\"endpoint\":null,\"invite\":\"$CODE\"}"
+keypair
+api POST /register "{\"name\":\"invited\",\"public_key\":\"$PUB\",\"endpoint\":null,\"invite\":\"$CODE\"}"
 expect_status 201
 expect_str .state accepted

@@ -50,7 +50,7 @@ function matches(p, f) {
 
 const SORTS = {
   name: (a, b) => collator.compare(a.name, b.name),
-  state: (a, b) => collator.compare(a.state, b.state) || collator.compare(a.name, b.name),
+  state: (a, b) => (a.state === "pending" ? 0 : 1) - (b.state === "pending" ? 0 : 1) || collator.compare(a.name, b.name),
   address: (a, b) => ip4num(a) - ip4num(b) || collator.compare(a.name, b.name),
   seen: (a, b) => (Date.parse(b.last_seen ?? 0) || 0) - (Date.parse(a.last_seen ?? 0) || 0),
   pairs: (a, b) => b.pairs.length - a.pairs.length || collator.compare(a.name, b.name),

@@ -66,6 +66,7 @@ export function warningsOf(p) {
 }
 
 export function signatureOf(p) {
+  if (p.state !== "accepted") return null;
   if (p.signature === "invalid") return { text: "changed since signed", kind: "bad" };
   if (p.signature === "valid") return { text: "signed", kind: "ok" };
   if (store.network?.signing_key) return { text: "unsigned", kind: "warn" };

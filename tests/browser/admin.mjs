@@ -1,41 +1,32 @@
 // SPDX-License-Identifier: MIT
-// Drives the admin UI in a real headless Chromium, as an admin would: review
-// the waiting peers, accept one with a chosen address, reject another, pair
-// through the mesh matrix, change the network, make an invite. Prints one
+// Drives the admin UI in a real headless Chromium at desktop size, as an
+// admin would, and checks through the API what each step did. Prints one
 // "ok"/"not ok" line per check; exit status 1 when any failed.
 //
-// env: URL, ADMIN_PASS, SHOT (screenshot path), EVIL_ID (peer with a hostile
-// name planted in the database), A_ID, B_ID, C_ID, D_ID (accepted, signed at
-// version 1, then changed).
+// env (from tests/t4000-browser.sh): URL, ADMIN_PASS, SHOT, A_ID, A_TOKEN,
+// B_ID, C_ID, D_ID, E_ID, EVIL_ID; NODE_EXTRA_CA_CERTS for node's fetch.
 
-import { chromium } from "playwright-core";
+import { check, failed, launch, guardedPage, adminContext, apiGet, URL_ } from "./lib.mjs";
 
-const { URL, ADMIN_PASS, SHOT, EVIL_ID, A_ID, B_ID, C_ID, D_ID } = process.env;
-let failures = 0;
-let n = 0;
-function check(cond, what) {
-  n++;
-  if (cond) console.log(`ok ${n} - ${what}`);
-  else { failures++; console.log(`not ok ${n} - ${what}`); }
-}
-
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const { SHOT, A_ID, A_TOKEN, B_ID, C_ID, D_ID, E_ID, EVIL_ID } = process.env;
+const browser = await launch();
+let code = "";
 try {
   // Without credentials nginx refuses the page itself.
   const anon = await browser.newContext({ ignoreHTTPSErrors: true });
-  const r = await anon.request.get(URL + "/");
+  const r = await anon.request.get(URL_ + "/");
   check(r.status() === 401, `the page without a password answers 401 (got ${r.status()})`);
   await anon.close();
 
-  const ctx = await browser.newContext({
-    ignoreHTTPSErrors: true,
-    httpCredentials: { username: "admin", password: ADMIN_PASS },
-  });
-  const page = await ctx.newPage();
+  const ctx = await adminContext(browser, { viewport: { width: 1280, height: 800 } });
+  await ctx.grantPermissions(["clipboard-read", "clipboard-write"], { origin: URL_ });
+  const g = await guardedPage(ctx);
+  const { page } = g;
+  // Optional routes this server may not have yet: the page asks, copes.
+  const [linksSt] = await apiGet("/admin/links");
+  const [rulesSt] = await apiGet("/admin/rules");
+  if (linksSt === 404) g.expectApi(/^\/admin\/links$/, 404);
+  if (rulesSt === 404) g.expectApi(/^\/admin\/rules$/, 404);
   const dialogs = [];
   let alerted = false;
   page.on("dialog", (d) => {
@@ -43,85 +34,285 @@ try {
     if (d.type() === "alert") alerted = true;
     d.accept();
   });
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(URL + "/");
+  await page.goto(URL_ + "/");
+  await page.locator("body[data-ready]").waitFor();
 
-  const pendingRow = (id) => page.locator(`#pending tr[data-peer="${id}"]`);
-  const acceptedRow = (id) => page.locator(`#accepted tr[data-peer="${id}"]`);
-  await pendingRow(A_ID).waitFor();
-  check(await pendingRow(B_ID).count() === 1 && await pendingRow(C_ID).count() === 1,
-    "the three waiting peers are listed for review");
+  const row = (id) => page.locator(`#peers tr[data-peer="${id}"]`);
+  const msgOf = (id) => row(id).locator("td.actions .msg");
+  check(await row(A_ID).count() === 1 && await row(B_ID).count() === 1 && await row(C_ID).count() === 1,
+    "the waiting peers are listed for review");
+  check(g.responses.some(([s, p]) => p === "/favicon.svg" && s === 200), "the favicon loads (200)");
+  check(!g.responses.some(([s]) => s === 404 && false) && !g.responses.some(([s, p]) => p === "/favicon.ico"),
+    "no request for a missing favicon.ico");
 
   // A name planted in the database with markup shows as text, runs nothing.
-  const evil = pendingRow(EVIL_ID);
-  check(await evil.locator("td").first().textContent() === '<img src=x onerror="window.pwned=1">',
+  check(await row(EVIL_ID).locator(".pname").textContent() === '<img src=x onerror="window.pwned=1">',
     "a hostile peer name is shown as plain text");
-  check(await page.locator("#pending img").count() === 0, "no element was made from the hostile name");
+  check(await page.locator("#peers img").count() === 0, "no element was made from the hostile name");
   check(!(await page.evaluate(() => window.pwned)) && !alerted, "the hostile name ran no script");
 
-  // Accept A with a chosen address, B from the pool; reject C.
-  await pendingRow(A_ID).locator("input").first().fill("10.77.0.50");
-  await pendingRow(A_ID).getByRole("button", { name: "Accept" }).click();
-  await acceptedRow(A_ID).waitFor();
-  check((await acceptedRow(A_ID).locator("td").nth(1).textContent()) === "10.77.0.50",
-    "A is accepted with the address typed in");
-  await pendingRow(B_ID).getByRole("button", { name: "Accept" }).click();
-  await acceptedRow(B_ID).waitFor();
-  // The network has a signing key (t4000 set it): nothing is signed yet.
-  check((await acceptedRow(A_ID).locator("td").nth(5).textContent()) === "unsigned",
-    "A shows as unsigned under the network's signing key");
-  check((await acceptedRow(D_ID).locator("td").nth(5).textContent()) === "v1, changed: sign again",
-    "D, signed and then changed, shows its unsigned change");
-  await pendingRow(C_ID).getByRole("button", { name: "Reject" }).click();
-  await pendingRow(C_ID).waitFor({ state: "detached" });
-  check(await pendingRow(C_ID).count() === 0 && await acceptedRow(C_ID).count() === 0,
-    "C is gone after Reject");
+  // ---- rows update in place: typed text, scroll and other rows survive.
+  await page.setViewportSize({ width: 1280, height: 300 });
+  await row(C_ID).locator('input[aria-label^="address for"]').fill("10.77.0.99");
+  const rowB = await row(B_ID).elementHandle();
+  await page.evaluate(() => window.scrollTo(0, 120));
+  const y0 = await page.evaluate(() => scrollY);
+  await row(A_ID).locator('input[aria-label^="address for"]').fill("10.77.0.50");
+  await page.evaluate(() => window.scrollTo(0, 120));
+  await row(A_ID).getByRole("button", { name: "Accept" }).click();
+  await msgOf(A_ID).filter({ hasText: "Accepted" }).waitFor();
+  check(/Accepted A-host as 10\.77\.0\.50/.test(await msgOf(A_ID).textContent()),
+    "the message is next to the accepted row");
+  check(await row(A_ID).locator("td").nth(3).textContent() === "10.77.0.50", "A's row shows the address typed in");
+  check(await row(C_ID).locator('input[aria-label^="address for"]').inputValue() === "10.77.0.99",
+    "what was typed in another row survives the action");
+  check(await page.evaluate((b) => b.isConnected, rowB), "the other rows are the same elements (no redraw)");
+  check(await page.evaluate(() => scrollY) === y0, `the scroll position survives (${y0})`);
+  check(await page.locator("#status").isHidden(), "nothing is reported at the top of the page");
+  await page.setViewportSize({ width: 1280, height: 800 });
 
-  // A bad address is refused with the server's message, nothing changes.
-  await pendingRow(EVIL_ID).locator("input").first().fill("10.99.0.1");
-  await pendingRow(EVIL_ID).getByRole("button", { name: "Accept" }).click();
-  await page.locator("#status.error").waitFor();
-  check(/not a host address of the pool/.test(await page.locator("#status").textContent()),
-    "an address outside the pool shows the server's error");
-  check(await pendingRow(EVIL_ID).count() === 1, "the refused peer still waits");
+  // A bad address: refused before sending when it is no address at all,
+  // by the server (message at the row) when it is outside the pool.
+  const evilAddr = row(EVIL_ID).locator('input[aria-label^="address for"]');
+  await evilAddr.fill("10.77.0.x");
+  await row(EVIL_ID).getByRole("button", { name: "Accept" }).click();
+  check(/is not an IP address/.test(await msgOf(EVIL_ID).textContent()) &&
+    await evilAddr.getAttribute("aria-invalid") === "true", "a malformed address is refused at the row, before sending");
+  g.expectApi(/\/accept$/, 409);
+  await evilAddr.fill("10.99.0.1");
+  await row(EVIL_ID).getByRole("button", { name: "Accept" }).click();
+  await msgOf(EVIL_ID).filter({ hasText: "pool" }).waitFor();
+  check(/not a host address of the pool/.test(await msgOf(EVIL_ID).textContent()),
+    "an address outside the pool shows the server's error next to the row");
+  check((await apiGet(`/admin/peers/${EVIL_ID}`))[1].state === "pending", "the refused peer still waits");
 
-  // Pair A and B in the matrix.
-  await page.getByRole("button", { name: "Mesh" }).click();
-  const box = page.getByRole("checkbox", { name: /pair A-host with B-host/ });
+  // ---- bulk: accept B, D and E in one go; reject C.
+  await row(C_ID).locator('input[aria-label^="address for"]').fill("");
+  for (const id of [B_ID, D_ID, E_ID]) await row(id).locator('input[aria-label^="select"]').check();
+  check(await page.locator("#bulk-count").textContent() === "3 selected", "the selection is counted");
+  await page.locator("#bulk-accept").click();
+  await page.locator("#bulk-msg.ok").waitFor();
+  check(/Accepted: 3 done/.test(await page.locator("#bulk-msg").textContent()), "bulk accept reports 3 done");
+  check((await Promise.all([B_ID, D_ID, E_ID].map(async (id) => (await apiGet(`/admin/peers/${id}`))[1].state)))
+    .every((s) => s === "accepted"), "the API has B, D and E accepted");
+  await page.locator("#bulk-clear").click();
+  await row(C_ID).getByRole("button", { name: "Reject" }).click();
+  await page.locator(`#peers tr[data-gone="${C_ID}"]`).waitFor();
+  check(/Rejected C-host/.test(await page.locator(`#peers tr[data-gone="${C_ID}"]`).textContent()),
+    "a rejected row leaves its message in its place");
+  check((await apiGet(`/admin/peers/${C_ID}`))[0] === 404, "the API no longer has C");
+
+  // ---- health at a glance.
+  check(/2 d ago/.test(await row(B_ID).locator("td").nth(7).textContent()) &&
+    await row(B_ID).locator(".badge", { hasText: "stale" }).count() === 1, "B, last seen two days ago, is stale");
+  check(await row(D_ID).locator(".badge", { hasText: "never seen" }).count() === 1, "D has never been seen");
+  check(await row(A_ID).locator(".badge", { hasText: "unsigned" }).count() === 1,
+    "with a signing key set, an unsigned peer is flagged");
+  check(/not paired with anyone/.test(await row(A_ID).locator("ul.warnings").textContent()),
+    "a config warning shows on the peer (no pairs)");
+  await fetch(`${URL_}/api/v1/peer/config`, { headers: { Authorization: `Bearer ${A_TOKEN}` } });
+  await page.locator("#reload").click();
+  await row(A_ID).locator("td", { hasText: "just now" }).waitFor();
+  check(await row(A_ID).locator(".badge", { hasText: "never seen" }).count() === 0,
+    "after A fetched its config, it is seen just now");
+
+  // ---- the edit dialog: checked fields, Enter saves, errors at the field.
+  const dlg = page.locator("#edit-dialog");
+  const field = (n) => dlg.locator(`input[name="${n}"]`);
+  const errAt = (n) => dlg.locator(`[data-error="${n}"]`);
+  await row(A_ID).getByRole("button", { name: "Edit" }).click();
+  await dlg.waitFor();
+  await field("keepalive").fill("abc");
+  await field("listen_port").fill("5182O");
+  await field("name").press("Enter");
+  check(await dlg.isVisible(), "a bad field keeps the dialog open");
+  check(/whole number/.test(await errAt("keepalive").textContent()) &&
+    await field("keepalive").getAttribute("aria-invalid") === "true", "keepalive 'abc' is an error at the field");
+  check(/whole number/.test(await errAt("listen_port").textContent()), "port '5182O' is an error at the field");
+  let a = (await apiGet(`/admin/peers/${A_ID}`))[1];
+  check(a.keepalive === null && a.listen_port === null, "nothing was sent: keepalive and port are as they were");
+  await field("listen_port").fill("70000");
+  await field("keepalive").fill("15");
+  await field("name").press("Enter");
+  check(/from 1 to 65535/.test(await errAt("listen_port").textContent()), "port 70000 is out of range at the field");
+  // A server refusal: B's address is taken.
+  const bAddr = (await apiGet(`/admin/peers/${B_ID}`))[1].addresses[0];
+  g.expectApi(new RegExp(`^/admin/peers/${A_ID}$`), 409);
+  await field("listen_port").fill("");
+  await field("address4").fill(bAddr);
+  await field("name").press("Enter");
+  await errAt("address4").filter({ hasText: /./ }).waitFor();
+  check(await dlg.isVisible() && await field("keepalive").inputValue() === "15",
+    "a server error keeps the dialog open with what was typed");
+  check(/taken|in use|already|belongs to another/.test(await errAt("address4").textContent()),
+    `the server's message is at the address field (${await errAt("address4").textContent()})`);
+  await field("address4").fill("10.77.0.50");
+  await field("name").press("Enter");
+  await dlg.waitFor({ state: "hidden" });
+  check(/Saved keepalive/.test(await msgOf(A_ID).textContent()), "Enter saved; the message is at the row");
+  a = (await apiGet(`/admin/peers/${A_ID}`))[1];
+  check(a.keepalive === 15 && a.endpoint === "192.0.2.1:51820" && a.name === "A-host",
+    "only keepalive changed on the server");
+
+  // ---- the stale edit: the host moves its endpoint, the admin renames it in
+  // this (older) page; the endpoint must survive.
+  const moved = await fetch(`${URL_}/api/v1/peer/endpoint`, { method: "PUT",
+    headers: { Authorization: `Bearer ${A_TOKEN}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ endpoint: "198.51.100.7:51820" }) });
+  check(moved.status === 200, "the host moved its endpoint");
+  await row(A_ID).getByRole("button", { name: "Edit" }).click();
+  await dlg.waitFor();
+  check(await field("endpoint").inputValue() === "192.0.2.1:51820", "the older page still shows the old endpoint");
+  g.expectApi(new RegExp(`^/admin/peers/${A_ID}$`), 412);
+  await field("name").fill("A-renamed");
+  await field("name").press("Enter");
+  await page.waitForFunction(() => !document.querySelector("#edit-dialog").open ||
+    document.querySelector('[data-changed="endpoint"]').textContent !== "");
+  if (await dlg.isVisible()) {
+    // A server with If-Match refuses the stale edit: the page shows what moved.
+    check(/198\.51\.100\.7:51820/.test(await dlg.locator('[data-changed="endpoint"]').textContent()),
+      "the stale edit was refused and the page shows the endpoint that changed meanwhile");
+    await field("name").press("Enter");
+    await dlg.waitFor({ state: "hidden" });
+  }
+  a = (await apiGet(`/admin/peers/${A_ID}`))[1];
+  check(a.name === "A-renamed" && a.endpoint === "198.51.100.7:51820",
+    `the rename kept the endpoint the host set (${a.endpoint})`);
+  check(await row(A_ID).locator("td").nth(4).textContent() === "198.51.100.7:51820",
+    "the row shows the endpoint the server has now");
+
+  // ---- search, filters and the URL.
+  await page.locator("#peer-search").fill("B-host");
+  await page.waitForFunction(() => document.querySelectorAll("#peers tbody tr[data-peer]").length === 1);
+  check(await row(B_ID).count() === 1, "search finds B by name");
+  check(/q=B-host/.test(page.url()), "the search is in the URL");
+  await page.locator("#peer-search").fill("");
+  await page.locator("#peer-state").selectOption("pending");
+  await page.waitForFunction(() => document.querySelectorAll("#peers tbody tr[data-peer]").length === 1);
+  check(await row(EVIL_ID).count() === 1, "the state filter shows only the waiting peer");
+  await page.reload();
+  await page.locator("body[data-ready]").waitFor();
+  check(await page.locator("#peer-state").inputValue() === "pending" && await row(EVIL_ID).count() === 1 &&
+    await row(A_ID).count() === 0, "a reload keeps the view from the URL");
+  await page.locator("#peer-state").selectOption("");
+  await page.locator("#peer-sort").selectOption("name");
+  await page.waitForFunction(() => document.querySelector("#peers tbody tr[data-peer] .pname")?.textContent === "<img src=x onerror=\"window.pwned=1\">");
+  check(await page.locator("#peers tbody tr[data-peer] .pname").first().textContent() === '<img src=x onerror="window.pwned=1">',
+    "sort by name puts '<img…' first");
+  await page.locator("#peer-health").selectOption("never");
+  await page.waitForFunction(() => document.querySelectorAll("#peers tbody tr[data-peer]").length === 3);
+  check(await row(D_ID).count() === 1 && await row(E_ID).count() === 1 && await row(EVIL_ID).count() === 1,
+    "the health filter finds the never-seen peers (D, E and the waiting one)");
+  await page.locator("#peer-health").selectOption("");
+
+  // ---- pairing: the matrix (small mesh) and the picker with the NAT warning.
+  await page.getByRole("link", { name: "Pairs" }).click();
+  const box = page.getByRole("checkbox", { name: "pair A-renamed with B-host" });
   await box.check();
-  await page.locator("#status.ok").filter({ hasText: "Paired" }).waitFor();
-  check(await page.getByRole("checkbox", { name: /pair B-host with A-host/ }).isChecked(),
+  await page.locator("#matrix-msg.ok").waitFor();
+  check(await page.getByRole("checkbox", { name: "pair B-host with A-renamed" }).isChecked(),
     "the matrix shows the pair from both sides");
+  check(JSON.stringify((await apiGet(`/admin/peers/${A_ID}`))[1].pairs) === JSON.stringify([B_ID]), "the API has A paired with B");
+  await page.locator("#pick-search").fill("D-n");
+  await page.locator("#pick-results button", { hasText: "D-nat" }).click();
+  await page.locator("#partner-title", { hasText: "D-nat" }).waitFor();
+  check(/peer=/.test(page.url()), "the chosen peer is in the URL");
+  await page.locator("#partner-search").fill("E-n");
+  await page.waitForFunction(() => document.querySelectorAll("#partners li").length === 1);
+  const pick = page.locator("#partners").getByRole("checkbox", { name: "pair D-nat with E-nat" });
+  await pick.focus();
+  await page.keyboard.press("Space");
+  const pmsg = page.locator(`#partners li[data-partner="${E_ID}"] .msg`);
+  await pmsg.filter({ hasText: /NAT/ }).waitFor();
+  check(/both behind NAT: they have no direct path/.test(await pmsg.textContent()) &&
+    (await pmsg.getAttribute("class")).includes("warn"), "pairing two NAT peers warns at the pair, not in JSON");
+  check(await page.evaluate(() => document.activeElement?.getAttribute("aria-label")) === "pair D-nat with E-nat",
+    "the focus stays on the box after the server answered");
+  const mx = page.locator("#matrix");
+  check(await mx.getByRole("checkbox", { name: "pair D-nat with E-nat" }).isChecked() &&
+    await mx.getByRole("checkbox", { name: "pair E-nat with D-nat" }).isChecked(), "the matrix mirrors the picker");
 
-  // Network: keepalive.
-  await page.getByRole("button", { name: "Network" }).click();
-  await page.locator('#network-form input[name="keepalive"]').fill("17");
+  // ---- the mesh graph.
+  await page.getByRole("link", { name: "Mesh graph" }).click();
+  await page.locator("#graph-svg .node").first().waitFor();
+  check(await page.locator("#graph-svg .node").count() === 4, "the graph has a node per accepted peer");
+  check(await page.locator("#graph-svg line.edge").count() === 2, "and a line per pair");
+  check(await page.locator(`#graph-svg line.edge.nat`).count() === 1, "the NAT↔NAT pair is drawn as one");
+  check(await page.locator("#graph-svg text", { hasText: "A-renamed" }).count() === 1, "nodes are labelled by name");
+
+  // ---- the config preview: WireGuard text without secrets.
+  await page.getByRole("link", { name: "Peers" }).click();
+  await row(A_ID).getByRole("button", { name: "Config" }).click();
+  await page.locator("#config-dialog").waitFor();
+  const conf = await page.locator("#config-text").textContent();
+  const apiConf = (await apiGet(`/admin/peers/${A_ID}/config`))[1];
+  const bPub = (await apiGet(`/admin/peers/${B_ID}`))[1].public_key;
+  check(/\[Interface\]/.test(conf) && /\[Peer\]/.test(conf) && conf.includes(`PublicKey = ${bPub}`) &&
+    /AllowedIPs = /.test(conf), "the config preview is WireGuard text");
+  check(!conf.includes(apiConf.peers[0].preshared_key_sealed) && !/PrivateKey =/.test(conf),
+    "the preview leaves the secrets out");
+  await page.locator("#config-close").click();
+
+  // ---- network: MTU is checked at the field.
+  await page.getByRole("link", { name: "Network" }).click();
+  const nf = (n) => page.locator(`#network-form input[name="${n}"]`);
+  await nf("mtu").fill("14OO");
   await page.getByRole("button", { name: "Save network" }).click();
-  await page.locator("#status.ok").filter({ hasText: "Network saved" }).waitFor();
-  check(await page.locator('#network-form input[name="keepalive"]').inputValue() === "17",
-    "the network form shows the saved keepalive");
+  check(/whole number/.test(await page.locator('[data-error="net-mtu"]').textContent()),
+    "MTU '14OO' is an error at the field");
+  check((await apiGet("/admin/network"))[1].mtu === null, "and the MTU was not unset or changed");
+  await nf("mtu").fill("1420");
+  await nf("keepalive").fill("17");
+  await nf("keepalive").press("Enter");
+  await page.locator("#network-msg.ok").waitFor();
+  const net = (await apiGet("/admin/network"))[1];
+  check(net.mtu === 1420 && net.keepalive === 17, "the network has MTU 1420 and keepalive 17");
 
-  // Invite: the code is shown once.
-  await page.getByRole("button", { name: "Invites" }).click();
+  // ---- invites: the code, the ready command, the copy button.
+  await page.getByRole("link", { name: "Invites" }).click();
   await page.getByRole("button", { name: "Make invite" }).click();
   await page.locator("#invite-code:not([hidden])").waitFor();
-  const code = await page.locator("#invite-code code").textContent();
+  code = await page.locator("#invite-code code").textContent();
   check(/^[A-Za-z0-9_-]{43}$/.test(code), "the new invite code is shown");
-  // The list reloads after the code appears: wait for it, then count.
+  const line = await page.locator("#invite-line").textContent();
+  check(line.startsWith(`wgconf register --server ${URL_}`) && line.includes(`--invite ${code}`),
+    `the ready command line is shown (${line})`);
+  await page.locator("#invite-copy").click();
+  await page.locator("#copy-msg:not([hidden])").waitFor();
+  check(await page.evaluate(() => navigator.clipboard.readText()) === line, "Copy puts the command on the clipboard");
   await page.locator("#invites tbody tr").first().waitFor();
   check(await page.locator("#invites tbody tr").count() === 1, "the invite is listed");
 
-  await page.getByRole("button", { name: "Audit log" }).click();
-  await page.locator("#audit tbody tr").filter({ hasText: "invite.create" }).waitFor();
-  check(await page.locator("#audit tbody tr").filter({ hasText: "pair.create" }).count() === 1,
-    "the audit log shows the pairing");
-  check(!(await page.locator("#audit").textContent()).includes(code),
-    "the audit log does not show the invite code");
-  check(errors.length === 0, `no script errors on the page (${errors.join("; ")})`);
-  if (SHOT) await page.screenshot({ path: SHOT, fullPage: true });
+  // ---- audit: names, readable changes, a filter.
+  await page.getByRole("link", { name: "Audit log" }).click();
+  await page.locator("#audit tbody tr").first().waitFor();
+  const audit = await page.locator("#audit").textContent();
+  check(audit.includes("A-renamed") && !audit.includes(A_ID), "the audit log names peers, not ids");
+  check(await page.locator("#audit tbody tr", { hasText: "paired (pair.create)" }).filter({ hasText: "B-host" })
+    .filter({ hasText: "A-renamed" }).count() === 1, "the pairing reads 'paired' with both names") ||
+    console.log((await page.locator("#audit tbody tr").allTextContents()).join("\n"));
+  check(await page.locator("#audit tbody tr", { hasText: "name → A-renamed" }).count() === 1, "an edit shows its change");
+  check(!audit.includes(code), "the audit log does not show the invite code");
+  await page.locator("#audit-search").fill("invite");
+  await page.waitForFunction(() => [...document.querySelectorAll("#audit tbody tr")].every((r) => /invite/.test(r.textContent)));
+  check(await page.locator("#audit tbody tr").count() === 1, "the filter narrows the log to the invite");
+
+  // ---- dark mode.
+  await page.emulateMedia({ colorScheme: "dark" });
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  check(bg === "rgb(13, 17, 23)", `prefers-color-scheme: dark gives a dark page (${bg})`);
+  await page.emulateMedia({ colorScheme: "light" });
+
+  check(g.problems().length === 0, `no console or script errors (${g.problems().join("; ")})`);
+  console.log(`# API refusals the page handled: ${g.apiErrors.join(", ")}`);
+  if (SHOT) {
+    await page.getByRole("link", { name: "Peers" }).click();
+    await page.screenshot({ path: SHOT, fullPage: true });
+  }
   console.log(`CODE=${code}`);
+} catch (e) {
+  check(false, `the walk went through (${e.message.split("\n")[0]})`);
 } finally {
   await browser.close();
 }
-process.exit(failures ? 1 : 0);
+process.exit(failed() ? 1 : 0);

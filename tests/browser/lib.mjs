@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+// What every browser test shares: Chromium from Debian, TAP-like checks,
+// and a page that fails the test on any console error or script error.
+//
+// An answer of the API with an error status shows in Chromium's console as
+// "Failed to load resource: the server responded with a status of N". The
+// page handles those (they are the refusals a test provokes, or an optional
+// route the server does not have yet); a test names each one it expects
+// with expectApi(pathRegex, status), and any other one fails it.
+
+import { chromium } from "playwright-core";
+
+let failures = 0;
+let n = 0;
+
+export function check(cond, what) {
+  n++;
+  if (cond) console.log(`ok ${n} - ${what}`);
+  else {
+    failures++;
+    console.log(`not ok ${n} - ${what}`);
+  }
+  return cond;
+}
+
+export function failed() {
+  return failures;
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+// A page that records its problems: guard.problems() lists the console
+// errors and script errors that were not expected.
+export async function guardedPage(ctx) {
+  const page = await ctx.newPage();
+  const expected = [];
+  const problems = [];
+  const apiErrors = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e}`));
+  page.on("console", (m) => {
+    if (m.type() !== "error" && m.type() !== "warning") return;
+    const url = m.location()?.url ?? "";
+    const st = /status of (\d+)/.exec(m.text());
+    if (m.type() === "error" && st && /\/api\/v1\//.test(url)) {
+      const path = new URL(url).pathname.replace(/^\/api\/v1/, "");
+      apiErrors.push(`${st[1]} ${path}`);
+      if (expected.some(([re, s]) => re.test(path) && s === Number(st[1]))) return;
+    }
+    if (m.type() === "error") problems.push(`console: ${m.text()} (${url})`);
+  });
+  const responses = [];
+  page.on("response", (r) => responses.push([r.status(), new URL(r.url()).pathname]));
+  return {
+    page,
+    responses,
+    apiErrors,
+    expectApi: (re, status) => expected.push([re, status]),
+    problems: () => problems,
+  };
+}
+
+export const ADMIN = process.env.ADMIN_PASS;
+export const URL_ = process.env.URL;
+
+export async function adminContext(browser, opts = {}) {
+  return browser.newContext({
+    ignoreHTTPSErrors: true,
+    httpCredentials: { username: "admin", password: ADMIN },
+    ...opts,
+  });
+}
+
+// The API from the test itself (node's fetch), to check what the clicks did.
+export async function apiGet(path) {
+  const r = await fetch(`${URL_}/api/v1${path}`, {
+    headers: { Authorization: "Basic " + Buffer.from(`admin:${ADMIN}`).toString("base64") },
+  });
+  return [r.status, r.status === 204 ? null : await r.json()];
+}

@@ -122,6 +122,7 @@ function fill(r, p) {
   for (const t of p.tags ?? []) badges.push(badge(t, "tag"));
   const warns = warningsOf(p);
   r.name.replaceChildren(el("span", { class: "pname" }, p.name), ...badges);
+  if (p.state === "pending") r.name.append(el("div", { class: "key", title: "public key" }, p.public_key));
   if (warns.length) r.name.append(el("ul", { class: "warnings" }, warns.map((w) => el("li", {}, w))));
   r.stateCell.textContent = p.state;
   if (p.state !== "pending") r.addr.textContent = p.addresses.join(", ");

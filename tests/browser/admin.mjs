@@ -10,6 +10,7 @@ import { check, failed, launch, guardedPage, adminContext, apiGet, URL_ } from "
 
 const { SHOT, A_ID, A_TOKEN, B_ID, C_ID, D_ID, E_ID, EVIL_ID } = process.env;
 const browser = await launch();
+let lastPage = null;
 let code = "";
 try {
   // Without credentials nginx refuses the page itself.
@@ -22,6 +23,7 @@ try {
   await ctx.grantPermissions(["clipboard-read", "clipboard-write"], { origin: URL_ });
   const g = await guardedPage(ctx);
   const { page } = g;
+  lastPage = page;
   // Optional routes this server may not have yet: the page asks, copes.
   const [linksSt] = await apiGet("/admin/links");
   const [rulesSt] = await apiGet("/admin/rules");
@@ -41,9 +43,10 @@ try {
   const msgOf = (id) => row(id).locator("td.actions .msg");
   check(await row(A_ID).count() === 1 && await row(B_ID).count() === 1 && await row(C_ID).count() === 1,
     "the waiting peers are listed for review");
+  const aPub = (await apiGet(`/admin/peers/${A_ID}`))[1].public_key;
+  check(await row(A_ID).locator(".key").textContent() === aPub, "a waiting peer shows its public key to compare");
   check(g.responses.some(([s, p]) => p === "/favicon.svg" && s === 200), "the favicon loads (200)");
-  check(!g.responses.some(([s]) => s === 404 && false) && !g.responses.some(([s, p]) => p === "/favicon.ico"),
-    "no request for a missing favicon.ico");
+  check(!g.responses.some(([s, p]) => s === 404 && !p.startsWith("/api/")), "no page resource is missing (404)");
 
   // A name planted in the database with markup shows as text, runs nothing.
   check(await row(EVIL_ID).locator(".pname").textContent() === '<img src=x onerror="window.pwned=1">',
@@ -312,6 +315,8 @@ try {
   console.log(`CODE=${code}`);
 } catch (e) {
   check(false, `the walk went through (${e.message.split("\n")[0]})`);
+  console.log(`# ${e.stack}`);
+  if (SHOT) await lastPage?.screenshot({ path: SHOT.replace(/\.png$/, "-failed.png"), fullPage: true }).catch(() => {});
 } finally {
   await browser.close();
 }

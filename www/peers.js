@@ -367,6 +367,17 @@ function summary() {
     (stale ? `, ${stale} stale` : "") + (never ? `, ${never} never seen` : "");
 }
 
+let summaryQueued = false;
+function summaryLater() {
+  if (summaryQueued) return;
+  summaryQueued = true;
+  requestAnimationFrame(() => {
+    summaryQueued = false;
+    summary();
+    bulkBar();
+  });
+}
+
 // Recomputes which peers show, in which order; keeps the page when it can.
 function compute() {
   const f = filters();
@@ -378,6 +389,7 @@ function compute() {
 function draw() {
   const pages = Math.max(1, Math.ceil(shown.length / PAGE));
   page = Math.min(Math.max(0, Number(getView().page ?? 1) - 1), pages - 1);
+  shown = shown.filter((id) => store.peers.has(id));
   const ids = shown.slice(page * PAGE, page * PAGE + PAGE);
   const trs = ids.map((id) => (rows.get(id) ?? buildRow(store.peers.get(id))).tr);
   // Rows off the page are dropped from the cache unless something was typed.
@@ -437,9 +449,14 @@ export function setupPeers() {
       $("label[for=peer-link]").hidden = !store.links;
       redraw();
     } else if (ev.type === "peer") {
-      if (!rows.has(ev.id) && !shown.includes(ev.id)) { shown.push(ev.id); draw(); }
+      // Only rows on the page change; the order stays until the admin
+      // changes the filters, so nothing jumps under the pointer.
       refreshRow(ev.id);
-      summary();
+      summaryLater();
+    } else if (ev.type === "gone") {
+      shown = shown.filter((id) => id !== ev.id);
+      selected.delete(ev.id);
+      summaryLater();
     } else if (ev.type === "network") {
       for (const [id, r] of rows) fill(r, store.peers.get(id));
     }

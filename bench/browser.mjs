@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: MIT
+// The admin page at scale, measured in Debian's Chromium (see
+// bench/browser.sh): seeds PEERS accepted peers, each paired with the next
+// PAIRS (PEERS × PAIRS pairs in all), plus waiting ones, through the real
+// API; then measures
+//   - page ready: navigation start to the first page of the list drawn,
+//   - each action from the server's answer to the next frame after the page
+//     showed it (the page's own "wgconf:" performance measures),
+//   - the longest main-thread task (PerformanceObserver "longtask"),
+// and writes them under "## Browser" in OUT (docs/benchmarks.md).
+//
+// env: URL, ADMIN_PASS, OUT; BENCH_UI_PEERS (1000), BENCH_UI_PAIRS (20 per
+// peer), BENCH_UI_PENDING (30); NODE_EXTRA_CA_CERTS for node's fetch.
+
+import { chromium } from "playwright-core";
+import { generateKeyPairSync } from "node:crypto";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { execFileSync } from "node:child_process";
+
+const { URL, ADMIN_PASS, OUT } = process.env;
+const PEERS = Number(process.env.BENCH_UI_PEERS ?? 1000);
+const PER = Number(process.env.BENCH_UI_PAIRS ?? 20);
+const PENDING = Number(process.env.BENCH_UI_PENDING ?? 30);
+const AUTH = "Basic " + Buffer.from(`admin:${ADMIN_PASS}`).toString("base64");
+
+async function api(method, path, body, admin = true) {
+  const r = await fetch(`${URL}/api/v1${path}`, {
+    method,
+    headers: { ...(admin ? { Authorization: AUTH } : {}), "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+  return r.status === 204 ? null : r.json();
+}
+
+async function pool(items, n, fn) {
+  let i = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (i < items.length) await fn(items[i++]);
+  }));
+}
+
+function pubkey() {
+  const { publicKey } = generateKeyPairSync("x25519");
+  return publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("base64");
+}
+
+// ------------------------------------------------------------------ seed
+const t0 = Date.now();
+const inv = await api("POST", "/admin/invites", { uses: PEERS, expires_in: 86400 });
+const ids = new Array(PEERS);
+await pool([...Array(PEERS).keys()], 8, async (i) => {
+  const nat = i % 7 === 3;
+  const r = await api("POST", "/register", { name: `host-${String(i).padStart(4, "0")}`, public_key: pubkey(),
+    endpoint: nat ? null : `198.51.${(i >> 8) & 255}.${i & 255}:51820`, invite: inv.code }, false);
+  ids[i] = r.id;
+});
+const pending = [];
+await pool([...Array(PENDING).keys()], 8, async (i) => {
+  const r = await api("POST", "/register", { name: `waiting-${String(i).padStart(3, "0")}`, public_key: pubkey(),
+    endpoint: `203.0.113.${i + 1}:51820` }, false);
+  pending.push(r.id);
+});
+const pairs = [];
+for (let i = 0; i < PEERS; i++) for (let j = 1; j <= PER; j++) pairs.push([ids[i], ids[(i + j) % PEERS]]);
+const tp = Date.now();
+await pool(pairs, 8, ([a, b]) => api("PUT", `/admin/pairs/${a}/${b}`));
+const seedS = (Date.now() - t0) / 1000;
+const pairRate = pairs.length / ((Date.now() - tp) / 1000);
+console.log(`bench-ui: seeded ${PEERS} peers, ${pairs.length} pairs, ${PENDING} waiting in ${seedS.toFixed(1)} s` +
+  ` (${pairRate.toFixed(0)} pairs/s through the API)`);
+
+// ----------------------------------------------------------------- browse
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 },
+  httpCredentials: { username: "admin", password: ADMIN_PASS } });
+await ctx.addInitScript(() => {
+  window.__long = [];
+  try {
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) window.__long.push([Math.round(e.duration), Math.round(e.startTime)]);
+    }).observe({ type: "longtask", buffered: true });
+  } catch {
+    // no longtask support: no figure
+  }
+});
+const page = await ctx.newPage();
+page.on("dialog", (d) => d.accept());
+const errors = [];
+page.on("pageerror", (e) => errors.push(String(e)));
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const readies = [];
+let bytes = 0;
+page.on("response", async (r) => {
+  if (r.url().includes("/admin/peers")) bytes = Math.max(bytes, Number(r.headers()["content-length"] ?? 0) || (await r.body().catch(() => "")).length);
+});
+for (let k = 0; k < 3; k++) {
+  await page.goto(`${URL}/#peers`);
+  await page.locator("body[data-ready]").waitFor({ timeout: 60000 });
+  readies.push(await page.evaluate(() => performance.getEntriesByName("wgconf-ready")[0].startTime));
+}
+const rows = [];
+const long = async () => page.evaluate(() => window.__long.splice(0));
+const longReady = await long();
+rows.push(["page ready (navigation start to the first page of the list; median of 3)", `${median(readies).toFixed(0)} ms`]);
+
+// An action: do(), then wait for the page's own measure of it.
+async function measured(name, what, act) {
+  await page.evaluate(() => performance.clearMeasures());
+  await act();
+  const h = await page.waitForFunction((n) => performance.getEntriesByName(`wgconf:${n}`).slice(-1)[0]?.duration, name, { timeout: 120000 })
+    .catch(async (e) => {
+      console.log(`bench-ui: ${name} not measured; the page shows: ${await page.locator("main").innerText()}`.slice(0, 3000));
+      throw e;
+    });
+  rows.push([what, `${(await h.jsonValue()).toFixed(0)} ms`]);
+}
+// A purely local step (search, open a view): from the input to the next frame.
+async function local(what, act, until, arg = null) {
+  const t = await page.evaluate(() => performance.now());
+  await act();
+  await page.waitForFunction(until, arg, { timeout: 60000 });
+  const t2 = await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(() => r(performance.now()), 0))));
+  rows.push([what, `${(t2 - t).toFixed(0)} ms`]);
+}
+
+const nm = (i) => `host-${String(i % PEERS).padStart(4, "0")}`;
+const at = (i) => ids[i % PEERS];
+await local(`search '${nm(421)}' over ${PEERS + PENDING} peers (incl. the 120 ms typing debounce)`,
+  () => page.locator("#peer-search").fill(nm(421)),
+  () => document.querySelectorAll("#peers tbody tr[data-peer]").length === 1);
+await local("clear the search, sort by last seen (all rows again)", async () => {
+  await page.locator("#peer-search").fill("");
+  await page.locator("#peer-sort").selectOption("seen");
+}, () => document.querySelectorAll("#peers tbody tr[data-peer]").length === 50);
+await page.locator("#peer-sort").selectOption("state");
+await page.waitForFunction(() => document.querySelector("#peers tbody tr[data-peer]")?.classList.contains("pending"));
+const first = await page.locator("#peers tbody tr.pending").first().getAttribute("data-peer");
+await measured("accept", "accept one waiting peer (server answer to shown)",
+  () => page.locator(`#peers tr[data-peer="${first}"]`).getByRole("button", { name: "Accept" }).click());
+const ten = await page.locator("#peers tbody tr.pending input[aria-label^='select']").evaluateAll((xs) => xs.slice(0, 10).map((x) => x.closest("tr").dataset.peer));
+for (const id of ten) await page.locator(`#peers tr[data-peer="${id}"] input[aria-label^='select']`).check();
+await measured("bulk-accepted", "bulk accept of 10 waiting peers (last answer to shown)", () => page.locator("#bulk-accept").click());
+await page.locator("#bulk-clear").click();
+const victim = at(5);
+await page.goto(`${URL}/#peers?q=${nm(5)}`);
+await page.locator(`#peers tr[data-peer="${victim}"]`).waitFor();
+await measured("edit", "rename a peer in the edit dialog (answer to shown)", async () => {
+  await page.locator(`#peers tr[data-peer="${victim}"]`).getByRole("button", { name: "Edit" }).click();
+  await page.locator('#edit-form input[name="name"]').fill(`${nm(5)}-renamed`);
+  await page.locator('#edit-form input[name="name"]').press("Enter");
+});
+await local(`open the pair picker of a peer with ${2 * PER} pairs among ${PEERS}`, () => page.evaluate((id) => { location.hash = `#pairs?peer=${id}`; }, at(500)),
+  (n) => document.querySelectorAll("#partners li").length === n, Math.min(50, PEERS - 1));
+await page.locator("#partner-search").fill(nm(777));
+await page.waitForFunction(() => document.querySelectorAll("#partners li").length === 1);
+await measured("pair", "pair two peers in the picker (answer to shown)",
+  () => page.locator("#partners input[type=checkbox]").first().check());
+await measured("unpair", "unpair them again (answer to shown)",
+  () => page.locator("#partners input[type=checkbox]").first().uncheck());
+await local(`open the mesh graph of ${PEERS} peers and ${pairs.length} pairs`, () => page.evaluate(() => { location.hash = "#graph"; }),
+  () => document.querySelectorAll("#graph-svg .node").length > 0);
+await page.goto(`${URL}/#peers?q=${nm(999)}`);
+await page.locator(`#peers tr[data-peer="${at(999)}"]`).waitFor();
+await measured("delete", `delete a peer with ${2 * PER} pairs (answer to shown)`,
+  () => page.locator(`#peers tr[data-peer="${at(999)}"]`).getByRole("button", { name: "Delete" }).click());
+await local("audit log: first 100 entries, named", () => page.evaluate(() => { location.hash = "#audit"; }),
+  () => document.querySelectorAll("#audit tbody tr").length === 100);
+const longRest = await long();
+await browser.close();
+
+const worst = (xs) => (xs.length ? Math.max(...xs.map((x) => x[0])) : 0);
+rows.push(["longest main-thread task while loading (3 loads)", `${worst(longReady)} ms (${longReady.length} tasks over 50 ms)`]);
+rows.push(["longest main-thread task during the actions above", `${worst(longRest)} ms (${longRest.length} tasks over 50 ms)`]);
+if (errors.length) console.log(`bench-ui: page errors: ${errors.join("; ")}`);
+
+let chromiumV = "";
+try {
+  chromiumV = execFileSync("/usr/bin/chromium", ["--version"], { encoding: "utf8" }).trim();
+} catch {
+  chromiumV = "chromium";
+}
+const cpu = cpus()[0]?.model ?? "cpu";
+const section = [
+  "## Browser",
+  "",
+  `The admin page in headless ${chromiumV} (playwright-core), 1280 × 900, against the real stack`,
+  `(nginx, TLS, 2 FastCGI responders, SQLite) on ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB,`,
+  `shared with other work. Seeded through the API: ${PEERS} accepted peers, each paired with the next ${PER}`,
+  `(${pairs.length} pairs), every 7th behind NAT, and ${PENDING} waiting peers; the peer list`,
+  `(\`GET /admin/peers\`, ${(bytes / 1024).toFixed(0)} KiB) is read once; the page shows 50 rows at a time. Made by`,
+  "`sh bench/browser.sh` (part of `make bench`); an action is measured by the page itself from the",
+  "moment the server's answer arrived to the next frame after the DOM showed it. Budget (issue 11):",
+  "ready < 1 s, every action < 200 ms after the answer, no main-thread task > 100 ms.",
+  "",
+  "| what | figure |",
+  "| --- | --- |",
+  ...rows.map(([a, b]) => `| ${a} | ${b} |`),
+  "",
+  `Seeding took ${seedS.toFixed(0)} s (${pairRate.toFixed(0)} pair writes/s through nginx, 8 at a time).`,
+  "",
+].join("\n");
+console.log(section);
+if (OUT) {
+  const old = existsSync(OUT) ? readFileSync(OUT, "utf8") : "# Benchmarks\n";
+  const i = old.indexOf("\n## Browser\n");
+  let doc;
+  if (i < 0) doc = old.replace(/\n*$/, "\n\n") + section;
+  else {
+    const j = old.indexOf("\n## ", i + 1);
+    doc = old.slice(0, i + 1) + section + (j < 0 ? "" : old.slice(j + 1));
+  }
+  writeFileSync(OUT, doc);
+  console.log(`bench-ui: wrote ${OUT}`);
+}

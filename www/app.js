@@ -43,7 +43,11 @@ async function reload() {
   return true;
 }
 
-document.addEventListener("DOMContentLoaded", async () => {
+// Module scripts run after the document is parsed: the page can start now,
+// and the peer list is asked for before anything else is set up.
+const first = reload();
+
+(async () => {
   setupDialogs();
   setupPeers();
   setupPairs();
@@ -55,9 +59,9 @@ document.addEventListener("DOMContentLoaded", async () => {
     if (await reload()) startRouter(show);
   });
   startRouter(show);
-  if (await reload()) {
+  if (await first) {
     startRouter(show);
     performance.mark("wgconf-ready");
     document.body.dataset.ready = "1";
   }
-});
+})();

@@ -4,7 +4,7 @@
 // server has said yes, and shows a refusal at the field it concerns.
 
 import { api, ApiError } from "./api.js";
-import { store, putPeer, nameOf } from "./store.js";
+import { store, putPeer } from "./store.js";
 import { $, $$, el, note, list, isIPv4, isIPv6, checkInt, checkCidr, checkEndpoint, checkName } from "./util.js";
 
 const FIELDS = ["name", "address4", "address6", "endpoint", "listen_port", "keepalive", "networks"];
@@ -142,7 +142,7 @@ async function save(ev) {
       putPeer(peer);
     } catch (e) {
       btn.disabled = false;
-      if (e instanceof ApiError && e.status === 412) return stale(id, typed, changed);
+      if (e instanceof ApiError && e.status === 412) return stale(id, changed);
       const k = e instanceof ApiError ? fieldOfError(e.code, sent) : null;
       if (k) {
         fieldError(k, e.message);
@@ -162,7 +162,7 @@ async function save(ev) {
 // 412: someone changed the peer after the page read it. Show each field
 // that changed meanwhile, keep what the admin typed, and take the new
 // revision so that saving again is a deliberate choice.
-async function stale(id, typed, mine) {
+async function stale(id, mine) {
   let now;
   try {
     now = await api.peer(id);
@@ -186,7 +186,6 @@ async function stale(id, typed, mine) {
   note($("#edit-msg"), moved.length
     ? "Someone changed this peer while you edited it (marked above). Check, then Save again."
     : "The peer changed while you edited it. Save again to apply your change.", "error");
-  void typed;
 }
 
 // ------------------------------------------------------------ config preview
@@ -236,5 +235,4 @@ export function setupDialogs() {
   for (const d of $$("dialog")) d.addEventListener("close", () => {
     if (d.id === "edit-dialog") current = null;
   });
-  void nameOf;
 }

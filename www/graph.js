@@ -4,7 +4,7 @@
 // is drawn as groups (by tag, else by name prefix); a group opens on click.
 
 import { store, subscribe, accepted, linkOf, isNat } from "./store.js";
-import { $, el } from "./util.js";
+import { $, el, byName } from "./util.js";
 import { go, getView, setView } from "./router.js";
 
 const SMALL = 60;
@@ -27,12 +27,12 @@ function groups(peers) {
   }
   const biggest = Math.max(...[...by.values()].map((x) => x.length));
   if (by.size > 30 || biggest > SMALL) {
-    const sorted = [...peers].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+    const sorted = [...peers].sort(byName);
     const size = Math.max(SMALL / 2, Math.ceil(sorted.length / 24));
     by = new Map();
     for (let i = 0; i < sorted.length; i += size) {
       const part = sorted.slice(i, i + size);
-      by.set(`${part[0].name} … ${part[part.length - 1].name}`, part);
+      by.set(`${part[0].name}…${part[part.length - 1].name}`, part);
     }
   }
   return by;
@@ -45,6 +45,9 @@ function ring(n, r, c = SIZE / 2) {
   });
 }
 
+// Labels stay inside the picture; the full name is in the node's title.
+const short = (s, n = 16) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
 function linkClass(a, b) {
   if (isNat(a) && isNat(b)) return "edge nat";
   if (!store.links) return "edge";
@@ -53,7 +56,7 @@ function linkClass(a, b) {
 
 function drawPeers(svg, peers, title) {
   const pos = new Map();
-  const pts = ring(peers.length, SIZE / 2 - 90);
+  const pts = ring(peers.length, SIZE / 2 - 130);
   peers.forEach((p, i) => pos.set(p.id, pts[i]));
   const edges = el("svg:g", { class: "edges" });
   let count = 0;
@@ -74,7 +77,7 @@ function drawPeers(svg, peers, title) {
       "aria-label": `${p.name}, ${p.pairs.length} pairs`,
       on: { click: () => go("pairs", { peer: p.id }), keydown: (e) => e.key === "Enter" && go("pairs", { peer: p.id }) } },
       el("svg:circle", { cx: x, cy: y, r: 7 }),
-      el("svg:text", { x: x + (left ? -11 : 11), y: y + 4, "text-anchor": left ? "end" : "start" }, p.name),
+      el("svg:text", { x: x + (left ? -11 : 11), y: y + 4, "text-anchor": left ? "end" : "start" }, short(p.name)),
       el("svg:title", {}, `${p.name} ${p.addresses.join(" ")} ${p.endpoint ?? "behind NAT"}`)));
   }
   svg.replaceChildren(edges, nodes);
@@ -86,13 +89,12 @@ function drawGroups(svg, by) {
   const gid = new Map();
   names.forEach((g, i) => by.get(g).forEach((p) => gid.set(p.id, i)));
   const w = new Map(); // "i|j" -> pairs between groups i and j (i <= j)
-  for (const [g, ps] of by) for (const p of ps) for (const q of p.pairs) {
+  for (const ps of by.values()) for (const p of ps) for (const q of p.pairs) {
     if (q < p.id || !gid.has(q)) continue;
     let i = gid.get(p.id), j = gid.get(q);
     if (i > j) [i, j] = [j, i];
     const k = `${i}|${j}`;
     w.set(k, (w.get(k) ?? 0) + 1);
-    void g;
   }
   const pts = ring(names.length, SIZE / 2 - 110);
   const edges = el("svg:g", { class: "edges" });
@@ -109,12 +111,13 @@ function drawGroups(svg, by) {
     const n = by.get(g).length;
     const inner = w.get(`${i}|${i}`) ?? 0;
     const [x, y] = pts[i];
-    const left = x < SIZE / 2;
+    const r = Math.min(40, 6 + 2 * Math.sqrt(n));
     nodes.append(el("svg:g", { class: "node group", tabindex: 0, role: "button", "data-group": g,
       "aria-label": `group ${g}: ${n} peers, ${inner} pairs inside`,
       on: { click: () => open(g), keydown: (e) => e.key === "Enter" && open(g) } },
-      el("svg:circle", { cx: x, cy: y, r: Math.min(40, 6 + 2 * Math.sqrt(n)) }),
-      el("svg:text", { x: x + (left ? -46 : 46), y: y + 4, "text-anchor": left ? "end" : "start" }, `${g} (${n})`),
+      el("svg:circle", { cx: x, cy: y, r }),
+      el("svg:text", { x, y: y + r + 14, "text-anchor": "middle" }, short(g, 24)),
+      el("svg:text", { x, y: y + r + 28, "text-anchor": "middle", class: "sub" }, `${n} peers, ${inner} pairs inside`),
       el("svg:title", {}, `${g}: ${n} peers, ${inner} pairs inside the group`)));
   });
   svg.replaceChildren(edges, nodes);
@@ -132,7 +135,7 @@ export function drawGraph() {
   const g = getView().group;
   $("#graph-back").hidden = !g;
   $("#graph-legend-links").hidden = !store.links;
-  if (peers.length <= SMALL) return drawPeers(svg, peers.sort((a, b) => a.name.localeCompare(b.name)), "");
+  if (peers.length <= SMALL) return drawPeers(svg, peers.sort(byName), "");
   const by = groups(peers);
   if (g && by.has(g)) return drawPeers(svg, by.get(g), `Group ${g}: `);
   drawGroups(svg, by);

@@ -4,9 +4,9 @@
 // possible partners, tick or untick, page through them. Both update in place.
 
 import { api, timing } from "./api.js";
-import { store, subscribe, setPair, accepted, isNat, linkOf, nameOf } from "./store.js";
-import { $, el, note, debounce } from "./util.js";
-import { go, getView, setView } from "./router.js";
+import { store, subscribe, setPair, accepted, isNat, linkOf } from "./store.js";
+import { $, el, note, debounce, byName } from "./util.js";
+import { go, getView } from "./router.js";
 
 export const MATRIX_MAX = 24;
 const PAGE = 50;
@@ -41,7 +41,7 @@ async function toggle(box, a, b, msg) {
 // ------------------------------------------------------------------ matrix
 
 function matrix() {
-  const acc = accepted().sort((x, y) => x.name.localeCompare(y.name));
+  const acc = accepted().sort(byName);
   const table = $("#matrix");
   const small = acc.length <= MATRIX_MAX;
   $("#matrix-box").hidden = !small || acc.length < 2;
@@ -72,7 +72,7 @@ function pickResults() {
   const q = $("#pick-search").value.trim().toLowerCase();
   const acc = accepted();
   const hits = (q ? acc.filter((p) => `${p.name} ${p.addresses.join(" ")}`.toLowerCase().includes(q)) : acc)
-    .sort((x, y) => x.name.localeCompare(y.name));
+    .sort(byName);
   $("#pick-results").replaceChildren(...hits.slice(0, 12).map((p) =>
     el("li", {}, el("button", { type: "button", class: "link", on: { click: () => go("pairs", { peer: p.id }) } },
       p.name, el("span", { class: "muted" }, ` ${p.addresses[0] ?? ""} · ${p.pairs.length} pairs`)))));
@@ -95,7 +95,7 @@ function partners() {
   const list = accepted().filter((p) => p.id !== me.id &&
     (f === "" || (f === "paired") === mine.has(p.id)) &&
     (!q || `${p.name} ${p.addresses.join(" ")} ${p.endpoint ?? "nat"}`.toLowerCase().includes(q)))
-    .sort((x, y) => (mine.has(y.id) - mine.has(x.id)) || x.name.localeCompare(y.name));
+    .sort((x, y) => (mine.has(y.id) - mine.has(x.id)) || byName(x, y));
   const pages = Math.max(1, Math.ceil(list.length / PAGE));
   partnerPage = Math.min(partnerPage, pages - 1);
   for (const k of [...boxes.keys()]) if (k.startsWith("p:")) boxes.delete(k);
@@ -157,8 +157,6 @@ export function setupPairs() {
       drawPairs();
     }
   });
-  void setView;
-  void nameOf;
 }
 
 export function showPairs() {

@@ -6,7 +6,7 @@
 import { api, timing } from "./api.js";
 import { store, subscribe, putPeer, dropPeer, setPair, warningsOf, signatureOf, linkOf, nameOf, isNat } from "./store.js";
 import { openEdit, openConfig } from "./dialog.js";
-import { $, el, note, list, ago, when, health, isIPv4, isIPv6, checkCidr, pool, debounce } from "./util.js";
+import { $, el, note, list, ago, when, health, isIPv4, isIPv6, checkCidr, pool, debounce, byName } from "./util.js";
 import { go, getView, setView } from "./router.js";
 
 const PAGE = 50;
@@ -14,7 +14,6 @@ const rows = new Map();      // id -> {tr, state, inputs}
 const selected = new Set();
 let shown = [];              // ids matching the filters, sorted
 let page = 0;
-const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 
 function ip4num(p) {
   const a = p.addresses.find(isIPv4);
@@ -49,11 +48,11 @@ function matches(p, f) {
 }
 
 const SORTS = {
-  name: (a, b) => collator.compare(a.name, b.name),
-  state: (a, b) => (a.state === "pending" ? 0 : 1) - (b.state === "pending" ? 0 : 1) || collator.compare(a.name, b.name),
-  address: (a, b) => ip4num(a) - ip4num(b) || collator.compare(a.name, b.name),
+  name: (a, b) => byName(a, b),
+  state: (a, b) => (a.state === "pending" ? 0 : 1) - (b.state === "pending" ? 0 : 1) || byName(a, b),
+  address: (a, b) => ip4num(a) - ip4num(b) || byName(a, b),
   seen: (a, b) => (Date.parse(b.last_seen ?? 0) || 0) - (Date.parse(a.last_seen ?? 0) || 0),
-  pairs: (a, b) => b.pairs.length - a.pairs.length || collator.compare(a.name, b.name),
+  pairs: (a, b) => b.pairs.length - a.pairs.length || byName(a, b),
 };
 
 function filters() {
@@ -129,6 +128,15 @@ function fill(r, p) {
   r.endpoint.textContent = p.endpoint ?? "behind NAT";
   if (p.state !== "pending") r.nets.textContent = p.networks.join(", ");
   r.pairs.textContent = p.state === "accepted" ? String(p.pairs.length) : "";
+  if (p.state === "accepted" && store.links && p.pairs.length) {
+    const n = { up: 0, stale: 0, never: 0 };
+    for (const q of p.pairs) {
+      const s = linkOf(p.id, q)?.status ?? "never";
+      n[s] = (n[s] ?? 0) + 1;
+    }
+    r.pairs.append(el("div", { class: "links" }, Object.entries(n).filter(([, c]) => c)
+      .map(([s, c]) => el("span", { class: `badge link-${s}` }, `${c} ${s}`))));
+  }
   r.seen.replaceChildren(el("time", { dateTime: p.last_seen ?? "", title: when(p.last_seen) }, ago(p.last_seen, now)));
   r.select.setAttribute("aria-label", `select ${p.name}`);
 }
@@ -234,7 +242,6 @@ async function remove(id) {
 }
 
 function edit(id) {
-  const r = rows.get(id);
   openEdit(store.peers.get(id), (p, what) => {
     const row = rows.get(id);
     if (!row) return;
@@ -242,19 +249,21 @@ function edit(id) {
     if (p) timing("edit");
     row.actions.querySelector("button")?.focus();
   });
-  void r;
 }
 
 // ------------------------------------------------------------------- bulk
 
 function bulkBar() {
   const n = selected.size;
-  $("#bulk").hidden = n === 0;
+  // The bar stays while it reports what the last bulk action did.
+  $("#bulk").hidden = n === 0 && $("#bulk-msg").hidden && $("#bulk-warn").hidden;
   $("#bulk-count").textContent = `${n} selected`;
   const sel = [...selected].map((id) => store.peers.get(id)).filter(Boolean);
   $("#bulk-accept").disabled = !sel.some((p) => p.state === "pending");
   $("#bulk-reject").disabled = !sel.some((p) => p.state === "pending");
   $("#bulk-mesh").disabled = sel.filter((p) => p.state === "accepted").length < 2;
+  $("#bulk-delete").disabled = sel.length === 0;
+  $("#bulk-clear").disabled = false;
   const all = $("#select-page");
   const onPage = shown.slice(page * PAGE, page * PAGE + PAGE);
   all.checked = onPage.length > 0 && onPage.every((id) => selected.has(id));
@@ -282,7 +291,6 @@ async function bulk(what, ids, fn, done) {
     failed.length ? "error" : "ok");
   timing(`bulk-${what.toLowerCase()}`);
   bulkBar();
-  $("#bulk-clear").disabled = false;
 }
 
 function bulkIds(state) {
@@ -353,7 +361,7 @@ function setupBulk() {
 // -------------------------------------------------------------- the list
 
 function summary() {
-  let pending = 0, acc = 0, stale = 0, never = 0, warn = 0;
+  let pending = 0, acc = 0, stale = 0, never = 0;
   const now = Date.now();
   for (const p of store.peers.values()) {
     if (p.state === "pending") pending++;
@@ -362,7 +370,6 @@ function summary() {
     if (p.state === "accepted" && h === "stale") stale++;
     if (p.state === "accepted" && h === "never") never++;
   }
-  void warn;
   $("#peer-summary").textContent = `${store.peers.size} peers: ${acc} accepted, ${pending} waiting` +
     (stale ? `, ${stale} stale` : "") + (never ? `, ${never} never seen` : "");
 }

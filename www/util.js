@@ -34,6 +34,11 @@ export function note(target, text, kind = "ok") {
   target.hidden = !text;
 }
 
+// Names in the order a person expects (host-2 before host-10), one collator
+// for every sort: localeCompare with options builds one per call.
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+export const byName = (a, b) => collator.compare(a.name, b.name);
+
 export function list(s) {
   return s.split(/[,\s]+/).map((x) => x.trim()).filter(Boolean);
 }

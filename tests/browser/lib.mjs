@@ -83,3 +83,16 @@ export async function apiGet(path) {
   });
   return [r.status, r.status === 204 ? null : await r.json()];
 }
+
+// Any API call from the test (admin unless admin is false).
+export async function apiCall(method, path, body, admin = true) {
+  const r = await fetch(`${URL_}/api/v1${path}`, {
+    method,
+    headers: { ...(admin ? { Authorization: "Basic " + Buffer.from(`admin:${ADMIN}`).toString("base64") } : {}),
+      "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = r.status === 204 ? null : await r.json();
+  if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(data)}`);
+  return data;
+}

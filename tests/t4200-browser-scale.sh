@@ -1,0 +1,17 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The admin UI past the size of a matrix (150 peers): pages of rows with the
+# page in the URL, select all matching, bulk accept and delete, the per-peer
+# pair picker with search, the grouped mesh graph; checked through the API.
+. "$(dirname "$0")/lib.sh"
+
+need node chromium
+[ -d "$T_ROOT/node_modules/playwright-core" ] || skip "playwright-core is not installed (make deps)"
+stack_start
+
+out=$T_TMP/browser.out
+URL=$URL ADMIN_PASS=$ADMIN_PASS NODE_EXTRA_CA_CERTS=$CACERT SHOT=$T_ROOT/tests/out/t4200-scale.png \
+    node "$T_ROOT/tests/browser/scale.mjs" >"$out" 2>&1
+rc=$?
+cat "$out"
+[ $rc -eq 0 ] && ok "the walk at 150 peers passed" || fail "the walk at 150 peers failed (exit $rc)"

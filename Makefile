@@ -161,6 +161,7 @@ bench/seed: bench/seed.c lib/libwgserver.a lib/libwgcommon.a
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all bench/seed
 	$(Q)sh bench/run.sh
+	$(Q)sh bench/browser.sh
 
 # libFuzzer harnesses (clang) on api_handle() and the parsers, each for
 # FUZZ_SECONDS; a finding fails.

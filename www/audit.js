@@ -26,7 +26,8 @@ function name(id) {
 function who(actor) {
   const m = /^peer:(.+)$/.exec(actor ?? "");
   if (m) return `peer ${name(m[1]) ?? m[1]}`;
-  return (actor ?? "").replace(/^admin:/, "admin ");
+  const a = /^admin:(.+)$/.exec(actor ?? "");
+  return a ? `${a[1]} (admin)` : actor ?? "";
 }
 
 function show(v) {

@@ -38,14 +38,35 @@ function show(v) {
   return String(v);
 }
 
-// The change as lines: "endpoint → 203.0.113.9:51820".
+// What each peer's fields were before each entry, as far as the loaded
+// entries tell: entry id -> {field: value before}. Rebuilt when entries load.
+let before = new Map();
+
+function track() {
+  before = new Map();
+  const state = new Map(); // peer id -> {field: value}
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i];
+    if (!e.target || !e.detail || typeof e.detail !== "object" || !/^peer\./.test(e.action)) continue;
+    const s = state.get(e.target) ?? {};
+    const was = {};
+    for (const k of Object.keys(e.detail)) if (k in s) was[k] = s[k];
+    before.set(e.id, was);
+    state.set(e.target, { ...s, ...e.detail });
+  }
+}
+
+// The change as lines: "endpoint 192.0.2.1:51820 → 203.0.113.9:51820",
+// or "endpoint → …" when the log loaded so far does not say what it was.
 function diff(e) {
   const d = e.detail;
   if (!d || typeof d !== "object") return [];
   if (e.action === "pair.create" || e.action === "pair.delete") return [`with ${show(d.with)}`];
   const arrow = /edit|endpoint|accept/.test(e.action);
+  const was = before.get(e.id) ?? {};
   return Object.entries(d).filter(([k]) => k !== "public_key" || e.action !== "peer.edit")
-    .map(([k, v]) => `${k.replace(/_/g, " ")} ${arrow ? "→" : "="} ${show(v)}`);
+    .map(([k, v]) => `${k.replace(/_/g, " ")} ` + (!arrow ? `= ${show(v)}`
+      : k in was ? `${show(was[k])} → ${show(v)}` : `→ ${show(v)}`));
 }
 
 function learn(list) {
@@ -83,6 +104,7 @@ export async function loadAudit(more = false) {
   learn(page.entries);
   entries = more ? entries.concat(page.entries) : page.entries;
   next = page.next;
+  track();
   draw();
 }
 

@@ -294,7 +294,10 @@ try {
   check(await page.locator("#audit tbody tr", { hasText: "paired (pair.create)" }).filter({ hasText: "B-host" })
     .filter({ hasText: "A-renamed" }).count() === 1, "the pairing reads 'paired' with both names") ||
     console.log((await page.locator("#audit tbody tr").allTextContents()).join("\n"));
-  check(await page.locator("#audit tbody tr", { hasText: "name → A-renamed" }).count() === 1, "an edit shows its change");
+  check(await page.locator("#audit tbody tr", { hasText: "name A-host → A-renamed" }).count() === 1,
+    "an edit shows its change: the name before and after");
+  check(await page.locator("#audit tbody tr", { hasText: "endpoint 192.0.2.1:51820 → 198.51.100.7:51820" }).count() === 1,
+    "the host's endpoint move shows before and after");
   check(!audit.includes(code), "the audit log does not show the invite code");
   await page.locator("#audit-search").fill("invite");
   await page.waitForFunction(() => [...document.querySelectorAll("#audit tbody tr")].every((r) => /invite/.test(r.textContent)));

@@ -45,14 +45,16 @@ export async function call(method, path, body, headers = {}) {
   return data;
 }
 
-// Reads a list that may come in pages: ?limit=&cursor= and next_cursor.
-// A server without paging ignores both and sends everything at once.
-export async function all(path, key, limit = 1000) {
+// Reads a list that may come in pages: when the answer has a next_cursor,
+// the next page is ?cursor=… (the server's own page size). A server without
+// paging sends everything at once. No limit is sent: a server that does not
+// page refuses a query parameter it does not know.
+export async function all(path, key) {
   const out = [];
   let cursor = null;
   const sep = path.includes("?") ? "&" : "?";
-  for (let guard = 0; guard < 10000; guard++) {
-    const page = await call("GET", `${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+  for (let guard = 0; guard < 100000; guard++) {
+    const page = await call("GET", cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path);
     const items = page[key] ?? [];
     for (const x of items) out.push(x);
     if (!page.next_cursor || items.length === 0) break;

@@ -3,7 +3,7 @@
 // per pair, coloured by link status when the server reports it. A large mesh
 // is drawn as groups (by tag, else by name prefix); a group opens on click.
 
-import { store, subscribe, accepted, linkOf, isNat } from "./store.js";
+import { store, subscribe, accepted, linkOf, linkText, isNat } from "./store.js";
 import { $, el, byName } from "./util.js";
 import { go, getView, setView } from "./router.js";
 
@@ -66,7 +66,7 @@ function drawPeers(svg, peers, title) {
     const [x1, y1] = pos.get(a.id);
     const [x2, y2] = pos.get(id);
     edges.append(el("svg:line", { x1, y1, x2, y2, class: linkClass(a, b), "data-pair": `${a.id}|${id}` },
-      el("svg:title", {}, `${a.name} – ${b.name}`)));
+      el("svg:title", {}, `${a.name} – ${b.name}` + (store.links ? `: link ${linkText(linkOf(a.id, id))}` : ""))));
     count++;
   }
   const nodes = el("svg:g", { class: "nodes" });

@@ -4,7 +4,7 @@
 // possible partners, tick or untick, page through them. Both update in place.
 
 import { api, timing } from "./api.js";
-import { store, subscribe, setPair, accepted, isNat, linkOf } from "./store.js";
+import { store, subscribe, setPair, accepted, isNat, linkOf, linkText } from "./store.js";
 import { $, el, note, debounce, byName } from "./util.js";
 import { go, getView } from "./router.js";
 
@@ -110,7 +110,7 @@ function partners() {
     return el("li", { dataset: { partner: p.id } },
       el("label", {}, box, el("span", { class: "pname" }, p.name)),
       el("span", { class: "muted" }, `${p.addresses[0] ?? ""} · ${p.endpoint ?? "behind NAT"}`),
-      link ? el("span", { class: `badge link-${link}` }, `link ${link}`) : null,
+      link ? el("span", { class: `badge link-${link}`, title: linkText(linkOf(me.id, p.id)) }, `link ${link}`) : null,
       w ? el("span", { class: "badge warn", title: w }, "both behind NAT") : null,
       msg);
   }));

@@ -4,6 +4,7 @@
 // and redraw only what an event names, so a change never redraws the page.
 
 import { api } from "./api.js";
+import { ago } from "./util.js";
 
 export const store = {
   peers: new Map(),      // id -> peer as the API shows it
@@ -46,6 +47,13 @@ export function pairCount() {
   return n / 2;
 }
 
+// A pair's link status in words: "up, handshake 2 min ago".
+export function linkText(l) {
+  if (!l) return "never: no handshake reported";
+  const hs = l.latest_handshake ? `, handshake ${ago(l.latest_handshake)}` : ": no handshake reported";
+  return `${l.status}${hs}`;
+}
+
 export function linkOf(a, b) {
   return store.links?.get(pairKey(a, b)) ?? null;
 }
@@ -79,7 +87,9 @@ export async function load() {
   const old = store.peers;
   store.peers = new Map(peers.map((p) => [p.id, p]));
   store.network = network;
-  store.links = links ? new Map((links.links ?? []).map((l) => [pairKey(l.a, l.b), l])) : null;
+  // GET /admin/links: each side is {id, name, latest_handshake, …}.
+  const side = (s) => (s && typeof s === "object" ? s.id : s);
+  store.links = links ? new Map((links.links ?? []).map((l) => [pairKey(side(l.a), side(l.b)), l])) : null;
   store.rules = rules ? rules.rules ?? [] : null;
   store.loaded = true;
   const gone = [...old.keys()].filter((id) => !store.peers.has(id));

@@ -263,6 +263,7 @@ function bulkBar() {
   $("#bulk-reject").disabled = !sel.some((p) => p.state === "pending");
   $("#bulk-mesh").disabled = sel.filter((p) => p.state === "accepted").length < 2;
   $("#bulk-delete").disabled = sel.length === 0;
+  $("#bulk-tag-add").disabled = sel.length === 0;
   $("#bulk-clear").disabled = false;
   const all = $("#select-page");
   const onPage = shown.slice(page * PAGE, page * PAGE + PAGE);
@@ -309,6 +310,16 @@ function setupBulk() {
       await api.reject(id);
       gone(id, `Rejected ${name}.`);
       dropPeer(id);
+    });
+  });
+  // Tags exist where the server has rules (GET /admin/rules); a peer's tags
+  // are one of its fields.
+  $("#bulk-tag-add").addEventListener("click", () => {
+    const tag = $("#bulk-tag").value.trim();
+    if (!/^[A-Za-z0-9._-]{1,63}$/.test(tag)) return note($("#bulk-msg"), "a tag is 1 to 63 letters, digits, '.', '-' or '_'", "error");
+    bulk("Tagged", bulkIds(null).filter((id) => !(store.peers.get(id).tags ?? []).includes(tag)), async (id) => {
+      const p = store.peers.get(id);
+      putPeer(await api.patch(id, { tags: [...(p.tags ?? []), tag] }, p.revision));
     });
   });
   $("#bulk-delete").addEventListener("click", () => {
@@ -452,6 +463,7 @@ export function setupPeers() {
         else rows.delete(id);
       }
       tagOptions();
+      $("#bulk-tagging").hidden = store.rules === null;
       $("#peer-link").hidden = !store.links;
       $("label[for=peer-link]").hidden = !store.links;
       redraw();

@@ -113,14 +113,19 @@ const worst = (xs) => (xs.length ? Math.max(...xs.map((x) => x[0])) : 0);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const readies = [];
 const fetches = [];
+const linksAt = [];
+let linksBytes = 0;
 let bytes = 0;
 page.on("response", async (r) => {
+  if (r.url().endsWith("/admin/links")) linksBytes = Math.max(linksBytes, (await r.body().catch(() => "")).length);
   if (r.url().includes("/admin/peers")) bytes = Math.max(bytes, Number(r.headers()["content-length"] ?? 0) || (await r.body().catch(() => "")).length);
 });
 for (let k = 0; k < 3; k++) {
   await page.goto(`${URL}/#peers`);
   await page.locator("body[data-ready]").waitFor({ timeout: 60000 });
   readies.push(await page.evaluate(() => performance.getEntriesByName("wgconf-ready")[0].startTime));
+  await page.locator("body[data-links]").waitFor({ timeout: 60000 });
+  linksAt.push(await page.evaluate(() => performance.getEntriesByName("wgconf-links")[0]?.startTime ?? 0));
   fetches.push(await page.evaluate(() => {
     const r = performance.getEntriesByType("resource").find((e) => /\/admin\/peers/.test(e.name));
     return r ? [r.startTime, r.responseStart - r.startTime, r.responseEnd - r.responseStart] : [0, 0, 0];
@@ -137,6 +142,8 @@ rows.push(["… of which the page's request for the peer list started at", `${fS
 rows.push(["… the server's time to the first byte of \`GET /admin/peers\`", `${fWait.toFixed(0)} ms`, ""]);
 rows.push(["… its body (download)", `${fBody.toFixed(0)} ms`, ""]);
 rows.push(["… the page's own work after the list arrived", `${(median(readies) - fStart - fWait - fBody).toFixed(0)} ms`, ""]);
+if (median(linksAt)) rows.push([`link status shown (a worker reads \`GET /admin/links\`, ${(linksBytes / 2 ** 20).toFixed(1)} MiB, after the first screen)`,
+  `${median(linksAt).toFixed(0)} ms`, ""]);
 
 // An action: do(), then wait for the page's own measure of it.
 async function measured(name, what, act) {

@@ -4,7 +4,7 @@
 // keys) reaches the page through textContent or an attribute value, never
 // through HTML parsing.
 
-import { load, store } from "./store.js";
+import { load, loadLinks, loadRules, store } from "./store.js";
 import { setupDialogs } from "./dialog.js";
 import { setupPeers, showPeers } from "./peers.js";
 import { setupPairs, showPairs } from "./pairs.js";
@@ -12,15 +12,17 @@ import { setupGraph, drawGraph } from "./graph.js";
 import { setupNetwork, showNetwork } from "./network.js";
 import { setupInvites, loadInvites } from "./invites.js";
 import { setupAudit, showAudit } from "./audit.js";
-import { startRouter } from "./router.js";
+import { startRouter, parse } from "./router.js";
 import { $, $$, note } from "./util.js";
 
 function show({ view, params }) {
   for (const b of $$("nav a")) b.setAttribute("aria-current", b.dataset.tab === view ? "page" : "false");
   for (const s of $$("[data-panel]")) s.hidden = s.dataset.panel !== view;
-  if (!store.loaded) return;
   const fail = (e) => note($("#status"), `Cannot load: ${e.message}`, "error");
+  // Before the first load the views only take their controls from the URL;
+  // the load's "all" event draws them.
   if (view === "peers") showPeers(params);
+  else if (!store.loaded) return;
   else if (view === "pairs") showPairs(params);
   else if (view === "graph") drawGraph();
   else if (view === "network") showNetwork();
@@ -34,6 +36,12 @@ async function reload() {
   try {
     await load();
     note($("#status"), "");
+    loadRules();
+    delete document.body.dataset.links;
+    loadLinks().then((has) => {
+      performance.mark("wgconf-links");
+      document.body.dataset.links = has ? "1" : "0";
+    });
   } catch (e) {
     note($("#status"), `Cannot load: ${e.message} (${e.code ?? "error"})`, "error");
     return false;
@@ -41,6 +49,13 @@ async function reload() {
     btn.disabled = false;
   }
   return true;
+}
+
+// Peers, pairs and graph draw themselves on a load ("all"); the other views
+// read their own lists when shown.
+function others() {
+  const { view, params } = parse();
+  if (!["peers", "pairs", "graph"].includes(view)) show({ view, params });
 }
 
 // Module scripts run after the document is parsed: the page can start now,
@@ -56,11 +71,11 @@ const first = reload();
   setupInvites();
   setupAudit();
   $("#reload").addEventListener("click", async () => {
-    if (await reload()) startRouter(show);
+    if (await reload()) others();
   });
   startRouter(show);
   if (await first) {
-    startRouter(show);
+    others();
     performance.mark("wgconf-ready");
     document.body.dataset.ready = "1";
   }

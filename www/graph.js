@@ -144,8 +144,8 @@ export function drawGraph() {
 export function setupGraph() {
   $("#graph-back").addEventListener("click", () => { setView("graph", {}); drawGraph(); });
   let queued = false;
-  subscribe(() => {
-    if ($("#tab-graph").hidden || queued) return;
+  subscribe((ev) => {
+    if ($("#tab-graph").hidden || queued || ev.type === "rules") return;
     queued = true;
     requestAnimationFrame(() => { queued = false; drawGraph(); });
   });

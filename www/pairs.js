@@ -142,7 +142,7 @@ export function setupPairs() {
   $("#partner-prev").addEventListener("click", () => { partnerPage--; partners(); });
   $("#partner-next").addEventListener("click", () => { partnerPage++; partners(); });
   subscribe((ev) => {
-    if (ev.type === "all") {
+    if (ev.type === "all" || ev.type === "links" || ev.type === "rules") {
       if (!$("#tab-pairs").hidden) drawPairs();
     } else if (ev.type === "pairs") {
       // The other boxes for the same pair follow (matrix mirror, picker).

@@ -463,10 +463,9 @@ export function setupPeers() {
         else rows.delete(id);
       }
       tagOptions();
-      $("#bulk-tagging").hidden = store.rules === null;
-      $("#peer-link").hidden = !store.links;
-      $("label[for=peer-link]").hidden = !store.links;
       redraw();
+    } else if (ev.type === "rules") {
+      $("#bulk-tagging").hidden = store.rules === null;
     } else if (ev.type === "peer") {
       // Only rows on the page change; the order stays until the admin
       // changes the filters, so nothing jumps under the pointer.
@@ -476,6 +475,11 @@ export function setupPeers() {
       shown = shown.filter((id) => id !== ev.id);
       selected.delete(ev.id);
       summaryLater();
+    } else if (ev.type === "links") {
+      $("#peer-link").hidden = !store.links;
+      $("label[for=peer-link]").hidden = !store.links;
+      for (const [id, r] of rows) if (store.peers.has(id)) fill(r, store.peers.get(id));
+      if (getView().link) redraw();
     } else if (ev.type === "network") {
       for (const [id, r] of rows) fill(r, store.peers.get(id));
     }

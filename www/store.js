@@ -54,8 +54,12 @@ export function linkText(l) {
   return `${l.status}${hs}`;
 }
 
+// {status, latest_handshake} of a pair, or null when nothing is known.
 export function linkOf(a, b) {
-  return store.links?.get(pairKey(a, b)) ?? null;
+  const i = store.links?.get(pairKey(a, b));
+  if (i === undefined) return null;
+  const hs = linkData.handshake[i];
+  return { status: STATUS[linkData.codes[i]], latest_handshake: hs ? new Date(hs).toISOString() : null };
 }
 
 // The peer's config problems the page can see: pairs with no path (both
@@ -81,19 +85,59 @@ export function signatureOf(p) {
   return null;
 }
 
+// The peers and the network: what the first screen needs.
 export async function load() {
-  const [peers, network, links, rules] = await Promise.all([
-    api.peers(), api.network(), api.links().catch(() => null), api.rules().catch(() => null)]);
+  const [peers, network] = await Promise.all([api.peers(), api.network()]);
   const old = store.peers;
   store.peers = new Map(peers.map((p) => [p.id, p]));
   store.network = network;
-  // GET /admin/links: each side is {id, name, latest_handshake, …}.
-  const side = (s) => (s && typeof s === "object" ? s.id : s);
-  store.links = links ? new Map((links.links ?? []).map((l) => [pairKey(side(l.a), side(l.b)), l])) : null;
-  store.rules = rules ? rules.rules ?? [] : null;
   store.loaded = true;
   const gone = [...old.keys()].filter((id) => !store.peers.has(id));
   emit({ type: "all", gone });
+}
+
+// Rules, where the server has them (404: it has not); emits {type: "rules"}.
+export async function loadRules() {
+  const rules = await api.rules().catch(() => null);
+  store.rules = rules ? rules.rules ?? [] : null;
+  emit({ type: "rules" });
+}
+
+const STATUS = ["never", "stale", "up"];
+let worker = null;
+let linkIndex = null; // pair key -> index into linkData
+let linkData = null;  // {codes: Uint8Array, handshake: Float64Array}
+
+// Link status comes after the first screen, read by a worker (links-worker.js):
+// megabytes at scale. Emits {type: "links"}; a server without it leaves
+// store.links null.
+export function loadLinks() {
+  return new Promise((resolve) => {
+    const done = (msg) => {
+      if (msg.status === 200) {
+        const keys = msg.keys ? msg.keys.split("\n") : [];
+        linkIndex = new Map();
+        for (let i = 0; i < keys.length; i++) linkIndex.set(keys[i], i);
+        linkData = { codes: msg.codes, handshake: msg.handshake };
+        store.links = linkIndex;
+      } else if (msg.status === 404 || msg.status === 405) {
+        store.links = null;
+      }
+      emit({ type: "links" });
+      resolve(store.links !== null);
+    };
+    try {
+      worker ??= new Worker(new URL("./links-worker.js", import.meta.url));
+      worker.onmessage = (ev) => done(ev.data);
+      worker.postMessage("load");
+    } catch {
+      // No worker: read it here.
+      api.links().then((l) => done(l ? { status: 200, keys: (l.links ?? []).map((x) => pairKey(x.a.id ?? x.a, x.b.id ?? x.b)).join("\n"),
+        codes: (l.links ?? []).map((x) => Math.max(0, STATUS.indexOf(x.status))),
+        handshake: (l.links ?? []).map((x) => (x.latest_handshake ? Date.parse(x.latest_handshake) : 0)) } : { status: 404 }),
+      () => done({ status: 0 }));
+    }
+  });
 }
 
 // The server's answer for one peer (accept, edit, a fresh read).

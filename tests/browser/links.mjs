@@ -19,6 +19,8 @@ try {
   if ((await apiGet("/admin/rules"))[0] === 404) g.expectApi(/^\/admin\/rules$/, 404);
   await page.goto(URL_ + "/");
   await page.locator("body[data-ready]").waitFor();
+  // Link status comes after the first screen (a worker reads it).
+  await page.locator('body[data-links="1"]').waitFor();
   const row = (id) => page.locator(`#peers tr[data-peer="${id}"]`);
 
   const cell = await row(L1).locator("td").nth(6).textContent();
@@ -30,7 +32,8 @@ try {
   check(/link=stale/.test(page.url()), "the link filter is in the URL");
 
   await page.goto(`${URL_}/#pairs?peer=${L1}`);
-  await page.locator("#partners li").first().waitFor();
+  await page.locator('body[data-links="1"]').waitFor();
+  await page.locator("#partners li .badge").first().waitFor();
   check(await page.locator(`#partners li[data-partner="${L2}"] .badge.link-up`).count() === 1, "the picker marks L1–L2 up");
   check(await page.locator(`#partners li[data-partner="${L3}"] .badge.link-never`).count() === 1, "and L1–L3 never");
   check(/handshake .* ago|just now/.test(await page.locator(`#partners li[data-partner="${L2}"] .badge.link-up`).getAttribute("title")),

@@ -34,10 +34,35 @@ export function note(target, text, kind = "ok") {
   target.hidden = !text;
 }
 
-// Names in the order a person expects (host-2 before host-10), one collator
-// for every sort: localeCompare with options builds one per call.
-const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
-export const byName = (a, b) => collator.compare(a.name, b.name);
+// Names in the order a person expects: case-insensitive, digit runs by
+// value (host-2 before host-10). Plain code, not Intl.Collator: names are
+// ASCII (the API allows letters, digits, '.', '-', '_'), and ICU's collator
+// costs tens of milliseconds to set up on a cold page.
+export function natural(x, y) {
+  const a = x.toLowerCase(), b = y.toLowerCase();
+  let i = 0, j = 0;
+  while (i < a.length && j < b.length) {
+    const ca = a.charCodeAt(i), cb = b.charCodeAt(j);
+    const da = ca >= 48 && ca <= 57, db = cb >= 48 && cb <= 57;
+    if (da && db) {
+      let ei = i, ej = j;
+      while (ei < a.length && a.charCodeAt(ei) >= 48 && a.charCodeAt(ei) <= 57) ei++;
+      while (ej < b.length && b.charCodeAt(ej) >= 48 && b.charCodeAt(ej) <= 57) ej++;
+      const na = a.slice(i, ei).replace(/^0+/, ""), nb = b.slice(j, ej).replace(/^0+/, "");
+      if (na.length !== nb.length) return na.length - nb.length;
+      if (na !== nb) return na < nb ? -1 : 1;
+      i = ei;
+      j = ej;
+    } else {
+      if (ca !== cb) return ca - cb;
+      i++;
+      j++;
+    }
+  }
+  return (a.length - i) - (b.length - j) || (x < y ? -1 : x > y ? 1 : 0);
+}
+
+export const byName = (a, b) => natural(a.name, b.name);
 
 export function list(s) {
   return s.split(/[,\s]+/).map((x) => x.trim()).filter(Boolean);

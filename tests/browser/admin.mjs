@@ -303,6 +303,15 @@ try {
   await page.waitForFunction(() => [...document.querySelectorAll("#audit tbody tr")].every((r) => /invite/.test(r.textContent)));
   check(await page.locator("#audit tbody tr").count() === 1, "the filter narrows the log to the invite");
 
+  // ---- no sideways scrolling on a desktop screen either.
+  await page.getByRole("link", { name: "Peers" }).click();
+  for (const w of [1280, 1024]) {
+    await page.setViewportSize({ width: w, height: 800 });
+    const [sw, iw] = await page.evaluate(() => [document.scrollingElement.scrollWidth, innerWidth]);
+    check(sw <= iw, `at ${w} px the peer list fits the window (${sw} <= ${iw})`);
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+
   // ---- dark mode.
   await page.emulateMedia({ colorScheme: "dark" });
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);

@@ -48,7 +48,7 @@ expect_str .state accepted
 expect_str .name A-renamed
 expect_str .endpoint 198.51.100.7:51820
 expect_str .keepalive 15
-expect_json .addresses '["10.77.0.50"]'
+expect_json .addresses '["10.77.0.50","fd77::50"]'
 expect_json .pairs "[\"$B\"]"
 api -a GET "/admin/peers/$C"
 expect_error 404 peer_not_found
@@ -57,6 +57,7 @@ expect_json .pairs "[\"$E\"]"
 api -a GET /admin/network
 expect_str .keepalive 17
 expect_str .mtu 1420
+expect_str .ipv6_pool fd77::/64
 # The invite made in the browser lets a peer in at once.
 keypair
 api POST /register "{\"name\":\"invited\",\"public_key\":\"$PUB\",\"endpoint\":null,\"invite\":\"$CODE\"}"

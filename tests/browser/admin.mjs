@@ -270,6 +270,32 @@ try {
   await page.locator("#network-msg.ok").waitFor();
   const net = (await apiGet("/admin/network"))[1];
   check(net.mtu === 1420 && net.keepalive === 17, "the network has MTU 1420 and keepalive 17");
+  await nf("ipv6_pool").fill("fd77::/64x");
+  await nf("ipv6_pool").press("Enter");
+  check(/IPv6|network like/.test(await page.locator('[data-error="net-ipv6_pool"]').textContent()),
+    "a malformed IPv6 pool is an error at the field");
+  await nf("ipv6_pool").fill("fd77::/64");
+  await nf("ipv6_pool").press("Enter");
+  await page.locator("#network-msg.ok").waitFor();
+  check((await apiGet("/admin/network"))[1].ipv6_pool === "fd77::/64", "the network has the IPv6 pool");
+
+  // With an IPv6 pool the edit dialog has an IPv6 address field, checked too.
+  await page.getByRole("link", { name: "Peers" }).click();
+  await row(A_ID).getByRole("button", { name: "Edit" }).click();
+  await dlg.waitFor();
+  check(await field("address6").isVisible(), "the dialog shows the IPv6 address field");
+  await field("address6").fill("fd77::zz");
+  await field("address6").press("Enter");
+  check(/not an IPv6 address/.test(await errAt("address6").textContent()) && await dlg.isVisible(),
+    "'fd77::zz' is an error at the IPv6 field");
+  await field("address6").fill("fd77::50");
+  await field("address6").press("Enter");
+  await dlg.waitFor({ state: "hidden" });
+  a = (await apiGet(`/admin/peers/${A_ID}`))[1];
+  check(JSON.stringify(a.addresses) === JSON.stringify(["10.77.0.50", "fd77::50"]) && a.name === "A-renamed",
+    `A has the IPv6 address, the rest unchanged (${a.addresses})`);
+  check(/IPv6 address/.test(await msgOf(A_ID).textContent()), "the row says the IPv6 address was saved");
+  await page.getByRole("link", { name: "Network" }).click();
 
   // ---- invites: the code, the ready command, the copy button.
   await page.getByRole("link", { name: "Invites" }).click();

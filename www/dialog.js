@@ -176,8 +176,9 @@ async function stale(id, mine) {
   const moved = FIELDS.filter((k) => !same(k, theirs[k], current.orig[k]));
   for (const k of moved) {
     const conflict = mine.includes(k);
+    const said = (v) => (v ? `"${v}"` : "empty");
     note($(`[data-changed="${k}"]`),
-      `Changed meanwhile: was "${current.orig[k] || "empty"}", now "${theirs[k] || "empty"}"` +
+      `Changed meanwhile: was ${said(current.orig[k])}, now ${said(theirs[k])}` +
       (conflict ? "; saving again puts yours over it." : "."), conflict ? "error" : "warn");
     if (!conflict) f.elements[k].value = theirs[k];
   }

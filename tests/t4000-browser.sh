@@ -33,8 +33,10 @@ SK=$(openssl genpkey -algorithm ed25519 | openssl pkey -pubout -outform DER | ta
 api -a PUT /admin/network "{\"signing_key\":\"$SK\"}"
 expect_status 200 "the network has a signing key" || die "cannot set the signing key"
 
+PIN=sha256//$(openssl x509 -in "$CACERT" -pubkey -noout | openssl pkey -pubin -outform der |
+    openssl dgst -sha256 -binary | base64)
 out=$T_TMP/browser.out
-URL=$URL ADMIN_PASS=$ADMIN_PASS A_ID=$A A_TOKEN=$A_TOKEN B_ID=$B C_ID=$C D_ID=$D E_ID=$E \
+PIN=$PIN URL=$URL ADMIN_PASS=$ADMIN_PASS A_ID=$A A_TOKEN=$A_TOKEN B_ID=$B C_ID=$C D_ID=$D E_ID=$E \
 EVIL_ID=$EVIL NODE_EXTRA_CA_CERTS=$CACERT SHOT=$T_ROOT/tests/out/t4000-admin.png \
     node "$T_ROOT/tests/browser/admin.mjs" >"$out" 2>&1
 rc=$?
@@ -58,8 +60,17 @@ api -a GET /admin/network
 expect_str .keepalive 17
 expect_str .mtu 1420
 expect_str .ipv6_pool fd77::/64
-# The invite made in the browser lets a peer in at once.
-keypair
-api POST /register "{\"name\":\"invited\",\"public_key\":\"$PUB\",\"endpoint\":null,\"invite\":\"$CODE\"}"
-expect_status 201
-expect_str .state accepted
+# The command the page made, run on a host as it was copied: the invite lets
+# the host in at once, the pin makes it trust the server.
+LINE=$(sed -n 's/^LINE=//p' "$out")
+case $LINE in
+"wgconf register "*) ;;
+*) die "the page gave no register command ($LINE)" ;;
+esac
+mkdir -p "$T_TMP/web9/state"
+WGCONF_STATE_DIR=$T_TMP/web9/state eval "\"\$WGCONF\" ${LINE#wgconf }" >"$T_TMP/reg.out" 2>&1
+expect_eq "$?" 0 "the copied command registers the host" || cat "$T_TMP/reg.out"
+api -a GET /admin/peers
+expect_eq "$(jqr '[.peers[] | select(.name == "web9") | .state + " " + .endpoint] | join(",")')" \
+    "accepted 203.0.113.9:51820" "web9 is in, accepted, with the endpoint typed in the page"
+expect_in "$CODE" '^[A-Za-z0-9_-]{43}$' "the invite code was printed"

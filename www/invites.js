@@ -3,14 +3,22 @@
 
 import { api, timing } from "./api.js";
 import { store } from "./store.js";
-import { $, el, note, when, checkInt } from "./util.js";
+import { $, el, note, when, checkInt, checkName, checkEndpoint } from "./util.js";
 
 const PIN_KEY = "wgconfsrv.pin";
 
+// The command for the host, ready to paste: every part is checked, so
+// nothing in it is a shell metacharacter but the quoted [v6] of an endpoint.
 export function registerLine(code) {
   const pin = store.network?.tls_pin ?? localStorage.getItem(PIN_KEY) ?? "";
+  const name = $("#invite-host-name").value.trim();
+  const ep = $("#invite-host-endpoint").value.trim();
+  const bad = (name && checkName(name)) || (ep && ep !== "nat" && checkEndpoint(ep));
+  note($("#invite-host-msg"), bad || "", "error");
+  const nm = name && !checkName(name) ? name : '"$(hostname)"';
+  const where = ep && ep !== "nat" && !checkEndpoint(ep) ? (ep.startsWith("[") ? `'${ep}'` : ep) : "nat";
   return `wgconf register --server ${location.origin}` + (pin ? ` --pin ${pin}` : "") +
-    ` --invite ${code} --name NAME ENDPOINT|nat`;
+    ` --invite ${code} --name ${nm} ${where}`;
 }
 
 export async function loadInvites() {
@@ -24,7 +32,7 @@ export async function loadInvites() {
       el("td", { class: "key", dataset: { label: "Id" } }, i.id),
       el("td", { dataset: { label: "Uses left" } }, `${i.uses_left} of ${i.uses}`),
       el("td", { dataset: { label: "Expires" } }, i.expired ? "expired" : when(i.expires_at)),
-      el("td", { dataset: { label: "Made by" } }, i.created_by),
+      el("td", { dataset: { label: "Made by" } }, (i.created_by ?? "").replace(/^admin:(.+)$/, "$1 (admin)")),
       el("td", { class: "actions" }, el("button", { type: "button", class: "danger", on: { click: async () => {
         note(msg, "Deleting…", "busy");
         try {
@@ -93,6 +101,10 @@ export function setupInvites() {
     } catch (e) {
       note(msg, `${e.message} (${e.code})`, "error");
     }
+  });
+  for (const s of ["#invite-host-name", "#invite-host-endpoint"]) $(s).addEventListener("input", () => {
+    const code = $("#invite-code code").textContent;
+    if (code) $("#invite-line").textContent = registerLine(code);
   });
   $("#invite-copy").addEventListener("click", () => copy($("#invite-line").textContent, $("#copy-msg")));
   $("#invite-copy-code").addEventListener("click", () => copy($("#invite-code code").textContent, $("#copy-msg")));

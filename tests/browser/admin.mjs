@@ -11,6 +11,7 @@ import { check, failed, launch, guardedPage, adminContext, apiGet, URL_ } from "
 const { SHOT, A_ID, A_TOKEN, B_ID, C_ID, D_ID, E_ID, EVIL_ID } = process.env;
 const browser = await launch();
 let lastPage = null;
+let ready = "";
 let code = "";
 try {
   // Without credentials nginx refuses the page itself.
@@ -306,9 +307,25 @@ try {
   const line = await page.locator("#invite-line").textContent();
   check(line.startsWith(`wgconf register --server ${URL_}`) && line.includes(`--invite ${code}`),
     `the ready command line is shown (${line})`);
+  check(/--name "\$\(hostname\)" nat$/.test(line), "by default it names the host by its hostname, behind NAT");
+  await page.locator("#invite-host-name").fill("web9");
+  await page.locator("#invite-host-endpoint").fill("203.0.113.9:51820");
+  check((await page.locator("#invite-line").textContent()).endsWith(`--invite ${code} --name web9 203.0.113.9:51820`),
+    "the host's name and endpoint go into the command as typed");
+  await page.locator("#invite-host-endpoint").fill("203.0.113.9:5182O");
+  check(/whole number/.test(await page.locator("#invite-host-msg").textContent()) &&
+    (await page.locator("#invite-line").textContent()).endsWith("--name web9 nat"),
+    "a bad endpoint is said at the field and stays out of the command");
+  await page.locator("#invite-host-endpoint").fill("203.0.113.9:51820");
+  // The server's key pin, remembered by this browser, goes into the line.
+  await page.locator("details.pin summary").click();
+  await page.locator("#invite-pin").fill(process.env.PIN);
+  await page.locator("#invite-pin").press("Tab");
+  ready = await page.locator("#invite-line").textContent();
+  check(ready.includes(` --pin ${process.env.PIN} `), "the pin is in the command");
   await page.locator("#invite-copy").click();
   await page.locator("#copy-msg:not([hidden])").waitFor();
-  check(await page.evaluate(() => navigator.clipboard.readText()) === line, "Copy puts the command on the clipboard");
+  check(await page.evaluate(() => navigator.clipboard.readText()) === ready, "Copy puts the command on the clipboard");
   await page.locator("#invites tbody tr").first().waitFor();
   check(await page.locator("#invites tbody tr").count() === 1, "the invite is listed");
 
@@ -351,6 +368,7 @@ try {
     await page.screenshot({ path: SHOT, fullPage: true });
   }
   console.log(`CODE=${code}`);
+  console.log(`LINE=${ready}`);
 } catch (e) {
   check(false, `the walk went through (${e.message.split("\n")[0]})`);
   console.log(`# ${e.stack}`);

@@ -37,8 +37,10 @@ try {
     if (d.type() === "alert") alerted = true;
     d.accept();
   });
-  await page.goto(URL_ + "/");
+  const doc = await page.goto(URL_ + "/");
   await page.locator("body[data-ready]").waitFor();
+  check(/default-src 'self'/.test(doc.headers()["content-security-policy"] ?? ""),
+    "the page runs under the CSP (default-src 'self'): no inline script or style would pass");
 
   const row = (id) => page.locator(`#peers tr[data-peer="${id}"]`);
   const msgOf = (id) => row(id).locator("td.actions .msg");

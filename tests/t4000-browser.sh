@@ -68,8 +68,14 @@ case $LINE in
 *) die "the page gave no register command ($LINE)" ;;
 esac
 mkdir -p "$T_TMP/web9/state"
-WGCONF_STATE_DIR=$T_TMP/web9/state eval "\"\$WGCONF\" ${LINE#wgconf }" >"$T_TMP/reg.out" 2>&1
+(
+	WGCONF_STATE_DIR=$T_TMP/web9/state HOME=$T_TMP/home
+	export WGCONF_STATE_DIR HOME
+	eval "\"\$WGCONF\" ${LINE#wgconf }"
+) >"$T_TMP/reg.out" 2>&1 </dev/null
 expect_eq "$?" 0 "the copied command registers the host" || cat "$T_TMP/reg.out"
+[ -s "$T_TMP/web9/state/state.json" ] && ok "its state went to the test's folder" ||
+	fail "no state in $T_TMP/web9/state"
 api -a GET /admin/peers
 expect_eq "$(jqr '[.peers[] | select(.name == "web9") | .state + " " + .endpoint] | join(",")')" \
     "accepted 203.0.113.9:51820" "web9 is in, accepted, with the endpoint typed in the page"

@@ -99,13 +99,16 @@ export function openEdit(p, onSaved) {
 async function save(ev) {
   ev.preventDefault();
   const f = $("#edit-form");
-  if (!current) return;
+  // The edit this save is for: the dialog may be closed (Esc) while the
+  // server thinks, and opened again for another peer.
+  const cur = current;
+  if (!cur) return;
   clearMarks();
   const typed = Object.fromEntries(FIELDS.map((k) => [k, f.elements[k].value.trim()]));
-  const changed = FIELDS.filter((k) => !same(k, typed[k], current.orig[k]));
+  const changed = FIELDS.filter((k) => !same(k, typed[k], cur.orig[k]));
   let bad = null;
   for (const k of changed) {
-    const e = check(k, typed[k], current.orig[k]);
+    const e = check(k, typed[k], cur.orig[k]);
     if (e) {
       fieldError(k, e);
       bad ??= k;
@@ -117,7 +120,7 @@ async function save(ev) {
   }
   if (changed.length === 0) {
     $("#edit-dialog").close();
-    current.onSaved?.(null);
+    cur.onSaved?.(null);
     return;
   }
   // One PATCH takes one address: a second one carries the IPv6 address.
@@ -130,19 +133,20 @@ async function save(ev) {
   const btn = $("#edit-save");
   btn.disabled = true;
   note($("#edit-msg"), "Saving…", "busy");
-  const { id } = current;
-  let revision = current.revision;
+  const { id } = cur;
+  let revision = cur.revision;
   let peer = null;
   for (const [body, sent] of steps) {
     try {
       peer = await api.patch(id, body, revision);
       revision = peer.revision;
-      current.orig = fieldsOf(peer);
-      current.revision = peer.revision;
+      cur.orig = fieldsOf(peer);
+      cur.revision = peer.revision;
       putPeer(peer);
     } catch (e) {
       btn.disabled = false;
-      if (e instanceof ApiError && e.status === 412) return stale(id, changed);
+      if (current !== cur) return;
+      if (e instanceof ApiError && e.status === 412) return stale(cur, changed);
       const k = e instanceof ApiError ? fieldOfError(e.code, sent) : null;
       if (k) {
         fieldError(k, e.message);
@@ -155,35 +159,36 @@ async function save(ev) {
     }
   }
   btn.disabled = false;
-  $("#edit-dialog").close();
-  current.onSaved?.(peer, changed.map((k) => LABEL[k]));
+  if (current === cur) $("#edit-dialog").close();
+  cur.onSaved?.(peer, changed.map((k) => LABEL[k]));
 }
 
 // 412: someone changed the peer after the page read it. Show each field
 // that changed meanwhile, keep what the admin typed, and take the new
 // revision so that saving again is a deliberate choice.
-async function stale(id, mine) {
+async function stale(cur, mine) {
   let now;
   try {
-    now = await api.peer(id);
+    now = await api.peer(cur.id);
   } catch (e) {
     note($("#edit-msg"), `The peer changed meanwhile and cannot be read again: ${e.message}`, "error");
     return;
   }
   putPeer(now);
+  if (current !== cur) return;
   const f = $("#edit-form");
   const theirs = fieldsOf(now);
-  const moved = FIELDS.filter((k) => !same(k, theirs[k], current.orig[k]));
+  const moved = FIELDS.filter((k) => !same(k, theirs[k], cur.orig[k]));
   for (const k of moved) {
     const conflict = mine.includes(k);
     const said = (v) => (v ? `"${v}"` : "empty");
     note($(`[data-changed="${k}"]`),
-      `Changed meanwhile: was ${said(current.orig[k])}, now ${said(theirs[k])}` +
+      `Changed meanwhile: was ${said(cur.orig[k])}, now ${said(theirs[k])}` +
       (conflict ? "; saving again puts yours over it." : "."), conflict ? "error" : "warn");
     if (!conflict) f.elements[k].value = theirs[k];
   }
-  current.orig = theirs;
-  current.revision = now.revision;
+  cur.orig = theirs;
+  cur.revision = now.revision;
   note($("#edit-msg"), moved.length
     ? "Someone changed this peer while you edited it (marked above). Check, then Save again."
     : "The peer changed while you edited it. Save again to apply your change.", "error");

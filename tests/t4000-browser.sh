@@ -29,15 +29,27 @@ sqlite3 "$DB" "UPDATE peers SET name = '<img src=x onerror=\"window.pwned=1\">' 
 # B was last seen two days ago: stale once accepted.
 sqlite3 "$DB" "UPDATE peers SET last_seen = strftime('%s','now') - 172800 WHERE id = '$B'"
 # A signing key: peers without a signature are flagged "unsigned".
-SK=$(openssl genpkey -algorithm ed25519 | openssl pkey -pubout -outform DER | tail -c 32 | base64)
+openssl genpkey -algorithm ed25519 -out "$T_TMP/sign.pem" 2>/dev/null || die "openssl ed25519"
+SK=$(openssl pkey -in "$T_TMP/sign.pem" -pubout -outform DER | tail -c 32 | base64)
 api -a PUT /admin/network "{\"signing_key\":\"$SK\"}"
 expect_status 200 "the network has a signing key" || die "cannot set the signing key"
+# S is accepted and signed, then given a route nobody signed.
+reg S-signed 192.0.2.9:51820; S=$ID
+api -a POST "/admin/peers/$S/accept" '{}'
+api -a GET "/admin/peers/$S/statement"
+jqr .proposed >"$T_TMP/s.txt"
+truncate -s -1 "$T_TMP/s.txt"
+SIG=$(openssl pkeyutl -sign -inkey "$T_TMP/sign.pem" -rawin -in "$T_TMP/s.txt" | base64 -w0)
+api -a PUT "/admin/peers/$S/signature" "{\"version\":1,\"signature\":\"$SIG\"}"
+expect_str .signed_version 1
+api -a PATCH "/admin/peers/$S" '{"networks":["192.168.9.0/24"]}'
+expect_true .unsigned_changes
 
 PIN=sha256//$(openssl x509 -in "$CACERT" -pubkey -noout | openssl pkey -pubin -outform der |
     openssl dgst -sha256 -binary | base64)
 out=$T_TMP/browser.out
 PIN=$PIN URL=$URL ADMIN_PASS=$ADMIN_PASS A_ID=$A A_TOKEN=$A_TOKEN B_ID=$B C_ID=$C D_ID=$D E_ID=$E \
-EVIL_ID=$EVIL NODE_EXTRA_CA_CERTS=$CACERT SHOT=$T_ROOT/tests/out/t4000-admin.png \
+EVIL_ID=$EVIL S_ID=$S NODE_EXTRA_CA_CERTS=$CACERT SHOT=$T_ROOT/tests/out/t4000-admin.png \
     node "$T_ROOT/tests/browser/admin.mjs" >"$out" 2>&1
 rc=$?
 cat "$out"

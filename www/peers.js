@@ -117,7 +117,8 @@ function fill(r, p) {
   if (p.state === "accepted" && h === "never") badges.push(badge("never seen", "warn", "this host has not fetched its config yet"));
   if (h === "stale") badges.push(badge("stale", "warn", `last seen ${when(p.last_seen)}`));
   const sig = signatureOf(p);
-  if (sig && sig.kind !== "ok") badges.push(badge(sig.text, sig.kind));
+  if (sig) badges.push(badge(sig.text, sig.kind === "ok" ? "ok" : sig.kind, "what the admin has signed of this peer"));
+  if (p.pending_key) badges.push(badge("asks for a new key", "warn", `wants to rotate to ${p.pending_key}`));
   for (const t of p.tags ?? []) badges.push(badge(t, "tag"));
   const warns = warningsOf(p);
   r.name.replaceChildren(el("span", { class: "pname" }, p.name), ...badges);
@@ -125,7 +126,10 @@ function fill(r, p) {
   if (warns.length) r.name.append(el("ul", { class: "warnings" }, warns.map((w) => el("li", {}, w))));
   r.stateCell.textContent = p.state;
   if (p.state !== "pending") r.addr.textContent = p.addresses.join(", ");
-  r.endpoint.textContent = p.endpoint ?? "behind NAT";
+  // host:port may break after the colon, not inside a number.
+  const ep = p.endpoint ?? "behind NAT";
+  const colon = ep.lastIndexOf(":");
+  r.endpoint.replaceChildren(...(p.endpoint && colon > 0 ? [ep.slice(0, colon + 1), el("wbr"), ep.slice(colon + 1)] : [ep]));
   if (p.state !== "pending") r.nets.textContent = p.networks.join(", ");
   r.pairs.textContent = p.state === "accepted" ? String(p.pairs.length) : "";
   if (p.state === "accepted" && store.links && p.pairs.length) {

@@ -77,9 +77,17 @@ export function warningsOf(p) {
   return w;
 }
 
+// What is signed of a peer (docs/trust.md): its signed version, and whether
+// the server holds changes the admin has not signed (wgconf admin sign).
+// null: nothing to say (no signing key, nothing signed).
 export function signatureOf(p) {
   if (p.state !== "accepted") return null;
-  if (p.signature === "invalid") return { text: "changed since signed", kind: "bad" };
+  if (p.signature === "invalid") return { text: "invalid: sign again", kind: "bad" };
+  if ("unsigned_changes" in p || "signed_version" in p) {
+    if (!p.signed_version) return p.unsigned_changes ? { text: "unsigned", kind: "warn" } : null;
+    if (p.unsigned_changes) return { text: `v${p.signed_version}, changed: sign again`, kind: "bad" };
+    return { text: `v${p.signed_version}`, kind: "ok" };
+  }
   if (p.signature === "valid") return { text: "signed", kind: "ok" };
   if (store.network?.signing_key) return { text: "unsigned", kind: "warn" };
   return null;

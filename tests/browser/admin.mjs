@@ -8,7 +8,7 @@
 
 import { check, failed, launch, guardedPage, adminContext, apiGet, URL_ } from "./lib.mjs";
 
-const { SHOT, A_ID, A_TOKEN, B_ID, C_ID, D_ID, E_ID, EVIL_ID } = process.env;
+const { SHOT, A_ID, A_TOKEN, B_ID, C_ID, D_ID, E_ID, EVIL_ID, S_ID } = process.env;
 const browser = await launch();
 let lastPage = null;
 let ready = "";
@@ -114,6 +114,14 @@ try {
   check(await row(D_ID).locator(".badge", { hasText: "never seen" }).count() === 1, "D has never been seen");
   check(await row(A_ID).locator(".badge", { hasText: "unsigned" }).count() === 1,
     "with a signing key set, an unsigned peer is flagged");
+  check(await row(S_ID).locator(".badge.bad", { hasText: "v1, changed: sign again" }).count() === 1,
+    "a peer signed at version 1, then changed, shows its unsigned change");
+  await page.locator("#peer-health").selectOption("unsigned");
+  await page.waitForFunction(() => document.querySelectorAll("#peers tbody tr[data-peer]").length === 5);
+  check(await row(S_ID).count() === 1 && await row(A_ID).count() === 1,
+    "the filter 'unsigned or changed' finds them (A, B, D, E unsigned; S changed)");
+  await page.locator("#peer-health").selectOption("");
+  await page.waitForFunction(() => document.querySelectorAll("#peers tbody tr[data-peer]").length === 6);
   check(/not paired with anyone/.test(await row(A_ID).locator("ul.warnings").textContent()),
     "a config warning shows on the peer (no pairs)");
   await fetch(`${URL_}/api/v1/peer/config`, { headers: { Authorization: `Bearer ${A_TOKEN}` } });
@@ -206,9 +214,9 @@ try {
   check(await page.locator("#peers tbody tr[data-peer] .pname").first().textContent() === '<img src=x onerror="window.pwned=1">',
     "sort by name puts '<img…' first");
   await page.locator("#peer-health").selectOption("never");
-  await page.waitForFunction(() => document.querySelectorAll("#peers tbody tr[data-peer]").length === 3);
-  check(await row(D_ID).count() === 1 && await row(E_ID).count() === 1 && await row(EVIL_ID).count() === 1,
-    "the health filter finds the never-seen peers (D, E and the waiting one)");
+  await page.waitForFunction(() => document.querySelectorAll("#peers tbody tr[data-peer]").length === 4);
+  check(await row(D_ID).count() === 1 && await row(E_ID).count() === 1 && await row(EVIL_ID).count() === 1 &&
+    await row(S_ID).count() === 1, "the health filter finds the never-seen peers (D, E, S and the waiting one)");
   await page.locator("#peer-health").selectOption("");
 
   // ---- pairing: the matrix (small mesh) and the picker with the NAT warning.
@@ -241,7 +249,7 @@ try {
   // ---- the mesh graph.
   await page.getByRole("link", { name: "Mesh graph" }).click();
   await page.locator("#graph-svg .node").first().waitFor();
-  check(await page.locator("#graph-svg .node").count() === 4, "the graph has a node per accepted peer");
+  check(await page.locator("#graph-svg .node").count() === 5, "the graph has a node per accepted peer");
   check(await page.locator("#graph-svg line.edge").count() === 2, "and a line per pair");
   check(await page.locator(`#graph-svg line.edge.nat`).count() === 1, "the NAT↔NAT pair is drawn as one");
   check(await page.locator("#graph-svg text", { hasText: "A-renamed" }).count() === 1, "nodes are labelled by name");

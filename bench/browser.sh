@@ -27,7 +27,7 @@ done
 [ -d "$ROOT/node_modules/playwright-core" ] || { echo "bench: playwright-core is missing (make deps), no browser figures" >&2; exit 0; }
 
 WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=127.0.0.1:$PORT WGCONFSRV_RESPONDERS=${BENCH_UI_RESPONDERS:-2} \
-WGCONFSRV_REGISTER_RATE=1000000r/m sh "$ROOT/nginx/local.sh" start >"$TMP/start.log" 2>&1 ||
+WGCONFSRV_REGISTER_RATE=1000000r/m WGCONFSRV_ADMIN_RATE=100000r/s WGCONFSRV_PEER_RATE=100000r/s sh "$ROOT/nginx/local.sh" start >"$TMP/start.log" 2>&1 ||
 	{ cat "$TMP/start.log"; echo "bench: the stack did not start" >&2; exit 1; }
 
 URL=https://127.0.0.1:$PORT ADMIN_PASS=$(cat "$RUN/admin-password") \

@@ -275,13 +275,27 @@ function bulkBar() {
   all.indeterminate = !all.checked && onPage.some((id) => selected.has(id));
 }
 
+// nginx limits admin requests per address (20/s after a burst of 100 in
+// the example): a bulk action that outruns it gets 429s, which never
+// reached the server, so it waits and asks again.
+async function patient(fn, item) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(item);
+    } catch (e) {
+      if (e.status !== 429 || attempt >= 10) throw e;
+      await new Promise((r) => setTimeout(r, 250 * attempt));
+    }
+  }
+}
+
 async function bulk(what, ids, fn, done) {
   const msg = $("#bulk-msg");
   let ok = 0;
   const failed = [];
   note(msg, `${what}: 0 of ${ids.length}…`, "busy");
   for (const b of $("#bulk").querySelectorAll("button")) b.disabled = true;
-  await pool(ids, 4, fn, (id, err) => {
+  await pool(ids, 4, (item) => patient(fn, item), (id, err) => {
     if (err) {
       failed.push(`${nameOf(id)}: ${err.message}`);
       const r = rows.get(id);

@@ -51,7 +51,6 @@ const SORTS = {
   name: (a, b) => byName(a, b),
   state: (a, b) => (a.state === "pending" ? 0 : 1) - (b.state === "pending" ? 0 : 1) || byName(a, b),
   address: (a, b) => ip4num(a) - ip4num(b) || byName(a, b),
-  seen: (a, b) => (Date.parse(b.last_seen ?? 0) || 0) - (Date.parse(a.last_seen ?? 0) || 0),
   pairs: (a, b) => b.pairs.length - a.pairs.length || byName(a, b),
 };
 
@@ -418,7 +417,13 @@ function summaryLater() {
 function compute() {
   const f = filters();
   const ps = [...store.peers.values()].filter((p) => matches(p, f));
-  ps.sort(SORTS[f.sort]);
+  if (f.sort === "seen") {
+    // Parse each time once, not in every comparison.
+    const t = new Map(ps.map((p) => [p.id, p.last_seen ? Date.parse(p.last_seen) : 0]));
+    ps.sort((a, b) => t.get(b.id) - t.get(a.id) || byName(a, b));
+  } else {
+    ps.sort(SORTS[f.sort]);
+  }
   shown = ps.map((p) => p.id);
 }
 

@@ -70,7 +70,7 @@ try {
     }
   })();
   await new Promise((r) => setTimeout(r, 1500));
-  await Promise.all(Array.from({ length: 100 }, () => apiGet("/admin/network").then(([st]) => seen.push(st))));
+  await Promise.all(Array.from({ length: 200 }, () => apiGet("/admin/network").then(([st]) => seen.push(st))));
   busy = false;
   await other;
   await page.locator("#bulk-accept").click();

@@ -105,9 +105,14 @@ client/wgconf: $(CLIENT_MAIN:.c=.o) client/libwgclient.a lib/libwgcommon.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(CLIENT_LIBS)
 
-$(SERVER_UNIT_BIN): tests/unit/%: tests/unit/%.c lib/libwgserver.a lib/libwgcommon.a
+# The API suites' shared harness; not a check_* file, so not a test binary.
+tests/unit/api_harness.o: tests/unit/api_harness.c
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CHECK_CFLAGS) -o $@ $< lib/libwgserver.a lib/libwgcommon.a $(LDFLAGS) $(CHECK_LIBS) $(LIB_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(SERVER_UNIT_BIN): tests/unit/%: tests/unit/%.c tests/unit/api_harness.o lib/libwgserver.a lib/libwgcommon.a
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CHECK_CFLAGS) -o $@ $< tests/unit/api_harness.o lib/libwgserver.a lib/libwgcommon.a $(LDFLAGS) $(CHECK_LIBS) $(LIB_LIBS)
 
 $(CLIENT_UNIT_BIN): tests/unit/%: tests/unit/%.c client/libwgclient.a lib/libwgcommon.a
 	@echo "  CC      $@"

@@ -397,6 +397,62 @@ parse_version(const char *v, uint64_t *out)
 	return text_parse_u64(v, 1, STATEMENT_VERSION_MAX, out);
 }
 
+/* One line's value into s, checked against what came before it: NULL, or
+ * what is wrong with it (a static string). */
+static const char *
+parse_field(struct statement *s, const char *word, const char *value)
+{
+	if (strcmp(word, "mesh") == 0) {
+		if (!statement_mesh_valid(value))
+			return "the mesh id is not 32 lowercase hex digits";
+		memcpy(s->mesh, value, STATEMENT_MESH_LEN);
+	} else if (strcmp(word, "peer") == 0) {
+		if (!id_valid(value))
+			return "the peer id is not a safe token";
+		memcpy(s->peer, value, strlen(value) + 1);   /* id_valid: <= 64 */
+	} else if (strcmp(word, "version") == 0) {
+		if (parse_version(value, &s->version) != 0)
+			return "the version is not a number in 1..2^53 without leading zeros";
+	} else if (strcmp(word, "key") == 0) {
+		if (!key_valid(value))
+			return "not a canonical WireGuard public key";
+		memcpy(s->key, value, KEYS_B64_LEN);
+	} else if (strcmp(word, "address") == 0) {
+		struct cidr c;
+		if (s->naddresses >= 2 || cidr_canonical(&c, value, 'a') != 0 ||
+		    (s->naddresses == 1 && (s->addresses[0].family != 4 || c.family != 6)))
+			return "not a canonical address with prefix, or not one IPv4 then one IPv6";
+		s->addresses[s->naddresses++] = c;
+	} else if (strcmp(word, "network") == 0) {
+		struct cidr c;
+		if (cidr_canonical(&c, value, 'n') != 0 ||
+		    statement_add_network(s, value) != 0)
+			return "not a canonical network with zero host bits";
+		if (s->nnetworks > 1 &&
+		    cidr_cmp_text(&s->networks[s->nnetworks - 2], &c) >= 0)
+			return "networks are not sorted and unique";
+	} else if (strcmp(word, "mtu") == 0) {
+		if (value[0] == '0' || text_parse_int(value, STATEMENT_MTU_MIN,
+		                                      STATEMENT_MTU_MAX, &s->mtu) != 0)
+			return "the MTU is not a number in 1280..9000";
+	} else if (strcmp(word, "dns") == 0) {
+		struct cidr c;
+		if (cidr_canonical(&c, value, 'd') != 0 || statement_add_dns(s, value) != 0)
+			return "not a canonical IP address, or too many";
+		for (size_t j = 0; j + 1 < s->ndns; j++)
+			if (cidr_same(&s->dns[j], &c))
+				return "a DNS server is named twice";
+	} else if (strcmp(word, "pair") == 0) {
+		if (statement_add_pair(s, value) != 0)
+			return "not a peer id, or too many pairs";
+		if (s->npairs > 1 && strcmp(s->pairs[s->npairs - 2], value) >= 0)
+			return "pairs are not sorted and unique";
+		if (strcmp(value, s->peer) == 0)
+			return "a peer cannot be paired with itself";
+	}
+	return NULL;
+}
+
 int
 statement_parse(struct statement *s, const char *text, size_t len, const char **why)
 {
@@ -407,7 +463,7 @@ statement_parse(struct statement *s, const char *text, size_t len, const char **
 		{ "pair", 1 }, { "end", 0 },
 	};
 	struct lines l = { .p = text, .end = text + len };
-	const char *w = NULL, *dummy;
+	const char *w = NULL, *dummy, *msg;
 	size_t stage = 0;
 	int ret = -1;
 
@@ -452,81 +508,9 @@ statement_parse(struct statement *s, const char *text, size_t len, const char **
 			w = at_line(l.lineno, "a line without a value");
 			goto fail;
 		}
-		if (strcmp(l.word, "mesh") == 0) {
-			if (!statement_mesh_valid(l.value)) {
-				w = at_line(l.lineno, "the mesh id is not 32 lowercase hex digits");
-				goto fail;
-			}
-			memcpy(s->mesh, l.value, STATEMENT_MESH_LEN);
-		} else if (strcmp(l.word, "peer") == 0) {
-			if (!id_valid(l.value)) {
-				w = at_line(l.lineno, "the peer id is not a safe token");
-				goto fail;
-			}
-			memcpy(s->peer, l.value, strlen(l.value) + 1);   /* id_valid: <= 64 */
-		} else if (strcmp(l.word, "version") == 0) {
-			if (parse_version(l.value, &s->version) != 0) {
-				w = at_line(l.lineno, "the version is not a number in 1..2^53 "
-				            "without leading zeros");
-				goto fail;
-			}
-		} else if (strcmp(l.word, "key") == 0) {
-			if (!key_valid(l.value)) {
-				w = at_line(l.lineno, "not a canonical WireGuard public key");
-				goto fail;
-			}
-			memcpy(s->key, l.value, KEYS_B64_LEN);
-		} else if (strcmp(l.word, "address") == 0) {
-			struct cidr c;
-			if (s->naddresses >= 2 || cidr_canonical(&c, l.value, 'a') != 0 ||
-			    (s->naddresses == 1 && (s->addresses[0].family != 4 || c.family != 6))) {
-				w = at_line(l.lineno, "not a canonical address with prefix, "
-				            "or not one IPv4 then one IPv6");
-				goto fail;
-			}
-			s->addresses[s->naddresses++] = c;
-		} else if (strcmp(l.word, "network") == 0) {
-			struct cidr c;
-			if (cidr_canonical(&c, l.value, 'n') != 0 ||
-			    statement_add_network(s, l.value) != 0) {
-				w = at_line(l.lineno, "not a canonical network with zero host bits");
-				goto fail;
-			}
-			if (s->nnetworks > 1 &&
-			    cidr_cmp_text(&s->networks[s->nnetworks - 2], &c) >= 0) {
-				w = at_line(l.lineno, "networks are not sorted and unique");
-				goto fail;
-			}
-		} else if (strcmp(l.word, "mtu") == 0) {
-			if (l.value[0] == '0' || text_parse_int(l.value, STATEMENT_MTU_MIN,
-			                                        STATEMENT_MTU_MAX, &s->mtu) != 0) {
-				w = at_line(l.lineno, "the MTU is not a number in 1280..9000");
-				goto fail;
-			}
-		} else if (strcmp(l.word, "dns") == 0) {
-			struct cidr c;
-			if (cidr_canonical(&c, l.value, 'd') != 0 || statement_add_dns(s, l.value) != 0) {
-				w = at_line(l.lineno, "not a canonical IP address, or too many");
-				goto fail;
-			}
-			for (size_t j = 0; j + 1 < s->ndns; j++)
-				if (cidr_same(&s->dns[j], &c)) {
-					w = at_line(l.lineno, "a DNS server is named twice");
-					goto fail;
-				}
-		} else if (strcmp(l.word, "pair") == 0) {
-			if (statement_add_pair(s, l.value) != 0) {
-				w = at_line(l.lineno, "not a peer id, or too many pairs");
-				goto fail;
-			}
-			if (s->npairs > 1 && strcmp(s->pairs[s->npairs - 2], l.value) >= 0) {
-				w = at_line(l.lineno, "pairs are not sorted and unique");
-				goto fail;
-			}
-			if (strcmp(l.value, s->peer) == 0) {
-				w = at_line(l.lineno, "a peer cannot be paired with itself");
-				goto fail;
-			}
+		if ((msg = parse_field(s, l.word, l.value)) != NULL) {
+			w = at_line(l.lineno, msg);
+			goto fail;
 		}
 	}
 	if (l.p != l.end) {

@@ -453,6 +453,18 @@ parse_field(struct statement *s, const char *word, const char *value)
 	return NULL;
 }
 
+/* Whether text is what statement_text() writes for s. */
+static bool
+is_own_text(const struct statement *s, const char *text, size_t len)
+{
+	size_t n;
+	char *again = statement_text(s, &n);
+	bool same = again != NULL && n == len && memcmp(again, text, len) == 0;
+
+	free(again);
+	return same;
+}
+
 int
 statement_parse(struct statement *s, const char *text, size_t len, const char **why)
 {
@@ -520,15 +532,9 @@ statement_parse(struct statement *s, const char *text, size_t len, const char **
 	if (statement_check(s, &w) != 0)
 		goto fail;
 	/* Belt and braces: the one text of this statement is the text we got. */
-	{
-		size_t n;
-		char *again = statement_text(s, &n);
-		bool same = again != NULL && n == len && memcmp(again, text, len) == 0;
-		free(again);
-		if (!same) {
-			w = "not the canonical text";
-			goto fail;
-		}
+	if (!is_own_text(s, text, len)) {
+		w = "not the canonical text";
+		goto fail;
 	}
 	ret = 0;
 	goto out;
@@ -642,6 +648,41 @@ diff_cidrs(struct buf *b, const char *sign, const char *word, const struct cidr 
 		}
 }
 
+/* A single-valued line that changed: the old one (if any) out, the new in. */
+static void
+diff_word(struct buf *b, const char *word, const char *old, const char *new)
+{
+	if (strcmp(old, new) == 0)
+		return;
+	if (old[0])
+		buf_add(b, "- ", word, old, NULL);
+	buf_add(b, "+ ", word, new, NULL);
+}
+
+/* The same DNS servers in another order: one "~ dns order" line. */
+static void
+diff_dns_order(struct buf *b, const struct statement *old, const struct statement *new)
+{
+	char order[STATEMENT_DNS_MAX * (IPAM_STRLEN + 1)] = "", t[IPAM_STRLEN];
+	bool same_set = true, same_order = true;
+
+	if (old->ndns != new->ndns || old->ndns < 2)
+		return;
+	for (size_t i = 0; i < new->ndns; i++) {
+		same_set = same_set && cidr_in(&new->dns[i], old->dns, old->ndns);
+		same_order = same_order && cidr_same(&new->dns[i], &old->dns[i]);
+	}
+	if (!same_set || same_order)
+		return;
+	for (size_t i = 0; i < new->ndns; i++) {
+		ipam_format(t, &new->dns[i], false);
+		if (i)
+			strcat(order, " ");
+		strcat(order, t);
+	}
+	buf_add(b, "~ ", "dns order", order, NULL);
+}
+
 static const char *
 pair_name(statement_name_fn name, void *ctx, const char *id)
 {
@@ -658,21 +699,9 @@ statement_diff(const struct statement *old, const struct statement *new,
 
 	if (old == NULL)
 		old = &none;
-	if (strcmp(old->mesh, new->mesh) != 0) {
-		if (old->mesh[0])
-			buf_add(&b, "- ", "mesh", old->mesh, NULL);
-		buf_add(&b, "+ ", "mesh", new->mesh, NULL);
-	}
-	if (strcmp(old->peer, new->peer) != 0) {
-		if (old->peer[0])
-			buf_add(&b, "- ", "peer", old->peer, NULL);
-		buf_add(&b, "+ ", "peer", new->peer, NULL);
-	}
-	if (strcmp(old->key, new->key) != 0) {
-		if (old->key[0])
-			buf_add(&b, "- ", "key", old->key, NULL);
-		buf_add(&b, "+ ", "key", new->key, NULL);
-	}
+	diff_word(&b, "mesh", old->mesh, new->mesh);
+	diff_word(&b, "peer", old->peer, new->peer);
+	diff_word(&b, "key", old->key, new->key);
 	diff_cidrs(&b, "- ", "address", old->addresses, old->naddresses,
 	           new->addresses, new->naddresses, true);
 	diff_cidrs(&b, "+ ", "address", new->addresses, new->naddresses,
@@ -694,23 +723,7 @@ statement_diff(const struct statement *old, const struct statement *new,
 	}
 	diff_cidrs(&b, "- ", "dns", old->dns, old->ndns, new->dns, new->ndns, false);
 	diff_cidrs(&b, "+ ", "dns", new->dns, new->ndns, old->dns, old->ndns, false);
-	if (old->ndns == new->ndns && old->ndns > 1) {
-		bool same_set = true, same_order = true;
-		for (i = 0; i < new->ndns; i++) {
-			same_set = same_set && cidr_in(&new->dns[i], old->dns, old->ndns);
-			same_order = same_order && cidr_same(&new->dns[i], &old->dns[i]);
-		}
-		if (same_set && !same_order) {
-			char order[STATEMENT_DNS_MAX * (IPAM_STRLEN + 1)] = "", t[IPAM_STRLEN];
-			for (i = 0; i < new->ndns; i++) {
-				ipam_format(t, &new->dns[i], false);
-				if (i)
-					strcat(order, " ");
-				strcat(order, t);
-			}
-			buf_add(&b, "~ ", "dns order", order, NULL);
-		}
-	}
+	diff_dns_order(&b, old, new);
 	/* Both pair lists are sorted: one merge pass. */
 	for (i = 0, j = 0; i < old->npairs || j < new->npairs;) {
 		int c = i == old->npairs ? 1 : j == new->npairs ? -1 :

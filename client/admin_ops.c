@@ -198,6 +198,39 @@ import_export(struct admin *a, struct json_object *exp, const char *file,
 	return ret;
 }
 
+/* What was imported (res, its peers arr), what was not taken over, and
+ * how each host takes its peer over. */
+static void
+report_import(const struct admin *a, struct json_object *res, struct json_object *arr,
+              char *const *notes, size_t nnotes)
+{
+	if (a->json) {
+		admin_print_json(res);
+	} else {
+		struct json_object *np = NULL;
+		json_object_object_get_ex(res, "pairs", &np);
+		printf("imported %zu peers and %lld pairs:\n", json_object_array_length(arr),
+		       (long long)json_object_get_int64(np));
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			struct json_object *p = json_object_array_get_idx(arr, i);
+			char n[128], id[64], k[64];
+			printf("  %s  id %s  key %s\n",
+			       text_printable(text_json_str(p, "name"), n, sizeof(n)),
+			       text_printable(text_json_str(p, "id"), id, sizeof(id)),
+			       text_printable(text_json_str(p, "public_key"), k, sizeof(k)));
+		}
+	}
+	if (nnotes > 0) {
+		fprintf(stderr, "not taken over:\n");
+		for (size_t i = 0; i < nnotes; i++)
+			fprintf(stderr, "  %s\n", notes[i]);
+	}
+	fprintf(stderr, "each host takes its peer over with `wgconf register --adopt "
+	        "--private-key-file /etc/wireguard/wg0.conf --invite CODE --server URL` "
+	        "(an invite from `wgconf admin invite`), then syncs once with `wgconf sync "
+	        "--apply --force`.\n");
+}
+
 int
 admin_import(struct admin *a, int argc, char **argv)
 {
@@ -264,31 +297,7 @@ admin_import(struct admin *a, int argc, char **argv)
 		fetch_report(&resp, "import refused, nothing was imported");
 		goto out;
 	}
-	if (a->json) {
-		admin_print_json(resp.json);
-	} else {
-		struct json_object *np = NULL;
-		json_object_object_get_ex(resp.json, "pairs", &np);
-		printf("imported %zu peers and %lld pairs:\n", json_object_array_length(arr),
-		       (long long)json_object_get_int64(np));
-		for (size_t i = 0; i < json_object_array_length(arr); i++) {
-			struct json_object *p = json_object_array_get_idx(arr, i);
-			char n[128], id[64], k[64];
-			printf("  %s  id %s  key %s\n",
-			       text_printable(text_json_str(p, "name"), n, sizeof(n)),
-			       text_printable(text_json_str(p, "id"), id, sizeof(id)),
-			       text_printable(text_json_str(p, "public_key"), k, sizeof(k)));
-		}
-	}
-	if (nnotes > 0) {
-		fprintf(stderr, "not taken over:\n");
-		for (size_t i = 0; i < nnotes; i++)
-			fprintf(stderr, "  %s\n", notes[i]);
-	}
-	fprintf(stderr, "each host takes its peer over with `wgconf register --adopt "
-	        "--private-key-file /etc/wireguard/wg0.conf --invite CODE --server URL` "
-	        "(an invite from `wgconf admin invite`), then syncs once with `wgconf sync "
-	        "--apply --force`.\n");
+	report_import(a, resp.json, arr, notes, nnotes);
 	ret = EXIT_OK;
 out:
 	for (int i = 0; files != NULL && i < argc; i++)

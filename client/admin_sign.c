@@ -192,6 +192,80 @@ str_len(struct json_object *obj, const char *key, size_t *len)
 }
 
 /*
+ * The last statement signed with this key, from the server's answer st,
+ * into old: 1 there is one (and proposed is the version after it), 0 none
+ * that verifies (everything is shown), -1 the proposal is refused. The
+ * baseline of the diff counts only when this key signed it: a server could
+ * otherwise show a made-up "last signed" that hides a change.
+ */
+static int
+signed_baseline(struct signer *s, struct json_object *st, const char *id, const char *nb,
+                const struct statement *proposed, struct statement *old)
+{
+	const char *prev, *sigb64, *why = NULL;
+	size_t prevlen = 0;
+
+	prev = str_len(st, "signed", &prevlen);
+	sigb64 = text_json_str(st, "signature");
+	if (prev == NULL)
+		return 0;
+	if (statement_open(old, prev, prevlen, sigb64, s->pk, &why) != 0 ||
+	    strcmp(old->peer, id) != 0 || strcmp(old->mesh, s->mesh) != 0) {
+		statement_free(old);
+		printf("peer %s (id %s): the statement the server says was signed last "
+		       "does not verify under this key; showing everything\n", nb, id);
+		return 0;
+	}
+	if (proposed->version != old->version + 1) {
+		/* Not above: no host would take it. Far above: it would use
+		 * up the versions (2^53 is the last one) for nothing. */
+		warnx("the server proposes version %llu of peer %s (id %s), not the "
+		      "one after the signed version %llu: not signing it",
+		      (unsigned long long)proposed->version, nb, id,
+		      (unsigned long long)old->version);
+		return -1;
+	}
+	return 1;
+}
+
+/* Signs text (version of peer id, named nb) here and sends only the
+ * signature and the version; the server must then list it as signed.
+ * 0 or -1 (said). */
+static int
+put_signature(struct signer *s, const char *id, const char *nb, uint64_t version,
+              const char *text, size_t len)
+{
+	struct fetch_response put = { 0 };
+	struct json_object *body, *v;
+	char path[128], sig[KEYS_SIG_B64_LEN];
+	int ret = -1;
+
+	statement_sign(sig, text, len, s->sk);
+	body = json_object_new_object();
+	json_object_object_add(body, "version", json_object_new_int64((int64_t)version));
+	json_object_object_add(body, "signature", json_object_new_string(sig));
+	snprintf(path, sizeof(path), "/admin/peers/%s/signature", id);
+	if (admin_request(s->a, "PUT", path, body, &put) != 0)
+		goto out;
+	if (put.status != 200 || put.json == NULL) {
+		fetch_report(&put, "sign");
+		goto out;
+	}
+	if (!json_object_object_get_ex(put.json, "signed_version", &v) ||
+	    json_object_get_int64(v) != (int64_t)version) {
+		warnx("the server took the signature of %s (id %s) but does not list "
+		      "version %llu as signed", nb, id, (unsigned long long)version);
+		goto out;
+	}
+	printf("signed %s (id %s) at version %llu\n", nb, id, (unsigned long long)version);
+	ret = 0;
+out:
+	json_object_put(body);
+	fetch_response_free(&put);
+	return ret;
+}
+
+/*
  * Signs one peer: fetches its proposed statement, checks that it is a
  * canonical statement for this peer and this mesh, shows what changed since
  * the last statement signed with this key (computed here: the server's own
@@ -202,12 +276,11 @@ str_len(struct json_object *obj, const char *key, size_t *len)
 static int
 sign_peer(struct signer *s, struct json_object *p)
 {
-	struct fetch_response resp = { 0 }, put = { 0 };
+	struct fetch_response resp = { 0 };
 	struct statement proposed, old;
-	struct json_object *body = NULL, *v;
-	const char *id = text_json_str(p, "id"), *text, *prev, *sigb64, *why = NULL;
-	char nb[128], path[128], sig[KEYS_SIG_B64_LEN], question[256], *diff = NULL;
-	size_t len = 0, prevlen = 0;
+	const char *id = text_json_str(p, "id"), *text, *why = NULL;
+	char nb[128], path[128], question[256], *diff = NULL;
+	size_t len = 0;
 	int have_old = 0, ret = -1;
 
 	statement_init(&proposed);
@@ -236,27 +309,8 @@ sign_peer(struct signer *s, struct json_object *p)
 		      proposed.mesh, s->mesh);
 		goto out;
 	}
-	/* The baseline of the diff counts only when this key signed it: a server
-	 * could otherwise show a made-up "last signed" that hides a change. */
-	prev = str_len(resp.json, "signed", &prevlen);
-	sigb64 = text_json_str(resp.json, "signature");
-	if (prev != NULL) {
-		have_old = statement_open(&old, prev, prevlen, sigb64, s->pk, &why) == 0 &&
-		           strcmp(old.peer, id) == 0 && strcmp(old.mesh, s->mesh) == 0;
-		if (!have_old) {
-			statement_free(&old);
-			printf("peer %s (id %s): the statement the server says was signed last "
-			       "does not verify under this key; showing everything\n", nb, id);
-		} else if (proposed.version != old.version + 1) {
-			/* Not above: no host would take it. Far above: it would use
-			 * up the versions (2^53 is the last one) for nothing. */
-			warnx("the server proposes version %llu of peer %s (id %s), not the "
-			      "one after the signed version %llu: not signing it",
-			      (unsigned long long)proposed.version, nb, id,
-			      (unsigned long long)old.version);
-			goto out;
-		}
-	}
+	if ((have_old = signed_baseline(s, resp.json, id, nb, &proposed, &old)) < 0)
+		goto out;
 	if ((diff = statement_diff(have_old ? &old : NULL, &proposed, diff_name, s)) == NULL) {
 		warnx("out of memory");
 		goto out;
@@ -283,25 +337,8 @@ sign_peer(struct signer *s, struct json_object *p)
 		ret = 1;
 		goto out;
 	}
-	statement_sign(sig, text, len, s->sk);
-	body = json_object_new_object();
-	json_object_object_add(body, "version", json_object_new_int64((int64_t)proposed.version));
-	json_object_object_add(body, "signature", json_object_new_string(sig));
-	snprintf(path, sizeof(path), "/admin/peers/%s/signature", id);
-	if (admin_request(s->a, "PUT", path, body, &put) != 0)
+	if (put_signature(s, id, nb, proposed.version, text, len) != 0)
 		goto out;
-	if (put.status != 200 || put.json == NULL) {
-		fetch_report(&put, "sign");
-		goto out;
-	}
-	if (!json_object_object_get_ex(put.json, "signed_version", &v) ||
-	    json_object_get_int64(v) != (int64_t)proposed.version) {
-		warnx("the server took the signature of %s (id %s) but does not list "
-		      "version %llu as signed", nb, id, (unsigned long long)proposed.version);
-		goto out;
-	}
-	printf("signed %s (id %s) at version %llu\n", nb, id,
-	       (unsigned long long)proposed.version);
 	s->signed_n++;
 	ret = 0;
 out:
@@ -310,10 +347,7 @@ out:
 	free(diff);
 	statement_free(&proposed);
 	statement_free(&old);
-	if (body)
-		json_object_put(body);
 	fetch_response_free(&resp);
-	fetch_response_free(&put);
 	return ret;
 }
 

@@ -191,6 +191,25 @@ peer_line(struct wgq_file *f, struct wgq_peer *p, const char *key, char *val, ch
 	return -1;
 }
 
+/* A [Peer] line: the one before must be complete; a new empty peer.
+ * -1 with err, or with err left empty when out of memory. */
+static int
+peer_section(struct wgq_file *f, int lineno, char *err, size_t errsz)
+{
+	struct wgq_peer *nv;
+
+	if (f->npeers > 0 && f->peers[f->npeers - 1].public_key[0] == '\0') {
+		snprintf(err, errsz, "line %d: the [Peer] before has no PublicKey", lineno);
+		return -1;
+	}
+	if ((nv = realloc(f->peers, (f->npeers + 1) * sizeof(*nv))) == NULL)
+		return -1;
+	f->peers = nv;
+	memset(&nv[f->npeers], 0, sizeof(*nv));
+	nv[f->npeers++].line = lineno;
+	return 0;
+}
+
 int
 wgquick_parse(const char *text, size_t len, struct wgq_file *f, char *err, size_t errsz)
 {
@@ -229,16 +248,8 @@ wgquick_parse(const char *text, size_t len, struct wgq_file *f, char *err, size_
 			continue;
 		}
 		if (strcasecmp(l, "[Peer]") == 0) {
-			struct wgq_peer *nv;
-			if (f->npeers > 0 && f->peers[f->npeers - 1].public_key[0] == '\0') {
-				snprintf(err, errsz, "line %d: the [Peer] before has no PublicKey", lineno);
+			if (peer_section(f, lineno, err, errsz) != 0)
 				goto out;
-			}
-			if ((nv = realloc(f->peers, (f->npeers + 1) * sizeof(*nv))) == NULL)
-				goto out;
-			f->peers = nv;
-			memset(&nv[f->npeers], 0, sizeof(*nv));
-			nv[f->npeers++].line = lineno;
 			sect = PEER;
 			continue;
 		}

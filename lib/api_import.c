@@ -495,6 +495,39 @@ out:
 	return status;
 }
 
+/* The imported peer with public key pubkey that nobody has adopted yet: its
+ * id, name and state; 0, or the error status put in res. */
+static int
+find_adoptable(const char *pubkey, char id[PEER_ID_LEN], char name[VALIDATE_NAME_MAX + 1],
+               char state[16], struct response *res)
+{
+	static const char find[] =
+		"SELECT id, name, state, id IN (SELECT peer_id FROM adoptable) FROM peers"
+		" WHERE public_key = ?1";
+	sqlite3_stmt *st;
+	int rc, adoptable = 0;
+
+	if ((st = db_stmt(find)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, pubkey, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(id, PEER_ID_LEN, "%s", sqlite3_column_text(st, 0));
+		snprintf(name, VALIDATE_NAME_MAX + 1, "%s", sqlite3_column_text(st, 1));
+		snprintf(state, 16, "%s", sqlite3_column_text(st, 2));
+		adoptable = sqlite3_column_int(st, 3);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return http_error(res, 404, "not_imported", "no imported peer has this public key");
+	if (rc != SQLITE_ROW)
+		return api_db_error(res);
+	if (!adoptable)
+		return http_error(res, 409, "already_adopted", "peer %s has been adopted already "
+		                  "(or registered itself)", name);
+	return 0;
+}
+
 /*
  * POST /adopt {public_key, invite}: the host of an imported peer takes it
  * over. An admin's invite says it may; the token comes back sealed to the
@@ -505,9 +538,6 @@ out:
 int
 api_adopt(const struct request *req, struct response *res)
 {
-	static const char find[] =
-		"SELECT id, name, state, id IN (SELECT peer_id FROM adoptable) FROM peers"
-		" WHERE public_key = ?1";
 	static const char set[] = "UPDATE peers SET token_hash = ?2 WHERE id = ?1";
 	static const char adopted[] = "DELETE FROM adoptable WHERE peer_id = ?1";
 	struct json_object *v, *o, *detail;
@@ -517,7 +547,7 @@ api_adopt(const struct request *req, struct response *res)
 	char sealed[KEYS_SEALED_B64_LEN * 2];
 	uint8_t pk[KEYS_LEN], th[KEYS_LEN], raw[KEYS_LEN], box[KEYS_SEALED_LEN];
 	sqlite3_stmt *st;
-	int rc, adoptable = 0, status;
+	int rc, status;
 
 	if (!json_object_object_get_ex(req->json, "public_key", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
@@ -536,24 +566,8 @@ api_adopt(const struct request *req, struct response *res)
 	/* The invite first: without one, nobody learns which keys were imported. */
 	if ((status = api_use_invite(invite, res, invite_id, sizeof(invite_id))) != 0)
 		return status;
-	if ((st = db_stmt(find)) == NULL)
-		return api_db_error(res);
-	sqlite3_bind_text(st, 1, pubkey, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		snprintf(id, sizeof(id), "%s", sqlite3_column_text(st, 0));
-		snprintf(name, sizeof(name), "%s", sqlite3_column_text(st, 1));
-		snprintf(state, sizeof(state), "%s", sqlite3_column_text(st, 2));
-		adoptable = sqlite3_column_int(st, 3);
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return http_error(res, 404, "not_imported", "no imported peer has this public key");
-	if (rc != SQLITE_ROW)
-		return api_db_error(res);
-	if (!adoptable)
-		return http_error(res, 409, "already_adopted", "peer %s has been adopted already "
-		                  "(or registered itself)", name);
+	if ((status = find_adoptable(pubkey, id, name, state, res)) != 0)
+		return status;
 
 	/* The secret is made from raw bytes so that exactly those can be sealed. */
 	keys_random(raw, sizeof(raw));

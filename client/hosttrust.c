@@ -558,6 +558,184 @@ take_revocations(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 	return 0;
 }
 
+/*
+ * This host's own statement from json into own->s: 0 it is this host's
+ * (*own_key: which of own_keys it names), 1 it is not (own->why says why),
+ * -1 error.
+ */
+static int
+open_own(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
+         struct json_object *json, const char *self_id, const char *const *own_keys,
+         size_t n_own_keys, struct candidate *own, int *own_key)
+{
+	int r = open_statement(st, trusted, json, &own->s, own->buf, sizeof(own->buf),
+	                       &own->why);
+
+	if (r != 0)
+		return r;
+	if (strcmp(own->s.peer, self_id) != 0) {
+		snprintf(own->buf, sizeof(own->buf), "its statement is for peer %s", own->s.peer);
+		own->why = own->buf;
+		return 1;
+	}
+	for (size_t i = 0; i < n_own_keys; i++)
+		if (strcmp(own_keys[i], own->s.key) == 0)
+			*own_key = (int)i;
+	if (*own_key < 0) {
+		snprintf(own->buf, sizeof(own->buf), "its statement names key %s, which is not "
+		         "this host's", own->s.key);
+		own->why = own->buf;
+		return 1;
+	}
+	return 0;
+}
+
+/* Peer p (its entry pj in the server's JSON) on its own statement, against
+ * this host's (own): c->ok, or c->why. 0, or -1 error. */
+static int
+judge_peer(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
+           struct json_object *pj, const struct mesh_peer *p, const char *self_id,
+           const struct statement *own, struct candidate *c)
+{
+	int r = open_statement(st, trusted, pj, &c->s, c->buf, sizeof(c->buf), &c->why);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if (strcmp(c->s.peer, p->id) != 0) {
+		snprintf(c->buf, sizeof(c->buf), "its statement is for peer %s", c->s.peer);
+		c->why = c->buf;
+	} else if (strcmp(c->s.peer, self_id) == 0) {
+		c->why = "it is this host";
+	} else if (strcmp(c->s.key, p->public_key) != 0) {
+		snprintf(c->buf, sizeof(c->buf), "not signed: the server gives key "
+		         "%s, its signed statement key %s", p->public_key, c->s.key);
+		c->why = c->buf;
+	} else if (!has_pair(&c->s, self_id)) {
+		c->why = "not paired: its statement does not name this host";
+	} else if (!has_pair(own, p->id)) {
+		c->why = "not paired: this host's statement does not name it";
+	} else {
+		c->ok = true;
+	}
+	return 0;
+}
+
+/* Two entries for one peer, or two peers that would share a route:
+ * neither can be told apart from an intruder. */
+static void
+refuse_clashes(const struct mesh_config *cfg, struct candidate *c)
+{
+	for (size_t i = 0; i < cfg->n_peers; i++) {
+		for (size_t j = i + 1; j < cfg->n_peers; j++) {
+			char ov[2 * IPAM_STRLEN + 16];
+
+			if (!c[i].ok || !c[j].ok)
+				continue;
+			if (strcmp(cfg->peers[i].id, cfg->peers[j].id) == 0) {
+				c[i].ok = c[j].ok = false;
+				c[i].why = c[j].why = "the server lists this peer twice";
+			} else if (overlaps(&c[i].s, &c[j].s, ov, sizeof(ov))) {
+				c[i].ok = c[j].ok = false;
+				snprintf(c[i].buf, sizeof(c[i].buf), "overlap: its AllowedIPs and "
+				         "those of peer %s (id %s) overlap (%s)", cfg->peers[j].name,
+				         cfg->peers[j].id, ov);
+				snprintf(c[j].buf, sizeof(c[j].buf), "overlap: its AllowedIPs and "
+				         "those of peer %s (id %s) overlap", cfg->peers[i].name,
+				         cfg->peers[i].id);
+				c[i].why = c[i].buf;
+				c[j].why = c[j].buf;
+			}
+		}
+	}
+}
+
+/* A refused peer's fields freed (its PSK wiped), the entry left empty. */
+static void
+drop_peer(struct mesh_peer *p)
+{
+	free(p->id);
+	free(p->name);
+	free(p->public_key);
+	free(p->psk_sealed);
+	free(p->endpoint);
+	free_strv(p->allowed_ips, p->n_allowed_ips);
+	free(p->signature);
+	keys_wipe(p->psk, sizeof(p->psk));
+	memset(p, 0, sizeof(*p));
+}
+
+/* This host's interface addresses from its statement; the server's other
+ * ones are said (refuse_unsigned). 0 or -1. */
+static int
+signed_interface(struct mesh_config *cfg, struct hosttrust_result *res, const char *self_id,
+                 const struct statement *own)
+{
+	char **server = cfg->addresses, who[STATEMENT_ID_MAX + 32];
+	size_t nserver = cfg->n_addresses;
+	int r;
+
+	cfg->addresses = NULL;
+	cfg->n_addresses = 0;
+	snprintf(who, sizeof(who), "this host (id %s)", self_id);
+	r = own_interface(cfg, own);
+	if (r == 0)
+		r = refuse_unsigned(res, who, "interface addresses", server, nserver,
+		                    cfg->addresses, cfg->n_addresses);
+	free_strv(server, nserver);
+	return r;
+}
+
+/* A kept peer's AllowedIPs from its statement s; the server's other ones
+ * are said (refuse_unsigned). 0 or -1. */
+static int
+signed_allowed_ips(struct hosttrust_result *res, struct mesh_peer *p, const struct statement *s)
+{
+	size_t n = s->naddresses + s->nnetworks;
+	char **ips = cidr_texts(s->addresses, s->naddresses, true, s->networks, s->nnetworks);
+	char who[200];
+
+	if (ips == NULL)
+		return -1;
+	snprintf(who, sizeof(who), "peer %s (id %s)", p->name, p->id);
+	if (refuse_unsigned(res, who, "AllowedIPs", p->allowed_ips, p->n_allowed_ips, ips,
+	                    n) != 0) {
+		free_strv(ips, n);
+		return -1;
+	}
+	free_strv(p->allowed_ips, p->n_allowed_ips);
+	p->allowed_ips = ips;
+	p->n_allowed_ips = n;
+	return 0;
+}
+
+/* The peers judged ok kept, on their signed AllowedIPs, in order; the others
+ * refused and dropped. 0 or -1. */
+static int
+keep_signed(struct mesh_config *cfg, struct hosttrust_result *res, const struct candidate *c)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < cfg->n_peers; i++) {
+		struct mesh_peer *p = &cfg->peers[i];
+
+		if (!c[i].ok) {
+			if (refuse_peer(res, p, c[i].why) != 0)
+				return -1;
+			drop_peer(p);
+			continue;
+		}
+		if (signed_allowed_ips(res, p, &c[i].s) != 0)
+			return -1;
+		if (kept != i) {
+			cfg->peers[kept] = *p;
+			memset(p, 0, sizeof(*p));
+		}
+		kept++;
+	}
+	cfg->n_peers = kept;
+	return 0;
+}
+
 int
 hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
                 const char *self_id, const char *const *own_keys, size_t n_own_keys,
@@ -566,7 +744,7 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 {
 	struct json_object *peers = NULL;
 	struct candidate own = { 0 }, *c = NULL;
-	size_t kept = 0, nc = 0;
+	size_t nc = 0;
 	int r, ret = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -575,23 +753,9 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 
 	/* This host's own statement first: it pins the mesh, and without it
 	 * nothing can be configured. */
-	r = open_statement(st, trusted, json, &own.s, own.buf, sizeof(own.buf), &own.why);
+	r = open_own(st, trusted, json, self_id, own_keys, n_own_keys, &own, &res->own_key);
 	if (r < 0)
 		goto out;
-	if (r == 0 && strcmp(own.s.peer, self_id) != 0) {
-		snprintf(own.buf, sizeof(own.buf), "its statement is for peer %s", own.s.peer);
-		own.why = own.buf;
-		r = 1;
-	}
-	for (size_t i = 0; r == 0 && i < n_own_keys; i++)
-		if (strcmp(own_keys[i], own.s.key) == 0)
-			res->own_key = (int)i;
-	if (r == 0 && res->own_key < 0) {
-		snprintf(own.buf, sizeof(own.buf), "its statement names key %s, which is not "
-		         "this host's", own.s.key);
-		own.why = own.buf;
-		r = 1;
-	}
 	if (r != 0) {
 		res->held = true;
 		if (add_line(&res->refused, &res->n_refused, "this host (id %s): held, nothing "
@@ -615,21 +779,8 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 		               own.s.key) == 0 ? 0 : -1;
 		goto out;
 	}
-	{
-		char **server = cfg->addresses, who[STATEMENT_ID_MAX + 32];
-		size_t nserver = cfg->n_addresses;
-
-		cfg->addresses = NULL;
-		cfg->n_addresses = 0;
-		snprintf(who, sizeof(who), "this host (id %s)", self_id);
-		r = own_interface(cfg, &own.s);
-		if (r == 0)
-			r = refuse_unsigned(res, who, "interface addresses", server, nserver,
-			                    cfg->addresses, cfg->n_addresses);
-		free_strv(server, nserver);
-		if (r != 0)
-			goto out;
-	}
+	if (signed_interface(cfg, res, self_id, &own.s) != 0)
+		goto out;
 
 	/* The peers, each on its own statement. */
 	if (!json_object_object_get_ex(json, "peers", &peers) ||
@@ -642,97 +793,13 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 		const struct mesh_peer *p = &cfg->peers[i];
 
 		statement_init(&c[i].s);
-		r = open_statement(st, trusted, json_object_array_get_idx(peers, i), &c[i].s,
-		                   c[i].buf, sizeof(c[i].buf), &c[i].why);
-		if (r < 0)
+		if (judge_peer(st, trusted, json_object_array_get_idx(peers, i), p, self_id,
+		               &own.s, &c[i]) != 0)
 			goto out;
-		if (r > 0)
-			continue;
-		if (strcmp(c[i].s.peer, p->id) != 0) {
-			snprintf(c[i].buf, sizeof(c[i].buf), "its statement is for peer %s",
-			         c[i].s.peer);
-			c[i].why = c[i].buf;
-		} else if (strcmp(c[i].s.peer, self_id) == 0) {
-			c[i].why = "it is this host";
-		} else if (strcmp(c[i].s.key, p->public_key) != 0) {
-			snprintf(c[i].buf, sizeof(c[i].buf), "not signed: the server gives key "
-			         "%s, its signed statement key %s", p->public_key, c[i].s.key);
-			c[i].why = c[i].buf;
-		} else if (!has_pair(&c[i].s, self_id)) {
-			c[i].why = "not paired: its statement does not name this host";
-		} else if (!has_pair(&own.s, p->id)) {
-			c[i].why = "not paired: this host's statement does not name it";
-		} else {
-			c[i].ok = true;
-		}
 	}
-	/* Two entries for one peer, or two peers that would share a route:
-	 * neither can be told apart from an intruder. */
-	for (size_t i = 0; i < cfg->n_peers; i++) {
-		for (size_t j = i + 1; j < cfg->n_peers; j++) {
-			char ov[2 * IPAM_STRLEN + 16];
-
-			if (!c[i].ok || !c[j].ok)
-				continue;
-			if (strcmp(cfg->peers[i].id, cfg->peers[j].id) == 0) {
-				c[i].ok = c[j].ok = false;
-				c[i].why = c[j].why = "the server lists this peer twice";
-			} else if (overlaps(&c[i].s, &c[j].s, ov, sizeof(ov))) {
-				c[i].ok = c[j].ok = false;
-				snprintf(c[i].buf, sizeof(c[i].buf), "overlap: its AllowedIPs and "
-				         "those of peer %s (id %s) overlap (%s)", cfg->peers[j].name,
-				         cfg->peers[j].id, ov);
-				snprintf(c[j].buf, sizeof(c[j].buf), "overlap: its AllowedIPs and "
-				         "those of peer %s (id %s) overlap", cfg->peers[i].name,
-				         cfg->peers[i].id);
-				c[i].why = c[i].buf;
-				c[j].why = c[j].buf;
-			}
-		}
-	}
-	for (size_t i = 0; i < cfg->n_peers; i++) {
-		struct mesh_peer *p = &cfg->peers[i];
-		char **ips;
-
-		if (!c[i].ok) {
-			if (refuse_peer(res, p, c[i].why) != 0)
-				goto out;
-			free(p->id);
-			free(p->name);
-			free(p->public_key);
-			free(p->psk_sealed);
-			free(p->endpoint);
-			free_strv(p->allowed_ips, p->n_allowed_ips);
-			free(p->signature);
-			keys_wipe(p->psk, sizeof(p->psk));
-			memset(p, 0, sizeof(*p));
-			continue;
-		}
-		ips = cidr_texts(c[i].s.addresses, c[i].s.naddresses, true, c[i].s.networks,
-		                 c[i].s.nnetworks);
-		if (ips == NULL)
-			goto out;
-		{
-			char who[200];
-
-			snprintf(who, sizeof(who), "peer %s (id %s)", p->name, p->id);
-			if (refuse_unsigned(res, who, "AllowedIPs", p->allowed_ips,
-			                    p->n_allowed_ips, ips, c[i].s.naddresses +
-			                    c[i].s.nnetworks) != 0) {
-				free_strv(ips, c[i].s.naddresses + c[i].s.nnetworks);
-				goto out;
-			}
-		}
-		free_strv(p->allowed_ips, p->n_allowed_ips);
-		p->allowed_ips = ips;
-		p->n_allowed_ips = c[i].s.naddresses + c[i].s.nnetworks;
-		if (kept != i) {
-			cfg->peers[kept] = *p;
-			memset(p, 0, sizeof(*p));
-		}
-		kept++;
-	}
-	cfg->n_peers = kept;
+	refuse_clashes(cfg, c);
+	if (keep_signed(cfg, res, c) != 0)
+		goto out;
 	ret = 0;
 out:
 	for (size_t i = 0; c != NULL && i < nc; i++)

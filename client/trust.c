@@ -36,6 +36,25 @@ static const char trust_key_usage[] =
 "\n"
 "Exit status: 0 done, 1 error, 2 usage.\n";
 
+/* The store for key (NULL: none) after old, pinned to mesh if given.
+ * Versions are a signer's count: another key starts its own. */
+static void
+store_for_key(struct hosttrust_store *store, const char *old, const char *key,
+              const char *mesh)
+{
+	if (key && (old == NULL || strcmp(old, key) != 0)) {
+		free(store->versions);
+		store->versions = NULL;
+		store->n_versions = 0;
+		store->mesh[0] = '\0';
+		store->changed = true;
+	}
+	if (mesh && strcmp(store->mesh, mesh) != 0) {
+		memcpy(store->mesh, mesh, sizeof(store->mesh));
+		store->changed = true;
+	}
+}
+
 int
 cmd_trust_key(int argc, char **argv)
 {
@@ -85,18 +104,7 @@ cmd_trust_key(int argc, char **argv)
 		ret = EXIT_OK;
 		goto out;
 	}
-	/* Versions are a signer's count: another key starts its own. */
-	if (key && (st.trust_key == NULL || strcmp(st.trust_key, key) != 0)) {
-		free(store.versions);
-		store.versions = NULL;
-		store.n_versions = 0;
-		store.mesh[0] = '\0';
-		store.changed = true;
-	}
-	if (mesh && strcmp(store.mesh, mesh) != 0) {
-		memcpy(store.mesh, mesh, sizeof(store.mesh));
-		store.changed = true;
-	}
+	store_for_key(&store, st.trust_key, key, mesh);
 	if (store.changed && hosttrust_store_save(&store, st.dir) != 0)
 		goto out;
 	if (key && (copy = strdup(key)) == NULL) {

@@ -11,32 +11,6 @@
 #include "guard.h"
 #include "model.h"
 
-static int
-add_line(char ***lines, size_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-add_line(char ***lines, size_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	char **v, *line;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&line, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -1;
-	v = realloc(*lines, (*n + 1) * sizeof(*v));
-	if (v == NULL) {
-		free(line);
-		return -1;
-	}
-	v[(*n)++] = line;
-	*lines = v;
-	return 0;
-}
-
 void
 guard_free_lines(char **lines, size_t n)
 {
@@ -161,13 +135,13 @@ guard_check_route(const struct guard_env *env, const char *who, const char *cidr
 
 	if (ipam_parse(&c, cidr, true, false) != 0) {
 		/* The model only lets valid CIDRs through; refuse, never guess. */
-		return add_line(lines, n, "%s: route '%s' is not a CIDR", who, cidr) ? -1 : 1;
+		return model_add_line(lines, n, "%s: route '%s' is not a CIDR", who, cidr) ? -1 : 1;
 	}
 	network_of(&c);
 	if (guard_allowed(env, &c) || !route_problem(env, &c, why, sizeof(why)))
 		return 0;
 	ipam_format(canon, &c, true);
-	if (add_line(lines, n, "%s: route %s %s (allow it with `wgconf allow-route %s`)",
+	if (model_add_line(lines, n, "%s: route %s %s (allow it with `wgconf allow-route %s`)",
 	             who, canon, why, canon) != 0)
 		return -1;
 	return 1;
@@ -181,12 +155,12 @@ guard_check_address(const struct guard_env *env, const char *addr, char ***lines
 	unsigned min;
 
 	if (ipam_parse(&c, addr, true, false) != 0)
-		return add_line(lines, n, "interface address '%s' is not an address", addr) ? -1 : 1;
+		return model_add_line(lines, n, "interface address '%s' is not an address", addr) ? -1 : 1;
 	min = c.family == 4 ? GUARD_MIN_PREFIX4 : GUARD_MIN_PREFIX6;
 	network_of(&c);
 	ipam_format(canon, &c, true);
 	if (c.prefix < min && !guard_allowed(env, &c)) {
-		if (add_line(lines, n, "interface address %s: prefix /%u is shorter than /%u "
+		if (model_add_line(lines, n, "interface address %s: prefix /%u is shorter than /%u "
 		             "and would route %s into the tunnel (allow it with `wgconf "
 		             "allow-route %s`)", addr, c.prefix, min, canon, canon) != 0)
 			return -1;

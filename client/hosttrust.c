@@ -19,32 +19,6 @@
 
 #define HOSTTRUST_STORE_MAX (16u * 1024 * 1024)
 
-static int
-add_line(char ***lines, size_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-add_line(char ***lines, size_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	char **v, *line;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&line, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -1;
-	v = realloc(*lines, (*n + 1) * sizeof(*v));
-	if (v == NULL) {
-		free(line);
-		return -1;
-	}
-	v[(*n)++] = line;
-	*lines = v;
-	return 0;
-}
-
 /* ---- the store ------------------------------------------------------------ */
 
 uint64_t
@@ -426,7 +400,7 @@ refuse_unsigned(struct hosttrust_result *res, const char *who, const char *what,
 		return 0;
 	x = join(server, nserver);
 	y = join(signd, nsigned);
-	r = x && y ? add_line(&res->refused, &res->n_refused, "%s: refused the server's %s "
+	r = x && y ? model_add_line(&res->refused, &res->n_refused, "%s: refused the server's %s "
 	                      "%s: not what its signed statement says; configured as "
 	                      "signed: %s", who, what, x, y) : -1;
 	free(x);
@@ -477,7 +451,7 @@ struct candidate {
 static int
 refuse_peer(struct hosttrust_result *res, const struct mesh_peer *p, const char *why)
 {
-	return add_line(&res->refused, &res->n_refused, "peer %s (id %s): refused: %s",
+	return model_add_line(&res->refused, &res->n_refused, "peer %s (id %s): refused: %s",
 	                p->name, p->id, why);
 }
 
@@ -518,7 +492,7 @@ take_revocations(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 	    json_object_is_type(arr, json_type_null))
 		return 0;
 	if (!json_object_is_type(arr, json_type_array))
-		return add_line(&res->refused, &res->n_refused,
+		return model_add_line(&res->refused, &res->n_refused,
 		                "revocations: refused: not a list");
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i), *t, *sg;
@@ -551,7 +525,7 @@ take_revocations(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 				return -1;
 			continue;
 		}
-		if (add_line(&res->refused, &res->n_refused, "revocation %zu: ignored: %s",
+		if (model_add_line(&res->refused, &res->n_refused, "revocation %zu: ignored: %s",
 		             i + 1, why ? why : "invalid") != 0)
 			return -1;
 	}
@@ -758,7 +732,7 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 		goto out;
 	if (r != 0) {
 		res->held = true;
-		if (add_line(&res->refused, &res->n_refused, "this host (id %s): held, nothing "
+		if (model_add_line(&res->refused, &res->n_refused, "this host (id %s): held, nothing "
 		             "written or applied: %s", self_id, own.why) != 0)
 			goto out;
 		ret = 0;
@@ -774,7 +748,7 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 		goto out;
 	if (hosttrust_store_revoked(st, own.s.key)) {
 		res->held = true;
-		ret = add_line(&res->refused, &res->n_refused, "this host (id %s): held, nothing "
+		ret = model_add_line(&res->refused, &res->n_refused, "this host (id %s): held, nothing "
 		               "written or applied: its key %s was revoked", self_id,
 		               own.s.key) == 0 ? 0 : -1;
 		goto out;

@@ -329,12 +329,8 @@ model_needs_route(const struct mesh_config *cfg, const char *cidr_text)
 	return true;
 }
 
-static int
-add_line(char ***lines, size_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-add_line(char ***lines, size_t *n, const char *fmt, ...)
+int
+model_add_line(char ***lines, size_t *n, const char *fmt, ...)
 {
 	va_list ap;
 	char **v, *line;
@@ -457,7 +453,7 @@ model_check_signatures(struct mesh_config *cfg, const uint8_t trusted[KEYS_LEN],
 			kept++;
 			continue;
 		}
-		if (add_line(lines, n, "peer %s (id %s, public key %s): %s", p->name, p->id,
+		if (model_add_line(lines, n, "peer %s (id %s, public key %s): %s", p->name, p->id,
 		             p->public_key, why) != 0)
 			oom = true;
 		peer_free(p);
@@ -483,7 +479,7 @@ model_diff_sensitive(const struct mesh_config *old, const struct mesh_config *ne
 		x = old ? join_list(old->addresses, old->n_addresses) : strdup("none");
 		y = join_list(new->addresses, new->n_addresses);
 		if (x == NULL || y == NULL ||
-		    add_line(lines, n, "interface addresses: %s -> %s", x, y) != 0)
+		    model_add_line(lines, n, "interface addresses: %s -> %s", x, y) != 0)
 			goto out;
 		free(x);
 		free(y);
@@ -499,18 +495,18 @@ model_diff_sensitive(const struct mesh_config *old, const struct mesh_config *ne
 		if (y == NULL)
 			goto out;
 		if (o == NULL) {
-			if (add_line(lines, n, "new peer %s (id %s): public key %s, allowed IPs %s",
+			if (model_add_line(lines, n, "new peer %s (id %s): public key %s, allowed IPs %s",
 			             p->name, p->id, p->public_key, y) != 0)
 				goto out;
 		} else {
 			if (strcmp(o->public_key, p->public_key) != 0 &&
-			    add_line(lines, n, "peer %s (id %s): public key %s -> %s", p->name,
+			    model_add_line(lines, n, "peer %s (id %s): public key %s -> %s", p->name,
 			             p->id, o->public_key, p->public_key) != 0)
 				goto out;
 			if (!same_list(o->allowed_ips, o->n_allowed_ips, p->allowed_ips,
 			               p->n_allowed_ips)) {
 				x = join_list(o->allowed_ips, o->n_allowed_ips);
-				if (x == NULL || add_line(lines, n, "peer %s (id %s): allowed IPs "
+				if (x == NULL || model_add_line(lines, n, "peer %s (id %s): allowed IPs "
 				                          "%s -> %s", p->name, p->id, x, y) != 0)
 					goto out;
 				free(x);

@@ -77,6 +77,10 @@ bool model_needs_route(const struct mesh_config *cfg, const char *cidr);
 int model_diff_sensitive(const struct mesh_config *old, const struct mesh_config *new,
                          char ***lines, size_t *n);
 void model_free_lines(char **lines, size_t n);
+/* Appends a line made from fmt to *lines (*n of them; malloc'd, the caller
+ * frees with model_free_lines). 0, or -1 out of memory (nothing added). */
+int model_add_line(char ***lines, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Frees what cfg owns and wipes the opened PSKs; accepts NULL. */
 void model_free(struct mesh_config *cfg);

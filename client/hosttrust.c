@@ -366,26 +366,6 @@ same_set(char **a, size_t na, char **b, size_t nb)
 	return true;
 }
 
-/* "a, b, c" (or "none") of a list, for a message; the caller frees it. */
-static char *
-join(char **v, size_t n)
-{
-	size_t len = 5;
-	char *out;
-
-	for (size_t i = 0; i < n; i++)
-		len += strlen(v[i]) + 2;
-	if ((out = malloc(len)) == NULL)
-		return NULL;
-	strcpy(out, n ? "" : "none");
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strcat(out, ", ");
-		strcat(out, v[i]);
-	}
-	return out;
-}
-
 /* When the server says other than what is signed (an intruder, or a change
  * the admin has not signed yet), the signed text is what is configured, and
  * the difference is a refusal said on its own line. 0 or -1 (memory). */
@@ -398,8 +378,8 @@ refuse_unsigned(struct hosttrust_result *res, const char *who, const char *what,
 
 	if (same_set(server, nserver, signd, nsigned))
 		return 0;
-	x = join(server, nserver);
-	y = join(signd, nsigned);
+	x = model_join(server, nserver, "none");
+	y = model_join(signd, nsigned, "none");
 	r = x && y ? model_add_line(&res->refused, &res->n_refused, "%s: refused the server's %s "
 	                      "%s: not what its signed statement says; configured as "
 	                      "signed: %s", who, what, x, y) : -1;

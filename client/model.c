@@ -351,18 +351,17 @@ model_add_line(char ***lines, size_t *n, const char *fmt, ...)
 	return 0;
 }
 
-/* "a, b, c" of a list, for a message; owned by the caller. */
-static char *
-join_list(char **v, size_t n)
+char *
+model_join(char **v, size_t n, const char *empty)
 {
-	size_t len = 1;
+	size_t len = strlen(empty) + 1;
 	char *out;
 
 	for (size_t i = 0; i < n; i++)
 		len += strlen(v[i]) + 2;
 	if ((out = malloc(len)) == NULL)
 		return NULL;
-	out[0] = '\0';
+	strcpy(out, n ? "" : empty);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			strcat(out, ", ");
@@ -476,8 +475,8 @@ model_diff_sensitive(const struct mesh_config *old, const struct mesh_config *ne
 	*n = 0;
 	if (old == NULL || !same_list(old->addresses, old->n_addresses, new->addresses,
 	                              new->n_addresses)) {
-		x = old ? join_list(old->addresses, old->n_addresses) : strdup("none");
-		y = join_list(new->addresses, new->n_addresses);
+		x = old ? model_join(old->addresses, old->n_addresses, "") : strdup("none");
+		y = model_join(new->addresses, new->n_addresses, "");
 		if (x == NULL || y == NULL ||
 		    model_add_line(lines, n, "interface addresses: %s -> %s", x, y) != 0)
 			goto out;
@@ -491,7 +490,7 @@ model_diff_sensitive(const struct mesh_config *old, const struct mesh_config *ne
 		for (size_t j = 0; old && j < old->n_peers && o == NULL; j++)
 			if (strcmp(old->peers[j].id, p->id) == 0)
 				o = &old->peers[j];
-		y = join_list(p->allowed_ips, p->n_allowed_ips);
+		y = model_join(p->allowed_ips, p->n_allowed_ips, "");
 		if (y == NULL)
 			goto out;
 		if (o == NULL) {
@@ -505,7 +504,7 @@ model_diff_sensitive(const struct mesh_config *old, const struct mesh_config *ne
 				goto out;
 			if (!same_list(o->allowed_ips, o->n_allowed_ips, p->allowed_ips,
 			               p->n_allowed_ips)) {
-				x = join_list(o->allowed_ips, o->n_allowed_ips);
+				x = model_join(o->allowed_ips, o->n_allowed_ips, "");
 				if (x == NULL || model_add_line(lines, n, "peer %s (id %s): allowed IPs "
 				                          "%s -> %s", p->name, p->id, x, y) != 0)
 					goto out;

@@ -77,6 +77,9 @@ bool model_needs_route(const struct mesh_config *cfg, const char *cidr);
 int model_diff_sensitive(const struct mesh_config *old, const struct mesh_config *new,
                          char ***lines, size_t *n);
 void model_free_lines(char **lines, size_t n);
+/* "a, b, c" of a list, or empty when there is none, for a message;
+ * NULL out of memory, else the caller frees it. */
+char *model_join(char **v, size_t n, const char *empty);
 /* Appends a line made from fmt to *lines (*n of them; malloc'd, the caller
  * frees with model_free_lines). 0, or -1 out of memory (nothing added). */
 int model_add_line(char ***lines, size_t *n, const char *fmt, ...)

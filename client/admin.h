@@ -114,5 +114,9 @@ int admin_reject_bulk(struct admin *a, int argc, char **argv);
 
 /* "90", "90s", "15m", "24h", "7d", "2w" -> seconds (1 s to 366 days). */
 int admin_parse_duration(const char *s, unsigned long *out);
+/* "0", "90", "90s", "15m", "24h", "7d", "2w" -> seconds in min..max
+ * (the number before the unit counts against min). 0 or -1. */
+int admin_parse_seconds(const char *s, unsigned long min, unsigned long max,
+                        unsigned long *out);
 
 #endif

@@ -9,12 +9,12 @@
 #include "text.h"
 
 int
-admin_parse_duration(const char *s, unsigned long *out)
+admin_parse_seconds(const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
 	static const struct { char unit; unsigned long mul; } units[] = {
 		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 },
 	};
-	char num[16];
+	char num[24];
 	size_t len = strlen(s);
 	unsigned long mul = 1, v;
 
@@ -27,10 +27,16 @@ admin_parse_duration(const char *s, unsigned long *out)
 			num[len - 1] = '\0';
 			break;
 		}
-	if (text_parse_ulong(num, 1, 366UL * 86400, &v) != 0 || v > 366UL * 86400 / mul)
+	if (text_parse_ulong(num, min, max, &v) != 0 || v > max / mul)
 		return -1;
 	*out = v * mul;
 	return 0;
+}
+
+int
+admin_parse_duration(const char *s, unsigned long *out)
+{
+	return admin_parse_seconds(s, 1, 366UL * 86400, out);
 }
 
 int

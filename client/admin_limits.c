@@ -13,32 +13,6 @@
 
 #define TEN_YEARS (3650UL * 86400)
 
-/* "0", "90", "90s", "15m", "24h", "7d", "2w" -> seconds, 0 to max. */
-static int
-parse_seconds(const char *s, unsigned long max, unsigned long *out)
-{
-	static const struct { char unit; unsigned long mul; } units[] = {
-		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 },
-	};
-	char num[24];
-	size_t len = strlen(s);
-	unsigned long mul = 1, v;
-
-	if (len == 0 || len >= sizeof(num))
-		return -1;
-	memcpy(num, s, len + 1);
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (num[len - 1] == units[i].unit) {
-			mul = units[i].mul;
-			num[len - 1] = '\0';
-			break;
-		}
-	if (text_parse_ulong(num, 0, max, &v) != 0 || v > max / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
-}
-
 /* Each limit option: where its text is, its JSON key, duration or count,
  * its range (the server's, so that a bad value is named here). */
 static const struct {
@@ -91,7 +65,7 @@ admin_limit_changes(const struct admin *a, struct json_object *body, bool *put)
 
 		if (s == NULL)
 			continue;
-		bad = limits[i].duration ? parse_seconds(s, limits[i].hi, &v) :
+		bad = limits[i].duration ? admin_parse_seconds(s, 0, limits[i].hi, &v) :
 		                           text_parse_ulong(s, 0, limits[i].hi, &v);
 		if (bad != 0 || v < limits[i].lo || v > limits[i].hi)
 			return cli_usage_error("invalid %s '%s' (%s)", limits[i].opt, s,
@@ -143,7 +117,7 @@ admin_reject_bulk(struct admin *a, int argc, char **argv)
 		ret = cli_usage_error("say which: PEER..., --older-than AGE or --name PATTERN");
 		goto out;
 	}
-	if (a->older_than && parse_seconds(a->older_than, TEN_YEARS, &age) != 0) {
+	if (a->older_than && admin_parse_seconds(a->older_than, 0, TEN_YEARS, &age) != 0) {
 		ret = cli_usage_error("invalid --older-than '%s' (an age such as 1d, 12h or "
 		                      "3600; 0 for all)", a->older_than);
 		goto out;

@@ -82,14 +82,12 @@ choose_name(struct register_opts *o)
 	return 0;
 }
 
-/* Everything a user can get wrong, checked before anything is written or
- * sent. 0, or an exit status. */
+/* What both ways to register check: the trusted key, the server and how
+ * to reach it, the invite code. 0, or an exit status. */
 static int
-check_opts(struct register_opts *o)
+check_server_opts(const struct register_opts *o)
 {
-	char host[VALIDATE_HOST_MAX + 1];
 	uint8_t tpk[KEYS_LEN];
-	uint16_t port = 0;
 
 	if (o->trust && keys_b64_decode_key(tpk, o->trust) != 0)
 		return cli_usage_error("invalid --trust-key '%s' (the admin's public signing "
@@ -103,15 +101,13 @@ check_opts(struct register_opts *o)
 		                       "SHA-256 hash)", o->pin);
 	if (o->invite && !text_safe_token(o->invite, 256))
 		return cli_usage_error("invalid --invite code '%s'", o->invite);
-	if (validate_is_nat(o->endpoint))
-		o->endpoint = NULL;
-	else if (validate_endpoint(o->endpoint, host, sizeof(host), &port) != 0)
-		return cli_usage_error("invalid endpoint '%s' (want HOST:PORT, [IPv6]:PORT "
-		                       "or nat)", o->endpoint);
-	if (o->listen_port == 0)
-		o->listen_port = port;
-	if (choose_name(o) != 0)
-		return EXIT_USAGE;
+	return 0;
+}
+
+/* --cacert as an absolute path, checked readable. 0, or an exit status. */
+static int
+find_cacert(struct register_opts *o)
+{
 	if (o->cacert) {
 		o->cacert_abs = realpath(o->cacert, NULL);
 		if (o->cacert_abs == NULL || access(o->cacert_abs, R_OK) != 0) {
@@ -122,11 +118,34 @@ check_opts(struct register_opts *o)
 	return 0;
 }
 
+/* Everything a user can get wrong, checked before anything is written or
+ * sent. 0, or an exit status. */
+static int
+check_opts(struct register_opts *o)
+{
+	char host[VALIDATE_HOST_MAX + 1];
+	uint16_t port = 0;
+	int r;
+
+	if ((r = check_server_opts(o)) != 0)
+		return r;
+	if (validate_is_nat(o->endpoint))
+		o->endpoint = NULL;
+	else if (validate_endpoint(o->endpoint, host, sizeof(host), &port) != 0)
+		return cli_usage_error("invalid endpoint '%s' (want HOST:PORT, [IPv6]:PORT "
+		                       "or nat)", o->endpoint);
+	if (o->listen_port == 0)
+		o->listen_port = port;
+	if (choose_name(o) != 0)
+		return EXIT_USAGE;
+	return find_cacert(o);
+}
+
 /* --adopt: the imported peer keeps its name, endpoint and port. */
 static int
 check_adopt_opts(struct register_opts *o, int argc, char **argv)
 {
-	uint8_t tpk[KEYS_LEN];
+	int r;
 
 	if (optind != argc)
 		return cli_usage_error("unexpected argument '%s': --adopt keeps the imported "
@@ -137,26 +156,9 @@ check_adopt_opts(struct register_opts *o, int argc, char **argv)
 		                       "--listen-port");
 	if (o->invite == NULL || o->keyfile == NULL)
 		return cli_usage_error("--adopt needs --invite CODE and --private-key-file FILE");
-	if (o->trust && keys_b64_decode_key(tpk, o->trust) != 0)
-		return cli_usage_error("invalid --trust-key '%s' (the admin's public signing "
-		                       "key: 44 base64 characters)", o->trust);
-	if (o->server == NULL)
-		return cli_usage_error("--server URL is required");
-	if (fetch_check_url(o->server, o->insecure) != 0)
-		return EXIT_USAGE;
-	if (o->pin && fetch_check_pin(o->pin) != 0)
-		return cli_usage_error("invalid --pin '%s' (want sha256// and the base64 of a "
-		                       "SHA-256 hash)", o->pin);
-	if (!text_safe_token(o->invite, 256))
-		return cli_usage_error("invalid --invite code '%s'", o->invite);
-	if (o->cacert) {
-		o->cacert_abs = realpath(o->cacert, NULL);
-		if (o->cacert_abs == NULL || access(o->cacert_abs, R_OK) != 0) {
-			warn("cannot read --cacert '%s'", o->cacert);
-			return EXIT_ERR;
-		}
-	}
-	return 0;
+	if ((r = check_server_opts(o)) != 0)
+		return r;
+	return find_cacert(o);
 }
 
 static int

@@ -135,20 +135,8 @@ getres() { # SIZE NAME FIELD(3=rps 4=p50 5=p99)
 
 # ------------------------------------------------------------------ the stack
 
-free_port() {
-	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-	[ "$lo" -gt 12000 ] 2>/dev/null || lo=32768
-	i=0
-	while [ $i -lt 100 ]; do
-		p=$(($(od -An -N2 -tu2 /dev/urandom) % (lo - 11000) + 10000))
-		if ! ss -Htan "sport = :$p" 2>/dev/null | grep -q .; then
-			echo "$p"
-			return 0
-		fi
-		i=$((i + 1))
-	done
-	return 1
-}
+# free_port
+. "$ROOT/tests/port.sh"
 
 # stack_start [in-namespace command prefix...]
 stack_start() {

@@ -94,22 +94,8 @@ trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- the stack
 
-# Prints a TCP port no socket uses, below the kernel's ephemeral range (a
-# port there may be taken by any outgoing connection at any moment).
-free_port() {
-	_lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-	[ "$_lo" -gt 12000 ] 2>/dev/null || _lo=32768
-	i=0
-	while [ $i -lt 100 ]; do
-		p=$(($(od -An -N2 -tu2 /dev/urandom) % (_lo - 11000) + 10000))
-		if ! ss -Htan "sport = :$p" 2>/dev/null | grep -q .; then
-			echo "$p"
-			return 0
-		fi
-		i=$((i + 1))
-	done
-	return 1
-}
+# free_port (also bench/run.sh's)
+. "$T_ROOT/tests/port.sh"
 
 # t_rate SETTING DEFAULT: the rate local.sh gets ("" keeps the example's).
 t_rate() {
@@ -576,6 +562,17 @@ wgc() {
 	ERR=$(cat "$T_TMP/err")
 	T_LAST_REQ="wgconf $*"
 	return 0
+}
+
+# wgc_register HOST NAME ENDPOINT [ARGS...]: registers HOST's peer with the
+# stack's server and CA (dies if it fails); sets PUB and ID of the new peer.
+wgc_register() {
+	_h=$1 _n=$2 _e=$3
+	shift 3
+	wgc "$_h" register --server "$URL" --cacert "$CACERT" --name "$_n" "$@" "$_e"
+	[ "$RC" = 0 ] || die "register $_n failed: $ERR"
+	PUB=$(printf '%s\n' "$OUT" | sed -n 's/^public key //p')
+	ID=$(jq -r .id "$T_TMP/$_h/state/state.json")
 }
 
 # expect_rc N WHAT: the last wgc exited N.

@@ -46,16 +46,6 @@ tamper() {
 	    die "cannot tamper with the database"
 }
 
-# register HOST NAME ENDPOINT [ARGS...]: sets PUB and ID of the new peer.
-register() {
-	_h=$1 _n=$2 _e=$3
-	shift 3
-	wgc "$_h" register --server "$URL" --cacert "$CACERT" --name "$_n" "$@" "$_e"
-	[ "$RC" = 0 ] || die "register $_n failed: $ERR"
-	PUB=$(printf '%s\n' "$OUT" | sed -n 's/^public key //p')
-	ID=$(jq -r .id "$T_TMP/$_h/state/state.json")
-}
-
 # --- the offline key ----------------------------------------------------
 K1=$T_TMP/keys/k1
 wgc adm admin signing-key generate --out "$K1"
@@ -88,13 +78,13 @@ expect_rc 0 "trust-key --help"
 # --- hosts --------------------------------------------------------------
 wgc a register --server "$URL" --cacert "$CACERT" --name alpha --trust-key 'not a key' nat
 expect_rc 2 "register with an invalid --trust-key"
-register a alpha 203.0.113.1:51820 --trust-key "$K1_PUB"
+wgc_register a alpha 203.0.113.1:51820 --trust-key "$K1_PUB"
 A_ID=$ID
 expect_in "$OUT" "trusting peer records signed by $(q "$K1_PUB")" "register says which key it trusts"
 expect_eq "$(jq -r .trust_key "$T_TMP/a/state/state.json")" "$K1_PUB" "state.json keeps the key"
-register b bravo 198.51.100.2:51820
+wgc_register b bravo 198.51.100.2:51820
 B_ID=$ID B_PUB=$PUB
-register c charlie 198.51.100.3:51820
+wgc_register c charlie 198.51.100.3:51820
 C_ID=$ID C_PUB=$PUB
 for p in alpha charlie; do
 	admin accept $p
@@ -298,7 +288,7 @@ tamper "UPDATE network SET signing_key = '$K2_PUB'"
 admin sign bravo --key "$K1" --yes
 expect_rc 1 "sign with a key that is not the network's"
 expect_in "$ERR" "not the network's signing key" "the admin is told the server's key changed"
-register m mallory 192.0.2.66:51820
+wgc_register m mallory 192.0.2.66:51820
 M_ID=$ID M_PUB=$PUB
 admin accept mallory
 admin pair alpha mallory

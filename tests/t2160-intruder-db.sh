@@ -48,16 +48,6 @@ val() {
 	sqlite3 "$DB" "$1"
 }
 
-# register HOST NAME ENDPOINT [ARGS...]: sets PUB and ID.
-register() {
-	_h=$1 _n=$2 _e=$3
-	shift 3
-	wgc "$_h" register --server "$URL" --cacert "$CACERT" --name "$_n" "$@" "$_e"
-	[ "$RC" = 0 ] || die "register $_n failed: $ERR"
-	PUB=$(printf '%s\n' "$OUT" | sed -n 's/^public key //p')
-	ID=$(jq -r .id "$T_TMP/$_h/state/state.json")
-}
-
 sync_a() {
 	wgc a sync --config-dir "$T_TMP/a/etc"
 }
@@ -77,13 +67,13 @@ wgc adm admin signing-key generate --out "$K1"
 K1_PUB=$OUT
 admin network --signing-key "$K1_PUB"
 [ "$RC" = 0 ] || die "network --signing-key: $ERR"
-register a alpha 203.0.113.1:51820 --trust-key "$K1_PUB"
+wgc_register a alpha 203.0.113.1:51820 --trust-key "$K1_PUB"
 A_ID=$ID A_PUB=$PUB
-register b bravo 198.51.100.2:51820
+wgc_register b bravo 198.51.100.2:51820
 B_ID=$ID B_PUB=$PUB
-register c charlie 198.51.100.3:51820
+wgc_register c charlie 198.51.100.3:51820
 C_ID=$ID C_PUB=$PUB
-register d delta 198.51.100.4:51820
+wgc_register d delta 198.51.100.4:51820
 D_ID=$ID D_PUB=$PUB
 for p in alpha charlie delta; do
 	admin accept $p
@@ -142,7 +132,7 @@ sql "UPDATE networks SET cidr = '192.168.50.0/24' WHERE peer_id = '$B_ID';
 clean "route widening"
 
 # --- an unsigned peer -----------------------------------------------------------
-register m mallory 192.0.2.66:51820
+wgc_register m mallory 192.0.2.66:51820
 M_ID=$ID M_PUB=$PUB
 admin accept mallory
 admin pair alpha mallory
@@ -306,7 +296,7 @@ admin2() {
 	    --password-file "$T_TMP/admin-pass2" "$@"
 }
 admin2 network --signing-key "$K1_PUB"
-register z zulu 192.0.2.90:51820
+wgc_register z zulu 192.0.2.90:51820
 Z_ID=$ID Z_PUB=$PUB
 admin2 accept zulu --address 10.77.0.200
 admin2 sign --all --key "$K1" --yes

@@ -130,6 +130,25 @@ out:
 	return ret;
 }
 
+struct json_object *
+apply_run_json(const char *const argv[], bool *ran)
+{
+	struct json_object *arr;
+	char *out = NULL;
+
+	*ran = false;
+	if (apply_run(argv, NULL, 0, &out) != 0)
+		return NULL;
+	*ran = true;
+	arr = model_parse_json(out, strlen(out));
+	free(out);
+	if (arr != NULL && !json_object_is_type(arr, json_type_array)) {
+		json_object_put(arr);
+		arr = NULL;
+	}
+	return arr;
+}
+
 /* Runs a command that must succeed; says which one failed. */
 static int
 must(const char *const argv[], bool verbose)
@@ -213,20 +232,12 @@ canon(char out[IPAM_STRLEN], const char *s, bool strict)
 static struct json_object *
 ip_json(const char *const *argv, const char *what, const char *iface)
 {
-	struct json_object *arr;
-	char *out = NULL;
+	bool ran;
+	struct json_object *arr = apply_run_json(argv, &ran);
 
-	if (apply_run(argv, NULL, 0, &out) != 0) {
+	if (arr == NULL && !ran)
 		warnx("cannot list the %s of %s", what, iface);
-		return NULL;
-	}
-	arr = model_parse_json(out, strlen(out));
-	free(out);
-	if (arr != NULL && !json_object_is_type(arr, json_type_array)) {
-		json_object_put(arr);
-		arr = NULL;
-	}
-	if (arr == NULL)
+	else if (arr == NULL)
 		warnx("cannot read the output of `%s %s %s ...` for %s", argv[0], argv[1],
 		       argv[2], iface);
 	return arr;

@@ -15,6 +15,10 @@
  * out, when set, gets its stdout (malloc'd, caller frees). Returns the exit
  * status, or -1 when it could not run. */
 int apply_run(const char *const argv[], const char *in, size_t inlen, char **out);
+/* Runs argv and reads its output as a JSON array: the array (the caller
+ * puts it), or NULL, with *ran false when argv could not be run and true
+ * when its output is not a JSON array. */
+struct json_object *apply_run_json(const char *const argv[], bool *ran);
 
 /* Brings interface iface to cfg: `wg syncconf` with wg_text (the stripped
  * config), addresses, MTU, link up, routes for AllowedIPs outside the

@@ -16,21 +16,13 @@
 static struct json_object *
 ip_json(const char *const *argv)
 {
-	struct json_object *arr;
-	char *out = NULL;
+	bool ran;
+	struct json_object *arr = apply_run_json(argv, &ran);
 
-	if (apply_run(argv, NULL, 0, &out) != 0) {
+	if (arr == NULL && !ran)
 		warnx("cannot run `%s %s %s %s` to learn this host's routes and addresses",
 		       argv[0], argv[1], argv[2], argv[3]);
-		return NULL;
-	}
-	arr = model_parse_json(out, strlen(out));
-	free(out);
-	if (arr != NULL && !json_object_is_type(arr, json_type_array)) {
-		json_object_put(arr);
-		arr = NULL;
-	}
-	if (arr == NULL)
+	else if (arr == NULL)
 		warnx("cannot read the output of `%s %s %s %s`", argv[0], argv[1], argv[2],
 		       argv[3]);
 	return arr;

@@ -125,3 +125,75 @@ ns_ping() {
 ns_noping() {
 	! ns_ping "$1" "$2" 7
 }
+
+# ---- reporting (TAP) for the end-to-end tests: a check that fails is
+# reported and counted, and the test goes on so that one run shows
+# everything that is wrong; die bails out. ----------------------------------
+
+FAILED=0
+FAILED_LIST=""
+
+note() {
+	echo "# $*"
+}
+
+ok() {
+	echo "ok - $*"
+}
+
+notok() {
+	echo "not ok - $*"
+	FAILED=$((FAILED + 1))
+	FAILED_LIST="$FAILED_LIST
+#   $*"
+}
+
+check() {
+	_what=$1
+	shift
+	if "$@"; then ok "$_what"; else notok "$_what"; fi
+}
+
+die() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+# ---- running wgconf in a namespace (needs TMP, LOG, WGCONF; admin also URL,
+# CACERT, PWFILE; show_fail the test's notok) --------------------------------
+
+# wgc HOST ARGS...: wgconf on a host, with that host's state folder. Output
+# goes to $OUT (stdout) and $ERR (stderr), the status to $RC; all is logged.
+wgc() {
+	_h=$1
+	shift
+	wgc_in "$_h" "$TMP/$_h" "$@"
+}
+
+# wgc_in NAMESPACE HOME ARGS...
+wgc_in() {
+	_n=$1 _home=$2
+	shift 2
+	echo "\$ [$_n] wgconf $*" >>"$LOG"
+	nsx "$_n" env WGCONF_STATE_DIR="$_home/state" HOME="$_home" \
+		"$WGCONF" "$@" >"$TMP/out" 2>"$TMP/err"
+	RC=$?
+	OUT=$(cat "$TMP/out")
+	ERR=$(cat "$TMP/err")
+	cat "$TMP/out" "$TMP/err" >>"$LOG"
+	echo "[exit $RC]" >>"$LOG"
+	return $RC
+}
+
+# admin ARGS...: `wgconf admin` from the server's own namespace (the admin's
+# seat), with the generated password.
+admin() {
+	wgc_in srv "$TMP/admin" admin --server "$URL" --cacert "$CACERT" --user admin \
+		--password-file "$PWFILE" "$@"
+}
+
+# show_fail WHAT: the last command's output, under a failed check.
+show_fail() {
+	notok "$1 (exit $RC)"
+	printf '%s\n%s\n' "$OUT" "$ERR" | sed '/^$/d; s/^/#   /'
+}

@@ -34,16 +34,7 @@ URL=https://$SRV_ADDR:$SRV_PORT
 HOSTS="A B C"
 TMP=""
 RUN=""
-FAILED=0
-
-ok() { echo "ok - $*"; }
-notok() { echo "not ok - $*"; FAILED=$((FAILED + 1)); }
-check() {
-	_what=$1
-	shift
-	if "$@"; then ok "$_what"; else notok "$_what"; fi
-}
-die() { echo "Bail out! $*"; exit 1; }
+# FAILED, note, ok, notok, check and die come from tests/netns.sh.
 
 cleanup() {
 	_rc=$?
@@ -108,22 +99,8 @@ WGCONFSRV_REGISTER_RATE=600r/m WGCONFSRV_BIN=$TMP/bin/wgconfsrv \
 CACERT=$RUN/cert.pem
 PWFILE=$RUN/admin-password
 
-wgc_in() {
-	_n=$1 _home=$2
-	shift 2
-	echo "\$ [$_n] wgconf $*" >>"$TMP/commands.log"
-	nsx "$_n" env WGCONF_STATE_DIR="$_home/state" HOME="$_home" \
-		"$WGCONF" "$@" >"$TMP/out" 2>"$TMP/err"
-	RC=$?
-	OUT=$(cat "$TMP/out")
-	ERR=$(cat "$TMP/err")
-	cat "$TMP/out" "$TMP/err" >>"$TMP/commands.log"
-	return $RC
-}
-admin() {
-	wgc_in srv "$TMP/admin" admin --server "$URL" --cacert "$CACERT" --user admin \
-		--password-file "$PWFILE" "$@"
-}
+# wgc_in and admin come from tests/netns.sh.
+LOG=$TMP/commands.log
 mkdir -p "$TMP/admin"
 
 # --- the hand-made mesh --------------------------------------------------------

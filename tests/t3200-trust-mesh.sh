@@ -58,26 +58,7 @@ HOSTS="A B C E"
 
 TMP=""
 RUN=""
-FAILED=0
-FAILED_LIST=""
-
-note() { echo "# $*"; }
-ok() { echo "ok - $*"; }
-notok() {
-	echo "not ok - $*"
-	FAILED=$((FAILED + 1))
-	FAILED_LIST="$FAILED_LIST
-#   $*"
-}
-check() {
-	_what=$1
-	shift
-	if "$@"; then ok "$_what"; else notok "$_what"; fi
-}
-die() {
-	echo "Bail out! $*"
-	exit 1
-}
+# FAILED, note, ok, notok, check and die come from tests/netns.sh.
 
 dump_state() {
 	for _h in $HOSTS; do
@@ -169,32 +150,7 @@ PWFILE=$RUN/admin-password
 
 # --- running wgconf -----------------------------------------------------
 
-wgc() {
-	_h=$1
-	shift
-	wgc_in "$_h" "$TMP/$_h" "$@"
-}
-wgc_in() {
-	_n=$1 _home=$2
-	shift 2
-	echo "\$ [$_n] wgconf $*" >>"$LOG"
-	nsx "$_n" env WGCONF_STATE_DIR="$_home/state" HOME="$_home" \
-		"$WGCONF" "$@" >"$TMP/out" 2>"$TMP/err"
-	RC=$?
-	OUT=$(cat "$TMP/out")
-	ERR=$(cat "$TMP/err")
-	cat "$TMP/out" "$TMP/err" >>"$LOG"
-	echo "[exit $RC]" >>"$LOG"
-	return $RC
-}
-admin() {
-	wgc_in srv "$TMP/admin" admin --server "$URL" --cacert "$CACERT" --user admin \
-		--password-file "$PWFILE" "$@"
-}
-show_fail() {
-	notok "$1 (exit $RC)"
-	printf '%s\n%s\n' "$OUT" "$ERR" | sed '/^$/d; s/^/#   /'
-}
+# wgc, wgc_in, admin and show_fail come from tests/netns.sh.
 sync_host() {
 	_h=$1
 	shift

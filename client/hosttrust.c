@@ -607,14 +607,7 @@ refuse_clashes(const struct mesh_config *cfg, struct candidate *c)
 static void
 drop_peer(struct mesh_peer *p)
 {
-	free(p->id);
-	free(p->name);
-	free(p->public_key);
-	free(p->psk_sealed);
-	free(p->endpoint);
-	free_strv(p->allowed_ips, p->n_allowed_ips);
-	free(p->signature);
-	keys_wipe(p->psk, sizeof(p->psk));
+	model_mesh_peer_free(p);
 	memset(p, 0, sizeof(*p));
 }
 

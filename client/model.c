@@ -288,8 +288,8 @@ out:
 	return ret;
 }
 
-static void
-peer_free(struct mesh_peer *p)
+void
+model_mesh_peer_free(struct mesh_peer *p)
 {
 	free(p->id);
 	free(p->name);
@@ -310,7 +310,7 @@ model_free(struct mesh_config *cfg)
 	free_strv(cfg->dns, cfg->n_dns);
 	free_strv(cfg->warnings, cfg->n_warnings);
 	for (size_t i = 0; i < cfg->n_peers; i++)
-		peer_free(&cfg->peers[i]);
+		model_mesh_peer_free(&cfg->peers[i]);
 	free(cfg->peers);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -455,7 +455,7 @@ model_check_signatures(struct mesh_config *cfg, const uint8_t trusted[KEYS_LEN],
 		if (model_add_line(lines, n, "peer %s (id %s, public key %s): %s", p->name, p->id,
 		             p->public_key, why) != 0)
 			oom = true;
-		peer_free(p);
+		model_mesh_peer_free(p);
 		dropped++;
 	}
 	if (kept < cfg->n_peers)

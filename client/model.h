@@ -87,6 +87,8 @@ int model_add_line(char ***lines, size_t *n, const char *fmt, ...)
 
 /* Frees what cfg owns and wipes the opened PSKs; accepts NULL. */
 void model_free(struct mesh_config *cfg);
+/* Frees what one peer owns and wipes its opened PSK (p itself is not freed). */
+void model_mesh_peer_free(struct mesh_peer *p);
 
 /* Parses a JSON document from a server or a file: depth-limited, trailing
  * bytes rejected. NULL on error; the caller puts the object. */

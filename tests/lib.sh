@@ -20,6 +20,7 @@ T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/wgconfsrv-$T_NAME.XXXXXX")
 T_CHECKS=0
 T_FAILS=0
 T_STACKS=""
+T_STOCKS=""
 HEADERS=$T_TMP/headers
 STATUS=""
 BODY=""
@@ -72,6 +73,9 @@ need() {
 t_cleanup() {
 	rc=$?
 	trap - EXIT INT TERM
+	for s in $T_STOCKS; do
+		stock_stop "$s"
+	done
 	for r in $T_STACKS; do
 		stack_stop "$r"
 	done
@@ -161,6 +165,67 @@ stack_stop() {
 		say "# responder log:"
 		sed 's/^/    | /' "$_run/logs/responder.log" | tail -n 40
 	fi
+}
+
+# stock_start: a second nginx in front of stack_start's responders, its site
+# the production one with the spelled-out fastcgi_param block replaced by the
+# `include /etc/nginx/fastcgi_params;` a server already running on Debian
+# has, on another free port (never 443). Debian's file sends HTTP_HOST as
+# $host, without the port: STOCK_HOST_PORTLESS is 1 when this one does. Sets
+# STOCK (its folder), STOCK_PORT, STOCK_URL. Skips without Debian's file.
+stock_start() {
+	[ -n "${RUN:-}" ] && [ -f "$RUN/site.conf" ] || die "stock_start needs stack_start first"
+	[ -r /etc/nginx/fastcgi_params ] || skip "no /etc/nginx/fastcgi_params (Debian's nginx)"
+	STOCK_HOST_PORTLESS=0
+	grep -Eq '^[[:space:]]*fastcgi_param[[:space:]]+HTTP_HOST[[:space:]]+\$host;' \
+	    /etc/nginx/fastcgi_params && STOCK_HOST_PORTLESS=1
+	STOCK=$T_TMP/stock$(echo "$T_STOCKS" | wc -w)
+	mkdir -p "$STOCK/logs" "$STOCK/tmp"
+	T_STOCKS="$T_STOCKS $STOCK"
+	sed -e "s|$RUN/site.conf|$STOCK/site.conf|" -e "s|$RUN/nginx.pid|$STOCK/nginx.pid|" \
+	    -e "s|$RUN/logs|$STOCK/logs|g" -e "s|$RUN/tmp|$STOCK/tmp|g" \
+	    "$RUN/nginx.conf" >"$STOCK/nginx.conf"
+	_try=0
+	while :; do
+		STOCK_PORT=$(free_port) || die "no free port"
+		[ "$STOCK_PORT" != 443 ] || continue
+		sed -e '/^[[:space:]]*fastcgi_param QUERY_STRING/,/^[[:space:]]*fastcgi_param HTTP_HOST/c\
+	include /etc/nginx/fastcgi_params;' \
+		    -e "s|listen [^;]* ssl http2;|listen 127.0.0.1:$STOCK_PORT ssl http2;|" \
+		    -e "s|$RUN/logs|$STOCK/logs|g" \
+		    "$RUN/site.conf" >"$STOCK/site.conf"
+		grep -q 'include /etc/nginx/fastcgi_params;' "$STOCK/site.conf" ||
+		    die "no include in $STOCK/site.conf"
+		! grep -q '^[[:space:]]*fastcgi_param ' "$STOCK/site.conf" ||
+		    die "fastcgi_param left in $STOCK/site.conf"
+		grep -q "listen 127.0.0.1:$STOCK_PORT ssl" "$STOCK/site.conf" ||
+		    die "no listen on $STOCK_PORT in $STOCK/site.conf"
+		nginx -e "$STOCK/logs/error.log" -p "$STOCK" -c "$STOCK/nginx.conf" \
+		    >"$STOCK/start.log" 2>&1 && break
+		_try=$((_try + 1))
+		if [ $_try -ge 3 ] || ! grep -q 'Address already in use' "$STOCK/start.log"; then
+			cat "$STOCK/start.log"
+			die "nginx with the stock fastcgi_params did not start"
+		fi
+		say "# port $STOCK_PORT was taken, trying another"
+	done
+	STOCK_URL=https://127.0.0.1:$STOCK_PORT
+	_i=0
+	until curl -s -o /dev/null --cacert "$CACERT" "$STOCK_URL/api/v1/health"; do
+		[ $_i -lt 50 ] || die "nginx with the stock fastcgi_params does not answer on $STOCK_URL"
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	say "# stock fastcgi_params nginx on $STOCK_URL, folder $STOCK"
+}
+
+# stock_stop [STOCK]: stops that nginx.
+stock_stop() {
+	_st=${1:-$STOCK}
+	[ -s "$_st/nginx.pid" ] && kill "$(cat "$_st/nginx.pid")" 2>/dev/null
+	rm -f "$_st/nginx.pid"
+	T_STOCKS=$(echo "$T_STOCKS" | tr ' ' '\n' | grep -vx "$_st" | tr '\n' ' ')
+	return 0
 }
 
 # --------------------------------------------------------------------- HTTP

@@ -89,40 +89,15 @@ api -a -h "Origin: https://127.0.0.1:$PORT" DELETE "/admin/invites/$INV"
 expect_status 204 "a same-origin DELETE"
 
 # ------------------------------------------------------------------------
-# Debian's stock fastcgi_params on a non-default port. The production site,
-# its spelled-out fastcgi_param block replaced by the include an existing
-# server would have; a second nginx in front of the same responders.
+# Debian's stock fastcgi_params on a non-default port: the production site
+# with the include an existing server would have, a second nginx in front
+# of the same responders (stock_start).
 say "# Debian's /etc/nginx/fastcgi_params on a port other than 443"
-[ -r /etc/nginx/fastcgi_params ] || skip "no /etc/nginx/fastcgi_params (Debian's nginx)"
-grep -Eq '^[[:space:]]*fastcgi_param[[:space:]]+HTTP_HOST[[:space:]]+\$host;' \
-    /etc/nginx/fastcgi_params && ok "this fastcgi_params sends HTTP_HOST as \$host (no port)" ||
+stock_start
+[ "$STOCK_HOST_PORTLESS" = 1 ] && ok "this fastcgi_params sends HTTP_HOST as \$host (no port)" ||
     say "# note: this fastcgi_params does not send HTTP_HOST as \$host"
-DEB=$T_TMP/debian
-mkdir -p "$DEB/logs" "$DEB/tmp"
-PORT2=$(free_port) || die "no free port"
-sed -e '/^[[:space:]]*fastcgi_param QUERY_STRING/,/^[[:space:]]*fastcgi_param HTTP_HOST/c\
-	include /etc/nginx/fastcgi_params;' \
-    -e "s|listen [^;]* ssl http2;|listen 127.0.0.1:$PORT2 ssl http2;|" \
-    -e "s|$RUN/logs|$DEB/logs|g" \
-    "$RUN/site.conf" >"$DEB/site.conf"
-grep -q 'include /etc/nginx/fastcgi_params;' "$DEB/site.conf" || die "no include in $DEB/site.conf"
-! grep -q '^[[:space:]]*fastcgi_param ' "$DEB/site.conf" || die "fastcgi_param left in $DEB/site.conf"
-sed -e "s|$RUN/site.conf|$DEB/site.conf|" -e "s|$RUN/nginx.pid|$DEB/nginx.pid|" \
-    -e "s|$RUN/logs|$DEB/logs|g" -e "s|$RUN/tmp|$DEB/tmp|g" \
-    "$RUN/nginx.conf" >"$DEB/nginx.conf"
-deb_stop() {
-	[ -s "$DEB/nginx.pid" ] && kill "$(cat "$DEB/nginx.pid")" 2>/dev/null
-	rm -f "$DEB/nginx.pid"
-}
-trap 'rc_=$?; deb_stop; (exit $rc_); t_cleanup' EXIT
-nginx -e "$DEB/logs/error.log" -p "$DEB" -c "$DEB/nginx.conf" ||
-    die "nginx with the stock fastcgi_params did not start: $(tail -n 5 "$DEB/logs/error.log")"
-URL2=https://127.0.0.1:$PORT2
-i=0
-until curl -s -o /dev/null --cacert "$CACERT" "$URL2/api/v1/health" || [ $i -ge 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+PORT2=$STOCK_PORT
+URL2=$STOCK_URL
 
 register debian 192.0.2.7:51820 || die "register"
 D=$PEER_ID
@@ -139,6 +114,6 @@ for o in "https://127.0.0.1:$PORT" "https://127.0.0.1:$((PORT2 + 1))" "http://12
 done
 api -a -h "Origin: $URL2" DELETE "$URL2/api/v1/admin/peers/$D"
 expect_status 204 "a same-origin DELETE through the stock fastcgi_params"
-deb_stop
+stock_stop
 
 expect_responders_alive

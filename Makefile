@@ -153,6 +153,7 @@ browser: all
 # of every installed unit, the installed tree run, uninstall.
 FUZZ_CHECK_SECONDS ?= 15
 check: deps
+	$(Q)sh tests/tools/longfuncs.sh
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN)
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)sh tests/run.sh all

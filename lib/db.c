@@ -99,6 +99,29 @@ static const char migration_statements[] =
 	"  signed_at INTEGER"
 	");";
 
+/*
+ * Version 5: tags and rules. A peer carries tags; a rule pairs every peer
+ * tagged a with every peer tagged b (a full mesh when a = b). A pair made
+ * by an admin is explicit; one that only rules imply is not, and goes when
+ * no rule implies it any more.
+ */
+static const char migration_tags[] =
+	"CREATE TABLE peer_tags ("
+	"  peer_id TEXT NOT NULL REFERENCES peers(id) ON DELETE CASCADE,"
+	"  tag     TEXT NOT NULL CHECK (length(tag) BETWEEN 1 AND 32),"
+	"  PRIMARY KEY (peer_id, tag));"
+	"CREATE INDEX peer_tags_tag ON peer_tags (tag, peer_id);"
+	"CREATE TABLE rules ("
+	"  id         INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  a          TEXT NOT NULL,"
+	"  b          TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (a, b),"
+	"  CHECK (a <= b));"
+	"CREATE INDEX rules_b ON rules (b);"
+	"ALTER TABLE pairs ADD COLUMN explicit INTEGER NOT NULL DEFAULT 1"
+	"  CHECK (explicit IN (0, 1));";
+
 /* Migrations from version N-1 to N live at index N; index 1 is schema.sql. */
 static const char *const migrations[] = {
 	NULL,
@@ -106,6 +129,7 @@ static const char *const migrations[] = {
 	migration_links,
 	quota_sql,
 	migration_statements,
+	migration_tags,
 };
 
 static int

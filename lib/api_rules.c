@@ -29,10 +29,10 @@
 	" JOIN rules r ON (r.a = ta.tag AND r.b = tb.tag) OR (r.a = tb.tag AND r.b = ta.tag)" \
 	" WHERE ta.peer_id = " A ")"
 
-/* One end of pairs to make: its id and its WireGuard key. */
+/* One end of pairs to make: its id and its WireGuard key (base64). */
 struct end {
 	char id[PEER_ID_LEN];
-	uint8_t pk[KEYS_LEN];
+	char pk[KEYS_B64_LEN];
 };
 
 struct end_list {
@@ -53,11 +53,26 @@ ends_add(struct end_list *l, const char *id, const char *pk_b64)
 		l->v = nv;
 		l->cap = cap;
 	}
-	e = &l->v[l->n];
+	e = &l->v[l->n++];
 	snprintf(e->id, sizeof(e->id), "%s", id ? id : "");
-	if (pk_b64 == NULL || keys_b64_decode_key(e->pk, pk_b64) != 0)
-		return -1;
-	l->n++;
+	snprintf(e->pk, sizeof(e->pk), "%s", pk_b64 ? pk_b64 : "");
+	return 0;
+}
+
+/* Pairs x and y (x < y), not explicitly, and notes both in changed. */
+static int
+make_pair(const struct end *x, const struct end *y, int64_t now, struct strlist *changed,
+          struct response *res)
+{
+	uint8_t pkx[KEYS_LEN], pky[KEYS_LEN];
+	int status;
+
+	if (keys_b64_decode_key(pkx, x->pk) != 0 || keys_b64_decode_key(pky, y->pk) != 0)
+		return api_db_error(res);
+	if ((status = api_pair_insert(x->id, pkx, y->id, pky, 0, now, res)) != 0)
+		return status;
+	if (model_strlist_add(changed, x->id) != 0 || model_strlist_add(changed, y->id) != 0)
+		return api_db_error(res);
 	return 0;
 }
 
@@ -237,10 +252,8 @@ api_rules_sync_peer(const char *id, struct strlist *changed, struct response *re
 
 	if ((status = api_load_peer(&p, id, res)) != 0 || !p.accepted)
 		goto out;
-	if (keys_b64_decode_key(self.pk, p.public_key) != 0) {
-		status = api_db_error(res);
-		goto out;
-	}
+	snprintf(self.id, sizeof(self.id), "%s", p.id);
+	snprintf(self.pk, sizeof(self.pk), "%s", p.public_key);
 	if ((st = db_stmt(stale)) != NULL)
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if ((status = drop_pairs(st, changed, NULL, res)) != 0)
@@ -264,14 +277,8 @@ api_rules_sync_peer(const char *id, struct strlist *changed, struct response *re
 	for (size_t i = 0; i < add.n; i++) {
 		const struct end *o = &add.v[i];
 		int first = strcmp(id, o->id) < 0;
-		if ((status = api_pair_insert(first ? id : o->id, first ? self.pk : o->pk,
-		                              first ? o->id : id, first ? o->pk : self.pk,
-		                              0, now, res)) != 0)
+		if ((status = make_pair(first ? &self : o, first ? o : &self, now, changed, res)) != 0)
 			goto out;
-		if (model_strlist_add(changed, id) != 0 || model_strlist_add(changed, o->id) != 0) {
-			status = api_db_error(res);
-			goto out;
-		}
 	}
 	status = 0;
 out:
@@ -672,12 +679,8 @@ api_admin_rule_create(const struct request *req, struct response *res)
 			status = api_db_error(res);
 			goto out;
 		}
-		if ((status = api_pair_insert(x->id, x->pk, y->id, y->pk, 0, now, res)) != 0)
+		if ((status = make_pair(x, y, now, &changed, res)) != 0)
 			goto out;
-		if (model_strlist_add(&changed, x->id) != 0 || model_strlist_add(&changed, y->id) != 0) {
-			status = api_db_error(res);
-			goto out;
-		}
 	}
 	if ((status = api_bump_ids(&changed, res)) != 0)
 		goto out;

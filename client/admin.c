@@ -281,6 +281,7 @@ enum {
 	ADMIN_OFFLINE = 1,              /* needs no server: key files only */
 	ADMIN_FILE_ARGS = 2,            /* the arguments are files, not peers */
 };
+enum { TAGS_ARGS_MAX = 17 };           /* a peer and 16 tags */
 
 static const struct admin_cmd {
 	const char *name;
@@ -299,8 +300,8 @@ static const struct admin_cmd {
 	  "what is signed (none; vN, its signed version; \"vN changed\" when it has\n"
 	  "changes to sign; invalid when the stored signature is not by the\n"
 	  "network's signing key),\n"
-	  "address, endpoint, routed networks, the peers it is paired with, and\n"
-	  "when it last fetched its config.\n", 0 },
+	  "address, endpoint, routed networks, tags, the peers it is paired with,\n"
+	  "and when it last fetched its config.\n", 0 },
 	{ "accept", admin_accept, "nAN", 1, 1, "accept PEER",
 	  "accept a pending peer",
 	  "Usage: wgconf admin accept PEER [--name NAME] [--address ADDR]\n"
@@ -337,7 +338,34 @@ static const struct admin_cmd {
 	  "at their next sync.\n", 0 },
 	{ "unpair", admin_unpair, "", 2, 2, "unpair PEER PEER",
 	  "unlink two peers",
-	  "Usage: wgconf admin unpair PEER PEER\n\nRemoves the link between two peers.\n", 0 },
+	  "Usage: wgconf admin unpair PEER PEER\n\nRemoves the link between two peers.\n"
+	  "A pair that a rule also makes stays, as the rule's (it goes with the\n"
+	  "rule or a tag); one only rules make cannot be unpaired by hand.\n", 0 },
+	{ "tag", admin_tag, "j", 2, TAGS_ARGS_MAX, "tag PEER TAG...",
+	  "give a peer tags (rules pair by tag)",
+	  "Usage: wgconf admin tag PEER TAG... [--json]\n"
+	  "\nAdds tags to a peer (1-32 of a-z, 0-9, '_' and '-'; at most 16 on a\n"
+	  "peer). The peer is then paired by every rule on those tags, with a fresh\n"
+	  "preshared key per pair. The edit names the peer's revision (If-Match):\n"
+	  "a concurrent change is read again, not undone. --json prints the peer\n"
+	  "as the server answered.\n", 0 },
+	{ "untag", admin_untag, "j", 2, TAGS_ARGS_MAX, "untag PEER TAG...",
+	  "take tags off a peer",
+	  "Usage: wgconf admin untag PEER TAG... [--json]\n"
+	  "\nTakes tags off a peer; the pairs that only rules on those tags made\n"
+	  "go (explicit pairs stay). A tag the peer does not have is said and\n"
+	  "skipped. --json prints the peer as the server answered.\n", 0 },
+	{ "rules", admin_rules, "j", 0, 3, "rules [add A B|delete ID]",
+	  "pair peers by tag",
+	  "Usage: wgconf admin rules [list] [--json]\n"
+	  "       wgconf admin rules add TAG_A TAG_B [--json]\n"
+	  "       wgconf admin rules delete ID\n"
+	  "\nA rule pairs every accepted peer tagged TAG_A with every accepted peer\n"
+	  "tagged TAG_B; with TAG_A = TAG_B, the peers of that tag form a full\n"
+	  "mesh. Peers tagged or accepted later are paired at once. list shows\n"
+	  "each rule with the number of pairs it makes now; add makes the pairs\n"
+	  "(a rule that would make more than 100000 is refused); delete removes\n"
+	  "the pairs only that rule made (pairs made with `admin pair` stay).\n", 0 },
 	{ "invite", admin_invite, "uej", 0, 0, "invite",
 	  "make an invite code",
 	  "Usage: wgconf admin invite [--uses N] [--expires DURATION] [--json]\n"

@@ -10,7 +10,7 @@
 #include "text.h"
 #include "validate.h"
 
-enum { COLS = 9 };
+enum { COLS = 10 };
 
 /* What is signed of p (docs/trust.md): "none", "v3", "v3 changed" when its
  * proposal has changes to sign, "invalid" when the stored signature is not
@@ -52,15 +52,16 @@ peer_row(void *ctx, struct json_object *p, char (*row)[ADMIN_CELL])
 	else
 		snprintf(row[5], ADMIN_CELL, "nat");
 	admin_join_array(a, p, "networks", false, row[6], ADMIN_CELL);
-	admin_join_array(a, p, "pairs", true, row[7], ADMIN_CELL);
-	text_printable(text_json_str(p, "last_seen"), row[8], ADMIN_CELL);
+	admin_join_array(a, p, "tags", false, row[7], ADMIN_CELL);
+	admin_join_array(a, p, "pairs", true, row[8], ADMIN_CELL);
+	text_printable(text_json_str(p, "last_seen"), row[9], ADMIN_CELL);
 }
 
 int
 admin_peers(struct admin *a, int argc, char **argv)
 {
 	static const char *const head[COLS] = { "ID", "NAME", "STATE", "SIGNED",
-	                                        "ADDRESS", "ENDPOINT", "NETWORKS",
+	                                        "ADDRESS", "ENDPOINT", "NETWORKS", "TAGS",
 	                                        "PAIRED WITH", "LAST SEEN" };
 	struct fetch_response resp = { 0 };
 	struct json_object *arr;

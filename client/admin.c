@@ -364,7 +364,7 @@ static const struct admin_cmd {
 	  "tagged TAG_B; with TAG_A = TAG_B, the peers of that tag form a full\n"
 	  "mesh. Peers tagged or accepted later are paired at once. list shows\n"
 	  "each rule with the number of pairs it makes now; add makes the pairs\n"
-	  "(a rule that would make more than 100000 is refused); delete removes\n"
+	  "(a rule that would make more than 20000 is refused); delete removes\n"
 	  "the pairs only that rule made (pairs made with `admin pair` stay).\n", 0 },
 	{ "invite", admin_invite, "uej", 0, 0, "invite",
 	  "make an invite code",

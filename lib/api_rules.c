@@ -93,6 +93,8 @@ ends_find(const struct end_list *l, const char *id)
 {
 	struct end key;
 
+	if (l->n == 0)
+		return NULL;
 	snprintf(key.id, sizeof(key.id), "%s", id);
 	return bsearch(&key, l->v, l->n, sizeof(*l->v), end_cmp);
 }
@@ -110,7 +112,8 @@ api_bump_ids(struct strlist *ids, struct response *res)
 
 	if (ids->n == 0)
 		return 0;
-	qsort(ids->v, ids->n, sizeof(*ids->v), str_cmp);
+	if (ids->n > 1)
+		qsort(ids->v, ids->n, sizeof(*ids->v), str_cmp);
 	for (size_t i = 0; i < ids->n; i++) {
 		if (kept > 0 && strcmp(ids->v[kept - 1], ids->v[i]) == 0) {
 			free(ids->v[i]);
@@ -327,7 +330,8 @@ api_tags_parse(struct json_object *v, struct strlist *out, struct response *res)
 			return api_db_error(res);
 		}
 	}
-	qsort(out->v, out->n, sizeof(*out->v), str_cmp);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), str_cmp);
 	return 0;
 }
 

@@ -22,7 +22,7 @@
  * A rule may imply at most this many pairs. Each pair costs two sealed
  * boxes (each an X25519 key pair and a scalar multiplication), and a rule
  * makes its pairs in one request, which must end well inside nginx's 60 s
- * fastcgi_read_timeout: 4,950 pairs took 2.7 s (t2500, a shared 2-core
+ * fastcgi_read_timeout: 4,950 pairs took 2.7 s (t2600, a shared 2-core
  * machine), so 20,000 take some 11 s and 100,000 would take about a
  * minute. 20,000 is also the issue's budget (1,000 peers, 20,000 pairs).
  */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# t2500-tags-rules: pairing by tags and rules, and edits that cannot undo a
+# t2600-tags-rules: pairing by tags and rules, and edits that cannot undo a
 # change made meanwhile, against a real local stack with curl and wgconf.
 # A stale If-Match is 412 with the peer as it is now and keeps the endpoint
 # the host set; `admin tag` and `admin rules add` make pairs that both

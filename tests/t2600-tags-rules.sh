@@ -106,6 +106,13 @@ api -a GET "/admin/peers/$W1"
 expect_status 200 "a stale DELETE deletes nothing"
 
 # --- tags and rules through wgconf admin ----------------------------------
+for c in tag untag rules; do
+	admin "$c" --help
+	expect_rc 0 "admin $c --help"
+	expect_in "$OUT" "^Usage: wgconf admin $c " "admin $c --help prints its usage"
+done
+admin rules add x y --state pending
+expect_rc 2 "rules: an option it does not take"
 host w2 web2 203.0.113.2:51820
 W2=$ID
 host d1 db1 203.0.113.3:51820

@@ -226,7 +226,8 @@ rules_delete(struct admin *a, const char *id)
 	int ret = EXIT_ERR;
 
 	if (text_parse_ulong(id, 1, 999999999999UL, &n) != 0)
-		return cli_usage_error("invalid rule ID '%s' (a number, see `wgconf admin rules`)", id);
+		return cli_usage_error("invalid rule ID '%s' (a number, see `wgconf admin rules`)",
+		                       id);
 	snprintf(path, sizeof(path), "/admin/rules/%lu", n);
 	if (admin_request(a, "DELETE", path, NULL, &resp) != 0)
 		goto out;

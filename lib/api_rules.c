@@ -207,7 +207,8 @@ static int
 check_rules_of(const char *id, struct response *res)
 {
 	static const char sql[] =
-		"SELECT id, a, b FROM rules WHERE a IN (SELECT tag FROM peer_tags WHERE peer_id = ?1)"
+		"SELECT id, a, b FROM rules"
+		" WHERE a IN (SELECT tag FROM peer_tags WHERE peer_id = ?1)"
 		" OR b IN (SELECT tag FROM peer_tags WHERE peer_id = ?1) ORDER BY id";
 	struct strlist rules = { 0 };
 	sqlite3_stmt *st = db_stmt(sql);
@@ -229,9 +230,10 @@ check_rules_of(const char *id, struct response *res)
 		if (rule_size(rules.v[i + 1], rules.v[i + 2], &n) != DB_OK)
 			status = api_db_error(res);
 		else if (n > RULE_PAIRS_MAX)
-			status = http_error(res, 409, "rule_too_large", "rule %s (%s, %s) would make "
-			                    "%lld pairs, more than %d", rules.v[i], rules.v[i + 1],
-			                    rules.v[i + 2], (long long)n, RULE_PAIRS_MAX);
+			status = http_error(res, 409, "rule_too_large",
+			                    "rule %s (%s, %s) would make %lld pairs, more than %d",
+			                    rules.v[i], rules.v[i + 1], rules.v[i + 2], (long long)n,
+			                    RULE_PAIRS_MAX);
 	}
 	model_strlist_free(&rules);
 	return status;
@@ -241,16 +243,19 @@ int
 api_rules_sync_peer(const char *id, struct strlist *changed, struct response *res)
 {
 	static const char stale[] =
-		"SELECT a, b FROM pairs p WHERE a = ?1 AND explicit = 0 AND NOT " IMPLIED("p.a", "p.b")
+		"SELECT a, b FROM pairs p WHERE a = ?1 AND explicit = 0"
+		" AND NOT " IMPLIED("p.a", "p.b")
 		" UNION ALL "
-		"SELECT a, b FROM pairs p WHERE b = ?1 AND explicit = 0 AND NOT " IMPLIED("p.a", "p.b");
+		"SELECT a, b FROM pairs p WHERE b = ?1 AND explicit = 0"
+		" AND NOT " IMPLIED("p.a", "p.b");
 	static const char missing[] =
 		"SELECT q.id, q.public_key FROM peers q WHERE q.state = 'accepted' AND q.id != ?1"
 		" AND q.id IN (SELECT y.peer_id FROM peer_tags x JOIN rules r ON r.a = x.tag"
 		"              JOIN peer_tags y ON y.tag = r.b WHERE x.peer_id = ?1"
 		"              UNION SELECT y.peer_id FROM peer_tags x JOIN rules r ON r.b = x.tag"
 		"              JOIN peer_tags y ON y.tag = r.a WHERE x.peer_id = ?1)"
-		" AND NOT EXISTS (SELECT 1 FROM pairs WHERE a = min(?1, q.id) AND b = max(?1, q.id))"
+		" AND NOT EXISTS (SELECT 1 FROM pairs"
+		"                 WHERE a = min(?1, q.id) AND b = max(?1, q.id))"
 		" ORDER BY q.id";
 	struct end_list add = { 0 };
 	struct end self;
@@ -286,7 +291,8 @@ api_rules_sync_peer(const char *id, struct strlist *changed, struct response *re
 	for (size_t i = 0; i < add.n; i++) {
 		const struct end *o = &add.v[i];
 		int first = strcmp(id, o->id) < 0;
-		if ((status = make_pair(first ? &self : o, first ? o : &self, now, changed, res)) != 0)
+		status = make_pair(first ? &self : o, first ? o : &self, now, changed, res);
+		if (status != 0)
 			goto out;
 	}
 	status = 0;
@@ -411,6 +417,7 @@ api_rule_index_load(struct api_rule_index *ix)
 	memset(ix, 0, sizeof(*ix));
 	if ((st = db_stmt(rules)) == NULL)
 		return DB_ERROR;
+	/* The server never keeps more than API_RULES_MAX: one more is an error. */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && ix->nrules < API_RULES_MAX) {
 		ix->rule_ids[ix->nrules++] = sqlite3_column_int64(st, 0);
 		if (model_strlist_add(&ab, (const char *)sqlite3_column_text(st, 1)) != 0 ||
@@ -418,7 +425,7 @@ api_rule_index_load(struct api_rule_index *ix)
 			break;
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (rc != SQLITE_DONE)
 		goto out;
 	if (ix->nrules == 0) {
 		ret = DB_OK;

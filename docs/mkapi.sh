@@ -389,13 +389,13 @@ X -a GET /admin/metrics
 
 out '### `GET /admin/export`'
 out ""
-out 'The whole network without a secret, an id or a time: `{"format": "wgconfsrv-export", "network": {...}, "pairs": [[KEY, KEY], ...], "peers": [{"addresses", "endpoint", "keepalive", "listen_port", "name", "networks", "public_key", "state"}, ...], "version": 1}`. Keys, peers (by public key), pairs and networks are sorted, so two exports of the same mesh are the same text and a change is a small diff. Preshared keys, tokens and signatures are not in it.'
+out 'The whole network without a secret, an id or a time: `{"format": "wgconfsrv-export", "network": {...}, "pairs": [[KEY, KEY], ...], "peers": [{"addresses", "endpoint", "keepalive", "listen_port", "name", "networks", "public_key", "state", "tags"}, ...], "rules": [[TAG, TAG], ...], "version": 1}`. `pairs` are the explicit pairs only: those rules make follow from the tags and `rules`. Keys, peers (by public key), pairs, tags, rules and networks are sorted, so two exports of the same mesh are the same text and a change is a small diff. Preshared keys, tokens and signatures are not in it.'
 out ""
 X -a GET /admin/export
 
 out '### `POST /admin/import`'
 out ""
-out 'Creates the peers and pairs of an existing mesh in one transaction, all or nothing: `{"peers": [{"name", "public_key", "addresses"?: [ip, ...], "networks"?: [cidr, ...], "endpoint"?, "listen_port"?, "keepalive"?, "state"?: "accepted"|"pending"}, ...], "pairs"?: [[KEY, KEY], ...]}` (1–256 peers; pairs name public keys of the imported peers). Addresses must be free host addresses of the pools (409 `address_outside_pool`, `address_taken`, naming it); a peer without one gets the next free one. 409 `import_conflict` names every public key the server has already. Each pair gets a fresh preshared key, sealed to both sides. Imported peers have no usable token: their hosts adopt them (`POST /adopt`). Answer 201 `{"peers": [{"id", "name", "public_key"}, ...], "pairs": N}`; one audit entry `network.import`.'
+out 'Creates the peers and pairs of an existing mesh in one transaction, all or nothing: `{"peers": [{"name", "public_key", "addresses"?: [ip, ...], "networks"?: [cidr, ...], "endpoint"?, "listen_port"?, "keepalive"?, "state"?: "accepted"|"pending", "tags"?: [tag, ...]}, ...], "pairs"?: [[KEY, KEY], ...], "rules"?: [[TAG, TAG], ...]}` (1–256 peers; pairs name public keys of the imported peers and are explicit; a rule the server has already is kept once, and each imported peer then gets the pairs the rules imply, as when it is tagged: 400 `invalid_tag`, 409 `rule_too_large`, `too_many_rules`). Addresses must be free host addresses of the pools (409 `address_outside_pool`, `address_taken`, naming it); a peer without one gets the next free one. 409 `import_conflict` names every public key the server has already. Each pair gets a fresh preshared key, sealed to both sides. Imported peers have no usable token: their hosts adopt them (`POST /adopt`). Answer 201 `{"peers": [{"id", "name", "public_key"}, ...], "pairs": N}`; one audit entry `network.import`.'
 out ""
 keypair
 I1_PUB=$PUB I1_PRIV=$PRIV

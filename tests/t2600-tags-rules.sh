@@ -255,6 +255,33 @@ expect_eq "$(sqlite3 "$DB" "SELECT count(*) FROM pairs WHERE explicit = 0")" 0 "
 api -a GET "/admin/peers/$M0/config"
 expect_eq "$(jqr '.peers | length')" 0 "and so are they from the configs"
 
+# --- export and import keep tags, rules and which pairs are explicit -----
+admin rules add web db
+expect_rc 0 "web <-> db again"
+admin export
+expect_rc 0 "admin export"
+E1=$OUT
+printf '%s\n' "$E1" >"$T_TMP/export1.json"
+expect_eq "$(printf '%s' "$E1" | jq -c .rules)" '[["db","web"]]' "the export has the rule"
+expect_eq "$(printf '%s' "$E1" | jq -c '.peers[] | select(.name == "web2") | .tags')" \
+    '["edge","web"]' "and the peers' tags"
+expect_eq "$(printf '%s' "$E1" | jq -c '[.peers[] | select(.tags == ["all"])] | length')" 100 \
+    "the 100 peers tagged all"
+expect_eq "$(printf '%s' "$E1" | jq -c '.pairs | length')" 1 \
+    "and only the explicit pair (web1-db1): the rule's follow from tags and rules"
+stack_start
+printf '%s\n' "$ADMIN_PASS" >"$PWFILE"
+admin import "$T_TMP/export1.json"
+expect_rc 0 "import the export into a fresh server"
+admin export
+expect_eq "$OUT" "$E1" "export -> fresh server -> import -> export: the same text"
+api -a GET /admin/pairs
+expect_json '[.pairs[] | [.explicit, (.rules | length)]] | sort' '[[false, 1], [true, 1]]'
+admin rules delete "$(sqlite3 "$DB" "SELECT id FROM rules")"
+expect_rc 0 "delete the imported rule"
+api -a GET /admin/pairs
+expect_json '[.pairs[] | [.explicit, .rules]]' '[[true, []]]'
+
 # --- the bound: a rule past 20,000 pairs is refused ----------------------
 # 201 more accepted peers (20,100 pairs in a full mesh) straight into the
 # database: the bound is checked before any key is used.

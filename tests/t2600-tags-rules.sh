@@ -6,8 +6,11 @@
 # the host set; `admin tag` and `admin rules add` make pairs that both
 # hosts' configs (wgconf genconf) carry with one preshared key; deleting
 # the rule or a tag removes them from both, an explicit pair stays; bad
-# tags and rule ids are refused naming them; a full mesh of 100 peers
-# (4,950 pairs) is one request, and a rule past 20,000 pairs is 409.
+# tags and rule ids are refused naming them; concurrent tag edits and rule
+# adds through two responders leave exactly the pairs the rules imply; a
+# full mesh of 100 peers (4,950 pairs) is one request; export and import
+# into a fresh server keep tags, rules and which pairs are explicit; a rule
+# past 20,000 pairs is 409.
 . "$(dirname "$0")/lib.sh"
 [ -x "$WGCONF" ] || die "$WGCONF is not built (make)"
 need wg sqlite3
@@ -211,6 +214,53 @@ expect_in "$OUT" "stay paired by rule $R2" "unpair says the rule keeps it"
 linked w1 w2 "the rule keeps the pair"
 admin rules delete "$R2"
 unlinked w1 w2 "gone with the rule"
+
+# --- concurrent edits through two responders keep pairs = rules ----------
+# Every pair that is not explicit is implied by a rule between accepted
+# peers, and every pair a rule implies exists.
+rules_hold() {
+	_implied="SELECT min(x.peer_id, y.peer_id), max(x.peer_id, y.peer_id)
+	    FROM rules r JOIN peer_tags x ON x.tag = r.a JOIN peer_tags y ON y.tag = r.b
+	    JOIN peers px ON px.id = x.peer_id AND px.state = 'accepted'
+	    JOIN peers py ON py.id = y.peer_id AND py.state = 'accepted'
+	    WHERE x.peer_id != y.peer_id"
+	_extra=$(sqlite3 "$DB" "SELECT count(*) FROM (SELECT a, b FROM pairs WHERE explicit = 0
+	    EXCEPT $_implied)")
+	_missing=$(sqlite3 "$DB" "SELECT count(*) FROM ($_implied EXCEPT SELECT a, b FROM pairs)")
+	expect_eq "$_extra $_missing" "0 0" "$1: no pair without a reason, none missing"
+}
+admin rules add web db
+expect_rc 0 "web <-> db for the concurrent edits"
+printf 'user = "admin:%s"\ncacert = "%s"\nheader = "Content-Type: application/json"\n' \
+    "$ADMIN_PASS" "$CACERT" >"$T_TMP/par.cfg"
+i=0
+for round in 1 2 3 4 5 6; do
+	for id in "$W1" "$W2" "$D1" "$(jq -r .id "$T_TMP/x1/state/state.json")"; do
+		case $(((i + round) % 4)) in
+		0) tags='["web"]' ;; 1) tags='["db"]' ;; 2) tags='["web","db"]' ;; *) tags='[]' ;;
+		esac
+		curl -sS -K "$T_TMP/par.cfg" -X PATCH -d "{\"tags\":$tags}" -o /dev/null \
+		    -w '%{http_code}\n' "$API/admin/peers/$id" >>"$T_TMP/par.codes" &
+		i=$((i + 1))
+	done
+	curl -sS -K "$T_TMP/par.cfg" -X POST -d '{"a":"web","b":"web"}' -o /dev/null \
+	    -w '%{http_code}\n' "$API/admin/rules" >>"$T_TMP/par.codes" &
+done
+wait
+expect_eq "$(grep -cv '^\(200\|201\|409\)$' "$T_TMP/par.codes")" 0 \
+    "30 concurrent tag edits and rule adds: each 200, 201 or 409 (rule_exists)"
+rules_hold "after concurrent tag edits and rule adds"
+admin rules delete "$(sqlite3 "$DB" "SELECT id FROM rules WHERE a = 'web' AND b = 'web'")"
+rules_hold "after deleting web <-> web"
+admin rules delete "$(sqlite3 "$DB" "SELECT id FROM rules WHERE a = 'db' AND b = 'web'")"
+expect_eq "$(sqlite3 "$DB" "SELECT count(*) FROM pairs WHERE explicit = 0")" 0 "no rule, no rule pairs"
+linked w1 d1 "the explicit pair outlived them all"
+# Back to the tags the rest of the test expects.
+for t in "$W1 [\"web\"]" "$W2 [\"edge\",\"web\"]" "$D1 [\"db\"]" \
+    "$(jq -r .id "$T_TMP/x1/state/state.json") []"; do
+	api -a PATCH "/admin/peers/${t%% *}" "{\"tags\":${t#* }}"
+	expect_status 200
+done
 
 # --- scale: 100 peers in a full mesh, one request ------------------------
 i=0

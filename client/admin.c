@@ -302,22 +302,26 @@ static const struct admin_cmd {
 	  "network's signing key),\n"
 	  "address, endpoint, routed networks, tags, the peers it is paired with,\n"
 	  "and when it last fetched its config.\n", 0 },
-	{ "accept", admin_accept, "nAN", 1, 1, "accept PEER",
+	{ "accept", admin_accept, "nANg", 1, 1, "accept PEER",
 	  "accept a pending peer",
 	  "Usage: wgconf admin accept PEER [--name NAME] [--address ADDR]\n"
-	  "                           [--networks CIDR,...]\n"
+	  "                           [--networks CIDR,...] [--tags TAG,...]\n"
 	  "\nAccepts a pending peer. Without --address it gets the lowest free\n"
-	  "address of the pool; --networks are routed through it.\n", 0 },
-	{ "edit", admin_edit, "nANEkj", 1, 1, "edit PEER",
+	  "address of the pool; --networks are routed through it; --tags gives it\n"
+	  "tags, and the rules on them pair it at once.\n", 0 },
+	{ "edit", admin_edit, "nANEkjg", 1, 1, "edit PEER",
 	  "change a peer's name, address, networks or endpoint",
 	  "Usage: wgconf admin edit PEER [--name NAME] [--address ADDR]\n"
 	  "                         [--networks CIDR,...|none] [--endpoint HOST:PORT|nat]\n"
-	  "                         [--keepalive SECONDS|default] [--json]\n"
+	  "                         [--keepalive SECONDS|default] [--tags TAG,...|none]\n"
+	  "                         [--json]\n"
 	  "\nChanges only the given fields of a peer (address and networks only of\n"
 	  "an accepted one). --networks replaces the routed networks; --keepalive 0\n"
-	  "turns keepalives off, default goes back to the network's. Peers pick the change up at their next sync; under\n"
-	  "a signing key, sign the peer again after changing its address or\n"
-	  "networks. --json prints the peer as the server answered.\n", 0 },
+	  "turns keepalives off, default goes back to the network's; --tags\n"
+	  "replaces the peer's tags (see tag and untag). Peers pick the change up\n"
+	  "at their next sync; under a signing key, sign the peer again after\n"
+	  "changing its address or networks. --json prints the peer as the server\n"
+	  "answered.\n", 0 },
 	{ "reject", admin_reject, "Onj", 0, ADMIN_ARGS_MAX, "reject PEER...|--older-than AGE",
 	  "drop pending peers",
 	  "Usage: wgconf admin reject PEER...\n"
@@ -542,6 +546,7 @@ static const struct option admin_opts[] = {
 	{ "name", required_argument, NULL, 'n' },
 	{ "address", required_argument, NULL, 'A' },
 	{ "networks", required_argument, NULL, 'N' },
+	{ "tags", required_argument, NULL, 'g' },
 	{ "endpoint", required_argument, NULL, 'E' },
 	{ "uses", required_argument, NULL, 'u' },
 	{ "expires", required_argument, NULL, 'e' },
@@ -628,6 +633,7 @@ take_option(struct admin *a, struct admin_args *g, int c)
 	case 'I': g->insecure = true; break;
 	case 'S': g->dir = optarg; break;
 	case 'j': a->json = true; break;
+	case 'g': a->tags = optarg; break;
 	case 'T': a->state_filter = optarg; break;
 	case 'n': a->name = optarg; break;
 	case 'A': a->address = optarg; break;

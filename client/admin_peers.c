@@ -116,6 +116,12 @@ peer_fields(struct admin *a, struct json_object *body, bool edit)
 			return EXIT_USAGE;
 		json_object_object_add(body, "networks", nets);
 	}
+	if (a->tags) {
+		struct json_object *tags = admin_split_list(a->tags, "--tags", admin_check_tag);
+		if (tags == NULL)
+			return EXIT_USAGE;
+		json_object_object_add(body, "tags", tags);
+	}
 	if (a->name)
 		json_object_object_add(body, "name", json_object_new_string(a->name));
 	if (a->address)
@@ -138,7 +144,7 @@ peer_fields(struct admin *a, struct json_object *body, bool edit)
 		                       NULL : json_object_new_int(ka));
 	if (json_object_object_length(body) == 0)
 		return cli_usage_error("give what to change: --name, --address, --networks, "
-		                       "--endpoint or --keepalive");
+		                       "--endpoint, --keepalive or --tags");
 	return 0;
 }
 

@@ -13,13 +13,20 @@
 #define TAG_MAX      32
 #define TAG_ATTEMPTS 3          /* edits that met a concurrent change */
 
-/* 1 to TAG_MAX of a-z, 0-9, '_' and '-' (the server checks it too). */
-static int
-check_tag(const char *s)
+int
+admin_check_tag(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > TAG_MAX || strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n)
+	return n > 0 && n <= TAG_MAX &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n ? 0 : -1;
+}
+
+/* A tag, or a usage error naming it (the server checks it too). */
+static int
+check_tag(const char *s)
+{
+	if (admin_check_tag(s) != 0)
 		return cli_usage_error("invalid tag '%s' (1-%d of a-z, 0-9, '_' and '-')", s,
 		                       TAG_MAX);
 	return 0;

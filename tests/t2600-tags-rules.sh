@@ -194,6 +194,23 @@ admin untag other db nosuch
 expect_rc 0 "untag other db (and a tag it lacks)"
 expect_in "$ERR" "other has no tag 'nosuch'" "untag says which tag was not there"
 unlinked x1 w2 "untagging leaves them"
+wgc y1 register --server "$URL" --cacert "$CACERT" --name late 203.0.113.5:51820
+expect_rc 0 "register late"
+admin accept late --tags 'db,Bad'
+expect_rc 2 "accept --tags with a bad tag"
+expect_in "$ERR" "invalid --tags entry 'Bad'" "the message names it"
+admin accept late --tags db
+expect_rc 0 "accept late --tags db"
+linked y1 w1 "a peer accepted with a tag is paired by the rule at once"
+linked y1 w2 "by the rule, with each web peer"
+admin edit late --tags none
+expect_rc 0 "edit late --tags none"
+unlinked y1 w1 "edit --tags none takes it out again"
+admin edit late --tags web,edge --json
+expect_eq "$(printf '%s' "$OUT" | jq -c .tags)" '["edge","web"]' "edit --tags replaces the tags"
+linked y1 d1 "and pairs it as a web peer now"
+admin delete late
+expect_rc 0 "delete late"
 admin rules delete "$R1"
 expect_rc 0 "rules delete $R1"
 linked w1 d1 "an explicit pair stays when its rule goes"

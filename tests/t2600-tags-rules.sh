@@ -153,6 +153,11 @@ R1=$(printf '%s' "$OUT" | sed -n 's/^rule \([0-9]*\):.*/\1/p')
 linked w1 d1 "a rule-made pair"
 linked w2 d1 "a rule-made pair"
 unlinked w1 w2 "two web peers under web<->db"
+# What an admin signs (docs/trust.md) names a rule's pairs like any other.
+api -a GET "/admin/peers/$D1/statement"
+expect_status 200
+expect_in "$(jqr .proposed)" "^pair $W1\$" "db1's statement proposal has its rule pair with web1"
+expect_in "$(jqr .proposed)" "^pair $W2\$" "and with web2"
 api -a GET /admin/pairs
 expect_eq "$(jqr "[.pairs[] | select(.explicit == false and .rules == [\"$R1\"])] | length")" 2 \
     "the pairs say they come from rule $R1"

@@ -7,7 +7,10 @@
 #include "schema.h"
 
 #define DB_BUSY_MS      5000
-#define DB_STMT_CACHE   96
+/* Every distinct statement the program prepares (some 120 SQL strings in
+ * lib/ today, tags and rules included) with room to grow: a full cache makes
+ * every new statement fail, so it must never fill. */
+#define DB_STMT_CACHE   256
 
 /* The only process-wide state besides the configuration: the connection and its
  * statements, kept across requests. */

@@ -206,6 +206,7 @@ serve(const struct conn *c)
 	req.host = param(c, "HTTP_HOST");
 	req.server_port = param(c, "SERVER_PORT");
 	req.if_none_match = param(c, "HTTP_IF_NONE_MATCH");
+	req.if_match = param(c, "HTTP_IF_MATCH");
 	https = param(c, "HTTPS");
 	req.scheme = param(c, "REQUEST_SCHEME");
 	if (req.scheme == NULL || req.scheme[0] == '\0')

@@ -281,6 +281,7 @@ enum {
 	ADMIN_OFFLINE = 1,              /* needs no server: key files only */
 	ADMIN_FILE_ARGS = 2,            /* the arguments are files, not peers */
 };
+enum { TAGS_ARGS_MAX = 17 };           /* a peer and 16 tags */
 
 static const struct admin_cmd {
 	const char *name;
@@ -299,24 +300,28 @@ static const struct admin_cmd {
 	  "what is signed (none; vN, its signed version; \"vN changed\" when it has\n"
 	  "changes to sign; invalid when the stored signature is not by the\n"
 	  "network's signing key),\n"
-	  "address, endpoint, routed networks, the peers it is paired with, and\n"
-	  "when it last fetched its config.\n", 0 },
-	{ "accept", admin_accept, "nAN", 1, 1, "accept PEER",
+	  "address, endpoint, routed networks, tags, the peers it is paired with,\n"
+	  "and when it last fetched its config.\n", 0 },
+	{ "accept", admin_accept, "nANg", 1, 1, "accept PEER",
 	  "accept a pending peer",
 	  "Usage: wgconf admin accept PEER [--name NAME] [--address ADDR]\n"
-	  "                           [--networks CIDR,...]\n"
+	  "                           [--networks CIDR,...] [--tags TAG,...]\n"
 	  "\nAccepts a pending peer. Without --address it gets the lowest free\n"
-	  "address of the pool; --networks are routed through it.\n", 0 },
-	{ "edit", admin_edit, "nANEkj", 1, 1, "edit PEER",
+	  "address of the pool; --networks are routed through it; --tags gives it\n"
+	  "tags, and the rules on them pair it at once.\n", 0 },
+	{ "edit", admin_edit, "nANEkjg", 1, 1, "edit PEER",
 	  "change a peer's name, address, networks or endpoint",
 	  "Usage: wgconf admin edit PEER [--name NAME] [--address ADDR]\n"
 	  "                         [--networks CIDR,...|none] [--endpoint HOST:PORT|nat]\n"
-	  "                         [--keepalive SECONDS|default] [--json]\n"
+	  "                         [--keepalive SECONDS|default] [--tags TAG,...|none]\n"
+	  "                         [--json]\n"
 	  "\nChanges only the given fields of a peer (address and networks only of\n"
 	  "an accepted one). --networks replaces the routed networks; --keepalive 0\n"
-	  "turns keepalives off, default goes back to the network's. Peers pick the change up at their next sync; under\n"
-	  "a signing key, sign the peer again after changing its address or\n"
-	  "networks. --json prints the peer as the server answered.\n", 0 },
+	  "turns keepalives off, default goes back to the network's; --tags\n"
+	  "replaces the peer's tags (see tag and untag). Peers pick the change up\n"
+	  "at their next sync; under a signing key, sign the peer again after\n"
+	  "changing its address or networks. --json prints the peer as the server\n"
+	  "answered.\n", 0 },
 	{ "reject", admin_reject, "Onj", 0, ADMIN_ARGS_MAX, "reject PEER...|--older-than AGE",
 	  "drop pending peers",
 	  "Usage: wgconf admin reject PEER...\n"
@@ -337,7 +342,34 @@ static const struct admin_cmd {
 	  "at their next sync.\n", 0 },
 	{ "unpair", admin_unpair, "", 2, 2, "unpair PEER PEER",
 	  "unlink two peers",
-	  "Usage: wgconf admin unpair PEER PEER\n\nRemoves the link between two peers.\n", 0 },
+	  "Usage: wgconf admin unpair PEER PEER\n\nRemoves the link between two peers.\n"
+	  "A pair that a rule also makes stays, as the rule's (it goes with the\n"
+	  "rule or a tag); one only rules make cannot be unpaired by hand.\n", 0 },
+	{ "tag", admin_tag, "j", 2, TAGS_ARGS_MAX, "tag PEER TAG...",
+	  "give a peer tags (rules pair by tag)",
+	  "Usage: wgconf admin tag PEER TAG... [--json]\n"
+	  "\nAdds tags to a peer (1-32 of a-z, 0-9, '_' and '-'; at most 16 on a\n"
+	  "peer). The peer is then paired by every rule on those tags, with a fresh\n"
+	  "preshared key per pair. The edit names the peer's revision (If-Match):\n"
+	  "a concurrent change is read again, not undone. --json prints the peer\n"
+	  "as the server answered.\n", 0 },
+	{ "untag", admin_untag, "j", 2, TAGS_ARGS_MAX, "untag PEER TAG...",
+	  "take tags off a peer",
+	  "Usage: wgconf admin untag PEER TAG... [--json]\n"
+	  "\nTakes tags off a peer; the pairs that only rules on those tags made\n"
+	  "go (explicit pairs stay). A tag the peer does not have is said and\n"
+	  "skipped. --json prints the peer as the server answered.\n", 0 },
+	{ "rules", admin_rules, "j", 0, 3, "rules [add A B|delete ID]",
+	  "pair peers by tag",
+	  "Usage: wgconf admin rules [list] [--json]\n"
+	  "       wgconf admin rules add TAG_A TAG_B [--json]\n"
+	  "       wgconf admin rules delete ID\n"
+	  "\nA rule pairs every accepted peer tagged TAG_A with every accepted peer\n"
+	  "tagged TAG_B; with TAG_A = TAG_B, the peers of that tag form a full\n"
+	  "mesh. Peers tagged or accepted later are paired at once. list shows\n"
+	  "each rule with the number of pairs it makes now; add makes the pairs\n"
+	  "(a rule that would make more than 20000 is refused); delete removes\n"
+	  "the pairs only that rule made (pairs made with `admin pair` stay).\n", 0 },
 	{ "invite", admin_invite, "uej", 0, 0, "invite",
 	  "make an invite code",
 	  "Usage: wgconf admin invite [--uses N] [--expires DURATION] [--json]\n"
@@ -514,6 +546,7 @@ static const struct option admin_opts[] = {
 	{ "name", required_argument, NULL, 'n' },
 	{ "address", required_argument, NULL, 'A' },
 	{ "networks", required_argument, NULL, 'N' },
+	{ "tags", required_argument, NULL, 'g' },
 	{ "endpoint", required_argument, NULL, 'E' },
 	{ "uses", required_argument, NULL, 'u' },
 	{ "expires", required_argument, NULL, 'e' },
@@ -600,6 +633,7 @@ take_option(struct admin *a, struct admin_args *g, int c)
 	case 'I': g->insecure = true; break;
 	case 'S': g->dir = optarg; break;
 	case 'j': a->json = true; break;
+	case 'g': a->tags = optarg; break;
 	case 'T': a->state_filter = optarg; break;
 	case 'n': a->name = optarg; break;
 	case 'A': a->address = optarg; break;

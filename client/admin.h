@@ -25,7 +25,7 @@ struct admin {
 
 	/* subcommand options, as given (checked by the subcommand) */
 	bool json;
-	const char *state_filter, *name, *address, *networks, *endpoint;
+	const char *state_filter, *name, *address, *networks, *endpoint, *tags;
 	const char *uses, *expires, *since, *limit;
 	const char *ipv4, *ipv6, *keepalive, *mtu, *dns, *signing_key;
 	const char *out, *key;
@@ -84,6 +84,7 @@ struct json_object *admin_split_list(const char *s, const char *opt,
 int admin_check_network(const char *s);        /* a CIDR network */
 int admin_check_host_address(const char *s);   /* an address, prefix optional */
 int admin_check_dns(const char *s);            /* one IP address */
+int admin_check_tag(const char *s);            /* a tag: 1-32 of a-z 0-9 _ - */
 
 /* The subcommands: argv holds the positional arguments only. */
 int admin_peers(struct admin *a, int argc, char **argv);
@@ -94,6 +95,9 @@ int admin_delete(struct admin *a, int argc, char **argv);
 int admin_config(struct admin *a, int argc, char **argv);
 int admin_pair(struct admin *a, int argc, char **argv);
 int admin_unpair(struct admin *a, int argc, char **argv);
+int admin_tag(struct admin *a, int argc, char **argv);
+int admin_untag(struct admin *a, int argc, char **argv);
+int admin_rules(struct admin *a, int argc, char **argv);
 int admin_invite(struct admin *a, int argc, char **argv);
 int admin_invites(struct admin *a, int argc, char **argv);
 int admin_network(struct admin *a, int argc, char **argv);

@@ -165,7 +165,7 @@ import_export(struct admin *a, struct json_object *exp, const char *file,
 	static const char *const netkeys[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepalive",
 		"dns", NULL };
 	struct fetch_response resp = { 0 };
-	struct json_object *net, *peers, *pairs, *put;
+	struct json_object *net, *peers, *pairs, *rules, *put;
 	const char *fmt = text_json_str(exp, "format");
 	int ret = -1;
 
@@ -194,6 +194,9 @@ import_export(struct admin *a, struct json_object *exp, const char *file,
 		*body = json_object_new_object();
 		json_object_object_add(*body, "peers", json_object_get(peers));
 		json_object_object_add(*body, "pairs", json_object_get(pairs));
+		/* Tags ride on the peers; the rules make the other pairs. */
+		if (json_object_object_get_ex(exp, "rules", &rules))
+			json_object_object_add(*body, "rules", json_object_get(rules));
 	}
 	return ret;
 }

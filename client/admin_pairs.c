@@ -30,8 +30,12 @@ pair_action(struct admin *a, char **argv, bool pair)
 	if (pair && (resp.status == 200 || resp.status == 201)) {
 		printf(resp.status == 201 ? "paired %s and %s\n"
 		                          : "%s and %s were already paired\n", ba, bb);
-	} else if (!pair && (resp.status == 204 || resp.status == 200)) {
+	} else if (!pair && resp.status == 204) {
 		printf("unpaired %s and %s\n", ba, bb);
+	} else if (!pair && resp.status == 200) {
+		char rules[ADMIN_CELL];
+		admin_join_array(a, resp.json, "rules", false, rules, sizeof(rules));
+		printf("%s and %s stay paired by rule %s\n", ba, bb, rules);
 	} else {
 		fetch_report(&resp, pair ? "pair" : "unpair");
 		goto out;

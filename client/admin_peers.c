@@ -10,7 +10,7 @@
 #include "text.h"
 #include "validate.h"
 
-enum { COLS = 9 };
+enum { COLS = 10 };
 
 /* What is signed of p (docs/trust.md): "none", "v3", "v3 changed" when its
  * proposal has changes to sign, "invalid" when the stored signature is not
@@ -52,15 +52,16 @@ peer_row(void *ctx, struct json_object *p, char (*row)[ADMIN_CELL])
 	else
 		snprintf(row[5], ADMIN_CELL, "nat");
 	admin_join_array(a, p, "networks", false, row[6], ADMIN_CELL);
-	admin_join_array(a, p, "pairs", true, row[7], ADMIN_CELL);
-	text_printable(text_json_str(p, "last_seen"), row[8], ADMIN_CELL);
+	admin_join_array(a, p, "tags", false, row[7], ADMIN_CELL);
+	admin_join_array(a, p, "pairs", true, row[8], ADMIN_CELL);
+	text_printable(text_json_str(p, "last_seen"), row[9], ADMIN_CELL);
 }
 
 int
 admin_peers(struct admin *a, int argc, char **argv)
 {
 	static const char *const head[COLS] = { "ID", "NAME", "STATE", "SIGNED",
-	                                        "ADDRESS", "ENDPOINT", "NETWORKS",
+	                                        "ADDRESS", "ENDPOINT", "NETWORKS", "TAGS",
 	                                        "PAIRED WITH", "LAST SEEN" };
 	struct fetch_response resp = { 0 };
 	struct json_object *arr;
@@ -115,6 +116,12 @@ peer_fields(struct admin *a, struct json_object *body, bool edit)
 			return EXIT_USAGE;
 		json_object_object_add(body, "networks", nets);
 	}
+	if (a->tags) {
+		struct json_object *tags = admin_split_list(a->tags, "--tags", admin_check_tag);
+		if (tags == NULL)
+			return EXIT_USAGE;
+		json_object_object_add(body, "tags", tags);
+	}
 	if (a->name)
 		json_object_object_add(body, "name", json_object_new_string(a->name));
 	if (a->address)
@@ -137,7 +144,7 @@ peer_fields(struct admin *a, struct json_object *body, bool edit)
 		                       NULL : json_object_new_int(ka));
 	if (json_object_object_length(body) == 0)
 		return cli_usage_error("give what to change: --name, --address, --networks, "
-		                       "--endpoint or --keepalive");
+		                       "--endpoint, --keepalive or --tags");
 	return 0;
 }
 

@@ -343,11 +343,11 @@ add_header(struct curl_slist **hdr, const char *line)
 	return 0;
 }
 
-/* Method, headers and body. *inm is the If-None-Match line (caller
- * frees). 0 or -1. */
+/* Method, headers and body. *inm is the conditional header line (caller
+ * frees): cond (If-None-Match, If-Match) naming etag. 0 or -1. */
 static int
 set_request(CURL *c, const char *method, struct json_object *body,
-            const char *if_none_match, struct curl_slist **hdr, char **inm)
+            const char *cond, const char *etag, struct curl_slist **hdr, char **inm)
 {
 	const char *payload;
 
@@ -356,8 +356,8 @@ set_request(CURL *c, const char *method, struct json_object *body,
 		SETOPT(c, CURLOPT_NOBODY, 1L);
 	if (add_header(hdr, "Accept: application/json") != 0)
 		goto out;
-	if (if_none_match && *if_none_match) {
-		if (asprintf(inm, "If-None-Match: %s", if_none_match) < 0) {
+	if (etag && *etag) {
+		if (asprintf(inm, "%s: %s", cond, etag) < 0) {
 			*inm = NULL;
 			goto out;
 		}
@@ -386,6 +386,16 @@ fetch_request(const char *base, const char *method, const char *path,
               struct json_object *body, const char *if_none_match,
               struct fetch_response *resp)
 {
+	return fetch_request_cond(base, method, path, tls, auth, body, "If-None-Match",
+	                          if_none_match, resp);
+}
+
+int
+fetch_request_cond(const char *base, const char *method, const char *path,
+                   const struct fetch_tls *tls, const struct fetch_auth *auth,
+                   struct json_object *body, const char *cond, const char *etag,
+                   struct fetch_response *resp)
+{
 	CURL *c = NULL;
 	struct curl_slist *hdr = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -402,7 +412,7 @@ fetch_request(const char *base, const char *method, const char *path,
 	}
 	if (set_transport(c, url, tls, errbuf, resp) != 0 ||
 	    set_auth(c, auth, &hdr, &authz) != 0 ||
-	    set_request(c, method, body, if_none_match, &hdr, &inm) != 0)
+	    set_request(c, method, body, cond, etag, &hdr, &inm) != 0)
 		goto out;
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {

@@ -56,6 +56,13 @@ int fetch_request(const char *base, const char *method, const char *path,
                   struct json_object *body, const char *if_none_match,
                   struct fetch_response *resp);
 
+/* fetch_request() with a conditional header: cond ("If-Match",
+ * "If-None-Match") naming etag (a quoted entity tag; NULL or "" = none). */
+int fetch_request_cond(const char *base, const char *method, const char *path,
+                       const struct fetch_tls *tls, const struct fetch_auth *auth,
+                       struct json_object *body, const char *cond, const char *etag,
+                       struct fetch_response *resp);
+
 /* The error code of an error body ("peer_pending"), or "" */
 const char *fetch_error_code(const struct fetch_response *resp);
 

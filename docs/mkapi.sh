@@ -87,7 +87,8 @@ admin password is replaced by `PASSWORD`.
   with a fitting status: 400 bad field or bad JSON, 401 no or bad
   credentials, 403 refused (no admin, cross-site request, bad invite), 404
   unknown path or id, 405 wrong method (with `Allow`), 409 conflict
-  (taken key or address, overlapping networks, pending peer), 413 body over
+  (taken key or address, overlapping networks, pending peer), 412 an
+  `If-Match` that names an older revision, 413 body over
   64 KiB, 415 body not `application/json`, 429 a limit reached (too many
   requests from one address, pending peers, or endpoint changes; with
   `Retry-After` when the responder knows when), 503 database unusable. nginx's own 401, 413, 429 and 502 on `/api/` are
@@ -124,12 +125,18 @@ admin password is replaced by `PASSWORD`.
 - A **peer** object, as the routes below return it:
   `{"id", "name", "state": "pending"|"accepted", "public_key", "endpoint"
   ("host:port", "[v6]:port" or null behind NAT), "listen_port", "keepalive",
-  "addresses", "networks", "pairs", "pending_key" (a key it asked to rotate
+  "addresses", "networks", "pairs", "tags" (sorted), "revision" (a number
+  that changes whenever anything in this object, or in the config of the
+  peer, changes; also the `ETag` of the admin routes' answers),
+  "pending_key" (a key it asked to rotate
   to, or null), "signature": "none"|"valid"|"invalid" (does its last signed
   statement verify under the network's `signing_key`), "signed_version" (0:
   never signed), "unsigned_changes" (under a signing key: its statement has
   changes the admin has not signed), "created_at", "last_seen"}`. Signed
   statements and revocations are described in `docs/trust.md`.
+- **Tags** are 1–32 of `a-z`, `0-9`, `_`, `-`; a peer has at most 16. A
+  **rule** `{a, b}` pairs every accepted peer tagged `a` with every
+  accepted peer tagged `b` (a full mesh of the tag when `a` = `b`).
 
 EOF
 
@@ -226,7 +233,7 @@ X -a GET "/admin/peers/$A"
 
 out '### `POST /admin/peers/{id}/accept`'
 out ""
-out 'Accepts a pending peer: `{"name"?, "address"?, "networks"?: [cidr, ...]}`. Without `address`, the next free one from the IPv4 pool (and one from the IPv6 pool when set). Errors: 409 `not_pending`, `address_taken`, `address_outside_pool`, `network_overlap` (a network that overlaps another peer'"'"'s), `pool_exhausted`. Answer: the peer.'
+out 'Accepts a pending peer: `{"name"?, "address"?, "networks"?: [cidr, ...], "tags"?: [tag, ...]}`. The pairs the rules imply for its tags are made at once. Without `address`, the next free one from the IPv4 pool (and one from the IPv6 pool when set). Errors: 409 `not_pending`, `address_taken`, `address_outside_pool`, `network_overlap` (a network that overlaps another peer'"'"'s), `pool_exhausted`. Answer: the peer.'
 out ""
 X -a POST "/admin/peers/$C/accept" '{"name":"db2","networks":["10.20.0.0/16"]}'
 X -a POST "/admin/peers/$C/accept" '{}'
@@ -252,9 +259,16 @@ X -a POST /admin/peers/reject '{"name_pattern":"junk-*"}'
 
 out '### `PATCH /admin/peers/{id}`'
 out ""
-out 'Edits a peer: any of `name`, `address`, `networks`, `endpoint`, `listen_port`, `keepalive` (seconds, 0 = off, null = the network default). Answer: the peer.'
+out 'Edits a peer: any of `name`, `address`, `networks`, `endpoint`, `listen_port`, `keepalive` (seconds, 0 = off, null = the network default), `tags` (replaces its tags; the pairs its rules imply are made, those only rules made that no rule implies any more go: 409 `rule_too_large` when a rule would pass its bound). Only the keys sent change: a PATCH of the name never touches the endpoint a host set. Answer: the peer, with the `revision` (and `ETag`) the edit made.'
 out ""
-X -a PATCH "/admin/peers/$C" '{"name":"db2-frankfurt","keepalive":15}'
+out 'With `If-Match: "REVISION"` (the peer'"'"'s `revision` or `ETag` as last seen; a list, or `*`, works too; weak tags never match) the edit applies only if the peer has not changed since: otherwise 412 `precondition_failed`, nothing changes, and the error carries the peer as it is now in `current` (and its `ETag`), so a client can show what changed. Without `If-Match` the edit applies whatever changed meanwhile. A malformed `If-Match` is 400 `invalid_if_match`. `DELETE /admin/peers/{id}` takes `If-Match` the same way.'
+out ""
+api -a GET "/admin/peers/$C"
+C_REV=$(jqr .revision)
+X -a -h "If-Match: \"$C_REV\"" PATCH "/admin/peers/$C" '{"name":"db2-frankfurt","keepalive":15,"tags":["db"]}'
+out 'The same edit again, from a view made before it:'
+out ""
+X -a -h "If-Match: \"$C_REV\"" PATCH "/admin/peers/$C" '{"name":"db2-berlin"}'
 
 out '### `GET /admin/peers/{id}/config`'
 out ""
@@ -295,13 +309,13 @@ X -a PUT "/admin/revocations/$REV/signature" "{\"signature\":\"$SIG\"}"
 
 out '### `DELETE /admin/peers/{id}`'
 out ""
-out 'Deletes a peer, pending or accepted, with its pairs. 204.'
+out 'Deletes a peer, pending or accepted, with its pairs. 204. Takes `If-Match` as PATCH does.'
 out ""
 X -a DELETE "/admin/peers/$C"
 
 out '### `GET /admin/pairs`, `PUT /admin/pairs/{a}/{b}`, `DELETE /admin/pairs/{a}/{b}`'
 out ""
-out 'Which peers link to which. PUT pairs two accepted peers and makes their random preshared key, stored only sealed to each side (201; 200 when the pair exists). Errors: 400 `pair_self`, 404 `peer_not_found`, 409 `peer_pending`. DELETE unpairs (204, or 404 `not_paired`).'
+out 'Which peers link to which, and why: each pair is `{"a", "b", "created_at", "explicit", "rules"}`, where `explicit` says an admin paired it and `rules` lists the ids of the rules that imply it. PUT pairs two accepted peers and makes their random preshared key, stored only sealed to each side (201; 200 when the pair exists; a pair only rules made becomes explicit, 200, and stays when they go). Errors: 400 `pair_self`, 404 `peer_not_found`, 409 `peer_pending`. DELETE unpairs (204, or 404 `not_paired`); a pair that rules also imply stays, no longer explicit (200 with the pair), and one that only rules imply is 409 `paired_by_rule` naming the rule.'
 out ""
 X -a GET /admin/pairs
 keypair
@@ -311,6 +325,20 @@ api -a POST "/admin/peers/$D/accept" '{}'
 X -a PUT "/admin/pairs/$A/$D"
 X -a DELETE "/admin/pairs/$A/$D"
 X -a PUT "/admin/pairs/$A/$A"
+
+out '### `GET /admin/rules`, `POST /admin/rules`, `DELETE /admin/rules/{id}`'
+out ""
+out 'Pairing by tags. POST `{"a": TAG, "b": TAG}` pairs every accepted peer tagged `a` with every accepted peer tagged `b` (`a` = `b`: a full mesh of that tag), each pair with a fresh preshared key sealed to both ends as PUT `/admin/pairs` does, in the same request; peers accepted or tagged later get their pairs then. 201 with the rule `{"id", "a", "b", "created_at", "pairs"}` (`a` ≤ `b`; `pairs`: how many pairs it implies now). Errors: 400 `invalid_tag`, `missing_field`; 409 `rule_exists`, `rule_too_large` (it would imply more than 20,000 pairs), `too_many_rules` (256). GET lists the rules. DELETE removes a rule and the pairs only it implied (explicit pairs and pairs another rule implies stay): 204, or 404 `rule_not_found`. Only the peers whose pairs changed get a new `revision`.'
+out ""
+api -a PATCH "/admin/peers/$A" '{"tags":["web"]}'
+api -a PATCH "/admin/peers/$D" '{"tags":["web"]}'
+api -a PATCH "/admin/peers/$B" '{"tags":["db"]}'
+X -a POST /admin/rules '{"a":"web","b":"db"}'
+api -a POST /admin/rules '{"a":"web","b":"web"}'
+X -a GET /admin/rules
+RULE=$(jqr '.rules[0].id')
+X -a GET /admin/pairs
+X -a DELETE "/admin/rules/$RULE"
 
 out '### `GET /admin/network`, `PUT /admin/network`'
 out ""
@@ -361,13 +389,13 @@ X -a GET /admin/metrics
 
 out '### `GET /admin/export`'
 out ""
-out 'The whole network without a secret, an id or a time: `{"format": "wgconfsrv-export", "network": {...}, "pairs": [[KEY, KEY], ...], "peers": [{"addresses", "endpoint", "keepalive", "listen_port", "name", "networks", "public_key", "state"}, ...], "version": 1}`. Keys, peers (by public key), pairs and networks are sorted, so two exports of the same mesh are the same text and a change is a small diff. Preshared keys, tokens and signatures are not in it.'
+out 'The whole network without a secret, an id or a time: `{"format": "wgconfsrv-export", "network": {...}, "pairs": [[KEY, KEY], ...], "peers": [{"addresses", "endpoint", "keepalive", "listen_port", "name", "networks", "public_key", "state", "tags"}, ...], "rules": [[TAG, TAG], ...], "version": 1}`. `pairs` are the explicit pairs only: those rules make follow from the tags and `rules`. Keys, peers (by public key), pairs, tags, rules and networks are sorted, so two exports of the same mesh are the same text and a change is a small diff. Preshared keys, tokens and signatures are not in it.'
 out ""
 X -a GET /admin/export
 
 out '### `POST /admin/import`'
 out ""
-out 'Creates the peers and pairs of an existing mesh in one transaction, all or nothing: `{"peers": [{"name", "public_key", "addresses"?: [ip, ...], "networks"?: [cidr, ...], "endpoint"?, "listen_port"?, "keepalive"?, "state"?: "accepted"|"pending"}, ...], "pairs"?: [[KEY, KEY], ...]}` (1–256 peers; pairs name public keys of the imported peers). Addresses must be free host addresses of the pools (409 `address_outside_pool`, `address_taken`, naming it); a peer without one gets the next free one. 409 `import_conflict` names every public key the server has already. Each pair gets a fresh preshared key, sealed to both sides. Imported peers have no usable token: their hosts adopt them (`POST /adopt`). Answer 201 `{"peers": [{"id", "name", "public_key"}, ...], "pairs": N}`; one audit entry `network.import`.'
+out 'Creates the peers and pairs of an existing mesh in one transaction, all or nothing: `{"peers": [{"name", "public_key", "addresses"?: [ip, ...], "networks"?: [cidr, ...], "endpoint"?, "listen_port"?, "keepalive"?, "state"?: "accepted"|"pending", "tags"?: [tag, ...]}, ...], "pairs"?: [[KEY, KEY], ...], "rules"?: [[TAG, TAG], ...]}` (1–256 peers; pairs name public keys of the imported peers and are explicit; a rule the server has already is kept once, and each imported peer then gets the pairs the rules imply, as when it is tagged: 400 `invalid_tag`, 409 `rule_too_large`, `too_many_rules`). Addresses must be free host addresses of the pools (409 `address_outside_pool`, `address_taken`, naming it); a peer without one gets the next free one. 409 `import_conflict` names every public key the server has already. Each pair gets a fresh preshared key, sealed to both sides. Imported peers have no usable token: their hosts adopt them (`POST /adopt`). Answer 201 `{"peers": [{"id", "name", "public_key"}, ...], "pairs": N}`; one audit entry `network.import`.'
 out ""
 keypair
 I1_PUB=$PUB I1_PRIV=$PRIV

@@ -40,9 +40,10 @@ static const char *const b_register[] = { "name", "public_key", "endpoint", "lis
                                           "invite", NULL };
 static const char *const b_adopt[] = { "public_key", "invite", NULL };
 static const char *const b_endpoint[] = { "endpoint", NULL };
-static const char *const b_accept[] = { "name", "address", "networks", NULL };
+static const char *const b_accept[] = { "name", "address", "networks", "tags", NULL };
 static const char *const b_patch[] = { "name", "address", "networks", "endpoint",
-                                       "listen_port", "keepalive", NULL };
+                                       "listen_port", "keepalive", "tags", NULL };
+static const char *const b_rule[] = { "a", "b", NULL };
 static const char *const b_signature[] = { "signature", NULL };
 static const char *const b_peer_sig[] = { "version", "signature", NULL };
 static const char *const b_key[] = { "public_key", NULL };
@@ -52,7 +53,7 @@ static const char *const b_network[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepa
                                          "audit_max_rows", "audit_coalesce_window", NULL };
 static const char *const b_invite[] = { "uses", "expires_in", NULL };
 static const char *const b_links[] = { "links", NULL };
-static const char *const b_import[] = { "peers", "pairs", NULL };
+static const char *const b_import[] = { "peers", "pairs", "rules", NULL };
 static const char *const b_reject[] = { "ids", "older_than", "name_pattern", NULL };
 
 #define W  ROUTE_WRITE
@@ -82,6 +83,9 @@ static const struct route routes[] = {
 	{ "GET",    "/admin/pairs",              AUTH_ADMIN, api_admin_pairs_list,    0,  NULL, NULL },
 	{ "PUT",    "/admin/pairs/{}/{}",        AUTH_ADMIN, api_admin_pair_put,      W,  NULL, NULL },
 	{ "DELETE", "/admin/pairs/{}/{}",        AUTH_ADMIN, api_admin_pair_delete,   W,  NULL, NULL },
+	{ "GET",    "/admin/rules",              AUTH_ADMIN, api_admin_rules_list,    0,  NULL, NULL },
+	{ "POST",   "/admin/rules",              AUTH_ADMIN, api_admin_rule_create,   WB, NULL, b_rule },
+	{ "DELETE", "/admin/rules/{}",           AUTH_ADMIN, api_admin_rule_delete,   W,  NULL, NULL },
 	{ "GET",    "/admin/network",            AUTH_ADMIN, api_admin_network_get,   0,  NULL, NULL },
 	{ "PUT",    "/admin/network",            AUTH_ADMIN, api_admin_network_put,   WB, NULL, b_network },
 	{ "GET",    "/admin/invites",            AUTH_ADMIN, api_admin_invites_list,  0,  NULL, NULL },
@@ -268,6 +272,9 @@ finish_write(const struct request *req, struct response *res)
 		rc = store_audit(actor, res->change.action,
 		                 res->change.target[0] ? res->change.target : NULL,
 		                 res->change.detail);
+	if (rc == DB_OK && res->change.answer[0] != '\0' &&
+	    api_answer_peer(res->change.answer, res->status, res) >= 400)
+		rc = DB_ERROR;
 	if (rc == DB_OK && db_commit() == 0)
 		return res->status;
 	/* Not written: an answer made for it (a token, say) must not go out. */

@@ -42,6 +42,8 @@ api_handler api_admin_peer_statement, api_admin_peer_signature, api_admin_revoca
 api_handler api_admin_peers_reject;
 /* api_pairs.c */
 api_handler api_admin_pairs_list, api_admin_pair_put, api_admin_pair_delete;
+/* api_rules.c */
+api_handler api_admin_rules_list, api_admin_rule_create, api_admin_rule_delete;
 /* api_network.c */
 api_handler api_admin_network_get, api_admin_network_put;
 /* api_invites.c */
@@ -113,6 +115,11 @@ int api_load_peer(struct peer *p, const char *id, struct response *res);
  * is stored now). */
 int api_answer_peer(const char *id, int status, struct response *res);
 
+/* For a write: answers status with the view of peer id as it is once the
+ * dispatcher has stamped the new revisions (so its revision and ETag are
+ * the ones a following If-Match must name). */
+int api_answer_peer_written(const char *id, int status, struct response *res);
+
 /* Answers 200 with the config accepted peer p gets (one read snapshot: the
  * dispatcher's transaction), or 500 on any database error: never a
  * smaller config. */
@@ -144,6 +151,53 @@ int api_assign_address_exact(const char *id, const char *want, struct response *
  * ever signed (a peer deleted, a key replaced); its id goes into detail
  * (may be NULL) as "revocation". 0 or 500. */
 int api_revoke_key(const struct peer *p, struct json_object *detail, struct response *res);
+
+/* Pairs and rules (api_pairs.c, api_rules.c). */
+
+#define API_RULES_MAX 256       /* rules the server keeps */
+
+/* Stores the pair a < b with a fresh preshared key sealed to both public
+ * keys; explicit: an admin made it (else only rules imply it). 0 or an
+ * error status. */
+int api_pair_insert(const char *a, const uint8_t pka[KEYS_LEN], const char *b,
+                    const uint8_t pkb[KEYS_LEN], int explicit, int64_t now,
+                    struct response *res);
+
+/* The ids of the rules that pair a and b (a JSON array of strings, caller
+ * puts) into *out. DB_OK or DB_ERROR. */
+int api_pair_rules(const char *a, const char *b, struct json_object **out);
+
+/* Which rules pair whom, loaded once to show every pair's rules. */
+struct api_rule_peer;
+struct api_rule_index {
+	int64_t rule_ids[API_RULES_MAX];
+	size_t nrules;
+	struct api_rule_peer *peers;    /* sorted by id; owned */
+	size_t npeers;
+};
+int api_rule_index_load(struct api_rule_index *ix);
+/* The rule ids (JSON array of strings, caller puts) that pair a and b. */
+struct json_object *api_rule_index_pair(const struct api_rule_index *ix, const char *a,
+                                        const char *b);
+void api_rule_index_free(struct api_rule_index *ix);
+
+/* Makes peer id's pairs what the rules say, when it is accepted: drops the
+ * pairs only rules made that no rule implies now, makes the ones they imply
+ * and it lacks (409 rule_too_large when a rule would pass its bound). The
+ * ends of every pair made or dropped are appended to changed. 0 or an
+ * error status. */
+int api_rules_sync_peer(const char *id, struct strlist *changed, struct response *res);
+
+/* A "tags" value: a list of 1 to TAGS_MAX distinct tags, sorted into out
+ * (caller frees, also after an error). 0 or 400. */
+int api_tags_parse(struct json_object *v, struct strlist *out, struct response *res);
+
+/* Replaces peer id's tags with tags. 0 or an error status. */
+int api_tags_store(const char *id, const struct strlist *tags, struct response *res);
+
+/* Stamps one new revision on each of ids (sorted and made unique here),
+ * for changes only they see. 0 or an error status. */
+int api_bump_ids(struct strlist *ids, struct response *res);
 
 /* 500: the handlers' single way out of a database error (the dispatcher
  * rolls back). */

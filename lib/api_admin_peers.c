@@ -80,43 +80,62 @@ api_admin_peer_accept(const struct request *req, struct response *res)
 {
 	static const char sql[] = "UPDATE peers SET state = 'accepted' WHERE id = ?1";
 	const char *id = req->params[0], *name = NULL, *addr = NULL;
-	struct json_object *nets_in = NULL, *nets = NULL, *detail;
+	struct json_object *nets_in = NULL, *nets = NULL, *tags_in = NULL, *detail;
+	struct strlist tags = { 0 }, changed = { 0 };
 	struct peer p;
 	sqlite3_stmt *st;
-	int status;
+	int status, has_tags = 0;
 
 	if (req->json != NULL &&
 	    ((status = name_field(req->json, &name, res)) != 0 ||
 	     (status = address_field(req->json, &addr, res)) != 0))
 		return status;
-	if (req->json != NULL)
+	if (req->json != NULL) {
 		json_object_object_get_ex(req->json, "networks", &nets_in);
+		has_tags = json_object_object_get_ex(req->json, "tags", &tags_in);
+	}
+	if (has_tags && (status = api_tags_parse(tags_in, &tags, res)) != 0)
+		goto out;
 	status = api_load_peer(&p, id, res);
 	model_peer_free(&p);
 	if (status != 0)
-		return status;
-	if (p.accepted)
-		return http_error(res, 409, "not_pending", "peer %s is already accepted", id);
+		goto out;
+	if (p.accepted) {
+		status = http_error(res, 409, "not_pending", "peer %s is already accepted", id);
+		goto out;
+	}
 	if ((status = api_check_networks(nets_in, id, &nets, res)) != 0)
-		return status;
+		goto out;
 	if ((name != NULL && (status = update_name(id, name, res)) != 0) ||
 	    (status = api_assign_addresses(id, addr, res)) != 0 ||
-	    (status = api_store_networks(id, nets, res)) != 0) {
-		json_object_put(nets);
-		return status;
-	}
+	    (status = api_store_networks(id, nets, res)) != 0 ||
+	    (has_tags && (status = api_tags_store(id, &tags, res)) != 0))
+		goto out;
 	if ((st = db_stmt(sql)) == NULL || (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC),
 	                                    db_exec_stmt(st)) != DB_OK) {
-		json_object_put(nets);
-		return api_db_error(res);
+		status = api_db_error(res);
+		goto out;
 	}
+	/* The pairs its tags' rules imply; every one of them ends at this peer,
+	 * which api_bump() stamps with all its partners. */
+	if ((status = api_rules_sync_peer(id, &changed, res)) != 0)
+		goto out;
 	detail = json_object_new_object();
 	if (name != NULL)
 		json_object_object_add(detail, "name", json_object_new_string(name));
 	json_object_object_add(detail, "networks", nets);
+	nets = NULL;
+	if (has_tags)
+		json_object_object_add(detail, "tags", json_object_get(tags_in));
+	json_object_object_add(detail, "rule_pairs", json_object_new_int64((int64_t)changed.n / 2));
 	api_bump(res, id);
 	api_log(res, "peer.accept", id, detail, NULL);
-	return api_answer_peer(id, 200, res);
+	status = api_answer_peer_written(id, 200, res);
+out:
+	json_object_put(nets);
+	model_strlist_free(&tags);
+	model_strlist_free(&changed);
+	return status;
 }
 
 int
@@ -141,6 +160,78 @@ api_admin_peer_reject(const struct request *req, struct response *res)
 	return 204;
 }
 
+/* True when the If-Match header (a list of entity tags, or "*") names
+ * the revision. Weak tags never match: If-Match compares strongly. */
+static int
+if_match_names(const char *header, int64_t revision, int *malformed)
+{
+	char want[32];
+	const char *s = header;
+	size_t wn = (size_t)snprintf(want, sizeof(want), "%lld", (long long)revision);
+	int hit = 0;
+
+	*malformed = 0;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (strcmp(s, "*") == 0)
+		return 1;
+	for (;;) {
+		const char *q;
+		int weak = 0;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (s[0] == 'W' && s[1] == '/') {
+			weak = 1;
+			s += 2;
+		}
+		if (*s != '"' || (q = strchr(s + 1, '"')) == NULL) {
+			*malformed = 1;
+			return 0;
+		}
+		if (!weak && (size_t)(q - s - 1) == wn && memcmp(s + 1, want, wn) == 0)
+			hit = 1;
+		s = q + 1;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0')
+			return hit;
+		if (*s != ',') {
+			*malformed = 1;
+			return 0;
+		}
+		s++;
+	}
+}
+
+/*
+ * An edit made on a view that is out of date would undo what changed
+ * since (a host moved its endpoint; the admin renames it in an old tab):
+ * with If-Match naming the revision that view showed, such an edit gets
+ * 412 and the peer as it is now. Without If-Match the edit applies.
+ */
+static int
+check_if_match(const struct request *req, const struct peer *p, struct response *res)
+{
+	struct network net;
+	int malformed;
+
+	if (req->if_match == NULL || req->if_match[0] == '\0')
+		return 0;
+	if (if_match_names(req->if_match, p->revision, &malformed))
+		return 0;
+	if (malformed)
+		return http_error(res, 400, "invalid_if_match", "If-Match must be \"*\" or a "
+		                  "list of quoted revisions, as the peer's ETag");
+	if (store_network_get(&net) != DB_OK)
+		return api_db_error(res);
+	json_object_put(res->error_current);
+	res->error_current = views_peer(p, &net);
+	snprintf(res->etag, sizeof(res->etag), "%lld", (long long)p->revision);
+	return http_error(res, 412, "precondition_failed", "peer %s changed since revision %.40s "
+	                  "(now %lld): see \"current\"", p->id, req->if_match,
+	                  (long long)p->revision);
+}
+
 int
 api_admin_peer_delete(const struct request *req, struct response *res)
 {
@@ -149,7 +240,8 @@ api_admin_peer_delete(const struct request *req, struct response *res)
 	struct peer p;
 	int status;
 
-	if ((status = api_load_peer(&p, id, res)) == 0) {
+	if ((status = api_load_peer(&p, id, res)) == 0 &&
+	    (status = check_if_match(req, &p, res)) == 0) {
 		detail = json_object_new_object();
 		json_object_object_add(detail, "name", json_object_new_string(p.name));
 		json_object_object_add(detail, "public_key", json_object_new_string(p.public_key));
@@ -167,6 +259,12 @@ out:
 	return status;
 }
 
+/*
+ * Changes only the fields the body names; absent ones stay as stored (the
+ * write lock is held from the read to the write). Tags replace the peer's
+ * tags, and its pairs follow its rules. With If-Match, a stale revision is
+ * 412 and changes nothing.
+ */
 int
 api_admin_peer_patch(const struct request *req, struct response *res)
 {
@@ -174,10 +272,11 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 		"UPDATE peers SET endpoint = ?2, listen_port = ?3, keepalive = ?4 WHERE id = ?1";
 	const char *id = req->params[0], *name = NULL, *addr = NULL;
 	char endpoint[VALIDATE_ENDPOINT_MAX + 1];
-	struct json_object *nets_in = NULL, *nets = NULL, *ep = NULL;
+	struct json_object *nets_in = NULL, *nets = NULL, *ep = NULL, *tags_in = NULL;
+	struct strlist tags = { 0 }, changed = { 0 };
 	struct peer p = { .keepalive = -1 };
 	sqlite3_stmt *st;
-	int status, port = 0, port_set, ka = 0, ka_set, has_nets, has_ep;
+	int status, port = 0, port_set, ka = 0, ka_set, has_nets, has_ep, has_tags;
 
 	if ((status = name_field(req->json, &name, res)) != 0 ||
 	    (status = address_field(req->json, &addr, res)) != 0 ||
@@ -188,32 +287,36 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 	if ((status = api_parse_endpoint(ep, endpoint, sizeof(endpoint), res)) != 0)
 		return status;
 	has_nets = json_object_object_get_ex(req->json, "networks", &nets_in);
+	has_tags = json_object_object_get_ex(req->json, "tags", &tags_in);
+	if (has_tags && (status = api_tags_parse(tags_in, &tags, res)) != 0)
+		goto out;
 
-	status = api_load_peer(&p, id, res);
-	/* The row's own fields are what is kept; the lists are not needed. */
-	model_peer_free(&p);
-	if (status != 0)
-		return status;
-	if ((addr != NULL || has_nets) && !p.accepted)
-		return http_error(res, 409, "peer_pending",
-		                  "accept peer %s before giving it addresses or networks", id);
+	if ((status = api_load_peer(&p, id, res)) != 0 ||
+	    (status = check_if_match(req, &p, res)) != 0)
+		goto out;
+	if ((addr != NULL || has_nets) && !p.accepted) {
+		status = http_error(res, 409, "peer_pending",
+		                    "accept peer %s before giving it addresses or networks", id);
+		goto out;
+	}
 	if (has_nets && (status = api_check_networks(nets_in, id, &nets, res)) != 0)
-		return status;
+		goto out;
 	if ((name != NULL && (status = update_name(id, name, res)) != 0) ||
 	    (addr != NULL && (status = api_assign_addresses(id, addr, res)) != 0) ||
-	    (nets != NULL && (status = api_store_networks(id, nets, res)) != 0)) {
-		json_object_put(nets);
-		return status;
-	}
-	json_object_put(nets);
+	    (nets != NULL && (status = api_store_networks(id, nets, res)) != 0) ||
+	    (has_tags && (status = api_tags_store(id, &tags, res)) != 0) ||
+	    (has_tags && (status = api_rules_sync_peer(id, &changed, res)) != 0))
+		goto out;
 	if (has_ep)
 		snprintf(p.endpoint, sizeof(p.endpoint), "%s", endpoint);
 	if (port_set)
 		p.listen_port = port < 0 ? 0 : port;
 	if (ka_set)
 		p.keepalive = ka;
-	if ((st = db_stmt(upd)) == NULL)
-		return api_db_error(res);
+	if ((st = db_stmt(upd)) == NULL) {
+		status = api_db_error(res);
+		goto out;
+	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (p.endpoint[0] != '\0')
 		sqlite3_bind_text(st, 2, p.endpoint, -1, SQLITE_STATIC);
@@ -221,11 +324,30 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 		sqlite3_bind_int(st, 3, p.listen_port);
 	if (p.keepalive >= 0)
 		sqlite3_bind_int(st, 4, p.keepalive);
-	if (db_exec_stmt(st) != DB_OK)
-		return api_db_error(res);
-	api_bump(res, id);
+	if (db_exec_stmt(st) != DB_OK) {
+		status = api_db_error(res);
+		goto out;
+	}
+	/* Tags alone change no config but this peer's view and the pairs the
+	 * rules made or dropped: only those peers get a new revision. */
+	if (has_tags && json_object_object_length(req->json) == 1) {
+		if (model_strlist_add(&changed, id) != 0) {
+			status = api_db_error(res);
+			goto out;
+		}
+	} else {
+		api_bump(res, id);
+	}
+	if ((status = api_bump_ids(&changed, res)) != 0)
+		goto out;
 	api_log(res, "peer.edit", id, json_object_get(req->json), NULL);
-	return api_answer_peer(id, 200, res);
+	status = api_answer_peer_written(id, 200, res);
+out:
+	json_object_put(nets);
+	model_strlist_free(&tags);
+	model_strlist_free(&changed);
+	model_peer_free(&p);
+	return status;
 }
 
 /* The config peer id would get: the same build as GET /peer/config. */

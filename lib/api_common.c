@@ -37,13 +37,24 @@ api_answer_peer(const char *id, int status, struct response *res)
 	int st;
 
 	if ((st = api_load_peer(&p, id, res)) == 0) {
-		if (store_network_get(&net) != DB_OK)
+		if (store_network_get(&net) != DB_OK) {
 			st = api_db_error(res);
-		else
+		} else {
 			st = http_json(res, status, views_peer(&p, &net));
+			/* What If-Match on a PATCH or DELETE of it names. */
+			snprintf(res->etag, sizeof(res->etag), "%lld", (long long)p.revision);
+		}
 	}
 	model_peer_free(&p);
 	return st;
+}
+
+int
+api_answer_peer_written(const char *id, int status, struct response *res)
+{
+	snprintf(res->change.answer, sizeof(res->change.answer), "%s", id);
+	res->status = status;
+	return status;
 }
 
 int

@@ -3,6 +3,9 @@
  * The whole network out and in. Export: every peer and pair without a
  * secret and without ids or times, keys and arrays sorted, so that two
  * exports of the same mesh are the same text and a change is a small diff.
+ * Peers carry their tags, and the rules come along: "pairs" lists only the
+ * explicit pairs, since the tags and rules say which others there are (an
+ * import makes them as the rules do).
  * Import: peers and pairs of an existing mesh (`wgconf admin import` reads
  * them from its wg-quick files), all in one transaction or nothing. Imported
  * peers have no token: their hosts adopt them (register --adopt).
@@ -74,7 +77,29 @@ export_peer(const struct peer *p)
 	json_object_object_add(o, "public_key", json_object_new_string(p->public_key));
 	json_object_object_add(o, "state",
 	                       json_object_new_string(p->accepted ? "accepted" : "pending"));
+	json_object_object_add(o, "tags", sorted_strings(&p->tags));
 	return o;
+}
+
+/* [[a, b], ...]: every rule, sorted (a <= b in each). */
+static int
+export_rules(struct json_object **out)
+{
+	static const char sql[] = "SELECT a, b FROM rules ORDER BY a, b";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+
+	*out = json_object_new_array();
+	if (st == NULL)
+		return DB_ERROR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct json_object *r = json_object_new_array();
+		json_object_array_add(r, json_object_new_string((const char *)sqlite3_column_text(st, 0)));
+		json_object_array_add(r, json_object_new_string((const char *)sqlite3_column_text(st, 1)));
+		json_object_array_add(*out, r);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
 }
 
 static struct json_object *
@@ -104,16 +129,19 @@ key_of(const struct peer_list *l, const char *id)
 int
 api_admin_export(const struct request *req, struct response *res)
 {
+	static const char explicit_pairs[] = "SELECT a, b FROM pairs WHERE explicit = 1";
 	struct peer_list l = { 0 };
 	struct network net;
 	const struct peer **byk = NULL;
 	char **pairs = NULL;
 	size_t npairs = 0, cap = 0;
-	struct json_object *o = NULL, *arr;
-	int status;
+	struct json_object *o = NULL, *arr, *rules = NULL;
+	sqlite3_stmt *st;
+	int status, rc;
 
 	(void)req;
 	if (store_peer_list(&l, NULL) != DB_OK || store_network_get(&net) != DB_OK ||
+	    export_rules(&rules) != DB_OK || (st = db_stmt(explicit_pairs)) == NULL ||
 	    (l.n && (byk = calloc(l.n, sizeof(*byk))) == NULL)) {
 		status = api_db_error(res);
 		goto out;
@@ -122,27 +150,34 @@ api_admin_export(const struct request *req, struct response *res)
 		byk[i] = &l.v[i];
 	if (l.n)
 		qsort(byk, l.n, sizeof(*byk), cmp_peer_key);
-	/* Each pair once, as "keyA keyB" with keyA < keyB, then sorted. */
-	for (size_t i = 0; i < l.n; i++) {
-		for (size_t j = 0; j < l.v[i].pairs.n; j++) {
-			const char *mine = l.v[i].public_key, *other = key_of(&l, l.v[i].pairs.v[j]);
-			char *s;
-			if (other == NULL || strcmp(mine, other) >= 0)
-				continue;
-			if (npairs == cap) {
-				char **n = realloc(pairs, (cap = cap ? cap * 2 : 16) * sizeof(*n));
-				if (n == NULL) {
-					status = api_db_error(res);
-					goto out;
-				}
-				pairs = n;
-			}
-			if (asprintf(&s, "%s %s", mine, other) < 0) {
-				status = api_db_error(res);
-				goto out;
-			}
-			pairs[npairs++] = s;
+	/* Each explicit pair once, as "keyA keyB" with keyA < keyB, then
+	 * sorted; the pairs only rules make follow from tags and rules. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *mine = key_of(&l, (const char *)sqlite3_column_text(st, 0));
+		const char *other = key_of(&l, (const char *)sqlite3_column_text(st, 1));
+		char *s;
+		if (mine == NULL || other == NULL)
+			continue;
+		if (strcmp(mine, other) > 0) {
+			const char *t = mine;
+			mine = other;
+			other = t;
 		}
+		if (npairs == cap) {
+			char **n = realloc(pairs, (cap ? cap * 2 : 16) * sizeof(*n));
+			if (n == NULL)
+				break;
+			pairs = n;
+			cap = cap ? cap * 2 : 16;
+		}
+		if (asprintf(&s, "%s %s", mine, other) < 0)
+			break;
+		pairs[npairs++] = s;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		status = api_db_error(res);
+		goto out;
 	}
 	if (npairs)
 		qsort(pairs, npairs, sizeof(*pairs), cmp_str);
@@ -164,9 +199,12 @@ api_admin_export(const struct request *req, struct response *res)
 	for (size_t i = 0; i < l.n; i++)
 		json_object_array_add(arr, export_peer(byk[i]));
 	json_object_object_add(o, "peers", arr);
+	json_object_object_add(o, "rules", rules);
+	rules = NULL;
 	json_object_object_add(o, "version", json_object_new_int(EXPORT_VERSION));
 	status = http_json(res, 200, o);
 out:
+	json_object_put(rules);
 	for (size_t i = 0; i < npairs; i++)
 		free(pairs[i]);
 	free(pairs);
@@ -182,6 +220,7 @@ struct import_peer {
 	char endpoint[VALIDATE_ENDPOINT_MAX + 1];
 	int listen_port, keepalive, accepted;
 	char id[PEER_ID_LEN];
+	struct strlist tags;                            /* owned */
 };
 
 static int
@@ -200,7 +239,7 @@ static int
 parse_peer(struct json_object *o, size_t i, struct import_peer *p, struct response *res)
 {
 	static const char *const keys[] = { "name", "public_key", "addresses", "networks",
-		"endpoint", "listen_port", "keepalive", "state", NULL };
+		"endpoint", "listen_port", "keepalive", "state", "tags", NULL };
 	struct json_object *v = NULL;
 	uint8_t pk[KEYS_LEN];
 	const char *state = "accepted";
@@ -257,6 +296,9 @@ parse_peer(struct json_object *o, size_t i, struct import_peer *p, struct respon
 		return status;
 	if (!set)
 		p->keepalive = -1;
+	if (json_object_object_get_ex(o, "tags", &v) &&
+	    (status = api_tags_parse(v, &p->tags, res)) != 0)
+		return status;
 	return 0;
 }
 
@@ -299,7 +341,59 @@ insert_peer(struct import_peer *p, int64_t now, struct response *res)
 	if (rc != DB_OK || (st = db_stmt(adopt)) == NULL)
 		return api_db_error(res);
 	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
-	return db_exec_stmt(st) == DB_OK ? 0 : api_db_error(res);
+	if (db_exec_stmt(st) != DB_OK)
+		return api_db_error(res);
+	return api_tags_store(p->id, &p->tags, res);
+}
+
+/* The rules of an import ([[a, b], ...]; one the server has already is
+ * kept once), then the pairs they imply for each imported peer. */
+static int
+import_rules(struct json_object *rules, struct import_peer *v, size_t n,
+             struct response *res)
+{
+	static const char ins[] =
+		"INSERT INTO rules (a, b, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
+	static const char nrules[] = "SELECT count(*) FROM rules";
+	struct strlist changed = { 0 };
+	sqlite3_stmt *st;
+	int status = 0, rc;
+
+	if (rules != NULL && !json_object_is_type(rules, json_type_array))
+		return http_error(res, 400, "invalid_import", "\"rules\" must be a list");
+	for (size_t i = 0; rules != NULL && i < json_object_array_length(rules); i++) {
+		struct json_object *r = json_object_array_get_idx(rules, i);
+		const char *a, *b;
+		if (!json_object_is_type(r, json_type_array) || json_object_array_length(r) != 2 ||
+		    !json_object_is_type(json_object_array_get_idx(r, 0), json_type_string) ||
+		    !json_object_is_type(json_object_array_get_idx(r, 1), json_type_string))
+			return http_error(res, 400, "invalid_import", "rules[%zu] must be two tags", i);
+		a = json_object_get_string(json_object_array_get_idx(r, 0));
+		b = json_object_get_string(json_object_array_get_idx(r, 1));
+		if (!model_tag_valid(a) || !model_tag_valid(b))
+			return http_error(res, 400, "invalid_tag", "rules[%zu]: \"%.40s\" is not a tag",
+			                  i, model_tag_valid(a) ? b : a);
+		if ((st = db_stmt(ins)) == NULL)
+			return api_db_error(res);
+		sqlite3_bind_text(st, 1, strcmp(a, b) <= 0 ? a : b, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, strcmp(a, b) <= 0 ? b : a, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, store_now());
+		if (db_exec_stmt(st) != DB_OK)
+			return api_db_error(res);
+	}
+	if ((st = db_stmt(nrules)) == NULL)
+		return api_db_error(res);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > API_RULES_MAX)
+		status = http_error(res, 409, "too_many_rules", "the server keeps at most %d rules",
+		                    API_RULES_MAX);
+	else if (rc != SQLITE_ROW)
+		status = api_db_error(res);
+	sqlite3_reset(st);
+	for (size_t i = 0; status == 0 && i < n; i++)
+		status = api_rules_sync_peer(v[i].id, &changed, res);
+	model_strlist_free(&changed);
+	return status;
 }
 
 /* Names every imported public key the server has already, in one 409; a
@@ -420,7 +514,7 @@ import_pairs(struct json_object *pairs, struct import_peer *v, size_t n, int64_t
 int
 api_admin_import(const struct request *req, struct response *res)
 {
-	struct json_object *peers = NULL, *pairs = NULL, *nets, *detail, *ids, *o;
+	struct json_object *peers = NULL, *pairs = NULL, *rules = NULL, *nets, *detail, *ids, *o;
 	struct import_peer *v = NULL;
 	int64_t now = store_now();
 	size_t n;
@@ -430,6 +524,7 @@ api_admin_import(const struct request *req, struct response *res)
 	    !json_object_is_type(peers, json_type_array))
 		return http_error(res, 400, "invalid_import", "\"peers\" must be a list");
 	json_object_object_get_ex(req->json, "pairs", &pairs);
+	json_object_object_get_ex(req->json, "rules", &rules);
 	n = json_object_array_length(peers);
 	if (n == 0 || n > IMPORT_PEERS_MAX)
 		return http_error(res, 400, "invalid_import", "import 1 to %d peers at a time",
@@ -468,7 +563,8 @@ api_admin_import(const struct request *req, struct response *res)
 		if (status != 0)
 			goto out;
 	}
-	if ((status = import_pairs(pairs, v, n, now, res)) != 0)
+	if ((status = import_pairs(pairs, v, n, now, res)) != 0 ||
+	    (status = import_rules(rules, v, n, res)) != 0)
 		goto out;
 
 	ids = json_object_new_array();
@@ -491,6 +587,8 @@ api_admin_import(const struct request *req, struct response *res)
 	                       json_object_new_int64(pairs ? (int64_t)json_object_array_length(pairs) : 0));
 	status = http_json(res, 201, o);
 out:
+	for (size_t i = 0; v != NULL && i < n; i++)
+		model_strlist_free(&v[i].tags);
 	free(v);
 	return status;
 }

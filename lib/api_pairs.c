@@ -6,31 +6,57 @@
 #include "api.h"
 #include "db.h"
 
+/* A pair as the API shows it: its ends, when it was made, and why it
+ * exists: an admin paired it (explicit) and/or rules imply it (their ids). */
 static struct json_object *
-pair_json(const char *a, const char *b, int64_t created)
+pair_json(const char *a, const char *b, int64_t created, int explicit,
+          struct json_object *rules)
 {
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "a", json_object_new_string(a));
 	json_object_object_add(o, "b", json_object_new_string(b));
 	json_object_object_add(o, "created_at", views_time(created));
+	json_object_object_add(o, "explicit", json_object_new_boolean(explicit));
+	json_object_object_add(o, "rules", rules ? rules : json_object_new_array());
 	return o;
-}
-
-static struct json_object *
-pair_row(sqlite3_stmt *st)
-{
-	return pair_json((const char *)sqlite3_column_text(st, 0),
-	                 (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2));
 }
 
 int
 api_admin_pairs_list(const struct request *req, struct response *res)
 {
-	static const char sql[] = "SELECT a, b, created_at FROM pairs ORDER BY a, b";
+	static const char sql[] = "SELECT a, b, created_at, explicit FROM pairs ORDER BY a, b";
+	struct api_rule_index ix;
+	struct json_object *arr = NULL, *o;
+	sqlite3_stmt *st;
+	int rc, status;
 
 	(void)req;
-	return api_answer_rows(db_stmt(sql), "pairs", pair_row, res);
+	if (api_rule_index_load(&ix) != DB_OK || (st = db_stmt(sql)) == NULL) {
+		status = api_db_error(res);
+		goto out;
+	}
+	arr = json_object_new_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+		const char *b = (const char *)sqlite3_column_text(st, 1);
+		json_object_array_add(arr, pair_json(a, b, sqlite3_column_int64(st, 2),
+		                                     sqlite3_column_int(st, 3),
+		                                     api_rule_index_pair(&ix, a, b)));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		status = api_db_error(res);
+		goto out;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "pairs", arr);
+	arr = NULL;
+	status = http_json(res, 200, o);
+out:
+	json_object_put(arr);
+	api_rule_index_free(&ix);
+	return status;
 }
 
 /* Loads both ends, ordered a < b as stored: 0, or 400/404/409 in res. The
@@ -60,19 +86,17 @@ load_ends(const struct request *req, struct peer *a, struct peer *b, int need_ac
 }
 
 int
-api_insert_pair(const struct peer *a, const struct peer *b, int64_t now, struct response *res)
+api_pair_insert(const char *a, const uint8_t pka[KEYS_LEN], const char *b,
+                const uint8_t pkb[KEYS_LEN], int explicit, int64_t now, struct response *res)
 {
 	static const char ins[] =
-		"INSERT INTO pairs (a, b, psk_box_a, psk_box_b, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
-	uint8_t psk[KEYS_LEN], pka[KEYS_LEN], pkb[KEYS_LEN];
-	uint8_t boxa[KEYS_SEALED_LEN], boxb[KEYS_SEALED_LEN];
+		"INSERT INTO pairs (a, b, psk_box_a, psk_box_b, created_at, explicit)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	uint8_t psk[KEYS_LEN], boxa[KEYS_SEALED_LEN], boxb[KEYS_SEALED_LEN];
 	sqlite3_stmt *st;
 	int rc;
 
 	/* The key exists in the clear only here, for the two seals. */
-	if (keys_b64_decode_key(pka, a->public_key) != 0 ||
-	    keys_b64_decode_key(pkb, b->public_key) != 0)
-		return api_db_error(res);
 	keys_random(psk, sizeof(psk));
 	rc = keys_seal(boxa, psk, pka) != 0 || keys_seal(boxb, psk, pkb) != 0;
 	keys_wipe(psk, sizeof(psk));
@@ -80,23 +104,62 @@ api_insert_pair(const struct peer *a, const struct peer *b, int64_t now, struct 
 		return http_error(res, 500, "seal_failed", "the preshared key could not be sealed");
 	if ((st = db_stmt(ins)) == NULL)
 		return api_db_error(res);
-	sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, b->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, boxa, sizeof(boxa), SQLITE_STATIC);
 	sqlite3_bind_blob(st, 4, boxb, sizeof(boxb), SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int(st, 6, explicit != 0);
 	return db_exec_stmt(st) == DB_OK ? 0 : api_db_error(res);
 }
 
+/* An explicit pair: an admin's, or an imported one. */
+int
+api_insert_pair(const struct peer *a, const struct peer *b, int64_t now, struct response *res)
+{
+	uint8_t pka[KEYS_LEN], pkb[KEYS_LEN];
+
+	if (keys_b64_decode_key(pka, a->public_key) != 0 ||
+	    keys_b64_decode_key(pkb, b->public_key) != 0)
+		return api_db_error(res);
+	return api_pair_insert(a->id, pka, b->id, pkb, 1, now, res);
+}
+
+/* The pair view of a and b as stored now. */
+static int
+answer_pair(const char *a, const char *b, int status, struct response *res)
+{
+	static const char find[] = "SELECT created_at, explicit FROM pairs WHERE a = ?1 AND b = ?2";
+	struct json_object *rules = NULL;
+	sqlite3_stmt *st;
+	int64_t created;
+	int rc, explicit;
+
+	if ((st = db_stmt(find)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	created = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	explicit = rc == SQLITE_ROW ? sqlite3_column_int(st, 1) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW || api_pair_rules(a, b, &rules) != DB_OK)
+		return api_db_error(res);
+	return http_json(res, status, pair_json(a, b, created, explicit, rules));
+}
+
+/* Pairs a and b: a fresh pair (201), or makes a pair that only rules
+ * implied explicit, so that it stays when they go (200). */
 int
 api_admin_pair_put(const struct request *req, struct response *res)
 {
-	static const char find[] = "SELECT created_at FROM pairs WHERE a = ?1 AND b = ?2";
+	static const char find[] = "SELECT explicit FROM pairs WHERE a = ?1 AND b = ?2";
+	static const char mark[] = "UPDATE pairs SET explicit = 1 WHERE a = ?1 AND b = ?2";
 	struct json_object *detail;
 	struct peer a, b;
 	sqlite3_stmt *st;
-	int64_t now = store_now(), created;
-	int status, rc;
+	int64_t now = store_now();
+	int status, rc, explicit;
 
 	if ((status = load_ends(req, &a, &b, 1, res)) != 0)
 		goto out;
@@ -107,11 +170,29 @@ api_admin_pair_put(const struct request *req, struct response *res)
 	sqlite3_bind_text(st, 1, a.id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, b.id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	created = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	explicit = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
 	sqlite3_reset(st);
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW && explicit) {
 		/* Already paired: nothing changes, nothing is logged. */
-		status = http_json(res, 200, pair_json(a.id, b.id, created));
+		status = answer_pair(a.id, b.id, 200, res);
+		goto out;
+	}
+	if (rc == SQLITE_ROW) {
+		/* Made by rules: now also the admin's. Nothing a peer sees changes. */
+		if ((st = db_stmt(mark)) == NULL) {
+			status = api_db_error(res);
+			goto out;
+		}
+		sqlite3_bind_text(st, 1, a.id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, b.id, -1, SQLITE_STATIC);
+		if (db_exec_stmt(st) != DB_OK) {
+			status = api_db_error(res);
+			goto out;
+		}
+		detail = json_object_new_object();
+		json_object_object_add(detail, "with", json_object_new_string(b.id));
+		api_log(res, "pair.explicit", a.id, detail, NULL);
+		status = answer_pair(a.id, b.id, 200, res);
 		goto out;
 	}
 	if (rc != SQLITE_DONE) {
@@ -125,25 +206,57 @@ api_admin_pair_put(const struct request *req, struct response *res)
 	api_bump(res, a.id);
 	api_bump(res, b.id);
 	api_log(res, "pair.create", a.id, detail, NULL);
-	status = http_json(res, 201, pair_json(a.id, b.id, now));
+	status = answer_pair(a.id, b.id, 201, res);
 out:
 	model_peer_free(&a);
 	model_peer_free(&b);
 	return status;
 }
 
+/*
+ * Unpairs a and b. A pair that rules also imply stays, no longer explicit
+ * (200 with its view: it goes when they stop implying it); a pair that only
+ * rules imply cannot be unpaired by hand (409 naming them).
+ */
 int
 api_admin_pair_delete(const struct request *req, struct response *res)
 {
+	static const char find[] = "SELECT explicit FROM pairs WHERE a = ?1 AND b = ?2";
 	static const char del[] = "DELETE FROM pairs WHERE a = ?1 AND b = ?2";
-	struct json_object *detail;
+	static const char unmark[] = "UPDATE pairs SET explicit = 0 WHERE a = ?1 AND b = ?2";
+	struct json_object *detail, *rules = NULL;
 	struct peer a, b;
 	sqlite3_stmt *st;
-	int status;
+	int status, rc, explicit, implied;
 
 	if ((status = load_ends(req, &a, &b, 0, res)) != 0)
 		goto out;
-	if ((st = db_stmt(del)) == NULL) {
+	if ((st = db_stmt(find)) == NULL) {
+		status = api_db_error(res);
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, a.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b.id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	explicit = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE) {
+		status = http_error(res, 404, "not_paired", "peers %s and %s are not paired",
+		                    a.id, b.id);
+		goto out;
+	}
+	if (rc != SQLITE_ROW || api_pair_rules(a.id, b.id, &rules) != DB_OK) {
+		status = api_db_error(res);
+		goto out;
+	}
+	implied = json_object_array_length(rules) > 0;
+	if (implied && !explicit) {
+		status = http_error(res, 409, "paired_by_rule", "peers %s and %s are paired by "
+		                    "rule %s: delete the rule or a tag instead", a.id, b.id,
+		                    json_object_get_string(json_object_array_get_idx(rules, 0)));
+		goto out;
+	}
+	if ((st = db_stmt(implied ? unmark : del)) == NULL) {
 		status = api_db_error(res);
 		goto out;
 	}
@@ -153,18 +266,21 @@ api_admin_pair_delete(const struct request *req, struct response *res)
 		status = api_db_error(res);
 		goto out;
 	}
-	if (db_changes() == 0) {
-		status = http_error(res, 404, "not_paired", "peers %s and %s are not paired",
-		                    a.id, b.id);
-		goto out;
-	}
 	detail = json_object_new_object();
 	json_object_object_add(detail, "with", json_object_new_string(b.id));
+	if (implied) {
+		/* Still paired, by rules: nobody's config changes. */
+		json_object_object_add(detail, "kept_by_rules", json_object_get(rules));
+		api_log(res, "pair.delete", a.id, detail, NULL);
+		status = answer_pair(a.id, b.id, 200, res);
+		goto out;
+	}
 	api_bump(res, a.id);
 	api_bump(res, b.id);
 	api_log(res, "pair.delete", a.id, detail, NULL);
 	res->status = status = 204;
 out:
+	json_object_put(rules);
 	model_peer_free(&a);
 	model_peer_free(&b);
 	return status;

@@ -220,7 +220,7 @@ api_admin_peer_signature(const struct request *req, struct response *res)
 	/* The peer's config and every partner's carry the statement. */
 	api_bump(res, id);
 	api_log(res, "peer.sign", id, detail, NULL);
-	status = api_answer_peer(id, 200, res);
+	status = api_answer_peer_written(id, 200, res);
 out:
 	free(text);
 	model_peer_free(&p);
@@ -476,7 +476,7 @@ api_admin_peer_accept_key(const struct request *req, struct response *res)
 	api_bump(res, id);
 	api_log(res, "peer.key_accept", id, detail, NULL);
 	detail = NULL;
-	status = api_answer_peer(id, 200, res);
+	status = api_answer_peer_written(id, 200, res);
 out:
 	json_object_put(detail);
 	model_peer_free(&p);

@@ -7,7 +7,10 @@
 #include "schema.h"
 
 #define DB_BUSY_MS      5000
-#define DB_STMT_CACHE   96
+/* Every distinct statement the program prepares (some 120 SQL strings in
+ * lib/ today, tags and rules included) with room to grow: a full cache makes
+ * every new statement fail, so it must never fill. */
+#define DB_STMT_CACHE   256
 
 /* The only process-wide state besides the configuration: the connection and its
  * statements, kept across requests. */
@@ -99,6 +102,29 @@ static const char migration_statements[] =
 	"  signed_at INTEGER"
 	");";
 
+/*
+ * Version 5: tags and rules. A peer carries tags; a rule pairs every peer
+ * tagged a with every peer tagged b (a full mesh when a = b). A pair made
+ * by an admin is explicit; one that only rules imply is not, and goes when
+ * no rule implies it any more.
+ */
+static const char migration_tags[] =
+	"CREATE TABLE peer_tags ("
+	"  peer_id TEXT NOT NULL REFERENCES peers(id) ON DELETE CASCADE,"
+	"  tag     TEXT NOT NULL CHECK (length(tag) BETWEEN 1 AND 32),"
+	"  PRIMARY KEY (peer_id, tag));"
+	"CREATE INDEX peer_tags_tag ON peer_tags (tag, peer_id);"
+	"CREATE TABLE rules ("
+	"  id         INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  a          TEXT NOT NULL,"
+	"  b          TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (a, b),"
+	"  CHECK (a <= b));"
+	"CREATE INDEX rules_b ON rules (b);"
+	"ALTER TABLE pairs ADD COLUMN explicit INTEGER NOT NULL DEFAULT 1"
+	"  CHECK (explicit IN (0, 1));";
+
 /* Migrations from version N-1 to N live at index N; index 1 is schema.sql. */
 static const char *const migrations[] = {
 	NULL,
@@ -106,6 +132,7 @@ static const char *const migrations[] = {
 	migration_links,
 	quota_sql,
 	migration_statements,
+	migration_tags,
 };
 
 static int

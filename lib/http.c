@@ -66,6 +66,10 @@ http_finish(struct response *res)
 	err = json_object_new_object();
 	json_object_object_add(err, "code", json_object_new_string(res->error_code));
 	json_object_object_add(err, "message", json_object_new_string(res->error_message));
+	if (res->error_current != NULL) {
+		json_object_object_add(err, "current", res->error_current);
+		res->error_current = NULL;
+	}
 	wrap = json_object_new_object();
 	json_object_object_add(wrap, "error", err);
 	if (res->body != NULL)
@@ -110,6 +114,8 @@ http_response_free(struct response *res)
 	res->body = NULL;
 	free(res->text);
 	res->text = NULL;
+	json_object_put(res->error_current);
+	res->error_current = NULL;
 	json_object_put(res->change.detail);
 	res->change.detail = NULL;
 }

@@ -32,6 +32,7 @@ struct request {
 	const char *server_port;        /* the port the request came in on */
 	const char *scheme;             /* "https" or "http" */
 	const char *if_none_match;
+	const char *if_match;           /* If-Match header, NULL when absent */
 	const char *body;
 	size_t body_len;
 
@@ -53,6 +54,9 @@ struct response {
 	char allow[64];                 /* Allow header for 405 */
 	const char *error_code;         /* snake_case, static string */
 	char error_message[256];
+	struct json_object *error_current;  /* owned; may be NULL: the resource as
+	                                       it is now, shown in the error as
+	                                       "current" (a 412 on If-Match) */
 	int www_authenticate;           /* 401 for peers: Bearer challenge */
 	long long retry_after;          /* seconds, for a Retry-After header; 0 = none */
 	int secret;                     /* the body holds a secret shown once:
@@ -70,6 +74,8 @@ struct response {
 		struct json_object *detail;     /* owned; may be NULL */
 		char bump[2][24];               /* peers whose view changed */
 		int bump_all;                   /* every peer's view changed */
+		char answer[24];                /* a peer whose view is the answer,
+		                                   built once its revision is stamped */
 	} change;
 };
 

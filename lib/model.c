@@ -42,6 +42,17 @@ model_peer_free(struct peer *p)
 	model_strlist_free(&p->pairs);
 	free(p->statement);
 	p->statement = NULL;
+	model_strlist_free(&p->tags);
+}
+
+int
+model_tag_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > TAG_MAX)
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
 }
 
 void

@@ -11,6 +11,8 @@
 #include "validate.h"
 
 #define PEER_ID_LEN 17          /* 16 hex digits and a NUL */
+#define TAG_MAX     32          /* bytes of a tag: [a-z0-9_-] */
+#define TAGS_MAX    16          /* tags on one peer */
 
 /* A list of short strings (CIDRs, peer ids), each owned by the list. */
 struct strlist {
@@ -37,6 +39,7 @@ struct peer {
 	int64_t last_seen;                      /* 0 = never */
 	struct strlist networks;                /* routed networks, in order */
 	struct strlist pairs;                   /* ids of paired peers, sorted */
+	struct strlist tags;                    /* sorted */
 };
 
 /* Many peers, owned by the list. */
@@ -85,6 +88,9 @@ struct revocation_list {
 	struct revocation *v;
 	size_t n;
 };
+
+/* True when s is a tag: 1 to TAG_MAX of a-z, 0-9, '_' and '-'. */
+int model_tag_valid(const char *s);
 
 /* Appends a copy of s: 0, or -1 out of memory. */
 int model_strlist_add(struct strlist *l, const char *s);

@@ -88,9 +88,11 @@ load_lists(struct peer *p)
 		"SELECT cidr FROM networks WHERE peer_id = ?1 ORDER BY position";
 	static const char pairs[] =
 		"SELECT b FROM pairs WHERE a = ?1 UNION SELECT a FROM pairs WHERE b = ?1 ORDER BY 1";
+	static const char tags[] = "SELECT tag FROM peer_tags WHERE peer_id = ?1 ORDER BY tag";
 
 	if (strings(nets, p->id, &p->networks) != DB_OK ||
-	    strings(pairs, p->id, &p->pairs) != DB_OK)
+	    strings(pairs, p->id, &p->pairs) != DB_OK ||
+	    strings(tags, p->id, &p->tags) != DB_OK)
 		return DB_ERROR;
 	return DB_OK;
 }
@@ -333,6 +335,29 @@ store_bump(const char *id)
 		st = db_stmt(all);
 	}
 	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
+}
+
+int
+store_bump_ids(const struct strlist *ids)
+{
+	static const char inc[] = "UPDATE network SET revision = revision + 1 WHERE id = 1";
+	static const char one[] =
+		"UPDATE peers SET revision = (SELECT revision FROM network WHERE id = 1)"
+		" WHERE id = ?1";
+	sqlite3_stmt *st;
+
+	if (ids->n == 0)
+		return DB_OK;
+	if (db_exec_stmt(db_stmt(inc)) != DB_OK)
+		return DB_ERROR;
+	for (size_t i = 0; i < ids->n; i++) {
+		if ((st = db_stmt(one)) == NULL)
+			return DB_ERROR;
+		sqlite3_bind_text(st, 1, ids->v[i], -1, SQLITE_STATIC);
+		if (db_exec_stmt(st) != DB_OK)
+			return DB_ERROR;
+	}
+	return DB_OK;
 }
 
 int

@@ -47,6 +47,10 @@ int store_network_get(struct network *n);
  * of it changed); with id NULL, on every peer. */
 int store_bump(const char *id);
 
+/* Stamps one new revision on each peer of ids, and on no other: for a
+ * change (pairs made or dropped by rules) that only these peers see. */
+int store_bump_ids(const struct strlist *ids);
+
 /* Appends to the audit log, or counts a repeat on the same event's entry
  * within the coalescing window, then prunes the log to its limits
  * (lib/quota.h); detail (may be NULL) is not consumed. */

@@ -44,6 +44,8 @@ views_peer(const struct peer *p, const struct network *net)
 	json_object_object_add(o, "addresses", addrs);
 	json_object_object_add(o, "networks", strlist_json(&p->networks));
 	json_object_object_add(o, "pairs", strlist_json(&p->pairs));
+	json_object_object_add(o, "tags", strlist_json(&p->tags));
+	json_object_object_add(o, "revision", json_object_new_int64(p->revision));
 	json_object_object_add(o, "pending_key", string_or_null(p->pending_key));
 	/* docs/trust.md: what the admin signed last, and whether there is more
 	 * to sign. */

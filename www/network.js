@@ -3,7 +3,7 @@
 // sent, a refusal shown at its field.
 
 import { api, timing } from "./api.js";
-import { store, setNetwork } from "./store.js";
+import { store, setNetwork, load } from "./store.js";
 import { $, note, list, isIPv4, isIPv6, checkInt, checkCidr } from "./util.js";
 
 const FIELDS = ["ipv4_pool", "ipv6_pool", "mtu", "keepalive", "dns"];
@@ -71,6 +71,10 @@ async function save(ev) {
   note(msg, "Saving…", "busy");
   try {
     setNetwork(await api.setNetwork(body));
+    // A network change is a change of every peer (new addresses, a new
+    // revision): an edit made on the peers read before it would be refused
+    // as stale (If-Match), so read them again.
+    await load();
     showNetwork();
     note(msg, "Network saved.");
     timing("network");

@@ -212,7 +212,8 @@ snapshot(void)
 		"SELECT * FROM invites ORDER BY rowid", "SELECT * FROM audit ORDER BY rowid",
 		"SELECT * FROM link_reports ORDER BY reporter, partner",
 		"SELECT * FROM adoptable ORDER BY peer_id",
-		"SELECT * FROM revocations ORDER BY rowid", NULL };
+		"SELECT * FROM revocations ORDER BY rowid",
+		"SELECT * FROM peer_tags ORDER BY peer_id, tag", "SELECT * FROM rules ORDER BY id", NULL };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);

@@ -35,6 +35,7 @@ static const struct {
 	{ "pairs", " ORDER BY rowid" }, { "invites", " ORDER BY rowid" },
 	{ "audit", " ORDER BY rowid" }, { "revocations", " ORDER BY rowid" },
 	{ "link_reports", "" }, { "adoptable", "" },
+	{ "peer_tags", " ORDER BY rowid" }, { "rules", " ORDER BY rowid" },
 };
 
 void

@@ -16,11 +16,22 @@
 #include "api_harness.h"
 #include "db.h"
 #include "keys.h"
+#include "schema.h"
 #include "statement.h"
 #include "unit.h"
 
 /* Bodies and tokens come from tables of printf formats. */
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
+/* An integer member as decimal text (a revision, as an ETag shows it). */
+static const char *
+jstr_int(struct json_object *o, const char *key)
+{
+	static char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)jint(o, key));
+	return buf;
+}
 
 /* ---------------------------------------------------------------------- */
 
@@ -1472,7 +1483,7 @@ START_TEST(signature_state_fails_closed)
 	struct tpeer a, b, c;
 	struct json_object *peers;
 	struct request rq;
-	char *want;
+	char *want, etag_want[48];
 
 	signed_mesh(&a, &b, &c);
 	OK(admin("GET", path("/admin/peers"), NULL), 200);
@@ -1486,8 +1497,10 @@ START_TEST(signature_state_fails_closed)
 
 	OK(admin("GET", path("/admin/peers/%s", b.id), NULL), 200);
 	want = strdup(json_object_to_json_string(R.body));
+	snprintf(etag_want, sizeof(etag_want), "%s", R.etag);
+	ck_assert_str_eq(etag_want, jstr_int(R.body, "revision"));
 	base_request(&rq, ADMIN_USER, NULL, "GET", path("/admin/peers/%s", b.id), NULL);
-	faults_never_half(&rq, 200, want, "");
+	faults_never_half(&rq, 200, want, etag_want);
 	free(want);
 
 	/* The network row unreadable: an error, not "invalid". */
@@ -1502,6 +1515,384 @@ START_TEST(signature_state_fails_closed)
 	ck_assert_str_eq(jstr(R.body, "signature"), "valid");
 }
 END_TEST
+
+/* ---- If-Match, tags and rules ---------------------------------------- */
+
+/* An admin request with If-Match (NULL: none). */
+static void
+if_match_request(struct request *rq, const char *method, const char *p, const char *body,
+                 const char *if_match)
+{
+	base_request(rq, ADMIN_USER, NULL, method, p, body);
+	rq->if_match = if_match;
+}
+
+static int64_t
+revision_of(const struct tpeer *p)
+{
+	OK(admin("GET", path("/admin/peers/%s", p->id), NULL), 200);
+	ck_assert_str_eq(R.etag, jstr_int(R.body, "revision"));
+	return jint(R.body, "revision");
+}
+
+START_TEST(if_match)
+{
+	struct tpeer a, b;
+	struct request rq;
+	struct json_object *e, *cur;
+	char old[64], now[64], etag_after[64], list[160];
+
+	member(&a, "a", "203.0.113.1:51820");
+	member(&b, "b", "203.0.113.2:51820");
+	snprintf(old, sizeof(old), "\"%lld\"", (long long)revision_of(&a));
+	/* The host moves; an edit from the view before that is refused whole,
+	 * and the answer shows the peer as it is now. */
+	OK(call(NULL, a.token, "PUT", path("/peer/endpoint"), "{\"endpoint\":\"198.51.100.9:4500\"}"), 200);
+	if_match_request(&rq, "PATCH", path("/admin/peers/%s", a.id), "{\"name\":\"alpha\"}", old);
+	fails_req(412, "precondition_failed", &rq);
+	ck_assert(json_object_object_get_ex(R.body, "error", &e));
+	cur = jget(e, "current");
+	ck_assert_str_eq(jstr(cur, "endpoint"), "198.51.100.9:4500");
+	ck_assert_str_eq(jstr(cur, "name"), "a");
+	ck_assert_str_eq(R.etag, jstr_int(cur, "revision"));
+	snprintf(now, sizeof(now), "\"%s\"", jstr_int(cur, "revision"));
+	ck_assert_str_ne(now, old);
+	/* Weak tags never match; a list matches when one of it does. */
+	if_match_request(&rq, "PATCH", path("/admin/peers/%s", a.id), "{\"name\":\"alpha\"}", "W/\"999\"");
+	fails_req(412, "precondition_failed", &rq);
+	if_match_request(&rq, "PATCH", path("/admin/peers/%s", a.id), "{\"name\":\"alpha\"}", "1x");
+	fails_req(400, "invalid_if_match", &rq);
+	if_match_request(&rq, "PATCH", path("/admin/peers/%s", a.id), "{\"name\":\"alpha\"}", "\"1\" \"2\"");
+	fails_req(400, "invalid_if_match", &rq);
+
+	/* With the current revision: the name changes, the endpoint is the host's. */
+	snprintf(list, sizeof(list), "\"1\", %s", now);
+	if_match_request(&rq, "PATCH", path("/admin/peers/%s", a.id), "{\"name\":\"alpha\"}", list);
+	OK(send_req(&rq), 200);
+	ck_assert_str_eq(jstr(R.body, "name"), "alpha");
+	ck_assert_str_eq(jstr(R.body, "endpoint"), "198.51.100.9:4500");
+	/* The answer carries the revision the edit made: the next edit with it
+	 * goes through, the one before it does not. */
+	snprintf(etag_after, sizeof(etag_after), "\"%s\"", R.etag);
+	ck_assert_str_eq(R.etag, jstr_int(R.body, "revision"));
+	ck_assert_str_ne(etag_after, now);
+	ck_assert_int_eq(revision_of(&a), jint(R.body, "revision"));
+	if_match_request(&rq, "PATCH", path("/admin/peers/%s", a.id), "{\"keepalive\":5}", now);
+	fails_req(412, "precondition_failed", &rq);
+	if_match_request(&rq, "PATCH", path("/admin/peers/%s", a.id), "{\"keepalive\":5}", etag_after);
+	OK(send_req(&rq), 200);
+	ck_assert_str_eq(jstr(R.body, "endpoint"), "198.51.100.9:4500");
+	ck_assert_str_eq(jstr(R.body, "name"), "alpha");
+	if_match_request(&rq, "PATCH", path("/admin/peers/%s", a.id), "{\"keepalive\":6}", "*");
+	OK(send_req(&rq), 200);
+	/* Without If-Match, as before: the edit applies. */
+	OK(admin("PATCH", path("/admin/peers/%s", a.id), "{\"name\":\"alpha2\"}"), 200);
+	ck_assert_str_eq(jstr(R.body, "endpoint"), "198.51.100.9:4500");
+
+	/* A partner's change is a change of this peer's view too. */
+	snprintf(old, sizeof(old), "\"%lld\"", (long long)revision_of(&b));
+	pair(&a, &b);
+	if_match_request(&rq, "DELETE", path("/admin/peers/%s", b.id), NULL, old);
+	fails_req(412, "precondition_failed", &rq);
+	snprintf(now, sizeof(now), "\"%lld\"", (long long)revision_of(&b));
+	if_match_request(&rq, "DELETE", path("/admin/peers/%s", b.id), NULL, now);
+	OK(send_req(&rq), 204);
+	ADMIN_FAILS(404, "peer_not_found", "GET", path("/admin/peers/%s", b.id), NULL);
+}
+END_TEST
+
+/* The pair of x and y as GET /admin/pairs lists it, or NULL. R is reloaded. */
+static struct json_object *
+listed_pair(const struct tpeer *x, const struct tpeer *y)
+{
+	const char *a = strcmp(x->id, y->id) < 0 ? x->id : y->id;
+	const char *b = strcmp(x->id, y->id) < 0 ? y->id : x->id;
+	struct json_object *arr;
+
+	OK(admin("GET", path("/admin/pairs"), NULL), 200);
+	arr = jget(R.body, "pairs");
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *p = json_object_array_get_idx(arr, i);
+		if (strcmp(jstr(p, "a"), a) == 0 && strcmp(jstr(p, "b"), b) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* "explicit" and the rule ids of the listed pair of x and y: "e:1,2", "-:3". */
+static const char *
+why(const struct tpeer *x, const struct tpeer *y)
+{
+	static char buf[128];
+	struct json_object *p = listed_pair(x, y), *rules;
+	size_t len;
+
+	if (p == NULL)
+		return "unpaired";
+	rules = jget(p, "rules");
+	len = (size_t)snprintf(buf, sizeof(buf), "%s:",
+	                       json_object_get_boolean(jget(p, "explicit")) ? "e" : "-");
+	for (size_t i = 0; i < json_object_array_length(rules); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? "," : "",
+		                        jidx_str(rules, i));
+	return buf;
+}
+
+/* Both configs have the other, with the same preshared key. */
+static void
+linked(const struct tpeer *x, const struct tpeer *y)
+{
+	uint8_t px[KEYS_LEN], py[KEYS_LEN];
+
+	open_psk(x, y, px);
+	open_psk(y, x, py);
+	ck_assert_mem_eq(px, py, KEYS_LEN);
+	remember_secret_bytes(px, KEYS_LEN);
+}
+
+static void
+not_linked(const struct tpeer *x, const struct tpeer *y)
+{
+	OK(config(x), 200);
+	ck_assert_ptr_null(link_to(y));
+	OK(config(y), 200);
+	ck_assert_ptr_null(link_to(x));
+}
+
+static void
+tag(const struct tpeer *p, const char *tags)
+{
+	char body[256];
+
+	snprintf(body, sizeof(body), "{\"tags\":%s}", tags);
+	OK(admin("PATCH", path("/admin/peers/%s", p->id), body), 200);
+}
+
+static const char *
+new_rule(const char *a, const char *b, int64_t want_pairs)
+{
+	static char id[4][24];
+	static int next;
+	char body[128], *out = id[next++ % 4];
+
+	snprintf(body, sizeof(body), "{\"a\":\"%s\",\"b\":\"%s\"}", a, b);
+	OK(admin("POST", path("/admin/rules"), body), 201);
+	ck_assert_int_eq(jint(R.body, "pairs"), want_pairs);
+	snprintf(out, 24, "%s", jstr(R.body, "id"));
+	return out;
+}
+
+START_TEST(tags)
+{
+	struct tpeer a, b;
+
+	reg(&a, "a", "203.0.113.1:51820");
+	accept_peer(&a, "{\"tags\":[\"web\",\"db-1\",\"x_y\"]}");
+	ck_assert_str_eq(json_object_to_json_string(jget(R.body, "tags")),
+	                 "[ \"db-1\", \"web\", \"x_y\" ]");
+	reg(&b, "b", NULL);
+	/* A pending peer may be tagged; it has no pairs before it is accepted. */
+	tag(&b, "[\"web\"]");
+	OK(admin("GET", path("/admin/peers?state=pending"), NULL), 200);
+	ck_assert_str_eq(jstr(json_object_array_get_idx(jarr(R.body, "peers", 1), 0), "name"), "b");
+	ck_assert_str_eq(jidx_str(jarr(json_object_array_get_idx(jget(R.body, "peers"), 0),
+	                               "tags", 1), 0), "web");
+	tag(&a, "[]");
+	jarr(R.body, "tags", 0);
+	tag(&a, "[\"0123456789abcdef0123456789abcdef\"]");
+
+#define TAG_FAILS(code, body) \
+	ADMIN_FAILS(400, (code), "PATCH", path("/admin/peers/%s", a.id), (body))
+	TAG_FAILS("invalid_tag", "{\"tags\":[\"Web\"]}");
+	TAG_FAILS("invalid_tag", "{\"tags\":[\"\"]}");
+	TAG_FAILS("invalid_tag", "{\"tags\":[\"a b\"]}");
+	TAG_FAILS("invalid_tag", "{\"tags\":[\"a.b\"]}");
+	TAG_FAILS("invalid_tag", "{\"tags\":[\"0123456789abcdef0123456789abcdefg\"]}");
+	TAG_FAILS("invalid_tag", "{\"tags\":[1]}");
+	TAG_FAILS("invalid_tag", "{\"tags\":[\"web\",\"web\"]}");
+	TAG_FAILS("invalid_tags", "{\"tags\":\"web\"}");
+	TAG_FAILS("invalid_tags", "{\"tags\":null}");
+	TAG_FAILS("invalid_tags", "{\"tags\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\","
+	          "\"i\",\"j\",\"k\",\"l\",\"m\",\"n\",\"o\",\"p\",\"q\"]}");
+	/* One bad field spoils the edit: the name is not changed either. */
+	TAG_FAILS("invalid_tag", "{\"name\":\"zz\",\"tags\":[\"UP\"]}");
+#undef TAG_FAILS
+	ADMIN_FAILS(400, "invalid_tag", "POST", path("/admin/peers/%s/accept", b.id),
+	            "{\"tags\":[\"-\",\"ok\",\"\\u00e9\"]}");
+	tag(&a, "[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\",\"k\",\"l\",\"m\","
+	    "\"n\",\"o\",\"p\"]");
+	jarr(R.body, "tags", 16);
+	/* A deleted peer's tags go with it. */
+	OK(admin("DELETE", path("/admin/peers/%s", a.id), NULL), 204);
+	ck_assert_int_eq(count("SELECT count(*) FROM peer_tags"), 1);
+}
+END_TEST
+
+START_TEST(rules)
+{
+	struct tpeer w1, w2, d1, x, n;
+	int64_t rx, rw1;
+	const char *r1, *r2;
+	char rid[24];
+
+	member(&w1, "w1", "203.0.113.1:51820");
+	member(&w2, "w2", "203.0.113.2:51820");
+	member(&d1, "d1", NULL);
+	member(&x, "x", "203.0.113.4:51820");
+	tag(&w1, "[\"web\"]");
+	tag(&w2, "[\"web\"]");
+	tag(&d1, "[\"db\"]");
+	tag(&x, "[\"other\"]");
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 0);
+	rx = revision_of(&x);
+	rw1 = revision_of(&w1);
+
+	/* web <-> db: each web peer with each db peer, both configs, one key. */
+	r1 = new_rule("web", "db", 2);
+	ck_assert_str_eq(jstr(R.body, "a"), "db");      /* stored in order */
+	ck_assert_str_eq(jstr(R.body, "b"), "web");
+	snprintf(rid, sizeof(rid), "-:%s", r1);
+	ck_assert_str_eq(why(&w1, &d1), rid);
+	ck_assert_str_eq(why(&w2, &d1), rid);
+	ck_assert_str_eq(why(&w1, &w2), "unpaired");
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 2);
+	linked(&w1, &d1);
+	linked(&w2, &d1);
+	not_linked(&w1, &w2);
+	/* Only the peers whose pairs changed have a new revision. */
+	ck_assert_int_eq(revision_of(&x), rx);
+	ck_assert_int_gt(revision_of(&w1), rw1);
+	OK(admin("GET", path("/admin/rules"), NULL), 200);
+	ck_assert_str_eq(jstr(json_object_array_get_idx(jarr(R.body, "rules", 1), 0), "id"), r1);
+	ck_assert_int_eq(jint(json_object_array_get_idx(jget(R.body, "rules"), 0), "pairs"), 2);
+
+	ADMIN_FAILS(409, "rule_exists", "POST", path("/admin/rules"), "{\"a\":\"db\",\"b\":\"web\"}");
+	ADMIN_FAILS(400, "missing_field", "POST", path("/admin/rules"), "{\"a\":\"db\"}");
+	ADMIN_FAILS(400, "invalid_tag", "POST", path("/admin/rules"), "{\"a\":\"DB\",\"b\":\"web\"}");
+	ADMIN_FAILS(400, "invalid_tag", "POST", path("/admin/rules"), "{\"a\":null,\"b\":\"web\"}");
+	ADMIN_FAILS(400, "unknown_field", "POST", path("/admin/rules"),
+	            "{\"a\":\"db\",\"b\":\"web\",\"c\":\"x\"}");
+	ADMIN_FAILS(400, "body_missing", "POST", path("/admin/rules"), NULL);
+	ADMIN_FAILS(404, "rule_not_found", "DELETE", path("/admin/rules/999"), NULL);
+	ADMIN_FAILS(404, "rule_not_found", "DELETE", path("/admin/rules/x1"), NULL);
+	ADMIN_FAILS(404, "rule_not_found", "DELETE", path("/admin/rules/0"), NULL);
+	ADMIN_FAILS(405, "method_not_allowed", "PUT", path("/admin/rules/%s", r1), NULL);
+
+	/* A rule pair made explicit stays when the rule goes; a pair only the
+	 * rule made goes, from both configs. */
+	OK(admin("PUT", path("/admin/pairs/%s/%s", w1.id, d1.id), NULL), 200);
+	ck_assert(json_object_get_boolean(jget(R.body, "explicit")));
+	jarr(R.body, "rules", 1);
+	snprintf(rid, sizeof(rid), "e:%s", r1);
+	ck_assert_str_eq(why(&w1, &d1), rid);
+	/* Unpairing a pair only rules make is refused, naming the rule. */
+	ADMIN_FAILS(409, "paired_by_rule", "DELETE", path("/admin/pairs/%s/%s", w2.id, d1.id), NULL);
+	ck_assert_ptr_nonnull(strstr(R.error_message, r1));
+	rx = revision_of(&x);
+	OK(admin("DELETE", path("/admin/rules/%s", r1), NULL), 204);
+	ck_assert_str_eq(why(&w1, &d1), "e:");
+	ck_assert_str_eq(why(&w2, &d1), "unpaired");
+	linked(&w1, &d1);
+	not_linked(&w2, &d1);
+	ck_assert_int_eq(revision_of(&x), rx);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'rule.delete'"
+	                       " AND json_extract(detail, '$.pairs_removed') = 1"), 1);
+
+	/* A full mesh of a tag; tagging joins it, untagging leaves it. */
+	r2 = new_rule("web", "web", 1);
+	snprintf(rid, sizeof(rid), "-:%s", r2);
+	ck_assert_str_eq(why(&w1, &w2), rid);
+	linked(&w1, &w2);
+	tag(&x, "[\"other\",\"web\"]");
+	ck_assert_str_eq(why(&x, &w1), rid);
+	ck_assert_str_eq(why(&x, &w2), rid);
+	linked(&x, &w2);
+	rw1 = revision_of(&d1);
+	tag(&w2, "[]");
+	ck_assert_str_eq(why(&w2, &w1), "unpaired");
+	ck_assert_str_eq(why(&w2, &x), "unpaired");
+	not_linked(&w2, &x);
+	ck_assert_int_eq(revision_of(&d1), rw1);     /* not one of its pairs changed */
+	tag(&w2, "[\"web\"]");
+	linked(&w2, &x);
+
+	/* An explicit pair the rule also makes: unpairing keeps it, by the rule. */
+	pair(&w1, &x);
+	ck_assert_str_eq(why(&w1, &x), (snprintf(rid, sizeof(rid), "e:%s", r2), rid));
+	OK(admin("DELETE", path("/admin/pairs/%s/%s", w1.id, x.id), NULL), 200);
+	ck_assert(!json_object_get_boolean(jget(R.body, "explicit")));
+	ck_assert_str_eq(why(&w1, &x), (snprintf(rid, sizeof(rid), "-:%s", r2), rid));
+	linked(&w1, &x);
+
+	/* A peer accepted with a tag gets its rule pairs at once; a pending
+	 * one gets none. */
+	reg(&n, "n", "203.0.113.9:51820");
+	tag(&n, "[\"web\"]");
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs WHERE a = (SELECT id FROM peers WHERE name = 'n')"
+	                       " OR b = (SELECT id FROM peers WHERE name = 'n')"), 0);
+	accept_peer(&n, "{\"tags\":[\"web\",\"db\"]}");
+	jarr(R.body, "pairs", 3);
+	linked(&n, &w1);
+	linked(&n, &w2);
+	linked(&n, &x);
+	ck_assert_int_eq(count("SELECT json_extract(detail, '$.rule_pairs') FROM audit"
+	                       " WHERE action = 'peer.accept' AND target = "
+	                       "(SELECT id FROM peers WHERE name = 'n')"), 3);
+	/* Deleting a peer drops its rule pairs like any. */
+	OK(admin("DELETE", path("/admin/peers/%s", n.id), NULL), 204);
+	OK(config(&w1), 200);
+	ck_assert_ptr_null(link_to(&n));
+	OK(admin("DELETE", path("/admin/rules/%s", r2), NULL), 204);
+	/* w1-d1 stays, explicit; w1-x was left to the rule and went with it. */
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 1);
+	ck_assert_str_eq(why(&w1, &d1), "e:");
+	not_linked(&w1, &x);
+}
+END_TEST
+
+/* n accepted peers tagged tag, written straight into the database (a
+ * rule's bound is checked before any key is used). */
+static void
+bulk_peers(int n, const char *tag_name)
+{
+	char sql[512];
+
+	exec_sql("BEGIN");
+	for (int i = 0; i < n; i++) {
+		snprintf(sql, sizeof(sql), "INSERT INTO peers (id, name, state, public_key, token_hash,"
+		         " created_at) VALUES (printf('f%%015x', %d), 'bulk%d', 'accepted',"
+		         " printf('key%%d', %d), zeroblob(32), 1);"
+		         "INSERT INTO peer_tags VALUES (printf('f%%015x', %d), '%s')",
+		         i, i, i, i, tag_name);
+		exec_sql(sql);
+	}
+	exec_sql("COMMIT");
+}
+
+START_TEST(rule_bound)
+{
+	struct tpeer a;
+
+	/* 201 peers in a full mesh: 20,100 pairs, past the bound. */
+	bulk_peers(201, "all");
+	ADMIN_FAILS(409, "rule_too_large", "POST", path("/admin/rules"), "{\"a\":\"all\",\"b\":\"all\"}");
+	ck_assert_ptr_nonnull(strstr(R.error_message, "20100 pairs, more than 20000"));
+	/* Tagging the one peer that would take a rule past it is refused too. */
+	exec_sql("DELETE FROM peer_tags WHERE peer_id = printf('f%015x', 200)");
+	exec_sql("INSERT INTO rules (a, b, created_at) VALUES ('all', 'all', 1)");
+	member(&a, "a", NULL);
+	ADMIN_FAILS(409, "rule_too_large", "PATCH", path("/admin/peers/%s", a.id), "{\"tags\":[\"all\"]}");
+	exec_sql("DELETE FROM rules");
+	for (int i = 0; i < API_RULES_MAX; i++) {
+		char sql[160];
+		snprintf(sql, sizeof(sql), "INSERT INTO rules (a, b, created_at) VALUES ('t%d', 't%d', 1)",
+		         i, i);
+		exec_sql(sql);
+	}
+	ADMIN_FAILS(409, "too_many_rules", "POST", path("/admin/rules"), "{\"a\":\"x\",\"b\":\"x\"}");
+}
+END_TEST
+
 
 START_TEST(write_fails_closed)
 {
@@ -1564,6 +1955,122 @@ START_TEST(write_fails_closed)
 }
 END_TEST
 
+
+START_TEST(rules_fail_closed)
+{
+	struct tpeer a, b, c, d;
+	int st;
+
+	member(&a, "a", "192.0.2.1:51820");
+	member(&b, "b", "192.0.2.2:51820");
+	member(&c, "c", NULL);
+	reg(&d, "d", NULL);
+	tag(&a, "[\"web\"]");
+	tag(&b, "[\"web\"]");
+	st = all_or_nothing(ADMIN_USER, NULL, "POST", path("/admin/rules"),
+	                    "{\"a\":\"web\",\"b\":\"web\"}");
+	ck_assert(st == 201 || st == 500);
+	/* Whatever the last answer was, the rule is there with its pair, once. */
+	ck_assert_int_eq(count("SELECT count(*) FROM rules"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'rule.create'"), 1);
+	linked(&a, &b);
+	all_or_nothing(ADMIN_USER, NULL, "PATCH", path("/admin/peers/%s", c.id), "{\"tags\":[\"web\"]}");
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 3);
+	all_or_nothing(ADMIN_USER, NULL, "PATCH", path("/admin/peers/%s", b.id), "{\"tags\":[]}");
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 1);
+	linked(&a, &c);
+	all_or_nothing(ADMIN_USER, NULL, "POST", path("/admin/peers/%s/accept", d.id),
+	               "{\"tags\":[\"web\"]}");
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 3);
+	linked(&d, &c);
+	all_or_nothing(ADMIN_USER, NULL, "DELETE", path("/admin/rules/%lld",
+	               (long long)count("SELECT id FROM rules")), NULL);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM rules"), 0);
+}
+END_TEST
+
+
+START_TEST(migrate_keeps_pairs_explicit)
+{
+	sqlite3 *raw = NULL;
+	char *err = NULL;
+	int rc;
+
+	/* A file as version 1 left it, with a pair: after the upgrade the pair
+	 * is the admin's, and no rule can take it away. */
+	db_close();
+	unlink(dbpath);
+	ck_assert_int_eq(sqlite3_open(dbpath, &raw), SQLITE_OK);
+	rc = sqlite3_exec(raw, schema_sql, NULL, NULL, &err);
+	ck_assert_msg(rc == SQLITE_OK, "schema: %s", err ? err : "?");
+	rc = sqlite3_exec(raw, "PRAGMA user_version = 1;"
+	                  "INSERT INTO peers (id, name, state, public_key, token_hash, created_at)"
+	                  " VALUES ('aaaaaaaaaaaaaaaa', 'a', 'accepted', 'ka', zeroblob(32), 1),"
+	                  "        ('bbbbbbbbbbbbbbbb', 'b', 'accepted', 'kb', zeroblob(32), 1);"
+	                  "INSERT INTO pairs (a, b, psk_box_a, psk_box_b, created_at)"
+	                  " VALUES ('aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb', x'00', x'00', 1);",
+	                  NULL, NULL, &err);
+	ck_assert_msg(rc == SQLITE_OK, "v1 rows: %s", err ? err : "?");
+	sqlite3_close(raw);
+	ck_assert_int_eq(db_open(dbpath), 0);
+	ck_assert_int_eq(db_version(), DB_SCHEMA_VERSION);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs WHERE explicit = 1"), 1);
+	OK(admin("PATCH", path("/admin/peers/aaaaaaaaaaaaaaaa"), "{\"tags\":[\"t\"]}"), 200);
+	OK(admin("PATCH", path("/admin/peers/bbbbbbbbbbbbbbbb"), "{\"tags\":[\"t\"]}"), 200);
+	exec_sql("INSERT INTO rules (a, b, created_at) VALUES ('t', 't', 1)");
+	OK(admin("DELETE", path("/admin/rules/%lld", (long long)count("SELECT id FROM rules")), NULL), 204);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 1);
+}
+END_TEST
+
+
+/* An import of peers x and y tagged as given, with rules as given. */
+static const char *
+import_tagged(const struct tpeer *x, const struct tpeer *y, const char *tagv, const char *rulev)
+{
+	static char body[1024];
+
+	snprintf(body, sizeof(body), "{\"peers\":[{\"name\":\"%s\",\"public_key\":\"%s\","
+	         "\"tags\":%s},{\"name\":\"%s\",\"public_key\":\"%s\",\"tags\":%s}],"
+	         "\"pairs\":[],\"rules\":%s}", x->name, x->pub, tagv, y->name, y->pub, tagv, rulev);
+	return body;
+}
+
+START_TEST(import_tags_rules)
+{
+	struct tpeer x, y, z, w;
+
+	new_keys(&x);
+	new_keys(&y);
+	snprintf(x.name, sizeof(x.name), "x");
+	snprintf(y.name, sizeof(y.name), "y");
+#define IMPORT_FAILS(st, code, tags, rules) \
+	ADMIN_FAILS((st), (code), "POST", path("/admin/import"), import_tagged(&x, &y, (tags), (rules)))
+	IMPORT_FAILS(400, "invalid_import", "[\"t\"]", "\"t\"");
+	IMPORT_FAILS(400, "invalid_import", "[\"t\"]", "[[\"t\"]]");
+	IMPORT_FAILS(400, "invalid_import", "[\"t\"]", "[[\"t\",1]]");
+	IMPORT_FAILS(400, "invalid_tag", "[\"t\"]", "[[\"t\",\"T\"]]");
+	IMPORT_FAILS(400, "invalid_tag", "[\"T\"]", "[]");
+	IMPORT_FAILS(400, "invalid_tags", "\"t\"", "[]");
+#undef IMPORT_FAILS
+	OK(admin("POST", path("/admin/import"), import_tagged(&x, &y, "[\"t\"]", "[[\"t\",\"t\"]]")), 201);
+	ck_assert_int_eq(count("SELECT count(*) FROM rules"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs WHERE explicit = 0"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM peer_tags WHERE tag = 't'"), 2);
+	/* A second import with the same rule: kept once; its peers join the mesh. */
+	new_keys(&z);
+	new_keys(&w);
+	snprintf(z.name, sizeof(z.name), "z");
+	snprintf(w.name, sizeof(w.name), "w");
+	OK(admin("POST", path("/admin/import"), import_tagged(&z, &w, "[\"t\"]", "[[\"t\",\"t\"]]")), 201);
+	ck_assert_int_eq(count("SELECT count(*) FROM rules"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs WHERE explicit = 0"), 6);
+}
+END_TEST
+
+
 static Suite *
 api_suite(void)
 {
@@ -1599,6 +2106,13 @@ api_suite(void)
 	tcase_add_test(tc, config_fails_closed);
 	tcase_add_test(tc, signature_state_fails_closed);
 	tcase_add_test(tc, write_fails_closed);
+	tcase_add_test(tc, if_match);
+	tcase_add_test(tc, tags);
+	tcase_add_test(tc, rules);
+	tcase_add_test(tc, rule_bound);
+	tcase_add_test(tc, rules_fail_closed);
+	tcase_add_test(tc, migrate_keeps_pairs_explicit);
+	tcase_add_test(tc, import_tags_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }

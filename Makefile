@@ -127,7 +127,11 @@ deps:
 # Targets that may install packages first build in a new make: the flags
 # from pkg-config are read when a makefile is parsed, so the make that ran
 # deps still has the empty flags of a machine without the -dev packages.
-run: deps
+# make run needs only the Debian packages: not `deps`, whose npm ci fetches
+# the browser tests' playwright-core from npm's registry, which a new
+# server (or one that reaches only a Debian mirror) may not reach.
+run:
+	$(Q)sh .ci/deps.sh
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)sh nginx/local.sh start
 

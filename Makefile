@@ -43,10 +43,10 @@ CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 # Two libraries: the common one (keys, validation, address arithmetic, the
-# signed-record text, small parsers) that both programs link, and the server
+# signed statements, small parsers) that both programs link, and the server
 # one (storage, config building, HTTP, the API) that only the responder and
 # the server tests link. The client never links SQLite.
-COMMON_SRC := lib/keys.c lib/validate.c lib/ipam.c lib/record.c lib/text.c lib/statement.c
+COMMON_SRC := lib/keys.c lib/validate.c lib/ipam.c lib/text.c lib/statement.c
 COMMON_OBJ := $(COMMON_SRC:.c=.o)
 SERVER_SRC := $(filter-out $(COMMON_SRC),$(sort $(wildcard lib/*.c)))
 SERVER_OBJ := $(SERVER_SRC:.c=.o)

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "ipam.h"
-#include "record.h"
 #include "validate.h"
 #include "model.h"
 #include "text.h"
@@ -143,7 +142,7 @@ bad:
 static int
 peer_from_json(struct mesh_peer *p, struct json_object *obj, char *err, size_t errlen)
 {
-	const char *id, *name, *pub, *sealed, *endpoint, *sig;
+	const char *id, *name, *pub, *sealed, *endpoint;
 	struct json_object *ep;
 	uint8_t key[KEYS_LEN];
 	char host[VALIDATE_HOST_MAX + 1];
@@ -194,11 +193,6 @@ peer_from_json(struct mesh_peer *p, struct json_object *obj, char *err, size_t e
 	if (get_int(obj, "persistent_keepalive", 0, 65535, &ka) != 0)
 		return seterr(err, errlen, "peer %s has an invalid persistent_keepalive", name);
 	p->keepalive = (int)ka;
-	/* Kept as sent: only model_check_signatures judges it, and only when
-	 * this host trusts a signing key; a mangled one fails there. */
-	sig = text_json_str(obj, "signature");
-	if (sig != NULL && (p->signature = strndup(sig, 2 * KEYS_SIG_B64_LEN)) == NULL)
-		return seterr(err, errlen, "out of memory");
 	return 0;
 }
 
@@ -297,7 +291,6 @@ model_mesh_peer_free(struct mesh_peer *p)
 	free(p->psk_sealed);
 	free(p->endpoint);
 	free_strv(p->allowed_ips, p->n_allowed_ips);
-	free(p->signature);
 	keys_wipe(p->psk, sizeof(p->psk));
 }
 
@@ -392,76 +385,6 @@ same_list(char **a, size_t na, char **b, size_t nb)
 		if (!list_has(a, na, b[i]))
 			return false;
 	return true;
-}
-
-/* Why p's signature is not trusted's signature of its record: NULL when it
- * is. *oom is set when the check could not be made. */
-static const char *
-signature_problem(const struct mesh_peer *p, const uint8_t trusted[KEYS_LEN], bool *oom)
-{
-	uint8_t sig[KEYS_SIG_LEN];
-	struct json_object *arr;
-	char text[4096];        /* what the server can sign fits in its 4096 too */
-	size_t siglen = 0;
-	int len;
-
-	if (p->signature == NULL)
-		return "it carries no signature";
-	if (keys_b64_decode(sig, sizeof(sig), &siglen, p->signature) != 0 ||
-	    siglen != KEYS_SIG_LEN)
-		return "its signature is malformed";
-	/* The AllowedIPs as parsed (canonical): the text verified is the text
-	 * that will be configured, whatever spelling the server used. */
-	if ((arr = json_object_new_array()) == NULL)
-		goto oom;
-	for (size_t i = 0; i < p->n_allowed_ips; i++) {
-		struct json_object *s = json_object_new_string(p->allowed_ips[i]);
-		if (s == NULL || json_object_array_add(arr, s) != 0) {
-			json_object_put(s);
-			json_object_put(arr);
-			goto oom;
-		}
-	}
-	len = record_signed_text(text, sizeof(text), p->public_key, arr);
-	json_object_put(arr);
-	if (len < 0 || keys_verify(sig, text, (size_t)len, trusted) != 0)
-		return "its signature does not match its public key and AllowedIPs under "
-		       "the trusted key (changed since it was signed, or signed by another key)";
-	return NULL;
-oom:
-	*oom = true;
-	return "it could not be checked (out of memory)";
-}
-
-int
-model_check_signatures(struct mesh_config *cfg, const uint8_t trusted[KEYS_LEN],
-                       char ***lines, size_t *n)
-{
-	size_t kept = 0, dropped = 0;
-	bool oom = false;
-
-	*lines = NULL;
-	*n = 0;
-	for (size_t i = 0; i < cfg->n_peers; i++) {
-		struct mesh_peer *p = &cfg->peers[i];
-		const char *why = signature_problem(p, trusted, &oom);
-
-		if (why == NULL) {
-			if (kept != i)
-				cfg->peers[kept] = *p;
-			kept++;
-			continue;
-		}
-		if (model_add_line(lines, n, "peer %s (id %s, public key %s): %s", p->name, p->id,
-		             p->public_key, why) != 0)
-			oom = true;
-		model_mesh_peer_free(p);
-		dropped++;
-	}
-	if (kept < cfg->n_peers)
-		memset(&cfg->peers[kept], 0, (cfg->n_peers - kept) * sizeof(*cfg->peers));
-	cfg->n_peers = kept;
-	return oom ? -1 : (int)dropped;
 }
 
 int

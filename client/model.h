@@ -22,7 +22,6 @@ struct mesh_peer {
 	char **allowed_ips;             /* canonical CIDR text */
 	size_t n_allowed_ips;
 	int keepalive;                  /* seconds, 0 for none */
-	char *signature;                /* base64 as the server sent it, or NULL */
 };
 
 struct mesh_config {
@@ -50,18 +49,6 @@ int model_from_json(struct mesh_config *cfg, struct json_object *obj,
  * not open is an error (-1, err names the peer), never an empty key. */
 int model_open_psks(struct mesh_config *cfg, const uint8_t pk[KEYS_LEN],
                     const uint8_t sk[KEYS_LEN], char *err, size_t errlen);
-
-/* With a trusted Ed25519 key (the admin's offline signing key): leaves out
- * of cfg every peer whose "signature" is not that key's signature of the
- * peer's record, record_signed_text() over its public key and AllowedIPs
- * exactly as they will be configured. Nothing the server says is taken on
- * trust here: an entry that is unsigned, malformed, signed by another key or
- * changed since it was signed is dropped. One line per peer left out, naming
- * it and why, goes to *lines (caller frees with model_free_lines). Returns
- * how many were left out, or -1 when out of memory (the peers are left out
- * all the same, but *lines is incomplete). */
-int model_check_signatures(struct mesh_config *cfg, const uint8_t trusted[KEYS_LEN],
-                           char ***lines, size_t *n);
 
 /* True when an AllowedIPs entry needs a route through the interface: it is
  * not inside the subnet of an interface address, and is not a default route

@@ -17,7 +17,6 @@
 #include "db.h"
 #include "keys.h"
 #include "meshconf.h"
-#include "record.h"
 #include "unit.h"
 
 /* Bodies and tokens come from tables of printf formats. */

@@ -265,17 +265,37 @@ out:
  * tags, and its pairs follow its rules. With If-Match, a stale revision is
  * 412 and changes nothing.
  */
-int
-api_admin_peer_patch(const struct request *req, struct response *res)
+/* Writes p's endpoint, listen port and keepalive (0 and -1: unset) as
+ * they are now. 0, or the status. */
+static int
+write_link_fields(const struct peer *p, struct response *res)
 {
 	static const char upd[] =
 		"UPDATE peers SET endpoint = ?2, listen_port = ?3, keepalive = ?4 WHERE id = ?1";
+	sqlite3_stmt *st;
+
+	if ((st = db_stmt(upd)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	if (p->endpoint[0] != '\0')
+		sqlite3_bind_text(st, 2, p->endpoint, -1, SQLITE_STATIC);
+	if (p->listen_port > 0)
+		sqlite3_bind_int(st, 3, p->listen_port);
+	if (p->keepalive >= 0)
+		sqlite3_bind_int(st, 4, p->keepalive);
+	if (db_exec_stmt(st) != DB_OK)
+		return api_db_error(res);
+	return 0;
+}
+
+int
+api_admin_peer_patch(const struct request *req, struct response *res)
+{
 	const char *id = req->params[0], *name = NULL, *addr = NULL;
 	char endpoint[VALIDATE_ENDPOINT_MAX + 1];
 	struct json_object *nets_in = NULL, *nets = NULL, *ep = NULL, *tags_in = NULL;
 	struct strlist tags = { 0 }, changed = { 0 };
 	struct peer p = { .keepalive = -1 };
-	sqlite3_stmt *st;
 	int status, port = 0, port_set, ka = 0, ka_set, has_nets, has_ep, has_tags;
 
 	if ((status = name_field(req->json, &name, res)) != 0 ||
@@ -313,21 +333,8 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 		p.listen_port = port < 0 ? 0 : port;
 	if (ka_set)
 		p.keepalive = ka;
-	if ((st = db_stmt(upd)) == NULL) {
-		status = api_db_error(res);
+	if ((status = write_link_fields(&p, res)) != 0)
 		goto out;
-	}
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (p.endpoint[0] != '\0')
-		sqlite3_bind_text(st, 2, p.endpoint, -1, SQLITE_STATIC);
-	if (p.listen_port > 0)
-		sqlite3_bind_int(st, 3, p.listen_port);
-	if (p.keepalive >= 0)
-		sqlite3_bind_int(st, 4, p.keepalive);
-	if (db_exec_stmt(st) != DB_OK) {
-		status = api_db_error(res);
-		goto out;
-	}
 	/* Tags alone change no config but this peer's view and the pairs the
 	 * rules made or dropped: only those peers get a new revision. */
 	if (has_tags && json_object_object_length(req->json) == 1) {

@@ -126,35 +126,24 @@ key_of(const struct peer_list *l, const char *id)
 	return NULL;
 }
 
-int
-api_admin_export(const struct request *req, struct response *res)
+/* The explicit pairs as a sorted JSON array of [keyA, keyB] with keyA <
+ * keyB; the pairs only rules make follow from tags and rules. DB_OK with
+ * *out (caller owns it) or DB_ERROR. */
+static int
+export_pairs(const struct peer_list *l, struct json_object **out)
 {
 	static const char explicit_pairs[] = "SELECT a, b FROM pairs WHERE explicit = 1";
-	struct peer_list l = { 0 };
-	struct network net;
-	const struct peer **byk = NULL;
 	char **pairs = NULL;
 	size_t npairs = 0, cap = 0;
-	struct json_object *o = NULL, *arr, *rules = NULL;
+	struct json_object *arr;
 	sqlite3_stmt *st;
-	int status, rc;
+	int rc = SQLITE_ERROR, ret = DB_ERROR;
 
-	(void)req;
-	if (store_peer_list(&l, NULL) != DB_OK || store_network_get(&net) != DB_OK ||
-	    export_rules(&rules) != DB_OK || (st = db_stmt(explicit_pairs)) == NULL ||
-	    (l.n && (byk = calloc(l.n, sizeof(*byk))) == NULL)) {
-		status = api_db_error(res);
-		goto out;
-	}
-	for (size_t i = 0; i < l.n; i++)
-		byk[i] = &l.v[i];
-	if (l.n)
-		qsort(byk, l.n, sizeof(*byk), cmp_peer_key);
-	/* Each explicit pair once, as "keyA keyB" with keyA < keyB, then
-	 * sorted; the pairs only rules make follow from tags and rules. */
+	if ((st = db_stmt(explicit_pairs)) == NULL)
+		return DB_ERROR;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *mine = key_of(&l, (const char *)sqlite3_column_text(st, 0));
-		const char *other = key_of(&l, (const char *)sqlite3_column_text(st, 1));
+		const char *mine = key_of(l, (const char *)sqlite3_column_text(st, 0));
+		const char *other = key_of(l, (const char *)sqlite3_column_text(st, 1));
 		char *s;
 		if (mine == NULL || other == NULL)
 			continue;
@@ -175,16 +164,10 @@ api_admin_export(const struct request *req, struct response *res)
 		pairs[npairs++] = s;
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		status = api_db_error(res);
+	if (rc != SQLITE_DONE)
 		goto out;
-	}
 	if (npairs)
 		qsort(pairs, npairs, sizeof(*pairs), cmp_str);
-
-	o = json_object_new_object();
-	json_object_object_add(o, "format", json_object_new_string(EXPORT_FORMAT));
-	json_object_object_add(o, "network", export_network(&net));
 	arr = json_object_new_array();
 	for (size_t i = 0; i < npairs; i++) {
 		struct json_object *pr = json_object_new_array();
@@ -194,7 +177,40 @@ api_admin_export(const struct request *req, struct response *res)
 		json_object_array_add(pr, json_object_new_string(sp + 1));
 		json_object_array_add(arr, pr);
 	}
-	json_object_object_add(o, "pairs", arr);
+	*out = arr;
+	ret = DB_OK;
+out:
+	for (size_t i = 0; i < npairs; i++)
+		free(pairs[i]);
+	free(pairs);
+	return ret;
+}
+
+int
+api_admin_export(const struct request *req, struct response *res)
+{
+	struct peer_list l = { 0 };
+	struct network net;
+	const struct peer **byk = NULL;
+	struct json_object *o = NULL, *arr, *rules = NULL, *pairs = NULL;
+	int status;
+
+	(void)req;
+	if (store_peer_list(&l, NULL) != DB_OK || store_network_get(&net) != DB_OK ||
+	    export_rules(&rules) != DB_OK || export_pairs(&l, &pairs) != DB_OK ||
+	    (l.n && (byk = calloc(l.n, sizeof(*byk))) == NULL)) {
+		status = api_db_error(res);
+		goto out;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		byk[i] = &l.v[i];
+	if (l.n)
+		qsort(byk, l.n, sizeof(*byk), cmp_peer_key);
+	o = json_object_new_object();
+	json_object_object_add(o, "format", json_object_new_string(EXPORT_FORMAT));
+	json_object_object_add(o, "network", export_network(&net));
+	json_object_object_add(o, "pairs", pairs);
+	pairs = NULL;
 	arr = json_object_new_array();
 	for (size_t i = 0; i < l.n; i++)
 		json_object_array_add(arr, export_peer(byk[i]));
@@ -205,9 +221,7 @@ api_admin_export(const struct request *req, struct response *res)
 	status = http_json(res, 200, o);
 out:
 	json_object_put(rules);
-	for (size_t i = 0; i < npairs; i++)
-		free(pairs[i]);
-	free(pairs);
+	json_object_put(pairs);
 	free(byk);
 	model_peer_list_free(&l);
 	return status;

@@ -593,39 +593,18 @@ rule_tag(struct json_object *body, const char *key, const char **out, struct res
 	return 0;
 }
 
-int
-api_admin_rule_create(const struct request *req, struct response *res)
+/* Whether a rule pairing a with b may be made: room for one more rule, no
+ * such rule yet, and not more pairs than RULE_PAIRS_MAX. 0, or the status. */
+static int
+rule_admissible(const char *a, const char *b, struct response *res)
 {
 	static const char nrules[] = "SELECT count(*) FROM rules";
 	static const char find[] = "SELECT id FROM rules WHERE a = ?1 AND b = ?2";
-	static const char ins[] = "INSERT INTO rules (a, b, created_at) VALUES (?1, ?2, ?3)";
-	static const char ends[] =
-		"SELECT DISTINCT p.id, p.public_key FROM peer_tags t JOIN peers p ON p.id = t.peer_id"
-		" WHERE t.tag IN (?1, ?2) AND p.state = 'accepted' ORDER BY p.id";
-	static const char missing[] =
-		"SELECT DISTINCT min(x.peer_id, y.peer_id), max(x.peer_id, y.peer_id)"
-		" FROM peer_tags x JOIN peer_tags y ON y.tag = ?2 AND y.peer_id != x.peer_id"
-		" JOIN peers px ON px.id = x.peer_id JOIN peers py ON py.id = y.peer_id"
-		" WHERE x.tag = ?1 AND px.state = 'accepted' AND py.state = 'accepted'"
-		" AND NOT EXISTS (SELECT 1 FROM pairs WHERE a = min(x.peer_id, y.peer_id)"
-		"                 AND b = max(x.peer_id, y.peer_id))";
-	struct end_list keys = { 0 };
-	struct strlist changed = { 0 }, todo = { 0 };
-	struct json_object *detail;
-	const char *a, *b;
 	sqlite3_stmt *st;
-	int64_t now = store_now(), n, count;
+	int64_t n, count;
 	char id[24];
-	int rc, status;
+	int rc;
 
-	if ((status = rule_tag(req->json, "a", &a, res)) != 0 ||
-	    (status = rule_tag(req->json, "b", &b, res)) != 0)
-		return status;
-	if (strcmp(a, b) > 0) {
-		const char *t = a;
-		a = b;
-		b = t;
-	}
 	if ((st = db_stmt(nrules)) == NULL)
 		return api_db_error(res);
 	rc = sqlite3_step(st);
@@ -653,15 +632,30 @@ api_admin_rule_create(const struct request *req, struct response *res)
 	if (n > RULE_PAIRS_MAX)
 		return http_error(res, 409, "rule_too_large", "a rule pairing %s with %s would make "
 		                  "%lld pairs, more than %d", a, b, (long long)n, RULE_PAIRS_MAX);
+	return 0;
+}
 
-	if ((st = db_stmt(ins)) == NULL)
-		return api_db_error(res);
-	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	if (db_exec_stmt(st) != DB_OK)
-		return api_db_error(res);
-	snprintf(id, sizeof(id), "%lld", (long long)sqlite3_last_insert_rowid(db_handle()));
+/* Makes every pair the rule a-b implies that does not exist yet, each with
+ * a fresh sealed PSK; the peers whose pairs changed go to *changed, the
+ * number made to *made. 0, or the status. */
+static int
+rule_make_pairs(const char *a, const char *b, int64_t now, struct strlist *changed,
+                int64_t *made, struct response *res)
+{
+	static const char ends[] =
+		"SELECT DISTINCT p.id, p.public_key FROM peer_tags t JOIN peers p ON p.id = t.peer_id"
+		" WHERE t.tag IN (?1, ?2) AND p.state = 'accepted' ORDER BY p.id";
+	static const char missing[] =
+		"SELECT DISTINCT min(x.peer_id, y.peer_id), max(x.peer_id, y.peer_id)"
+		" FROM peer_tags x JOIN peer_tags y ON y.tag = ?2 AND y.peer_id != x.peer_id"
+		" JOIN peers px ON px.id = x.peer_id JOIN peers py ON py.id = y.peer_id"
+		" WHERE x.tag = ?1 AND px.state = 'accepted' AND py.state = 'accepted'"
+		" AND NOT EXISTS (SELECT 1 FROM pairs WHERE a = min(x.peer_id, y.peer_id)"
+		"                 AND b = max(x.peer_id, y.peer_id))";
+	struct end_list keys = { 0 };
+	struct strlist todo = { 0 };
+	sqlite3_stmt *st;
+	int rc, status = 0;
 
 	/* Every accepted end's key, decoded once; then the pairs to make. */
 	if ((st = db_stmt(ends)) == NULL) {
@@ -696,20 +690,56 @@ api_admin_rule_create(const struct request *req, struct response *res)
 			status = api_db_error(res);
 			goto out;
 		}
-		if ((status = make_pair(x, y, now, &changed, res)) != 0)
+		if ((status = make_pair(x, y, now, changed, res)) != 0)
 			goto out;
 	}
-	if ((status = api_bump_ids(&changed, res)) != 0)
+	*made = (int64_t)todo.n / 2;
+out:
+	free(keys.v);
+	model_strlist_free(&todo);
+	return status;
+}
+
+int
+api_admin_rule_create(const struct request *req, struct response *res)
+{
+	static const char ins[] = "INSERT INTO rules (a, b, created_at) VALUES (?1, ?2, ?3)";
+	struct strlist changed = { 0 };
+	struct json_object *detail;
+	const char *a, *b;
+	sqlite3_stmt *st;
+	int64_t now = store_now(), made = 0;
+	char id[24];
+	int status;
+
+	if ((status = rule_tag(req->json, "a", &a, res)) != 0 ||
+	    (status = rule_tag(req->json, "b", &b, res)) != 0)
+		return status;
+	if (strcmp(a, b) > 0) {
+		const char *t = a;
+		a = b;
+		b = t;
+	}
+	if ((status = rule_admissible(a, b, res)) != 0)
+		return status;
+	if ((st = db_stmt(ins)) == NULL)
+		return api_db_error(res);
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	if (db_exec_stmt(st) != DB_OK)
+		return api_db_error(res);
+	snprintf(id, sizeof(id), "%lld", (long long)sqlite3_last_insert_rowid(db_handle()));
+	if ((status = rule_make_pairs(a, b, now, &changed, &made, res)) != 0 ||
+	    (status = api_bump_ids(&changed, res)) != 0)
 		goto out;
 	detail = json_object_new_object();
 	json_object_object_add(detail, "a", json_object_new_string(a));
 	json_object_object_add(detail, "b", json_object_new_string(b));
-	json_object_object_add(detail, "pairs_made", json_object_new_int64((int64_t)todo.n / 2));
+	json_object_object_add(detail, "pairs_made", json_object_new_int64(made));
 	api_log(res, "rule.create", id, detail, NULL);
 	status = answer_rules(id, 201, res);
 out:
-	free(keys.v);
-	model_strlist_free(&todo);
 	model_strlist_free(&changed);
 	return status;
 }

@@ -123,6 +123,7 @@ write_response(const struct conn *c, struct response *res)
 {
 	const char *body = NULL;
 	size_t len = 0;
+	int json;
 
 	conn_printf(c, "Status: %d %s\r\n", res->status, http_reason(res->status));
 	conn_printf(c, "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n");
@@ -136,18 +137,21 @@ write_response(const struct conn *c, struct response *res)
 		conn_printf(c, "Retry-After: %lld\r\n", (long long)res->retry_after);
 	if (res->status != 204 && res->status != 304 && res->text != NULL) {
 		body = res->text;
-		len = strlen(body);
-		conn_printf(c, "Content-Type: %s\r\nContent-Length: %zu\r\n", res->text_type, len);
+		len = res->text_len;
 	} else if (res->status != 204 && res->status != 304 && res->body != NULL) {
-		body = json_object_to_json_string_ext(res->body, JSON_C_TO_STRING_PLAIN |
-		                                      JSON_C_TO_STRING_NOSLASHESCAPE);
+		body = json_object_to_json_string_ext(res->body, HTTP_JSON_FLAGS);
 		len = strlen(body);
-		conn_printf(c, "Content-Type: application/json\r\nContent-Length: %zu\r\n", len);
 	}
+	/* A JSON body is the JSON text and a newline, both counted (a length
+	 * one short made nginx drop the newline and log the excess). */
+	json = body != NULL && (res->text == NULL || res->text_type == http_json_type);
+	if (body != NULL)
+		conn_printf(c, "Content-Type: %s\r\nContent-Length: %zu\r\n",
+		            res->text ? res->text_type : http_json_type, len + (json ? 1 : 0));
 	conn_write(c, "\r\n", 2);
 	if (body != NULL) {
 		conn_write(c, body, len);
-		if (res->text == NULL)
+		if (json)
 			conn_write(c, "\n", 1);
 	}
 }

@@ -265,7 +265,9 @@ finish_write(const struct request *req, struct response *res)
 	const char *actor = res->change.actor[0] ? res->change.actor : req->actor;
 	int rc = res->change.bump_all ? store_bump(NULL) : DB_OK;
 
-	for (size_t i = 0; i < 2 && rc == DB_OK; i++)
+	if (rc == DB_OK && res->change.bump_ends)
+		rc = store_bump_ends(res->change.bump[0], res->change.bump[1]);
+	for (size_t i = 0; i < 2 && rc == DB_OK && !res->change.bump_ends; i++)
 		if (res->change.bump[i][0] != '\0')
 			rc = store_bump(res->change.bump[i]);
 	if (rc == DB_OK && res->change.action != NULL)
@@ -295,6 +297,23 @@ mark_seen(const char *id, int64_t last_seen)
 	db_rollback();
 }
 
+/* A config built by this request is kept for its revision, in a write
+ * transaction of its own after the read one: a read snapshot cannot take
+ * the write lock once another responder has committed. Not kept is only
+ * slower, never wrong, so a failure here changes nothing in the answer. */
+static void
+keep_config(struct response *res)
+{
+	if (res->status != 200 || res->keep.peer[0] == '\0' || res->text == NULL)
+		return;
+	if (db_begin() == 0 &&
+	    store_config_keep(res->keep.peer, res->keep.revision, res->keep.format,
+	                      res->text, res->text_len) == DB_OK &&
+	    db_commit() == 0)
+		return;
+	db_rollback();
+}
+
 /* Runs r's handler inside one transaction: a snapshot for a read, the write
  * lock for a write, which commits only when the handler succeeded. */
 static int
@@ -312,6 +331,7 @@ run(const struct route *r, struct request *req, struct response *res)
 	 * half-read statement, open for the next request on this connection. */
 	db_reset_all();
 	db_rollback();
+	keep_config(res);
 	return status;
 }
 

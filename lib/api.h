@@ -213,4 +213,8 @@ void api_log(struct response *res, const char *action, const char *target,
  * most two ids per request. */
 void api_bump(struct response *res, const char *id);
 
+/* The pair a-b was made or removed: the views of a and b changed, and no
+ * one else's (their other partners do not see the pair). */
+void api_bump_pair(struct response *res, const char *a, const char *b);
+
 #endif

@@ -49,6 +49,12 @@ api_answer_peer(const char *id, int status, struct response *res)
 	return st;
 }
 
+/*
+ * A config is the same bytes for as long as its peer's revision stays: the
+ * one kept for that revision is sent as it is. Otherwise it is built from
+ * this snapshot and kept by the dispatcher once the read is over; an error
+ * on either way is a 500, and nothing half-built is ever kept.
+ */
 int
 api_answer_peer_written(const char *id, int status, struct response *res)
 {
@@ -62,17 +68,36 @@ api_answer_config(const struct peer *p, struct response *res)
 {
 	struct link_list links = { NULL, 0 };
 	struct revocation_list revs = { NULL, 0 };
+	struct json_object *conf;
 	struct network net;
-	int status;
+	const char *s;
+	char *text;
+	size_t len;
+	int rc;
 
+	rc = store_config_cached(p->id, p->revision, MESHCONF_FORMAT, &text, &len);
+	if (rc == DB_OK)
+		return http_json_text(res, 200, text, len);
+	if (rc != DB_NOTFOUND)
+		return api_db_error(res);
 	if (store_network_get(&net) != DB_OK || store_links(&links, p->id) != DB_OK ||
-	    store_revocation_list(&revs, 1) != DB_OK)
-		status = api_db_error(res);
-	else
-		status = http_json(res, 200, meshconf_build(p, &net, &links, &revs));
+	    store_revocation_list(&revs, 1) != DB_OK) {
+		model_link_list_free(&links);
+		model_revocation_list_free(&revs);
+		return api_db_error(res);
+	}
+	conf = meshconf_build(p, &net, &links, &revs);
 	model_link_list_free(&links);
 	model_revocation_list_free(&revs);
-	return status;
+	s = json_object_to_json_string_length(conf, HTTP_JSON_FLAGS, &len);
+	text = s != NULL ? strdup(s) : NULL;
+	json_object_put(conf);
+	if (text == NULL)
+		return http_error(res, 500, "internal", "out of memory");
+	snprintf(res->keep.peer, sizeof(res->keep.peer), "%s", p->id);
+	res->keep.revision = p->revision;
+	res->keep.format = MESHCONF_FORMAT;
+	return http_json_text(res, 200, text, len);
 }
 
 int
@@ -132,6 +157,14 @@ api_bump(struct response *res, const char *id)
 	}
 	/* Never more than two: a third would be a handler's bug. */
 	res->change.bump_all = 1;
+}
+
+void
+api_bump_pair(struct response *res, const char *a, const char *b)
+{
+	snprintf(res->change.bump[0], sizeof(res->change.bump[0]), "%s", a);
+	snprintf(res->change.bump[1], sizeof(res->change.bump[1]), "%s", b);
+	res->change.bump_ends = 1;
 }
 
 int

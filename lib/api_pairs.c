@@ -203,8 +203,7 @@ api_admin_pair_put(const struct request *req, struct response *res)
 		goto out;
 	detail = json_object_new_object();
 	json_object_object_add(detail, "with", json_object_new_string(b.id));
-	api_bump(res, a.id);
-	api_bump(res, b.id);
+	api_bump_pair(res, a.id, b.id);
 	api_log(res, "pair.create", a.id, detail, NULL);
 	status = answer_pair(a.id, b.id, 201, res);
 out:
@@ -275,8 +274,7 @@ api_admin_pair_delete(const struct request *req, struct response *res)
 		status = answer_pair(a.id, b.id, 200, res);
 		goto out;
 	}
-	api_bump(res, a.id);
-	api_bump(res, b.id);
+	api_bump_pair(res, a.id, b.id);
 	api_log(res, "pair.delete", a.id, detail, NULL);
 	res->status = status = 204;
 out:

@@ -257,10 +257,15 @@ int
 api_peer_config(const struct request *req, struct response *res)
 {
 	struct peer p;
-	int status;
+	int status, rc;
 
-	if ((status = api_load_peer(&p, req->peer_id, res)) != 0)
+	/* The row alone: the ETag, and on a kept config all there is to read. */
+	if ((rc = store_peer_row(&p, req->peer_id)) != DB_OK) {
+		status = rc == DB_NOTFOUND ?
+		         http_error(res, 404, "peer_not_found", "this peer is gone") :
+		         api_db_error(res);
 		goto out;
+	}
 	if (!p.accepted) {
 		status = http_error(res, 409, "peer_pending",
 		                    "this peer waits for an admin to accept it");

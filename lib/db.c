@@ -133,6 +133,21 @@ static const char *const migrations[] = {
 	quota_sql,
 	migration_statements,
 	migration_tags,
+	/*
+	 * 6: the rendered config of each peer, kept for the revision it was
+	 * built at (lib/store.h store_config_cached): a second fetch of an
+	 * unchanged config copies these bytes instead of building them again.
+	 * A row for an older revision is never served, only overwritten.
+	 * And the admin lists' keyset order (created_at, id), so a page costs
+	 * its rows, not a scan and sort of every peer.
+	 */
+	"CREATE TABLE config_cache ("
+	"    peer_id  TEXT PRIMARY KEY REFERENCES peers(id) ON DELETE CASCADE,"
+	"    revision INTEGER NOT NULL,"
+	"    format   INTEGER NOT NULL,"
+	"    body     BLOB NOT NULL"
+	");"
+	"CREATE INDEX peers_created ON peers (created_at, id);",
 };
 
 static int

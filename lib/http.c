@@ -10,6 +10,8 @@
 #include "keys.h"
 #include "text.h"
 
+const char http_json_type[] = "application/json";
+
 int
 http_error(struct response *res, int status, const char *code, const char *fmt, ...)
 {
@@ -30,6 +32,10 @@ http_error(struct response *res, int status, const char *code, const char *fmt, 
 		json_object_put(res->body);
 		res->body = NULL;
 	}
+	free(res->text);
+	res->text = NULL;
+	res->text_len = 0;
+	res->keep.peer[0] = '\0';
 	return status;
 }
 
@@ -38,6 +44,9 @@ http_json(struct response *res, int status, struct json_object *body)
 {
 	if (res->body != NULL)
 		json_object_put(res->body);
+	free(res->text);
+	res->text = NULL;
+	res->text_len = 0;
 	res->body = body;
 	res->status = status;
 	return status;
@@ -46,10 +55,21 @@ http_json(struct response *res, int status, struct json_object *body)
 int
 http_text(struct response *res, int status, char *text, const char *type)
 {
+	json_object_put(res->body);
+	res->body = NULL;
 	free(res->text);
 	res->text = text;
+	res->text_len = text ? strlen(text) : 0;
 	res->text_type = type;
 	res->status = status;
+	return status;
+}
+
+int
+http_json_text(struct response *res, int status, char *text, size_t len)
+{
+	http_text(res, status, text, http_json_type);
+	res->text_len = len;
 	return status;
 }
 
@@ -99,8 +119,7 @@ http_response_wipe(struct response *res)
 	if (res == NULL || !res->secret || res->body == NULL)
 		return;
 	/* The same flags give the same buffer back: wipe what was sent. */
-	out = json_object_to_json_string_ext(res->body,
-		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	out = json_object_to_json_string_ext(res->body, HTTP_JSON_FLAGS);
 	keys_wipe((char *)(uintptr_t)out, strlen(out));
 	wipe_strings(res->body);
 }
@@ -116,6 +135,7 @@ http_response_free(struct response *res)
 	res->text = NULL;
 	json_object_put(res->error_current);
 	res->error_current = NULL;
+	res->text_len = 0;
 	json_object_put(res->change.detail);
 	res->change.detail = NULL;
 }

@@ -3,6 +3,7 @@
 #define WGCONF_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 
 #define HTTP_BODY_MAX      (64 * 1024)
@@ -46,6 +47,13 @@ struct request {
 	char peer_id[24];                      /* the authenticated peer, if any */
 };
 
+/* How every JSON answer is serialised: a body kept as text (a cached
+ * config) must be byte for byte what the same JSON gives. */
+#define HTTP_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* The Content-Type of JSON answers, also of JSON sent as text. */
+extern const char http_json_type[];
+
 /* What a handler produces. body is owned by the response (json_object_put). */
 struct response {
 	int status;
@@ -61,8 +69,10 @@ struct response {
 	long long retry_after;          /* seconds, for a Retry-After header; 0 = none */
 	int secret;                     /* the body holds a secret shown once:
 	                                   wiped from memory when freed */
-	char *text;                     /* a body that is not JSON (metrics),
-	                                   owned, NUL-terminated; NULL = none */
+	char *text;                     /* a body as text, owned, NUL-terminated;
+	                                   NULL = none: not JSON (metrics), or
+	                                   JSON already serialised (a config) */
+	size_t text_len;                /* its length */
 	const char *text_type;          /* its Content-Type, a static string */
 	/* What a write changed, set through api_log() and api_bump(): the
 	 * dispatcher stamps the revisions, appends the audit entry and commits,
@@ -76,7 +86,15 @@ struct response {
 		int bump_all;                   /* every peer's view changed */
 		char answer[24];                /* a peer whose view is the answer,
 		                                   built once its revision is stamped */
+		int bump_ends;                  /* bump[] alone, not their partners */
 	} change;
+	/* A config built by this request (text), to keep for the revision it
+	 * was built at: lib/api.c stores it once the read is over. */
+	struct {
+		char peer[24];                  /* "" = nothing to keep */
+		int64_t revision;
+		int format;
+	} keep;
 };
 
 /* Records an error on res and returns status, so a handler says
@@ -91,6 +109,11 @@ int http_json(struct response *res, int status, struct json_object *body);
 /* Sets a body that is not JSON: text (taken, freed with the response) of
  * Content-Type type (static). Returns status. */
 int http_text(struct response *res, int status, char *text, const char *type);
+
+/* Sets an already serialised JSON body: text (malloc'd, NUL-terminated,
+ * len bytes; taken) sent as application/json exactly as http_json() would
+ * send the same JSON. Returns status. */
+int http_json_text(struct response *res, int status, char *text, size_t len);
 
 /* Turns an error into its JSON body; called once per request by api_handle(). */
 void http_finish(struct response *res);

@@ -10,6 +10,11 @@
 
 #include "model.h"
 
+/* The shape of what meshconf_build() makes. Kept configs are keyed by it
+ * too (lib/store.h): change it with any change to what a config holds or
+ * how it is spelled, so no body of the old shape is served again. */
+#define MESHCONF_FORMAT 1
+
 /* One accepted peer's view of the mesh, as GET /peer/config returns it,
  * from its own record, the network settings, its links (store_links()) and
  * the revocations (only the signed ones are shown). Caller owns the result. */

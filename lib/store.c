@@ -100,6 +100,14 @@ load_lists(struct peer *p)
 int
 store_peer_get(struct peer *p, const char *id)
 {
+	int rc = store_peer_row(p, id);
+
+	return rc == DB_OK ? load_lists(p) : rc;
+}
+
+int
+store_peer_row(struct peer *p, const char *id)
+{
 	static const char sql[] = PEER_COLUMNS " WHERE id = ?1";
 	sqlite3_stmt *st = db_stmt(sql);
 	int rc;
@@ -114,9 +122,7 @@ store_peer_get(struct peer *p, const char *id)
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return DB_NOTFOUND;
-	if (rc != SQLITE_ROW)
-		return DB_ERROR;
-	return load_lists(p);
+	return rc == SQLITE_ROW ? DB_OK : DB_ERROR;
 }
 
 int
@@ -382,6 +388,78 @@ store_bump_ids(const struct strlist *ids)
 			return DB_ERROR;
 	}
 	return DB_OK;
+}
+
+int
+store_bump_ends(const char *a, const char *b)
+{
+	static const char inc[] = "UPDATE network SET revision = revision + 1 WHERE id = 1";
+	static const char ends[] =
+		"UPDATE peers SET revision = (SELECT revision FROM network WHERE id = 1)"
+		" WHERE id IN (?1, ?2)";
+	sqlite3_stmt *st;
+
+	if (db_exec_stmt(db_stmt(inc)) != DB_OK || (st = db_stmt(ends)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	if (b != NULL)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
+}
+
+int
+store_config_cached(const char *id, int64_t revision, int format, char **body, size_t *len)
+{
+	static const char sql[] =
+		"SELECT body FROM config_cache WHERE peer_id = ?1 AND revision = ?2 AND format = ?3";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc, ret = DB_ERROR;
+
+	*body = NULL;
+	*len = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, revision);
+	sqlite3_bind_int(st, 3, format);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *b = sqlite3_column_blob(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		/* A NULL blob with a length is SQLite out of memory. */
+		if ((b != NULL || n == 0) && (*body = malloc(n + 1)) != NULL) {
+			if (n > 0)
+				memcpy(*body, b, n);
+			(*body)[n] = '\0';
+			*len = n;
+			ret = DB_OK;
+		}
+	} else if (rc == SQLITE_DONE) {
+		ret = DB_NOTFOUND;
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+int
+store_config_keep(const char *id, int64_t revision, int format, const char *body, size_t len)
+{
+	/* The guard on the peer's current revision: a responder that built
+	 * from an older snapshot must not overwrite a newer body. */
+	static const char sql[] =
+		"INSERT INTO config_cache (peer_id, revision, format, body)"
+		" SELECT ?1, ?2, ?3, ?4 FROM peers WHERE id = ?1 AND revision = ?2"
+		" ON CONFLICT (peer_id) DO UPDATE SET revision = excluded.revision,"
+		" format = excluded.format, body = excluded.body";
+	sqlite3_stmt *st = db_stmt(sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, revision);
+	sqlite3_bind_int(st, 3, format);
+	sqlite3_bind_blob64(st, 4, body, len, SQLITE_STATIC);
+	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
 }
 
 int

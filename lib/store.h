@@ -17,6 +17,10 @@
  * frees it with model_peer_free(), also after an error. */
 int store_peer_get(struct peer *p, const char *id);
 
+/* Loads peer id's own row only (no networks, no pairs): what a config's
+ * interface and its ETag need. The caller frees p with model_peer_free(). */
+int store_peer_row(struct peer *p, const char *id);
+
 /* Every peer (state "pending", "accepted" or NULL for all), oldest first,
  * each complete as from store_peer_get(). Caller frees the list. */
 int store_peer_list(struct peer_list *out, const char *state);
@@ -50,6 +54,22 @@ int store_bump(const char *id);
 /* Stamps one new revision on each peer of ids, and on no other: for a
  * change (pairs made or dropped by rules) that only these peers see. */
 int store_bump_ids(const struct strlist *ids);
+
+/* The config body kept for peer id, if it was built at exactly revision
+ * and format: DB_OK with *body (NUL-terminated, caller frees) and *len,
+ * DB_NOTFOUND when none is kept for them, DB_ERROR. */
+int store_config_cached(const char *id, int64_t revision, int format, char **body,
+                        size_t *len);
+
+/* Keeps body as peer id's config at revision and format, replacing an
+ * older one; nothing when the peer is gone or has moved past revision.
+ * Inside a write transaction. */
+int store_config_keep(const char *id, int64_t revision, int format, const char *body,
+                      size_t len);
+
+/* Stamps one new revision on peers a and b (b may be NULL) alone: a pair
+ * made or removed changes the view of its two ends, nobody else's. */
+int store_bump_ends(const char *a, const char *b);
 
 /* Appends to the audit log, or counts a repeat on the same event's entry
  * within the coalescing window, then prunes the log to its limits

@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scale: what makes large meshes cheap must not change what anyone sees.
+ * The set-based config builder against the per-peer one it replaced, the
+ * kept configs (config_cache) against fresh builds after every kind of
+ * change, and the admin lists' cursors under concurrent inserts. Every
+ * route goes through api_handle(), on a fresh SQLite file per test.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "db.h"
+#include "keys.h"
+#include "meshconf.h"
+#include "record.h"
+#include "unit.h"
+
+/* The changes come from a table of printf formats. */
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
+#define ADMIN_USER "root"
+
+static char dbpath[64];
+static struct response R;       /* the last answer: valid until the next call */
+
+struct tpeer {
+	char id[PEER_ID_LEN];
+	char token[128];
+	char pub[KEYS_B64_LEN];
+};
+
+static void
+setup(void)
+{
+	int fd;
+
+	ck_assert_int_eq(keys_init(), 0);
+	snprintf(dbpath, sizeof(dbpath), "/tmp/wgconf-check-scale-XXXXXX");
+	fd = mkstemp(dbpath);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(db_open(dbpath), 0);
+	memset(&R, 0, sizeof(R));
+}
+
+static void
+teardown(void)
+{
+	char p[80];
+
+	http_response_free(&R);
+	db_close();
+	unlink(dbpath);
+	snprintf(p, sizeof(p), "%s-wal", dbpath);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", dbpath);
+	unlink(p);
+}
+
+static int
+vcall(const char *user, const char *token, const char *method, const char *body,
+      const char *fmt, va_list ap)
+{
+	char pathbuf[512], auth[256];
+	struct request rq;
+	char *q;
+
+	memset(&rq, 0, sizeof(rq));
+	memcpy(pathbuf, API_PREFIX, sizeof(API_PREFIX));
+	vsnprintf(pathbuf + sizeof(API_PREFIX) - 1, sizeof(pathbuf) - sizeof(API_PREFIX), fmt, ap);
+	if ((q = strchr(pathbuf, '?')) != NULL) {
+		*q = '\0';
+		rq.query = q + 1;
+	}
+	rq.method = method;
+	rq.path = pathbuf;
+	rq.remote_user = user;
+	if (token != NULL) {
+		snprintf(auth, sizeof(auth), "Bearer %s", token);
+		rq.authorization = auth;
+	}
+	rq.host = "wg.example";
+	rq.scheme = "https";
+	rq.content_type = "application/json";
+	if (body != NULL) {
+		rq.body = body;
+		rq.body_len = strlen(body);
+	}
+	http_response_free(&R);
+	api_handle(&rq, &R);
+	ck_assert(sqlite3_get_autocommit(db_handle()));
+	if (R.text != NULL && R.text_type == http_json_type) {
+		ck_assert_ptr_null(R.body);
+		ck_assert_uint_eq(strlen(R.text), R.text_len);
+		R.body = json_tokener_parse(R.text);
+		ck_assert_ptr_nonnull(R.body);
+	}
+	return R.status;
+}
+
+static int
+admin(const char *method, const char *body, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+admin(const char *method, const char *body, const char *fmt, ...)
+{
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	st = vcall(ADMIN_USER, NULL, method, body, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+static int
+as_peer(const struct tpeer *p, const char *method, const char *body, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int
+as_peer(const struct tpeer *p, const char *method, const char *body, const char *fmt, ...)
+{
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	st = vcall(NULL, p->token, method, body, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+static int
+anon(const char *method, const char *body, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+anon(const char *method, const char *body, const char *fmt, ...)
+{
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	st = vcall(NULL, NULL, method, body, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+#define OK(expr, want) do {                                                            \
+		int got_ = (expr);                                                     \
+		ck_assert_msg(got_ == (want), "%s: got %d (%s: %s), want %d", #expr, got_, \
+		              R.error_code ? R.error_code : "-", R.error_message, (want)); \
+	} while (0)
+
+static const char *
+jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	ck_assert_msg(json_object_object_get_ex(o, key, &v) &&
+	              json_object_is_type(v, json_type_string), "no string \"%s\" in %s", key,
+	              json_object_to_json_string(o));
+	return json_object_get_string(v);
+}
+
+static void
+exec_sql(const char *sql)
+{
+	ck_assert_int_eq(sqlite3_exec(db_handle(), sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* Registers (endpoint NULL = behind NAT) and, unless pending, accepts p. */
+static void
+join(struct tpeer *p, const char *name, const char *endpoint, int accept)
+{
+	uint8_t sk[KEYS_LEN], pk[KEYS_LEN];
+	char body[512], ep[96];
+
+	keys_generate(sk, pk);
+	keys_b64_encode(p->pub, sizeof(p->pub), pk, KEYS_LEN);
+	snprintf(ep, sizeof(ep), endpoint ? "\"%s\"" : "null", endpoint);
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"public_key\":\"%s\",\"endpoint\":%s}",
+	         name, p->pub, ep);
+	OK(anon("POST", body, "/register"), 201);
+	snprintf(p->id, sizeof(p->id), "%s", jstr(R.body, "id"));
+	snprintf(p->token, sizeof(p->token), "%s", jstr(R.body, "token"));
+	if (accept)
+		OK(admin("POST", NULL, "/admin/peers/%s/accept", p->id), 200);
+}
+
+static void
+pair(const struct tpeer *a, const struct tpeer *b)
+{
+	int st = admin("PUT", NULL, "/admin/pairs/%s/%s", a->id, b->id);
+
+	ck_assert_msg(st == 201 || st == 200, "pairing gave %d", st);
+}
+
+/*
+ * The config of peer id as the builder before the set-based one made it:
+ * the peer whole, then each paired peer read on its own (store_peer_get),
+ * its box looked up pair by pair, in id order, pending ones left out.
+ * Serialised as the responder does. Caller frees.
+ */
+static char *
+per_peer_config(const char *id)
+{
+	static const char box_sql[] =
+		"SELECT CASE WHEN a = ?1 THEN psk_box_a ELSE psk_box_b END FROM pairs"
+		" WHERE (a = ?1 AND b = ?2) OR (a = ?2 AND b = ?1)";
+	struct link_list links = { NULL, 0 };
+	struct json_object *conf;
+	struct network net;
+	struct peer self;
+	char *text;
+
+	ck_assert_int_eq(db_begin_read(), 0);
+	ck_assert_int_eq(store_peer_get(&self, id), DB_OK);
+	ck_assert_int_eq(store_network_get(&net), DB_OK);
+	links.v = calloc(self.pairs.n + 1, sizeof(*links.v));
+	ck_assert_ptr_nonnull(links.v);
+	for (size_t i = 0; i < self.pairs.n; i++) {
+		struct link *l = &links.v[links.n];
+		sqlite3_stmt *st = NULL;
+		ck_assert_int_eq(store_peer_get(&l->other, self.pairs.v[i]), DB_OK);
+		if (!l->other.accepted) {
+			model_peer_free(&l->other);
+			continue;
+		}
+		ck_assert_int_eq(sqlite3_prepare_v2(db_handle(), box_sql, -1, &st, NULL), SQLITE_OK);
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, self.pairs.v[i], -1, SQLITE_STATIC);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		ck_assert_int_eq(sqlite3_column_bytes(st, 0), KEYS_SEALED_LEN);
+		memcpy(l->box, sqlite3_column_blob(st, 0), KEYS_SEALED_LEN);
+		l->boxlen = KEYS_SEALED_LEN;
+		sqlite3_finalize(st);
+		links.n++;
+	}
+	conf = meshconf_build(&self, &net, &links);
+	text = strdup(json_object_to_json_string_ext(conf, HTTP_JSON_FLAGS));
+	json_object_put(conf);
+	model_link_list_free(&links);
+	model_peer_free(&self);
+	db_rollback();
+	return text;
+}
+
+static int
+kept_rows(const char *id)
+{
+	sqlite3_stmt *st = NULL;
+	int n;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(),
+	                 "SELECT count(*) FROM config_cache WHERE peer_id = ?1", -1, &st, NULL),
+	                 SQLITE_OK);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Signs p's record with sk, as `wgconf admin sign` does. */
+static void
+sign(const struct tpeer *p, const uint8_t sk[KEYS_SIGN_SK_LEN])
+{
+	struct json_object *allowed;
+	uint8_t sig[KEYS_SIG_LEN];
+	char text[4096], b64[KEYS_SIG_B64_LEN], body[256];
+	struct peer row;
+	int n;
+
+	ck_assert_int_eq(db_begin_read(), 0);
+	ck_assert_int_eq(store_peer_get(&row, p->id), DB_OK);
+	db_rollback();
+	allowed = meshconf_allowed_ips(&row);
+	n = record_signed_text(text, sizeof(text), row.public_key, allowed);
+	json_object_put(allowed);
+	model_peer_free(&row);
+	ck_assert_int_gt(n, 0);
+	keys_sign(sig, text, (size_t)n, sk);
+	keys_b64_encode(b64, sizeof(b64), sig, sizeof(sig));
+	snprintf(body, sizeof(body), "{\"signature\":\"%s\"}", b64);
+	OK(admin("PUT", body, "/admin/peers/%s/signature", p->id), 200);
+}
+
+/*
+ * GET /peer/config as p twice (built, then kept) and the admin preview:
+ * all three byte for byte what the per-peer builder makes now. Returns
+ * the text (caller frees).
+ */
+static char *
+config_matches(const struct tpeer *p)
+{
+	char *want = per_peer_config(p->id), *got;
+
+	OK(as_peer(p, "GET", NULL, "/peer/config"), 200);
+	ck_assert_str_eq(R.text, want);
+	ck_assert_int_eq(kept_rows(p->id), 1);
+	OK(as_peer(p, "GET", NULL, "/peer/config"), 200);
+	ck_assert_str_eq(R.text, want);
+	got = strdup(R.text);
+	OK(admin("GET", NULL, "/admin/peers/%s/config", p->id), 200);
+	ck_assert_str_eq(R.text, want);
+	free(want);
+	return got;
+}
+
+/* A mesh with IPv4 and IPv6, routed networks, NAT peers (two of them
+ * paired: a warning), a pending peer, signatures: every field a config
+ * has. a is paired with everyone accepted. */
+static void
+rich_mesh(struct tpeer *a, struct tpeer *b, struct tpeer *c, struct tpeer *d,
+          struct tpeer *pend, uint8_t sk[KEYS_SIGN_SK_LEN])
+{
+	uint8_t pk[KEYS_LEN];
+	char pkb64[KEYS_B64_LEN], body[256];
+
+	keys_sign_keypair(pk, sk);
+	keys_b64_encode(pkb64, sizeof(pkb64), pk, sizeof(pk));
+	snprintf(body, sizeof(body), "{\"signing_key\":\"%s\",\"ipv6_pool\":\"fd77::/64\","
+	         "\"mtu\":1400,\"dns\":[\"10.77.0.1\"]}", pkb64);
+	OK(admin("PUT", body, "/admin/network"), 200);
+	join(a, "a", NULL, 1);
+	join(b, "b", "192.0.2.2:51820", 0);
+	OK(admin("POST", "{\"networks\":[\"192.168.50.0/24\",\"10.9.0.0/16\"]}",
+	         "/admin/peers/%s/accept", b->id), 200);
+	join(c, "c", NULL, 1);
+	join(d, "d", "[2001:db8::4]:51820", 1);
+	join(pend, "pend", "192.0.2.9:51820", 0);
+	pair(a, b);
+	pair(a, c);
+	pair(a, d);
+	pair(b, c);
+	sign(b, sk);
+	sign(d, sk);
+}
+
+START_TEST(builder_same_as_per_peer)
+{
+	struct tpeer a, b, c, d, pend;
+	uint8_t sk[KEYS_SIGN_SK_LEN];
+	struct tpeer *all[] = { &a, &b, &c, &d };
+
+	rich_mesh(&a, &b, &c, &d, &pend, sk);
+	for (size_t i = 0; i < 4; i++)
+		free(config_matches(all[i]));
+	/* What the fields hold, so "same as before" is not "same nothing". */
+	OK(as_peer(&a, "GET", NULL, "/peer/config"), 200);
+	ck_assert_uint_eq(json_object_array_length(json_object_object_get(R.body, "peers")), 3);
+	ck_assert_ptr_nonnull(strstr(R.text, "192.168.50.0/24\",\"10.9.0.0/16"));
+	ck_assert_ptr_nonnull(strstr(R.text, "fd77::"));
+	ck_assert_ptr_nonnull(strstr(R.text, "[2001:db8::4]:51820"));
+	ck_assert_ptr_nonnull(strstr(R.text, "both behind NAT"));
+	ck_assert_ptr_null(strstr(R.text, pend.id));
+}
+END_TEST
+
+/*
+ * Every kind of change to any input of a's config gives a's next fetch a
+ * new body, equal to a fresh per-peer build; the kept body of the old
+ * revision is never sent again.
+ */
+START_TEST(kept_config_follows_every_change)
+{
+	struct tpeer a, b, c, d, pend, e;
+	uint8_t sk[KEYS_SIGN_SK_LEN];
+	char *prev, *now;
+	const struct {
+		const char *method, *fmt, *body;
+		int who, status;        /* who: the path's peer, 0 = none */
+	} changes[] = {
+		{ "PATCH", "/admin/peers/%s", "{\"endpoint\":\"192.0.2.22:51821\"}", 'b', 200 },
+		{ "PATCH", "/admin/peers/%s", "{\"networks\":[\"192.168.51.0/24\"]}", 'b', 200 },
+		{ "PATCH", "/admin/peers/%s", "{\"name\":\"bee\"}", 'b', 200 },
+		{ "PATCH", "/admin/peers/%s", "{\"keepalive\":7}", 'a', 200 },
+		{ "PATCH", "/admin/peers/%s", "{\"address\":\"10.77.0.99\"}", 'c', 200 },
+		{ "PATCH", "/admin/peers/%s", "{\"listen_port\":51999}", 'a', 200 },
+		{ "PUT", "/admin/peers/%s/signature", "{\"signature\":null}", 'b', 200 },
+		{ "PUT", "/admin/network", "{\"mtu\":1380}", 0, 200 },
+		{ "PUT", "/admin/network", "{\"dns\":[\"10.77.0.2\"]}", 0, 200 },
+		{ "PUT", "/admin/network", "{\"keepalive\":33}", 0, 200 },
+		{ "PUT", "/admin/pairs/%s/%s", NULL, 'e', 201 },
+		{ "DELETE", "/admin/pairs/%s/%s", NULL, 'e', 204 },
+		{ "DELETE", "/admin/peers/%s", NULL, 'd', 204 },
+	};
+
+	rich_mesh(&a, &b, &c, &d, &pend, sk);
+	join(&e, "e", "192.0.2.5:51820", 1);
+	prev = config_matches(&a);
+	for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
+		const struct tpeer *who = changes[i].who == 'a' ? &a : changes[i].who == 'b' ? &b :
+		                          changes[i].who == 'c' ? &c : changes[i].who == 'd' ? &d :
+		                          changes[i].who == 'e' ? &e : NULL;
+		if (changes[i].who == 'e')
+			OK(admin(changes[i].method, changes[i].body, changes[i].fmt, a.id, e.id),
+			   changes[i].status);
+		else if (who != NULL)
+			OK(admin(changes[i].method, changes[i].body, changes[i].fmt, who->id),
+			   changes[i].status);
+		else
+			OK(admin(changes[i].method, changes[i].body, "%s", changes[i].fmt),
+			   changes[i].status);
+		now = config_matches(&a);
+		ck_assert_msg(strcmp(prev, now) != 0, "change %zu (%s %s) left a's config as it was",
+		              i, changes[i].method, changes[i].fmt);
+		free(prev);
+		prev = now;
+	}
+	/* A peer's own endpoint, through its own route. */
+	OK(as_peer(&c, "PUT", "{\"endpoint\":\"198.51.100.3:51820\"}", "/peer/endpoint"), 200);
+	now = config_matches(&a);
+	ck_assert_str_ne(prev, now);
+	free(prev);
+	prev = now;
+
+	/* A kept body of another shape (an older program's) is not sent: it
+	 * is rebuilt, and kept anew. */
+	exec_sql("UPDATE config_cache SET format = format + 1, body = CAST('{}' AS BLOB)");
+	now = config_matches(&a);
+	ck_assert_str_eq(prev, now);
+	free(now);
+	/* Nor is one of an older revision, whatever it holds. */
+	exec_sql("UPDATE config_cache SET revision = revision - 1, body = CAST('{}' AS BLOB)");
+	now = config_matches(&a);
+	ck_assert_str_eq(prev, now);
+	free(now);
+	free(prev);
+	/* Deleting a peer drops its kept body with it. */
+	ck_assert_int_eq(kept_rows(c.id), 0);
+	OK(as_peer(&c, "GET", NULL, "/peer/config"), 200);
+	ck_assert_int_eq(kept_rows(c.id), 1);
+	OK(admin("DELETE", NULL, "/admin/peers/%s", c.id), 204);
+	ck_assert_int_eq(kept_rows(c.id), 0);
+}
+END_TEST
+
+/* An unchanged config is 304 on its ETag, kept or not, and a kept body is
+ * never sent under another revision's ETag. */
+START_TEST(kept_config_etag)
+{
+	struct tpeer a, b, c, d, pend;
+	uint8_t sk[KEYS_SIGN_SK_LEN];
+	char etag[64], inm[80], auth[200];
+	struct request rq;
+
+	rich_mesh(&a, &b, &c, &d, &pend, sk);
+	OK(as_peer(&a, "GET", NULL, "/peer/config"), 200);
+	snprintf(etag, sizeof(etag), "%s", R.etag);
+	ck_assert_int_eq(etag[0], 'r');
+	ck_assert_int_eq(atoll(etag + 1), json_object_get_int64(json_object_object_get(R.body,
+	                 "revision")));
+	snprintf(inm, sizeof(inm), "\"%s\"", etag);
+	snprintf(auth, sizeof(auth), "Bearer %s", a.token);
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "GET";
+	rq.path = API_PREFIX "/peer/config";
+	rq.authorization = auth;
+	rq.if_none_match = inm;
+	http_response_free(&R);
+	api_handle(&rq, &R);
+	ck_assert_int_eq(R.status, 304);
+	ck_assert_ptr_null(R.text);
+	ck_assert_ptr_null(R.body);
+	ck_assert_str_eq(R.etag, etag);
+	/* A change: the old ETag gets the new body, whose revision is the
+	 * new ETag's. */
+	pair(&b, &d);
+	OK(as_peer(&b, "GET", NULL, "/peer/config"), 200);
+	http_response_free(&R);
+	api_handle(&rq, &R);
+	ck_assert_int_eq(R.status, 304);        /* a's view did not change */
+	OK(admin("PATCH", "{\"name\":\"bb\"}", "/admin/peers/%s", b.id), 200);
+	http_response_free(&R);
+	api_handle(&rq, &R);
+	ck_assert_int_eq(R.status, 200);
+	ck_assert_str_ne(R.etag, etag);
+	R.body = json_tokener_parse(R.text);
+	ck_assert_int_eq(atoll(R.etag + 1), json_object_get_int64(json_object_object_get(R.body,
+	                 "revision")));
+	ck_assert_ptr_nonnull(strstr(R.text, "\"bb\""));
+}
+END_TEST
+
+static Suite *
+scale_suite(void)
+{
+	Suite *s = suite_create("scale");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, builder_same_as_per_peer);
+	tcase_add_test(tc, kept_config_follows_every_change);
+	tcase_add_test(tc, kept_config_etag);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(scale_suite)

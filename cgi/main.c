@@ -5,6 +5,7 @@
  * with no FastCGI socket on stdin it answers one request as plain CGI.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -253,11 +254,55 @@ serve(const struct conn *c)
 	free(path);
 }
 
+static volatile sig_atomic_t stopping;
+
 static void
 on_term(int sig)
 {
 	(void)sig;
+	stopping = 1;
 	FCGX_ShutdownPending();
+}
+
+/*
+ * nginx with fastcgi_keep_conn keeps the connection for its next request
+ * (FCGI_KEEP_CONN), which saves a connect, an accept and libfcgi's accept
+ * lock per request. But a responder serves one connection at a time: one
+ * that nginx leaves idle would starve a connection waiting in the listen
+ * backlog (another nginx worker's) until nginx dropped it. So between
+ * requests this waits for either, and gives the kept connection up when
+ * another one waits and the kept one has nothing to say. 0 to go on to
+ * FCGX_Accept_r(), -1 to stop (SIGTERM).
+ */
+static int
+wait_kept(FCGX_Request *r)
+{
+	struct pollfd fds[2];
+
+	if (r->ipcFd < 0)
+		return stopping ? -1 : 0;
+	fds[0].fd = r->ipcFd;
+	fds[0].events = POLLIN;
+	fds[1].fd = r->listen_sock;
+	fds[1].events = POLLIN;
+	for (;;) {
+		fds[0].revents = fds[1].revents = 0;
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR && !stopping)
+				continue;
+			return stopping ? -1 : 0;
+		}
+		/* A request, or nginx closed it: FCGX_Accept_r() reads which. */
+		if (fds[0].revents != 0)
+			return 0;
+		if (fds[1].revents & POLLIN) {
+			/* Last look: a request that came in meanwhile goes first. */
+			if (poll(fds, 1, 0) > 0)
+				return 0;
+			FCGX_Free(r, 1);
+			return 0;
+		}
+	}
 }
 
 static void
@@ -317,7 +362,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	c.fcgi = &r;
-	while (FCGX_Accept_r(&r) >= 0) {
+	while (wait_kept(&r) == 0 && FCGX_Accept_r(&r) >= 0) {
 		serve(&c);
 		FCGX_Finish_r(&r);
 		/* Expired registrations and old audit rows go every few minutes,

@@ -33,7 +33,10 @@ struct route {
 	const char *const *body;        /* allowed body keys; NULL = none */
 };
 
-static const struct http_key q_peers[] = { { "state", 8 }, { NULL, 0 } };
+static const struct http_key q_peers[] = { { "state", 8 }, { "q", 64 }, { "limit", 4 },
+                                           { "cursor", 40 }, { NULL, 0 } };
+static const struct http_key q_pairs[] = { { "peer", 16 }, { "limit", 4 }, { "cursor", 40 },
+                                           { NULL, 0 } };
 static const struct http_key q_audit[] = { { "limit", 4 }, { "before", 19 }, { NULL, 0 } };
 
 static const char *const b_register[] = { "name", "public_key", "endpoint", "listen_port",
@@ -80,7 +83,7 @@ static const struct route routes[] = {
 	{ "POST",   "/admin/peers/{}/accept-key", AUTH_ADMIN, api_admin_peer_accept_key, W, NULL, NULL },
 	{ "GET",    "/admin/revocations",        AUTH_ADMIN, api_admin_revocations_list, 0, NULL, NULL },
 	{ "PUT",    "/admin/revocations/{}/signature", AUTH_ADMIN, api_admin_revocation_signature, WB, NULL, b_signature },
-	{ "GET",    "/admin/pairs",              AUTH_ADMIN, api_admin_pairs_list,    0,  NULL, NULL },
+	{ "GET",    "/admin/pairs",              AUTH_ADMIN, api_admin_pairs_list,    0,  q_pairs, NULL },
 	{ "PUT",    "/admin/pairs/{}/{}",        AUTH_ADMIN, api_admin_pair_put,      W,  NULL, NULL },
 	{ "DELETE", "/admin/pairs/{}/{}",        AUTH_ADMIN, api_admin_pair_delete,   W,  NULL, NULL },
 	{ "GET",    "/admin/rules",              AUTH_ADMIN, api_admin_rules_list,    0,  NULL, NULL },

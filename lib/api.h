@@ -130,6 +130,12 @@ int api_answer_config(const struct peer *p, struct response *res);
 typedef struct json_object *api_row_view(sqlite3_stmt *st);
 int api_answer_rows(sqlite3_stmt *st, const char *key, api_row_view *row, struct response *res);
 
+/* The admin lists' pages: ?limit= (1 to API_PAGE_MAX, API_PAGE_DEF when
+ * absent) into *limit, or 400 invalid_limit. */
+#define API_PAGE_DEF 100
+#define API_PAGE_MAX 1000
+int api_page_limit(const struct request *req, size_t *limit, struct response *res);
+
 /* Runs fn with a buffer for a secret shown once (a token, an invite code)
  * and wipes the buffer on every way out. */
 typedef int api_secret_handler(const struct request *req, struct response *res,

@@ -7,20 +7,71 @@
 #include "api.h"
 #include "db.h"
 #include "meshconf.h"
+#include "text.h"
 
+/* A peers cursor is "CREATED.ID", the keyset of the last row shown:
+ * opaque to clients, checked strictly here. 0, or 400 invalid_cursor. */
+static int
+parse_cursor(const char *v, struct store_page *pg, char id[PEER_ID_LEN], struct response *res)
+{
+	const char *dot = v ? strchr(v, '.') : NULL;
+	char num[24];
+	uint64_t created;
+
+	if (v == NULL)
+		return 0;
+	if (dot == NULL || (size_t)(dot - v) >= sizeof(num) ||
+	    strlen(dot + 1) != PEER_ID_LEN - 1 ||
+	    strspn(dot + 1, "0123456789abcdef") != PEER_ID_LEN - 1)
+		goto bad;
+	memcpy(num, v, (size_t)(dot - v));
+	num[dot - v] = '\0';
+	if (text_parse_u64(num, 0, INT64_MAX, &created) != 0)
+		goto bad;
+	memcpy(id, dot + 1, PEER_ID_LEN);
+	pg->after_created = (int64_t)created;
+	pg->after_id = id;
+	return 0;
+bad:
+	return http_error(res, 400, "invalid_cursor", "cursor \"%.40s\" is not one this server "
+	                  "gave out: pass next_cursor back as it came", v);
+}
+
+/*
+ * One page of peers, oldest first: ?limit= (default 100, at most 1000),
+ * ?cursor= (next_cursor of the page before), filtered by ?state= and ?q=
+ * (a substring of the name or an address). A page costs its rows: a
+ * keyset seek, not an offset walked past.
+ */
 int
 api_admin_peers_list(const struct request *req, struct response *res)
 {
-	const char *filter = http_query(req, "state");
+	struct store_page pg = { 0 };
 	struct peer_list list;
 	struct network net;
-	int status;
+	char after[PEER_ID_LEN], cursor[48];
+	int status, more;
 
-	if (filter != NULL && strcmp(filter, "pending") != 0 && strcmp(filter, "accepted") != 0)
+	pg.state = http_query(req, "state");
+	pg.q = http_query(req, "q");
+	if (pg.state != NULL && strcmp(pg.state, "pending") != 0 && strcmp(pg.state, "accepted") != 0)
 		return http_error(res, 400, "invalid_state", "state must be pending or accepted");
-	if (store_network_get(&net) != DB_OK || store_peer_list(&list, filter) != DB_OK)
+	if (pg.q != NULL && !text_in_class(pg.q, 1, 64, ".:-_"))
+		return http_error(res, 400, "invalid_q", "q must be part of a name or an address: "
+		                  "letters, digits, '.', ':', '-' or '_'");
+	if ((status = api_page_limit(req, &pg.limit, res)) != 0 ||
+	    (status = parse_cursor(http_query(req, "cursor"), &pg, after, res)) != 0)
+		return status;
+	if (store_network_get(&net) != DB_OK || store_peer_page(&list, &pg, &more) != DB_OK)
 		return api_db_error(res);
 	status = http_json(res, 200, views_peer_list(&list, &net));
+	if (more && list.n > 0) {
+		const struct peer *last = &list.v[list.n - 1];
+		snprintf(cursor, sizeof(cursor), "%lld.%s", (long long)last->created_at, last->id);
+		json_object_object_add(res->body, "next_cursor", json_object_new_string(cursor));
+	} else {
+		json_object_object_add(res->body, "next_cursor", NULL);
+	}
 	model_peer_list_free(&list);
 	return status;
 }

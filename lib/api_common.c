@@ -8,6 +8,7 @@
 #include "api.h"
 #include "db.h"
 #include "meshconf.h"
+#include "text.h"
 
 #define NETWORKS_MAX 64
 
@@ -119,6 +120,19 @@ api_answer_rows(sqlite3_stmt *st, const char *key, api_row_view *row, struct res
 	o = json_object_new_object();
 	json_object_object_add(o, key, arr);
 	return http_json(res, 200, o);
+}
+
+int
+api_page_limit(const struct request *req, size_t *limit, struct response *res)
+{
+	const char *v = http_query(req, "limit");
+	uint64_t n = API_PAGE_DEF;
+
+	if (v != NULL && text_parse_u64(v, 1, API_PAGE_MAX, &n) != 0)
+		return http_error(res, 400, "invalid_limit", "limit must be from 1 to %d",
+		                  API_PAGE_MAX);
+	*limit = (size_t)n;
+	return 0;
 }
 
 int

@@ -22,27 +22,65 @@ pair_json(const char *a, const char *b, int64_t created, int explicit,
 	return o;
 }
 
+/* An id in a query value: 16 lowercase hex digits. */
+static int
+is_id(const char *s, size_t len)
+{
+	return len == PEER_ID_LEN - 1 && strspn(s, "0123456789abcdef") >= len;
+}
+
+/*
+ * One page of pairs in key order (a, b): ?limit= (default 100, at most
+ * 1000), ?cursor= (next_cursor of the page before: "A.B", the last pair
+ * shown), ?peer= (only that peer's pairs). A keyset seek on the primary
+ * key, so a page costs its rows; one row more than asked says whether
+ * another page follows, and is not shown.
+ */
 int
 api_admin_pairs_list(const struct request *req, struct response *res)
 {
-	static const char sql[] = "SELECT a, b, created_at, explicit FROM pairs ORDER BY a, b";
+	static const char sql[] =
+		"SELECT a, b, created_at, explicit FROM pairs WHERE (a, b) > (?1, ?2)"
+		" AND (?3 IS NULL OR a = ?3 OR b = ?3) ORDER BY a, b LIMIT ?4";
+	const char *cur = http_query(req, "cursor"), *peer = http_query(req, "peer"), *dot;
+	char a[PEER_ID_LEN] = "", b[PEER_ID_LEN] = "", next[2 * PEER_ID_LEN + 1] = "";
 	struct api_rule_index ix;
 	struct json_object *arr = NULL, *o;
 	sqlite3_stmt *st;
+	size_t limit, n = 0;
 	int rc, status;
 
-	(void)req;
+	if ((status = api_page_limit(req, &limit, res)) != 0)
+		return status;
+	if (cur != NULL) {
+		dot = strchr(cur, '.');
+		if (dot == NULL || !is_id(cur, (size_t)(dot - cur)) || !is_id(dot + 1, strlen(dot + 1)))
+			return http_error(res, 400, "invalid_cursor", "cursor \"%.40s\" is not one this "
+			                  "server gave out: pass next_cursor back as it came", cur);
+		memcpy(a, cur, PEER_ID_LEN - 1);
+		memcpy(b, dot + 1, PEER_ID_LEN - 1);
+	}
+	if (peer != NULL && !is_id(peer, strlen(peer)))
+		return http_error(res, 400, "invalid_peer", "peer must be a peer id");
 	if (api_rule_index_load(&ix) != DB_OK || (st = db_stmt(sql)) == NULL) {
 		status = api_db_error(res);
 		goto out;
 	}
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
+	if (peer != NULL)
+		sqlite3_bind_text(st, 3, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (int64_t)limit + 1);
 	arr = json_object_new_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *a = (const char *)sqlite3_column_text(st, 0);
-		const char *b = (const char *)sqlite3_column_text(st, 1);
-		json_object_array_add(arr, pair_json(a, b, sqlite3_column_int64(st, 2),
+		const char *pa = (const char *)sqlite3_column_text(st, 0);
+		const char *pb = (const char *)sqlite3_column_text(st, 1);
+		if (n++ == limit)
+			continue;       /* the one row more: only says a page follows */
+		snprintf(next, sizeof(next), "%s.%s", pa, pb);
+		json_object_array_add(arr, pair_json(pa, pb, sqlite3_column_int64(st, 2),
 		                                     sqlite3_column_int(st, 3),
-		                                     api_rule_index_pair(&ix, a, b)));
+		                                     api_rule_index_pair(&ix, pa, pb)));
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -52,6 +90,7 @@ api_admin_pairs_list(const struct request *req, struct response *res)
 	o = json_object_new_object();
 	json_object_object_add(o, "pairs", arr);
 	arr = NULL;
+	json_object_object_add(o, "next_cursor", n > limit ? json_object_new_string(next) : NULL);
 	status = http_json(res, 200, o);
 out:
 	json_object_put(arr);

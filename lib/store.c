@@ -192,6 +192,128 @@ link_add(struct link_list *l, size_t *cap)
  * cost a B-tree descent (and, outside one transaction, a lock) each: at
  * 1,000 pairs that was 4,000 statements for one config.
  */
+/* Orders peer pointers by id, for the lookups that group rows. */
+static int
+by_id(const void *a, const void *b)
+{
+	return strcmp((*(struct peer *const *)a)->id, (*(struct peer *const *)b)->id);
+}
+
+static struct peer *
+find_peer(struct peer **index, size_t n, const char *id)
+{
+	struct peer key, *k = &key, **hit;
+
+	if (id == NULL || strlen(id) >= sizeof(key.id))
+		return NULL;
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	hit = bsearch(&k, index, n, sizeof(*index), by_id);
+	return hit ? *hit : NULL;
+}
+
+/* Appends column 1 of every row of st (column 0 names the peer) to that
+ * peer's list, the networks or the pairs. */
+static int
+group_rows(sqlite3_stmt *st, struct peer **index, size_t n, int pairs)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct peer *p = find_peer(index, n, (const char *)sqlite3_column_text(st, 0));
+		if (p != NULL && model_strlist_add(pairs ? &p->pairs : &p->networks,
+		                                   (const char *)sqlite3_column_text(st, 1)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+}
+
+int
+store_peer_page(struct peer_list *out, const struct store_page *pg, int *more)
+{
+	/* The keyset seek uses peers_created; the filters are checked on the
+	 * rows it walks. A first page starts after (-1, ''), before any row. */
+	static const char sql[] =
+		PEER_COLUMNS " WHERE (created_at, id) > (?1, ?2)"
+		" AND (?3 IS NULL OR state = ?3)"
+		" AND (?4 IS NULL OR instr(lower(name), lower(?4)) > 0 OR EXISTS"
+		"      (SELECT 1 FROM addresses WHERE peer_id = p.id AND instr(address, lower(?4)) > 0))"
+		" ORDER BY created_at, id LIMIT ?5";
+	static const char nets[] =
+		"SELECT peer_id, cidr FROM networks WHERE peer_id IN (SELECT value FROM json_each(?1))"
+		" ORDER BY peer_id, position";
+	static const char pairs[] =
+		"SELECT a, b FROM pairs WHERE a IN (SELECT value FROM json_each(?1))"
+		" UNION ALL SELECT b, a FROM pairs WHERE b IN (SELECT value FROM json_each(?1))"
+		" ORDER BY 1, 2";
+	sqlite3_stmt *st = db_stmt(sql);
+	struct json_object *ids = NULL;
+	struct peer **index = NULL;
+	size_t cap = 0;
+	int rc = SQLITE_ERROR, ret = DB_ERROR;
+
+	memset(out, 0, sizeof(*out));
+	*more = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, pg->after_id ? pg->after_created : -1);
+	sqlite3_bind_text(st, 2, pg->after_id ? pg->after_id : "", -1, SQLITE_STATIC);
+	if (pg->state != NULL)
+		sqlite3_bind_text(st, 3, pg->state, -1, SQLITE_STATIC);
+	if (pg->q != NULL)
+		sqlite3_bind_text(st, 4, pg->q, -1, SQLITE_STATIC);
+	/* One row more than asked says whether another page follows. */
+	sqlite3_bind_int64(st, 5, (int64_t)pg->limit + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == pg->limit) {
+			*more = 1;
+			continue;
+		}
+		if (out->n == cap) {
+			struct peer *nv = realloc(out->v, (cap ? cap * 2 : 16) * sizeof(*nv));
+			if (nv == NULL)
+				break;
+			out->v = nv;
+			cap = cap ? cap * 2 : 16;
+		}
+		read_peer_row(&out->v[out->n++], st);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		goto out;
+	ret = DB_OK;
+	if (out->n == 0)
+		goto out;
+	ret = DB_ERROR;
+	if ((index = malloc(out->n * sizeof(*index))) == NULL ||
+	    (ids = json_object_new_array()) == NULL)
+		goto out;
+	for (size_t i = 0; i < out->n; i++) {
+		index[i] = &out->v[i];
+		json_object_array_add(ids, json_object_new_string(out->v[i].id));
+	}
+	qsort(index, out->n, sizeof(*index), by_id);
+	if ((st = db_stmt(nets)) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, json_object_to_json_string_ext(ids, JSON_C_TO_STRING_PLAIN),
+	                  -1, SQLITE_TRANSIENT);
+	if (group_rows(st, index, out->n, 0) != DB_OK || (st = db_stmt(pairs)) == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, json_object_to_json_string_ext(ids, JSON_C_TO_STRING_PLAIN),
+	                  -1, SQLITE_TRANSIENT);
+	if (group_rows(st, index, out->n, 1) != DB_OK)
+		goto out;
+	ret = DB_OK;
+out:
+	json_object_put(ids);
+	free(index);
+	if (ret != DB_OK) {
+		model_peer_list_free(out);
+		*more = 0;
+	}
+	return ret;
+}
+
 int
 store_links(struct link_list *out, const char *id)
 {

@@ -25,6 +25,20 @@ int store_peer_row(struct peer *p, const char *id);
  * each complete as from store_peer_get(). Caller frees the list. */
 int store_peer_list(struct peer_list *out, const char *state);
 
+/* One page of the admin list, in keyset order (created_at, id). */
+struct store_page {
+	const char *state;              /* "pending", "accepted" or NULL for all */
+	const char *q;                  /* name or address substring, or NULL */
+	int64_t after_created;          /* the page starts after this key; */
+	const char *after_id;           /* after_id NULL: from the start */
+	size_t limit;                   /* rows wanted, >= 1 */
+};
+
+/* The peers of page pg, each complete as from store_peer_get(), and *more
+ * set when rows follow it. A fixed few statements whatever the page size:
+ * the rows, then their networks and pairs (grouped here). Caller frees. */
+int store_peer_page(struct peer_list *out, const struct store_page *pg, int *more);
+
 /* The accepted peers paired with id, each with the preshared key sealed to
  * id, ordered by id. Caller frees the list. */
 int store_links(struct link_list *out, const char *id);

@@ -488,6 +488,245 @@ START_TEST(kept_config_etag)
 }
 END_TEST
 
+
+/* Walks GET /admin/peers (or pairs) page by page from base (a path with
+ * its query, ending in '?' or '&'), calling between pages; each page's
+ * rows go through seen(). Returns the pages walked. */
+typedef void walk_fn(struct json_object *row, void *ctx);
+
+static int
+walk(const char *base, const char *key, size_t limit, walk_fn *seen, void *ctx,
+     void (*between)(void *), void *bctx)
+{
+	char cursor[128] = "";
+	int pages = 0;
+
+	for (;;) {
+		struct json_object *rows, *next;
+		if (cursor[0] != '\0')
+			OK(admin("GET", NULL, "%slimit=%zu&cursor=%s", base, limit, cursor), 200);
+		else
+			OK(admin("GET", NULL, "%slimit=%zu", base, limit), 200);
+		pages++;
+		ck_assert(json_object_object_get_ex(R.body, key, &rows));
+		ck_assert_uint_le(json_object_array_length(rows), limit);
+		for (size_t i = 0; i < json_object_array_length(rows); i++)
+			seen(json_object_array_get_idx(rows, i), ctx);
+		ck_assert(json_object_object_get_ex(R.body, "next_cursor", &next));
+		if (next == NULL)
+			break;
+		/* A cursor comes only after a full page. */
+		ck_assert_uint_eq(json_object_array_length(rows), limit);
+		snprintf(cursor, sizeof(cursor), "%s", json_object_get_string(next));
+		if (between != NULL)
+			between(bctx);
+	}
+	return pages;
+}
+
+#define NPEERS 23
+
+struct tally {
+	char ids[4 * NPEERS][PEER_ID_LEN];
+	int times[4 * NPEERS];
+	size_t n;
+};
+
+static void
+count_peer(struct json_object *row, void *ctx)
+{
+	struct tally *t = ctx;
+	const char *id = jstr(row, "id");
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->ids[i], id) == 0)
+			break;
+	if (i == t->n) {
+		ck_assert_uint_lt(t->n, 4 * NPEERS);
+		snprintf(t->ids[t->n++], PEER_ID_LEN, "%s", id);
+	}
+	t->times[i]++;
+}
+
+/* Another admin registers and accepts a peer between two pages, and a
+ * peer is deleted. */
+static int inserted;
+
+static void
+insert_one(void *ctx)
+{
+	struct tpeer *p = ctx;
+	char name[32];
+
+	snprintf(name, sizeof(name), "late%d", inserted++);
+	join(p, name, NULL, inserted % 2);
+}
+
+/* The created_at of every peer is the same second in a fast test: the
+ * keyset's tie-break on id is what is tested, so spread some out too. */
+START_TEST(peer_pages_walk_everyone_once)
+{
+	struct tpeer p[NPEERS], late;
+	struct tally t;
+	int pages;
+
+	for (int i = 0; i < NPEERS; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "peer%02d", i);
+		join(&p[i], name, i % 3 ? "192.0.2.1:51820" : NULL, i % 4 != 0);
+	}
+	exec_sql("UPDATE peers SET created_at = created_at - (rowid % 3)");
+	/* Pages of 5: every peer once, in the order of the unpaged list. */
+	memset(&t, 0, sizeof(t));
+	pages = walk("/admin/peers?", "peers", 5, count_peer, &t, NULL, NULL);
+	ck_assert_int_eq(pages, (NPEERS + 4) / 5);
+	ck_assert_uint_eq(t.n, NPEERS);
+	for (size_t i = 0; i < t.n; i++)
+		ck_assert_int_eq(t.times[i], 1);
+	/* Under inserts between pages: each peer that was there is seen once,
+	 * none twice. */
+	memset(&t, 0, sizeof(t));
+	inserted = 0;
+	walk("/admin/peers?", "peers", 4, count_peer, &t, insert_one, &late);
+	ck_assert_int_gt(inserted, 4);
+	ck_assert_uint_ge(t.n, NPEERS);
+	for (size_t i = 0; i < t.n; i++)
+		ck_assert_msg(t.times[i] == 1, "peer %s seen %d times", t.ids[i], t.times[i]);
+	for (int i = 0; i < NPEERS; i++) {
+		size_t j;
+		for (j = 0; j < t.n && strcmp(t.ids[j], p[i].id) != 0; j++)
+			;
+		ck_assert_msg(j < t.n, "peer %s was missed", p[i].id);
+	}
+	/* Filters page too: only pending ones, each once. */
+	memset(&t, 0, sizeof(t));
+	walk("/admin/peers?state=pending&", "peers", 2, count_peer, &t, NULL, NULL);
+	ck_assert_uint_eq(t.n, (NPEERS + 3) / 4 + (size_t)inserted / 2);
+	/* The default page is 100; the largest 1000. */
+	OK(admin("GET", NULL, "/admin/peers"), 200);
+	ck_assert_uint_eq(json_object_array_length(json_object_object_get(R.body, "peers")),
+	                  NPEERS + (size_t)inserted);
+	ck_assert_ptr_null(json_object_object_get(R.body, "next_cursor"));
+	ck_assert(json_object_object_get_ex(R.body, "next_cursor", NULL));
+	OK(admin("GET", NULL, "/admin/peers?limit=1000"), 200);
+}
+END_TEST
+
+START_TEST(peer_search)
+{
+	struct tpeer a, b, c;
+	struct json_object *peers;
+
+	join(&a, "web-1", NULL, 1);
+	join(&b, "Web-2", NULL, 1);
+	join(&c, "db", NULL, 0);
+	OK(admin("GET", NULL, "/admin/peers?q=WEB"), 200);
+	peers = json_object_object_get(R.body, "peers");
+	ck_assert_uint_eq(json_object_array_length(peers), 2);
+	ck_assert_str_eq(jstr(json_object_array_get_idx(peers, 0), "name"), "web-1");
+	/* An address substring: b's (the second from the pool). */
+	OK(admin("GET", NULL, "/admin/peers?q=10.77.0.2"), 200);
+	peers = json_object_object_get(R.body, "peers");
+	ck_assert_uint_eq(json_object_array_length(peers), 1);
+	ck_assert_str_eq(jstr(json_object_array_get_idx(peers, 0), "id"), b.id);
+	OK(admin("GET", NULL, "/admin/peers?q=db&state=accepted"), 200);
+	ck_assert_uint_eq(json_object_array_length(json_object_object_get(R.body, "peers")), 0);
+	OK(admin("GET", NULL, "/admin/peers?q=db&state=pending"), 200);
+	ck_assert_uint_eq(json_object_array_length(json_object_object_get(R.body, "peers")), 1);
+	/* Wildcards are plain characters: nothing matches "%". */
+	OK(admin("GET", NULL, "/admin/peers?q=_"), 200);
+	ck_assert_uint_eq(json_object_array_length(json_object_object_get(R.body, "peers")), 0);
+}
+END_TEST
+
+static void
+count_pair(struct json_object *row, void *ctx)
+{
+	struct tally *t = ctx;
+	char key[2 * PEER_ID_LEN + 1];
+	size_t i;
+
+	snprintf(key, sizeof(key), "%s%s", jstr(row, "a"), jstr(row, "b"));
+	for (i = 0; i < t->n; i += 2)
+		if (memcmp(t->ids[i], key, PEER_ID_LEN - 1) == 0 &&
+		    strcmp(t->ids[i + 1], key + PEER_ID_LEN - 1) == 0)
+			break;
+	if (i >= t->n) {
+		ck_assert_uint_lt(t->n + 2, 4 * NPEERS);
+		snprintf(t->ids[t->n], PEER_ID_LEN, "%s", jstr(row, "a"));
+		snprintf(t->ids[t->n + 1], PEER_ID_LEN, "%s", jstr(row, "b"));
+		i = t->n;
+		t->n += 2;
+	}
+	t->times[i]++;
+}
+
+START_TEST(pair_pages)
+{
+	struct tpeer p[7];
+	struct tally t;
+	size_t npairs = 0;
+
+	for (int i = 0; i < 7; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "n%d", i);
+		join(&p[i], name, NULL, 1);
+	}
+	for (int i = 0; i < 7; i++)
+		for (int j = i + 1; j < 7; j += 2, npairs++)
+			pair(&p[i], &p[j]);
+	memset(&t, 0, sizeof(t));
+	walk("/admin/pairs?", "pairs", 3, count_pair, &t, NULL, NULL);
+	ck_assert_uint_eq(t.n / 2, npairs);
+	for (size_t i = 0; i < t.n; i += 2)
+		ck_assert_int_eq(t.times[i], 1);
+	/* One peer's pairs. */
+	OK(admin("GET", NULL, "/admin/pairs?peer=%s", p[0].id), 200);
+	ck_assert_uint_eq(json_object_array_length(json_object_object_get(R.body, "pairs")), 3);
+	OK(admin("GET", NULL, "/admin/pairs"), 200);
+	ck_assert_uint_eq(json_object_array_length(json_object_object_get(R.body, "pairs")), npairs);
+}
+END_TEST
+
+/* A bad cursor, limit or filter: 400 with a JSON error naming it. */
+START_TEST(page_bad_input)
+{
+	static const struct {
+		const char *path, *code;
+	} bad[] = {
+		{ "/admin/peers?cursor=x", "invalid_cursor" },
+		{ "/admin/peers?cursor=12.0123456789abcdeg", "invalid_cursor" },
+		{ "/admin/peers?cursor=12.0123456789abcde", "invalid_cursor" },
+		{ "/admin/peers?cursor=-1.0123456789abcdef", "invalid_cursor" },
+		{ "/admin/peers?cursor=.0123456789abcdef", "invalid_cursor" },
+		{ "/admin/peers?cursor=99999999999999999999.0123456789abcdef", "invalid_cursor" },
+		{ "/admin/peers?cursor=", "invalid_cursor" },
+		{ "/admin/peers?limit=0", "invalid_limit" },
+		{ "/admin/peers?limit=1001", "invalid_limit" },
+		{ "/admin/peers?limit=ten", "invalid_limit" },
+		{ "/admin/peers?q=a%25", "invalid_q" },
+		{ "/admin/peers?q=", "invalid_q" },
+		{ "/admin/peers?offset=10", "unknown_parameter" },
+		{ "/admin/pairs?cursor=0123456789abcdef", "invalid_cursor" },
+		{ "/admin/pairs?cursor=0123456789abcdef.x", "invalid_cursor" },
+		{ "/admin/pairs?limit=0", "invalid_limit" },
+		{ "/admin/pairs?peer=web", "invalid_peer" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		OK(admin("GET", NULL, "%s", bad[i].path), 400);
+		ck_assert_msg(strcmp(R.error_code, bad[i].code) == 0, "%s gave %s, want %s",
+		              bad[i].path, R.error_code, bad[i].code);
+		ck_assert_ptr_nonnull(json_object_object_get(R.body, "error"));
+	}
+	/* A well-formed cursor past the end: an empty last page. */
+	OK(admin("GET", NULL, "/admin/peers?cursor=9999999999.ffffffffffffffff"), 200);
+	ck_assert_uint_eq(json_object_array_length(json_object_object_get(R.body, "peers")), 0);
+	ck_assert_ptr_null(json_object_object_get(R.body, "next_cursor"));
+}
+END_TEST
+
 static Suite *
 scale_suite(void)
 {
@@ -499,6 +738,10 @@ scale_suite(void)
 	tcase_add_test(tc, builder_same_as_per_peer);
 	tcase_add_test(tc, kept_config_follows_every_change);
 	tcase_add_test(tc, kept_config_etag);
+	tcase_add_test(tc, peer_pages_walk_everyone_once);
+	tcase_add_test(tc, peer_search);
+	tcase_add_test(tc, pair_pages);
+	tcase_add_test(tc, page_bad_input);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -58,22 +58,66 @@ admin_array(const struct fetch_response *resp, const char *key, const char *what
 	return arr;
 }
 
+/* The server's largest page: fewest round trips. */
+#define ADMIN_PAGE 1000
+
+int
+admin_get_all(struct admin *a, const char *path, const char *key, const char *what,
+              struct json_object **all)
+{
+	struct json_object *rows = json_object_new_array(), *arr, *next;
+	char *cursor = NULL, page[1024];
+	int ret = -1;
+
+	*all = NULL;
+	for (;;) {
+		struct fetch_response resp = { 0 };
+		int n;
+		n = snprintf(page, sizeof(page), "%s%slimit=%d%s%s", path,
+		             strchr(path, '?') ? "&" : "?", ADMIN_PAGE,
+		             cursor ? "&cursor=" : "", cursor ? cursor : "");
+		if (n < 0 || (size_t)n >= sizeof(page)) {
+			warnx("%s: the request path is too long", what);
+			break;
+		}
+		if (admin_request(a, "GET", page, NULL, &resp) != 0 ||
+		    (arr = admin_array(&resp, key, what)) == NULL) {
+			fetch_response_free(&resp);
+			break;
+		}
+		for (size_t i = 0; i < json_object_array_length(arr); i++)
+			json_object_array_add(rows, json_object_get(json_object_array_get_idx(arr, i)));
+		free(cursor);
+		cursor = NULL;
+		/* A cursor goes back into a URL: only what the server gives out
+		 * (ids, digits, '.') is taken. */
+		if (json_object_object_get_ex(resp.json, "next_cursor", &next) && next != NULL &&
+		    (!json_object_is_type(next, json_type_string) ||
+		     !text_safe_token(json_object_get_string(next), 128) ||
+		     (cursor = strdup(json_object_get_string(next))) == NULL)) {
+			warnx("%s: the server sent a bad next_cursor", what);
+			fetch_response_free(&resp);
+			break;
+		}
+		fetch_response_free(&resp);
+		if (cursor == NULL) {
+			*all = rows;
+			rows = NULL;
+			ret = 0;
+			break;
+		}
+	}
+	free(cursor);
+	json_object_put(rows);
+	return ret;
+}
+
 int
 admin_load_peers(struct admin *a)
 {
-	struct fetch_response resp = { 0 };
-	struct json_object *arr;
-	int ret = -1;
-
 	if (a->peers)
 		return 0;
-	if (admin_request(a, "GET", "/admin/peers", NULL, &resp) == 0 &&
-	    (arr = admin_array(&resp, "peers", "cannot list peers")) != NULL) {
-		a->peers = json_object_get(arr);
-		ret = 0;
-	}
-	fetch_response_free(&resp);
-	return ret;
+	return admin_get_all(a, "/admin/peers", "peers", "cannot list peers", &a->peers);
 }
 
 /* Each column as wide as its widest cell. */

@@ -55,6 +55,12 @@ typedef void admin_row_fn(void *ctx, struct json_object *element,
 int admin_print_list(struct json_object *arr, const char *const head[], size_t ncols,
                      admin_row_fn *row, void *ctx);
 
+/* Every row of a paged list: GET path (with its query, or none) page by
+ * page, following next_cursor, the rows under key gathered into *all
+ * (caller puts). 0, or -1 after saying what failed (what). */
+int admin_get_all(struct admin *a, const char *path, const char *key, const char *what,
+                  struct json_object **all);
+
 /* GET /admin/peers once into a->peers. 0 or -1 (said). */
 int admin_load_peers(struct admin *a);
 

@@ -63,8 +63,7 @@ admin_peers(struct admin *a, int argc, char **argv)
 	static const char *const head[COLS] = { "ID", "NAME", "STATE", "SIGNED",
 	                                        "ADDRESS", "ENDPOINT", "NETWORKS", "TAGS",
 	                                        "PAIRED WITH", "LAST SEEN" };
-	struct fetch_response resp = { 0 };
-	struct json_object *arr;
+	struct json_object *arr = NULL, *o;
 	char path[64];
 	int ret = EXIT_ERR;
 
@@ -76,12 +75,15 @@ admin_peers(struct admin *a, int argc, char **argv)
 		                       a->state_filter);
 	snprintf(path, sizeof(path), "/admin/peers%s%s", a->state_filter ? "?state=" : "",
 	         a->state_filter ? a->state_filter : "");
-	if (admin_request(a, "GET", path, NULL, &resp) != 0)
-		goto out;
-	if ((arr = admin_array(&resp, "peers", "cannot list peers")) == NULL)
+	/* Every page, however many peers there are. */
+	if (admin_get_all(a, path, "peers", "cannot list peers", &arr) != 0)
 		goto out;
 	if (a->json) {
-		ret = admin_print_json(resp.json);
+		o = json_object_new_object();
+		json_object_object_add(o, "peers", json_object_get(arr));
+		json_object_object_add(o, "next_cursor", NULL);
+		ret = admin_print_json(o);
+		json_object_put(o);
 		goto out;
 	}
 	/* Pairs show as names: the full list is needed even when filtered. */
@@ -91,7 +93,7 @@ admin_peers(struct admin *a, int argc, char **argv)
 		goto out;
 	ret = admin_print_list(arr, head, COLS, peer_row, a);
 out:
-	fetch_response_free(&resp);
+	json_object_put(arr);
 	return ret;
 }
 

@@ -99,8 +99,10 @@ admin password is replaced by `PASSWORD`.
   raw or as `\u` escapes, nothing above U+10FFFF: 400 `json_invalid`). A
   request that fails changes nothing.
 - **Query strings** are as strict: only the keys a route documents
-  (`?state=` on `GET /admin/peers`, up to 8 characters; `?limit=` up to 4
-  and `?before=` up to 19 on `GET /admin/audit`; none anywhere else), each
+  (`?state=` up to 8 characters, `?q=` up to 64, `?limit=` up to 4 and
+  `?cursor=` up to 40 on `GET /admin/peers`; `?peer=` up to 16, `?limit=`
+  and `?cursor=` on `GET /admin/pairs`; `?limit=` up to 4 and `?before=`
+  up to 19 on `GET /admin/audit`; none anywhere else), each
   once, printable ASCII, not %-decoded. 400 `unknown_parameter`,
   `duplicate_parameter`, `invalid_parameter` (too long or not printable)
   or `invalid_query` (an empty parameter), naming the key.
@@ -181,7 +183,7 @@ X -b "$A_TOK" GET /peer/config
 api -a POST "/admin/peers/$A/accept" '{}'
 api -a POST "/admin/peers/$B/accept" '{"networks":["192.168.50.0/24"]}'
 api -a PUT "/admin/pairs/$A/$B"
-out 'Once accepted and paired (here with a host behind NAT that routes 192.168.50.0/24). Each entry in `peers`: `id`, `name`, `public_key`, `preshared_key_sealed` (the pair'"'"'s 32-byte preshared key, `crypto_box_seal`ed to *this* peer'"'"'s public key: open it with the WireGuard private key, which libsodium uses as an X25519 key as it is), `endpoint` (null behind NAT), `allowed_ips` (the tunnel address first, then routed networks), `persistent_keepalive` (set on every link of a peer that is itself behind NAT, from its own or the network'"'"'s keepalive), `statement` (that peer'"'"'s last admin-signed statement, `{"text", "signature"}`, or null; see `docs/trust.md`). At the top, `statement` is this peer'"'"'s own and `revocations` the signed revocations of keys that must never come back; `interface.public_key` is the key the server holds for this peer. `warnings` says what cannot work, e.g. two paired peers both behind NAT. The `ETag` changes whenever anything in this answer changes; send it back in `If-None-Match` and an unchanged config costs a 304 with no body.'
+out 'Once accepted and paired (here with a host behind NAT that routes 192.168.50.0/24). Each entry in `peers`: `id`, `name`, `public_key`, `preshared_key_sealed` (the pair'"'"'s 32-byte preshared key, `crypto_box_seal`ed to *this* peer'"'"'s public key: open it with the WireGuard private key, which libsodium uses as an X25519 key as it is), `endpoint` (null behind NAT), `allowed_ips` (the tunnel address first, then routed networks), `persistent_keepalive` (set on every link of a peer that is itself behind NAT, from its own or the network'"'"'s keepalive), `statement` (that peer'"'"'s last admin-signed statement, `{"text", "signature"}`, or null; see `docs/trust.md`). At the top, `statement` is this peer'"'"'s own and `revocations` the signed revocations of keys that must never come back; `interface.public_key` is the key the server holds for this peer. `warnings` says what cannot work, e.g. two paired peers both behind NAT. The `ETag` changes whenever anything in this answer changes; send it back in `If-None-Match` and an unchanged config costs a 304 with no body. The server keeps the body it built for the peer'"'"'s revision (in the database, beside the rows it was built from): a second fetch of an unchanged config sends those bytes again without building them, and any change to what the config holds gives it a new revision, so a kept body is never sent for another.'
 out ""
 X -b "$A_TOK" GET /peer/config
 ETAG=$(header ETag)
@@ -217,12 +219,15 @@ out "## Admin (HTTP Basic at nginx)"
 out ""
 out '### `GET /admin/peers`'
 out ""
-out 'Every peer, or only `?state=pending` / `?state=accepted`. Answer `{"peers": [peer, ...]}`.'
+out 'The peers, oldest first, a page at a time: `?limit=N` (1 to 1000, default 100) and `?cursor=` (the `next_cursor` of the page before, passed back as it came). Filters: `?state=pending` / `?state=accepted`, and `?q=` (part of a name, any case, or of an address; letters, digits, `.`, `:`, `-`, `_`). Answer `{"peers": [peer, ...], "next_cursor": "…" | null}`: null on the last page. Pages are keyset pages (each starts after the last row of the one before, never at an offset), so a walk sees every peer that is there throughout exactly once, however many are added or removed meanwhile, and a page costs its rows whatever the mesh size. Errors: 400 `invalid_limit`, `invalid_cursor`, `invalid_state`, `invalid_q`. `wgconf admin peers` follows the cursor and shows them all.'
 out ""
 keypair
 api POST /register "{\"name\":\"db2\",\"public_key\":\"$PUB\",\"endpoint\":\"198.51.100.20:51820\"}"
 C=$(jqr .id)
 X -a GET '/admin/peers?state=pending'
+X -a GET '/admin/peers?limit=1'
+X -a GET "/admin/peers?limit=1&cursor=$(jqr .next_cursor)"
+X -a GET '/admin/peers?cursor=3'
 out 'Without the password, nginx answers:'
 out ""
 X GET /admin/peers
@@ -315,7 +320,7 @@ X -a DELETE "/admin/peers/$C"
 
 out '### `GET /admin/pairs`, `PUT /admin/pairs/{a}/{b}`, `DELETE /admin/pairs/{a}/{b}`'
 out ""
-out 'Which peers link to which, and why: each pair is `{"a", "b", "created_at", "explicit", "rules"}`, where `explicit` says an admin paired it and `rules` lists the ids of the rules that imply it. PUT pairs two accepted peers and makes their random preshared key, stored only sealed to each side (201; 200 when the pair exists; a pair only rules made becomes explicit, 200, and stays when they go). Errors: 400 `pair_self`, 404 `peer_not_found`, 409 `peer_pending`. DELETE unpairs (204, or 404 `not_paired`); a pair that rules also imply stays, no longer explicit (200 with the pair), and one that only rules imply is 409 `paired_by_rule` naming the rule.'
+out 'Which peers link to which, and why: each pair is `{"a", "b", "created_at", "explicit", "rules"}`, where `explicit` says an admin paired it and `rules` lists the ids of the rules that imply it. PUT pairs two accepted peers and makes their random preshared key, stored only sealed to each side (201; 200 when the pair exists; a pair only rules made becomes explicit, 200, and stays when they go). Errors: 400 `pair_self`, 404 `peer_not_found`, 409 `peer_pending`. DELETE unpairs (204, or 404 `not_paired`); a pair that rules also imply stays, no longer explicit (200 with the pair), and one that only rules imply is 409 `paired_by_rule` naming the rule. The list comes in pages like the peers'"'"' (`?limit=`, `?cursor=`, `next_cursor`), ordered by `a` then `b`, and `?peer=ID` keeps the pairs of one peer. A pair changes the configs of its two peers only: their other partners keep their ETags.'
 out ""
 X -a GET /admin/pairs
 keypair

@@ -98,6 +98,16 @@ out:
 	return status;
 }
 
+static int
+load_row(struct peer *p, const char *id, struct response *res)
+{
+	int rc = store_peer_row(p, id);
+
+	if (rc == DB_NOTFOUND)
+		return http_error(res, 404, "peer_not_found", "no peer with id \"%.32s\"", id);
+	return rc == DB_OK ? 0 : api_db_error(res);
+}
+
 /* Loads both ends, ordered a < b as stored: 0, or 400/404/409 in res. The
  * caller frees a and b in every case. */
 static int
@@ -116,7 +126,9 @@ load_ends(const struct request *req, struct peer *a, struct peer *b, int need_ac
 		x = y;
 		y = t;
 	}
-	if ((status = api_load_peer(a, x, res)) != 0 || (status = api_load_peer(b, y, res)) != 0)
+	/* The rows alone: a hub's pairs list (every other peer) is not needed
+	 * to pair it once more. */
+	if ((status = load_row(a, x, res)) != 0 || (status = load_row(b, y, res)) != 0)
 		return status;
 	if (need_accepted && (!a->accepted || !b->accepted))
 		return http_error(res, 409, "peer_pending", "peer %s is pending: accept it first",

@@ -139,7 +139,7 @@ static const char *const migrations[] = {
 	 * unchanged config copies these bytes instead of building them again.
 	 * A row for an older revision is never served, only overwritten.
 	 * And the admin lists' keyset order (created_at, id), so a page costs
-	 * its rows, not a scan and sort of every peer.
+	 * its rows, not a scan and sort of every peer; and the pending peers.
 	 */
 	"CREATE TABLE config_cache ("
 	"    peer_id  TEXT PRIMARY KEY REFERENCES peers(id) ON DELETE CASCADE,"
@@ -147,7 +147,10 @@ static const char *const migrations[] = {
 	"    format   INTEGER NOT NULL,"
 	"    body     BLOB NOT NULL"
 	");"
-	"CREATE INDEX peers_created ON peers (created_at, id);",
+	"CREATE INDEX peers_created ON peers (created_at, id);"
+	/* Open registration counts the pending peers each time: the count
+	 * reads this index, not every peer. */
+	"CREATE INDEX peers_pending ON peers (state) WHERE state = 'pending';",
 };
 
 static int
@@ -269,22 +272,47 @@ db_stmt(const char *sql)
 	return st;
 }
 
+/* A transaction statement, prepared once per process like the others: every
+ * request runs two or three of them, and parsing each anew was work done
+ * per request that could be done once. */
+static int
+exec_cached(const char *sql)
+{
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+
+	if (st == NULL)
+		return exec(sql);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	fprintf(stderr, "wgconfsrv: sqlite: %s: %s\n", sql, sqlite3_errmsg(db));
+	return -1;
+}
+
 int
 db_begin(void)
 {
-	return exec("BEGIN IMMEDIATE");
+	static const char sql[] = "BEGIN IMMEDIATE";
+
+	return exec_cached(sql);
 }
 
 int
 db_begin_read(void)
 {
-	return exec("BEGIN");
+	static const char sql[] = "BEGIN";
+
+	return exec_cached(sql);
 }
 
 int
 db_commit(void)
 {
-	if (exec("COMMIT") != 0) {
+	static const char sql[] = "COMMIT";
+
+	if (exec_cached(sql) != 0) {
 		db_rollback();
 		return -1;
 	}
@@ -294,10 +322,15 @@ db_commit(void)
 void
 db_rollback(void)
 {
+	static const char sql[] = "ROLLBACK";
+
 	/* A ROLLBACK that fails (interrupted, out of memory) must not leave the
-	 * transaction to the next request on this connection: try once more. */
-	for (int i = 0; i < 2 && db != NULL && !sqlite3_get_autocommit(db); i++)
-		exec("ROLLBACK");
+	 * transaction to the next request on this connection: try once more,
+	 * the second time parsed afresh. */
+	if (db != NULL && !sqlite3_get_autocommit(db))
+		exec_cached(sql);
+	if (db != NULL && !sqlite3_get_autocommit(db))
+		exec(sql);
 }
 
 void

@@ -5,6 +5,7 @@
  * with no FastCGI socket on stdin it answers one request as plain CGI.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <fcgiapp.h>
@@ -334,44 +336,143 @@ on_term(int sig)
 }
 
 /*
- * nginx with fastcgi_keep_conn keeps the connection for its next request
- * (FCGI_KEEP_CONN), which saves a connect, an accept and libfcgi's accept
- * lock per request. But a responder serves one connection at a time: one
- * that nginx leaves idle would starve a connection waiting in the listen
- * backlog (another nginx worker's) until nginx dropped it. So between
- * requests this waits for either, and gives the kept connection up when
- * another one waits and the kept one has nothing to say. 0 to go on to
- * FCGX_Accept_r(), -1 to stop (SIGTERM).
+ * The FastCGI connections this responder holds. nginx with fastcgi_keep_conn
+ * keeps a connection for its next request (FCGI_KEEP_CONN), which saves a
+ * connect, an accept, libfcgi's accept lock and a close per request. But
+ * nginx opens as many connections as it has requests in flight, more than
+ * there are responders under load, and keeps them; a responder that served
+ * one connection at a time would leave the others waiting in the listen
+ * backlog behind an idle one. And it may not close a kept connection to
+ * free itself: nginx may have just sent a request on it, and a POST that
+ * meets a closed connection is a 502, never retried. So each responder
+ * holds up to POOL_MAX connections, waits on all of them and on the
+ * listening socket, and answers whichever has a request, in turn; a
+ * connection ends when nginx closes it (or did not ask to keep it).
  */
-static int
-wait_kept(FCGX_Request *r)
-{
-	struct pollfd fds[2];
+#define POOL_MAX 64
 
-	if (r->ipcFd < 0)
-		return stopping ? -1 : 0;
-	fds[0].fd = r->ipcFd;
-	fds[0].events = POLLIN;
-	fds[1].fd = r->listen_sock;
-	fds[1].events = POLLIN;
-	for (;;) {
-		fds[0].revents = fds[1].revents = 0;
-		if (poll(fds, 2, -1) < 0) {
-			if (errno == EINTR && !stopping)
+struct pool {
+	FCGX_Request r[POOL_MAX];       /* ipcFd < 0: a free slot */
+	size_t next;                    /* where the next round starts */
+	int64_t swept;                  /* when housekeeping last ran */
+};
+
+/* Takes a waiting connection into a free slot; nothing when another
+ * responder took it first (the listening socket does not block). */
+static void
+pool_accept(struct pool *p, int listen_fd)
+{
+	int fd;
+
+	for (size_t i = 0; i < POOL_MAX; i++) {
+		if (p->r[i].ipcFd >= 0)
+			continue;
+		if ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+			return;
+		p->r[i].ipcFd = fd;
+		/* FCGX_Accept_r() begins by ending the last request, which closes
+		 * the connection unless it was to be kept: this one is. */
+		p->r[i].keepConnection = 1;
+		return;
+	}
+}
+
+/* Answers the request waiting on slot i, or drops the connection nginx
+ * closed (or one that broke the protocol). */
+static void
+pool_serve(struct pool *p, size_t i)
+{
+	FCGX_Request *r = &p->r[i];
+	struct conn c = { r };
+	char byte;
+	ssize_t n = recv(r->ipcFd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		FCGX_Free(r, 1);
+		return;
+	}
+	if (n < 0)
+		return;
+	/* The connection is open and has bytes: FCGX_Accept_r() reads the
+	 * request from it. On a protocol error it closes it and would accept
+	 * another, which the non-blocking socket refuses when none waits. */
+	if (FCGX_Accept_r(r) < 0) {
+		FCGX_Free(r, 1);
+		return;
+	}
+	serve(&c);
+	FCGX_Finish_r(r);       /* closes it unless nginx asked to keep it */
+	/* Expired registrations and old audit rows go every few minutes,
+	 * after an answer went out (no client waits for it); most times it
+	 * is a read that finds nothing due. */
+	if (store_now() - p->swept >= HOUSEKEEP_EVERY) {
+		p->swept = store_now();
+		quota_housekeep(p->swept);
+	}
+}
+
+/* Serves connections until SIGTERM. 0, or -1 when it cannot start. */
+static int
+pool_run(void)
+{
+	struct pool *p = calloc(1, sizeof(*p));
+	struct pollfd fds[POOL_MAX + 1];
+	size_t slot[POOL_MAX + 1];
+	int listen_fd = 0, flags;
+
+	if (p == NULL)
+		return -1;
+	for (size_t i = 0; i < POOL_MAX; i++)
+		if (FCGX_InitRequest(&p->r[i], listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
+			goto fail;
+	/* Every responder on this socket runs this loop and takes connections
+	 * only when poll() says one waits: one that another took first must
+	 * not block the others it holds. */
+	if ((flags = fcntl(listen_fd, F_GETFL)) < 0 ||
+	    fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) != 0)
+		goto fail;
+	while (!stopping) {
+		size_t nfds = 0, held = 0;
+		for (size_t k = 0; k < POOL_MAX; k++) {
+			size_t i = (p->next + k) % POOL_MAX;
+			if (p->r[i].ipcFd < 0)
 				continue;
-			return stopping ? -1 : 0;
+			fds[nfds].fd = p->r[i].ipcFd;
+			fds[nfds].events = POLLIN;
+			slot[nfds++] = i;
+			held++;
 		}
-		/* A request, or nginx closed it: FCGX_Accept_r() reads which. */
-		if (fds[0].revents != 0)
-			return 0;
-		if (fds[1].revents & POLLIN) {
-			/* Last look: a request that came in meanwhile goes first. */
-			if (poll(fds, 1, 0) > 0)
-				return 0;
-			FCGX_Free(r, 1);
-			return 0;
+		if (held < POOL_MAX) {
+			fds[nfds].fd = listen_fd;
+			fds[nfds].events = POLLIN;
+			slot[nfds++] = POOL_MAX;
+		}
+		if (poll(fds, nfds, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		/* Each connection with a request gets one answer a round, starting
+		 * after the last one served: none waits behind a busy one. */
+		for (size_t k = 0; k < nfds && !stopping; k++) {
+			if (fds[k].revents == 0)
+				continue;
+			if (slot[k] == POOL_MAX) {
+				pool_accept(p, listen_fd);
+				continue;
+			}
+			pool_serve(p, slot[k]);
+			p->next = (slot[k] + 1) % POOL_MAX;
 		}
 	}
+	for (size_t i = 0; i < POOL_MAX; i++)
+		FCGX_Free(&p->r[i], 1);
+	free(p);
+	return 0;
+fail:
+	fputs("wgconfsrv: FastCGI initialisation failed\n", stderr);
+	free(p);
+	return -1;
 }
 
 static void
@@ -385,9 +486,7 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	FCGX_Request r;
 	struct conn c = { NULL };
-	int64_t swept = 0;
 
 	if (argc > 1) {
 		usage();
@@ -404,8 +503,8 @@ main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	/* SIGTERM (spawn-fcgi's and systemd's stop) ends the loop after the
-	 * request in hand: no SA_RESTART, so a blocked accept() returns and
-	 * FCGX_Accept_r() gives up, and main() closes the database cleanly. */
+	 * request in hand: no SA_RESTART, so a waiting poll() returns, and
+	 * main() closes the database cleanly. */
 	{
 		struct sigaction sa;
 		memset(&sa, 0, sizeof(sa));
@@ -426,23 +525,10 @@ main(int argc, char **argv)
 		db_close();
 		return 0;
 	}
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&r, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
-		fputs("wgconfsrv: FastCGI initialisation failed\n", stderr);
+	if (FCGX_Init() != 0 || pool_run() != 0) {
+		db_close();
 		return 1;
 	}
-	c.fcgi = &r;
-	while (wait_kept(&r) == 0 && FCGX_Accept_r(&r) >= 0) {
-		serve(&c);
-		FCGX_Finish_r(&r);
-		/* Expired registrations and old audit rows go every few minutes,
-		 * after an answer went out (no client waits for it); most times it
-		 * is a read that finds nothing due. */
-		if (store_now() - swept >= HOUSEKEEP_EVERY) {
-			swept = store_now();
-			quota_housekeep(swept);
-		}
-	}
-	FCGX_Free(&r, 1);
 	db_close();
 	return 0;
 }

@@ -7,11 +7,14 @@
  *   2. with that connection left open and idle, a second connection's
  *      request is answered within 5 s (a responder busy with nothing must
  *      not hold everyone else off);
- *   3. the idle kept connection was then closed by the responder.
+ *   3. the first connection, idle meanwhile, still answers: the responder
+ *      keeps both (closing one that nginx may be sending on would turn a
+ *      request into a 502).
  * Run it against a single responder: with more, step 2 proves nothing.
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +72,8 @@ param(unsigned char *out, const char *k, const char *v)
 	return 2 + kl + vl;
 }
 
-static void
+/* 0, or -1 when the connection is closed. */
+static int
 send_request(int fd, int keep)
 {
 	unsigned char buf[1024], params[512], begin[8] = { 0, 1, (unsigned char)keep };
@@ -82,10 +86,7 @@ send_request(int fd, int keep)
 	n += record(buf + n, PARAMS, params, p);
 	n += record(buf + n, PARAMS, NULL, 0);
 	n += record(buf + n, STDIN, NULL, 0);
-	if (write(fd, buf, n) != (ssize_t)n) {
-		perror("write");
-		exit(1);
-	}
+	return write(fd, buf, n) == (ssize_t)n ? 0 : -1;
 }
 
 /* Reads exactly len bytes within ms: 1, 0 at EOF, -1 on a timeout. */
@@ -132,9 +133,11 @@ answer(int fd, int ms)
 int
 main(int argc, char **argv)
 {
-	unsigned char c;
+	unsigned char c = 0;
 	int a, b, st, failed = 0;
 
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc != 2) {
 		fputs("usage: fcgi-keep SOCKET\n", stderr);
 		return 2;
@@ -151,9 +154,17 @@ main(int argc, char **argv)
 	st = answer(b, 5000);
 	printf("second connection while the first is idle: %d\n", st);
 	failed |= st != 200;
-	st = read_full(a, &c, 1, 5000);
+	st = read_full(a, &c, 1, 100);
 	printf("idle kept connection: %s\n", st == 0 ? "closed by the responder" :
 	       st < 0 ? "still open" : "sent bytes");
+	failed |= st >= 0;
+	send_request(a, KEEP_CONN);
+	st = answer(a, 5000);
+	printf("kept connection, request 3: %d\n", st);
+	failed |= st != 200;
+	st = send_request(b, 0) == 0 ? answer(b, 5000) : 0;
+	printf("second connection after its last request: %s\n",
+	       st == 0 ? "closed by the responder" : "still answers");
 	failed |= st != 0;
 	close(a);
 	close(b);

@@ -56,6 +56,13 @@ api_answer_peer(const char *id, int status, struct response *res)
  * this snapshot and kept by the dispatcher once the read is over; an error
  * on either way is a 500, and nothing half-built is ever kept.
  */
+/* Each link into the config's text as it is read. */
+static int
+write_link(const struct link *l, void *ctx)
+{
+	return meshconf_text_link(ctx, l);
+}
+
 int
 api_answer_peer_written(const char *id, int status, struct response *res)
 {
@@ -67,11 +74,9 @@ api_answer_peer_written(const char *id, int status, struct response *res)
 int
 api_answer_config(const struct peer *p, struct response *res)
 {
-	struct link_list links = { NULL, 0 };
 	struct revocation_list revs = { NULL, 0 };
-	struct json_object *conf;
+	struct meshconf_writer w;
 	struct network net;
-	const char *s;
 	char *text;
 	size_t len;
 	int rc;
@@ -79,21 +84,25 @@ api_answer_config(const struct peer *p, struct response *res)
 	rc = store_config_cached(p->id, p->revision, MESHCONF_FORMAT, &text, &len);
 	if (rc == DB_OK)
 		return http_json_text(res, 200, text, len);
-	if (rc != DB_NOTFOUND)
-		return api_db_error(res);
-	if (store_network_get(&net) != DB_OK || store_links(&links, p->id) != DB_OK ||
+	if (rc != DB_NOTFOUND || store_network_get(&net) != DB_OK ||
 	    store_revocation_list(&revs, 1) != DB_OK) {
-		model_link_list_free(&links);
 		model_revocation_list_free(&revs);
 		return api_db_error(res);
 	}
-	conf = meshconf_build(p, &net, &links, &revs);
-	model_link_list_free(&links);
+	/* Written as the rows come: no JSON tree, no list of links. */
+	if (meshconf_text_begin(&w, p, &net) != 0) {
+		meshconf_text_free(&w);
+		model_revocation_list_free(&revs);
+		return http_error(res, 500, "internal", "out of memory");
+	}
+	if (store_links_each(p->id, write_link, &w) != DB_OK) {
+		meshconf_text_free(&w);
+		model_revocation_list_free(&revs);
+		return api_db_error(res);
+	}
+	rc = meshconf_text_end(&w, &revs, &text, &len);
 	model_revocation_list_free(&revs);
-	s = json_object_to_json_string_length(conf, HTTP_JSON_FLAGS, &len);
-	text = s != NULL ? strdup(s) : NULL;
-	json_object_put(conf);
-	if (text == NULL)
+	if (rc != 0)
 		return http_error(res, 500, "internal", "out of memory");
 	snprintf(res->keep.peer, sizeof(res->keep.peer), "%s", p->id);
 	res->keep.revision = p->revision;

@@ -276,7 +276,8 @@ store_peer_page(struct peer_list *out, const struct store_page *pg, int *more)
 			out->v = nv;
 			cap = cap ? cap * 2 : 16;
 		}
-		read_peer_row(&out->v[out->n++], st);
+		if (read_peer_row(&out->v[out->n++], st) != 0)
+			break;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -314,22 +315,88 @@ out:
 	return ret;
 }
 
+/* The other ends of id's pairs with their addresses and the box sealed to
+ * id; and their routed networks. Both ordered by the other end's id. */
+static const char links_sql[] =
+	"WITH l (other, box) AS (SELECT b, psk_box_a FROM pairs WHERE a = ?1"
+	"                        UNION ALL SELECT a, psk_box_b FROM pairs WHERE b = ?1)"
+	" SELECT p.id, p.name, p.state, p.public_key, p.endpoint, p.listen_port, p.keepalive,"
+	" p.revision, p.created_at, p.last_seen, p.pending_key, a4.address, a6.address,"
+	" p.signed_version, p.statement, p.statement_sig, l.box"
+	" FROM l JOIN peers p ON p.id = l.other"
+	" LEFT JOIN addresses a4 ON a4.peer_id = p.id AND a4.family = 4"
+	" LEFT JOIN addresses a6 ON a6.peer_id = p.id AND a6.family = 6"
+	" WHERE p.state = 'accepted' ORDER BY p.id";
+static const char links_nets_sql[] =
+	"WITH l (other) AS (SELECT b FROM pairs WHERE a = ?1 UNION ALL SELECT a FROM pairs WHERE b = ?1)"
+	" SELECT n.peer_id, n.cidr FROM l JOIN networks n ON n.peer_id = l.other"
+	" ORDER BY n.peer_id, n.position";
+
+#define LINK_BOX_COL 16    /* after the PEER_COLUMNS ones */
+
+/* The current row of links_sql into l. -1 out of memory. */
+static int
+read_link_row(struct link *l, sqlite3_stmt *st)
+{
+	memset(l, 0, sizeof(*l));
+	if (read_peer_row(&l->other, st) != 0)
+		return -1;
+	l->boxlen = sqlite3_column_bytes(st, LINK_BOX_COL);
+	if (l->boxlen == KEYS_SEALED_LEN)
+		memcpy(l->box, sqlite3_column_blob(st, LINK_BOX_COL), KEYS_SEALED_LEN);
+	else
+		l->boxlen = 0;
+	return 0;
+}
+
+int
+store_links_each(const char *id, store_link_fn *fn, void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(links_sql), *nt = db_stmt(links_nets_sql);
+	struct link l;
+	int rc = SQLITE_ERROR, nrc = SQLITE_ERROR, ret = DB_ERROR;
+
+	memset(&l, 0, sizeof(l));
+	if (st == NULL || nt == NULL)
+		goto out;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(nt, 1, id, -1, SQLITE_STATIC);
+	nrc = sqlite3_step(nt);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (read_link_row(&l, st) != 0)
+			goto out;
+		/* The networks statement runs one row ahead: its rows of peers
+		 * left out (pending) are passed over. */
+		for (; nrc == SQLITE_ROW; nrc = sqlite3_step(nt)) {
+			const char *peer = (const char *)sqlite3_column_text(nt, 0);
+			int cmp = strcmp(peer ? peer : "", l.other.id);
+			if (cmp > 0)
+				break;
+			if (cmp == 0 && model_strlist_add(&l.other.networks,
+			                                  (const char *)sqlite3_column_text(nt, 1)) != 0)
+				goto out;
+		}
+		if (nrc != SQLITE_ROW && nrc != SQLITE_DONE)
+			goto out;
+		if (fn(&l, ctx) != 0)
+			goto out;
+		model_peer_free(&l.other);
+	}
+	if (rc == SQLITE_DONE)
+		ret = DB_OK;
+out:
+	model_peer_free(&l.other);
+	if (st != NULL)
+		sqlite3_reset(st);
+	if (nt != NULL)
+		sqlite3_reset(nt);
+	return ret;
+}
+
 int
 store_links(struct link_list *out, const char *id)
 {
-	static const char sql[] =
-		"WITH l (other, box) AS (SELECT b, psk_box_a FROM pairs WHERE a = ?1"
-		"                        UNION ALL SELECT a, psk_box_b FROM pairs WHERE b = ?1)"
-		" SELECT p.id, p.name, p.state, p.public_key, p.endpoint, p.listen_port, p.keepalive,"
-		" p.revision, p.created_at, p.last_seen, p.signature, a4.address, a6.address, l.box"
-		" FROM l JOIN peers p ON p.id = l.other"
-		" LEFT JOIN addresses a4 ON a4.peer_id = p.id AND a4.family = 4"
-		" LEFT JOIN addresses a6 ON a6.peer_id = p.id AND a6.family = 6"
-		" WHERE p.state = 'accepted' ORDER BY p.id";
-	static const char nets[] =
-		"WITH l (other) AS (SELECT b FROM pairs WHERE a = ?1 UNION ALL SELECT a FROM pairs WHERE b = ?1)"
-		" SELECT n.peer_id, n.cidr FROM l JOIN networks n ON n.peer_id = l.other"
-		" ORDER BY n.peer_id, n.position";
+	static const char *const sql = links_sql, *const nets = links_nets_sql;
 	sqlite3_stmt *st = db_stmt(sql);
 	size_t cap = 0, i = 0;
 	int rc = SQLITE_ERROR, ret = DB_ERROR;
@@ -340,14 +407,8 @@ store_links(struct link_list *out, const char *id)
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct link *l = link_add(out, &cap);
-		if (l == NULL)
+		if (l == NULL || read_link_row(l, st) != 0)
 			break;
-		read_peer_row(&l->other, st);
-		l->boxlen = sqlite3_column_bytes(st, 13);
-		if (l->boxlen == KEYS_SEALED_LEN)
-			memcpy(l->box, sqlite3_column_blob(st, 13), KEYS_SEALED_LEN);
-		else
-			l->boxlen = 0;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE || (st = db_stmt(nets)) == NULL)

@@ -43,6 +43,13 @@ int store_peer_page(struct peer_list *out, const struct store_page *pg, int *mor
  * id, ordered by id. Caller frees the list. */
 int store_links(struct link_list *out, const char *id);
 
+/* The same links one at a time, in the same order, each handed to fn (a
+ * link valid during the call) and none kept: two statements stepped side
+ * by side. fn returns 0 to go on, -1 to stop (DB_ERROR then). DB_OK or
+ * DB_ERROR; after an error what fn was given must be thrown away. */
+typedef int store_link_fn(const struct link *l, void *ctx);
+int store_links_each(const char *id, store_link_fn *fn, void *ctx);
+
 /* The ids of every accepted peer. Caller frees the list. */
 int store_accepted_ids(struct strlist *out);
 

@@ -17,6 +17,7 @@
 #include "keys.h"
 #include "meshconf.h"
 #include "record.h"
+#include "statement.h"
 #include "unit.h"
 
 /* The changes come from a table of printf formats. */
@@ -213,6 +214,7 @@ per_peer_config(const char *id)
 		"SELECT CASE WHEN a = ?1 THEN psk_box_a ELSE psk_box_b END FROM pairs"
 		" WHERE (a = ?1 AND b = ?2) OR (a = ?2 AND b = ?1)";
 	struct link_list links = { NULL, 0 };
+	struct revocation_list revs = { NULL, 0 };
 	struct json_object *conf;
 	struct network net;
 	struct peer self;
@@ -241,7 +243,9 @@ per_peer_config(const char *id)
 		sqlite3_finalize(st);
 		links.n++;
 	}
-	conf = meshconf_build(&self, &net, &links);
+	ck_assert_int_eq(store_revocation_list(&revs, 1), DB_OK);
+	conf = meshconf_build(&self, &net, &links, &revs);
+	model_revocation_list_free(&revs);
 	text = strdup(json_object_to_json_string_ext(conf, HTTP_JSON_FLAGS));
 	json_object_put(conf);
 	model_link_list_free(&links);
@@ -266,27 +270,20 @@ kept_rows(const char *id)
 	return n;
 }
 
-/* Signs p's record with sk, as `wgconf admin sign` does. */
+/* Signs p's proposed statement with sk, as `wgconf admin sign` does. */
 static void
 sign(const struct tpeer *p, const uint8_t sk[KEYS_SIGN_SK_LEN])
 {
-	struct json_object *allowed;
-	uint8_t sig[KEYS_SIG_LEN];
-	char text[4096], b64[KEYS_SIG_B64_LEN], body[256];
-	struct peer row;
-	int n;
+	struct json_object *v;
+	char b64[KEYS_SIG_B64_LEN], body[256];
+	const char *text;
 
-	ck_assert_int_eq(db_begin_read(), 0);
-	ck_assert_int_eq(store_peer_get(&row, p->id), DB_OK);
-	db_rollback();
-	allowed = meshconf_allowed_ips(&row);
-	n = record_signed_text(text, sizeof(text), row.public_key, allowed);
-	json_object_put(allowed);
-	model_peer_free(&row);
-	ck_assert_int_gt(n, 0);
-	keys_sign(sig, text, (size_t)n, sk);
-	keys_b64_encode(b64, sizeof(b64), sig, sizeof(sig));
-	snprintf(body, sizeof(body), "{\"signature\":\"%s\"}", b64);
+	OK(admin("GET", NULL, "/admin/peers/%s/statement", p->id), 200);
+	text = jstr(R.body, "proposed");
+	ck_assert(json_object_object_get_ex(R.body, "version", &v));
+	statement_sign(b64, text, strlen(text), sk);
+	snprintf(body, sizeof(body), "{\"version\":%lld,\"signature\":\"%s\"}",
+	         (long long)json_object_get_int64(v), b64);
 	OK(admin("PUT", body, "/admin/peers/%s/signature", p->id), 200);
 }
 
@@ -362,6 +359,103 @@ START_TEST(builder_same_as_per_peer)
 }
 END_TEST
 
+
+/* The text writer against json-c's serialiser, on strings no API route
+ * lets in today (quotes, backslashes, slashes, control characters, UTF-8)
+ * and on empty and odd shapes: the same bytes, or a config's meaning
+ * would depend on which path built it. */
+START_TEST(text_writer_same_as_json_c)
+{
+	static const char *const names[] = {
+		"plain", "q\"uote", "back\\slash", "sl/ash", "tab\tnl\ncr\rbs\bff\f",
+		"\x01\x1f\x7f", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "",
+	};
+	struct network net;
+	struct peer self;
+	struct link_list links = { NULL, 0 };
+	struct revocation_list revs = { NULL, 0 };
+	size_t n = sizeof(names) / sizeof(names[0]);
+
+	memset(&net, 0, sizeof(net));
+	snprintf(net.ipv4_pool, sizeof(net.ipv4_pool), "10.77.0.0/24");
+	snprintf(net.ipv6_pool, sizeof(net.ipv6_pool), "fd77::/64");
+	snprintf(net.dns, sizeof(net.dns), "[ \"10.77.0.1\", \"fd77::1\" ]");
+	net.keepalive = 25;
+	for (int shape = 0; shape < 4; shape++) {
+		struct meshconf_writer w;
+		struct json_object *conf;
+		char *text;
+		size_t len;
+
+		memset(&self, 0, sizeof(self));
+		snprintf(self.id, sizeof(self.id), "00000000000000aa");
+		snprintf(self.name, sizeof(self.name), "%s", names[shape]);
+		self.keepalive = shape == 1 ? 0 : -1;
+		self.revision = 42 + shape;
+		if (shape != 3)
+			snprintf(self.addr4, sizeof(self.addr4), "10.77.0.1");
+		if (shape == 0 || shape == 3)
+			snprintf(self.addr6, sizeof(self.addr6), "fd77::1");
+		if (shape == 2) {
+			snprintf(self.endpoint, sizeof(self.endpoint), "192.0.2.1:51820");
+			self.listen_port = 51820;
+			net.mtu = 1400;
+			snprintf(net.dns, sizeof(net.dns), "not json");
+		}
+		links.n = shape == 3 ? 0 : n;
+		links.v = calloc(n, sizeof(*links.v));
+		for (size_t i = 0; i < links.n; i++) {
+			struct peer *o = &links.v[i].other;
+			snprintf(o->id, sizeof(o->id), "%016zx", i);
+			snprintf(o->name, sizeof(o->name), "%s", names[i]);
+			snprintf(o->public_key, sizeof(o->public_key), "key%zu/+=", i);
+			if (i % 2)
+				snprintf(o->endpoint, sizeof(o->endpoint), "[2001:db8::%zu]:51820", i);
+			if (i % 3)
+				snprintf(o->addr4, sizeof(o->addr4), "10.77.0.%zu", i + 2);
+			if (i % 4 == 0)
+				snprintf(o->addr6, sizeof(o->addr6), "fd77::%zu", i + 2);
+			if (i % 2 == 0)
+				ck_assert_int_eq(model_strlist_add(&o->networks, "192.168.0.0/24"), 0);
+			if (i == 4)
+				ck_assert_int_eq(model_strlist_add(&o->networks, "2001:db8:1::/48"), 0);
+			if (i % 3 == 1) {
+				o->statement = strdup(names[i]);
+				memset(o->statement_sig, (int)i, sizeof(o->statement_sig));
+			}
+			if (i != 5) {
+				memset(links.v[i].box, (int)(i + 1), sizeof(links.v[i].box));
+				links.v[i].boxlen = KEYS_SEALED_LEN;
+			}
+		}
+		if (shape == 1) {
+			self.statement = strdup("self \"statement\"\n");
+			memset(self.statement_sig, 7, sizeof(self.statement_sig));
+		}
+		revs.n = shape == 3 ? 0 : 3;
+		revs.v = calloc(3, sizeof(*revs.v));
+		for (size_t i = 0; i < revs.n; i++) {
+			snprintf(revs.v[i].text, sizeof(revs.v[i].text), "revoke %zu %s", i, names[i]);
+			memset(revs.v[i].sig, (int)i + 1, sizeof(revs.v[i].sig));
+			revs.v[i].has_sig = i != 1;
+		}
+		conf = meshconf_build(&self, &net, &links, &revs);
+		ck_assert_int_eq(meshconf_text_begin(&w, &self, &net), 0);
+		for (size_t i = 0; i < links.n; i++)
+			ck_assert_int_eq(meshconf_text_link(&w, &links.v[i]), 0);
+		ck_assert_int_eq(meshconf_text_end(&w, &revs, &text, &len), 0);
+		model_revocation_list_free(&revs);
+		model_peer_free(&self);
+		ck_assert_str_eq(text, json_object_to_json_string_ext(conf, HTTP_JSON_FLAGS));
+		ck_assert_uint_eq(len, strlen(text));
+		free(text);
+		json_object_put(conf);
+		links.n = n;
+		model_link_list_free(&links);
+	}
+}
+END_TEST
+
 /*
  * Every kind of change to any input of a's config gives a's next fetch a
  * new body, equal to a fresh per-peer build; the kept body of the old
@@ -382,7 +476,6 @@ START_TEST(kept_config_follows_every_change)
 		{ "PATCH", "/admin/peers/%s", "{\"keepalive\":7}", 'a', 200 },
 		{ "PATCH", "/admin/peers/%s", "{\"address\":\"10.77.0.99\"}", 'c', 200 },
 		{ "PATCH", "/admin/peers/%s", "{\"listen_port\":51999}", 'a', 200 },
-		{ "PUT", "/admin/peers/%s/signature", "{\"signature\":null}", 'b', 200 },
 		{ "PUT", "/admin/network", "{\"mtu\":1380}", 0, 200 },
 		{ "PUT", "/admin/network", "{\"dns\":[\"10.77.0.2\"]}", 0, 200 },
 		{ "PUT", "/admin/network", "{\"keepalive\":33}", 0, 200 },
@@ -413,6 +506,12 @@ START_TEST(kept_config_follows_every_change)
 		free(prev);
 		prev = now;
 	}
+	/* A new signed statement of a partner. */
+	sign(&b, sk);
+	now = config_matches(&a);
+	ck_assert_str_ne(prev, now);
+	free(prev);
+	prev = now;
 	/* A peer's own endpoint, through its own route. */
 	OK(as_peer(&c, "PUT", "{\"endpoint\":\"198.51.100.3:51820\"}", "/peer/endpoint"), 200);
 	now = config_matches(&a);
@@ -740,6 +839,7 @@ scale_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, builder_same_as_per_peer);
+	tcase_add_test(tc, text_writer_same_as_json_c);
 	tcase_add_test(tc, kept_config_follows_every_change);
 	tcase_add_test(tc, kept_config_etag);
 	tcase_add_test(tc, peer_pages_walk_everyone_once);

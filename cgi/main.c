@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -501,6 +502,12 @@ main(int argc, char **argv)
 		fputs("wgconfsrv: libsodium failed to start\n", stderr);
 		return 1;
 	}
+	/* A hub's config is megabytes, built and sent once in a while: such
+	 * buffers are mapped and unmapped, not kept in the heap (glibc would
+	 * raise its threshold after the first one), so a responder's memory
+	 * goes back down after each, and a growing buffer is remapped, not
+	 * copied. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	signal(SIGPIPE, SIG_IGN);
 	/* SIGTERM (spawn-fcgi's and systemd's stop) ends the loop after the
 	 * request in hand: no SA_RESTART, so a waiting poll() returns, and

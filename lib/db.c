@@ -154,7 +154,11 @@ static const char *const migrations[] = {
 	"CREATE INDEX peers_created ON peers (created_at, id);"
 	/* Open registration counts the pending peers each time: the count
 	 * reads this index, not every peer. */
-	"CREATE INDEX peers_pending ON peers (state) WHERE state = 'pending';",
+	"CREATE INDEX peers_pending ON peers (state) WHERE state = 'pending';"
+	/* A peer's pairs where it is b, in a's order: with the primary key
+	 * (a, b), a config's links come ordered without a sort. */
+	"DROP INDEX pairs_b;"
+	"CREATE INDEX pairs_b_a ON pairs (b, a);",
 };
 
 /*

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Rows to structs; the revision stamp; the audit log. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,22 +316,29 @@ out:
 	return ret;
 }
 
-/* The other ends of id's pairs with their addresses and the box sealed to
- * id; and their routed networks. Both ordered by the other end's id. */
+/*
+ * The other ends of id's pairs with their addresses and the box sealed to
+ * id; and their routed networks. Both ordered by the other end's id, which
+ * the indexes give as they are walked (the pairs' key (a, b) and (b, a)):
+ * a merge of two ordered halves, no sort, so a hub's 10,000 links are
+ * never held in a sorter.
+ */
+#define LINK_HALF(other, self, box) \
+	"SELECT l." other ", p.name, p.state, p.public_key, p.endpoint, p.listen_port," \
+	" p.keepalive, p.revision, p.created_at, p.last_seen, p.pending_key, a4.address," \
+	" a6.address, p.signed_version, p.statement, p.statement_sig, l." box \
+	" FROM pairs l JOIN peers p ON p.id = l." other \
+	" LEFT JOIN addresses a4 ON a4.peer_id = p.id AND a4.family = 4" \
+	" LEFT JOIN addresses a6 ON a6.peer_id = p.id AND a6.family = 6" \
+	" WHERE l." self " = ?1 AND p.state = 'accepted'"
 static const char links_sql[] =
-	"WITH l (other, box) AS (SELECT b, psk_box_a FROM pairs WHERE a = ?1"
-	"                        UNION ALL SELECT a, psk_box_b FROM pairs WHERE b = ?1)"
-	" SELECT p.id, p.name, p.state, p.public_key, p.endpoint, p.listen_port, p.keepalive,"
-	" p.revision, p.created_at, p.last_seen, p.pending_key, a4.address, a6.address,"
-	" p.signed_version, p.statement, p.statement_sig, l.box"
-	" FROM l JOIN peers p ON p.id = l.other"
-	" LEFT JOIN addresses a4 ON a4.peer_id = p.id AND a4.family = 4"
-	" LEFT JOIN addresses a6 ON a6.peer_id = p.id AND a6.family = 6"
-	" WHERE p.state = 'accepted' ORDER BY p.id";
+	LINK_HALF("b", "a", "psk_box_a") " UNION ALL " LINK_HALF("a", "b", "psk_box_b")
+	" ORDER BY 1";
+#define NETS_HALF(other, self) \
+	"SELECT l." other ", n.cidr, n.position FROM pairs l" \
+	" JOIN networks n ON n.peer_id = l." other " WHERE l." self " = ?1"
 static const char links_nets_sql[] =
-	"WITH l (other) AS (SELECT b FROM pairs WHERE a = ?1 UNION ALL SELECT a FROM pairs WHERE b = ?1)"
-	" SELECT n.peer_id, n.cidr FROM l JOIN networks n ON n.peer_id = l.other"
-	" ORDER BY n.peer_id, n.position";
+	NETS_HALF("b", "a") " UNION ALL " NETS_HALF("a", "b") " ORDER BY 1, 3";
 
 #define LINK_BOX_COL 16    /* after the PEER_COLUMNS ones */
 
@@ -590,12 +598,22 @@ store_bump_ends(const char *a, const char *b)
 	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
 }
 
+/*
+ * Kept bodies go in and out through SQLite's incremental blob I/O: a plain
+ * column read assembles a 3.5 MB body in a buffer of SQLite's before it is
+ * copied, and a plain insert copies it into a record first. Either way the
+ * responder held twice the body; this way it holds it once.
+ */
 int
 store_config_cached(const char *id, int64_t revision, int format, char **body, size_t *len)
 {
 	static const char sql[] =
-		"SELECT body FROM config_cache WHERE peer_id = ?1 AND revision = ?2 AND format = ?3";
+		"SELECT rowid, length(body) FROM config_cache"
+		" WHERE peer_id = ?1 AND revision = ?2 AND format = ?3";
 	sqlite3_stmt *st = db_stmt(sql);
+	sqlite3_blob *blob = NULL;
+	sqlite3_int64 rowid = 0;
+	size_t n = 0;
 	int rc, ret = DB_ERROR;
 
 	*body = NULL;
@@ -607,20 +625,28 @@ store_config_cached(const char *id, int64_t revision, int format, char **body, s
 	sqlite3_bind_int(st, 3, format);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		const void *b = sqlite3_column_blob(st, 0);
-		size_t n = (size_t)sqlite3_column_bytes(st, 0);
-		/* A NULL blob with a length is SQLite out of memory. */
-		if ((b != NULL || n == 0) && (*body = malloc(n + 1)) != NULL) {
-			if (n > 0)
-				memcpy(*body, b, n);
-			(*body)[n] = '\0';
-			*len = n;
-			ret = DB_OK;
-		}
-	} else if (rc == SQLITE_DONE) {
-		ret = DB_NOTFOUND;
+		rowid = sqlite3_column_int64(st, 0);
+		n = (size_t)sqlite3_column_int64(st, 1);
 	}
 	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return DB_NOTFOUND;
+	if (rc != SQLITE_ROW || n > INT_MAX)
+		return DB_ERROR;
+	if ((*body = malloc(n + 1)) == NULL)
+		return DB_ERROR;
+	if (sqlite3_blob_open(db_handle(), "main", "config_cache", "body", rowid, 0, &blob) ==
+	    SQLITE_OK && (size_t)sqlite3_blob_bytes(blob) == n &&
+	    (n == 0 || sqlite3_blob_read(blob, *body, (int)n, 0) == SQLITE_OK)) {
+		(*body)[n] = '\0';
+		*len = n;
+		ret = DB_OK;
+	}
+	sqlite3_blob_close(blob);
+	if (ret != DB_OK) {
+		free(*body);
+		*body = NULL;
+	}
 	return ret;
 }
 
@@ -628,21 +654,43 @@ int
 store_config_keep(const char *id, int64_t revision, int format, const char *body, size_t len)
 {
 	/* The guard on the peer's current revision: a responder that built
-	 * from an older snapshot must not overwrite a newer body. */
-	static const char sql[] =
-		"INSERT INTO config_cache (peer_id, revision, format, body)"
-		" SELECT ?1, ?2, ?3, ?4 FROM peers WHERE id = ?1 AND revision = ?2"
-		" ON CONFLICT (peer_id) DO UPDATE SET revision = excluded.revision,"
-		" format = excluded.format, body = excluded.body";
-	sqlite3_stmt *st = db_stmt(sql);
+	 * from an older snapshot must not overwrite a newer body. The new row
+	 * is made with room for the body (a zeroblob, which SQLite writes
+	 * without making it in memory: an upsert would), then filled. */
+	static const char cur[] = "SELECT revision FROM peers WHERE id = ?1";
+	static const char del[] = "DELETE FROM config_cache WHERE peer_id = ?1";
+	static const char ins[] =
+		"INSERT INTO config_cache (peer_id, revision, format, body) VALUES (?1, ?2, ?3, ?4)";
+	sqlite3_stmt *st = db_stmt(cur);
+	sqlite3_blob *blob = NULL;
+	int rc;
 
-	if (st == NULL)
+	if (st == NULL || len > INT_MAX)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) != revision)
+		rc = SQLITE_DONE;
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return DB_OK;           /* the peer moved on (or is gone) */
+	if (rc != SQLITE_ROW || (st = db_stmt(del)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (db_exec_stmt(st) != DB_OK || (st = db_stmt(ins)) == NULL)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, revision);
 	sqlite3_bind_int(st, 3, format);
-	sqlite3_bind_blob64(st, 4, body, len, SQLITE_STATIC);
-	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
+	sqlite3_bind_zeroblob64(st, 4, (sqlite3_uint64)len);
+	if (db_exec_stmt(st) != DB_OK)
+		return DB_ERROR;
+	rc = sqlite3_blob_open(db_handle(), "main", "config_cache", "body",
+	                       sqlite3_last_insert_rowid(db_handle()), 1, &blob);
+	if (rc == SQLITE_OK && len > 0)
+		rc = sqlite3_blob_write(blob, body, (int)len, 0);
+	sqlite3_blob_close(blob);
+	return rc == SQLITE_OK ? DB_OK : DB_ERROR;
 }
 
 int

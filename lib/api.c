@@ -324,7 +324,10 @@ run(const struct route *r, struct request *req, struct response *res)
 {
 	int writes = (r->flags & ROUTE_WRITE) != 0, status;
 
-	if ((writes ? db_begin() : db_begin_read()) != 0)
+	/* A peer's read is in its transaction already (dispatch()). */
+	if (!writes && db_in_transaction())
+		status = r->handler(req, res);
+	else if ((writes ? db_begin() : db_begin_read()) != 0)
 		status = api_db_error(res);
 	else
 		status = r->handler(req, res);
@@ -393,6 +396,12 @@ dispatch(struct request *req, struct response *res, size_t *ri)
 			return status;
 		break;
 	case AUTH_PEER:
+		/* A peer's read (its config, polled by every host) checks the
+		 * token in the same read transaction as the answer: one snapshot,
+		 * one set of locks. A write checks it before taking the write
+		 * lock. */
+		if (!writes && db_begin_read() != 0)
+			return api_db_error(res);
 		if ((status = peer_auth(req, &last_seen, res)) != 0)
 			return status;
 		break;
@@ -431,6 +440,10 @@ api_handle(struct request *req, struct response *res)
 	size_t ri = N_ROUTES;
 
 	dispatch(req, res, &ri);
+	/* A request refused after its read began (a bad token, a bad query)
+	 * leaves no transaction behind. */
+	db_reset_all();
+	db_rollback();
 	json_object_put(req->json);
 	req->json = NULL;
 	if (res->status == 0)

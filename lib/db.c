@@ -350,6 +350,12 @@ db_commit(void)
 	return 0;
 }
 
+int
+db_in_transaction(void)
+{
+	return db != NULL && !sqlite3_get_autocommit(db);
+}
+
 void
 db_rollback(void)
 {

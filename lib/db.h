@@ -33,6 +33,8 @@ int db_begin(void);
  * of the transaction sees, whatever other processes commit meanwhile. */
 int db_begin_read(void);
 int db_commit(void);
+/* True while a transaction is open. */
+int db_in_transaction(void);
 /* Rolls back if a transaction is open; a no-op otherwise. */
 void db_rollback(void);
 

@@ -227,9 +227,12 @@ csrf_check(const struct request *req, struct response *res)
 	return 0;
 }
 
-/* A bearer token is "ID.SECRET"; only BLAKE2b(SECRET) is stored. */
+/* A bearer token is "ID.SECRET"; only BLAKE2b(SECRET) is stored. A peer's
+ * read (its config, polled by every host) checks the token in the same read
+ * transaction as the answer, begun here: one snapshot, one set of locks. A
+ * write checks it before taking the write lock. */
 static int
-peer_auth(struct request *req, int64_t *last_seen, struct response *res)
+peer_auth(struct request *req, int writes, int64_t *last_seen, struct response *res)
 {
 	const char *tok, *dot;
 	uint8_t want[KEYS_LEN], got[KEYS_LEN];
@@ -245,6 +248,8 @@ peer_auth(struct request *req, int64_t *last_seen, struct response *res)
 		goto unauthorized;
 	memcpy(req->peer_id, tok, idlen);
 	req->peer_id[idlen] = '\0';
+	if (!writes && db_begin_read() != 0)
+		return api_db_error(res);
 	rc = store_peer_token(req->peer_id, want, last_seen);
 	if (rc == DB_ERROR)
 		return api_db_error(res);
@@ -396,13 +401,7 @@ dispatch(struct request *req, struct response *res, size_t *ri)
 			return status;
 		break;
 	case AUTH_PEER:
-		/* A peer's read (its config, polled by every host) checks the
-		 * token in the same read transaction as the answer: one snapshot,
-		 * one set of locks. A write checks it before taking the write
-		 * lock. */
-		if (!writes && db_begin_read() != 0)
-			return api_db_error(res);
-		if ((status = peer_auth(req, &last_seen, res)) != 0)
+		if ((status = peer_auth(req, writes, &last_seen, res)) != 0)
 			return status;
 		break;
 	case AUTH_NONE:

@@ -212,21 +212,68 @@ find_peer(struct peer **index, size_t n, const char *id)
 	return hit ? *hit : NULL;
 }
 
+enum group { GROUP_NETWORKS, GROUP_PAIRS, GROUP_TAGS };
+
 /* Appends column 1 of every row of st (column 0 names the peer) to that
- * peer's list, the networks or the pairs. */
+ * peer's list g. */
 static int
-group_rows(sqlite3_stmt *st, struct peer **index, size_t n, int pairs)
+group_rows(sqlite3_stmt *st, struct peer **index, size_t n, enum group g)
 {
 	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct peer *p = find_peer(index, n, (const char *)sqlite3_column_text(st, 0));
-		if (p != NULL && model_strlist_add(pairs ? &p->pairs : &p->networks,
-		                                   (const char *)sqlite3_column_text(st, 1)) != 0)
+		struct strlist *l = p == NULL ? NULL : g == GROUP_PAIRS ? &p->pairs :
+		                    g == GROUP_TAGS ? &p->tags : &p->networks;
+		if (l != NULL && model_strlist_add(l, (const char *)sqlite3_column_text(st, 1)) != 0)
 			break;
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+}
+
+/* The networks, pairs and tags of every peer of a page: three statements
+ * for the whole page, grouped here by id. DB_OK or DB_ERROR. */
+static int
+page_lists(struct peer_list *out)
+{
+	static const char nets[] =
+		"SELECT peer_id, cidr FROM networks WHERE peer_id IN (SELECT value FROM json_each(?1))"
+		" ORDER BY peer_id, position";
+	static const char pairs[] =
+		"SELECT a, b FROM pairs WHERE a IN (SELECT value FROM json_each(?1))"
+		" UNION ALL SELECT b, a FROM pairs WHERE b IN (SELECT value FROM json_each(?1))"
+		" ORDER BY 1, 2";
+	static const char tags[] =
+		"SELECT peer_id, tag FROM peer_tags WHERE peer_id IN (SELECT value FROM json_each(?1))"
+		" ORDER BY peer_id, tag";
+	static const char *const sql[] = { nets, pairs, tags };
+	static const enum group group[] = { GROUP_NETWORKS, GROUP_PAIRS, GROUP_TAGS };
+	struct json_object *ids = json_object_new_array();
+	struct peer **index = malloc(out->n * sizeof(*index));
+	sqlite3_stmt *st;
+	int ret = DB_ERROR;
+
+	if (ids == NULL || index == NULL)
+		goto out;
+	for (size_t i = 0; i < out->n; i++) {
+		index[i] = &out->v[i];
+		json_object_array_add(ids, json_object_new_string(out->v[i].id));
+	}
+	qsort(index, out->n, sizeof(*index), by_id);
+	for (size_t g = 0; g < 3; g++) {
+		if ((st = db_stmt(sql[g])) == NULL)
+			goto out;
+		sqlite3_bind_text(st, 1, json_object_to_json_string_ext(ids, JSON_C_TO_STRING_PLAIN),
+		                  -1, SQLITE_TRANSIENT);
+		if (group_rows(st, index, out->n, group[g]) != DB_OK)
+			goto out;
+	}
+	ret = DB_OK;
+out:
+	json_object_put(ids);
+	free(index);
+	return ret;
 }
 
 int
@@ -240,16 +287,7 @@ store_peer_page(struct peer_list *out, const struct store_page *pg, int *more)
 		" AND (?4 IS NULL OR instr(lower(name), lower(?4)) > 0 OR EXISTS"
 		"      (SELECT 1 FROM addresses WHERE peer_id = p.id AND instr(address, lower(?4)) > 0))"
 		" ORDER BY created_at, id LIMIT ?5";
-	static const char nets[] =
-		"SELECT peer_id, cidr FROM networks WHERE peer_id IN (SELECT value FROM json_each(?1))"
-		" ORDER BY peer_id, position";
-	static const char pairs[] =
-		"SELECT a, b FROM pairs WHERE a IN (SELECT value FROM json_each(?1))"
-		" UNION ALL SELECT b, a FROM pairs WHERE b IN (SELECT value FROM json_each(?1))"
-		" ORDER BY 1, 2";
 	sqlite3_stmt *st = db_stmt(sql);
-	struct json_object *ids = NULL;
-	struct peer **index = NULL;
 	size_t cap = 0;
 	int rc = SQLITE_ERROR, ret = DB_ERROR;
 
@@ -286,29 +324,8 @@ store_peer_page(struct peer_list *out, const struct store_page *pg, int *more)
 	ret = DB_OK;
 	if (out->n == 0)
 		goto out;
-	ret = DB_ERROR;
-	if ((index = malloc(out->n * sizeof(*index))) == NULL ||
-	    (ids = json_object_new_array()) == NULL)
-		goto out;
-	for (size_t i = 0; i < out->n; i++) {
-		index[i] = &out->v[i];
-		json_object_array_add(ids, json_object_new_string(out->v[i].id));
-	}
-	qsort(index, out->n, sizeof(*index), by_id);
-	if ((st = db_stmt(nets)) == NULL)
-		goto out;
-	sqlite3_bind_text(st, 1, json_object_to_json_string_ext(ids, JSON_C_TO_STRING_PLAIN),
-	                  -1, SQLITE_TRANSIENT);
-	if (group_rows(st, index, out->n, 0) != DB_OK || (st = db_stmt(pairs)) == NULL)
-		goto out;
-	sqlite3_bind_text(st, 1, json_object_to_json_string_ext(ids, JSON_C_TO_STRING_PLAIN),
-	                  -1, SQLITE_TRANSIENT);
-	if (group_rows(st, index, out->n, 1) != DB_OK)
-		goto out;
-	ret = DB_OK;
+	ret = page_lists(out);
 out:
-	json_object_put(ids);
-	free(index);
 	if (ret != DB_OK) {
 		model_peer_list_free(out);
 		*more = 0;

@@ -16,7 +16,6 @@
 #include "db.h"
 #include "keys.h"
 #include "meshconf.h"
-#include "record.h"
 #include "statement.h"
 #include "unit.h"
 

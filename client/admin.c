@@ -414,18 +414,21 @@ static const struct admin_cmd {
 	  "each rule with the number of pairs it makes now; add makes the pairs\n"
 	  "(a rule that would make more than 20000 is refused); delete removes\n"
 	  "the pairs only that rule made (pairs made with `admin pair` stay).\n", 0 },
-	{ "invite", admin_invite, "uej", 0, 0, "invite",
+	{ "invite", admin_invite, "uelj", 0, 0, "invite",
 	  "make an invite code",
-	  "Usage: wgconf admin invite [--uses N] [--expires DURATION] [--json]\n"
+	  "Usage: wgconf admin invite [--uses N] [--expires DURATION] [--label TEXT]\n"
+	  "                           [--json]\n"
 	  "\nMakes an invite code (printed once, on stdout) that lets a host join\n"
 	  "without waiting for an admin. --uses defaults to 1, --expires to 24h\n"
-	  "(seconds, or a number with s, m, h, d or w).\n", 0 },
+	  "(seconds, or a number with s, m, h, d or w). --label is what you want to\n"
+	  "remember it by (1 to 64 printable characters), shown by `admin invites`.\n", 0 },
 	{ "invites", admin_invites, "j", 0, 2, "invites [list|delete ID]",
 	  "list invite codes, or delete one",
 	  "Usage: wgconf admin invites [list] [--json]\n"
 	  "       wgconf admin invites delete ID\n"
-	  "\nLists the invite codes (id, uses left, expiry, who made them; never the\n"
-	  "code itself), or deletes one by its id so that it can no longer be used.\n", 0 },
+	  "\nLists the invite codes (id, uses left, expiry, who made them, label;\n"
+	  "never the code itself), or deletes one by its id so that it can no\n"
+	  "longer be used.\n", 0 },
 	{ "network", admin_network, "46kmdGjrxXiQwC", 0, 0, "network",
 	  "show or change the network settings",
 	  "Usage: wgconf admin network [--ipv4 CIDR] [--ipv6 CIDR|none]\n"
@@ -594,6 +597,7 @@ static const struct option admin_opts[] = {
 	{ "endpoint", required_argument, NULL, 'E' },
 	{ "uses", required_argument, NULL, 'u' },
 	{ "expires", required_argument, NULL, 'e' },
+	{ "label", required_argument, NULL, 'l' },
 	{ "since", required_argument, NULL, 'W' },
 	{ "limit", required_argument, NULL, 'L' },
 	{ "ipv4", required_argument, NULL, '4' },
@@ -685,6 +689,7 @@ take_option(struct admin *a, struct admin_args *g, int c)
 	case 'E': a->endpoint = optarg; break;
 	case 'u': a->uses = optarg; break;
 	case 'e': a->expires = optarg; break;
+	case 'l': a->label = optarg; break;
 	case 'W': a->since = optarg; break;
 	case 'L': a->limit = optarg; break;
 	case '4': a->ipv4 = optarg; break;

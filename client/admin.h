@@ -27,6 +27,7 @@ struct admin {
 	bool json;
 	const char *state_filter, *name, *address, *networks, *endpoint, *tags;
 	const char *uses, *expires, *since, *limit;
+	const char *label;              /* --label of admin invite */
 	const char *ipv4, *ipv6, *keepalive, *mtu, *dns, *signing_key;
 	const char *out, *key;
 	bool yes, all;

@@ -62,6 +62,9 @@ admin_invite(struct admin *a, int argc, char **argv)
 	}
 	json_object_object_add(body, "uses", json_object_new_int64((int64_t)uses));
 	json_object_object_add(body, "expires_in", json_object_new_int64((int64_t)secs));
+	/* The server checks the label (and names it when it refuses). */
+	if (a->label)
+		json_object_object_add(body, "label", json_object_new_string(a->label));
 	if (admin_request(a, "POST", "/admin/invites", body, &resp) != 0)
 		goto out;
 	if (resp.status != 201 && resp.status != 200) {
@@ -91,7 +94,7 @@ out:
 	return ret;
 }
 
-enum { INVITE_COLS = 5 };
+enum { INVITE_COLS = 6 };
 
 /* One row of `admin invites`: terminal-safe cells. */
 static void
@@ -109,13 +112,18 @@ invite_row(void *ctx, struct json_object *inv, char (*row)[ADMIN_CELL])
 		snprintf(row[2] + strlen(row[2]), ADMIN_CELL - strlen(row[2]), " (expired)");
 	text_printable(text_json_str(inv, "created_by"), row[3], ADMIN_CELL);
 	text_printable(text_json_str(inv, "created_at"), row[4], ADMIN_CELL);
+	/* Last: the only free text, so the columns before it stay aligned. */
+	if (text_json_str(inv, "label") != NULL)
+		text_printable(text_json_str(inv, "label"), row[5], ADMIN_CELL);
+	else
+		snprintf(row[5], ADMIN_CELL, "-");
 }
 
 static int
 invites_list(struct admin *a)
 {
 	static const char *const head[INVITE_COLS] = { "ID", "USES LEFT", "EXPIRES",
-	                                               "CREATED BY", "CREATED" };
+	                                               "CREATED BY", "CREATED", "LABEL" };
 	struct fetch_response resp = { 0 };
 	struct json_object *arr;
 	int ret = EXIT_ERR;

@@ -356,9 +356,9 @@ api -a PUT /admin/network '{"registration":"open"}'
 
 out '### `GET /admin/invites`, `POST /admin/invites`, `DELETE /admin/invites/{id}`'
 out ""
-out 'Invite codes let a peer in without review. POST `{"uses"?: 1, "expires_in"?: 86400}` (seconds) → 201 with the `code`, shown this once (only its hash is stored). A registration with a valid code is accepted at once and uses the code up by one.'
+out 'Invite codes let a peer in without review. POST `{"uses"?: 1, "expires_in"?: 86400, "label"?: TEXT}` (seconds) → 201 with the `code`, shown this once (only its hash is stored). `label` is what the admin remembers it by: 1–64 printable characters (no control character), or null for none; the list shows it (null without one). Errors: 400 `invalid_field` (uses, expires_in), `invalid_label`. A registration with a valid code is accepted at once and uses the code up by one.'
 out ""
-X -a POST /admin/invites '{"uses":3,"expires_in":3600}'
+X -a POST /admin/invites '{"uses":3,"expires_in":3600,"label":"for web9"}'
 INV=$(jqr .id)
 X -a GET /admin/invites
 X -a DELETE "/admin/invites/$INV"

@@ -54,7 +54,7 @@ static const char *const b_network[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepa
                                          "signing_key", "registration", "pending_expire_after",
                                          "pending_max", "endpoint_min_interval", "audit_max_age",
                                          "audit_max_rows", "audit_coalesce_window", NULL };
-static const char *const b_invite[] = { "uses", "expires_in", NULL };
+static const char *const b_invite[] = { "uses", "expires_in", "label", NULL };
 static const char *const b_links[] = { "links", NULL };
 static const char *const b_import[] = { "peers", "pairs", "rules", NULL };
 static const char *const b_reject[] = { "ids", "older_than", "name_pattern", NULL };

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Invite codes: made by an admin, shown once, stored only as a hash. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,33 @@
 #define INVITE_EXPIRY_MIN   60
 #define INVITE_EXPIRY_MAX   (366 * 86400)
 #define INVITE_EXPIRY_DEF   86400
+#define INVITE_LABEL_MAX    64          /* characters */
+
+/*
+ * A label is 1..INVITE_LABEL_MAX characters of printable text: the body is
+ * valid UTF-8 already (lib/http.c), so what is left to refuse is a NUL from
+ * a \u0000 escape and the C0 and C1 controls and DEL, which would reach an
+ * admin's terminal through `wgconf admin invites`.
+ */
+static bool
+label_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t chars = 0;
+
+	if (len == 0 || strlen(s) != len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return false;
+		/* U+0080..U+009F are C2 80..C2 9F. */
+		if (p[i] == 0xc2 && i + 1 < len && p[i + 1] < 0xa0)
+			return false;
+		if ((p[i] & 0xc0) != 0x80)
+			chars++;
+	}
+	return chars <= INVITE_LABEL_MAX;
+}
 
 static struct json_object *
 invite_json(sqlite3_stmt *st)
@@ -22,6 +50,8 @@ invite_json(sqlite3_stmt *st)
 	json_object_object_add(o, "expires_at", views_time(sqlite3_column_int64(st, 3)));
 	json_object_object_add(o, "created_at", views_time(sqlite3_column_int64(st, 4)));
 	json_object_object_add(o, "created_by", json_object_new_string((const char *)sqlite3_column_text(st, 5)));
+	json_object_object_add(o, "label", sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL :
+	                       json_object_new_string((const char *)sqlite3_column_text(st, 6)));
 	json_object_object_add(o, "expired", json_object_new_boolean(
 		sqlite3_column_int64(st, 3) <= store_now() || sqlite3_column_int(st, 2) == 0));
 	return o;
@@ -31,7 +61,7 @@ int
 api_admin_invites_list(const struct request *req, struct response *res)
 {
 	static const char sql[] =
-		"SELECT id, uses, uses_left, expires_at, created_at, created_by FROM invites"
+		"SELECT id, uses, uses_left, expires_at, created_at, created_by, label FROM invites"
 		" ORDER BY created_at DESC, id";
 
 	(void)req;
@@ -52,13 +82,14 @@ static int
 create_invite(const struct request *req, struct response *res, char code[KEYS_TOKEN_LEN])
 {
 	static const char ins[] =
-		"INSERT INTO invites (id, code_hash, uses_left, uses, expires_at, created_at, created_by)"
-		" VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)";
+		"INSERT INTO invites (id, code_hash, uses_left, uses, expires_at, created_at, created_by,"
+		" label) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7)";
 	char id[PEER_ID_LEN];
 	uint8_t h[KEYS_LEN];
 	int uses = 1, uses_set = 0, expires = INVITE_EXPIRY_DEF, exp_set = 0, status;
 	int64_t now = store_now();
-	struct json_object *o, *detail;
+	struct json_object *o, *detail, *v;
+	const char *label = NULL;
 	sqlite3_stmt *st;
 
 	if (req->json != NULL &&
@@ -68,6 +99,15 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 		return status;
 	if ((uses_set && uses < 0) || (exp_set && expires < 0))
 		return http_error(res, 400, "invalid_field", "uses and expires_in cannot be null");
+	if (req->json != NULL && json_object_object_get_ex(req->json, "label", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    !label_valid(json_object_get_string(v), (size_t)json_object_get_string_len(v)))
+			return http_error(res, 400, "invalid_label",
+			                  "label %.100s is not 1 to %d printable characters",
+			                  json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+			                  INVITE_LABEL_MAX);
+		label = json_object_get_string(v);
+	}
 	keys_random_hex(id, (PEER_ID_LEN - 1) / 2);
 	keys_random_secret(code);
 	keys_hash(h, code, strlen(code));
@@ -79,9 +119,15 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 	sqlite3_bind_int64(st, 4, now + expires);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_text(st, 6, req->actor, -1, SQLITE_STATIC);
+	if (label != NULL)
+		sqlite3_bind_text(st, 7, label, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 7);
 	detail = json_object_new_object();
 	json_object_object_add(detail, "uses", json_object_new_int(uses));
 	json_object_object_add(detail, "expires_in", json_object_new_int(expires));
+	if (label != NULL)
+		json_object_object_add(detail, "label", json_object_new_string(label));
 	if (db_exec_stmt(st) != DB_OK) {
 		json_object_put(detail);
 		return api_db_error(res);
@@ -92,6 +138,7 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 	json_object_object_add(o, "code", json_object_new_string(code));
 	json_object_object_add(o, "uses", json_object_new_int(uses));
 	json_object_object_add(o, "expires_at", views_time(now + expires));
+	json_object_object_add(o, "label", label != NULL ? json_object_new_string(label) : NULL);
 	res->secret = 1;
 	return http_json(res, 201, o);
 }

@@ -129,6 +129,14 @@ static const char migration_tags[] =
 	"ALTER TABLE pairs ADD COLUMN explicit INTEGER NOT NULL DEFAULT 1"
 	"  CHECK (explicit IN (0, 1));";
 
+/*
+ * Version 7, invite labels: what an admin wrote to remember an invite by
+ * ("for web9", "the lab"), shown in the list, never needed to use it.
+ */
+static const char migration_invite_label[] =
+	"ALTER TABLE invites ADD COLUMN label TEXT"
+	"  CHECK (label IS NULL OR length(label) BETWEEN 1 AND 64);";
+
 /* Migrations from version N-1 to N live at index N; index 1 is schema.sql. */
 static const char *const migrations[] = {
 	NULL,
@@ -159,6 +167,7 @@ static const char *const migrations[] = {
 	 * (a, b), a config's links come ordered without a sort. */
 	"DROP INDEX pairs_b;"
 	"CREATE INDEX pairs_b_a ON pairs (b, a);",
+	migration_invite_label,
 };
 
 /*

@@ -5,7 +5,8 @@
 # only the fields given (name, address, networks, endpoint or nat,
 # keepalive) and refuses bad values naming them; audit shows the newest
 # entries first, pages past the server's 500-entry page, honours --since
-# and --limit; invites lists the codes and deletes one; every one prints
+# and --limit; invite --label; invites lists the codes with their labels
+# and deletes one; every one prints
 # the server's JSON with --json.
 . "$(dirname "$0")/lib.sh"
 [ -x "$WGCONF" ] || die "$WGCONF is not built (make)"
@@ -88,13 +89,18 @@ expect_json '[.name, .endpoint, .networks, .keepalive, .addresses]' \
 # --- invites ------------------------------------------------------------
 admin invite --uses 2
 expect_rc 0 "make an invite"
-admin invite --json
-expect_rc 0 "make another"
+admin invite --json --label 'for web9 (lab)'
+expect_rc 0 "make another, with a label"
 I2=$(printf '%s' "$OUT" | jq -r .id)
+expect_eq "$(printf '%s' "$OUT" | jq -r .label)" "for web9 (lab)" "the label comes back"
+admin invite --label "$(printf 'bad\tlabel')"
+expect_rc 1 "a label with a tab is refused"
+expect_in "$ERR" 'bad\\tlabel' "the message names the label"
 admin invites
 expect_rc 0 "admin invites"
-expect_in "$OUT" "^ID +USES LEFT +EXPIRES" "invites prints a table"
-expect_in "$OUT" "^$I2 +1 of 1 " "with the second invite and its uses"
+expect_in "$OUT" "^ID +USES LEFT +EXPIRES +CREATED BY +CREATED +LABEL" "invites prints a table"
+expect_in "$OUT" "^$I2 +1 of 1 .* for web9 \(lab\)$" "with the second invite, its uses and label"
+expect_in "$OUT" " -$" "an invite without a label shows a dash"
 expect_eq "$(printf '%s\n' "$OUT" | wc -l)" 3 "a header and two invites"
 admin invites list --json
 expect_rc 0 "admin invites list --json"

@@ -318,6 +318,60 @@ make_invite(const char *body, char code[64], char id[PEER_ID_LEN])
 	remember_secret(code, strlen(code));
 }
 
+/* An invite's label: stored as sent, listed, refused (400, nothing written)
+ * when it is no 1..64 printable characters. */
+START_TEST(invite_labels)
+{
+	char code[64], id[PEER_ID_LEN], body[512], long64[200], long65[200];
+	struct json_object *arr, *inv;
+
+	make_invite("{\"label\":\"for web9 \u00e9t\u00e9 <b>\"}", code, id);
+	ck_assert_str_eq(jstr(R.body, "label"), "for web9 \xc3\xa9t\xc3\xa9 <b>");
+	OK(admin("GET", path("/admin/invites"), NULL), 200);
+	inv = json_object_array_get_idx(jarr(R.body, "invites", 1), 0);
+	ck_assert_str_eq(jstr(inv, "id"), id);
+	ck_assert_str_eq(jstr(inv, "label"), "for web9 \xc3\xa9t\xc3\xa9 <b>");
+
+	/* Without one, or null: no label, listed as null. */
+	make_invite("{\"uses\":1}", code, id);
+	jnull(R.body, "label");
+	make_invite("{\"label\":null}", code, id);
+	OK(admin("GET", path("/admin/invites"), NULL), 200);
+	arr = jarr(R.body, "invites", 3);
+	for (size_t i = 0; i < 3; i++) {
+		inv = json_object_array_get_idx(arr, i);
+		if (strcmp(jstr(inv, "id"), id) == 0)
+			jnull(inv, "label");
+	}
+
+	/* 64 characters (two bytes each) are fine, 65 are not. */
+	memset(long64, 0, sizeof(long64));
+	memset(long65, 0, sizeof(long65));
+	for (size_t i = 0; i < 64; i++)
+		memcpy(long64 + 2 * i, "\xc3\xa9", 2);
+	memcpy(long65, long64, 128);
+	long65[128] = 'x';
+	snprintf(body, sizeof(body), "{\"label\":\"%s\"}", long64);
+	make_invite(body, code, id);
+	ck_assert_str_eq(jstr(R.body, "label"), long64);
+	snprintf(body, sizeof(body), "{\"label\":\"%s\"}", long65);
+	ADMIN_FAILS(400, "invalid_label", "POST", path("/admin/invites"), body);
+
+	/* A NUL never gets that far: the body parser refuses it. */
+	ADMIN_FAILS(400, "json_invalid", "POST", path("/admin/invites"), "{\"label\":\"a\\u0000b\"}");
+	static const char *const bad[] = { "\"\"", "\"tab\\there\"",
+		"\"line\\n\"", "\"esc\\u001b[31m\"", "\"del\\u007f\"", "\"c1\\u0085\"",
+		"42", "true", "[\"a\"]", "{}", NULL };
+	for (size_t i = 0; bad[i] != NULL; i++) {
+		snprintf(body, sizeof(body), "{\"label\":%s}", bad[i]);
+		ADMIN_FAILS(400, "invalid_label", "POST", path("/admin/invites"), body);
+	}
+	/* The refusal names the value. */
+	ADMIN_FAILS(400, "invalid_label", "POST", path("/admin/invites"), "{\"label\":\"a\\tb\"}");
+	ck_assert_ptr_nonnull(strstr(R.error_message, "a\\tb"));
+}
+END_TEST
+
 START_TEST(invites)
 {
 	char code[64], code2[64], id[PEER_ID_LEN], id2[PEER_ID_LEN], extra[128];
@@ -2094,6 +2148,7 @@ api_suite(void)
 	tcase_add_test(tc, register_duplicate_key);
 	tcase_add_test(tc, register_pending_limit);
 	tcase_add_test(tc, invites);
+	tcase_add_test(tc, invite_labels);
 	tcase_add_test(tc, invite_without_free_address);
 	tcase_add_test(tc, peer_auth);
 	tcase_add_test(tc, config_pending_and_etag);

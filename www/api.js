@@ -86,6 +86,7 @@ export const api = {
     revision === undefined || revision === null ? {} : { "If-Match": `"${revision}"` }),
   remove: (p) => call("DELETE", `/admin/peers/${id(p)}`),
   config: (p) => call("GET", `/admin/peers/${id(p)}/config`),
+  pairs: () => all("/admin/pairs", "pairs"),
   pair: (a, b) => call("PUT", `/admin/pairs/${id(a)}/${id(b)}`),
   unpair: (a, b) => call("DELETE", `/admin/pairs/${id(a)}/${id(b)}`),
   network: () => call("GET", "/admin/network"),
@@ -96,6 +97,8 @@ export const api = {
   audit: (before, limit = 100) => call("GET", `/admin/audit?limit=${limit}` + (before ? `&before=${before}` : "")),
   links: () => optional("/admin/links"),
   rules: () => optional("/admin/rules"),
+  addRule: (a, b) => call("POST", "/admin/rules", { a, b }),
+  dropRule: (r) => call("DELETE", `/admin/rules/${id(r)}`),
 };
 
 // Records how long the page took to show what the server answered: from

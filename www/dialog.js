@@ -5,11 +5,11 @@
 
 import { api, ApiError } from "./api.js";
 import { store, putPeer } from "./store.js";
-import { $, $$, el, note, list, isIPv4, isIPv6, checkInt, checkCidr, checkEndpoint, checkName } from "./util.js";
+import { $, $$, el, note, list, isIPv4, isIPv6, checkInt, checkCidr, checkEndpoint, checkName, checkTags } from "./util.js";
 
-const FIELDS = ["name", "address4", "address6", "endpoint", "listen_port", "keepalive", "networks"];
+const FIELDS = ["name", "address4", "address6", "endpoint", "listen_port", "keepalive", "networks", "tags"];
 const LABEL = { name: "name", address4: "IPv4 address", address6: "IPv6 address", endpoint: "endpoint",
-  listen_port: "listen port", keepalive: "keepalive", networks: "routed networks" };
+  listen_port: "listen port", keepalive: "keepalive", networks: "routed networks", tags: "tags" };
 
 // A peer as the form shows it: every field a string.
 function fieldsOf(p) {
@@ -21,10 +21,13 @@ function fieldsOf(p) {
     listen_port: p.listen_port === null || p.listen_port === undefined ? "" : String(p.listen_port),
     keepalive: p.keepalive === null || p.keepalive === undefined ? "" : String(p.keepalive),
     networks: p.networks.join(", "),
+    tags: (p.tags ?? []).join(", "),
   };
 }
 
-const same = (k, a, b) => (k === "networks" ? list(a).join(",") === list(b).join(",") : a.trim() === b.trim());
+const sorted = (v) => [...new Set(list(v))].sort().join(",");
+const same = (k, a, b) => (k === "networks" ? list(a).join(",") === list(b).join(",") :
+  k === "tags" ? sorted(a) === sorted(b) : a.trim() === b.trim());
 
 function check(k, v, orig) {
   if (k === "name") return checkName(v);
@@ -45,6 +48,7 @@ function check(k, v, orig) {
       if (e) return e;
     }
   }
+  if (k === "tags") return checkTags(list(v));
   return null;
 }
 
@@ -52,11 +56,13 @@ function value(k, v) {
   if (k === "endpoint") return v || null;
   if (k === "listen_port" || k === "keepalive") return v ? Number(v) : null;
   if (k === "networks") return list(v);
+  if (k === "tags") return [...new Set(list(v))];
   return v;
 }
 
 // Which field a server error code is about.
 function fieldOfError(code, sent) {
+  if (/tag|rule/.test(code)) return "tags";
   if (/name/.test(code)) return "name";
   if (/address|pool/.test(code)) return sent.includes("address6") && !sent.includes("address4") ? "address6" : "address4";
   if (/endpoint/.test(code)) return "endpoint";
@@ -90,6 +96,9 @@ export function openEdit(p, onSaved) {
   $("#edit-title").textContent = p.name;
   for (const [k, v] of Object.entries(current.orig)) f.elements[k].value = v;
   $("#edit-address6").hidden = !store.network?.ipv6_pool && !current.orig.address6;
+  // Tags where the server has them (it lists rules); elsewhere the field
+  // stays empty and unchanged, so it is never sent.
+  $("#edit-tags").hidden = store.rules === null;
   clearMarks();
   $("#edit-save").disabled = false;
   $("#edit-dialog").showModal();
@@ -146,7 +155,7 @@ async function save(ev) {
     } catch (e) {
       btn.disabled = false;
       if (current !== cur) return;
-      if (e instanceof ApiError && e.status === 412) return stale(cur, changed);
+      if (e instanceof ApiError && e.status === 412) return stale(cur, changed, e);
       const k = e instanceof ApiError ? fieldOfError(e.code, sent) : null;
       if (k) {
         fieldError(k, e.message);
@@ -166,13 +175,16 @@ async function save(ev) {
 // 412: someone changed the peer after the page read it. Show each field
 // that changed meanwhile, keep what the admin typed, and take the new
 // revision so that saving again is a deliberate choice.
-async function stale(cur, mine) {
-  let now;
-  try {
-    now = await api.peer(cur.id);
-  } catch (e) {
-    note($("#edit-msg"), `The peer changed meanwhile and cannot be read again: ${e.message}`, "error");
-    return;
+async function stale(cur, mine, refusal) {
+  // The refusal carries the peer as it is now; read it only when it does not.
+  let now = refusal?.data?.error?.current ?? null;
+  if (!now || now.id !== cur.id) {
+    try {
+      now = await api.peer(cur.id);
+    } catch (e) {
+      note($("#edit-msg"), `The peer changed meanwhile and cannot be read again: ${e.message}`, "error");
+      return;
+    }
   }
   putPeer(now);
   if (current !== cur) return;

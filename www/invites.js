@@ -21,6 +21,16 @@ export function registerLine(code) {
     ` --invite ${code} --name ${nm} ${where}`;
 }
 
+// What the server takes as a label: 1 to 64 characters, none a control
+// character. Empty is no label.
+export function checkLabel(v) {
+  if (!v) return null;
+  if ([...v].length > 64) return `the label is ${[...v].length} characters; at most 64`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(v)) return "the label has a control character (tab, newline…)";
+  return null;
+}
+
 export async function loadInvites() {
   const { invites } = await api.invites();
   const labelled = invites.some((i) => "label" in i);
@@ -82,23 +92,35 @@ export function setupInvites() {
     ev.preventDefault();
     const f = ev.target;
     const msg = $("#invite-msg");
-    const e1 = checkInt(f.uses.value.trim(), 1, 100000, "uses");
+    const e1 = checkInt(f.uses.value.trim(), 1, 1000, "uses");
     const e2 = /^\d+(\.\d+)?$/.test(f.hours.value.trim()) && Number(f.hours.value) > 0 ? null : "hours must be a number above 0";
     note($("[data-error=uses]"), e1 ?? "", "error");
     note($("[data-error=hours]"), e2 ?? "", "error");
+    const label = f.label.value.trim();
+    const e3 = checkLabel(label);
+    note($("[data-error=label]"), e3 ?? "", "error");
     f.uses.setAttribute("aria-invalid", e1 ? "true" : "false");
     f.hours.setAttribute("aria-invalid", e2 ? "true" : "false");
-    if (e1 || e2) return;
+    f.label.setAttribute("aria-invalid", e3 ? "true" : "false");
+    if (e1 || e2 || e3) return;
     note(msg, "Making the invite…", "busy");
     try {
-      const inv = await api.invite({ uses: Number(f.uses.value), expires_in: Math.round(Number(f.hours.value) * 3600) });
+      const body = { uses: Number(f.uses.value), expires_in: Math.round(Number(f.hours.value) * 3600) };
+      if (label) body.label = label;
+      const inv = await api.invite(body);
       $("#invite-code code").textContent = inv.code;
       $("#invite-line").textContent = registerLine(inv.code);
       $("#invite-code").hidden = false;
-      note(msg, "Invite made: copy the code now, it is not shown again.");
+      note(msg, "Invite made" + (inv.label ? ` (${inv.label})` : "") + ": copy the code now, it is not shown again.");
+      f.label.value = "";
       await loadInvites();
       timing("invite");
     } catch (e) {
+      if (e.code === "invalid_label") {
+        note($("[data-error=label]"), e.message, "error");
+        f.label.setAttribute("aria-invalid", "true");
+        return note(msg, "");
+      }
       note(msg, `${e.message} (${e.code})`, "error");
     }
   });

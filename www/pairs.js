@@ -4,8 +4,8 @@
 // possible partners, tick or untick, page through them. Both update in place.
 
 import { api, timing } from "./api.js";
-import { store, subscribe, setPair, accepted, isNat, linkOf, linkText } from "./store.js";
-import { $, el, note, debounce, byName } from "./util.js";
+import { store, subscribe, setPair, accepted, isNat, linkOf, linkText, putWhy, whyText, load, loadRules } from "./store.js";
+import { $, el, note, debounce, byName, checkTag } from "./util.js";
 import { go, getView } from "./router.js";
 
 export const MATRIX_MAX = 24;
@@ -24,9 +24,19 @@ async function toggle(box, a, b, msg) {
   box.setAttribute("aria-busy", "true");
   note(msg, on ? "Pairing…" : "Unpairing…", "busy");
   try {
-    if (on) await api.pair(a.id, b.id);
-    else await api.unpair(a.id, b.id);
+    // PUT answers the pair; DELETE 204, or 200 with the pair when rules
+    // still imply it (it stays, no longer explicit).
+    const pair = on ? await api.pair(a.id, b.id) : await api.unpair(a.id, b.id);
+    putWhy(a.id, b.id, pair);
+    if (!on && pair) {
+      box.checked = true;
+      setPair(a.id, b.id, true);
+      whyBadge(box, a.id, b.id);
+      note(msg, `${a.name} and ${b.name} stay paired: ${whyText(a.id, b.id) || "a rule implies it"}.`, "warn");
+      return;
+    }
     setPair(a.id, b.id, on);
+    whyBadge(box, a.id, b.id);
     const w = on ? natWarning(store.peers.get(a.id), store.peers.get(b.id)) : null;
     note(msg, w ?? (on ? `Paired ${a.name} and ${b.name}.` : `Unpaired ${a.name} and ${b.name}.`), w ? "warn" : "ok");
     timing(on ? "pair" : "unpair");
@@ -36,6 +46,20 @@ async function toggle(box, a, b, msg) {
   } finally {
     box.removeAttribute("aria-busy");
   }
+}
+
+// The "why" of a picker row, updated in place (the box keeps the focus).
+function whyBadge(box, a, b) {
+  const li = box.closest("li[data-partner]");
+  if (!li) return;
+  const text = store.peers.get(a)?.pairs.includes(b) ? whyText(a, b) : null;
+  let span = li.querySelector(".why");
+  if (!text) return span?.remove();
+  if (!span) {
+    span = el("span", { class: "badge why", title: "why they are paired" });
+    li.querySelector(".muted").after(span);
+  }
+  span.textContent = text;
 }
 
 // ------------------------------------------------------------------ matrix
@@ -107,9 +131,11 @@ function partners() {
     boxes.set(`p:${me.id}|${p.id}`, box);
     const link = mine.has(p.id) && store.links ? linkOf(me.id, p.id)?.status ?? "never" : null;
     const w = natWarning(me, p);
+    const why = mine.has(p.id) ? whyText(me.id, p.id) : null;
     return el("li", { dataset: { partner: p.id } },
       el("label", {}, box, el("span", { class: "pname" }, p.name)),
       el("span", { class: "muted" }, `${p.addresses[0] ?? ""} · ${p.endpoint ?? "behind NAT"}`),
+      why ? el("span", { class: "badge why", title: "why they are paired" }, why) : null,
       link ? el("span", { class: `badge link-${link}`, title: linkText(linkOf(me.id, p.id)) }, `link ${link}`) : null,
       w ? el("span", { class: "badge warn", title: w }, "both behind NAT") : null,
       msg);
@@ -123,8 +149,58 @@ function rules() {
   const box = $("#rules-box");
   box.hidden = store.rules === null;
   if (store.rules === null) return;
-  $("#rules").replaceChildren(...store.rules.map((r) => el("li", {},
-    r.mesh ?? r.tag ? `every peer tagged ${r.mesh ?? r.tag} with each other` : `${r.a ?? r.from} ↔ ${r.b ?? r.to}`)));
+  $("#rules").replaceChildren(...store.rules.map((r) => {
+    const msg = el("p", { class: "msg", role: "status", hidden: true });
+    const del = el("button", { type: "button", class: "danger", "aria-label": `delete rule ${r.a} with ${r.b}` }, "Delete");
+    del.addEventListener("click", () => dropRule(r, del, msg));
+    return el("li", { dataset: { rule: r.id } },
+      el("span", { class: "rule" }, r.a === r.b ? `every peer tagged ${r.a} with each other` : `tag ${r.a} ↔ tag ${r.b}`),
+      el("span", { class: "muted" }, ` · ${r.pairs ?? 0} pairs `), del, msg);
+  }));
+  $("#rules-empty").hidden = store.rules.length !== 0;
+}
+
+// A rule changes the pairs of every peer with its tags: read them again.
+async function afterRules() {
+  await load();
+  await loadRules();
+}
+
+async function addRule(ev) {
+  ev.preventDefault();
+  const msg = $("#rule-msg");
+  const a = $("#rule-a").value.trim();
+  const b = $("#rule-b").value.trim() || a;
+  const bad = checkTag(a) ?? checkTag(b);
+  if (bad) return note(msg, bad, "error");
+  $("#rule-add").disabled = true;
+  note(msg, "Adding the rule…", "busy");
+  try {
+    const r = await api.addRule(a, b);
+    await afterRules();
+    note(msg, `Rule added: ${r.a === r.b ? `every peer tagged ${r.a} with each other` : `tag ${r.a} ↔ tag ${r.b}`}, ${r.pairs} pairs.`, "ok");
+    $("#rule-a").value = "";
+    $("#rule-b").value = "";
+    timing("rule-add");
+  } catch (e) {
+    note(msg, `${e.message} (${e.code})`, "error");
+  } finally {
+    $("#rule-add").disabled = false;
+  }
+}
+
+async function dropRule(r, btn, msg) {
+  btn.disabled = true;
+  note(msg, "Deleting…", "busy");
+  try {
+    await api.dropRule(r.id);
+    await afterRules();
+    note($("#rule-msg"), `Rule deleted: ${r.a} ↔ ${r.b}; the pairs only it made are gone.`, "ok");
+    timing("rule-delete");
+  } catch (e) {
+    btn.disabled = false;
+    note(msg, `${e.message} (${e.code})`, "error");
+  }
 }
 
 export function drawPairs() {
@@ -135,6 +211,7 @@ export function drawPairs() {
 }
 
 export function setupPairs() {
+  $("#rule-form").addEventListener("submit", addRule);
   $("#pick-search").addEventListener("input", debounce(pickResults, 100));
   const again = debounce(() => { partnerPage = 0; partners(); }, 100);
   $("#partner-search").addEventListener("input", again);

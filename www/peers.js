@@ -6,7 +6,7 @@
 import { api, timing } from "./api.js";
 import { store, subscribe, putPeer, dropPeer, setPair, warningsOf, signatureOf, linkOf, nameOf, isNat } from "./store.js";
 import { openEdit, openConfig } from "./dialog.js";
-import { $, el, note, list, ago, when, health, isIPv4, isIPv6, checkCidr, pool, debounce, byName } from "./util.js";
+import { $, el, note, list, ago, when, health, isIPv4, isIPv6, checkCidr, pool, debounce, byName, checkTag } from "./util.js";
 import { go, getView, setView } from "./router.js";
 
 const PAGE = 50;
@@ -333,7 +333,8 @@ function setupBulk() {
   // are one of its fields.
   $("#bulk-tag-add").addEventListener("click", () => {
     const tag = $("#bulk-tag").value.trim();
-    if (!/^[A-Za-z0-9._-]{1,63}$/.test(tag)) return note($("#bulk-msg"), "a tag is 1 to 63 letters, digits, '.', '-' or '_'", "error");
+    const bad = checkTag(tag);
+    if (bad) return note($("#bulk-msg"), bad, "error");
     bulk("Tagged", bulkIds(null).filter((id) => !(store.peers.get(id).tags ?? []).includes(tag)), async (id) => {
       const p = store.peers.get(id);
       putPeer(await api.patch(id, { tags: [...(p.tags ?? []), tag] }, p.revision));

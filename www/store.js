@@ -11,6 +11,7 @@ export const store = {
   network: null,
   links: null,           // null: the server has no link status; else Map pairKey -> link
   rules: null,           // null: the server has no rules
+  why: null,             // null: unknown; else Map pairKey -> {explicit, rules: [rule id]}
   loaded: false,
 };
 
@@ -104,11 +105,49 @@ export async function load() {
   emit({ type: "all", gone });
 }
 
-// Rules, where the server has them (404: it has not); emits {type: "rules"}.
+// Rules, where the server has them (404: it has not), and then why each
+// pair is there (GET /admin/pairs: explicit, rule ids); emits {type: "rules"}.
 export async function loadRules() {
   const rules = await api.rules().catch(() => null);
   store.rules = rules ? rules.rules ?? [] : null;
+  store.why = null;
+  if (store.rules !== null) {
+    try {
+      const pairs = await api.pairs();
+      store.why = new Map(pairs.map((x) => [pairKey(x.a, x.b), { explicit: !!x.explicit, rules: x.rules ?? [] }]));
+    } catch {
+      store.why = null;
+    }
+  }
   emit({ type: "rules" });
+}
+
+let whyTimer = 0;
+function whyLater() {
+  clearTimeout(whyTimer);
+  whyTimer = setTimeout(() => loadRules(), 50);
+}
+
+// The server's answer for one pair (PUT, or a DELETE a rule kept).
+export function putWhy(a, b, pair) {
+  if (!store.why) return;
+  if (pair) store.why.set(pairKey(a, b), { explicit: !!pair.explicit, rules: pair.rules ?? [] });
+  else store.why.delete(pairKey(a, b));
+}
+
+// Why a and b are paired, in words: "explicit", "rule web ↔ db", or both.
+// null when the page does not know (a server without rules).
+export function whyText(a, b) {
+  const w = store.why?.get(pairKey(a, b));
+  if (!w) return null;
+  const byId = new Map((store.rules ?? []).map((r) => [String(r.id), r]));
+  const parts = [];
+  if (w.explicit) parts.push("explicit");
+  for (const id of w.rules) {
+    const r = byId.get(String(id));
+    parts.push(r ? (r.a === r.b ? `rule ${r.a} mesh` : `rule ${r.a} ↔ ${r.b}`) : `rule ${id}`);
+  }
+  return parts.join(", ");
 }
 
 const STATUS = ["never", "stale", "up"];
@@ -152,6 +191,8 @@ export function loadLinks() {
 export function putPeer(p) {
   const before = store.peers.get(p.id);
   store.peers.set(p.id, p);
+  // New tags make and drop pairs by rule: read why each pair is there again.
+  if (before && store.rules !== null && (before.tags ?? []).join() !== (p.tags ?? []).join()) whyLater();
   emit({ type: "peer", id: p.id });
   // Pairs are listed on both sides: a partner whose list changed redraws too.
   if (before) {

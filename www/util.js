@@ -169,3 +169,18 @@ export function debounce(fn, ms) {
     t = setTimeout(() => fn(...a), ms);
   };
 }
+
+// Tags as the server takes them: 1-32 of a-z, 0-9, '_', '-'; 16 at most.
+export const TAG_RE = /^[a-z0-9_-]{1,32}$/;
+
+export function checkTag(t) {
+  return TAG_RE.test(t) ? null : `"${t}" is no tag: 1 to 32 of a-z, 0-9, '_', '-'`;
+}
+
+export function checkTags(tags) {
+  for (const t of tags) {
+    const e = checkTag(t);
+    if (e) return e;
+  }
+  return new Set(tags).size > 16 ? "a peer has at most 16 tags" : null;
+}

@@ -76,6 +76,10 @@ async function save(ev) {
     // as stale (If-Match), so read them again.
     await load();
     showNetwork();
+    // A new pool, MTU or keepalive changes the peers too (an IPv6 address
+    // each, a new revision): read them again, or the next edit of one
+    // would name a revision that is gone and be refused.
+    await load();
     note(msg, "Network saved.");
     timing("network");
   } catch (e) {

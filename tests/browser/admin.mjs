@@ -168,27 +168,44 @@ try {
   check(a.keepalive === 15 && a.endpoint === "192.0.2.1:51820" && a.name === "A-host",
     "only keepalive changed on the server");
 
-  // ---- the stale edit: the host moves its endpoint, the admin renames it in
-  // this (older) page; the endpoint must survive.
+  // ---- the stale edit: the host moves its endpoint while the admin has
+  // the dialog open in this (older) page and renames it. The server refuses
+  // the edit (412, If-Match): the page says what changed meanwhile, keeps
+  // what was typed, and the next save applies the rename alone.
+  const revBefore = (await apiGet(`/admin/peers/${A_ID}`))[1].revision;
+  await row(A_ID).getByRole("button", { name: "Edit" }).click();
+  await dlg.waitFor();
   const moved = await fetch(`${URL_}/api/v1/peer/endpoint`, { method: "PUT",
     headers: { Authorization: `Bearer ${A_TOKEN}`, "Content-Type": "application/json" },
     body: JSON.stringify({ endpoint: "198.51.100.7:51820" }) });
   check(moved.status === 200, "the host moved its endpoint");
-  await row(A_ID).getByRole("button", { name: "Edit" }).click();
-  await dlg.waitFor();
   check(await field("endpoint").inputValue() === "192.0.2.1:51820", "the older page still shows the old endpoint");
   g.expectApi(new RegExp(`^/admin/peers/${A_ID}$`), 412);
+  const sent = [];
+  const onReq = (r) => {
+    if (r.method() === "PATCH") sent.push([r.headers()["if-match"], r.postData()]);
+  };
+  page.on("request", onReq);
   await field("name").fill("A-renamed");
   await field("name").press("Enter");
-  await page.waitForFunction(() => !document.querySelector("#edit-dialog").open ||
-    document.querySelector('[data-changed="endpoint"]').textContent !== "");
-  if (await dlg.isVisible()) {
-    // A server with If-Match refuses the stale edit: the page shows what moved.
-    check(/198\.51\.100\.7:51820/.test(await dlg.locator('[data-changed="endpoint"]').textContent()),
-      "the stale edit was refused and the page shows the endpoint that changed meanwhile");
-    await field("name").press("Enter");
-    await dlg.waitFor({ state: "hidden" });
-  }
+  const changedEp = dlg.locator('[data-changed="endpoint"]');
+  await changedEp.filter({ hasText: /./ }).waitFor();
+  check(sent.length === 1 && sent[0][0] === `"${revBefore}"` && sent[0][1] === '{"name":"A-renamed"}',
+    `the edit sent only the name, with the revision it saw (${JSON.stringify(sent)})`);
+  check(await dlg.isVisible(), "the stale edit keeps the dialog open");
+  check(/was "192\.0\.2\.1:51820", now "198\.51\.100\.7:51820"/.test(await changedEp.textContent()),
+    `the page shows the endpoint that changed meanwhile (${await changedEp.textContent()})`);
+  check(await field("endpoint").inputValue() === "198.51.100.7:51820", "the endpoint field now holds the host's endpoint");
+  check(await field("name").inputValue() === "A-renamed", "what the admin typed is still there");
+  check(/changed this peer while you edited/.test(await dlg.locator("#edit-msg").textContent()),
+    "the dialog says someone changed the peer meanwhile");
+  a = (await apiGet(`/admin/peers/${A_ID}`))[1];
+  check(a.name === "A-host" && a.endpoint === "198.51.100.7:51820", "the refused edit changed nothing");
+  await field("name").press("Enter");
+  await dlg.waitFor({ state: "hidden" });
+  page.off("request", onReq);
+  check(sent.length === 2 && sent[1][0] === `"${a.revision}"` && sent[1][1] === '{"name":"A-renamed"}',
+    `saving again sends the rename with the new revision (${JSON.stringify(sent[1])})`);
   a = (await apiGet(`/admin/peers/${A_ID}`))[1];
   check(a.name === "A-renamed" && a.endpoint === "198.51.100.7:51820",
     `the rename kept the endpoint the host set (${a.endpoint})`);
@@ -310,10 +327,25 @@ try {
 
   // ---- invites: the code, the ready command, the copy button.
   await page.getByRole("link", { name: "Invites" }).click();
+  const invForm = page.locator("#invite-form");
+  // A label with a control character is refused at the field, unsent.
+  await invForm.locator('input[name="label"]').fill("web9\tlab");
+  await page.getByRole("button", { name: "Make invite" }).click();
+  check(/control character/.test(await invForm.locator('[data-error="label"]').textContent()) &&
+    await invForm.locator('input[name="label"]').getAttribute("aria-invalid") === "true",
+    "a label with a tab is an error at the field");
+  check((await apiGet("/admin/invites"))[1].invites.length === 0, "and no invite was made");
+  const label = '<b>web9</b> été';
+  await invForm.locator('input[name="label"]').fill(label);
   await page.getByRole("button", { name: "Make invite" }).click();
   await page.locator("#invite-code:not([hidden])").waitFor();
   code = await page.locator("#invite-code code").textContent();
   check(/^[A-Za-z0-9_-]{43}$/.test(code), "the new invite code is shown");
+  const invs = (await apiGet("/admin/invites"))[1].invites;
+  check(invs.length === 1 && invs[0].label === label, `the API has the invite with its label (${invs[0]?.label})`);
+  await page.locator(`#invites tr[data-invite="${invs[0].id}"]`).waitFor();
+  check(await page.locator(`#invites tr[data-invite="${invs[0].id}"] td`).first().textContent() === label &&
+    await page.locator("#invites b").count() === 0, "the list shows the label, as text");
   const line = await page.locator("#invite-line").textContent();
   check(line.startsWith(`wgconf register --server ${URL_}`) && line.includes(`--invite ${code}`),
     `the ready command line is shown (${line})`);

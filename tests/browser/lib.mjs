@@ -84,6 +84,20 @@ export async function apiGet(path) {
   return [r.status, r.status === 204 ? null : await r.json()];
 }
 
+// A whole list that the server may send in pages (next_cursor).
+export async function apiAll(path, key) {
+  const out = [];
+  let cursor = null;
+  for (;;) {
+    const sep = path.includes("?") ? "&" : "?";
+    const [st, body] = await apiGet(cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path);
+    if (st !== 200) throw new Error(`GET ${path}: ${st}`);
+    out.push(...body[key]);
+    if (!body.next_cursor) return out;
+    cursor = body.next_cursor;
+  }
+}
+
 // Any API call from the test (admin unless admin is false).
 export async function apiCall(method, path, body, admin = true) {
   const r = await fetch(`${URL_}/api/v1${path}`, {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The admin page past the size where a matrix works: 90 accepted peers and
-// 60 waiting ones. Pages of 50 rows with the page in the URL, "select all
+// 60 waiting ones, more than the server's page of 100, which the page
+// reads by following next_cursor. Pages of 50 rows with the page in the URL, "select all
 // matching" and bulk accept / delete, the per-peer pair picker with search
 // (no matrix), the grouped mesh graph. Seeds through the API; checks there.
 //
@@ -8,7 +9,7 @@
 // NODE_EXTRA_CA_CERTS.
 
 import { generateKeyPairSync } from "node:crypto";
-import { check, failed, launch, guardedPage, adminContext, apiGet, apiCall, URL_ } from "./lib.mjs";
+import { check, failed, launch, guardedPage, adminContext, apiGet, apiAll, apiCall, URL_ } from "./lib.mjs";
 
 const { SHOT } = process.env;
 const pub = () => generateKeyPairSync("x25519").publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("base64");
@@ -39,9 +40,21 @@ try {
   page.on("dialog", (d) => d.accept());
   // nginx's limit on admin requests: a bulk action may be told to wait.
   g.expectApi(/\/accept$|^\/admin\/peers\/[0-9a-f]+$/, 429);
+  const peerReads = [];
+  page.on("request", (r) => {
+    const u = new URL(r.url());
+    if (u.pathname === "/api/v1/admin/peers") peerReads.push(u.search);
+  });
   await page.goto(URL_ + "/");
   await page.locator("body[data-ready]").waitFor();
   const rows = page.locator("#peers tbody tr[data-peer]");
+
+  // The server sends 100 peers a page: the page follows next_cursor.
+  const [, first] = await apiGet("/admin/peers");
+  check(first.peers.length < 150 && typeof first.next_cursor === "string",
+    `the server pages the list (${first.peers.length} peers, then a cursor)`);
+  check(peerReads.length >= 2 && peerReads.slice(1).every((q) => /[?&]cursor=/.test(q)),
+    `the page read the list in ${peerReads.length} pages (${peerReads.join(" ")})`);
 
   // Pages of 50.
   check(await rows.count() === 50, "the list shows 50 rows, not 150");
@@ -79,7 +92,7 @@ try {
   check(/Accepted: 60 done\./.test(await page.locator("#bulk-msg").textContent()),
     `bulk accept reports 60 done (${await page.locator("#bulk-msg").textContent()})`);
   await new Promise((r) => setTimeout(r, 5000)); // the bucket drains for the checks below
-  const peers = (await apiGet("/admin/peers?limit=1000"))[1].peers; // one page of up to 1,000
+  const peers = await apiAll("/admin/peers", "peers");
   check(peers.filter((p) => p.state === "accepted").length === 150, "the API has all 150 accepted");
   const waited = g.apiErrors.filter((e) => e.startsWith("429")).length;
   check(waited > 0, `the bulk accept was told to wait ${waited} times and still accepted all 60`);

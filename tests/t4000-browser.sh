@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: MIT
 # The admin UI in headless Chromium against the real stack, at desktop size:
 # review, accept (one and in bulk), reject, edits that cannot lose data (the
-# host moves its endpoint while the admin renames it in an older page),
-# fields checked before sending, search and filters in the URL, pairing by
-# matrix and picker with the NAT warning, the mesh graph, the config
-# preview, network, invites, audit; a hostile peer name stays text; no
-# console error. Afterwards the API must show what the clicks did.
+# host moves its endpoint while the admin renames it in an older page: the
+# rename is refused with 412, the page shows what changed, saving again
+# keeps the endpoint), fields checked before sending, search and filters in
+# the URL, pairing by matrix and picker with the NAT warning, the mesh
+# graph, the config preview, network, invites with a label, audit; a hostile
+# peer name stays text; no console error. Afterwards the API must show what
+# the clicks did.
 . "$(dirname "$0")/lib.sh"
 
 need node chromium wg openssl sqlite3

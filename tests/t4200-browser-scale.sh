@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The admin UI past the size of a matrix (150 peers): pages of rows with the
+# The admin UI past the size of a matrix (150 peers, more than the server's
+# page of 100: the page follows next_cursor): pages of rows with the
 # page in the URL, select all matching, bulk accept and delete, the per-peer
 # pair picker with search, the grouped mesh graph; checked through the API,
 # under the example's limit on admin requests.

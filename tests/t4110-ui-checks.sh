@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The admin page's field checks (www/util.js), in node: the values the forms
 # refuse before sending (MTU '14OO', port '5182O', a bad IPv6 address …)
-# and the ones they let through, the name order, relative times.
+# and the ones they let through, tags and invite labels as the server takes
+# them, the name order, relative times.
 . "$(dirname "$0")/lib.sh"
 
 need node

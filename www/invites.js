@@ -3,7 +3,7 @@
 
 import { api, timing } from "./api.js";
 import { store } from "./store.js";
-import { $, el, note, when, checkInt, checkName, checkEndpoint } from "./util.js";
+import { $, el, note, when, checkInt, checkName, checkEndpoint, checkLabel } from "./util.js";
 
 const PIN_KEY = "wgconfsrv.pin";
 
@@ -19,16 +19,6 @@ export function registerLine(code) {
   const where = ep && ep !== "nat" && !checkEndpoint(ep) ? (ep.startsWith("[") ? `'${ep}'` : ep) : "nat";
   return `wgconf register --server ${location.origin}` + (pin ? ` --pin ${pin}` : "") +
     ` --invite ${code} --name ${nm} ${where}`;
-}
-
-// What the server takes as a label: 1 to 64 characters, none a control
-// character. Empty is no label.
-export function checkLabel(v) {
-  if (!v) return null;
-  if ([...v].length > 64) return `the label is ${[...v].length} characters; at most 64`;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(v)) return "the label has a control character (tab, newline…)";
-  return null;
 }
 
 export async function loadInvites() {

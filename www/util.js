@@ -184,3 +184,13 @@ export function checkTags(tags) {
   }
   return new Set(tags).size > 16 ? "a peer has at most 16 tags" : null;
 }
+
+// What the server takes as a label: 1 to 64 characters, none a control
+// character. Empty is no label.
+export function checkLabel(v) {
+  if (!v) return null;
+  if ([...v].length > 64) return `the label is ${[...v].length} characters; at most 64`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(v)) return "the label has a control character (tab, newline…)";
+  return null;
+}

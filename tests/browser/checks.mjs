@@ -2,7 +2,7 @@
 // The admin page's field checks (www/util.js) run in node as they run in
 // the page: what the forms refuse before sending, and the name order.
 
-import { isIPv4, isIPv6, checkInt, checkCidr, checkEndpoint, checkName, natural, list, ago } from "../../www/util.js";
+import { isIPv4, isIPv6, checkInt, checkCidr, checkEndpoint, checkName, checkTag, checkTags, checkLabel, natural, list, ago } from "../../www/util.js";
 
 let n = 0, bad = 0;
 const check = (cond, what) => {
@@ -35,5 +35,12 @@ check(JSON.stringify(list(" 10.0.0.0/8, 192.168.1.0/24  fd77::/64,,")) === '["10
 const now = Date.parse("2026-11-30T12:00:00Z");
 check(ago(null, now) === "never" && ago("2026-11-30T11:59:50Z", now) === "just now" && ago("2026-11-30T11:55:00Z", now) === "5 min ago" &&
   ago("2026-11-30T09:00:00Z", now) === "3 h ago" && ago("2026-11-27T12:00:00Z", now) === "3 d ago", "relative times read as people say them");
+for (const t of ["web", "db-2", "a_b", "x".repeat(32)]) check(checkTag(t) === null, `tag ${t} passes`);
+for (const t of ["Web", "a.b", "a b", "", "x".repeat(33), "é"]) check(checkTag(t) !== null, `tag "${t}" is refused`);
+check(checkTags(Array.from({ length: 16 }, (_, i) => `t${i}`)) === null && checkTags(Array.from({ length: 17 }, (_, i) => `t${i}`)) !== null,
+  "a peer has at most 16 tags");
+check(checkLabel("") === null && checkLabel("for web9 <b>") === null && checkLabel("é".repeat(64)) === null,
+  "labels: empty (none), text, 64 characters pass");
+for (const l of ["é".repeat(65), "a\tb", "a\nb", "\u001b[31m", "a\u007f", "a\u0085"]) check(checkLabel(l) !== null, `label ${JSON.stringify(l)} is refused`);
 console.log(`# ${n} checks, ${bad} failed`);
 process.exit(bad ? 1 : 0);

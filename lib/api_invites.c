@@ -78,6 +78,23 @@ api_admin_invite_create(const struct request *req, struct response *res)
 	return api_with_secret(req, res, create_invite);
 }
 
+/* 400 naming the label as JSON (escapes show a control character), cut at
+ * a character boundary when long. */
+static int
+bad_label(struct json_object *v, struct response *res)
+{
+	const char *js = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(js), n = len;
+
+	if (n > 100) {
+		n = 100;
+		while (n > 0 && ((unsigned char)js[n] & 0xc0) == 0x80)
+			n--;
+	}
+	return http_error(res, 400, "invalid_label", "label %.*s%s is not 1 to %d printable characters",
+	                  (int)n, js, n < len ? "..." : "", INVITE_LABEL_MAX);
+}
+
 static int
 create_invite(const struct request *req, struct response *res, char code[KEYS_TOKEN_LEN])
 {
@@ -102,10 +119,7 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 	if (req->json != NULL && json_object_object_get_ex(req->json, "label", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_string) ||
 		    !label_valid(json_object_get_string(v), (size_t)json_object_get_string_len(v)))
-			return http_error(res, 400, "invalid_label",
-			                  "label %.100s is not 1 to %d printable characters",
-			                  json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
-			                  INVITE_LABEL_MAX);
+			return bad_label(v, res);
 		label = json_object_get_string(v);
 	}
 	keys_random_hex(id, (PEER_ID_LEN - 1) / 2);

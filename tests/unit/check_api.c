@@ -18,6 +18,7 @@
 #include "keys.h"
 #include "schema.h"
 #include "statement.h"
+#include "text.h"
 #include "unit.h"
 
 /* Bodies and tokens come from tables of printf formats. */
@@ -365,6 +366,16 @@ START_TEST(invite_labels)
 	for (size_t i = 0; bad[i] != NULL; i++) {
 		snprintf(body, sizeof(body), "{\"label\":%s}", bad[i]);
 		ADMIN_FAILS(400, "invalid_label", "POST", path("/admin/invites"), body);
+	}
+	/* A long one is named cut at a character, never inside one. */
+	{
+		char big[400] = "";
+		for (size_t i = 0; i < 100; i++)
+			strcat(big, "\xc3\xa9");
+		snprintf(body, sizeof(body), "{\"label\":\"%s\"}", big);
+		ADMIN_FAILS(400, "invalid_label", "POST", path("/admin/invites"), body);
+		ck_assert(text_utf8_valid(R.error_message, strlen(R.error_message)));
+		ck_assert_ptr_nonnull(strstr(R.error_message, "..."));
 	}
 	/* The refusal names the value. */
 	ADMIN_FAILS(400, "invalid_label", "POST", path("/admin/invites"), "{\"label\":\"a\\tb\"}");

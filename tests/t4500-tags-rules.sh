@@ -4,8 +4,9 @@
 # tagged in its dialog and two in bulk, a rule added in the page makes the
 # pairs (the API and both ends' configs have them), each peer shows why it
 # is paired (rule or explicit), a pair only a rule makes cannot be unticked,
-# and deleting the rule in the page removes its pairs and keeps the
-# explicit one. No console error.
+# deleting the rule in the page removes its pairs and keeps the
+# explicit one, the audit log names the rule; it fits a phone. No console
+# error.
 . "$(dirname "$0")/lib.sh"
 
 need node chromium

@@ -17,6 +17,10 @@ const ACTIONS = {
   "peer.deregister": "left the mesh", "peer.sign": "signed", "peer.unsign": "removed the signature of",
   "pair.create": "paired", "pair.delete": "unpaired", "network.edit": "changed the network",
   "invite.create": "made an invite", "invite.delete": "deleted an invite",
+  "pair.explicit": "made explicit the pair", "rule.create": "added a rule", "rule.delete": "deleted a rule",
+  "network.import": "imported a mesh", "peer.adopt": "adopted", "peer.key_request": "asked for a new key",
+  "peer.key_accept": "accepted the new key of", "peers.reject": "rejected waiting peers",
+  "revocation.sign": "signed a revocation",
 };
 
 function name(id) {
@@ -62,6 +66,11 @@ function diff(e) {
   const d = e.detail;
   if (!d || typeof d !== "object") return [];
   if (e.action === "pair.create" || e.action === "pair.delete") return [`with ${show(d.with)}`];
+  if (/^rule\./.test(e.action) && typeof d.a === "string") {
+    const n = d.pairs_made ?? d.pairs_removed;
+    return [(d.a === d.b ? `every peer tagged ${d.a} with each other` : `tag ${d.a} ↔ tag ${d.b}`) +
+      (n === undefined ? "" : `: ${n} pairs ${"pairs_made" in d ? "made" : "removed"}`)];
+  }
   const arrow = /edit|endpoint|accept/.test(e.action);
   const was = before.get(e.id) ?? {};
   return Object.entries(d).filter(([k]) => k !== "public_key" || e.action !== "peer.edit")

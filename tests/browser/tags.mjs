@@ -135,6 +135,20 @@ try {
   check(await why(P.web1).count() === 0 && !(await page.locator("#partners").getByRole("checkbox", { name: "pair db1 with web1" }).isChecked()),
     "db1's picker shows web1 unpaired");
 
+  // The audit log reads the rule's life in words.
+  await page.getByRole("link", { name: "Audit log" }).click();
+  await page.locator("#audit tbody tr").first().waitFor();
+  check(await page.locator("#audit tbody tr", { hasText: "added a rule" }).filter({ hasText: "tag db ↔ tag web: 2 pairs made" }).count() === 1 &&
+    await page.locator("#audit tbody tr", { hasText: "deleted a rule" }).filter({ hasText: "tag db ↔ tag web: 2 pairs removed" }).count() === 1,
+    "the audit log says which rule was added and deleted, and how many pairs went with it");
+
+  // At phone width the rules and the picker fit the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole("link", { name: "Pairs" }).click();
+  await page.locator("#rule-form").waitFor();
+  const [sw, iw] = await page.evaluate(() => [document.scrollingElement.scrollWidth, innerWidth]);
+  check(sw <= iw, `at 390 px the rules form and the picker fit (${sw} <= ${iw})`);
+
   check(g.problems().length === 0, `no console or script errors (${g.problems().join("; ")})`);
   if (SHOT) await page.screenshot({ path: SHOT, fullPage: true });
 } catch (e) {

@@ -69,7 +69,7 @@ function diff(e) {
   if (/^rule\./.test(e.action) && typeof d.a === "string") {
     const n = d.pairs_made ?? d.pairs_removed;
     return [(d.a === d.b ? `every peer tagged ${d.a} with each other` : `tag ${d.a} ↔ tag ${d.b}`) +
-      (n === undefined ? "" : `: ${n} pairs ${"pairs_made" in d ? "made" : "removed"}`)];
+      (n === undefined ? "" : `: ${n} ${n === 1 ? "pair" : "pairs"} ${"pairs_made" in d ? "made" : "removed"}`)];
   }
   const arrow = /edit|endpoint|accept/.test(e.action);
   const was = before.get(e.id) ?? {};

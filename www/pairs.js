@@ -155,7 +155,7 @@ function rules() {
     del.addEventListener("click", () => dropRule(r, del, msg));
     return el("li", { dataset: { rule: r.id } },
       el("span", { class: "rule" }, r.a === r.b ? `every peer tagged ${r.a} with each other` : `tag ${r.a} ↔ tag ${r.b}`),
-      el("span", { class: "muted" }, ` · ${r.pairs ?? 0} pairs `), del, msg);
+      el("span", { class: "muted" }, ` · ${r.pairs ?? 0} ${r.pairs === 1 ? "pair" : "pairs"} `), del, msg);
   }));
   $("#rules-empty").hidden = store.rules.length !== 0;
 }
@@ -178,7 +178,7 @@ async function addRule(ev) {
   try {
     const r = await api.addRule(a, b);
     await afterRules();
-    note(msg, `Rule added: ${r.a === r.b ? `every peer tagged ${r.a} with each other` : `tag ${r.a} ↔ tag ${r.b}`}, ${r.pairs} pairs.`, "ok");
+    note(msg, `Rule added: ${r.a === r.b ? `every peer tagged ${r.a} with each other` : `tag ${r.a} ↔ tag ${r.b}`}, ${r.pairs} ${r.pairs === 1 ? "pair" : "pairs"}.`, "ok");
     $("#rule-a").value = "";
     $("#rule-b").value = "";
     timing("rule-add");

@@ -267,6 +267,7 @@ function bulkBar() {
   $("#bulk-mesh").disabled = sel.filter((p) => p.state === "accepted").length < 2;
   $("#bulk-delete").disabled = sel.length === 0;
   $("#bulk-tag-add").disabled = sel.length === 0;
+  $("#bulk-tag-remove").disabled = sel.length === 0;
   $("#bulk-clear").disabled = false;
   const all = $("#select-page");
   const onPage = shown.slice(page * PAGE, page * PAGE + PAGE);
@@ -338,6 +339,16 @@ function setupBulk() {
     bulk("Tagged", bulkIds(null).filter((id) => !(store.peers.get(id).tags ?? []).includes(tag)), async (id) => {
       const p = store.peers.get(id);
       putPeer(await api.patch(id, { tags: [...(p.tags ?? []), tag] }, p.revision));
+    });
+  });
+  // Taking a tag off drops the pairs only its rules made.
+  $("#bulk-tag-remove").addEventListener("click", () => {
+    const tag = $("#bulk-tag").value.trim();
+    const bad = checkTag(tag);
+    if (bad) return note($("#bulk-msg"), bad, "error");
+    bulk("Untagged", bulkIds(null).filter((id) => (store.peers.get(id).tags ?? []).includes(tag)), async (id) => {
+      const p = store.peers.get(id);
+      putPeer(await api.patch(id, { tags: p.tags.filter((t) => t !== tag) }, p.revision));
     });
   });
   $("#bulk-delete").addEventListener("click", () => {

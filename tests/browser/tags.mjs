@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Tags and rules in the admin page, end to end: tag one peer in its edit
-// dialog and two in bulk, add a rule, see the pairs it made (API, both
+// dialog and two in bulk (and untag one in bulk), add a rule, see the pairs it made (API, both
 // peers' configs) and, per peer, why each pair is there (rule or explicit);
 // a pair only the rule makes cannot be unticked; deleting the rule in the
 // page removes its pairs and leaves the explicit one.
@@ -122,6 +122,25 @@ try {
   check(await why(P.web1).textContent() === "rule db ↔ web" && await why(P.web2).textContent() === "rule db ↔ web",
     "db1's partners show the rule as the reason");
 
+  // ---- a tag taken off in bulk drops the pairs its rule made for that peer.
+  await page.getByRole("link", { name: "Peers" }).click();
+  await row(P.web2).locator('input[aria-label^="select"]').check();
+  await page.locator("#bulk-tag").fill("web");
+  await page.locator("#bulk-tag-remove").click();
+  await page.locator("#bulk-msg.ok", { hasText: "Untagged" }).waitFor();
+  check(JSON.stringify((await apiGet(`/admin/peers/${P.web2}`))[1].tags) === "[]", "the API has web2 untagged");
+  pairs = await pairsNow();
+  check(!pairs.has(key(P.web2, P.db1)) && pairs.has(key(P.web1, P.db1)), "web2–db1 went with the tag; web1–db1 stays");
+  check(JSON.stringify(await configPeers(P.db1)) === JSON.stringify([P.web1]), "db1's config has web1 only");
+  await page.locator("#bulk-clear").click();
+  await page.getByRole("link", { name: "Pairs" }).click();
+  await page.locator(`#rules li[data-rule="${rid}"]`, { hasText: "1 pair " }).waitFor();
+  await page.locator("#pick-search").fill("db1");
+  await page.locator("#pick-results button", { hasText: "db1" }).click();
+  await page.locator("#partner-title", { hasText: "db1" }).waitFor();
+  check(!(await page.locator("#partners").getByRole("checkbox", { name: "pair db1 with web2" }).isChecked()) &&
+    await why(P.web2).count() === 0, "db1's picker shows web2 unpaired");
+
   // ---- the rule deleted in the page takes its pairs with it.
   await page.locator(`#rules li[data-rule="${rid}"]`).getByRole("button", { name: /delete rule/ }).click();
   await page.locator("#rule-msg", { hasText: "Rule deleted" }).waitFor();
@@ -139,7 +158,7 @@ try {
   await page.getByRole("link", { name: "Audit log" }).click();
   await page.locator("#audit tbody tr").first().waitFor();
   check(await page.locator("#audit tbody tr", { hasText: "added a rule" }).filter({ hasText: "tag db ↔ tag web: 2 pairs made" }).count() === 1 &&
-    await page.locator("#audit tbody tr", { hasText: "deleted a rule" }).filter({ hasText: "tag db ↔ tag web: 2 pairs removed" }).count() === 1,
+    await page.locator("#audit tbody tr", { hasText: "deleted a rule" }).filter({ hasText: "tag db ↔ tag web: 1 pair removed" }).count() === 1,
     "the audit log says which rule was added and deleted, and how many pairs went with it");
 
   // At phone width the rules and the picker fit the screen.

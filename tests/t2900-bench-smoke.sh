@@ -8,7 +8,12 @@
 . "$(dirname "$0")/lib.sh"
 need wrk gnuplot nginx spawn-fcgi curl jq sqlite3 openssl htpasswd
 [ -x "$WGCONFSRV_BIN" ] || die "$WGCONFSRV_BIN is not built (make)"
-make --no-print-directory -C "$T_ROOT" bench/seed >"$T_TMP/make.log" 2>&1 ||
+# The seeder links the server library as it is built: under the CI's
+# sanitizer build (make all SANITIZE=...) it needs the same runtime.
+san=""
+nm "$T_ROOT/lib/libwgserver.a" 2>/dev/null | grep -q __asan_init && san=address
+nm "$T_ROOT/lib/libwgserver.a" 2>/dev/null | grep -q __ubsan_handle && san=${san:+$san,}undefined
+make --no-print-directory -C "$T_ROOT" bench/seed ${san:+SANITIZE=$san} >"$T_TMP/make.log" 2>&1 ||
     { cat "$T_TMP/make.log"; die "cannot build bench/seed"; }
 
 MD=$T_TMP/out/benchmarks.md

@@ -199,44 +199,61 @@ answer_pair(const char *a, const char *b, int status, struct response *res)
 	return http_json(res, status, pair_json(a, b, created, explicit, rules));
 }
 
+/* Whether a and b (a < b) are paired: DB_OK with *explicit (the admin
+ * made it, not only rules), DB_NOTFOUND, or DB_ERROR. */
+static int
+pair_find(const char *a, const char *b, int *explicit)
+{
+	static const char find[] = "SELECT explicit FROM pairs WHERE a = ?1 AND b = ?2";
+	sqlite3_stmt *st = db_stmt(find);
+	int rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*explicit = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
+}
+
+/* Runs sql (a static statement over ?1 = a, ?2 = b) on the pair a-b:
+ * DB_OK or DB_ERROR. */
+static int
+pair_exec(const char *sql, const char *a, const char *b)
+{
+	sqlite3_stmt *st = db_stmt(sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
+}
+
 /* Pairs a and b: a fresh pair (201), or makes a pair that only rules
  * implied explicit, so that it stays when they go (200). */
 int
 api_admin_pair_put(const struct request *req, struct response *res)
 {
-	static const char find[] = "SELECT explicit FROM pairs WHERE a = ?1 AND b = ?2";
 	static const char mark[] = "UPDATE pairs SET explicit = 1 WHERE a = ?1 AND b = ?2";
 	struct json_object *detail;
 	struct peer a, b;
-	sqlite3_stmt *st;
 	int64_t now = store_now();
 	int status, rc, explicit;
 
 	if ((status = load_ends(req, &a, &b, 1, res)) != 0)
 		goto out;
-	if ((st = db_stmt(find)) == NULL) {
-		status = api_db_error(res);
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, a.id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, b.id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	explicit = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW && explicit) {
+	rc = pair_find(a.id, b.id, &explicit);
+	if (rc == DB_OK && explicit) {
 		/* Already paired: nothing changes, nothing is logged. */
 		status = answer_pair(a.id, b.id, 200, res);
 		goto out;
 	}
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_OK) {
 		/* Made by rules: now also the admin's. Nothing a peer sees changes. */
-		if ((st = db_stmt(mark)) == NULL) {
-			status = api_db_error(res);
-			goto out;
-		}
-		sqlite3_bind_text(st, 1, a.id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, b.id, -1, SQLITE_STATIC);
-		if (db_exec_stmt(st) != DB_OK) {
+		if (pair_exec(mark, a.id, b.id) != DB_OK) {
 			status = api_db_error(res);
 			goto out;
 		}
@@ -246,7 +263,7 @@ api_admin_pair_put(const struct request *req, struct response *res)
 		status = answer_pair(a.id, b.id, 200, res);
 		goto out;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_NOTFOUND) {
 		status = api_db_error(res);
 		goto out;
 	}
@@ -271,31 +288,21 @@ out:
 int
 api_admin_pair_delete(const struct request *req, struct response *res)
 {
-	static const char find[] = "SELECT explicit FROM pairs WHERE a = ?1 AND b = ?2";
 	static const char del[] = "DELETE FROM pairs WHERE a = ?1 AND b = ?2";
 	static const char unmark[] = "UPDATE pairs SET explicit = 0 WHERE a = ?1 AND b = ?2";
 	struct json_object *detail, *rules = NULL;
 	struct peer a, b;
-	sqlite3_stmt *st;
 	int status, rc, explicit, implied;
 
 	if ((status = load_ends(req, &a, &b, 0, res)) != 0)
 		goto out;
-	if ((st = db_stmt(find)) == NULL) {
-		status = api_db_error(res);
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, a.id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, b.id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	explicit = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE) {
+	rc = pair_find(a.id, b.id, &explicit);
+	if (rc == DB_NOTFOUND) {
 		status = http_error(res, 404, "not_paired", "peers %s and %s are not paired",
 		                    a.id, b.id);
 		goto out;
 	}
-	if (rc != SQLITE_ROW || api_pair_rules(a.id, b.id, &rules) != DB_OK) {
+	if (rc != DB_OK || api_pair_rules(a.id, b.id, &rules) != DB_OK) {
 		status = api_db_error(res);
 		goto out;
 	}
@@ -306,13 +313,7 @@ api_admin_pair_delete(const struct request *req, struct response *res)
 		                    json_object_get_string(json_object_array_get_idx(rules, 0)));
 		goto out;
 	}
-	if ((st = db_stmt(implied ? unmark : del)) == NULL) {
-		status = api_db_error(res);
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, a.id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, b.id, -1, SQLITE_STATIC);
-	if (db_exec_stmt(st) != DB_OK) {
+	if (pair_exec(implied ? unmark : del, a.id, b.id) != DB_OK) {
 		status = api_db_error(res);
 		goto out;
 	}

@@ -17,7 +17,7 @@ PKG_CONFIG ?= pkg-config
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wshadow \
             -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Wvla \
-            -MMD -MP -Ilib
+            -MMD -MP -Ilib/common -Ilib/store -Ilib/views -Ilib/api
 ifeq ($(WERROR),1)
 CFLAGS   += -Werror
 endif
@@ -42,13 +42,16 @@ CURL_LIBS  := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-# Two libraries: the common one (keys, validation, address arithmetic, the
-# signed statements, small parsers) that both programs link, and the server
-# one (storage, config building, HTTP, the API) that only the responder and
-# the server tests link. The client never links SQLite.
-COMMON_SRC := lib/keys.c lib/validate.c lib/ipam.c lib/text.c lib/statement.c
+# lib/ is the server's layers, a folder each (docs/design.md): common/
+# (keys, validation, address arithmetic, the signed statements, small
+# parsers) that both programs link, and store/ (every table's SQL), views/
+# (what the API shows, the config text) and api/ (HTTP, the routes, the
+# handlers) that only the responder and the server tests link. The client
+# never links SQLite.
+LIB_DIRS   := lib/common lib/store lib/views lib/api
+COMMON_SRC := $(sort $(wildcard lib/common/*.c))
 COMMON_OBJ := $(COMMON_SRC:.c=.o)
-SERVER_SRC := $(filter-out $(COMMON_SRC),$(sort $(wildcard lib/*.c)))
+SERVER_SRC := $(sort $(wildcard lib/store/*.c lib/views/*.c lib/api/*.c))
 SERVER_OBJ := $(SERVER_SRC:.c=.o)
 CGI_SRC    := $(sort $(wildcard cgi/*.c))
 CGI_OBJ    := $(CGI_SRC:.c=.o)
@@ -67,11 +70,11 @@ BINS := cgi/wgconfsrv client/wgconf
 
 all: $(BINS)
 
-lib/schema.h: schema.sql lib/embed.sh
+lib/store/schema.h: schema.sql lib/store/embed.sh
 	@echo "  GEN     $@"
-	$(Q)sh lib/embed.sh schema_sql < schema.sql > $@.tmp && mv $@.tmp $@
+	$(Q)sh lib/store/embed.sh schema_sql < schema.sql > $@.tmp && mv $@.tmp $@
 
-lib/db.o: lib/schema.h
+lib/store/db.o: lib/store/schema.h
 
 lib/%.o: lib/%.c
 	@echo "  CC      $@"
@@ -241,7 +244,7 @@ uninstall:
 	done
 
 clean:
-	rm -f $(BINS) bench/seed lib/*.a client/*.a lib/schema.h */*.o */*.d tests/unit/*.o tests/unit/*.d $(UNIT_BIN)
+	rm -f $(BINS) bench/seed lib/*.a client/*.a lib/store/schema.h */*.o */*.d lib/*/*.o lib/*/*.d tests/unit/*.o tests/unit/*.d $(UNIT_BIN)
 	rm -rf tests/fuzz/out
 
--include $(wildcard lib/*.d cgi/*.d client/*.d bench/*.d tests/unit/*.d)
+-include $(wildcard lib/*/*.d cgi/*.d client/*.d bench/*.d tests/unit/*.d)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Lists the C functions longer than MAX lines (default 80) in lib/, cgi/ and
+# Lists the C functions longer than MAX lines (default 80) in lib/*/, cgi/ and
 # client/, longest first: "lines file:line name", and "(long on purpose)"
 # when the comment just above the function says why, in a line starting
 # "Long on purpose:". Exits 1 when a long function has no such reason.
@@ -11,7 +11,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 max=${1:-80}
 [ $# -gt 0 ] && shift
-[ $# -gt 0 ] || set -- lib/*.c cgi/*.c client/*.c
+[ $# -gt 0 ] || set -- lib/*/*.c cgi/*.c client/*.c
 awk -v max="$max" '
 FNR == 1 { name = ""; why = 0; incomment = 0; prev = "" }
 name == "" && /^\/\*/ { incomment = 1; why = 0 }

@@ -229,7 +229,7 @@ per_peer_config(const char *id)
 		sqlite3_stmt *st = NULL;
 		ck_assert_int_eq(store_peer_get(&l->other, self.pairs.v[i]), DB_OK);
 		if (!l->other.accepted) {
-			model_peer_free(&l->other);
+			rows_peer_free(&l->other);
 			continue;
 		}
 		ck_assert_int_eq(sqlite3_prepare_v2(db_handle(), box_sql, -1, &st, NULL), SQLITE_OK);
@@ -244,11 +244,11 @@ per_peer_config(const char *id)
 	}
 	ck_assert_int_eq(store_revocation_list(&revs, 1), DB_OK);
 	conf = meshconf_build(&self, &net, &links, &revs);
-	model_revocation_list_free(&revs);
+	rows_revocation_list_free(&revs);
 	text = strdup(json_object_to_json_string_ext(conf, HTTP_JSON_FLAGS));
 	json_object_put(conf);
-	model_link_list_free(&links);
-	model_peer_free(&self);
+	rows_link_list_free(&links);
+	rows_peer_free(&self);
 	db_rollback();
 	return text;
 }
@@ -415,9 +415,9 @@ START_TEST(text_writer_same_as_json_c)
 			if (i % 4 == 0)
 				snprintf(o->addr6, sizeof(o->addr6), "fd77::%zu", i + 2);
 			if (i % 2 == 0)
-				ck_assert_int_eq(model_strlist_add(&o->networks, "192.168.0.0/24"), 0);
+				ck_assert_int_eq(rows_strlist_add(&o->networks, "192.168.0.0/24"), 0);
 			if (i == 4)
-				ck_assert_int_eq(model_strlist_add(&o->networks, "2001:db8:1::/48"), 0);
+				ck_assert_int_eq(rows_strlist_add(&o->networks, "2001:db8:1::/48"), 0);
 			if (i % 3 == 1) {
 				o->statement = strdup(names[i]);
 				memset(o->statement_sig, (int)i, sizeof(o->statement_sig));
@@ -443,14 +443,14 @@ START_TEST(text_writer_same_as_json_c)
 		for (size_t i = 0; i < links.n; i++)
 			ck_assert_int_eq(meshconf_text_link(&w, &links.v[i]), 0);
 		ck_assert_int_eq(meshconf_text_end(&w, &revs, &text, &len), 0);
-		model_revocation_list_free(&revs);
-		model_peer_free(&self);
+		rows_revocation_list_free(&revs);
+		rows_peer_free(&self);
 		ck_assert_str_eq(text, json_object_to_json_string_ext(conf, HTTP_JSON_FLAGS));
 		ck_assert_uint_eq(len, strlen(text));
 		free(text);
 		json_object_put(conf);
 		links.n = n;
-		model_link_list_free(&links);
+		rows_link_list_free(&links);
 	}
 }
 END_TEST

@@ -72,7 +72,7 @@ strings(const char *sql, const char *bind, struct strlist *out)
 	if (bind != NULL)
 		sqlite3_bind_text(st, 1, bind, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (model_strlist_add(out, (const char *)sqlite3_column_text(st, 0)) != 0)
+		if (rows_strlist_add(out, (const char *)sqlite3_column_text(st, 0)) != 0)
 			goto out;
 	if (rc == SQLITE_DONE)
 		ret = DB_OK;
@@ -164,7 +164,7 @@ store_peer_list(struct peer_list *out, const char *state)
 	ret = DB_OK;
 out:
 	if (ret != DB_OK)
-		model_peer_list_free(out);
+		rows_peer_list_free(out);
 	return ret;
 }
 
@@ -225,7 +225,7 @@ group_rows(sqlite3_stmt *st, struct peer **index, size_t n, enum group g)
 		struct peer *p = find_peer(index, n, (const char *)sqlite3_column_text(st, 0));
 		struct strlist *l = p == NULL ? NULL : g == GROUP_PAIRS ? &p->pairs :
 		                    g == GROUP_TAGS ? &p->tags : &p->networks;
-		if (l != NULL && model_strlist_add(l, (const char *)sqlite3_column_text(st, 1)) != 0)
+		if (l != NULL && rows_strlist_add(l, (const char *)sqlite3_column_text(st, 1)) != 0)
 			break;
 	}
 	sqlite3_reset(st);
@@ -327,7 +327,7 @@ store_peer_page(struct peer_list *out, const struct store_page *pg, int *more)
 	ret = page_lists(out);
 out:
 	if (ret != DB_OK) {
-		model_peer_list_free(out);
+		rows_peer_list_free(out);
 		*more = 0;
 	}
 	return ret;
@@ -397,7 +397,7 @@ store_links_each(const char *id, store_link_fn *fn, void *ctx)
 			int cmp = strcmp(peer ? peer : "", l.other.id);
 			if (cmp > 0)
 				break;
-			if (cmp == 0 && model_strlist_add(&l.other.networks,
+			if (cmp == 0 && rows_strlist_add(&l.other.networks,
 			                                  (const char *)sqlite3_column_text(nt, 1)) != 0)
 				goto out;
 		}
@@ -405,12 +405,12 @@ store_links_each(const char *id, store_link_fn *fn, void *ctx)
 			goto out;
 		if (fn(&l, ctx) != 0)
 			goto out;
-		model_peer_free(&l.other);
+		rows_peer_free(&l.other);
 	}
 	if (rc == SQLITE_DONE)
 		ret = DB_OK;
 out:
-	model_peer_free(&l.other);
+	rows_peer_free(&l.other);
 	if (st != NULL)
 		sqlite3_reset(st);
 	if (nt != NULL)
@@ -447,7 +447,7 @@ store_links(struct link_list *out, const char *id)
 		int cmp = 1;
 		while (i < out->n && (cmp = strcmp(out->v[i].other.id, peer ? peer : "")) < 0)
 			i++;
-		if (cmp == 0 && model_strlist_add(&out->v[i].other.networks,
+		if (cmp == 0 && rows_strlist_add(&out->v[i].other.networks,
 		                                  (const char *)sqlite3_column_text(st, 1)) != 0)
 			break;
 	}
@@ -456,7 +456,7 @@ store_links(struct link_list *out, const char *id)
 		ret = DB_OK;
 out:
 	if (ret != DB_OK)
-		model_link_list_free(out);
+		rows_link_list_free(out);
 	return ret;
 }
 
@@ -467,7 +467,7 @@ store_accepted_ids(struct strlist *out)
 
 	memset(out, 0, sizeof(*out));
 	if (strings(sql, NULL, out) != DB_OK) {
-		model_strlist_free(out);
+		rows_strlist_free(out);
 		return DB_ERROR;
 	}
 	return DB_OK;
@@ -834,7 +834,7 @@ store_revocation_list(struct revocation_list *out, int signed_only)
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		model_revocation_list_free(out);
+		rows_revocation_list_free(out);
 		return DB_ERROR;
 	}
 	return DB_OK;

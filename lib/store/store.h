@@ -11,14 +11,14 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "model.h"
+#include "rows.h"
 
 /* Loads one peer by id, with its routed networks and pairs. The caller
- * frees it with model_peer_free(), also after an error. */
+ * frees it with rows_peer_free(), also after an error. */
 int store_peer_get(struct peer *p, const char *id);
 
 /* Loads peer id's own row only (no networks, no pairs): what a config's
- * interface and its ETag need. The caller frees p with model_peer_free(). */
+ * interface and its ETag need. The caller frees p with rows_peer_free(). */
 int store_peer_row(struct peer *p, const char *id);
 
 /* Every peer (state "pending", "accepted" or NULL for all), oldest first,

@@ -275,8 +275,8 @@ api_admin_pair_put(const struct request *req, struct response *res)
 	api_log(res, "pair.create", a.id, detail, NULL);
 	status = answer_pair(a.id, b.id, 201, res);
 out:
-	model_peer_free(&a);
-	model_peer_free(&b);
+	rows_peer_free(&a);
+	rows_peer_free(&b);
 	return status;
 }
 
@@ -331,7 +331,7 @@ api_admin_pair_delete(const struct request *req, struct response *res)
 	res->status = status = 204;
 out:
 	json_object_put(rules);
-	model_peer_free(&a);
-	model_peer_free(&b);
+	rows_peer_free(&a);
+	rows_peer_free(&b);
 	return status;
 }

@@ -170,7 +170,7 @@ fill_addresses(struct response *res)
 		return api_db_error(res);
 	for (size_t i = 0; i < ids.n && status == 0; i++)
 		status = api_assign_addresses(ids.v[i], NULL, res);
-	model_strlist_free(&ids);
+	rows_strlist_free(&ids);
 	return status;
 }
 

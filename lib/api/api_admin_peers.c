@@ -72,7 +72,7 @@ api_admin_peers_list(const struct request *req, struct response *res)
 	} else {
 		json_object_object_add(res->body, "next_cursor", NULL);
 	}
-	model_peer_list_free(&list);
+	rows_peer_list_free(&list);
 	return status;
 }
 
@@ -148,7 +148,7 @@ api_admin_peer_accept(const struct request *req, struct response *res)
 	if (has_tags && (status = api_tags_parse(tags_in, &tags, res)) != 0)
 		goto out;
 	status = api_load_peer(&p, id, res);
-	model_peer_free(&p);
+	rows_peer_free(&p);
 	if (status != 0)
 		goto out;
 	if (p.accepted) {
@@ -184,8 +184,8 @@ api_admin_peer_accept(const struct request *req, struct response *res)
 	status = api_answer_peer_written(id, 200, res);
 out:
 	json_object_put(nets);
-	model_strlist_free(&tags);
-	model_strlist_free(&changed);
+	rows_strlist_free(&tags);
+	rows_strlist_free(&changed);
 	return status;
 }
 
@@ -197,7 +197,7 @@ api_admin_peer_reject(const struct request *req, struct response *res)
 	int status;
 
 	status = api_load_peer(&p, id, res);
-	model_peer_free(&p);
+	rows_peer_free(&p);
 	if (status != 0)
 		return status;
 	if (p.accepted)
@@ -306,7 +306,7 @@ api_admin_peer_delete(const struct request *req, struct response *res)
 			res->status = 204;
 	}
 out:
-	model_peer_free(&p);
+	rows_peer_free(&p);
 	return status;
 }
 
@@ -389,7 +389,7 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 	/* Tags alone change no config but this peer's view and the pairs the
 	 * rules made or dropped: only those peers get a new revision. */
 	if (has_tags && json_object_object_length(req->json) == 1) {
-		if (model_strlist_add(&changed, id) != 0) {
+		if (rows_strlist_add(&changed, id) != 0) {
 			status = api_db_error(res);
 			goto out;
 		}
@@ -402,9 +402,9 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 	status = api_answer_peer_written(id, 200, res);
 out:
 	json_object_put(nets);
-	model_strlist_free(&tags);
-	model_strlist_free(&changed);
-	model_peer_free(&p);
+	rows_strlist_free(&tags);
+	rows_strlist_free(&changed);
+	rows_peer_free(&p);
 	return status;
 }
 
@@ -422,6 +422,6 @@ api_admin_peer_config(const struct request *req, struct response *res)
 		else
 			status = api_answer_config(&p, res);
 	}
-	model_peer_free(&p);
+	rows_peer_free(&p);
 	return status;
 }

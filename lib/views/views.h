@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "model.h"
+#include "rows.h"
 
 /* A peer as admins and the peer itself see it; its signature state is
  * judged under net (read once per request). */

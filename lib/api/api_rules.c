@@ -77,7 +77,7 @@ make_pair(const struct end *x, const struct end *y, int64_t now, struct strlist 
 		return api_db_error(res);
 	if ((status = api_pair_insert(x->id, pkx, y->id, pky, 0, now, res)) != 0)
 		return status;
-	if (model_strlist_add(changed, x->id) != 0 || model_strlist_add(changed, y->id) != 0)
+	if (rows_strlist_add(changed, x->id) != 0 || rows_strlist_add(changed, y->id) != 0)
 		return api_db_error(res);
 	return 0;
 }
@@ -138,8 +138,8 @@ drop_pairs(sqlite3_stmt *st, struct strlist *changed, size_t *dropped, struct re
 		return api_db_error(res);
 	/* Read first, delete after: no write under an open read of the table. */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (model_strlist_add(&gone, (const char *)sqlite3_column_text(st, 0)) != 0 ||
-		    model_strlist_add(&gone, (const char *)sqlite3_column_text(st, 1)) != 0)
+		if (rows_strlist_add(&gone, (const char *)sqlite3_column_text(st, 0)) != 0 ||
+		    rows_strlist_add(&gone, (const char *)sqlite3_column_text(st, 1)) != 0)
 			break;
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -155,8 +155,8 @@ drop_pairs(sqlite3_stmt *st, struct strlist *changed, size_t *dropped, struct re
 		sqlite3_bind_text(d, 1, gone.v[i], -1, SQLITE_STATIC);
 		sqlite3_bind_text(d, 2, gone.v[i + 1], -1, SQLITE_STATIC);
 		if (db_exec_stmt(d) != DB_OK ||
-		    model_strlist_add(changed, gone.v[i]) != 0 ||
-		    model_strlist_add(changed, gone.v[i + 1]) != 0) {
+		    rows_strlist_add(changed, gone.v[i]) != 0 ||
+		    rows_strlist_add(changed, gone.v[i + 1]) != 0) {
 			status = api_db_error(res);
 			goto out;
 		}
@@ -164,7 +164,7 @@ drop_pairs(sqlite3_stmt *st, struct strlist *changed, size_t *dropped, struct re
 	if (dropped != NULL)
 		*dropped += gone.n / 2;
 out:
-	model_strlist_free(&gone);
+	rows_strlist_free(&gone);
 	return status;
 }
 
@@ -218,9 +218,9 @@ check_rules_of(const char *id, struct response *res)
 		return api_db_error(res);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (model_strlist_add(&rules, (const char *)sqlite3_column_text(st, 0)) != 0 ||
-		    model_strlist_add(&rules, (const char *)sqlite3_column_text(st, 1)) != 0 ||
-		    model_strlist_add(&rules, (const char *)sqlite3_column_text(st, 2)) != 0)
+		if (rows_strlist_add(&rules, (const char *)sqlite3_column_text(st, 0)) != 0 ||
+		    rows_strlist_add(&rules, (const char *)sqlite3_column_text(st, 1)) != 0 ||
+		    rows_strlist_add(&rules, (const char *)sqlite3_column_text(st, 2)) != 0)
 			break;
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -235,7 +235,7 @@ check_rules_of(const char *id, struct response *res)
 			                    rules.v[i], rules.v[i + 1], rules.v[i + 2], (long long)n,
 			                    RULE_PAIRS_MAX);
 	}
-	model_strlist_free(&rules);
+	rows_strlist_free(&rules);
 	return status;
 }
 
@@ -298,7 +298,7 @@ api_rules_sync_peer(const char *id, struct strlist *changed, struct response *re
 	status = 0;
 out:
 	free(add.v);
-	model_peer_free(&p);
+	rows_peer_free(&p);
 	return status;
 }
 
@@ -319,20 +319,20 @@ api_tags_parse(struct json_object *v, struct strlist *out, struct response *res)
 		const char *s = json_object_is_type(t, json_type_string) ?
 		                json_object_get_string(t) : NULL;
 		char shown[72];
-		if (s == NULL || !model_tag_valid(s)) {
-			model_strlist_free(out);
+		if (s == NULL || !rows_tag_valid(s)) {
+			rows_strlist_free(out);
 			return http_error(res, 400, "invalid_tag", "tag \"%s\" is not 1-%d of a-z, "
 			                  "0-9, '_' or '-'", s ? text_printable(s, shown, 40) :
 			                  "(not a string)", TAG_MAX);
 		}
 		for (size_t j = 0; j < out->n; j++) {
 			if (strcmp(out->v[j], s) == 0) {
-				model_strlist_free(out);
+				rows_strlist_free(out);
 				return http_error(res, 400, "invalid_tag", "tag \"%s\" is listed twice", s);
 			}
 		}
-		if (model_strlist_add(out, s) != 0) {
-			model_strlist_free(out);
+		if (rows_strlist_add(out, s) != 0) {
+			rows_strlist_free(out);
 			return api_db_error(res);
 		}
 	}
@@ -420,8 +420,8 @@ api_rule_index_load(struct api_rule_index *ix)
 	/* The server never keeps more than API_RULES_MAX: one more is an error. */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && ix->nrules < API_RULES_MAX) {
 		ix->rule_ids[ix->nrules++] = sqlite3_column_int64(st, 0);
-		if (model_strlist_add(&ab, (const char *)sqlite3_column_text(st, 1)) != 0 ||
-		    model_strlist_add(&ab, (const char *)sqlite3_column_text(st, 2)) != 0)
+		if (rows_strlist_add(&ab, (const char *)sqlite3_column_text(st, 1)) != 0 ||
+		    rows_strlist_add(&ab, (const char *)sqlite3_column_text(st, 2)) != 0)
 			break;
 	}
 	sqlite3_reset(st);
@@ -462,7 +462,7 @@ api_rule_index_load(struct api_rule_index *ix)
 	if (rc == SQLITE_DONE)
 		ret = DB_OK;
 out:
-	model_strlist_free(&ab);
+	rows_strlist_free(&ab);
 	if (ret != DB_OK)
 		api_rule_index_free(ix);
 	return ret;
@@ -583,7 +583,7 @@ rule_tag(struct json_object *body, const char *key, const char **out, struct res
 	if (!json_object_object_get_ex(body, key, &v))
 		return http_error(res, 400, "missing_field", "\"%s\" is required", key);
 	if (v == NULL || !json_object_is_type(v, json_type_string) ||
-	    !model_tag_valid(json_object_get_string(v)))
+	    !rows_tag_valid(json_object_get_string(v)))
 		return http_error(res, 400, "invalid_tag", "\"%s\" must be a tag (1-%d of a-z, "
 		                  "0-9, '_' or '-'), not %s", key, TAG_MAX,
 		                  v && json_object_is_type(v, json_type_string) ?
@@ -676,8 +676,8 @@ rule_make_pairs(const char *a, const char *b, int64_t now, struct strlist *chang
 	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (model_strlist_add(&todo, (const char *)sqlite3_column_text(st, 0)) != 0 ||
-		    model_strlist_add(&todo, (const char *)sqlite3_column_text(st, 1)) != 0)
+		if (rows_strlist_add(&todo, (const char *)sqlite3_column_text(st, 0)) != 0 ||
+		    rows_strlist_add(&todo, (const char *)sqlite3_column_text(st, 1)) != 0)
 			break;
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -696,7 +696,7 @@ rule_make_pairs(const char *a, const char *b, int64_t now, struct strlist *chang
 	*made = (int64_t)todo.n / 2;
 out:
 	free(keys.v);
-	model_strlist_free(&todo);
+	rows_strlist_free(&todo);
 	return status;
 }
 
@@ -740,7 +740,7 @@ api_admin_rule_create(const struct request *req, struct response *res)
 	api_log(res, "rule.create", id, detail, NULL);
 	status = answer_rules(id, 201, res);
 out:
-	model_strlist_free(&changed);
+	rows_strlist_free(&changed);
 	return status;
 }
 
@@ -798,6 +798,6 @@ api_admin_rule_delete(const struct request *req, struct response *res)
 	api_log(res, "rule.delete", idbuf, detail, NULL);
 	res->status = status = 204;
 out:
-	model_strlist_free(&changed);
+	rows_strlist_free(&changed);
 	return status;
 }

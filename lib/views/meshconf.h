@@ -8,7 +8,7 @@
 
 #include <json-c/json.h>
 
-#include "model.h"
+#include "rows.h"
 
 /* The shape of what meshconf_build() makes. Kept configs are keyed by it
  * too (lib/store.h): change it with any change to what a config holds or

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "rows.h"
 
 int
-model_strlist_add(struct strlist *l, const char *s)
+rows_strlist_add(struct strlist *l, const char *s)
 {
 	char **nv, *copy;
 
@@ -22,7 +22,7 @@ model_strlist_add(struct strlist *l, const char *s)
 }
 
 void
-model_strlist_free(struct strlist *l)
+rows_strlist_free(struct strlist *l)
 {
 	if (l == NULL)
 		return;
@@ -34,19 +34,19 @@ model_strlist_free(struct strlist *l)
 }
 
 void
-model_peer_free(struct peer *p)
+rows_peer_free(struct peer *p)
 {
 	if (p == NULL)
 		return;
-	model_strlist_free(&p->networks);
-	model_strlist_free(&p->pairs);
+	rows_strlist_free(&p->networks);
+	rows_strlist_free(&p->pairs);
 	free(p->statement);
 	p->statement = NULL;
-	model_strlist_free(&p->tags);
+	rows_strlist_free(&p->tags);
 }
 
 int
-model_tag_valid(const char *s)
+rows_tag_valid(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -56,31 +56,31 @@ model_tag_valid(const char *s)
 }
 
 void
-model_peer_list_free(struct peer_list *l)
+rows_peer_list_free(struct peer_list *l)
 {
 	if (l == NULL)
 		return;
 	for (size_t i = 0; i < l->n; i++)
-		model_peer_free(&l->v[i]);
+		rows_peer_free(&l->v[i]);
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
 }
 
 void
-model_link_list_free(struct link_list *l)
+rows_link_list_free(struct link_list *l)
 {
 	if (l == NULL)
 		return;
 	for (size_t i = 0; i < l->n; i++)
-		model_peer_free(&l->v[i].other);
+		rows_peer_free(&l->v[i].other);
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
 }
 
 void
-model_revocation_list_free(struct revocation_list *l)
+rows_revocation_list_free(struct revocation_list *l)
 {
 	if (l == NULL)
 		return;

@@ -5,7 +5,7 @@
 #include <sqlite3.h>
 
 #include "http.h"
-#include "model.h"
+#include "rows.h"
 #include "store.h"
 #include "views.h"
 
@@ -108,7 +108,7 @@ int api_int_field(struct json_object *obj, const char *key, int lo, int hi,
                   int *val, int *set, struct response *res);
 
 /* Loads the peer named by the path id: 0, 404 or 500 in res. The caller
- * frees p with model_peer_free() in every case. */
+ * frees p with rows_peer_free() in every case. */
 int api_load_peer(struct peer *p, const char *id, struct response *res);
 
 /* Answers status with the view of peer id (read again: after a write, what

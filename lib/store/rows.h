@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The data model: peers and the network settings, as rows become structs. */
-#ifndef WGCONF_MODEL_H
-#define WGCONF_MODEL_H
+#ifndef WGCONF_ROWS_H
+#define WGCONF_ROWS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -90,16 +90,16 @@ struct revocation_list {
 };
 
 /* True when s is a tag: 1 to TAG_MAX of a-z, 0-9, '_' and '-'. */
-int model_tag_valid(const char *s);
+int rows_tag_valid(const char *s);
 
 /* Appends a copy of s: 0, or -1 out of memory. */
-int model_strlist_add(struct strlist *l, const char *s);
+int rows_strlist_add(struct strlist *l, const char *s);
 
 /* The free functions accept NULL and leave a zeroed, reusable value. */
-void model_strlist_free(struct strlist *l);
-void model_peer_free(struct peer *p);
-void model_peer_list_free(struct peer_list *l);
-void model_link_list_free(struct link_list *l);
-void model_revocation_list_free(struct revocation_list *l);
+void rows_strlist_free(struct strlist *l);
+void rows_peer_free(struct peer *p);
+void rows_peer_list_free(struct peer_list *l);
+void rows_link_list_free(struct link_list *l);
+void rows_revocation_list_free(struct revocation_list *l);
 
 #endif

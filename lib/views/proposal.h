@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model.h"
+#include "rows.h"
 #include "statement.h"
 
 /* The proposed statement of p at version: its current key, its addresses

@@ -280,7 +280,7 @@ out:
 	/* No ETag on an error: nothing about it may be cached. */
 	if (status >= 400)
 		res->etag[0] = '\0';
-	model_peer_free(&p);
+	rows_peer_free(&p);
 	return status;
 }
 
@@ -309,7 +309,7 @@ api_peer_endpoint(const struct request *req, struct response *res)
 	if (status == 0 && !p.accepted)
 		status = http_error(res, 409, "peer_pending",
 		                    "this peer waits for an admin to accept it");
-	model_peer_free(&p);
+	rows_peer_free(&p);
 	if (status != 0)
 		return status;
 	if (same)
@@ -350,6 +350,6 @@ api_peer_delete(const struct request *req, struct response *res)
 		res->status = status = 204;
 	}
 	json_object_put(detail);
-	model_peer_free(&p);
+	rows_peer_free(&p);
 	return status;
 }

@@ -223,7 +223,7 @@ out:
 	json_object_put(rules);
 	json_object_put(pairs);
 	free(byk);
-	model_peer_list_free(&l);
+	rows_peer_list_free(&l);
 	return status;
 }
 
@@ -384,9 +384,9 @@ import_rules(struct json_object *rules, struct import_peer *v, size_t n,
 			return http_error(res, 400, "invalid_import", "rules[%zu] must be two tags", i);
 		a = json_object_get_string(json_object_array_get_idx(r, 0));
 		b = json_object_get_string(json_object_array_get_idx(r, 1));
-		if (!model_tag_valid(a) || !model_tag_valid(b))
+		if (!rows_tag_valid(a) || !rows_tag_valid(b))
 			return http_error(res, 400, "invalid_tag", "rules[%zu]: \"%.40s\" is not a tag",
-			                  i, model_tag_valid(a) ? b : a);
+			                  i, rows_tag_valid(a) ? b : a);
 		if ((st = db_stmt(ins)) == NULL)
 			return api_db_error(res);
 		sqlite3_bind_text(st, 1, strcmp(a, b) <= 0 ? a : b, -1, SQLITE_STATIC);
@@ -406,7 +406,7 @@ import_rules(struct json_object *rules, struct import_peer *v, size_t n,
 	sqlite3_reset(st);
 	for (size_t i = 0; status == 0 && i < n; i++)
 		status = api_rules_sync_peer(v[i].id, &changed, res);
-	model_strlist_free(&changed);
+	rows_strlist_free(&changed);
 	return status;
 }
 
@@ -602,7 +602,7 @@ api_admin_import(const struct request *req, struct response *res)
 	status = http_json(res, 201, o);
 out:
 	for (size_t i = 0; v != NULL && i < n; i++)
-		model_strlist_free(&v[i].tags);
+		rows_strlist_free(&v[i].tags);
 	free(v);
 	return status;
 }

@@ -46,7 +46,7 @@ api_answer_peer(const char *id, int status, struct response *res)
 			snprintf(res->etag, sizeof(res->etag), "%lld", (long long)p.revision);
 		}
 	}
-	model_peer_free(&p);
+	rows_peer_free(&p);
 	return st;
 }
 
@@ -86,22 +86,22 @@ api_answer_config(const struct peer *p, struct response *res)
 		return http_json_text(res, 200, text, len);
 	if (rc != DB_NOTFOUND || store_network_get(&net) != DB_OK ||
 	    store_revocation_list(&revs, 1) != DB_OK) {
-		model_revocation_list_free(&revs);
+		rows_revocation_list_free(&revs);
 		return api_db_error(res);
 	}
 	/* Written as the rows come: no JSON tree, no list of links. */
 	if (meshconf_text_begin(&w, p, &net) != 0) {
 		meshconf_text_free(&w);
-		model_revocation_list_free(&revs);
+		rows_revocation_list_free(&revs);
 		return http_error(res, 500, "internal", "out of memory");
 	}
 	if (store_links_each(p->id, write_link, &w) != DB_OK) {
 		meshconf_text_free(&w);
-		model_revocation_list_free(&revs);
+		rows_revocation_list_free(&revs);
 		return api_db_error(res);
 	}
 	rc = meshconf_text_end(&w, &revs, &text, &len);
-	model_revocation_list_free(&revs);
+	rows_revocation_list_free(&revs);
 	if (rc != 0)
 		return http_error(res, 500, "internal", "out of memory");
 	snprintf(res->keep.peer, sizeof(res->keep.peer), "%s", p->id);
@@ -346,7 +346,7 @@ api_assign_addresses(const char *id, const char *want, struct response *res)
 		return api_db_error(res);
 	status = store_peer_get(&p, id) == DB_OK ? 0 : api_db_error(res);
 	/* Only the addresses are needed. */
-	model_peer_free(&p);
+	rows_peer_free(&p);
 	if (status != 0)
 		return status;
 	if (ipam_parse(&pool4, net.ipv4_pool, false, true) != 0)

@@ -151,7 +151,7 @@ api_admin_peer_statement(const struct request *req, struct response *res)
 	status = http_json(res, 200, o);
 out:
 	free(text);
-	model_peer_free(&p);
+	rows_peer_free(&p);
 	return status;
 }
 
@@ -223,7 +223,7 @@ api_admin_peer_signature(const struct request *req, struct response *res)
 	status = api_answer_peer_written(id, 200, res);
 out:
 	free(text);
-	model_peer_free(&p);
+	rows_peer_free(&p);
 	return status;
 }
 
@@ -257,7 +257,7 @@ api_admin_revocations_list(const struct request *req, struct response *res)
 	arr = json_object_new_array();
 	for (size_t i = 0; i < l.n; i++)
 		json_object_array_add(arr, revocation_json(&l.v[i]));
-	model_revocation_list_free(&l);
+	rows_revocation_list_free(&l);
 	o = json_object_new_object();
 	json_object_object_add(o, "revocations", arr);
 	return http_json(res, 200, o);
@@ -367,7 +367,7 @@ api_peer_key(const struct request *req, struct response *res)
 	api_log(res, "peer.key_request", p.id, detail, NULL);
 	status = api_answer_peer(p.id, 202, res);
 out:
-	model_peer_free(&p);
+	rows_peer_free(&p);
 	return status;
 }
 
@@ -409,7 +409,7 @@ reseal_pair(const struct peer *p, const char *other_id, struct response *res)
 	if (db_exec_stmt(st) != DB_OK || db_changes() != 1)
 		status = api_db_error(res);
 out:
-	model_peer_free(&o);
+	rows_peer_free(&o);
 	return status;
 }
 
@@ -479,6 +479,6 @@ api_admin_peer_accept_key(const struct request *req, struct response *res)
 	status = api_answer_peer_written(id, 200, res);
 out:
 	json_object_put(detail);
-	model_peer_free(&p);
+	rows_peer_free(&p);
 	return status;
 }

@@ -266,18 +266,15 @@ unauthorized:
 	return http_error(res, 401, "unauthorized", "a valid peer token is required");
 }
 
-/* The tail every write shares: revisions, the audit entry, one commit. */
+/* The tail every write shares: revisions, the audit entry, one commit.
+ * res->revised then names the peers whose configs changed: a change
+ * notification goes out from here, after the commit, never before. */
 static int
 finish_write(const struct request *req, struct response *res)
 {
 	const char *actor = res->change.actor[0] ? res->change.actor : req->actor;
-	int rc = res->change.bump_all ? store_bump(NULL) : DB_OK;
+	int rc = store_revisions_commit(&res->revised);
 
-	if (rc == DB_OK && res->change.bump_ends)
-		rc = store_bump_ends(res->change.bump[0], res->change.bump[1]);
-	for (size_t i = 0; i < 2 && rc == DB_OK && !res->change.bump_ends; i++)
-		if (res->change.bump[i][0] != '\0')
-			rc = store_bump(res->change.bump[i]);
 	if (rc == DB_OK && res->change.action != NULL)
 		rc = store_audit(actor, res->change.action,
 		                 res->change.target[0] ? res->change.target : NULL,
@@ -288,6 +285,7 @@ finish_write(const struct request *req, struct response *res)
 	if (rc == DB_OK && db_commit() == 0)
 		return res->status;
 	/* Not written: an answer made for it (a token, say) must not go out. */
+	store_revisions_free(&res->revised);
 	http_response_wipe(res);
 	return api_db_error(res);
 }

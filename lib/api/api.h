@@ -19,12 +19,13 @@
 void api_handle(struct request *req, struct response *res);
 
 /*
- * A handler reads and writes through lib/store.h inside the transaction the
+ * A handler reads and writes through lib/store/ inside the transaction the
  * dispatcher opened (a read snapshot for GET, BEGIN IMMEDIATE for a route
- * that writes), and returns an HTTP status with res filled. A write says
- * what it changed with api_log() and api_bump(); the dispatcher then stamps
- * revisions, writes the audit entry and commits. An error status (>= 400)
- * rolls everything back, so a handler just returns it.
+ * that writes), and returns an HTTP status with res filled. The store's
+ * writes touch the peers whose configs they change (lib/store/revisions.h);
+ * a handler says what it did with api_log(); the dispatcher then stamps
+ * the revisions, writes the audit entry and commits. An error status
+ * (>= 400) rolls everything back, so a handler just returns it.
  */
 typedef int api_handler(const struct request *req, struct response *res);
 
@@ -201,10 +202,6 @@ int api_tags_parse(struct json_object *v, struct strlist *out, struct response *
 /* Replaces peer id's tags with tags. 0 or an error status. */
 int api_tags_store(const char *id, const struct strlist *tags, struct response *res);
 
-/* Stamps one new revision on each of ids (sorted and made unique here),
- * for changes only they see. 0 or an error status. */
-int api_bump_ids(struct strlist *ids, struct response *res);
-
 /* 500: the handlers' single way out of a database error (the dispatcher
  * rolls back). */
 int api_db_error(struct response *res);
@@ -214,13 +211,5 @@ int api_db_error(struct response *res);
  * actor when not NULL (a new peer registers itself). */
 void api_log(struct response *res, const char *action, const char *target,
              struct json_object *detail, const char *actor);
-
-/* Peer id's view changed, and so did its partners'; NULL: every peer's. At
- * most two ids per request. */
-void api_bump(struct response *res, const char *id);
-
-/* The pair a-b was made or removed: the views of a and b changed, and no
- * one else's (their other partners do not see the pair). */
-void api_bump_pair(struct response *res, const char *a, const char *b);
 
 #endif

@@ -167,10 +167,14 @@ api_admin_peer_accept(const struct request *req, struct response *res)
 		status = api_db_error(res);
 		goto out;
 	}
-	/* The pairs its tags' rules imply; every one of them ends at this peer,
-	 * which api_bump() stamps with all its partners. */
+	/* The pairs its tags' rules imply (their ends are touched as they are
+	 * made); it is in the mesh now: it and its partners see a change. */
 	if ((status = api_rules_sync_peer(id, &changed, res)) != 0)
 		goto out;
+	if (store_revisions_touch_partners(id) != DB_OK) {
+		status = api_db_error(res);
+		goto out;
+	}
 	detail = json_object_new_object();
 	if (name != NULL)
 		json_object_object_add(detail, "name", json_object_new_string(name));
@@ -179,7 +183,6 @@ api_admin_peer_accept(const struct request *req, struct response *res)
 	if (has_tags)
 		json_object_object_add(detail, "tags", json_object_get(tags_in));
 	json_object_object_add(detail, "rule_pairs", json_object_new_int64((int64_t)changed.n / 2));
-	api_bump(res, id);
 	api_log(res, "peer.accept", id, detail, NULL);
 	status = api_answer_peer_written(id, 200, res);
 out:
@@ -387,17 +390,13 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 	if ((status = write_link_fields(&p, res)) != 0)
 		goto out;
 	/* Tags alone change no config but this peer's view and the pairs the
-	 * rules made or dropped: only those peers get a new revision. */
-	if (has_tags && json_object_object_length(req->json) == 1) {
-		if (rows_strlist_add(&changed, id) != 0) {
-			status = api_db_error(res);
-			goto out;
-		}
-	} else {
-		api_bump(res, id);
-	}
-	if ((status = api_bump_ids(&changed, res)) != 0)
+	 * rules made or dropped (touched as they were): only those peers get a
+	 * new revision. */
+	if ((has_tags && json_object_object_length(req->json) == 1 ?
+	     store_revisions_touch(id) : store_revisions_touch_partners(id)) != DB_OK) {
+		status = api_db_error(res);
 		goto out;
+	}
 	api_log(res, "peer.edit", id, json_object_get(req->json), NULL);
 	status = api_answer_peer_written(id, 200, res);
 out:

@@ -165,31 +165,6 @@ api_log(struct response *res, const char *action, const char *target,
 	res->change.detail = detail;
 }
 
-void
-api_bump(struct response *res, const char *id)
-{
-	if (id == NULL) {
-		res->change.bump_all = 1;
-		return;
-	}
-	for (size_t i = 0; i < 2; i++) {
-		if (res->change.bump[i][0] == '\0' || strcmp(res->change.bump[i], id) == 0) {
-			snprintf(res->change.bump[i], sizeof(res->change.bump[i]), "%s", id);
-			return;
-		}
-	}
-	/* Never more than two: a third would be a handler's bug. */
-	res->change.bump_all = 1;
-}
-
-void
-api_bump_pair(struct response *res, const char *a, const char *b)
-{
-	snprintf(res->change.bump[0], sizeof(res->change.bump[0]), "%s", a);
-	snprintf(res->change.bump[1], sizeof(res->change.bump[1]), "%s", b);
-	res->change.bump_ends = 1;
-}
-
 int
 api_parse_endpoint(struct json_object *v, char *out, size_t outsz, struct response *res)
 {

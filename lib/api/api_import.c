@@ -593,7 +593,12 @@ api_admin_import(const struct request *req, struct response *res)
 	json_object_object_add(detail, "peers", json_object_new_int64((int64_t)n));
 	json_object_object_add(detail, "pairs",
 	                       json_object_new_int64(pairs ? (int64_t)json_object_array_length(pairs) : 0));
-	api_bump(res, NULL);
+	if (store_revisions_touch_all() != DB_OK) {
+		json_object_put(detail);
+		json_object_put(ids);
+		status = api_db_error(res);
+		goto out;
+	}
 	api_log(res, "network.import", NULL, detail, NULL);
 	o = json_object_new_object();
 	json_object_object_add(o, "peers", ids);

@@ -239,8 +239,9 @@ api_admin_network_put(const struct request *req, struct response *res)
 	/* The limits are in nobody's config: changing only them is no new
 	 * revision for every peer. */
 	for (size_t i = 0; config_keys[i] != NULL; i++)
-		if (json_object_object_get_ex(req->json, config_keys[i], NULL))
-			api_bump(res, NULL);
+		if (json_object_object_get_ex(req->json, config_keys[i], NULL) &&
+		    store_revisions_touch_all() != DB_OK)
+			return api_db_error(res);
 	api_log(res, "network.edit", NULL, json_object_get(req->json), NULL);
 	return answer(res);
 }

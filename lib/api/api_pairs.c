@@ -161,7 +161,10 @@ api_pair_insert(const char *a, const uint8_t pka[KEYS_LEN], const char *b,
 	sqlite3_bind_blob(st, 4, boxb, sizeof(boxb), SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int(st, 6, explicit != 0);
-	return db_exec_stmt(st) == DB_OK ? 0 : api_db_error(res);
+	if (db_exec_stmt(st) != DB_OK || store_revisions_touch(a) != DB_OK ||
+	    store_revisions_touch(b) != DB_OK)
+		return api_db_error(res);
+	return 0;
 }
 
 /* An explicit pair: an admin's, or an imported one. */
@@ -271,7 +274,6 @@ api_admin_pair_put(const struct request *req, struct response *res)
 		goto out;
 	detail = json_object_new_object();
 	json_object_object_add(detail, "with", json_object_new_string(b.id));
-	api_bump_pair(res, a.id, b.id);
 	api_log(res, "pair.create", a.id, detail, NULL);
 	status = answer_pair(a.id, b.id, 201, res);
 out:
@@ -326,7 +328,11 @@ api_admin_pair_delete(const struct request *req, struct response *res)
 		status = answer_pair(a.id, b.id, 200, res);
 		goto out;
 	}
-	api_bump_pair(res, a.id, b.id);
+	if (store_revisions_touch(a.id) != DB_OK || store_revisions_touch(b.id) != DB_OK) {
+		json_object_put(detail);
+		status = api_db_error(res);
+		goto out;
+	}
 	api_log(res, "pair.delete", a.id, detail, NULL);
 	res->status = status = 204;
 out:

@@ -208,7 +208,10 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 	if (invite_id[0] != '\0')
 		json_object_object_add(detail, "invite", json_object_new_string(invite_id));
 	snprintf(actor, sizeof(actor), "peer:%s", p.id);
-	api_bump(res, p.id);
+	if (store_revisions_touch(p.id) != DB_OK) {
+		json_object_put(detail);
+		return api_db_error(res);
+	}
 	api_log(res, "peer.register", p.id, detail, actor);
 
 	snprintf(token, sizeof(token), "%s.%s", p.id, secret);
@@ -323,12 +326,12 @@ api_peer_endpoint(const struct request *req, struct response *res)
 		                  "than %lld s ago; try again in %lld s",
 		                  (long long)q.endpoint_min_interval, (long long)wait);
 	}
-	if (rc != DB_OK || quota_endpoint_set(req->peer_id, endpoint, now) != DB_OK)
+	if (rc != DB_OK || quota_endpoint_set(req->peer_id, endpoint, now) != DB_OK ||
+	    store_revisions_touch_partners(req->peer_id) != DB_OK)
 		return api_db_error(res);
 	detail = json_object_new_object();
 	json_object_object_add(detail, "endpoint",
 	                       endpoint[0] ? json_object_new_string(endpoint) : NULL);
-	api_bump(res, req->peer_id);
 	api_log(res, "peer.endpoint", req->peer_id, detail, NULL);
 	return api_answer_peer(req->peer_id, 200, res);
 }

@@ -105,26 +105,6 @@ str_cmp(const void *x, const void *y)
 	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
-int
-api_bump_ids(struct strlist *ids, struct response *res)
-{
-	size_t kept = 0;
-
-	if (ids->n == 0)
-		return 0;
-	if (ids->n > 1)
-		qsort(ids->v, ids->n, sizeof(*ids->v), str_cmp);
-	for (size_t i = 0; i < ids->n; i++) {
-		if (kept > 0 && strcmp(ids->v[kept - 1], ids->v[i]) == 0) {
-			free(ids->v[i]);
-			continue;
-		}
-		ids->v[kept++] = ids->v[i];
-	}
-	ids->n = kept;
-	return store_bump_ids(ids) == DB_OK ? 0 : api_db_error(res);
-}
-
 /* Deletes the pairs (a, b) rows of st yields (bound by the caller), noting
  * both ends in changed. 0, or an error status. */
 static int
@@ -155,6 +135,8 @@ drop_pairs(sqlite3_stmt *st, struct strlist *changed, size_t *dropped, struct re
 		sqlite3_bind_text(d, 1, gone.v[i], -1, SQLITE_STATIC);
 		sqlite3_bind_text(d, 2, gone.v[i + 1], -1, SQLITE_STATIC);
 		if (db_exec_stmt(d) != DB_OK ||
+		    store_revisions_touch(gone.v[i]) != DB_OK ||
+		    store_revisions_touch(gone.v[i + 1]) != DB_OK ||
 		    rows_strlist_add(changed, gone.v[i]) != 0 ||
 		    rows_strlist_add(changed, gone.v[i + 1]) != 0) {
 			status = api_db_error(res);
@@ -730,8 +712,7 @@ api_admin_rule_create(const struct request *req, struct response *res)
 	if (db_exec_stmt(st) != DB_OK)
 		return api_db_error(res);
 	snprintf(id, sizeof(id), "%lld", (long long)sqlite3_last_insert_rowid(db_handle()));
-	if ((status = rule_make_pairs(a, b, now, &changed, &made, res)) != 0 ||
-	    (status = api_bump_ids(&changed, res)) != 0)
+	if ((status = rule_make_pairs(a, b, now, &changed, &made, res)) != 0)
 		goto out;
 	detail = json_object_new_object();
 	json_object_object_add(detail, "a", json_object_new_string(a));
@@ -787,8 +768,7 @@ api_admin_rule_delete(const struct request *req, struct response *res)
 		sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
 	}
-	if ((status = drop_pairs(st, &changed, &dropped, res)) != 0 ||
-	    (status = api_bump_ids(&changed, res)) != 0)
+	if ((status = drop_pairs(st, &changed, &dropped, res)) != 0)
 		goto out;
 	detail = json_object_new_object();
 	json_object_object_add(detail, "a", json_object_new_string(a));

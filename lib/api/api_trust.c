@@ -217,8 +217,6 @@ api_admin_peer_signature(const struct request *req, struct response *res)
 	}
 	detail = json_object_new_object();
 	json_object_object_add(detail, "version", json_object_new_int64(version));
-	/* The peer's config and every partner's carry the statement. */
-	api_bump(res, id);
 	api_log(res, "peer.sign", id, detail, NULL);
 	status = api_answer_peer_written(id, 200, res);
 out:
@@ -290,8 +288,6 @@ api_admin_revocation_signature(const struct request *req, struct response *res)
 	detail = json_object_new_object();
 	json_object_object_add(detail, "key", json_object_new_string(r.key));
 	json_object_object_add(detail, "peer_id", json_object_new_string(r.peer_id));
-	/* Every host keeps every revocation: every config changes. */
-	api_bump(res, NULL);
 	api_log(res, "revocation.sign", id, detail, NULL);
 	return http_json(res, 200, revocation_json(&r));
 }
@@ -473,7 +469,11 @@ api_admin_peer_accept_key(const struct request *req, struct response *res)
 		if ((status = reseal_pair(&p, p.pairs.v[i], res)) != 0)
 			goto out;
 	json_object_object_add(detail, "pairs", json_object_new_int((int)p.pairs.n));
-	api_bump(res, id);
+	/* Its key is in every partner's config, and each pair's key is new. */
+	if (store_revisions_touch_partners(id) != DB_OK) {
+		status = api_db_error(res);
+		goto out;
+	}
 	api_log(res, "peer.key_accept", id, detail, NULL);
 	detail = NULL;
 	status = api_answer_peer_written(id, 200, res);

@@ -138,6 +138,7 @@ http_response_free(struct response *res)
 	res->text_len = 0;
 	json_object_put(res->change.detail);
 	res->change.detail = NULL;
+	store_revisions_free(&res->revised);
 }
 
 const char *

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "revisions.h"
+
 #define HTTP_BODY_MAX      (64 * 1024)
 #define HTTP_MAX_PARAMS    2
 #define HTTP_JSON_DEPTH    16
@@ -74,20 +76,21 @@ struct response {
 	                                   JSON already serialised (a config) */
 	size_t text_len;                /* its length */
 	const char *text_type;          /* its Content-Type, a static string */
-	/* What a write changed, set through api_log() and api_bump(): the
-	 * dispatcher stamps the revisions, appends the audit entry and commits,
-	 * once, after the handler. */
+	/* What a write changed, set through api_log(): the dispatcher stamps
+	 * the revisions of the peers the store's writes touched, appends the
+	 * audit entry and commits, once, after the handler. */
 	struct {
 		const char *action;             /* audit action; NULL = none */
 		char target[24];                /* audit target; "" = none */
 		char actor[96];                 /* "" = the request's actor */
 		struct json_object *detail;     /* owned; may be NULL */
-		char bump[2][24];               /* peers whose view changed */
-		int bump_all;                   /* every peer's view changed */
 		char answer[24];                /* a peer whose view is the answer,
 		                                   built once its revision is stamped */
-		int bump_ends;                  /* bump[] alone, not their partners */
 	} change;
+	/* The peers a committed write gave a new revision, and those
+	 * revisions (lib/store/revisions.h): what a change notification
+	 * publishes, once the commit is done. */
+	struct store_revisions revised;
 	/* A config built by this request (text), to keep for the revision it
 	 * was built at: lib/api.c stores it once the read is over. */
 	struct {

@@ -263,7 +263,11 @@ db_open(const char *path)
 	    exec("PRAGMA synchronous = NORMAL") != 0 ||
 	    exec("PRAGMA foreign_keys = ON") != 0 ||
 	    exec("PRAGMA secure_delete = ON") != 0 ||
-	    migrate() != 0)
+	    exec("PRAGMA temp_store = MEMORY") != 0 ||
+	    migrate() != 0 ||
+	    /* The peers a write transaction changed (lib/store/revisions.h):
+	     * the connection's own, rolled back with the write. */
+	    exec("CREATE TEMP TABLE touched (peer_id TEXT PRIMARY KEY) WITHOUT ROWID") != 0)
 		goto fail;
 	return 0;
 fail:

@@ -8,6 +8,7 @@
 
 #include "db.h"
 #include "quota.h"
+#include "revisions.h"
 #include "statement.h"
 #include "store.h"
 
@@ -516,8 +517,8 @@ store_peer_delete(const char *id)
 	static const char sql[] = "DELETE FROM peers WHERE id = ?1";
 	sqlite3_stmt *st;
 
-	/* Partners are stamped while the pairs still link them. */
-	if (store_bump(id) != DB_OK || (st = db_stmt(sql)) == NULL)
+	/* Partners are touched while the pairs still link them. */
+	if (store_revisions_touch_partners(id) != DB_OK || (st = db_stmt(sql)) == NULL)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (db_exec_stmt(st) != DB_OK)
@@ -549,70 +550,6 @@ store_network_get(struct network *n)
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? DB_OK : DB_ERROR;
-}
-
-int
-store_bump(const char *id)
-{
-	static const char inc[] = "UPDATE network SET revision = revision + 1 WHERE id = 1";
-	static const char one[] =
-		"UPDATE peers SET revision = (SELECT revision FROM network WHERE id = 1)"
-		" WHERE id = ?1 OR id IN (SELECT b FROM pairs WHERE a = ?1"
-		"                         UNION SELECT a FROM pairs WHERE b = ?1)";
-	static const char all[] =
-		"UPDATE peers SET revision = (SELECT revision FROM network WHERE id = 1)";
-	sqlite3_stmt *st;
-
-	if (db_exec_stmt(db_stmt(inc)) != DB_OK)
-		return DB_ERROR;
-	if (id != NULL) {
-		if ((st = db_stmt(one)) == NULL)
-			return DB_ERROR;
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	} else {
-		st = db_stmt(all);
-	}
-	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
-}
-
-int
-store_bump_ids(const struct strlist *ids)
-{
-	static const char inc[] = "UPDATE network SET revision = revision + 1 WHERE id = 1";
-	static const char one[] =
-		"UPDATE peers SET revision = (SELECT revision FROM network WHERE id = 1)"
-		" WHERE id = ?1";
-	sqlite3_stmt *st;
-
-	if (ids->n == 0)
-		return DB_OK;
-	if (db_exec_stmt(db_stmt(inc)) != DB_OK)
-		return DB_ERROR;
-	for (size_t i = 0; i < ids->n; i++) {
-		if ((st = db_stmt(one)) == NULL)
-			return DB_ERROR;
-		sqlite3_bind_text(st, 1, ids->v[i], -1, SQLITE_STATIC);
-		if (db_exec_stmt(st) != DB_OK)
-			return DB_ERROR;
-	}
-	return DB_OK;
-}
-
-int
-store_bump_ends(const char *a, const char *b)
-{
-	static const char inc[] = "UPDATE network SET revision = revision + 1 WHERE id = 1";
-	static const char ends[] =
-		"UPDATE peers SET revision = (SELECT revision FROM network WHERE id = 1)"
-		" WHERE id IN (?1, ?2)";
-	sqlite3_stmt *st;
-
-	if (db_exec_stmt(db_stmt(inc)) != DB_OK || (st = db_stmt(ends)) == NULL)
-		return DB_ERROR;
-	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-	if (b != NULL)
-		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
 }
 
 /*
@@ -769,7 +706,10 @@ store_peer_set_statement(const char *id, int64_t version, const char *text,
 	sqlite3_bind_blob(st, 4, sig, KEYS_SIG_LEN, SQLITE_STATIC);
 	if (db_exec_stmt(st) != DB_OK)
 		return DB_ERROR;
-	return db_changes() > 0 ? DB_OK : DB_NOTFOUND;
+	if (db_changes() == 0)
+		return DB_NOTFOUND;
+	/* Its config and every partner's carry the statement. */
+	return store_revisions_touch_partners(id);
 }
 
 int
@@ -918,5 +858,8 @@ store_revocation_sign(const char *id, const uint8_t sig[KEYS_SIG_LEN])
 	sqlite3_bind_int64(st, 3, store_now());
 	if (db_exec_stmt(st) != DB_OK)
 		return DB_ERROR;
-	return db_changes() > 0 ? DB_OK : DB_NOTFOUND;
+	if (db_changes() == 0)
+		return DB_NOTFOUND;
+	/* Every host keeps every signed revocation: every config changes. */
+	return store_revisions_touch_all();
 }

@@ -61,20 +61,12 @@ int store_peer_token(const char *id, uint8_t hash[KEYS_LEN], int64_t *last_seen)
 int store_peer_seen(const char *id, int64_t now);
 
 /* Deletes peer id (its addresses, networks and pairs go with it), after
- * stamping a new revision on every peer it was paired with: their view of
- * the mesh loses it. DB_NOTFOUND when there was no such peer. */
+ * touching every peer it was paired with (lib/store/revisions.h): their
+ * view of the mesh loses it. DB_NOTFOUND when there was no such peer. */
 int store_peer_delete(const char *id);
 
 /* The network settings (one row). */
 int store_network_get(struct network *n);
-
-/* Stamps a new revision on peer id and every peer paired with it (their view
- * of it changed); with id NULL, on every peer. */
-int store_bump(const char *id);
-
-/* Stamps one new revision on each peer of ids, and on no other: for a
- * change (pairs made or dropped by rules) that only these peers see. */
-int store_bump_ids(const struct strlist *ids);
 
 /* The config body kept for peer id, if it was built at exactly revision
  * and format: DB_OK with *body (NUL-terminated, caller frees) and *len,
@@ -88,10 +80,6 @@ int store_config_cached(const char *id, int64_t revision, int format, char **bod
 int store_config_keep(const char *id, int64_t revision, int format, const char *body,
                       size_t len);
 
-/* Stamps one new revision on peers a and b (b may be NULL) alone: a pair
- * made or removed changes the view of its two ends, nobody else's. */
-int store_bump_ends(const char *a, const char *b);
-
 /* Appends to the audit log, or counts a repeat on the same event's entry
  * within the coalescing window, then prunes the log to its limits
  * (lib/quota.h); detail (may be NULL) is not consumed. */
@@ -99,7 +87,8 @@ int store_audit(const char *actor, const char *action, const char *target,
                 struct json_object *detail);
 
 /* Signed statements (docs/trust.md). The last signed statement of peer id:
- * its version, text and signature, as PUT .../signature verified them. */
+ * its version, text and signature, as PUT .../signature verified them; id
+ * and its partners are touched. */
 int store_peer_set_statement(const char *id, int64_t version, const char *text,
                              const uint8_t sig[KEYS_SIG_LEN]);
 
@@ -122,7 +111,7 @@ int store_key_revoked(const char *key);
 int store_revocation_add(const struct network *net, const char *key, const char *peer_id,
                          const char *peer_name, char id[PEER_ID_LEN]);
 
-/* Stores the admin's signature of revocation id. */
+/* Stores the admin's signature of revocation id; every peer is touched. */
 int store_revocation_sign(const char *id, const uint8_t sig[KEYS_SIG_LEN]);
 
 /* Seconds since the epoch. */

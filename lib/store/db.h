@@ -4,10 +4,7 @@
 
 #include <sqlite3.h>
 
-#define DB_OK        0
-#define DB_ERROR    -1
-#define DB_NOTFOUND -2
-#define DB_CONFLICT -3          /* a UNIQUE or CHECK constraint said no */
+#include "result.h"
 
 #define DB_SCHEMA_VERSION 7
 

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/* Peers: their rows, the lists that hang off them, their tokens. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "peers.h"
+#include "revisions.h"
+#include "sql.h"
+
+/* Routed networks and pairs of p. */
+static int
+load_lists(struct peer *p)
+{
+	static const char nets[] =
+		"SELECT cidr FROM networks WHERE peer_id = ?1 ORDER BY position";
+	static const char pairs[] =
+		"SELECT b FROM pairs WHERE a = ?1 UNION SELECT a FROM pairs WHERE b = ?1 ORDER BY 1";
+	static const char tags[] = "SELECT tag FROM peer_tags WHERE peer_id = ?1 ORDER BY tag";
+
+	if (sql_strings(nets, p->id, &p->networks) != DB_OK ||
+	    sql_strings(pairs, p->id, &p->pairs) != DB_OK ||
+	    sql_strings(tags, p->id, &p->tags) != DB_OK)
+		return DB_ERROR;
+	return DB_OK;
+}
+
+int
+store_peer_get(struct peer *p, const char *id)
+{
+	int rc = store_peer_row(p, id);
+
+	return rc == DB_OK ? load_lists(p) : rc;
+}
+
+int
+store_peer_row(struct peer *p, const char *id)
+{
+	static const char sql[] = SQL_PEER_COLUMNS " WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sql_read_peer(p, st) != 0)
+		rc = SQLITE_NOMEM;
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return DB_NOTFOUND;
+	return rc == SQLITE_ROW ? DB_OK : DB_ERROR;
+}
+
+int
+store_peer_list(struct peer_list *out, const char *state)
+{
+	static const char sql[] =
+		SQL_PEER_COLUMNS " WHERE ?1 IS NULL OR state = ?1 ORDER BY created_at, id";
+	sqlite3_stmt *st = db_stmt(sql);
+	size_t cap = 0;
+	int rc, ret = DB_ERROR;
+
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return DB_ERROR;
+	if (state != NULL)
+		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	/* Rows first, lists after: the list statements are other statements,
+	 * but a reader holding this one open would pin the WAL longer. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == cap) {
+			struct peer *nv = realloc(out->v, (cap ? cap * 2 : 16) * sizeof(*nv));
+			if (nv == NULL)
+				break;
+			out->v = nv;
+			cap = cap ? cap * 2 : 16;
+		}
+		if (sql_read_peer(&out->v[out->n++], st) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		goto out;
+	for (size_t i = 0; i < out->n; i++)
+		if (load_lists(&out->v[i]) != DB_OK)
+			goto out;
+	ret = DB_OK;
+out:
+	if (ret != DB_OK)
+		rows_peer_list_free(out);
+	return ret;
+}
+
+/* Orders peer pointers by id, for the lookups that group rows. */
+static int
+by_id(const void *a, const void *b)
+{
+	return strcmp((*(struct peer *const *)a)->id, (*(struct peer *const *)b)->id);
+}
+
+static struct peer *
+find_peer(struct peer **index, size_t n, const char *id)
+{
+	struct peer key, *k = &key, **hit;
+
+	if (id == NULL || strlen(id) >= sizeof(key.id))
+		return NULL;
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	hit = bsearch(&k, index, n, sizeof(*index), by_id);
+	return hit ? *hit : NULL;
+}
+
+enum group { GROUP_NETWORKS, GROUP_PAIRS, GROUP_TAGS };
+
+/* Appends column 1 of every row of st (column 0 names the peer) to that
+ * peer's list g. */
+static int
+group_rows(sqlite3_stmt *st, struct peer **index, size_t n, enum group g)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct peer *p = find_peer(index, n, (const char *)sqlite3_column_text(st, 0));
+		struct strlist *l = p == NULL ? NULL : g == GROUP_PAIRS ? &p->pairs :
+		                    g == GROUP_TAGS ? &p->tags : &p->networks;
+		if (l != NULL && rows_strlist_add(l, (const char *)sqlite3_column_text(st, 1)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+}
+
+/* The networks, pairs and tags of every peer of a page: three statements
+ * for the whole page, grouped here by id. DB_OK or DB_ERROR. */
+static int
+page_lists(struct peer_list *out)
+{
+	static const char nets[] =
+		"SELECT peer_id, cidr FROM networks WHERE peer_id IN (SELECT value FROM json_each(?1))"
+		" ORDER BY peer_id, position";
+	static const char pairs[] =
+		"SELECT a, b FROM pairs WHERE a IN (SELECT value FROM json_each(?1))"
+		" UNION ALL SELECT b, a FROM pairs WHERE b IN (SELECT value FROM json_each(?1))"
+		" ORDER BY 1, 2";
+	static const char tags[] =
+		"SELECT peer_id, tag FROM peer_tags WHERE peer_id IN (SELECT value FROM json_each(?1))"
+		" ORDER BY peer_id, tag";
+	static const char *const sql[] = { nets, pairs, tags };
+	static const enum group group[] = { GROUP_NETWORKS, GROUP_PAIRS, GROUP_TAGS };
+	struct json_object *ids = json_object_new_array();
+	struct peer **index = malloc(out->n * sizeof(*index));
+	sqlite3_stmt *st;
+	int ret = DB_ERROR;
+
+	if (ids == NULL || index == NULL)
+		goto out;
+	for (size_t i = 0; i < out->n; i++) {
+		index[i] = &out->v[i];
+		json_object_array_add(ids, json_object_new_string(out->v[i].id));
+	}
+	qsort(index, out->n, sizeof(*index), by_id);
+	for (size_t g = 0; g < 3; g++) {
+		if ((st = db_stmt(sql[g])) == NULL)
+			goto out;
+		sqlite3_bind_text(st, 1, json_object_to_json_string_ext(ids, JSON_C_TO_STRING_PLAIN),
+		                  -1, SQLITE_TRANSIENT);
+		if (group_rows(st, index, out->n, group[g]) != DB_OK)
+			goto out;
+	}
+	ret = DB_OK;
+out:
+	json_object_put(ids);
+	free(index);
+	return ret;
+}
+
+int
+store_peer_page(struct peer_list *out, const struct store_page *pg, int *more)
+{
+	/* The keyset seek uses peers_created; the filters are checked on the
+	 * rows it walks. A first page starts after (-1, ''), before any row. */
+	static const char sql[] =
+		SQL_PEER_COLUMNS " WHERE (created_at, id) > (?1, ?2)"
+		" AND (?3 IS NULL OR state = ?3)"
+		" AND (?4 IS NULL OR instr(lower(name), lower(?4)) > 0 OR EXISTS"
+		"      (SELECT 1 FROM addresses WHERE peer_id = p.id AND instr(address, lower(?4)) > 0))"
+		" ORDER BY created_at, id LIMIT ?5";
+	sqlite3_stmt *st = db_stmt(sql);
+	size_t cap = 0;
+	int rc = SQLITE_ERROR, ret = DB_ERROR;
+
+	memset(out, 0, sizeof(*out));
+	*more = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, pg->after_id ? pg->after_created : -1);
+	sqlite3_bind_text(st, 2, pg->after_id ? pg->after_id : "", -1, SQLITE_STATIC);
+	if (pg->state != NULL)
+		sqlite3_bind_text(st, 3, pg->state, -1, SQLITE_STATIC);
+	if (pg->q != NULL)
+		sqlite3_bind_text(st, 4, pg->q, -1, SQLITE_STATIC);
+	/* One row more than asked says whether another page follows. */
+	sqlite3_bind_int64(st, 5, (int64_t)pg->limit + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == pg->limit) {
+			*more = 1;
+			continue;
+		}
+		if (out->n == cap) {
+			struct peer *nv = realloc(out->v, (cap ? cap * 2 : 16) * sizeof(*nv));
+			if (nv == NULL)
+				break;
+			out->v = nv;
+			cap = cap ? cap * 2 : 16;
+		}
+		if (sql_read_peer(&out->v[out->n++], st) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		goto out;
+	ret = DB_OK;
+	if (out->n == 0)
+		goto out;
+	ret = page_lists(out);
+out:
+	if (ret != DB_OK) {
+		rows_peer_list_free(out);
+		*more = 0;
+	}
+	return ret;
+}
+
+int
+store_accepted_ids(struct strlist *out)
+{
+	static const char sql[] = "SELECT id FROM peers WHERE state = 'accepted' ORDER BY created_at, rowid";
+
+	memset(out, 0, sizeof(*out));
+	if (sql_strings(sql, NULL, out) != DB_OK) {
+		rows_strlist_free(out);
+		return DB_ERROR;
+	}
+	return DB_OK;
+}
+
+int
+store_peer_token(const char *id, uint8_t hash[KEYS_LEN], int64_t *last_seen)
+{
+	static const char sql[] = "SELECT token_hash, last_seen FROM peers WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc, ret = DB_ERROR;
+
+	memset(hash, 0, KEYS_LEN);
+	*last_seen = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == KEYS_LEN) {
+		memcpy(hash, sqlite3_column_blob(st, 0), KEYS_LEN);
+		*last_seen = sqlite3_column_int64(st, 1);
+		ret = DB_OK;
+	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		ret = DB_NOTFOUND;
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+int
+store_peer_seen(const char *id, int64_t now)
+{
+	static const char sql[] = "UPDATE peers SET last_seen = ?2 WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
+}
+
+int
+store_peer_delete(const char *id)
+{
+	static const char sql[] = "DELETE FROM peers WHERE id = ?1";
+	sqlite3_stmt *st;
+
+	/* Partners are touched while the pairs still link them. */
+	if (store_revisions_touch_partners(id) != DB_OK || (st = db_stmt(sql)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (db_exec_stmt(st) != DB_OK)
+		return DB_ERROR;
+	return db_changes() > 0 ? DB_OK : DB_NOTFOUND;
+}
+
+int
+store_peer_name(const char *id, char name[VALIDATE_NAME_MAX + 1])
+{
+	static const char sql[] = "SELECT name FROM peers WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+
+	name[0] = '\0';
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		sql_copy_col(name, VALIDATE_NAME_MAX + 1, st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
+}

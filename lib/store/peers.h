@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Peers (tables peers, and the addresses, networks, pairs and tags read
+ * with them): rows in, structs out. DB_OK, DB_NOTFOUND or DB_ERROR.
+ */
+#ifndef WGCONF_PEERS_H
+#define WGCONF_PEERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "result.h"
+#include "rows.h"
+
+/* Loads one peer by id, with its routed networks and pairs. The caller
+ * frees it with rows_peer_free(), also after an error. */
+int store_peer_get(struct peer *p, const char *id);
+
+/* Loads peer id's own row only (no networks, no pairs): what a config's
+ * interface and its ETag need. The caller frees p with rows_peer_free(). */
+int store_peer_row(struct peer *p, const char *id);
+
+/* Every peer (state "pending", "accepted" or NULL for all), oldest first,
+ * each complete as from store_peer_get(). Caller frees the list. */
+int store_peer_list(struct peer_list *out, const char *state);
+
+/* One page of the admin list, in keyset order (created_at, id). */
+struct store_page {
+	const char *state;              /* "pending", "accepted" or NULL for all */
+	const char *q;                  /* name or address substring, or NULL */
+	int64_t after_created;          /* the page starts after this key; */
+	const char *after_id;           /* after_id NULL: from the start */
+	size_t limit;                   /* rows wanted, >= 1 */
+};
+
+/* The peers of page pg, each complete as from store_peer_get(), and *more
+ * set when rows follow it. A fixed few statements whatever the page size:
+ * the rows, then their networks and pairs (grouped here). Caller frees. */
+int store_peer_page(struct peer_list *out, const struct store_page *pg, int *more);
+
+/* The ids of every accepted peer. Caller frees the list. */
+int store_accepted_ids(struct strlist *out);
+
+/* For bearer tokens: the stored token hash of peer id and when it was last
+ * seen. DB_NOTFOUND for an unknown id (hash zeroed). */
+int store_peer_token(const char *id, uint8_t hash[KEYS_LEN], int64_t *last_seen);
+
+/* Records that peer id was seen at now. */
+int store_peer_seen(const char *id, int64_t now);
+
+/* Deletes peer id (its addresses, networks and pairs go with it), after
+ * touching every peer it was paired with (lib/store/revisions.h): their
+ * view of the mesh loses it. DB_NOTFOUND when there was no such peer. */
+int store_peer_delete(const char *id);
+
+/* The name of peer id alone (for showing pair ids to a human). */
+int store_peer_name(const char *id, char name[VALIDATE_NAME_MAX + 1]);
+
+#endif

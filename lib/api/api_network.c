@@ -177,13 +177,9 @@ api_admin_network_put(const struct request *req, struct response *res)
 		n.keepalive = ka;
 	if ((status = check_pool(n.ipv4_pool, 4, res)) != 0)
 		return status;
-	if (n.ipv6_pool[0] == '\0' && old.ipv6_pool[0] != '\0') {
-		/* Dropping the IPv6 pool takes the IPv6 addresses with it. */
-		if (store_addresses_drop(6) != DB_OK)
-			return api_db_error(res);
-	} else if ((status = check_pool(n.ipv6_pool, 6, res)) != 0) {
+	if ((n.ipv6_pool[0] != '\0' || old.ipv6_pool[0] == '\0') &&
+	    (status = check_pool(n.ipv6_pool, 6, res)) != 0)
 		return status;
-	}
 	if (store_network_put(&old, &n) != DB_OK)
 		return api_db_error(res);
 	if ((status = fill_addresses(res)) != 0)

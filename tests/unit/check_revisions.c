@@ -335,6 +335,9 @@ walk_rest(const struct tpeer *y, const struct tpeer *z)
 	ADMIN_STEP("dns", 200, "PUT", path("/admin/network"), "{\"dns\":[\"10.77.0.1\"]}");
 	ADMIN_STEP("limits alone", 200, "PUT", path("/admin/network"), "{\"pending_max\":50}");
 	ADMIN_STEP("ipv6 pool", 200, "PUT", path("/admin/network"), "{\"ipv6_pool\":\"fd77::/64\"}");
+	ADMIN_STEP("ipv6 pool dropped", 200, "PUT", path("/admin/network"), "{\"ipv6_pool\":null}");
+	ADMIN_STEP("ipv6 pool again", 200, "PUT", path("/admin/network"),
+	           "{\"ipv6_pool\":\"fd78::/64\"}");
 	reg_step(&p, "papa", "");
 	ADMIN_STEP("reject", 204, "POST", path("/admin/peers/%s/reject", p.id), NULL);
 	reg_step(&q, "quebec", "");

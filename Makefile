@@ -78,6 +78,11 @@ lib/store/schema.h: schema.sql lib/store/embed.sh
 
 lib/store/db.o: lib/store/schema.h
 
+# The first schema, for the tests that make databases of earlier versions.
+tests/unit/schema_v1.h: tests/unit/schema_v1.sql lib/store/embed.sh
+	@echo "  GEN     $@"
+	$(Q)sh lib/store/embed.sh schema_v1_sql < tests/unit/schema_v1.sql > $@.tmp && mv $@.tmp $@
+
 lib/common/%.o: lib/common/%.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(CLIENT_INC) $(LIB_CFLAGS) -c -o $@ $<
@@ -119,7 +124,7 @@ tests/unit/api_harness.o: tests/unit/api_harness.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(SERVER_INC) $(LIB_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
-$(SERVER_UNIT_BIN): tests/unit/%: tests/unit/%.c tests/unit/api_harness.o lib/libwgserver.a lib/libwgcommon.a
+$(SERVER_UNIT_BIN): tests/unit/%: tests/unit/%.c tests/unit/api_harness.o tests/unit/schema_v1.h lib/libwgserver.a lib/libwgcommon.a
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(SERVER_INC) $(LIB_CFLAGS) $(CHECK_CFLAGS) -o $@ $< tests/unit/api_harness.o lib/libwgserver.a lib/libwgcommon.a $(LDFLAGS) $(CHECK_LIBS) $(LIB_LIBS)
 
@@ -251,7 +256,7 @@ uninstall:
 	done
 
 clean:
-	rm -f $(BINS) bench/seed lib/*.a client/*.a lib/store/schema.h */*.o */*.d lib/*/*.o lib/*/*.d tests/unit/*.o tests/unit/*.d $(UNIT_BIN)
+	rm -f $(BINS) bench/seed lib/*.a client/*.a lib/store/schema.h tests/unit/schema_v1.h */*.o */*.d lib/*/*.o lib/*/*.d tests/unit/*.o tests/unit/*.d $(UNIT_BIN)
 	rm -rf tests/fuzz/out
 
 -include $(wildcard lib/*/*.d cgi/*.d client/*.d bench/*.d tests/unit/*.d)

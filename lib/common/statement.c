@@ -555,19 +555,6 @@ statement_verify(const char *text, size_t len, const uint8_t sig[KEYS_SIG_LEN],
 }
 
 int
-statement_verify_b64(const char *text, size_t len, const char *sig_b64, const char *pk_b64)
-{
-	uint8_t sig[KEYS_SIG_LEN], pk[KEYS_LEN];
-	size_t n = 0;
-
-	if (sig_b64 == NULL || strlen(sig_b64) != KEYS_SIG_B64_LEN - 1 ||
-	    keys_b64_decode(sig, sizeof(sig), &n, sig_b64) != 0 || n != KEYS_SIG_LEN ||
-	    keys_b64_decode_key(pk, pk_b64) != 0)
-		return -1;
-	return statement_verify(text, len, sig, pk);
-}
-
-int
 statement_open(struct statement *s, const char *text, size_t len, const char *sig_b64,
                const uint8_t pk[KEYS_LEN], const char **why)
 {

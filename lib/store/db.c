@@ -51,7 +51,7 @@ static const char migration_links[] =
 	" peer_id TEXT PRIMARY KEY REFERENCES peers(id) ON DELETE CASCADE) WITHOUT ROWID;";
 
 /*
- * Version 3: bounds on what anyone can add (lib/quota.h). The registration
+ * Version 3: bounds on what anyone can add (lib/store/quota.h). The registration
  * mode and the limits are network settings; peers remember when they last
  * moved their own endpoint; an audit row counts its repeats (count, last_at)
  * and is found by age and by actor cheaply, for pruning and coalescing.
@@ -138,17 +138,19 @@ static const char migration_invite_label[] =
 	"ALTER TABLE invites ADD COLUMN label TEXT"
 	"  CHECK (label IS NULL OR length(label) BETWEEN 1 AND 64);";
 
-/* Migrations from version N-1 to N live at index N; index 1 is schema.sql. */
+/* Migrations from version N-1 to N live at index N: the schema's history.
+ * Version 1 was the first schema (tests/unit/schema_v1.sql); a new database
+ * gets the current one, schema.sql, whole. */
 static const char *const migrations[] = {
 	NULL,
-	schema_sql,
+	NULL,
 	migration_links,
 	quota_sql,
 	migration_statements,
 	migration_tags,
 	/*
 	 * 6: the rendered config of each peer, kept for the revision it was
-	 * built at (lib/store.h store_config_cached): a second fetch of an
+	 * built at (lib/store/config.h store_config_cached): a second fetch of an
 	 * unchanged config copies these bytes instead of building them again.
 	 * A row for an older revision is never served, only overwritten.
 	 * And the admin lists' keyset order (created_at, id), so a page costs
@@ -170,6 +172,9 @@ static const char *const migrations[] = {
 	"CREATE INDEX pairs_b_a ON pairs (b, a);",
 	migration_invite_label,
 };
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION + 1,
+               "schema.sql is version DB_SCHEMA_VERSION: a migration to it is its last");
 
 /*
  * Waiting for another responder's write lock. SQLite's own busy timeout
@@ -207,6 +212,14 @@ exec(const char *sql)
 	return 0;
 }
 
+const char *
+db_migration(int to)
+{
+	if (to < 2 || to >= (int)(sizeof(migrations) / sizeof(migrations[0])))
+		return NULL;
+	return migrations[to];
+}
+
 int
 db_version(void)
 {
@@ -236,6 +249,14 @@ migrate(void)
 		        "program (%d)\n", v, target);
 		exec("ROLLBACK");
 		return -1;
+	}
+	if (v == 0) {
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", target);
+		if (exec(schema_sql) != 0 || exec(pragma) != 0) {
+			exec("ROLLBACK");
+			return -1;
+		}
+		v = target;
 	}
 	for (; v < target; v++) {
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);

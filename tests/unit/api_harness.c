@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "api_harness.h"
+#include "statement.h"
 #include "db.h"
 #include "sql.h"
 
@@ -598,4 +599,18 @@ all_or_nothing(const char *user, const char *token, const char *method, const ch
 	}
 	ck_assert_msg(failed > 10, "%s %s met only %d faults", method, pbuf, failed);
 	return got;
+}
+/* Same with the signature and the key in base64 (the form JSON carries):
+ * -1 also when either does not decode to exactly its length. */
+int
+verify_b64(const char *text, size_t len, const char *sig_b64, const char *pk_b64)
+{
+	uint8_t sig[KEYS_SIG_LEN], pk[KEYS_LEN];
+	size_t n = 0;
+
+	if (sig_b64 == NULL || strlen(sig_b64) != KEYS_SIG_B64_LEN - 1 ||
+	    keys_b64_decode(sig, sizeof(sig), &n, sig_b64) != 0 || n != KEYS_SIG_LEN ||
+	    keys_b64_decode_key(pk, pk_b64) != 0)
+		return -1;
+	return statement_verify(text, len, sig, pk);
 }

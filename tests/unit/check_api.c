@@ -17,7 +17,7 @@
 #include "db.h"
 #include "sql.h"
 #include "keys.h"
-#include "schema.h"
+#include "schema_v1.h"
 #include "statement.h"
 #include "text.h"
 #include "unit.h"
@@ -2087,7 +2087,7 @@ START_TEST(migrate_keeps_pairs_explicit)
 	db_close();
 	unlink(dbpath);
 	ck_assert_int_eq(sqlite3_open(dbpath, &raw), SQLITE_OK);
-	rc = sqlite3_exec(raw, schema_sql, NULL, NULL, &err);
+	rc = sqlite3_exec(raw, schema_v1_sql, NULL, NULL, &err);
 	ck_assert_msg(rc == SQLITE_OK, "schema: %s", err ? err : "?");
 	rc = sqlite3_exec(raw, "PRAGMA user_version = 1;"
 	                  "INSERT INTO peers (id, name, state, public_key, token_hash, created_at)"

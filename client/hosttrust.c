@@ -108,6 +108,13 @@ store_from_json(struct hosttrust_store *st, struct json_object *obj)
 			return -1;
 		snprintf(st->mesh, sizeof(st->mesh), "%s", json_object_get_string(v));
 	}
+	if (json_object_object_get_ex(obj, "listen_port", &v) &&
+	    !json_object_is_type(v, json_type_null)) {
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
+		    json_object_get_int64(v) > 65535)
+			return -1;
+		st->listen_port = json_object_get_int(v);
+	}
 	if (json_object_object_get_ex(obj, "versions", &v)) {
 		if (!json_object_is_type(v, json_type_object))
 			return -1;
@@ -195,6 +202,8 @@ hosttrust_store_save(const struct hosttrust_store *st, const char *dir)
 		goto out;
 	}
 	json_object_object_add(obj, "mesh", st->mesh[0] ? json_object_new_string(st->mesh) : NULL);
+	json_object_object_add(obj, "listen_port",
+	                       st->listen_port ? json_object_new_int(st->listen_port) : NULL);
 	for (size_t i = 0; i < st->n_versions; i++)
 		json_object_object_add(vers, st->versions[i].id,
 		                       json_object_new_int64((int64_t)st->versions[i].version));
@@ -728,6 +737,14 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 	}
 	if (signed_interface(cfg, res, self_id, &own.s) != 0)
 		goto out;
+	/* The port this host listens on is its own setting, like the mesh
+	 * pinned once: a server that sends a port taken on this host (or
+	 * closed in its firewall) must not take every tunnel down. */
+	if (st->listen_port == 0 && cfg->listen_port != 0) {
+		st->listen_port = cfg->listen_port;
+		st->changed = true;
+	}
+	cfg->listen_port = st->listen_port;
 
 	/* The peers, each on its own statement. */
 	if (!json_object_object_get_ex(json, "peers", &peers) ||

@@ -8,9 +8,11 @@
 #include "cli.h"
 #include "hosttrust.h"
 #include "peer.h"
+#include "validate.h"
 
 static const char trust_key_usage[] =
-"Usage: wgconf trust-key [--mesh ID] [--state-dir DIR] [PUBKEY|none]\n"
+"Usage: wgconf trust-key [--mesh ID] [--listen-port PORT] [--state-dir DIR]\n"
+"                        [PUBKEY|none]\n"
 "\n"
 "Shows, or sets, the admin's public signing key this host trusts. With a\n"
 "key set, genconf and sync build the config only from statements signed by\n"
@@ -30,6 +32,10 @@ static const char trust_key_usage[] =
 "  --mesh ID   the mesh id (32 hex digits, `wgconf admin network`) to pin;\n"
 "              without it the first statement of this host's own that\n"
 "              verifies pins it\n"
+"  --listen-port PORT  the UDP port this host listens on; without it the\n"
+"              port of the first config with a usable own statement is\n"
+"              pinned (a statement does not carry it: the server's port is\n"
+"              never taken after that)\n"
 "\n"
 "Take PUBKEY from the admin (`wgconf admin signing-key public`), not from\n"
 "the server. A new key forgets the versions seen (the revoked keys stay).\n"
@@ -59,9 +65,12 @@ int
 cmd_trust_key(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "mesh", required_argument, NULL, 'm' }, CLI_STATE_OPTION, CLI_HELP_OPTION, { 0 }
+		{ "mesh", required_argument, NULL, 'm' },
+		{ "listen-port", required_argument, NULL, 'l' },
+		CLI_STATE_OPTION, CLI_HELP_OPTION, { 0 }
 	};
 	const char *dir = NULL, *key = NULL, *mesh = NULL;
+	uint16_t port = 0;
 	uint8_t pk[KEYS_LEN];
 	struct state st = { 0 };
 	struct hosttrust_store store = { 0 };
@@ -75,6 +84,10 @@ cmd_trust_key(int argc, char **argv)
 				return cli_usage_error("invalid --mesh '%s' (32 lowercase hex "
 				                       "digits)", optarg);
 			mesh = optarg;
+			break;
+		case 'l':
+			if (validate_port(optarg, &port) != 0)
+				return cli_usage_error("invalid --listen-port '%s' (1-65535)", optarg);
 			break;
 		case 'S': dir = optarg; break;
 		case 'h': return cli_help(trust_key_usage);
@@ -91,8 +104,9 @@ cmd_trust_key(int argc, char **argv)
 			return cli_usage_error("invalid key '%s' (the admin's public signing key: 44 "
 			                   "base64 characters, or none)", key);
 	}
-	if (mesh && (optind == argc || key == NULL))
-		return cli_usage_error("--mesh goes with the key it is for");
+	if ((mesh || port) && (optind == argc || key == NULL))
+		return cli_usage_error("--%s goes with the key it is for",
+		                       mesh ? "mesh" : "listen-port");
 	if (peer_load_state(&st, state_dir_choose(dir)) != 0)
 		goto out;
 	if (hosttrust_store_load(&store, st.dir) != 0)
@@ -101,10 +115,16 @@ cmd_trust_key(int argc, char **argv)
 		printf("%s\n", st.trust_key ? st.trust_key : "none");
 		if (st.trust_key && store.mesh[0])
 			printf("mesh %s\n", store.mesh);
+		if (st.trust_key && store.listen_port)
+			printf("listen port %d\n", store.listen_port);
 		ret = EXIT_OK;
 		goto out;
 	}
 	store_for_key(&store, st.trust_key, key, mesh);
+	if (port && store.listen_port != port) {
+		store.listen_port = port;
+		store.changed = true;
+	}
 	if (store.changed && hosttrust_store_save(&store, st.dir) != 0)
 		goto out;
 	if (key && (copy = strdup(key)) == NULL) {

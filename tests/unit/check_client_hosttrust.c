@@ -203,6 +203,44 @@ START_TEST(trusted_pairs)
 }
 END_TEST
 
+/* The statement carries no listen port: the host keeps its own, pinned from
+ * the first config with a usable own statement, and a server that then
+ * sends another (one taken on the host, say) changes nothing. */
+START_TEST(listen_port_is_the_hosts)
+{
+	struct hosttrust_store st = { 0 }, back = { 0 };
+	struct json_object *j;
+	char dir[] = "/tmp/check-hosttrust-XXXXXX", path[64];
+	struct run r;
+
+	run(&r, &st, config(own_stmt(2, ""), NULL));
+	ck_assert_int_eq(r.cfg.listen_port, 51820);
+	ck_assert_int_eq(st.listen_port, 51820);
+	ck_assert(st.changed);
+	run_free(&r);
+
+	j = config(own_stmt(3, ""), NULL);
+	json_object_object_add(json_object_object_get(j, "interface"), "listen_port",
+	                       json_object_new_int(5355));
+	run(&r, &st, j);
+	ck_assert_msg(!r.res.held, "%s", r.all);
+	ck_assert_int_eq(r.cfg.listen_port, 51820);
+	ck_assert_int_eq(st.listen_port, 51820);
+	run_free(&r);
+
+	/* It survives trust.json. */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(hosttrust_store_save(&st, dir), 0);
+	ck_assert_int_eq(hosttrust_store_load(&back, dir), 0);
+	ck_assert_int_eq(back.listen_port, 51820);
+	hosttrust_store_free(&back);
+	hosttrust_store_free(&st);
+	snprintf(path, sizeof(path), "%s/%s", dir, HOSTTRUST_FILE);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(attacks_refused)
 {
 	struct hosttrust_store st = { 0 };
@@ -479,6 +517,7 @@ trust_suite(void)
 	tcase_add_unchecked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, trusted_pairs);
 	tcase_add_test(tc, attacks_refused);
+	tcase_add_test(tc, listen_port_is_the_hosts);
 	tcase_add_test(tc, pairing_both_sides);
 	tcase_add_test(tc, key_swap_and_moves);
 	tcase_add_test(tc, overlap_refused);

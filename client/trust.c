@@ -61,21 +61,23 @@ store_for_key(struct hosttrust_store *store, const char *old, const char *key,
 	}
 }
 
-int
-cmd_trust_key(int argc, char **argv)
+struct trust_opts {
+	const char *dir, *key, *mesh;
+	uint16_t port;
+	bool set;                       /* a key (or none) was given */
+};
+
+/* 0, or an exit status (-1 after --help). */
+static int
+parse_trust_opts(struct trust_opts *o, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "mesh", required_argument, NULL, 'm' },
 		{ "listen-port", required_argument, NULL, 'l' },
 		CLI_STATE_OPTION, CLI_HELP_OPTION, { 0 }
 	};
-	const char *dir = NULL, *key = NULL, *mesh = NULL;
-	uint16_t port = 0;
 	uint8_t pk[KEYS_LEN];
-	struct state st = { 0 };
-	struct hosttrust_store store = { 0 };
-	char *copy = NULL;
-	int c, ret = EXIT_ERR;
+	int c;
 
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
@@ -83,35 +85,57 @@ cmd_trust_key(int argc, char **argv)
 			if (!statement_mesh_valid(optarg))
 				return cli_usage_error("invalid --mesh '%s' (32 lowercase hex "
 				                       "digits)", optarg);
-			mesh = optarg;
+			o->mesh = optarg;
 			break;
 		case 'l':
-			if (validate_port(optarg, &port) != 0)
+			if (validate_port(optarg, &o->port) != 0)
 				return cli_usage_error("invalid --listen-port '%s' (1-65535)", optarg);
 			break;
-		case 'S': dir = optarg; break;
-		case 'h': return cli_help(trust_key_usage);
+		case 'S': o->dir = optarg; break;
+		case 'h': cli_help(trust_key_usage); return -1;
 		default: return cli_bad_option(c, argv);
 		}
 	}
 	if (optind + 1 < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind + 1]);
 	if (optind < argc) {
-		key = argv[optind];
-		if (strcmp(key, "none") == 0)
-			key = NULL;
-		else if (keys_b64_decode_key(pk, key) != 0)
+		o->set = true;
+		o->key = argv[optind];
+		if (strcmp(o->key, "none") == 0)
+			o->key = NULL;
+		else if (keys_b64_decode_key(pk, o->key) != 0)
 			return cli_usage_error("invalid key '%s' (the admin's public signing key: 44 "
-			                   "base64 characters, or none)", key);
+			                   "base64 characters, or none)", o->key);
 	}
-	if ((mesh || port) && (optind == argc || key == NULL))
+	if ((o->mesh || o->port) && o->key == NULL)
 		return cli_usage_error("--%s goes with the key it is for",
-		                       mesh ? "mesh" : "listen-port");
+		                       o->mesh ? "mesh" : "listen-port");
+	return 0;
+}
+
+int
+cmd_trust_key(int argc, char **argv)
+{
+	struct trust_opts o = { 0 };
+	struct state st = { 0 };
+	struct hosttrust_store store = { 0 };
+	const char *key, *mesh, *dir;
+	uint16_t port;
+	char *copy = NULL;
+	int ret = EXIT_ERR;
+
+	if ((ret = parse_trust_opts(&o, argc, argv)) != 0)
+		return ret < 0 ? EXIT_OK : ret;
+	ret = EXIT_ERR;
+	key = o.key;
+	mesh = o.mesh;
+	dir = o.dir;
+	port = o.port;
 	if (peer_load_state(&st, state_dir_choose(dir)) != 0)
 		goto out;
 	if (hosttrust_store_load(&store, st.dir) != 0)
 		goto out;
-	if (optind == argc) {
+	if (!o.set) {
 		printf("%s\n", st.trust_key ? st.trust_key : "none");
 		if (st.trust_key && store.mesh[0])
 			printf("mesh %s\n", store.mesh);

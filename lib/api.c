@@ -53,8 +53,10 @@ static const char *const b_key[] = { "public_key", NULL };
 static const char *const b_network[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepalive", "dns",
                                          "signing_key", "registration", "pending_expire_after",
                                          "pending_max", "endpoint_min_interval", "audit_max_age",
-                                         "audit_max_rows", "audit_coalesce_window", NULL };
-static const char *const b_invite[] = { "uses", "expires_in", "label", NULL };
+                                         "audit_max_rows", "audit_coalesce_window",
+                                         "pending_max_per_prefix", NULL };
+static const char *const b_invite[] = { "uses", "expires_in", "label", "for_peer",
+                                        "when_closed", NULL };
 static const char *const b_links[] = { "links", NULL };
 static const char *const b_import[] = { "peers", "pairs", "rules", NULL };
 static const char *const b_reject[] = { "ids", "older_than", "name_pattern", NULL };
@@ -424,7 +426,9 @@ dispatch(struct request *req, struct response *res, size_t *ri)
 		return http_error(res, 400, "body_missing", "a JSON object body is required");
 	}
 	status = run(r, req, res);
-	if (r->flags & ROUTE_SEEN)
+	/* Seen is a config fetched: a pending peer's refused poll is not, so
+	 * junk registrations that poll cannot pass for hosts that are up. */
+	if ((r->flags & ROUTE_SEEN) && status < 400)
 		mark_seen(req->peer_id, last_seen);
 	return status;
 }

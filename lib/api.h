@@ -58,9 +58,17 @@ api_handler api_admin_metrics;
  * and an imported peer's host taking it over */
 api_handler api_admin_export, api_admin_import, api_adopt;
 
-/* Checks an invite code and uses it up once: 0, or 403 in res; the
- * invite's id goes to invite_id. */
-int api_use_invite(const char *code, struct response *res, char *invite_id, size_t idsz);
+/* What a used invite says: its id, the imported peer it was made for
+ * ("" for any new host) and whether it works while registration is closed. */
+struct invite_use {
+	char id[PEER_ID_LEN];
+	char for_peer[PEER_ID_LEN];
+	int when_closed;
+};
+
+/* Checks an invite code and uses it up once: 0 with *use filled, or 403 in
+ * res. */
+int api_use_invite(const char *code, struct response *res, struct invite_use *use);
 
 /* The age past which a link's latest handshake is stale: 180 s, or
  * WGCONFSRV_LINK_STALE_SECONDS (1 s to 7 days). */

@@ -16,6 +16,7 @@
 
 #include "api.h"
 #include "db.h"
+#include "quota.h"
 #include "text.h"
 
 #define IMPORT_PEERS_MAX  256
@@ -641,8 +642,44 @@ find_adoptable(const char *pubkey, char id[PEER_ID_LEN], char name[VALIDATE_NAME
 }
 
 /*
+ * May the holder of invite adopt the imported peer with pubkey? The invite
+ * first (without one, nobody learns which keys were imported); it must be
+ * made for that very peer (a public key is visible in every partner's
+ * config, so any invite and the key would let anyone adopt first), and
+ * while registration is closed it must say it works then too. 0 with the
+ * peer's id, name and state, or the error status in res.
+ */
+static int
+adopt_allowed(const char *invite, const char *pubkey, struct invite_use *use,
+              char id[PEER_ID_LEN], char name[VALIDATE_NAME_MAX + 1], char state[16],
+              struct response *res)
+{
+	struct quota q;
+	int status;
+
+	if ((status = api_use_invite(invite, res, use)) != 0)
+		return status;
+	if (use->for_peer[0] == '\0')
+		return http_error(res, 403, "invite_not_for_peer", "adopting an imported peer "
+		                  "takes an invite made for it (wgconf admin invite --for NAME)");
+	if ((status = find_adoptable(pubkey, id, name, state, res)) != 0)
+		return status;
+	if (strcmp(use->for_peer, id) != 0)
+		return http_error(res, 403, "invite_not_for_peer",
+		                  "this invite was made for another peer");
+	if (quota_get(&q) != DB_OK)
+		return api_db_error(res);
+	if (q.registration == QUOTA_CLOSED && !use->when_closed)
+		return http_error(res, 403, "registration_closed", "registration is closed on "
+		                  "this server, and this invite was not made to work then (wgconf "
+		                  "admin invite --for NAME --when-closed)");
+	return 0;
+}
+
+/*
  * POST /adopt {public_key, invite}: the host of an imported peer takes it
- * over. An admin's invite says it may; the token comes back sealed to the
+ * over. An admin's invite made for that peer says it may (adopt_allowed);
+ * the token comes back sealed to the
  * peer's own WireGuard key, so only the host holding the private key can
  * read it (the public key alone is no credential). Once adopted, a peer is
  * like any other: its host syncs with the token.
@@ -654,7 +691,8 @@ api_adopt(const struct request *req, struct response *res)
 	static const char adopted[] = "DELETE FROM adoptable WHERE peer_id = ?1";
 	struct json_object *v, *o, *detail;
 	const char *pubkey, *invite;
-	char id[PEER_ID_LEN], name[VALIDATE_NAME_MAX + 1], state[16], invite_id[PEER_ID_LEN];
+	char id[PEER_ID_LEN], name[VALIDATE_NAME_MAX + 1], state[16];
+	struct invite_use use;
 	char secret[KEYS_TOKEN_LEN];
 	char sealed[KEYS_SEALED_B64_LEN * 2];
 	uint8_t pk[KEYS_LEN], th[KEYS_LEN], raw[KEYS_LEN], box[KEYS_SEALED_LEN];
@@ -675,10 +713,7 @@ api_adopt(const struct request *req, struct response *res)
 	if (strlen(invite) == 0 || strlen(invite) > 128)
 		return http_error(res, 403, "invite_invalid",
 		                  "the invite code is unknown, used up or expired");
-	/* The invite first: without one, nobody learns which keys were imported. */
-	if ((status = api_use_invite(invite, res, invite_id, sizeof(invite_id))) != 0)
-		return status;
-	if ((status = find_adoptable(pubkey, id, name, state, res)) != 0)
+	if ((status = adopt_allowed(invite, pubkey, &use, id, name, state, res)) != 0)
 		return status;
 
 	/* The secret is made from raw bytes so that exactly those can be sealed. */
@@ -701,7 +736,7 @@ api_adopt(const struct request *req, struct response *res)
 		return api_db_error(res);
 	keys_b64_encode(sealed, sizeof(sealed), box, sizeof(box));
 	detail = json_object_new_object();
-	json_object_object_add(detail, "invite", json_object_new_string(invite_id));
+	json_object_object_add(detail, "invite", json_object_new_string(use.id));
 	api_log(res, "peer.adopt", id, detail, NULL);
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(id));

@@ -137,6 +137,22 @@ static const char migration_invite_label[] =
 	"ALTER TABLE invites ADD COLUMN label TEXT"
 	"  CHECK (label IS NULL OR length(label) BETWEEN 1 AND 64);";
 
+/*
+ * Version 8, bounds on who adopts and on open registration (issue 21): an
+ * invite may be made for one imported peer (only its host adopts with it;
+ * when_closed: also while registration is closed); a pending peer
+ * remembers the network prefix it registered from (/24, /48), so that one
+ * prefix cannot fill the queue; and the bound per prefix.
+ */
+static const char migration_bounds[] =
+	"ALTER TABLE invites ADD COLUMN for_peer TEXT REFERENCES peers(id) ON DELETE CASCADE;"
+	"ALTER TABLE invites ADD COLUMN when_closed INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (when_closed IN (0, 1));"
+	"ALTER TABLE peers ADD COLUMN registered_from TEXT;"
+	"CREATE INDEX peers_pending_from ON peers (registered_from) WHERE state = 'pending';"
+	"ALTER TABLE network ADD COLUMN pending_max_per_prefix INTEGER NOT NULL DEFAULT 32"
+	"  CHECK (pending_max_per_prefix BETWEEN 0 AND 100000);";
+
 /* Migrations from version N-1 to N live at index N; index 1 is schema.sql. */
 static const char *const migrations[] = {
 	NULL,
@@ -168,6 +184,7 @@ static const char *const migrations[] = {
 	"DROP INDEX pairs_b;"
 	"CREATE INDEX pairs_b_a ON pairs (b, a);",
 	migration_invite_label,
+	migration_bounds,
 };
 
 /*

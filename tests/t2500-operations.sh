@@ -258,11 +258,31 @@ expect_in "$ERR" "nonesuch.conf" "the message names it"
 
 # --- a host adopts its imported peer ---------------------------------------
 
+# A public key is in every partner's config: with it, an invite made for
+# no peer, or for another one, adopts nothing.
 api -a POST /admin/invites '{"uses":3}'
-CODE=$(jqr .code)
+PLAIN=$(jqr .code)
+wgc hosta register --adopt --server "$URL" --cacert "$CACERT" --invite "$PLAIN" \
+    --private-key-file "$T_TMP/mesh/hosta.conf"
+expect_rc 1 "adopting with an invite made for no peer"
+expect_in "$ERR" "takes an invite made for it" "is refused, saying why"
+admin invite --for hosta --uses 3
+expect_rc 0 "admin invite --for hosta"
+CODE=$OUT
+expect_in "$ERR" "register --server URL --invite CODE --adopt" "says how the host uses it"
+wgc hostb register --adopt --server "$URL" --cacert "$CACERT" --invite "$CODE" \
+    --private-key-file "$T_TMP/mesh/hostb.conf"
+expect_rc 1 "adopting hostb with hosta's invite"
+expect_in "$ERR" "made for another peer" "is refused, saying why"
+admin network --registration closed
 wgc hosta register --adopt --server "$URL" --cacert "$CACERT" --invite "$CODE" \
     --private-key-file "$T_TMP/mesh/hosta.conf"
-expect_rc 0 "hosta adopts its peer with its own wg0.conf"
+expect_rc 1 "adopting while registration is closed"
+expect_in "$ERR" "registration is closed" "is refused, saying why"
+admin network --registration open
+wgc hosta register --adopt --server "$URL" --cacert "$CACERT" --invite "$CODE" \
+    --private-key-file "$T_TMP/mesh/hosta.conf"
+expect_rc 0 "hosta adopts its peer with its own wg0.conf and its invite"
 expect_in "$OUT" "adopted hosta" "register says which peer it took over"
 expect_eq "$(cat "$T_TMP/hosta/state/private.key")" "$PRIV_hosta" "the host keeps its own private key"
 cp "$T_TMP/mesh/hosta.conf" "$T_TMP/mesh/wgA.conf"
@@ -323,7 +343,10 @@ fi
 # --- backup while writers run, restore into a fresh instance -------------------
 
 RUN=$A_RUN URL=$A_URL API=$A_URL/api/v1 PORT=$A_PORT ADMIN_PASS=$A_PASS DB=$A_DB CACERT=$A_CACERT
-# Writers: registrations (each a new row) and link reports, as fast as they go.
+# Writers: registrations (each a new row) and link reports, as fast as they go,
+# all from 127.0.0.1: the bound on pending peers per network prefix is lifted.
+api -a PUT /admin/network '{"pending_max_per_prefix":100000}'
+expect_status 200 || die "pending_max_per_prefix"
 (
 	i=0
 	while [ ! -e "$T_TMP/stop-writers" ] && [ $i -lt 400 ]; do

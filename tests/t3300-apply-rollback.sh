@@ -8,9 +8,9 @@
 # A's interface without a socket and every tunnel down. Now `sync --apply`
 # says so, puts the previous config, addresses and routes back (exit 1),
 # and A still listens on its own port and pings B; the file on disk is the
-# previous one and the next run tries again. (Under a trust key the port
-# is the host's own and the server's is not applied at all:
-# check_client_hosttrust.c listen_port_is_the_hosts.)
+# previous one and the next run tries again. Under a signing key the port
+# is the host's own (pinned in trust.json, moved with `trust-key
+# --listen-port`): the server's taken port is not applied at all.
 #
 # Namespaces t33k<PID>*; wireguard-go interfaces named like them. Run only
 # under `flock /tmp/wgconf-e2e.lock` (as make check does).
@@ -172,5 +172,30 @@ set_port host-a 51820 || die "cannot put host-a's port back"
 sync_host A
 check "port put back: sync exits 0 (exit $RC)" [ "$RC" = 0 ]
 check "port put back: A pings B" ns_ping A "$ADDR_B" 15
+
+# --- under a signing key the port is A's own -----------------------------------
+admin signing-key generate --out "$TMP/admin/signing.key" || die "signing-key generate: $ERR"
+SIGN_PUB=$(printf '%s\n' "$OUT" | grep -oE '[A-Za-z0-9+/]{43}=' | head -n 1)
+admin network --signing-key "$SIGN_PUB" || die "network --signing-key: $ERR"
+admin sign --all --yes --key "$TMP/admin/signing.key" || die "admin sign --all: $ERR"
+for _h in $HOSTS; do
+	wgc "$_h" trust-key "$SIGN_PUB" || die "trust-key on $_h: $ERR"
+	sync_host "$_h" || show_fail "signed: sync on $_h"
+done
+wgc A trust-key
+check "signed: A pinned its listen port (trust-key shows it)" \
+	eval 'printf "%s\n" "$OUT" | grep -q "^listen port 51820$"'
+set_port host-a $BUSY || die "cannot set host-a's listen port"
+sync_host A
+check "signed, taken port from the server: sync exits 0 (exit $RC)" [ "$RC" = 0 ]
+check "signed, taken port from the server: A keeps 51820" [ "$(listen_port A)" = 51820 ]
+check "signed, taken port from the server: the file keeps ListenPort = 51820" \
+	grep -q '^ListenPort = 51820$' "$TMP/A/wireguard/$NS_PFX"A.conf
+check "signed: A still pings B" ns_ping A "$ADDR_B" 15
+# The host's own choice moves it.
+wgc A trust-key --listen-port 51999 "$SIGN_PUB" || show_fail "trust-key --listen-port 51999"
+sync_host A
+check "signed, trust-key --listen-port 51999: applied (exit $RC)" [ "$RC" = 0 ]
+check "signed, trust-key --listen-port 51999: A listens on 51999" [ "$(listen_port A)" = 51999 ]
 
 [ "$FAILED" -eq 0 ]

@@ -679,10 +679,10 @@ adopt_allowed(const char *invite, const char *pubkey, struct invite_use *use,
 /*
  * POST /adopt {public_key, invite}: the host of an imported peer takes it
  * over. An admin's invite made for that peer says it may (adopt_allowed);
- * the token comes back sealed to the
- * peer's own WireGuard key, so only the host holding the private key can
- * read it (the public key alone is no credential). Once adopted, a peer is
- * like any other: its host syncs with the token.
+ * the token comes back sealed to the peer's own WireGuard key, so only the
+ * host holding the private key can read it (the public key alone is no
+ * credential). Once adopted, a peer is like any other: its host syncs with
+ * the token.
  */
 int
 api_adopt(const struct request *req, struct response *res)

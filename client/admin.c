@@ -501,7 +501,8 @@ static const struct admin_cmd {
 	  "(fresh ones reach both hosts at their next sync), DNS, MTU, scripts.\n"
 	  "A JSON file from `wgconf admin export` is imported with its network\n"
 	  "settings. Each imported host then takes its peer over with `wgconf\n"
-	  "register --adopt`.\n", ADMIN_FILE_ARGS },
+	  "register --adopt` and an invite made for it (`admin invite --for NAME`).\n",
+	  ADMIN_FILE_ARGS },
 	{ "config", admin_config, "", 1, 1, "config PEER",
 	  "preview a peer's config",
 	  "Usage: wgconf admin config PEER\n"

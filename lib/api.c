@@ -294,13 +294,15 @@ finish_write(const struct request *req, struct response *res)
 	return api_db_error(res);
 }
 
-/* A polling peer is seen; once a minute is enough to say it is alive. */
+/* A polling peer is seen; once a minute is enough to say it is alive. Seen
+ * is a config fetched (status below 400): a pending peer's refused poll is
+ * not, so junk registrations that poll cannot pass for hosts that are up. */
 static void
-mark_seen(const char *id, int64_t last_seen)
+mark_seen(const char *id, int64_t last_seen, int status)
 {
 	int64_t now = store_now();
 
-	if (now - last_seen < LAST_SEEN_SLACK)
+	if (status >= 400 || now - last_seen < LAST_SEEN_SLACK)
 		return;
 	if (db_begin() == 0 && store_peer_seen(id, now) == DB_OK && db_commit() == 0)
 		return;
@@ -426,10 +428,8 @@ dispatch(struct request *req, struct response *res, size_t *ri)
 		return http_error(res, 400, "body_missing", "a JSON object body is required");
 	}
 	status = run(r, req, res);
-	/* Seen is a config fetched: a pending peer's refused poll is not, so
-	 * junk registrations that poll cannot pass for hosts that are up. */
-	if ((r->flags & ROUTE_SEEN) && status < 400)
-		mark_seen(req->peer_id, last_seen);
+	if (r->flags & ROUTE_SEEN)
+		mark_seen(req->peer_id, last_seen, status);
 	return status;
 }
 

@@ -405,7 +405,7 @@ START_TEST(writes_fail_closed)
 	pair(&a, &b);
 	snprintf(body, sizeof(body), "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":%lld,"
 	         "\"rx\":1,\"tx\":2}]}", b.id, (long long)store_now());
-	st = all_or_nothing(NULL, a.token, "PUT", path("/peer/links"), body);
+	st = all_or_nothing(204, NULL, a.token, "PUT", path("/peer/links"), body);
 	ck_assert(st == 204 || st == 500);
 	ck_assert_int_eq(count("SELECT count(*) FROM link_reports"), 1);
 
@@ -414,7 +414,7 @@ START_TEST(writes_fail_closed)
 	snprintf(pairs, sizeof(pairs), "[[\"%s\",\"%s\"],[\"%s\",\"%s\"]]", ps[0].pub, ps[1].pub,
 	         ps[2].pub, ps[0].pub);
 	imp = import_body(ps, 3, pairs);
-	st = all_or_nothing(ADMIN_USER, NULL, "POST", path("/admin/import"), imp);
+	st = all_or_nothing(201, ADMIN_USER, NULL, "POST", path("/admin/import"), imp);
 	free(imp);
 	ck_assert(st == 201 || st == 500);
 	ck_assert_int_eq(count("SELECT count(*) FROM peers"), 5);
@@ -425,7 +425,7 @@ START_TEST(writes_fail_closed)
 
 	make_invite(code);
 	snprintf(body, sizeof(body), "{\"public_key\":\"%s\",\"invite\":\"%s\"}", ps[1].pub, code);
-	st = all_or_nothing(NULL, NULL, "POST", path("/adopt"), body);
+	st = all_or_nothing(200, NULL, NULL, "POST", path("/adopt"), body);
 	ck_assert(st == 200 || st == 500);
 	ck_assert_int_eq(count("SELECT count(*) FROM adoptable"), 2);
 	ck_assert_int_eq(count("SELECT uses_left FROM invites"), 4);

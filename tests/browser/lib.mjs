@@ -44,6 +44,7 @@ export async function guardedPage(ctx) {
   const expected = [];
   const problems = [];
   const apiErrors = [];
+  const isExpected = (path, status) => expected.some(([re, s]) => re.test(path) && s === status);
   page.on("pageerror", (e) => problems.push(`page error: ${e}`));
   page.on("console", (m) => {
     if (m.type() !== "error" && m.type() !== "warning") return;
@@ -56,7 +57,6 @@ export async function guardedPage(ctx) {
     }
     if (m.type() === "error") problems.push(`console: ${m.text()} (${url})`);
   });
-  const isExpected = (path, status) => expected.some(([re, s]) => re.test(path) && s === status);
   page.on("requestfailed", (r) => {
     problems.push(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`);
   });

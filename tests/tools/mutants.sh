@@ -12,6 +12,8 @@
 #   all   also those that start nginx, responders, chromium (a few minutes)
 # Needs the tree built (make all); the scratch copy is rebuilt where a
 # break touches C. MUTANTS_KEEP=1 keeps the scratch copy.
+# The breaks are shell text, quoted as written: no expansion meant.
+# shellcheck disable=SC2016
 set -u
 # A skip is not a catch: under SKIP_FAILS=1 it would count as one.
 unset SKIP_FAILS
@@ -34,7 +36,7 @@ S=$(mktemp -d "${TMPDIR:-/tmp}/wgconf-mutants.XXXXXX") || exit 1
 trap '[ "${MUTANTS_KEEP:-0}" = 1 ] && echo "kept $S" || rm -rf "$S"; rm -rf "$S.orig"' EXIT
 # The tree as it is now (uncommitted changes too), built objects kept with
 # their times so only what a break touches is rebuilt.
-tar -C "$TOP" --exclude=./tests/out --exclude=./run -cf - . | tar -C "$S" -xf - || exit 1
+tar -C "$TOP" --exclude=./.git --exclude=./tests/out --exclude=./run -cf - . | tar -C "$S" -xf - || exit 1
 LOG=$TOP/tests/out/mutants
 mkdir -p "$LOG"
 

@@ -87,8 +87,7 @@ mutant() {
 	if (db_changes() == 0)' &&
 		unit check_api_ops ;;
 	longfuncs-one-line)
-		{ printf '\nstatic int\nmutant_short(void);\n\nstatic int mutant_long(void)\n'
-		  long_body; } >>"$S/lib/text.c" &&
+		{ printf '\nstatic int mutant_long(void)\n'; long_body; } >>"$S/lib/text.c" &&
 		echo "|sh tests/tools/longfuncs.sh" ;;
 	longfuncs-upper-type)
 		{ printf '\nFILE *\nmutant_long(void)\n'; long_body; } >>"$S/lib/text.c" &&

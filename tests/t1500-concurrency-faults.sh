@@ -138,7 +138,7 @@ wait_acked 'before before' 8
 # $T_TMP/stopped) is held by the stopped victim; without one, it goes on
 # and is tried again.
 stuck="" tries=0
-while [ -z "$stuck" ] && [ $tries -lt 10 ]; do
+while [ -z "$stuck" ] && [ $tries -lt 20 ]; do
 	tries=$((tries + 1))
 	_n=0
 	while [ $_n -lt 20000 ]; do

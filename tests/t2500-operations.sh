@@ -235,7 +235,8 @@ for s in "$PRIV_hosta" "$PRIV_hostb" "$PRIV_hostc" "$PSK1" "$PSK2" "$PSK3"; do
 done
 ok "no private or preshared key is in the database or the output"
 
-api -a GET /admin/peers
+api_all /admin/peers peers
+expect_status 200 "the peer list, every page" || die "no peer list"
 for h in hosta hostb hostc; do
 	eval "_pub=\$PUB_$h"
 	expect_str "[.peers[] | select(.name == \"$h\") | .public_key] | .[0]" "$_pub"
@@ -388,7 +389,7 @@ WGCONFSRV_RUN_DIR=$R_RUN WGCONFSRV_LISTEN=127.0.0.1:$PORT WGCONFSRV_RESPONDERS=1
 WGCONFSRV_BIN=$WGCONFSRV_BIN sh "$T_ROOT/nginx/local.sh" start >"$T_TMP/restart.log" 2>&1 ||
     { cat "$T_TMP/restart.log"; die "cannot start the restored instance"; }
 T_STACKS="$T_STACKS $R_RUN"
-api -a GET /admin/peers
+api_all "/admin/peers?limit=2" peers
 expect_status 200 "the restored instance answers"
 expect_eq "$(jqr '.peers | length')" "$NB" "every peer of the backup is there"
 api -b "$TOK_h1" GET /peer/config

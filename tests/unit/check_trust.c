@@ -574,7 +574,7 @@ START_TEST(writes_fail_closed)
 	 * new revisions, or not at all. */
 	statement_of(&a, text, sizeof(text));
 	sig_body(body, sizeof(body), 1, text, sign_sk);
-	st = all_or_nothing(ADMIN_USER, NULL, "PUT", path("/admin/peers/%s/signature", a.id), body);
+	st = all_or_nothing(200, ADMIN_USER, NULL, "PUT", path("/admin/peers/%s/signature", a.id), body);
 	ck_assert(st == 200 || st == 500);
 	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE signed_version = 1"
 	                       " AND statement IS NOT NULL AND statement_sig IS NOT NULL"), 1);
@@ -585,9 +585,9 @@ START_TEST(writes_fail_closed)
 	/* A key asked for, and accepted: the key, every PSK, the revocation. */
 	new_keys(&fresh);
 	snprintf(body, sizeof(body), "{\"public_key\":\"%s\"}", fresh.pub);
-	all_or_nothing(NULL, a.token, "POST", path("/peer/key"), body);
+	all_or_nothing(202, NULL, a.token, "POST", path("/peer/key"), body);
 	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE pending_key IS NOT NULL"), 1);
-	all_or_nothing(ADMIN_USER, NULL, "POST", path("/admin/peers/%s/accept-key", a.id), NULL);
+	all_or_nothing(200, ADMIN_USER, NULL, "POST", path("/admin/peers/%s/accept-key", a.id), NULL);
 	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE pending_key IS NOT NULL"), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM revocations"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.key_accept'"), 1);
@@ -610,12 +610,12 @@ START_TEST(writes_fail_closed)
 	}
 	statement_sign(sig, text, strlen(text), sign_sk);
 	snprintf(body, sizeof(body), "{\"signature\":\"%s\"}", sig);
-	all_or_nothing(ADMIN_USER, NULL, "PUT", path("/admin/revocations/%s/signature", id), body);
+	all_or_nothing(200, ADMIN_USER, NULL, "PUT", path("/admin/revocations/%s/signature", id), body);
 	ck_assert_int_eq(count("SELECT count(*) FROM revocations WHERE signature IS NOT NULL"), 1);
-	all_or_nothing(ADMIN_USER, NULL, "DELETE", path("/admin/peers/%s", b.id), NULL);
+	all_or_nothing(204, ADMIN_USER, NULL, "DELETE", path("/admin/peers/%s", b.id), NULL);
 	ck_assert_int_eq(count("SELECT count(*) FROM revocations"), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM peers"), 2);
-	all_or_nothing(NULL, c.token, "DELETE", path("/peer"), NULL);
+	all_or_nothing(204, NULL, c.token, "DELETE", path("/peer"), NULL);
 	ck_assert_int_eq(count("SELECT count(*) FROM revocations"), 3);
 	ck_assert_int_eq(count("SELECT count(*) FROM peers"), 1);
 }

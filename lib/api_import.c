@@ -256,6 +256,7 @@ parse_peer(struct json_object *o, size_t i, struct import_peer *p, struct respon
 		"endpoint", "listen_port", "keepalive", "state", "tags", NULL };
 	struct json_object *v = NULL;
 	uint8_t pk[KEYS_LEN];
+	char field[40];
 	const char *state = "accepted";
 	int set, status;
 
@@ -269,9 +270,9 @@ parse_peer(struct json_object *o, size_t i, struct import_peer *p, struct respon
 	if (!validate_name(p->name))
 		return http_error(res, 400, "invalid_name", "peers[%zu].name \"%.64s\" must be 1-63 "
 		                  "letters, digits, '.', '-' or '_'", i, p->name);
-	if (keys_b64_decode_key(pk, p->public_key) != 0 || keys_check_public(pk) != 0)
-		return http_error(res, 400, "invalid_public_key", "peers[%zu].public_key \"%.64s\" "
-		                  "is not a WireGuard public key", i, p->public_key);
+	snprintf(field, sizeof(field), "peers[%zu].public_key", i);
+	if ((status = api_public_key(field, p->public_key, pk, res)) != 0)
+		return status;
 	if (json_object_object_get_ex(o, "state", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_string) ||
 		    (strcmp(json_object_get_string(v), "accepted") != 0 &&
@@ -661,12 +662,10 @@ api_adopt(const struct request *req, struct response *res)
 	sqlite3_stmt *st;
 	int rc, status;
 
-	if (!json_object_object_get_ex(req->json, "public_key", &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    keys_b64_decode_key(pk, (pubkey = json_object_get_string(v))) != 0 ||
-	    keys_check_public(pk) != 0)
-		return http_error(res, 400, "invalid_public_key",
-		                  "public_key must be a WireGuard key: 32 bytes in base64");
+	pubkey = json_object_object_get_ex(req->json, "public_key", &v) &&
+	         json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+	if ((status = api_public_key("public_key", pubkey, pk, res)) != 0)
+		return status;
 	if (!json_object_object_get_ex(req->json, "invite", &v) ||
 	    !json_object_is_type(v, json_type_string))
 		return http_error(res, 400, "missing_field", "\"invite\" is required: adopting an "

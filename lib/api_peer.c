@@ -177,9 +177,8 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 	if (!validate_name(name))
 		return http_error(res, 400, "invalid_name", "name \"%.64s\" must be 1-63 letters, "
 		                  "digits, '.', '-' or '_'", name);
-	if (keys_b64_decode_key(pk, pubkey) != 0 || keys_check_public(pk) != 0)
-		return http_error(res, 400, "invalid_public_key",
-		                  "public_key must be a WireGuard key: 32 bytes in base64");
+	if ((status = api_public_key("public_key", pubkey, pk, res)) != 0)
+		return status;
 	json_object_object_get_ex(req->json, "endpoint", &ep);
 	if ((status = api_parse_endpoint(ep, p.endpoint, sizeof(p.endpoint), res)) != 0 ||
 	    (status = api_int_field(req->json, "listen_port", 1, 65535, &port, &port_set, res)) != 0)

@@ -10,11 +10,11 @@
 #     (POST /peer/key: another peer's key, the revoked key, a fresh key,
 #     the asker's own), K' imported;
 #   - by a host that trusts the admin's signing key, when an intruder
-#     writes the server's SQLite file: the revoked delta back as K' with a
-#     statement the admin signed for K' (made with openssl here: an admin
-#     shown only "+ key K'" would sign it), and bravo rotated to its own K'
-#     the same way. Sync exits non-zero naming K', and wg0.conf never holds
-#     it;
+#     writes the server's SQLite file: the revoked delta back as K', paired
+#     with alpha, with statements the admin signed (made with openssl here:
+#     an admin shown only "+ key K'" and "+ pair" would sign them), and
+#     bravo rotated to its own K' the same way. Sync exits non-zero naming
+#     K', and wg0.conf never holds it;
 #   - in an old database: a responder starting on it says which peer holds
 #     a K' (and hosts keep refusing it until the admin deletes that peer).
 . "$(dirname "$0")/lib.sh"
@@ -101,7 +101,8 @@ expect_rc 0 "the admin signs every peer"
 sync_a
 expect_rc 0 "alpha syncs the signed mesh"
 expect_in "$(cat "$F")" "^PublicKey = $(q "$D_PUB")\$" "delta is configured"
-sql "CREATE TABLE loot.dp AS SELECT * FROM peers WHERE id = '$D_ID';
+sql "CREATE TABLE loot.ap AS SELECT statement FROM peers WHERE id = '$A_ID';
+    CREATE TABLE loot.dp AS SELECT * FROM peers WHERE id = '$D_ID';
     CREATE TABLE loot.da AS SELECT * FROM addresses WHERE peer_id = '$D_ID';
     CREATE TABLE loot.dx AS SELECT * FROM pairs WHERE a = '$D_ID' OR b = '$D_ID'"
 admin delete delta
@@ -117,6 +118,62 @@ B_TWIN=$(twin "$B_PUB")
 A_TWIN=$(twin "$A_PUB")
 expect_in "$D_TWIN" '^[A-Za-z0-9+/]{43}=$' "K' of delta's key is 44 characters of base64"
 [ "$D_TWIN" != "$D_PUB" ] || die "twin() made no twin"
+
+# --- a trust-key host: the revoked key back as K', signed --------------------------
+# As in the issue: K' registers again, the admin pairs it with alpha and
+# signs both statements, seeing only "+ key K'" and "+ pair".
+expect_eq "$(sqlite3 "$DB" "SELECT signed_version FROM peers WHERE id = '$A_ID'")" 2 \
+    "alpha's statement is at version 2, without delta"
+sql "INSERT INTO peers SELECT * FROM loot.dp; INSERT INTO addresses SELECT * FROM loot.da;
+    INSERT INTO pairs SELECT * FROM loot.dx;
+    UPDATE peers SET public_key = '$D_TWIN', signed_version = 2,
+        statement = replace(replace(statement, 'key $D_PUB', 'key $D_TWIN'),
+            char(10) || 'version 1' || char(10), char(10) || 'version 2' || char(10))
+        WHERE id = '$D_ID';
+    UPDATE peers SET signed_version = 3, statement = replace((SELECT statement FROM loot.ap),
+            char(10) || 'version 1' || char(10), char(10) || 'version 3' || char(10))
+        WHERE id = '$A_ID'"
+resign "$D_ID"
+resign "$A_ID"
+expect_eq "$(sqlite3 "$DB" "SELECT count(*) FROM peers WHERE statement LIKE '%key $D_TWIN%'")" 1 \
+    "revived: the server holds delta with K' and a statement for K'"
+admin config alpha
+expect_in "$OUT" "$(q "$D_TWIN")" "revived: the server serves K' to alpha"
+sync_a
+[ "$RC" != 0 ] && ok "revived as K': alpha's sync fails (exit $RC)" ||
+    fail "revived as K': alpha's sync exits 0"
+expect_in "$ERR" "$(q "$D_TWIN").*bit 255" "revived as K': alpha names K' and why"
+expect_not_in "$(cat "$F")" "$(q "$D_TWIN")" "revived as K': K' is not written"
+expect_in "$(cat "$F")" "^PublicKey = $(q "$B_PUB")\$" "revived as K': bravo stays configured"
+
+# --- an old database holding K': said when a responder starts ----------------------------
+cgi GET /health
+expect_in "$(cat "$T_TMP/cgi.err")" "peer $D_ID \(delta\) has the key $(q "$D_TWIN"), which is not canonical \(a second spelling of $(q "$D_PUB")\)" \
+    "a responder starting on the database names delta's K'"
+sql "DELETE FROM peers WHERE id = '$D_ID'"
+sync_a
+expect_rc 0 "delta deleted: alpha syncs again"
+cgi GET /health
+expect_not_in "$(cat "$T_TMP/cgi.err")" "not canonical" "and a responder starting says nothing"
+
+# --- a trust-key host: bravo rotated to its own K', signed --------------------------------
+sql "CREATE TABLE loot.bk AS SELECT public_key, statement, statement_sig, signed_version
+    FROM peers WHERE id = '$B_ID';
+    UPDATE peers SET public_key = '$B_TWIN', signed_version = signed_version + 1,
+        statement = replace(replace(statement, 'key $B_PUB', 'key $B_TWIN'),
+            char(10) || 'version 1' || char(10), char(10) || 'version 2' || char(10))
+        WHERE id = '$B_ID'"
+resign "$B_ID"
+sync_a
+[ "$RC" != 0 ] && ok "rotated to K': alpha's sync fails (exit $RC)" ||
+    fail "rotated to K': alpha's sync exits 0"
+expect_in "$ERR" "$(q "$B_TWIN").*bit 255" "rotated to K': alpha names K' and why"
+expect_not_in "$(cat "$F")" "$(q "$B_TWIN")" "rotated to K': K' is not written"
+expect_in "$(cat "$F")" "^PublicKey = $(q "$B_PUB")\$" "rotated to K': bravo's key stays as signed before"
+sql "UPDATE peers SET (public_key, statement, statement_sig, signed_version) =
+    (SELECT public_key, statement, statement_sig, signed_version FROM loot.bk) WHERE id = '$B_ID'"
+sync_a
+expect_rc 0 "bravo's signed key put back: alpha syncs again"
 
 # --- the server: register, rotate, import ------------------------------------------
 api -a POST /admin/invites '{"uses":5,"expires_in":3600}'
@@ -150,43 +207,3 @@ api POST /register "{\"name\":\"delta3\",\"public_key\":\"$D_PUB\",\"endpoint\":
 expect_error 409 key_revoked "the revoked key itself stays revoked"
 api -b "$B_TOKEN" POST /peer/key "{\"public_key\":\"$A_PUB\"}"
 expect_error 409 public_key_taken "a taken key itself stays taken"
-
-# --- a trust-key host: the revoked key back as K', signed --------------------------
-sql "INSERT INTO peers SELECT * FROM loot.dp; INSERT INTO addresses SELECT * FROM loot.da;
-    INSERT INTO pairs SELECT * FROM loot.dx;
-    UPDATE peers SET public_key = '$D_TWIN', signed_version = 2,
-        statement = replace(replace(statement, 'key $D_PUB', 'key $D_TWIN'),
-                            'version 1', 'version 2') WHERE id = '$D_ID'"
-resign "$D_ID"
-expect_eq "$(sqlite3 "$DB" "SELECT count(*) FROM peers WHERE statement LIKE '%key $D_TWIN%'")" 1 \
-    "revived: the server holds delta with K' and a statement for K'"
-admin config alpha
-expect_in "$OUT" "$(q "$D_TWIN")" "revived: the server serves K' to alpha"
-sync_a
-[ "$RC" != 0 ] && ok "revived as K': alpha's sync fails (exit $RC)" ||
-    fail "revived as K': alpha's sync exits 0"
-expect_in "$ERR" "$(q "$D_TWIN").*bit 255" "revived as K': alpha names K' and why"
-expect_not_in "$(cat "$F")" "$(q "$D_TWIN")" "revived as K': K' is not written"
-expect_in "$(cat "$F")" "^PublicKey = $(q "$B_PUB")\$" "revived as K': bravo stays configured"
-
-# --- an old database holding K': said when a responder starts ----------------------------
-cgi GET /health
-expect_in "$(cat "$T_TMP/cgi.err")" "peer $D_ID \(delta\) has the key $(q "$D_TWIN"), which is not canonical \(a second spelling of $(q "$D_PUB")\)" \
-    "a responder starting on the database names delta's K'"
-sql "DELETE FROM peers WHERE id = '$D_ID'"
-sync_a
-expect_rc 0 "delta deleted: alpha syncs again"
-cgi GET /health
-expect_not_in "$(cat "$T_TMP/cgi.err")" "not canonical" "and a responder starting says nothing"
-
-# --- a trust-key host: bravo rotated to its own K', signed --------------------------------
-sql "UPDATE peers SET public_key = '$B_TWIN', signed_version = signed_version + 1,
-        statement = replace(replace(statement, 'key $B_PUB', 'key $B_TWIN'),
-                            'version 1', 'version 2') WHERE id = '$B_ID'"
-resign "$B_ID"
-sync_a
-[ "$RC" != 0 ] && ok "rotated to K': alpha's sync fails (exit $RC)" ||
-    fail "rotated to K': alpha's sync exits 0"
-expect_in "$ERR" "$(q "$B_TWIN").*bit 255" "rotated to K': alpha names K' and why"
-expect_not_in "$(cat "$F")" "$(q "$B_TWIN")" "rotated to K': K' is not written"
-expect_in "$(cat "$F")" "^PublicKey = $(q "$B_PUB")\$" "rotated to K': bravo's key stays as signed before"

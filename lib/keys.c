@@ -147,6 +147,18 @@ keys_public_canonical(char out[KEYS_B64_LEN], const char *b64)
 }
 
 int
+keys_public_twin(char out[KEYS_B64_LEN], const char *b64)
+{
+	uint8_t k[KEYS_LEN];
+
+	if (keys_b64_decode_key(k, b64) != 0)
+		return -1;
+	k[KEYS_LEN - 1] ^= 0x80;
+	keys_b64_encode(out, KEYS_B64_LEN, k, KEYS_LEN);
+	return 0;
+}
+
+int
 keys_seal(uint8_t box[KEYS_SEALED_LEN], const uint8_t secret[KEYS_LEN],
           const uint8_t pk[KEYS_LEN])
 {

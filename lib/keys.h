@@ -61,6 +61,11 @@ const char *keys_public_why(int reason);
  * -1 if b64 is not a key's text at all. */
 int keys_public_canonical(char out[KEYS_B64_LEN], const char *b64) KEYS_WARN_UNUSED;
 
+/* The other text of a key: bit 255 flipped. Only to find what an old
+ * database may hold (a revocation of the twin revokes the key too); never a
+ * key that enters. -1 if b64 is not a key's text. */
+int keys_public_twin(char out[KEYS_B64_LEN], const char *b64) KEYS_WARN_UNUSED;
+
 /* Seals a 32-byte secret to an X25519 public key (anonymous sender). */
 int keys_seal(uint8_t box[KEYS_SEALED_LEN], const uint8_t secret[KEYS_LEN],
               const uint8_t pk[KEYS_LEN]) KEYS_WARN_UNUSED;

@@ -204,6 +204,11 @@ START_TEST(public_key_one_spelling)
 	ck_assert_int_eq(keys_public_canonical(canon, vec_pk), 0);
 	ck_assert_str_eq(canon, vec_pk);
 	ck_assert_int_eq(keys_public_canonical(canon, "not a key"), -1);
+	ck_assert_int_eq(keys_public_twin(canon, vec_pk), 0);
+	ck_assert_str_eq(canon, twin);
+	ck_assert_int_eq(keys_public_twin(canon, twin), 0);
+	ck_assert_str_eq(canon, vec_pk);
+	ck_assert_int_eq(keys_public_twin(canon, "not a key"), -1);
 
 	/* What a key generator makes is always canonical. */
 	for (int i = 0; i < 64; i++) {

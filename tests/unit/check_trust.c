@@ -602,6 +602,15 @@ START_TEST(twin_key_in_old_database)
 	OK(admin("GET", path("/admin/revocations"), NULL), 200);
 	ck_assert_ptr_nonnull(revocation_for(a.pub));
 	ck_assert_ptr_null(revocation_for(twin));
+
+	/* A revocation of b's twin, kept from before: b's key is revoked too. */
+	key_twin(twin, b.pub);
+	snprintf(sql, sizeof(sql), "INSERT INTO revocations (id, key, peer_id, peer_name, text,"
+	         " created_at) VALUES ('0123456789abcdef', '%s', 'gone', 'gone', 'x', 1)", twin);
+	exec_sql(sql);
+	OK(admin("DELETE", path("/admin/peers/%s", b.id), NULL), 204);
+	snprintf(sql, sizeof(sql), "{\"name\":\"bravo2\",\"public_key\":\"%s\"}", b.pub);
+	ANON_FAILS(409, "key_revoked", "POST", path("/register"), sql);
 }
 END_TEST
 

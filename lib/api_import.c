@@ -417,16 +417,18 @@ static int
 check_known_keys(const struct import_peer *v, size_t n, struct response *res)
 {
 	static const char sql[] =
-		"SELECT name FROM peers WHERE public_key = ?1 OR pending_key = ?1";
-	char msg[200] = "";
+		"SELECT name FROM peers WHERE public_key IN (?1, ?2) OR pending_key IN (?1, ?2)";
+	char msg[200] = "", twin[KEYS_B64_LEN];
 	size_t len = 0, hits = 0;
 	sqlite3_stmt *st;
 	int rc;
 
 	for (size_t i = 0; i < n; i++) {
-		if ((st = db_stmt(sql)) == NULL)
+		/* A key an old database holds as its twin is known too. */
+		if ((st = db_stmt(sql)) == NULL || keys_public_twin(twin, v[i].public_key) != 0)
 			return api_db_error(res);
 		sqlite3_bind_text(st, 1, v[i].public_key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, twin, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW && len < sizeof(msg))
 			len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s (%s)",

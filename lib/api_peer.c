@@ -86,7 +86,8 @@ admit(const char *pubkey, const char *invite, char invite_id[PEER_ID_LEN],
       struct response *res)
 {
 	static const char key_taken[] =
-		"SELECT 1 FROM peers WHERE public_key = ?1 OR pending_key = ?1";
+		"SELECT 1 FROM peers WHERE public_key IN (?1, ?2) OR pending_key IN (?1, ?2)";
+	char twin[KEYS_B64_LEN];
 	struct quota q;
 	sqlite3_stmt *st;
 	int64_t pending;
@@ -100,9 +101,11 @@ admit(const char *pubkey, const char *invite, char invite_id[PEER_ID_LEN],
 	if (q.registration == QUOTA_INVITE_ONLY && invite == NULL)
 		return http_error(res, 403, "invite_required",
 		                  "this server registers peers with an invite code only");
-	if ((st = db_stmt(key_taken)) == NULL)
+	/* A key an old database holds as its twin is taken too (docs/trust.md). */
+	if ((st = db_stmt(key_taken)) == NULL || keys_public_twin(twin, pubkey) != 0)
 		return api_db_error(res);
 	sqlite3_bind_text(st, 1, pubkey, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, twin, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)

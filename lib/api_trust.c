@@ -301,17 +301,22 @@ static int
 key_free(const char *key, const char *id, struct response *res)
 {
 	static const char taken[] =
-		"SELECT 1 FROM peers WHERE (public_key = ?1 OR pending_key = ?1) AND id != ?2";
+		"SELECT 1 FROM peers WHERE (public_key IN (?1, ?3) OR pending_key IN (?1, ?3))"
+		" AND id != ?2";
+	char twin[KEYS_B64_LEN];
 	sqlite3_stmt *st;
 	int rc = store_key_revoked(key);
 
 	if (rc == DB_OK)
 		return http_error(res, 409, "key_revoked", "public key %s was revoked: it cannot "
 		                  "come back (make a new key)", key);
-	if (rc != DB_NOTFOUND || (st = db_stmt(taken)) == NULL)
+	/* A key an old database holds as its twin is taken too (docs/trust.md). */
+	if (rc != DB_NOTFOUND || (st = db_stmt(taken)) == NULL ||
+	    keys_public_twin(twin, key) != 0)
 		return api_db_error(res);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, twin, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -441,6 +446,7 @@ api_admin_peer_accept_key(const struct request *req, struct response *res)
 	const char *id = req->params[0];
 	struct json_object *detail = NULL;
 	char old[KEYS_B64_LEN], newkey[KEYS_B64_LEN];
+	uint8_t pk[KEYS_LEN];
 	struct peer p;
 	sqlite3_stmt *st;
 	int status;
@@ -454,7 +460,9 @@ api_admin_peer_accept_key(const struct request *req, struct response *res)
 	}
 	memcpy(old, p.public_key, sizeof(old));
 	memcpy(newkey, p.pending_key, sizeof(newkey));
-	if ((status = key_free(newkey, id, res)) != 0)
+	/* One asked for before the one-spelling rule may not be canonical. */
+	if ((status = api_public_key("pending_key", newkey, pk, res)) != 0 ||
+	    (status = key_free(newkey, id, res)) != 0)
 		goto out;
 	detail = json_object_new_object();
 	json_object_object_add(detail, "old_key", json_object_new_string(old));

@@ -568,13 +568,14 @@ END_TEST
  * revocation revokes the key X25519 sees, which a host can parse. */
 START_TEST(twin_key_in_old_database)
 {
-	struct tpeer a, b;
+	struct tpeer a, b, c, fresh;
 	char sql[256], twin[KEYS_B64_LEN], log[] = "/tmp/wgconf-check-log-XXXXXX", text[1024];
 	int fd, saved;
 	ssize_t n;
 
 	member(&a, "alpha", "203.0.113.1:51820");
 	member(&b, "bravo", "203.0.113.2:51820");
+	member(&c, "charlie", "203.0.113.3:51820");
 	pair(&a, &b);
 	set_signing_key();
 	sign_peer(&a);
@@ -602,6 +603,23 @@ START_TEST(twin_key_in_old_database)
 	OK(admin("GET", path("/admin/revocations"), NULL), 200);
 	ck_assert_ptr_nonnull(revocation_for(a.pub));
 	ck_assert_ptr_null(revocation_for(twin));
+
+	/* A rotation to a twin asked for before: not accepted. And a key an
+	 * old database holds as its twin is taken. */
+	new_keys(&fresh);
+	key_twin(twin, fresh.pub);
+	snprintf(sql, sizeof(sql), "UPDATE peers SET pending_key = '%s' WHERE id = '%s'", twin, b.id);
+	exec_sql(sql);
+	ADMIN_FAILS(400, "invalid_public_key", "POST", path("/admin/peers/%s/accept-key", b.id), NULL);
+	ck_assert_ptr_nonnull(strstr(R.error_message, "pending_key"));
+	snprintf(sql, sizeof(sql), "{\"name\":\"fresh\",\"public_key\":\"%s\"}", fresh.pub);
+	ANON_FAILS(409, "public_key_taken", "POST", path("/register"), sql);
+	snprintf(sql, sizeof(sql), "{\"public_key\":\"%s\"}", fresh.pub);
+	PEER_FAILS(409, "public_key_taken", c.token, "POST", path("/peer/key"), sql);
+	snprintf(sql, sizeof(sql), "{\"peers\":[{\"name\":\"imp\",\"public_key\":\"%s\"}],"
+	         "\"pairs\":[]}", fresh.pub);
+	ADMIN_FAILS(409, "import_conflict", "POST", path("/admin/import"), sql);
+	exec_sql("UPDATE peers SET pending_key = NULL");
 
 	/* A revocation of b's twin, kept from before: b's key is revoked too. */
 	key_twin(twin, b.pub);

@@ -152,7 +152,7 @@ X GET /health
 
 out '### `POST /register`'
 out ""
-out 'A host asks to join. Body: `{"name", "public_key", "endpoint", "listen_port"?, "invite"?}`. `name`: 1–63 letters, digits, `.`, `-`, `_`. `public_key`: the WireGuard public key, 32 bytes in base64 (the client makes the key pair; the private key never leaves the host). `endpoint`: `"host:port"`, `"[v6]:port"`, or `null` for a host behind NAT. `listen_port`: 1–65535. Answer 201 `{"id", "state", "token"}`: the token is shown this once. Without an invite the peer is `pending` until an admin accepts it; with a valid invite it is `accepted` at once, with an address from the pool. Errors: 400 `invalid_name`, `invalid_public_key`, `invalid_endpoint`, `unknown_field`, …; 409 `public_key_taken`; 403 `invite_invalid`, and with the network'"'"'s `registration` set to `invite-only` 403 `invite_required` without an invite, with `closed` 403 `registration_closed` for everyone; 429 `too_many_pending` when `pending_max` peers wait already (never with a valid invite), or `rate_limited` from nginx.'
+out 'A host asks to join. Body: `{"name", "public_key", "endpoint", "listen_port"?, "invite"?}`. `name`: 1–63 letters, digits, `.`, `-`, `_`. `public_key`: the WireGuard public key, 32 bytes in base64 (the client makes the key pair; the private key never leaves the host), in its one canonical spelling: bit 255 clear and below 2^255−19, as `wg pubkey` always makes it (X25519 ignores bit 255, so another spelling would be a second text for the same key; refused with 400 `invalid_public_key` naming the field, the value and why, see docs/trust.md, "One spelling per key"). `endpoint`: `"host:port"`, `"[v6]:port"`, or `null` for a host behind NAT. `listen_port`: 1–65535. Answer 201 `{"id", "state", "token"}`: the token is shown this once. Without an invite the peer is `pending` until an admin accepts it; with a valid invite it is `accepted` at once, with an address from the pool. Errors: 400 `invalid_name`, `invalid_public_key`, `invalid_endpoint`, `unknown_field`, …; 409 `public_key_taken`; 403 `invite_invalid`, and with the network'"'"'s `registration` set to `invite-only` 403 `invite_required` without an invite, with `closed` 403 `registration_closed` for everyone; 429 `too_many_pending` when `pending_max` peers wait already (never with a valid invite), or `rate_limited` from nginx.'
 out ""
 keypair
 A_PUB=$PUB A_PRIV=$PRIV
@@ -191,7 +191,7 @@ X -b "$A_TOK" -h "If-None-Match: $ETAG" GET /peer/config
 
 out '### `POST /peer/key`'
 out ""
-out 'A host asks to rotate to a new key (`wgconf rotate`): `{"public_key"}`. It is only stored as the peer'"'"'s `pending_key`; nothing else changes until an admin accepts it (`POST /admin/peers/{id}/accept-key`). 202 with the peer. Errors: 400 `invalid_public_key`, 409 `same_key`, `public_key_taken` (another peer has or asked for it), `key_revoked`, `peer_pending`.'
+out 'A host asks to rotate to a new key (`wgconf rotate`): `{"public_key"}`. It is only stored as the peer'"'"'s `pending_key`; nothing else changes until an admin accepts it (`POST /admin/peers/{id}/accept-key`). 202 with the peer. Errors: 400 `invalid_public_key` (also for a key that is not canonical, as for `/register`), 409 `same_key`, `public_key_taken` (another peer has or asked for it), `key_revoked`, `peer_pending`.'
 out ""
 keypair
 NEXT_PUB=$PUB
@@ -400,7 +400,7 @@ X -a GET /admin/export
 
 out '### `POST /admin/import`'
 out ""
-out 'Creates the peers and pairs of an existing mesh in one transaction, all or nothing: `{"peers": [{"name", "public_key", "addresses"?: [ip, ...], "networks"?: [cidr, ...], "endpoint"?, "listen_port"?, "keepalive"?, "state"?: "accepted"|"pending", "tags"?: [tag, ...]}, ...], "pairs"?: [[KEY, KEY], ...], "rules"?: [[TAG, TAG], ...]}` (1–256 peers; pairs name public keys of the imported peers and are explicit; a rule the server has already is kept once, and each imported peer then gets the pairs the rules imply, as when it is tagged: 400 `invalid_tag`, 409 `rule_too_large`, `too_many_rules`). Addresses must be free host addresses of the pools (409 `address_outside_pool`, `address_taken`, naming it); a peer without one gets the next free one. 409 `import_conflict` names every public key the server has already. Each pair gets a fresh preshared key, sealed to both sides. Imported peers have no usable token: their hosts adopt them (`POST /adopt`). Answer 201 `{"peers": [{"id", "name", "public_key"}, ...], "pairs": N}`; one audit entry `network.import`.'
+out 'Creates the peers and pairs of an existing mesh in one transaction, all or nothing: `{"peers": [{"name", "public_key", "addresses"?: [ip, ...], "networks"?: [cidr, ...], "endpoint"?, "listen_port"?, "keepalive"?, "state"?: "accepted"|"pending", "tags"?: [tag, ...]}, ...], "pairs"?: [[KEY, KEY], ...], "rules"?: [[TAG, TAG], ...]}` (1–256 peers; pairs name public keys of the imported peers and are explicit; a rule the server has already is kept once, and each imported peer then gets the pairs the rules imply, as when it is tagged: 400 `invalid_tag`, 409 `rule_too_large`, `too_many_rules`). Addresses must be free host addresses of the pools (409 `address_outside_pool`, `address_taken`, naming it); a peer without one gets the next free one. Each `public_key` is canonical as for `/register` (400 `invalid_public_key` naming `peers[N].public_key`). 409 `import_conflict` names every public key the server has already. Each pair gets a fresh preshared key, sealed to both sides. Imported peers have no usable token: their hosts adopt them (`POST /adopt`). Answer 201 `{"peers": [{"id", "name", "public_key"}, ...], "pairs": N}`; one audit entry `network.import`.'
 out ""
 keypair
 I1_PUB=$PUB I1_PRIV=$PRIV
@@ -411,7 +411,7 @@ X -a POST /admin/import "{\"peers\":[{\"name\":\"again\",\"public_key\":\"$I1_PU
 
 out '### `POST /adopt`'
 out ""
-out 'The host of an imported peer takes it over: `{"public_key", "invite"}`, with an admin'"'"'s invite code (used up by one). Answer 200 `{"id", "name", "state", "token_sealed"}`: the bearer token'"'"'s secret (32 bytes; the token is `ID.` and their base64url without padding) `crypto_box_seal`ed to the peer'"'"'s WireGuard public key, so only the host with the private key can read it; the public key alone is no credential. Errors: 403 `invite_invalid`, 404 `not_imported`, 409 `already_adopted`. nginx rate-limits it like `/register`.'
+out 'The host of an imported peer takes it over: `{"public_key", "invite"}`, with an admin'"'"'s invite code (used up by one). Answer 200 `{"id", "name", "state", "token_sealed"}`: the bearer token'"'"'s secret (32 bytes; the token is `ID.` and their base64url without padding) `crypto_box_seal`ed to the peer'"'"'s WireGuard public key, so only the host with the private key can read it; the public key alone is no credential. Errors: 400 `invalid_public_key` (not a canonical key, as for `/register`), 403 `invite_invalid`, 404 `not_imported`, 409 `already_adopted`. nginx rate-limits it like `/register`.'
 out ""
 api -a POST /admin/invites '{"uses":2}'
 ICODE=$(jqr .code)

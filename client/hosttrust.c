@@ -94,11 +94,29 @@ hosttrust_store_free(struct hosttrust_store *st)
 	memset(st, 0, sizeof(*st));
 }
 
+/* A revoked key in trust.json is canonical (keys_parse_public) as every key
+ * it is compared with is: true, and a warning naming it, when it is not. */
+static bool
+revoked_key_bad(const char *key)
+{
+	uint8_t k[KEYS_LEN];
+	char canon[KEYS_B64_LEN];
+	int r = keys_parse_public(k, key);
+
+	if (r == 0)
+		return false;
+	if (r == KEYS_PUBLIC_NOT_CANONICAL && keys_public_canonical(canon, key) == 0)
+		warnx(HOSTTRUST_FILE ": the revoked key %s is %s; the key it spells is %s",
+		      key, keys_public_why(r), canon);
+	else
+		warnx(HOSTTRUST_FILE ": the revoked key \"%.64s\" is %s", key, keys_public_why(r));
+	return true;
+}
+
 static int
 store_from_json(struct hosttrust_store *st, struct json_object *obj)
 {
 	struct json_object *v, *e;
-	uint8_t k[KEYS_LEN];
 
 	if (!json_object_is_type(obj, json_type_object))
 		return -1;
@@ -135,7 +153,7 @@ store_from_json(struct hosttrust_store *st, struct json_object *obj)
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
 			e = json_object_array_get_idx(v, i);
 			if (!json_object_is_type(e, json_type_string) ||
-			    keys_b64_decode_key(k, json_object_get_string(e)) != 0 ||
+			    revoked_key_bad(json_object_get_string(e)) ||
 			    store_revoke(st, json_object_get_string(e)) != 0)
 				return -1;
 		}

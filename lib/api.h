@@ -106,6 +106,11 @@ int api_store_networks(const char *id, struct json_object *nets, struct response
  * peer has none. 0, or an error status in res. */
 int api_assign_addresses(const char *id, const char *want, struct response *res);
 
+/* A public key that enters (field names it in the message): keys_parse_public()
+ * into pk, or 400 invalid_public_key saying why. key may be NULL. */
+int api_public_key(const char *field, const char *key, uint8_t pk[KEYS_LEN],
+                   struct response *res);
+
 /* Reads an optional endpoint field ("host:port", "[v6]:port", null or "nat")
  * into out ("" for NAT). 0 or 400. */
 int api_parse_endpoint(struct json_object *v, char *out, size_t outsz, struct response *res);

@@ -257,6 +257,7 @@ parse_peer(struct json_object *o, size_t i, struct import_peer *p, struct respon
 		"endpoint", "listen_port", "keepalive", "state", "tags", NULL };
 	struct json_object *v = NULL;
 	uint8_t pk[KEYS_LEN];
+	char field[40];
 	const char *state = "accepted";
 	int set, status;
 
@@ -270,9 +271,9 @@ parse_peer(struct json_object *o, size_t i, struct import_peer *p, struct respon
 	if (!validate_name(p->name))
 		return http_error(res, 400, "invalid_name", "peers[%zu].name \"%.64s\" must be 1-63 "
 		                  "letters, digits, '.', '-' or '_'", i, p->name);
-	if (keys_b64_decode_key(pk, p->public_key) != 0 || keys_check_public(pk) != 0)
-		return http_error(res, 400, "invalid_public_key", "peers[%zu].public_key \"%.64s\" "
-		                  "is not a WireGuard public key", i, p->public_key);
+	snprintf(field, sizeof(field), "peers[%zu].public_key", i);
+	if ((status = api_public_key(field, p->public_key, pk, res)) != 0)
+		return status;
 	if (json_object_object_get_ex(o, "state", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_string) ||
 		    (strcmp(json_object_get_string(v), "accepted") != 0 &&
@@ -417,16 +418,18 @@ static int
 check_known_keys(const struct import_peer *v, size_t n, struct response *res)
 {
 	static const char sql[] =
-		"SELECT name FROM peers WHERE public_key = ?1 OR pending_key = ?1";
-	char msg[200] = "";
+		"SELECT name FROM peers WHERE public_key IN (?1, ?2) OR pending_key IN (?1, ?2)";
+	char msg[200] = "", twin[KEYS_B64_LEN];
 	size_t len = 0, hits = 0;
 	sqlite3_stmt *st;
 	int rc;
 
 	for (size_t i = 0; i < n; i++) {
-		if ((st = db_stmt(sql)) == NULL)
+		/* A key an old database holds as its twin is known too. */
+		if ((st = db_stmt(sql)) == NULL || keys_public_twin(twin, v[i].public_key) != 0)
 			return api_db_error(res);
 		sqlite3_bind_text(st, 1, v[i].public_key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, twin, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW && len < sizeof(msg))
 			len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s (%s)",
@@ -699,12 +702,10 @@ api_adopt(const struct request *req, struct response *res)
 	sqlite3_stmt *st;
 	int rc, status;
 
-	if (!json_object_object_get_ex(req->json, "public_key", &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    keys_b64_decode_key(pk, (pubkey = json_object_get_string(v))) != 0 ||
-	    keys_check_public(pk) != 0)
-		return http_error(res, 400, "invalid_public_key",
-		                  "public_key must be a WireGuard key: 32 bytes in base64");
+	pubkey = json_object_object_get_ex(req->json, "public_key", &v) &&
+	         json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+	if ((status = api_public_key("public_key", pubkey, pk, res)) != 0)
+		return status;
 	if (!json_object_object_get_ex(req->json, "invite", &v) ||
 	    !json_object_is_type(v, json_type_string))
 		return http_error(res, 400, "missing_field", "\"invite\" is required: adopting an "

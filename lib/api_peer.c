@@ -114,7 +114,8 @@ admit(const char *pubkey, const char *invite, const char *prefix, struct invite_
       struct response *res)
 {
 	static const char key_taken[] =
-		"SELECT 1 FROM peers WHERE public_key = ?1 OR pending_key = ?1";
+		"SELECT 1 FROM peers WHERE public_key IN (?1, ?2) OR pending_key IN (?1, ?2)";
+	char twin[KEYS_B64_LEN];
 	struct quota q;
 	sqlite3_stmt *st;
 	int rc;
@@ -127,9 +128,11 @@ admit(const char *pubkey, const char *invite, const char *prefix, struct invite_
 	if (q.registration == QUOTA_INVITE_ONLY && invite == NULL)
 		return http_error(res, 403, "invite_required",
 		                  "this server registers peers with an invite code only");
-	if ((st = db_stmt(key_taken)) == NULL)
+	/* A key an old database holds as its twin is taken too (docs/trust.md). */
+	if ((st = db_stmt(key_taken)) == NULL || keys_public_twin(twin, pubkey) != 0)
 		return api_db_error(res);
 	sqlite3_bind_text(st, 1, pubkey, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, twin, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -203,9 +206,8 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 	if (!validate_name(name))
 		return http_error(res, 400, "invalid_name", "name \"%.64s\" must be 1-63 letters, "
 		                  "digits, '.', '-' or '_'", name);
-	if (keys_b64_decode_key(pk, pubkey) != 0 || keys_check_public(pk) != 0)
-		return http_error(res, 400, "invalid_public_key",
-		                  "public_key must be a WireGuard key: 32 bytes in base64");
+	if ((status = api_public_key("public_key", pubkey, pk, res)) != 0)
+		return status;
 	json_object_object_get_ex(req->json, "endpoint", &ep);
 	if ((status = api_parse_endpoint(ep, p.endpoint, sizeof(p.endpoint), res)) != 0 ||
 	    (status = api_int_field(req->json, "listen_port", 1, 65535, &port, &port_set, res)) != 0)

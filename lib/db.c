@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "keys.h"
 #include "schema.h"
 
 #define DB_BUSY_MS      5000
@@ -263,6 +264,41 @@ migrate(void)
 	return exec("COMMIT");
 }
 
+/*
+ * Keys kept from before the one-spelling rule (keys_parse_public): a key
+ * with bit 255 set was made by hand to pass for another. Not rewritten: a
+ * revocation's text is signed, and the other spelling may be taken or
+ * revoked. Said at every start instead, for the admin to delete that peer
+ * (hosts refuse a config that holds it). Decoding only: no curve arithmetic,
+ * so a start with many peers stays quick.
+ */
+static void
+report_key_spellings(void)
+{
+	static const char sql[] =
+		"SELECT 'peer ' || id || ' (' || name || ')', public_key FROM peers"
+		" UNION ALL SELECT 'peer ' || id || ' (' || name || ') asked for', pending_key"
+		"  FROM peers WHERE pending_key IS NOT NULL"
+		" UNION ALL SELECT 'revocation ' || id, key FROM revocations";
+	sqlite3_stmt *st = NULL;
+	char canon[KEYS_B64_LEN];
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *who = (const char *)sqlite3_column_text(st, 0);
+		const char *key = (const char *)sqlite3_column_text(st, 1);
+
+		if (who != NULL && key != NULL && keys_public_canonical(canon, key) == 0 &&
+		    strcmp(canon, key) != 0)
+			fprintf(stderr, "wgconfsrv: %s has the key %s, which is not canonical "
+			        "(a second spelling of %s) and which hosts refuse: see "
+			        "docs/trust.md, \"One spelling per key\"\n", who, key, canon);
+	}
+out:
+	sqlite3_finalize(st);
+}
+
 int
 db_open(const char *path)
 {
@@ -282,6 +318,7 @@ db_open(const char *path)
 	    exec("PRAGMA secure_delete = ON") != 0 ||
 	    migrate() != 0)
 		goto fail;
+	report_key_spellings();
 	return 0;
 fail:
 	db_close();

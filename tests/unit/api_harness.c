@@ -366,6 +366,16 @@ new_keys(struct tpeer *p)
 	remember_secret_bytes(p->sk, KEYS_LEN);
 }
 
+void
+key_twin(char out[KEYS_B64_LEN], const char *pub)
+{
+	uint8_t k[KEYS_LEN];
+
+	ck_assert_int_eq(keys_b64_decode_key(k, pub), 0);
+	k[KEYS_LEN - 1] |= 0x80;
+	keys_b64_encode(out, KEYS_B64_LEN, k, KEYS_LEN);
+}
+
 /* Registers p (endpoint NULL = behind NAT; extra = more JSON members or ""):
  * returns the status; on 201 p holds id and token. */
 int

@@ -95,6 +95,8 @@ struct tpeer {
 };
 
 void new_keys(struct tpeer *p);
+/* pub with bit 255 set: the same key to X25519, other text (issue 21). */
+void key_twin(char out[KEYS_B64_LEN], const char *pub);
 /* Registers p (endpoint NULL = behind NAT; extra = more JSON members or ""):
  * returns the status; on 201 p holds id and token. */
 int register_with(struct tpeer *p, const char *name, const char *endpoint, const char *extra);

@@ -291,6 +291,36 @@ START_TEST(register_duplicate_key)
 }
 END_TEST
 
+/* X25519 ignores bit 255: a key with it set is the same key in other text.
+ * Registered, imported or adopted, it is refused, taken or not, and the
+ * answer says which field and why. */
+START_TEST(register_twin_key)
+{
+	struct tpeer a, fresh;
+	char body[512], twin[KEYS_B64_LEN];
+
+	reg(&a, "web1", "203.0.113.5:51820");
+	accept_peer(&a, NULL);
+	key_twin(twin, a.pub);
+	snprintf(body, sizeof(body), "{\"name\":\"web2\",\"public_key\":\"%s\"}", twin);
+	ANON_FAILS(400, "invalid_public_key", "POST", path("/register"), body);
+	ck_assert_ptr_nonnull(strstr(R.error_message, "public_key"));
+	ck_assert_ptr_nonnull(strstr(R.error_message, twin));
+	ck_assert_ptr_nonnull(strstr(R.error_message, "bit 255"));
+	new_keys(&fresh);
+	key_twin(twin, fresh.pub);
+	snprintf(body, sizeof(body), "{\"name\":\"web3\",\"public_key\":\"%s\"}", twin);
+	ANON_FAILS(400, "invalid_public_key", "POST", path("/register"), body);
+	snprintf(body, sizeof(body), "{\"peers\":[{\"name\":\"imp\",\"public_key\":\"%s\"}],"
+	         "\"pairs\":[]}", twin);
+	ADMIN_FAILS(400, "invalid_public_key", "POST", path("/admin/import"), body);
+	ck_assert_ptr_nonnull(strstr(R.error_message, "peers[0].public_key"));
+	snprintf(body, sizeof(body), "{\"public_key\":\"%s\",\"invite\":\"x\"}", twin);
+	ANON_FAILS(400, "invalid_public_key", "POST", path("/adopt"), body);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers"), 1);
+}
+END_TEST
+
 START_TEST(register_pending_limit)
 {
 	char body[256];
@@ -2159,6 +2189,7 @@ api_suite(void)
 	tcase_add_test(tc, register_ok);
 	tcase_add_test(tc, register_bad);
 	tcase_add_test(tc, register_duplicate_key);
+	tcase_add_test(tc, register_twin_key);
 	tcase_add_test(tc, register_pending_limit);
 	tcase_add_test(tc, invites);
 	tcase_add_test(tc, invite_labels);

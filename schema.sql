@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: MIT
--- wgconfsrv schema, version 7: the current schema, in full. Compiled into the
+-- wgconfsrv schema, version 8: the current schema, in full. Compiled into the
 -- binary (lib/store/schema.h): db_open() creates a new database from it. The
 -- migrations in lib/store/db.c are its history; they bring a database of an
 -- earlier version here, and tests/unit/check_schema.c proves that one migrated
@@ -33,7 +33,9 @@ CREATE TABLE network (
     audit_coalesce_window INTEGER NOT NULL DEFAULT 3600
         CHECK (audit_coalesce_window BETWEEN 0 AND 86400),
     mesh_id     TEXT                            -- 32 hex digits: what statements name
-        CHECK (mesh_id IS NULL OR (length(mesh_id) = 32 AND mesh_id NOT GLOB '*[^0-9a-f]*'))
+        CHECK (mesh_id IS NULL OR (length(mesh_id) = 32 AND mesh_id NOT GLOB '*[^0-9a-f]*')),
+    pending_max_per_prefix INTEGER NOT NULL DEFAULT 32  -- from one /24 or /48
+        CHECK (pending_max_per_prefix BETWEEN 0 AND 100000)
 );
 INSERT INTO network (id, mesh_id) VALUES (1, lower(hex(randomblob(16))));
 
@@ -55,7 +57,8 @@ CREATE TABLE peers (
         CHECK (signed_version BETWEEN 0 AND 9007199254740992),
     statement   TEXT,                           -- the last signed statement (docs/trust.md)
     statement_sig BLOB,
-    pending_key TEXT                            -- the key POST /peer/key asks for
+    pending_key TEXT,                           -- the key POST /peer/key asks for
+    registered_from TEXT                        -- a pending peer's /24 or /48
 );
 
 -- Tunnel addresses, one per family (lib/store/addresses.c); UNIQUE makes double
@@ -99,7 +102,9 @@ CREATE TABLE invites (
     expires_at  INTEGER NOT NULL,
     created_at  INTEGER NOT NULL,
     created_by  TEXT NOT NULL,
-    label       TEXT CHECK (label IS NULL OR length(label) BETWEEN 1 AND 64)
+    label       TEXT CHECK (label IS NULL OR length(label) BETWEEN 1 AND 64),
+    for_peer    TEXT REFERENCES peers(id) ON DELETE CASCADE,  -- only its host adopts
+    when_closed INTEGER NOT NULL DEFAULT 0 CHECK (when_closed IN (0, 1))
 );
 
 -- Who did what (lib/store/audit.c); a repeat within the coalescing window
@@ -190,3 +195,6 @@ CREATE TABLE config_cache (
 CREATE INDEX peers_created ON peers (created_at, id);
 CREATE INDEX peers_pending ON peers (state) WHERE state = 'pending';
 CREATE INDEX pairs_b_a ON pairs (b, a);
+
+-- A pending peer's prefix, counted at each open registration.
+CREATE INDEX peers_pending_from ON peers (registered_from) WHERE state = 'pending';

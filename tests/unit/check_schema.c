@@ -110,9 +110,10 @@ rows(const char *file)
 		char *q;
 		if (strncmp(l, "INSERT INTO ", 12) != 0)
 			continue;
-		/* network's last column is the mesh id: 32 random hex digits. */
-		if (strncmp(l, "INSERT INTO network ", 20) == 0 && (q = strrchr(l, ',')) != NULL)
-			snprintf(q, strlen(q) + 1, ",<mesh id>);");
+		/* The network's mesh id: 32 random hex digits, quoted. */
+		for (q = l; strncmp(l, "INSERT INTO network ", 20) == 0 && *q != '\0'; q++)
+			if (q[0] == '\'' && strspn(q + 1, "0123456789abcdef") == 32 && q[33] == '\'')
+				memset(q + 1, 'x', 32);
 		strcat(out, l);
 		strcat(out, "\n");
 	}

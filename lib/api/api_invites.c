@@ -14,7 +14,7 @@
 
 /*
  * A label is 1..INVITE_LABEL_MAX characters of printable text: the body is
- * valid UTF-8 already (lib/http.c), so what is left to refuse is a NUL from
+ * valid UTF-8 already (lib/api/http.c), so what is left to refuse is a NUL from
  * a \u0000 escape and the C0 and C1 controls and DEL, which would reach an
  * admin's terminal through `wgconf admin invites`.
  */

@@ -93,7 +93,7 @@ struct response {
 	 * publishes, once the commit is done. */
 	struct store_revisions revised;
 	/* A config built by this request (text), to keep for the revision it
-	 * was built at: lib/api.c stores it once the read is over. */
+	 * was built at: lib/api/api.c stores it once the read is over. */
 	struct {
 		char peer[24];                  /* "" = nothing to keep */
 		int64_t revision;

@@ -538,7 +538,7 @@ faults_off(void)
  * next request: a fault in a read's closing ROLLBACK (db_rollback() tries
  * again), or in the writes a read makes besides its answer, each in a
  * write transaction of its own and "only slower, never wrong" when it
- * fails (lib/api.c keep_config, mark_seen). A fault in the read's own
+ * fails (lib/api/api.c keep_config, mark_seen). A fault in the read's own
  * transaction must answer 500. */
 static bool
 read_fault_recovered(void)

@@ -2045,7 +2045,7 @@ START_TEST(write_fails_closed)
 	all_or_nothing(204, ADMIN_USER, NULL, "DELETE", path("/admin/peers/%s", a.id), NULL);
 	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 0);
 
-	/* The limits' writes (lib/quota.h): the settings, a registration that
+	/* The limits' writes (lib/store/quota.h): the settings, a registration that
 	 * expires an old pending peer first, an endpoint change that counts on
 	 * an earlier audit entry, bulk reject. */
 	all_or_nothing(200, ADMIN_USER, NULL, "PUT", path("/admin/network"),

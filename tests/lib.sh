@@ -676,3 +676,22 @@ expect_not_in() {
 q() {
 	printf '%s' "$1" | sed 's/[]\\/$*.^|[+?(){}]/\\&/g'
 }
+
+# seed_hub N: before stack_start, a database for it holding a hub paired
+# with N-1 accepted peers and nothing else (bench/seed, SEED_RING=0): a
+# config of ~350 bytes a peer, fast. Sets HUB_TOKEN.
+seed_hub() {
+	need nm
+	_san=""
+	nm "$T_ROOT/lib/libwgserver.a" 2>/dev/null | grep -q __asan_init && _san=address
+	nm "$T_ROOT/lib/libwgserver.a" 2>/dev/null | grep -q __ubsan_handle &&
+	    _san=${_san:+$_san,}undefined
+	make --no-print-directory -C "$T_ROOT" bench/seed ${_san:+SANITIZE=$_san} \
+	    >"$T_TMP/make.log" 2>&1 || { cat "$T_TMP/make.log"; die "cannot build bench/seed"; }
+	_run=$T_TMP/run$(echo "$T_STACKS" | wc -w)
+	mkdir -p "$_run" "$T_TMP/seed"
+	SEED_RING=0 "$T_ROOT/bench/seed" mesh "$_run/wgconfsrv.db" "$1" "$T_TMP/seed" \
+	    >"$T_TMP/seed.log" 2>&1 || { cat "$T_TMP/seed.log"; die "bench/seed failed"; }
+	sed 's/^/# /' "$T_TMP/seed.log"
+	HUB_TOKEN=$(cat "$T_TMP/seed/hub.token")
+}

@@ -12,23 +12,11 @@
 # until send_timeout. Now nginx takes the answer whole (memory, then a
 # temporary file) and feeds the slow client from that.
 . "$(dirname "$0")/lib.sh"
-need python3 nm
-[ -x "$WGCONFSRV_BIN" ] || die "$WGCONFSRV_BIN is not built (make)"
-# The seeder links the server library as built (see t2900).
-san=""
-nm "$T_ROOT/lib/libwgserver.a" 2>/dev/null | grep -q __asan_init && san=address
-nm "$T_ROOT/lib/libwgserver.a" 2>/dev/null | grep -q __ubsan_handle && san=${san:+$san,}undefined
-make --no-print-directory -C "$T_ROOT" bench/seed ${san:+SANITIZE=$san} >"$T_TMP/make.log" 2>&1 ||
-    { cat "$T_TMP/make.log"; die "cannot build bench/seed"; }
-
-# The hub and nothing else (SEED_RING=0), in the database of the stack
-# about to start (stack_start's first run dir).
-mkdir -p "$T_TMP/run0" "$T_TMP/seed"
-SEED_RING=0 "$T_ROOT/bench/seed" mesh "$T_TMP/run0/wgconfsrv.db" 4000 "$T_TMP/seed" \
-    >"$T_TMP/seed.log" 2>&1 || { cat "$T_TMP/seed.log"; die "bench/seed failed"; }
-sed 's/^/# /' "$T_TMP/seed.log"
+need python3
+# The hub and nothing else, in the database of the stack about to start.
+seed_hub 4000
 stack_start 2
-HUB=$(cat "$T_TMP/seed/hub.token")
+HUB=$HUB_TOKEN
 SLOW="python3 $T_ROOT/tests/tools/slowclients.py"
 
 # curl -o FILE config: the hub's config from 127.0.0.1 (status, size).

@@ -9,7 +9,8 @@ and "everyone else" on 127.0.0.1.
       One HTTP/2 connection whose flow-control window is zero
       (SETTINGS_INITIAL_WINDOW_SIZE 0, no WINDOW_UPDATE ever): it asks for
       PATH with a bearer token on STREAMS streams and holds them SECS s,
-      never able to take a byte of the answers. Prints "h2zero: ..." lines.
+      never able to take a byte of the answers. Prints "h2zero: ..., D bytes
+      of DATA taken" (nginx's access.log has the statuses when it ends).
   slowread  HOST PORT SRC SECS PATH TOKEN [COUNT]
       COUNT (1) HTTP/1.1 connections with a 4 KiB receive buffer that each
       send a request, read its status line and then nothing more, for

@@ -20,6 +20,9 @@
 #                          nginx/wgconfsrv.conf; tests raise it)
 #   WGCONFSRV_PEER_RATE    the same for the peer routes and /health
 #   WGCONFSRV_ADMIN_RATE   the same for the UI and the admin API
+#   WGCONFSRV_KEY_RATE     the same for POST /peer/key
+#   WGCONFSRV_ADMIN_USER_RATE  the same for the UI and the admin API per
+#                          user name, across addresses
 #
 # The nginx site is nginx/wgconfsrv.conf, the production example, with its
 # paths replaced: what runs here is what gets deployed.
@@ -38,6 +41,8 @@ WWW=${WGCONFSRV_WWW:-$ROOT/www}
 RATE=${WGCONFSRV_REGISTER_RATE:-}
 PEER_RATE=${WGCONFSRV_PEER_RATE:-}
 ADMIN_RATE=${WGCONFSRV_ADMIN_RATE:-}
+KEY_RATE=${WGCONFSRV_KEY_RATE:-}
+ADMIN_USER_RATE=${WGCONFSRV_ADMIN_USER_RATE:-}
 ADMIN=admin
 BIN_NAME=$(basename "$BIN")
 
@@ -157,7 +162,8 @@ make_nginx_conf() {
 	    -e "s|unix:/run/wgconfsrv/fcgi.sock|unix:$RUN/fcgi.sock|" \
 	    -e "s|server_name wg.example.com;|server_name localhost;|" \
 	    "$SITE" >"$site.tmp"
-	for zr in "register:$RATE" "peer:$PEER_RATE" "admin:$ADMIN_RATE"; do
+	for zr in "register:$RATE" "peer:$PEER_RATE" "admin:$ADMIN_RATE" "key:$KEY_RATE" \
+	    "admin_user:$ADMIN_USER_RATE"; do
 		[ -n "${zr#*:}" ] || continue
 		grep -q "zone=wgconfsrv_${zr%%:*}:[0-9]*[km]* rate=" "$site.tmp" ||
 		    die "$SITE has no limit_req_zone wgconfsrv_${zr%%:*}"

@@ -114,8 +114,8 @@ t_rate() {
 # nginx/local.sh, in a run dir of this test, on a free port. Sets RUN, PORT,
 # URL (https://127.0.0.1:PORT), API (URL/api/v1), ADMIN_PASS, CACERT, DB,
 # RESPONDER_PIDS. Requests are not rate-limited unless RATE (the register
-# zone), PEER_RATE or ADMIN_RATE is set ("production": as in the nginx
-# example, e.g. RATE=production).
+# zone), PEER_RATE, ADMIN_RATE, KEY_RATE or ADMIN_USER_RATE is set
+# ("production": as in the nginx example, e.g. RATE=production).
 stack_start() {
 	need nginx spawn-fcgi curl jq openssl htpasswd
 	[ -x "$WGCONFSRV_BIN" ] || die "$WGCONFSRV_BIN is not built (make)"
@@ -132,6 +132,8 @@ stack_start() {
 		WGCONFSRV_REGISTER_RATE=$(t_rate "${RATE:-}" 100000r/m) \
 		WGCONFSRV_PEER_RATE=$(t_rate "${PEER_RATE:-}" 100000r/s) \
 		WGCONFSRV_ADMIN_RATE=$(t_rate "${ADMIN_RATE:-}" 100000r/s) \
+		WGCONFSRV_KEY_RATE=$(t_rate "${KEY_RATE:-}" 100000r/m) \
+		WGCONFSRV_ADMIN_USER_RATE=$(t_rate "${ADMIN_USER_RATE:-}" 100000r/s) \
 		    sh "$T_ROOT/nginx/local.sh" start >"$T_TMP/start.log" 2>&1 && break
 		_try=$((_try + 1))
 		if [ $_try -ge 3 ] || ! grep -q 'Address already in use' "$T_TMP/start.log"; then

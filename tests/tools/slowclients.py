@@ -19,17 +19,24 @@ and "everyone else" on 127.0.0.1.
       COUNT TLS connections that each send half a request header and
       nothing more, held SECS s. Prints how many were opened and how many
       nginx had closed by the end.
+  guess     HOST PORT SRC SECS USER CAFILE
+      Admin password guessing: GET /api/v1/admin/network with Basic
+      credentials USER and a random password, on 4 kept connections, for
+      SECS s. Prints "guess: USER from SRC, N requests, statuses S:N ...".
   health    HOST PORT SRC SECS CAFILE
       GET /api/v1/health, again and again for SECS s, each on a new
       HTTP/1.1 connection (as hosts poll) with a 5 s timeout, the TLS
       handshake included in its time. Prints "health: N requests, F failed, p50 X ms, p99 Y ms,
       max Z ms".
 """
+import base64
 import resource
+import secrets
 import socket
 import ssl
 import struct
 import sys
+import threading
 import time
 
 
@@ -194,8 +201,8 @@ def slowheader(host, port, src, secs, count):
     return 0
 
 
-def health_once(s):
-    s.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+def health_once(s, path="/api/v1/health", extra=""):
+    s.sendall(("GET %s HTTP/1.1\r\nHost: localhost\r\n%s\r\n" % (path, extra)).encode())
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = s.recv(4096)
@@ -241,6 +248,39 @@ def health(host, port, src, secs, cafile):
     return 0
 
 
+def guess_loop(host, port, src, end, user, cafile, statuses):
+    s = None
+    while time.time() < end:
+        cred = base64.b64encode(("%s:%s" % (user, secrets.token_hex(8))).encode()).decode()
+        try:
+            if s is None:
+                s = tls_connect(host, port, src, alpn=["http/1.1"], cafile=cafile)
+                s.settimeout(5)
+            st = str(health_once(s, "/api/v1/admin/network", "Authorization: Basic %s\r\n" % cred))
+        except (OSError, ValueError, IndexError):
+            st = "failed"
+            if s is not None:
+                s.close()
+            s = None
+        statuses[st] = statuses.get(st, 0) + 1
+
+
+def guess(host, port, src, secs, user, cafile, threads=4):
+    each, statuses, end = [{} for _ in range(threads)], {}, time.time() + secs
+    pool = [threading.Thread(target=guess_loop, args=(host, port, src, end, user, cafile, d))
+            for d in each]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    for d in each:
+        for k, v in d.items():
+            statuses[k] = statuses.get(k, 0) + v
+    print("guess: %s from %s, %d requests, statuses %s" % (user, src, sum(statuses.values()), " ".join(
+        "%s:%d" % kv for kv in sorted(statuses.items()))))
+    return 0
+
+
 def main(argv):
     if len(argv) < 6:
         print(__doc__, file=sys.stderr)
@@ -254,6 +294,8 @@ def main(argv):
                         int(argv[8]) if len(argv) > 8 else 1)
     if cmd == "slowheader":
         return slowheader(host, port, src, secs, int(argv[6]))
+    if cmd == "guess":
+        return guess(host, port, src, secs, argv[6], argv[7])
     if cmd == "health":
         return health(host, port, src, secs, argv[6])
     print(__doc__, file=sys.stderr)

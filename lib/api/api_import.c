@@ -458,7 +458,7 @@ adopt_allowed(const char *invite, const char *pubkey, struct invite_use *use,
 int
 api_adopt(const struct request *req, struct response *res)
 {
-	struct json_object *v, *o, *detail;
+	struct json_object *v, *detail;
 	const char *pubkey, *invite;
 	char id[PEER_ID_LEN], name[VALIDATE_NAME_MAX + 1], state[16];
 	struct invite_use use;
@@ -497,10 +497,5 @@ api_adopt(const struct request *req, struct response *res)
 	detail = json_object_new_object();
 	json_object_object_add(detail, "invite", json_object_new_string(use.id));
 	api_log(res, "peer.adopt", id, detail, NULL);
-	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "name", json_object_new_string(name));
-	json_object_object_add(o, "state", json_object_new_string(state));
-	json_object_object_add(o, "token_sealed", json_object_new_string(sealed));
-	return http_json(res, 200, o);
+	return http_json(res, 200, views_adopted(id, name, state, sealed));
 }

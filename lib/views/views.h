@@ -64,6 +64,24 @@ struct json_object *views_export(const struct peer_list *l, const struct network
 /* A revocation as admins see it. */
 struct json_object *views_revocation(const struct revocation *r);
 
+/* {"revocations": [...]} */
+struct json_object *views_revocation_list(const struct revocation_list *l);
+
+/* What an admin signs for p next: the proposed statement (proposed, len
+ * bytes) at the next version, the last signed one, and changes (taken). */
+struct json_object *views_statement(const struct peer *p, const struct network *net,
+                                    const char *proposed, size_t len,
+                                    struct json_object *changes);
+
+/* The answers that carry what only the write knew: /health's; a new peer's
+ * (with its token, shown once); a new invite's (with its code, shown once);
+ * an adoption's (the token sealed to the peer's key). */
+struct json_object *views_health(void);
+struct json_object *views_registered(const struct peer *p, const char *token);
+struct json_object *views_invite_created(const struct invite *inv, const char *code);
+struct json_object *views_adopted(const char *id, const char *name, const char *state,
+                                  const char *token_sealed);
+
 /* RFC 3339 UTC text for a time in seconds, or NULL (JSON null) for 0. */
 struct json_object *views_time(int64_t t);
 

@@ -275,6 +275,10 @@ walk_mesh(struct tpeer *x, struct tpeer *y, struct tpeer *z, struct tpeer *w)
 	           "{\"tags\":[]}");
 	ADMIN_STEP("link fields", 200, "PATCH", path("/admin/peers/%s", z->id),
 	           "{\"endpoint\":\"198.51.100.7:51820\",\"listen_port\":51821,\"keepalive\":25}");
+	ADMIN_STEP("keepalive alone", 200, "PATCH", path("/admin/peers/%s", z->id),
+	           "{\"keepalive\":20}");
+	ADMIN_STEP("listen port alone", 200, "PATCH", path("/admin/peers/%s", z->id),
+	           "{\"listen_port\":51822}");
 	ADMIN_STEP("address", 200, "PATCH", path("/admin/peers/%s", x->id),
 	           "{\"address\":\"10.77.0.50\"}");
 	ADMIN_STEP("networks", 200, "PATCH", path("/admin/peers/%s", x->id),

@@ -375,11 +375,16 @@ walk_rest(const struct tpeer *y, const struct tpeer *z, const struct tpeer *w)
 
 START_TEST(every_write_moves_exactly_the_revisions_it_changes)
 {
-	struct tpeer x, y, z, w, nx;
+	struct tpeer x, y, z, w, nx, bystander;
 
+	/* A pending peer all along: no config, and a record no mesh-wide
+	 * change but the signing key is in. */
+	reg_step(&bystander, "pending", "");
 	walk_mesh(&x, &y, &z, &w);
 	walk_trust(&x, &nx);
 	walk_rest(&y, &z, &w);
+	ADMIN_STEP("reject the bystander", 204, "POST",
+	           path("/admin/peers/%s/reject", bystander.id), NULL);
 	json_object_put(answer);
 	answer = NULL;
 }

@@ -138,6 +138,39 @@ static const char migration_invite_label[] =
 	"ALTER TABLE invites ADD COLUMN label TEXT"
 	"  CHECK (label IS NULL OR length(label) BETWEEN 1 AND 64);";
 
+/*
+ * Version 8, devices (phones, laptops): a peer that never syncs, made from
+ * a device invite with a key its own browser made. A devices row marks the
+ * peer as one and names its gateway, the peer that routes for it (its
+ * partners reach it through the gateway: lib/store/links.c), and the routes
+ * its config sends into the tunnel. A device invite says all of that
+ * before the device exists; replaces: the device a re-issued invite
+ * takes the place of when it is used.
+ */
+static const char migration_devices[] =
+	"CREATE TABLE devices ("
+	"  peer_id TEXT PRIMARY KEY REFERENCES peers(id) ON DELETE CASCADE,"
+	"  gateway TEXT REFERENCES peers(id) ON DELETE SET NULL,"
+	"  routes  TEXT NOT NULL,"
+	"  label   TEXT CHECK (label IS NULL OR length(label) BETWEEN 1 AND 64)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX devices_gateway ON devices (gateway);"
+	"CREATE TABLE device_invites ("
+	"  id         TEXT PRIMARY KEY,"
+	"  code_hash  BLOB NOT NULL UNIQUE,"
+	"  uses_left  INTEGER NOT NULL CHECK (uses_left >= 0),"
+	"  uses       INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  created_by TEXT NOT NULL,"
+	"  label      TEXT CHECK (label IS NULL OR length(label) BETWEEN 1 AND 64),"
+	"  name       TEXT,"
+	"  gateway    TEXT NOT NULL REFERENCES peers(id) ON DELETE CASCADE,"
+	"  tags       TEXT NOT NULL,"
+	"  routes     TEXT NOT NULL,"
+	"  replaces   TEXT REFERENCES peers(id) ON DELETE SET NULL"
+	");";
+
 /* Migrations from version N-1 to N live at index N; index 1 is schema.sql. */
 static const char *const migrations[] = {
 	NULL,
@@ -169,6 +202,7 @@ static const char *const migrations[] = {
 	"DROP INDEX pairs_b;"
 	"CREATE INDEX pairs_b_a ON pairs (b, a);",
 	migration_invite_label,
+	migration_devices,
 };
 
 /*

@@ -28,15 +28,29 @@
 	" FROM pairs l JOIN peers p ON p.id = l." other \
 	" LEFT JOIN addresses a4 ON a4.peer_id = p.id AND a4.family = 4" \
 	" LEFT JOIN addresses a6 ON a6.peer_id = p.id AND a6.family = 6" \
-	" WHERE l." self " = ?1 AND p.state = 'accepted'"
+	" WHERE l." self " = ?1 AND p.state = 'accepted'" \
+	" AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.peer_id = p.id AND d.gateway IS NOT ?1)"
 static const char links_sql[] =
 	LINK_HALF("b", "a", "psk_box_a") " UNION ALL " LINK_HALF("a", "b", "psk_box_b")
 	" ORDER BY 1";
 #define NETS_HALF(other, self) \
 	"SELECT l." other ", n.cidr, n.position FROM pairs l" \
 	" JOIN networks n ON n.peer_id = l." other " WHERE l." self " = ?1"
+/*
+ * A device is a link of its gateway's alone: every other partner of it
+ * reaches it through the gateway, so the device's addresses join the
+ * gateway's AllowedIPs there, after the gateway's own networks (a partner
+ * not paired with the gateway has no such link and no route).
+ */
+#define VIA_HALF(other, self) \
+	"SELECT d.gateway, a.address || CASE a.family WHEN 4 THEN '/32' ELSE '/128' END," \
+	" 1000000 + a.family FROM pairs l JOIN devices d ON d.peer_id = l." other \
+	" JOIN peers dp ON dp.id = d.peer_id AND dp.state = 'accepted'" \
+	" JOIN addresses a ON a.peer_id = d.peer_id" \
+	" WHERE l." self " = ?1 AND d.gateway IS NOT NULL AND d.gateway != ?1"
 static const char links_nets_sql[] =
-	NETS_HALF("b", "a") " UNION ALL " NETS_HALF("a", "b") " ORDER BY 1, 3";
+	NETS_HALF("b", "a") " UNION ALL " NETS_HALF("a", "b") " UNION ALL "
+	VIA_HALF("b", "a") " UNION ALL " VIA_HALF("a", "b") " ORDER BY 1, 3, 2";
 
 #define LINK_BOX_COL 16    /* after the SQL_PEER_COLUMNS ones */
 

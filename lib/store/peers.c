@@ -189,6 +189,7 @@ store_peer_page(struct peer_list *out, const struct store_page *pg, int *more)
 		" AND (?3 IS NULL OR state = ?3)"
 		" AND (?4 IS NULL OR instr(lower(name), lower(?4)) > 0 OR EXISTS"
 		"      (SELECT 1 FROM addresses WHERE peer_id = p.id AND instr(address, lower(?4)) > 0))"
+		" AND NOT EXISTS (SELECT 1 FROM devices WHERE peer_id = p.id)"
 		" ORDER BY created_at, id LIMIT ?5";
 	sqlite3_stmt *st = db_stmt(sql);
 	size_t cap = 0;

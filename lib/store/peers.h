@@ -33,7 +33,7 @@ struct store_page {
 	size_t limit;                   /* rows wanted, >= 1 */
 };
 
-/* The peers of page pg, each complete as from store_peer_get(), and *more
+/* The hosts of page pg (devices are listed apart: lib/store/devices.h), each complete as from store_peer_get(), and *more
  * set when rows follow it. A fixed few statements whatever the page size:
  * the rows, then their networks and pairs (grouped here). Caller frees. */
 int store_peer_page(struct peer_list *out, const struct store_page *pg, int *more);

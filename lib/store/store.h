@@ -15,6 +15,7 @@
 #include "addresses.h"
 #include "audit.h"
 #include "config.h"
+#include "devices.h"
 #include "invites.h"
 #include "links.h"
 #include "network.h"

@@ -57,6 +57,11 @@ static const char *const b_network[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepa
 static const char *const b_invite[] = { "uses", "expires_in", "label", NULL };
 static const char *const b_links[] = { "links", NULL };
 static const char *const b_import[] = { "peers", "pairs", "rules", NULL };
+static const char *const b_device_invite[] = { "uses", "expires_in", "label", "name", "gateway",
+                                               "tags", "routes", NULL };
+static const char *const b_reissue[] = { "expires_in", NULL };
+static const char *const b_join_info[] = { "invite", NULL };
+static const char *const b_join[] = { "invite", "public_key", "name", NULL };
 static const char *const b_reject[] = { "ids", "older_than", "name_pattern", NULL };
 
 #define W  ROUTE_WRITE
@@ -101,6 +106,14 @@ static const struct route routes[] = {
 	{ "GET",    "/admin/export",             AUTH_ADMIN, api_admin_export,        0,  NULL, NULL },
 	{ "POST",   "/admin/import",             AUTH_ADMIN, api_admin_import,        WB, NULL, b_import },
 	{ "POST",   "/adopt",                    AUTH_NONE,  api_adopt,               WB, NULL, b_adopt },
+	{ "GET",    "/admin/device-invites",     AUTH_ADMIN, api_admin_device_invites_list, 0, NULL, NULL },
+	{ "POST",   "/admin/device-invites",     AUTH_ADMIN, api_admin_device_invite_create, WB, NULL, b_device_invite },
+	{ "DELETE", "/admin/device-invites/{}",  AUTH_ADMIN, api_admin_device_invite_delete, W, NULL, NULL },
+	{ "GET",    "/admin/devices",            AUTH_ADMIN, api_admin_devices_list,  0,  NULL, NULL },
+	{ "DELETE", "/admin/devices/{}",         AUTH_ADMIN, api_admin_device_delete, W,  NULL, NULL },
+	{ "POST",   "/admin/devices/{}/reissue", AUTH_ADMIN, api_admin_device_reissue, W, NULL, b_reissue },
+	{ "POST",   "/join/info",                AUTH_NONE,  api_join_info,           WB, NULL, b_join_info },
+	{ "POST",   "/join",                     AUTH_NONE,  api_join,                WB, NULL, b_join },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

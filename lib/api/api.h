@@ -57,6 +57,15 @@ api_handler api_admin_metrics;
  * and an imported peer's host taking it over */
 api_handler api_admin_export, api_admin_import, api_adopt;
 
+/* An optional "label" of obj (may be NULL): 1 to INVITE_LABEL_MAX printable
+ * characters into *label (NULL when absent; points into obj), or 400. */
+int api_label_field(struct json_object *obj, const char **label, struct response *res);
+
+/* api_devices.c: device invites, the join page's routes, devices */
+api_handler api_admin_device_invites_list, api_admin_device_invite_create,
+	api_admin_device_invite_delete, api_admin_devices_list, api_admin_device_delete,
+	api_admin_device_reissue, api_join_info, api_join;
+
 /* Checks an invite code and uses it up once: 0, or 403 in res; the
  * invite's id goes to invite_id. */
 int api_use_invite(const char *code, struct response *res, char *invite_id, size_t idsz);

@@ -45,7 +45,7 @@ static const char *const b_adopt[] = { "public_key", "invite", NULL };
 static const char *const b_endpoint[] = { "endpoint", NULL };
 static const char *const b_accept[] = { "name", "address", "networks", "tags", NULL };
 static const char *const b_patch[] = { "name", "address", "networks", "endpoint",
-                                       "listen_port", "keepalive", "tags", NULL };
+                                       "listen_port", "keepalive", "tags", "relay", NULL };
 static const char *const b_rule[] = { "a", "b", NULL };
 static const char *const b_signature[] = { "signature", NULL };
 static const char *const b_peer_sig[] = { "version", "signature", NULL };
@@ -55,7 +55,7 @@ static const char *const b_network[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepa
                                          "pending_max", "endpoint_min_interval", "audit_max_age",
                                          "audit_max_rows", "audit_coalesce_window", NULL };
 static const char *const b_invite[] = { "uses", "expires_in", "label", NULL };
-static const char *const b_links[] = { "links", NULL };
+static const char *const b_links[] = { "links", "relay", NULL };
 static const char *const b_import[] = { "peers", "pairs", "rules", NULL };
 static const char *const b_reject[] = { "ids", "older_than", "name_pattern", NULL };
 
@@ -287,7 +287,10 @@ static int
 finish_write(const struct request *req, struct response *res)
 {
 	const char *actor = res->change.actor[0] ? res->change.actor : req->actor;
-	int rc = store_revisions_commit(&res->revised);
+	int rc = api_relays_refresh();
+
+	if (rc == DB_OK)
+		rc = store_revisions_commit(&res->revised);
 
 	if (rc == DB_OK && res->change.action != NULL)
 		rc = audit(actor, res);

@@ -138,6 +138,19 @@ static const char migration_invite_label[] =
 	"ALTER TABLE invites ADD COLUMN label TEXT"
 	"  CHECK (label IS NULL OR length(label) BETWEEN 1 AND 64);";
 
+/*
+ * Version 8, relays (docs/relays.md): a peer an admin lets relay, whether
+ * its host refused to (no `wgconf allow-relay` there), and for a pair
+ * whose ends cannot reach each other the relay its traffic goes through
+ * (lib/store/relays.c keeps it).
+ */
+static const char migration_relays[] =
+	"ALTER TABLE peers ADD COLUMN relay INTEGER NOT NULL DEFAULT 0 CHECK (relay IN (0, 1));"
+	"ALTER TABLE peers ADD COLUMN relay_refused INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (relay_refused IN (0, 1));"
+	"ALTER TABLE pairs ADD COLUMN via TEXT REFERENCES peers(id) ON DELETE SET NULL;"
+	"CREATE INDEX pairs_via ON pairs (via) WHERE via IS NOT NULL;";
+
 /* Migrations from version N-1 to N live at index N; index 1 is schema.sql. */
 static const char *const migrations[] = {
 	NULL,
@@ -169,6 +182,7 @@ static const char *const migrations[] = {
 	"DROP INDEX pairs_b;"
 	"CREATE INDEX pairs_b_a ON pairs (b, a);",
 	migration_invite_label,
+	migration_relays,
 };
 
 /*

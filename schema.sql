@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: MIT
--- wgconfsrv schema, version 9: the current schema, in full. Compiled into the
+-- wgconfsrv schema, version 10: the current schema, in full. Compiled into the
 -- binary (lib/store/schema.h): db_open() creates a new database from it. The
 -- migrations in lib/store/db.c are its history; they bring a database of an
 -- earlier version here, and tests/unit/check_schema.c proves that one migrated
@@ -58,7 +58,10 @@ CREATE TABLE peers (
     statement   TEXT,                           -- the last signed statement (docs/trust.md)
     statement_sig BLOB,
     pending_key TEXT,                           -- the key POST /peer/key asks for
-    registered_from TEXT                        -- a pending peer's /24 or /48
+    registered_from TEXT,                       -- a pending peer's /24 or /48
+    relay       INTEGER NOT NULL DEFAULT 0 CHECK (relay IN (0, 1)),  -- an admin lets it relay
+    relay_refused INTEGER NOT NULL DEFAULT 0    -- its host has no `wgconf allow-relay`
+        CHECK (relay_refused IN (0, 1))
 );
 
 -- Tunnel addresses, one per family (lib/store/addresses.c); UNIQUE makes double
@@ -89,6 +92,7 @@ CREATE TABLE pairs (
     psk_box_b   BLOB NOT NULL,                  -- crypto_box_seal(psk, pk(b))
     created_at  INTEGER NOT NULL,
     explicit    INTEGER NOT NULL DEFAULT 1 CHECK (explicit IN (0, 1)),
+    via         TEXT REFERENCES peers(id) ON DELETE SET NULL,  -- the relay of a pair with no direct path
     PRIMARY KEY (a, b),
     CHECK (a < b)
 );
@@ -198,6 +202,9 @@ CREATE INDEX pairs_b_a ON pairs (b, a);
 
 -- A pending peer's prefix, counted at each open registration.
 CREATE INDEX peers_pending_from ON peers (registered_from) WHERE state = 'pending';
+
+-- The pairs a relay carries (lib/store/relays.c).
+CREATE INDEX pairs_via ON pairs (via) WHERE via IS NOT NULL;
 
 -- Devices (lib/store/devices.c): phones and laptops that joined with a device
 -- invite and a key their browser made; they never sync. A devices row makes a

@@ -389,6 +389,15 @@ static const struct admin_cmd {
 	  "Usage: wgconf admin unpair PEER PEER\n\nRemoves the link between two peers.\n"
 	  "A pair that a rule also makes stays, as the rule's (it goes with the\n"
 	  "rule or a tag); one only rules make cannot be unpaired by hand.\n", 0 },
+	{ "relay", admin_relay, "", 2, 2, "relay PEER on|off",
+	  "let a peer relay for pairs with no direct path",
+	  "Usage: wgconf admin relay PEER on|off\n"
+	  "\nLets a peer with a public endpoint relay (or stops it): every pair whose\n"
+	  "two ends cannot reach each other (both behind NAT, or a link both ends\n"
+	  "report down) then goes through a relay, chosen by the server, paired\n"
+	  "with both ends if it was not. The relay's host must allow it too\n"
+	  "(`wgconf allow-relay` there). A relay decrypts and re-encrypts what it\n"
+	  "carries: see docs/relays.md. `admin links` shows each pair's path.\n", 0 },
 	{ "tag", admin_tag, "j", 2, TAGS_ARGS_MAX, "tag PEER TAG...",
 	  "give a peer tags (rules pair by tag)",
 	  "Usage: wgconf admin tag PEER TAG... [--json]\n"

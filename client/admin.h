@@ -105,6 +105,7 @@ int admin_delete(struct admin *a, int argc, char **argv);
 int admin_config(struct admin *a, int argc, char **argv);
 int admin_pair(struct admin *a, int argc, char **argv);
 int admin_unpair(struct admin *a, int argc, char **argv);
+int admin_relay(struct admin *a, int argc, char **argv);
 int admin_tag(struct admin *a, int argc, char **argv);
 int admin_untag(struct admin *a, int argc, char **argv);
 int admin_rules(struct admin *a, int argc, char **argv);

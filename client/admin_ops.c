@@ -63,6 +63,24 @@ side(struct json_object *s, char *out, size_t outsz)
 	snprintf(out, outsz, "rx %s, tx %s", b[0], b[1]);
 }
 
+/* "direct", "relayed via R" or "down: why". */
+static void
+path_cell(struct json_object *l, char *out)
+{
+	const char *p = text_json_str(l, "path"), *why = text_json_str(l, "reason");
+	struct json_object *via = NULL;
+	char buf[ADMIN_CELL];
+
+	json_object_object_get_ex(l, "via", &via);
+	if (p && strcmp(p, "relayed") == 0 && text_json_str(via, "name"))
+		snprintf(buf, sizeof(buf), "relayed via %s", text_json_str(via, "name"));
+	else if (p && strcmp(p, "down") == 0 && why)
+		snprintf(buf, sizeof(buf), "down: %s", why);
+	else
+		snprintf(buf, sizeof(buf), "%s", p ? p : "-");
+	text_printable(buf, out, ADMIN_CELL);
+}
+
 static void
 link_row(void *ctx, struct json_object *l, char (*cells)[ADMIN_CELL])
 {
@@ -80,12 +98,14 @@ link_row(void *ctx, struct json_object *l, char (*cells)[ADMIN_CELL])
 	age(l, "latest_handshake", cells[3], ADMIN_CELL);
 	side(a, cells[4], ADMIN_CELL);
 	side(b, cells[5], ADMIN_CELL);
+	path_cell(l, cells[6]);
 }
 
 int
 admin_links(struct admin *a, int argc, char **argv)
 {
-	static const char *const head[] = { "A", "B", "STATUS", "HANDSHAKE", "A SEES", "B SEES" };
+	static const char *const head[] = { "A", "B", "STATUS", "HANDSHAKE", "A SEES", "B SEES",
+	                                    "PATH" };
 	struct fetch_response resp = { 0 };
 	struct json_object *arr;
 	int ret = EXIT_ERR;
@@ -96,7 +116,7 @@ admin_links(struct admin *a, int argc, char **argv)
 	    (arr = admin_array(&resp, "links", "cannot list links")) == NULL)
 		goto out;
 	ret = a->json ? admin_print_json(resp.json)
-	              : admin_print_list(arr, head, 6, link_row, NULL);
+	              : admin_print_list(arr, head, 7, link_row, NULL);
 out:
 	fetch_response_free(&resp);
 	return ret;

@@ -134,7 +134,8 @@ links_report_body(const struct wg_link *v, size_t n, struct json_object *config)
 }
 
 int
-links_report(const struct state *st, const char *iface, struct json_object *config)
+links_report(const struct state *st, const char *iface, struct json_object *config,
+             const char *relay)
 {
 	const char *argv[] = { "wg", "show", iface, "dump", NULL };
 	struct fetch_response resp = { 0 };
@@ -161,6 +162,8 @@ links_report(const struct state *st, const char *iface, struct json_object *conf
 		warnx("out of memory");
 		goto out;
 	}
+	if (relay != NULL)
+		json_object_object_add(body, "relay", json_object_new_string(relay));
 	if (peer_request(st, "PUT", "/peer/links", body, NULL, &resp) != 0)
 		goto out;
 	if (resp.status != 204 && resp.status != 200) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "forward.h"
 #include "cli.h"
 #include "guardenv.h"
 #include "links.h"
@@ -280,6 +281,30 @@ apply_live(const struct sync_run *run, const struct mesh_config *cfg, const char
 	return ret;
 }
 
+/* A relay forwards only with this host's consent (forward.h): switched on
+ * when the server asks and allow-relay is there, else off (undoing what
+ * wgconf once switched on). say: tell why a relay does not forward. 0 or
+ * -1 (said). */
+static int
+sync_forwarding(const struct sync_run *run, const struct mesh_config *cfg, bool say)
+{
+	int allowed = forward_allowed(run->st.dir);
+	bool want, changed = false;
+
+	if (allowed < 0)
+		return -1;
+	want = cfg->relay && allowed;
+	if (cfg->relay && !allowed && (say || run->verbose))
+		warnx("the server makes this host a relay, but relaying is not allowed here: "
+		      "%s forwards nothing (`wgconf allow-relay` allows it)", run->iface);
+	if (forward_apply(run->st.dir, run->iface, want, run->verbose, &changed) != 0)
+		return -1;
+	if (changed)
+		printf("%s: %s forwards between its peers: %s\n", program_invocation_short_name,
+		       run->iface, want ? "on (this host relays)" : "off");
+	return 0;
+}
+
 /* The route-safety checks (guard.h) on cfg: 0 when it may be installed, 1
  * held (said, one line per route), -1 error. */
 static int
@@ -417,7 +442,8 @@ sync_install(struct sync_run *run, struct json_object *json, const char *new_eta
 	/* A config the interface refuses (a listen port taken on this host, a
 	 * route the kernel will not have) may have left it half changed, even
 	 * without a socket: the previous one comes back. */
-	if (run->apply && apply_live(run, &cfg, skb64, changed) != 0) {
+	if (run->apply && (apply_live(run, &cfg, skb64, changed) != 0 ||
+	                   sync_forwarding(run, &cfg, changed || fresh) != 0)) {
 		if (changed || fresh)
 			roll_back(run, &cfg, "applying it failed");
 		goto out;
@@ -481,6 +507,19 @@ out:
 	return ret;
 }
 
+/* What this host tells the server about relaying, when it is asked to:
+ * "forwarding" or "refused" (no allow-relay); NULL when not a relay. */
+static const char *
+relay_state(const struct sync_run *run, struct json_object *config)
+{
+	struct json_object *iface, *v;
+
+	if (!json_object_object_get_ex(config, "interface", &iface) ||
+	    !json_object_object_get_ex(iface, "relay", &v) || !json_object_get_boolean(v))
+		return NULL;
+	return forward_allowed(run->st.dir) == 1 ? "forwarding" : "refused";
+}
+
 /* sync, sync --review: asks the server, with the cached ETag; a 304 puts
  * the cached config back (it repairs a damaged or deleted file). */
 static int
@@ -506,7 +545,7 @@ sync_fetch(struct sync_run *run)
 	 * each link: a failure is said, but the config is in place all the
 	 * same, so it does not change the exit status. */
 	if (config != NULL && (ret == EXIT_OK || ret == EXIT_REVIEW))
-		links_report(&run->st, run->iface, config);
+		links_report(&run->st, run->iface, config, relay_state(run, config));
 	fetch_response_free(&resp);
 	return ret;
 }

@@ -45,7 +45,7 @@ static const char *const b_adopt[] = { "public_key", "invite", NULL };
 static const char *const b_endpoint[] = { "endpoint", NULL };
 static const char *const b_accept[] = { "name", "address", "networks", "tags", NULL };
 static const char *const b_patch[] = { "name", "address", "networks", "endpoint",
-                                       "listen_port", "keepalive", "tags", NULL };
+                                       "listen_port", "keepalive", "tags", "relay", NULL };
 static const char *const b_rule[] = { "a", "b", NULL };
 static const char *const b_signature[] = { "signature", NULL };
 static const char *const b_peer_sig[] = { "version", "signature", NULL };
@@ -57,7 +57,7 @@ static const char *const b_network[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepa
                                          "pending_max_per_prefix", NULL };
 static const char *const b_invite[] = { "uses", "expires_in", "label", "for_peer",
                                         "when_closed", NULL };
-static const char *const b_links[] = { "links", NULL };
+static const char *const b_links[] = { "links", "relay", NULL };
 static const char *const b_import[] = { "peers", "pairs", "rules", NULL };
 static const char *const b_device_invite[] = { "uses", "expires_in", "label", "name", "gateway",
                                                "tags", "routes", NULL };
@@ -302,7 +302,10 @@ static int
 finish_write(const struct request *req, struct response *res)
 {
 	const char *actor = res->change.actor[0] ? res->change.actor : req->actor;
-	int rc = store_revisions_commit(&res->revised);
+	int rc = api_relays_refresh();
+
+	if (rc == DB_OK)
+		rc = store_revisions_commit(&res->revised);
 
 	if (rc == DB_OK && res->change.action != NULL)
 		rc = audit(actor, res);

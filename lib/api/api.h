@@ -74,6 +74,11 @@ int api_use_invite(const char *code, struct response *res, struct invite_use *us
  * WGCONFSRV_LINK_STALE_SECONDS (1 s to 7 days). */
 int64_t api_link_stale_after(void);
 
+/* Every pair's relay brought to what the rows say now (lib/store/relays.h),
+ * audited as "relay.route" by "server" when it moved something. Inside a
+ * write, before its revisions are stamped. DB_OK or DB_ERROR. */
+int api_relays_refresh(void);
+
 /* "up", "stale" or "never" for a pair whose sides last saw handshakes at
  * hs_a and hs_b (0 = never). */
 const char *api_link_status(int64_t hs_a, int64_t hs_b, int64_t now, int64_t stale_after);

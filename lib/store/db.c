@@ -156,7 +156,20 @@ static const char migration_bounds[] =
 	"  CHECK (pending_max_per_prefix BETWEEN 0 AND 100000);";
 
 /*
- * Version 9, devices (phones, laptops): a peer that never syncs, made from
+ * Version 9, relays (docs/relays.md): a peer an admin lets relay, whether
+ * its host refused to (no `wgconf allow-relay` there), and for a pair
+ * whose ends cannot reach each other the relay its traffic goes through
+ * (lib/store/relays.c keeps it).
+ */
+static const char migration_relays[] =
+	"ALTER TABLE peers ADD COLUMN relay INTEGER NOT NULL DEFAULT 0 CHECK (relay IN (0, 1));"
+	"ALTER TABLE peers ADD COLUMN relay_refused INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (relay_refused IN (0, 1));"
+	"ALTER TABLE pairs ADD COLUMN via TEXT REFERENCES peers(id) ON DELETE SET NULL;"
+	"CREATE INDEX pairs_via ON pairs (via) WHERE via IS NOT NULL;";
+
+/*
+ * Version 10, devices (phones, laptops): a peer that never syncs, made from
  * a device invite with a key its own browser made. A devices row marks the
  * peer as one and names its gateway, the peer that routes for it (its
  * partners reach it through the gateway: lib/store/links.c), and the routes
@@ -222,6 +235,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX pairs_b_a ON pairs (b, a);",
 	migration_invite_label,
 	migration_bounds,
+	migration_relays,
 	migration_devices,
 };
 

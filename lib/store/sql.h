@@ -40,7 +40,7 @@ sqlite3 *db_handle(void);
 	" revision, created_at, last_seen, pending_key," \
 	" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 4)," \
 	" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 6)," \
-	" signed_version, statement, statement_sig" \
+	" signed_version, statement, statement_sig, relay, relay_refused" \
 	" FROM peers p"
 
 /* Column col of st's current row as text into dst ("" for NULL). */

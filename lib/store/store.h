@@ -22,6 +22,7 @@
 #include "pairs.h"
 #include "peers.h"
 #include "quota.h"
+#include "relays.h"
 #include "result.h"
 #include "revisions.h"
 #include "rows.h"

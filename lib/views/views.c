@@ -45,6 +45,8 @@ views_peer(const struct peer *p, const struct network *net)
 	json_object_object_add(o, "networks", views_strlist(&p->networks));
 	json_object_object_add(o, "pairs", views_strlist(&p->pairs));
 	json_object_object_add(o, "tags", views_strlist(&p->tags));
+	json_object_object_add(o, "relay", json_object_new_boolean(p->relay));
+	json_object_object_add(o, "relay_refused", json_object_new_boolean(p->relay_refused));
 	json_object_object_add(o, "revision", json_object_new_int64(p->revision));
 	json_object_object_add(o, "pending_key", string_or_null(p->pending_key));
 	/* docs/trust.md: what the admin signed last, and whether there is more

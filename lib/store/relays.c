@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+/* Relays: who may relay, and which relay each pair without a direct path
+ * goes through (relays.h says how it is chosen). */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "links.h"
+#include "pairs.h"
+#include "relays.h"
+#include "revisions.h"
+#include "sql.h"
+
+int
+store_peer_set_relay(const char *id, int relay)
+{
+	static const char sql[] = "UPDATE peers SET relay = ?2 WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, relay != 0);
+	if (db_exec_stmt(st) != DB_OK)
+		return DB_ERROR;
+	if (db_changes() == 0)
+		return DB_NOTFOUND;
+	return store_revisions_touch(id);
+}
+
+int
+store_peer_set_relay_refused(const char *id, int refused)
+{
+	static const char sql[] =
+		"UPDATE peers SET relay_refused = ?2 WHERE id = ?1 AND relay_refused != ?2";
+	sqlite3_stmt *st = db_stmt(sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, refused != 0);
+	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
+}
+
+/* Whether any accepted peer may relay: 1, 0, DB_ERROR. */
+int
+store_relays_any(void)
+{
+	static const char sql[] =
+		"SELECT count(*) FROM peers WHERE relay = 1 AND state = 'accepted'";
+	struct strlist n = { 0 };
+	int ret = sql_strings(sql, NULL, &n) != DB_OK || n.n != 1 ? DB_ERROR :
+	          strcmp(n.v[0], "0") != 0;
+
+	rows_strlist_free(&n);
+	return ret;
+}
+
+int
+store_relays_refused(struct strlist *out)
+{
+	static const char sql[] =
+		"SELECT name FROM peers WHERE relay = 1 AND relay_refused = 1 ORDER BY name, id";
+
+	return sql_strings(sql, NULL, out);
+}
+
+/* ---- the choice ---- */
+
+/* A report that says the link was down when it was made: no handshake for
+ * ?stale seconds (for a link that never shook hands: of a pair that old). */
+#define REPORT_DOWN(r, created) \
+	"(CASE WHEN " r ".latest_handshake > 0 THEN " r ".reported_at - " r ".latest_handshake" \
+	" ELSE " r ".reported_at - " created " END) >= ?1"
+
+/* Pairs with no direct path, a and b accepted, ordered by (a, b), each with
+ * its relay now (NULL when direct). */
+static const char needy_sql[] =
+	"SELECT l.a, l.b, l.via FROM pairs l"
+	" JOIN peers pa ON pa.id = l.a JOIN peers pb ON pb.id = l.b"
+	" WHERE pa.state = 'accepted' AND pb.state = 'accepted' AND ("
+	"  (pa.endpoint IS NULL AND pb.endpoint IS NULL) OR ("
+	"   EXISTS (SELECT 1 FROM link_reports r WHERE r.reporter = l.a AND r.partner = l.b"
+	"           AND " REPORT_DOWN("r", "l.created_at") ") AND"
+	"   EXISTS (SELECT 1 FROM link_reports r WHERE r.reporter = l.b AND r.partner = l.a"
+	"           AND " REPORT_DOWN("r", "l.created_at") ")))"
+	" ORDER BY l.a, l.b";
+
+struct need {
+	char a[PEER_ID_LEN], b[PEER_ID_LEN], via[PEER_ID_LEN], chosen[PEER_ID_LEN];
+	int needy;                      /* 0: relayed now, but has a direct path */
+};
+
+struct relay {
+	char id[PEER_ID_LEN];
+	char public_key[KEYS_B64_LEN];
+	size_t load;
+};
+
+struct plan {
+	struct need *v;
+	size_t n;
+	struct relay *r;
+	size_t nr;
+};
+
+static void
+plan_free(struct plan *p)
+{
+	free(p->v);
+	free(p->r);
+	memset(p, 0, sizeof(*p));
+}
+
+static int
+plan_add(struct plan *p, sqlite3_stmt *st, int needy)
+{
+	struct need *v = realloc(p->v, (p->n + 1) * sizeof(*v));
+
+	if (v == NULL)
+		return -1;
+	p->v = v;
+	v = &p->v[p->n++];
+	memset(v, 0, sizeof(*v));
+	sql_copy_col(v->a, sizeof(v->a), st, 0);
+	sql_copy_col(v->b, sizeof(v->b), st, 1);
+	sql_copy_col(v->via, sizeof(v->via), st, 2);
+	v->needy = needy;
+	return 0;
+}
+
+/* The pairs that need a relay, then those relayed that no longer do. */
+static int
+plan_load_pairs(struct plan *p, int64_t stale)
+{
+	static const char relayed[] = "SELECT a, b, via FROM pairs WHERE via IS NOT NULL ORDER BY a, b";
+	sqlite3_stmt *st = db_stmt(needy_sql);
+	int rc = SQLITE_ERROR;
+	size_t nneedy;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, stale);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && plan_add(p, st, 1) == 0)
+		;
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE || (st = db_stmt(relayed)) == NULL)
+		return DB_ERROR;
+	nneedy = p->n;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int seen = 0;
+		for (size_t i = 0; i < nneedy && !seen; i++)
+			seen = strcmp(p->v[i].a, (const char *)sqlite3_column_text(st, 0)) == 0 &&
+			       strcmp(p->v[i].b, (const char *)sqlite3_column_text(st, 1)) == 0;
+		if (!seen && plan_add(p, st, 0) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+}
+
+static int
+plan_load_relays(struct plan *p)
+{
+	static const char sql[] =
+		"SELECT id, public_key FROM peers WHERE relay = 1 AND relay_refused = 0"
+		" AND state = 'accepted' AND endpoint IS NOT NULL ORDER BY id";
+	sqlite3_stmt *st = db_stmt(sql);
+	struct relay *r;
+	int rc = SQLITE_ERROR;
+
+	if (st == NULL)
+		return DB_ERROR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = realloc(p->r, (p->nr + 1) * sizeof(*r))) == NULL)
+			break;
+		p->r = r;
+		r = &p->r[p->nr++];
+		memset(r, 0, sizeof(*r));
+		sql_copy_col(r->id, sizeof(r->id), st, 0);
+		sql_copy_col(r->public_key, sizeof(r->public_key), st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+}
+
+/* Whether the link r-x is reported down (a handshake that is stale, none
+ * fresh): 1, 0, or DB_ERROR. */
+static int
+link_down(const char *r, const char *x, int64_t cutoff)
+{
+	static const char sql[] =
+		"SELECT max(latest_handshake) FROM link_reports"
+		" WHERE (reporter = ?1 AND partner = ?2) OR (reporter = ?2 AND partner = ?1)";
+	sqlite3_stmt *st = db_stmt(sql);
+	int64_t hs;
+	int rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, r, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, x, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	hs = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return DB_ERROR;
+	return hs > 0 && hs <= cutoff;
+}
+
+/* How relay r fits pair n: 0 paired with both ends, 1 with one, 2 with
+ * neither, 3 it cannot take it; DB_ERROR. */
+static int
+fit(const struct relay *r, const struct need *n, int64_t cutoff)
+{
+	int tier = 0, rc;
+	const char *ends[2] = { n->a, n->b };
+
+	if (strcmp(r->id, n->a) == 0 || strcmp(r->id, n->b) == 0)
+		return 3;
+	for (size_t e = 0; e < 2; e++) {
+		if ((rc = link_down(r->id, ends[e], cutoff)) != 0)
+			return rc < 0 ? DB_ERROR : 3;
+		if ((rc = store_link_paired(r->id, ends[e])) == DB_NOTFOUND)
+			tier++;
+		else if (rc != DB_OK)
+			return DB_ERROR;
+	}
+	return tier;
+}
+
+/* The best relay for n: its index, -1 for none, DB_ERROR (-2). */
+static int
+choose(struct plan *p, const struct need *n, int64_t cutoff, int *best_tier)
+{
+	int best = -1, tier;
+
+	*best_tier = 3;
+	for (size_t i = 0; i < p->nr; i++) {
+		if ((tier = fit(&p->r[i], n, cutoff)) < 0)
+			return -2;
+		if (tier < *best_tier ||
+		    (tier == *best_tier && tier < 3 && p->r[i].load < p->r[best].load)) {
+			best = (int)i;
+			*best_tier = tier;
+		}
+	}
+	return *best_tier < 3 ? best : -1;
+}
+
+static struct relay *
+relay_by_id(struct plan *p, const char *id)
+{
+	for (size_t i = 0; i < p->nr; i++)
+		if (strcmp(p->r[i].id, id) == 0)
+			return &p->r[i];
+	return NULL;
+}
+
+/* Pairs relay r with end x when they are not paired yet. */
+static int
+pair_with(const struct relay *r, const char *x, int64_t now, size_t *paired)
+{
+	static const char key[] = "SELECT public_key FROM peers WHERE id = ?1";
+	struct strlist pk = { 0 };
+	int rc;
+
+	if ((rc = store_link_paired(r->id, x)) != DB_NOTFOUND)
+		return rc == DB_OK ? DB_OK : DB_ERROR;
+	if (sql_strings(key, x, &pk) != DB_OK || pk.n != 1) {
+		rows_strlist_free(&pk);
+		return DB_ERROR;
+	}
+	rc = strcmp(r->id, x) < 0 ? store_pair_insert(r->id, r->public_key, x, pk.v[0], 1, now)
+	                          : store_pair_insert(x, pk.v[0], r->id, r->public_key, 1, now);
+	rows_strlist_free(&pk);
+	if (rc == DB_OK)
+		(*paired)++;
+	return rc == DB_OK ? DB_OK : DB_ERROR;
+}
+
+/* Pass 1 keeps every relay that still fits with both ends paired; pass 2
+ * chooses for the rest. chosen[] gets the result ("" for direct). */
+static int
+plan_choose(struct plan *p, int64_t now, int64_t cutoff, struct relays_change *out)
+{
+	struct relay *r;
+	int tier, i;
+
+	for (size_t k = 0; k < p->n; k++) {
+		struct need *n = &p->v[k];
+		if (!n->needy || n->via[0] == '\0' || (r = relay_by_id(p, n->via)) == NULL)
+			continue;
+		if ((tier = fit(r, n, cutoff)) < 0)
+			return DB_ERROR;
+		if (tier == 0) {
+			memcpy(n->chosen, n->via, sizeof(n->chosen));
+			r->load++;
+		}
+	}
+	for (size_t k = 0; k < p->n; k++) {
+		struct need *n = &p->v[k];
+		if (!n->needy || n->chosen[0] != '\0')
+			continue;
+		if ((i = choose(p, n, cutoff, &tier)) == -2)
+			return DB_ERROR;
+		if (i < 0)
+			continue;
+		r = &p->r[i];
+		if (tier > 0 && (pair_with(r, n->a, now, &out->paired) != DB_OK ||
+		                 pair_with(r, n->b, now, &out->paired) != DB_OK))
+			return DB_ERROR;
+		memcpy(n->chosen, r->id, sizeof(n->chosen));
+		r->load++;
+	}
+	return DB_OK;
+}
+
+/* Writes every pair whose relay changed, touching its ends. */
+static int
+plan_write(const struct plan *p, struct relays_change *out)
+{
+	static const char sql[] = "UPDATE pairs SET via = ?3 WHERE a = ?1 AND b = ?2";
+	sqlite3_stmt *st;
+
+	for (size_t k = 0; k < p->n; k++) {
+		const struct need *n = &p->v[k];
+		if (strcmp(n->via, n->chosen) == 0)
+			continue;
+		if ((st = db_stmt(sql)) == NULL)
+			return DB_ERROR;
+		sqlite3_bind_text(st, 1, n->a, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, n->b, -1, SQLITE_STATIC);
+		if (n->chosen[0] != '\0')
+			sqlite3_bind_text(st, 3, n->chosen, -1, SQLITE_STATIC);
+		if (db_exec_stmt(st) != DB_OK || store_revisions_touch(n->a) != DB_OK ||
+		    store_revisions_touch(n->b) != DB_OK)
+			return DB_ERROR;
+		out->moved++;
+	}
+	return DB_OK;
+}
+
+int
+store_relays_refresh(int64_t now, int64_t stale_after, struct relays_change *out)
+{
+	static const char any[] =
+		"SELECT EXISTS (SELECT 1 FROM peers WHERE relay = 1)"
+		" OR EXISTS (SELECT 1 FROM pairs WHERE via IS NOT NULL)";
+	struct plan p = { 0 };
+	struct strlist flag = { 0 };
+	int ret = DB_ERROR;
+
+	memset(out, 0, sizeof(*out));
+	if (sql_strings(any, NULL, &flag) != DB_OK)
+		return DB_ERROR;
+	ret = flag.n == 1 && strcmp(flag.v[0], "1") == 0 ? DB_ERROR : DB_OK;
+	rows_strlist_free(&flag);
+	if (ret == DB_OK)
+		return DB_OK;           /* nobody relays, nothing is relayed */
+	if (plan_load_pairs(&p, stale_after) == DB_OK && plan_load_relays(&p) == DB_OK &&
+	    plan_choose(&p, now, now - stale_after, out) == DB_OK && plan_write(&p, out) == DB_OK)
+		ret = DB_OK;
+	plan_free(&p);
+	return ret;
+}
+
+int
+store_relay_path(const char *a, const char *b, int64_t stale_after, struct relay_path *out)
+{
+	static const char sql[] =
+		"SELECT l.via, v.name, (pa.endpoint IS NULL AND pb.endpoint IS NULL) OR ("
+		"  EXISTS (SELECT 1 FROM link_reports r WHERE r.reporter = l.a AND r.partner = l.b"
+		"          AND " REPORT_DOWN("r", "l.created_at") ") AND"
+		"  EXISTS (SELECT 1 FROM link_reports r WHERE r.reporter = l.b AND r.partner = l.a"
+		"          AND " REPORT_DOWN("r", "l.created_at") ")),"
+		" (SELECT max(latest_handshake) FROM link_reports WHERE (reporter = l.a AND"
+		"  partner = l.via) OR (reporter = l.via AND partner = l.a)),"
+		" (SELECT max(latest_handshake) FROM link_reports WHERE (reporter = l.b AND"
+		"  partner = l.via) OR (reporter = l.via AND partner = l.b))"
+		" FROM pairs l JOIN peers pa ON pa.id = l.a JOIN peers pb ON pb.id = l.b"
+		" LEFT JOIN peers v ON v.id = l.via WHERE l.a = ?2 AND l.b = ?3";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, stale_after);
+	sqlite3_bind_text(st, 2, strcmp(a, b) < 0 ? a : b, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, strcmp(a, b) < 0 ? b : a, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		sql_copy_col(out->via, sizeof(out->via), st, 0);
+		sql_copy_col(out->via_name, sizeof(out->via_name), st, 1);
+		out->no_direct = sqlite3_column_int(st, 2);
+		out->via_hs_a = sqlite3_column_int64(st, 3);
+		out->via_hs_b = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
+}

@@ -63,6 +63,7 @@ expect_in "$(cat "$OUT/device.conf")" "^AllowedIPs = 10\.77\.0\.0/24\$" "the dev
 api -a GET "/admin/peers/$GW/config"
 expect_eq "$(jqr "[.peers[] | select(.id == \"$DEV\") | .allowed_ips[]] | join(\",\")")" "$addr/32" \
     "the gateway's config carries the device"
+expect_eq "$(jqr .interface.relay)" true "the gateway is asked to forward (with its host's allow-relay)"
 gbox=$(jqr ".peers[] | select(.id == \"$DEV\") | .preshared_key_sealed")
 expect_eq "$(psk_open "$GW_PRIV" "$gbox")" "$psk" "the gateway and the device share the PSK"
 api -a GET "/admin/peers/$H1/config"
@@ -141,6 +142,7 @@ api -a DELETE "/admin/devices/$DEV"
 expect_status 204 "the admin deletes the device"
 api -a GET "/admin/peers/$GW/config"
 expect_eq "$(jqr "[.peers[] | select(.public_key == \"$pub\")] | length")" 0 "the gateway's config no longer has the device"
+expect_eq "$(jqr .interface.relay)" false "a gateway of no device is not asked to forward"
 api -a GET "/admin/peers/$H1/config"
 expect_not_in "$(jqr '[.peers[].allowed_ips[]] | join(",")')" "$(q "$addr")/" "nor H1's"
 api -a POST /admin/device-invites "{\"gateway\":\"$GW\"}"

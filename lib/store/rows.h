@@ -39,6 +39,8 @@ struct peer {
 	int64_t last_seen;                      /* 0 = never */
 	int relay;                              /* an admin lets it relay */
 	int relay_refused;                      /* its host said it may not */
+	int gateway;                            /* routes for devices: set by the config's
+	                                         * builder (store_device_gateway()) */
 	struct strlist networks;                /* routed networks, in order */
 	struct strlist pairs;                   /* ids of paired peers, sorted */
 	struct strlist tags;                    /* sorted */

@@ -442,6 +442,28 @@ static const struct admin_cmd {
 	  "\nLists the invite codes (id, uses left, expiry, who made them, label;\n"
 	  "never the code itself), or deletes one by its id so that it can no\n"
 	  "longer be used.\n", 0 },
+	{ "device-invite", admin_device_invite, "JnlHguej", 0, 0, "device-invite",
+	  "make a link for a phone or laptop to join with",
+	  "Usage: wgconf admin device-invite --gateway PEER [--name NAME] [--label TEXT]\n"
+	  "                                  [--routes mesh|all|mesh,CIDR,...] [--tags T,...]\n"
+	  "                                  [--uses N] [--expires DURATION] [--json]\n"
+	  "\nMakes a device link (printed once, on stdout): opened on a phone or a\n"
+	  "laptop, its browser makes the device's key, joins, and offers the\n"
+	  "WireGuard config as a QR code and a file; the private key never leaves\n"
+	  "that browser. --gateway is the host (with a public endpoint) that routes\n"
+	  "for the device; --routes what the device sends into the tunnel: the\n"
+	  "mesh's pools (the default), networks too (mesh,192.168.5.0/24), or all.\n"
+	  "--name names the device (else its owner does), --tags give it tags its\n"
+	  "rules pair by. --uses defaults to 1, --expires to 24h (at most 30d).\n", 0 },
+	{ "devices", admin_devices, "je", 0, 2, "devices [list|delete ID|reissue ID]",
+	  "list devices, delete one, or make a new link for its owner",
+	  "Usage: wgconf admin devices [list] [--json]\n"
+	  "       wgconf admin devices delete ID\n"
+	  "       wgconf admin devices reissue ID [--expires DURATION]\n"
+	  "\nLists the devices (phones, laptops) with their gateway and the last\n"
+	  "handshake the gateway reported. delete removes one and revokes its key\n"
+	  "for good. reissue makes a new link for the same owner: when it is used,\n"
+	  "the new device replaces the old one, whose key is revoked.\n", 0 },
 	{ "network", admin_network, "46kmdGjrxXiQwCV", 0, 0, "network",
 	  "show or change the network settings",
 	  "Usage: wgconf admin network [--ipv4 CIDR] [--ipv6 CIDR|none]\n"
@@ -617,6 +639,8 @@ static const struct option admin_opts[] = {
 	{ "label", required_argument, NULL, 'l' },
 	{ "for", required_argument, NULL, 'F' },
 	{ "when-closed", no_argument, NULL, 'Z' },
+	{ "gateway", required_argument, NULL, 'J' },
+	{ "routes", required_argument, NULL, 'H' },
 	{ "since", required_argument, NULL, 'W' },
 	{ "limit", required_argument, NULL, 'L' },
 	{ "ipv4", required_argument, NULL, '4' },
@@ -712,6 +736,8 @@ take_option(struct admin *a, struct admin_args *g, int c)
 	case 'l': a->label = optarg; break;
 	case 'F': a->for_peer = optarg; break;
 	case 'Z': a->when_closed = true; break;
+	case 'J': a->gateway = optarg; break;
+	case 'H': a->routes = optarg; break;
 	case 'W': a->since = optarg; break;
 	case 'L': a->limit = optarg; break;
 	case '4': a->ipv4 = optarg; break;

@@ -8,12 +8,14 @@
 // server gave either browser), link.txt (the link).
 //
 // env: URL, ADMIN_PASS, GW_NAME, OUT, DEVICE (the name typed), ROUTES
-// ("mesh" or "mesh+lans"), LANS; NODE_EXTRA_CA_CERTS.
+// ("mesh" or "mesh+lans"), LANS; NODE_EXTRA_CA_CERTS. LINK: a link made
+// elsewhere (wgconf admin device-invite): the admin page is skipped.
+// FALLBACK=1: the browser has no WebCrypto X25519, so tweetnacl makes the key.
 
 import { writeFileSync, appendFileSync } from "node:fs";
 import { check, failed, launch, guardedPage, adminContext, URL_ } from "./lib.mjs";
 
-const { GW_NAME, OUT, DEVICE = "alice-phone", ROUTES = "mesh", LANS = "" } = process.env;
+const { GW_NAME, OUT, DEVICE = "alice-phone", ROUTES = "mesh", LANS = "", LINK, FALLBACK } = process.env;
 const origin = new URL(URL_).origin;
 const browser = await launch();
 
@@ -68,6 +70,12 @@ async function join(link) {
   const foreign = record(ctx, "phone");
   const g = await guardedPage(ctx);
   const { page } = g;
+  if (FALLBACK === "1") await page.addInitScript(() => {
+    const generate = crypto.subtle.generateKey.bind(crypto.subtle);
+    crypto.subtle.generateKey = (alg, ...rest) => (alg?.name === "X25519" || alg === "X25519")
+      ? Promise.reject(new DOMException("X25519 is not supported", "NotSupportedError"))
+      : generate(alg, ...rest);
+  });
   await page.goto(link);
   await page.locator("#start:not([hidden])").waitFor();
   check(/never\s+leaves/.test(await page.locator("#start").textContent()), "the page says the private key never leaves the browser");
@@ -84,7 +92,8 @@ async function join(link) {
   check(dl.suggestedFilename() === `${DEVICE.slice(0, 15)}.conf`, `the download is named after the device (${dl.suggestedFilename()})`);
   await dl.saveAs(`${OUT}/device.conf`);
   await page.locator("#qr").screenshot({ path: `${OUT}/qr.png` });
-  console.log(`# the key was made by ${await page.evaluate(() => document.body.dataset.keys)}`);
+  const by = await page.evaluate(() => document.body.dataset.keys);
+  check(by === (FALLBACK === "1" ? "tweetnacl" : "WebCrypto"), `the key was made by ${by}`);
   check(g.problems().length === 0, `the join page had no errors (${g.problems().join("; ")})`);
   check(foreign.length === 0, `the join page asked no other server (${foreign.join(", ")})`);
   await page.screenshot({ path: `${OUT}/phone.png`, fullPage: true });
@@ -107,7 +116,7 @@ async function again(link) {
 }
 
 try {
-  const link = await makeLink();
+  const link = LINK || await makeLink();
   await join(link);
   await again(link);
 } catch (e) {

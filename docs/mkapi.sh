@@ -363,6 +363,35 @@ INV=$(jqr .id)
 X -a GET /admin/invites
 X -a DELETE "/admin/invites/$INV"
 
+out '### Devices: `POST /admin/device-invites`, `GET /admin/device-invites`, `DELETE /admin/device-invites/{id}`'
+out ""
+out 'A device (a phone, a laptop) joins with a link instead of `wgconf`: its browser makes the key on the join page (`/join.html`, public, see below) and the config is written there; the private key never reaches the server. POST `{"gateway", "uses"?: 1, "expires_in"?: 86400, "label"?, "name"?, "tags"?, "routes"?}` → 201 with `code` and `link` (`/join.html#CODE`: the code is in the fragment, which a browser never sends), shown this once (only the code'"'"'s hash is stored). `gateway`: the id of an accepted host with an endpoint, which routes for the device (its config carries the device; it forwards only with its host'"'"'s `wgconf allow-relay`). `uses`: 1–100; `expires_in`: 60 s to 30 days. `name`: the device'"'"'s name (else the person joining types it). `tags`: the device'"'"'s tags (its rules pair it; a host paired with a device reaches it through the gateway: the device'"'"'s addresses join the gateway'"'"'s AllowedIPs in that host'"'"'s config). `routes`: what the device sends into the tunnel, 1–16 of `"mesh"` (the pools, the default), `"all"` (0.0.0.0/0 and ::/0) or a CIDR. Errors: 400 `missing_field`, `invalid_field`, `invalid_label`, `invalid_name`, `invalid_routes`, `invalid_tags`, `invalid_tag`; 404 `peer_not_found`; 409 `gateway_invalid`.'
+out ""
+X -a POST /admin/device-invites "{\"gateway\":\"$A\",\"label\":\"alice phone\",\"routes\":[\"mesh\",\"192.168.5.0/24\"]}"
+DCODE=$(jqr .code)
+X -a GET /admin/device-invites
+
+out '### `POST /join/info`, `POST /join` (anyone, with a device invite code)'
+out ""
+out 'What the join page calls, limited by nginx like `/register`. `/join/info` `{"invite"}` says what a valid code is for: `{"label", "name", "gateway", "expires_at"}`. `/join` `{"invite", "public_key", "name"?}` makes the device with the public key its browser made and uses the code up once: 201 `{"id", "name", "public_key", "interface": {"addresses", "dns", "mtu"}, "peers": [{"name", "public_key", "endpoint", "allowed_ips", "persistent_keepalive", "preshared_key_box"}]}`. The one peer is the gateway; `preshared_key_box` is the pair'"'"'s preshared key for the device only: base64 of a one-time public key (32 bytes), a nonce (24) and libsodium'"'"'s `crypto_box_easy` of the key (48), which tweetnacl'"'"'s `nacl.box.open(box, nonce, onetime_pk, device_sk)` opens. The server keeps the preshared key only sealed, as for any pair. Errors: 403 `invite_invalid` (unknown, used up or expired: the page says so plainly), 400 `invalid_public_key`, `invalid_name`; 409 `public_key_taken`, `key_revoked`.'
+out ""
+X POST /join/info "{\"invite\":\"$DCODE\"}"
+keypair
+X POST /join "{\"invite\":\"$DCODE\",\"public_key\":\"$PUB\",\"name\":\"alice-phone\"}"
+DEV=$(jqr .id)
+out "The same code again:"
+out ""
+X POST /join/info "{\"invite\":\"$DCODE\"}"
+
+out '### `GET /admin/devices`, `DELETE /admin/devices/{id}`, `POST /admin/devices/{id}/reissue`'
+out ""
+out 'Devices are listed apart from hosts (`GET /admin/peers` leaves them out): `{"devices": [{"id", "kind": "device", "name", "public_key", "addresses", "gateway": {"id", "name"} | null, "routes", "label", "created_at", "latest_handshake", "reported_at"}]}`, the handshake as the gateway last reported it. DELETE removes a device and revokes its key, signed or not: it can never join or register again (409 `key_revoked`); the gateway drops it at its next sync. `reissue` `{"expires_in"?}` makes a one-use device invite with the device'"'"'s gateway, routes, tags and name (201, as POST /admin/device-invites): the device that joins with it replaces the old one, whose key is revoked then. Errors: 404 `device_not_found`; 409 `gateway_gone`.'
+out ""
+X -a GET /admin/devices
+X -a POST "/admin/devices/$DEV/reissue" '{"expires_in":3600}'
+X -a DELETE "/admin/device-invites/$(jqr .id)"
+X -a DELETE "/admin/devices/$DEV"
+
 out '### `GET /admin/audit`'
 out ""
 out 'Every change, newest first: when, who (`admin:USER` or `peer:ID` or `anonymous`), what, on what; never a secret. `?limit=N` (1–1000, default 100) and `?before=ID` page through it; `next` is the `before` of the next page, or null. The same event again (same actor, action, target and detail) within the network'"'"'s `audit_coalesce_window` is not a new entry: `count` says how often it happened, `last_at` when last (null for once). Entries older than `audit_max_age`, or beyond the newest `audit_max_rows` (an admin'"'"'s entries only by age), are pruned.'

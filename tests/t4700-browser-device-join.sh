@@ -154,3 +154,15 @@ api POST /register "{\"name\":\"again\",\"public_key\":\"$pub\",\"endpoint\":nul
 expect_error 409 key_revoked "nor register as a host"
 api POST /join/info "{\"invite\":\"$code\"}"
 expect_error 403 invite_invalid "the used link stays used"
+
+# ---- the join routes spend the register budget (nginx, as in production)
+RATE=production stack_start 1
+n429=0
+for i in $(seq 1 25); do
+	api POST /join/info '{"invite":"nothing-valid-here-at-all"}'
+	[ "$STATUS" = 429 ] && n429=$((n429 + 1))
+done
+expect_error 429 rate_limited "the 25th join attempt from one address is refused by nginx"
+api POST /join '{"invite":"nothing-valid-here-at-all"}'
+expect_error 429 rate_limited "and /join shares that budget"
+expect_eq "$([ "$n429" -ge 4 ] && echo yes)" yes "at most the burst of 20 (and a few at 6 a minute) pass ($((25 - n429)) passed)"

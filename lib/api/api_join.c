@@ -110,6 +110,7 @@ replace_old(const char *id, struct json_object *detail, struct response *res)
 	char rid[PEER_ID_LEN];
 	int rc = store_device_is(id), status = 0;
 
+	memset(&old, 0, sizeof(old));
 	if (rc == DB_NOTFOUND)
 		return 0;
 	if (rc != DB_OK || (rc = store_peer_row(&old, id)) != DB_OK ||
@@ -223,6 +224,7 @@ answer_join(const char *id, const struct peer *g, const struct device_invite *in
 	struct peer d;
 	char a[IPAM_STRLEN + 8];
 
+	memset(&d, 0, sizeof(d));
 	if (store_network_get(&net) != DB_OK || store_peer_row(&d, id) != DB_OK) {
 		rows_peer_free(&d);
 		return api_db_error(res);
@@ -267,8 +269,8 @@ api_join(const struct request *req, struct response *res)
 	    (status = key_field(req, d.public_key, pk, res)) != 0 ||
 	    (status = api_load_peer(&g, inv.gateway, res)) != 0)
 		goto out;
-	if (store_device_invite_use(inv.id) != DB_OK) {
-		status = invite_invalid(res);
+	if ((status = store_device_invite_use(inv.id)) != DB_OK) {
+		status = status == DB_NOTFOUND ? invite_invalid(res) : api_db_error(res);
 		goto out;
 	}
 	if ((inv.replaces[0] != '\0' && (status = replace_old(inv.replaces, detail, res)) != 0) ||

@@ -47,6 +47,17 @@ join(struct tpeer *d, const char *code, const char *name)
 	return st;
 }
 
+/* A link report about peer id: a handshake at 2026-01-01T00:00:00Z. */
+static const char *
+report_about(const char *id)
+{
+	static char body[256];
+
+	snprintf(body, sizeof(body), "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":"
+	         "1767225600,\"rx\":1,\"tx\":2}]}", id);
+	return body;
+}
+
 static int64_t
 revision_of(const struct tpeer *p)
 {
@@ -167,6 +178,13 @@ START_TEST(join_box_and_revisions)
 	OK(config(&g), 200);
 	ck_assert(json_object_get_boolean(jget(jget(R.body, "interface"), "relay")));
 	ck_assert_int_eq(count("SELECT count(*) FROM devices"), 1);
+	/* The device reports nothing; its gateway's report is its handshake. */
+	OK(admin("GET", path("/admin/devices"), NULL), 200);
+	jnull(json_object_array_get_idx(jarr(R.body, "devices", 1), 0), "latest_handshake");
+	OK(call(NULL, g.token, "PUT", path("/peer/links"), report_about(d.id)), 204);
+	OK(admin("GET", path("/admin/devices"), NULL), 200);
+	ck_assert_str_eq(jstr(json_object_array_get_idx(jarr(R.body, "devices", 1), 0),
+	                      "latest_handshake"), "2026-01-01T00:00:00Z");
 }
 END_TEST
 

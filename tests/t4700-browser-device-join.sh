@@ -49,13 +49,14 @@ code=$(sed -n 's|.*/join.html#||p' "$OUT/link.txt")
 [ -n "$priv" ] && [ -n "$psk" ] && [ -n "$code" ] || die "the config has no private key or PSK"
 api -a GET /admin/devices
 expect_status 200 "the devices list"
-DEV=$(jqr '.devices[0].id')
-expect_eq "$(jqr '.devices | length')" 1 "one device"
-expect_eq "$(jqr '.devices[0].name')" alice-phone "the device has the name typed on the phone"
-expect_eq "$(jqr '.devices[0].gateway.name')" GW "its gateway is GW"
-expect_eq "$(printf '%s\n' "$priv" | wg pubkey)" "$(jqr '.devices[0].public_key')" \
+expect_eq "$(jqr '[.devices[].name] | sort | join(",")')" admin-laptop,alice-phone \
+    "two devices: the admin's, made on the admin page, and the phone, with the name typed there"
+PH='.devices[] | select(.name == "alice-phone")'
+DEV=$(jqr "$PH | .id")
+expect_eq "$(jqr "$PH | .gateway.name")" GW "its gateway is GW"
+expect_eq "$(printf '%s\n' "$priv" | wg pubkey)" "$(jqr "$PH | .public_key")" \
     "the downloaded private key derives the public key the server holds"
-addr=$(jqr '.devices[0].addresses[0]')
+addr=$(jqr "$PH | .addresses[0]")
 expect_in "$(cat "$OUT/device.conf")" "^Address = $(q "$addr")/32\$" "the config has the device's address"
 expect_in "$(cat "$OUT/device.conf")" "^Endpoint = 192\.0\.2\.11:51820\$" "the config's peer is the gateway"
 expect_in "$(cat "$OUT/device.conf")" "^AllowedIPs = 10\.77\.0\.0/24\$" "the device sends the mesh into the tunnel"
@@ -142,6 +143,11 @@ api -a DELETE "/admin/devices/$DEV"
 expect_status 204 "the admin deletes the device"
 api -a GET "/admin/peers/$GW/config"
 expect_eq "$(jqr "[.peers[] | select(.public_key == \"$pub\")] | length")" 0 "the gateway's config no longer has the device"
+expect_eq "$(jqr .interface.relay)" true "it still routes for the admin's device"
+api -a GET /admin/devices
+api -a DELETE "/admin/devices/$(jqr '.devices[0].id')"
+expect_status 204 "the admin deletes its own device too"
+api -a GET "/admin/peers/$GW/config"
 expect_eq "$(jqr .interface.relay)" false "a gateway of no device is not asked to forward"
 api -a GET "/admin/peers/$H1/config"
 expect_not_in "$(jqr '[.peers[].allowed_ips[]] | join(",")')" "$(q "$addr")/" "nor H1's"

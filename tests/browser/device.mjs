@@ -49,12 +49,24 @@ async function makeLink() {
   await form.locator("select[name=gateway]").selectOption({ label: (await form.locator("select[name=gateway] option", { hasText: GW_NAME }).textContent()) });
   await form.locator("input[name=label]").fill("Alice's phone");
   await form.locator("select[name=routes]").selectOption(ROUTES);
+  // Two uses: one for a device the admin makes right here, one for the phone.
+  await form.locator("input[name=uses]").fill("2");
   if (LANS) await form.locator("input[name=lans]").fill(LANS);
   await form.getByRole("button", { name: "Make device link" }).click();
   await page.locator("#device-link:not([hidden])").waitFor();
   const link = (await page.locator("#device-url").textContent()).trim();
   check(link.startsWith(origin + "/join.html#"), `the admin page shows a join link (${link.slice(0, 40)}…)`);
   check(await page.locator("#device-open").getAttribute("href") === link, "\"Make the device here\" opens the same link");
+  // The admin makes a device in this browser: the same page, the same flow.
+  const [popup] = await Promise.all([ctx.waitForEvent("page"), page.locator("#device-open").click()]);
+  const popupErrors = [];
+  popup.on("pageerror", (e) => popupErrors.push(String(e)));
+  await popup.locator("#start:not([hidden])").waitFor();
+  await popup.locator("#name").fill("admin-laptop");
+  await popup.locator("#make").click();
+  await popup.locator("#done:not([hidden])").waitFor();
+  check(/PrivateKey = /.test(await popup.locator("#conf").textContent()) && popupErrors.length === 0,
+    `"Make the device here" makes a device in the admin's browser (${popupErrors.join("; ")})`);
   check(g.problems().length === 0, `the admin page had no errors (${g.problems().join("; ")})`);
   check(foreign.length === 0, `the admin page asked no other server (${foreign.join(", ")})`);
   writeFileSync(`${OUT}/link.txt`, link + "\n");

@@ -207,7 +207,7 @@ START_TEST(load_failover_and_refusal)
 		const struct tpeer *cur = strcmp(path_of(&a, &b), "relay1") == 0 ? &r1 : &r2;
 		const struct tpeer *other = cur == &r1 ? &r2 : &r1;
 		OK(report(&a, "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":%lld,\"rx\":1,"
-		          "\"tx\":1}]}", cur->id, (long long)(now - 1000)), 204);
+		          "\"tx\":1}]}", cur->id, (long long)(now - 1000)), 200);
 		ck_assert_str_eq(path_of(&a, &b), other->name);
 		ck_assert(routed_through(&a, other, &b));
 		/* The other relay refuses: nobody can take a-b. */
@@ -243,8 +243,13 @@ START_TEST(down_link_is_relayed)
 	OK(report(&x, "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":%lld,\"rx\":0,"
 	          "\"tx\":9}]}", y.id, (long long)(now - 1000)), 204);
 	ck_assert_str_eq(path_of(&x, &y), "direct");
+	/* The report that moved y's own config says so: y fetches again. */
 	OK(report(&y, "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":%lld,\"rx\":0,"
-	          "\"tx\":9}]}", x.id, (long long)(now - 1000)), 204);
+	          "\"tx\":9}]}", x.id, (long long)(now - 1000)), 200);
+	{
+		int64_t said = jint(R.body, "revision");
+		ck_assert_int_eq(said, revision_of(&y));
+	}
 	ck_assert_str_eq(path_of(&x, &y), "relay1");
 	ck_assert(routed_through(&x, &r, &y));
 }

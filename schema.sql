@@ -60,7 +60,7 @@ CREATE TABLE peers (
     pending_key TEXT,                           -- the key POST /peer/key asks for
     registered_from TEXT,                       -- a pending peer's /24 or /48
     relay       INTEGER NOT NULL DEFAULT 0 CHECK (relay IN (0, 1)),  -- an admin lets it relay
-    relay_refused INTEGER NOT NULL DEFAULT 0    -- its host has no `wgconf allow-relay`
+    relay_refused INTEGER NOT NULL DEFAULT 0    -- its host does not allow it (docs/relays.md)
         CHECK (relay_refused IN (0, 1))
 );
 
@@ -92,7 +92,7 @@ CREATE TABLE pairs (
     psk_box_b   BLOB NOT NULL,                  -- crypto_box_seal(psk, pk(b))
     created_at  INTEGER NOT NULL,
     explicit    INTEGER NOT NULL DEFAULT 1 CHECK (explicit IN (0, 1)),
-    via         TEXT REFERENCES peers(id) ON DELETE SET NULL,  -- the relay of a pair with no direct path
+    via         TEXT REFERENCES peers(id) ON DELETE SET NULL,  -- the relay, lib/store/relays.c
     PRIMARY KEY (a, b),
     CHECK (a < b)
 );
@@ -202,8 +202,6 @@ CREATE INDEX pairs_b_a ON pairs (b, a);
 
 -- A pending peer's prefix, counted at each open registration.
 CREATE INDEX peers_pending_from ON peers (registered_from) WHERE state = 'pending';
-
--- The pairs a relay carries (lib/store/relays.c).
 CREATE INDEX pairs_via ON pairs (via) WHERE via IS NOT NULL;
 
 -- Devices (lib/store/devices.c): phones and laptops that joined with a device

@@ -136,6 +136,7 @@ struct sync_run {
 	const char *inm;                /* etag, when it is for this file */
 	char server_ip[64];             /* where the server answered from, or "" */
 	int lockfd;
+	bool again;                     /* the link report moved this config */
 };
 
 /* 0, or an exit status (-1 for --help). */
@@ -545,8 +546,29 @@ sync_fetch(struct sync_run *run)
 	 * each link: a failure is said, but the config is in place all the
 	 * same, so it does not change the exit status. */
 	if (config != NULL && (ret == EXIT_OK || ret == EXIT_REVIEW))
-		links_report(&run->st, run->iface, config, relay_state(run, config));
+		run->again = links_report(&run->st, run->iface, config,
+		                          relay_state(run, config)) == 1;
 	fetch_response_free(&resp);
+	return ret;
+}
+
+/* The report moved this host's config (the server chose a relay for one
+ * of its pairs): a second pass now, not at the next cron run. */
+static int
+sync_again(struct sync_run *run)
+{
+	struct sync_run next = { .dir = run->dir, .iface = run->iface, .confdir = run->confdir,
+	                         .apply = run->apply, .force = run->force,
+	                         .review = run->review, .verbose = run->verbose,
+	                         .lockfd = -1 };
+	int ret;
+
+	sync_close(run);
+	*run = next;
+	if (sync_open(run) != 0)
+		return EXIT_ERR;
+	ret = sync_fetch(run);
+	run->again = false;
 	return ret;
 }
 
@@ -562,8 +584,8 @@ cmd_sync(int argc, char **argv)
 		ret = EXIT_ERR;
 	else if (run.approve)
 		ret = sync_approve(&run);
-	else
-		ret = sync_fetch(&run);
+	else if ((ret = sync_fetch(&run)) == EXIT_OK && run.again)
+		ret = sync_again(&run);
 	sync_close(&run);
 	return ret;
 }

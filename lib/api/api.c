@@ -295,6 +295,25 @@ audit(const char *actor, const struct response *res)
 	                   res->change.target[0] ? res->change.target : NULL, res->change.detail);
 }
 
+/* A peer whose report moved its own config (a relay chosen for one of its
+ * pairs) learns it in the answer, and fetches again in the same run. */
+static int
+own_revision(const struct request *req, struct response *res)
+{
+	struct json_object *o;
+
+	if (!res->change.own_revision || res->status != 204)
+		return res->status;
+	for (size_t i = 0; i < res->revised.n; i++) {
+		if (strcmp(res->revised.v[i].id, req->peer_id) != 0)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "revision", json_object_new_int64(res->revised.v[i].revision));
+		return http_json(res, 200, o);
+	}
+	return res->status;
+}
+
 /* The tail every write shares: revisions, the audit entry, one commit.
  * res->revised then names the peers whose configs changed: a change
  * notification goes out from here, after the commit, never before. */
@@ -313,7 +332,7 @@ finish_write(const struct request *req, struct response *res)
 	    api_answer_peer(res->change.answer, res->status, res) >= 400)
 		rc = DB_ERROR;
 	if (rc == DB_OK && db_commit() == 0)
-		return res->status;
+		return own_revision(req, res);
 	/* Not written: an answer made for it (a token, say) must not go out. */
 	store_revisions_free(&res->revised);
 	http_response_wipe(res);

@@ -108,6 +108,7 @@ api_peer_links_put(const struct request *req, struct response *res)
 	}
 	if ((status = relay_report(req, res)) != 0)
 		return status;
+	res->change.own_revision = 1;
 	res->status = 204;
 	return 204;
 }

@@ -87,6 +87,8 @@ struct response {
 		struct json_object *detail;     /* owned; may be NULL */
 		char answer[24];                /* a peer whose view is the answer,
 		                                   built once its revision is stamped */
+		int own_revision;               /* a 204 becomes 200 {revision} when
+		                                   the write moved the caller's config */
 	} change;
 	/* The peers a committed write gave a new revision, and those
 	 * revisions (lib/store/revisions.h): what a change notification

@@ -67,11 +67,12 @@ store_relays_refused(struct strlist *out)
 
 /* ---- the choice ---- */
 
-/* A report that says the link was down when it was made: no handshake for
- * ?stale seconds (for a link that never shook hands: of a pair that old). */
+/* A report that says the link was down when it was made: it never shook
+ * hands though its reporter sent (handshake initiations count in tx), in a
+ * pair ?stale seconds old. A link that shook hands once and went quiet may
+ * be idle (WireGuard is silent without traffic): not down. */
 #define REPORT_DOWN(r, created) \
-	"(CASE WHEN " r ".latest_handshake > 0 THEN " r ".reported_at - " r ".latest_handshake" \
-	" ELSE " r ".reported_at - " created " END) >= ?1"
+	"(" r ".latest_handshake = 0 AND " r ".tx > 0 AND " r ".reported_at - " created " >= ?1)"
 
 /* Pairs with no direct path, a and b accepted, ordered by (a, b), each with
  * its relay now (NULL when direct). */

@@ -6,11 +6,12 @@
  *
  * A pair needs a relay when both ends are accepted and either both are
  * behind NAT (no endpoint), or both ends reported the link and each report
- * says it was down (no handshake for stale_after seconds of a pair older
- * than that) while its reporter was up to send it. A relay can take a pair
+ * says it never came up though its reporter tried (no handshake, bytes
+ * sent) in a pair older than stale_after: its reporter was up to send it. A relay can take a pair
  * when an admin marked it, it is accepted, has an endpoint, its host did
- * not refuse (no `wgconf allow-relay`), it is neither end, and its own
- * links with both ends are not reported down.
+ * not refuse (no `wgconf allow-relay`), it is neither end, and neither of
+ * its links with the ends is stale (a handshake, but none for stale_after
+ * seconds: the ends keep their links to a relay alive, see meshconf.c).
  *
  * The choice is a function of the rows and the time: a pair keeps its
  * relay while that relay can take it and is paired with both ends; the

@@ -44,6 +44,7 @@ struct peer {
 	struct strlist networks;                /* routed networks, in order */
 	struct strlist pairs;                   /* ids of paired peers, sorted */
 	struct strlist tags;                    /* sorted */
+	struct strlist vias;                    /* "RELAY/PARTNER" of its relayed pairs, sorted */
 };
 
 /* Many peers, owned by the list. */

@@ -289,7 +289,9 @@ meshconf_text_link(struct meshconf_writer *w, const struct link *l)
 	if (l->n_relayed > 0)
 		buf_relayed(b, l);
 	buf_key(b, "persistent_keepalive", 0);
-	if (self->endpoint[0] == '\0' && w->keepalive > 0)
+	/* Behind NAT, or reaching partners through this relay: the link is
+	 * kept alive, so a relay that stops answering shows (relays.h). */
+	if ((self->endpoint[0] == '\0' || l->n_relayed > 0) && w->keepalive > 0)
 		buf_int(b, w->keepalive);
 	else
 		buf_lit(b, "null");

@@ -207,7 +207,7 @@ START_TEST(load_failover_and_refusal)
 		const struct tpeer *cur = strcmp(path_of(&a, &b), "relay1") == 0 ? &r1 : &r2;
 		const struct tpeer *other = cur == &r1 ? &r2 : &r1;
 		OK(report(&a, "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":%lld,\"rx\":1,"
-		          "\"tx\":1}]}", cur->id, (long long)(now - 1000)), 204);
+		          "\"tx\":1}]}", cur->id, (long long)(now - 1000)), 200);
 		ck_assert_str_eq(path_of(&a, &b), other->name);
 		ck_assert(routed_through(&a, other, &b));
 		/* The other relay refuses: nobody can take a-b. */
@@ -239,14 +239,31 @@ START_TEST(down_link_is_relayed)
 	pair(&x, &y);
 	relay(&r, 1);
 	ck_assert_str_eq(path_of(&x, &y), "direct");
-	/* One side alone is not enough: the other may be down itself. */
+	/* A link that shook hands and went quiet may only be idle. */
+	exec_sql("UPDATE pairs SET created_at = created_at - 1000");
 	OK(report(&x, "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":%lld,\"rx\":0,"
 	          "\"tx\":9}]}", y.id, (long long)(now - 1000)), 204);
-	ck_assert_str_eq(path_of(&x, &y), "direct");
 	OK(report(&y, "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":%lld,\"rx\":0,"
 	          "\"tx\":9}]}", x.id, (long long)(now - 1000)), 204);
+	ck_assert_str_eq(path_of(&x, &y), "direct");
+	/* Never came up though x tried; y never tried (no bytes): not yet. */
+	OK(report(&x, "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":0,\"rx\":0,"
+	          "\"tx\":148}]}", y.id), 204);
+	OK(report(&y, "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":0,\"rx\":0,"
+	          "\"tx\":0}]}", x.id), 204);
+	ck_assert_str_eq(path_of(&x, &y), "direct");
+	/* The report that moved y's own config says so: y fetches again. */
+	OK(report(&y, "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":0,\"rx\":0,"
+	          "\"tx\":148}]}", x.id), 200);
+	{
+		int64_t said = jint(R.body, "revision");
+		ck_assert_int_eq(said, revision_of(&y));
+	}
 	ck_assert_str_eq(path_of(&x, &y), "relay1");
 	ck_assert(routed_through(&x, &r, &y));
+	/* x keeps its link to the relay alive, though x is public. */
+	OK(config(&x), 200);
+	ck_assert_int_gt(jint(link_to(&r), "persistent_keepalive"), 0);
 }
 END_TEST
 

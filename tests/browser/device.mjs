@@ -12,11 +12,23 @@
 // elsewhere (wgconf admin device-invite): the admin page is skipped.
 // FALLBACK=1: the browser has no WebCrypto X25519, so tweetnacl makes the key.
 
-import { writeFileSync, appendFileSync } from "node:fs";
+import { writeFileSync, appendFileSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { check, failed, launch, guardedPage, adminContext, URL_ } from "./lib.mjs";
 
 const { GW_NAME, OUT, DEVICE = "alice-phone", ROUTES = "mesh", LANS = "", LINK, FALLBACK } = process.env;
 const origin = new URL(URL_).origin;
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+// axe-core's serious and critical findings on the page as it is now. It is
+// evaluated through the debugging protocol, which the page's CSP does not
+// govern: the page itself loads nothing but its own files.
+async function axeFindings(page) {
+  await page.evaluate(axeSource);
+  const r = await page.evaluate(() => globalThis.axe.run(document, { resultTypes: ["violations"] }));
+  return r.violations.filter((v) => ["serious", "critical"].includes(v.impact))
+    .map((v) => `${v.id}: ${v.nodes.length}`);
+}
 const browser = await launch();
 
 // Every answer's body into responses.txt; every request checked to go to
@@ -92,6 +104,8 @@ async function join(link) {
   await page.locator("#start:not([hidden])").waitFor();
   check(/never\s+leaves/.test(await page.locator("#start").textContent()), "the page says the private key never leaves the browser");
   check((await page.locator("#what").textContent()).includes(GW_NAME), "the page names the gateway");
+  let found = await axeFindings(page);
+  check(found.length === 0, `axe finds nothing serious on the join form (${found.join(", ")})`);
   await page.locator("#name").fill(DEVICE);
   await page.locator("#make").tap();
   await page.locator("#done:not([hidden])").waitFor();
@@ -104,6 +118,8 @@ async function join(link) {
   check(dl.suggestedFilename() === `${DEVICE.slice(0, 15)}.conf`, `the download is named after the device (${dl.suggestedFilename()})`);
   await dl.saveAs(`${OUT}/device.conf`);
   await page.locator("#qr").screenshot({ path: `${OUT}/qr.png` });
+  found = await axeFindings(page);
+  check(found.length === 0, `axe finds nothing serious on the config page (${found.join(", ")})`);
   const by = await page.evaluate(() => document.body.dataset.keys);
   check(by === (FALLBACK === "1" ? "tweetnacl" : "WebCrypto"), `the key was made by ${by}`);
   check(g.problems().length === 0, `the join page had no errors (${g.problems().join("; ")})`);

@@ -207,7 +207,7 @@ CREATE INDEX pairs_via ON pairs (via) WHERE via IS NOT NULL;
 -- Devices (lib/store/devices.c): phones and laptops that joined with a device
 -- invite and a key their browser made; they never sync. A devices row makes a
 -- peer one and names its gateway, the host that routes for it: its other
--- partners reach it through the gateway (lib/store/links.c). routes: what its
+-- partners reach it through the gateway (pairs.via, lib/store/pairs.c). routes: what its
 -- config sends into the tunnel (JSON: "mesh", "all", CIDRs).
 CREATE TABLE devices (
     peer_id     TEXT PRIMARY KEY REFERENCES peers(id) ON DELETE CASCADE,

@@ -172,7 +172,7 @@ static const char migration_relays[] =
  * Version 10, devices (phones, laptops): a peer that never syncs, made from
  * a device invite with a key its own browser made. A devices row marks the
  * peer as one and names its gateway, the peer that routes for it (its
- * partners reach it through the gateway: lib/store/links.c), and the routes
+ * partners reach it through the gateway: pairs.via, lib/store/pairs.c), and the routes
  * its config sends into the tunnel. A device invite says all of that
  * before the device exists; replaces: the device a re-issued invite
  * takes the place of when it is used.

@@ -3,7 +3,9 @@
  * Devices (tables devices, device_invites): phones and laptops that join
  * by an invite link with a key their browser made, and never sync. A
  * device is a peer with a devices row; its gateway routes for it
- * (lib/store/links.c). DB_OK, DB_NOTFOUND, DB_CONFLICT or DB_ERROR.
+ * (its other pairs go through the gateway: pairs.via, set in lib/store/pairs.c,
+ * as a relayed pair goes through its relay). DB_OK, DB_NOTFOUND, DB_CONFLICT
+ * or DB_ERROR.
  */
 #ifndef WGCONF_DEVICES_H
 #define WGCONF_DEVICES_H

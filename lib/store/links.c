@@ -37,21 +37,8 @@ static const char links_sql[] =
 #define NETS_HALF(other, self) \
 	"SELECT l." other ", n.cidr, n.position FROM pairs l" \
 	" JOIN networks n ON n.peer_id = l." other " WHERE l." self " = ?1 AND l.via IS NULL"
-/*
- * A device is a link of its gateway's alone: every other partner of it
- * reaches it through the gateway, so the device's addresses join the
- * gateway's AllowedIPs there, after the gateway's own networks (a partner
- * not paired with the gateway has no such link and no route).
- */
-#define VIA_HALF(other, self) \
-	"SELECT d.gateway, a.address || CASE a.family WHEN 4 THEN '/32' ELSE '/128' END," \
-	" 1000000 + a.family FROM pairs l JOIN devices d ON d.peer_id = l." other \
-	" JOIN peers dp ON dp.id = d.peer_id AND dp.state = 'accepted'" \
-	" JOIN addresses a ON a.peer_id = d.peer_id" \
-	" WHERE l." self " = ?1 AND d.gateway IS NOT NULL AND d.gateway != ?1"
 static const char links_nets_sql[] =
-	NETS_HALF("b", "a") " UNION ALL " NETS_HALF("a", "b") " UNION ALL "
-	VIA_HALF("b", "a") " UNION ALL " VIA_HALF("a", "b") " ORDER BY 1, 3, 2";
+	NETS_HALF("b", "a") " UNION ALL " NETS_HALF("a", "b") " ORDER BY 1, 3";
 
 #define LINK_BOX_COL 18    /* after the SQL_PEER_COLUMNS ones */
 

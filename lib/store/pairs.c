@@ -126,9 +126,13 @@ int
 store_pair_insert_psk(const char *a, const char *pka, const char *b, const char *pkb,
                       int explicit, int64_t now, const uint8_t psk[KEYS_LEN])
 {
+	/* A device's pair with anyone but its gateway goes through the
+	 * gateway (lib/store/devices.h), the way a relayed pair goes through
+	 * its relay: via. */
 	static const char ins[] =
-		"INSERT INTO pairs (a, b, psk_box_a, psk_box_b, created_at, explicit)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+		"INSERT INTO pairs (a, b, psk_box_a, psk_box_b, created_at, explicit, via)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT gateway FROM devices"
+		"  WHERE peer_id IN (?1, ?2) AND gateway NOT IN (?1, ?2) ORDER BY peer_id LIMIT 1))";
 	uint8_t boxa[KEYS_SEALED_LEN], boxb[KEYS_SEALED_LEN];
 	sqlite3_stmt *st;
 

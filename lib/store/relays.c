@@ -74,12 +74,16 @@ store_relays_refused(struct strlist *out)
 #define REPORT_DOWN(r, created) \
 	"(" r ".latest_handshake = 0 AND " r ".tx > 0 AND " r ".reported_at - " created " >= ?1)"
 
+/* A device's pairs are not the relays' to route: they go through the
+ * device's gateway (lib/store/devices.h), set when the pair is made. */
+#define NOT_DEVICE_PAIR " AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.peer_id IN (l.a, l.b))"
+
 /* Pairs with no direct path, a and b accepted, ordered by (a, b), each with
  * its relay now (NULL when direct). */
 static const char needy_sql[] =
 	"SELECT l.a, l.b, l.via FROM pairs l"
 	" JOIN peers pa ON pa.id = l.a JOIN peers pb ON pb.id = l.b"
-	" WHERE pa.state = 'accepted' AND pb.state = 'accepted' AND ("
+	" WHERE pa.state = 'accepted' AND pb.state = 'accepted'" NOT_DEVICE_PAIR " AND ("
 	"  (pa.endpoint IS NULL AND pb.endpoint IS NULL) OR ("
 	"   EXISTS (SELECT 1 FROM link_reports r WHERE r.reporter = l.a AND r.partner = l.b"
 	"           AND " REPORT_DOWN("r", "l.created_at") ") AND"
@@ -134,7 +138,8 @@ plan_add(struct plan *p, sqlite3_stmt *st, int needy)
 static int
 plan_load_pairs(struct plan *p, int64_t stale)
 {
-	static const char relayed[] = "SELECT a, b, via FROM pairs WHERE via IS NOT NULL ORDER BY a, b";
+	static const char relayed[] = "SELECT l.a, l.b, l.via FROM pairs l WHERE l.via IS NOT NULL"
+		NOT_DEVICE_PAIR " ORDER BY l.a, l.b";
 	sqlite3_stmt *st = db_stmt(needy_sql);
 	int rc = SQLITE_ERROR;
 	size_t nneedy;

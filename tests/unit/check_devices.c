@@ -215,6 +215,17 @@ START_TEST(reached_through_gateway)
 	ck_assert_ptr_nonnull(e = link_to(&g));
 	ips = jget(e, "allowed_ips");
 	ck_assert_str_eq(jidx_str(ips, json_object_array_length(ips) - 1), want);
+	/* The same path a relayed pair takes (docs/relays.md): named, with
+	 * the device's statement, on the gateway's entry. */
+	ck_assert_str_eq(jstr(json_object_array_get_idx(jarr(e, "relayed", 1), 0), "id"), d.id);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs WHERE via IS NOT NULL"), 1);
+	/* A report of a down link moves no device pair to a relay. */
+	OK(admin("PATCH", path("/admin/peers/%s", h.id), "{\"relay\":true}"), 200);
+	OK(call(NULL, g.token, "PUT", path("/peer/links"), report_about(d.id)), 204);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs WHERE via IS NOT NULL"), 1);
+	OK(config(&h), 200);
+	ck_assert_ptr_nonnull(link_to(&g));
+	ck_assert_ptr_null(link_to(&d));
 	OK(admin("GET", path("/admin/peers"), NULL), 200);
 	ck_assert_uint_eq(json_object_array_length(jget(R.body, "peers")), 2);
 }

@@ -117,7 +117,8 @@ admin_load_peers(struct admin *a)
 {
 	if (a->peers)
 		return 0;
-	return admin_get_all(a, "/admin/peers", "peers", "cannot list peers", &a->peers);
+	/* Devices too: they are paired, tagged and signed by name like hosts. */
+	return admin_get_all(a, "/admin/peers?kind=all", "peers", "cannot list peers", &a->peers);
 }
 
 /* Each column as wide as its widest cell. */

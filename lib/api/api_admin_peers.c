@@ -52,6 +52,10 @@ api_admin_peers_list(const struct request *req, struct response *res)
 
 	pg.state = http_query(req, "state");
 	pg.q = http_query(req, "q");
+	pg.kind = http_query(req, "kind");
+	if (pg.kind != NULL && strcmp(pg.kind, "host") != 0 && strcmp(pg.kind, "device") != 0 &&
+	    strcmp(pg.kind, "all") != 0)
+		return http_error(res, 400, "invalid_kind", "kind must be host, device or all");
 	if (pg.state != NULL && strcmp(pg.state, "pending") != 0 && strcmp(pg.state, "accepted") != 0)
 		return http_error(res, 400, "invalid_state", "state must be pending or accepted");
 	if (pg.q != NULL && !text_in_class(pg.q, 1, 64, ".:-_"))

@@ -11,7 +11,7 @@
 #define HTTP_BODY_MAX      (64 * 1024)
 #define HTTP_MAX_PARAMS    2
 #define HTTP_JSON_DEPTH    16
-#define HTTP_MAX_QUERY     4            /* keys one route may take */
+#define HTTP_MAX_QUERY     8            /* keys one route may take */
 #define HTTP_QUERY_MAX     256          /* bytes of query values, NULs included */
 
 /* One allowed query key and the longest value it takes, in bytes. */

@@ -199,7 +199,7 @@ store_peer_page(struct peer_list *out, const struct store_page *pg, int *more)
 		" AND (?3 IS NULL OR state = ?3)"
 		" AND (?4 IS NULL OR instr(lower(name), lower(?4)) > 0 OR EXISTS"
 		"      (SELECT 1 FROM addresses WHERE peer_id = p.id AND instr(address, lower(?4)) > 0))"
-		" AND NOT EXISTS (SELECT 1 FROM devices WHERE peer_id = p.id)"
+		" AND (?6 = 'all' OR (?6 = 'device') = EXISTS (SELECT 1 FROM devices WHERE peer_id = p.id))"
 		" ORDER BY created_at, id LIMIT ?5";
 	sqlite3_stmt *st = db_stmt(sql);
 	size_t cap = 0;
@@ -217,6 +217,7 @@ store_peer_page(struct peer_list *out, const struct store_page *pg, int *more)
 		sqlite3_bind_text(st, 4, pg->q, -1, SQLITE_STATIC);
 	/* One row more than asked says whether another page follows. */
 	sqlite3_bind_int64(st, 5, (int64_t)pg->limit + 1);
+	sqlite3_bind_text(st, 6, pg->kind ? pg->kind : "host", -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (out->n == pg->limit) {
 			*more = 1;

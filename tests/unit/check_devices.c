@@ -228,6 +228,11 @@ START_TEST(reached_through_gateway)
 	ck_assert_ptr_null(link_to(&d));
 	OK(admin("GET", path("/admin/peers"), NULL), 200);
 	ck_assert_uint_eq(json_object_array_length(jget(R.body, "peers")), 2);
+	OK(admin("GET", path("/admin/peers?kind=device"), NULL), 200);
+	ck_assert_str_eq(jstr(json_object_array_get_idx(jarr(R.body, "peers", 1), 0), "id"), d.id);
+	OK(admin("GET", path("/admin/peers?kind=all"), NULL), 200);
+	jarr(R.body, "peers", 3);
+	ADMIN_FAILS(400, "invalid_kind", "GET", path("/admin/peers?kind=phone"), NULL);
 }
 END_TEST
 

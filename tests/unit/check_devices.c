@@ -13,6 +13,7 @@
 
 #include "api.h"
 #include "api_harness.h"
+#include "statement.h"
 #include "store.h"
 #include "unit.h"
 
@@ -272,6 +273,44 @@ START_TEST(delete_revokes_reissue_replaces)
 }
 END_TEST
 
+/* Under a signing key a device is signed like any peer; its partner's
+ * statement names the path through the gateway (via GATEWAY/DEVICE). */
+START_TEST(signed_like_any_peer)
+{
+	struct tpeer g, h, d;
+	uint8_t pk[KEYS_LEN], sk[KEYS_SIGN_SK_LEN];
+	char b64[KEYS_B64_LEN], body[256], text[8192], sig[KEYS_SIG_B64_LEN], via[64];
+	char code[KEYS_TOKEN_LEN];
+	int64_t v;
+
+	keys_sign_keypair(pk, sk);
+	remember_secret_bytes(sk, 32);
+	keys_b64_encode(b64, sizeof(b64), pk, KEYS_LEN);
+	snprintf(body, sizeof(body), "{\"signing_key\":\"%s\"}", b64);
+	OK(admin("PUT", path("/admin/network"), body), 200);
+	member(&g, "gw", "192.0.2.1:51820");
+	member(&h, "host", "192.0.2.2:51820");
+	pair(&g, &h);
+	device_invite(&g, "", code);
+	new_keys(&d);
+	OK(join(&d, code, "phone"), 201);
+	pair(&h, &d);
+	OK(admin("GET", path("/admin/peers/%s/statement", h.id), NULL), 200);
+	snprintf(via, sizeof(via), "\nvia %s/%s\n", g.id, d.id);
+	ck_assert_ptr_nonnull(strstr(jstr(R.body, "proposed"), via));
+	OK(admin("GET", path("/admin/peers/%s/statement", d.id), NULL), 200);
+	snprintf(text, sizeof(text), "%s", jstr(R.body, "proposed"));
+	v = jint(R.body, "version");
+	statement_sign(sig, text, strlen(text), sk);
+	snprintf(body, sizeof(body), "{\"version\":%lld,\"signature\":\"%s\"}", (long long)v, sig);
+	OK(admin("PUT", path("/admin/peers/%s/signature", d.id), body), 200);
+	ck_assert_str_eq(jstr(R.body, "signature"), "valid");
+	/* Deleted, a signed device's revocation is the admin's to sign, as any. */
+	OK(admin("DELETE", path("/admin/devices/%s", d.id), NULL), 204);
+	ck_assert_int_eq(count("SELECT count(*) FROM revocations WHERE signature IS NULL"), 1);
+}
+END_TEST
+
 /* A database fault at any step of a join leaves nothing behind. */
 START_TEST(join_all_or_nothing)
 {
@@ -302,6 +341,7 @@ devices_suite(void)
 	tcase_add_test(tc, reached_through_gateway);
 	tcase_add_test(tc, delete_revokes_reissue_replaces);
 	tcase_add_test(tc, join_all_or_nothing);
+	tcase_add_test(tc, signed_like_any_peer);
 	suite_add_tcase(s, tc);
 	return s;
 }

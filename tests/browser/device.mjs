@@ -143,10 +143,35 @@ async function again(link) {
   await ctx.close();
 }
 
+// The admin sees the phone among the devices, apart from the hosts, with
+// its gateway, and can make a new link for its owner.
+async function adminAfter() {
+  const ctx = await adminContext(browser);
+  record(ctx, "admin");
+  const g = await guardedPage(ctx);
+  const { page } = g;
+  page.on("dialog", (d) => d.accept());
+  await page.goto(URL_ + "/#devices");
+  await page.locator("body[data-ready]").waitFor();
+  const row = page.locator("#devices tbody tr", { hasText: DEVICE });
+  await row.waitFor();
+  check((await row.textContent()).includes(GW_NAME), "the Devices view lists the phone with its gateway");
+  await row.getByRole("button", { name: "Re-issue" }).click();
+  await page.locator("#device-link:not([hidden])").waitFor();
+  const again = (await page.locator("#device-url").textContent()).trim();
+  check(again.startsWith(origin + "/join.html#") && again !== (LINK ?? ""), "Re-issue shows a new link");
+  await page.goto(URL_ + "/#peers");
+  await page.locator("#peers tbody tr").first().waitFor();
+  check(await page.locator("#peers tbody tr", { hasText: DEVICE }).count() === 0, "the Peers view lists hosts only");
+  check(g.problems().length === 0, `the admin page had no errors (${g.problems().join("; ")})`);
+  await ctx.close();
+}
+
 try {
   const link = LINK || await makeLink();
   await join(link);
   await again(link);
+  if (!LINK) await adminAfter();
 } catch (e) {
   check(false, `the walk ran to its end (${e.message})`);
 } finally {

@@ -20,7 +20,6 @@
 #define DEVICE_EXPIRY_MAX   (30 * 86400)
 #define DEVICE_EXPIRY_DEF   86400
 #define DEVICE_ROUTES_MAX   16
-#define JOIN_PAGE           "/join.html#"
 
 /* ---- fields ---- */
 
@@ -145,8 +144,7 @@ static int
 invite_store(const struct request *req, struct device_invite *inv, char code[KEYS_TOKEN_LEN],
              struct response *res)
 {
-	struct json_object *o, *detail = json_object_new_object();
-	char link[sizeof(JOIN_PAGE) + KEYS_TOKEN_LEN];
+	struct json_object *detail = json_object_new_object();
 	uint8_t h[KEYS_LEN];
 	int64_t now = store_now();
 
@@ -165,13 +163,8 @@ invite_store(const struct request *req, struct device_invite *inv, char code[KEY
 	if (inv->replaces[0] != '\0')
 		json_object_object_add(detail, "replaces", json_object_new_string(inv->replaces));
 	api_log(res, "device_invite.create", inv->id, detail, NULL);
-	o = views_device_invite(inv, now);
-	snprintf(link, sizeof(link), JOIN_PAGE "%s", code);
-	json_object_object_add(o, "code", json_object_new_string(code));
-	json_object_object_add(o, "link", json_object_new_string(link));
-	keys_wipe(link, sizeof(link));
 	res->secret = 1;
-	return http_json(res, 201, o);
+	return http_json(res, 201, views_device_invite_created(inv, code, now));
 }
 
 static int

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "device_views.h"
 
 #define JOIN_CODE_MAX 128
 
@@ -172,86 +173,27 @@ pair_gateway(const struct peer *d, const struct peer *g, uint8_t box[KEYS_BOX_LE
 	return rc ? api_db_error(res) : 0;
 }
 
-/* Adds the AllowedIPs the device sends to its gateway, from routes. */
-static void
-add_routes(struct json_object *arr, const char *routes, const struct network *net)
-{
-	struct json_object *r = json_tokener_parse(routes);
-	size_t n = r != NULL ? json_object_array_length(r) : 0;
-
-	for (size_t i = 0; i < n; i++) {
-		const char *s = json_object_get_string(json_object_array_get_idx(r, i));
-		if (strcmp(s, "mesh") == 0) {
-			json_object_array_add(arr, json_object_new_string(net->ipv4_pool));
-			if (net->ipv6_pool[0] != '\0')
-				json_object_array_add(arr, json_object_new_string(net->ipv6_pool));
-		} else if (strcmp(s, "all") == 0) {
-			json_object_array_add(arr, json_object_new_string("0.0.0.0/0"));
-			json_object_array_add(arr, json_object_new_string("::/0"));
-		} else {
-			json_object_array_add(arr, json_object_new_string(s));
-		}
-	}
-	json_object_put(r);
-}
-
-static struct json_object *
-gateway_view(const struct peer *g, const struct device_invite *inv, const struct network *net,
-             const uint8_t box[KEYS_BOX_LEN])
-{
-	struct json_object *o = json_object_new_object(), *ips = json_object_new_array();
-	char b64[KEYS_BOX_B64_LEN];
-
-	keys_b64_encode(b64, sizeof(b64), box, KEYS_BOX_LEN);
-	add_routes(ips, inv->routes, net);
-	json_object_object_add(o, "name", json_object_new_string(g->name));
-	json_object_object_add(o, "public_key", json_object_new_string(g->public_key));
-	json_object_object_add(o, "endpoint", json_object_new_string(g->endpoint));
-	json_object_object_add(o, "allowed_ips", ips);
-	json_object_object_add(o, "persistent_keepalive",
-	                       net->keepalive > 0 ? json_object_new_int(net->keepalive) : NULL);
-	json_object_object_add(o, "preshared_key_box", json_object_new_string(b64));
-	return o;
-}
-
 /* What the join page writes the config from. */
 static int
 answer_join(const char *id, const struct peer *g, const struct device_invite *inv,
             const uint8_t box[KEYS_BOX_LEN], struct response *res)
 {
-	struct json_object *o, *itf, *addrs, *peers;
+	struct json_object *o;
 	struct network net;
 	struct peer d;
-	char a[IPAM_STRLEN + 8];
 
 	memset(&d, 0, sizeof(d));
 	if (store_network_get(&net) != DB_OK || store_peer_row(&d, id) != DB_OK) {
 		rows_peer_free(&d);
 		return api_db_error(res);
 	}
-	o = json_object_new_object();
-	itf = json_object_new_object();
-	addrs = json_object_new_array();
-	if (d.addr4[0] != '\0' && snprintf(a, sizeof(a), "%s/32", d.addr4) > 0)
-		json_object_array_add(addrs, json_object_new_string(a));
-	if (d.addr6[0] != '\0' && snprintf(a, sizeof(a), "%s/128", d.addr6) > 0)
-		json_object_array_add(addrs, json_object_new_string(a));
-	json_object_object_add(itf, "addresses", addrs);
-	json_object_object_add(itf, "dns", json_tokener_parse(net.dns));
-	json_object_object_add(itf, "mtu", net.mtu ? json_object_new_int(net.mtu) : NULL);
-	peers = json_object_new_array();
-	json_object_array_add(peers, gateway_view(g, inv, &net, box));
-	json_object_object_add(o, "id", json_object_new_string(d.id));
-	json_object_object_add(o, "name", json_object_new_string(d.name));
-	json_object_object_add(o, "public_key", json_object_new_string(d.public_key));
-	json_object_object_add(o, "interface", itf);
-	json_object_object_add(o, "peers", peers);
+	o = views_device_joined(&d, g, &net, inv->routes, box);
 	rows_peer_free(&d);
 	return http_json(res, 201, o);
 }
 
-/* Long on purpose: the join is one sequence of checks and writes, each
- * a call, read top to bottom. */
+/* The join: checks, then writes, each a call, in one transaction; any
+ * error status rolls all of it back (the invite stays unused). */
 int
 api_join(const struct request *req, struct response *res)
 {

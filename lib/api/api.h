@@ -80,7 +80,8 @@ const char *api_link_status(int64_t hs_a, int64_t hs_b, int64_t now, int64_t sta
 int api_route_stats(size_t i, const char **method, const char **pattern,
                     uint64_t *requests, uint64_t *errors);
 
-/* Shared by handlers (api_common.c). */
+/* Shared by handlers (api_common.c; addresses and networks api_addresses.c;
+ * the config answer api_config.c). */
 
 /* Validates networks (a JSON array of CIDR strings, may be NULL = none) for
  * peer id: canonical form into out (caller owns), 400 for a bad value, 409
@@ -161,9 +162,6 @@ int api_revoke_key(const struct peer *p, struct json_object *detail, struct resp
  * *changed (may be NULL) pairs made or dropped. 0, or 409 rule_too_large,
  * or 500. */
 int api_rules_sync_peer(const char *id, size_t *changed, struct response *res);
-
-/* 409 rule_too_large naming the rule e. */
-int api_rule_excess(const struct rule_excess *e, struct response *res);
 
 /* A "tags" value: a list of 1 to TAGS_MAX distinct tags, sorted into out
  * (caller frees, also after an error). 0 or 400. */

@@ -223,24 +223,6 @@ out:
 	return status;
 }
 
-static struct json_object *
-revocation_json(const struct revocation *r)
-{
-	struct json_object *o = json_object_new_object();
-	char sig[KEYS_SIG_B64_LEN];
-
-	json_object_object_add(o, "id", json_object_new_string(r->id));
-	json_object_object_add(o, "key", json_object_new_string(r->key));
-	json_object_object_add(o, "peer_id", json_object_new_string(r->peer_id));
-	json_object_object_add(o, "peer_name", json_object_new_string(r->peer_name));
-	json_object_object_add(o, "text", json_object_new_string(r->text));
-	if (r->has_sig)
-		keys_b64_encode(sig, sizeof(sig), r->sig, KEYS_SIG_LEN);
-	json_object_object_add(o, "signature", r->has_sig ? json_object_new_string(sig) : NULL);
-	json_object_object_add(o, "created_at", views_time(r->created_at));
-	return o;
-}
-
 int
 api_admin_revocations_list(const struct request *req, struct response *res)
 {
@@ -252,7 +234,7 @@ api_admin_revocations_list(const struct request *req, struct response *res)
 		return api_db_error(res);
 	arr = json_object_new_array();
 	for (size_t i = 0; i < l.n; i++)
-		json_object_array_add(arr, revocation_json(&l.v[i]));
+		json_object_array_add(arr, views_revocation(&l.v[i]));
 	rows_revocation_list_free(&l);
 	o = json_object_new_object();
 	json_object_object_add(o, "revocations", arr);
@@ -287,7 +269,7 @@ api_admin_revocation_signature(const struct request *req, struct response *res)
 	json_object_object_add(detail, "key", json_object_new_string(r.key));
 	json_object_object_add(detail, "peer_id", json_object_new_string(r.peer_id));
 	api_log(res, "revocation.sign", id, detail, NULL);
-	return http_json(res, 200, revocation_json(&r));
+	return http_json(res, 200, views_revocation(&r));
 }
 
 /* 409 when key is revoked, in use or asked for by another peer than id. */

@@ -239,3 +239,21 @@ views_pair(const char *a, const char *b, int64_t created, int explicit,
 	json_object_object_add(o, "rules", views_strlist(rules));
 	return o;
 }
+
+struct json_object *
+views_revocation(const struct revocation *r)
+{
+	struct json_object *o = json_object_new_object();
+	char sig[KEYS_SIG_B64_LEN];
+
+	json_object_object_add(o, "id", json_object_new_string(r->id));
+	json_object_object_add(o, "key", json_object_new_string(r->key));
+	json_object_object_add(o, "peer_id", json_object_new_string(r->peer_id));
+	json_object_object_add(o, "peer_name", json_object_new_string(r->peer_name));
+	json_object_object_add(o, "text", json_object_new_string(r->text));
+	if (r->has_sig)
+		keys_b64_encode(sig, sizeof(sig), r->sig, KEYS_SIG_LEN);
+	json_object_object_add(o, "signature", r->has_sig ? json_object_new_string(sig) : NULL);
+	json_object_object_add(o, "created_at", views_time(r->created_at));
+	return o;
+}

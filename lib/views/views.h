@@ -54,6 +54,16 @@ struct json_object *views_pair(const char *a, const char *b, int64_t created, in
 /* A JSON array of the strings of l. */
 struct json_object *views_strlist(const struct strlist *l);
 
+/* The export document of peers l (complete, as store_peer_list() gives),
+ * the network net, the rules' tags (a, b, a, b, ...) and the explicit
+ * pairs' ends (a, b, ...), views/export.c. Caller owns it; NULL out of
+ * memory. */
+struct json_object *views_export(const struct peer_list *l, const struct network *net,
+                                 const struct strlist *rules, const struct strlist *pair_ends);
+
+/* A revocation as admins see it. */
+struct json_object *views_revocation(const struct revocation *r);
+
 /* RFC 3339 UTC text for a time in seconds, or NULL (JSON null) for 0. */
 struct json_object *views_time(int64_t t);
 

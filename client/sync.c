@@ -57,6 +57,12 @@ static const char sync_usage[] =
 "exit status is 1. Under a signing key the listen port is this host's own\n"
 "(`wgconf trust-key --listen-port`), never the server's.\n"
 "\n"
+"When the server makes this host a relay, --apply switches forwarding on\n"
+"for the interface only if `wgconf allow-relay` allows it here (else it\n"
+"says why, and forwards nothing), and off again when it stops relaying.\n"
+"When a link report moves this host's config (a relay chosen for one of\n"
+"its pairs), sync fetches it again at once.\n"
+"\n"
 "Exit status: 0 done, 1 error (or restored), 2 usage, 3 not yet accepted,\n"
 "4 changes held (for review, for a route, or peers left out by the\n"
 "signing checks).\n";

@@ -507,7 +507,9 @@ static const struct admin_cmd {
 	  "each sync (from `wg show dump`): up (a side saw a handshake within the\n"
 	  "last 180 s, or the server's WGCONFSRV_LINK_STALE_SECONDS), stale (longer\n"
 	  "ago: paired, but silent), never (no handshake reported yet), when the\n"
-	  "latest handshake was, and the bytes each side received and sent.\n"
+	  "latest handshake was, and the bytes each side received and sent; then\n"
+	  "each pair without a direct path: \"A - B: relayed via RELAY\" (its status\n"
+	  "is the relay's links'), or \"A - B: down: WHY\" (see `admin relay`).\n"
 	  "--json prints {\"links\": [...], \"stale_after\": N} as the server sent it.\n", 0 },
 	{ "export", admin_export, "", 0, 0, "export",
 	  "print the whole network as JSON",

@@ -63,22 +63,31 @@ side(struct json_object *s, char *out, size_t outsz)
 	snprintf(out, outsz, "rx %s, tx %s", b[0], b[1]);
 }
 
-/* "direct", "relayed via R" or "down: why". */
+/* Under the table, each pair without a direct path: "A - B: relayed via
+ * R" or "A - B: down: why" (none of it when every path is direct). */
 static void
-path_cell(struct json_object *l, char *out)
+print_paths(struct json_object *arr)
 {
-	const char *p = text_json_str(l, "path"), *why = text_json_str(l, "reason");
-	struct json_object *via = NULL;
-	char buf[ADMIN_CELL];
+	char a[ADMIN_CELL], b[ADMIN_CELL], x[ADMIN_CELL];
+	int n = 0;
 
-	json_object_object_get_ex(l, "via", &via);
-	if (p && strcmp(p, "relayed") == 0 && text_json_str(via, "name"))
-		snprintf(buf, sizeof(buf), "relayed via %s", text_json_str(via, "name"));
-	else if (p && strcmp(p, "down") == 0 && why)
-		snprintf(buf, sizeof(buf), "down: %s", why);
-	else
-		snprintf(buf, sizeof(buf), "%s", p ? p : "-");
-	text_printable(buf, out, ADMIN_CELL);
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *l = json_object_array_get_idx(arr, i), *sa, *sb, *via = NULL;
+		const char *p = text_json_str(l, "path"), *why = text_json_str(l, "reason");
+		if (p == NULL || strcmp(p, "direct") == 0 || !json_object_object_get_ex(l, "a", &sa) ||
+		    !json_object_object_get_ex(l, "b", &sb))
+			continue;
+		json_object_object_get_ex(l, "via", &via);
+		text_printable(text_json_str(sa, "name") ? text_json_str(sa, "name") : "?", a, sizeof(a));
+		text_printable(text_json_str(sb, "name") ? text_json_str(sb, "name") : "?", b, sizeof(b));
+		if (strcmp(p, "relayed") == 0)
+			text_printable(text_json_str(via, "name") ? text_json_str(via, "name") : "?", x,
+			               sizeof(x));
+		else
+			text_printable(why ? why : "no direct path", x, sizeof(x));
+		printf("%s%s - %s: %s%s\n", n++ ? "" : "\npaths that are not direct:\n", a, b,
+		       strcmp(p, "relayed") == 0 ? "relayed via " : "down: ", x);
+	}
 }
 
 static void
@@ -98,14 +107,12 @@ link_row(void *ctx, struct json_object *l, char (*cells)[ADMIN_CELL])
 	age(l, "latest_handshake", cells[3], ADMIN_CELL);
 	side(a, cells[4], ADMIN_CELL);
 	side(b, cells[5], ADMIN_CELL);
-	path_cell(l, cells[6]);
 }
 
 int
 admin_links(struct admin *a, int argc, char **argv)
 {
-	static const char *const head[] = { "A", "B", "STATUS", "HANDSHAKE", "A SEES", "B SEES",
-	                                    "PATH" };
+	static const char *const head[] = { "A", "B", "STATUS", "HANDSHAKE", "A SEES", "B SEES" };
 	struct fetch_response resp = { 0 };
 	struct json_object *arr;
 	int ret = EXIT_ERR;
@@ -116,7 +123,9 @@ admin_links(struct admin *a, int argc, char **argv)
 	    (arr = admin_array(&resp, "links", "cannot list links")) == NULL)
 		goto out;
 	ret = a->json ? admin_print_json(resp.json)
-	              : admin_print_list(arr, head, 7, link_row, NULL);
+	              : admin_print_list(arr, head, 6, link_row, NULL);
+	if (!a->json && ret == EXIT_OK)
+		print_paths(arr);
 out:
 	fetch_response_free(&resp);
 	return ret;

@@ -11,6 +11,7 @@
 #include "forward.h"
 #include "cli.h"
 #include "guardenv.h"
+#include "text.h"
 #include "links.h"
 #include "peer.h"
 #include "render.h"
@@ -55,6 +56,12 @@ static const char sync_usage[] =
 "host, say), the previous config, addresses and routes are restored and the\n"
 "exit status is 1. Under a signing key the listen port is this host's own\n"
 "(`wgconf trust-key --listen-port`), never the server's.\n"
+"\n"
+"When the server makes this host a relay, --apply switches forwarding on\n"
+"for the interface only if `wgconf allow-relay` allows it here (else it\n"
+"says why, and forwards nothing), and off again when it stops relaying.\n"
+"When a link report moves this host's config (a relay chosen for one of\n"
+"its pairs), sync fetches it again at once.\n"
 "\n"
 "Exit status: 0 done, 1 error (or restored), 2 usage, 3 not yet accepted,\n"
 "4 changes held (for review, for a route, or peers left out by the\n"
@@ -265,13 +272,40 @@ out:
 	return ret;
 }
 
+/* The port iface listens on now, 0 when it cannot be told. */
+static int
+current_port(const char *iface)
+{
+	const char *argv[] = { "wg", "show", iface, "listen-port", NULL };
+	char *out = NULL, path[64];
+	unsigned long v = 0;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s", iface);
+	if (access(path, F_OK) != 0)
+		return 0;               /* no interface yet: nothing to keep */
+	if (apply_run(argv, NULL, 0, &out) != 0 || out == NULL ||
+	    text_parse_ulong(strtok(out, "\n") ? out : "", 1, 65535, &v) != 0)
+		v = 0;
+	free(out);
+	return (int)v;
+}
+
 static int
 apply_live(const struct sync_run *run, const struct mesh_config *cfg, const char *skb64,
            bool changed)
 {
+	/* No port in the config: the one the interface has stays. `wg
+	 * syncconf` without ListenPort makes wireguard-go take a new random
+	 * port each time, and a host behind NAT then gets a new mapping its
+	 * peers (a relay above all) only learn from its next keepalive. */
+	struct mesh_config keep = *cfg;
 	size_t len = 0;
-	char *text = render_config(cfg, RENDER_WG, run->iface, skb64, false, &len);
+	char *text;
 	int ret = -1;
+
+	if (keep.listen_port == 0)
+		keep.listen_port = current_port(run->iface);
+	text = render_config(&keep, RENDER_WG, run->iface, skb64, false, &len);
 
 	if (text != NULL && apply_config(run->iface, cfg, text, len, run->verbose) == 0) {
 		if (changed)

@@ -183,7 +183,7 @@ X -b "$A_TOK" GET /peer/config
 api -a POST "/admin/peers/$A/accept" '{}'
 api -a POST "/admin/peers/$B/accept" '{"networks":["192.168.50.0/24"]}'
 api -a PUT "/admin/pairs/$A/$B"
-out 'Once accepted and paired (here with a host behind NAT that routes 192.168.50.0/24). Each entry in `peers`: `id`, `name`, `public_key`, `preshared_key_sealed` (the pair'"'"'s 32-byte preshared key, `crypto_box_seal`ed to *this* peer'"'"'s public key: open it with the WireGuard private key, which libsodium uses as an X25519 key as it is), `endpoint` (null behind NAT), `allowed_ips` (the tunnel address first, then routed networks), `persistent_keepalive` (set on every link of a peer that is itself behind NAT, from its own or the network'"'"'s keepalive), `statement` (that peer'"'"'s last admin-signed statement, `{"text", "signature"}`, or null; see `docs/trust.md`). At the top, `statement` is this peer'"'"'s own and `revocations` the signed revocations of keys that must never come back; `interface.public_key` is the key the server holds for this peer. `warnings` says what cannot work, e.g. two paired peers both behind NAT. The `ETag` changes whenever anything in this answer changes; send it back in `If-None-Match` and an unchanged config costs a 304 with no body. The server keeps the body it built for the peer'"'"'s revision (in the database, beside the rows it was built from): a second fetch of an unchanged config sends those bytes again without building them, and any change to what the config holds gives it a new revision, so a kept body is never sent for another.'
+out 'Once accepted and paired (here with a host behind NAT that routes 192.168.50.0/24). Each entry in `peers`: `id`, `name`, `public_key`, `preshared_key_sealed` (the pair'"'"'s 32-byte preshared key, `crypto_box_seal`ed to *this* peer'"'"'s public key: open it with the WireGuard private key, which libsodium uses as an X25519 key as it is), `endpoint` (null behind NAT), `allowed_ips` (the tunnel address first, then routed networks), `persistent_keepalive` (set on every link of a peer that is itself behind NAT, from its own or the network'"'"'s keepalive), `statement` (that peer'"'"'s last admin-signed statement, `{"text", "signature"}`, or null; see `docs/trust.md`). At the top, `statement` is this peer'"'"'s own and `revocations` the signed revocations of keys that must never come back; `interface.public_key` is the key the server holds for this peer, `interface.relay` whether an admin lets it relay (its host must allow it too); a relay'"'"'s entry may carry `relayed`, the partners reached through it (see Relays). `warnings` says what cannot work, e.g. two paired peers both behind NAT. The `ETag` changes whenever anything in this answer changes; send it back in `If-None-Match` and an unchanged config costs a 304 with no body. The server keeps the body it built for the peer'"'"'s revision (in the database, beside the rows it was built from): a second fetch of an unchanged config sends those bytes again without building them, and any change to what the config holds gives it a new revision, so a kept body is never sent for another.'
 out ""
 X -b "$A_TOK" GET /peer/config
 ETAG=$(header ETag)
@@ -264,7 +264,7 @@ X -a POST /admin/peers/reject '{"name_pattern":"junk-*"}'
 
 out '### `PATCH /admin/peers/{id}`'
 out ""
-out 'Edits a peer: any of `name`, `address`, `networks`, `endpoint`, `listen_port`, `keepalive` (seconds, 0 = off, null = the network default), `tags` (replaces its tags; the pairs its rules imply are made, those only rules made that no rule implies any more go: 409 `rule_too_large` when a rule would pass its bound). Only the keys sent change: a PATCH of the name never touches the endpoint a host set. Answer: the peer, with the `revision` (and `ETag`) the edit made.'
+out 'Edits a peer: any of `name`, `address`, `networks`, `endpoint`, `listen_port`, `keepalive` (seconds, 0 = off, null = the network default), `relay` (true: it may relay for pairs with no direct path, see Relays below), `tags` (replaces its tags; the pairs its rules imply are made, those only rules made that no rule implies any more go: 409 `rule_too_large` when a rule would pass its bound). Only the keys sent change: a PATCH of the name never touches the endpoint a host set. Answer: the peer, with the `revision` (and `ETag`) the edit made.'
 out ""
 out 'With `If-Match: "REVISION"` (the peer'"'"'s `revision` or `ETag` as last seen; a list, or `*`, works too; weak tags never match) the edit applies only if the peer has not changed since: otherwise 412 `precondition_failed`, nothing changes, and the error carries the peer as it is now in `current` (and its `ETag`), so a client can show what changed. Without `If-Match` the edit applies whatever changed meanwhile. A malformed `If-Match` is 400 `invalid_if_match`. `DELETE /admin/peers/{id}` takes `If-Match` the same way.'
 out ""
@@ -402,7 +402,7 @@ out "## Operations"
 out ""
 out '### `PUT /peer/links` (peer)'
 out ""
-out 'After each config fetch, `wgconf sync` reports what its interface says about each link (`wg show IFACE dump`): `{"links": [{"peer": ID, "latest_handshake": UNIX_SECONDS (0 = never), "rx": BYTES, "tx": BYTES}, ...]}`, at most 1024 entries, each peer once, each one a peer this peer is paired with (409 `not_paired` naming it otherwise; 400 `invalid_links` for anything malformed). The server keeps the latest report per reporter and partner: one small upsert, no new revision (no ETag changes), no audit entry. Answer 204.'
+out 'After each config fetch, `wgconf sync` reports what its interface says about each link (`wg show IFACE dump`): `{"links": [{"peer": ID, "latest_handshake": UNIX_SECONDS (0 = never), "rx": BYTES, "tx": BYTES}, ...], "relay"?: "forwarding"|"refused"}`, at most 1024 entries, each peer once, each one a peer this peer is paired with (409 `not_paired` naming it otherwise; 400 `invalid_links` for anything malformed). `relay` is sent by a host the server makes a relay: whether its own state folder allows it to forward (`wgconf allow-relay`); 400 `invalid_relay` otherwise. The server keeps the latest report per reporter and partner: one small upsert, no audit entry. A report changes no config by itself, but the relays are chosen again with it (see Relays below): answer 204, or 200 `{"revision"}` when that moved this peer'"'"'s own config (fetch it again).'
 out ""
 api -a PUT "/admin/pairs/$A/$B"
 NOW=$(date +%s)
@@ -414,6 +414,22 @@ out ""
 out 'Every pair with both sides'"'"' latest reports: for each side (`a`, `b`, the name that sorts first is `a`) its `id`, `name`, and what it last reported (`latest_handshake`, `rx`, `tx`, `reported_at`; null when it never reported); `expected` (true: the admin paired them); `latest_handshake` (the newer of the two sides'"'"' views) and `status`: `up` (a handshake within `stale_after` seconds: 180, or the responder'"'"'s `WGCONFSRV_LINK_STALE_SECONDS`), `stale` (a handshake, but longer ago: paired, yet silent), `never` (no handshake reported).'
 out ""
 X -a GET /admin/links
+
+out '### Relays: `PATCH /admin/peers/{id}` `{"relay": true}`'
+out ""
+out 'Two peers both behind NAT have no direct path (`docs/relays.md`). An admin lets a peer with an endpoint relay (`{"relay": true}`; 409 `relay_needs_endpoint` for a peer behind NAT, 400 `invalid_relay` for anything but a boolean); every pair with no direct path (both ends behind NAT, or a link both ends report as never up though they sent) then goes through a relay the server chooses: the one it has while that one can take it, else one paired with both ends (then one, then any: it is paired with them, fresh preshared keys), the fewest relayed pairs, the lowest id. A relay whose host refused (`PUT /peer/links` with `"relay": "refused"`: no `wgconf allow-relay` there), or whose link with an end is stale, takes none. The choice is made again in every write; a pair whose relay changes gives its two ends, and nobody else, a new config; an audit entry `relay.route` by `server` counts them. The peer views show `relay` and `relay_refused`; `GET /admin/links` gives each pair a `path`: `direct`, `relayed` (with `via: {id, name}`; its `status` is that of the relay'"'"'s links), or `down` (with a `reason`).'
+out ""
+keypair
+api POST /register "{\"name\":\"phone\",\"public_key\":\"$PUB\",\"endpoint\":null}"
+E=$(jqr .id) E_TOK=$(jqr .token)
+api -a POST "/admin/peers/$E/accept" '{}'
+api -a PUT "/admin/pairs/$B/$E"
+X -a PATCH "/admin/peers/$B" '{"relay":true}'
+X -a PATCH "/admin/peers/$A" '{"relay":true}'
+X -a GET /admin/links
+out 'The end'"'"'s config has no entry for its partner: the relay'"'"'s entry carries the partner'"'"'s addresses and networks in `allowed_ips`, says whose they are in `relayed` (each `{id, name, public_key, allowed_ips, statement}`), and keeps the link alive (`persistent_keepalive`). The relay'"'"'s own config says `"relay": true` in `interface`.'
+out ""
+X -b "$E_TOK" GET /peer/config
 
 out '### `GET /admin/metrics`'
 out ""

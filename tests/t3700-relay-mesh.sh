@@ -376,6 +376,9 @@ check "relay: A routes B's address and LAN to R1 ($_al)" \
 	      case " $_al " in *" 192.168.50.0/24 "*) true ;; *) false ;; esac'
 _p=$(link A B '.path + " " + .via.name')
 check "relay: A-B's path is 'relayed' via host-r1 (is '$_p')" [ "$_p" = "relayed host-r1" ]
+admin links
+check "relay: admin links says host-a - host-b: relayed via host-r1" \
+	eval 'printf "%s\n" "$OUT" | grep -qxF "host-a - host-b: relayed via host-r1"'
 _before_A=$(rxtx R1 A)
 _before_B=$(rxtx R1 B)
 check "relay: A pings B ($addr_B) through R1" ns_ping A "$addr_B" 20

@@ -79,6 +79,10 @@ int64_t api_link_stale_after(void);
  * write, before its revisions are stamped. DB_OK or DB_ERROR. */
 int api_relays_refresh(void);
 
+/* The same in a write of its own, for the responder's periodic check (a
+ * relay gone quiet is noticed with no write meanwhile). */
+void api_relays_housekeep(void);
+
 /* "up", "stale" or "never" for a pair whose sides last saw handshakes at
  * hs_a and hs_b (0 = never). */
 const char *api_link_status(int64_t hs_a, int64_t hs_b, int64_t now, int64_t stale_after);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "db.h"
 #include "text.h"
 
 #define LINKS_MAX               1024    /* per report: more than any peer has pairs */
@@ -242,4 +243,21 @@ api_admin_links(const struct request *req, struct response *res)
 	json_object_object_add(o, "links", c.arr);
 	json_object_object_add(o, "stale_after", json_object_new_int64(c.stale));
 	return http_json(res, 200, o);
+}
+
+void
+api_relays_housekeep(void)
+{
+	struct store_revisions rev = { NULL, 0 };
+
+	/* A relay that went quiet is noticed by time alone: without any write
+	 * meanwhile, its pairs move here. */
+	if (db_begin() == 0 && api_relays_refresh() == DB_OK &&
+	    store_revisions_commit(&rev) == DB_OK && db_commit() == 0) {
+		store_revisions_free(&rev);
+		return;
+	}
+	store_revisions_free(&rev);
+	db_reset_all();
+	db_rollback();
 }

@@ -544,6 +544,10 @@ parse_field(struct statement *s, const char *word, const char *value)
 			return "pairs are not sorted and unique";
 		if (strcmp(value, s->peer) == 0)
 			return "a peer cannot be paired with itself";
+	} else if (strcmp(word, "relay") == 0) {
+		if (value[0] != '\0')
+			return "\"relay\" takes no value";
+		s->relay = true;
 	} else if (strcmp(word, "via") == 0) {
 		return parse_via(s, value);
 	}
@@ -613,15 +617,7 @@ statement_parse(struct statement *s, const char *text, size_t len, const char **
 			}
 			break;
 		}
-		if (strcmp(l.word, "relay") == 0) {
-			if (l.value[0] != '\0') {
-				w = at_line(l.lineno, "\"relay\" takes no value");
-				goto fail;
-			}
-			s->relay = true;
-			continue;
-		}
-		if (l.value[0] == '\0') {
+		if (l.value[0] == '\0' && strcmp(l.word, "relay") != 0) {
 			w = at_line(l.lineno, "a line without a value");
 			goto fail;
 		}

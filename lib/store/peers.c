@@ -24,8 +24,8 @@ load_lists(struct peer *p)
 
 	if (sql_strings(nets, p->id, &p->networks) != DB_OK ||
 	    sql_strings(pairs, p->id, &p->pairs) != DB_OK ||
-	    sql_strings(tags, p->id, &p->tags) != DB_OK ||
-	    sql_strings(vias, p->id, &p->vias) != DB_OK)
+	    sql_strings(vias, p->id, &p->vias) != DB_OK ||
+	    sql_strings(tags, p->id, &p->tags) != DB_OK)
 		return DB_ERROR;
 	return DB_OK;
 }

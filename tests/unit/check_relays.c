@@ -267,6 +267,34 @@ START_TEST(down_link_is_relayed)
 }
 END_TEST
 
+/* The responder's periodic check moves the pairs of a relay gone quiet
+ * though nobody wrote anything meanwhile. */
+START_TEST(housekeeping_moves_a_quiet_relay)
+{
+	struct tpeer r, a, b;
+	char sql[512];
+	int64_t ra;
+
+	member(&r, "relay1", "198.51.100.1:51820");
+	member(&a, "alpha", NULL);
+	member(&b, "bravo", NULL);
+	pair(&a, &b);
+	relay(&r, 1);
+	ck_assert_str_eq(path_of(&a, &b), "relay1");
+	ra = revision_of(&a);
+	/* What a's last report said, 1000 s ago, written behind the API. */
+	snprintf(sql, sizeof(sql), "INSERT INTO link_reports (reporter, partner, latest_handshake,"
+	         " rx, tx, reported_at) VALUES ('%s', '%s', %lld, 1, 1, %lld)", a.id, r.id,
+	         (long long)(store_now() - 1000), (long long)(store_now() - 900));
+	exec_sql(sql);
+	ck_assert_str_eq(path_of(&a, &b), "relay1");
+	api_relays_housekeep();
+	ck_assert_str_eq(path_of(&a, &b), "down");
+	ck_assert_int_gt(revision_of(&a), ra);
+	ck_assert(has_entry(&a, &b));
+}
+END_TEST
+
 static Suite *
 relays_suite(void)
 {
@@ -278,6 +306,7 @@ relays_suite(void)
 	tcase_add_test(tc, nat_pair_goes_through_the_relay);
 	tcase_add_test(tc, load_failover_and_refusal);
 	tcase_add_test(tc, down_link_is_relayed);
+	tcase_add_test(tc, housekeeping_moves_a_quiet_relay);
 	suite_add_tcase(s, tc);
 	return s;
 }

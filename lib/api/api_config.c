@@ -24,7 +24,6 @@ api_answer_config(const struct peer *p, struct response *res)
 	struct revocation_list revs = { NULL, 0 };
 	struct meshconf_writer w;
 	struct network net;
-	struct peer self;
 	char *text;
 	size_t len;
 	int rc;
@@ -37,16 +36,8 @@ api_answer_config(const struct peer *p, struct response *res)
 		rows_revocation_list_free(&revs);
 		return api_db_error(res);
 	}
-	/* A gateway of devices forwards for them (as a relay does): the row
-	 * and that, in a copy that owns nothing. */
-	self = *p;
-	if ((rc = store_device_gateway(p->id)) != DB_OK && rc != DB_NOTFOUND) {
-		rows_revocation_list_free(&revs);
-		return api_db_error(res);
-	}
-	self.gateway = rc == DB_OK;
 	/* Written as the rows come: no JSON tree, no list of links. */
-	if (meshconf_text_begin(&w, &self, &net) != 0) {
+	if (meshconf_text_begin(&w, p, &net) != 0) {
 		meshconf_text_free(&w);
 		rows_revocation_list_free(&revs);
 		return http_error(res, 500, "internal", "out of memory");

@@ -267,18 +267,3 @@ store_device_is(const char *id)
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
 }
-
-int
-store_device_gateway(const char *id)
-{
-	static const char sql[] = "SELECT 1 FROM devices WHERE gateway = ?1 LIMIT 1";
-	sqlite3_stmt *st = db_stmt(sql);
-	int rc;
-
-	if (st == NULL)
-		return DB_ERROR;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
-}

@@ -86,9 +86,6 @@ struct device_list {
 int store_device_list(struct device_list *out, const char *id);
 void store_device_list_free(struct device_list *l);
 
-/* DB_OK when peer id is the gateway of some device, DB_NOTFOUND when not. */
-int store_device_gateway(const char *id);
-
 /* DB_OK when peer id is a device, DB_NOTFOUND when not. */
 int store_device_is(const char *id);
 

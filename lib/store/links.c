@@ -24,7 +24,7 @@
 #define LINK_HALF(other, self, box) \
 	"SELECT l." other ", p.name, p.state, p.public_key, p.endpoint, p.listen_port," \
 	" p.keepalive, p.revision, p.created_at, p.last_seen, p.pending_key, a4.address," \
-	" a6.address, p.signed_version, p.statement, p.statement_sig, p.relay," \
+	" a6.address, p.signed_version, p.statement, p.statement_sig, " SQL_PEER_RELAY "," \
 	" p.relay_refused, l." box \
 	" FROM pairs l JOIN peers p ON p.id = l." other \
 	" LEFT JOIN addresses a4 ON a4.peer_id = p.id AND a4.family = 4" \
@@ -67,7 +67,7 @@ read_link_row(struct link *l, sqlite3_stmt *st)
 	" p.keepalive, p.revision, p.created_at, p.last_seen, p.pending_key," \
 	" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 4)," \
 	" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 6)," \
-	" p.signed_version, p.statement, p.statement_sig, p.relay, p.relay_refused, l.via" \
+	" p.signed_version, p.statement, p.statement_sig, " SQL_PEER_RELAY ", p.relay_refused, l.via" \
 	" FROM pairs l JOIN peers p ON p.id = l." other \
 	" WHERE l." self " = ?1 AND l.via IS NOT NULL AND p.state = 'accepted'"
 static const char relayed_sql[] =

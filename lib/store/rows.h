@@ -37,10 +37,9 @@ struct peer {
 	int64_t revision;
 	int64_t created_at;
 	int64_t last_seen;                      /* 0 = never */
-	int relay;                              /* an admin lets it relay */
+	int relay;                              /* an admin lets it relay, or it is a
+	                                         * gateway of devices */
 	int relay_refused;                      /* its host said it may not */
-	int gateway;                            /* routes for devices: set by the config's
-	                                         * builder (store_device_gateway()) */
 	struct strlist networks;                /* routed networks, in order */
 	struct strlist pairs;                   /* ids of paired peers, sorted */
 	struct strlist tags;                    /* sorted */

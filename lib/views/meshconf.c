@@ -194,9 +194,10 @@ meshconf_text_begin(struct meshconf_writer *w, const struct peer *self,
 	buf_lit(&w->out, dns ? json_object_to_json_string_ext(dns, JSON_C_TO_STRING_PLAIN |
 	                                                    JSON_C_TO_STRING_NOSLASHESCAPE) : "[]");
 	json_object_put(dns);
-	/* Whether an admin lets this host relay, or it is a gateway of devices:
-	 * its host forwards only if it allows it too (`wgconf allow-relay`). */
-	buf_lit(&w->out, self->relay || self->gateway ? ",\"relay\":true" : ",\"relay\":false");
+	/* Whether an admin lets this host relay (or it is a gateway of
+	 * devices): its host forwards only if it allows it too (`wgconf
+	 * allow-relay`). */
+	buf_lit(&w->out, self->relay ? ",\"relay\":true" : ",\"relay\":false");
 	buf_lit(&w->out, "},\"peers\":[");
 	return w->out.oom ? -1 : 0;
 }

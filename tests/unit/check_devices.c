@@ -298,6 +298,9 @@ START_TEST(signed_like_any_peer)
 	OK(admin("GET", path("/admin/peers/%s/statement", h.id), NULL), 200);
 	snprintf(via, sizeof(via), "\nvia %s/%s\n", g.id, d.id);
 	ck_assert_ptr_nonnull(strstr(jstr(R.body, "proposed"), via));
+	/* The gateway relays for its device: its statement says so. */
+	OK(admin("GET", path("/admin/peers/%s/statement", g.id), NULL), 200);
+	ck_assert_ptr_nonnull(strstr(jstr(R.body, "proposed"), "\nrelay\n"));
 	OK(admin("GET", path("/admin/peers/%s/statement", d.id), NULL), 200);
 	snprintf(text, sizeof(text), "%s", jstr(R.body, "proposed"));
 	v = jint(R.body, "version");

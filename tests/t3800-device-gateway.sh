@@ -11,6 +11,8 @@
 # that file (`wg-quick strip`, its Address and AllowedIPs) and pings G's
 # tunnel address; H, paired with the device by the rule, is reached
 # through G only once G's host allows forwarding (`wgconf allow-relay`).
+# Under a signing key, H takes the route to the device only once the admin
+# signed the device, by name, like any peer.
 # Deleted by the admin, the device stops working at G's next sync, and its
 # key cannot join again.
 #
@@ -185,6 +187,28 @@ sync_host G || show_fail "sync G after allow-relay"
 check "with allow-relay, G forwards on its tunnel interface ($(fwd_G))" [ "$(fwd_G)" = 1 ]
 check "the device pings H through the gateway" ns_ping D "$addr_H" 15
 check "H pings the device back" ns_ping H "$DEV_ADDR" 10
+
+# --- under a signing key: the device is signed like any peer ----------------
+
+admin signing-key generate --out "$TMP/admin/signing.key" || die "admin signing-key generate"
+SIGN_PUB=$(printf '%s\n' "$OUT" | grep -oE '[A-Za-z0-9+/]{43}=' | head -n 1)
+admin network --signing-key "$SIGN_PUB" || show_fail "admin network --signing-key"
+admin sign host-g host-h --yes --key "$TMP/admin/signing.key" || show_fail "admin sign host-g host-h"
+check "admin sign shows H's path to the device through G" \
+	eval 'printf "%s\n" "$OUT" | grep -q "via .*/$DEV"'
+for _h in $HOSTS; do
+	wgc "$_h" trust-key "$SIGN_PUB" || show_fail "trust-key on $_h"
+done
+sync_host G
+sync_host H
+_rc=$RC
+check "the device unsigned, H holds its route back (exit $_rc)" [ "$_rc" = 4 ]
+check "and the device does not reach H" ns_noping D "$addr_H"
+admin sign phone-1 --yes --key "$TMP/admin/signing.key" || show_fail "admin sign phone-1 (a device, by name)"
+sync_host G
+sync_host H
+check "the device signed, H syncs cleanly (exit $RC: $ERR)" [ "$RC" = 0 ]
+check "the signed device pings H through the gateway" ns_ping D "$addr_H" 15
 
 # --- deleted: it stops at the gateway's next sync, and never comes back -----
 

@@ -12,7 +12,14 @@
 const nacl = globalThis.nacl;
 const qrcode = globalThis.qrcode;
 const $ = (s) => document.querySelector(s);
-const code = decodeURIComponent(location.hash.slice(1));
+// A malformed %-escape is no code: the page says the link cannot be used.
+const code = (() => {
+  try {
+    return decodeURIComponent(location.hash.slice(1));
+  } catch {
+    return "";
+  }
+})();
 const KEEP = "wgconfsrv.device." + code;
 
 function b64(bytes) {

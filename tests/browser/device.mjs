@@ -139,6 +139,9 @@ async function again(link) {
   await page.locator("#invalid:not([hidden])").waitFor();
   check(/used up or expired/.test(await page.locator("#invalid").textContent()), "a used link shows a clear page");
   check(await page.locator("#start").isHidden(), "a used link offers no key making");
+  // A link cut short or mangled: the same clear page, no request at all.
+  await page.goto(origin + "/join.html#%E0%A4%A");
+  await page.locator("#invalid:not([hidden])").waitFor();
   check(g.problems().length === 0, `the used link's page had no errors (${g.problems().join("; ")})`);
   await ctx.close();
 }

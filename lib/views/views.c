@@ -202,6 +202,25 @@ views_link(const struct link_side *a, const struct link_side *b, const char *sta
 	return l;
 }
 
+void
+views_link_path(struct json_object *l, const struct relay_path *rp,
+                const char *relayed_status, const char *reason)
+{
+	struct json_object *via = NULL;
+
+	if (rp->via[0] != '\0') {
+		via = json_object_new_object();
+		json_object_object_add(via, "id", json_object_new_string(rp->via));
+		json_object_object_add(via, "name", json_object_new_string(rp->via_name));
+		json_object_object_add(l, "status", json_object_new_string(relayed_status));
+	}
+	json_object_object_add(l, "path", json_object_new_string(
+		via ? "relayed" : rp->no_direct ? "down" : "direct"));
+	json_object_object_add(l, "via", via);
+	if (via == NULL && rp->no_direct)
+		json_object_object_add(l, "reason", json_object_new_string(reason));
+}
+
 struct json_object *
 views_rule(const struct rule *r)
 {
@@ -255,5 +274,138 @@ views_revocation(const struct revocation *r)
 		keys_b64_encode(sig, sizeof(sig), r->sig, KEYS_SIG_LEN);
 	json_object_object_add(o, "signature", r->has_sig ? json_object_new_string(sig) : NULL);
 	json_object_object_add(o, "created_at", views_time(r->created_at));
+	return o;
+}
+
+struct json_object *
+views_revocation_list(const struct revocation_list *l)
+{
+	struct json_object *arr = json_object_new_array(), *o = json_object_new_object();
+
+	for (size_t i = 0; i < l->n; i++)
+		json_object_array_add(arr, views_revocation(&l->v[i]));
+	json_object_object_add(o, "revocations", arr);
+	return o;
+}
+
+struct json_object *
+views_statement(const struct peer *p, const struct network *net, const char *proposed,
+                size_t len, struct json_object *changes)
+{
+	struct json_object *o = json_object_new_object();
+	char sig[KEYS_SIG_B64_LEN];
+
+	json_object_object_add(o, "id", json_object_new_string(p->id));
+	json_object_object_add(o, "name", json_object_new_string(p->name));
+	json_object_object_add(o, "version", json_object_new_int64(p->signed_version + 1));
+	json_object_object_add(o, "proposed", json_object_new_string_len(proposed, (int)len));
+	json_object_object_add(o, "signed_version", json_object_new_int64(p->signed_version));
+	json_object_object_add(o, "signed",
+	                       p->statement ? json_object_new_string(p->statement) : NULL);
+	if (p->statement != NULL)
+		keys_b64_encode(sig, sizeof(sig), p->statement_sig, KEYS_SIG_LEN);
+	json_object_object_add(o, "signature", p->statement ? json_object_new_string(sig) : NULL);
+	json_object_object_add(o, "unsigned_changes",
+	                       json_object_new_boolean(proposal_unsigned_changes(p, net)));
+	json_object_object_add(o, "changes", changes);
+	return o;
+}
+
+struct json_object *
+views_health(void)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "status", json_object_new_string("ok"));
+	return o;
+}
+
+struct json_object *
+views_registered(const struct peer *p, const char *token)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(p->id));
+	json_object_object_add(o, "state", json_object_new_string(p->accepted ? "accepted" : "pending"));
+	json_object_object_add(o, "token", json_object_new_string(token));
+	return o;
+}
+
+struct json_object *
+views_invite_created(const struct invite *inv, const char *code)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(inv->id));
+	json_object_object_add(o, "code", json_object_new_string(code));
+	json_object_object_add(o, "uses", json_object_new_int(inv->uses));
+	json_object_object_add(o, "expires_at", views_time(inv->expires_at));
+	json_object_object_add(o, "label", string_or_null(inv->label));
+	json_object_object_add(o, "for_peer", string_or_null(inv->for_peer));
+	json_object_object_add(o, "when_closed", json_object_new_boolean(inv->when_closed));
+	return o;
+}
+
+struct json_object *
+views_adopted(const char *id, const char *name, const char *state, const char *token_sealed)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "state", json_object_new_string(state));
+	json_object_object_add(o, "token_sealed", json_object_new_string(token_sealed));
+	return o;
+}
+
+struct json_object *
+views_page(const char *key, struct json_object *items, const char *next_cursor)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, key, items);
+	json_object_object_add(o, "next_cursor",
+	                       next_cursor != NULL ? json_object_new_string(next_cursor) : NULL);
+	return o;
+}
+
+struct json_object *
+views_link_list(struct json_object *links, int64_t stale_after)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "links", links);
+	json_object_object_add(o, "stale_after", json_object_new_int64(stale_after));
+	return o;
+}
+
+struct json_object *
+views_rejected(struct json_object *ids)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "count", json_object_new_int64((int64_t)json_object_array_length(ids)));
+	json_object_object_add(o, "rejected", ids);
+	return o;
+}
+
+struct json_object *
+views_imported_peer(const char *id, const char *name, const char *public_key)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "public_key", json_object_new_string(public_key));
+	return o;
+}
+
+struct json_object *
+views_imported(struct json_object *peers, size_t npairs)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "peers", peers);
+	json_object_object_add(o, "pairs", json_object_new_int64((int64_t)npairs));
 	return o;
 }

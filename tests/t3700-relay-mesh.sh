@@ -275,9 +275,14 @@ fwd() {
 	nsx "$1" cat /proc/sys/net/ipv4/conf/"$NS_PFX$1"/forwarding
 }
 
-# grows BEFORE AFTER: AFTER is at least 500 bytes more (a few pings).
+# grows BEFORE AFTER: AFTER is at least 5000 bytes more (what bulk() sends).
 grows() {
-	[ "${2:-0}" -gt "$((${1:-0} + 500))" ]
+	[ "${2:-0}" -ge "$((${1:-0} + 5000))" ]
+}
+
+# bulk HOST ADDR: five 1000-byte pings that all come back: 5 kB each way.
+bulk() {
+	nsx "$1" ping -n -q -c 5 -i 0.2 -s 1000 -W 5 "$2" >/dev/null 2>&1
 }
 
 # --- registration, the admin's pairs ------------------------------------------
@@ -384,6 +389,7 @@ _before_B=$(rxtx R1 B)
 check "relay: A pings B ($addr_B) through R1" ns_ping A "$addr_B" 20
 check "relay: A pings 192.168.50.1 on B's routed LAN" ns_ping A 192.168.50.1 10
 check "relay: B pings A ($addr_A) through R1" ns_ping B "$addr_A" 10
+check "relay: five 1000-byte pings A -> B all come back" bulk A "$addr_B"
 _after_A=$(rxtx R1 A)
 _after_B=$(rxtx R1 B)
 check "relay: R1 received from A (rx $_before_A -> $_after_A)" \
@@ -423,6 +429,7 @@ check "failover: A routes B's address to R2 ($_al)" \
 _before_B=$(rxtx R2 B)
 check "failover: A pings B ($addr_B) again, through R2" ns_ping A "$addr_B" 30
 check "failover: A pings 192.168.50.1 again" ns_ping A 192.168.50.1 10
+check "failover: five 1000-byte pings A -> B all come back" bulk A "$addr_B"
 _after_B=$(rxtx R2 B)
 check "failover: R2 carried it (tx $_before_B -> $_after_B)" grows "${_before_B##* }" "${_after_B##* }"
 

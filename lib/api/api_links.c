@@ -177,33 +177,22 @@ why_down(const struct links_ctx *c, char *buf, size_t sz)
 		snprintf(buf, sz, "no direct path, and no relay reaches both ends");
 }
 
-/* The path of a-b into l: "direct", "relayed" (with "via") or "down" (with
- * "reason"); a relayed pair's status is its relay's legs'. */
+/* The path of a-b into l (views_link_path()): a relayed pair's status is
+ * its relay's links'. */
 static int
 add_path(struct links_ctx *c, const struct link_side *a, const struct link_side *b,
          struct json_object *l)
 {
 	struct relay_path rp;
-	struct json_object *via = NULL;
-	char why[200];
+	int64_t hs;
+	char why[200] = "";
 
 	if (store_relay_path(a->id, b->id, c->stale, &rp) != DB_OK)
 		return -1;
-	if (rp.via[0] != '\0') {
-		int64_t hs = rp.via_hs_a < rp.via_hs_b ? rp.via_hs_a : rp.via_hs_b;
-		via = json_object_new_object();
-		json_object_object_add(via, "id", json_object_new_string(rp.via));
-		json_object_object_add(via, "name", json_object_new_string(rp.via_name));
-		json_object_object_add(l, "status", json_object_new_string(
-			api_link_status(hs, 0, c->now, c->stale)));
-	}
-	json_object_object_add(l, "path", json_object_new_string(
-		via ? "relayed" : rp.no_direct ? "down" : "direct"));
-	json_object_object_add(l, "via", via);
-	if (!via && rp.no_direct) {
+	hs = rp.via_hs_a < rp.via_hs_b ? rp.via_hs_a : rp.via_hs_b;
+	if (rp.via[0] == '\0' && rp.no_direct)
 		why_down(c, why, sizeof(why));
-		json_object_object_add(l, "reason", json_object_new_string(why));
-	}
+	views_link_path(l, &rp, api_link_status(hs, 0, c->now, c->stale), why);
 	return 0;
 }
 
@@ -229,7 +218,6 @@ api_admin_links(const struct request *req, struct response *res)
 {
 	struct links_ctx c = { json_object_new_array(), store_now(), api_link_stale_after(),
 	                       0, { 0 } };
-	struct json_object *o;
 
 	(void)req;
 	if ((c.relays = store_relays_any()) < 0 || store_relays_refused(&c.refused) != DB_OK ||
@@ -239,10 +227,7 @@ api_admin_links(const struct request *req, struct response *res)
 		return api_db_error(res);
 	}
 	rows_strlist_free(&c.refused);
-	o = json_object_new_object();
-	json_object_object_add(o, "links", c.arr);
-	json_object_object_add(o, "stale_after", json_object_new_int64(c.stale));
-	return http_json(res, 200, o);
+	return http_json(res, 200, views_link_list(c.arr, c.stale));
 }
 
 void

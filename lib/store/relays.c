@@ -347,23 +347,30 @@ plan_write(const struct plan *p, struct relays_change *out)
 	return DB_OK;
 }
 
-int
-store_relays_refresh(int64_t now, int64_t stale_after, struct relays_change *out)
+/* Whether any peer may relay or any pair is relayed: 1, 0, or DB_ERROR. */
+static int
+any_relaying(void)
 {
 	static const char any[] =
 		"SELECT EXISTS (SELECT 1 FROM peers WHERE relay = 1)"
 		" OR EXISTS (SELECT 1 FROM pairs WHERE via IS NOT NULL)";
-	struct plan p = { 0 };
 	struct strlist flag = { 0 };
-	int ret = DB_ERROR;
+	int ret = sql_strings(any, NULL, &flag) != DB_OK || flag.n != 1 ? DB_ERROR :
+	          strcmp(flag.v[0], "1") == 0;
+
+	rows_strlist_free(&flag);
+	return ret;
+}
+
+int
+store_relays_refresh(int64_t now, int64_t stale_after, struct relays_change *out)
+{
+	struct plan p = { 0 };
+	int any = any_relaying(), ret = DB_ERROR;
 
 	memset(out, 0, sizeof(*out));
-	if (sql_strings(any, NULL, &flag) != DB_OK)
-		return DB_ERROR;
-	ret = flag.n == 1 && strcmp(flag.v[0], "1") == 0 ? DB_ERROR : DB_OK;
-	rows_strlist_free(&flag);
-	if (ret == DB_OK)
-		return DB_OK;           /* nobody relays, nothing is relayed */
+	if (any <= 0)
+		return any == 0 ? DB_OK : DB_ERROR;     /* 0: the cheap, common case */
 	if (plan_load_pairs(&p, stale_after) == DB_OK && plan_load_relays(&p) == DB_OK &&
 	    plan_choose(&p, now, now - stale_after, out) == DB_OK && plan_write(&p, out) == DB_OK)
 		ret = DB_OK;

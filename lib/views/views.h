@@ -14,6 +14,7 @@
 #include "links.h"
 #include "pairs.h"
 #include "quota.h"
+#include "relays.h"
 #include "rows.h"
 
 /* A peer as admins and the peer itself see it; its signature state is
@@ -41,6 +42,13 @@ struct json_object *views_audit_list(const struct audit_list *l, struct json_obj
  * status ("up", "stale", "never"). */
 struct json_object *views_link(const struct link_side *a, const struct link_side *b,
                                const char *status);
+
+/* Adds a pair's path to its views_link() l (docs/relays.md): "path"
+ * ("direct", "relayed" with "via": {id, name} and the relay's links'
+ * status as "status", or "down" with "reason"), "via" (null unless
+ * relayed). relayed_status and reason are used only where they apply. */
+void views_link_path(struct json_object *l, const struct relay_path *rp,
+                     const char *relayed_status, const char *reason);
 
 /* A rule with the number of pairs it implies; {"rules": [...]}. */
 struct json_object *views_rule(const struct rule *r);
@@ -81,6 +89,21 @@ struct json_object *views_registered(const struct peer *p, const char *token);
 struct json_object *views_invite_created(const struct invite *inv, const char *code);
 struct json_object *views_adopted(const char *id, const char *name, const char *state,
                                   const char *token_sealed);
+
+/* {key: items, "next_cursor": next_cursor or null} (items taken). */
+struct json_object *views_page(const char *key, struct json_object *items,
+                               const char *next_cursor);
+
+/* {"links": links, "stale_after": s} (links taken: views_link()s). */
+struct json_object *views_link_list(struct json_object *links, int64_t stale_after);
+
+/* {"count", "rejected": ids} (ids taken). */
+struct json_object *views_rejected(struct json_object *ids);
+
+/* One imported peer; {"peers": peers (taken), "pairs": npairs}. */
+struct json_object *views_imported_peer(const char *id, const char *name,
+                                        const char *public_key);
+struct json_object *views_imported(struct json_object *peers, size_t npairs);
 
 /* RFC 3339 UTC text for a time in seconds, or NULL (JSON null) for 0. */
 struct json_object *views_time(int64_t t);

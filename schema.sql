@@ -202,7 +202,11 @@ CREATE INDEX pairs_b_a ON pairs (b, a);
 
 -- A pending peer's prefix, counted at each open registration.
 CREATE INDEX peers_pending_from ON peers (registered_from) WHERE state = 'pending';
+-- The relays (lib/store/relays.c): relayed pairs, and the links that never
+-- came up though their reporter tried.
 CREATE INDEX pairs_via ON pairs (via) WHERE via IS NOT NULL;
+CREATE INDEX link_reports_tried ON link_reports (reporter, partner)
+    WHERE latest_handshake = 0 AND tx > 0;
 
 -- Devices (lib/store/devices.c): phones and laptops that joined with a device
 -- invite and a key their browser made; they never sync. A devices row makes a

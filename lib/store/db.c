@@ -166,7 +166,9 @@ static const char migration_relays[] =
 	"ALTER TABLE peers ADD COLUMN relay_refused INTEGER NOT NULL DEFAULT 0"
 	"  CHECK (relay_refused IN (0, 1));"
 	"ALTER TABLE pairs ADD COLUMN via TEXT REFERENCES peers(id) ON DELETE SET NULL;"
-	"CREATE INDEX pairs_via ON pairs (via) WHERE via IS NOT NULL;";
+	"CREATE INDEX pairs_via ON pairs (via) WHERE via IS NOT NULL;"
+	"CREATE INDEX link_reports_tried ON link_reports (reporter, partner)"
+	"  WHERE latest_handshake = 0 AND tx > 0;";
 
 /*
  * Version 10, devices (phones, laptops): a peer that never syncs, made from

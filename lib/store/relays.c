@@ -2,10 +2,10 @@
 /* Relays: who may relay, and which relay each pair without a direct path
  * goes through (relays.h says how it is chosen). */
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "links.h"
 #include "pairs.h"
 #include "relays.h"
 #include "revisions.h"
@@ -79,17 +79,26 @@ store_relays_refused(struct strlist *out)
 #define NOT_DEVICE_PAIR " AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.peer_id IN (l.a, l.b))"
 
 /* Pairs with no direct path, a and b accepted, ordered by (a, b), each with
- * its relay now (NULL when direct). */
+ * its relay now (NULL when direct). Two halves, so that neither walks every
+ * pair: the pairs of peers behind NAT (from the peers, by the pairs' key:
+ * CROSS JOIN keeps that order, which the planner would otherwise swap for
+ * every two peers' pair lookup),
+ * and the pairs a report says never came up (link_reports_tried, a partial
+ * index of the few reports with no handshake and bytes sent). */
 static const char needy_sql[] =
-	"SELECT l.a, l.b, l.via FROM pairs l"
-	" JOIN peers pa ON pa.id = l.a JOIN peers pb ON pb.id = l.b"
-	" WHERE pa.state = 'accepted' AND pb.state = 'accepted'" NOT_DEVICE_PAIR " AND ("
-	"  (pa.endpoint IS NULL AND pb.endpoint IS NULL) OR ("
-	"   EXISTS (SELECT 1 FROM link_reports r WHERE r.reporter = l.a AND r.partner = l.b"
-	"           AND " REPORT_DOWN("r", "l.created_at") ") AND"
-	"   EXISTS (SELECT 1 FROM link_reports r WHERE r.reporter = l.b AND r.partner = l.a"
-	"           AND " REPORT_DOWN("r", "l.created_at") ")))"
-	" ORDER BY l.a, l.b";
+	"SELECT l.a, l.b, l.via FROM peers pa CROSS JOIN pairs l ON l.a = pa.id"
+	" CROSS JOIN peers pb ON pb.id = l.b"
+	" WHERE pa.endpoint IS NULL AND pa.state = 'accepted'"
+	" AND pb.endpoint IS NULL AND pb.state = 'accepted'" NOT_DEVICE_PAIR
+	" UNION "
+	"SELECT l.a, l.b, l.via FROM link_reports r INDEXED BY link_reports_tried"
+	" CROSS JOIN pairs l ON l.a = r.reporter AND l.b = r.partner"
+	" CROSS JOIN peers pa ON pa.id = l.a CROSS JOIN peers pb ON pb.id = l.b"
+	" WHERE r.latest_handshake = 0 AND r.tx > 0 AND " REPORT_DOWN("r", "l.created_at")
+	" AND pa.state = 'accepted' AND pb.state = 'accepted'"
+	" AND EXISTS (SELECT 1 FROM link_reports o WHERE o.reporter = l.b AND o.partner = l.a"
+	"             AND o.latest_handshake = 0 AND o.tx > 0 AND " REPORT_DOWN("o", "l.created_at") ")"
+	NOT_DEVICE_PAIR " ORDER BY 1, 2";
 
 struct need {
 	char a[PEER_ID_LEN], b[PEER_ID_LEN], via[PEER_ID_LEN], chosen[PEER_ID_LEN];
@@ -100,6 +109,8 @@ struct relay {
 	char id[PEER_ID_LEN];
 	char public_key[KEYS_B64_LEN];
 	size_t load;
+	struct strlist paired;          /* its partners' ids, sorted */
+	struct strlist stale;           /* those whose link with it is stale, sorted */
 };
 
 struct plan {
@@ -112,6 +123,10 @@ struct plan {
 static void
 plan_free(struct plan *p)
 {
+	for (size_t i = 0; i < p->nr; i++) {
+		rows_strlist_free(&p->r[i].paired);
+		rows_strlist_free(&p->r[i].stale);
+	}
 	free(p->v);
 	free(p->r);
 	memset(p, 0, sizeof(*p));
@@ -134,12 +149,22 @@ plan_add(struct plan *p, sqlite3_stmt *st, int needy)
 	return 0;
 }
 
+static int
+cmp_need(const void *x, const void *y)
+{
+	const struct need *a = x, *b = y;
+	int c = strcmp(a->a, b->a);
+
+	return c != 0 ? c : strcmp(a->b, b->b);
+}
+
 /* The pairs that need a relay, then those relayed that no longer do. */
 static int
 plan_load_pairs(struct plan *p, int64_t stale)
 {
+	/* Any order (they are only cleared): pairs_via, not a walk of every pair. */
 	static const char relayed[] = "SELECT l.a, l.b, l.via FROM pairs l WHERE l.via IS NOT NULL"
-		NOT_DEVICE_PAIR " ORDER BY l.a, l.b";
+		NOT_DEVICE_PAIR;
 	sqlite3_stmt *st = db_stmt(needy_sql);
 	int rc = SQLITE_ERROR;
 	size_t nneedy;
@@ -154,19 +179,62 @@ plan_load_pairs(struct plan *p, int64_t stale)
 		return DB_ERROR;
 	nneedy = p->n;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int seen = 0;
-		for (size_t i = 0; i < nneedy && !seen; i++)
-			seen = strcmp(p->v[i].a, (const char *)sqlite3_column_text(st, 0)) == 0 &&
-			       strcmp(p->v[i].b, (const char *)sqlite3_column_text(st, 1)) == 0;
-		if (!seen && plan_add(p, st, 0) != 0)
+		struct need key;
+		sql_copy_col(key.a, sizeof(key.a), st, 0);
+		sql_copy_col(key.b, sizeof(key.b), st, 1);
+		/* The needy ones are in (a, b) order: a relayed pair among them
+		 * is found by bisection. */
+		if (bsearch(&key, p->v, nneedy, sizeof(*p->v), cmp_need) == NULL &&
+		    plan_add(p, st, 0) != 0)
 			break;
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
 }
 
+/*
+ * A relay's partners, and those whose link with it is stale (a handshake,
+ * none since cutoff, by either side's latest report): two statements per
+ * relay, so the choice asks no question per pair.
+ */
 static int
-plan_load_relays(struct plan *p)
+relay_load_links(struct relay *r, int64_t cutoff)
+{
+	static const char paired[] =
+		"SELECT b FROM pairs WHERE a = ?1 UNION ALL SELECT a FROM pairs WHERE b = ?1 ORDER BY 1";
+	static const char stale[] =
+		"SELECT x FROM (SELECT CASE WHEN reporter = ?1 THEN partner ELSE reporter END AS x,"
+		" max(latest_handshake) AS hs FROM link_reports WHERE reporter = ?1 OR partner = ?1"
+		" GROUP BY x) WHERE hs > 0 AND hs <= ?2 ORDER BY 1";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sql_strings(paired, r->id, &r->paired) != DB_OK || (st = db_stmt(stale)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, cutoff);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	       rows_strlist_add(&r->stale, (const char *)sqlite3_column_text(st, 0)) == 0)
+		;
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether the sorted list l holds id. */
+static bool
+holds(const struct strlist *l, const char *id)
+{
+	return l->n > 0 && bsearch(&id, l->v, l->n, sizeof(*l->v), cmp_str) != NULL;
+}
+
+static int
+plan_load_relays(struct plan *p, int64_t cutoff)
 {
 	static const char sql[] =
 		"SELECT id, public_key FROM peers WHERE relay = 1 AND relay_refused = 0"
@@ -187,64 +255,42 @@ plan_load_relays(struct plan *p)
 		sql_copy_col(r->public_key, sizeof(r->public_key), st, 1);
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
-}
-
-/* Whether the link r-x is reported down (a handshake that is stale, none
- * fresh): 1, 0, or DB_ERROR. */
-static int
-link_down(const char *r, const char *x, int64_t cutoff)
-{
-	static const char sql[] =
-		"SELECT max(latest_handshake) FROM link_reports"
-		" WHERE (reporter = ?1 AND partner = ?2) OR (reporter = ?2 AND partner = ?1)";
-	sqlite3_stmt *st = db_stmt(sql);
-	int64_t hs;
-	int rc;
-
-	if (st == NULL)
+	if (rc != SQLITE_DONE)
 		return DB_ERROR;
-	sqlite3_bind_text(st, 1, r, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, x, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	hs = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return DB_ERROR;
-	return hs > 0 && hs <= cutoff;
+	for (size_t i = 0; i < p->nr; i++)
+		if (relay_load_links(&p->r[i], cutoff) != DB_OK)
+			return DB_ERROR;
+	return DB_OK;
 }
 
 /* How relay r fits pair n: 0 paired with both ends, 1 with one, 2 with
- * neither, 3 it cannot take it; DB_ERROR. */
+ * neither, 3 it cannot take it (it is an end, or its link with one is
+ * stale). */
 static int
-fit(const struct relay *r, const struct need *n, int64_t cutoff)
+fit(const struct relay *r, const struct need *n)
 {
-	int tier = 0, rc;
 	const char *ends[2] = { n->a, n->b };
+	int tier = 0;
 
 	if (strcmp(r->id, n->a) == 0 || strcmp(r->id, n->b) == 0)
 		return 3;
 	for (size_t e = 0; e < 2; e++) {
-		if ((rc = link_down(r->id, ends[e], cutoff)) != 0)
-			return rc < 0 ? DB_ERROR : 3;
-		if ((rc = store_link_paired(r->id, ends[e])) == DB_NOTFOUND)
-			tier++;
-		else if (rc != DB_OK)
-			return DB_ERROR;
+		if (holds(&r->stale, ends[e]))
+			return 3;
+		tier += !holds(&r->paired, ends[e]);
 	}
 	return tier;
 }
 
-/* The best relay for n: its index, -1 for none, DB_ERROR (-2). */
+/* The best relay for n: its index, or -1 for none. */
 static int
-choose(struct plan *p, const struct need *n, int64_t cutoff, int *best_tier)
+choose(struct plan *p, const struct need *n, int *best_tier)
 {
 	int best = -1, tier;
 
 	*best_tier = 3;
 	for (size_t i = 0; i < p->nr; i++) {
-		if ((tier = fit(&p->r[i], n, cutoff)) < 0)
-			return -2;
+		tier = fit(&p->r[i], n);
 		if (tier < *best_tier ||
 		    (tier == *best_tier && tier < 3 && p->r[i].load < p->r[best].load)) {
 			best = (int)i;
@@ -263,16 +309,20 @@ relay_by_id(struct plan *p, const char *id)
 	return NULL;
 }
 
-/* Pairs relay r with end x when they are not paired yet. */
+/* Pairs relay r with end x when they are not paired yet (and keeps its
+ * list of partners sorted). */
 static int
-pair_with(const struct relay *r, const char *x, int64_t now, size_t *paired)
+pair_with(struct relay *r, const char *x, int64_t now, size_t *paired)
 {
 	static const char key[] = "SELECT public_key FROM peers WHERE id = ?1";
 	struct strlist pk = { 0 };
 	int rc;
 
-	if ((rc = store_link_paired(r->id, x)) != DB_NOTFOUND)
-		return rc == DB_OK ? DB_OK : DB_ERROR;
+	if (holds(&r->paired, x))
+		return DB_OK;
+	if (rows_strlist_add(&r->paired, x) != 0)
+		return DB_ERROR;
+	qsort(r->paired.v, r->paired.n, sizeof(*r->paired.v), cmp_str);
 	if (sql_strings(key, x, &pk) != DB_OK || pk.n != 1) {
 		rows_strlist_free(&pk);
 		return DB_ERROR;
@@ -288,7 +338,7 @@ pair_with(const struct relay *r, const char *x, int64_t now, size_t *paired)
 /* Pass 1 keeps every relay that still fits with both ends paired; pass 2
  * chooses for the rest. chosen[] gets the result ("" for direct). */
 static int
-plan_choose(struct plan *p, int64_t now, int64_t cutoff, struct relays_change *out)
+plan_choose(struct plan *p, int64_t now, struct relays_change *out)
 {
 	struct relay *r;
 	int tier, i;
@@ -297,20 +347,14 @@ plan_choose(struct plan *p, int64_t now, int64_t cutoff, struct relays_change *o
 		struct need *n = &p->v[k];
 		if (!n->needy || n->via[0] == '\0' || (r = relay_by_id(p, n->via)) == NULL)
 			continue;
-		if ((tier = fit(r, n, cutoff)) < 0)
-			return DB_ERROR;
-		if (tier == 0) {
+		if (fit(r, n) == 0) {
 			memcpy(n->chosen, n->via, sizeof(n->chosen));
 			r->load++;
 		}
 	}
 	for (size_t k = 0; k < p->n; k++) {
 		struct need *n = &p->v[k];
-		if (!n->needy || n->chosen[0] != '\0')
-			continue;
-		if ((i = choose(p, n, cutoff, &tier)) == -2)
-			return DB_ERROR;
-		if (i < 0)
+		if (!n->needy || n->chosen[0] != '\0' || (i = choose(p, n, &tier)) < 0)
 			continue;
 		r = &p->r[i];
 		if (tier > 0 && (pair_with(r, n->a, now, &out->paired) != DB_OK ||
@@ -371,8 +415,9 @@ store_relays_refresh(int64_t now, int64_t stale_after, struct relays_change *out
 	memset(out, 0, sizeof(*out));
 	if (any <= 0)
 		return any == 0 ? DB_OK : DB_ERROR;     /* 0: the cheap, common case */
-	if (plan_load_pairs(&p, stale_after) == DB_OK && plan_load_relays(&p) == DB_OK &&
-	    plan_choose(&p, now, now - stale_after, out) == DB_OK && plan_write(&p, out) == DB_OK)
+	if (plan_load_pairs(&p, stale_after) == DB_OK &&
+	    plan_load_relays(&p, now - stale_after) == DB_OK &&
+	    plan_choose(&p, now, out) == DB_OK && plan_write(&p, out) == DB_OK)
 		ret = DB_OK;
 	plan_free(&p);
 	return ret;

@@ -39,7 +39,10 @@ store_peer_set_relay_refused(const char *id, int refused)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, refused != 0);
-	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
+	if (db_exec_stmt(st) != DB_OK)
+		return DB_ERROR;
+	/* Its record (relay_refused) changed: the admins' view of it moves. */
+	return db_changes() > 0 ? store_revisions_touch(id) : DB_OK;
 }
 
 /* Whether any accepted peer may relay: 1, 0, DB_ERROR. */

@@ -35,7 +35,8 @@
 int store_peer_set_relay(const char *id, int relay);
 
 /* What peer id's host said about relaying: refused (1) or forwarding (0).
- * Nobody's config changes by itself (store_relays_refresh() follows). */
+ * A change touches id (its record shows it); the pairs it relays follow
+ * in store_relays_refresh(). */
 int store_peer_set_relay_refused(const char *id, int refused);
 
 /* What a refresh did. */

@@ -433,6 +433,7 @@ pool_serve(struct pool *p, size_t i)
 	if (store_now() - p->swept >= HOUSEKEEP_EVERY) {
 		p->swept = store_now();
 		quota_housekeep(p->swept);
+		api_relays_housekeep();
 	}
 }
 

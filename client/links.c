@@ -133,8 +133,22 @@ links_report_body(const struct wg_link *v, size_t n, struct json_object *config)
 	return body;
 }
 
+/* 1 when the answer says the report moved this host's config past the
+ * revision of config (the server chose a relay for one of its pairs). */
+static int
+moved(const struct fetch_response *resp, struct json_object *config)
+{
+	struct json_object *now, *had;
+
+	return resp->status == 200 && resp->json != NULL &&
+	       json_object_object_get_ex(resp->json, "revision", &now) &&
+	       json_object_object_get_ex(config, "revision", &had) &&
+	       json_object_get_int64(now) > json_object_get_int64(had);
+}
+
 int
-links_report(const struct state *st, const char *iface, struct json_object *config)
+links_report(const struct state *st, const char *iface, struct json_object *config,
+             const char *relay)
 {
 	const char *argv[] = { "wg", "show", iface, "dump", NULL };
 	struct fetch_response resp = { 0 };
@@ -161,13 +175,15 @@ links_report(const struct state *st, const char *iface, struct json_object *conf
 		warnx("out of memory");
 		goto out;
 	}
+	if (relay != NULL)
+		json_object_object_add(body, "relay", json_object_new_string(relay));
 	if (peer_request(st, "PUT", "/peer/links", body, NULL, &resp) != 0)
 		goto out;
 	if (resp.status != 204 && resp.status != 200) {
 		fetch_report(&resp, "link report refused");
 		goto out;
 	}
-	ret = 0;
+	ret = moved(&resp, config);
 out:
 	if (dump != NULL) {
 		/* Its first line is the private key. */

@@ -37,9 +37,13 @@ struct peer {
 	int64_t revision;
 	int64_t created_at;
 	int64_t last_seen;                      /* 0 = never */
+	int relay;                              /* an admin lets it relay, or it is a
+	                                         * gateway of devices */
+	int relay_refused;                      /* its host said it may not */
 	struct strlist networks;                /* routed networks, in order */
 	struct strlist pairs;                   /* ids of paired peers, sorted */
 	struct strlist tags;                    /* sorted */
+	struct strlist vias;                    /* "RELAY/PARTNER" of its relayed pairs, sorted */
 };
 
 /* Many peers, owned by the list. */
@@ -54,6 +58,10 @@ struct link {
 	struct peer other;
 	unsigned char box[KEYS_SEALED_LEN];
 	int boxlen;
+	/* The partners reached through other, a relay (docs/relays.md): their
+	 * addresses and networks go into other's AllowedIPs. Not owned. */
+	const struct peer *relayed;
+	size_t n_relayed;
 };
 
 struct network {

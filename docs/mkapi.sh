@@ -91,7 +91,8 @@ admin password is replaced by `PASSWORD`.
   `If-Match` that names an older revision, 413 body over
   64 KiB, 415 body not `application/json`, 429 a limit reached (too many
   requests from one address, pending peers, or endpoint changes; with
-  `Retry-After` when the responder knows when), 503 database unusable. nginx's own 401, 413, 429 and 502 on `/api/` are
+  `Retry-After` when the responder knows when), 503 database unusable. nginx's own 401, 413, 429, 502 (no responder: nothing was done) and 504
+  (`gateway_timeout`: not confirmed, a change may still be made; read the object again) on `/api/` are
   JSON in the same shape.
 - **Bodies** are parsed strictly: exactly the documented keys (an unknown
   or repeated key is a 400), the documented types, nesting at most 16 deep,

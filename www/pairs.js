@@ -4,6 +4,7 @@
 // possible partners, tick or untick, page through them. Both update in place.
 
 import { api, timing } from "./api.js";
+import { guard, pairsWord, pairsByRule, pairsOfRule } from "./guard.js";
 import { store, subscribe, setPair, accepted, isNat, linkOf, linkText, putWhy, whyText, load, loadRules } from "./store.js";
 import { $, el, note, debounce, byName, checkTag } from "./util.js";
 import { go, getView } from "./router.js";
@@ -173,6 +174,9 @@ async function addRule(ev) {
   const b = $("#rule-b").value.trim() || a;
   const bad = checkTag(a) ?? checkTag(b);
   if (bad) return note(msg, bad, "error");
+  const n = pairsByRule(a, b);
+  if (!await guard(n, `Add the rule ${a === b ? `${a} mesh` : `${a} ↔ ${b}`}?`,
+    `It makes ${pairsWord(n)} now, and more for every peer tagged later.`, `Add it and make ${pairsWord(n)}`)) return;
   $("#rule-add").disabled = true;
   note(msg, "Adding the rule…", "busy");
   try {
@@ -190,6 +194,9 @@ async function addRule(ev) {
 }
 
 async function dropRule(r, btn, msg) {
+  const n = pairsOfRule(r.id);
+  if (!await guard(n, `Delete the rule ${r.a === r.b ? `${r.a} mesh` : `${r.a} ↔ ${r.b}`}?`,
+    `${pairsWord(n)} that only this rule made go with it.`, `Delete it and ${pairsWord(n)}`)) return;
   btn.disabled = true;
   note(msg, "Deleting…", "busy");
   try {

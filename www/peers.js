@@ -8,6 +8,7 @@ import { store, subscribe, putPeer, dropPeer, setPair, warningsOf, signatureOf, 
 import { openEdit, openConfig } from "./dialog.js";
 import { $, el, note, list, ago, when, health, isIPv4, isIPv6, checkCidr, pool, debounce, byName, checkTag } from "./util.js";
 import { go, getView, setView } from "./router.js";
+import { guard, pairsWord, duration, pairsByTagging, pairsByUntagging, pairsOfPeers } from "./guard.js";
 
 const PAGE = 50;
 const rows = new Map();      // id -> {tr, state, inputs}
@@ -231,7 +232,9 @@ async function reject(id) {
 
 async function remove(id) {
   const p = store.peers.get(id);
-  if (!confirm(`Delete ${p.name}? Its pairs go with it.`)) return;
+  const n = p.pairs.length;
+  if (!await guard(n, `Delete ${p.name}?`, `Its ${pairsWord(n)} go with it: ${n} partners lose it from their configs.`,
+    `Delete ${p.name} and ${pairsWord(n)}`, () => confirm(`Delete ${p.name}? Its pairs go with it.`))) return;
   const r = rows.get(id);
   note(r.msg, "Deleting…", "busy");
   try {
@@ -245,10 +248,10 @@ async function remove(id) {
 }
 
 function edit(id) {
-  openEdit(store.peers.get(id), (p, what) => {
+  openEdit(store.peers.get(id), (p, what, how = "") => {
     const row = rows.get(id);
     if (!row) return;
-    note(row.msg, p ? `Saved ${what.join(", ")}.` : "Nothing changed.");
+    note(row.msg, p ? `Saved ${what.join(", ")}.${how}` : "Nothing changed.");
     if (p) timing("edit");
     row.actions.querySelector("button")?.focus();
   });
@@ -289,7 +292,7 @@ async function patient(fn, item) {
   }
 }
 
-async function bulk(what, ids, fn, done) {
+async function bulk(what, ids, fn, done, after = "") {
   const msg = $("#bulk-msg");
   let ok = 0;
   const failed = [];
@@ -306,7 +309,8 @@ async function bulk(what, ids, fn, done) {
     note(msg, `${what}: ${ok + failed.length} of ${ids.length}…`, "busy");
   });
   done?.();
-  note(msg, `${what}: ${ok} done` + (failed.length ? `, ${failed.length} failed (${failed.slice(0, 3).join("; ")}${failed.length > 3 ? "; …" : ""})` : "."),
+  note(msg, `${what}: ${ok} done` + (failed.length ? `, ${failed.length} failed (${failed.slice(0, 3).join("; ")}${failed.length > 3 ? "; …" : ""})` : ".") +
+    (failed.length ? "" : after),
     failed.length ? "error" : "ok");
   timing(`bulk-${what.toLowerCase()}`);
   bulkBar();
@@ -332,28 +336,38 @@ function setupBulk() {
   });
   // Tags exist where the server has rules (GET /admin/rules); a peer's tags
   // are one of its fields.
-  $("#bulk-tag-add").addEventListener("click", () => {
+  $("#bulk-tag-add").addEventListener("click", async () => {
     const tag = $("#bulk-tag").value.trim();
     const bad = checkTag(tag);
     if (bad) return note($("#bulk-msg"), bad, "error");
-    bulk("Tagged", bulkIds(null).filter((id) => !(store.peers.get(id).tags ?? []).includes(tag)), async (id) => {
+    const ids = bulkIds(null).filter((id) => !(store.peers.get(id).tags ?? []).includes(tag));
+    const n = pairsByTagging(ids, tag);
+    if (!await guard(n, `Tag ${ids.length} peers ${tag}?`,
+      `The rules on tag ${tag} make ${pairsWord(n)} when these ${ids.length} peers get it.`, `Tag them and make ${pairsWord(n)}`)) return;
+    bulk("Tagged", ids, async (id) => {
       const p = store.peers.get(id);
       putPeer(await api.patch(id, { tags: [...(p.tags ?? []), tag] }, p.revision));
-    });
+    }, null, n ? ` The rules made ${pairsWord(n)}.` : "");
   });
   // Taking a tag off drops the pairs only its rules made.
-  $("#bulk-tag-remove").addEventListener("click", () => {
+  $("#bulk-tag-remove").addEventListener("click", async () => {
     const tag = $("#bulk-tag").value.trim();
     const bad = checkTag(tag);
     if (bad) return note($("#bulk-msg"), bad, "error");
-    bulk("Untagged", bulkIds(null).filter((id) => (store.peers.get(id).tags ?? []).includes(tag)), async (id) => {
+    const ids = bulkIds(null).filter((id) => (store.peers.get(id).tags ?? []).includes(tag));
+    const n = pairsByUntagging(ids, tag);
+    if (!await guard(n, `Take tag ${tag} off ${ids.length} peers?`,
+      `${pairsWord(n)} that only the rules on tag ${tag} made go with it.`, `Untag them and remove ${pairsWord(n)}`)) return;
+    bulk("Untagged", ids, async (id) => {
       const p = store.peers.get(id);
       putPeer(await api.patch(id, { tags: p.tags.filter((t) => t !== tag) }, p.revision));
-    });
+    }, null, n ? ` The rules dropped ${pairsWord(n)}.` : "");
   });
-  $("#bulk-delete").addEventListener("click", () => {
+  $("#bulk-delete").addEventListener("click", async () => {
     const ids = bulkIds(null);
-    if (!confirm(`Delete ${ids.length} peers? Their pairs go with them.`)) return;
+    const n = pairsOfPeers(ids);
+    if (!await guard(n, `Delete ${ids.length} peers?`, `Their ${pairsWord(n)} go with them.`,
+      `Delete ${ids.length} peers and ${pairsWord(n)}`, () => confirm(`Delete ${ids.length} peers? Their pairs go with them.`))) return;
     bulk("Deleted", ids, async (id) => {
       const name = nameOf(id);
       await api.remove(id);
@@ -361,14 +375,18 @@ function setupBulk() {
       dropPeer(id);
     });
   });
-  $("#bulk-mesh").addEventListener("click", () => {
+  $("#bulk-mesh").addEventListener("click", async () => {
     const ids = bulkIds("accepted");
     const todo = [];
     for (let i = 0; i < ids.length; i++)
       for (let j = i + 1; j < ids.length; j++)
         if (!store.peers.get(ids[i]).pairs.includes(ids[j])) todo.push([ids[i], ids[j]]);
     if (todo.length === 0) return note($("#bulk-msg"), "They are all paired with each other already.");
-    if (!confirm(`Make ${todo.length} pairs among ${ids.length} peers?`)) return;
+    const n = todo.length;
+    if (!await guard(n, `Pair ${ids.length} peers with each other?`,
+      `This makes ${pairsWord(n)}, one request each: ${duration(n)} at the admin rate limit. ` +
+      "Each of these peers gets every other one in its config.",
+      `Make ${pairsWord(n)}`, () => confirm(`Make ${n} pairs among ${ids.length} peers?`))) return;
     const nat = todo.filter(([a, b]) => isNat(store.peers.get(a)) && isNat(store.peers.get(b))).length;
     bulk("Paired", todo, async ([a, b]) => {
       await api.pair(a, b);

@@ -93,15 +93,25 @@ function matrix() {
 
 // ------------------------------------------------------------------ picker
 
+// Picking a peer redraws the list it was picked from: the focus goes to
+// the same peer's button in the new list, or to the partner search.
+let picked = null;
+function pick(id) {
+  picked = id;
+  go("pairs", { peer: id });
+}
+
 function pickResults() {
   const q = $("#pick-search").value.trim().toLowerCase();
   const acc = accepted();
   const hits = (q ? acc.filter((p) => `${p.name} ${p.addresses.join(" ")}`.toLowerCase().includes(q)) : acc)
     .sort(byName);
   $("#pick-results").replaceChildren(...hits.slice(0, 12).map((p) =>
-    el("li", {}, el("button", { type: "button", class: "link", on: { click: () => go("pairs", { peer: p.id }) } },
+    el("li", {}, el("button", { type: "button", class: "link", dataset: { pick: p.id }, on: { click: () => pick(p.id) } },
       p.name, el("span", { class: "muted" }, ` ${p.addresses[0] ?? ""} · ${p.pairs.length} pairs`)))));
   $("#pick-more").textContent = hits.length > 12 ? `and ${hits.length - 12} more: type to narrow` : "";
+  if (picked) ($(`#pick-results [data-pick="${picked}"]`) ?? $("#partner-search")).focus();
+  picked = null;
 }
 
 function partners() {

@@ -9,8 +9,9 @@
 #include "db.h"
 #include "text.h"
 
-#define AUDIT_LIMIT_DEF 50
-#define AUDIT_LIMIT_MAX 500
+#define AUDIT_LIMIT_DEF 100
+#define AUDIT_LIMIT_MAX 1000
+#define AUDIT_Q_MAX 64          /* bytes of a search */
 
 static struct json_object *
 entry_row(sqlite3_stmt *st)
@@ -36,8 +37,12 @@ api_admin_audit(const struct request *req, struct response *res)
 {
 	static const char sql[] =
 		"SELECT id, at, actor, action, target, detail, count, last_at FROM audit"
-		" WHERE id < ?1 ORDER BY id DESC LIMIT ?2";
-	const char *v;
+		" WHERE id < ?1 AND (?3 IS NULL"
+		"  OR instr(lower(actor || ' ' || action || ' ' || coalesce(target, '') || ' ' ||"
+		"               coalesce(detail, '')), lower(?3)) > 0"
+		"  OR target IN (SELECT id FROM peers WHERE instr(lower(name), lower(?3)) > 0))"
+		" ORDER BY id DESC LIMIT ?2";
+	const char *v, *q;
 	uint64_t limit = AUDIT_LIMIT_DEF, before = INT64_MAX;
 	struct json_object *entries, *next = NULL;
 	sqlite3_stmt *st;
@@ -48,9 +53,14 @@ api_admin_audit(const struct request *req, struct response *res)
 		return http_error(res, 400, "invalid_limit", "limit must be from 1 to %d", AUDIT_LIMIT_MAX);
 	if ((v = http_query(req, "before")) != NULL && text_parse_u64(v, 1, INT64_MAX, &before) != 0)
 		return http_error(res, 400, "invalid_before", "before must be an entry id");
+	/* ?q=: entries whose actor, action, target, detail or target's name
+	 * holds it, ignoring ASCII case. */
+	if ((q = http_query(req, "q")) != NULL && (q[0] == '\0' || strlen(q) > AUDIT_Q_MAX))
+		return http_error(res, 400, "invalid_q", "q must be 1 to %d bytes", AUDIT_Q_MAX);
 	if ((st = db_stmt(sql)) != NULL) {
 		sqlite3_bind_int64(st, 1, (int64_t)before);
 		sqlite3_bind_int64(st, 2, (int64_t)limit);
+		sqlite3_bind_text(st, 3, q, -1, SQLITE_TRANSIENT);
 	}
 	if ((status = api_answer_rows(st, "entries", entry_row, res)) != 200)
 		return status;

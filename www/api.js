@@ -119,7 +119,8 @@ export const api = {
   invites: () => call("GET", "/admin/invites"),
   invite: (body) => call("POST", "/admin/invites", body),
   dropInvite: (i) => call("DELETE", `/admin/invites/${id(i)}`),
-  audit: (before, limit = 100) => call("GET", `/admin/audit?limit=${limit}` + (before ? `&before=${before}` : "")),
+  audit: (before, q, limit = 100) => call("GET", `/admin/audit?limit=${limit}` + (before ? `&before=${before}` : "") +
+    (q ? `&q=${encodeURIComponent(q)}` : "")),
   links: () => optional("/admin/links"),
   rules: () => optional("/admin/rules"),
   addRule: (a, b) => call("POST", "/admin/rules", { a, b }),

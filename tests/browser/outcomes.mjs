@@ -87,6 +87,31 @@ try {
   check(await dlg.locator("#edit-save").isDisabled(), "a peer deleted elsewhere leaves the dialog with Save off");
   await dlg.locator("#edit-cancel").click();
 
+  // ---- the audit log: repeats counted, names not ids, seconds in words,
+  // the search done by the server over the whole log.
+  for (let i = 0; i < 3; i++) await apiCall("PATCH", `/admin/peers/${P.slow}`, { keepalive: 40 + i % 2 });
+  await apiCall("PATCH", `/admin/peers/${P.slow}`, { keepalive: 40 });
+  await apiCall("PATCH", `/admin/peers/${P.slow}`, { keepalive: 40 });
+  const rulesOk = (await apiGet("/admin/rules"))[0] === 200;
+  if (rulesOk) await apiCall("POST", "/admin/rules", { a: "web", b: "db" });
+  await apiCall("POST", "/admin/invites", { uses: 1, expires_in: 5400, label: "for the lab" });
+  const reads = [];
+  const onAudit = (r) => /\/admin\/audit/.test(r.url()) && reads.push(new URL(r.url()).search);
+  page.on("request", onAudit);
+  await page.getByRole("link", { name: "Audit log" }).click();
+  await page.locator("#audit tbody tr").first().waitFor();
+  const log = await page.locator("#audit").textContent();
+  check(await page.locator("#audit tbody tr", { hasText: "keepalive" }).filter({ hasText: /×4, last/ }).count() === 1,
+    "a repeated change shows how many times it happened");
+  check(/invite "for the lab"/.test(log) && /expires in = 1 h 30 min/.test(log), `an invite is named by its label, its expiry in words`);
+  if (rulesOk) check(/rule (web ↔ db|db ↔ web)/.test(log), "a rule is named by its tags, not its id");
+  await page.locator("#audit-search").fill("third-renamed");
+  await page.waitForFunction(() => [...document.querySelectorAll("#audit tbody tr")].length > 0 &&
+    [...document.querySelectorAll("#audit tbody tr")].every((r) => /third/.test(r.textContent)));
+  check(reads.some((q) => /[?&]q=third-renamed/.test(q)), `the search asked the server (?q=): ${reads.join(" ")}`);
+  page.off("request", onAudit);
+  await page.getByRole("link", { name: "Peers" }).click();
+
   // ---- the responders stop during a save.
   await row(P.slow).getByRole("button", { name: "Edit" }).click();
   await dlg.waitFor();

@@ -122,6 +122,7 @@ export const api = {
   audit: (before, q, limit = 100) => call("GET", `/admin/audit?limit=${limit}` + (before ? `&before=${before}` : "") +
     (q ? `&q=${encodeURIComponent(q)}` : "")),
   links: () => optional("/admin/links"),
+  tlsPin: () => optional("/admin/tls-pin"),
   rules: () => optional("/admin/rules"),
   addRule: (a, b) => call("POST", "/admin/rules", { a, b }),
   dropRule: (r) => call("DELETE", `/admin/rules/${id(r)}`),

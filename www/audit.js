@@ -4,7 +4,7 @@
 
 import { api } from "./api.js";
 import { store } from "./store.js";
-import { $, el, when, ago, debounce } from "./util.js";
+import { $, el, when, ago, debounce, duration } from "./util.js";
 import { getView, setView } from "./router.js";
 
 let entries = [];
@@ -32,22 +32,6 @@ function who(actor) {
   if (m) return `peer ${name(m[1]) ?? m[1]}`;
   const a = /^admin:(.+)$/.exec(actor ?? "");
   return a ? `${a[1]} (admin)` : actor ?? "";
-}
-
-// Seconds in words: "90 days", "1 h 30 min", "45 s".
-export function duration(s) {
-  if (typeof s !== "number" || !Number.isFinite(s)) return String(s);
-  const units = [[86400, "day"], [3600, "h"], [60, "min"], [1, "s"]];
-  const parts = [];
-  let rest = Math.round(s);
-  for (const [n, u] of units) {
-    if (rest >= n && parts.length < 2) {
-      const k = Math.floor(rest / n);
-      parts.push(u === "day" ? `${k} ${k === 1 ? "day" : "days"}` : `${k} ${u}`);
-      rest -= k * n;
-    }
-  }
-  return parts.length ? parts.join(" ") : "0 s";
 }
 
 // Detail members that are seconds.

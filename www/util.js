@@ -82,6 +82,22 @@ export function ago(t, now = Date.now()) {
   return `${Math.round(s / 86400)} d ago`;
 }
 
+// Seconds in words: "90 days", "1 h 30 min", "45 s".
+export function duration(s) {
+  if (typeof s !== "number" || !Number.isFinite(s)) return String(s);
+  const units = [[86400, "day"], [3600, "h"], [60, "min"], [1, "s"]];
+  const parts = [];
+  let rest = Math.round(s);
+  for (const [n, u] of units) {
+    if (rest >= n && parts.length < 2) {
+      const k = Math.floor(rest / n);
+      parts.push(u === "day" ? `${k} ${k === 1 ? "day" : "days"}` : `${k} ${u}`);
+      rest -= k * n;
+    }
+  }
+  return parts.length ? parts.join(" ") : "0 s";
+}
+
 // A host that syncs from a timer talks to the server every minute or so.
 export const STALE_MS = 15 * 60 * 1000;
 

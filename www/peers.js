@@ -501,8 +501,11 @@ export function setupPeers() {
     const v = {};
     for (const [k, s] of Object.entries(controls)) if ($(s).value) v[k] = $(s).value;
     setView("peers", v);
+    filtersOn(v);
     redraw();
   };
+  // On a phone the filters fold behind one control; it says how many are on.
+  if (matchMedia("(max-width: 700px)").matches) $("#peer-filters").open = false;
   const later = debounce(apply, 120);
   for (const s of Object.values(controls)) $(s).addEventListener(s === "#peer-search" ? "input" : "change", s === "#peer-search" ? later : apply);
   $("#peer-prev").addEventListener("click", () => { setView("peers", { ...getView(), page: page }); draw(); });
@@ -543,9 +546,15 @@ export function setupPeers() {
   }, 60000);
 }
 
+function filtersOn(v) {
+  const n = ["state", "health", "link", "tag"].filter((k) => v[k]).length;
+  $("#peer-filters-on").textContent = n ? `(${n} on)` : "";
+}
+
 // The view's controls follow the URL (#peers?q=…&state=…).
 export function showPeers(v) {
   const map = { q: "#peer-search", state: "#peer-state", health: "#peer-health", link: "#peer-link", tag: "#peer-tag", sort: "#peer-sort" };
   for (const [k, s] of Object.entries(map)) $(s).value = v[k] ?? (k === "sort" ? "state" : "");
+  filtersOn(v);
   if (store.loaded) redraw();
 }

@@ -58,6 +58,11 @@ try {
   await page.goto(URL_ + "/#graph");
   await page.locator("body[data-ready]").waitFor();
   await page.locator("#graph-svg .node.group").first().waitFor();
+  await page.locator("body[data-links]").waitFor({ state: "attached" });
+  // What a load moves (a figure for docs/benchmarks.md, not a check).
+  const [sent, raw] = await page.evaluate(() => performance.getEntriesByType("resource").concat(performance.getEntriesByType("navigation"))
+    .reduce(([t, d], e) => [t + e.transferSize, d + e.decodedBodySize], [0, 0]));
+  console.log(`# one load at 1,000 peers: ${(sent / 1048576).toFixed(2)} MiB over the wire, ${(raw / 1048576).toFixed(2)} MiB decoded`);
 
   // ---- grouped by tag.
   const groups = await page.locator("#graph-svg .node.group").count();

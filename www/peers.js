@@ -440,6 +440,8 @@ function summaryLater() {
     summaryQueued = false;
     summary();
     bulkBar();
+    // A tag given in a dialog or in bulk is in the Tag filter at once.
+    tagOptions();
   });
 }
 
@@ -508,8 +510,16 @@ export function setupPeers() {
   if (matchMedia("(max-width: 700px)").matches) $("#peer-filters").open = false;
   const later = debounce(apply, 120);
   for (const s of Object.values(controls)) $(s).addEventListener(s === "#peer-search" ? "input" : "change", s === "#peer-search" ? later : apply);
-  $("#peer-prev").addEventListener("click", () => { setView("peers", { ...getView(), page: page }); draw(); });
-  $("#peer-next").addEventListener("click", () => { setView("peers", { ...getView(), page: page + 2 }); draw(); });
+  // Another page starts at its top: the list is scrolled there and takes
+  // the focus (it is where the next Tab goes on from).
+  const turn = (to) => {
+    setView("peers", { ...getView(), page: to });
+    draw();
+    $("#peers").focus({ preventScroll: true });
+    $("#peers").scrollIntoView({ block: "start" });
+  };
+  $("#peer-prev").addEventListener("click", () => turn(page));
+  $("#peer-next").addEventListener("click", () => turn(page + 2));
 
   subscribe((ev) => {
     if (ev.type === "all") {

@@ -144,6 +144,29 @@ try {
   check(patches.length === 0, `cancelled, nothing was sent (${patches.length} writes)`);
   check((await apiAll("/admin/pairs", "pairs")).length === pairsTotal, "the API has the same pairs");
 
+  // ---- Next goes to the top of page 2, with the focus on the list.
+  await page.locator("#bulk-clear").click();
+  await page.locator("#peer-search").fill("");
+  await page.locator("#peer-range", { hasText: /^1–50 of 1000$/ }).waitFor();
+  await page.locator("#peer-next").scrollIntoViewIfNeeded();
+  await page.locator("#peer-next").click();
+  await page.locator("#peer-range", { hasText: /^51–100/ }).waitFor();
+  const top = await page.locator("#peers").boundingBox();
+  check(top.y >= -1 && top.y < 100, `page 2 is shown from its top (the list starts ${Math.round(top.y)} px down)`);
+  check(await page.evaluate(() => document.activeElement?.id) === "peers", "the focus is on the list");
+
+  // ---- a tag given in the dialog is in the Tag filter at once.
+  const one = page.locator("#peers tbody tr[data-peer]").first();
+  await one.getByRole("button", { name: "Edit" }).click();
+  await page.locator("#edit-dialog").waitFor();
+  await page.waitForTimeout(300);
+  const tagField = page.locator('#edit-form input[name="tags"]');
+  await tagField.fill(`${await tagField.inputValue()}, brand-new`);
+  await tagField.press("Enter");
+  await page.locator("#edit-dialog").waitFor({ state: "hidden" });
+  check(await page.waitForFunction(() => [...document.querySelectorAll("#peer-tag option")].some((o) => o.value === "brand-new"),
+    null, { timeout: 5000 }).then(() => true, () => false), "the new tag is in the Tag filter without a reload");
+
   check(g.problems().length === 0, `no console or script errors (${g.problems().join("; ")})`);
 } catch (e) {
   check(false, `the walk went through (${e.message.split("\n")[0]})`);

@@ -67,6 +67,24 @@ export async function call(method, path, body, headers = {}) {
   return data;
 }
 
+// After a write that was not confirmed: reads the object until the server
+// answers, and twice more a second apart while the answer does not show the
+// write (it may be queued behind the read). The last answer, or null when
+// the server never answered; a 404 is thrown.
+export async function reread(read, landed) {
+  let last = null;
+  for (let tries = 0, seen = 0; tries < 40; tries++) {
+    try {
+      last = await read();
+      if (landed(last) || ++seen >= 3) return last;
+    } catch (e) {
+      if (e.status === 404) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return last;
+}
+
 // Reads a list that may come in pages: when the answer has a next_cursor,
 // the rest follows by ?cursor=…. The first page is the server's own size
 // (a server that does not page sends everything and knows no limit); the

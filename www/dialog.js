@@ -3,8 +3,8 @@
 // admin changed, with the revision the page saw; it stays open until the
 // server has said yes, and shows a refusal at the field it concerns.
 
-import { api, ApiError } from "./api.js";
-import { store, putPeer } from "./store.js";
+import { api, ApiError, reread } from "./api.js";
+import { store, putPeer, dropPeer } from "./store.js";
 import { $, $$, el, note, list, isIPv4, isIPv6, checkInt, checkCidr, checkEndpoint, checkName, checkTags } from "./util.js";
 
 const FIELDS = ["name", "address4", "address6", "endpoint", "listen_port", "keepalive", "networks", "tags"];
@@ -93,6 +93,7 @@ function clearMarks() {
 // The peer was deleted elsewhere: nothing to save any more.
 function goneNow(cur) {
   cur.gone = true;
+  dropPeer(cur.id);
   if (current !== cur) return;
   $("#edit-save").disabled = true;
   note($("#edit-msg"), "This peer was deleted elsewhere: there is nothing to save.", "error");
@@ -261,23 +262,12 @@ async function unconfirmed(cur, typed, changed) {
   const btn = $("#edit-save");
   btn.disabled = true;
   note(msg, "Not confirmed: the server did not answer in time. Reading the peer again to see what happened…", "warn");
-  let now = null;
-  let landed = false;
-  // A few reads: the write may still be queued behind the read.
-  for (let tries = 0; tries < 40 && !landed; tries++) {
-    try {
-      now = await api.peer(cur.id);
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 404) return goneNow(cur);
-      if (!now) {
-        await new Promise((r) => setTimeout(r, 1000));
-        continue;
-      }
-    }
-    const theirs = fieldsOf(now);
-    landed = changed.every((k) => same(k, typed[k], theirs[k]));
-    if (!landed && tries >= 2) break;
-    if (!landed) await new Promise((r) => setTimeout(r, 1000));
+  const landed = (p) => changed.every((k) => same(k, typed[k], fieldsOf(p)[k]));
+  let now;
+  try {
+    now = await reread(() => api.peer(cur.id), landed);
+  } catch (e) {
+    return goneNow(cur);
   }
   btn.disabled = false;
   if (!now) return note(msg, "Not confirmed, and the server still does not answer: reload the page later to see whether the change was made.", "error");
@@ -285,7 +275,7 @@ async function unconfirmed(cur, typed, changed) {
   if (current !== cur) return;
   cur.orig = fieldsOf(now);
   cur.revision = now.revision;
-  if (landed) {
+  if (landed(now)) {
     $("#edit-dialog").close();
     cur.onSaved?.(now, changed.map((k) => LABEL[k]), " The server was slow to confirm; reading the peer again shows the change was made.");
     return;

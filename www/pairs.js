@@ -3,9 +3,9 @@
 // dozen peers that is no way to work, so each peer has a picker: search its
 // possible partners, tick or untick, page through them. Both update in place.
 
-import { api, timing } from "./api.js";
+import { api, timing, reread } from "./api.js";
 import { guard, pairsWord, pairsByRule, pairsOfRule } from "./guard.js";
-import { store, subscribe, setPair, accepted, isNat, linkOf, linkText, putWhy, whyText, load, loadRules } from "./store.js";
+import { store, subscribe, setPair, putPeer, dropPeer, accepted, isNat, linkOf, linkText, putWhy, whyText, load, loadRules } from "./store.js";
 import { $, el, note, debounce, byName, checkTag } from "./util.js";
 import { go, getView } from "./router.js";
 
@@ -43,10 +43,32 @@ async function toggle(box, a, b, msg) {
     timing(on ? "pair" : "unpair");
   } catch (e) {
     box.checked = !on;
+    if (e.code === "not_confirmed") return await unsure(box, a, b, on, msg);
     note(msg, `${e.message} (${e.code})`, "error");
   } finally {
     box.removeAttribute("aria-busy");
   }
+}
+
+// The pairing was not confirmed: read a again and show what is.
+async function unsure(box, a, b, on, msg) {
+  note(msg, "Not confirmed: the server did not answer in time. Reading the pair again…", "warn");
+  let p;
+  try {
+    p = await reread(() => api.peer(a.id), (x) => x.pairs.includes(b.id) === on);
+  } catch {
+    dropPeer(a.id);
+    return note(msg, `Not done: ${a.name} is gone (deleted elsewhere).`, "error");
+  }
+  if (!p) return note(msg, "Not confirmed, and the server does not answer: reload later to see whether it was done.", "error");
+  putPeer(p);
+  const is = p.pairs.includes(b.id);
+  box.checked = is;
+  whyBadge(box, a.id, b.id);
+  note(msg, is === on
+    ? `${on ? "Paired" : "Unpaired"} ${a.name} and ${b.name} after all: the server was slow to confirm.`
+    : `Not ${on ? "paired" : "unpaired"}: reading again shows ${a.name} and ${b.name} ${is ? "paired" : "not paired"}.`,
+  is === on ? "ok" : "error");
 }
 
 // The "why" of a picker row, updated in place (the box keeps the focus).

@@ -3,7 +3,7 @@
 // actions. Rows are kept by id and updated in place, so an action never
 // loses what was typed in another row, the focus or the scroll position.
 
-import { api, timing } from "./api.js";
+import { api, timing, reread } from "./api.js";
 import { store, subscribe, putPeer, dropPeer, setPair, warningsOf, signatureOf, linkOf, nameOf, isNat } from "./store.js";
 import { openEdit, openConfig } from "./dialog.js";
 import { $, el, note, list, ago, when, health, isIPv4, isIPv6, checkCidr, pool, debounce, byName, checkTag } from "./util.js";
@@ -198,10 +198,27 @@ async function accept(id) {
     note(r.msg, `Accepted ${q.name} as ${q.addresses.join(", ")}.`);
     timing("accept");
   } catch (e) {
+    if (e.code === "not_confirmed") return unsureAccept(id, r);
     note(r.msg, `${e.message} (${e.code})`, "error");
     const inp = /network/.test(e.code) ? r.netsIn : /address|pool/.test(e.code) ? r.addrIn : null;
     inp?.setAttribute("aria-invalid", "true");
   }
+}
+
+// The accept was not confirmed: read the peer again and show what is.
+async function unsureAccept(id, r) {
+  note(r.msg, "Not confirmed: the server did not answer in time. Reading the peer again…", "warn");
+  let q;
+  try {
+    q = await reread(() => api.peer(id), (x) => x.state === "accepted");
+  } catch {
+    return note(r.msg, "Not accepted: the peer is gone (rejected or deleted elsewhere).", "error");
+  }
+  if (!q) return note(r.msg, "Not confirmed, and the server does not answer: reload later to see whether it was accepted.", "error");
+  putPeer(q);
+  const row = rows.get(id) ?? r;
+  note(row.msg, q.state === "accepted" ? `Accepted ${q.name} after all (the server was slow to confirm).`
+    : "Not accepted: reading the peer again shows it still waiting.", q.state === "accepted" ? "ok" : "error");
 }
 
 // A row that goes away leaves a line saying so, in its place.
@@ -248,6 +265,7 @@ async function remove(id) {
 }
 
 function edit(id) {
+  if (!store.peers.has(id)) return;
   openEdit(store.peers.get(id), (p, what, how = "") => {
     const row = rows.get(id);
     if (!row) return;
@@ -538,6 +556,9 @@ export function setupPeers() {
       refreshRow(ev.id);
       summaryLater();
     } else if (ev.type === "gone") {
+      // Deleted elsewhere (found by a read that got 404): its row says so.
+      const r = rows.get(ev.id);
+      if (r) gone(ev.id, `${r.name.querySelector(".pname")?.textContent ?? "This peer"} was deleted elsewhere.`);
       shown = shown.filter((id) => id !== ev.id);
       selected.delete(ev.id);
       summaryLater();

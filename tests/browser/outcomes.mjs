@@ -86,6 +86,8 @@ try {
   await dmsg.filter({ hasText: "deleted elsewhere" }).waitFor();
   check(await dlg.locator("#edit-save").isDisabled(), "a peer deleted elsewhere leaves the dialog with Save off");
   await dlg.locator("#edit-cancel").click();
+  check(/doomed was deleted elsewhere/.test(await page.locator(`#peers tr[data-gone="${P.doomed}"]`).textContent()),
+    "and its row says it was deleted elsewhere");
 
   // ---- the audit log: repeats counted, names not ids, seconds in words,
   // the search done by the server over the whole log.
@@ -140,6 +142,32 @@ try {
     `the page tells what the API has (name ${slow.name}): ${told}`);
   check(await row(P.slow).locator(".pname").textContent() === slow.name, "the row shows the name the server has");
   if (await dlg.isVisible()) await dlg.locator("#edit-cancel").click();
+
+  // ---- the same for a pairing ticked in the picker.
+  await page.getByRole("link", { name: "Pairs" }).click();
+  await page.locator("#pick-search").fill("slow");
+  await page.locator("#pick-results button", { hasText: "slow-renamed" }).click();
+  await page.locator("#partner-title", { hasText: "slow-renamed" }).waitFor();
+  await page.locator("#partner-box:not([hidden])").waitFor();
+  const box = page.locator("#partners").getByRole("checkbox", { name: /with other/ });
+  signal("SIGSTOP");
+  let pmsg = "";
+  try {
+    await box.check({ trial: false }).catch(() => {});
+    const m = page.locator("#partners .msg").filter({ hasText: /Not confirmed/ });
+    await m.waitFor({ timeout: 30000 });
+    pmsg = await m.textContent();
+  } finally {
+    signal("SIGCONT");
+  }
+  check(/Not confirmed/.test(pmsg), `a pairing with no answer is "not confirmed" (${pmsg})`);
+  const after = page.locator("#partners .msg").filter({ hasText: /after all|Not paired/ });
+  await after.waitFor({ timeout: 60000 });
+  const isPaired = (await apiGet(`/admin/peers/${P.slow}`))[1].pairs.includes(P.other);
+  check(isPaired ? /Paired .* after all/.test(await after.textContent()) : /Not paired/.test(await after.textContent()),
+    `the picker tells what the API has (paired: ${isPaired}): ${await after.textContent()}`);
+  check(await box.isChecked() === isPaired, "the box shows it");
+  await page.getByRole("link", { name: "Peers" }).click();
 
   // ---- no responder at all: 502, "nothing was done".
   signal("SIGKILL");

@@ -26,10 +26,17 @@ export function el(tag, props = {}, ...children) {
   return node;
 }
 
+// Peer ids in the server's messages become names; the store knows them
+// (setNamer), this module does not.
+let namer = (s) => s;
+export function setNamer(fn) {
+  namer = fn;
+}
+
 // A message next to what it concerns: kind "ok", "error", "warn" or "busy".
 export function note(target, text, kind = "ok") {
   if (!target) return;
-  target.textContent = text;
+  target.textContent = kind === "error" || kind === "warn" ? namer(text) : text;
   target.className = `msg ${kind}`;
   target.hidden = !text;
 }

@@ -26,6 +26,7 @@ for (const [i, name] of ["slow", "other", "third", "doomed"].entries()) {
   P[name] = (await apiCall("POST", "/register", { name, public_key: pub(),
     endpoint: `192.0.2.${i + 1}:51820`, invite: inv.code }, false)).id;
 }
+P.late = (await apiCall("POST", "/register", { name: "late", public_key: pub(), endpoint: null }, false)).id;
 
 const browser = await launch();
 let lastPage = null;
@@ -42,6 +43,15 @@ try {
   const dlg = page.locator("#edit-dialog");
   const field = (n) => dlg.locator(`input[name="${n}"]`);
   const dmsg = dlg.locator("#edit-msg");
+
+  // ---- errors name peers, not ids: accepted elsewhere meanwhile.
+  await apiCall("POST", `/admin/peers/${P.late}/accept`, {});
+  g.expectApi(new RegExp(`^/admin/peers/${P.late}/accept$`), 409);
+  await row(P.late).getByRole("button", { name: "Accept" }).click();
+  const lateMsg = row(P.late).locator(".msg.error");
+  await lateMsg.waitFor();
+  check(/late/.test(await lateMsg.textContent()) && !(await lateMsg.textContent()).includes(P.late),
+    `the refusal names the peer, not its id (${await lateMsg.textContent()})`);
 
   // ---- Edit reads the peer fresh: a rename made elsewhere after the page
   // loaded is what the dialog shows.

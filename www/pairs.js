@@ -115,8 +115,9 @@ function matrix() {
 
 // ------------------------------------------------------------------ picker
 
-// Picking a peer redraws the list it was picked from: the focus goes to
-// the same peer's button in the new list, or to the partner search.
+// Picking a peer, or typing, redraws the list: a focused button's focus
+// goes to the same peer's button in the new list; a picked peer that is no
+// longer listed leaves the focus on the partner search.
 let picked = null;
 function pick(id) {
   picked = id;
@@ -128,12 +129,12 @@ function pickResults() {
   const acc = accepted();
   const hits = (q ? acc.filter((p) => `${p.name} ${p.addresses.join(" ")}`.toLowerCase().includes(q)) : acc)
     .sort(byName);
+  const had = document.activeElement?.closest?.("#pick-results [data-pick]")?.dataset.pick;
   $("#pick-results").replaceChildren(...hits.slice(0, 12).map((p) =>
     el("li", {}, el("button", { type: "button", class: "link", dataset: { pick: p.id }, on: { click: () => pick(p.id) } },
       p.name, el("span", { class: "muted" }, ` ${p.addresses[0] ?? ""} · ${p.pairs.length} pairs`)))));
   $("#pick-more").textContent = hits.length > 12 ? `and ${hits.length - 12} more: type to narrow` : "";
-  if (picked) ($(`#pick-results [data-pick="${picked}"]`) ?? $("#partner-search")).focus();
-  picked = null;
+  if (had && !picked) $(`#pick-results [data-pick="${had}"]`)?.focus();
 }
 
 function partners() {
@@ -247,6 +248,9 @@ export function drawPairs() {
   pickResults();
   partners();
   rules();
+  // After partners(): the partner search is shown only now.
+  if (picked) ($(`#pick-results [data-pick="${picked}"]`) ?? $("#partner-search")).focus();
+  picked = null;
 }
 
 export function setupPairs() {

@@ -91,6 +91,7 @@ try {
         // Picking a peer in the pair picker keeps the focus in the picker.
         await page.evaluate(() => { location.hash = "pairs"; });
         await page.locator("#pick-search").fill("web");
+        await page.waitForFunction(() => [...document.querySelectorAll("#pick-results button")].every((b) => /web/.test(b.textContent)));
         await page.locator("#pick-results button").first().focus();
         await page.keyboard.press("Enter");
         await page.locator("#partner-box:not([hidden])").waitFor();

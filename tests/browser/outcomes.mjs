@@ -129,6 +129,7 @@ try {
   await dlg.waitFor();
   await page.waitForTimeout(300);
   await field("name").fill("slow-renamed");
+  g.expectAbort(new RegExp(`^/admin/peers/${P.slow}$`));
   signal("SIGSTOP");
   const t0 = Date.now();
   await field("name").press("Enter");
@@ -160,6 +161,7 @@ try {
   await page.locator("#partner-title", { hasText: "slow-renamed" }).waitFor();
   await page.locator("#partner-box:not([hidden])").waitFor();
   const box = page.locator("#partners").getByRole("checkbox", { name: /with other/ });
+  g.expectAbort(new RegExp(`^/admin/pairs/`));
   signal("SIGSTOP");
   let pmsg = "";
   try {

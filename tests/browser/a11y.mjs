@@ -52,6 +52,25 @@ try {
       await page.goto(URL_ + "/");
       await page.locator("body[data-ready]").waitFor();
       await page.addScriptTag({ content: axe });
+      if (size === "desktop") {
+        // Borders of fields and buttons at 3:1 against the page (axe checks text only).
+        const ratios = await page.evaluate(() => {
+          const lum = (c) => {
+            const [r, g, b] = c.match(/[\d.]+/g).slice(0, 3).map((v) => {
+              const x = Number(v) / 255;
+              return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+            });
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+          };
+          const bg = lum(getComputedStyle(document.body).backgroundColor);
+          return ["#peer-search", "#peer-state", "#peers tbody button", "#reload"].map((sel) => {
+            const c = lum(getComputedStyle(document.querySelector(sel)).borderTopColor);
+            return [sel, (Math.max(c, bg) + 0.05) / (Math.min(c, bg) + 0.05)];
+          });
+        });
+        const low = ratios.filter(([, r]) => r < 3);
+        check(low.length === 0, `${scheme}: field and button borders at 3:1 or more (${ratios.map(([s, r]) => `${s} ${r.toFixed(2)}`).join(", ")})`);
+      }
       for (const v of VIEWS) {
         await page.evaluate((h) => { location.hash = h; }, v);
         await page.locator(`[data-panel="${v}"]:not([hidden])`).waitFor();

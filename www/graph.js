@@ -112,8 +112,8 @@ function peerNode(p, pt, lab, hit) {
   return el("svg:g", { class: `node${isNat(p) ? " nat" : ""}${hit === p.id ? " hit" : ""}`, "data-peer": p.id, tabindex: 0, role: "link",
     "aria-label": `${p.name}, ${p.pairs.length} pairs`,
     on: { click: () => go("pairs", { peer: p.id }), keydown: (e) => e.key === "Enter" && go("pairs", { peer: p.id }) } },
-  el("svg:circle", { cx: pt[0], cy: pt[1], r: hit === p.id ? 9 : 7 }),
-  ...label(pt, lab, short(p.name)),
+  // The leader line under the dot, the name beside it.
+  ...label(pt, lab, short(p.name)).toSpliced(1, 0, el("svg:circle", { cx: pt[0], cy: pt[1], r: hit === p.id ? 9 : 7 })),
   el("svg:title", {}, `${p.name}: ${p.pairs.length} pairs, ${p.addresses.join(" ")} ${p.endpoint ?? "behind NAT"}`));
 }
 
@@ -178,8 +178,7 @@ function drawGroups(svg, by, hitGroup) {
     nodes.append(el("svg:g", { class: `node group${hitGroup === g ? " hit" : ""}`, tabindex: 0, role: "button", "data-group": g,
       "aria-label": `group ${g}: ${n} peers, ${inner} pairs inside`,
       on: { click: () => open(g), keydown: (e) => e.key === "Enter" && open(g) } },
-    el("svg:circle", { cx: x, cy: y, r: Math.min(22, 5 + 1.5 * Math.sqrt(n)) }),
-    ...label(pts[i], lab[i], `${short(g)} · ${n}`),
+    ...label(pts[i], lab[i], `${short(g)} · ${n}`).toSpliced(1, 0, el("svg:circle", { cx: x, cy: y, r: Math.min(22, 5 + 1.5 * Math.sqrt(n)) })),
     el("svg:title", {}, `${g}: ${n} peers, ${inner} pairs inside the group`)));
   });
   svg.replaceChildren(edges, counts, nodes);
@@ -262,10 +261,13 @@ function zoom(svg, factor, cx, cy) {
   applyView(svg);
 }
 
-// Shows (x, y) of the picture in the middle, zoomed in.
+// Shows (x, y) of the picture in the middle: a picture taller than about
+// 30 labels is zoomed to that, a smaller one is shown whole.
 function centre(svg, x, y) {
-  const w = full.w / 3;
-  const h = (w / full.w) * full.h;
+  const most = 30 * LINE;
+  if (full.h <= most) return;
+  const h = most;
+  const w = (h / full.h) * full.w;
   view = { x: x - w / 2, y: y - h / 2, w, h };
   applyView(svg);
 }

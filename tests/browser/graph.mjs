@@ -76,13 +76,19 @@ try {
     "lines join the groups, labelled with their pairs");
   check(new RegExp(`${pairsTotal} pairs`).test(await page.locator("#graph-caption").textContent()),
     `the caption counts all ${pairsTotal} pairs`);
+  // Each grouping drawn three times, its median taken: the machine is
+  // shared, and one draw can wait behind another process.
   const ms = [];
   for (const by of ["prefix", "subnet", "tag"]) {
-    await page.locator("#graph-by").selectOption(by);
-    await page.locator("#graph-svg .node.group").first().waitFor();
-    ms.push(Number(await page.locator("#graph-svg").getAttribute("data-draw-ms")));
+    const runs = [];
+    for (const other of ["nat", by, "nat", by, "nat", by]) {
+      await page.locator("#graph-by").selectOption(other);
+      await page.locator("#graph-svg .node.group").first().waitFor();
+      if (other === by) runs.push(Number(await page.locator("#graph-svg").getAttribute("data-draw-ms")));
+    }
+    ms.push(runs.sort((a, b) => a - b)[1]);
   }
-  check(Math.max(...ms) < 100, `it draws in under 100 ms (${ms.join(", ")} ms)`);
+  check(Math.max(...ms) < 100, `it draws in under 100 ms (medians by prefix, subnet, tag: ${ms.join(", ")} ms)`);
 
   // ---- search finds the hub; its group shows all of its pairs.
   await page.locator("#graph-search").fill("bench-00000");
@@ -97,8 +103,17 @@ try {
   boxes = await labelBoxes(page);
   bad = overlaps(boxes);
   check(bad.length === 0, `in the group too, no two of the ${boxes.length} labels overlap (${bad.slice(0, 3).join("; ")})`);
-  check(await page.locator("#graph-svg").getAttribute("viewBox") !== null &&
-    !(await page.locator("#graph-zoom-reset").isDisabled()), "the view is zoomed on the hub");
+  check(await page.locator("#graph-zoom-reset").isDisabled(), "the hub's group fits: it is shown whole");
+  if (SHOT) await page.screenshot({ path: SHOT.replace(/\.png$/, "-hub.png"), fullPage: true });
+  // A peer in a group of 50: the view zooms to it.
+  await page.locator("#graph-search").fill("bench-00500");
+  await page.locator("#graph-search").press("Enter");
+  const hit = page.locator(`#graph-svg .node.hit[data-peer="${ids[500]}"] circle`);
+  await hit.waitFor();
+  const svgBox = await page.locator("#graph-svg").boundingBox();
+  const hitBox = await hit.boundingBox();
+  check(!(await page.locator("#graph-zoom-reset").isDisabled()) && hitBox.y > svgBox.y && hitBox.y < svgBox.y + svgBox.height,
+    "a peer in a large group: the view is zoomed on it, and it is in sight");
   const vb0 = await page.locator("#graph-svg").getAttribute("viewBox");
   await page.locator("#graph-zoom-in").click();
   const vb1 = await page.locator("#graph-svg").getAttribute("viewBox");

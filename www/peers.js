@@ -524,6 +524,10 @@ export function setupPeers() {
     filtersOn(v);
     redraw();
   };
+  for (const th of document.querySelectorAll("#peers th[data-sort]")) th.querySelector("button").addEventListener("click", () => {
+    $("#peer-sort").value = th.dataset.sort;
+    apply();
+  });
   // On a phone the filters fold behind one control; it says how many are on.
   if (matchMedia("(max-width: 700px)").matches) $("#peer-filters").open = false;
   const later = debounce(apply, 120);
@@ -577,7 +581,18 @@ export function setupPeers() {
   }, 60000);
 }
 
+// The column headers sort too (the Sort control says the same); the
+// sorted column is marked for screen readers. Names, addresses go up,
+// pairs and last seen with the most first.
+function sortMarks(sort) {
+  for (const th of document.querySelectorAll("#peers th[data-sort]")) {
+    if (th.dataset.sort === sort) th.setAttribute("aria-sort", sort === "pairs" || sort === "seen" ? "descending" : "ascending");
+    else th.removeAttribute("aria-sort");
+  }
+}
+
 function filtersOn(v) {
+  sortMarks(v.sort ?? "state");
   const n = ["state", "health", "link", "tag"].filter((k) => v[k]).length;
   $("#peer-filters-on").textContent = n ? `(${n} on)` : "";
 }

@@ -159,6 +159,15 @@ try {
   check(patches.length === 0, `cancelled, nothing was sent (${patches.length} writes)`);
   check((await apiAll("/admin/pairs", "pairs")).length === pairsTotal, "the API has the same pairs");
 
+  // ---- a column header sorts: Pairs puts the hub first.
+  await page.locator("#peer-search").fill("");
+  await page.locator("#peers th[data-sort=pairs] button").click();
+  await page.waitForFunction((id) => document.querySelector("#peers tbody tr[data-peer]")?.dataset.peer === id, hub, { timeout: 5000 }).catch(() => {});
+  check(await page.locator("#peers tbody tr[data-peer]").first().getAttribute("data-peer") === hub &&
+    await page.locator("#peers th[data-sort=pairs]").getAttribute("aria-sort") === "descending" &&
+    await page.locator("#peer-sort").inputValue() === "pairs", "the Pairs header sorts by pairs, the hub first, and says so");
+  await page.locator("#peers th[data-sort=name] button").click();
+
   // ---- Next goes to the top of page 2, with the focus on the list.
   await page.locator("#bulk-clear").click();
   await page.locator("#peer-search").fill("");

@@ -4,7 +4,9 @@
 # the peers are answered (a config holds sealed keys); it tells admins the server's
 # key pin (GET /api/v1/admin/tls-pin, the pin of the certificate nginx
 # serves), which the page puts into the invite's register line; the Network
-# page shows registration mode and the limits.
+# page shows registration mode and the limits. A request the stopped
+# responders never answer is nginx's 504 gateway_timeout, not the 502 of
+# "no responder running", and the change is made once they run again.
 . "$(dirname "$0")/lib.sh"
 
 need node chromium openssl
@@ -45,6 +47,17 @@ expect_status 200 "nginx gives admins the pin"
 expect_str .pin "$PIN"
 api GET /admin/tls-pin
 expect_status 401 "but not to anyone else"
+
+# 504 is not 502: with every responder stopped, nginx waits its 60 s for
+# the answer, then says the change is not confirmed (it may still be made).
+kill -STOP $RESPONDER_PIDS
+curl -s -o "$T_TMP/504.json" -w '%{http_code}' --max-time 90 --cacert "$CACERT" -u "admin:$ADMIN_PASS" \
+    -X PATCH -H 'Content-Type: application/json' -d '{"keepalive":33}' "$API/admin/peers/$HUB" >"$T_TMP/504.code"
+kill -CONT $RESPONDER_PIDS
+expect_eq "$(cat "$T_TMP/504.code")" 504 "a request the responders never answer is a 504"
+expect_eq "$(jq -r .error.code "$T_TMP/504.json")" gateway_timeout "with its own JSON code, not backend_unavailable"
+api -a GET "/admin/peers/$HUB"
+expect_str .keepalive 33
 
 [ -d "$T_ROOT/node_modules/playwright-core" ] || skip "playwright-core is not installed (make deps)"
 out=$T_TMP/browser.out

@@ -70,31 +70,37 @@ mutant() {
 	case $1 in
 	overlap-read-swallowed)
 		# A read error in the network-overlap check taken for "no overlap".
-		subst lib/api_common.c '	if (rc != SQLITE_DONE)
-		return api_db_error(res);
-	*out = json_object_new_array();' '	*out = json_object_new_array();' &&
+		subst lib/store/addresses.c '	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+}
+
+int
+store_networks_set(' '	return DB_OK;
+}
+
+int
+store_networks_set(' &&
 		unit check_api ;;
 	tags-read-swallowed)
 		# A read error in a peer's tags taken for "no tags".
-		subst lib/store.c '	    strings(tags, p->id, &p->tags) != DB_OK)' \
-		    '	    (strings(tags, p->id, &p->tags), 0))' &&
+		subst lib/store/peers.c '	    sql_strings(tags, p->id, &p->tags) != DB_OK)' \
+		    '	    (sql_strings(tags, p->id, &p->tags), 0))' &&
 		unit check_api ;;
 	invite-delete-error-swallowed)
 		# A failed DELETE of an invite answered as "no such invite".
-		subst lib/api_invites.c '	if (db_exec_stmt(st) != DB_OK)
-		return api_db_error(res);
-	if (db_changes() == 0)' '	(void)db_exec_stmt(st);
-	if (db_changes() == 0)' &&
+		subst lib/store/invites.c '	if (db_exec_stmt(st) != DB_OK)
+		return DB_ERROR;
+	return db_changes() > 0 ? DB_OK : DB_NOTFOUND;' '	(void)db_exec_stmt(st);
+	return db_changes() > 0 ? DB_OK : DB_NOTFOUND;' &&
 		unit check_api_ops ;;
 	longfuncs-one-line)
-		{ printf '\nstatic int mutant_long(void)\n'; long_body; } >>"$S/lib/text.c" &&
+		{ printf '\nstatic int mutant_long(void)\n'; long_body; } >>"$S/lib/common/text.c" &&
 		echo "|sh tests/tools/longfuncs.sh" ;;
 	longfuncs-upper-type)
-		{ printf '\nFILE *\nmutant_long(void)\n'; long_body; } >>"$S/lib/text.c" &&
+		{ printf '\nFILE *\nmutant_long(void)\n'; long_body; } >>"$S/lib/common/text.c" &&
 		echo "|sh tests/tools/longfuncs.sh" ;;
 	longfuncs-empty-reason)
 		{ printf '\n/* Long on purpose:\n */\nstatic void\nmutant_long(void)\n'
-		  long_body; } >>"$S/lib/text.c" &&
+		  long_body; } >>"$S/lib/common/text.c" &&
 		echo "|sh tests/tools/longfuncs.sh" ;;
 	skip-hides-missing-tool)
 		# A package CI no longer installs: the test skips, and CI
@@ -113,12 +119,12 @@ mutant() {
 		shell_test t4100-browser-phone.sh ;;
 	route-links-renamed)
 		# The link status route gone: a feature test fails, never skips.
-		subst lib/api.c '"/admin/links", ' '"/admin/linkz", ' &&
+		subst lib/api/api.c '"/admin/links", ' '"/admin/linkz", ' &&
 		shell_test t4300-browser-links.sh ;;
 	route-rules-renamed)
 		# The page's 404s for it: console errors, never filtered.
-		subst lib/api.c '{ "GET",    "/admin/rules", ' '{ "GET",    "/admin/rulez", ' &&
-		subst lib/api.c '{ "POST",   "/admin/rules", ' '{ "POST",   "/admin/rulez", ' &&
+		subst lib/api/api.c '{ "GET",    "/admin/rules", ' '{ "GET",    "/admin/rulez", ' &&
+		subst lib/api/api.c '{ "POST",   "/admin/rules", ' '{ "POST",   "/admin/rulez", ' &&
 		shell_test t4000-browser.sh ;;
 	kill-hits-idle-server)
 		# The writers hold still around the kill: no write in flight.
@@ -176,8 +182,8 @@ rm -f "$T_TMP/hold"
 		shell_test t2073-key-admin-limits.sh ;;
 	audit-search-case)
 		# ?q= of the audit log matching case as typed (issue 20).
-		subst lib/api_audit.c "coalesce(detail, '')), lower(?3)) > 0" "coalesce(detail, '')), ?3) > 0" &&
-		subst lib/api_audit.c "OR target IN (SELECT id FROM peers WHERE instr(lower(name), lower(?3)) > 0))" \
+		subst lib/store/audit.c "coalesce(detail, '')), lower(?3)) > 0" "coalesce(detail, '')), ?3) > 0" &&
+		subst lib/store/audit.c "OR target IN (SELECT id FROM peers WHERE instr(lower(name), lower(?3)) > 0))" \
 		    "OR target IN (SELECT id FROM peers WHERE instr(name, ?3) > 0))" &&
 		unit check_api ;;
 	unconfirmed-called-unsaved)
@@ -207,8 +213,8 @@ rm -f "$T_TMP/hold"
 }
 
 # The files a break may touch, to put back after it.
-SAVED="lib/api_common.c lib/api_invites.c lib/store.c lib/text.c lib/api.c www/style.css tests/lib.sh cgi/main.c
-lib/api_audit.c www/dialog.js www/graph.js
+SAVED="lib/store/addresses.c lib/store/invites.c lib/store/peers.c lib/common/text.c lib/api/api.c
+www/style.css tests/lib.sh cgi/main.c lib/store/audit.c www/dialog.js www/graph.js
 tests/t1500-concurrency-faults.sh tests/t4110-ui-checks.sh nginx/wgconfsrv.conf"
 mkdir -p "$S.orig"
 for f in $SAVED; do

@@ -133,10 +133,10 @@ $(CLIENT_UNIT_BIN): tests/unit/%: tests/unit/%.c client/libwgclient.a lib/libwgc
 	$(Q)$(CC) $(CFLAGS) $(CLIENT_INC) $(LIB_CFLAGS) $(CURL_CFLAGS) $(CHECK_CFLAGS) -Iclient -o $@ $< client/libwgclient.a lib/libwgcommon.a $(LDFLAGS) $(CHECK_LIBS) $(CURL_LIBS) $(CLIENT_LIBS)
 
 # Installs the Debian packages the build, `make run` and the tests need.
-# npm only brings playwright-core for the browser tests (package-lock.json).
+# npm only brings playwright-core and axe-core for the browser tests (package-lock.json).
 deps:
 	$(Q)sh .ci/deps.sh
-	$(Q)[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+	$(Q)[ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] || npm ci --no-audit --no-fund
 
 # Targets that may install packages first build in a new make: the flags
 # from pkg-config are read when a makefile is parsed, so the make that ran

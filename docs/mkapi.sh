@@ -91,7 +91,8 @@ admin password is replaced by `PASSWORD`.
   `If-Match` that names an older revision, 413 body over
   64 KiB, 415 body not `application/json`, 429 a limit reached (too many
   requests from one address, pending peers, or endpoint changes; with
-  `Retry-After` when the responder knows when), 503 database unusable. nginx's own 401, 413, 429 and 502 on `/api/` are
+  `Retry-After` when the responder knows when), 503 database unusable. nginx's own 401, 413, 429, 502 (no responder: nothing was done) and 504
+  (`gateway_timeout`: not confirmed, a change may still be made; read the object again) on `/api/` are
   JSON in the same shape.
 - **Bodies** are parsed strictly: exactly the documented keys (an unknown
   or repeated key is a 400), the documented types, nesting at most 16 deep,
@@ -394,7 +395,7 @@ X -a DELETE "/admin/devices/$DEV"
 
 out '### `GET /admin/audit`'
 out ""
-out 'Every change, newest first: when, who (`admin:USER` or `peer:ID` or `anonymous`), what, on what; never a secret. `?limit=N` (1–1000, default 100) and `?before=ID` page through it; `next` is the `before` of the next page, or null. The same event again (same actor, action, target and detail) within the network'"'"'s `audit_coalesce_window` is not a new entry: `count` says how often it happened, `last_at` when last (null for once). Entries older than `audit_max_age`, or beyond the newest `audit_max_rows` (an admin'"'"'s entries only by age), are pruned.'
+out 'Every change, newest first: when, who (`admin:USER` or `peer:ID` or `anonymous`), what, on what; never a secret. `?limit=N` (1–1000, default 100) and `?before=ID` page through it; `?q=TEXT` (1–64 bytes) keeps the entries whose actor, action, target, detail or target peer's name holds it, ignoring ASCII case; `next` is the `before` of the next page, or null. The same event again (same actor, action, target and detail) within the network'"'"'s `audit_coalesce_window` is not a new entry: `count` says how often it happened, `last_at` when last (null for once). Entries older than `audit_max_age`, or beyond the newest `audit_max_rows` (an admin'"'"'s entries only by age), are pruned.'
 out ""
 X -a GET '/admin/audit?limit=3'
 

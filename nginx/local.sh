@@ -141,6 +141,12 @@ make_htpasswd() {
 	chmod 0600 "$RUN/admin-password"
 }
 
+# The pin of the certificate's key, as wgconf register --pin takes it.
+tls_pin() {
+	printf 'sha256//%s' "$(openssl x509 -in "$RUN/cert.pem" -pubkey -noout |
+	    openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)"
+}
+
 make_nginx_conf() {
 	for f in mime.types; do
 		if [ -r "/etc/nginx/$f" ]; then
@@ -161,6 +167,7 @@ make_nginx_conf() {
 	    -e "s|/etc/nginx/wgconfsrv.htpasswd|$RUN/htpasswd|" \
 	    -e "s|unix:/run/wgconfsrv/fcgi.sock|unix:$RUN/fcgi.sock|" \
 	    -e "s|server_name wg.example.com;|server_name localhost;|" \
+	    -e "s|sha256//REPLACE_WITH_THE_PIN|$(tls_pin)|" \
 	    "$SITE" >"$site.tmp"
 	for zr in "register:$RATE" "peer:$PEER_RATE" "admin:$ADMIN_RATE" "key:$KEY_RATE" \
 	    "admin_user:$ADMIN_USER_RATE"; do

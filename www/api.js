@@ -18,8 +18,26 @@ export class ApiError extends Error {
 // the server answered" measure (see timing()).
 export let answeredAt = 0;
 
+// How long the page waits for an answer. A write that takes longer is not
+// confirmed: it may still land (nginx has passed it on), so the caller reads
+// the object again instead of calling it failed.
+export const TIMEOUT_MS = { read: 30000, write: 10000 };
+
+// What a status the page did not get from the responder means. 502: nginx
+// reached no responder, nothing was done. 504, or the page's own timeout: the
+// request may have been done, nobody knows yet.
+function unanswered(status, method) {
+  if (status === 502) return new ApiError(502, "backend_unavailable", "no responder is running: nothing was done");
+  const write = method !== "GET";
+  return new ApiError(status, write ? "not_confirmed" : "timeout", write
+    ? "not confirmed: the server did not answer in time; the change may still have been made"
+    : "the server did not answer in time");
+}
+
 export async function call(method, path, body, headers = {}) {
-  const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), method === "GET" ? TIMEOUT_MS.read : TIMEOUT_MS.write);
+  const init = { method, credentials: "same-origin", signal: ctl.signal, headers: { Accept: "application/json", ...headers } };
   if (method !== "GET") {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body ?? {});
@@ -28,9 +46,13 @@ export async function call(method, path, body, headers = {}) {
   try {
     res = await fetch(BASE + path, init);
   } catch (e) {
+    if (ctl.signal.aborted) throw unanswered(0, method);
     throw new ApiError(0, "network", `the server cannot be reached (${e.message})`);
+  } finally {
+    clearTimeout(timer);
   }
   answeredAt = performance.now();
+  if (res.status === 502 || res.status === 504) throw unanswered(res.status, method);
   if (res.status === 204) return null;
   let data = null;
   try {
@@ -43,6 +65,24 @@ export async function call(method, path, body, headers = {}) {
     throw new ApiError(res.status, err.code, err.message, data);
   }
   return data;
+}
+
+// After a write that was not confirmed: reads the object until the server
+// answers, and twice more a second apart while the answer does not show the
+// write (it may be queued behind the read). The last answer, or null when
+// the server never answered; a 404 is thrown.
+export async function reread(read, landed) {
+  let last = null;
+  for (let tries = 0, seen = 0; tries < 40; tries++) {
+    try {
+      last = await read();
+      if (landed(last) || ++seen >= 3) return last;
+    } catch (e) {
+      if (e.status === 404) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return last;
 }
 
 // Reads a list that may come in pages: when the answer has a next_cursor,
@@ -97,8 +137,10 @@ export const api = {
   invites: () => call("GET", "/admin/invites"),
   invite: (body) => call("POST", "/admin/invites", body),
   dropInvite: (i) => call("DELETE", `/admin/invites/${id(i)}`),
-  audit: (before, limit = 100) => call("GET", `/admin/audit?limit=${limit}` + (before ? `&before=${before}` : "")),
+  audit: (before, q, limit = 100) => call("GET", `/admin/audit?limit=${limit}` + (before ? `&before=${before}` : "") +
+    (q ? `&q=${encodeURIComponent(q)}` : "")),
   links: () => optional("/admin/links"),
+  tlsPin: () => optional("/admin/tls-pin"),
   rules: () => optional("/admin/rules"),
   addRule: (a, b) => call("POST", "/admin/rules", { a, b }),
   dropRule: (r) => call("DELETE", `/admin/rules/${id(r)}`),

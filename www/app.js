@@ -76,6 +76,11 @@ const first = reload();
   $("#reload").addEventListener("click", async () => {
     if (await reload()) others();
   });
+  // The skip link moves the focus; it must not become a view in the URL.
+  $("a.skip").addEventListener("click", (e) => {
+    e.preventDefault();
+    $("#main").focus();
+  });
   startRouter(show);
   if (await first) {
     others();

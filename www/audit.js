@@ -4,7 +4,7 @@
 
 import { api } from "./api.js";
 import { store } from "./store.js";
-import { $, el, when, ago, debounce } from "./util.js";
+import { $, el, when, ago, debounce, duration } from "./util.js";
 import { getView, setView } from "./router.js";
 
 let entries = [];
@@ -34,7 +34,24 @@ function who(actor) {
   return a ? `${a[1]} (admin)` : actor ?? "";
 }
 
-function show(v) {
+// Detail members that are seconds.
+const SECONDS = /(^|_)(expires_in|expire_after|max_age|interval|window|keepalive)$/;
+
+// What an entry is about, by name: a peer, a rule by its tags, an invite by
+// its label.
+function onWhat(e) {
+  if (!e.target) return "";
+  const d = e.detail && typeof e.detail === "object" ? e.detail : {};
+  if (/^rule\./.test(e.action)) {
+    const r = (store.rules ?? []).find((x) => String(x.id) === String(e.target)) ?? (typeof d.a === "string" ? d : null);
+    return r ? (r.a === r.b ? `rule ${r.a} mesh` : `rule ${r.a} ↔ ${r.b}`) : `rule ${e.target}`;
+  }
+  if (/^invite\./.test(e.action)) return d.label ? `invite "${d.label}"` : "an invite";
+  return name(e.target) ?? e.target;
+}
+
+function show(v, k = "") {
+  if (typeof v === "number" && SECONDS.test(k)) return duration(v);
   if (v === null) return "none";
   if (Array.isArray(v)) return v.length ? v.map(show).join(", ") : "none";
   if (typeof v === "string" && name(v)) return name(v);
@@ -74,8 +91,8 @@ function diff(e) {
   const arrow = /edit|endpoint|accept/.test(e.action);
   const was = before.get(e.id) ?? {};
   return Object.entries(d).filter(([k]) => k !== "public_key" || e.action !== "peer.edit")
-    .map(([k, v]) => `${k.replace(/_/g, " ")} ` + (!arrow ? `= ${show(v)}`
-      : k in was ? `${show(was[k])} → ${show(v)}` : `→ ${show(v)}`));
+    .map(([k, v]) => `${k.replace(/_/g, " ")} ` + (!arrow ? `= ${show(v, k)}`
+      : k in was ? `${show(was[k], k)} → ${show(v, k)}` : `→ ${show(v, k)}`));
 }
 
 function learn(list) {
@@ -84,8 +101,10 @@ function learn(list) {
 
 function matches(e, q, action) {
   if (action && e.action !== action) return false;
+  // The server searched actor, action, target and detail; the names the
+  // page shows are searched here too.
   if (!q) return true;
-  return [e.actor, who(e.actor), e.action, ACTIONS[e.action], e.target, name(e.target), ...diff(e)]
+  return [e.actor, who(e.actor), e.action, ACTIONS[e.action], e.target, onWhat(e), ...diff(e)]
     .join(" ").toLowerCase().includes(q);
 }
 
@@ -93,23 +112,33 @@ function draw() {
   const v = getView();
   const q = (v.q ?? "").toLowerCase();
   const action = v.action ?? "";
-  const shown = entries.filter((e) => matches(e, q, action));
+  const shown = entries.filter((e) => matches(e, "", action)); // q: the server searched
   $("#audit tbody").replaceChildren(...shown.map((e) => el("tr", { dataset: { entry: e.id } },
     el("td", { dataset: { label: "When" } }, el("time", { dateTime: e.at, title: when(e.at) }, ago(e.at))),
     el("td", { dataset: { label: "Who" } }, who(e.actor)),
-    el("td", { dataset: { label: "What" } }, ACTIONS[e.action] ?? e.action, el("span", { class: "muted" }, ` (${e.action})`)),
-    el("td", { dataset: { label: "On" } }, e.target ? name(e.target) ?? e.target : ""),
+    el("td", { dataset: { label: "What" } }, ACTIONS[e.action] ?? e.action, el("span", { class: "muted" }, ` (${e.action})`),
+      e.count > 1 ? el("span", { class: "badge", title: `the same ${e.count} times, the last ${when(e.last_at)}` },
+        `×${e.count}, last ${ago(e.last_at)}`) : null),
+    el("td", { dataset: { label: "On" } }, onWhat(e)),
     el("td", { dataset: { label: "Change" } }, el("ul", { class: "diff" }, diff(e).map((l) => el("li", {}, l)))))));
   const actions = [...new Set(entries.map((e) => e.action))].sort();
   const sel = $("#audit-action");
   sel.replaceChildren(el("option", { value: "" }, "every action"), ...actions.map((a) => el("option", { value: a }, ACTIONS[a] ?? a)));
   sel.value = action;
-  $("#audit-count").textContent = `${shown.length} of ${entries.length} loaded entries`;
+  const times = shown.reduce((n, e) => n + (e.count > 1 ? e.count : 1), 0);
+  $("#audit-count").textContent = `${shown.length} entries` + (times > shown.length ? ` (${times} events, repeats merged)` : "") +
+    (v.q ? ` matching "${v.q}" in the whole log` : "") + (next ? ", more below" : "");
   $("#audit-more").hidden = !next;
 }
 
+// The search runs on the server (?q=) over the whole log; the action
+// filter picks among the entries loaded.
+let asked = "";
 export async function loadAudit(more = false) {
-  const page = await api.audit(more ? next : null);
+  const q = (getView().q ?? "").trim();
+  asked = q;
+  const page = await api.audit(more ? next : null, q);
+  if (asked !== q) return;
   learn(page.entries);
   entries = more ? entries.concat(page.entries) : page.entries;
   next = page.next;
@@ -127,7 +156,11 @@ export function setupAudit() {
     setView("audit", { q: $("#audit-search").value.trim(), action: $("#audit-action").value });
     draw();
   };
-  $("#audit-search").addEventListener("input", debounce(apply, 100));
+  const search = () => {
+    setView("audit", { q: $("#audit-search").value.trim(), action: $("#audit-action").value });
+    loadAudit().catch((e) => { $("#audit-count").textContent = `Cannot load: ${e.message}`; });
+  };
+  $("#audit-search").addEventListener("input", debounce(search, 250));
   $("#audit-action").addEventListener("change", apply);
   $("#audit-more").addEventListener("click", () => loadAudit(true).catch((e) => { $("#audit-count").textContent = e.message; }));
 }

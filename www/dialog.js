@@ -3,8 +3,8 @@
 // admin changed, with the revision the page saw; it stays open until the
 // server has said yes, and shows a refusal at the field it concerns.
 
-import { api, ApiError } from "./api.js";
-import { store, putPeer } from "./store.js";
+import { api, ApiError, reread } from "./api.js";
+import { store, putPeer, dropPeer } from "./store.js";
 import { $, $$, el, note, list, isIPv4, isIPv6, checkInt, checkCidr, checkEndpoint, checkName, checkTags } from "./util.js";
 
 const FIELDS = ["name", "address4", "address6", "endpoint", "listen_port", "keepalive", "networks", "tags"];
@@ -72,7 +72,7 @@ function fieldOfError(code, sent) {
   return null;
 }
 
-let current = null; // {id, orig: fields, revision, onSaved}
+let current = null; // {id, orig: fields, revision, onSaved, ready, gone}
 
 function fieldError(k, text) {
   const f = $("#edit-form");
@@ -90,9 +90,41 @@ function clearMarks() {
   note($("#edit-msg"), "");
 }
 
+// The peer was deleted elsewhere: nothing to save any more.
+function goneNow(cur) {
+  cur.gone = true;
+  dropPeer(cur.id);
+  if (current !== cur) return;
+  $("#edit-save").disabled = true;
+  note($("#edit-msg"), "This peer was deleted elsewhere: there is nothing to save.", "error");
+}
+
+// The dialog opens at once with what the page has, and reads the peer
+// fresh: a field the admin has not typed into yet takes the server's value,
+// and the revision is the server's, so an edit is never refused for a
+// change the page had not seen before the dialog opened.
+async function readFresh(cur) {
+  let p;
+  try {
+    p = await api.peer(cur.id);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return goneNow(cur);
+    if (current === cur) note($("#edit-msg"), `Showing the page's copy: the peer cannot be read again (${e.message}).`, "warn");
+    return;
+  }
+  putPeer(p);
+  if (current !== cur) return;
+  const f = $("#edit-form");
+  const fresh = fieldsOf(p);
+  for (const k of FIELDS) if (f.elements[k].value === cur.orig[k]) f.elements[k].value = fresh[k];
+  cur.orig = fresh;
+  cur.revision = p.revision;
+  $("#edit-title").textContent = p.name;
+}
+
 export function openEdit(p, onSaved) {
   const f = $("#edit-form");
-  current = { id: p.id, orig: fieldsOf(p), revision: p.revision, onSaved };
+  current = { id: p.id, orig: fieldsOf(p), revision: p.revision, onSaved, gone: false };
   $("#edit-title").textContent = p.name;
   for (const [k, v] of Object.entries(current.orig)) f.elements[k].value = v;
   $("#edit-address6").hidden = !store.network?.ipv6_pool && !current.orig.address6;
@@ -101,6 +133,7 @@ export function openEdit(p, onSaved) {
   $("#edit-tags").hidden = store.rules === null;
   clearMarks();
   $("#edit-save").disabled = false;
+  current.ready = readFresh(current);
   $("#edit-dialog").showModal();
   f.elements.name.focus();
 }
@@ -111,7 +144,9 @@ async function save(ev) {
   // The edit this save is for: the dialog may be closed (Esc) while the
   // server thinks, and opened again for another peer.
   const cur = current;
-  if (!cur) return;
+  if (!cur || cur.gone) return;
+  await cur.ready;
+  if (current !== cur || cur.gone) return;
   clearMarks();
   const typed = Object.fromEntries(FIELDS.map((k) => [k, f.elements[k].value.trim()]));
   const changed = FIELDS.filter((k) => !same(k, typed[k], cur.orig[k]));
@@ -132,7 +167,14 @@ async function save(ev) {
     cur.onSaved?.(null);
     return;
   }
-  // One PATCH takes one address: a second one carries the IPv6 address.
+  await send(cur, typed, changed, null);
+}
+
+// The PATCHes of one save: one PATCH takes one address, a second one
+// carries the IPv6 address. retried: the fields someone else changed when
+// this is the page's own second try after a 412 that did not touch them.
+async function send(cur, typed, changed, retried) {
+  const f = $("#edit-form");
   const first = {};
   for (const k of changed) if (k !== "address4" && k !== "address6") first[k] = value(k, typed[k]);
   const steps = [];
@@ -141,21 +183,20 @@ async function save(ev) {
   if (changed.includes("address6")) steps.push([{ address: typed.address6 }, ["address6"]]);
   const btn = $("#edit-save");
   btn.disabled = true;
-  note($("#edit-msg"), "Saving…", "busy");
-  const { id } = cur;
-  let revision = cur.revision;
+  note($("#edit-msg"), retried ? "Saving again on the new revision…" : "Saving…", "busy");
   let peer = null;
   for (const [body, sent] of steps) {
     try {
-      peer = await api.patch(id, body, revision);
-      revision = peer.revision;
+      peer = await api.patch(cur.id, body, cur.revision);
       cur.orig = fieldsOf(peer);
       cur.revision = peer.revision;
       putPeer(peer);
     } catch (e) {
       btn.disabled = false;
       if (current !== cur) return;
-      if (e instanceof ApiError && e.status === 412) return stale(cur, changed, e);
+      if (e instanceof ApiError && e.status === 412) return stale(cur, typed, changed, e, retried);
+      if (e instanceof ApiError && e.code === "not_confirmed") return unconfirmed(cur, typed, changed);
+      if (e instanceof ApiError && e.status === 404) return goneNow(cur);
       const k = e instanceof ApiError ? fieldOfError(e.code, sent) : null;
       if (k) {
         fieldError(k, e.message);
@@ -169,19 +210,26 @@ async function save(ev) {
   }
   btn.disabled = false;
   if (current === cur) $("#edit-dialog").close();
-  cur.onSaved?.(peer, changed.map((k) => LABEL[k]));
+  cur.onSaved?.(peer, changed.map((k) => LABEL[k]), retried
+    ? ` Someone changed ${retried.length ? retried.join(", ") : "its pairs"} meanwhile; that did not touch your fields, so the page saved again on the new revision.`
+    : "");
 }
 
-// 412: someone changed the peer after the page read it. Show each field
-// that changed meanwhile, keep what the admin typed, and take the new
-// revision so that saving again is a deliberate choice.
-async function stale(cur, mine, refusal) {
+const said = (v) => (v ? `"${v}"` : "empty");
+
+// 412: someone changed the peer after the page read it. A change that did
+// not touch the fields being saved is taken over and the save tried again,
+// once, on the new revision. A real conflict shows each field that changed
+// meanwhile, keeps what the admin typed, and takes the new revision so
+// that saving again is a deliberate choice.
+async function stale(cur, typed, mine, refusal, retried) {
   // The refusal carries the peer as it is now; read it only when it does not.
   let now = refusal?.data?.error?.current ?? null;
   if (!now || now.id !== cur.id) {
     try {
       now = await api.peer(cur.id);
     } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return goneNow(cur);
       note($("#edit-msg"), `The peer changed meanwhile and cannot be read again: ${e.message}`, "error");
       return;
     }
@@ -191,19 +239,48 @@ async function stale(cur, mine, refusal) {
   const f = $("#edit-form");
   const theirs = fieldsOf(now);
   const moved = FIELDS.filter((k) => !same(k, theirs[k], cur.orig[k]));
+  const conflict = moved.some((k) => mine.includes(k));
   for (const k of moved) {
-    const conflict = mine.includes(k);
-    const said = (v) => (v ? `"${v}"` : "empty");
+    const mineToo = mine.includes(k);
     note($(`[data-changed="${k}"]`),
       `Changed meanwhile: was ${said(cur.orig[k])}, now ${said(theirs[k])}` +
-      (conflict ? "; saving again puts yours over it." : "."), conflict ? "error" : "warn");
-    if (!conflict) f.elements[k].value = theirs[k];
+      (mineToo ? "; saving again puts yours over it." : "."), mineToo ? "error" : "warn");
+    if (!mineToo) f.elements[k].value = theirs[k];
   }
   cur.orig = theirs;
   cur.revision = now.revision;
+  if (!conflict && !retried) return send(cur, typed, mine, moved.map((k) => LABEL[k]));
   note($("#edit-msg"), moved.length
     ? "Someone changed this peer while you edited it (marked above). Check, then Save again."
     : "The peer changed while you edited it. Save again to apply your change.", "error");
+}
+
+// No answer in time (504, or the page's own timeout): the change may have
+// been made. Read the peer until the server answers, and say what it shows.
+async function unconfirmed(cur, typed, changed) {
+  const msg = $("#edit-msg");
+  const btn = $("#edit-save");
+  btn.disabled = true;
+  note(msg, "Not confirmed: the server did not answer in time. Reading the peer again to see what happened…", "warn");
+  const landed = (p) => changed.every((k) => same(k, typed[k], fieldsOf(p)[k]));
+  let now;
+  try {
+    now = await reread(() => api.peer(cur.id), landed);
+  } catch (e) {
+    return goneNow(cur);
+  }
+  btn.disabled = false;
+  if (!now) return note(msg, "Not confirmed, and the server still does not answer: reload the page later to see whether the change was made.", "error");
+  putPeer(now);
+  if (current !== cur) return;
+  cur.orig = fieldsOf(now);
+  cur.revision = now.revision;
+  if (landed(now)) {
+    $("#edit-dialog").close();
+    cur.onSaved?.(now, changed.map((k) => LABEL[k]), " The server was slow to confirm; reading the peer again shows the change was made.");
+    return;
+  }
+  note(msg, "Not saved: reading the peer again shows it without your change. What you typed is still here; Save again to try once more.", "error");
 }
 
 // ------------------------------------------------------------ config preview

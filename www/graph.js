@@ -1,52 +1,80 @@
 // SPDX-License-Identifier: MIT
-// A picture of the mesh, drawn by the page as SVG: peers on a circle, a line
-// per pair, coloured by link status when the server reports it. A large mesh
-// is drawn as groups (by tag, else by name prefix); a group opens on click.
+// A picture of the mesh, drawn by the page as SVG. A small mesh is drawn
+// whole: peers on a circle, a line per pair, coloured by link status when
+// the server reports it. A larger one is drawn as groups (by tag, or by what
+// the admin picks), each line between two groups labelled with its pairs;
+// a group opens into its peers, with a line from each peer to every other
+// group it has pairs in (so a hub shows all of its pairs). Labels sit in
+// columns beside the picture, so they never overlap; search finds a peer,
+// the wheel, the buttons or +/- zoom, dragging pans.
 
 import { store, subscribe, accepted, linkOf, linkText, isNat } from "./store.js";
-import { $, el, byName } from "./util.js";
+import { $, el, byName, natural } from "./util.js";
 import { go, getView, setView } from "./router.js";
 
-const SMALL = 60;
-const SIZE = 640;
+const SMALL = 60;      // drawn whole up to this many peers; a group is split past it
+const MAX_GROUPS = 30; // more are merged into "other"
+const W = 760;         // the picture's width in SVG units
+const LINE = 18;       // a label's line height
+const NAME = 22;       // label length in characters; the full name is in the title
 
-function groupOf(p) {
-  if (p.tags?.length) return p.tags[0];
-  const m = /^[A-Za-z]+/.exec(p.name);
-  return m ? m[0].toLowerCase() : "other";
+const short = (s, n = NAME) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+function ipv4Net(p) {
+  const a = p.addresses.find((x) => /^\d+\.\d+\.\d+\.\d+$/.test(x));
+  return a ? `${a.split(".").slice(0, 3).join(".")}.0/24` : "no IPv4";
 }
 
-// Peers into at most ~30 groups: by tag or name prefix; if that makes one
-// huge group or too many, by blocks of consecutive names.
-function groups(peers) {
-  let by = new Map();
+// What a peer is grouped by; the admin picks it (#graph-by).
+const KEYS = {
+  tag: (p) => (p.tags?.length ? [...p.tags].sort()[0] : "untagged"),
+  prefix: (p) => /^[A-Za-z]*/.exec(p.name)[0].toLowerCase() || "other",
+  nat: (p) => (isNat(p) ? "behind NAT" : "public endpoint"),
+  subnet: ipv4Net,
+};
+
+function groupBy() {
+  const v = getView().by;
+  if (KEYS[v]) return v;
+  return accepted().some((p) => p.tags?.length) ? "tag" : "prefix";
+}
+
+// Peers into groups of at most SMALL (a larger one is split into runs of
+// names, "web 1/3"), at most MAX_GROUPS (the smallest merged into "other").
+export function groups(peers, by) {
+  const key = KEYS[by];
+  const raw = new Map();
   for (const p of peers) {
-    const g = groupOf(p);
-    if (!by.has(g)) by.set(g, []);
-    by.get(g).push(p);
+    const k = key(p);
+    if (!raw.has(k)) raw.set(k, []);
+    raw.get(k).push(p);
   }
-  const biggest = Math.max(...[...by.values()].map((x) => x.length));
-  if (by.size > 30 || biggest > SMALL) {
-    const sorted = [...peers].sort(byName);
-    const size = Math.max(SMALL / 2, Math.ceil(sorted.length / 24));
-    by = new Map();
-    for (let i = 0; i < sorted.length; i += size) {
-      const part = sorted.slice(i, i + size);
-      by.set(`${part[0].name}…${part[part.length - 1].name}`, part);
-    }
+  let list = [...raw.entries()].sort((a, b) => b[1].length - a[1].length || natural(a[0], b[0]));
+  if (list.length > MAX_GROUPS) {
+    const rest = list.slice(MAX_GROUPS - 1);
+    list = list.slice(0, MAX_GROUPS - 1).concat([[`other (${rest.length} groups)`, rest.flatMap((x) => x[1])]]);
   }
-  return by;
+  const out = new Map();
+  for (const [k, ps] of list) {
+    ps.sort(byName);
+    const parts = Math.ceil(ps.length / SMALL);
+    if (parts <= 1) out.set(k, ps);
+    else for (let i = 0; i < parts; i++) out.set(`${k} ${i + 1}/${parts}`, ps.slice(i * SMALL, (i + 1) * SMALL));
+  }
+  return out;
 }
 
-function ring(n, r, c = SIZE / 2) {
-  return Array.from({ length: n }, (_, i) => {
-    const t = (2 * Math.PI * i) / n - Math.PI / 2;
-    return [c + r * Math.cos(t), c + r * Math.sin(t)];
-  });
+// Labels in a column: each wants the y of its node; they are pushed apart
+// to LINE and kept inside [top, bottom] as far as they fit.
+function column(items, top) {
+  items.sort((a, b) => a.want - b.want);
+  let y = top;
+  for (const it of items) {
+    it.y = Math.max(it.want, y);
+    y = it.y + LINE;
+  }
+  return y;
 }
-
-// Labels stay inside the picture; the full name is in the node's title.
-const short = (s, n = 16) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 function linkClass(a, b) {
   if (isNat(a) && isNat(b)) return "edge nat";
@@ -54,10 +82,45 @@ function linkClass(a, b) {
   return `edge link-${linkOf(a.id, b.id)?.status ?? "never"}`;
 }
 
-function drawPeers(svg, peers, title) {
-  const pos = new Map();
-  const pts = ring(peers.length, SIZE / 2 - 130);
-  peers.forEach((p, i) => pos.set(p.id, pts[i]));
+// Nodes on a circle, labels in two columns (left and right) with a leader
+// line to their node. Returns the positions and the picture's height.
+function ringLayout(items, r) {
+  const cy0 = Math.max(r + 40, (items.length / 2) * LINE / 2 + 40);
+  const cx = W / 2;
+  const pts = items.map((_, i) => {
+    const t = (2 * Math.PI * i) / items.length - Math.PI / 2;
+    return [cx + r * Math.cos(t), cy0 + r * Math.sin(t)];
+  });
+  const left = [], right = [];
+  items.forEach((it, i) => (pts[i][0] < cx - 0.01 || (pts[i][0] <= cx + 0.01 && i > items.length / 2) ? left : right)
+    .push({ i, want: pts[i][1] + 4 }));
+  const h = Math.max(column(left, 20), column(right, 20), cy0 + r + 40);
+  const lab = new Array(items.length);
+  for (const it of left) lab[it.i] = { x: cx - r - 60, y: it.y, anchor: "end" };
+  for (const it of right) lab[it.i] = { x: cx + r + 60, y: it.y, anchor: "start" };
+  return { pts, lab, h: h + 20 };
+}
+
+function label(pt, lab, text, cls = "label") {
+  return [
+    el("svg:polyline", { class: "leader", points: `${pt[0]},${pt[1]} ${lab.x + (lab.anchor === "end" ? 4 : -4)},${lab.y - 4}` }),
+    el("svg:text", { class: cls, x: lab.x, y: lab.y, "text-anchor": lab.anchor }, text),
+  ];
+}
+
+function peerNode(p, pt, lab, hit) {
+  return el("svg:g", { class: `node${isNat(p) ? " nat" : ""}${hit === p.id ? " hit" : ""}`, "data-peer": p.id, tabindex: 0, role: "link",
+    "aria-label": `${p.name}, ${p.pairs.length} pairs`,
+    on: { click: () => go("pairs", { peer: p.id }), keydown: (e) => e.key === "Enter" && go("pairs", { peer: p.id }) } },
+  // The leader line under the dot, the name beside it.
+  ...label(pt, lab, short(p.name)).toSpliced(1, 0, el("svg:circle", { cx: pt[0], cy: pt[1], r: hit === p.id ? 9 : 7 })),
+  el("svg:title", {}, `${p.name}: ${p.pairs.length} pairs, ${p.addresses.join(" ")} ${p.endpoint ?? "behind NAT"}`));
+}
+
+// Every peer, every pair.
+function drawPeers(svg, peers, hit) {
+  const { pts, lab, h } = ringLayout(peers, Math.min(260, 60 + peers.length * 4));
+  const pos = new Map(peers.map((p, i) => [p.id, pts[i]]));
   const edges = el("svg:g", { class: "edges" });
   let count = 0;
   for (const a of peers) for (const id of a.pairs) {
@@ -69,80 +132,264 @@ function drawPeers(svg, peers, title) {
       el("svg:title", {}, `${a.name} – ${b.name}` + (store.links ? `: link ${linkText(linkOf(a.id, id))}` : ""))));
     count++;
   }
-  const nodes = el("svg:g", { class: "nodes" });
-  for (const p of peers) {
-    const [x, y] = pos.get(p.id);
-    const left = x < SIZE / 2;
-    nodes.append(el("svg:g", { class: `node${isNat(p) ? " nat" : ""}`, "data-peer": p.id, tabindex: 0, role: "link",
-      "aria-label": `${p.name}, ${p.pairs.length} pairs`,
-      on: { click: () => go("pairs", { peer: p.id }), keydown: (e) => e.key === "Enter" && go("pairs", { peer: p.id }) } },
-      el("svg:circle", { cx: x, cy: y, r: 7 }),
-      el("svg:text", { x: x + (left ? -11 : 11), y: y + 4, "text-anchor": left ? "end" : "start" }, short(p.name)),
-      el("svg:title", {}, `${p.name} ${p.addresses.join(" ")} ${p.endpoint ?? "behind NAT"}`)));
-  }
+  const nodes = el("svg:g", { class: "nodes" }, peers.map((p, i) => peerNode(p, pts[i], lab[i], hit)));
   svg.replaceChildren(edges, nodes);
-  $("#graph-caption").textContent = `${title}${peers.length} peers, ${count} pairs drawn.`;
+  return { h, caption: `${peers.length} peers, ${count} pairs drawn.` };
 }
 
-function drawGroups(svg, by) {
-  const names = [...by.keys()];
+// Pairs between groups: Map "i|j" (i <= j) -> count, and per peer the
+// pairs it has into each other group.
+function tally(names, by) {
   const gid = new Map();
   names.forEach((g, i) => by.get(g).forEach((p) => gid.set(p.id, i)));
-  const w = new Map(); // "i|j" -> pairs between groups i and j (i <= j)
+  const w = new Map();
   for (const ps of by.values()) for (const p of ps) for (const q of p.pairs) {
     if (q < p.id || !gid.has(q)) continue;
     let i = gid.get(p.id), j = gid.get(q);
     if (i > j) [i, j] = [j, i];
-    const k = `${i}|${j}`;
-    w.set(k, (w.get(k) ?? 0) + 1);
+    w.set(`${i}|${j}`, (w.get(`${i}|${j}`) ?? 0) + 1);
   }
-  const pts = ring(names.length, SIZE / 2 - 110);
+  return { gid, w };
+}
+
+const width = (n) => Math.min(10, 1 + Math.log2(n));
+
+function drawGroups(svg, by, hitGroup) {
+  const names = [...by.keys()];
+  const { gid, w } = tally(names, by);
+  const { pts, lab, h } = ringLayout(names, Math.min(240, 80 + names.length * 8));
   const edges = el("svg:g", { class: "edges" });
+  const counts = el("svg:g", { class: "counts" });
   let total = 0;
   for (const [k, n] of w) {
     total += n;
     const [i, j] = k.split("|").map(Number);
     if (i === j) continue;
-    edges.append(el("svg:line", { x1: pts[i][0], y1: pts[i][1], x2: pts[j][0], y2: pts[j][1], class: "edge group",
-      "stroke-width": Math.min(12, 1 + Math.log2(n)) }, el("svg:title", {}, `${names[i]} – ${names[j]}: ${n} pairs`)));
+    const [a, b] = [pts[i], pts[j]];
+    edges.append(el("svg:line", { x1: a[0], y1: a[1], x2: b[0], y2: b[1], class: "edge group", "data-groups": `${names[i]}|${names[j]}`,
+      "stroke-width": width(n) }, el("svg:title", {}, `${names[i]} – ${names[j]}: ${n} pairs`)));
+    counts.append(el("svg:text", { class: "count", x: (a[0] + b[0]) / 2, y: (a[1] + b[1]) / 2 + 4, "text-anchor": "middle" }, String(n)));
   }
   const nodes = el("svg:g", { class: "nodes" });
   names.forEach((g, i) => {
     const n = by.get(g).length;
     const inner = w.get(`${i}|${i}`) ?? 0;
     const [x, y] = pts[i];
-    const r = Math.min(40, 6 + 2 * Math.sqrt(n));
-    nodes.append(el("svg:g", { class: "node group", tabindex: 0, role: "button", "data-group": g,
+    nodes.append(el("svg:g", { class: `node group${hitGroup === g ? " hit" : ""}`, tabindex: 0, role: "button", "data-group": g,
       "aria-label": `group ${g}: ${n} peers, ${inner} pairs inside`,
       on: { click: () => open(g), keydown: (e) => e.key === "Enter" && open(g) } },
-      el("svg:circle", { cx: x, cy: y, r }),
-      el("svg:text", { x, y: y + r + 14, "text-anchor": "middle" }, short(g, 24)),
-      el("svg:text", { x, y: y + r + 28, "text-anchor": "middle", class: "sub" }, `${n} peers, ${inner} pairs inside`),
-      el("svg:title", {}, `${g}: ${n} peers, ${inner} pairs inside the group`)));
+    ...label(pts[i], lab[i], `${short(g)} · ${n}`).toSpliced(1, 0, el("svg:circle", { cx: x, cy: y, r: Math.min(22, 5 + 1.5 * Math.sqrt(n)) })),
+    el("svg:title", {}, `${g}: ${n} peers, ${inner} pairs inside the group`)));
   });
-  svg.replaceChildren(edges, nodes);
-  $("#graph-caption").textContent = `${by.size} groups of ${gid.size} peers, ${total} pairs. Open a group to see its peers.`;
+  svg.replaceChildren(edges, counts, nodes);
+  return { h, caption: `${names.length} groups of ${gid.size} peers, ${total} pairs; each line is labelled with the pairs between its groups. Open a group to see its peers.` };
 }
 
-function open(g) {
-  setView("graph", { group: g });
-  drawGraph();
+// One group's peers on the left, the other groups on the right: a line
+// from each peer to each group it has pairs in (its count in the title and
+// beside the group), and the pairs inside the group as arcs.
+function drawGroup(svg, by, g, hit) {
+  const peers = by.get(g);
+  const others = [...by.keys()].filter((x) => x !== g);
+  const gidx = new Map();
+  others.forEach((x, i) => by.get(x).forEach((p) => gidx.set(p.id, i)));
+  const px = 260, gx = W - 200;
+  const top = 30;
+  const py = (i) => top + i * LINE;
+  const out = new Map(); // "peer|group index" -> pairs
+  const into = new Array(others.length).fill(0);
+  const inside = new Set(peers.map((p) => p.id));
+  const edges = el("svg:g", { class: "edges" });
+  const rowOf = new Map(peers.map((p, i) => [p.id, i]));
+  let arcs = 0;
+  for (const p of peers) for (const q of p.pairs) {
+    if (inside.has(q)) {
+      if (q < p.id) continue;
+      const [y1, y2] = [py(rowOf.get(p.id)), py(rowOf.get(q))];
+      const b = store.peers.get(q);
+      edges.append(el("svg:path", { class: linkClass(p, b), d: `M${px},${y1} A${Math.abs(y2 - y1) / 2},${Math.abs(y2 - y1) / 2} 0 0 ${y1 < y2 ? 0 : 1} ${px},${y2}`, "data-pair": `${p.id}|${q}` },
+        el("svg:title", {}, `${p.name} – ${b.name}`)));
+      arcs++;
+    } else if (gidx.has(q)) {
+      const k = `${p.id}|${gidx.get(q)}`;
+      out.set(k, (out.get(k) ?? 0) + 1);
+      into[gidx.get(q)]++;
+    }
+  }
+  const gy = (i) => top + i * Math.max(LINE, ((peers.length - 1) * LINE) / Math.max(1, others.length - 1));
+  for (const [k, n] of out) {
+    const [id, i] = k.split("|");
+    const p = store.peers.get(id);
+    edges.append(el("svg:line", { class: "edge out", x1: px, y1: py(rowOf.get(id)), x2: gx, y2: gy(Number(i)), "stroke-width": width(n),
+      "data-peer": id, "data-group": others[i] }, el("svg:title", {}, `${p.name} – group ${others[i]}: ${n} pairs`)));
+  }
+  const nodes = el("svg:g", { class: "nodes" });
+  peers.forEach((p, i) => nodes.append(peerNode(p, [px, py(i)], { x: px - 14, y: py(i) + 4, anchor: "end" }, hit)));
+  others.forEach((x, i) => {
+    const n = into[i];
+    nodes.append(el("svg:g", { class: "node group", tabindex: 0, role: "button", "data-group": x,
+      "aria-label": `group ${x}: ${n} pairs with ${g}`,
+      on: { click: () => open(x), keydown: (e) => e.key === "Enter" && open(x) } },
+    el("svg:circle", { cx: gx, cy: gy(i), r: 6 }),
+    el("svg:text", { class: "label", x: gx + 12, y: gy(i) + 4 }, `${short(x, 18)} · ${n}`),
+    el("svg:title", {}, `${x}: ${n} pairs with peers of ${g}`)));
+  });
+  svg.replaceChildren(edges, nodes);
+  const h = Math.max(py(peers.length), gy(others.length)) + 20;
+  const pairsOut = into.reduce((s, n) => s + n, 0);
+  return { h, caption: `Group ${g}: ${peers.length} peers, ${arcs} pairs inside (arcs), ${pairsOut} pairs with ${others.length} other groups (lines, with their counts on the right).` };
+}
+
+// --------------------------------------------------------------- view box
+
+let view = null; // {x, y, w, h} of the picture shown; null: all of it
+let full = { w: W, h: W };
+
+function applyView(svg) {
+  const v = view ?? { x: 0, y: 0, w: full.w, h: full.h };
+  svg.setAttribute("viewBox", `${v.x} ${v.y} ${v.w} ${v.h}`);
+  $("#graph-zoom-reset").disabled = !view;
+}
+
+function zoom(svg, factor, cx, cy) {
+  const v = view ?? { x: 0, y: 0, w: full.w, h: full.h };
+  const w = Math.min(full.w, Math.max(full.w / 16, v.w / factor));
+  const h = (w / v.w) * v.h;
+  cx ??= v.x + v.w / 2;
+  cy ??= v.y + v.h / 2;
+  view = w >= full.w ? null : { x: cx - ((cx - v.x) * w) / v.w, y: cy - ((cy - v.y) * h) / v.h, w, h };
+  applyView(svg);
+}
+
+// Shows (x, y) of the picture in the middle: a picture taller than about
+// 30 labels is zoomed to that, a smaller one is shown whole.
+function centre(svg, x, y) {
+  const most = 30 * LINE;
+  if (full.h <= most) return;
+  const h = most;
+  const w = (h / full.h) * full.w;
+  view = { x: x - w / 2, y: y - h / 2, w, h };
+  applyView(svg);
+}
+
+// Hides a count that would touch a label or another count: labels never
+// overlap (the test measures it). Runs on real boxes, after drawing.
+function unclutter(svg) {
+  const taken = [...svg.querySelectorAll("text.label, .node circle")].map((t) => t.getBBox());
+  const hit = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  for (const t of svg.querySelectorAll("text.count")) {
+    const b = t.getBBox();
+    if (taken.some((x) => hit(x, b))) t.remove();
+    else taken.push(b);
+  }
+}
+
+// ------------------------------------------------------------------- draw
+
+function find(q, peers) {
+  if (!q) return null;
+  const s = q.toLowerCase();
+  return peers.find((p) => p.name.toLowerCase() === s) ?? peers.find((p) => p.name.toLowerCase().includes(s) ||
+    p.addresses.some((a) => a === s)) ?? null;
 }
 
 export function drawGraph() {
+  const t0 = performance.now();
   const svg = $("#graph-svg");
   const peers = accepted();
-  const g = getView().group;
-  $("#graph-back").hidden = !g;
+  const v = getView();
+  const by = groupBy();
+  $("#graph-by").value = by;
+  const hit = find(v.find, peers);
+  if (document.activeElement !== $("#graph-search")) $("#graph-search").value = v.find ?? "";
+  $("#graph-find-msg").textContent = v.find && !hit ? `No accepted peer matches "${v.find}".` : "";
   $("#graph-legend-links").hidden = !store.links;
-  if (peers.length <= SMALL) return drawPeers(svg, peers.sort(byName), "");
-  const by = groups(peers);
-  if (g && by.has(g)) return drawPeers(svg, by.get(g), `Group ${g}: `);
-  drawGroups(svg, by);
+  let r;
+  let g = v.group;
+  const small = peers.length <= SMALL;
+  $("#graph-by-box").hidden = small;
+  if (small) {
+    g = null;
+    r = drawPeers(svg, peers.sort(byName), hit?.id);
+  } else {
+    const gs = groups(peers, by);
+    if (hit) g = [...gs.keys()].find((k) => gs.get(k).includes(hit));
+    if (g && gs.has(g)) r = drawGroup(svg, gs, g, hit?.id);
+    else {
+      g = null;
+      r = drawGroups(svg, gs);
+    }
+  }
+  $("#graph-back").hidden = !g;
+  full = { w: W, h: Math.max(320, r.h) };
+  view = null;
+  applyView(svg);
+  unclutter(svg);
+  if (hit) {
+    const c = svg.querySelector(`.node[data-peer="${hit.id}"] circle`);
+    if (c) centre(svg, Number(c.getAttribute("cx")), Number(c.getAttribute("cy")));
+  }
+  $("#graph-caption").textContent = r.caption;
+  svg.dataset.drawMs = String(Math.round(performance.now() - t0));
+}
+
+function open(g) {
+  setView("graph", { ...keep(), group: g });
+  drawGraph();
+  $("#graph-back").focus();
+}
+
+// What stays in the URL when the view changes: how peers are grouped.
+function keep() {
+  const v = getView();
+  return v.by ? { by: v.by } : {};
+}
+
+function setupZoom(svg) {
+  $("#graph-zoom-in").addEventListener("click", () => zoom(svg, 2));
+  $("#graph-zoom-out").addEventListener("click", () => zoom(svg, 0.5));
+  $("#graph-zoom-reset").addEventListener("click", () => { view = null; applyView(svg); });
+  const at = (e) => {
+    const m = svg.getScreenCTM().inverse();
+    const p = new DOMPoint(e.clientX, e.clientY).matrixTransform(m);
+    return [p.x, p.y];
+  };
+  svg.addEventListener("wheel", (e) => {
+    e.preventDefault();
+    const [x, y] = at(e);
+    zoom(svg, e.deltaY < 0 ? 1.25 : 0.8, x, y);
+  }, { passive: false });
+  let drag = null;
+  svg.addEventListener("pointerdown", (e) => {
+    if (!view || e.target.closest(".node")) return;
+    drag = at(e);
+    svg.setPointerCapture(e.pointerId);
+  });
+  svg.addEventListener("pointermove", (e) => {
+    if (!drag) return;
+    const [x, y] = at(e);
+    view = { ...view, x: view.x - (x - drag[0]), y: view.y - (y - drag[1]) };
+    applyView(svg);
+  });
+  svg.addEventListener("pointerup", () => { drag = null; });
+  $("#tab-graph").addEventListener("keydown", (e) => {
+    if (e.target.matches("input, select")) return;
+    if (e.key === "+" || e.key === "=") zoom(svg, 2);
+    else if (e.key === "-") zoom(svg, 0.5);
+  });
 }
 
 export function setupGraph() {
-  $("#graph-back").addEventListener("click", () => { setView("graph", {}); drawGraph(); });
+  const svg = $("#graph-svg");
+  $("#graph-back").addEventListener("click", () => { setView("graph", keep()); drawGraph(); });
+  $("#graph-by").addEventListener("change", () => { setView("graph", { by: $("#graph-by").value }); drawGraph(); });
+  $("#graph-find").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const q = $("#graph-search").value.trim();
+    setView("graph", { ...keep(), ...(q ? { find: q } : {}) });
+    drawGraph();
+  });
+  setupZoom(svg);
   let queued = false;
   subscribe((ev) => {
     if ($("#tab-graph").hidden || queued || ev.type === "rules") return;

@@ -2,15 +2,32 @@
 // Invites: make one, copy its ready `wgconf register` line, list and delete.
 
 import { api, timing } from "./api.js";
-import { store } from "./store.js";
 import { $, el, note, when, checkInt, checkName, checkEndpoint, checkLabel } from "./util.js";
 
 const PIN_KEY = "wgconfsrv.pin";
+const PIN_RE = /^sha256\/\/[A-Za-z0-9+/]{43}=$/;
+
+// The server's own pin, where its nginx says it (GET /api/v1/admin/tls-pin,
+// a block of the nginx example for certificates no public CA signed); null
+// when it does not, undefined until asked.
+let serverPin;
+async function askPin() {
+  if (serverPin !== undefined) return;
+  try {
+    const r = await api.tlsPin();
+    serverPin = r && PIN_RE.test(r.pin ?? "") ? r.pin : null;
+  } catch {
+    serverPin = null;
+  }
+}
 
 // The command for the host, ready to paste: every part is checked, so
 // nothing in it is a shell metacharacter but the quoted [v6] of an endpoint.
 export function registerLine(code) {
-  const pin = store.network?.tls_pin ?? localStorage.getItem(PIN_KEY) ?? "";
+  const pin = serverPin ?? localStorage.getItem(PIN_KEY) ?? "";
+  // Without a pin the host must trust the certificate some other way.
+  note($("#invite-trust"), pin ? "" : "No pin is known for this server: if the host does not trust its certificate " +
+    "(self-signed, or a private CA), add --pin sha256//… (see the pin below) or --cacert FILE to the command.", "warn");
   const name = $("#invite-host-name").value.trim();
   const ep = $("#invite-host-endpoint").value.trim();
   const bad = (name && checkName(name)) || (ep && ep !== "nat" && checkEndpoint(ep));
@@ -22,6 +39,7 @@ export function registerLine(code) {
 }
 
 export async function loadInvites() {
+  await askPin();
   const { invites } = await api.invites();
   const labelled = invites.some((i) => "label" in i);
   $("#invites th.label").hidden = !labelled;
@@ -68,7 +86,7 @@ export function setupInvites() {
   pin.value = localStorage.getItem(PIN_KEY) ?? "";
   pin.addEventListener("change", () => {
     const v = pin.value.trim();
-    if (v && !/^sha256\/\/[A-Za-z0-9+/]{43}=$/.test(v)) {
+    if (v && !PIN_RE.test(v)) {
       pin.setAttribute("aria-invalid", "true");
       return note($("#pin-msg"), "a pin looks like sha256// and 44 characters of base64", "error");
     }

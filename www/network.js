@@ -4,7 +4,7 @@
 
 import { api, timing } from "./api.js";
 import { store, setNetwork, load } from "./store.js";
-import { $, note, list, isIPv4, isIPv6, checkInt, checkCidr } from "./util.js";
+import { $, el, note, list, isIPv4, isIPv6, checkInt, checkCidr, duration } from "./util.js";
 
 const FIELDS = ["ipv4_pool", "ipv6_pool", "mtu", "keepalive", "dns"];
 
@@ -32,9 +32,27 @@ function value(k, v) {
   return v;
 }
 
+const REGISTRATION = { open: "open: anyone may register and waits for an admin",
+  "invite-only": "with an invite only", closed: "closed: nobody new may register" };
+
+// Who may join and the limits (read only here), as words.
+function limits(n) {
+  const rows = [
+    ["Registration", n.registration === undefined ? null : REGISTRATION[n.registration] ?? n.registration],
+    ["Waiting peers, at most", n.pending_max],
+    ["A waiting peer is dropped after", n.pending_expire_after === undefined ? null : duration(n.pending_expire_after)],
+    ["A host may move its endpoint once per", n.endpoint_min_interval === undefined ? null : duration(n.endpoint_min_interval)],
+    ["Audit entries kept for", n.audit_max_age === undefined ? null : duration(n.audit_max_age)],
+    ["Audit entries kept, at most", n.audit_max_rows],
+    ["Repeats merged within", n.audit_coalesce_window === undefined ? null : duration(n.audit_coalesce_window)],
+  ].filter(([, v]) => v !== null && v !== undefined);
+  $("#network-limits").replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, typeof v === "number" ? v.toLocaleString("en") : v)]));
+}
+
 export function showNetwork() {
   const n = store.network;
   if (!n) return;
+  limits(n);
   const f = $("#network-form");
   for (const [k, v] of Object.entries(fieldsOf(n))) f.elements[k].value = v;
   $("#signing-key").textContent = n.signing_key ?? "none: peers' records are not signed";

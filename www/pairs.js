@@ -3,8 +3,9 @@
 // dozen peers that is no way to work, so each peer has a picker: search its
 // possible partners, tick or untick, page through them. Both update in place.
 
-import { api, timing } from "./api.js";
-import { store, subscribe, setPair, accepted, isNat, linkOf, linkText, putWhy, whyText, load, loadRules } from "./store.js";
+import { api, timing, reread } from "./api.js";
+import { guard, pairsWord, pairsByRule, pairsOfRule } from "./guard.js";
+import { store, subscribe, setPair, putPeer, dropPeer, accepted, isNat, linkOf, linkText, putWhy, whyText, load, loadRules } from "./store.js";
 import { $, el, note, debounce, byName, checkTag } from "./util.js";
 import { go, getView } from "./router.js";
 
@@ -42,10 +43,32 @@ async function toggle(box, a, b, msg) {
     timing(on ? "pair" : "unpair");
   } catch (e) {
     box.checked = !on;
+    if (e.code === "not_confirmed") return await unsure(box, a, b, on, msg);
     note(msg, `${e.message} (${e.code})`, "error");
   } finally {
     box.removeAttribute("aria-busy");
   }
+}
+
+// The pairing was not confirmed: read a again and show what is.
+async function unsure(box, a, b, on, msg) {
+  note(msg, "Not confirmed: the server did not answer in time. Reading the pair again…", "warn");
+  let p;
+  try {
+    p = await reread(() => api.peer(a.id), (x) => x.pairs.includes(b.id) === on);
+  } catch {
+    dropPeer(a.id);
+    return note(msg, `Not done: ${a.name} is gone (deleted elsewhere).`, "error");
+  }
+  if (!p) return note(msg, "Not confirmed, and the server does not answer: reload later to see whether it was done.", "error");
+  putPeer(p);
+  const is = p.pairs.includes(b.id);
+  box.checked = is;
+  whyBadge(box, a.id, b.id);
+  note(msg, is === on
+    ? `${on ? "Paired" : "Unpaired"} ${a.name} and ${b.name} after all: the server was slow to confirm.`
+    : `Not ${on ? "paired" : "unpaired"}: reading again shows ${a.name} and ${b.name} ${is ? "paired" : "not paired"}.`,
+  is === on ? "ok" : "error");
 }
 
 // The "why" of a picker row, updated in place (the box keeps the focus).
@@ -92,15 +115,26 @@ function matrix() {
 
 // ------------------------------------------------------------------ picker
 
+// Picking a peer, or typing, redraws the list: a focused button's focus
+// goes to the same peer's button in the new list; a picked peer that is no
+// longer listed leaves the focus on the partner search.
+let picked = null;
+function pick(id) {
+  picked = id;
+  go("pairs", { peer: id });
+}
+
 function pickResults() {
   const q = $("#pick-search").value.trim().toLowerCase();
   const acc = accepted();
   const hits = (q ? acc.filter((p) => `${p.name} ${p.addresses.join(" ")}`.toLowerCase().includes(q)) : acc)
     .sort(byName);
+  const had = document.activeElement?.closest?.("#pick-results [data-pick]")?.dataset.pick;
   $("#pick-results").replaceChildren(...hits.slice(0, 12).map((p) =>
-    el("li", {}, el("button", { type: "button", class: "link", on: { click: () => go("pairs", { peer: p.id }) } },
+    el("li", {}, el("button", { type: "button", class: "link", dataset: { pick: p.id }, on: { click: () => pick(p.id) } },
       p.name, el("span", { class: "muted" }, ` ${p.addresses[0] ?? ""} · ${p.pairs.length} pairs`)))));
   $("#pick-more").textContent = hits.length > 12 ? `and ${hits.length - 12} more: type to narrow` : "";
+  if (had && !picked) $(`#pick-results [data-pick="${had}"]`)?.focus();
 }
 
 function partners() {
@@ -173,6 +207,9 @@ async function addRule(ev) {
   const b = $("#rule-b").value.trim() || a;
   const bad = checkTag(a) ?? checkTag(b);
   if (bad) return note(msg, bad, "error");
+  const n = pairsByRule(a, b);
+  if (!await guard(n, `Add the rule ${a === b ? `${a} mesh` : `${a} ↔ ${b}`}?`,
+    `It makes ${pairsWord(n)} now, and more for every peer tagged later.`, `Add it and make ${pairsWord(n)}`)) return;
   $("#rule-add").disabled = true;
   note(msg, "Adding the rule…", "busy");
   try {
@@ -190,6 +227,9 @@ async function addRule(ev) {
 }
 
 async function dropRule(r, btn, msg) {
+  const n = pairsOfRule(r.id);
+  if (!await guard(n, `Delete the rule ${r.a === r.b ? `${r.a} mesh` : `${r.a} ↔ ${r.b}`}?`,
+    `${pairsWord(n)} that only this rule made go with it.`, `Delete it and ${pairsWord(n)}`)) return;
   btn.disabled = true;
   note(msg, "Deleting…", "busy");
   try {
@@ -208,6 +248,9 @@ export function drawPairs() {
   pickResults();
   partners();
   rules();
+  // After partners(): the partner search is shown only now.
+  if (picked) ($(`#pick-results [data-pick="${picked}"]`) ?? $("#partner-search")).focus();
+  picked = null;
 }
 
 export function setupPairs() {

@@ -3,11 +3,12 @@
 // actions. Rows are kept by id and updated in place, so an action never
 // loses what was typed in another row, the focus or the scroll position.
 
-import { api, timing } from "./api.js";
+import { api, timing, reread } from "./api.js";
 import { store, subscribe, putPeer, dropPeer, setPair, warningsOf, signatureOf, linkOf, nameOf, isNat } from "./store.js";
 import { openEdit, openConfig } from "./dialog.js";
 import { $, el, note, list, ago, when, health, isIPv4, isIPv6, checkCidr, pool, debounce, byName, checkTag } from "./util.js";
 import { go, getView, setView } from "./router.js";
+import { guard, pairsWord, duration, pairsByTagging, pairsByUntagging, pairsOfPeers } from "./guard.js";
 
 const PAGE = 50;
 const rows = new Map();      // id -> {tr, state, inputs}
@@ -197,10 +198,27 @@ async function accept(id) {
     note(r.msg, `Accepted ${q.name} as ${q.addresses.join(", ")}.`);
     timing("accept");
   } catch (e) {
+    if (e.code === "not_confirmed") return unsureAccept(id, r);
     note(r.msg, `${e.message} (${e.code})`, "error");
     const inp = /network/.test(e.code) ? r.netsIn : /address|pool/.test(e.code) ? r.addrIn : null;
     inp?.setAttribute("aria-invalid", "true");
   }
+}
+
+// The accept was not confirmed: read the peer again and show what is.
+async function unsureAccept(id, r) {
+  note(r.msg, "Not confirmed: the server did not answer in time. Reading the peer again…", "warn");
+  let q;
+  try {
+    q = await reread(() => api.peer(id), (x) => x.state === "accepted");
+  } catch {
+    return note(r.msg, "Not accepted: the peer is gone (rejected or deleted elsewhere).", "error");
+  }
+  if (!q) return note(r.msg, "Not confirmed, and the server does not answer: reload later to see whether it was accepted.", "error");
+  putPeer(q);
+  const row = rows.get(id) ?? r;
+  note(row.msg, q.state === "accepted" ? `Accepted ${q.name} after all (the server was slow to confirm).`
+    : "Not accepted: reading the peer again shows it still waiting.", q.state === "accepted" ? "ok" : "error");
 }
 
 // A row that goes away leaves a line saying so, in its place.
@@ -231,7 +249,9 @@ async function reject(id) {
 
 async function remove(id) {
   const p = store.peers.get(id);
-  if (!confirm(`Delete ${p.name}? Its pairs go with it.`)) return;
+  const n = p.pairs.length;
+  if (!await guard(n, `Delete ${p.name}?`, `Its ${pairsWord(n)} go with it: ${n} partners lose it from their configs.`,
+    `Delete ${p.name} and ${pairsWord(n)}`, () => confirm(`Delete ${p.name}? Its pairs go with it.`))) return;
   const r = rows.get(id);
   note(r.msg, "Deleting…", "busy");
   try {
@@ -245,10 +265,11 @@ async function remove(id) {
 }
 
 function edit(id) {
-  openEdit(store.peers.get(id), (p, what) => {
+  if (!store.peers.has(id)) return;
+  openEdit(store.peers.get(id), (p, what, how = "") => {
     const row = rows.get(id);
     if (!row) return;
-    note(row.msg, p ? `Saved ${what.join(", ")}.` : "Nothing changed.");
+    note(row.msg, p ? `Saved ${what.join(", ")}.${how}` : "Nothing changed.");
     if (p) timing("edit");
     row.actions.querySelector("button")?.focus();
   });
@@ -289,7 +310,7 @@ async function patient(fn, item) {
   }
 }
 
-async function bulk(what, ids, fn, done) {
+async function bulk(what, ids, fn, done, after = "") {
   const msg = $("#bulk-msg");
   let ok = 0;
   const failed = [];
@@ -306,7 +327,8 @@ async function bulk(what, ids, fn, done) {
     note(msg, `${what}: ${ok + failed.length} of ${ids.length}…`, "busy");
   });
   done?.();
-  note(msg, `${what}: ${ok} done` + (failed.length ? `, ${failed.length} failed (${failed.slice(0, 3).join("; ")}${failed.length > 3 ? "; …" : ""})` : "."),
+  note(msg, `${what}: ${ok} done` + (failed.length ? `, ${failed.length} failed (${failed.slice(0, 3).join("; ")}${failed.length > 3 ? "; …" : ""})` : ".") +
+    (failed.length ? "" : after),
     failed.length ? "error" : "ok");
   timing(`bulk-${what.toLowerCase()}`);
   bulkBar();
@@ -332,28 +354,38 @@ function setupBulk() {
   });
   // Tags exist where the server has rules (GET /admin/rules); a peer's tags
   // are one of its fields.
-  $("#bulk-tag-add").addEventListener("click", () => {
+  $("#bulk-tag-add").addEventListener("click", async () => {
     const tag = $("#bulk-tag").value.trim();
     const bad = checkTag(tag);
     if (bad) return note($("#bulk-msg"), bad, "error");
-    bulk("Tagged", bulkIds(null).filter((id) => !(store.peers.get(id).tags ?? []).includes(tag)), async (id) => {
+    const ids = bulkIds(null).filter((id) => !(store.peers.get(id).tags ?? []).includes(tag));
+    const n = pairsByTagging(ids, tag);
+    if (!await guard(n, `Tag ${ids.length} peers ${tag}?`,
+      `The rules on tag ${tag} make ${pairsWord(n)} when these ${ids.length} peers get it.`, `Tag them and make ${pairsWord(n)}`)) return;
+    bulk("Tagged", ids, async (id) => {
       const p = store.peers.get(id);
       putPeer(await api.patch(id, { tags: [...(p.tags ?? []), tag] }, p.revision));
-    });
+    }, null, n ? ` The rules made ${pairsWord(n)}.` : "");
   });
   // Taking a tag off drops the pairs only its rules made.
-  $("#bulk-tag-remove").addEventListener("click", () => {
+  $("#bulk-tag-remove").addEventListener("click", async () => {
     const tag = $("#bulk-tag").value.trim();
     const bad = checkTag(tag);
     if (bad) return note($("#bulk-msg"), bad, "error");
-    bulk("Untagged", bulkIds(null).filter((id) => (store.peers.get(id).tags ?? []).includes(tag)), async (id) => {
+    const ids = bulkIds(null).filter((id) => (store.peers.get(id).tags ?? []).includes(tag));
+    const n = pairsByUntagging(ids, tag);
+    if (!await guard(n, `Take tag ${tag} off ${ids.length} peers?`,
+      `${pairsWord(n)} that only the rules on tag ${tag} made go with it.`, `Untag them and remove ${pairsWord(n)}`)) return;
+    bulk("Untagged", ids, async (id) => {
       const p = store.peers.get(id);
       putPeer(await api.patch(id, { tags: p.tags.filter((t) => t !== tag) }, p.revision));
-    });
+    }, null, n ? ` The rules dropped ${pairsWord(n)}.` : "");
   });
-  $("#bulk-delete").addEventListener("click", () => {
+  $("#bulk-delete").addEventListener("click", async () => {
     const ids = bulkIds(null);
-    if (!confirm(`Delete ${ids.length} peers? Their pairs go with them.`)) return;
+    const n = pairsOfPeers(ids);
+    if (!await guard(n, `Delete ${ids.length} peers?`, `Their ${pairsWord(n)} go with them.`,
+      `Delete ${ids.length} peers and ${pairsWord(n)}`, () => confirm(`Delete ${ids.length} peers? Their pairs go with them.`))) return;
     bulk("Deleted", ids, async (id) => {
       const name = nameOf(id);
       await api.remove(id);
@@ -361,14 +393,18 @@ function setupBulk() {
       dropPeer(id);
     });
   });
-  $("#bulk-mesh").addEventListener("click", () => {
+  $("#bulk-mesh").addEventListener("click", async () => {
     const ids = bulkIds("accepted");
     const todo = [];
     for (let i = 0; i < ids.length; i++)
       for (let j = i + 1; j < ids.length; j++)
         if (!store.peers.get(ids[i]).pairs.includes(ids[j])) todo.push([ids[i], ids[j]]);
     if (todo.length === 0) return note($("#bulk-msg"), "They are all paired with each other already.");
-    if (!confirm(`Make ${todo.length} pairs among ${ids.length} peers?`)) return;
+    const n = todo.length;
+    if (!await guard(n, `Pair ${ids.length} peers with each other?`,
+      `This makes ${pairsWord(n)}, one request each: ${duration(n)} at the admin rate limit. ` +
+      "Each of these peers gets every other one in its config.",
+      `Make ${pairsWord(n)}`, () => confirm(`Make ${n} pairs among ${ids.length} peers?`))) return;
     const nat = todo.filter(([a, b]) => isNat(store.peers.get(a)) && isNat(store.peers.get(b))).length;
     bulk("Paired", todo, async ([a, b]) => {
       await api.pair(a, b);
@@ -422,6 +458,8 @@ function summaryLater() {
     summaryQueued = false;
     summary();
     bulkBar();
+    // A tag given in a dialog or in bulk is in the Tag filter at once.
+    tagOptions();
   });
 }
 
@@ -483,12 +521,27 @@ export function setupPeers() {
     const v = {};
     for (const [k, s] of Object.entries(controls)) if ($(s).value) v[k] = $(s).value;
     setView("peers", v);
+    filtersOn(v);
     redraw();
   };
+  for (const th of document.querySelectorAll("#peers th[data-sort]")) th.querySelector("button").addEventListener("click", () => {
+    $("#peer-sort").value = th.dataset.sort;
+    apply();
+  });
+  // On a phone the filters fold behind one control; it says how many are on.
+  if (matchMedia("(max-width: 700px)").matches) $("#peer-filters").open = false;
   const later = debounce(apply, 120);
   for (const s of Object.values(controls)) $(s).addEventListener(s === "#peer-search" ? "input" : "change", s === "#peer-search" ? later : apply);
-  $("#peer-prev").addEventListener("click", () => { setView("peers", { ...getView(), page: page }); draw(); });
-  $("#peer-next").addEventListener("click", () => { setView("peers", { ...getView(), page: page + 2 }); draw(); });
+  // Another page starts at its top: the list is scrolled there and takes
+  // the focus (it is where the next Tab goes on from).
+  const turn = (to) => {
+    setView("peers", { ...getView(), page: to });
+    draw();
+    $("#peers").focus({ preventScroll: true });
+    $("#peers").scrollIntoView({ block: "start" });
+  };
+  $("#peer-prev").addEventListener("click", () => turn(page));
+  $("#peer-next").addEventListener("click", () => turn(page + 2));
 
   subscribe((ev) => {
     if (ev.type === "all") {
@@ -507,6 +560,9 @@ export function setupPeers() {
       refreshRow(ev.id);
       summaryLater();
     } else if (ev.type === "gone") {
+      // Deleted elsewhere (found by a read that got 404): its row says so.
+      const r = rows.get(ev.id);
+      if (r) gone(ev.id, `${r.name.querySelector(".pname")?.textContent ?? "This peer"} was deleted elsewhere.`);
       shown = shown.filter((id) => id !== ev.id);
       selected.delete(ev.id);
       summaryLater();
@@ -525,9 +581,26 @@ export function setupPeers() {
   }, 60000);
 }
 
+// The column headers sort too (the Sort control says the same); the
+// sorted column is marked for screen readers. Names, addresses go up,
+// pairs and last seen with the most first.
+function sortMarks(sort) {
+  for (const th of document.querySelectorAll("#peers th[data-sort]")) {
+    if (th.dataset.sort === sort) th.setAttribute("aria-sort", sort === "pairs" || sort === "seen" ? "descending" : "ascending");
+    else th.removeAttribute("aria-sort");
+  }
+}
+
+function filtersOn(v) {
+  sortMarks(v.sort ?? "state");
+  const n = ["state", "health", "link", "tag"].filter((k) => v[k]).length;
+  $("#peer-filters-on").textContent = n ? `(${n} on)` : "";
+}
+
 // The view's controls follow the URL (#peers?q=…&state=…).
 export function showPeers(v) {
   const map = { q: "#peer-search", state: "#peer-state", health: "#peer-health", link: "#peer-link", tag: "#peer-tag", sort: "#peer-sort" };
   for (const [k, s] of Object.entries(map)) $(s).value = v[k] ?? (k === "sort" ? "state" : "");
+  filtersOn(v);
   if (store.loaded) redraw();
 }

@@ -4,7 +4,7 @@
 // and redraw only what an event names, so a change never redraws the page.
 
 import { api } from "./api.js";
-import { ago } from "./util.js";
+import { ago, setNamer } from "./util.js";
 
 export const store = {
   peers: new Map(),      // id -> peer as the API shows it
@@ -33,6 +33,9 @@ export const pairKey = (a, b) => (a < b ? `${a}|${b}` : `${b}|${a}`);
 export function nameOf(id) {
   return store.peers.get(id)?.name ?? id;
 }
+
+// "peer 49d206609f1e79d7 is already accepted" reads "peer web1 is …".
+setNamer((s) => s.replace(/\b[0-9a-f]{16}\b/g, nameOf));
 
 export function accepted() {
   return [...store.peers.values()].filter((p) => p.state === "accepted");

@@ -26,10 +26,17 @@ export function el(tag, props = {}, ...children) {
   return node;
 }
 
+// Peer ids in the server's messages become names; the store knows them
+// (setNamer), this module does not.
+let namer = (s) => s;
+export function setNamer(fn) {
+  namer = fn;
+}
+
 // A message next to what it concerns: kind "ok", "error", "warn" or "busy".
 export function note(target, text, kind = "ok") {
   if (!target) return;
-  target.textContent = text;
+  target.textContent = kind === "error" || kind === "warn" ? namer(text) : text;
   target.className = `msg ${kind}`;
   target.hidden = !text;
 }
@@ -80,6 +87,22 @@ export function ago(t, now = Date.now()) {
   if (s < 3600) return `${Math.round(s / 60)} min ago`;
   if (s < 86400 * 2) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86400)} d ago`;
+}
+
+// Seconds in words: "90 days", "1 h 30 min", "45 s".
+export function duration(s) {
+  if (typeof s !== "number" || !Number.isFinite(s)) return String(s);
+  const units = [[86400, "day"], [3600, "h"], [60, "min"], [1, "s"]];
+  const parts = [];
+  let rest = Math.round(s);
+  for (const [n, u] of units) {
+    if (rest >= n && parts.length < 2) {
+      const k = Math.floor(rest / n);
+      parts.push(u === "day" ? `${k} ${k === 1 ? "day" : "days"}` : `${k} ${u}`);
+      rest -= k * n;
+    }
+  }
+  return parts.length ? parts.join(" ") : "0 s";
 }
 
 // A host that syncs from a timer talks to the server every minute or so.

@@ -37,7 +37,8 @@ static const struct http_key q_peers[] = { { "state", 8 }, { "q", 64 }, { "limit
                                            { "cursor", 40 }, { "kind", 6 }, { NULL, 0 } };
 static const struct http_key q_pairs[] = { { "peer", 16 }, { "limit", 4 }, { "cursor", 40 },
                                            { NULL, 0 } };
-static const struct http_key q_audit[] = { { "limit", 4 }, { "before", 19 }, { NULL, 0 } };
+static const struct http_key q_audit[] = { { "limit", 4 }, { "before", 19 }, { "q", 64 },
+                                           { NULL, 0 } };
 
 static const char *const b_register[] = { "name", "public_key", "endpoint", "listen_port",
                                           "invite", NULL };

@@ -8,13 +8,14 @@
 #include "api.h"
 #include "text.h"
 
-#define AUDIT_LIMIT_DEF 50
-#define AUDIT_LIMIT_MAX 500
+#define AUDIT_LIMIT_DEF 100
+#define AUDIT_LIMIT_MAX 1000
+#define AUDIT_Q_MAX 64          /* bytes of a search */
 
 int
 api_admin_audit(const struct request *req, struct response *res)
 {
-	const char *v;
+	const char *v, *q;
 	uint64_t limit = AUDIT_LIMIT_DEF, before = INT64_MAX;
 	struct json_object *next = NULL;
 	struct audit_list l;
@@ -24,7 +25,10 @@ api_admin_audit(const struct request *req, struct response *res)
 		return http_error(res, 400, "invalid_limit", "limit must be from 1 to %d", AUDIT_LIMIT_MAX);
 	if ((v = http_query(req, "before")) != NULL && text_parse_u64(v, 1, INT64_MAX, &before) != 0)
 		return http_error(res, 400, "invalid_before", "before must be an entry id");
-	if (store_audit_page((int64_t)before, (size_t)limit, &l) != DB_OK)
+	/* ?q=: searched in the whole log (lib/store/audit.c). */
+	if ((q = http_query(req, "q")) != NULL && (q[0] == '\0' || strlen(q) > AUDIT_Q_MAX))
+		return http_error(res, 400, "invalid_q", "q must be 1 to %d bytes", AUDIT_Q_MAX);
+	if (store_audit_page((int64_t)before, q, (size_t)limit, &l) != DB_OK)
 		return api_db_error(res);
 	/* A full page may have more behind it: the next one starts below its
 	 * last id. */

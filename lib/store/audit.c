@@ -177,11 +177,17 @@ dup_col(sqlite3_stmt *st, int col, int *oom)
 }
 
 int
-store_audit_page(int64_t before, size_t limit, struct audit_list *out)
+store_audit_page(int64_t before, const char *q, size_t limit, struct audit_list *out)
 {
+	/* q: the actor, action, target, detail or target peer's name holds
+	 * it, ignoring ASCII case. */
 	static const char sql[] =
 		"SELECT id, at, actor, action, target, detail, count, last_at FROM audit"
-		" WHERE id < ?1 ORDER BY id DESC LIMIT ?2";
+		" WHERE id < ?1 AND (?3 IS NULL"
+		"  OR instr(lower(actor || ' ' || action || ' ' || coalesce(target, '') || ' ' ||"
+		"               coalesce(detail, '')), lower(?3)) > 0"
+		"  OR target IN (SELECT id FROM peers WHERE instr(lower(name), lower(?3)) > 0))"
+		" ORDER BY id DESC LIMIT ?2";
 	sqlite3_stmt *st = db_stmt(sql);
 	int rc = SQLITE_ERROR, oom = 0;
 
@@ -190,6 +196,7 @@ store_audit_page(int64_t before, size_t limit, struct audit_list *out)
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, before);
 	sqlite3_bind_int64(st, 2, (int64_t)limit);
+	sqlite3_bind_text(st, 3, q, -1, SQLITE_TRANSIENT);
 	while (!oom && out->n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct audit_entry *e = &out->v[out->n++];
 		e->id = sqlite3_column_int64(st, 0);

@@ -41,9 +41,11 @@ struct audit_list {
 	size_t n;
 };
 
-/* At most limit entries with an id below before, newest first. Caller
- * frees with store_audit_list_free(). */
-int store_audit_page(int64_t before, size_t limit, struct audit_list *out);
+/* At most limit entries with an id below before, newest first; with q
+ * (NULL: all), those whose actor, action, target, detail or target peer's
+ * name holds it, ignoring ASCII case. Caller frees with
+ * store_audit_list_free(). */
+int store_audit_page(int64_t before, const char *q, size_t limit, struct audit_list *out);
 void store_audit_list_free(struct audit_list *l);
 
 #endif

@@ -6,7 +6,7 @@
 // env (from tests/t4000-browser.sh): URL, ADMIN_PASS, SHOT, A_ID, A_TOKEN,
 // B_ID, C_ID, D_ID, E_ID, EVIL_ID; NODE_EXTRA_CA_CERTS for node's fetch.
 
-import { check, failed, launch, guardedPage, adminContext, apiGet, URL_ } from "./lib.mjs";
+import { check, failed, launch, guardedPage, adminContext, apiGet, apiCall, URL_ } from "./lib.mjs";
 
 const { SHOT, A_ID, A_TOKEN, B_ID, C_ID, D_ID, E_ID, EVIL_ID, S_ID } = process.env;
 const browser = await launch();
@@ -164,38 +164,56 @@ try {
     "only keepalive changed on the server");
 
   // ---- the stale edit: the host moves its endpoint while the admin has
-  // the dialog open in this (older) page and renames it. The server refuses
-  // the edit (412, If-Match): the page says what changed meanwhile, keeps
-  // what was typed, and the next save applies the rename alone.
+  // the dialog open and renames it. The server refuses the rename (412,
+  // If-Match); the move did not touch the name, so the page saves the
+  // rename again on the new revision, says so, and keeps the endpoint.
   const revBefore = (await apiGet(`/admin/peers/${A_ID}`))[1].revision;
   await row(A_ID).getByRole("button", { name: "Edit" }).click();
   await dlg.waitFor();
+  await page.waitForTimeout(300); // the dialog's fresh read is in
   const moved = await fetch(`${URL_}/api/v1/peer/endpoint`, { method: "PUT",
     headers: { Authorization: `Bearer ${A_TOKEN}`, "Content-Type": "application/json" },
     body: JSON.stringify({ endpoint: "198.51.100.7:51820" }) });
   check(moved.status === 200, "the host moved its endpoint");
-  check(await field("endpoint").inputValue() === "192.0.2.1:51820", "the older page still shows the old endpoint");
+  check(await field("endpoint").inputValue() === "192.0.2.1:51820", "the open dialog still shows the old endpoint");
   g.expectApi(new RegExp(`^/admin/peers/${A_ID}$`), 412);
   const sent = [];
   const onReq = (r) => {
     if (r.method() === "PATCH") sent.push([r.headers()["if-match"], r.postData()]);
   };
   page.on("request", onReq);
+  await field("name").fill("A-temp");
+  await field("name").press("Enter");
+  await dlg.waitFor({ state: "hidden" });
+  a = (await apiGet(`/admin/peers/${A_ID}`))[1];
+  check(sent.length === 2 && sent[0][0] === `"${revBefore}"` && sent[0][1] === '{"name":"A-temp"}' &&
+    sent[1][0] !== sent[0][0] && sent[1][1] === '{"name":"A-temp"}',
+    `the rename went with the revision the dialog read, then again on the new one (${JSON.stringify(sent)})`);
+  check(a.name === "A-temp" && a.endpoint === "198.51.100.7:51820", "the rename kept the endpoint the host set");
+  check(/endpoint meanwhile.*saved again on the new revision/.test(await msgOf(A_ID).textContent()),
+    `the row says the page saved again and why (${await msgOf(A_ID).textContent()})`);
+
+  // ---- a real conflict: another admin renames the peer while this one
+  // does. Refused (412): the page shows what changed meanwhile, keeps what
+  // was typed, and only a second Save puts it over.
+  sent.length = 0;
+  await row(A_ID).getByRole("button", { name: "Edit" }).click();
+  await dlg.waitFor();
+  await page.waitForTimeout(300);
+  await apiCall("PATCH", `/admin/peers/${A_ID}`, { name: "A-other" });
   await field("name").fill("A-renamed");
   await field("name").press("Enter");
-  const changedEp = dlg.locator('[data-changed="endpoint"]');
-  await changedEp.filter({ hasText: /./ }).waitFor();
-  check(sent.length === 1 && sent[0][0] === `"${revBefore}"` && sent[0][1] === '{"name":"A-renamed"}',
-    `the edit sent only the name, with the revision it saw (${JSON.stringify(sent)})`);
+  const changedName = dlg.locator('[data-changed="name"]');
+  await changedName.filter({ hasText: /./ }).waitFor();
+  check(sent.length === 1, `a conflict is not retried by the page (${sent.length} PATCH)`);
   check(await dlg.isVisible(), "the stale edit keeps the dialog open");
-  check(/was "192\.0\.2\.1:51820", now "198\.51\.100\.7:51820"/.test(await changedEp.textContent()),
-    `the page shows the endpoint that changed meanwhile (${await changedEp.textContent()})`);
-  check(await field("endpoint").inputValue() === "198.51.100.7:51820", "the endpoint field now holds the host's endpoint");
+  check(/was "A-temp", now "A-other"; saving again puts yours over it/.test(await changedName.textContent()),
+    `the page shows the name that changed meanwhile (${await changedName.textContent()})`);
   check(await field("name").inputValue() === "A-renamed", "what the admin typed is still there");
   check(/changed this peer while you edited/.test(await dlg.locator("#edit-msg").textContent()),
     "the dialog says someone changed the peer meanwhile");
   a = (await apiGet(`/admin/peers/${A_ID}`))[1];
-  check(a.name === "A-host" && a.endpoint === "198.51.100.7:51820", "the refused edit changed nothing");
+  check(a.name === "A-other", "the refused edit changed nothing");
   await field("name").press("Enter");
   await dlg.waitFor({ state: "hidden" });
   page.off("request", onReq);
@@ -374,7 +392,7 @@ try {
   check(await page.locator("#audit tbody tr", { hasText: "paired (pair.create)" }).filter({ hasText: "B-host" })
     .filter({ hasText: "A-renamed" }).count() === 1, "the pairing reads 'paired' with both names") ||
     console.log((await page.locator("#audit tbody tr").allTextContents()).join("\n"));
-  check(await page.locator("#audit tbody tr", { hasText: "name A-host → A-renamed" }).count() === 1,
+  check(await page.locator("#audit tbody tr", { hasText: "name A-other → A-renamed" }).count() === 1,
     "an edit shows its change: the name before and after");
   check(await page.locator("#audit tbody tr", { hasText: "endpoint 192.0.2.1:51820 → 198.51.100.7:51820" }).count() === 1,
     "the host's endpoint move shows before and after");

@@ -2,7 +2,7 @@
 // The admin page's field checks (www/util.js) run in node as they run in
 // the page: what the forms refuse before sending, and the name order.
 
-import { isIPv4, isIPv6, checkInt, checkCidr, checkEndpoint, checkName, checkTag, checkTags, checkLabel, natural, list, ago } from "../../www/util.js";
+import { isIPv4, isIPv6, checkInt, checkCidr, checkEndpoint, checkName, checkTag, checkTags, checkLabel, natural, list, ago, duration } from "../../www/util.js";
 
 let n = 0, bad = 0;
 const check = (cond, what) => {
@@ -42,5 +42,7 @@ check(checkTags(Array.from({ length: 16 }, (_, i) => `t${i}`)) === null && check
 check(checkLabel("") === null && checkLabel("for web9 <b>") === null && checkLabel("é".repeat(64)) === null,
   "labels: empty (none), text, 64 characters pass");
 for (const l of ["é".repeat(65), "a\tb", "a\nb", "\u001b[31m", "a\u007f", "a\u0085"]) check(checkLabel(l) !== null, `label ${JSON.stringify(l)} is refused`);
+for (const [s, w] of [[0, "0 s"], [45, "45 s"], [60, "1 min"], [5400, "1 h 30 min"], [86400, "1 day"], [604800, "7 days"],
+  [7776000, "90 days"], [90061, "1 day 1 h"]]) check(duration(s) === w, `${s} seconds read "${w}" (${duration(s)})`);
 console.log(`# ${n} checks, ${bad} failed`);
 process.exit(bad ? 1 : 0);

@@ -6,7 +6,8 @@
 // An answer of the API with an error status shows in Chromium's console as
 // "Failed to load resource: the server responded with a status of N". The
 // only ones allowed are the refusals a test provokes on purpose: it names
-// each with expectApi(pathRegex, status) just before. There is no allowance
+// each with expectApi(pathRegex, status) just before (and a request the page
+// abandons on its own timeout with expectAbort(pathRegex)). There is no allowance
 // for a route the server lacks: a feature missing is a failure.
 
 import { chromium } from "playwright-core";
@@ -57,7 +58,12 @@ export async function guardedPage(ctx) {
     }
     if (m.type() === "error") problems.push(`console: ${m.text()} (${url})`);
   });
+  // A request the page gave up on itself (its own timeout: the write is
+  // "not confirmed") is expected only where a test provokes it.
+  const aborts = [];
   page.on("requestfailed", (r) => {
+    const path = new URL(r.url()).pathname.replace(/^\/api\/v1/, "");
+    if (r.failure()?.errorText === "net::ERR_ABORTED" && aborts.some((re) => re.test(path))) return;
     problems.push(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`);
   });
   const responses = [];
@@ -73,6 +79,7 @@ export async function guardedPage(ctx) {
     responses,
     apiErrors,
     expectApi: (re, status) => expected.push([re, status]),
+    expectAbort: (re) => aborts.push(re),
     problems: () => problems,
   };
 }

@@ -1246,7 +1246,23 @@ START_TEST(audit)
 	jarr(R.body, "entries", 0);
 
 	ADMIN_FAILS(400, "invalid_limit", "GET", path("/admin/audit?limit=0"), NULL);
-	ADMIN_FAILS(400, "invalid_limit", "GET", path("/admin/audit?limit=501"), NULL);
+	ADMIN_FAILS(400, "invalid_limit", "GET", path("/admin/audit?limit=1001"), NULL);
+	OK(admin("GET", path("/admin/audit?limit=1000"), NULL), 200);
+
+	/* ?q= searches the whole log: actor, action, target, detail, and the
+	 * target's name now, ignoring case. */
+	OK(admin("GET", path("/admin/audit?q=NETWORK.edit"), NULL), 200);
+	e = json_object_array_get_idx(jarr(R.body, "entries", 1), 0);
+	ck_assert_str_eq(jstr(e, "action"), "network.edit");
+	OK(admin("GET", path("/admin/audit?q=peer.register&limit=1"), NULL), 200);
+	jarr(R.body, "entries", 1);
+	next = jint(R.body, "next");
+	OK(admin("GET", path("/admin/audit?q=peer.register&before=%lld", (long long)next), NULL), 200);
+	ck_assert_str_eq(jstr(json_object_array_get_idx(jarr(R.body, "entries", 1), 0), "action"), "peer.register");
+	jnull(R.body, "next");
+	OK(admin("GET", path("/admin/audit?q=no-such-thing"), NULL), 200);
+	jarr(R.body, "entries", 0);
+	ADMIN_FAILS(400, "invalid_q", "GET", path("/admin/audit?q="), NULL);
 	ADMIN_FAILS(400, "invalid_limit", "GET", path("/admin/audit?limit=-1"), NULL);
 	ADMIN_FAILS(400, "invalid_limit", "GET", path("/admin/audit?limit=1x"), NULL);
 	ADMIN_FAILS(400, "invalid_limit", "GET", path("/admin/audit?limit="), NULL);

@@ -745,6 +745,22 @@ signed_interface(struct mesh_config *cfg, struct hosttrust_result *res, const ch
 	return r;
 }
 
+/* Whether this host relays comes from its own statement ("relay"), not
+ * from the server; the server saying so unsigned is said. 0 or -1. */
+static int
+signed_relay(struct mesh_config *cfg, struct hosttrust_result *res, const char *self_id,
+             const struct statement *own)
+{
+	bool asked = cfg->relay;
+
+	cfg->relay = own->relay;
+	if (!asked || own->relay)
+		return 0;
+	return model_add_line(&res->refused, &res->n_refused, "this host (id %s): refused the "
+	                      "server's relay role: its signed statement does not say relay",
+	                      self_id);
+}
+
 /* A kept peer's AllowedIPs from its statement s; the server's other ones
  * are said (refuse_unsigned). 0 or -1. */
 static int
@@ -867,7 +883,8 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 		               own.s.key) == 0 ? 0 : -1;
 		goto out;
 	}
-	if (signed_interface(cfg, res, self_id, &own.s) != 0)
+	if (signed_interface(cfg, res, self_id, &own.s) != 0 ||
+	    signed_relay(cfg, res, self_id, &own.s) != 0)
 		goto out;
 	/* The port this host listens on is its own setting, like the mesh
 	 * pinned once: a server that sends a port taken on this host (or

@@ -603,6 +603,15 @@ judge_peer(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 	return 0;
 }
 
+/* Whether this host (own, self_id) and partner x are a pair the admin
+ * signed: the one place a relay path asks it (both statements name the
+ * pair today; a signed policy may pair them too). */
+static bool
+pair_allowed(const struct statement *own, const struct statement *x, const char *self_id)
+{
+	return has_pair(x, self_id) && has_pair(own, x->peer);
+}
+
 /* Why the relay path to partner x through relay r (its statement rs) is
  * not what the admin signed, or NULL when it is: r's statement says
  * "relay", this host's says "via R/X", x's says "via R/this host", and
@@ -623,7 +632,7 @@ relay_path_why(const struct statement *x, const char *x_id, const struct stateme
 		return "not signed: this host's statement does not route it through this relay";
 	if ((v = statement_via(x, self_id)) == NULL || strcmp(v, rs->peer) != 0)
 		return "not signed: its statement does not route this host through this relay";
-	if (!has_pair(x, self_id) || !has_pair(own, x->peer))
+	if (!pair_allowed(own, x, self_id))
 		return "not paired: the two statements do not name each other";
 	return NULL;
 }

@@ -603,6 +603,15 @@ judge_peer(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 	return 0;
 }
 
+/* Whether this host (own, self_id) and partner x are a pair the admin
+ * signed: the one place a relay path asks it (both statements name the
+ * pair today; a signed policy may pair them too). */
+static bool
+pair_allowed(const struct statement *own, const struct statement *x, const char *self_id)
+{
+	return has_pair(x, self_id) && has_pair(own, x->peer);
+}
+
 /* Why the relay path to partner x through relay r (its statement rs) is
  * not what the admin signed, or NULL when it is: r's statement says
  * "relay", this host's says "via R/X", x's says "via R/this host", and
@@ -623,7 +632,7 @@ relay_path_why(const struct statement *x, const char *x_id, const struct stateme
 		return "not signed: this host's statement does not route it through this relay";
 	if ((v = statement_via(x, self_id)) == NULL || strcmp(v, rs->peer) != 0)
 		return "not signed: its statement does not route this host through this relay";
-	if (!has_pair(x, self_id) || !has_pair(own, x->peer))
+	if (!pair_allowed(own, x, self_id))
 		return "not paired: the two statements do not name each other";
 	return NULL;
 }
@@ -743,6 +752,22 @@ signed_interface(struct mesh_config *cfg, struct hosttrust_result *res, const ch
 		                    cfg->addresses, cfg->n_addresses);
 	free_strv(server, nserver);
 	return r;
+}
+
+/* Whether this host relays comes from its own statement ("relay"), not
+ * from the server; the server saying so unsigned is said. 0 or -1. */
+static int
+signed_relay(struct mesh_config *cfg, struct hosttrust_result *res, const char *self_id,
+             const struct statement *own)
+{
+	bool asked = cfg->relay;
+
+	cfg->relay = own->relay;
+	if (!asked || own->relay)
+		return 0;
+	return model_add_line(&res->refused, &res->n_refused, "this host (id %s): refused the "
+	                      "server's relay role: its signed statement does not say relay",
+	                      self_id);
 }
 
 /* A kept peer's AllowedIPs from its statement s; the server's other ones
@@ -867,7 +892,8 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 		               own.s.key) == 0 ? 0 : -1;
 		goto out;
 	}
-	if (signed_interface(cfg, res, self_id, &own.s) != 0)
+	if (signed_interface(cfg, res, self_id, &own.s) != 0 ||
+	    signed_relay(cfg, res, self_id, &own.s) != 0)
 		goto out;
 	/* The port this host listens on is its own setting, like the mesh
 	 * pinned once: a server that sends a port taken on this host (or

@@ -363,7 +363,16 @@ check "no consent: A cannot reach B ($addr_B)" ns_noping A "$addr_B"
 
 _hs_AP=$(wgfield A P latest-handshakes)
 _rx_AP=$(rxtx A P | cut -d' ' -f1)
+wgc R1 allow-relay --status
+check "allow-relay --status: not given yet ($OUT)" \
+	eval '[ "$RC" = 0 ] && [ "$OUT" = "relaying is not allowed" ]'
+wgc R1 allow-relay --remove --status
+check "allow-relay: --remove with --status is a usage error (exit $RC)" [ "$RC" = 2 ]
+admin relay host-r1 maybe
+check "admin relay: on or off, else a usage error (exit $RC)" [ "$RC" = 2 ]
 wgc R1 allow-relay || show_fail "allow-relay on R1"
+wgc R1 allow-relay --status
+check "allow-relay --status: given ($OUT)" [ "$OUT" = "relaying is allowed" ]
 round R1 R2 P A B
 check "relay: sync on R1 switches forwarding on" \
 	eval 'printf "%s\n" "$out_R1" | grep -q "forwards between its peers: on"'

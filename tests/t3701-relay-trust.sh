@@ -9,7 +9,8 @@
 # key. When the admin makes R a relay, the server routes A-B through R at
 # once, but until the admin signs it (R's "relay" line, A's and B's "via"
 # lines, the pairs made with R) A holds it back: exit 4, naming R, and B's
-# address is not routed to R. Once signed (`admin sign` shows "+ relay" and
+# address is not routed to R; and R, though it allows relaying, does not
+# forward on the server's unsigned word. Once signed (`admin sign` shows "+ relay" and
 # "+ via R/B"), A pings B and B's LAN through R. Then an intruder writes a
 # relay path into the SQLite file (A-P, signed direct, through R): A
 # refuses it, exit 4, naming P and R, P's address never goes to R, and A
@@ -201,6 +202,11 @@ allowed() {
 	nsx "$1" wg show "$NS_PFX$1" allowed-ips | awk -v k="$_k" '$1 == k { $1 = ""; print }'
 }
 
+# fwd HOST: whether HOST's WireGuard interface forwards IPv4.
+fwd() {
+	nsx "$1" cat /proc/sys/net/ipv4/conf/"$NS_PFX$1"/forwarding
+}
+
 # has WORD TEXT: TEXT holds WORD, a whole word.
 has() {
 	case " $2 " in *" $1 "*) true ;; *) false ;; esac
@@ -270,6 +276,9 @@ check "unsigned relay path: A names host-r ($err_A)" \
 check "unsigned relay path: A does not route B's address to R ($(allowed A R))" \
 	eval '! has "$addr_B/32" "$(allowed A R)"'
 check "unsigned relay path: A cannot reach B" ns_noping A "$addr_B"
+check "unsigned relay role: R refuses the server's word for it ($err_R)" \
+	eval 'printf "%s\n" "$err_R" | grep -qF "refused the server'"'"'s relay role: its signed statement does not say relay"'
+check "unsigned relay role: R does not forward, allow-relay or not ($(fwd R))" [ "$(fwd R)" = 0 ]
 
 # --- the admin signs it ----------------------------------------------------------
 
@@ -282,6 +291,7 @@ sign_all "(the relay path)"
 round R P A B
 round R P A B
 check "signed relay path: A syncs cleanly (exit $rc_A: $err_A)" [ "$rc_A" = 0 ]
+check "signed relay role: R forwards ($(fwd R))" [ "$(fwd R)" = 1 ]
 check "signed relay path: B syncs cleanly (exit $rc_B: $err_B)" [ "$rc_B" = 0 ]
 _al=$(allowed A R)
 check "signed relay path: A routes B's address and LAN to R ($_al)" \

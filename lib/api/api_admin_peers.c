@@ -331,7 +331,7 @@ set_relay(const struct peer *p, int relay, struct response *res)
 		                  p->id);
 	if (relay == p->relay)
 		return 0;
-	return store_peer_set_relay(p->id, relay) == DB_OK ? 0 : api_db_error(res);
+	return store_relay_set(p->id, relay) == DB_OK ? 0 : api_db_error(res);
 }
 
 /*

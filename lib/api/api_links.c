@@ -128,7 +128,7 @@ relay_report(const struct request *req, struct response *res)
 	if (strcmp(s, "forwarding") != 0 && strcmp(s, "refused") != 0)
 		return http_error(res, 400, "invalid_relay", "\"relay\" must be \"forwarding\" or "
 		                  "\"refused\"");
-	if (store_peer_set_relay_refused(req->peer_id, strcmp(s, "refused") == 0) != DB_OK)
+	if (store_relay_set_refused(req->peer_id, strcmp(s, "refused") == 0) != DB_OK)
 		return api_db_error(res);
 	return 0;
 }

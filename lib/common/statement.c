@@ -193,16 +193,9 @@ cmp_via_qsort(const void *a, const void *b)
 	return cmp_via(a, b);
 }
 
-static bool
-paired_with(const struct statement *s, const char *id)
-{
-	for (size_t i = 0; i < s->npairs; i++)
-		if (strcmp(s->pairs[i], id) == 0)
-			return true;
-	return false;
-}
-
-/* What is wrong with the via lines, or NULL. */
+/* What is wrong with the via lines, or NULL. Whether the pair and the
+ * relay's pair are allowed at all is the host's to judge (a pair line, or
+ * whatever else pairs them): the text only has to be one. */
 static const char *
 check_vias(const struct statement *s)
 {
@@ -210,9 +203,9 @@ check_vias(const struct statement *s)
 		const struct statement_via *v = &s->vias[i];
 		if (i > 0 && cmp_via(&s->vias[i - 1], v) >= 0)
 			return "via lines are not sorted and unique";
-		if (strcmp(v->relay, v->partner) == 0 || !paired_with(s, v->relay) ||
-		    !paired_with(s, v->partner))
-			return "a via line names a relay or partner that is not a pair";
+		if (strcmp(v->relay, v->partner) == 0 || strcmp(v->relay, s->peer) == 0 ||
+		    strcmp(v->partner, s->peer) == 0)
+			return "a via line names the peer itself, or a partner as its own relay";
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(s->vias[j].partner, v->partner) == 0)
 				return "a partner goes through two relays";

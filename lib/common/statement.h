@@ -58,8 +58,8 @@
 
 #define STATEMENT_WARN_UNUSED __attribute__((warn_unused_result))
 
-/* A pair that goes through a relay (docs/relays.md): both ids are among
- * the statement's pairs. */
+/* A pair that goes through a relay (docs/relays.md): two ids, neither the
+ * statement's peer; whether the pairs are allowed is the host's check. */
 struct statement_via {
 	char relay[STATEMENT_ID_MAX + 1];
 	char partner[STATEMENT_ID_MAX + 1];
@@ -103,7 +103,7 @@ int statement_add_address(struct statement *s, const char *cidr) STATEMENT_WARN_
 int statement_add_network(struct statement *s, const char *cidr) STATEMENT_WARN_UNUSED;
 int statement_add_dns(struct statement *s, const char *addr) STATEMENT_WARN_UNUSED;
 int statement_add_pair(struct statement *s, const char *id) STATEMENT_WARN_UNUSED;
-/* The pair with partner goes through relay (both must be pairs too). */
+/* The pair with partner goes through relay. */
 int statement_add_via(struct statement *s, const char *relay,
                       const char *partner) STATEMENT_WARN_UNUSED;
 /* The relay that s's pair with partner goes through, or NULL (direct). */

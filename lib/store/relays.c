@@ -12,7 +12,7 @@
 #include "sql.h"
 
 int
-store_peer_set_relay(const char *id, int relay)
+store_relay_set(const char *id, int relay)
 {
 	static const char sql[] = "UPDATE peers SET relay = ?2 WHERE id = ?1";
 	sqlite3_stmt *st = db_stmt(sql);
@@ -29,7 +29,7 @@ store_peer_set_relay(const char *id, int relay)
 }
 
 int
-store_peer_set_relay_refused(const char *id, int refused)
+store_relay_set_refused(const char *id, int refused)
 {
 	static const char sql[] =
 		"UPDATE peers SET relay_refused = ?2 WHERE id = ?1 AND relay_refused != ?2";

@@ -32,12 +32,12 @@
 
 /* Lets peer id relay, or not (its config says so: it is touched).
  * DB_NOTFOUND when there is no such peer. */
-int store_peer_set_relay(const char *id, int relay);
+int store_relay_set(const char *id, int relay);
 
 /* What peer id's host said about relaying: refused (1) or forwarding (0).
  * A change touches id (its record shows it); the pairs it relays follow
  * in store_relays_refresh(). */
-int store_peer_set_relay_refused(const char *id, int refused);
+int store_relay_set_refused(const char *id, int refused);
 
 /* What a refresh did. */
 struct relays_change {

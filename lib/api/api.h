@@ -39,6 +39,8 @@ api_handler api_admin_peers_list, api_admin_peer_get, api_admin_peer_patch,
 /* api_trust.c: signed statements, revocations, key rotation (docs/trust.md) */
 api_handler api_admin_peer_statement, api_admin_peer_signature, api_admin_revocations_list,
 	api_admin_revocation_signature, api_peer_key, api_admin_peer_accept_key;
+/* api_policy.c: the signed policy (docs/trust.md) */
+api_handler api_admin_policy_get, api_admin_policy_signature;
 /* api_admin_reject.c: bulk reject of pending peers */
 api_handler api_admin_peers_reject;
 /* api_pairs.c */
@@ -205,6 +207,14 @@ int api_tags_store(const char *id, const struct strlist *tags, struct response *
 /* 500: the handlers' single way out of a database error (the dispatcher
  * rolls back). */
 int api_db_error(struct response *res);
+
+/* The network's signing key, decoded: 0, or 409 no_signing_key. */
+int api_signing_key(const struct network *net, uint8_t pk[KEYS_LEN], struct response *res);
+
+/* The body's "signature" member: 64 bytes of Ed25519 in standard base64
+ * into sig. 0 or 400. */
+int api_signature_field(struct json_object *obj, uint8_t sig[KEYS_SIG_LEN],
+                        struct response *res);
 
 /* The audit entry of a write: action (a static string) on target (may be
  * NULL) with detail (consumed; may be NULL). actor overrides the request's

@@ -75,6 +75,7 @@ int
 api_answer_config(const struct peer *p, struct response *res)
 {
 	struct revocation_list revs = { NULL, 0 };
+	struct policy_row pol = { 0 };
 	struct meshconf_writer w;
 	struct network net;
 	char *text;
@@ -85,7 +86,7 @@ api_answer_config(const struct peer *p, struct response *res)
 	if (rc == DB_OK)
 		return http_json_text(res, 200, text, len);
 	if (rc != DB_NOTFOUND || store_network_get(&net) != DB_OK ||
-	    store_revocation_list(&revs, 1) != DB_OK) {
+	    store_revocation_list(&revs, 1) != DB_OK || store_policy_get(&pol) != DB_OK) {
 		rows_revocation_list_free(&revs);
 		return api_db_error(res);
 	}
@@ -93,15 +94,18 @@ api_answer_config(const struct peer *p, struct response *res)
 	if (meshconf_text_begin(&w, p, &net) != 0) {
 		meshconf_text_free(&w);
 		rows_revocation_list_free(&revs);
+		rows_policy_free(&pol);
 		return http_error(res, 500, "internal", "out of memory");
 	}
 	if (store_links_each(p->id, write_link, &w) != DB_OK) {
 		meshconf_text_free(&w);
 		rows_revocation_list_free(&revs);
+		rows_policy_free(&pol);
 		return api_db_error(res);
 	}
-	rc = meshconf_text_end(&w, &revs, &text, &len);
+	rc = meshconf_text_end(&w, &revs, &pol, &text, &len);
 	rows_revocation_list_free(&revs);
+	rows_policy_free(&pol);
 	if (rc != 0)
 		return http_error(res, 500, "internal", "out of memory");
 	snprintf(res->keep.peer, sizeof(res->keep.peer), "%s", p->id);

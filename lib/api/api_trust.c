@@ -15,9 +15,8 @@
 #include "proposal.h"
 #include "statement.h"
 
-/* The network's signing key, decoded: 0, or 409 no_signing_key. */
-static int
-signing_key(const struct network *net, uint8_t pk[KEYS_LEN], struct response *res)
+int
+api_signing_key(const struct network *net, uint8_t pk[KEYS_LEN], struct response *res)
 {
 	if (keys_b64_decode_key(pk, net->signing_key) != 0)
 		return http_error(res, 409, "no_signing_key",
@@ -25,9 +24,8 @@ signing_key(const struct network *net, uint8_t pk[KEYS_LEN], struct response *re
 	return 0;
 }
 
-/* The "signature" member: 64 bytes of Ed25519 in standard base64. 0 or 400. */
-static int
-signature_field(struct json_object *obj, uint8_t sig[KEYS_SIG_LEN], struct response *res)
+int
+api_signature_field(struct json_object *obj, uint8_t sig[KEYS_SIG_LEN], struct response *res)
 {
 	struct json_object *v;
 	size_t len = 0;
@@ -183,7 +181,7 @@ api_admin_peer_signature(const struct request *req, struct response *res)
 	    (uint64_t)version > STATEMENT_VERSION_MAX)
 		return http_error(res, 400, "invalid_version",
 		                  "version must be an integer from 1 to 2^53");
-	if ((status = signature_field(req->json, sig, res)) != 0 ||
+	if ((status = api_signature_field(req->json, sig, res)) != 0 ||
 	    (status = api_load_peer(&p, id, res)) != 0)
 		goto out;
 	if (!p.accepted) {
@@ -194,7 +192,7 @@ api_admin_peer_signature(const struct request *req, struct response *res)
 		status = api_db_error(res);
 		goto out;
 	}
-	if ((status = signing_key(&net, pk, res)) != 0)
+	if ((status = api_signing_key(&net, pk, res)) != 0)
 		goto out;
 	if (version <= p.signed_version) {
 		status = http_error(res, 409, "stale_version", "peer %s is signed at version %lld: "
@@ -271,14 +269,14 @@ api_admin_revocation_signature(const struct request *req, struct response *res)
 	struct network net;
 	int status, rc;
 
-	if ((status = signature_field(req->json, sig, res)) != 0)
+	if ((status = api_signature_field(req->json, sig, res)) != 0)
 		return status;
 	rc = store_revocation_get(&r, id);
 	if (rc == DB_NOTFOUND)
 		return http_error(res, 404, "revocation_not_found", "no revocation with id \"%.32s\"", id);
 	if (rc != DB_OK || store_network_get(&net) != DB_OK)
 		return api_db_error(res);
-	if ((status = signing_key(&net, pk, res)) != 0)
+	if ((status = api_signing_key(&net, pk, res)) != 0)
 		return status;
 	if (statement_verify(r.text, strlen(r.text), sig, pk) != 0)
 		return http_error(res, 400, "invalid_signature", "the signature does not verify over "

@@ -137,6 +137,20 @@ static const char migration_invite_label[] =
 	"ALTER TABLE invites ADD COLUMN label TEXT"
 	"  CHECK (label IS NULL OR length(label) BETWEEN 1 AND 64);";
 
+/*
+ * Version 8, the signed policy (docs/trust.md): the rule set as one
+ * document the admin signs, as last signed. One row, like network.
+ */
+static const char migration_policy[] =
+	"CREATE TABLE policy ("
+	"  id             INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  signed_version INTEGER NOT NULL DEFAULT 0"
+	"    CHECK (signed_version BETWEEN 0 AND 9007199254740992),"
+	"  text           TEXT,"
+	"  signature      BLOB,"
+	"  signed_at      INTEGER);"
+	"INSERT INTO policy (id) VALUES (1);";
+
 /* Migrations from version N-1 to N live at index N; index 1 is schema.sql. */
 static const char *const migrations[] = {
 	NULL,
@@ -168,6 +182,7 @@ static const char *const migrations[] = {
 	"DROP INDEX pairs_b;"
 	"CREATE INDEX pairs_b_a ON pairs (b, a);",
 	migration_invite_label,
+	migration_policy,
 };
 
 /*

@@ -21,6 +21,7 @@
 #include "result.h"
 #include "revisions.h"
 #include "rows.h"
+#include "signed_policy.h"
 #include "trust.h"
 
 #endif

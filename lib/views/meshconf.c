@@ -121,8 +121,24 @@ meshconf_statement(const struct peer *p)
 }
 
 struct json_object *
+meshconf_policy(const struct policy_row *pol)
+{
+	struct json_object *o;
+	char sig[KEYS_SIG_B64_LEN];
+
+	if (pol == NULL || pol->text == NULL)
+		return NULL;
+	o = json_object_new_object();
+	keys_b64_encode(sig, sizeof(sig), pol->sig, KEYS_SIG_LEN);
+	json_object_object_add(o, "text", json_object_new_string(pol->text));
+	json_object_object_add(o, "signature", json_object_new_string(sig));
+	return o;
+}
+
+struct json_object *
 meshconf_build(const struct peer *self, const struct network *net,
-               const struct link_list *links, const struct revocation_list *revs)
+               const struct link_list *links, const struct revocation_list *revs,
+               const struct policy_row *pol)
 {
 	struct json_object *conf, *iface, *addrs, *peers, *warnings, *dns, *rv;
 	int keepalive = self->keepalive >= 0 ? self->keepalive : net->keepalive;
@@ -166,6 +182,7 @@ meshconf_build(const struct peer *self, const struct network *net,
 		json_object_array_add(rv, o);
 	}
 	json_object_object_add(conf, "revocations", rv);
+	json_object_object_add(conf, "policy", meshconf_policy(pol));
 	return conf;
 }
 
@@ -388,7 +405,7 @@ meshconf_text_link(struct meshconf_writer *w, const struct link *l)
 
 int
 meshconf_text_end(struct meshconf_writer *w, const struct revocation_list *revs,
-                  char **text, size_t *len)
+                  const struct policy_row *pol, char **text, size_t *len)
 {
 	char sig[KEYS_SIG_B64_LEN];
 	int n = 0;
@@ -411,7 +428,17 @@ meshconf_text_end(struct meshconf_writer *w, const struct revocation_list *revs,
 		buf_str(&w->out, sig);
 		buf_put(&w->out, "}", 1);
 	}
-	buf_lit(&w->out, "]}");
+	buf_lit(&w->out, "],\"policy\":");
+	if (pol == NULL || pol->text == NULL) {
+		buf_lit(&w->out, "null}");
+	} else {
+		keys_b64_encode(sig, sizeof(sig), pol->sig, KEYS_SIG_LEN);
+		buf_lit(&w->out, "{\"text\":");
+		buf_str(&w->out, pol->text);
+		buf_lit(&w->out, ",\"signature\":");
+		buf_str(&w->out, sig);
+		buf_lit(&w->out, "}}");
+	}
 	if (w->out.oom || w->warnings.oom) {
 		meshconf_text_free(w);
 		return -1;

@@ -13,14 +13,16 @@
 /* The shape of what meshconf_build() makes. Kept configs are keyed by it
  * too (lib/store.h): change it with any change to what a config holds or
  * how it is spelled, so no body of the old shape is served again. */
-#define MESHCONF_FORMAT 1
+#define MESHCONF_FORMAT 2
 
 /* One accepted peer's view of the mesh, as GET /peer/config returns it,
- * from its own record, the network settings, its links (store_links()) and
- * the revocations (only the signed ones are shown). Caller owns the result. */
+ * from its own record, the network settings, its links (store_links()),
+ * the revocations (only the signed ones are shown) and the signed policy
+ * (pol NULL or unsigned: null). Caller owns the result. */
 struct json_object *meshconf_build(const struct peer *self, const struct network *net,
                                    const struct link_list *links,
-                                   const struct revocation_list *revs);
+                                   const struct revocation_list *revs,
+                                   const struct policy_row *pol);
 
 /*
  * The same config written as text as it goes, link by link, with no JSON
@@ -51,11 +53,12 @@ int meshconf_text_begin(struct meshconf_writer *w, const struct peer *self,
  * memory. */
 int meshconf_text_link(struct meshconf_writer *w, const struct link *l);
 
-/* Ends the config with self's statement and the signed revocations revs:
+/* Ends the config with self's statement, the signed revocations revs and
+ * the signed policy pol (may be NULL):
  * *text (NUL-terminated, caller frees) of *len bytes, and w is emptied. -1
  * out of memory (w freed). */
 int meshconf_text_end(struct meshconf_writer *w, const struct revocation_list *revs,
-                      char **text, size_t *len);
+                      const struct policy_row *pol, char **text, size_t *len);
 
 /* Frees what w holds; safe after meshconf_text_end(). */
 void meshconf_text_free(struct meshconf_writer *w);
@@ -67,5 +70,9 @@ struct json_object *meshconf_allowed_ips(const struct peer *p);
 /* The last signed statement of p as {"text", "signature"}, or NULL (JSON
  * null) when it has none. Caller owns it. */
 struct json_object *meshconf_statement(const struct peer *p);
+
+/* The signed policy as {"text", "signature"}, or NULL (JSON null) when
+ * none was signed. Caller owns it. */
+struct json_object *meshconf_policy(const struct policy_row *pol);
 
 #endif

@@ -243,7 +243,7 @@ per_peer_config(const char *id)
 		links.n++;
 	}
 	ck_assert_int_eq(store_revocation_list(&revs, 1), DB_OK);
-	conf = meshconf_build(&self, &net, &links, &revs);
+	conf = meshconf_build(&self, &net, &links, &revs, NULL);
 	rows_revocation_list_free(&revs);
 	text = strdup(json_object_to_json_string_ext(conf, HTTP_JSON_FLAGS));
 	json_object_put(conf);
@@ -438,11 +438,11 @@ START_TEST(text_writer_same_as_json_c)
 			memset(revs.v[i].sig, (int)i + 1, sizeof(revs.v[i].sig));
 			revs.v[i].has_sig = i != 1;
 		}
-		conf = meshconf_build(&self, &net, &links, &revs);
+		conf = meshconf_build(&self, &net, &links, &revs, NULL);
 		ck_assert_int_eq(meshconf_text_begin(&w, &self, &net), 0);
 		for (size_t i = 0; i < links.n; i++)
 			ck_assert_int_eq(meshconf_text_link(&w, &links.v[i]), 0);
-		ck_assert_int_eq(meshconf_text_end(&w, &revs, &text, &len), 0);
+		ck_assert_int_eq(meshconf_text_end(&w, &revs, NULL, &text, &len), 0);
 		rows_revocation_list_free(&revs);
 		rows_peer_free(&self);
 		ck_assert_str_eq(text, json_object_to_json_string_ext(conf, HTTP_JSON_FLAGS));

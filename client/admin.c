@@ -511,26 +511,32 @@ static const struct admin_cmd {
 	  "  wgconf trust-key PUBKEY                     on every host: peers must be\n"
 	  "                                              signed to be configured\n"
 	  "  wgconf admin sign PEER --key FILE           sign each peer\n", ADMIN_OFFLINE },
-	{ "sign", admin_sign, "Kya", 0, 1000, "sign PEER...|--all",
-	  "sign peer statements and key revocations",
-	  "Usage: wgconf admin sign PEER... --key FILE [--yes]\n"
+	{ "sign", admin_sign, "KyaY", 0, 1000, "sign PEER...|--all|--policy",
+	  "sign peer statements, the policy and key revocations",
+	  "Usage: wgconf admin sign PEER... [--policy] --key FILE [--yes]\n"
 	  "       wgconf admin sign --all --key FILE [--yes]\n"
+	  "       wgconf admin sign --policy --key FILE [--yes]\n"
 	  "\nSigns each peer's statement (its key, its tunnel addresses with their\n"
-	  "prefix, its routed networks, the network's MTU and DNS, the peers it is\n"
-	  "paired with, and a version that only grows; docs/trust.md) with the\n"
-	  "signing key in FILE. What changed since the last statement signed with\n"
-	  "this key is shown first (- and + lines: keys, addresses, networks, mtu,\n"
-	  "dns, pairs), worked out here from the text to be signed, and on a\n"
+	  "prefix, its routed networks, the network's MTU and DNS, its tags, the\n"
+	  "peers an admin paired it with, and a version that only grows;\n"
+	  "docs/trust.md) with the signing key in FILE, and with --policy the\n"
+	  "policy: every rule (tag a pairs with tag b) in one document, so a rule\n"
+	  "is one signature however many pairs it makes. What changed since the\n"
+	  "last text signed with this key is shown first (- and + lines: keys,\n"
+	  "addresses, networks, mtu, dns, tags, pairs, rules), worked out here\n"
+	  "from the text to be signed, and on a\n"
 	  "terminal confirmed: compare a new key with the host's own (`wg pubkey <\n"
 	  "/var/lib/wgconf/private.key` there). Pending revocations (a deleted peer,\n"
 	  "a replaced key) are shown and signed the same way: with --all every one,\n"
 	  "with PEERs those of these peers. The signatures are made here; only they\n"
 	  "are sent. Hosts that trust the key (`wgconf trust-key`) configure only\n"
-	  "what is signed, and a pair only when both sides' statements name it.\n"
+	  "what is signed, and a pair only when both sides' statements name it or\n"
+	  "a rule of the signed policy pairs their signed tags.\n"
 	  "\n"
 	  "  --key FILE  the secret key from `wgconf admin signing-key generate`\n"
-	  "  --all       every accepted peer with unsigned changes, and every\n"
-	  "              pending revocation\n"
+	  "  --all       every accepted peer with unsigned changes, the policy\n"
+	  "              when its rules changed, and every pending revocation\n"
+	  "  --policy    the policy (the rules)\n"
 	  "  --yes       do not ask (needed without a terminal); with --all this\n"
 	  "              signs whatever the server holds now: check `admin peers`\n"
 	  "              first\n", 0 },
@@ -610,6 +616,7 @@ static const struct option admin_opts[] = {
 	{ "key", required_argument, NULL, 'K' },
 	{ "yes", no_argument, NULL, 'y' },
 	{ "all", no_argument, NULL, 'a' },
+	{ "policy", no_argument, NULL, 'Y' },
 	{ "registration", required_argument, NULL, 'r' },
 	{ "pending-max", required_argument, NULL, 'x' },
 	{ "pending-expire", required_argument, NULL, 'X' },
@@ -702,6 +709,7 @@ take_option(struct admin *a, struct admin_args *g, int c)
 	case 'K': a->key = optarg; break;
 	case 'y': a->yes = true; break;
 	case 'a': a->all = true; break;
+	case 'Y': a->policy = true; break;
 	case 'r': a->registration = optarg; break;
 	case 'x': a->pending_max = optarg; break;
 	case 'X': a->pending_expire = optarg; break;

@@ -30,7 +30,7 @@ struct admin {
 	const char *label;              /* --label of admin invite */
 	const char *ipv4, *ipv6, *keepalive, *mtu, *dns, *signing_key;
 	const char *out, *key;
-	bool yes, all;
+	bool yes, all, policy;
 	/* the limits (network) and bulk reject */
 	const char *registration, *pending_max, *pending_expire, *endpoint_interval;
 	const char *audit_max_age, *audit_max_rows, *audit_coalesce, *older_than;

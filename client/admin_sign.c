@@ -14,6 +14,7 @@
 #include "text.h"
 #include "ipam.h"
 #include "keys.h"
+#include "policy.h"
 #include "statement.h"
 
 #define SIGNING_KEY_HEADER "# wgconf signing key (Ed25519 secret key): keep it offline\n"
@@ -404,6 +405,155 @@ out:
 	return ret;
 }
 
+/* The last policy signed with this key, from the server's answer, into
+ * old: 1 there is one (and proposed is the version after it), 0 none that
+ * verifies (everything is shown), -1 the proposal is refused. */
+static int
+policy_baseline(struct signer *s, struct json_object *resp, const struct policy *proposed,
+                struct policy *old)
+{
+	const char *prev, *why = NULL;
+	size_t prevlen = 0;
+
+	if ((prev = str_len(resp, "signed", &prevlen)) == NULL)
+		return 0;
+	if (policy_open(old, prev, prevlen, text_json_str(resp, "signature"), s->pk, &why) != 0 ||
+	    strcmp(old->mesh, s->mesh) != 0) {
+		policy_free(old);
+		printf("policy: the policy the server says was signed last does not verify "
+		       "under this key; showing everything\n");
+		return 0;
+	}
+	if (proposed->version != old->version + 1) {
+		warnx("the server proposes version %llu of the policy, not the one after the "
+		      "signed version %llu: not signing it", (unsigned long long)proposed->version,
+		      (unsigned long long)old->version);
+		return -1;
+	}
+	return 1;
+}
+
+/* Signs text, the policy at version, here and sends only the signature.
+ * 0 or -1 (said). */
+static int
+put_policy_signature(struct signer *s, uint64_t version, const char *text, size_t len)
+{
+	struct fetch_response put = { 0 };
+	struct json_object *body, *v;
+	char sig[KEYS_SIG_B64_LEN];
+	int ret = -1;
+
+	statement_sign(sig, text, len, s->sk);
+	body = json_object_new_object();
+	json_object_object_add(body, "version", json_object_new_int64((int64_t)version));
+	json_object_object_add(body, "signature", json_object_new_string(sig));
+	if (admin_request(s->a, "PUT", "/admin/policy/signature", body, &put) != 0)
+		goto out;
+	if (put.status != 200 || put.json == NULL) {
+		fetch_report(&put, "sign the policy");
+		goto out;
+	}
+	if (!json_object_object_get_ex(put.json, "signed_version", &v) ||
+	    json_object_get_int64(v) != (int64_t)version) {
+		warnx("the server took the policy's signature but does not list version %llu "
+		      "as signed", (unsigned long long)version);
+		goto out;
+	}
+	printf("signed the policy at version %llu\n", (unsigned long long)version);
+	ret = 0;
+out:
+	json_object_put(body);
+	fetch_response_free(&put);
+	return ret;
+}
+
+/* Shows a diff, two spaces in. */
+static void
+print_diff(const char *diff)
+{
+	for (const char *line = diff, *nl; *line != '\0'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		printf("  %.*s\n", (int)(nl - line), line);
+	}
+	fflush(stdout);
+}
+
+/*
+ * Signs the policy as sign_peer() signs a statement: the proposal checked
+ * to be a canonical policy of this mesh, the rules that changed since the
+ * last policy this key signed shown, asked, signed here. only_changed
+ * (--all): nothing is fetched again when the server says nothing changed.
+ * 0 signed, 1 declined or nothing to sign, -1 error.
+ */
+static int
+sign_policy(struct signer *s, bool only_changed)
+{
+	struct fetch_response resp = { 0 };
+	struct policy proposed, old;
+	struct json_object *u;
+	const char *text, *why = NULL;
+	char question[160], *diff = NULL;
+	size_t len = 0;
+	int have_old = 0, ret = -1;
+
+	policy_init(&proposed);
+	policy_init(&old);
+	if (admin_request(s->a, "GET", "/admin/policy", NULL, &resp) != 0)
+		goto out;
+	if (resp.status != 200 || resp.json == NULL) {
+		fetch_report(&resp, "policy");
+		goto out;
+	}
+	if (only_changed && (!json_object_object_get_ex(resp.json, "unsigned_changes", &u) ||
+	                     !json_object_get_boolean(u))) {
+		ret = 1;
+		goto out;
+	}
+	if ((text = str_len(resp.json, "proposed", &len)) == NULL ||
+	    policy_parse(&proposed, text, len, &why) != 0 || strcmp(proposed.mesh, s->mesh) != 0) {
+		warnx("the server's proposed policy is not a valid policy of mesh %s (%s): not "
+		      "signing it", s->mesh, why ? why : "missing, or another mesh");
+		goto out;
+	}
+	if ((have_old = policy_baseline(s, resp.json, &proposed, &old)) < 0)
+		goto out;
+	if ((diff = policy_diff(have_old ? &old : NULL, &proposed)) == NULL) {
+		warnx("out of memory");
+		goto out;
+	}
+	if (have_old && diff[0] == '\0') {
+		printf("policy: nothing to sign (signed at version %llu)\n",
+		       (unsigned long long)old.version);
+		ret = 1;
+		goto out;
+	}
+	printf("policy, version %llu%s:\n", (unsigned long long)proposed.version,
+	       have_old ? ", changes since the last signed version" : ", first signature: "
+	       "all of it");
+	print_diff(diff[0] ? diff : "(no rules)\n");
+	snprintf(question, sizeof(question), "Sign version %llu of the policy? Each rule pairs "
+	         "every peer of one tag with every peer of the other.",
+	         (unsigned long long)proposed.version);
+	if (!s->a->yes && !confirm(question)) {
+		printf("not signed the policy\n");
+		s->declined++;
+		ret = 1;
+		goto out;
+	}
+	if (put_policy_signature(s, proposed.version, text, len) != 0)
+		goto out;
+	s->signed_n++;
+	ret = 0;
+out:
+	if (ret < 0)
+		s->failed++;
+	free(diff);
+	policy_free(&proposed);
+	policy_free(&old);
+	fetch_response_free(&resp);
+	return ret;
+}
+
 /* The revocations still to sign: with --all every one, else those of the
  * named peers (a rotated key). */
 static int
@@ -487,8 +637,8 @@ admin_sign(struct admin *a, int argc, char **argv)
 
 	if (a->key == NULL)
 		return cli_usage_error("--key FILE (the signing key) is required");
-	if (a->all == (argc >= 1))
-		return cli_usage_error("give the PEERs to sign, or --all");
+	if (a->all ? argc >= 1 || a->policy : argc == 0 && !a->policy)
+		return cli_usage_error("give the PEERs to sign, --policy, or --all");
 	/* Nothing is asked of the server before the key is known to be good. */
 	if (signing_key_read(a->key, s.sk, s.pkb64) != 0)
 		goto out;
@@ -537,11 +687,13 @@ admin_sign(struct admin *a, int argc, char **argv)
 			sign_peer(&s, p);
 		}
 	}
+	if (a->all || a->policy)
+		sign_policy(&s, a->all);
 	if (sign_revocations(&s, ids, nids) != 0)
 		s.failed++;
 	if (s.signed_n + s.declined + s.failed == 0 && a->all)
-		printf("nothing to sign: every accepted peer's statement and every revocation "
-		       "is signed\n");
+		printf("nothing to sign: every accepted peer's statement, the policy and every "
+		       "revocation is signed\n");
 	else if (s.signed_n + s.declined + s.failed == 0)
 		printf("nothing to sign\n");
 	else

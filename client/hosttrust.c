@@ -14,6 +14,7 @@
 #include "hosttrust.h"
 #include "ipam.h"
 #include "model.h"
+#include "policy.h"
 #include "state.h"
 #include "text.h"
 
@@ -133,6 +134,13 @@ store_from_json(struct hosttrust_store *st, struct json_object *obj)
 				return -1;
 		}
 	}
+	if (json_object_object_get_ex(obj, "policy_version", &v)) {
+		int64_t n;
+		if (!json_object_is_type(v, json_type_int) || (n = json_object_get_int64(v)) < 0 ||
+		    (uint64_t)n > STATEMENT_VERSION_MAX)
+			return -1;
+		st->policy_version = (uint64_t)n;
+	}
 	st->changed = false;
 	return 0;
 }
@@ -202,6 +210,8 @@ hosttrust_store_save(const struct hosttrust_store *st, const char *dir)
 	for (size_t i = 0; i < st->n_revoked; i++)
 		json_object_array_add(rev, json_object_new_string(st->revoked[i]));
 	json_object_object_add(obj, "revoked", rev);
+	json_object_object_add(obj, "policy_version",
+	                       json_object_new_int64((int64_t)st->policy_version));
 	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
 	                                           JSON_C_TO_STRING_NOSLASHESCAPE);
 	ret = state_write_atomic(path, text, strlen(text), 0600);
@@ -545,11 +555,12 @@ open_own(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 }
 
 /* Peer p (its entry pj in the server's JSON) on its own statement, against
- * this host's (own): c->ok, or c->why. 0, or -1 error. */
+ * this host's (own) and the signed policy (pol, NULL when none is usable):
+ * c->ok, or c->why. 0, or -1 error. */
 static int
 judge_peer(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
            struct json_object *pj, const struct mesh_peer *p, const char *self_id,
-           const struct statement *own, struct candidate *c)
+           const struct statement *own, const struct policy *pol, struct candidate *c)
 {
 	int r = open_statement(st, trusted, pj, &c->s, c->buf, sizeof(c->buf), &c->why);
 
@@ -564,10 +575,14 @@ judge_peer(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 		snprintf(c->buf, sizeof(c->buf), "not signed: the server gives key "
 		         "%s, its signed statement key %s", p->public_key, c->s.key);
 		c->why = c->buf;
+	} else if (pol != NULL && policy_pairs(pol, own, &c->s)) {
+		c->ok = true;
 	} else if (!has_pair(&c->s, self_id)) {
-		c->why = "not paired: its statement does not name this host";
+		c->why = "not paired: its statement does not name this host, and no signed "
+		         "rule pairs their tags";
 	} else if (!has_pair(own, p->id)) {
-		c->why = "not paired: this host's statement does not name it";
+		c->why = "not paired: this host's statement does not name it, and no signed "
+		         "rule pairs their tags";
 	} else {
 		c->ok = true;
 	}
@@ -683,6 +698,60 @@ keep_signed(struct mesh_config *cfg, struct hosttrust_result *res, const struct 
 	return 0;
 }
 
+/* A refused policy: one line, and no rule pairs anyone. 1, or -1. */
+static int
+refuse_policy(struct hosttrust_result *res, const char *why)
+{
+	return model_add_line(&res->refused, &res->n_refused, "policy: refused: %s", why) == 0 ?
+	       1 : -1;
+}
+
+/*
+ * The signed policy json carries into pol: 0 usable; 1 none, or refused
+ * (said in res); -1 out of memory. Usable means it verifies under the
+ * trusted key, is for this host's mesh and is not older than a policy seen
+ * before (a rolled-back policy could bring back a rule the admin removed);
+ * its version is then remembered.
+ */
+static int
+open_policy(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
+            struct json_object *json, struct policy *pol, struct hosttrust_result *res)
+{
+	const char *text, *sig, *why = NULL;
+	char buf[200];
+	size_t len;
+	int r = signed_member(json, "policy", &text, &len, &sig);
+
+	policy_init(pol);
+	if (r == 1)
+		return 1;
+	if (r < 0)
+		return refuse_policy(res, "bad policy: \"policy\" is not {text, signature}");
+	if (policy_open(pol, text, len, sig, trusted, &why) != 0) {
+		if (why == NULL || strcmp(why, "bad signature") == 0)
+			why = "bad signature: the policy does not verify under the trusted key";
+		snprintf(buf, sizeof(buf), "%s%s", strncmp(why, "bad sig", 7) ? "bad policy: " : "",
+		         why);
+		return refuse_policy(res, buf);
+	}
+	if (strcmp(pol->mesh, st->mesh) != 0)
+		snprintf(buf, sizeof(buf), "other mesh: the policy is for mesh %s, this host "
+		         "belongs to mesh %s", pol->mesh, st->mesh);
+	else if (pol->version < st->policy_version)
+		snprintf(buf, sizeof(buf), "rollback: the policy has version %llu, older than "
+		         "version %llu seen before", (unsigned long long)pol->version,
+		         (unsigned long long)st->policy_version);
+	else {
+		if (pol->version > st->policy_version) {
+			st->policy_version = pol->version;
+			st->changed = true;
+		}
+		return 0;
+	}
+	policy_free(pol);
+	return refuse_policy(res, buf);
+}
+
 int
 hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
                 const char *self_id, const char *const *own_keys, size_t n_own_keys,
@@ -691,12 +760,14 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 {
 	struct json_object *peers = NULL;
 	struct candidate own = { 0 }, *c = NULL;
+	struct policy pol;
 	size_t nc = 0;
-	int r, ret = -1;
+	int r, have_policy = 0, ret = -1;
 
 	memset(res, 0, sizeof(*res));
 	res->own_key = -1;
 	statement_init(&own.s);
+	policy_init(&pol);
 
 	/* This host's own statement first: it pins the mesh, and without it
 	 * nothing can be configured. */
@@ -728,6 +799,9 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 	}
 	if (signed_interface(cfg, res, self_id, &own.s) != 0)
 		goto out;
+	if ((r = open_policy(st, trusted, json, &pol, res)) < 0)
+		goto out;
+	have_policy = r == 0;
 
 	/* The peers, each on its own statement. */
 	if (!json_object_object_get_ex(json, "peers", &peers) ||
@@ -741,7 +815,7 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 
 		statement_init(&c[i].s);
 		if (judge_peer(st, trusted, json_object_array_get_idx(peers, i), p, self_id,
-		               &own.s, &c[i]) != 0)
+		               &own.s, have_policy ? &pol : NULL, &c[i]) != 0)
 			goto out;
 	}
 	refuse_clashes(cfg, c);
@@ -753,5 +827,6 @@ out:
 		statement_free(&c[i].s);
 	free(c);
 	statement_free(&own.s);
+	policy_free(&pol);
 	return ret;
 }

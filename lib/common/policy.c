@@ -245,7 +245,7 @@ policy_pairs(const struct policy *p, const struct statement *x, const struct sta
 static int
 diff_line(char **out, size_t *len, char sign, const struct policy_rule *r)
 {
-	size_t need = 8 + strlen(r->a) + strlen(r->b) + 1;
+	size_t need = strlen("- rule  \n") + strlen(r->a) + strlen(r->b) + 1;
 	char *grown = realloc(*out, *len + need);
 
 	if (grown == NULL)

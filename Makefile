@@ -17,7 +17,7 @@ PKG_CONFIG ?= pkg-config
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wshadow \
             -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Wvla \
-            -MMD -MP -Ilib/common -Ilib/store -Ilib/views -Ilib/api
+            -MMD -MP
 ifeq ($(WERROR),1)
 CFLAGS   += -Werror
 endif
@@ -48,7 +48,9 @@ CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 # (what the API shows, the config text) and api/ (HTTP, the routes, the
 # handlers) that only the responder and the server tests link. The client
 # never links SQLite.
-LIB_DIRS   := lib/common lib/store lib/views lib/api
+# The client sees lib/common/ alone: what it cannot include, it cannot use.
+SERVER_INC := -Ilib/common -Ilib/store -Ilib/views -Ilib/api
+CLIENT_INC := -Ilib/common
 COMMON_SRC := $(sort $(wildcard lib/common/*.c))
 COMMON_OBJ := $(COMMON_SRC:.c=.o)
 SERVER_SRC := $(sort $(wildcard lib/store/*.c lib/views/*.c lib/api/*.c))
@@ -76,17 +78,21 @@ lib/store/schema.h: schema.sql lib/store/embed.sh
 
 lib/store/db.o: lib/store/schema.h
 
+lib/common/%.o: lib/common/%.c
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(CLIENT_INC) $(LIB_CFLAGS) -c -o $@ $<
+
 lib/%.o: lib/%.c
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(SERVER_INC) $(LIB_CFLAGS) -c -o $@ $<
 
 cgi/%.o: cgi/%.c
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(SERVER_INC) $(LIB_CFLAGS) -c -o $@ $<
 
 client/%.o: client/%.c
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CURL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(CLIENT_INC) $(LIB_CFLAGS) $(CURL_CFLAGS) -c -o $@ $<
 
 lib/libwgcommon.a: $(COMMON_OBJ)
 	@echo "  AR      $@"
@@ -111,15 +117,15 @@ client/wgconf: $(CLIENT_MAIN:.c=.o) client/libwgclient.a lib/libwgcommon.a
 # The API suites' shared harness; not a check_* file, so not a test binary.
 tests/unit/api_harness.o: tests/unit/api_harness.c
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(SERVER_INC) $(LIB_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 $(SERVER_UNIT_BIN): tests/unit/%: tests/unit/%.c tests/unit/api_harness.o lib/libwgserver.a lib/libwgcommon.a
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CHECK_CFLAGS) -o $@ $< tests/unit/api_harness.o lib/libwgserver.a lib/libwgcommon.a $(LDFLAGS) $(CHECK_LIBS) $(LIB_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(SERVER_INC) $(LIB_CFLAGS) $(CHECK_CFLAGS) -o $@ $< tests/unit/api_harness.o lib/libwgserver.a lib/libwgcommon.a $(LDFLAGS) $(CHECK_LIBS) $(LIB_LIBS)
 
 $(CLIENT_UNIT_BIN): tests/unit/%: tests/unit/%.c client/libwgclient.a lib/libwgcommon.a
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CURL_CFLAGS) $(CHECK_CFLAGS) -Iclient -o $@ $< client/libwgclient.a lib/libwgcommon.a $(LDFLAGS) $(CHECK_LIBS) $(CURL_LIBS) $(CLIENT_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(CLIENT_INC) $(LIB_CFLAGS) $(CURL_CFLAGS) $(CHECK_CFLAGS) -Iclient -o $@ $< client/libwgclient.a lib/libwgcommon.a $(LDFLAGS) $(CHECK_LIBS) $(CURL_LIBS) $(CLIENT_LIBS)
 
 # Installs the Debian packages the build, `make run` and the tests need.
 # npm only brings playwright-core for the browser tests (package-lock.json).
@@ -161,6 +167,7 @@ browser: all
 FUZZ_CHECK_SECONDS ?= 15
 check: deps
 	$(Q)sh tests/tools/longfuncs.sh
+	$(Q)sh tests/tools/nosql.sh
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN)
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)sh tests/run.sh all
@@ -169,7 +176,7 @@ check: deps
 # The benchmark's seeder drives the server's handlers in process (bench/seed.c).
 bench/seed: bench/seed.c lib/libwgserver.a lib/libwgcommon.a
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) -o $@ $< lib/libwgserver.a lib/libwgcommon.a $(LDFLAGS) $(LIB_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(SERVER_INC) $(LIB_CFLAGS) -o $@ $< lib/libwgserver.a lib/libwgcommon.a $(LDFLAGS) $(LIB_LIBS)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all bench/seed

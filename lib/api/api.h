@@ -2,8 +2,6 @@
 #ifndef WGCONF_API_H
 #define WGCONF_API_H
 
-#include <sqlite3.h>
-
 #include "http.h"
 #include "rows.h"
 #include "store.h"
@@ -73,12 +71,6 @@ int64_t api_link_stale_after(void);
  * hs_a and hs_b (0 = never). */
 const char *api_link_status(int64_t hs_a, int64_t hs_b, int64_t now, int64_t stale_after);
 
-/* Every pair with both sides' reports (cached statement, ordered by the
- * names of its ends):
- * columns 0-5 side a, 6-11 side b, each id, name, latest_handshake, rx, tx,
- * reported_at (NULL when that side never reported). NULL on error. */
-sqlite3_stmt *api_links_stmt(void);
-
 /* Per-process request counters, by route (api.c): route i's method and
  * pattern, requests and answers >= 400 since this process started; -1
  * past the last route. The last index is for requests no route took (method "", pattern "unrouted"). */
@@ -128,11 +120,6 @@ int api_answer_peer_written(const char *id, int status, struct response *res);
  * smaller config. */
 int api_answer_config(const struct peer *p, struct response *res);
 
-/* Answers 200 {key: [row(st), ...]} for every row of st (prepared and
- * bound by the caller; NULL gives 500), or 500 on a database error. */
-typedef struct json_object *api_row_view(sqlite3_stmt *st);
-int api_answer_rows(sqlite3_stmt *st, const char *key, api_row_view *row, struct response *res);
-
 /* The admin lists' pages: ?limit= (1 to API_PAGE_MAX, API_PAGE_DEF when
  * absent) into *limit, or 400 invalid_limit. */
 #define API_PAGE_DEF 100
@@ -145,11 +132,10 @@ typedef int api_secret_handler(const struct request *req, struct response *res,
                                char secret[KEYS_TOKEN_LEN]);
 int api_with_secret(const struct request *req, struct response *res, api_secret_handler *fn);
 
-/* Pairs a and b (a->id < b->id; id and public_key are read): seals a
- * fresh preshared key to both ends and stores the pair. 0, or an error
- * status in res. */
-int api_insert_pair(const struct peer *a, const struct peer *b, int64_t now,
-                    struct response *res);
+/* Pairs a and b (a->id < b->id; id and public_key are read) explicitly,
+ * as an admin or an import does. 0, or an error status in res. */
+int api_pair_make(const struct peer *a, const struct peer *b, int64_t now,
+                  struct response *res);
 
 /* Gives peer id exactly the address want (one IP, no prefix), which must
  * be a free host address of its family's pool; no other address is
@@ -161,48 +147,19 @@ int api_assign_address_exact(const char *id, const char *want, struct response *
  * (may be NULL) as "revocation". 0 or 500. */
 int api_revoke_key(const struct peer *p, struct json_object *detail, struct response *res);
 
-/* Pairs and rules (api_pairs.c, api_rules.c). */
+/* Tags and rules (api_rules.c). */
 
-#define API_RULES_MAX 256       /* rules the server keeps */
+/* Makes peer id's pairs what the rules say (store_rules_sync_peer()):
+ * *changed (may be NULL) pairs made or dropped. 0, or 409 rule_too_large,
+ * or 500. */
+int api_rules_sync_peer(const char *id, size_t *changed, struct response *res);
 
-/* Stores the pair a < b with a fresh preshared key sealed to both public
- * keys; explicit: an admin made it (else only rules imply it). 0 or an
- * error status. */
-int api_pair_insert(const char *a, const uint8_t pka[KEYS_LEN], const char *b,
-                    const uint8_t pkb[KEYS_LEN], int explicit, int64_t now,
-                    struct response *res);
-
-/* The ids of the rules that pair a and b (a JSON array of strings, caller
- * puts) into *out. DB_OK or DB_ERROR. */
-int api_pair_rules(const char *a, const char *b, struct json_object **out);
-
-/* Which rules pair whom, loaded once to show every pair's rules. */
-struct api_rule_peer;
-struct api_rule_index {
-	int64_t rule_ids[API_RULES_MAX];
-	size_t nrules;
-	struct api_rule_peer *peers;    /* sorted by id; owned */
-	size_t npeers;
-};
-int api_rule_index_load(struct api_rule_index *ix);
-/* The rule ids (JSON array of strings, caller puts) that pair a and b. */
-struct json_object *api_rule_index_pair(const struct api_rule_index *ix, const char *a,
-                                        const char *b);
-void api_rule_index_free(struct api_rule_index *ix);
-
-/* Makes peer id's pairs what the rules say, when it is accepted: drops the
- * pairs only rules made that no rule implies now, makes the ones they imply
- * and it lacks (409 rule_too_large when a rule would pass its bound). The
- * ends of every pair made or dropped are appended to changed. 0 or an
- * error status. */
-int api_rules_sync_peer(const char *id, struct strlist *changed, struct response *res);
+/* 409 rule_too_large naming the rule e. */
+int api_rule_excess(const struct rule_excess *e, struct response *res);
 
 /* A "tags" value: a list of 1 to TAGS_MAX distinct tags, sorted into out
  * (caller frees, also after an error). 0 or 400. */
 int api_tags_parse(struct json_object *v, struct strlist *out, struct response *res);
-
-/* Replaces peer id's tags with tags. 0 or an error status. */
-int api_tags_store(const char *id, const struct strlist *tags, struct response *res);
 
 /* 500: the handlers' single way out of a database error (the dispatcher
  * rolls back). */

@@ -5,8 +5,6 @@
 #include <string.h>
 
 #include "api.h"
-#include "db.h"
-#include "meshconf.h"
 #include "text.h"
 
 /* A peers cursor is "CREATED.ID", the keyset of the last row shown:
@@ -85,14 +83,13 @@ api_admin_peer_get(const struct request *req, struct response *res)
 static int
 update_name(const char *id, const char *name, struct response *res)
 {
-	static const char sql[] = "UPDATE peers SET name = ?2 WHERE id = ?1";
-	sqlite3_stmt *st = db_stmt(sql);
+	return store_peer_set_name(id, name) == DB_OK ? 0 : api_db_error(res);
+}
 
-	if (st == NULL)
-		return api_db_error(res);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	return db_exec_stmt(st) == DB_OK ? 0 : api_db_error(res);
+static int
+set_tags(const char *id, const struct strlist *tags, struct response *res)
+{
+	return store_tags_set(id, tags) == DB_OK ? 0 : api_db_error(res);
 }
 
 /* Optional name field: 0 (maybe *name set), or 400. */
@@ -129,12 +126,11 @@ address_field(struct json_object *obj, const char **addr, struct response *res)
 int
 api_admin_peer_accept(const struct request *req, struct response *res)
 {
-	static const char sql[] = "UPDATE peers SET state = 'accepted' WHERE id = ?1";
 	const char *id = req->params[0], *name = NULL, *addr = NULL;
 	struct json_object *nets_in = NULL, *nets = NULL, *tags_in = NULL, *detail;
-	struct strlist tags = { 0 }, changed = { 0 };
+	struct strlist tags = { 0 };
 	struct peer p;
-	sqlite3_stmt *st;
+	size_t changed = 0;
 	int status, has_tags = 0;
 
 	if (req->json != NULL &&
@@ -160,21 +156,15 @@ api_admin_peer_accept(const struct request *req, struct response *res)
 	if ((name != NULL && (status = update_name(id, name, res)) != 0) ||
 	    (status = api_assign_addresses(id, addr, res)) != 0 ||
 	    (status = api_store_networks(id, nets, res)) != 0 ||
-	    (has_tags && (status = api_tags_store(id, &tags, res)) != 0))
+	    (has_tags && (status = set_tags(id, &tags, res)) != 0))
 		goto out;
-	if ((st = db_stmt(sql)) == NULL || (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC),
-	                                    db_exec_stmt(st)) != DB_OK) {
+	if (store_peer_accept(id) != DB_OK) {
 		status = api_db_error(res);
 		goto out;
 	}
-	/* The pairs its tags' rules imply (their ends are touched as they are
-	 * made); it is in the mesh now: it and its partners see a change. */
+	/* The pairs its tags' rules imply. */
 	if ((status = api_rules_sync_peer(id, &changed, res)) != 0)
 		goto out;
-	if (store_revisions_touch_partners(id) != DB_OK) {
-		status = api_db_error(res);
-		goto out;
-	}
 	detail = json_object_new_object();
 	if (name != NULL)
 		json_object_object_add(detail, "name", json_object_new_string(name));
@@ -182,13 +172,12 @@ api_admin_peer_accept(const struct request *req, struct response *res)
 	nets = NULL;
 	if (has_tags)
 		json_object_object_add(detail, "tags", json_object_get(tags_in));
-	json_object_object_add(detail, "rule_pairs", json_object_new_int64((int64_t)changed.n / 2));
+	json_object_object_add(detail, "rule_pairs", json_object_new_int64((int64_t)changed));
 	api_log(res, "peer.accept", id, detail, NULL);
 	status = api_answer_peer_written(id, 200, res);
 out:
 	json_object_put(nets);
 	rows_strlist_free(&tags);
-	rows_strlist_free(&changed);
 	return status;
 }
 
@@ -319,36 +308,13 @@ out:
  * tags, and its pairs follow its rules. With If-Match, a stale revision is
  * 412 and changes nothing.
  */
-/* Writes p's endpoint, listen port and keepalive (0 and -1: unset) as
- * they are now. 0, or the status. */
-static int
-write_link_fields(const struct peer *p, struct response *res)
-{
-	static const char upd[] =
-		"UPDATE peers SET endpoint = ?2, listen_port = ?3, keepalive = ?4 WHERE id = ?1";
-	sqlite3_stmt *st;
-
-	if ((st = db_stmt(upd)) == NULL)
-		return api_db_error(res);
-	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
-	if (p->endpoint[0] != '\0')
-		sqlite3_bind_text(st, 2, p->endpoint, -1, SQLITE_STATIC);
-	if (p->listen_port > 0)
-		sqlite3_bind_int(st, 3, p->listen_port);
-	if (p->keepalive >= 0)
-		sqlite3_bind_int(st, 4, p->keepalive);
-	if (db_exec_stmt(st) != DB_OK)
-		return api_db_error(res);
-	return 0;
-}
-
 int
 api_admin_peer_patch(const struct request *req, struct response *res)
 {
 	const char *id = req->params[0], *name = NULL, *addr = NULL;
 	char endpoint[VALIDATE_ENDPOINT_MAX + 1];
 	struct json_object *nets_in = NULL, *nets = NULL, *ep = NULL, *tags_in = NULL;
-	struct strlist tags = { 0 }, changed = { 0 };
+	struct strlist tags = { 0 };
 	struct peer p = { .keepalive = -1 };
 	int status, port = 0, port_set, ka = 0, ka_set, has_nets, has_ep, has_tags;
 
@@ -378,8 +344,8 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 	if ((name != NULL && (status = update_name(id, name, res)) != 0) ||
 	    (addr != NULL && (status = api_assign_addresses(id, addr, res)) != 0) ||
 	    (nets != NULL && (status = api_store_networks(id, nets, res)) != 0) ||
-	    (has_tags && (status = api_tags_store(id, &tags, res)) != 0) ||
-	    (has_tags && (status = api_rules_sync_peer(id, &changed, res)) != 0))
+	    (has_tags && (status = set_tags(id, &tags, res)) != 0) ||
+	    (has_tags && (status = api_rules_sync_peer(id, NULL, res)) != 0))
 		goto out;
 	if (has_ep)
 		snprintf(p.endpoint, sizeof(p.endpoint), "%s", endpoint);
@@ -387,13 +353,7 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 		p.listen_port = port < 0 ? 0 : port;
 	if (ka_set)
 		p.keepalive = ka;
-	if ((status = write_link_fields(&p, res)) != 0)
-		goto out;
-	/* Tags alone change no config but this peer's view and the pairs the
-	 * rules made or dropped (touched as they were): only those peers get a
-	 * new revision. */
-	if ((has_tags && json_object_object_length(req->json) == 1 ?
-	     store_revisions_touch(id) : store_revisions_touch_partners(id)) != DB_OK) {
+	if ((has_ep || port_set || ka_set) && store_peer_set_link(&p) != DB_OK) {
 		status = api_db_error(res);
 		goto out;
 	}
@@ -402,7 +362,6 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 out:
 	json_object_put(nets);
 	rows_strlist_free(&tags);
-	rows_strlist_free(&changed);
 	rows_peer_free(&p);
 	return status;
 }

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "api.h"
-#include "db.h"
 #include "text.h"
 
 #define REJECT_IDS_MAX     1024
@@ -28,7 +27,6 @@ is_peer_id(const char *s)
 static int
 ids_field(struct json_object *v, struct json_object **out, struct response *res)
 {
-	static const char sql[] = "SELECT state FROM peers WHERE id = ?1";
 	size_t n;
 
 	*out = NULL;
@@ -41,25 +39,19 @@ ids_field(struct json_object *v, struct json_object **out, struct response *res)
 		struct json_object *e = json_object_array_get_idx(v, i);
 		const char *id = json_object_is_type(e, json_type_string) ?
 		                 json_object_get_string(e) : NULL;
-		sqlite3_stmt *st;
-		int rc, pending = 0;
+		int rc, accepted = 0;
 
 		if (id == NULL || !is_peer_id(id))
 			return http_error(res, 400, "invalid_ids", "ids[%zu] is not a peer id", i);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(json_object_get_string(json_object_array_get_idx(v, j)), id) == 0)
 				return http_error(res, 400, "invalid_ids", "peer %s is listed twice", id);
-		if ((st = db_stmt(sql)) == NULL)
-			return api_db_error(res);
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			pending = strcmp((const char *)sqlite3_column_text(st, 0), "pending") == 0;
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
+		rc = store_peer_state(id, &accepted);
+		if (rc == DB_NOTFOUND)
 			return http_error(res, 404, "peer_not_found", "no peer %s", id);
-		if (rc != SQLITE_ROW)
+		if (rc != DB_OK)
 			return api_db_error(res);
-		if (!pending)
+		if (accepted)
 			return http_error(res, 409, "not_pending",
 			                  "peer %s is accepted: delete it instead", id);
 		json_object_array_add(*out, json_object_new_string(id));
@@ -73,28 +65,21 @@ static int
 select_pending(int64_t older_than, const char *pattern, struct json_object **out,
                struct response *res)
 {
-	static const char sql[] =
-		"SELECT id FROM peers WHERE state = 'pending' AND created_at <= ?1"
-		" AND name GLOB ?2 ORDER BY created_at, id";
-	sqlite3_stmt *st;
-	int rc;
+	struct strlist ids;
 
 	*out = json_object_new_array();
-	if ((st = db_stmt(sql)) == NULL)
+	if (store_pending_ids(older_than < 0 ? INT64_MAX : store_now() - older_than, pattern,
+	                      &ids) != DB_OK)
 		return api_db_error(res);
-	sqlite3_bind_int64(st, 1, older_than < 0 ? INT64_MAX : store_now() - older_than);
-	sqlite3_bind_text(st, 2, pattern ? pattern : "*", -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_object_array_add(*out, json_object_new_string(
-		                      (const char *)sqlite3_column_text(st, 0)));
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : api_db_error(res);
+	for (size_t i = 0; i < ids.n; i++)
+		json_object_array_add(*out, json_object_new_string(ids.v[i]));
+	rows_strlist_free(&ids);
+	return 0;
 }
 
 int
 api_admin_peers_reject(const struct request *req, struct response *res)
 {
-	static const char del[] = "DELETE FROM peers WHERE id = ?1 AND state = 'pending'";
 	struct json_object *v, *ids = NULL, *detail, *o;
 	const char *pattern = NULL;
 	int64_t older_than = -1;
@@ -130,17 +115,9 @@ api_admin_peers_reject(const struct request *req, struct response *res)
 	}
 	n = ids != NULL ? json_object_array_length(ids) : 0;
 	for (size_t i = 0; status == 0 && i < n; i++) {
-		/* A pending peer has no pairs and no addresses: nobody's view
-		 * changes, no revision to stamp. */
-		sqlite3_stmt *st = db_stmt(del);
-		if (st == NULL)
+		if (store_pending_delete(json_object_get_string(json_object_array_get_idx(ids, i)))
+		    == DB_ERROR)
 			status = api_db_error(res);
-		else {
-			sqlite3_bind_text(st, 1, json_object_get_string(json_object_array_get_idx(ids, i)),
-			                  -1, SQLITE_TRANSIENT);
-			if (db_exec_stmt(st) != DB_OK)
-				status = api_db_error(res);
-		}
 	}
 	if (status != 0) {
 		json_object_put(ids);

@@ -6,64 +6,31 @@
 #include <string.h>
 
 #include "api.h"
-#include "db.h"
 #include "text.h"
 
 #define AUDIT_LIMIT_DEF 50
 #define AUDIT_LIMIT_MAX 500
 
-static struct json_object *
-entry_row(sqlite3_stmt *st)
-{
-	const char *detail = (const char *)sqlite3_column_text(st, 5);
-	struct json_object *e = json_object_new_object();
-
-	json_object_object_add(e, "id", json_object_new_int64(sqlite3_column_int64(st, 0)));
-	json_object_object_add(e, "at", views_time(sqlite3_column_int64(st, 1)));
-	json_object_object_add(e, "actor", json_object_new_string((const char *)sqlite3_column_text(st, 2)));
-	json_object_object_add(e, "action", json_object_new_string((const char *)sqlite3_column_text(st, 3)));
-	json_object_object_add(e, "target", sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL :
-	                       json_object_new_string((const char *)sqlite3_column_text(st, 4)));
-	json_object_object_add(e, "detail", detail ? json_tokener_parse(detail) : NULL);
-	/* Repeats within the coalescing window: how many, the last when. */
-	json_object_object_add(e, "count", json_object_new_int64(sqlite3_column_int64(st, 6)));
-	json_object_object_add(e, "last_at", views_time(sqlite3_column_int64(st, 7)));
-	return e;
-}
-
 int
 api_admin_audit(const struct request *req, struct response *res)
 {
-	static const char sql[] =
-		"SELECT id, at, actor, action, target, detail, count, last_at FROM audit"
-		" WHERE id < ?1 ORDER BY id DESC LIMIT ?2";
 	const char *v;
 	uint64_t limit = AUDIT_LIMIT_DEF, before = INT64_MAX;
-	struct json_object *entries, *next = NULL;
-	sqlite3_stmt *st;
-	size_t n;
+	struct json_object *next = NULL;
+	struct audit_list l;
 	int status;
 
 	if ((v = http_query(req, "limit")) != NULL && text_parse_u64(v, 1, AUDIT_LIMIT_MAX, &limit) != 0)
 		return http_error(res, 400, "invalid_limit", "limit must be from 1 to %d", AUDIT_LIMIT_MAX);
 	if ((v = http_query(req, "before")) != NULL && text_parse_u64(v, 1, INT64_MAX, &before) != 0)
 		return http_error(res, 400, "invalid_before", "before must be an entry id");
-	if ((st = db_stmt(sql)) != NULL) {
-		sqlite3_bind_int64(st, 1, (int64_t)before);
-		sqlite3_bind_int64(st, 2, (int64_t)limit);
-	}
-	if ((status = api_answer_rows(st, "entries", entry_row, res)) != 200)
-		return status;
+	if (store_audit_page((int64_t)before, (size_t)limit, &l) != DB_OK)
+		return api_db_error(res);
 	/* A full page may have more behind it: the next one starts below its
 	 * last id. */
-	json_object_object_get_ex(res->body, "entries", &entries);
-	n = json_object_array_length(entries);
-	if (n == limit) {
-		int64_t last = json_object_get_int64(json_object_object_get(
-			json_object_array_get_idx(entries, n - 1), "id"));
-		if (last > 1)
-			next = json_object_new_int64(last);
-	}
-	json_object_object_add(res->body, "next", next);
+	if (l.n == limit && l.v[l.n - 1].id > 1)
+		next = json_object_new_int64(l.v[l.n - 1].id);
+	status = http_json(res, 200, views_audit_list(&l, next));
+	store_audit_list_free(&l);
 	return status;
 }

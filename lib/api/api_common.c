@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "api.h"
-#include "db.h"
 #include "meshconf.h"
 #include "text.h"
 
@@ -115,27 +114,6 @@ api_answer_config(const struct peer *p, struct response *res)
 }
 
 int
-api_answer_rows(sqlite3_stmt *st, const char *key, api_row_view *row, struct response *res)
-{
-	struct json_object *arr, *o;
-	int rc;
-
-	if (st == NULL)
-		return api_db_error(res);
-	arr = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_object_array_add(arr, row(st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_object_put(arr);
-		return api_db_error(res);
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, key, arr);
-	return http_json(res, 200, o);
-}
-
-int
 api_page_limit(const struct request *req, size_t *limit, struct response *res)
 {
 	const char *v = http_query(req, "limit");
@@ -218,59 +196,6 @@ api_int_field(struct json_object *obj, const char *key, int lo, int hi,
 	return 0;
 }
 
-/* Host addresses of a family held by peers other than id, into *out (the
- * caller frees it, also after an error). DB_OK or DB_ERROR: an address
- * missed here could be handed out twice. */
-static int
-taken_addresses(int family, const char *id, struct cidr **out, size_t *n)
-{
-	static const char sql[] =
-		"SELECT address FROM addresses WHERE family = ?1 AND peer_id != ?2";
-	sqlite3_stmt *st = db_stmt(sql);
-	size_t cap = 0;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (st == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int(st, 1, family);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			struct cidr *nv = realloc(*out, (cap ? cap * 2 : 64) * sizeof(**out));
-			if (nv == NULL)
-				break;
-			*out = nv;
-			cap = cap ? cap * 2 : 64;
-		}
-		if (ipam_parse(&(*out)[*n], (const char *)sqlite3_column_text(st, 0), true, false) == 0)
-			(*n)++;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
-}
-
-static int
-set_address(const char *id, const struct cidr *a)
-{
-	/* An upsert on the peer's own row only: OR REPLACE would also resolve a
-	 * clash on the UNIQUE address by deleting the other peer's row. */
-	static const char sql[] =
-		"INSERT INTO addresses (peer_id, family, address) VALUES (?1, ?2, ?3)"
-		" ON CONFLICT (peer_id, family) DO UPDATE SET address = excluded.address";
-	sqlite3_stmt *st = db_stmt(sql);
-	char buf[IPAM_STRLEN];
-
-	if (st == NULL)
-		return DB_ERROR;
-	ipam_format(buf, a, false);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, a->family);
-	sqlite3_bind_text(st, 3, buf, -1, SQLITE_TRANSIENT);
-	return db_exec_stmt(st);
-}
-
 /* Gives peer id an address of pool's family: want, or the next free one. */
 static int
 assign_one(const char *id, const struct cidr *pool, const struct cidr *want,
@@ -281,7 +206,7 @@ assign_one(const char *id, const struct cidr *pool, const struct cidr *want,
 	size_t ntaken;
 	int rc = 0;
 
-	if (taken_addresses(pool->family, id, &taken, &ntaken) != DB_OK) {
+	if (store_addresses_taken(pool->family, id, &taken, &ntaken) != DB_OK) {
 		free(taken);
 		return api_db_error(res);
 	}
@@ -302,7 +227,7 @@ assign_one(const char *id, const struct cidr *pool, const struct cidr *want,
 	free(taken);
 	if (rc != 0)
 		return rc;
-	switch (set_address(id, &got)) {
+	switch (store_address_set(id, &got)) {
 	case DB_OK:
 		return 0;
 	case DB_CONFLICT:
@@ -374,15 +299,11 @@ int
 api_check_networks(struct json_object *in, const char *id, struct json_object **out,
                    struct response *res)
 {
-	static const char sql[] =
-		"SELECT cidr, (SELECT name FROM peers WHERE id = peer_id) FROM networks"
-		" WHERE peer_id != ?1";
 	struct cidr nets[NETWORKS_MAX], pools[2];
 	struct network net;
-	sqlite3_stmt *st;
-	size_t n, npools = 0;
-	char buf[IPAM_STRLEN];
-	int status = 0, rc = SQLITE_DONE;
+	size_t n, npools = 0, which;
+	char buf[IPAM_STRLEN], what[IPAM_STRLEN], who[VALIDATE_NAME_MAX + 1];
+	int rc;
 
 	*out = NULL;
 	if (in == NULL) {
@@ -421,27 +342,13 @@ api_check_networks(struct json_object *in, const char *id, struct json_object **
 			}
 		}
 	}
-	if ((st = db_stmt(sql)) == NULL)
-		return api_db_error(res);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (status == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct cidr other;
-		if (ipam_parse(&other, (const char *)sqlite3_column_text(st, 0), false, false) != 0)
-			continue;
-		for (size_t i = 0; i < n; i++) {
-			if (ipam_overlap(&nets[i], &other)) {
-				ipam_format(buf, &nets[i], true);
-				status = http_error(res, 409, "network_overlap",
-				                    "network %s overlaps %s of peer %.64s", buf,
-				                    sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
-				break;
-			}
-		}
+	rc = store_networks_overlap(nets, n, id, &which, what, who);
+	if (rc == DB_CONFLICT) {
+		ipam_format(buf, &nets[which], true);
+		return http_error(res, 409, "network_overlap", "network %s overlaps %s of peer %.64s",
+		                  buf, what, who);
 	}
-	sqlite3_reset(st);
-	if (status != 0)
-		return status;
-	if (rc != SQLITE_DONE)
+	if (rc != DB_OK)
 		return api_db_error(res);
 	*out = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
@@ -454,25 +361,14 @@ api_check_networks(struct json_object *in, const char *id, struct json_object **
 int
 api_store_networks(const char *id, struct json_object *nets, struct response *res)
 {
-	static const char del[] = "DELETE FROM networks WHERE peer_id = ?1";
-	static const char ins[] =
-		"INSERT INTO networks (peer_id, cidr, position) VALUES (?1, ?2, ?3)";
-	sqlite3_stmt *st;
+	struct strlist l = { 0 };
+	int rc = DB_OK;
 
-	if ((st = db_stmt(del)) == NULL)
-		return api_db_error(res);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (db_exec_stmt(st) != DB_OK)
-		return api_db_error(res);
-	for (size_t i = 0; i < json_object_array_length(nets); i++) {
-		if ((st = db_stmt(ins)) == NULL)
-			return api_db_error(res);
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, json_object_get_string(json_object_array_get_idx(nets, i)),
-		                  -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 3, (int)i);
-		if (db_exec_stmt(st) != DB_OK)
-			return api_db_error(res);
-	}
-	return 0;
+	for (size_t i = 0; rc == DB_OK && i < json_object_array_length(nets); i++)
+		if (rows_strlist_add(&l, json_object_get_string(json_object_array_get_idx(nets, i))) != 0)
+			rc = DB_ERROR;
+	if (rc == DB_OK)
+		rc = store_networks_set(id, &l);
+	rows_strlist_free(&l);
+	return rc == DB_OK ? 0 : api_db_error(res);
 }

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "api.h"
-#include "db.h"
 #include "text.h"
 
 #define IMPORT_PEERS_MAX  256
@@ -85,21 +84,18 @@ export_peer(const struct peer *p)
 static int
 export_rules(struct json_object **out)
 {
-	static const char sql[] = "SELECT a, b FROM rules ORDER BY a, b";
-	sqlite3_stmt *st = db_stmt(sql);
-	int rc;
+	struct strlist ab = { 0 };
+	int rc = store_rule_tags(&ab);
 
 	*out = json_object_new_array();
-	if (st == NULL)
-		return DB_ERROR;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	for (size_t i = 0; rc == DB_OK && i + 1 < ab.n; i += 2) {
 		struct json_object *r = json_object_new_array();
-		json_object_array_add(r, json_object_new_string((const char *)sqlite3_column_text(st, 0)));
-		json_object_array_add(r, json_object_new_string((const char *)sqlite3_column_text(st, 1)));
+		json_object_array_add(r, json_object_new_string(ab.v[i]));
+		json_object_array_add(r, json_object_new_string(ab.v[i + 1]));
 		json_object_array_add(*out, r);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+	rows_strlist_free(&ab);
+	return rc;
 }
 
 static struct json_object *
@@ -132,18 +128,17 @@ key_of(const struct peer_list *l, const char *id)
 static int
 export_pairs(const struct peer_list *l, struct json_object **out)
 {
-	static const char explicit_pairs[] = "SELECT a, b FROM pairs WHERE explicit = 1";
+	struct strlist ends = { 0 };
 	char **pairs = NULL;
-	size_t npairs = 0, cap = 0;
+	size_t npairs = 0, cap = 0, i;
 	struct json_object *arr;
-	sqlite3_stmt *st;
-	int rc = SQLITE_ERROR, ret = DB_ERROR;
+	int ret = DB_ERROR;
 
-	if ((st = db_stmt(explicit_pairs)) == NULL)
-		return DB_ERROR;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *mine = key_of(l, (const char *)sqlite3_column_text(st, 0));
-		const char *other = key_of(l, (const char *)sqlite3_column_text(st, 1));
+	if (store_pair_explicit_ends(&ends) != DB_OK)
+		goto out;
+	for (i = 0; i + 1 < ends.n; i += 2) {
+		const char *mine = key_of(l, ends.v[i]);
+		const char *other = key_of(l, ends.v[i + 1]);
 		char *s;
 		if (mine == NULL || other == NULL)
 			continue;
@@ -163,13 +158,12 @@ export_pairs(const struct peer_list *l, struct json_object **out)
 			break;
 		pairs[npairs++] = s;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	if (i + 1 < ends.n)
 		goto out;
 	if (npairs)
 		qsort(pairs, npairs, sizeof(*pairs), cmp_str);
 	arr = json_object_new_array();
-	for (size_t i = 0; i < npairs; i++) {
+	for (i = 0; i < npairs; i++) {
 		struct json_object *pr = json_object_new_array();
 		char *sp = strchr(pairs[i], ' ');
 		*sp = '\0';
@@ -180,9 +174,10 @@ export_pairs(const struct peer_list *l, struct json_object **out)
 	*out = arr;
 	ret = DB_OK;
 out:
-	for (size_t i = 0; i < npairs; i++)
+	for (i = 0; i < npairs; i++)
 		free(pairs[i]);
 	free(pairs);
+	rows_strlist_free(&ends);
 	return ret;
 }
 
@@ -321,43 +316,28 @@ parse_peer(struct json_object *o, size_t i, struct import_peer *p, struct respon
 static int
 insert_peer(struct import_peer *p, int64_t now, struct response *res)
 {
-	static const char ins[] =
-		"INSERT INTO peers (id, name, state, public_key, endpoint, listen_port, keepalive,"
-		" token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-	static const char adopt[] = "INSERT INTO adoptable (peer_id) VALUES (?1)";
 	char secret[KEYS_TOKEN_LEN];
 	uint8_t th[KEYS_LEN];
-	sqlite3_stmt *st;
+	struct peer row = { .accepted = p->accepted, .listen_port = p->listen_port,
+	                    .keepalive = p->keepalive };
 	int rc;
 
 	keys_random_hex(p->id, (PEER_ID_LEN - 1) / 2);
 	keys_random_secret(secret);
 	keys_hash(th, secret, strlen(secret));
 	keys_wipe(secret, sizeof(secret));
-	if ((st = db_stmt(ins)) == NULL)
-		return api_db_error(res);
-	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, p->accepted ? "accepted" : "pending", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, p->public_key, -1, SQLITE_STATIC);
-	if (p->endpoint[0] != '\0')
-		sqlite3_bind_text(st, 5, p->endpoint, -1, SQLITE_STATIC);
-	if (p->listen_port > 0)
-		sqlite3_bind_int(st, 6, p->listen_port);
-	if (p->keepalive >= 0)
-		sqlite3_bind_int(st, 7, p->keepalive);
-	sqlite3_bind_blob(st, 8, th, sizeof(th), SQLITE_STATIC);
-	sqlite3_bind_int64(st, 9, now);
-	rc = db_exec_stmt(st);
+	snprintf(row.id, sizeof(row.id), "%s", p->id);
+	snprintf(row.name, sizeof(row.name), "%s", p->name);
+	snprintf(row.public_key, sizeof(row.public_key), "%s", p->public_key);
+	snprintf(row.endpoint, sizeof(row.endpoint), "%s", p->endpoint);
+	rc = store_peer_insert(&row, th, now);
 	if (rc == DB_CONFLICT)
 		return http_error(res, 409, "public_key_taken", "peer %.64s: public key %s is "
 		                  "registered already", p->name, p->public_key);
-	if (rc != DB_OK || (st = db_stmt(adopt)) == NULL)
+	if (rc != DB_OK || store_adoptable_add(p->id) != DB_OK ||
+	    store_tags_set(p->id, &p->tags) != DB_OK)
 		return api_db_error(res);
-	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
-	if (db_exec_stmt(st) != DB_OK)
-		return api_db_error(res);
-	return api_tags_store(p->id, &p->tags, res);
+	return 0;
 }
 
 /* The rules of an import ([[a, b], ...]; one the server has already is
@@ -366,12 +346,8 @@ static int
 import_rules(struct json_object *rules, struct import_peer *v, size_t n,
              struct response *res)
 {
-	static const char ins[] =
-		"INSERT INTO rules (a, b, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
-	static const char nrules[] = "SELECT count(*) FROM rules";
-	struct strlist changed = { 0 };
-	sqlite3_stmt *st;
-	int status = 0, rc;
+	int64_t count;
+	int status = 0;
 
 	if (rules != NULL && !json_object_is_type(rules, json_type_array))
 		return http_error(res, 400, "invalid_import", "\"rules\" must be a list");
@@ -387,26 +363,17 @@ import_rules(struct json_object *rules, struct import_peer *v, size_t n,
 		if (!rows_tag_valid(a) || !rows_tag_valid(b))
 			return http_error(res, 400, "invalid_tag", "rules[%zu]: \"%.40s\" is not a tag",
 			                  i, rows_tag_valid(a) ? b : a);
-		if ((st = db_stmt(ins)) == NULL)
-			return api_db_error(res);
-		sqlite3_bind_text(st, 1, strcmp(a, b) <= 0 ? a : b, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, strcmp(a, b) <= 0 ? b : a, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, store_now());
-		if (db_exec_stmt(st) != DB_OK)
+		if (store_rule_import(strcmp(a, b) <= 0 ? a : b, strcmp(a, b) <= 0 ? b : a,
+		                      store_now()) != DB_OK)
 			return api_db_error(res);
 	}
-	if ((st = db_stmt(nrules)) == NULL)
-		return api_db_error(res);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > API_RULES_MAX)
-		status = http_error(res, 409, "too_many_rules", "the server keeps at most %d rules",
-		                    API_RULES_MAX);
-	else if (rc != SQLITE_ROW)
+	if (store_rule_count(&count) != DB_OK)
 		status = api_db_error(res);
-	sqlite3_reset(st);
+	else if (count > RULES_MAX)
+		status = http_error(res, 409, "too_many_rules", "the server keeps at most %d rules",
+		                    RULES_MAX);
 	for (size_t i = 0; status == 0 && i < n; i++)
-		status = api_rules_sync_peer(v[i].id, &changed, res);
-	rows_strlist_free(&changed);
+		status = api_rules_sync_peer(v[i].id, NULL, res);
 	return status;
 }
 
@@ -415,24 +382,17 @@ import_rules(struct json_object *rules, struct import_peer *v, size_t n,
 static int
 check_known_keys(const struct import_peer *v, size_t n, struct response *res)
 {
-	static const char sql[] =
-		"SELECT name FROM peers WHERE public_key = ?1 OR pending_key = ?1";
-	char msg[200] = "";
+	char msg[200] = "", holder[VALIDATE_NAME_MAX + 1];
 	size_t len = 0, hits = 0;
-	sqlite3_stmt *st;
 	int rc;
 
 	for (size_t i = 0; i < n; i++) {
-		if ((st = db_stmt(sql)) == NULL)
-			return api_db_error(res);
-		sqlite3_bind_text(st, 1, v[i].public_key, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW && len < sizeof(msg))
+		rc = store_peer_key_holder(v[i].public_key, holder);
+		if (rc == DB_OK && len < sizeof(msg))
 			len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s (%s)",
-			                        hits ? ", " : "", v[i].name, sqlite3_column_text(st, 0));
-		hits += rc == SQLITE_ROW;
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			                        hits ? ", " : "", v[i].name, holder);
+		hits += rc == DB_OK;
+		if (rc != DB_OK && rc != DB_NOTFOUND)
 			return api_db_error(res);
 	}
 	if (hits)
@@ -519,7 +479,7 @@ import_pairs(struct json_object *pairs, struct import_peer *v, size_t n, int64_t
 		snprintf(a.public_key, sizeof(a.public_key), "%s", v[ia].public_key);
 		snprintf(b.id, sizeof(b.id), "%s", v[ib].id);
 		snprintf(b.public_key, sizeof(b.public_key), "%s", v[ib].public_key);
-		status = api_insert_pair(&a, &b, now, res);
+		status = api_pair_make(&a, &b, now, res);
 	}
 	free(seen);
 	return status;
@@ -593,12 +553,6 @@ api_admin_import(const struct request *req, struct response *res)
 	json_object_object_add(detail, "peers", json_object_new_int64((int64_t)n));
 	json_object_object_add(detail, "pairs",
 	                       json_object_new_int64(pairs ? (int64_t)json_object_array_length(pairs) : 0));
-	if (store_revisions_touch_all() != DB_OK) {
-		json_object_put(detail);
-		json_object_put(ids);
-		status = api_db_error(res);
-		goto out;
-	}
 	api_log(res, "network.import", NULL, detail, NULL);
 	o = json_object_new_object();
 	json_object_object_add(o, "peers", ids);
@@ -618,26 +572,17 @@ static int
 find_adoptable(const char *pubkey, char id[PEER_ID_LEN], char name[VALIDATE_NAME_MAX + 1],
                char state[16], struct response *res)
 {
-	static const char find[] =
-		"SELECT id, name, state, id IN (SELECT peer_id FROM adoptable) FROM peers"
-		" WHERE public_key = ?1";
-	sqlite3_stmt *st;
-	int rc, adoptable = 0;
+	struct peer p;
+	int rc, adoptable;
 
-	if ((st = db_stmt(find)) == NULL)
-		return api_db_error(res);
-	sqlite3_bind_text(st, 1, pubkey, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		snprintf(id, PEER_ID_LEN, "%s", sqlite3_column_text(st, 0));
-		snprintf(name, VALIDATE_NAME_MAX + 1, "%s", sqlite3_column_text(st, 1));
-		snprintf(state, 16, "%s", sqlite3_column_text(st, 2));
-		adoptable = sqlite3_column_int(st, 3);
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	rc = store_adoptable_find(pubkey, &p, &adoptable);
+	snprintf(id, PEER_ID_LEN, "%s", p.id);
+	snprintf(name, VALIDATE_NAME_MAX + 1, "%s", p.name);
+	snprintf(state, 16, "%s", p.accepted ? "accepted" : "pending");
+	rows_peer_free(&p);
+	if (rc == DB_NOTFOUND)
 		return http_error(res, 404, "not_imported", "no imported peer has this public key");
-	if (rc != SQLITE_ROW)
+	if (rc != DB_OK)
 		return api_db_error(res);
 	if (!adoptable)
 		return http_error(res, 409, "already_adopted", "peer %s has been adopted already "
@@ -655,15 +600,12 @@ find_adoptable(const char *pubkey, char id[PEER_ID_LEN], char name[VALIDATE_NAME
 int
 api_adopt(const struct request *req, struct response *res)
 {
-	static const char set[] = "UPDATE peers SET token_hash = ?2 WHERE id = ?1";
-	static const char adopted[] = "DELETE FROM adoptable WHERE peer_id = ?1";
 	struct json_object *v, *o, *detail;
 	const char *pubkey, *invite;
 	char id[PEER_ID_LEN], name[VALIDATE_NAME_MAX + 1], state[16], invite_id[PEER_ID_LEN];
 	char secret[KEYS_TOKEN_LEN];
 	char sealed[KEYS_SEALED_B64_LEN * 2];
 	uint8_t pk[KEYS_LEN], th[KEYS_LEN], raw[KEYS_LEN], box[KEYS_SEALED_LEN];
-	sqlite3_stmt *st;
 	int rc, status;
 
 	if (!json_object_object_get_ex(req->json, "public_key", &v) ||
@@ -695,14 +637,7 @@ api_adopt(const struct request *req, struct response *res)
 	keys_wipe(secret, sizeof(secret));
 	if (rc != 0)
 		return http_error(res, 500, "seal_failed", "the token could not be sealed");
-	if ((st = db_stmt(set)) == NULL)
-		return api_db_error(res);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, th, sizeof(th), SQLITE_STATIC);
-	if (db_exec_stmt(st) != DB_OK || (st = db_stmt(adopted)) == NULL)
-		return api_db_error(res);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (db_exec_stmt(st) != DB_OK)
+	if (store_adoptable_take(id, th) != DB_OK)
 		return api_db_error(res);
 	keys_b64_encode(sealed, sizeof(sealed), box, sizeof(box));
 	detail = json_object_new_object();

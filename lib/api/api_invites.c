@@ -5,13 +5,11 @@
 #include <string.h>
 
 #include "api.h"
-#include "db.h"
 
 #define INVITE_USES_MAX     1000
 #define INVITE_EXPIRY_MIN   60
 #define INVITE_EXPIRY_MAX   (366 * 86400)
 #define INVITE_EXPIRY_DEF   86400
-#define INVITE_LABEL_MAX    64          /* characters */
 
 /*
  * A label is 1..INVITE_LABEL_MAX characters of printable text: the body is
@@ -39,33 +37,18 @@ label_valid(const char *s, size_t len)
 	return chars <= INVITE_LABEL_MAX;
 }
 
-static struct json_object *
-invite_json(sqlite3_stmt *st)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "id", json_object_new_string((const char *)sqlite3_column_text(st, 0)));
-	json_object_object_add(o, "uses", json_object_new_int(sqlite3_column_int(st, 1)));
-	json_object_object_add(o, "uses_left", json_object_new_int(sqlite3_column_int(st, 2)));
-	json_object_object_add(o, "expires_at", views_time(sqlite3_column_int64(st, 3)));
-	json_object_object_add(o, "created_at", views_time(sqlite3_column_int64(st, 4)));
-	json_object_object_add(o, "created_by", json_object_new_string((const char *)sqlite3_column_text(st, 5)));
-	json_object_object_add(o, "label", sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL :
-	                       json_object_new_string((const char *)sqlite3_column_text(st, 6)));
-	json_object_object_add(o, "expired", json_object_new_boolean(
-		sqlite3_column_int64(st, 3) <= store_now() || sqlite3_column_int(st, 2) == 0));
-	return o;
-}
-
 int
 api_admin_invites_list(const struct request *req, struct response *res)
 {
-	static const char sql[] =
-		"SELECT id, uses, uses_left, expires_at, created_at, created_by, label FROM invites"
-		" ORDER BY created_at DESC, id";
+	struct invite_list l;
+	int status;
 
 	(void)req;
-	return api_answer_rows(db_stmt(sql), "invites", invite_json, res);
+	if (store_invite_list(&l) != DB_OK)
+		return api_db_error(res);
+	status = http_json(res, 200, views_invite_list(&l, store_now()));
+	store_invite_list_free(&l);
+	return status;
 }
 
 static api_secret_handler create_invite;
@@ -98,16 +81,12 @@ bad_label(struct json_object *v, struct response *res)
 static int
 create_invite(const struct request *req, struct response *res, char code[KEYS_TOKEN_LEN])
 {
-	static const char ins[] =
-		"INSERT INTO invites (id, code_hash, uses_left, uses, expires_at, created_at, created_by,"
-		" label) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7)";
-	char id[PEER_ID_LEN];
+	struct invite inv = { .uses = 0 };
 	uint8_t h[KEYS_LEN];
 	int uses = 1, uses_set = 0, expires = INVITE_EXPIRY_DEF, exp_set = 0, status;
 	int64_t now = store_now();
 	struct json_object *o, *detail, *v;
 	const char *label = NULL;
-	sqlite3_stmt *st;
 
 	if (req->json != NULL &&
 	    ((status = api_int_field(req->json, "uses", 1, INVITE_USES_MAX, &uses, &uses_set, res)) != 0 ||
@@ -122,33 +101,26 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 			return bad_label(v, res);
 		label = json_object_get_string(v);
 	}
-	keys_random_hex(id, (PEER_ID_LEN - 1) / 2);
+	keys_random_hex(inv.id, (PEER_ID_LEN - 1) / 2);
+	inv.uses = uses;
+	inv.expires_at = now + expires;
+	inv.created_at = now;
+	snprintf(inv.created_by, sizeof(inv.created_by), "%s", req->actor);
+	snprintf(inv.label, sizeof(inv.label), "%s", label ? label : "");
 	keys_random_secret(code);
 	keys_hash(h, code, strlen(code));
-	if ((st = db_stmt(ins)) == NULL)
-		return api_db_error(res);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, h, sizeof(h), SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, uses);
-	sqlite3_bind_int64(st, 4, now + expires);
-	sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_text(st, 6, req->actor, -1, SQLITE_STATIC);
-	if (label != NULL)
-		sqlite3_bind_text(st, 7, label, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 7);
 	detail = json_object_new_object();
 	json_object_object_add(detail, "uses", json_object_new_int(uses));
 	json_object_object_add(detail, "expires_in", json_object_new_int(expires));
 	if (label != NULL)
 		json_object_object_add(detail, "label", json_object_new_string(label));
-	if (db_exec_stmt(st) != DB_OK) {
+	if (store_invite_add(&inv, h) != DB_OK) {
 		json_object_put(detail);
 		return api_db_error(res);
 	}
-	api_log(res, "invite.create", id, detail, NULL);
+	api_log(res, "invite.create", inv.id, detail, NULL);
 	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "id", json_object_new_string(inv.id));
 	json_object_object_add(o, "code", json_object_new_string(code));
 	json_object_object_add(o, "uses", json_object_new_int(uses));
 	json_object_object_add(o, "expires_at", views_time(now + expires));
@@ -160,16 +132,12 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 int
 api_admin_invite_delete(const struct request *req, struct response *res)
 {
-	static const char sql[] = "DELETE FROM invites WHERE id = ?1";
 	const char *id = req->params[0];
-	sqlite3_stmt *st;
+	int rc = store_invite_delete(id);
 
-	if ((st = db_stmt(sql)) == NULL)
+	if (rc != DB_OK && rc != DB_NOTFOUND)
 		return api_db_error(res);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (db_exec_stmt(st) != DB_OK)
-		return api_db_error(res);
-	if (db_changes() == 0)
+	if (rc == DB_NOTFOUND)
 		return http_error(res, 404, "invite_not_found", "no invite with id \"%.32s\"", id);
 	api_log(res, "invite.delete", id, NULL, NULL);
 	res->status = 204;

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "api.h"
-#include "db.h"
 #include "text.h"
 
 #define LINKS_MAX               1024    /* per report: more than any peer has pairs */
@@ -76,17 +75,9 @@ parse_link(struct json_object *o, size_t i, const char **peer, int64_t v[3], int
 int
 api_peer_links_put(const struct request *req, struct response *res)
 {
-	static const char paired[] =
-		"SELECT 1 FROM pairs WHERE (a = ?1 AND b = ?2) OR (a = ?2 AND b = ?1)";
-	static const char upsert[] =
-		"INSERT INTO link_reports (reporter, partner, latest_handshake, rx, tx, reported_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (reporter, partner) DO UPDATE SET"
-		" latest_handshake = excluded.latest_handshake, rx = excluded.rx,"
-		" tx = excluded.tx, reported_at = excluded.reported_at";
 	struct json_object *links, *prev;
 	const char *peer = NULL;
 	int64_t v[3], now = store_now();
-	sqlite3_stmt *st;
 	size_t n;
 	int status, rc;
 
@@ -105,97 +96,51 @@ api_peer_links_put(const struct request *req, struct response *res)
 				return http_error(res, 400, "invalid_links", "peer %s is reported twice",
 				                  peer);
 		}
-		if ((st = db_stmt(paired)) == NULL)
-			return api_db_error(res);
-		sqlite3_bind_text(st, 1, req->peer_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, peer, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
+		rc = store_link_paired(req->peer_id, peer);
+		if (rc == DB_NOTFOUND)
 			return http_error(res, 409, "not_paired", "peer %s is not paired with this peer",
 			                  peer);
-		if (rc != SQLITE_ROW || (st = db_stmt(upsert)) == NULL)
-			return api_db_error(res);
-		sqlite3_bind_text(st, 1, req->peer_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, peer, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, v[0]);
-		sqlite3_bind_int64(st, 4, v[1]);
-		sqlite3_bind_int64(st, 5, v[2]);
-		sqlite3_bind_int64(st, 6, now);
-		if (db_exec_stmt(st) != DB_OK)
+		if (rc != DB_OK ||
+		    store_link_report(req->peer_id, peer, v[0], v[1], v[2], now) != DB_OK)
 			return api_db_error(res);
 	}
 	res->status = 204;
 	return 204;
 }
 
-sqlite3_stmt *
-api_links_stmt(void)
+struct links_ctx {
+	struct json_object *arr;
+	int64_t now, stale;
+};
+
+static int
+add_link(const struct link_side *a, const struct link_side *b, void *ctx)
 {
-	static const char sql[] =
-		"SELECT p.a, pa.name, ra.latest_handshake, ra.rx, ra.tx, ra.reported_at,"
-		" p.b, pb.name, rb.latest_handshake, rb.rx, rb.tx, rb.reported_at"
-		" FROM pairs p JOIN peers pa ON pa.id = p.a JOIN peers pb ON pb.id = p.b"
-		" LEFT JOIN link_reports ra ON ra.reporter = p.a AND ra.partner = p.b"
-		" LEFT JOIN link_reports rb ON rb.reporter = p.b AND rb.partner = p.a"
-		" ORDER BY min(pa.name, pb.name), max(pa.name, pb.name), p.a, p.b";
+	struct links_ctx *c = ctx;
+	const char *status = api_link_status(a->latest_handshake, b->latest_handshake, c->now,
+	                                     c->stale);
 
-	return db_stmt(sql);
-}
-
-/* One side of a pair: who, and what it last reported about the link. */
-static struct json_object *
-side_json(sqlite3_stmt *st, int col)
-{
-	struct json_object *o = json_object_new_object();
-	int reported = sqlite3_column_type(st, col + 5) != SQLITE_NULL;
-
-	json_object_object_add(o, "id", json_object_new_string((const char *)sqlite3_column_text(st, col)));
-	json_object_object_add(o, "name",
-	                       json_object_new_string((const char *)sqlite3_column_text(st, col + 1)));
-	json_object_object_add(o, "latest_handshake",
-	                       reported ? views_time(sqlite3_column_int64(st, col + 2)) : NULL);
-	json_object_object_add(o, "rx", reported ? json_object_new_int64(sqlite3_column_int64(st, col + 3)) : NULL);
-	json_object_object_add(o, "tx", reported ? json_object_new_int64(sqlite3_column_int64(st, col + 4)) : NULL);
-	json_object_object_add(o, "reported_at",
-	                       reported ? views_time(sqlite3_column_int64(st, col + 5)) : NULL);
-	return o;
+	/* Side a is the one whose name sorts first, as people read it. */
+	if (strcmp(a->name, b->name) > 0)
+		json_object_array_add(c->arr, views_link(b, a, status));
+	else
+		json_object_array_add(c->arr, views_link(a, b, status));
+	return 0;
 }
 
 int
 api_admin_links(const struct request *req, struct response *res)
 {
-	struct json_object *arr = NULL, *o;
-	int64_t now = store_now(), stale = api_link_stale_after(), ha, hb;
-	sqlite3_stmt *st;
-	int rc;
+	struct links_ctx c = { json_object_new_array(), store_now(), api_link_stale_after() };
+	struct json_object *o;
 
 	(void)req;
-	if ((st = api_links_stmt()) == NULL)
-		return api_db_error(res);
-	arr = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct json_object *l = json_object_new_object();
-		ha = sqlite3_column_int64(st, 2);
-		hb = sqlite3_column_int64(st, 8);
-		/* Side a is the one whose name sorts first, as people read it. */
-		int swap = strcmp((const char *)sqlite3_column_text(st, 1),
-		                  (const char *)sqlite3_column_text(st, 7)) > 0;
-		json_object_object_add(l, "a", side_json(st, swap ? 6 : 0));
-		json_object_object_add(l, "b", side_json(st, swap ? 0 : 6));
-		json_object_object_add(l, "expected", json_object_new_boolean(1));
-		json_object_object_add(l, "status",
-		                       json_object_new_string(api_link_status(ha, hb, now, stale)));
-		json_object_object_add(l, "latest_handshake", views_time(ha > hb ? ha : hb));
-		json_object_array_add(arr, l);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_object_put(arr);
+	if (store_link_status_each(add_link, &c) != DB_OK) {
+		json_object_put(c.arr);
 		return api_db_error(res);
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "links", arr);
-	json_object_object_add(o, "stale_after", json_object_new_int64(stale));
+	json_object_object_add(o, "links", c.arr);
+	json_object_object_add(o, "stale_after", json_object_new_int64(c.stale));
 	return http_json(res, 200, o);
 }

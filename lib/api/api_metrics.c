@@ -11,35 +11,13 @@
 #include <unistd.h>
 
 #include "api.h"
-#include "db.h"
 #include "prom.h"
 
-/* The single integer a query answers; -1 on error. */
-static int64_t
-scalar(const char *sql)
+static void
+peers_and_pairs(struct prom *p, const struct store_stats *s)
 {
-	sqlite3_stmt *st = db_stmt(sql);
-	int64_t v = -1;
+	int64_t np = s->pending, na = s->accepted, nd = s->adoptable, npairs = s->pairs;
 
-	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	if (st != NULL)
-		sqlite3_reset(st);
-	return v;
-}
-
-static int
-peers_and_pairs(struct prom *p)
-{
-	static const char pending[] = "SELECT count(*) FROM peers WHERE state = 'pending'";
-	static const char accepted[] = "SELECT count(*) FROM peers WHERE state = 'accepted'";
-	static const char adoptable[] = "SELECT count(*) FROM adoptable";
-	static const char pairs[] = "SELECT count(*) FROM pairs";
-	int64_t np = scalar(pending), na = scalar(accepted), nd = scalar(adoptable);
-	int64_t npairs = scalar(pairs);
-
-	if (np < 0 || na < 0 || nd < 0 || npairs < 0)
-		return -1;
 	prom_family(p, "wgconf_peers", "gauge", "Peers by state.");
 	prom_sample(p, "wgconf_peers", (const char *const[]){ "state", "pending", NULL }, np);
 	prom_sample(p, "wgconf_peers", (const char *const[]){ "state", "accepted", NULL }, na);
@@ -51,63 +29,69 @@ peers_and_pairs(struct prom *p)
 	prom_sample(p, "wgconf_adoptable_peers", NULL, nd);
 	prom_family(p, "wgconf_pairs", "gauge", "Pairs of peers (links the admin asked for).");
 	prom_sample(p, "wgconf_pairs", NULL, npairs);
+}
+
+struct link_counts {
+	int64_t n[3], now, stale;
+};
+
+static const char *const link_names[] = { "up", "stale", "never" };
+
+static int
+count_link(const struct link_side *a, const struct link_side *b, void *ctx)
+{
+	struct link_counts *c = ctx;
+	const char *s = api_link_status(a->latest_handshake, b->latest_handshake, c->now,
+	                                c->stale);
+
+	for (size_t i = 0; i < 3; i++)
+		if (strcmp(s, link_names[i]) == 0)
+			c->n[i]++;
 	return 0;
 }
 
 static int
 links(struct prom *p, int64_t now)
 {
-	static const char *const names[] = { "up", "stale", "never" };
-	int64_t n[3] = { 0, 0, 0 }, stale = api_link_stale_after();
-	sqlite3_stmt *st = api_links_stmt();
+	struct link_counts c = { { 0, 0, 0 }, now, api_link_stale_after() };
 	char help[200];
-	int rc;
 
-	if (st == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *s = api_link_status(sqlite3_column_int64(st, 2),
-		                                sqlite3_column_int64(st, 8), now, stale);
-		for (size_t i = 0; i < 3; i++)
-			if (strcmp(s, names[i]) == 0)
-				n[i]++;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	if (store_link_status_each(count_link, &c) != DB_OK)
 		return -1;
 	snprintf(help, sizeof(help), "Pairs by link status: up (a side saw a handshake in the "
-	         "last %" PRId64 " s), stale (longer ago), never.", stale);
+	         "last %" PRId64 " s), stale (longer ago), never.", c.stale);
 	prom_family(p, "wgconf_links", "gauge", help);
 	for (size_t i = 0; i < 3; i++)
-		prom_sample(p, "wgconf_links", (const char *const[]){ "status", names[i], NULL },
-		            n[i]);
+		prom_sample(p, "wgconf_links", (const char *const[]){ "status", link_names[i], NULL },
+		            c.n[i]);
+	return 0;
+}
+
+struct age_ctx {
+	struct prom *p;
+	int64_t now;
+};
+
+static int
+fetch_age(const char *id, const char *name, int64_t last_seen, void *ctx)
+{
+	struct age_ctx *c = ctx;
+	int64_t age = c->now - last_seen;
+
+	prom_sample(c->p, "wgconf_peer_last_config_fetch_age_seconds",
+	            (const char *const[]){ "peer", id, "name", name, NULL }, age < 0 ? 0 : age);
 	return 0;
 }
 
 static int
 fetch_ages(struct prom *p, int64_t now)
 {
-	static const char sql[] =
-		"SELECT id, name, last_seen FROM peers WHERE state = 'accepted'"
-		" AND last_seen IS NOT NULL ORDER BY id";
-	sqlite3_stmt *st = db_stmt(sql);
-	int rc;
+	struct age_ctx c = { p, now };
 
-	if (st == NULL)
-		return -1;
 	prom_family(p, "wgconf_peer_last_config_fetch_age_seconds", "gauge",
 	            "Seconds since the peer last fetched its config (recorded at most once a "
 	            "minute); peers that never did are left out.");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		const char *name = (const char *)sqlite3_column_text(st, 1);
-		int64_t age = now - sqlite3_column_int64(st, 2);
-		prom_sample(p, "wgconf_peer_last_config_fetch_age_seconds",
-		            (const char *const[]){ "peer", id, "name", name, NULL },
-		            age < 0 ? 0 : age);
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_stats_last_seen_each(fetch_age, &c) == DB_OK ? 0 : -1;
 }
 
 static void
@@ -139,25 +123,22 @@ requests(struct prom *p)
 int
 api_admin_metrics(const struct request *req, struct response *res)
 {
-	static const char pages[] = "PRAGMA page_count";
-	static const char page_size[] = "PRAGMA page_size";
+	struct store_stats s;
 	struct prom p;
-	int64_t now = store_now(), npages, psize;
+	int64_t now = store_now();
 	char *text;
 
 	(void)req;
-	if (prom_open(&p) != 0)
+	if (store_stats(&s) != DB_OK || prom_open(&p) != 0)
 		return api_db_error(res);
-	npages = scalar(pages);
-	psize = scalar(page_size);
-	if (npages < 0 || psize < 0 || peers_and_pairs(&p) != 0 || links(&p, now) != 0 ||
-	    fetch_ages(&p, now) != 0) {
+	peers_and_pairs(&p, &s);
+	if (links(&p, now) != 0 || fetch_ages(&p, now) != 0) {
 		free(prom_close(&p));
 		return api_db_error(res);
 	}
 	prom_family(&p, "wgconf_database_bytes", "gauge",
 	            "Size of the SQLite database file (page_count * page_size), without its WAL.");
-	prom_sample(&p, "wgconf_database_bytes", NULL, npages * psize);
+	prom_sample(&p, "wgconf_database_bytes", NULL, s.db_bytes);
 	/* Counted before this request is: it is not answered yet. */
 	requests(&p);
 	if ((text = prom_close(&p)) == NULL)

@@ -5,8 +5,6 @@
 #include <string.h>
 
 #include "api.h"
-#include "db.h"
-#include "quota.h"
 
 #define DNS_MAX 8
 
@@ -118,45 +116,23 @@ signing_key_field(struct json_object *obj, char *out, size_t outsz, struct respo
 static int
 check_pool(const char *pooltext, int family, struct response *res)
 {
-	static const char addrs[] =
-		"SELECT a.address, p.name FROM addresses a JOIN peers p ON p.id = a.peer_id"
-		" WHERE a.family = ?1";
-	static const char nets[] =
-		"SELECT n.cidr, p.name FROM networks n JOIN peers p ON p.id = n.peer_id";
-	struct cidr pool, c;
-	sqlite3_stmt *st;
-	int status = 0, rc = SQLITE_DONE;
+	char what[IPAM_STRLEN], who[VALIDATE_NAME_MAX + 1];
+	struct cidr pool;
+	size_t which;
+	int rc;
 
 	if (ipam_parse(&pool, pooltext, false, true) != 0)
 		return 0;
-	if ((st = db_stmt(addrs)) == NULL)
-		return api_db_error(res);
-	sqlite3_bind_int(st, 1, family);
-	while (status == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *a = (const char *)sqlite3_column_text(st, 0);
-		if (ipam_parse(&c, a, true, false) == 0 &&
-		    (!ipam_contains(&pool, &c) || ipam_reserved(&pool, &c)))
-			status = http_error(res, 409, "addresses_outside_pool", "peer %.64s has "
-			                    "address %s outside %s: move it first",
-			                    sqlite3_column_text(st, 1), a, pooltext);
-	}
-	sqlite3_reset(st);
-	if (status != 0)
-		return status;
-	if (rc != SQLITE_DONE)
-		return api_db_error(res);
-	if ((st = db_stmt(nets)) == NULL)
-		return api_db_error(res);
-	while (status == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *n = (const char *)sqlite3_column_text(st, 0);
-		if (ipam_parse(&c, n, false, false) == 0 && ipam_overlap(&pool, &c))
-			status = http_error(res, 409, "network_overlap", "network %s of peer %.64s "
-			                    "overlaps %s", n, sqlite3_column_text(st, 1), pooltext);
-	}
-	sqlite3_reset(st);
-	if (status == 0 && rc != SQLITE_DONE)
-		return api_db_error(res);
-	return status;
+	rc = store_addresses_outside(&pool, family, what, who);
+	if (rc == DB_CONFLICT)
+		return http_error(res, 409, "addresses_outside_pool", "peer %.64s has address %s "
+		                  "outside %s: move it first", who, what, pooltext);
+	if (rc == DB_OK)
+		rc = store_networks_overlap(&pool, 1, NULL, &which, what, who);
+	if (rc == DB_CONFLICT)
+		return http_error(res, 409, "network_overlap", "network %s of peer %.64s overlaps %s",
+		                  what, who, pooltext);
+	return rc == DB_OK ? 0 : api_db_error(res);
 }
 
 /* Gives every accepted peer the addresses it lacks (a new IPv6 pool). */
@@ -177,15 +153,8 @@ fill_addresses(struct response *res)
 int
 api_admin_network_put(const struct request *req, struct response *res)
 {
-	static const char upd[] =
-		"UPDATE network SET ipv4_pool = ?1, ipv6_pool = ?2, mtu = ?3, keepalive = ?4, dns = ?5,"
-		" signing_key = ?6 WHERE id = 1";
-	static const char drop6[] = "DELETE FROM addresses WHERE family = 6";
-	static const char *const config_keys[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepalive",
-	                                           "dns", "signing_key", NULL };
 	struct network n, old;
 	struct quota q;
-	sqlite3_stmt *st;
 	int status, mtu = 0, mtu_set, ka = 0, ka_set;
 
 	if (store_network_get(&n) != DB_OK)
@@ -210,23 +179,12 @@ api_admin_network_put(const struct request *req, struct response *res)
 		return status;
 	if (n.ipv6_pool[0] == '\0' && old.ipv6_pool[0] != '\0') {
 		/* Dropping the IPv6 pool takes the IPv6 addresses with it. */
-		if (db_exec_stmt(db_stmt(drop6)) != DB_OK)
+		if (store_addresses_drop(6) != DB_OK)
 			return api_db_error(res);
 	} else if ((status = check_pool(n.ipv6_pool, 6, res)) != 0) {
 		return status;
 	}
-	if ((st = db_stmt(upd)) == NULL)
-		return api_db_error(res);
-	sqlite3_bind_text(st, 1, n.ipv4_pool, -1, SQLITE_STATIC);
-	if (n.ipv6_pool[0] != '\0')
-		sqlite3_bind_text(st, 2, n.ipv6_pool, -1, SQLITE_STATIC);
-	if (n.mtu > 0)
-		sqlite3_bind_int(st, 3, n.mtu);
-	sqlite3_bind_int(st, 4, n.keepalive);
-	sqlite3_bind_text(st, 5, n.dns, -1, SQLITE_STATIC);
-	if (n.signing_key[0] != '\0')
-		sqlite3_bind_text(st, 6, n.signing_key, -1, SQLITE_STATIC);
-	if (db_exec_stmt(st) != DB_OK)
+	if (store_network_put(&old, &n) != DB_OK)
 		return api_db_error(res);
 	if ((status = fill_addresses(res)) != 0)
 		return status;
@@ -236,12 +194,6 @@ api_admin_network_put(const struct request *req, struct response *res)
 		return status;
 	if (quota_put(&q) != DB_OK)
 		return api_db_error(res);
-	/* The limits are in nobody's config: changing only them is no new
-	 * revision for every peer. */
-	for (size_t i = 0; config_keys[i] != NULL; i++)
-		if (json_object_object_get_ex(req->json, config_keys[i], NULL) &&
-		    store_revisions_touch_all() != DB_OK)
-			return api_db_error(res);
 	api_log(res, "network.edit", NULL, json_object_get(req->json), NULL);
 	return answer(res);
 }

@@ -5,7 +5,6 @@
 
 #include "api.h"
 #include "db.h"
-#include "quota.h"
 
 int
 api_health(const struct request *req, struct response *res)
@@ -41,29 +40,19 @@ string_field(struct json_object *obj, const char *key, int required,
 int
 api_use_invite(const char *code, struct response *res, char *invite_id, size_t idsz)
 {
-	static const char find[] =
-		"SELECT id FROM invites WHERE code_hash = ?1 AND uses_left > 0 AND expires_at > ?2";
-	static const char use[] = "UPDATE invites SET uses_left = uses_left - 1 WHERE id = ?1";
 	uint8_t h[KEYS_LEN];
-	sqlite3_stmt *st;
+	char id[PEER_ID_LEN];
 	int rc;
 
 	keys_hash(h, code, strlen(code));
-	if ((st = db_stmt(find)) == NULL)
-		return api_db_error(res);
-	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, store_now());
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		snprintf(invite_id, idsz, "%s", sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	rc = store_invite_use(h, store_now(), id);
+	if (rc == DB_NOTFOUND)
 		return http_error(res, 403, "invite_invalid",
 		                  "the invite code is unknown, used up or expired");
-	if (rc != SQLITE_ROW || (st = db_stmt(use)) == NULL)
+	if (rc != DB_OK)
 		return api_db_error(res);
-	sqlite3_bind_text(st, 1, invite_id, -1, SQLITE_STATIC);
-	return db_exec_stmt(st) == DB_OK ? 0 : api_db_error(res);
+	snprintf(invite_id, idsz, "%s", id);
+	return 0;
 }
 
 static api_secret_handler register_peer;
@@ -85,10 +74,7 @@ static int
 admit(const char *pubkey, const char *invite, char invite_id[PEER_ID_LEN],
       struct response *res)
 {
-	static const char key_taken[] =
-		"SELECT 1 FROM peers WHERE public_key = ?1 OR pending_key = ?1";
 	struct quota q;
-	sqlite3_stmt *st;
 	int64_t pending;
 	int rc;
 
@@ -100,15 +86,10 @@ admit(const char *pubkey, const char *invite, char invite_id[PEER_ID_LEN],
 	if (q.registration == QUOTA_INVITE_ONLY && invite == NULL)
 		return http_error(res, 403, "invite_required",
 		                  "this server registers peers with an invite code only");
-	if ((st = db_stmt(key_taken)) == NULL)
-		return api_db_error(res);
-	sqlite3_bind_text(st, 1, pubkey, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	if ((rc = store_peer_key_taken(pubkey, NULL)) == DB_OK)
 		return http_error(res, 409, "public_key_taken",
 		                  "a peer with this public key is already registered");
-	if (rc != SQLITE_DONE)
+	if (rc != DB_NOTFOUND)
 		return api_db_error(res);
 	if ((rc = store_key_revoked(pubkey)) == DB_OK)
 		return http_error(res, 409, "key_revoked", "this public key was revoked: it "
@@ -128,30 +109,12 @@ admit(const char *pubkey, const char *invite, char invite_id[PEER_ID_LEN],
 	return 0;
 }
 
-/* Stores the new peer p (id, name, state, key, endpoint, port) with the hash
- * of its token. 0, 409 or 500. */
+/* Stores the new peer p with the hash of its token. 0, 409 or 500. */
 static int
 insert_peer(const struct peer *p, const uint8_t token_hash[KEYS_LEN], struct response *res)
 {
-	static const char insert[] =
-		"INSERT INTO peers (id, name, state, public_key, endpoint, listen_port,"
-		" token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-	sqlite3_stmt *st;
-	int rc;
+	int rc = store_peer_insert(p, token_hash, store_now());
 
-	if ((st = db_stmt(insert)) == NULL)
-		return api_db_error(res);
-	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, p->accepted ? "accepted" : "pending", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, p->public_key, -1, SQLITE_STATIC);
-	if (p->endpoint[0] != '\0')
-		sqlite3_bind_text(st, 5, p->endpoint, -1, SQLITE_STATIC);
-	if (p->listen_port > 0)
-		sqlite3_bind_int(st, 6, p->listen_port);
-	sqlite3_bind_blob(st, 7, token_hash, KEYS_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 8, store_now());
-	rc = db_exec_stmt(st);
 	if (rc == DB_CONFLICT)
 		return http_error(res, 409, "public_key_taken",
 		                  "a peer with this public key is already registered");
@@ -195,6 +158,7 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 	snprintf(p.public_key, sizeof(p.public_key), "%s", pubkey);
 	p.accepted = invite != NULL;
 	p.listen_port = port > 0 ? port : 0;
+	p.keepalive = -1;
 	keys_random_secret(secret);
 	keys_hash(th, secret, strlen(secret));
 	if ((status = insert_peer(&p, th, res)) != 0 ||
@@ -208,10 +172,6 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 	if (invite_id[0] != '\0')
 		json_object_object_add(detail, "invite", json_object_new_string(invite_id));
 	snprintf(actor, sizeof(actor), "peer:%s", p.id);
-	if (store_revisions_touch(p.id) != DB_OK) {
-		json_object_put(detail);
-		return api_db_error(res);
-	}
 	api_log(res, "peer.register", p.id, detail, actor);
 
 	snprintf(token, sizeof(token), "%s.%s", p.id, secret);
@@ -326,8 +286,7 @@ api_peer_endpoint(const struct request *req, struct response *res)
 		                  "than %lld s ago; try again in %lld s",
 		                  (long long)q.endpoint_min_interval, (long long)wait);
 	}
-	if (rc != DB_OK || quota_endpoint_set(req->peer_id, endpoint, now) != DB_OK ||
-	    store_revisions_touch_partners(req->peer_id) != DB_OK)
+	if (rc != DB_OK || quota_endpoint_set(req->peer_id, endpoint, now) != DB_OK)
 		return api_db_error(res);
 	detail = json_object_new_object();
 	json_object_object_add(detail, "endpoint",

@@ -10,8 +10,6 @@
 #include <string.h>
 
 #include "api.h"
-#include "db.h"
-#include "meshconf.h"
 #include "proposal.h"
 #include "statement.h"
 
@@ -294,35 +292,26 @@ api_admin_revocation_signature(const struct request *req, struct response *res)
 static int
 key_free(const char *key, const char *id, struct response *res)
 {
-	static const char taken[] =
-		"SELECT 1 FROM peers WHERE (public_key = ?1 OR pending_key = ?1) AND id != ?2";
-	sqlite3_stmt *st;
 	int rc = store_key_revoked(key);
 
 	if (rc == DB_OK)
 		return http_error(res, 409, "key_revoked", "public key %s was revoked: it cannot "
 		                  "come back (make a new key)", key);
-	if (rc != DB_NOTFOUND || (st = db_stmt(taken)) == NULL)
+	if (rc != DB_NOTFOUND)
 		return api_db_error(res);
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	if ((rc = store_peer_key_taken(key, id)) == DB_OK)
 		return http_error(res, 409, "public_key_taken",
 		                  "another peer has or asked for this public key");
-	return rc == SQLITE_DONE ? 0 : api_db_error(res);
+	return rc == DB_NOTFOUND ? 0 : api_db_error(res);
 }
 
 int
 api_peer_key(const struct request *req, struct response *res)
 {
-	static const char sql[] = "UPDATE peers SET pending_key = ?2 WHERE id = ?1";
 	const char *key = NULL;
 	struct json_object *v, *detail;
 	uint8_t pk[KEYS_LEN];
 	struct peer p;
-	sqlite3_stmt *st;
 	int status;
 
 	memset(&p, 0, sizeof(p));
@@ -346,13 +335,7 @@ api_peer_key(const struct request *req, struct response *res)
 	}
 	if ((status = key_free(key, p.id, res)) != 0)
 		goto out;
-	if ((st = db_stmt(sql)) == NULL) {
-		status = api_db_error(res);
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, p.id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	if (db_exec_stmt(st) != DB_OK) {
+	if (store_peer_set_pending_key(p.id, key) != DB_OK) {
 		status = api_db_error(res);
 		goto out;
 	}
@@ -362,48 +345,6 @@ api_peer_key(const struct request *req, struct response *res)
 	status = api_answer_peer(p.id, 202, res);
 out:
 	rows_peer_free(&p);
-	return status;
-}
-
-/* A fresh preshared key for the pair of p (with its new key) and other,
- * sealed to both: the old one was sealed to a key that is going away. */
-static int
-reseal_pair(const struct peer *p, const char *other_id, struct response *res)
-{
-	static const char upd[] =
-		"UPDATE pairs SET psk_box_a = ?3, psk_box_b = ?4 WHERE a = ?1 AND b = ?2";
-	uint8_t psk[KEYS_LEN], pkp[KEYS_LEN], pko[KEYS_LEN];
-	uint8_t boxp[KEYS_SEALED_LEN], boxo[KEYS_SEALED_LEN];
-	struct peer o;
-	sqlite3_stmt *st;
-	int rc, status = 0, p_is_a = strcmp(p->id, other_id) < 0;
-
-	if ((status = api_load_peer(&o, other_id, res)) != 0)
-		goto out;
-	if (keys_b64_decode_key(pkp, p->public_key) != 0 ||
-	    keys_b64_decode_key(pko, o.public_key) != 0) {
-		status = api_db_error(res);
-		goto out;
-	}
-	keys_random(psk, sizeof(psk));
-	rc = keys_seal(boxp, psk, pkp) != 0 || keys_seal(boxo, psk, pko) != 0;
-	keys_wipe(psk, sizeof(psk));
-	if (rc) {
-		status = http_error(res, 500, "seal_failed", "the preshared key could not be sealed");
-		goto out;
-	}
-	if ((st = db_stmt(upd)) == NULL) {
-		status = api_db_error(res);
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, p_is_a ? p->id : o.id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, p_is_a ? o.id : p->id, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, p_is_a ? boxp : boxo, KEYS_SEALED_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, p_is_a ? boxo : boxp, KEYS_SEALED_LEN, SQLITE_STATIC);
-	if (db_exec_stmt(st) != DB_OK || db_changes() != 1)
-		status = api_db_error(res);
-out:
-	rows_peer_free(&o);
 	return status;
 }
 
@@ -428,13 +369,10 @@ api_revoke_key(const struct peer *p, struct json_object *detail, struct response
 int
 api_admin_peer_accept_key(const struct request *req, struct response *res)
 {
-	static const char swap[] =
-		"UPDATE peers SET public_key = pending_key, pending_key = NULL WHERE id = ?1";
 	const char *id = req->params[0];
 	struct json_object *detail = NULL;
 	char old[KEYS_B64_LEN], newkey[KEYS_B64_LEN];
 	struct peer p;
-	sqlite3_stmt *st;
 	int status;
 
 	if ((status = api_load_peer(&p, id, res)) != 0)
@@ -453,25 +391,19 @@ api_admin_peer_accept_key(const struct request *req, struct response *res)
 	json_object_object_add(detail, "new_key", json_object_new_string(newkey));
 	if ((status = api_revoke_key(&p, detail, res)) != 0)
 		goto out;
-	if ((st = db_stmt(swap)) == NULL) {
-		status = api_db_error(res);
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (db_exec_stmt(st) != DB_OK) {
+	/* Its key is in every partner's config, and each pair's key is new:
+	 * both touch it and its partners. */
+	if (store_peer_take_pending_key(id) != DB_OK) {
 		status = api_db_error(res);
 		goto out;
 	}
 	memcpy(p.public_key, newkey, sizeof(p.public_key));
 	for (size_t i = 0; i < p.pairs.n; i++)
-		if ((status = reseal_pair(&p, p.pairs.v[i], res)) != 0)
+		if (store_pair_reseal(&p, p.pairs.v[i]) != DB_OK) {
+			status = api_db_error(res);
 			goto out;
+		}
 	json_object_object_add(detail, "pairs", json_object_new_int((int)p.pairs.n));
-	/* Its key is in every partner's config, and each pair's key is new. */
-	if (store_revisions_touch_partners(id) != DB_OK) {
-		status = api_db_error(res);
-		goto out;
-	}
 	api_log(res, "peer.key_accept", id, detail, NULL);
 	detail = NULL;
 	status = api_answer_peer_written(id, 200, res);

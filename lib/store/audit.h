@@ -3,6 +3,8 @@
 #ifndef WGCONF_AUDIT_H
 #define WGCONF_AUDIT_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 
 #include "result.h"
@@ -12,5 +14,24 @@
  * (lib/quota.h); detail (may be NULL) is not consumed. */
 int store_audit(const char *actor, const char *action, const char *target,
                 struct json_object *detail);
+
+/* One entry; the strings are owned. */
+struct audit_entry {
+	int64_t id, at;
+	char *actor, *action;
+	char *target;                   /* NULL = none */
+	char *detail;                   /* JSON text; NULL = none */
+	int64_t count, last_at;         /* repeats within the coalescing window */
+};
+
+struct audit_list {
+	struct audit_entry *v;
+	size_t n;
+};
+
+/* At most limit entries with an id below before, newest first. Caller
+ * frees with store_audit_list_free(). */
+int store_audit_page(int64_t before, size_t limit, struct audit_list *out);
+void store_audit_list_free(struct audit_list *l);
 
 #endif

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "sql.h"
 #include "schema.h"
 
 #define DB_BUSY_MS      5000

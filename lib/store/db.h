@@ -2,8 +2,6 @@
 #ifndef WGCONF_DB_H
 #define WGCONF_DB_H
 
-#include <sqlite3.h>
-
 #include "result.h"
 
 #define DB_SCHEMA_VERSION 8
@@ -14,11 +12,6 @@ int db_open(const char *path);
 
 /* Finalizes every cached statement and closes; safe to call twice. */
 void db_close(void);
-
-/* A prepared statement for a static SQL string, cached for the life of the
- * process and handed out reset with cleared bindings. The cache owns it: do
- * not finalize. NULL on a prepare error (logged). */
-sqlite3_stmt *db_stmt(const char *sql);
 
 /* The schema version the open database is at. */
 int db_version(void);
@@ -42,14 +35,5 @@ void db_reset_all(void);
 /* 0 when a trivial read works (for /health). */
 int db_ping(void);
 
-/* Runs one statement to completion (for writes, which need an open
- * transaction: DB_ERROR without one). DB_OK, DB_CONFLICT, DB_ERROR. */
-int db_exec_stmt(sqlite3_stmt *st);
-
-/* Rows changed by the last statement. */
-int db_changes(void);
-
-/* The underlying handle (tests use it to poke at rows). */
-sqlite3 *db_handle(void);
 
 #endif

@@ -98,3 +98,86 @@ out:
 		sqlite3_reset(nt);
 	return ret;
 }
+
+int
+store_link_paired(const char *a, const char *b)
+{
+	static const char paired[] =
+		"SELECT 1 FROM pairs WHERE (a = ?1 AND b = ?2) OR (a = ?2 AND b = ?1)";
+	sqlite3_stmt *st = db_stmt(paired);
+	int rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
+}
+
+int
+store_link_report(const char *reporter, const char *partner, int64_t latest_handshake,
+                  int64_t rx, int64_t tx, int64_t now)
+{
+	static const char upsert[] =
+		"INSERT INTO link_reports (reporter, partner, latest_handshake, rx, tx, reported_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (reporter, partner) DO UPDATE SET"
+		" latest_handshake = excluded.latest_handshake, rx = excluded.rx,"
+		" tx = excluded.tx, reported_at = excluded.reported_at";
+	sqlite3_stmt *st = db_stmt(upsert);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, reporter, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, partner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, latest_handshake);
+	sqlite3_bind_int64(st, 4, rx);
+	sqlite3_bind_int64(st, 5, tx);
+	sqlite3_bind_int64(st, 6, now);
+	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
+}
+
+/* Columns col.. of the status statement's row: id, name, then the report. */
+static void
+read_side(struct link_side *s, sqlite3_stmt *st, int col)
+{
+	memset(s, 0, sizeof(*s));
+	sql_copy_col(s->id, sizeof(s->id), st, col);
+	sql_copy_col(s->name, sizeof(s->name), st, col + 1);
+	s->reported = sqlite3_column_type(st, col + 5) != SQLITE_NULL;
+	if (!s->reported)
+		return;
+	s->latest_handshake = sqlite3_column_int64(st, col + 2);
+	s->rx = sqlite3_column_int64(st, col + 3);
+	s->tx = sqlite3_column_int64(st, col + 4);
+	s->reported_at = sqlite3_column_int64(st, col + 5);
+}
+
+int
+store_link_status_each(store_link_status_fn *fn, void *ctx)
+{
+	static const char sql[] =
+		"SELECT p.a, pa.name, ra.latest_handshake, ra.rx, ra.tx, ra.reported_at,"
+		" p.b, pb.name, rb.latest_handshake, rb.rx, rb.tx, rb.reported_at"
+		" FROM pairs p JOIN peers pa ON pa.id = p.a JOIN peers pb ON pb.id = p.b"
+		" LEFT JOIN link_reports ra ON ra.reporter = p.a AND ra.partner = p.b"
+		" LEFT JOIN link_reports rb ON rb.reporter = p.b AND rb.partner = p.a"
+		" ORDER BY min(pa.name, pb.name), max(pa.name, pb.name), p.a, p.b";
+	sqlite3_stmt *st = db_stmt(sql);
+	struct link_side a, b;
+	int rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_side(&a, st, 0);
+		read_side(&b, st, 6);
+		if (fn(&a, &b, ctx) != 0) {
+			rc = SQLITE_ABORT;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+}

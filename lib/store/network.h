@@ -9,4 +9,8 @@
 /* The network settings (one row). */
 int store_network_get(struct network *n);
 
+/* Writes n over old (as store_network_get() read it in this transaction),
+ * touching the peers whose configs or records change with what differs. */
+int store_network_put(const struct network *old, const struct network *n);
+
 #endif

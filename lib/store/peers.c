@@ -326,3 +326,260 @@ store_peer_name(const char *id, char name[VALIDATE_NAME_MAX + 1])
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
 }
+
+int
+store_peer_insert(const struct peer *p, const uint8_t token_hash[KEYS_LEN], int64_t now)
+{
+	static const char insert[] =
+		"INSERT INTO peers (id, name, state, public_key, endpoint, listen_port, keepalive,"
+		" token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	sqlite3_stmt *st = db_stmt(insert);
+	int rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->accepted ? "accepted" : "pending", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, p->public_key, -1, SQLITE_STATIC);
+	if (p->endpoint[0] != '\0')
+		sqlite3_bind_text(st, 5, p->endpoint, -1, SQLITE_STATIC);
+	if (p->listen_port > 0)
+		sqlite3_bind_int(st, 6, p->listen_port);
+	if (p->keepalive >= 0)
+		sqlite3_bind_int(st, 7, p->keepalive);
+	sqlite3_bind_blob(st, 8, token_hash, KEYS_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, now);
+	if ((rc = db_exec_stmt(st)) != DB_OK)
+		return rc;
+	return store_revisions_touch(p->id);
+}
+
+int
+store_peer_key_taken(const char *key, const char *except_id)
+{
+	static const char sql[] =
+		"SELECT 1 FROM peers WHERE (public_key = ?1 OR pending_key = ?1)"
+		" AND (?2 IS NULL OR id != ?2)";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (except_id != NULL)
+		sqlite3_bind_text(st, 2, except_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
+}
+
+int
+store_peer_key_holder(const char *key, char name[VALIDATE_NAME_MAX + 1])
+{
+	static const char sql[] = "SELECT name FROM peers WHERE public_key = ?1 OR pending_key = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+
+	name[0] = '\0';
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		sql_copy_col(name, VALIDATE_NAME_MAX + 1, st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
+}
+
+/* Runs sql (?1 = id, ?2 = text, may be NULL) on peer id's row: DB_OK,
+ * DB_NOTFOUND when there is no such peer, DB_ERROR. */
+static int
+update(const char *sql, const char *id, const char *text)
+{
+	sqlite3_stmt *st = db_stmt(sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (text != NULL)
+		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+	if (db_exec_stmt(st) != DB_OK)
+		return DB_ERROR;
+	return db_changes() > 0 ? DB_OK : DB_NOTFOUND;
+}
+
+int
+store_peer_set_name(const char *id, const char *name)
+{
+	int rc = update("UPDATE peers SET name = ?2 WHERE id = ?1", id, name);
+
+	/* Its name is in every partner's config. */
+	return rc == DB_OK ? store_revisions_touch_partners(id) : rc;
+}
+
+int
+store_peer_accept(const char *id)
+{
+	int rc = update("UPDATE peers SET state = 'accepted' WHERE id = ?1", id, NULL);
+
+	return rc == DB_OK ? store_revisions_touch_partners(id) : rc;
+}
+
+int
+store_peer_set_link(const struct peer *p)
+{
+	static const char upd[] =
+		"UPDATE peers SET endpoint = ?2, listen_port = ?3, keepalive = ?4 WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(upd);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	if (p->endpoint[0] != '\0')
+		sqlite3_bind_text(st, 2, p->endpoint, -1, SQLITE_STATIC);
+	if (p->listen_port > 0)
+		sqlite3_bind_int(st, 3, p->listen_port);
+	if (p->keepalive >= 0)
+		sqlite3_bind_int(st, 4, p->keepalive);
+	if (db_exec_stmt(st) != DB_OK)
+		return DB_ERROR;
+	return store_revisions_touch_partners(p->id);
+}
+
+int
+store_peer_set_pending_key(const char *id, const char *key)
+{
+	/* The host's own request, for the admin: in no config, no revision. */
+	return update("UPDATE peers SET pending_key = ?2 WHERE id = ?1", id, key);
+}
+
+int
+store_peer_take_pending_key(const char *id)
+{
+	int rc = update("UPDATE peers SET public_key = pending_key, pending_key = NULL"
+	                " WHERE id = ?1", id, NULL);
+
+	/* Its key is in every partner's config. */
+	return rc == DB_OK ? store_revisions_touch_partners(id) : rc;
+}
+
+int
+store_peer_set_token(const char *id, const uint8_t token_hash[KEYS_LEN])
+{
+	static const char sql[] = "UPDATE peers SET token_hash = ?2 WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, token_hash, KEYS_LEN, SQLITE_STATIC);
+	if (db_exec_stmt(st) != DB_OK)
+		return DB_ERROR;
+	return db_changes() > 0 ? DB_OK : DB_NOTFOUND;
+}
+
+int
+store_peer_state(const char *id, int *accepted)
+{
+	static const char sql[] = "SELECT state FROM peers WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+
+	*accepted = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*accepted = strcmp((const char *)sqlite3_column_text(st, 0), "accepted") == 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
+}
+
+int
+store_pending_ids(int64_t older_than, const char *pattern, struct strlist *out)
+{
+	static const char sql[] =
+		"SELECT id FROM peers WHERE state = 'pending' AND created_at <= ?1"
+		" AND (?2 IS NULL OR name GLOB ?2) ORDER BY created_at, id";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, older_than);
+	if (pattern != NULL)
+		sqlite3_bind_text(st, 2, pattern, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (rows_strlist_add(out, (const char *)sqlite3_column_text(st, 0)) != 0)
+			break;
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return DB_OK;
+	rows_strlist_free(out);
+	return DB_ERROR;
+}
+
+int
+store_pending_delete(const char *id)
+{
+	static const char del[] = "DELETE FROM peers WHERE id = ?1 AND state = 'pending'";
+
+	/* A pending peer has no pairs and no config: nobody's changes. */
+	return update(del, id, NULL);
+}
+
+int
+store_adoptable_add(const char *id)
+{
+	static const char sql[] = "INSERT INTO adoptable (peer_id) VALUES (?1)";
+	sqlite3_stmt *st = db_stmt(sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
+}
+
+int
+store_adoptable_find(const char *key, struct peer *p, int *adoptable)
+{
+	static const char find[] =
+		SQL_PEER_COLUMNS " WHERE public_key = ?1";
+	static const char waits[] = "SELECT 1 FROM adoptable WHERE peer_id = ?1";
+	sqlite3_stmt *st = db_stmt(find);
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	*adoptable = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sql_read_peer(p, st) != 0)
+		rc = SQLITE_NOMEM;
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return DB_NOTFOUND;
+	if (rc != SQLITE_ROW || (st = db_stmt(waits)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*adoptable = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+}
+
+int
+store_adoptable_take(const char *id, const uint8_t token_hash[KEYS_LEN])
+{
+	static const char adopted[] = "DELETE FROM adoptable WHERE peer_id = ?1";
+	sqlite3_stmt *st;
+
+	if (store_peer_set_token(id, token_hash) != DB_OK || (st = db_stmt(adopted)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
+}

@@ -56,4 +56,48 @@ int store_peer_delete(const char *id);
 /* The name of peer id alone (for showing pair ids to a human). */
 int store_peer_name(const char *id, char name[VALIDATE_NAME_MAX + 1]);
 
+/* Stores the new peer p (id, name, accepted, public_key, endpoint,
+ * listen_port, keepalive: -1 for none) with the hash of its token, made at
+ * now; it is touched (its first revision). DB_OK, DB_CONFLICT (the key is
+ * registered), DB_ERROR. */
+int store_peer_insert(const struct peer *p, const uint8_t token_hash[KEYS_LEN], int64_t now);
+
+/* DB_OK when a peer other than except_id (NULL: any) has key or asked for
+ * it, DB_NOTFOUND when none. */
+int store_peer_key_taken(const char *key, const char *except_id);
+
+/* The name of the peer that has key or asked for it: DB_OK, DB_NOTFOUND. */
+int store_peer_key_holder(const char *key, char name[VALIDATE_NAME_MAX + 1]);
+
+/* Writes to peer id's row; those that change what its partners see touch
+ * it and them. DB_NOTFOUND when there is no such peer. */
+int store_peer_set_name(const char *id, const char *name);
+int store_peer_accept(const char *id);
+/* p's endpoint, listen port and keepalive (""/0/-1: unset) as they are. */
+int store_peer_set_link(const struct peer *p);
+/* A new key the host asks for (no config changes until it is taken). */
+int store_peer_set_pending_key(const char *id, const char *key);
+/* The key asked for becomes the peer's key. */
+int store_peer_take_pending_key(const char *id);
+int store_peer_set_token(const char *id, const uint8_t token_hash[KEYS_LEN]);
+
+/* Whether peer id is accepted: DB_OK with *accepted, DB_NOTFOUND. */
+int store_peer_state(const char *id, int *accepted);
+
+/* The pending peers made at or before older_than whose name matches the
+ * glob pattern (NULL: any), oldest first. Caller frees out. */
+int store_pending_ids(int64_t older_than, const char *pattern, struct strlist *out);
+
+/* Deletes peer id if it is pending (it has no pairs, nobody's config
+ * changes). DB_NOTFOUND when it is not. */
+int store_pending_delete(const char *id);
+
+/* Imported peers wait to be adopted by their host (table adoptable). */
+int store_adoptable_add(const char *id);
+/* The peer whose key is key (a row only: rows_peer_free() it) and whether
+ * it still waits: DB_OK, DB_NOTFOUND. */
+int store_adoptable_find(const char *key, struct peer *p, int *adoptable);
+/* Its host adopts peer id: its token becomes token_hash's; it waits no more. */
+int store_adoptable_take(const char *id, const uint8_t token_hash[KEYS_LEN]);
+
 #endif

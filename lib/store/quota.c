@@ -4,9 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "audit.h"
 #include "quota.h"
-#include "store.h"
+#include "revisions.h"
+#include "sql.h"
 
 #define DAY 86400
 
@@ -282,7 +283,10 @@ quota_endpoint_set(const char *id, const char *endpoint, int64_t now)
 	if (endpoint != NULL && endpoint[0] != '\0')
 		sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
+	if (db_exec_stmt(st) != DB_OK)
+		return DB_ERROR;
+	/* Its endpoint is in every partner's config. */
+	return store_revisions_touch_partners(id);
 }
 
 /* Is anything due? Reads only: two index seeks and a max(). */

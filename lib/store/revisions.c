@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
 #include "revisions.h"
+#include "sql.h"
 
 static int
 touch(const char *sql, const char *id)
@@ -21,21 +21,32 @@ touch(const char *sql, const char *id)
 int
 store_revisions_touch(const char *id)
 {
-	return touch("INSERT OR IGNORE INTO temp.touched (peer_id) VALUES (?1)", id);
+	return touch(REVISIONS_TOUCH "VALUES (?1)", id);
 }
 
 int
 store_revisions_touch_partners(const char *id)
 {
-	return touch("INSERT OR IGNORE INTO temp.touched (peer_id)"
-	             " SELECT ?1 UNION SELECT b FROM pairs WHERE a = ?1"
+	return touch(REVISIONS_TOUCH "SELECT ?1 UNION SELECT b FROM pairs WHERE a = ?1"
 	             " UNION SELECT a FROM pairs WHERE b = ?1", id);
 }
 
 int
 store_revisions_touch_all(void)
 {
-	return touch("INSERT OR IGNORE INTO temp.touched (peer_id) SELECT id FROM peers", NULL);
+	return touch(REVISIONS_TOUCH "SELECT id FROM peers", NULL);
+}
+
+int
+store_revisions_touch_accepted(void)
+{
+	return touch(REVISIONS_TOUCH "SELECT id FROM peers WHERE state = 'accepted'", NULL);
+}
+
+int
+store_revisions_touch_sql(const char *sql)
+{
+	return touch(sql, NULL);
 }
 
 void

@@ -31,8 +31,18 @@ int store_revisions_touch(const char *id);
  * call it before a pair it names is dropped. DB_OK or DB_ERROR. */
 int store_revisions_touch_partners(const char *id);
 
-/* Every peer (a network setting, a signed revocation, an import). */
+/* Every peer, pending ones too (the signing key: every record's signature
+ * state). */
 int store_revisions_touch_all(void);
+
+/* Every accepted peer: every config (the MTU, a signed revocation). */
+int store_revisions_touch_accepted(void);
+
+/* For lib/store/ alone: touches the peers of a static statement
+ *   REVISIONS_TOUCH "SELECT id FROM ... WHERE ..."
+ * (a statement is cached by its address: a static string, never built). */
+#define REVISIONS_TOUCH "INSERT OR IGNORE INTO temp.touched (peer_id) "
+int store_revisions_touch_sql(const char *sql);
 
 /* One peer's new revision. */
 struct store_revision {

@@ -12,16 +12,20 @@
 #ifndef WGCONF_STORE_H
 #define WGCONF_STORE_H
 
+#include "addresses.h"
 #include "audit.h"
 #include "config.h"
+#include "invites.h"
 #include "links.h"
 #include "network.h"
+#include "pairs.h"
 #include "peers.h"
 #include "quota.h"
 #include "result.h"
 #include "revisions.h"
 #include "rows.h"
 #include "signed_policy.h"
+#include "stats.h"
 #include "trust.h"
 
 #endif

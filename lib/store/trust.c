@@ -164,5 +164,5 @@ store_revocation_sign(const char *id, const uint8_t sig[KEYS_SIG_LEN])
 	if (db_changes() == 0)
 		return DB_NOTFOUND;
 	/* Every host keeps every signed revocation: every config changes. */
-	return store_revisions_touch_all();
+	return store_revisions_touch_accepted();
 }

@@ -12,8 +12,8 @@ string_or_null(const char *s)
 	return s[0] != '\0' ? json_object_new_string(s) : NULL;
 }
 
-static struct json_object *
-strlist_json(const struct strlist *l)
+struct json_object *
+views_strlist(const struct strlist *l)
 {
 	struct json_object *arr = json_object_new_array();
 
@@ -42,9 +42,9 @@ views_peer(const struct peer *p, const struct network *net)
 	if (p->addr6[0] != '\0')
 		json_object_array_add(addrs, json_object_new_string(p->addr6));
 	json_object_object_add(o, "addresses", addrs);
-	json_object_object_add(o, "networks", strlist_json(&p->networks));
-	json_object_object_add(o, "pairs", strlist_json(&p->pairs));
-	json_object_object_add(o, "tags", strlist_json(&p->tags));
+	json_object_object_add(o, "networks", views_strlist(&p->networks));
+	json_object_object_add(o, "pairs", views_strlist(&p->pairs));
+	json_object_object_add(o, "tags", views_strlist(&p->tags));
 	json_object_object_add(o, "revision", json_object_new_int64(p->revision));
 	json_object_object_add(o, "pending_key", string_or_null(p->pending_key));
 	/* docs/trust.md: what the admin signed last, and whether there is more
@@ -97,4 +97,129 @@ views_time(int64_t t)
 		return NULL;
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return json_object_new_string(buf);
+}
+
+struct json_object *
+views_invite(const struct invite *inv, int64_t now)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(inv->id));
+	json_object_object_add(o, "uses", json_object_new_int(inv->uses));
+	json_object_object_add(o, "uses_left", json_object_new_int(inv->uses_left));
+	json_object_object_add(o, "expires_at", views_time(inv->expires_at));
+	json_object_object_add(o, "created_at", views_time(inv->created_at));
+	json_object_object_add(o, "created_by", json_object_new_string(inv->created_by));
+	json_object_object_add(o, "label", string_or_null(inv->label));
+	json_object_object_add(o, "expired", json_object_new_boolean(
+		inv->expires_at <= now || inv->uses_left == 0));
+	return o;
+}
+
+struct json_object *
+views_invite_list(const struct invite_list *l, int64_t now)
+{
+	struct json_object *arr = json_object_new_array(), *o = json_object_new_object();
+
+	for (size_t i = 0; i < l->n; i++)
+		json_object_array_add(arr, views_invite(&l->v[i], now));
+	json_object_object_add(o, "invites", arr);
+	return o;
+}
+
+static struct json_object *
+views_audit_entry(const struct audit_entry *a)
+{
+	struct json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "id", json_object_new_int64(a->id));
+	json_object_object_add(e, "at", views_time(a->at));
+	json_object_object_add(e, "actor", json_object_new_string(a->actor ? a->actor : ""));
+	json_object_object_add(e, "action", json_object_new_string(a->action ? a->action : ""));
+	json_object_object_add(e, "target", a->target ? json_object_new_string(a->target) : NULL);
+	json_object_object_add(e, "detail", a->detail ? json_tokener_parse(a->detail) : NULL);
+	/* Repeats within the coalescing window: how many, the last when. */
+	json_object_object_add(e, "count", json_object_new_int64(a->count));
+	json_object_object_add(e, "last_at", views_time(a->last_at));
+	return e;
+}
+
+struct json_object *
+views_audit_list(const struct audit_list *l, struct json_object *next)
+{
+	struct json_object *arr = json_object_new_array(), *o = json_object_new_object();
+
+	for (size_t i = 0; i < l->n; i++)
+		json_object_array_add(arr, views_audit_entry(&l->v[i]));
+	json_object_object_add(o, "entries", arr);
+	json_object_object_add(o, "next", next);
+	return o;
+}
+
+/* One side of a pair: who, and what it last reported about the link. */
+static struct json_object *
+link_side_json(const struct link_side *s)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(s->id));
+	json_object_object_add(o, "name", json_object_new_string(s->name));
+	json_object_object_add(o, "latest_handshake",
+	                       s->reported ? views_time(s->latest_handshake) : NULL);
+	json_object_object_add(o, "rx", s->reported ? json_object_new_int64(s->rx) : NULL);
+	json_object_object_add(o, "tx", s->reported ? json_object_new_int64(s->tx) : NULL);
+	json_object_object_add(o, "reported_at", s->reported ? views_time(s->reported_at) : NULL);
+	return o;
+}
+
+struct json_object *
+views_link(const struct link_side *a, const struct link_side *b, const char *status)
+{
+	struct json_object *l = json_object_new_object();
+	int64_t ha = a->latest_handshake, hb = b->latest_handshake;
+
+	json_object_object_add(l, "a", link_side_json(a));
+	json_object_object_add(l, "b", link_side_json(b));
+	json_object_object_add(l, "expected", json_object_new_boolean(1));
+	json_object_object_add(l, "status", json_object_new_string(status));
+	json_object_object_add(l, "latest_handshake", views_time(ha > hb ? ha : hb));
+	return l;
+}
+
+struct json_object *
+views_rule(const struct rule *r)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(r->id));
+	json_object_object_add(o, "a", json_object_new_string(r->a));
+	json_object_object_add(o, "b", json_object_new_string(r->b));
+	json_object_object_add(o, "created_at", views_time(r->created_at));
+	json_object_object_add(o, "pairs", json_object_new_int64(r->pairs));
+	return o;
+}
+
+struct json_object *
+views_rule_list(const struct rule_list *l)
+{
+	struct json_object *arr = json_object_new_array(), *o = json_object_new_object();
+
+	for (size_t i = 0; i < l->n; i++)
+		json_object_array_add(arr, views_rule(&l->v[i]));
+	json_object_object_add(o, "rules", arr);
+	return o;
+}
+
+struct json_object *
+views_pair(const char *a, const char *b, int64_t created, int explicit,
+           const struct strlist *rules)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "a", json_object_new_string(a));
+	json_object_object_add(o, "b", json_object_new_string(b));
+	json_object_object_add(o, "created_at", views_time(created));
+	json_object_object_add(o, "explicit", json_object_new_boolean(explicit));
+	json_object_object_add(o, "rules", views_strlist(rules));
+	return o;
 }

@@ -12,6 +12,7 @@
 
 #include "api_harness.h"
 #include "db.h"
+#include "sql.h"
 
 #define SECRETS_MAX 64
 

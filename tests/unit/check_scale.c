@@ -14,6 +14,7 @@
 
 #include "api.h"
 #include "db.h"
+#include "sql.h"
 #include "keys.h"
 #include "meshconf.h"
 #include "statement.h"
@@ -472,12 +473,14 @@ START_TEST(kept_config_follows_every_change)
 		{ "PATCH", "/admin/peers/%s", "{\"endpoint\":\"192.0.2.22:51821\"}", 'b', 200 },
 		{ "PATCH", "/admin/peers/%s", "{\"networks\":[\"192.168.51.0/24\"]}", 'b', 200 },
 		{ "PATCH", "/admin/peers/%s", "{\"name\":\"bee\"}", 'b', 200 },
+		/* The default keepalive while a (behind NAT) has none of its own:
+		 * once it has, the default is no input of its config. */
+		{ "PUT", "/admin/network", "{\"keepalive\":33}", 0, 200 },
 		{ "PATCH", "/admin/peers/%s", "{\"keepalive\":7}", 'a', 200 },
 		{ "PATCH", "/admin/peers/%s", "{\"address\":\"10.77.0.99\"}", 'c', 200 },
 		{ "PATCH", "/admin/peers/%s", "{\"listen_port\":51999}", 'a', 200 },
 		{ "PUT", "/admin/network", "{\"mtu\":1380}", 0, 200 },
 		{ "PUT", "/admin/network", "{\"dns\":[\"10.77.0.2\"]}", 0, 200 },
-		{ "PUT", "/admin/network", "{\"keepalive\":33}", 0, 200 },
 		{ "PUT", "/admin/pairs/%s/%s", NULL, 'e', 201 },
 		{ "DELETE", "/admin/pairs/%s/%s", NULL, 'e', 204 },
 		{ "DELETE", "/admin/peers/%s", NULL, 'd', 204 },

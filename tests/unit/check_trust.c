@@ -16,6 +16,7 @@
 #include "api.h"
 #include "api_harness.h"
 #include "db.h"
+#include "sql.h"
 #include "keys.h"
 #include "schema.h"
 #include "statement.h"

@@ -183,7 +183,7 @@ X -b "$A_TOK" GET /peer/config
 api -a POST "/admin/peers/$A/accept" '{}'
 api -a POST "/admin/peers/$B/accept" '{"networks":["192.168.50.0/24"]}'
 api -a PUT "/admin/pairs/$A/$B"
-out 'Once accepted and paired (here with a host behind NAT that routes 192.168.50.0/24). Each entry in `peers`: `id`, `name`, `public_key`, `preshared_key_sealed` (the pair'"'"'s 32-byte preshared key, `crypto_box_seal`ed to *this* peer'"'"'s public key: open it with the WireGuard private key, which libsodium uses as an X25519 key as it is), `endpoint` (null behind NAT), `allowed_ips` (the tunnel address first, then routed networks), `persistent_keepalive` (set on every link of a peer that is itself behind NAT, from its own or the network'"'"'s keepalive), `statement` (that peer'"'"'s last admin-signed statement, `{"text", "signature"}`, or null; see `docs/trust.md`). At the top, `statement` is this peer'"'"'s own and `revocations` the signed revocations of keys that must never come back; `interface.public_key` is the key the server holds for this peer. `warnings` says what cannot work, e.g. two paired peers both behind NAT. The `ETag` changes whenever anything in this answer changes; send it back in `If-None-Match` and an unchanged config costs a 304 with no body. The server keeps the body it built for the peer'"'"'s revision (in the database, beside the rows it was built from): a second fetch of an unchanged config sends those bytes again without building them, and any change to what the config holds gives it a new revision, so a kept body is never sent for another.'
+out 'Once accepted and paired (here with a host behind NAT that routes 192.168.50.0/24). Each entry in `peers`: `id`, `name`, `public_key`, `preshared_key_sealed` (the pair'"'"'s 32-byte preshared key, `crypto_box_seal`ed to *this* peer'"'"'s public key: open it with the WireGuard private key, which libsodium uses as an X25519 key as it is), `endpoint` (null behind NAT), `allowed_ips` (the tunnel address first, then routed networks), `persistent_keepalive` (set on every link of a peer that is itself behind NAT, from its own or the network'"'"'s keepalive), `statement` (that peer'"'"'s last admin-signed statement, `{"text", "signature"}`, or null; see `docs/trust.md`). At the top, `statement` is this peer'"'"'s own, `revocations` the signed revocations of keys that must never come back and `policy` the signed policy (or null); `interface.public_key` is the key the server holds for this peer. `warnings` says what cannot work, e.g. two paired peers both behind NAT. The `ETag` changes whenever anything in this answer changes; send it back in `If-None-Match` and an unchanged config costs a 304 with no body. The server keeps the body it built for the peer'"'"'s revision (in the database, beside the rows it was built from): a second fetch of an unchanged config sends those bytes again without building them, and any change to what the config holds gives it a new revision, so a kept body is never sent for another.'
 out ""
 X -b "$A_TOK" GET /peer/config
 ETAG=$(header ETag)
@@ -311,6 +311,17 @@ jqr '.revocations[0].text' >"$T_TMP/revocation.txt"
 truncate -s -1 "$T_TMP/revocation.txt"
 SIG=$(openssl pkeyutl -sign -inkey "$T_TMP/sign.pem" -rawin -in "$T_TMP/revocation.txt" | base64 -w0)
 X -a PUT "/admin/revocations/$REV/signature" "{\"signature\":\"$SIG\"}"
+
+out '### `GET /admin/policy`, `PUT /admin/policy/signature`'
+out ""
+out 'The signed policy (`docs/trust.md`): every rule in one document, so a rule is one signature whatever the number of pairs it makes (statements carry tags, not the pairs rules make). GET gives `proposed` (the policy text at `version`, one above `signed_version`), `rules` (how many), the last `signed` text and its `signature` (or null), `signature_state` (`none`, `valid`, `invalid`), `unsigned_changes` and `changes` (the `- rule` / `+ rule` lines). PUT `{"version", "signature"}` as for a statement: kept only when it verifies over the proposal at that version under the network'"'"'s `signing_key` (400 `invalid_version`, `invalid_signature`; 409 `stale_version`, `no_signing_key`). Every config then carries it as `policy`. Answer: `{"signed_version"}`.'
+out ""
+X -a GET /admin/policy
+VERSION=$(jqr '.version')
+jqr '.proposed' >"$T_TMP/policy.txt"
+truncate -s -1 "$T_TMP/policy.txt"
+SIG=$(openssl pkeyutl -sign -inkey "$T_TMP/sign.pem" -rawin -in "$T_TMP/policy.txt" | base64 -w0)
+X -a PUT /admin/policy/signature "{\"version\":$VERSION,\"signature\":\"$SIG\"}"
 
 out '### `DELETE /admin/peers/{id}`'
 out ""

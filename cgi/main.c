@@ -25,6 +25,7 @@
 #include "quota.h"
 
 #define HOUSEKEEP_EVERY 300     /* seconds between periodic checks */
+#define JOBS_CHECK_MS   1000    /* an idle responder looks for pair jobs this often */
 
 /* The configuration: where the database is. Set once at start-up. */
 static const char *db_path;
@@ -419,7 +420,7 @@ pool_run(void)
 	struct pool *p = calloc(1, sizeof(*p));
 	struct pollfd fds[POOL_MAX + 1];
 	size_t slot[POOL_MAX + 1];
-	int listen_fd = 0, flags;
+	int listen_fd = 0, flags, ready, jobs = 0;
 
 	if (p == NULL)
 		return -1;
@@ -448,10 +449,18 @@ pool_run(void)
 			fds[nfds].events = POLLIN;
 			slot[nfds++] = POOL_MAX;
 		}
-		if (poll(fds, nfds, -1) < 0) {
+		/* While a pair job runs (lib/api/api_jobs.c), a responder with
+		 * nothing to answer makes one batch and looks again: a request
+		 * waits at most one batch. Otherwise it looks for a job when it
+		 * has been idle for a second. */
+		if ((ready = poll(fds, nfds, jobs ? 0 : JOBS_CHECK_MS)) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
+		}
+		if (ready == 0) {
+			jobs = jobs ? api_jobs_work() > 0 : api_jobs_running();
+			continue;
 		}
 		/* Each connection with a request gets one answer a round, starting
 		 * after the last one served: none waits behind a busy one. */

@@ -81,6 +81,7 @@ static const struct route routes[] = {
 	{ "GET",    "/admin/peers/{}/statement", AUTH_ADMIN, api_admin_peer_statement, 0, NULL, NULL },
 	{ "PUT",    "/admin/peers/{}/signature", AUTH_ADMIN, api_admin_peer_signature, WB, NULL, b_peer_sig },
 	{ "POST",   "/admin/peers/{}/accept-key", AUTH_ADMIN, api_admin_peer_accept_key, W, NULL, NULL },
+	{ "GET",    "/admin/jobs",               AUTH_ADMIN, api_admin_jobs_list,     0,  NULL, NULL },
 	{ "GET",    "/admin/policy",             AUTH_ADMIN, api_admin_policy_get,    0,  NULL, NULL },
 	{ "PUT",    "/admin/policy/signature",   AUTH_ADMIN, api_admin_policy_signature, WB, NULL, b_peer_sig },
 	{ "GET",    "/admin/revocations",        AUTH_ADMIN, api_admin_revocations_list, 0, NULL, NULL },

@@ -39,6 +39,19 @@ api_handler api_admin_peer_statement, api_admin_peer_signature, api_admin_revoca
 	api_admin_revocation_signature, api_peer_key, api_admin_peer_accept_key;
 /* api_policy.c: the signed policy (docs/trust.md) */
 api_handler api_admin_policy_get, api_admin_policy_signature;
+/* api_jobs.c: pairs made in the background (lib/store/jobs.h) */
+api_handler api_admin_jobs_list;
+
+/* One batch of the oldest running pair job, between requests: 1 a batch
+ * was done (there may be more), 0 no job runs, -1 an error. */
+int api_jobs_work(void);
+
+/* True when a pair job runs. */
+int api_jobs_running(void);
+
+/* A job's progress as JSON {rule, state, pairs, made, progress,
+ * started_at, finished_at}. Caller owns it. */
+struct json_object *api_job_json(const struct pair_job *j);
 /* api_admin_reject.c: bulk reject of pending peers */
 api_handler api_admin_peers_reject;
 /* api_pairs.c */
@@ -150,12 +163,9 @@ int api_revoke_key(const struct peer *p, struct json_object *detail, struct resp
 /* Tags and rules (api_rules.c). */
 
 /* Makes peer id's pairs what the rules say (store_rules_sync_peer()):
- * *changed (may be NULL) pairs made or dropped. 0, or 409 rule_too_large,
- * or 500. */
+ * *changed (may be NULL) pairs made or dropped here (more than
+ * RULE_INLINE_MAX: in the background). 0, or 500. */
 int api_rules_sync_peer(const char *id, size_t *changed, struct response *res);
-
-/* 409 rule_too_large naming the rule e. */
-int api_rule_excess(const struct rule_excess *e, struct response *res);
 
 /* A "tags" value: a list of 1 to TAGS_MAX distinct tags, sorted into out
  * (caller frees, also after an error). 0 or 400. */

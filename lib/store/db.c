@@ -140,7 +140,8 @@ static const char migration_invite_label[] =
 
 /*
  * Version 8, the signed policy (docs/trust.md): the rule set as one
- * document the admin signs, as last signed. One row, like network.
+ * document the admin signs, as last signed. One row, like network. And
+ * the jobs that make a large rule's pairs in the background.
  */
 static const char migration_policy[] =
 	"CREATE TABLE policy ("
@@ -150,7 +151,20 @@ static const char migration_policy[] =
 	"  text           TEXT,"
 	"  signature      BLOB,"
 	"  signed_at      INTEGER);"
-	"INSERT INTO policy (id) VALUES (1);";
+	"INSERT INTO policy (id) VALUES (1);"
+	/* And the pairs of a large rule made in the background (lib/store/
+	 * jobs.h): one job per rule, gone with it. */
+	"CREATE TABLE pair_jobs ("
+	"  rule_id     INTEGER PRIMARY KEY REFERENCES rules(id) ON DELETE CASCADE,"
+	"  total       INTEGER NOT NULL,"
+	"  made        INTEGER NOT NULL DEFAULT 0,"
+	"  scanned     INTEGER NOT NULL DEFAULT 0,"
+	"  missing     INTEGER NOT NULL DEFAULT 0,"
+	"  pass        INTEGER NOT NULL DEFAULT 1,"
+	"  cursor_a    TEXT NOT NULL DEFAULT '',"
+	"  cursor_b    TEXT NOT NULL DEFAULT '',"
+	"  started_at  INTEGER NOT NULL,"
+	"  finished_at INTEGER);";
 
 /* Migrations from version N-1 to N live at index N; index 1 is schema.sql. */
 static const char *const migrations[] = {

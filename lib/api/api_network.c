@@ -19,7 +19,7 @@ answer(struct response *res)
 	if (store_network_get(&n) != DB_OK || quota_get(&q) != DB_OK)
 		return api_db_error(res);
 	o = views_network(&n);
-	quota_to_json(&q, o);
+	views_limits(&q, o);
 	return http_json(res, 200, o);
 }
 
@@ -154,6 +154,7 @@ int
 api_admin_network_put(const struct request *req, struct response *res)
 {
 	struct network n, old;
+	struct quota_error qerr;
 	struct quota q;
 	int status, mtu = 0, mtu_set, ka = 0, ka_set;
 
@@ -177,21 +178,17 @@ api_admin_network_put(const struct request *req, struct response *res)
 		n.keepalive = ka;
 	if ((status = check_pool(n.ipv4_pool, 4, res)) != 0)
 		return status;
-	if (n.ipv6_pool[0] == '\0' && old.ipv6_pool[0] != '\0') {
-		/* Dropping the IPv6 pool takes the IPv6 addresses with it. */
-		if (store_addresses_drop(6) != DB_OK)
-			return api_db_error(res);
-	} else if ((status = check_pool(n.ipv6_pool, 6, res)) != 0) {
+	if ((n.ipv6_pool[0] != '\0' || old.ipv6_pool[0] == '\0') &&
+	    (status = check_pool(n.ipv6_pool, 6, res)) != 0)
 		return status;
-	}
 	if (store_network_put(&old, &n) != DB_OK)
 		return api_db_error(res);
 	if ((status = fill_addresses(res)) != 0)
 		return status;
 	if (quota_get(&q) != DB_OK)
 		return api_db_error(res);
-	if ((status = quota_from_json(req->json, &q, res)) != 0)
-		return status;
+	if (quota_from_json(req->json, &q, &qerr) != 0)
+		return http_error(res, 400, qerr.code, "%s", qerr.message);
 	if (quota_put(&q) != DB_OK)
 		return api_db_error(res);
 	api_log(res, "network.edit", NULL, json_object_get(req->json), NULL);

@@ -61,25 +61,6 @@ store_address_set(const char *id, const struct cidr *a)
 }
 
 int
-store_addresses_drop(int family)
-{
-	static const char holders[] = "SELECT peer_id FROM addresses WHERE family = ?1";
-	static const char drop[] = "DELETE FROM addresses WHERE family = ?1";
-	struct strlist ids = { 0 };
-	sqlite3_stmt *st;
-	char fam[2] = { (char)('0' + family), '\0' };
-	int rc = sql_strings(holders, fam, &ids);
-
-	for (size_t i = 0; rc == DB_OK && i < ids.n; i++)
-		rc = store_revisions_touch_partners(ids.v[i]);
-	rows_strlist_free(&ids);
-	if (rc != DB_OK || (st = db_stmt(drop)) == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int(st, 1, family);
-	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
-}
-
-int
 store_addresses_outside(const struct cidr *pool, int family, char what[IPAM_STRLEN],
                         char who[VALIDATE_NAME_MAX + 1])
 {

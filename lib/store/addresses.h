@@ -23,10 +23,6 @@ int store_addresses_taken(int family, const char *id, struct cidr **out, size_t 
  * DB_OK, DB_CONFLICT when another peer holds it, DB_ERROR. */
 int store_address_set(const char *id, const struct cidr *a);
 
-/* Drops every address of family (an address pool gone), touching their
- * holders and partners. */
-int store_addresses_drop(int family);
-
 /* The first assigned address of family (who[] its peer's name) not a host
  * address of pool: DB_CONFLICT with what and who, DB_OK when there is none. */
 int store_addresses_outside(const struct cidr *pool, int family, char what[IPAM_STRLEN],

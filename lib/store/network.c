@@ -62,9 +62,14 @@ store_network_put(const struct network *old, const struct network *n)
 	static const char upd[] =
 		"UPDATE network SET ipv4_pool = ?1, ipv6_pool = ?2, mtu = ?3, keepalive = ?4, dns = ?5,"
 		" signing_key = ?6 WHERE id = 1";
-	sqlite3_stmt *st = db_stmt(upd);
+	/* Dropping the IPv6 pool takes the IPv6 addresses with it. */
+	static const char drop6[] = "DELETE FROM addresses WHERE family = 6";
+	sqlite3_stmt *st;
 
-	if (st == NULL)
+	if (n->ipv6_pool[0] == '\0' && old->ipv6_pool[0] != '\0' &&
+	    db_exec_stmt(db_stmt(drop6)) != DB_OK)
+		return DB_ERROR;
+	if ((st = db_stmt(upd)) == NULL)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, n->ipv4_pool, -1, SQLITE_STATIC);
 	if (n->ipv6_pool[0] != '\0')

@@ -78,18 +78,6 @@ rows_peer_list_free(struct peer_list *l)
 }
 
 void
-rows_link_list_free(struct link_list *l)
-{
-	if (l == NULL)
-		return;
-	for (size_t i = 0; i < l->n; i++)
-		rows_peer_free(&l->v[i].other);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-void
 rows_revocation_list_free(struct revocation_list *l)
 {
 	if (l == NULL)

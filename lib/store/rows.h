@@ -57,11 +57,6 @@ struct link {
 	int boxlen;
 };
 
-struct link_list {
-	struct link *v;
-	size_t n;
-};
-
 struct network {
 	char ipv4_pool[IPAM_STRLEN];
 	char ipv6_pool[IPAM_STRLEN];            /* "" = none */
@@ -108,7 +103,6 @@ int rows_strlist_add(struct strlist *l, const char *s);
 void rows_strlist_free(struct strlist *l);
 void rows_peer_free(struct peer *p);
 void rows_peer_list_free(struct peer_list *l);
-void rows_link_list_free(struct link_list *l);
 void rows_revocation_list_free(struct revocation_list *l);
 void rows_policy_free(struct policy_row *p);
 

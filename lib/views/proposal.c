@@ -7,7 +7,7 @@
 #include "proposal.h"
 
 /* The address with the pool's prefix: what the host's interface gets (as
- * meshconf_build() says it). Without a pool of its family, a host route. */
+ * the config says it). Without a pool of its family, a host route. */
 static int
 add_address(struct statement *s, const char *addr, const char *pool)
 {

@@ -411,9 +411,12 @@ static const struct admin_cmd {
 	  "\nA rule pairs every accepted peer tagged TAG_A with every accepted peer\n"
 	  "tagged TAG_B; with TAG_A = TAG_B, the peers of that tag form a full\n"
 	  "mesh. Peers tagged or accepted later are paired at once. list shows\n"
-	  "each rule with the number of pairs it makes now; add makes the pairs\n"
-	  "(a rule that would make more than 20000 is refused); delete removes\n"
-	  "the pairs only that rule made (pairs made with `admin pair` stay).\n", 0 },
+	  "each rule with the number of pairs it makes now and its JOB; add\n"
+	  "makes the pairs (more than 2000: in the background, while the server\n"
+	  "keeps answering; JOB shows how far, and hosts take their pairs as\n"
+	  "they are made); delete removes the pairs only that rule made (pairs\n"
+	  "made with `admin pair` stay). Under a signing key, sign the policy\n"
+	  "after a rule change (`wgconf admin sign --policy`): one signature.\n", 0 },
 	{ "invite", admin_invite, "uelj", 0, 0, "invite",
 	  "make an invite code",
 	  "Usage: wgconf admin invite [--uses N] [--expires DURATION] [--label TEXT]\n"

@@ -264,7 +264,7 @@ X -a POST /admin/peers/reject '{"name_pattern":"junk-*"}'
 
 out '### `PATCH /admin/peers/{id}`'
 out ""
-out 'Edits a peer: any of `name`, `address`, `networks`, `endpoint`, `listen_port`, `keepalive` (seconds, 0 = off, null = the network default), `tags` (replaces its tags; the pairs its rules imply are made, those only rules made that no rule implies any more go: 409 `rule_too_large` when a rule would pass its bound). Only the keys sent change: a PATCH of the name never touches the endpoint a host set. Answer: the peer, with the `revision` (and `ETag`) the edit made.'
+out 'Edits a peer: any of `name`, `address`, `networks`, `endpoint`, `listen_port`, `keepalive` (seconds, 0 = off, null = the network default), `tags` (replaces its tags; the pairs its rules imply are made, those only rules made that no rule implies any more go; more than 2,000 pairs to make are made in the background, as for a new rule). Only the keys sent change: a PATCH of the name never touches the endpoint a host set. Answer: the peer, with the `revision` (and `ETag`) the edit made.'
 out ""
 out 'With `If-Match: "REVISION"` (the peer'"'"'s `revision` or `ETag` as last seen; a list, or `*`, works too; weak tags never match) the edit applies only if the peer has not changed since: otherwise 412 `precondition_failed`, nothing changes, and the error carries the peer as it is now in `current` (and its `ETag`), so a client can show what changed. Without `If-Match` the edit applies whatever changed meanwhile. A malformed `If-Match` is 400 `invalid_if_match`. `DELETE /admin/peers/{id}` takes `If-Match` the same way.'
 out ""
@@ -344,7 +344,7 @@ X -a PUT "/admin/pairs/$A/$A"
 
 out '### `GET /admin/rules`, `POST /admin/rules`, `DELETE /admin/rules/{id}`'
 out ""
-out 'Pairing by tags. POST `{"a": TAG, "b": TAG}` pairs every accepted peer tagged `a` with every accepted peer tagged `b` (`a` = `b`: a full mesh of that tag), each pair with a fresh preshared key sealed to both ends as PUT `/admin/pairs` does, in the same request; peers accepted or tagged later get their pairs then. 201 with the rule `{"id", "a", "b", "created_at", "pairs"}` (`a` ≤ `b`; `pairs`: how many pairs it implies now). Errors: 400 `invalid_tag`, `missing_field`; 409 `rule_exists`, `rule_too_large` (it would imply more than 20,000 pairs), `too_many_rules` (256). GET lists the rules. DELETE removes a rule and the pairs only it implied (explicit pairs and pairs another rule implies stay): 204, or 404 `rule_not_found`. Only the peers whose pairs changed get a new `revision`.'
+out 'Pairing by tags. POST `{"a": TAG, "b": TAG}` pairs every accepted peer tagged `a` with every accepted peer tagged `b` (`a` = `b`: a full mesh of that tag), each pair with a fresh preshared key sealed to both ends as PUT `/admin/pairs` does: up to 2,000 pairs in the same request, more in the background (the responders make them between requests, 128 at a time, so no request waits for more than one batch; hosts get their pairs as they are made); peers accepted or tagged later get their pairs then. 201 with the rule `{"id", "a", "b", "created_at", "pairs", "job"}` (`a` ≤ `b`; `pairs`: how many pairs it implies now; `job`: null, or its background job as `GET /admin/jobs` shows it). A rule has no bound on its size. Errors: 400 `invalid_tag`, `missing_field`; 409 `rule_exists`, `too_many_rules` (256). GET lists the rules. DELETE removes a rule and the pairs only it implied (explicit pairs and pairs another rule implies stay): 204, or 404 `rule_not_found`. Only the peers whose pairs changed get a new `revision`.'
 out ""
 api -a PATCH "/admin/peers/$A" '{"tags":["web"]}'
 api -a PATCH "/admin/peers/$D" '{"tags":["web"]}'
@@ -355,6 +355,12 @@ X -a GET /admin/rules
 RULE=$(jqr '.rules[0].id')
 X -a GET /admin/pairs
 X -a DELETE "/admin/rules/$RULE"
+
+out '### `GET /admin/jobs`'
+out ""
+out 'The background jobs that make the pairs of large rules (more than 2,000 pairs), one per rule, running ones first: `{"jobs": [{"rule", "state": "making"|"checking"|"done", "pairs" (what the rule implied when it began), "made" (pairs it made), "progress" (0 to 1: the pairs looked at in its first pass; a second pass checks that none is missing), "started_at", "finished_at"}]}`. A job goes with its rule.'
+out ""
+X -a GET /admin/jobs
 
 out '### `GET /admin/network`, `PUT /admin/network`'
 out ""
@@ -411,7 +417,7 @@ X -a GET /admin/export
 
 out '### `POST /admin/import`'
 out ""
-out 'Creates the peers and pairs of an existing mesh in one transaction, all or nothing: `{"peers": [{"name", "public_key", "addresses"?: [ip, ...], "networks"?: [cidr, ...], "endpoint"?, "listen_port"?, "keepalive"?, "state"?: "accepted"|"pending", "tags"?: [tag, ...]}, ...], "pairs"?: [[KEY, KEY], ...], "rules"?: [[TAG, TAG], ...]}` (1–256 peers; pairs name public keys of the imported peers and are explicit; a rule the server has already is kept once, and each imported peer then gets the pairs the rules imply, as when it is tagged: 400 `invalid_tag`, 409 `rule_too_large`, `too_many_rules`). Addresses must be free host addresses of the pools (409 `address_outside_pool`, `address_taken`, naming it); a peer without one gets the next free one. 409 `import_conflict` names every public key the server has already. Each pair gets a fresh preshared key, sealed to both sides. Imported peers have no usable token: their hosts adopt them (`POST /adopt`). Answer 201 `{"peers": [{"id", "name", "public_key"}, ...], "pairs": N}`; one audit entry `network.import`.'
+out 'Creates the peers and pairs of an existing mesh in one transaction, all or nothing: `{"peers": [{"name", "public_key", "addresses"?: [ip, ...], "networks"?: [cidr, ...], "endpoint"?, "listen_port"?, "keepalive"?, "state"?: "accepted"|"pending", "tags"?: [tag, ...]}, ...], "pairs"?: [[KEY, KEY], ...], "rules"?: [[TAG, TAG], ...]}` (1–256 peers; pairs name public keys of the imported peers and are explicit; a rule the server has already is kept once, and each imported peer then gets the pairs the rules imply, as when it is tagged: 400 `invalid_tag`, 409 `too_many_rules`). Addresses must be free host addresses of the pools (409 `address_outside_pool`, `address_taken`, naming it); a peer without one gets the next free one. 409 `import_conflict` names every public key the server has already. Each pair gets a fresh preshared key, sealed to both sides. Imported peers have no usable token: their hosts adopt them (`POST /adopt`). Answer 201 `{"peers": [{"id", "name", "public_key"}, ...], "pairs": N}`; one audit entry `network.import`.'
 out ""
 keypair
 I1_PUB=$PUB I1_PRIV=$PRIV

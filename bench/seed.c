@@ -24,6 +24,10 @@
  *                                 HUBTAG, peer 0 is tagged HUBTAG instead.
  *                                 Writes OUTDIR/hub.token (peer 0),
  *                                 OUTDIR/member.token (peer 1), OUTDIR/ids.
+ *   bench/seed rule DB A B        adds the rule pairing tags A and B, and
+ *                                 makes its pairs here, as the responders
+ *                                 would between requests (one process, one
+ *                                 core: the rate of the background path).
  *
  * Each phase prints one line: "seed: PHASE COUNT in SECONDS s (RATE/s)".
  */
@@ -343,11 +347,37 @@ out:
 	return ret;
 }
 
+/* Rule a-b through the handler, then its job run to the end here. */
+static int
+seed_rule(const char *a, const char *b)
+{
+	char body[128];
+	long batches = 0, pairs;
+	double t0 = seed_now();
+	int r;
+
+	snprintf(body, sizeof(body), "{\"a\":\"%s\",\"b\":\"%s\"}", a, b);
+	if (seed_call("POST", API_PREFIX "/admin/rules", body, 1, NULL) != 201)
+		return -1;
+	while ((r = api_jobs_work()) > 0)
+		batches++;
+	{
+		sqlite3_stmt *st = db_stmt("SELECT count(*) FROM pairs");
+		if (st == NULL || sqlite3_step(st) != SQLITE_ROW)
+			return -1;
+		pairs = (long)sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	seed_report("rule-pairs", pairs, seed_now() - t0);
+	printf("seed: %ld batches\n", batches);
+	return r;
+}
+
 static void
 seed_usage(void)
 {
 	fprintf(stderr, "usage: seed mesh DB N OUTDIR | seed pair DB ID M |"
-	        " seed tagged DB N OUTDIR TAG [HUBTAG]\n");
+	        " seed tagged DB N OUTDIR TAG [HUBTAG] | seed rule DB A B\n");
 }
 
 int
@@ -358,6 +388,13 @@ main(int argc, char **argv)
 
 	int tagged = argc >= 2 && strcmp(argv[1], "tagged") == 0;
 
+	if (argc == 5 && strcmp(argv[1], "rule") == 0) {
+		if (keys_init() != 0 || db_open(argv[2]) != 0)
+			return 1;
+		ret = seed_rule(argv[3], argv[4]) == 0 ? 0 : 1;
+		db_close();
+		return ret;
+	}
 	if (tagged ? argc != 6 && argc != 7 :
 	    argc != 5 || (strcmp(argv[1], "mesh") != 0 && strcmp(argv[1], "pair") != 0)) {
 		seed_usage();

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include <fcgiapp.h>
 
@@ -413,6 +414,16 @@ pool_serve(struct pool *p, size_t i)
 	}
 }
 
+/* Milliseconds of the monotonic clock. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Serves connections until SIGTERM. 0, or -1 when it cannot start. */
 static int
 pool_run(void)
@@ -421,6 +432,7 @@ pool_run(void)
 	struct pollfd fds[POOL_MAX + 1];
 	size_t slot[POOL_MAX + 1];
 	int listen_fd = 0, flags, ready, jobs = 0;
+	int64_t jobs_checked = 0;
 
 	if (p == NULL)
 		return -1;
@@ -451,8 +463,12 @@ pool_run(void)
 		}
 		/* While a pair job runs (lib/api/api_jobs.c), a responder with
 		 * nothing to answer makes one batch and looks again: a request
-		 * waits at most one batch. Otherwise it looks for a job when it
-		 * has been idle for a second. */
+		 * waits at most one batch. It looks for a job once a second,
+		 * however busy it is. */
+		if (!jobs && now_ms() - jobs_checked >= JOBS_CHECK_MS) {
+			jobs_checked = now_ms();
+			jobs = api_jobs_running();
+		}
 		if ((ready = poll(fds, nfds, jobs ? 0 : JOBS_CHECK_MS)) < 0) {
 			if (errno == EINTR)
 				continue;

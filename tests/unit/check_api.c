@@ -2006,6 +2006,42 @@ START_TEST(rule_any_size)
 END_TEST
 
 
+START_TEST(config_cache_bounded)
+{
+	struct tpeer p[10];
+	size_t big = CONFIG_CACHE_MAX / 8;
+	char *body = malloc(big + 1), sql[4096], name[16];
+	int64_t rev[10];
+
+	ck_assert_ptr_nonnull(body);
+	memset(body, 'x', big + 1);
+	for (int i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "c%d", i);
+		member(&p[i], name, NULL);
+		snprintf(sql, sizeof(sql), "SELECT revision FROM peers WHERE id = '%s'", p[i].id);
+		rev[i] = count(sql);
+	}
+	exec_sql("DELETE FROM config_cache");
+	/* Ten bodies of an eighth of the bound each: the two kept first go. */
+	ck_assert_int_eq(db_begin(), 0);
+	for (int i = 0; i < 10; i++)
+		ck_assert_int_eq(store_config_keep(p[i].id, rev[i], 1, body, big), DB_OK);
+	ck_assert_int_eq(db_commit(), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM config_cache"), 8);
+	ck_assert_int_le(count("SELECT sum(length(body)) FROM config_cache"), CONFIG_CACHE_MAX);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM config_cache WHERE peer_id IN ('%s', '%s')",
+	         p[0].id, p[1].id);
+	ck_assert_int_eq(count(sql), 0);
+	/* One byte more than an eighth is never kept. */
+	ck_assert_int_eq(db_begin(), 0);
+	ck_assert_int_eq(store_config_keep(p[0].id, rev[0], 1, body, big + 1), DB_OK);
+	ck_assert_int_eq(db_commit(), 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM config_cache WHERE peer_id = '%s'", p[0].id);
+	ck_assert_int_eq(count(sql), 0);
+	free(body);
+}
+END_TEST
+
 START_TEST(write_fails_closed)
 {
 	struct tpeer a, b, c, d;
@@ -2223,6 +2259,7 @@ api_suite(void)
 	tcase_add_test(tc, tags);
 	tcase_add_test(tc, rules);
 	tcase_add_test(tc, rule_any_size);
+	tcase_add_test(tc, config_cache_bounded);
 	tcase_add_test(tc, rules_fail_closed);
 	tcase_add_test(tc, migrate_keeps_pairs_explicit);
 	tcase_add_test(tc, import_tags_rules);

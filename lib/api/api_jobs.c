@@ -8,7 +8,7 @@
  * rule needs. A responder with a request waiting serves it first
  * (cgi/main.c polls with no wait while a job runs, and does a batch only
  * when nothing is there), so a request waits at most for one batch: some
- * 20 ms of sealing and two short writes.
+ * 5 ms of sealing (JOBS_BATCH) and two short writes.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -19,7 +19,7 @@
 #include "result.h"
 #include "rows.h"
 
-#define JOBS_BATCH 128          /* pairs sealed per claim: ~20 ms of one core */
+#define JOBS_BATCH 32           /* pairs sealed per claim: ~5 ms of one core */
 #define JOBS_SCAN  2048         /* candidate pairs looked at per claim, at most */
 
 struct pair_job {

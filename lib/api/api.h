@@ -88,9 +88,9 @@ api_handler api_admin_metrics;
  * and an imported peer's host taking it over */
 api_handler api_admin_export, api_admin_import, api_adopt;
 
-/* Checks an invite code and uses it up once: 0, or 403 in res; the
- * invite's id goes to invite_id. */
-int api_use_invite(const char *code, struct response *res, char *invite_id, size_t idsz);
+/* Checks an invite code and uses it up once: 0 with *use filled, or 403 in
+ * res. */
+int api_use_invite(const char *code, struct response *res, struct invite_use *use);
 
 /* The age past which a link's latest handshake is stale: 180 s, or
  * WGCONFSRV_LINK_STALE_SECONDS (1 s to 7 days). */
@@ -106,7 +106,8 @@ const char *api_link_status(int64_t hs_a, int64_t hs_b, int64_t now, int64_t sta
 int api_route_stats(size_t i, const char **method, const char **pattern,
                     uint64_t *requests, uint64_t *errors);
 
-/* Shared by handlers (api_common.c). */
+/* Shared by handlers (api_common.c; addresses and networks api_addresses.c;
+ * the config answer api_config.c). */
 
 /* Validates networks (a JSON array of CIDR strings, may be NULL = none) for
  * peer id: canonical form into out (caller owns), 400 for a bad value, 409
@@ -121,6 +122,11 @@ int api_store_networks(const char *id, struct json_object *nets, struct response
  * pool's next free one; also takes an IPv6 one when that pool is set and the
  * peer has none. 0, or an error status in res. */
 int api_assign_addresses(const char *id, const char *want, struct response *res);
+
+/* A public key that enters (field names it in the message): keys_parse_public()
+ * into pk, or 400 invalid_public_key saying why. key may be NULL. */
+int api_public_key(const char *field, const char *key, uint8_t pk[KEYS_LEN],
+                   struct response *res);
 
 /* Reads an optional endpoint field ("host:port", "[v6]:port", null or "nat")
  * into out ("" for NAT). 0 or 400. */

@@ -64,10 +64,6 @@ int api_sealer_busy(const struct api_sealer *s);
 /* Puts the batch the sealer sealed (if it is done) and, with none in its
  * hands, claims the next one for it: 1 a job runs, 0 none, -1 an error. */
 int api_jobs_step(struct api_sealer *s);
-
-/* A job's progress as JSON {rule, state, pairs, made, progress,
- * started_at, finished_at}. Caller owns it. */
-struct json_object *api_job_json(const struct pair_job *j);
 /* api_admin_reject.c: bulk reject of pending peers */
 api_handler api_admin_peers_reject;
 /* api_pairs.c */

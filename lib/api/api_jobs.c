@@ -22,6 +22,7 @@
 
 #include "api.h"
 #include "db.h"
+#include "policy_view.h"
 
 /* Seals a fresh preshared key of each pair to both ends; a pair whose key
  * will not decode is dropped (its peer cannot have one). */
@@ -231,40 +232,16 @@ api_jobs_running(void)
 	return store_job_running() == DB_OK;
 }
 
-struct json_object *
-api_job_json(const struct pair_job *j)
-{
-	struct json_object *o = json_object_new_object();
-	double progress = j->finished_at ? 1.0 : j->pass > 1 || j->total <= 0 ? 0.99 :
-	                  (double)j->scanned / (double)j->total;
-
-	json_object_object_add(o, "rule", json_object_new_int64(j->rule_id));
-	json_object_object_add(o, "state", json_object_new_string(
-	                       j->finished_at ? "done" : j->pass > 1 ? "checking" : "making"));
-	json_object_object_add(o, "pairs", json_object_new_int64(j->total));
-	json_object_object_add(o, "made", json_object_new_int64(j->made));
-	json_object_object_add(o, "progress",
-	                       json_object_new_double(progress > 0.99 && !j->finished_at ? 0.99 :
-	                                              progress));
-	json_object_object_add(o, "started_at", views_time(j->started_at));
-	json_object_object_add(o, "finished_at", j->finished_at ? views_time(j->finished_at) : NULL);
-	return o;
-}
-
 int
 api_admin_jobs_list(const struct request *req, struct response *res)
 {
 	struct pair_job_list l;
-	struct json_object *arr, *o;
+	struct json_object *o;
 
 	(void)req;
 	if (store_job_list(&l) != DB_OK)
 		return api_db_error(res);
-	arr = json_object_new_array();
-	for (size_t i = 0; i < l.n; i++)
-		json_object_array_add(arr, api_job_json(&l.v[i]));
+	o = views_job_list(&l);
 	free(l.v);
-	o = json_object_new_object();
-	json_object_object_add(o, "jobs", arr);
 	return http_json(res, 200, o);
 }

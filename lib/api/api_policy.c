@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "api.h"
-#include "meshconf.h"
+#include "policy_view.h"
 #include "proposal.h"
 
 /* What the proposal needs: the network, the rules, the policy as signed.
@@ -36,29 +36,6 @@ propose(const struct strlist *rules, const struct network *net, uint64_t version
 	return 0;
 }
 
-/* The "- rule" and "+ rule" lines between the signed policy and text. */
-static struct json_object *
-changes_json(const struct policy_row *row, const char *text, size_t len)
-{
-	struct json_object *arr = json_object_new_array();
-	struct policy old, now;
-	int have_old = row->text != NULL &&
-	               policy_parse(&old, row->text, strlen(row->text), NULL) == 0;
-	char *diff = NULL, *line, *save = NULL;
-
-	if (policy_parse(&now, text, len, NULL) == 0) {
-		diff = policy_diff(have_old ? &old : NULL, &now);
-		policy_free(&now);
-	}
-	for (line = diff ? strtok_r(diff, "\n", &save) : NULL; line != NULL;
-	     line = strtok_r(NULL, "\n", &save))
-		json_object_array_add(arr, json_object_new_string(line));
-	free(diff);
-	if (have_old)
-		policy_free(&old);
-	return arr;
-}
-
 int
 api_admin_policy_get(const struct request *req, struct response *res)
 {
@@ -66,32 +43,17 @@ api_admin_policy_get(const struct request *req, struct response *res)
 	struct strlist rules;
 	struct policy_row row;
 	struct json_object *o;
-	char *text = NULL, sig[KEYS_SIG_B64_LEN];
-	size_t len;
 	int status;
 
 	(void)req;
-	if ((status = load(&net, &rules, &row, res)) != 0 ||
-	    (status = propose(&rules, &net, (uint64_t)row.signed_version + 1, &text, &len,
-	                      res)) != 0)
+	if ((status = load(&net, &rules, &row, res)) != 0)
 		goto out;
-	o = json_object_new_object();
-	json_object_object_add(o, "version", json_object_new_int64(row.signed_version + 1));
-	json_object_object_add(o, "proposed", json_object_new_string_len(text, (int)len));
-	json_object_object_add(o, "rules", json_object_new_int64((int64_t)rules.n));
-	json_object_object_add(o, "signed_version", json_object_new_int64(row.signed_version));
-	json_object_object_add(o, "signed", row.text ? json_object_new_string(row.text) : NULL);
-	if (row.text != NULL)
-		keys_b64_encode(sig, sizeof(sig), row.sig, KEYS_SIG_LEN);
-	json_object_object_add(o, "signature", row.text ? json_object_new_string(sig) : NULL);
-	json_object_object_add(o, "signature_state",
-	                       json_object_new_string(proposal_policy_signature_state(&row, &net)));
-	json_object_object_add(o, "unsigned_changes", json_object_new_boolean(
-	                       proposal_policy_unsigned_changes(&row, &rules, &net)));
-	json_object_object_add(o, "changes", changes_json(&row, text, len));
-	status = http_json(res, 200, o);
+	if ((o = views_policy(&row, &rules, &net)) == NULL)
+		status = http_error(res, 500, "bad_policy", "the stored rules do not make a valid "
+		                    "policy: a value in the database is not valid");
+	else
+		status = http_json(res, 200, o);
 out:
-	free(text);
 	rows_strlist_free(&rules);
 	rows_policy_free(&row);
 	return status;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "policy_view.h"
 #include "text.h"
 
 static int
@@ -73,7 +74,7 @@ add_job(struct json_object *o, const char *id)
 
 	if (rc == DB_ERROR)
 		return -1;
-	json_object_object_add(o, "job", rc == DB_OK ? api_job_json(&j) : NULL);
+	json_object_object_add(o, "job", rc == DB_OK ? views_job(&j) : NULL);
 	return 0;
 }
 

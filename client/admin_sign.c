@@ -229,19 +229,28 @@ signed_baseline(struct signer *s, struct json_object *st, const char *id, const 
 	return 1;
 }
 
-/* Signs text (version of peer id, named nb) here and sends only the
- * signature and the version; the server must then list it as signed.
- * 0 or -1 (said). */
+/* Shows a diff, two spaces in. */
+static void
+print_diff(const char *diff)
+{
+	for (const char *line = diff, *nl; *line != '\0'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		printf("  %.*s\n", (int)(nl - line), line);
+	}
+	fflush(stdout);
+}
+
+/* Sends the signature sig of version of peer id (named nb); the server
+ * must then list it as signed. 0 or -1 (said). */
 static int
 put_signature(struct signer *s, const char *id, const char *nb, uint64_t version,
-              const char *text, size_t len)
+              const char *sig)
 {
 	struct fetch_response put = { 0 };
 	struct json_object *body, *v;
-	char path[128], sig[KEYS_SIG_B64_LEN];
+	char path[128];
 	int ret = -1;
 
-	statement_sign(sig, text, len, s->sk);
 	body = json_object_new_object();
 	json_object_object_add(body, "version", json_object_new_int64((int64_t)version));
 	json_object_object_add(body, "signature", json_object_new_string(sig));
@@ -267,38 +276,26 @@ out:
 }
 
 /*
- * Signs one peer: fetches its proposed statement, checks that it is a
- * canonical statement for this peer and this mesh, shows what changed since
- * the last statement signed with this key (computed here: the server's own
- * diff is not trusted), asks (unless --yes), signs here and sends only the
- * signature and the version. 0 signed, 1 declined or nothing to sign, -1
- * error.
+ * Reviews the statement st proposes for peer id (named nb): checks that it
+ * is a canonical statement for this peer and this mesh, shows what changed
+ * since the last statement signed with this key (computed here: the
+ * server's own diff is not trusted), asks (unless --yes) and signs it here
+ * into sig at *version. 0 signed, 1 declined or nothing to sign, -1 error
+ * (said; counted in s).
  */
 static int
-sign_peer(struct signer *s, struct json_object *p)
+review_statement(struct signer *s, struct json_object *st, const char *id, const char *nb,
+                 char sig[KEYS_SIG_B64_LEN], uint64_t *version)
 {
-	struct fetch_response resp = { 0 };
 	struct statement proposed, old;
-	const char *id = text_json_str(p, "id"), *text, *why = NULL;
-	char nb[128], path[128], question[256], *diff = NULL;
+	const char *text, *why = NULL;
+	char question[256], *diff = NULL;
 	size_t len = 0;
 	int have_old = 0, ret = -1;
 
 	statement_init(&proposed);
 	statement_init(&old);
-	text_printable(text_json_str(p, "name"), nb, sizeof(nb));
-	if (id == NULL || !text_safe_token(id, STATEMENT_ID_MAX)) {
-		warnx("the server lists peer %s with an unusable id", nb);
-		goto out;
-	}
-	snprintf(path, sizeof(path), "/admin/peers/%s/statement", id);
-	if (admin_request(s->a, "GET", path, NULL, &resp) != 0)
-		goto out;
-	if (resp.status != 200 || resp.json == NULL) {
-		fetch_report(&resp, "statement");
-		goto out;
-	}
-	if ((text = str_len(resp.json, "proposed", &len)) == NULL ||
+	if ((text = str_len(st, "proposed", &len)) == NULL ||
 	    statement_parse(&proposed, text, len, &why) != 0) {
 		warnx("the server's proposed statement of peer %s (id %s) is not a valid "
 		      "statement (%s): not signing it", nb, id, why ? why : "missing");
@@ -310,7 +307,7 @@ sign_peer(struct signer *s, struct json_object *p)
 		      proposed.mesh, s->mesh);
 		goto out;
 	}
-	if ((have_old = signed_baseline(s, resp.json, id, nb, &proposed, &old)) < 0)
+	if ((have_old = signed_baseline(s, st, id, nb, &proposed, &old)) < 0)
 		goto out;
 	if ((diff = statement_diff(have_old ? &old : NULL, &proposed, diff_name, s)) == NULL) {
 		warnx("out of memory");
@@ -325,11 +322,7 @@ sign_peer(struct signer *s, struct json_object *p)
 	printf("peer %s (id %s), version %llu%s:\n", nb, id,
 	       (unsigned long long)proposed.version, have_old ? ", changes since the last "
 	       "signed version" : ", first signature: all of it");
-	for (char *line = diff, *nl; *line != '\0'; line = nl + 1) {
-		nl = strchr(line, '\n');
-		printf("  %.*s\n", (int)(nl - line), line);
-	}
-	fflush(stdout);
+	print_diff(diff);
 	snprintf(question, sizeof(question), "Sign version %llu of %s? Check the key with "
 	         "`wg pubkey < private.key` on the host.", (unsigned long long)proposed.version, nb);
 	if (!s->a->yes && !confirm(question)) {
@@ -338,9 +331,8 @@ sign_peer(struct signer *s, struct json_object *p)
 		ret = 1;
 		goto out;
 	}
-	if (put_signature(s, id, nb, proposed.version, text, len) != 0)
-		goto out;
-	s->signed_n++;
+	statement_sign(sig, text, len, s->sk);
+	*version = proposed.version;
 	ret = 0;
 out:
 	if (ret < 0)
@@ -348,7 +340,134 @@ out:
 	free(diff);
 	statement_free(&proposed);
 	statement_free(&old);
+	return ret;
+}
+
+/* Signs one peer: fetches its statement, reviews it, sends only the
+ * signature and the version. 0 signed, 1 not, -1 error. */
+static int
+sign_peer(struct signer *s, struct json_object *p)
+{
+	struct fetch_response resp = { 0 };
+	const char *id = text_json_str(p, "id");
+	char nb[128], path[128], sig[KEYS_SIG_B64_LEN];
+	uint64_t version = 0;
+	int r = -1;
+
+	text_printable(text_json_str(p, "name"), nb, sizeof(nb));
+	if (id == NULL || !text_safe_token(id, STATEMENT_ID_MAX)) {
+		warnx("the server lists peer %s with an unusable id", nb);
+		s->failed++;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/admin/peers/%s/statement", id);
+	if (admin_request(s->a, "GET", path, NULL, &resp) != 0 ||
+	    resp.status != 200 || resp.json == NULL) {
+		if (resp.status != 0)
+			fetch_report(&resp, "statement");
+		s->failed++;
+		goto out;
+	}
+	if ((r = review_statement(s, resp.json, id, nb, sig, &version)) != 0)
+		goto out;
+	if ((r = put_signature(s, id, nb, version, sig)) != 0)
+		s->failed++;
+	else
+		s->signed_n++;
+out:
 	fetch_response_free(&resp);
+	return r;
+}
+
+/* Signatures reviewed and made, waiting to go in one PUT /admin/signatures. */
+struct batch {
+	struct json_object *list;               /* [{id, version, signature}] */
+	char (*names)[128];
+	size_t n;
+};
+
+#define BATCH_MAX 300                   /* the server's bound on one PUT */
+
+/* Sends the batch; every one signed, or none (said). 0 or -1. */
+static int
+batch_flush(struct signer *s, struct batch *b)
+{
+	struct fetch_response put = { 0 };
+	struct json_object *body, *arr;
+	int ret = -1;
+
+	if (b->n == 0)
+		return 0;
+	body = json_object_new_object();
+	json_object_object_add(body, "signatures", b->list);
+	b->list = json_object_new_array();
+	if (admin_request(s->a, "PUT", "/admin/signatures", body, &put) != 0)
+		goto out;
+	if (put.status != 200 || put.json == NULL ||
+	    (arr = admin_array(&put, "signed", "signatures")) == NULL ||
+	    json_object_array_length(arr) != b->n) {
+		if (put.status != 200)
+			fetch_report(&put, "sign");
+		goto out;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i), *v;
+		printf("signed %s (id %s) at version %lld\n", b->names[i], text_json_str(e, "id"),
+		       json_object_object_get_ex(e, "signed_version", &v) ?
+		       (long long)json_object_get_int64(v) : 0LL);
+	}
+	s->signed_n += b->n;
+	ret = 0;
+out:
+	if (ret != 0)
+		s->failed += b->n;
+	b->n = 0;
+	json_object_put(body);
+	fetch_response_free(&put);
+	return ret;
+}
+
+/* --all: every statement the server says has changes, reviewed one by one,
+ * signed here, sent BATCH_MAX at a time. */
+static int
+sign_all_statements(struct signer *s)
+{
+	struct json_object *all = NULL;
+	struct batch b = { json_object_new_array(), calloc(BATCH_MAX, sizeof(*b.names)), 0 };
+	int ret = -1;
+
+	if (b.names == NULL ||
+	    admin_get_all(s->a, "/admin/statements", "statements", "cannot list statements",
+	                  &all) != 0)
+		goto out;
+	for (size_t i = 0; i < json_object_array_length(all); i++) {
+		struct json_object *st = json_object_array_get_idx(all, i), *e;
+		const char *id = text_json_str(st, "id");
+		char sig[KEYS_SIG_B64_LEN];
+		uint64_t version = 0;
+
+		text_printable(text_json_str(st, "name"), b.names[b.n], sizeof(b.names[0]));
+		if (id == NULL || !text_safe_token(id, STATEMENT_ID_MAX)) {
+			warnx("the server lists a statement with an unusable id");
+			s->failed++;
+			continue;
+		}
+		if (review_statement(s, st, id, b.names[b.n], sig, &version) != 0)
+			continue;
+		e = json_object_new_object();
+		json_object_object_add(e, "id", json_object_new_string(id));
+		json_object_object_add(e, "version", json_object_new_int64((int64_t)version));
+		json_object_object_add(e, "signature", json_object_new_string(sig));
+		json_object_array_add(b.list, e);
+		if (++b.n == BATCH_MAX)
+			batch_flush(s, &b);
+	}
+	batch_flush(s, &b);
+	ret = 0;
+out:
+	json_object_put(b.list);
+	json_object_put(all);
+	free(b.names);
 	return ret;
 }
 
@@ -465,17 +584,6 @@ out:
 	json_object_put(body);
 	fetch_response_free(&put);
 	return ret;
-}
-
-/* Shows a diff, two spaces in. */
-static void
-print_diff(const char *diff)
-{
-	for (const char *line = diff, *nl; *line != '\0'; line = nl + 1) {
-		nl = strchr(line, '\n');
-		printf("  %.*s\n", (int)(nl - line), line);
-	}
-	fflush(stdout);
 }
 
 /*
@@ -673,19 +781,8 @@ admin_sign(struct admin *a, int argc, char **argv)
 			}
 			sign_peer(&s, p);
 		}
-	} else {
-		for (size_t i = 0; i < json_object_array_length(a->peers); i++) {
-			struct json_object *u;
-			const char *state;
-
-			p = json_object_array_get_idx(a->peers, i);
-			state = text_json_str(p, "state");
-			if (state == NULL || strcmp(state, "accepted") != 0 ||
-			    !json_object_object_get_ex(p, "unsigned_changes", &u) ||
-			    !json_object_get_boolean(u))
-				continue;
-			sign_peer(&s, p);
-		}
+	} else if (sign_all_statements(&s) != 0) {
+		s.failed++;
 	}
 	if (a->all || a->policy)
 		sign_policy(&s, a->all);

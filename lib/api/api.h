@@ -41,6 +41,8 @@ api_handler api_admin_peer_statement, api_admin_peer_signature, api_admin_revoca
 api_handler api_admin_policy_get, api_admin_policy_signature;
 /* api_jobs.c: pairs made in the background (lib/store/jobs.h) */
 api_handler api_admin_jobs_list;
+/* api_signatures.c: many statements at once (wgconf admin sign --all) */
+api_handler api_admin_statements_list, api_admin_signatures_put;
 
 /* One batch of the oldest running pair job, between requests: 1 a batch
  * was done (there may be more), 0 no job runs, -1 an error. */
@@ -200,6 +202,21 @@ int api_signing_key(const struct network *net, uint8_t pk[KEYS_LEN], struct resp
  * into sig. 0 or 400. */
 int api_signature_field(struct json_object *obj, uint8_t sig[KEYS_SIG_LEN],
                         struct response *res);
+
+/* The body's "version" member: 1..2^53. 0 or 400. */
+int api_version_field(struct json_object *obj, int64_t *version, struct response *res);
+
+/* Keeps sig as peer id's statement at version, when it verifies over the
+ * server's proposal at that version under net's signing key (api_trust.c).
+ * 0 or the error status (404, 409 peer_pending, no_signing_key,
+ * stale_version, 400 invalid_signature, 500). */
+int api_sign_statement(const char *id, int64_t version, const uint8_t sig[KEYS_SIG_LEN],
+                       const struct network *net, struct response *res);
+
+/* A peers cursor "CREATED.ID" (next_cursor of /admin/peers) into pg; id
+ * holds its id. 0, or 400 invalid_cursor. */
+int api_peers_cursor(const char *v, struct store_page *pg, char id[PEER_ID_LEN],
+                     struct response *res);
 
 /* The audit entry of a write: action (a static string) on target (may be
  * NULL) with detail (consumed; may be NULL). actor overrides the request's

@@ -89,3 +89,26 @@ views_job_list(const struct pair_job_list *l)
 	json_object_object_add(o, "jobs", arr);
 	return o;
 }
+
+struct json_object *
+views_statement_entry(const struct peer *p, const struct network *net)
+{
+	struct json_object *o;
+	char *text, sig[KEYS_SIG_B64_LEN];
+	size_t len;
+
+	if ((text = proposal_text(p, net, (uint64_t)p->signed_version + 1, &len)) == NULL)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(p->id));
+	json_object_object_add(o, "name", json_object_new_string(p->name));
+	json_object_object_add(o, "version", json_object_new_int64(p->signed_version + 1));
+	json_object_object_add(o, "proposed", json_object_new_string_len(text, (int)len));
+	json_object_object_add(o, "signed", p->statement ? json_object_new_string(p->statement) :
+	                       NULL);
+	if (p->statement != NULL)
+		keys_b64_encode(sig, sizeof(sig), p->statement_sig, KEYS_SIG_LEN);
+	json_object_object_add(o, "signature", p->statement ? json_object_new_string(sig) : NULL);
+	free(text);
+	return o;
+}

@@ -23,4 +23,9 @@ struct json_object *views_job(const struct pair_job *j);
 /* {"jobs": [...]}. */
 struct json_object *views_job_list(const struct pair_job_list *l);
 
+/* One entry of GET /admin/statements: {id, name, version, proposed, signed,
+ * signature}, the proposal at the version after p's. NULL when p's record
+ * makes no valid statement. */
+struct json_object *views_statement_entry(const struct peer *p, const struct network *net);
+
 #endif

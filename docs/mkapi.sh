@@ -312,6 +312,12 @@ truncate -s -1 "$T_TMP/revocation.txt"
 SIG=$(openssl pkeyutl -sign -inkey "$T_TMP/sign.pem" -rawin -in "$T_TMP/revocation.txt" | base64 -w0)
 X -a PUT "/admin/revocations/$REV/signature" "{\"signature\":\"$SIG\"}"
 
+out '### `GET /admin/statements`, `PUT /admin/signatures`'
+out ""
+out 'Many statements at once, for `wgconf admin sign --all`: GET gives a page of accepted peers (`?limit=`, `?cursor=` as for `/admin/peers`) and, of them, those with unsigned changes: `{"statements": [{"id", "name", "version", "proposed", "signed", "signature"}], "next_cursor"}`. PUT `{"signatures": [{"id", "version", "signature"}, ...]}` (1 to 300) checks each exactly as `PUT /admin/peers/{id}/signature` does and keeps them all or none: the first error is the answer (400 `invalid_signatures` for an entry that is not exactly `{id, version, signature}`). Answer `{"signed": [{"id", "signed_version"}, ...]}`; one audit entry `peers.sign`.'
+out ""
+X -a GET /admin/statements
+
 out '### `GET /admin/policy`, `PUT /admin/policy/signature`'
 out ""
 out 'The signed policy (`docs/trust.md`): every rule in one document, so a rule is one signature whatever the number of pairs it makes (statements carry tags, not the pairs rules make). GET gives `proposed` (the policy text at `version`, one above `signed_version`), `rules` (how many), the last `signed` text and its `signature` (or null), `signature_state` (`none`, `valid`, `invalid`), `unsigned_changes` and `changes` (the `- rule` / `+ rule` lines). PUT `{"version", "signature"}` as for a statement: kept only when it verifies over the proposal at that version under the network'"'"'s `signing_key` (400 `invalid_version`, `invalid_signature`; 409 `stale_version`, `no_signing_key`). Every config then carries it as `policy`. Answer: `{"signed_version"}`.'

@@ -172,7 +172,14 @@ diff_name(const char *id, void *ctx)
 	static char bufs[4][128];
 	static unsigned next;
 	struct signer *s = ctx;
-	const char *name = admin_name_of(s->a, id);
+	const char *name;
+
+	/* The peer list is read when a diff first names a pair: with --all
+	 * after a rule change there is none, and the list of a large full
+	 * mesh is long (every member's pair ids). */
+	if (admin_load_peers(s->a) != 0)
+		return NULL;
+	name = admin_name_of(s->a, id);
 
 	if (name == NULL || strcmp(name, id) == 0)
 		return NULL;
@@ -756,7 +763,7 @@ admin_sign(struct admin *a, int argc, char **argv)
 		      "--yes");
 		goto out;
 	}
-	if (check_network_key(&s) != 0 || admin_load_peers(a) != 0)
+	if (check_network_key(&s) != 0 || (!a->all && admin_load_peers(a) != 0))
 		goto out;
 	if (!a->all) {
 		if ((ids = calloc((size_t)argc, sizeof(*ids))) == NULL) {

@@ -74,7 +74,8 @@ int store_peer_key_holder(const char *key, char name[VALIDATE_NAME_MAX + 1]);
  * it and them. DB_NOTFOUND when there is no such peer. */
 int store_peer_set_name(const char *id, const char *name);
 int store_peer_accept(const char *id);
-/* p's endpoint, listen port and keepalive (""/0/-1: unset) as they are. */
+/* p's endpoint, listen port and keepalive (""/0/-1: unset) as they are;
+ * its partners are touched when the endpoint moves, else it alone. */
 int store_peer_set_link(const struct peer *p);
 /* A new key the host asks for (no config changes until it is taken). */
 int store_peer_set_pending_key(const char *id, const char *key);

@@ -31,11 +31,8 @@ int store_revisions_touch(const char *id);
  * call it before a pair it names is dropped. DB_OK or DB_ERROR. */
 int store_revisions_touch_partners(const char *id);
 
-/* Every peer, pending ones too (the signing key: every record's signature
- * state). */
-int store_revisions_touch_all(void);
-
-/* Every accepted peer: every config (the MTU, a signed revocation). */
+/* Every accepted peer: every config (the MTU, a signed revocation, the
+ * signing key). */
 int store_revisions_touch_accepted(void);
 
 /* For lib/store/ alone: touches the peers of a static statement

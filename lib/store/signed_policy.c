@@ -62,5 +62,5 @@ store_policy_sign(int64_t version, const char *text, const uint8_t sig[KEYS_SIG_
 		return DB_ERROR;
 	if (db_changes() != 1)
 		return DB_ERROR;
-	return store_revisions_touch_all();
+	return store_revisions_touch_accepted();
 }

@@ -18,8 +18,8 @@ int store_policy_get(struct policy_row *out);
 int store_policy_rules(struct strlist *out);
 
 /* Stores the admin's signature of the policy text at version, as PUT
- * /admin/policy/signature verified it; every peer's config carries it, so
- * every peer is touched. */
+ * /admin/policy/signature verified it; every accepted peer's config
+ * carries it, so each is touched. */
 int store_policy_sign(int64_t version, const char *text, const uint8_t sig[KEYS_SIG_LEN]);
 
 #endif

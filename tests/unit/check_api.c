@@ -1964,14 +1964,15 @@ START_TEST(rules)
 }
 END_TEST
 
-/* n accepted peers tagged tag with real keys, straight into the database. */
+/* n accepted peers (ids from first on) tagged tag with real keys, straight
+ * into the database. */
 static void
-keyed_peers(int n, const char *tag_name)
+keyed_peers_from(int first, int n, const char *tag_name)
 {
 	char sql[512];
 
 	exec_sql("BEGIN");
-	for (int i = 0; i < n; i++) {
+	for (int i = first; i < first + n; i++) {
 		uint8_t sk[KEYS_LEN], pk[KEYS_LEN];
 		char pub[KEYS_B64_LEN];
 		keys_generate(sk, pk);
@@ -1985,6 +1986,13 @@ keyed_peers(int n, const char *tag_name)
 		exec_sql(sql);
 	}
 	exec_sql("COMMIT");
+}
+
+/* n accepted peers tagged tag with real keys, straight into the database. */
+static void
+keyed_peers(int n, const char *tag_name)
+{
+	keyed_peers_from(0, n, tag_name);
 }
 
 START_TEST(rule_any_size)
@@ -2032,6 +2040,33 @@ START_TEST(rule_any_size)
 		exec_sql(sql);
 	}
 	ADMIN_FAILS(409, "too_many_rules", "POST", path("/admin/rules"), "{\"a\":\"x\",\"b\":\"x\"}");
+}
+END_TEST
+
+START_TEST(peer_joins_large_rule)
+{
+	struct json_object *job;
+	struct tpeer a;
+	char sql[160];
+
+	/* A rule web-db with 2,001 db peers and no web peer yet: no pair. */
+	keyed_peers_from(0, 2001, "db");
+	OK(admin("POST", path("/admin/rules"), "{\"a\":\"web\",\"b\":\"db\"}"), 201);
+	jnull(R.body, "job");
+	/* A peer tagged web needs 2,001 pairs: more than a request makes, so
+	 * the rule's job makes them, and the request answers at once. */
+	member(&a, "a", NULL);
+	OK(admin("PATCH", path("/admin/peers/%s", a.id), "{\"tags\":[\"web\"]}"), 200);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pairs WHERE '%s' IN (a, b)", a.id);
+	ck_assert_int_eq(count(sql), 0);
+	ck_assert(api_jobs_running());
+	while (api_jobs_work() > 0)
+		;
+	ck_assert_int_eq(count(sql), 2001);
+	OK(admin("GET", path("/admin/rules"), NULL), 200);
+	job = jget(json_object_array_get_idx(jarr(R.body, "rules", 1), 0), "job");
+	ck_assert_str_eq(jstr(job, "state"), "done");
+	ck_assert_int_eq(jint(job, "made"), 2001);
 }
 END_TEST
 
@@ -2290,6 +2325,7 @@ api_suite(void)
 	tcase_add_test(tc, tags);
 	tcase_add_test(tc, rules);
 	tcase_add_test(tc, rule_any_size);
+	tcase_add_test(tc, peer_joins_large_rule);
 	tcase_add_test(tc, config_cache_bounded);
 	tcase_add_test(tc, rules_fail_closed);
 	tcase_add_test(tc, migrate_keeps_pairs_explicit);

@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: MIT
--- wgconfsrv schema, version 9: the current schema, in full. Compiled into the
+-- wgconfsrv schema, version 11: the current schema, in full. Compiled into the
 -- binary (lib/store/schema.h): db_open() creates a new database from it. The
 -- migrations in lib/store/db.c are its history; they bring a database of an
 -- earlier version here, and tests/unit/check_schema.c proves that one migrated

@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: MIT
--- wgconfsrv schema, version 10: the current schema, in full. Compiled into the
+-- wgconfsrv schema, version 11: the current schema, in full. Compiled into the
 -- binary (lib/store/schema.h): db_open() creates a new database from it. The
 -- migrations in lib/store/db.c are its history; they bring a database of an
 -- earlier version here, and tests/unit/check_schema.c proves that one migrated
@@ -237,4 +237,31 @@ CREATE TABLE device_invites (
     tags        TEXT NOT NULL,
     routes      TEXT NOT NULL,
     replaces    TEXT REFERENCES peers(id) ON DELETE SET NULL
+);
+
+-- The admin-signed policy as last signed (lib/store/signed_policy.c,
+-- docs/trust.md): the rules as one document, its signature and version.
+CREATE TABLE policy (
+    id             INTEGER PRIMARY KEY CHECK (id = 1),
+    signed_version INTEGER NOT NULL DEFAULT 0
+      CHECK (signed_version BETWEEN 0 AND 9007199254740992),
+    text           TEXT,
+    signature      BLOB,
+    signed_at      INTEGER
+);
+INSERT INTO policy (id) VALUES (1);
+
+-- The pairs of a large rule, made in the background (lib/store/jobs.c): how
+-- far each rule's job is. A job goes with its rule.
+CREATE TABLE pair_jobs (
+    rule_id     INTEGER PRIMARY KEY REFERENCES rules(id) ON DELETE CASCADE,
+    total       INTEGER NOT NULL,
+    made        INTEGER NOT NULL DEFAULT 0,
+    scanned     INTEGER NOT NULL DEFAULT 0,
+    missing     INTEGER NOT NULL DEFAULT 0,
+    pass        INTEGER NOT NULL DEFAULT 1,
+    cursor_a    TEXT NOT NULL DEFAULT '',
+    cursor_b    TEXT NOT NULL DEFAULT '',
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER
 );

@@ -18,6 +18,16 @@
  *                                 (0600) and OUTDIR/ids (one id a line).
  *   bench/seed pair DB ID M       pairs peer ID with the first M other
  *                                 accepted peers (by id).
+ *   bench/seed tagged DB N OUTDIR TAG [HUBTAG]
+ *                                 N accepted peers tagged TAG, no pair (a
+ *                                 rule makes them: bench/fullmesh.sh); with
+ *                                 HUBTAG, peer 0 is tagged HUBTAG instead.
+ *                                 Writes OUTDIR/hub.token (peer 0),
+ *                                 OUTDIR/member.token (peer 1), OUTDIR/ids.
+ *   bench/seed rule DB A B        adds the rule pairing tags A and B, and
+ *                                 makes its pairs here, as the responders
+ *                                 would between requests (one process, one
+ *                                 core: the rate of the background path).
  *
  * SEED_RING in the environment changes the partial mesh's neighbours on
  * each side (default 10); SEED_RING=0 seeds a hub and nothing else (a
@@ -140,6 +150,97 @@ seed_pool_prefix(long n)
 	return prefix;
 }
 
+/* Registers and accepts peers b..end-1 (ids into ids), tagged tag
+ * (NULL: none) or, peer 0, hubtag when given; keeps the tokens of peers 0
+ * and 1 (or of n / 2, partial) in outdir. The seconds each phase took are
+ * added to t[0] and t[1]. */
+static int
+seed_peers(char (*ids)[PEER_ID_LEN], long b, long end, long n, const char *outdir,
+           const char *tag, const char *hubtag, double t[2])
+{
+	double t0 = seed_now();
+	char body[512], path[128], pub[KEYS_B64_LEN];
+	uint8_t sk[KEYS_LEN], pk[KEYS_LEN];
+	struct json_object *o = NULL, *v;
+	long i, keep = tag != NULL ? 1 : n / 2;
+	int status;
+
+	for (i = b; i < end; i++) {
+		keys_generate(sk, pk);
+		keys_wipe(sk, sizeof(sk));
+		keys_b64_encode(pub, sizeof(pub), pk, sizeof(pk));
+		snprintf(body, sizeof(body), "{\"name\":\"bench-%05ld\",\"public_key\":\"%s\","
+		         "\"endpoint\":\"198.18.%ld.%ld:51820\"}", i, pub, (i / 250) % 250,
+		         i % 250 + 1);
+		status = seed_call("POST", API_PREFIX "/register", body, 0, &o);
+		if (status != 201 || !json_object_object_get_ex(o, "id", &v)) {
+			fprintf(stderr, "seed: register %ld gave %d: %s\n", i, status,
+			        o ? json_object_to_json_string(o) : "");
+			json_object_put(o);
+			return -1;
+		}
+		snprintf(ids[i], PEER_ID_LEN, "%s", json_object_get_string(v));
+		if ((i == 0 || i == keep) &&
+		    (!json_object_object_get_ex(o, "token", &v) ||
+		     seed_write_file(outdir, i == 0 ? "hub.token" : tag != NULL ? "member.token" :
+		                     "partial.token", json_object_get_string(v)) != 0)) {
+			json_object_put(o);
+			return -1;
+		}
+		json_object_put(o);
+		o = NULL;
+	}
+	t[0] += seed_now() - t0;
+	t0 = seed_now();
+	for (i = b; i < end; i++) {
+		snprintf(path, sizeof(path), API_PREFIX "/admin/peers/%s/accept", ids[i]);
+		snprintf(body, sizeof(body), tag ? "{\"tags\":[\"%s\"]}" : "{}",
+		         i == 0 && hubtag ? hubtag : tag);
+		if ((status = seed_call("POST", path, body, 1, NULL)) != 200) {
+			fprintf(stderr, "seed: accept %s gave %d\n", ids[i], status);
+			return -1;
+		}
+	}
+	t[1] += seed_now() - t0;
+	return 0;
+}
+
+/* N tagged peers, no pair: a rule makes them later. */
+static int
+seed_tagged(long n, const char *outdir, const char *tag, const char *hubtag)
+{
+	char (*ids)[PEER_ID_LEN] = calloc((size_t)n, sizeof(*ids));
+	char body[128];
+	struct json_object *o = NULL;
+	FILE *idf = NULL;
+	double t[2] = { 0, 0 };
+	int ret = -1;
+
+	if (ids == NULL)
+		goto out;
+	snprintf(body, sizeof(body), "{\"ipv4_pool\":\"10.0.0.0/%d\"}", seed_pool_prefix(n));
+	if (seed_call("PUT", API_PREFIX "/admin/network", body, 1, &o) != 200)
+		goto out;
+	for (long b = 0; b < n; b += SEED_BATCH)
+		if (seed_peers(ids, b, b + SEED_BATCH < n ? b + SEED_BATCH : n, n, outdir, tag,
+		               hubtag, t) != 0)
+			goto out;
+	seed_report("registrations", n, t[0]);
+	seed_report("accepts", n, t[1]);
+	snprintf(body, sizeof(body), "%s/ids", outdir);
+	if ((idf = fopen(body, "w")) == NULL)
+		goto out;
+	for (long i = 0; i < n; i++)
+		fprintf(idf, "%s\n", ids[i]);
+	ret = fclose(idf) == 0 ? 0 : -1;
+out:
+	if (ret != 0)
+		fprintf(stderr, "seed: tagged peers failed\n");
+	json_object_put(o);
+	free(ids);
+	return ret;
+}
+
 /* The partial mesh's neighbours on each side: SEED_RING, or 10. */
 static long
 seed_ring(void)
@@ -156,12 +257,11 @@ static int
 seed_mesh(long n, const char *outdir)
 {
 	char (*ids)[PEER_ID_LEN] = NULL;
-	char body[512], path[128], pub[KEYS_B64_LEN];
-	uint8_t sk[KEYS_LEN], pk[KEYS_LEN];
-	struct json_object *o = NULL, *v;
+	char body[512], path[128];
+	struct json_object *o = NULL;
 	FILE *idf = NULL;
 	long i, b, pairs = 0;
-	double t0, t_reg = 0, t_acc = 0;
+	double t0, t[2] = { 0, 0 };
 	int ret = -1, status;
 
 	if ((ids = calloc((size_t)n, sizeof(*ids))) == NULL)
@@ -177,46 +277,12 @@ seed_mesh(long n, const char *outdir)
 
 	/* At most SEED_BATCH pending at a time: the server caps how many peers
 	 * may wait for review. */
-	for (b = 0; b < n; b += SEED_BATCH) {
-		long end = b + SEED_BATCH < n ? b + SEED_BATCH : n;
-		t0 = seed_now();
-		for (i = b; i < end; i++) {
-			keys_generate(sk, pk);
-			keys_wipe(sk, sizeof(sk));
-			keys_b64_encode(pub, sizeof(pub), pk, sizeof(pk));
-			snprintf(body, sizeof(body),
-			         "{\"name\":\"bench-%05ld\",\"public_key\":\"%s\","
-			         "\"endpoint\":\"198.18.%ld.%ld:51820\"}",
-			         i, pub, (i / 250) % 250, i % 250 + 1);
-			status = seed_call("POST", API_PREFIX "/register", body, 0, &o);
-			if (status != 201 || !json_object_object_get_ex(o, "id", &v)) {
-				fprintf(stderr, "seed: register %ld gave %d: %s\n", i, status,
-				        o ? json_object_to_json_string(o) : "");
-				goto out;
-			}
-			snprintf(ids[i], PEER_ID_LEN, "%s", json_object_get_string(v));
-			if (i == 0 || i == n / 2) {
-				if (!json_object_object_get_ex(o, "token", &v) ||
-				    seed_write_file(outdir, i == 0 ? "hub.token" : "partial.token",
-				                    json_object_get_string(v)) != 0)
-					goto out;
-			}
-			json_object_put(o);
-			o = NULL;
-		}
-		t_reg += seed_now() - t0;
-		t0 = seed_now();
-		for (i = b; i < end; i++) {
-			snprintf(path, sizeof(path), API_PREFIX "/admin/peers/%s/accept", ids[i]);
-			if ((status = seed_call("POST", path, "{}", 1, NULL)) != 200) {
-				fprintf(stderr, "seed: accept %s gave %d\n", ids[i], status);
-				goto out;
-			}
-		}
-		t_acc += seed_now() - t0;
-	}
-	seed_report("registrations", n, t_reg);
-	seed_report("accepts", n, t_acc);
+	for (b = 0; b < n; b += SEED_BATCH)
+		if (seed_peers(ids, b, b + SEED_BATCH < n ? b + SEED_BATCH : n, n, outdir, NULL,
+		               NULL, t) != 0)
+			goto out;
+	seed_report("registrations", n, t[0]);
+	seed_report("accepts", n, t[1]);
 
 	/* The partial mesh among peers 1..n-1: each with the next SEED_RING
 	 * (so SEED_RING on each side), fewer when the mesh is small. */
@@ -297,10 +363,37 @@ out:
 	return ret;
 }
 
+/* Rule a-b through the handler, then its job run to the end here. */
+static int
+seed_rule(const char *a, const char *b)
+{
+	char body[128];
+	long batches = 0, pairs;
+	double t0 = seed_now();
+	int r;
+
+	snprintf(body, sizeof(body), "{\"a\":\"%s\",\"b\":\"%s\"}", a, b);
+	if (seed_call("POST", API_PREFIX "/admin/rules", body, 1, NULL) != 201)
+		return -1;
+	while ((r = api_jobs_work()) > 0)
+		batches++;
+	{
+		sqlite3_stmt *st = db_stmt("SELECT count(*) FROM pairs");
+		if (st == NULL || sqlite3_step(st) != SQLITE_ROW)
+			return -1;
+		pairs = (long)sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	seed_report("rule-pairs", pairs, seed_now() - t0);
+	printf("seed: %ld batches\n", batches);
+	return r;
+}
+
 static void
 seed_usage(void)
 {
-	fprintf(stderr, "usage: seed mesh DB N OUTDIR | seed pair DB ID M\n");
+	fprintf(stderr, "usage: seed mesh DB N OUTDIR | seed pair DB ID M |"
+	        " seed tagged DB N OUTDIR TAG [HUBTAG] | seed rule DB A B\n");
 }
 
 int
@@ -309,13 +402,23 @@ main(int argc, char **argv)
 	unsigned long n = 0;
 	int ret = 1;
 
-	if (argc != 5 || (strcmp(argv[1], "mesh") != 0 && strcmp(argv[1], "pair") != 0)) {
+	int tagged = argc >= 2 && strcmp(argv[1], "tagged") == 0;
+
+	if (argc == 5 && strcmp(argv[1], "rule") == 0) {
+		if (keys_init() != 0 || db_open(argv[2]) != 0)
+			return 1;
+		ret = seed_rule(argv[3], argv[4]) == 0 ? 0 : 1;
+		db_close();
+		return ret;
+	}
+	if (tagged ? argc != 6 && argc != 7 :
+	    argc != 5 || (strcmp(argv[1], "mesh") != 0 && strcmp(argv[1], "pair") != 0)) {
 		seed_usage();
 		return 2;
 	}
-	if (text_parse_ulong(argv[strcmp(argv[1], "mesh") == 0 ? 3 : 4], 1, 1000000, &n) != 0) {
+	if (text_parse_ulong(argv[strcmp(argv[1], "pair") != 0 ? 3 : 4], 1, 1000000, &n) != 0) {
 		fprintf(stderr, "seed: %s is not a count from 1 to 1000000\n",
-		        argv[strcmp(argv[1], "mesh") == 0 ? 3 : 4]);
+		        argv[strcmp(argv[1], "pair") != 0 ? 3 : 4]);
 		return 2;
 	}
 	if (keys_init() != 0 || db_open(argv[2]) != 0) {
@@ -324,7 +427,10 @@ main(int argc, char **argv)
 	}
 	if (sqlite3_exec(db_handle(), "PRAGMA synchronous=OFF", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
-	if (strcmp(argv[1], "mesh") == 0) {
+	if (tagged) {
+		if (n < 2 || seed_tagged((long)n, argv[4], argv[5], argc == 7 ? argv[6] : NULL) != 0)
+			goto out;
+	} else if (strcmp(argv[1], "mesh") == 0) {
 		if (n < 2) {
 			fprintf(stderr, "seed: a mesh needs at least 2 peers\n");
 			goto out;

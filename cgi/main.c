@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include <fcgiapp.h>
 
@@ -25,6 +26,7 @@
 #include "quota.h"
 
 #define HOUSEKEEP_EVERY 300     /* seconds between periodic checks */
+#define JOBS_CHECK_MS   1000    /* an idle responder looks for pair jobs this often */
 
 /* The configuration: where the database is. Set once at start-up. */
 static const char *db_path;
@@ -376,11 +378,22 @@ on_term(int sig)
  */
 #define POOL_MAX 64
 
+/* Pair jobs between requests (lib/api/api_jobs.c). */
+struct jobs {
+	struct api_sealer *sealer;      /* NULL: batches made in this thread */
+	int running;                    /* a job was running when last looked at */
+	int64_t checked;                /* when it was last looked for (ms) */
+};
+
 struct pool {
 	FCGX_Request r[POOL_MAX];       /* ipcFd < 0: a free slot */
 	size_t next;                    /* where the next round starts */
 	int64_t swept;                  /* when housekeeping last ran */
+	struct jobs jobs;
 };
+
+#define SLOT_LISTEN POOL_MAX            /* poll slots past the connections */
+#define SLOT_SEALER (POOL_MAX + 1)
 
 /* Takes a waiting connection into a free slot; nothing when another
  * responder took it first (the listening socket does not block). */
@@ -437,17 +450,79 @@ pool_serve(struct pool *p, size_t i)
 	}
 }
 
+/* Milliseconds of the monotonic clock. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* How long poll() may wait: not at all while a job wants a batch claimed
+ * (or made, without a sealer). A job is looked for once a second, however
+ * busy the responder is. */
+static int
+jobs_timeout(struct jobs *j)
+{
+	if (!j->running && now_ms() - j->checked >= JOBS_CHECK_MS) {
+		j->checked = now_ms();
+		j->running = api_jobs_running();
+	}
+	if (!j->running || (j->sealer != NULL && api_sealer_busy(j->sealer)))
+		return JOBS_CHECK_MS;
+	return 0;
+}
+
+/* Nothing to answer, or the sealer is done: the job's next step. */
+static void
+jobs_step(struct jobs *j)
+{
+	if (j->running)
+		j->running = (j->sealer != NULL ? api_jobs_step(j->sealer) : api_jobs_work()) > 0;
+}
+
+/* The poll set: every held connection, the listening socket while a slot
+ * is free, the sealer. Returns how many. */
+static size_t
+pool_fds(struct pool *p, int listen_fd, struct pollfd *fds, size_t *slot)
+{
+	size_t nfds = 0;
+
+	for (size_t k = 0; k < POOL_MAX; k++) {
+		size_t i = (p->next + k) % POOL_MAX;
+		if (p->r[i].ipcFd < 0)
+			continue;
+		fds[nfds].fd = p->r[i].ipcFd;
+		fds[nfds].events = POLLIN;
+		slot[nfds++] = i;
+	}
+	if (nfds < POOL_MAX) {
+		fds[nfds].fd = listen_fd;
+		fds[nfds].events = POLLIN;
+		slot[nfds++] = SLOT_LISTEN;
+	}
+	if (p->jobs.sealer != NULL) {
+		fds[nfds].fd = api_sealer_fd(p->jobs.sealer);
+		fds[nfds].events = POLLIN;
+		slot[nfds++] = SLOT_SEALER;
+	}
+	return nfds;
+}
+
 /* Serves connections until SIGTERM. 0, or -1 when it cannot start. */
 static int
 pool_run(void)
 {
 	struct pool *p = calloc(1, sizeof(*p));
-	struct pollfd fds[POOL_MAX + 1];
-	size_t slot[POOL_MAX + 1];
-	int listen_fd = 0, flags;
+	struct pollfd fds[POOL_MAX + 2];
+	size_t slot[POOL_MAX + 2];
+	int listen_fd = 0, flags, ready;
 
 	if (p == NULL)
 		return -1;
+	p->jobs.sealer = api_sealer_start();
 	for (size_t i = 0; i < POOL_MAX; i++)
 		if (FCGX_InitRequest(&p->r[i], listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 			goto fail;
@@ -458,33 +533,28 @@ pool_run(void)
 	    fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) != 0)
 		goto fail;
 	while (!stopping) {
-		size_t nfds = 0, held = 0;
-		for (size_t k = 0; k < POOL_MAX; k++) {
-			size_t i = (p->next + k) % POOL_MAX;
-			if (p->r[i].ipcFd < 0)
-				continue;
-			fds[nfds].fd = p->r[i].ipcFd;
-			fds[nfds].events = POLLIN;
-			slot[nfds++] = i;
-			held++;
-		}
-		if (held < POOL_MAX) {
-			fds[nfds].fd = listen_fd;
-			fds[nfds].events = POLLIN;
-			slot[nfds++] = POOL_MAX;
-		}
-		if (poll(fds, nfds, -1) < 0) {
+		size_t nfds = pool_fds(p, listen_fd, fds, slot);
+
+		if ((ready = poll(fds, nfds, jobs_timeout(&p->jobs))) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
+		}
+		if (ready == 0) {
+			jobs_step(&p->jobs);
+			continue;
 		}
 		/* Each connection with a request gets one answer a round, starting
 		 * after the last one served: none waits behind a busy one. */
 		for (size_t k = 0; k < nfds && !stopping; k++) {
 			if (fds[k].revents == 0)
 				continue;
-			if (slot[k] == POOL_MAX) {
+			if (slot[k] == SLOT_LISTEN) {
 				pool_accept(p, listen_fd);
+				continue;
+			}
+			if (slot[k] == SLOT_SEALER) {
+				jobs_step(&p->jobs);
 				continue;
 			}
 			pool_serve(p, slot[k]);

@@ -58,8 +58,10 @@ admin_array(const struct fetch_response *resp, const char *key, const char *what
 	return arr;
 }
 
-/* The server's largest page: fewest round trips. */
-#define ADMIN_PAGE 1000
+/* Peers a page: a member of a full mesh of 1,000 lists 999 pair ids (some
+ * 20 KB), so 200 of them stay well under the 8 MiB answer cap (1,000, the
+ * server's largest page, did not). */
+#define ADMIN_PAGE 200
 
 int
 admin_get_all(struct admin *a, const char *path, const char *key, const char *what,
@@ -421,9 +423,12 @@ static const struct admin_cmd {
 	  "\nA rule pairs every accepted peer tagged TAG_A with every accepted peer\n"
 	  "tagged TAG_B; with TAG_A = TAG_B, the peers of that tag form a full\n"
 	  "mesh. Peers tagged or accepted later are paired at once. list shows\n"
-	  "each rule with the number of pairs it makes now; add makes the pairs\n"
-	  "(a rule that would make more than 20000 is refused); delete removes\n"
-	  "the pairs only that rule made (pairs made with `admin pair` stay).\n", 0 },
+	  "each rule with the number of pairs it makes now and its JOB; add\n"
+	  "makes the pairs (more than 2000: in the background, while the server\n"
+	  "keeps answering; JOB shows how far, and hosts take their pairs as\n"
+	  "they are made); delete removes the pairs only that rule made (pairs\n"
+	  "made with `admin pair` stay). Under a signing key, sign the policy\n"
+	  "after a rule change (`wgconf admin sign --policy`): one signature.\n", 0 },
 	{ "invite", admin_invite, "ueljFZ", 0, 0, "invite",
 	  "make an invite code",
 	  "Usage: wgconf admin invite [--uses N] [--expires DURATION] [--label TEXT]\n"
@@ -553,26 +558,32 @@ static const struct admin_cmd {
 	  "  wgconf trust-key PUBKEY                     on every host: peers must be\n"
 	  "                                              signed to be configured\n"
 	  "  wgconf admin sign PEER --key FILE           sign each peer\n", ADMIN_OFFLINE },
-	{ "sign", admin_sign, "Kya", 0, 1000, "sign PEER...|--all",
-	  "sign peer statements and key revocations",
-	  "Usage: wgconf admin sign PEER... --key FILE [--yes]\n"
+	{ "sign", admin_sign, "KyaY", 0, 1000, "sign PEER...|--all|--policy",
+	  "sign peer statements, the policy and key revocations",
+	  "Usage: wgconf admin sign PEER... [--policy] --key FILE [--yes]\n"
 	  "       wgconf admin sign --all --key FILE [--yes]\n"
+	  "       wgconf admin sign --policy --key FILE [--yes]\n"
 	  "\nSigns each peer's statement (its key, its tunnel addresses with their\n"
-	  "prefix, its routed networks, the network's MTU and DNS, the peers it is\n"
-	  "paired with, and a version that only grows; docs/trust.md) with the\n"
-	  "signing key in FILE. What changed since the last statement signed with\n"
-	  "this key is shown first (- and + lines: keys, addresses, networks, mtu,\n"
-	  "dns, pairs), worked out here from the text to be signed, and on a\n"
+	  "prefix, its routed networks, the network's MTU and DNS, its tags, the\n"
+	  "peers an admin paired it with, and a version that only grows;\n"
+	  "docs/trust.md) with the signing key in FILE, and with --policy the\n"
+	  "policy: every rule (tag a pairs with tag b) in one document, so a rule\n"
+	  "is one signature however many pairs it makes. What changed since the\n"
+	  "last text signed with this key is shown first (- and + lines: keys,\n"
+	  "addresses, networks, mtu, dns, tags, pairs, rules), worked out here\n"
+	  "from the text to be signed, and on a\n"
 	  "terminal confirmed: compare a new key with the host's own (`wg pubkey <\n"
 	  "/var/lib/wgconf/private.key` there). Pending revocations (a deleted peer,\n"
 	  "a replaced key) are shown and signed the same way: with --all every one,\n"
 	  "with PEERs those of these peers. The signatures are made here; only they\n"
 	  "are sent. Hosts that trust the key (`wgconf trust-key`) configure only\n"
-	  "what is signed, and a pair only when both sides' statements name it.\n"
+	  "what is signed, and a pair only when both sides' statements name it or\n"
+	  "a rule of the signed policy pairs their signed tags.\n"
 	  "\n"
 	  "  --key FILE  the secret key from `wgconf admin signing-key generate`\n"
-	  "  --all       every accepted peer with unsigned changes, and every\n"
-	  "              pending revocation\n"
+	  "  --all       every accepted peer with unsigned changes, the policy\n"
+	  "              when its rules changed, and every pending revocation\n"
+	  "  --policy    the policy (the rules)\n"
 	  "  --yes       do not ask (needed without a terminal); with --all this\n"
 	  "              signs whatever the server holds now: check `admin peers`\n"
 	  "              first\n", 0 },
@@ -656,6 +667,7 @@ static const struct option admin_opts[] = {
 	{ "key", required_argument, NULL, 'K' },
 	{ "yes", no_argument, NULL, 'y' },
 	{ "all", no_argument, NULL, 'a' },
+	{ "policy", no_argument, NULL, 'Y' },
 	{ "registration", required_argument, NULL, 'r' },
 	{ "pending-max", required_argument, NULL, 'x' },
 	{ "pending-max-per-prefix", required_argument, NULL, 'V' },
@@ -753,6 +765,7 @@ take_option(struct admin *a, struct admin_args *g, int c)
 	case 'K': a->key = optarg; break;
 	case 'y': a->yes = true; break;
 	case 'a': a->all = true; break;
+	case 'Y': a->policy = true; break;
 	case 'r': a->registration = optarg; break;
 	case 'x': a->pending_max = optarg; break;
 	case 'V': a->pending_max_prefix = optarg; break;

@@ -33,7 +33,7 @@ struct admin {
 	const char *gateway, *routes;   /* --gateway, --routes of admin device-invite */
 	const char *ipv4, *ipv6, *keepalive, *mtu, *dns, *signing_key;
 	const char *out, *key;
-	bool yes, all;
+	bool yes, all, policy;
 	/* the limits (network) and bulk reject */
 	const char *registration, *pending_max, *pending_max_prefix, *pending_expire;
 	const char *endpoint_interval;

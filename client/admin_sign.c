@@ -14,6 +14,7 @@
 #include "text.h"
 #include "ipam.h"
 #include "keys.h"
+#include "policy.h"
 #include "statement.h"
 
 #define SIGNING_KEY_HEADER "# wgconf signing key (Ed25519 secret key): keep it offline\n"
@@ -171,7 +172,14 @@ diff_name(const char *id, void *ctx)
 	static char bufs[4][128];
 	static unsigned next;
 	struct signer *s = ctx;
-	const char *name = admin_name_of(s->a, id);
+	const char *name;
+
+	/* The peer list is read when a diff first names a pair: with --all
+	 * after a rule change there is none, and the list of a large full
+	 * mesh is long (every member's pair ids). */
+	if (admin_load_peers(s->a) != 0)
+		return NULL;
+	name = admin_name_of(s->a, id);
 
 	if (name == NULL || strcmp(name, id) == 0)
 		return NULL;
@@ -228,19 +236,28 @@ signed_baseline(struct signer *s, struct json_object *st, const char *id, const 
 	return 1;
 }
 
-/* Signs text (version of peer id, named nb) here and sends only the
- * signature and the version; the server must then list it as signed.
- * 0 or -1 (said). */
+/* Shows a diff, two spaces in. */
+static void
+print_diff(const char *diff)
+{
+	for (const char *line = diff, *nl; *line != '\0'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		printf("  %.*s\n", (int)(nl - line), line);
+	}
+	fflush(stdout);
+}
+
+/* Sends the signature sig of version of peer id (named nb); the server
+ * must then list it as signed. 0 or -1 (said). */
 static int
 put_signature(struct signer *s, const char *id, const char *nb, uint64_t version,
-              const char *text, size_t len)
+              const char *sig)
 {
 	struct fetch_response put = { 0 };
 	struct json_object *body, *v;
-	char path[128], sig[KEYS_SIG_B64_LEN];
+	char path[128];
 	int ret = -1;
 
-	statement_sign(sig, text, len, s->sk);
 	body = json_object_new_object();
 	json_object_object_add(body, "version", json_object_new_int64((int64_t)version));
 	json_object_object_add(body, "signature", json_object_new_string(sig));
@@ -266,38 +283,26 @@ out:
 }
 
 /*
- * Signs one peer: fetches its proposed statement, checks that it is a
- * canonical statement for this peer and this mesh, shows what changed since
- * the last statement signed with this key (computed here: the server's own
- * diff is not trusted), asks (unless --yes), signs here and sends only the
- * signature and the version. 0 signed, 1 declined or nothing to sign, -1
- * error.
+ * Reviews the statement st proposes for peer id (named nb): checks that it
+ * is a canonical statement for this peer and this mesh, shows what changed
+ * since the last statement signed with this key (computed here: the
+ * server's own diff is not trusted), asks (unless --yes) and signs it here
+ * into sig at *version. 0 signed, 1 declined or nothing to sign, -1 error
+ * (said; counted in s).
  */
 static int
-sign_peer(struct signer *s, struct json_object *p)
+review_statement(struct signer *s, struct json_object *st, const char *id, const char *nb,
+                 char sig[KEYS_SIG_B64_LEN], uint64_t *version)
 {
-	struct fetch_response resp = { 0 };
 	struct statement proposed, old;
-	const char *id = text_json_str(p, "id"), *text, *why = NULL;
-	char nb[128], path[128], question[256], *diff = NULL;
+	const char *text, *why = NULL;
+	char question[256], *diff = NULL;
 	size_t len = 0;
 	int have_old = 0, ret = -1;
 
 	statement_init(&proposed);
 	statement_init(&old);
-	text_printable(text_json_str(p, "name"), nb, sizeof(nb));
-	if (id == NULL || !text_safe_token(id, STATEMENT_ID_MAX)) {
-		warnx("the server lists peer %s with an unusable id", nb);
-		goto out;
-	}
-	snprintf(path, sizeof(path), "/admin/peers/%s/statement", id);
-	if (admin_request(s->a, "GET", path, NULL, &resp) != 0)
-		goto out;
-	if (resp.status != 200 || resp.json == NULL) {
-		fetch_report(&resp, "statement");
-		goto out;
-	}
-	if ((text = str_len(resp.json, "proposed", &len)) == NULL ||
+	if ((text = str_len(st, "proposed", &len)) == NULL ||
 	    statement_parse(&proposed, text, len, &why) != 0) {
 		warnx("the server's proposed statement of peer %s (id %s) is not a valid "
 		      "statement (%s): not signing it", nb, id, why ? why : "missing");
@@ -309,7 +314,7 @@ sign_peer(struct signer *s, struct json_object *p)
 		      proposed.mesh, s->mesh);
 		goto out;
 	}
-	if ((have_old = signed_baseline(s, resp.json, id, nb, &proposed, &old)) < 0)
+	if ((have_old = signed_baseline(s, st, id, nb, &proposed, &old)) < 0)
 		goto out;
 	if ((diff = statement_diff(have_old ? &old : NULL, &proposed, diff_name, s)) == NULL) {
 		warnx("out of memory");
@@ -324,11 +329,7 @@ sign_peer(struct signer *s, struct json_object *p)
 	printf("peer %s (id %s), version %llu%s:\n", nb, id,
 	       (unsigned long long)proposed.version, have_old ? ", changes since the last "
 	       "signed version" : ", first signature: all of it");
-	for (char *line = diff, *nl; *line != '\0'; line = nl + 1) {
-		nl = strchr(line, '\n');
-		printf("  %.*s\n", (int)(nl - line), line);
-	}
-	fflush(stdout);
+	print_diff(diff);
 	snprintf(question, sizeof(question), "Sign version %llu of %s? Check the key with "
 	         "`wg pubkey < private.key` on the host.", (unsigned long long)proposed.version, nb);
 	if (!s->a->yes && !confirm(question)) {
@@ -337,9 +338,8 @@ sign_peer(struct signer *s, struct json_object *p)
 		ret = 1;
 		goto out;
 	}
-	if (put_signature(s, id, nb, proposed.version, text, len) != 0)
-		goto out;
-	s->signed_n++;
+	statement_sign(sig, text, len, s->sk);
+	*version = proposed.version;
 	ret = 0;
 out:
 	if (ret < 0)
@@ -347,7 +347,134 @@ out:
 	free(diff);
 	statement_free(&proposed);
 	statement_free(&old);
+	return ret;
+}
+
+/* Signs one peer: fetches its statement, reviews it, sends only the
+ * signature and the version. 0 signed, 1 not, -1 error. */
+static int
+sign_peer(struct signer *s, struct json_object *p)
+{
+	struct fetch_response resp = { 0 };
+	const char *id = text_json_str(p, "id");
+	char nb[128], path[128], sig[KEYS_SIG_B64_LEN];
+	uint64_t version = 0;
+	int r = -1;
+
+	text_printable(text_json_str(p, "name"), nb, sizeof(nb));
+	if (id == NULL || !text_safe_token(id, STATEMENT_ID_MAX)) {
+		warnx("the server lists peer %s with an unusable id", nb);
+		s->failed++;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/admin/peers/%s/statement", id);
+	if (admin_request(s->a, "GET", path, NULL, &resp) != 0 ||
+	    resp.status != 200 || resp.json == NULL) {
+		if (resp.status != 0)
+			fetch_report(&resp, "statement");
+		s->failed++;
+		goto out;
+	}
+	if ((r = review_statement(s, resp.json, id, nb, sig, &version)) != 0)
+		goto out;
+	if ((r = put_signature(s, id, nb, version, sig)) != 0)
+		s->failed++;
+	else
+		s->signed_n++;
+out:
 	fetch_response_free(&resp);
+	return r;
+}
+
+/* Signatures reviewed and made, waiting to go in one PUT /admin/signatures. */
+struct batch {
+	struct json_object *list;               /* [{id, version, signature}] */
+	char (*names)[128];
+	size_t n;
+};
+
+#define BATCH_MAX 300                   /* the server's bound on one PUT */
+
+/* Sends the batch; every one signed, or none (said). 0 or -1. */
+static int
+batch_flush(struct signer *s, struct batch *b)
+{
+	struct fetch_response put = { 0 };
+	struct json_object *body, *arr;
+	int ret = -1;
+
+	if (b->n == 0)
+		return 0;
+	body = json_object_new_object();
+	json_object_object_add(body, "signatures", b->list);
+	b->list = json_object_new_array();
+	if (admin_request(s->a, "PUT", "/admin/signatures", body, &put) != 0)
+		goto out;
+	if (put.status != 200 || put.json == NULL ||
+	    (arr = admin_array(&put, "signed", "signatures")) == NULL ||
+	    json_object_array_length(arr) != b->n) {
+		if (put.status != 200)
+			fetch_report(&put, "sign");
+		goto out;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i), *v;
+		printf("signed %s (id %s) at version %lld\n", b->names[i], text_json_str(e, "id"),
+		       json_object_object_get_ex(e, "signed_version", &v) ?
+		       (long long)json_object_get_int64(v) : 0LL);
+	}
+	s->signed_n += b->n;
+	ret = 0;
+out:
+	if (ret != 0)
+		s->failed += b->n;
+	b->n = 0;
+	json_object_put(body);
+	fetch_response_free(&put);
+	return ret;
+}
+
+/* --all: every statement the server says has changes, reviewed one by one,
+ * signed here, sent BATCH_MAX at a time. */
+static int
+sign_all_statements(struct signer *s)
+{
+	struct json_object *all = NULL;
+	struct batch b = { json_object_new_array(), calloc(BATCH_MAX, sizeof(*b.names)), 0 };
+	int ret = -1;
+
+	if (b.names == NULL ||
+	    admin_get_all(s->a, "/admin/statements", "statements", "cannot list statements",
+	                  &all) != 0)
+		goto out;
+	for (size_t i = 0; i < json_object_array_length(all); i++) {
+		struct json_object *st = json_object_array_get_idx(all, i), *e;
+		const char *id = text_json_str(st, "id");
+		char sig[KEYS_SIG_B64_LEN];
+		uint64_t version = 0;
+
+		text_printable(text_json_str(st, "name"), b.names[b.n], sizeof(b.names[0]));
+		if (id == NULL || !text_safe_token(id, STATEMENT_ID_MAX)) {
+			warnx("the server lists a statement with an unusable id");
+			s->failed++;
+			continue;
+		}
+		if (review_statement(s, st, id, b.names[b.n], sig, &version) != 0)
+			continue;
+		e = json_object_new_object();
+		json_object_object_add(e, "id", json_object_new_string(id));
+		json_object_object_add(e, "version", json_object_new_int64((int64_t)version));
+		json_object_object_add(e, "signature", json_object_new_string(sig));
+		json_object_array_add(b.list, e);
+		if (++b.n == BATCH_MAX)
+			batch_flush(s, &b);
+	}
+	batch_flush(s, &b);
+	ret = 0;
+out:
+	json_object_put(b.list);
+	json_object_put(all);
+	free(b.names);
 	return ret;
 }
 
@@ -401,6 +528,144 @@ out:
 	if (body)
 		json_object_put(body);
 	fetch_response_free(&put);
+	return ret;
+}
+
+/* The last policy signed with this key, from the server's answer, into
+ * old: 1 there is one (and proposed is the version after it), 0 none that
+ * verifies (everything is shown), -1 the proposal is refused. */
+static int
+policy_baseline(struct signer *s, struct json_object *resp, const struct policy *proposed,
+                struct policy *old)
+{
+	const char *prev, *why = NULL;
+	size_t prevlen = 0;
+
+	if ((prev = str_len(resp, "signed", &prevlen)) == NULL)
+		return 0;
+	if (policy_open(old, prev, prevlen, text_json_str(resp, "signature"), s->pk, &why) != 0 ||
+	    strcmp(old->mesh, s->mesh) != 0) {
+		policy_free(old);
+		printf("policy: the policy the server says was signed last does not verify "
+		       "under this key; showing everything\n");
+		return 0;
+	}
+	if (proposed->version != old->version + 1) {
+		warnx("the server proposes version %llu of the policy, not the one after the "
+		      "signed version %llu: not signing it", (unsigned long long)proposed->version,
+		      (unsigned long long)old->version);
+		return -1;
+	}
+	return 1;
+}
+
+/* Signs text, the policy at version, here and sends only the signature.
+ * 0 or -1 (said). */
+static int
+put_policy_signature(struct signer *s, uint64_t version, const char *text, size_t len)
+{
+	struct fetch_response put = { 0 };
+	struct json_object *body, *v;
+	char sig[KEYS_SIG_B64_LEN];
+	int ret = -1;
+
+	statement_sign(sig, text, len, s->sk);
+	body = json_object_new_object();
+	json_object_object_add(body, "version", json_object_new_int64((int64_t)version));
+	json_object_object_add(body, "signature", json_object_new_string(sig));
+	if (admin_request(s->a, "PUT", "/admin/policy/signature", body, &put) != 0)
+		goto out;
+	if (put.status != 200 || put.json == NULL) {
+		fetch_report(&put, "sign the policy");
+		goto out;
+	}
+	if (!json_object_object_get_ex(put.json, "signed_version", &v) ||
+	    json_object_get_int64(v) != (int64_t)version) {
+		warnx("the server took the policy's signature but does not list version %llu "
+		      "as signed", (unsigned long long)version);
+		goto out;
+	}
+	printf("signed the policy at version %llu\n", (unsigned long long)version);
+	ret = 0;
+out:
+	json_object_put(body);
+	fetch_response_free(&put);
+	return ret;
+}
+
+/*
+ * Signs the policy as sign_peer() signs a statement: the proposal checked
+ * to be a canonical policy of this mesh, the rules that changed since the
+ * last policy this key signed shown, asked, signed here. only_changed
+ * (--all): nothing is fetched again when the server says nothing changed.
+ * 0 signed, 1 declined or nothing to sign, -1 error.
+ */
+static int
+sign_policy(struct signer *s, bool only_changed)
+{
+	struct fetch_response resp = { 0 };
+	struct policy proposed, old;
+	struct json_object *u;
+	const char *text, *why = NULL;
+	char question[160], *diff = NULL;
+	size_t len = 0;
+	int have_old = 0, ret = -1;
+
+	policy_init(&proposed);
+	policy_init(&old);
+	if (admin_request(s->a, "GET", "/admin/policy", NULL, &resp) != 0)
+		goto out;
+	if (resp.status != 200 || resp.json == NULL) {
+		fetch_report(&resp, "policy");
+		goto out;
+	}
+	if (only_changed && (!json_object_object_get_ex(resp.json, "unsigned_changes", &u) ||
+	                     !json_object_get_boolean(u))) {
+		ret = 1;
+		goto out;
+	}
+	if ((text = str_len(resp.json, "proposed", &len)) == NULL ||
+	    policy_parse(&proposed, text, len, &why) != 0 || strcmp(proposed.mesh, s->mesh) != 0) {
+		warnx("the server's proposed policy is not a valid policy of mesh %s (%s): not "
+		      "signing it", s->mesh, why ? why : "missing, or another mesh");
+		goto out;
+	}
+	if ((have_old = policy_baseline(s, resp.json, &proposed, &old)) < 0)
+		goto out;
+	if ((diff = policy_diff(have_old ? &old : NULL, &proposed)) == NULL) {
+		warnx("out of memory");
+		goto out;
+	}
+	if (have_old && diff[0] == '\0') {
+		printf("policy: nothing to sign (signed at version %llu)\n",
+		       (unsigned long long)old.version);
+		ret = 1;
+		goto out;
+	}
+	printf("policy, version %llu%s:\n", (unsigned long long)proposed.version,
+	       have_old ? ", changes since the last signed version" : ", first signature: "
+	       "all of it");
+	print_diff(diff[0] ? diff : "(no rules)\n");
+	snprintf(question, sizeof(question), "Sign version %llu of the policy? Each rule pairs "
+	         "every peer of one tag with every peer of the other.",
+	         (unsigned long long)proposed.version);
+	if (!s->a->yes && !confirm(question)) {
+		printf("not signed the policy\n");
+		s->declined++;
+		ret = 1;
+		goto out;
+	}
+	if (put_policy_signature(s, proposed.version, text, len) != 0)
+		goto out;
+	s->signed_n++;
+	ret = 0;
+out:
+	if (ret < 0)
+		s->failed++;
+	free(diff);
+	policy_free(&proposed);
+	policy_free(&old);
+	fetch_response_free(&resp);
 	return ret;
 }
 
@@ -487,8 +752,8 @@ admin_sign(struct admin *a, int argc, char **argv)
 
 	if (a->key == NULL)
 		return cli_usage_error("--key FILE (the signing key) is required");
-	if (a->all == (argc >= 1))
-		return cli_usage_error("give the PEERs to sign, or --all");
+	if (a->all ? argc >= 1 || a->policy : argc == 0 && !a->policy)
+		return cli_usage_error("give the PEERs to sign, --policy, or --all");
 	/* Nothing is asked of the server before the key is known to be good. */
 	if (signing_key_read(a->key, s.sk, s.pkb64) != 0)
 		goto out;
@@ -498,7 +763,7 @@ admin_sign(struct admin *a, int argc, char **argv)
 		      "--yes");
 		goto out;
 	}
-	if (check_network_key(&s) != 0 || admin_load_peers(a) != 0)
+	if (check_network_key(&s) != 0 || (!a->all && admin_load_peers(a) != 0))
 		goto out;
 	if (!a->all) {
 		if ((ids = calloc((size_t)argc, sizeof(*ids))) == NULL) {
@@ -523,25 +788,16 @@ admin_sign(struct admin *a, int argc, char **argv)
 			}
 			sign_peer(&s, p);
 		}
-	} else {
-		for (size_t i = 0; i < json_object_array_length(a->peers); i++) {
-			struct json_object *u;
-			const char *state;
-
-			p = json_object_array_get_idx(a->peers, i);
-			state = text_json_str(p, "state");
-			if (state == NULL || strcmp(state, "accepted") != 0 ||
-			    !json_object_object_get_ex(p, "unsigned_changes", &u) ||
-			    !json_object_get_boolean(u))
-				continue;
-			sign_peer(&s, p);
-		}
+	} else if (sign_all_statements(&s) != 0) {
+		s.failed++;
 	}
+	if (a->all || a->policy)
+		sign_policy(&s, a->all);
 	if (sign_revocations(&s, ids, nids) != 0)
 		s.failed++;
 	if (s.signed_n + s.declined + s.failed == 0 && a->all)
-		printf("nothing to sign: every accepted peer's statement and every revocation "
-		       "is signed\n");
+		printf("nothing to sign: every accepted peer's statement, the policy and every "
+		       "revocation is signed\n");
 	else if (s.signed_n + s.declined + s.failed == 0)
 		printf("nothing to sign\n");
 	else

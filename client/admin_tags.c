@@ -149,7 +149,26 @@ admin_untag(struct admin *a, int argc, char **argv)
 	return tag_action(a, argc, argv, false);
 }
 
-enum { RULE_COLS = 5 };
+enum { RULE_COLS = 6 };
+
+/* A rule's background job as a cell: "-" (none), "done", or how far
+ * ("making 42%", "checking"). */
+static void
+job_cell(struct json_object *r, char *cell, size_t sz)
+{
+	struct json_object *job, *v;
+	const char *state;
+
+	if (!json_object_object_get_ex(r, "job", &job) || job == NULL ||
+	    (state = text_json_str(job, "state")) == NULL) {
+		snprintf(cell, sz, "-");
+		return;
+	}
+	if (strcmp(state, "making") == 0 && json_object_object_get_ex(job, "progress", &v))
+		snprintf(cell, sz, "making %d%%", (int)(json_object_get_double(v) * 100));
+	else
+		text_printable(state, cell, sz);
+}
 
 static void
 rule_row(void *ctx, struct json_object *r, char (*row)[ADMIN_CELL])
@@ -162,13 +181,15 @@ rule_row(void *ctx, struct json_object *r, char (*row)[ADMIN_CELL])
 	text_printable(text_json_str(r, "b"), row[2], ADMIN_CELL);
 	snprintf(row[3], ADMIN_CELL, "%s", json_object_object_get_ex(r, "pairs", &v) ?
 	         json_object_get_string(v) : "?");
-	text_printable(text_json_str(r, "created_at"), row[4], ADMIN_CELL);
+	job_cell(r, row[4], ADMIN_CELL);
+	text_printable(text_json_str(r, "created_at"), row[5], ADMIN_CELL);
 }
 
 static int
 rules_list(struct admin *a)
 {
-	static const char *const head[RULE_COLS] = { "ID", "TAG A", "TAG B", "PAIRS", "CREATED" };
+	static const char *const head[RULE_COLS] = { "ID", "TAG A", "TAG B", "PAIRS", "JOB",
+	                                             "CREATED" };
 	struct fetch_response resp = { 0 };
 	struct json_object *arr;
 	int ret = EXIT_ERR;
@@ -217,6 +238,9 @@ rules_add(struct admin *a, const char *ta, const char *tb)
 		printf("rule %s: every peer tagged %s with every peer tagged %s", id, x, y);
 	printf(" (%s pairs)\n", json_object_object_get_ex(resp.json, "pairs", &v) ?
 	       json_object_get_string(v) : "?");
+	if (json_object_object_get_ex(resp.json, "job", &v) && v != NULL)
+		printf("its pairs are being made in the background; `wgconf admin rules` shows "
+		       "how far, and hosts take them as they are made\n");
 	ret = EXIT_OK;
 out:
 	json_object_put(body);

@@ -266,10 +266,36 @@ report_curl(CURLcode rc, const char *url, const char *detail, const struct fetch
 
 /* Transport and TLS trust: a pin alone replaces the CA check (self-signed
  * servers are the common case); with --cacert both hold. 0 or -1. */
+/* Connections and TLS sessions kept from one request to the next in this
+ * run: `wgconf admin sign --all` makes two requests a peer, and a new TLS
+ * connection each took most of its time. libcurl reuses a connection only
+ * for the same server under the same TLS settings (CA, pin, verification).
+ * NULL (no sharing) when it cannot be made. */
+static CURLSH *
+fetch_share(void)
+{
+	static CURLSH *share;
+	static int tried;
+
+	if (!tried) {
+		tried = 1;
+		if ((share = curl_share_init()) != NULL &&
+		    (curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+		     curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) !=
+		     CURLSHE_OK)) {
+			curl_share_cleanup(share);
+			share = NULL;
+		}
+	}
+	return share;
+}
+
 static int
 set_transport(CURL *c, const char *url, const struct fetch_tls *tls, char *errbuf,
               struct fetch_response *resp)
 {
+	if (fetch_share() != NULL)
+		SETOPT(c, CURLOPT_SHARE, fetch_share());
 	SETOPT(c, CURLOPT_URL, url);
 	SETOPT(c, CURLOPT_ERRORBUFFER, errbuf);
 	SETOPT(c, CURLOPT_PROTOCOLS_STR, tls->insecure_http ? "http,https" : "https");

@@ -14,6 +14,7 @@
 #include "hosttrust.h"
 #include "ipam.h"
 #include "model.h"
+#include "policy.h"
 #include "state.h"
 #include "text.h"
 
@@ -158,6 +159,13 @@ store_from_json(struct hosttrust_store *st, struct json_object *obj)
 				return -1;
 		}
 	}
+	if (json_object_object_get_ex(obj, "policy_version", &v)) {
+		int64_t n;
+		if (!json_object_is_type(v, json_type_int) || (n = json_object_get_int64(v)) < 0 ||
+		    (uint64_t)n > STATEMENT_VERSION_MAX)
+			return -1;
+		st->policy_version = (uint64_t)n;
+	}
 	st->changed = false;
 	return 0;
 }
@@ -229,6 +237,8 @@ hosttrust_store_save(const struct hosttrust_store *st, const char *dir)
 	for (size_t i = 0; i < st->n_revoked; i++)
 		json_object_array_add(rev, json_object_new_string(st->revoked[i]));
 	json_object_object_add(obj, "revoked", rev);
+	json_object_object_add(obj, "policy_version",
+	                       json_object_new_int64((int64_t)st->policy_version));
 	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
 	                                           JSON_C_TO_STRING_NOSLASHESCAPE);
 	ret = state_write_atomic(path, text, strlen(text), 0600);
@@ -573,12 +583,28 @@ open_own(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 	return 0;
 }
 
+/*
+ * Whether this host (own, self_id) and partner x are a pair the admin
+ * signed, either way: the usable signed policy (pol, NULL: none) pairs
+ * their signed tags, or both statements name the pair. The one predicate
+ * for a direct peer and for a path through a relay or a gateway.
+ */
+static bool
+pair_allowed(const struct statement *own, const struct statement *x, const char *self_id,
+             const struct policy *pol)
+{
+	if (pol != NULL && policy_pairs(pol, own, x))
+		return true;
+	return has_pair(x, self_id) && has_pair(own, x->peer);
+}
+
 /* Peer p (its entry pj in the server's JSON) on its own statement, against
- * this host's (own): c->ok, or c->why. 0, or -1 error. */
+ * this host's (own) and the signed policy (pol, NULL when none is usable):
+ * c->ok, or c->why. 0, or -1 error. */
 static int
 judge_peer(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
            struct json_object *pj, const struct mesh_peer *p, const char *self_id,
-           const struct statement *own, struct candidate *c)
+           const struct statement *own, const struct policy *pol, struct candidate *c)
 {
 	int r = open_statement(st, trusted, pj, &c->s, c->buf, sizeof(c->buf), &c->why);
 
@@ -593,32 +619,27 @@ judge_peer(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 		snprintf(c->buf, sizeof(c->buf), "not signed: the server gives key "
 		         "%s, its signed statement key %s", p->public_key, c->s.key);
 		c->why = c->buf;
-	} else if (!has_pair(&c->s, self_id)) {
-		c->why = "not paired: its statement does not name this host";
-	} else if (!has_pair(own, p->id)) {
-		c->why = "not paired: this host's statement does not name it";
-	} else {
+	} else if (pair_allowed(own, &c->s, self_id, pol)) {
 		c->ok = true;
+	} else if (!has_pair(&c->s, self_id)) {
+		c->why = "not paired: its statement does not name this host, and no signed "
+		         "rule pairs their tags";
+	} else {
+		c->why = "not paired: this host's statement does not name it, and no signed "
+		         "rule pairs their tags";
 	}
 	return 0;
-}
-
-/* Whether this host (own, self_id) and partner x are a pair the admin
- * signed: the one place a relay path asks it (both statements name the
- * pair today; a signed policy may pair them too). */
-static bool
-pair_allowed(const struct statement *own, const struct statement *x, const char *self_id)
-{
-	return has_pair(x, self_id) && has_pair(own, x->peer);
 }
 
 /* Why the relay path to partner x through relay r (its statement rs) is
  * not what the admin signed, or NULL when it is: r's statement says
  * "relay", this host's says "via R/X", x's says "via R/this host", and
- * both name the pair. */
+ * the pair is allowed (pair_allowed: both statements name it, or the
+ * signed policy pol pairs their tags). */
 static const char *
 relay_path_why(const struct statement *x, const char *x_id, const struct statement *rs,
-               const char *self_id, const struct statement *own, char *buf, size_t bufsz)
+               const char *self_id, const struct statement *own, const struct policy *pol,
+               char *buf, size_t bufsz)
 {
 	const char *v;
 
@@ -632,8 +653,9 @@ relay_path_why(const struct statement *x, const char *x_id, const struct stateme
 		return "not signed: this host's statement does not route it through this relay";
 	if ((v = statement_via(x, self_id)) == NULL || strcmp(v, rs->peer) != 0)
 		return "not signed: its statement does not route this host through this relay";
-	if (!pair_allowed(own, x, self_id))
-		return "not paired: the two statements do not name each other";
+	if (!pair_allowed(own, x, self_id, pol))
+		return "not paired: the two statements do not name each other, and no signed "
+		       "rule pairs their tags";
 	return NULL;
 }
 
@@ -666,7 +688,8 @@ add_extra(struct candidate *c, const struct statement *x)
 static int
 judge_relayed(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
               struct json_object *pj, const struct mesh_peer *p, const char *self_id,
-              const struct statement *own, struct candidate *c, struct hosttrust_result *res)
+              const struct statement *own, const struct policy *pol, struct candidate *c,
+              struct hosttrust_result *res)
 {
 	struct json_object *rel;
 	struct statement x;
@@ -684,7 +707,8 @@ judge_relayed(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 		if (r < 0)
 			return -1;
 		if (r == 0)
-			why = relay_path_why(&x, id ? id : "", &c->s, self_id, own, buf, sizeof(buf));
+			why = relay_path_why(&x, id ? id : "", &c->s, self_id, own, pol, buf,
+			                     sizeof(buf));
 		r = why == NULL ? add_extra(c, &x) :
 		    model_add_line(&res->refused, &res->n_refused, "peer %s (id %s): refused: "
 		                   "the route through relay %s (id %s): %s", name ? name : "?",
@@ -832,21 +856,109 @@ keep_signed(struct mesh_config *cfg, struct hosttrust_result *res, const struct 
 	return 0;
 }
 
-/* Every peer of cfg (entries of the JSON array peers) judged into c. */
+/* A refused policy: one line, and no rule pairs anyone. 1, or -1. */
+static int
+refuse_policy(struct hosttrust_result *res, const char *why)
+{
+	return model_add_line(&res->refused, &res->n_refused, "policy: refused: %s", why) == 0 ?
+	       1 : -1;
+}
+
+/*
+ * The signed policy json carries into pol: 0 usable; 1 none, or refused
+ * (said in res); -1 out of memory. Usable means it verifies under the
+ * trusted key, is for this host's mesh and is not older than a policy seen
+ * before (a rolled-back policy could bring back a rule the admin removed);
+ * its version is then remembered.
+ */
+static int
+open_policy(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
+            struct json_object *json, struct policy *pol, struct hosttrust_result *res)
+{
+	const char *text, *sig, *why = NULL;
+	char buf[200];
+	size_t len;
+	int r = signed_member(json, "policy", &text, &len, &sig);
+
+	policy_init(pol);
+	if (r == 1)
+		return 1;
+	if (r < 0)
+		return refuse_policy(res, "bad policy: \"policy\" is not {text, signature}");
+	if (policy_open(pol, text, len, sig, trusted, &why) != 0) {
+		if (why == NULL || strcmp(why, "bad signature") == 0)
+			why = "bad signature: the policy does not verify under the trusted key";
+		snprintf(buf, sizeof(buf), "%s%s", strncmp(why, "bad sig", 7) ? "bad policy: " : "",
+		         why);
+		return refuse_policy(res, buf);
+	}
+	if (strcmp(pol->mesh, st->mesh) != 0)
+		snprintf(buf, sizeof(buf), "other mesh: the policy is for mesh %s, this host "
+		         "belongs to mesh %s", pol->mesh, st->mesh);
+	else if (pol->version < st->policy_version)
+		snprintf(buf, sizeof(buf), "rollback: the policy has version %llu, older than "
+		         "version %llu seen before", (unsigned long long)pol->version,
+		         (unsigned long long)st->policy_version);
+	else {
+		if (pol->version > st->policy_version) {
+			st->policy_version = pol->version;
+			st->changed = true;
+		}
+		return 0;
+	}
+	policy_free(pol);
+	return refuse_policy(res, buf);
+}
+
+/* Every peer of cfg (entries of the JSON array peers) judged into c, against
+ * this host's statement (own) and the usable policy (pol, NULL: none). */
 static int
 judge_all(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN], struct json_object *peers,
           const struct mesh_config *cfg, const char *self_id, const struct statement *own,
-          struct candidate *c, struct hosttrust_result *res)
+          const struct policy *pol, struct candidate *c, struct hosttrust_result *res)
 {
 	for (size_t i = 0; i < cfg->n_peers; i++) {
 		struct json_object *pj = json_object_array_get_idx(peers, i);
 
-		statement_init(&c[i].s);
-		if (judge_peer(st, trusted, pj, &cfg->peers[i], self_id, own, &c[i]) != 0 ||
-		    judge_relayed(st, trusted, pj, &cfg->peers[i], self_id, own, &c[i], res) != 0)
+		if (judge_peer(st, trusted, pj, &cfg->peers[i], self_id, own, pol, &c[i]) != 0 ||
+		    judge_relayed(st, trusted, pj, &cfg->peers[i], self_id, own, pol, &c[i],
+		                  res) != 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* The peers of cfg, each on its own statement (its entry in json) against
+ * this host's (own) and the usable policy (NULL: none): kept or refused. 0
+ * or -1. */
+static int
+signed_peers(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
+             struct json_object *json, const char *self_id, const struct statement *own,
+             const struct policy *pol, struct mesh_config *cfg, struct hosttrust_result *res)
+{
+	struct json_object *peers = NULL;
+	struct candidate *c;
+	size_t nc = cfg->n_peers;
+	int ret = -1;
+
+	if (!json_object_object_get_ex(json, "peers", &peers) ||
+	    json_object_array_length(peers) != cfg->n_peers)
+		return -1;      /* model_from_json took this very JSON */
+	if ((c = calloc(nc + 1, sizeof(*c))) == NULL)
+		return -1;
+	for (size_t i = 0; i < nc; i++)
+		statement_init(&c[i].s);
+	if (judge_all(st, trusted, peers, cfg, self_id, own, pol, c, res) != 0)
+		goto out;
+	refuse_clashes(cfg, c);
+	ret = keep_signed(cfg, res, c);
+out:
+	for (size_t i = 0; i < nc; i++) {
+		statement_free(&c[i].s);
+		free_strv(c[i].extra, c[i].nextra);
+	}
+	free(c);
+	return ret;
 }
 
 int
@@ -855,14 +967,14 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
                 struct json_object *json, struct mesh_config *cfg,
                 struct hosttrust_result *res)
 {
-	struct json_object *peers = NULL;
-	struct candidate own = { 0 }, *c = NULL;
-	size_t nc = 0;
-	int r, ret = -1;
+	struct candidate own = { 0 };
+	struct policy pol;
+	int r, have_policy = 0, ret = -1;
 
 	memset(res, 0, sizeof(*res));
 	res->own_key = -1;
 	statement_init(&own.s);
+	policy_init(&pol);
 
 	/* This host's own statement first: it pins the mesh, and without it
 	 * nothing can be configured. */
@@ -895,6 +1007,9 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 	if (signed_interface(cfg, res, self_id, &own.s) != 0 ||
 	    signed_relay(cfg, res, self_id, &own.s) != 0)
 		goto out;
+	if ((r = open_policy(st, trusted, json, &pol, res)) < 0)
+		goto out;
+	have_policy = r == 0;
 	/* The port this host listens on is its own setting, like the mesh
 	 * pinned once: a server that sends a port taken on this host (or
 	 * closed in its firewall) must not take every tunnel down. */
@@ -904,25 +1019,9 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 	}
 	cfg->listen_port = st->listen_port;
 
-	/* The peers, each on its own statement. */
-	if (!json_object_object_get_ex(json, "peers", &peers) ||
-	    json_object_array_length(peers) != cfg->n_peers)
-		goto out;       /* model_from_json took this very JSON */
-	if ((c = calloc(cfg->n_peers + 1, sizeof(*c))) == NULL)
-		goto out;
-	nc = cfg->n_peers;
-	if (judge_all(st, trusted, peers, cfg, self_id, &own.s, c, res) != 0)
-		goto out;
-	refuse_clashes(cfg, c);
-	if (keep_signed(cfg, res, c) != 0)
-		goto out;
-	ret = 0;
+	ret = signed_peers(st, trusted, json, self_id, &own.s, have_policy ? &pol : NULL, cfg, res);
 out:
-	for (size_t i = 0; c != NULL && i < nc; i++) {
-		statement_free(&c[i].s);
-		free_strv(c[i].extra, c[i].nextra);
-	}
-	free(c);
 	statement_free(&own.s);
+	policy_free(&pol);
 	return ret;
 }

@@ -4,9 +4,10 @@
  * signing key, what the host configures about other peers and about its own
  * interface comes only from statements that verify, are for this host's
  * mesh, are not older than what the host saw before, carry no revoked key,
- * and name the pair on both sides. The trust store (trust.json in the state
- * folder) remembers the mesh, the highest version seen per peer and the
- * revoked keys, so that an older signed statement or a revoked key never
+ * and are paired: both statements name the pair, or a rule of the signed
+ * policy pairs their signed tags. The trust store (trust.json in the state
+ * folder) remembers the mesh, the highest version seen per peer and of
+ * the policy, and the revoked keys, so that an older signed statement or a revoked key never
  * comes back, whatever the server sends.
  */
 #ifndef WGCONF_CLIENT_HOSTTRUST_H
@@ -34,6 +35,7 @@ struct hosttrust_store {
 	size_t n_versions;
 	char (*revoked)[KEYS_B64_LEN];
 	size_t n_revoked;
+	uint64_t policy_version;                /* highest signed policy seen, 0 none */
 	bool changed;                           /* to be saved */
 };
 
@@ -68,8 +70,11 @@ struct hosttrust_result {
  * DNS from this host's own statement; each peer's key and AllowedIPs (its
  * addresses as /32 and /128, and its networks) from its statement; peers
  * whose statement is missing, does not verify, is for another mesh or
- * another peer, is older than seen before, names a revoked key, or whose
- * pairing is not signed on both sides are left out and listed in res;
+ * another peer, is older than seen before, names a revoked key, or that is
+ * not paired (its statement and this host's name each other, or a rule of
+ * the signed policy json carries pairs their tags) are left out and listed
+ * in res; a policy that does not verify, is for another mesh or is older
+ * than one seen before is refused and listed (no rule then pairs anyone);
  * peers whose AllowedIPs overlap are all left out. own_keys are this host's
  * public keys in base64 (the current one, and a pending next one during a
  * rotation); its own statement must name one of them. The store learns the

@@ -184,7 +184,7 @@ X -b "$A_TOK" GET /peer/config
 api -a POST "/admin/peers/$A/accept" '{}'
 api -a POST "/admin/peers/$B/accept" '{"networks":["192.168.50.0/24"]}'
 api -a PUT "/admin/pairs/$A/$B"
-out 'Once accepted and paired (here with a host behind NAT that routes 192.168.50.0/24). Each entry in `peers`: `id`, `name`, `public_key`, `preshared_key_sealed` (the pair'"'"'s 32-byte preshared key, `crypto_box_seal`ed to *this* peer'"'"'s public key: open it with the WireGuard private key, which libsodium uses as an X25519 key as it is), `endpoint` (null behind NAT), `allowed_ips` (the tunnel address first, then routed networks), `persistent_keepalive` (set on every link of a peer that is itself behind NAT, from its own or the network'"'"'s keepalive), `statement` (that peer'"'"'s last admin-signed statement, `{"text", "signature"}`, or null; see `docs/trust.md`). At the top, `statement` is this peer'"'"'s own and `revocations` the signed revocations of keys that must never come back; `interface.public_key` is the key the server holds for this peer, `interface.relay` whether an admin lets it relay (its host must allow it too); a relay'"'"'s entry may carry `relayed`, the partners reached through it (see Relays). `warnings` says what cannot work, e.g. two paired peers both behind NAT. The `ETag` changes whenever anything in this answer changes; send it back in `If-None-Match` and an unchanged config costs a 304 with no body. The server keeps the body it built for the peer'"'"'s revision (in the database, beside the rows it was built from): a second fetch of an unchanged config sends those bytes again without building them, and any change to what the config holds gives it a new revision, so a kept body is never sent for another.'
+out 'Once accepted and paired (here with a host behind NAT that routes 192.168.50.0/24). Each entry in `peers`: `id`, `name`, `public_key`, `preshared_key_sealed` (the pair'"'"'s 32-byte preshared key, `crypto_box_seal`ed to *this* peer'"'"'s public key: open it with the WireGuard private key, which libsodium uses as an X25519 key as it is), `endpoint` (null behind NAT), `allowed_ips` (the tunnel address first, then routed networks), `persistent_keepalive` (set on every link of a peer that is itself behind NAT, from its own or the network'"'"'s keepalive), `statement` (that peer'"'"'s last admin-signed statement, `{"text", "signature"}`, or null; see `docs/trust.md`). At the top, `statement` is this peer'"'"'s own, `revocations` the signed revocations of keys that must never come back and `policy` the signed policy (or null); `interface.public_key` is the key the server holds for this peer, `interface.relay` whether an admin lets it relay (its host must allow it too); a relay'"'"'s entry may carry `relayed`, the partners reached through it (see Relays). `warnings` says what cannot work, e.g. two paired peers both behind NAT. The `ETag` changes whenever anything in this answer changes; send it back in `If-None-Match` and an unchanged config costs a 304 with no body. The server keeps the body it built for the peer'"'"'s revision (in the database, beside the rows it was built from): a second fetch of an unchanged config sends those bytes again without building them, and any change to what the config holds gives it a new revision, so a kept body is never sent for another.'
 out ""
 X -b "$A_TOK" GET /peer/config
 ETAG=$(header ETag)
@@ -265,7 +265,7 @@ X -a POST /admin/peers/reject '{"name_pattern":"junk-*"}'
 
 out '### `PATCH /admin/peers/{id}`'
 out ""
-out 'Edits a peer: any of `name`, `address`, `networks`, `endpoint`, `listen_port`, `keepalive` (seconds, 0 = off, null = the network default), `relay` (true: it may relay for pairs with no direct path, see Relays below), `tags` (replaces its tags; the pairs its rules imply are made, those only rules made that no rule implies any more go: 409 `rule_too_large` when a rule would pass its bound). Only the keys sent change: a PATCH of the name never touches the endpoint a host set. Answer: the peer, with the `revision` (and `ETag`) the edit made.'
+out 'Edits a peer: any of `name`, `address`, `networks`, `endpoint`, `listen_port`, `keepalive` (seconds, 0 = off, null = the network default), `relay` (true: it may relay for pairs with no direct path, see Relays below), `tags` (replaces its tags; the pairs its rules imply are made, those only rules made that no rule implies any more go; more than 2,000 pairs to make are made in the background, as for a new rule). Only the keys sent change: a PATCH of the name never touches the endpoint a host set. Answer: the peer, with the `revision` (and `ETag`) the edit made.'
 out ""
 out 'With `If-Match: "REVISION"` (the peer'"'"'s `revision` or `ETag` as last seen; a list, or `*`, works too; weak tags never match) the edit applies only if the peer has not changed since: otherwise 412 `precondition_failed`, nothing changes, and the error carries the peer as it is now in `current` (and its `ETag`), so a client can show what changed. Without `If-Match` the edit applies whatever changed meanwhile. A malformed `If-Match` is 400 `invalid_if_match`. `DELETE /admin/peers/{id}` takes `If-Match` the same way.'
 out ""
@@ -313,6 +313,23 @@ truncate -s -1 "$T_TMP/revocation.txt"
 SIG=$(openssl pkeyutl -sign -inkey "$T_TMP/sign.pem" -rawin -in "$T_TMP/revocation.txt" | base64 -w0)
 X -a PUT "/admin/revocations/$REV/signature" "{\"signature\":\"$SIG\"}"
 
+out '### `GET /admin/statements`, `PUT /admin/signatures`'
+out ""
+out 'Many statements at once, for `wgconf admin sign --all`: GET gives a page of accepted peers (`?limit=`, `?cursor=` as for `/admin/peers`) and, of them, those with unsigned changes: `{"statements": [{"id", "name", "version", "proposed", "signed", "signature"}], "next_cursor"}`. PUT `{"signatures": [{"id", "version", "signature"}, ...]}` (1 to 300) checks each exactly as `PUT /admin/peers/{id}/signature` does and keeps them all or none: the first error is the answer (400 `invalid_signatures` for an entry that is not exactly `{id, version, signature}`). Answer `{"signed": [{"id", "signed_version"}, ...]}`; one audit entry `peers.sign`.'
+out ""
+X -a GET /admin/statements
+
+out '### `GET /admin/policy`, `PUT /admin/policy/signature`'
+out ""
+out 'The signed policy (`docs/trust.md`): every rule in one document, so a rule is one signature whatever the number of pairs it makes (statements carry tags, not the pairs rules make). GET gives `proposed` (the policy text at `version`, one above `signed_version`), `rules` (how many), the last `signed` text and its `signature` (or null), `signature_state` (`none`, `valid`, `invalid`), `unsigned_changes` and `changes` (the `- rule` / `+ rule` lines). PUT `{"version", "signature"}` as for a statement: kept only when it verifies over the proposal at that version under the network'"'"'s `signing_key` (400 `invalid_version`, `invalid_signature`; 409 `stale_version`, `no_signing_key`). Every config then carries it as `policy`. Answer: `{"signed_version"}`.'
+out ""
+X -a GET /admin/policy
+VERSION=$(jqr '.version')
+jqr '.proposed' >"$T_TMP/policy.txt"
+truncate -s -1 "$T_TMP/policy.txt"
+SIG=$(openssl pkeyutl -sign -inkey "$T_TMP/sign.pem" -rawin -in "$T_TMP/policy.txt" | base64 -w0)
+X -a PUT /admin/policy/signature "{\"version\":$VERSION,\"signature\":\"$SIG\"}"
+
 out '### `DELETE /admin/peers/{id}`'
 out ""
 out 'Deletes a peer, pending or accepted, with its pairs. 204. Takes `If-Match` as PATCH does.'
@@ -334,7 +351,7 @@ X -a PUT "/admin/pairs/$A/$A"
 
 out '### `GET /admin/rules`, `POST /admin/rules`, `DELETE /admin/rules/{id}`'
 out ""
-out 'Pairing by tags. POST `{"a": TAG, "b": TAG}` pairs every accepted peer tagged `a` with every accepted peer tagged `b` (`a` = `b`: a full mesh of that tag), each pair with a fresh preshared key sealed to both ends as PUT `/admin/pairs` does, in the same request; peers accepted or tagged later get their pairs then. 201 with the rule `{"id", "a", "b", "created_at", "pairs"}` (`a` ≤ `b`; `pairs`: how many pairs it implies now). Errors: 400 `invalid_tag`, `missing_field`; 409 `rule_exists`, `rule_too_large` (it would imply more than 20,000 pairs), `too_many_rules` (256). GET lists the rules. DELETE removes a rule and the pairs only it implied (explicit pairs and pairs another rule implies stay): 204, or 404 `rule_not_found`. Only the peers whose pairs changed get a new `revision`.'
+out 'Pairing by tags. POST `{"a": TAG, "b": TAG}` pairs every accepted peer tagged `a` with every accepted peer tagged `b` (`a` = `b`: a full mesh of that tag), each pair with a fresh preshared key sealed to both ends as PUT `/admin/pairs` does: up to 2,000 pairs in the same request, more in the background (the responders make them between requests, 32 at a time, so no request waits for more than one batch (some 5 ms of sealing); hosts get their pairs as they are made); peers accepted or tagged later get their pairs then. 201 with the rule `{"id", "a", "b", "created_at", "pairs", "job"}` (`a` ≤ `b`; `pairs`: how many pairs it implies now; `job`: null, or its background job as `GET /admin/jobs` shows it). A rule has no bound on its size. Errors: 400 `invalid_tag`, `missing_field`; 409 `rule_exists`, `too_many_rules` (256). GET lists the rules. DELETE removes a rule and the pairs only it implied (explicit pairs and pairs another rule implies stay): 204, or 404 `rule_not_found`. Only the peers whose pairs changed get a new `revision`.'
 out ""
 api -a PATCH "/admin/peers/$A" '{"tags":["web"]}'
 api -a PATCH "/admin/peers/$D" '{"tags":["web"]}'
@@ -345,6 +362,12 @@ X -a GET /admin/rules
 RULE=$(jqr '.rules[0].id')
 X -a GET /admin/pairs
 X -a DELETE "/admin/rules/$RULE"
+
+out '### `GET /admin/jobs`'
+out ""
+out 'The background jobs that make the pairs of large rules (more than 2,000 pairs), one per rule, running ones first: `{"jobs": [{"rule", "state": "making"|"checking"|"done", "pairs" (what the rule implied when it began), "made" (pairs it made), "progress" (0 to 1: the pairs looked at in its first pass; a second pass checks that none is missing), "started_at", "finished_at"}]}`. A job goes with its rule.'
+out ""
+X -a GET /admin/jobs
 
 out '### `GET /admin/network`, `PUT /admin/network`'
 out ""
@@ -446,7 +469,7 @@ X -a GET /admin/export
 
 out '### `POST /admin/import`'
 out ""
-out 'Creates the peers and pairs of an existing mesh in one transaction, all or nothing: `{"peers": [{"name", "public_key", "addresses"?: [ip, ...], "networks"?: [cidr, ...], "endpoint"?, "listen_port"?, "keepalive"?, "state"?: "accepted"|"pending", "tags"?: [tag, ...]}, ...], "pairs"?: [[KEY, KEY], ...], "rules"?: [[TAG, TAG], ...]}` (1–256 peers; pairs name public keys of the imported peers and are explicit; a rule the server has already is kept once, and each imported peer then gets the pairs the rules imply, as when it is tagged: 400 `invalid_tag`, 409 `rule_too_large`, `too_many_rules`). Addresses must be free host addresses of the pools (409 `address_outside_pool`, `address_taken`, naming it); a peer without one gets the next free one. Each `public_key` is canonical as for `/register` (400 `invalid_public_key` naming `peers[N].public_key`). 409 `import_conflict` names every public key the server has already. Each pair gets a fresh preshared key, sealed to both sides. Imported peers have no usable token: their hosts adopt them (`POST /adopt`). Answer 201 `{"peers": [{"id", "name", "public_key"}, ...], "pairs": N}`; one audit entry `network.import`.'
+out 'Creates the peers and pairs of an existing mesh in one transaction, all or nothing: `{"peers": [{"name", "public_key", "addresses"?: [ip, ...], "networks"?: [cidr, ...], "endpoint"?, "listen_port"?, "keepalive"?, "state"?: "accepted"|"pending", "tags"?: [tag, ...]}, ...], "pairs"?: [[KEY, KEY], ...], "rules"?: [[TAG, TAG], ...]}` (1–256 peers; pairs name public keys of the imported peers and are explicit; a rule the server has already is kept once, and each imported peer then gets the pairs the rules imply, as when it is tagged: 400 `invalid_tag`, 409 `too_many_rules`). Addresses must be free host addresses of the pools (409 `address_outside_pool`, `address_taken`, naming it); a peer without one gets the next free one. Each `public_key` is canonical as for `/register` (400 `invalid_public_key` naming `peers[N].public_key`). 409 `import_conflict` names every public key the server has already. Each pair gets a fresh preshared key, sealed to both sides. Imported peers have no usable token: their hosts adopt them (`POST /adopt`). Answer 201 `{"peers": [{"id", "name", "public_key"}, ...], "pairs": N}`; one audit entry `network.import`.'
 out ""
 keypair
 I1_PUB=$PUB I1_PRIV=$PRIV

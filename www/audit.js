@@ -20,7 +20,8 @@ const ACTIONS = {
   "pair.explicit": "made explicit the pair", "rule.create": "added a rule", "rule.delete": "deleted a rule",
   "network.import": "imported a mesh", "peer.adopt": "adopted", "peer.key_request": "asked for a new key",
   "peer.key_accept": "accepted the new key of", "peers.reject": "rejected waiting peers",
-  "revocation.sign": "signed a revocation",
+  "revocation.sign": "signed a revocation", "policy.sign": "signed the policy",
+  "peers.sign": "signed peers' statements",
 };
 
 function name(id) {

@@ -35,6 +35,7 @@ struct route {
 
 static const struct http_key q_peers[] = { { "state", 8 }, { "q", 64 }, { "limit", 4 },
                                            { "cursor", 40 }, { "kind", 6 }, { NULL, 0 } };
+static const struct http_key q_statements[] = { { "limit", 4 }, { "cursor", 40 }, { NULL, 0 } };
 static const struct http_key q_pairs[] = { { "peer", 16 }, { "limit", 4 }, { "cursor", 40 },
                                            { NULL, 0 } };
 static const struct http_key q_audit[] = { { "limit", 4 }, { "before", 19 }, { "q", 64 },
@@ -50,6 +51,7 @@ static const char *const b_patch[] = { "name", "address", "networks", "endpoint"
 static const char *const b_rule[] = { "a", "b", NULL };
 static const char *const b_signature[] = { "signature", NULL };
 static const char *const b_peer_sig[] = { "version", "signature", NULL };
+static const char *const b_signatures[] = { "signatures", NULL };
 static const char *const b_key[] = { "public_key", NULL };
 static const char *const b_network[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepalive", "dns",
                                          "signing_key", "registration", "pending_expire_after",
@@ -89,6 +91,11 @@ static const struct route routes[] = {
 	{ "GET",    "/admin/peers/{}/statement", AUTH_ADMIN, api_admin_peer_statement, 0, NULL, NULL },
 	{ "PUT",    "/admin/peers/{}/signature", AUTH_ADMIN, api_admin_peer_signature, WB, NULL, b_peer_sig },
 	{ "POST",   "/admin/peers/{}/accept-key", AUTH_ADMIN, api_admin_peer_accept_key, W, NULL, NULL },
+	{ "GET",    "/admin/statements",         AUTH_ADMIN, api_admin_statements_list, 0, q_statements, NULL },
+	{ "PUT",    "/admin/signatures",         AUTH_ADMIN, api_admin_signatures_put, WB, NULL, b_signatures },
+	{ "GET",    "/admin/jobs",               AUTH_ADMIN, api_admin_jobs_list,     0,  NULL, NULL },
+	{ "GET",    "/admin/policy",             AUTH_ADMIN, api_admin_policy_get,    0,  NULL, NULL },
+	{ "PUT",    "/admin/policy/signature",   AUTH_ADMIN, api_admin_policy_signature, WB, NULL, b_peer_sig },
 	{ "GET",    "/admin/revocations",        AUTH_ADMIN, api_admin_revocations_list, 0, NULL, NULL },
 	{ "PUT",    "/admin/revocations/{}/signature", AUTH_ADMIN, api_admin_revocation_signature, WB, NULL, b_signature },
 	{ "GET",    "/admin/pairs",              AUTH_ADMIN, api_admin_pairs_list,    0,  q_pairs, NULL },

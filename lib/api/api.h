@@ -37,6 +37,35 @@ api_handler api_admin_peers_list, api_admin_peer_get, api_admin_peer_patch,
 /* api_trust.c: signed statements, revocations, key rotation (docs/trust.md) */
 api_handler api_admin_peer_statement, api_admin_peer_signature, api_admin_revocations_list,
 	api_admin_revocation_signature, api_peer_key, api_admin_peer_accept_key;
+/* api_policy.c: the signed policy (docs/trust.md) */
+api_handler api_admin_policy_get, api_admin_policy_signature;
+/* api_jobs.c: pairs made in the background (lib/store/jobs.h) */
+api_handler api_admin_jobs_list;
+/* api_signatures.c: many statements at once (wgconf admin sign --all) */
+api_handler api_admin_statements_list, api_admin_signatures_put;
+
+/* One batch of the oldest running pair job, between requests: 1 a batch
+ * was done (there may be more), 0 no job runs, -1 an error. */
+int api_jobs_work(void);
+
+/* True when a pair job runs. */
+int api_jobs_running(void);
+
+/* A responder's sealer: a thread at nice 10 that seals the preshared keys
+ * of claimed batches, so that the responder's own thread keeps answering.
+ * NULL when it cannot be made (then api_jobs_work() between requests). */
+struct api_sealer;
+struct api_sealer *api_sealer_start(void);
+
+/* Readable when the sealer has a sealed batch: api_jobs_step() takes it. */
+int api_sealer_fd(const struct api_sealer *s);
+
+/* True while a batch is with the sealer. */
+int api_sealer_busy(const struct api_sealer *s);
+
+/* Puts the batch the sealer sealed (if it is done) and, with none in its
+ * hands, claims the next one for it: 1 a job runs, 0 none, -1 an error. */
+int api_jobs_step(struct api_sealer *s);
 /* api_admin_reject.c: bulk reject of pending peers */
 api_handler api_admin_peers_reject;
 /* api_pairs.c */
@@ -172,8 +201,8 @@ int api_revoke_key(const struct peer *p, struct json_object *detail, struct resp
 /* Tags and rules (api_rules.c). */
 
 /* Makes peer id's pairs what the rules say (store_rules_sync_peer()):
- * *changed (may be NULL) pairs made or dropped. 0, or 409 rule_too_large,
- * or 500. */
+ * *changed (may be NULL) pairs made or dropped here (more than
+ * RULE_INLINE_MAX: in the background). 0, or 500. */
 int api_rules_sync_peer(const char *id, size_t *changed, struct response *res);
 
 /* A "tags" value: a list of 1 to TAGS_MAX distinct tags, sorted into out
@@ -183,6 +212,29 @@ int api_tags_parse(struct json_object *v, struct strlist *out, struct response *
 /* 500: the handlers' single way out of a database error (the dispatcher
  * rolls back). */
 int api_db_error(struct response *res);
+
+/* The network's signing key, decoded: 0, or 409 no_signing_key. */
+int api_signing_key(const struct network *net, uint8_t pk[KEYS_LEN], struct response *res);
+
+/* The body's "signature" member: 64 bytes of Ed25519 in standard base64
+ * into sig. 0 or 400. */
+int api_signature_field(struct json_object *obj, uint8_t sig[KEYS_SIG_LEN],
+                        struct response *res);
+
+/* The body's "version" member: 1..2^53. 0 or 400. */
+int api_version_field(struct json_object *obj, int64_t *version, struct response *res);
+
+/* Keeps sig as peer id's statement at version, when it verifies over the
+ * server's proposal at that version under net's signing key (api_trust.c).
+ * 0 or the error status (404, 409 peer_pending, no_signing_key,
+ * stale_version, 400 invalid_signature, 500). */
+int api_sign_statement(const char *id, int64_t version, const uint8_t sig[KEYS_SIG_LEN],
+                       const struct network *net, struct response *res);
+
+/* A peers cursor "CREATED.ID" (next_cursor of /admin/peers) into pg; id
+ * holds its id. 0, or 400 invalid_cursor. */
+int api_peers_cursor(const char *v, struct store_page *pg, char id[PEER_ID_LEN],
+                     struct response *res);
 
 /* The audit entry of a write: action (a static string) on target (may be
  * NULL) with detail (consumed; may be NULL). actor overrides the request's

@@ -9,8 +9,9 @@
 
 /* A peers cursor is "CREATED.ID", the keyset of the last row shown:
  * opaque to clients, checked strictly here. 0, or 400 invalid_cursor. */
-static int
-parse_cursor(const char *v, struct store_page *pg, char id[PEER_ID_LEN], struct response *res)
+int
+api_peers_cursor(const char *v, struct store_page *pg, char id[PEER_ID_LEN],
+                 struct response *res)
 {
 	const char *dot = v ? strchr(v, '.') : NULL;
 	char num[24];
@@ -62,7 +63,7 @@ api_admin_peers_list(const struct request *req, struct response *res)
 		return http_error(res, 400, "invalid_q", "q must be part of a name or an address: "
 		                  "letters, digits, '.', ':', '-' or '_'");
 	if ((status = api_page_limit(req, &pg.limit, res)) != 0 ||
-	    (status = parse_cursor(http_query(req, "cursor"), &pg, after, res)) != 0)
+	    (status = api_peers_cursor(http_query(req, "cursor"), &pg, after, res)) != 0)
 		return status;
 	if (store_network_get(&net) != DB_OK || store_peer_page(&list, &pg, &more) != DB_OK)
 		return api_db_error(res);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The config answer: the hot path of every host's poll. */
 #include <stdio.h>
+#include <string.h>
 
 #include "api.h"
 #include "meshconf.h"
@@ -18,12 +19,41 @@ write_link(const struct link *l, void *ctx)
  * this snapshot and kept by the dispatcher once the read is over; an error
  * on either way is a 500, and nothing half-built is ever kept.
  */
+/* The config of p from this snapshot into *text: 0, 500 on a database
+ * error, or -1 out of memory. */
+static int
+build_config(const struct peer *p, char **text, size_t *len, struct response *res)
+{
+	struct revocation_list revs = { NULL, 0 };
+	struct policy_row pol = { 0 };
+	struct meshconf_writer w;
+	struct network net;
+	int rc = -1;
+
+	memset(&w, 0, sizeof(w));
+	if (store_network_get(&net) != DB_OK || store_revocation_list(&revs, 1) != DB_OK ||
+	    store_policy_get(&pol) != DB_OK) {
+		rc = api_db_error(res);
+		goto out;
+	}
+	/* Written as the rows come: no JSON tree, no list of links. */
+	if (meshconf_text_begin(&w, p, &net) != 0)
+		goto out;
+	if (store_links_each(p->id, write_link, &w) != DB_OK) {
+		rc = api_db_error(res);
+		goto out;
+	}
+	rc = meshconf_text_end(&w, &revs, &pol, text, len);
+out:
+	meshconf_text_free(&w);
+	rows_revocation_list_free(&revs);
+	rows_policy_free(&pol);
+	return rc;
+}
+
 int
 api_answer_config(const struct peer *p, struct response *res)
 {
-	struct revocation_list revs = { NULL, 0 };
-	struct meshconf_writer w;
-	struct network net;
 	char *text;
 	size_t len;
 	int rc;
@@ -31,26 +61,10 @@ api_answer_config(const struct peer *p, struct response *res)
 	rc = store_config_cached(p->id, p->revision, MESHCONF_FORMAT, &text, &len);
 	if (rc == DB_OK)
 		return http_json_text(res, 200, text, len);
-	if (rc != DB_NOTFOUND || store_network_get(&net) != DB_OK ||
-	    store_revocation_list(&revs, 1) != DB_OK) {
-		rows_revocation_list_free(&revs);
+	if (rc != DB_NOTFOUND)
 		return api_db_error(res);
-	}
-	/* Written as the rows come: no JSON tree, no list of links. */
-	if (meshconf_text_begin(&w, p, &net) != 0) {
-		meshconf_text_free(&w);
-		rows_revocation_list_free(&revs);
-		return http_error(res, 500, "internal", "out of memory");
-	}
-	if (store_links_each(p->id, write_link, &w) != DB_OK) {
-		meshconf_text_free(&w);
-		rows_revocation_list_free(&revs);
-		return api_db_error(res);
-	}
-	rc = meshconf_text_end(&w, &revs, &text, &len);
-	rows_revocation_list_free(&revs);
-	if (rc != 0)
-		return http_error(res, 500, "internal", "out of memory");
+	if ((rc = build_config(p, &text, &len, res)) != 0)
+		return rc > 0 ? rc : http_error(res, 500, "internal", "out of memory");
 	snprintf(res->keep.peer, sizeof(res->keep.peer), "%s", p->id);
 	res->keep.revision = p->revision;
 	res->keep.format = MESHCONF_FORMAT;

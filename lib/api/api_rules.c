@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "policy_view.h"
 #include "text.h"
 
 static int
@@ -56,23 +57,25 @@ api_tags_parse(struct json_object *v, struct strlist *out, struct response *res)
 	return 0;
 }
 
-/* 409 rule_too_large naming the rule e. */
-static int
-rule_excess(const struct rule_excess *e, struct response *res)
-{
-	return http_error(res, 409, "rule_too_large", "rule %s (%s, %s) would make %lld pairs, "
-	                  "more than %d", e->id, e->a, e->b, (long long)e->pairs, RULE_PAIRS_MAX);
-}
-
 int
 api_rules_sync_peer(const char *id, size_t *changed, struct response *res)
 {
-	struct rule_excess e;
-	int rc = store_rules_sync_peer(id, changed, &e);
+	int deferred;
 
-	if (rc == DB_CONFLICT)
-		return rule_excess(&e, res);
-	return rc == DB_OK ? 0 : api_db_error(res);
+	return store_rules_sync_peer(id, changed, &deferred) == DB_OK ? 0 : api_db_error(res);
+}
+
+/* Rule r's view with its background job ("job": null when it has none). */
+static int
+add_job(struct json_object *o, const char *id)
+{
+	struct pair_job j;
+	int rc = store_job_get(strtoll(id, NULL, 10), &j);
+
+	if (rc == DB_ERROR)
+		return -1;
+	json_object_object_add(o, "job", rc == DB_OK ? views_job(&j) : NULL);
+	return 0;
 }
 
 /* One rule, or every rule when id is NULL ({"rules": [...]}). */
@@ -80,12 +83,22 @@ static int
 answer_rules(const char *id, int status, struct response *res)
 {
 	struct rule_list l;
-	struct json_object *o;
+	struct json_object *o, *arr = NULL;
+	int failed = 0;
 
 	if (store_rule_list(id, &l) != DB_OK)
 		return api_db_error(res);
 	o = id != NULL ? views_rule(&l.v[0]) : views_rule_list(&l);
+	if (id != NULL)
+		failed = add_job(o, l.v[0].id);
+	else if (json_object_object_get_ex(o, "rules", &arr))
+		for (size_t i = 0; i < l.n && !failed; i++)
+			failed = add_job(json_object_array_get_idx(arr, i), l.v[i].id);
 	free(l.v);
+	if (failed) {
+		json_object_put(o);
+		return api_db_error(res);
+	}
 	return http_json(res, status, o);
 }
 
@@ -117,11 +130,11 @@ rule_tag(struct json_object *body, const char *key, const char **out, struct res
 }
 
 /* Whether a rule pairing a with b may be made: room for one more rule, no
- * such rule yet, and not more pairs than RULE_PAIRS_MAX. 0, or the status. */
+ * such rule yet. *n: the pairs it implies now. 0, or the status. */
 static int
-rule_admissible(const char *a, const char *b, struct response *res)
+rule_admissible(const char *a, const char *b, int64_t *n, struct response *res)
 {
-	int64_t n, count;
+	int64_t count;
 	char id[24];
 	int rc;
 
@@ -132,11 +145,8 @@ rule_admissible(const char *a, const char *b, struct response *res)
 		                  "this server keeps", RULES_MAX);
 	if ((rc = store_rule_find(a, b, id)) == DB_OK)
 		return http_error(res, 409, "rule_exists", "rule %s already pairs %s with %s", id, a, b);
-	if (rc != DB_NOTFOUND || store_rule_size(a, b, &n) != DB_OK)
+	if (rc != DB_NOTFOUND || store_rule_size(a, b, n) != DB_OK)
 		return api_db_error(res);
-	if (n > RULE_PAIRS_MAX)
-		return http_error(res, 409, "rule_too_large", "a rule pairing %s with %s would make "
-		                  "%lld pairs, more than %d", a, b, (long long)n, RULE_PAIRS_MAX);
 	return 0;
 }
 
@@ -145,9 +155,9 @@ api_admin_rule_create(const struct request *req, struct response *res)
 {
 	struct json_object *detail;
 	const char *a, *b;
-	int64_t now = store_now(), made = 0;
+	int64_t now = store_now(), made = 0, n = 0;
 	char id[24];
-	int status;
+	int status, rc;
 
 	if ((status = rule_tag(req->json, "a", &a, res)) != 0 ||
 	    (status = rule_tag(req->json, "b", &b, res)) != 0)
@@ -157,14 +167,20 @@ api_admin_rule_create(const struct request *req, struct response *res)
 		a = b;
 		b = t;
 	}
-	if ((status = rule_admissible(a, b, res)) != 0)
+	if ((status = rule_admissible(a, b, &n, res)) != 0)
 		return status;
-	if (store_rule_insert(a, b, now, id, &made) != DB_OK)
+	/* A rule of any size: past what a request makes itself, its pairs are
+	 * made in the background (its "job" shows how far). */
+	rc = n > RULE_INLINE_MAX ? store_rule_insert_deferred(a, b, now, n, id) :
+	     store_rule_insert(a, b, now, id, &made);
+	if (rc != DB_OK)
 		return api_db_error(res);
 	detail = json_object_new_object();
 	json_object_object_add(detail, "a", json_object_new_string(a));
 	json_object_object_add(detail, "b", json_object_new_string(b));
 	json_object_object_add(detail, "pairs_made", json_object_new_int64(made));
+	json_object_object_add(detail, "pairs_in_background",
+	                       json_object_new_int64(n > RULE_INLINE_MAX ? n : 0));
 	api_log(res, "rule.create", id, detail, NULL);
 	return answer_rules(id, 201, res);
 }

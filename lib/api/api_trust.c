@@ -13,9 +13,8 @@
 #include "proposal.h"
 #include "statement.h"
 
-/* The network's signing key, decoded: 0, or 409 no_signing_key. */
-static int
-signing_key(const struct network *net, uint8_t pk[KEYS_LEN], struct response *res)
+int
+api_signing_key(const struct network *net, uint8_t pk[KEYS_LEN], struct response *res)
 {
 	if (keys_b64_decode_key(pk, net->signing_key) != 0)
 		return http_error(res, 409, "no_signing_key",
@@ -23,9 +22,8 @@ signing_key(const struct network *net, uint8_t pk[KEYS_LEN], struct response *re
 	return 0;
 }
 
-/* The "signature" member: 64 bytes of Ed25519 in standard base64. 0 or 400. */
-static int
-signature_field(struct json_object *obj, uint8_t sig[KEYS_SIG_LEN], struct response *res)
+int
+api_signature_field(struct json_object *obj, uint8_t sig[KEYS_SIG_LEN], struct response *res)
 {
 	struct json_object *v;
 	size_t len = 0;
@@ -140,74 +138,86 @@ out:
 	return status;
 }
 
+/* The "version" of a signature body: 1..2^53. 0 or 400. */
+int
+api_version_field(struct json_object *obj, int64_t *version, struct response *res)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(obj, "version", &v))
+		return http_error(res, 400, "missing_field", "\"version\" is required");
+	if (!json_object_is_type(v, json_type_int) || (*version = json_object_get_int64(v)) < 1 ||
+	    (uint64_t)*version > STATEMENT_VERSION_MAX)
+		return http_error(res, 400, "invalid_version",
+		                  "version must be an integer from 1 to 2^53");
+	return 0;
+}
+
 /*
- * Keeps the admin's signature of a peer's statement at a version. The
+ * Keeps the admin's signature of peer id's statement at a version. The
  * server rebuilds its proposal at that version and keeps the signature only
- * if it verifies over exactly those bytes under the network's signing key:
- * a typo, a stale proposal or another key is caught here rather than on
- * every host. Hosts check again under the key they trust, which is what
- * makes it worth having.
+ * if it verifies over exactly those bytes under the network's signing key
+ * (of net): a typo, a stale proposal or another key is caught here
+ * rather than on every host. Hosts check again under the key they trust,
+ * which is what makes it worth having. 0 or the error status.
  */
 int
-api_admin_peer_signature(const struct request *req, struct response *res)
+api_sign_statement(const char *id, int64_t version, const uint8_t sig[KEYS_SIG_LEN],
+                   const struct network *net, struct response *res)
 {
-	const char *id = req->params[0];
-	uint8_t sig[KEYS_SIG_LEN], pk[KEYS_LEN];
-	struct json_object *v, *detail;
-	struct network net;
+	uint8_t pk[KEYS_LEN];
 	struct peer p;
 	char *text = NULL;
 	size_t len;
-	int64_t version;
 	int status;
 
 	memset(&p, 0, sizeof(p));
-	if (!json_object_object_get_ex(req->json, "version", &v))
-		return http_error(res, 400, "missing_field", "\"version\" is required");
-	if (!json_object_is_type(v, json_type_int) || (version = json_object_get_int64(v)) < 1 ||
-	    (uint64_t)version > STATEMENT_VERSION_MAX)
-		return http_error(res, 400, "invalid_version",
-		                  "version must be an integer from 1 to 2^53");
-	if ((status = signature_field(req->json, sig, res)) != 0 ||
-	    (status = api_load_peer(&p, id, res)) != 0)
+	if ((status = api_load_peer(&p, id, res)) != 0)
 		goto out;
-	if (!p.accepted) {
+	if (!p.accepted)
 		status = http_error(res, 409, "peer_pending", "accept peer %s before signing it", id);
+	else if ((status = api_signing_key(net, pk, res)) != 0)
 		goto out;
-	}
-	if (store_network_get(&net) != DB_OK) {
-		status = api_db_error(res);
-		goto out;
-	}
-	if ((status = signing_key(&net, pk, res)) != 0)
-		goto out;
-	if (version <= p.signed_version) {
+	else if (version <= p.signed_version)
 		status = http_error(res, 409, "stale_version", "peer %s is signed at version %lld: "
 		                    "a new signature needs a higher version", id,
 		                    (long long)p.signed_version);
+	else if ((status = propose(&p, net, (uint64_t)version, &text, &len, res)) != 0)
 		goto out;
-	}
-	if ((status = propose(&p, &net, (uint64_t)version, &text, &len, res)) != 0)
-		goto out;
-	if (statement_verify(text, len, sig, pk) != 0) {
+	else if (statement_verify(text, len, sig, pk) != 0)
 		status = http_error(res, 400, "invalid_signature", "the signature does not verify "
 		                    "over peer %s's proposed statement at version %lld under the "
 		                    "network's signing_key (fetch the statement again: it may "
 		                    "have changed)", id, (long long)version);
-		goto out;
-	}
-	if (store_peer_set_statement(id, version, text, sig) != DB_OK) {
+	else if (store_peer_set_statement(id, version, text, sig) != DB_OK)
 		status = api_db_error(res);
-		goto out;
-	}
-	detail = json_object_new_object();
-	json_object_object_add(detail, "version", json_object_new_int64(version));
-	api_log(res, "peer.sign", id, detail, NULL);
-	status = api_answer_peer_written(id, 200, res);
 out:
 	free(text);
 	rows_peer_free(&p);
 	return status;
+}
+
+int
+api_admin_peer_signature(const struct request *req, struct response *res)
+{
+	const char *id = req->params[0];
+	uint8_t sig[KEYS_SIG_LEN];
+	struct json_object *detail;
+	struct network net;
+	int64_t version = 0;
+	int status;
+
+	if ((status = api_version_field(req->json, &version, res)) != 0 ||
+	    (status = api_signature_field(req->json, sig, res)) != 0)
+		return status;
+	if (store_network_get(&net) != DB_OK)
+		return api_db_error(res);
+	if ((status = api_sign_statement(id, version, sig, &net, res)) != 0)
+		return status;
+	detail = json_object_new_object();
+	json_object_object_add(detail, "version", json_object_new_int64(version));
+	api_log(res, "peer.sign", id, detail, NULL);
+	return api_answer_peer_written(id, 200, res);
 }
 
 int
@@ -234,14 +244,14 @@ api_admin_revocation_signature(const struct request *req, struct response *res)
 	struct network net;
 	int status, rc;
 
-	if ((status = signature_field(req->json, sig, res)) != 0)
+	if ((status = api_signature_field(req->json, sig, res)) != 0)
 		return status;
 	rc = store_revocation_get(&r, id);
 	if (rc == DB_NOTFOUND)
 		return http_error(res, 404, "revocation_not_found", "no revocation with id \"%.32s\"", id);
 	if (rc != DB_OK || store_network_get(&net) != DB_OK)
 		return api_db_error(res);
-	if ((status = signing_key(&net, pk, res)) != 0)
+	if ((status = api_signing_key(&net, pk, res)) != 0)
 		return status;
 	if (statement_verify(r.text, strlen(r.text), sig, pk) != 0)
 		return http_error(res, 400, "invalid_signature", "the signature does not verify over "

@@ -87,6 +87,7 @@ statement_free(struct statement *s)
 	if (s == NULL)
 		return;
 	free(s->networks);
+	free(s->tags);
 	free(s->pairs);
 	free(s->vias);
 	statement_init(s);
@@ -213,6 +214,47 @@ check_vias(const struct statement *s)
 	return NULL;
 }
 
+bool
+statement_tag_valid(const char *tag)
+{
+	size_t n = tag == NULL ? 0 : strlen(tag);
+
+	if (n < 1 || n > STATEMENT_TAG_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((tag[i] >= 'a' && tag[i] <= 'z') || (tag[i] >= '0' && tag[i] <= '9') ||
+		      tag[i] == '_' || tag[i] == '-'))
+			return false;
+	return true;
+}
+
+int
+statement_add_tag(struct statement *s, const char *tag)
+{
+	char (*grown)[STATEMENT_TAG_MAX + 1];
+
+	if (s->ntags >= STATEMENT_TAGS_MAX || !statement_tag_valid(tag))
+		return -1;
+	if ((grown = realloc(s->tags, (s->ntags + 1) * sizeof(*grown))) == NULL)
+		return -1;
+	s->tags = grown;
+	snprintf(s->tags[s->ntags++], STATEMENT_TAG_MAX + 1, "%s", tag);
+	return 0;
+}
+
+static int
+cmp_tag_bsearch(const void *key, const void *elem)
+{
+	return strcmp(key, elem);
+}
+
+bool
+statement_has_tag(const struct statement *s, const char *tag)
+{
+	return s->ntags > 0 &&
+	       bsearch(tag, s->tags, s->ntags, sizeof(*s->tags), cmp_tag_bsearch) != NULL;
+}
+
 static int
 cmp_cidr_qsort(const void *a, const void *b)
 {
@@ -221,6 +263,12 @@ cmp_cidr_qsort(const void *a, const void *b)
 
 static int
 cmp_pair_qsort(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static int
+cmp_tag_qsort(const void *a, const void *b)
 {
 	return strcmp(a, b);
 }
@@ -235,6 +283,8 @@ statement_canonicalize(struct statement *s)
 	}
 	if (s->nnetworks > 1)
 		qsort(s->networks, s->nnetworks, sizeof(*s->networks), cmp_cidr_qsort);
+	if (s->ntags > 1)
+		qsort(s->tags, s->ntags, sizeof(*s->tags), cmp_tag_qsort);
 	if (s->npairs > 1)
 		qsort(s->pairs, s->npairs, sizeof(*s->pairs), cmp_pair_qsort);
 	if (s->nvias > 1)
@@ -259,7 +309,7 @@ statement_check(const struct statement *s, const char **why)
 	         (s->naddresses == 2 && (s->addresses[0].family != 4 || s->addresses[1].family != 6)))
 		w = "at most one IPv4 then one IPv6 address";
 	else if (s->nnetworks > STATEMENT_NETWORKS_MAX || s->npairs > STATEMENT_PAIRS_MAX ||
-	         s->ndns > STATEMENT_DNS_MAX)
+	         s->ndns > STATEMENT_DNS_MAX || s->ntags > STATEMENT_TAGS_MAX)
 		w = "too many entries";
 	else if (s->mtu != 0 && (s->mtu < STATEMENT_MTU_MIN || s->mtu > STATEMENT_MTU_MAX))
 		w = "the MTU is not in 1280..9000";
@@ -267,6 +317,10 @@ statement_check(const struct statement *s, const char **why)
 		for (size_t i = 1; i < s->nnetworks && w == NULL; i++)
 			if (cidr_cmp_text(&s->networks[i - 1], &s->networks[i]) >= 0)
 				w = "networks are not sorted and unique";
+		for (size_t i = 0; i < s->ntags && w == NULL; i++)
+			if (!statement_tag_valid(s->tags[i]) ||
+			    (i > 0 && strcmp(s->tags[i - 1], s->tags[i]) >= 0))
+				w = "tags are not valid, sorted and unique";
 		for (size_t i = 1; i < s->npairs && w == NULL; i++)
 			if (strcmp(s->pairs[i - 1], s->pairs[i]) >= 0)
 				w = "pairs are not sorted and unique";
@@ -305,6 +359,7 @@ statement_text_size(const struct statement *s)
 	n += s->naddresses * (8 + IPAM_STRLEN);
 	n += s->nnetworks * (8 + IPAM_STRLEN);
 	n += s->ndns * (4 + IPAM_STRLEN);
+	n += s->ntags * (4 + STATEMENT_TAG_MAX + 1);
 	n += s->npairs * (5 + STATEMENT_ID_MAX + 1);
 	n += 6 + s->nvias * (5 + 2 * STATEMENT_ID_MAX + 2);
 	return n;
@@ -358,6 +413,9 @@ statement_format(const struct statement *s, char *out, size_t outsz)
 		if (put_line(out, outsz, &len, "dns", buf) != 0)
 			return -1;
 	}
+	for (size_t i = 0; i < s->ntags; i++)
+		if (put_line(out, outsz, &len, "tag", s->tags[i]) != 0)
+			return -1;
 	for (size_t i = 0; i < s->npairs; i++)
 		if (put_line(out, outsz, &len, "pair", s->pairs[i]) != 0)
 			return -1;
@@ -530,6 +588,11 @@ parse_field(struct statement *s, const char *word, const char *value)
 		for (size_t j = 0; j + 1 < s->ndns; j++)
 			if (cidr_same(&s->dns[j], &c))
 				return "a DNS server is named twice";
+	} else if (strcmp(word, "tag") == 0) {
+		if (statement_add_tag(s, value) != 0)
+			return "not a tag (a-z, 0-9, '_', '-'), or too many tags";
+		if (s->ntags > 1 && strcmp(s->tags[s->ntags - 2], value) >= 0)
+			return "tags are not sorted and unique";
 	} else if (strcmp(word, "pair") == 0) {
 		if (statement_add_pair(s, value) != 0)
 			return "not a peer id, or too many pairs";
@@ -566,7 +629,7 @@ statement_parse(struct statement *s, const char *text, size_t len, const char **
 	static const struct { const char *word; int list; } order[] = {
 		{ "mesh", 0 }, { "peer", 0 }, { "version", 0 }, { "key", 0 },
 		{ "address", 1 }, { "network", 1 }, { "mtu", 0 }, { "dns", 1 },
-		{ "pair", 1 }, { "relay", 0 }, { "via", 1 }, { "end", 0 },
+		{ "tag", 1 }, { "pair", 1 }, { "relay", 0 }, { "via", 1 }, { "end", 0 },
 	};
 	struct lines l = { .p = text, .end = text + len };
 	const char *w = NULL, *dummy, *msg;
@@ -785,6 +848,26 @@ diff_relays(struct buf *b, const struct statement *old, const struct statement *
 	}
 }
 
+/* Lines of two sorted lists of fixed-size strings: one merge pass. */
+static void
+diff_sorted(struct buf *b, const char *word, const void *old, size_t nold, const void *new,
+            size_t nnew, size_t size)
+{
+	const char *o = old, *n = new;
+	size_t i = 0, j = 0;
+
+	while (i < nold || j < nnew) {
+		int c = i == nold ? 1 : j == nnew ? -1 : strcmp(o + i * size, n + j * size);
+
+		if (c < 0)
+			buf_add(b, "- ", word, o + i++ * size, NULL);
+		else if (c > 0)
+			buf_add(b, "+ ", word, n + j++ * size, NULL);
+		else
+			i++, j++;
+	}
+}
+
 static const char *
 pair_name(statement_name_fn name, void *ctx, const char *id)
 {
@@ -826,6 +909,7 @@ statement_diff(const struct statement *old, const struct statement *new,
 	diff_cidrs(&b, "- ", "dns", old->dns, old->ndns, new->dns, new->ndns, false);
 	diff_cidrs(&b, "+ ", "dns", new->dns, new->ndns, old->dns, old->ndns, false);
 	diff_dns_order(&b, old, new);
+	diff_sorted(&b, "tag", old->tags, old->ntags, new->tags, new->ntags, sizeof(*old->tags));
 	/* Both pair lists are sorted: one merge pass. */
 	for (i = 0, j = 0; i < old->npairs || j < new->npairs;) {
 		int c = i == old->npairs ? 1 : j == new->npairs ? -1 :

@@ -14,6 +14,7 @@
  *   network <routed CIDR, host bits zero>           0..n, sorted, unique
  *   mtu <1280..9000>                                0..1
  *   dns <IP address>                                0..8, unique, in use order
+ *   tag <tag: 1..32 of a-z 0-9 _ ->                 0..64, sorted, unique
  *   pair <peer id>                                  0..n, sorted, unique
  *   relay                                           0..1: it may relay for others
  *   via <relay id>/<partner id>                     0..n, sorted, one per partner
@@ -50,6 +51,8 @@
 #define STATEMENT_NETWORKS_MAX 1024
 #define STATEMENT_DNS_MAX      8
 #define STATEMENT_PAIRS_MAX    65536
+#define STATEMENT_TAGS_MAX     64
+#define STATEMENT_TAG_MAX      32              /* bytes of a tag */
 #define STATEMENT_MTU_MIN      1280
 #define STATEMENT_MTU_MAX      9000
 /* The longest statement text: pairs dominate (6 + 64 + 1 bytes each). */
@@ -77,7 +80,9 @@ struct statement {
 	int mtu;                                /* 0 = not given */
 	struct cidr dns[STATEMENT_DNS_MAX];     /* host addresses, in use order */
 	size_t ndns;
-	char (*pairs)[STATEMENT_ID_MAX + 1];    /* owned */
+	char (*tags)[STATEMENT_TAG_MAX + 1];    /* owned; what the signed policy pairs */
+	size_t ntags;
+	char (*pairs)[STATEMENT_ID_MAX + 1];    /* owned; explicit pairs only */
 	size_t npairs;
 	bool relay;                             /* it may relay for other peers */
 	struct statement_via *vias;             /* owned, sorted by relay then partner */
@@ -108,6 +113,13 @@ int statement_add_via(struct statement *s, const char *relay,
                       const char *partner) STATEMENT_WARN_UNUSED;
 /* The relay that s's pair with partner goes through, or NULL (direct). */
 const char *statement_via(const struct statement *s, const char *partner);
+int statement_add_tag(struct statement *s, const char *tag) STATEMENT_WARN_UNUSED;
+
+/* True for a tag: 1 to STATEMENT_TAG_MAX of a-z, 0-9, '_' and '-'. */
+bool statement_tag_valid(const char *tag);
+
+/* True when s carries tag (s canonical: its tags sorted). */
+bool statement_has_tag(const struct statement *s, const char *tag);
 
 /* Puts IPv4 before IPv6 among the addresses and sorts networks and pairs;
  * -1 when a list holds a duplicate or the statement is otherwise not valid

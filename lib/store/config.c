@@ -60,6 +60,24 @@ store_config_cached(const char *id, int64_t revision, int format, char **body, s
 	return ret;
 }
 
+/* Drops the bodies kept longest ago (lowest rowid: a body kept again is a
+ * new row) until the rest fit in CONFIG_CACHE_MAX. length() of a blob
+ * reads its record's header, not the body. */
+static int
+config_trim(void)
+{
+	static const char sql[] =
+		"DELETE FROM config_cache WHERE rowid IN (SELECT rowid FROM"
+		" (SELECT rowid, sum(length(body)) OVER (ORDER BY rowid DESC) AS upto"
+		"  FROM config_cache) WHERE upto > ?1)";
+	sqlite3_stmt *st = db_stmt(sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, CONFIG_CACHE_MAX);
+	return db_exec_stmt(st);
+}
+
 int
 store_config_keep(const char *id, int64_t revision, int format, const char *body, size_t len)
 {
@@ -77,6 +95,8 @@ store_config_keep(const char *id, int64_t revision, int format, const char *body
 
 	if (st == NULL || len > INT_MAX)
 		return DB_ERROR;
+	if (len > CONFIG_CACHE_MAX / 8)
+		return DB_OK;           /* rebuilt each time: it would crowd out the rest */
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) != revision)
@@ -100,5 +120,5 @@ store_config_keep(const char *id, int64_t revision, int format, const char *body
 	if (rc == SQLITE_OK && len > 0)
 		rc = sqlite3_blob_write(blob, body, (int)len, 0);
 	sqlite3_blob_close(blob);
-	return rc == SQLITE_OK ? DB_OK : DB_ERROR;
+	return rc == SQLITE_OK ? config_trim() : DB_ERROR;
 }

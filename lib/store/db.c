@@ -203,6 +203,34 @@ static const char migration_devices[] =
 	"  replaces   TEXT REFERENCES peers(id) ON DELETE SET NULL"
 	");";
 
+/*
+ * Version 11, the signed policy (docs/trust.md): the rule set as one
+ * document the admin signs, as last signed. One row, like network. And
+ * the jobs that make a large rule's pairs in the background.
+ */
+static const char migration_policy[] =
+	"CREATE TABLE policy ("
+	"  id             INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  signed_version INTEGER NOT NULL DEFAULT 0"
+	"    CHECK (signed_version BETWEEN 0 AND 9007199254740992),"
+	"  text           TEXT,"
+	"  signature      BLOB,"
+	"  signed_at      INTEGER);"
+	"INSERT INTO policy (id) VALUES (1);"
+	/* And the pairs of a large rule made in the background (lib/store/
+	 * jobs.h): one job per rule, gone with it. */
+	"CREATE TABLE pair_jobs ("
+	"  rule_id     INTEGER PRIMARY KEY REFERENCES rules(id) ON DELETE CASCADE,"
+	"  total       INTEGER NOT NULL,"
+	"  made        INTEGER NOT NULL DEFAULT 0,"
+	"  scanned     INTEGER NOT NULL DEFAULT 0,"
+	"  missing     INTEGER NOT NULL DEFAULT 0,"
+	"  pass        INTEGER NOT NULL DEFAULT 1,"
+	"  cursor_a    TEXT NOT NULL DEFAULT '',"
+	"  cursor_b    TEXT NOT NULL DEFAULT '',"
+	"  started_at  INTEGER NOT NULL,"
+	"  finished_at INTEGER);";
+
 /* Migrations from version N-1 to N live at index N: the schema's history.
  * Version 1 was the first schema (tests/unit/schema_v1.sql); a new database
  * gets the current one, schema.sql, whole. */
@@ -239,6 +267,7 @@ static const char *const migrations[] = {
 	migration_bounds,
 	migration_relays,
 	migration_devices,
+	migration_policy,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION + 1,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobs.h"
 #include "keys.h"
 #include "pairs.h"
 #include "peers.h"
@@ -484,10 +485,10 @@ store_rule_size(const char *a, const char *b, int64_t *n)
 	return DB_OK;
 }
 
-/* DB_CONFLICT (with *excess) when a rule that peer id's tags take part in
- * would imply more than RULE_PAIRS_MAX pairs. */
+/* Too many pairs for a request: (re)starts the job of every rule peer id's
+ * tags take part in; each finds the pairs missing and makes them. */
 static int
-check_rules_of(const char *id, struct rule_excess *excess)
+defer_rules_of(const char *id)
 {
 	static const char sql[] =
 		"SELECT id, a, b FROM rules"
@@ -510,22 +511,16 @@ check_rules_of(const char *id, struct rule_excess *excess)
 		status = DB_ERROR;
 	for (size_t i = 0; status == DB_OK && i + 2 < rules.n; i += 3) {
 		int64_t n;
-		if (store_rule_size(rules.v[i + 1], rules.v[i + 2], &n) != DB_OK) {
+		if (store_rule_size(rules.v[i + 1], rules.v[i + 2], &n) != DB_OK ||
+		    store_job_start(strtoll(rules.v[i], NULL, 10), n, store_now()) != DB_OK)
 			status = DB_ERROR;
-		} else if (n > RULE_PAIRS_MAX) {
-			snprintf(excess->id, sizeof(excess->id), "%s", rules.v[i]);
-			snprintf(excess->a, sizeof(excess->a), "%s", rules.v[i + 1]);
-			snprintf(excess->b, sizeof(excess->b), "%s", rules.v[i + 2]);
-			excess->pairs = n;
-			status = DB_CONFLICT;
-		}
 	}
 	rows_strlist_free(&rules);
 	return status;
 }
 
 int
-store_rules_sync_peer(const char *id, size_t *changed, struct rule_excess *excess)
+store_rules_sync_peer(const char *id, size_t *changed, int *deferred)
 {
 	static const char stale[] =
 		"SELECT a, b FROM pairs p WHERE a = ?1 AND explicit = 0"
@@ -552,6 +547,7 @@ store_rules_sync_peer(const char *id, size_t *changed, struct rule_excess *exces
 
 	if (changed != NULL)
 		*changed = 0;
+	*deferred = 0;
 	if ((status = store_peer_row(&p, id)) != DB_OK || !p.accepted)
 		goto out;
 	snprintf(self.id, sizeof(self.id), "%s", p.id);
@@ -574,8 +570,12 @@ store_rules_sync_peer(const char *id, size_t *changed, struct rule_excess *exces
 		status = DB_ERROR;
 		goto out;
 	}
-	if (add.n > 0 && (status = check_rules_of(id, excess)) != DB_OK)
-		goto out;
+	if (add.n > RULE_INLINE_MAX) {
+		*deferred = 1;
+		add.n = 0;
+		if ((status = defer_rules_of(id)) != DB_OK)
+			goto out;
+	}
 	for (size_t i = 0; i < add.n; i++) {
 		const struct end *o = &add.v[i];
 		int first = strcmp(id, o->id) < 0;
@@ -748,6 +748,26 @@ store_rule_insert(const char *a, const char *b, int64_t now, char id[24], int64_
 		return DB_ERROR;
 	snprintf(id, 24, "%lld", (long long)sqlite3_last_insert_rowid(db_handle()));
 	return rule_make_pairs(a, b, now, made);
+}
+
+int
+store_rule_insert_deferred(const char *a, const char *b, int64_t now, int64_t total,
+                           char id[24])
+{
+	static const char ins[] = "INSERT INTO rules (a, b, created_at) VALUES (?1, ?2, ?3)";
+	sqlite3_stmt *st = db_stmt(ins);
+	int64_t rowid;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	if (db_exec_stmt(st) != DB_OK)
+		return DB_ERROR;
+	rowid = sqlite3_last_insert_rowid(db_handle());
+	snprintf(id, 24, "%lld", (long long)rowid);
+	return store_job_start(rowid, total, now);
 }
 
 int

@@ -21,10 +21,14 @@ load_lists(struct peer *p)
 	static const char vias[] =
 		"SELECT via || '/' || b FROM pairs WHERE a = ?1 AND via IS NOT NULL UNION ALL"
 		" SELECT via || '/' || a FROM pairs WHERE b = ?1 AND via IS NOT NULL ORDER BY 1";
+	static const char explicit[] =
+		"SELECT b FROM pairs WHERE a = ?1 AND explicit UNION"
+		" SELECT a FROM pairs WHERE b = ?1 AND explicit ORDER BY 1";
 
 	if (sql_strings(nets, p->id, &p->networks) != DB_OK ||
 	    sql_strings(pairs, p->id, &p->pairs) != DB_OK ||
 	    sql_strings(vias, p->id, &p->vias) != DB_OK ||
+	    sql_strings(explicit, p->id, &p->explicit_pairs) != DB_OK ||
 	    sql_strings(tags, p->id, &p->tags) != DB_OK)
 		return DB_ERROR;
 	return DB_OK;
@@ -135,6 +139,10 @@ group_rows(sqlite3_stmt *st, struct peer **index, size_t n, enum group g)
 		                    &p->networks;
 		if (l != NULL && rows_strlist_add(l, (const char *)sqlite3_column_text(st, 1)) != 0)
 			break;
+		/* A pair an admin made is also in the statement (docs/trust.md). */
+		if (p != NULL && g == GROUP_PAIRS && sqlite3_column_int(st, 2) &&
+		    rows_strlist_add(&p->explicit_pairs, (const char *)sqlite3_column_text(st, 1)) != 0)
+			break;
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
@@ -149,8 +157,8 @@ page_lists(struct peer_list *out)
 		"SELECT peer_id, cidr FROM networks WHERE peer_id IN (SELECT value FROM json_each(?1))"
 		" ORDER BY peer_id, position";
 	static const char pairs[] =
-		"SELECT a, b FROM pairs WHERE a IN (SELECT value FROM json_each(?1))"
-		" UNION ALL SELECT b, a FROM pairs WHERE b IN (SELECT value FROM json_each(?1))"
+		"SELECT a, b, explicit FROM pairs WHERE a IN (SELECT value FROM json_each(?1))"
+		" UNION ALL SELECT b, a, explicit FROM pairs WHERE b IN (SELECT value FROM json_each(?1))"
 		" ORDER BY 1, 2";
 	static const char tags[] =
 		"SELECT peer_id, tag FROM peer_tags WHERE peer_id IN (SELECT value FROM json_each(?1))"

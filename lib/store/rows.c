@@ -40,10 +40,20 @@ rows_peer_free(struct peer *p)
 		return;
 	rows_strlist_free(&p->networks);
 	rows_strlist_free(&p->pairs);
+	rows_strlist_free(&p->explicit_pairs);
 	free(p->statement);
 	p->statement = NULL;
 	rows_strlist_free(&p->tags);
 	rows_strlist_free(&p->vias);
+}
+
+void
+rows_policy_free(struct policy_row *p)
+{
+	if (p == NULL)
+		return;
+	free(p->text);
+	memset(p, 0, sizeof(*p));
 }
 
 int

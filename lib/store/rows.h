@@ -42,6 +42,7 @@ struct peer {
 	int relay_refused;                      /* its host said it may not */
 	struct strlist networks;                /* routed networks, in order */
 	struct strlist pairs;                   /* ids of paired peers, sorted */
+	struct strlist explicit_pairs;          /* those an admin paired, sorted */
 	struct strlist tags;                    /* sorted */
 	struct strlist vias;                    /* "RELAY/PARTNER" of its relayed pairs, sorted */
 };
@@ -92,6 +93,14 @@ struct revocation_list {
 	size_t n;
 };
 
+/* The admin-signed policy (docs/trust.md) as last signed: its text names
+ * its version. */
+struct policy_row {
+	int64_t signed_version;                 /* 0 = never signed */
+	char *text;                             /* owned; NULL = none */
+	uint8_t sig[KEYS_SIG_LEN];
+};
+
 /* True when s is a tag: 1 to TAG_MAX of a-z, 0-9, '_' and '-'. */
 int rows_tag_valid(const char *s);
 
@@ -103,5 +112,6 @@ void rows_strlist_free(struct strlist *l);
 void rows_peer_free(struct peer *p);
 void rows_peer_list_free(struct peer_list *l);
 void rows_revocation_list_free(struct revocation_list *l);
+void rows_policy_free(struct policy_row *p);
 
 #endif

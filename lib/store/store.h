@@ -26,6 +26,8 @@
 #include "result.h"
 #include "revisions.h"
 #include "rows.h"
+#include "jobs.h"
+#include "signed_policy.h"
 #include "stats.h"
 #include "trust.h"
 

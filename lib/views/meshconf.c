@@ -308,7 +308,7 @@ meshconf_text_link(struct meshconf_writer *w, const struct link *l)
 
 int
 meshconf_text_end(struct meshconf_writer *w, const struct revocation_list *revs,
-                  char **text, size_t *len)
+                  const struct policy_row *pol, char **text, size_t *len)
 {
 	char sig[KEYS_SIG_B64_LEN];
 	int n = 0;
@@ -331,7 +331,17 @@ meshconf_text_end(struct meshconf_writer *w, const struct revocation_list *revs,
 		buf_str(&w->out, sig);
 		buf_put(&w->out, "}", 1);
 	}
-	buf_lit(&w->out, "]}");
+	buf_lit(&w->out, "],\"policy\":");
+	if (pol == NULL || pol->text == NULL) {
+		buf_lit(&w->out, "null}");
+	} else {
+		keys_b64_encode(sig, sizeof(sig), pol->sig, KEYS_SIG_LEN);
+		buf_lit(&w->out, "{\"text\":");
+		buf_str(&w->out, pol->text);
+		buf_lit(&w->out, ",\"signature\":");
+		buf_str(&w->out, sig);
+		buf_lit(&w->out, "}}");
+	}
 	if (w->out.oom || w->warnings.oom) {
 		meshconf_text_free(w);
 		return -1;

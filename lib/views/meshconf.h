@@ -13,7 +13,8 @@
 /* The shape of what the writer makes. Kept configs are keyed by it too
  * (lib/store/config.h): change it with any change to what a config holds
  * or how it is spelled, so no body of the old shape is served again. */
-#define MESHCONF_FORMAT 2       /* 2: relays (interface.relay, peers[].relayed) */
+#define MESHCONF_FORMAT 3       /* 2: relays (interface.relay, peers[].relayed); 3: and
+                                 * tags, the signed policy */
 
 /*
  * One accepted peer's view of the mesh, as GET /peer/config returns it:
@@ -45,11 +46,12 @@ int meshconf_text_begin(struct meshconf_writer *w, const struct peer *self,
 /* Appends one link (in peer id order). -1 out of memory. */
 int meshconf_text_link(struct meshconf_writer *w, const struct link *l);
 
-/* Ends the config with self's statement and the signed revocations revs:
+/* Ends the config with self's statement, the signed revocations revs and
+ * the signed policy pol (may be NULL):
  * *text (NUL-terminated, caller frees) of *len bytes, and w is emptied. -1
  * out of memory (w freed). */
 int meshconf_text_end(struct meshconf_writer *w, const struct revocation_list *revs,
-                      char **text, size_t *len);
+                      const struct policy_row *pol, char **text, size_t *len);
 
 /* Frees what w holds; safe after meshconf_text_end(). */
 void meshconf_text_free(struct meshconf_writer *w);

@@ -83,8 +83,13 @@ proposal_build(struct statement *s, const struct peer *p, const struct network *
 	for (size_t i = 0; i < p->networks.n; i++)
 		if (statement_add_network(s, p->networks.v[i]) != 0)
 			goto fail;
-	for (size_t i = 0; i < p->pairs.n; i++)
-		if (statement_add_pair(s, p->pairs.v[i]) != 0)
+	/* Only the pairs an admin made: those rules make come from the signed
+	 * policy and the tags, so a statement does not grow with a rule. */
+	for (size_t i = 0; i < p->explicit_pairs.n; i++)
+		if (statement_add_pair(s, p->explicit_pairs.v[i]) != 0)
+			goto fail;
+	for (size_t i = 0; i < p->tags.n; i++)
+		if (statement_add_tag(s, p->tags.v[i]) != 0)
 			goto fail;
 	s->relay = p->relay != 0;
 	if (add_vias(s, &p->vias) != 0 || statement_canonicalize(s) != 0)
@@ -106,6 +111,83 @@ proposal_text(const struct peer *p, const struct network *net, uint64_t version,
 	text = statement_text(&s, len);
 	statement_free(&s);
 	return text;
+}
+
+int
+proposal_policy_build(struct policy *doc, const struct strlist *rules,
+                      const struct network *net, uint64_t version)
+{
+	policy_init(doc);
+	if (strlen(net->mesh_id) != STATEMENT_MESH_LEN - 1)
+		return -1;
+	memcpy(doc->mesh, net->mesh_id, STATEMENT_MESH_LEN);
+	doc->version = version;
+	for (size_t i = 0; i < rules->n; i++) {
+		char a[STATEMENT_TAG_MAX + 1];
+		const char *sp = strchr(rules->v[i], ' ');
+		size_t na = sp ? (size_t)(sp - rules->v[i]) : 0;
+
+		if (na == 0 || na >= sizeof(a))
+			goto fail;
+		memcpy(a, rules->v[i], na);
+		a[na] = '\0';
+		if (policy_add_rule(doc, a, sp + 1) != 0)
+			goto fail;
+	}
+	if (policy_canonicalize(doc) != 0)
+		goto fail;
+	return 0;
+fail:
+	policy_free(doc);
+	return -1;
+}
+
+char *
+proposal_policy_text(const struct strlist *rules, const struct network *net, uint64_t version,
+                     size_t *len)
+{
+	struct policy doc;
+	char *text;
+
+	if (proposal_policy_build(&doc, rules, net, version) != 0)
+		return NULL;
+	text = policy_text(&doc, len);
+	policy_free(&doc);
+	return text;
+}
+
+const char *
+proposal_policy_signature_state(const struct policy_row *row, const struct network *net)
+{
+	uint8_t pk[KEYS_LEN];
+
+	if (row->text == NULL)
+		return "none";
+	if (keys_b64_decode_key(pk, net->signing_key) != 0 ||
+	    statement_verify(row->text, strlen(row->text), row->sig, pk) != 0)
+		return "invalid";
+	return "valid";
+}
+
+bool
+proposal_policy_unsigned_changes(const struct policy_row *row, const struct strlist *rules,
+                                 const struct network *net)
+{
+	size_t len;
+	char *text;
+	bool changed;
+
+	if (net->signing_key[0] == '\0')
+		return false;
+	/* No rule and nothing ever signed: there is nothing to sign. */
+	if (row->text == NULL)
+		return rules->n > 0;
+	if (row->signed_version < 1 || strcmp(proposal_policy_signature_state(row, net), "valid") != 0)
+		return true;
+	text = proposal_policy_text(rules, net, (uint64_t)row->signed_version, &len);
+	changed = text == NULL || len != strlen(row->text) || memcmp(text, row->text, len) != 0;
+	free(text);
+	return changed;
 }
 
 const char *

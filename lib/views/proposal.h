@@ -11,12 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "policy.h"
 #include "rows.h"
 #include "statement.h"
 
 /* The proposed statement of p at version: its current key, its addresses
  * with the pools' prefixes, its networks, the network's MTU and DNS, the
- * peers it is paired with. 0, or -1 when a stored value does not fit a
+ * peers an admin paired it with (explicit), its tags. 0, or -1 when a stored value does not fit a
  * statement (a row written behind the server's back) or out of memory; s is
  * then empty. The caller frees s with statement_free(). */
 int proposal_build(struct statement *s, const struct peer *p, const struct network *net,
@@ -35,5 +36,24 @@ const char *proposal_signature_state(const struct peer *p, const struct network 
  * stored statement does not verify under that key, or its proposal differs
  * from what was last signed (the signed version aside). */
 bool proposal_unsigned_changes(const struct peer *p, const struct network *net);
+
+/* The proposed policy at version: the network's mesh id and rules, each
+ * "a b" (store_policy_rules()). 0, or -1 (a rule that does not fit, out of
+ * memory); doc is then empty. The caller frees doc with policy_free(). */
+int proposal_policy_build(struct policy *doc, const struct strlist *rules,
+                          const struct network *net, uint64_t version);
+
+/* Its text, in a new buffer the caller frees; NULL on error. */
+char *proposal_policy_text(const struct strlist *rules, const struct network *net,
+                           uint64_t version, size_t *len);
+
+/* "none", "valid" or "invalid", as proposal_signature_state() for a peer. */
+const char *proposal_policy_signature_state(const struct policy_row *row,
+                                            const struct network *net);
+
+/* True when, under a signing key, the rules differ from the last signed
+ * policy (or there are rules and no valid signed policy). */
+bool proposal_policy_unsigned_changes(const struct policy_row *row, const struct strlist *rules,
+                                      const struct network *net);
 
 #endif

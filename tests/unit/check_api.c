@@ -1980,38 +1980,74 @@ START_TEST(rules)
 }
 END_TEST
 
-/* n accepted peers tagged tag, written straight into the database (a
- * rule's bound is checked before any key is used). */
+/* n accepted peers (ids from first on) tagged tag with real keys, straight
+ * into the database. */
 static void
-bulk_peers(int n, const char *tag_name)
+keyed_peers_from(int first, int n, const char *tag_name)
 {
 	char sql[512];
 
 	exec_sql("BEGIN");
-	for (int i = 0; i < n; i++) {
+	for (int i = first; i < first + n; i++) {
+		uint8_t sk[KEYS_LEN], pk[KEYS_LEN];
+		char pub[KEYS_B64_LEN];
+		keys_generate(sk, pk);
+		keys_wipe(sk, sizeof(sk));
+		keys_b64_encode(pub, sizeof(pub), pk, KEYS_LEN);
 		snprintf(sql, sizeof(sql), "INSERT INTO peers (id, name, state, public_key, token_hash,"
-		         " created_at) VALUES (printf('f%%015x', %d), 'bulk%d', 'accepted',"
-		         " printf('key%%d', %d), zeroblob(32), 1);"
+		         " created_at) VALUES (printf('f%%015x', %d), 'bulk%d', 'accepted', '%s',"
+		         " zeroblob(32), 1);"
 		         "INSERT INTO peer_tags VALUES (printf('f%%015x', %d), '%s')",
-		         i, i, i, i, tag_name);
+		         i, i, pub, i, tag_name);
 		exec_sql(sql);
 	}
 	exec_sql("COMMIT");
 }
 
-START_TEST(rule_bound)
+/* n accepted peers tagged tag with real keys, straight into the database. */
+static void
+keyed_peers(int n, const char *tag_name)
 {
-	struct tpeer a;
+	keyed_peers_from(0, n, tag_name);
+}
 
-	/* 201 peers in a full mesh: 20,100 pairs, past the bound. */
-	bulk_peers(201, "all");
-	ADMIN_FAILS(409, "rule_too_large", "POST", path("/admin/rules"), "{\"a\":\"all\",\"b\":\"all\"}");
-	ck_assert_ptr_nonnull(strstr(R.error_message, "20100 pairs, more than 20000"));
-	/* Tagging the one peer that would take a rule past it is refused too. */
-	exec_sql("DELETE FROM peer_tags WHERE peer_id = printf('f%015x', 200)");
-	exec_sql("INSERT INTO rules (a, b, created_at) VALUES ('all', 'all', 1)");
+START_TEST(rule_any_size)
+{
+	struct json_object *job;
+	struct tpeer a;
+	int64_t rev0;
+	int r, batches = 0;
+
+	/* 71 peers in a full mesh: 2,485 pairs, more than a request makes
+	 * itself: the rule is made at once, its pairs in the background. */
+	keyed_peers(71, "all");
+	rev0 = count("SELECT revision FROM peers WHERE id = printf('f%015x', 70)");
+	OK(admin("POST", path("/admin/rules"), "{\"a\":\"all\",\"b\":\"all\"}"), 201);
+	ck_assert_int_eq(jint(R.body, "pairs"), 2485);
+	job = jget(R.body, "job");
+	ck_assert_str_eq(jstr(job, "state"), "making");
+	ck_assert_int_eq(jint(job, "pairs"), 2485);
+	ck_assert_int_eq(jint(job, "made"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 0);
+	while ((r = api_jobs_work()) > 0)
+		batches++;
+	ck_assert_int_eq(r, 0);
+	/* 2,485 pairs in batches of JOBS_BATCH, then one pass that checks. */
+	ck_assert_int_ge(batches, 2485 / JOBS_BATCH);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs WHERE NOT explicit"), 2485);
+	ck_assert_int_gt(count("SELECT revision FROM peers WHERE id = printf('f%015x', 70)"), rev0);
+	OK(admin("GET", path("/admin/jobs"), NULL), 200);
+	job = json_object_array_get_idx(jarr(R.body, "jobs", 1), 0);
+	ck_assert_str_eq(jstr(job, "state"), "done");
+	ck_assert_int_eq(jint(job, "made"), 2485);
+	ck_assert(!api_jobs_running());
+	/* One more member: its 71 pairs are made in its own request. */
 	member(&a, "a", NULL);
-	ADMIN_FAILS(409, "rule_too_large", "PATCH", path("/admin/peers/%s", a.id), "{\"tags\":[\"all\"]}");
+	OK(admin("PATCH", path("/admin/peers/%s", a.id), "{\"tags\":[\"all\"]}"), 200);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs WHERE NOT explicit"), 2485 + 71);
+	/* The rule gone, its job goes with it. */
+	exec_sql("DELETE FROM rules");
+	ck_assert_int_eq(count("SELECT count(*) FROM pair_jobs"), 0);
 	exec_sql("DELETE FROM rules");
 	for (int i = 0; i < RULES_MAX; i++) {
 		char sql[160];
@@ -2023,6 +2059,69 @@ START_TEST(rule_bound)
 }
 END_TEST
 
+START_TEST(peer_joins_large_rule)
+{
+	struct json_object *job;
+	struct tpeer a;
+	char sql[160];
+
+	/* A rule web-db with 2,001 db peers and no web peer yet: no pair. */
+	keyed_peers_from(0, 2001, "db");
+	OK(admin("POST", path("/admin/rules"), "{\"a\":\"web\",\"b\":\"db\"}"), 201);
+	jnull(R.body, "job");
+	/* A peer tagged web needs 2,001 pairs: more than a request makes, so
+	 * the rule's job makes them, and the request answers at once. */
+	member(&a, "a", NULL);
+	OK(admin("PATCH", path("/admin/peers/%s", a.id), "{\"tags\":[\"web\"]}"), 200);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pairs WHERE '%s' IN (a, b)", a.id);
+	ck_assert_int_eq(count(sql), 0);
+	ck_assert(api_jobs_running());
+	while (api_jobs_work() > 0)
+		;
+	ck_assert_int_eq(count(sql), 2001);
+	OK(admin("GET", path("/admin/rules"), NULL), 200);
+	job = jget(json_object_array_get_idx(jarr(R.body, "rules", 1), 0), "job");
+	ck_assert_str_eq(jstr(job, "state"), "done");
+	ck_assert_int_eq(jint(job, "made"), 2001);
+}
+END_TEST
+
+
+START_TEST(config_cache_bounded)
+{
+	struct tpeer p[10];
+	size_t big = CONFIG_CACHE_MAX / 8;
+	char *body = malloc(big + 1), sql[4096], name[16];
+	int64_t rev[10];
+
+	ck_assert_ptr_nonnull(body);
+	memset(body, 'x', big + 1);
+	for (int i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "c%d", i);
+		member(&p[i], name, NULL);
+		snprintf(sql, sizeof(sql), "SELECT revision FROM peers WHERE id = '%s'", p[i].id);
+		rev[i] = count(sql);
+	}
+	exec_sql("DELETE FROM config_cache");
+	/* Ten bodies of an eighth of the bound each: the two kept first go. */
+	ck_assert_int_eq(db_begin(), 0);
+	for (int i = 0; i < 10; i++)
+		ck_assert_int_eq(store_config_keep(p[i].id, rev[i], 1, body, big), DB_OK);
+	ck_assert_int_eq(db_commit(), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM config_cache"), 8);
+	ck_assert_int_le(count("SELECT sum(length(body)) FROM config_cache"), CONFIG_CACHE_MAX);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM config_cache WHERE peer_id IN ('%s', '%s')",
+	         p[0].id, p[1].id);
+	ck_assert_int_eq(count(sql), 0);
+	/* One byte more than an eighth is never kept. */
+	ck_assert_int_eq(db_begin(), 0);
+	ck_assert_int_eq(store_config_keep(p[0].id, rev[0], 1, body, big + 1), DB_OK);
+	ck_assert_int_eq(db_commit(), 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM config_cache WHERE peer_id = '%s'", p[0].id);
+	ck_assert_int_eq(count(sql), 0);
+	free(body);
+}
+END_TEST
 
 START_TEST(write_fails_closed)
 {
@@ -2241,7 +2340,9 @@ api_suite(void)
 	tcase_add_test(tc, if_match);
 	tcase_add_test(tc, tags);
 	tcase_add_test(tc, rules);
-	tcase_add_test(tc, rule_bound);
+	tcase_add_test(tc, rule_any_size);
+	tcase_add_test(tc, peer_joins_large_rule);
+	tcase_add_test(tc, config_cache_bounded);
 	tcase_add_test(tc, rules_fail_closed);
 	tcase_add_test(tc, migrate_keeps_pairs_explicit);
 	tcase_add_test(tc, import_tags_rules);

@@ -15,7 +15,7 @@
 #include "unit.h"
 #include "../../client/hosttrust.h"
 #include "../../client/model.h"
-#include "../../client/model.h"
+#include "policy.h"
 
 #define MESH  "0123456789abcdef0123456789abcdef"
 #define MESH2 "fedcba9876543210fedcba9876543210"
@@ -46,7 +46,7 @@ setup(void)
 }
 
 /* A signed statement as JSON {text, signature}. pairs and nets are
- * space-separated ("" for none). */
+ * space-separated ("" for none); a "pair" written "tag:NAME" is a tag. */
 static struct json_object *
 stmt(const uint8_t *sk, const char *mesh, const char *peer, unsigned version,
      const char *key, const char *addr, const char *nets, const char *pairs)
@@ -67,7 +67,8 @@ stmt(const uint8_t *sk, const char *mesh, const char *peer, unsigned version,
 		ck_assert_int_eq(statement_add_network(&s, tok), 0);
 	snprintf(buf, sizeof(buf), "%s", pairs);
 	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-		ck_assert_int_eq(statement_add_pair(&s, tok), 0);
+		ck_assert_int_eq(strncmp(tok, "tag:", 4) == 0 ? statement_add_tag(&s, tok + 4) :
+		                 statement_add_pair(&s, tok), 0);
 	ck_assert_int_eq(statement_canonicalize(&s), 0);
 	text = statement_text(&s, &len);
 	ck_assert_ptr_nonnull(text);
@@ -167,6 +168,178 @@ refused(const struct run *r, const char *text)
 {
 	return strstr(r->all, text) != NULL;
 }
+
+/* A signed policy as JSON {text, signature}; rules "a:b a:c" ("" none). */
+static struct json_object *
+pol(const uint8_t *sk, const char *mesh, unsigned version, const char *rules)
+{
+	struct policy p;
+	char sig[KEYS_SIG_B64_LEN], buf[256], *text, *tok, *save = NULL;
+	struct json_object *o = json_object_new_object();
+	size_t len;
+
+	policy_init(&p);
+	snprintf(p.mesh, sizeof(p.mesh), "%s", mesh);
+	p.version = version;
+	snprintf(buf, sizeof(buf), "%s", rules);
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		char *colon = strchr(tok, ':');
+		*colon = '\0';
+		ck_assert_int_eq(policy_add_rule(&p, tok, colon + 1), 0);
+	}
+	ck_assert_int_eq(policy_canonicalize(&p), 0);
+	text = policy_text(&p, &len);
+	ck_assert_ptr_nonnull(text);
+	statement_sign(sig, text, len, sk ? sk : admin_sk);
+	json_object_object_add(o, "text", json_object_new_string_len(text, (int)len));
+	json_object_object_add(o, "signature", json_object_new_string(sig));
+	free(text);
+	policy_free(&p);
+	return o;
+}
+
+/* config() with a policy member. */
+static struct json_object *
+config_pol(struct json_object *own, struct json_object *peers, struct json_object *policy)
+{
+	struct json_object *o = config(own, peers);
+
+	json_object_object_add(o, "policy", policy);
+	return o;
+}
+
+/* h (tag web) with b (db), c (db) and d (other), none named in a pair line. */
+static struct json_object *
+tagged_peers(void)
+{
+	struct json_object *peers = json_object_new_array();
+
+	json_object_array_add(peers, peer_entry("b", "db1", pub[0], "10.77.0.3/32",
+	    stmt(NULL, MESH, "b", 1, pub[0], "10.77.0.3/24", "", "tag:db")));
+	json_object_array_add(peers, peer_entry("c", "db2", pub[1], "10.77.0.4/32",
+	    stmt(NULL, MESH, "c", 1, pub[1], "10.77.0.4/24", "", "tag:db tag:x")));
+	json_object_array_add(peers, peer_entry("d", "other", pub[2], "10.77.0.5/32",
+	    stmt(NULL, MESH, "d", 1, pub[2], "10.77.0.5/24", "", "tag:other")));
+	return peers;
+}
+
+START_TEST(policy_pairs_tags)
+{
+	struct hosttrust_store st = { 0 };
+	struct run r;
+
+	/* The signed rule web-db pairs h with b and c; nothing pairs d. */
+	run(&r, &st, config_pol(own_stmt(1, "tag:web"), tagged_peers(),
+	                        pol(NULL, MESH, 2, "web:db")));
+	ck_assert_msg(r.cfg.n_peers == 2, "%s", r.all);
+	ck_assert_ptr_nonnull(find(&r, "b"));
+	ck_assert_ptr_nonnull(find(&r, "c"));
+	ck_assert_msg(refused(&r, "peer other (id d): refused: not paired"), "%s", r.all);
+	ck_assert_uint_eq(r.res.n_refused, 1);
+	ck_assert_uint_eq(st.policy_version, 2);
+	run_free(&r);
+
+	/* No policy at all: nobody is paired by a rule. */
+	run(&r, &st, config(own_stmt(1, "tag:web"), tagged_peers()));
+	ck_assert_msg(r.cfg.n_peers == 0, "%s", r.all);
+	ck_assert_uint_eq(r.res.n_refused, 3);
+	run_free(&r);
+
+	/* A rule of the same tag is a full mesh of it; a rule the other way
+	 * round pairs as well (rules have no direction). */
+	run(&r, &st, config_pol(own_stmt(1, "tag:db"), tagged_peers(),
+	                        pol(NULL, MESH, 3, "db:db other:x")));
+	ck_assert_msg(r.cfg.n_peers == 2, "%s", r.all);
+	ck_assert_ptr_nonnull(find(&r, "b"));
+	ck_assert_ptr_nonnull(find(&r, "c"));
+	run_free(&r);
+	hosttrust_store_free(&st);
+}
+END_TEST
+
+START_TEST(policy_attacks_refused)
+{
+	struct hosttrust_store st = { 0 };
+	struct json_object *forged;
+	struct run r;
+
+	/* Seen: version 5. */
+	run(&r, &st, config_pol(own_stmt(1, "tag:web"), tagged_peers(),
+	                        pol(NULL, MESH, 5, "web:db")));
+	ck_assert_msg(r.cfg.n_peers == 2, "%s", r.all);
+	run_free(&r);
+
+	/* A rule forged into the text: the signature no longer holds. */
+	forged = pol(NULL, MESH, 6, "web:db");
+	{
+		const char *t = json_object_get_string(json_object_object_get(forged, "text"));
+		char buf[512];
+		snprintf(buf, sizeof(buf), "%.*sother web\nrule %s", (int)(strstr(t, "rule ") - t + 5),
+		         t, strstr(t, "rule ") + 5);
+		json_object_object_add(forged, "text", json_object_new_string(buf));
+	}
+	run(&r, &st, config_pol(own_stmt(1, "tag:web"), tagged_peers(), forged));
+	ck_assert_msg(refused(&r, "policy: refused: bad signature"), "%s", r.all);
+	ck_assert_msg(r.cfg.n_peers == 0, "%s", r.all);
+	run_free(&r);
+
+	/* Signed by another key. */
+	run(&r, &st, config_pol(own_stmt(1, "tag:web"), tagged_peers(),
+	                        pol(other_sk, MESH, 7, "web:db web:other")));
+	ck_assert_msg(refused(&r, "policy: refused: bad signature"), "%s", r.all);
+	ck_assert_msg(r.cfg.n_peers == 0, "%s", r.all);
+	run_free(&r);
+
+	/* Rolled back: an older, validly signed policy. */
+	run(&r, &st, config_pol(own_stmt(1, "tag:web"), tagged_peers(),
+	                        pol(NULL, MESH, 4, "web:db web:other")));
+	ck_assert_msg(refused(&r, "policy: refused: rollback: the policy has version 4, older "
+	                      "than version 5 seen before"), "%s", r.all);
+	ck_assert_msg(r.cfg.n_peers == 0, "%s", r.all);
+	ck_assert_uint_eq(st.policy_version, 5);
+	run_free(&r);
+
+	/* Another mesh. */
+	run(&r, &st, config_pol(own_stmt(1, "tag:web"), tagged_peers(),
+	                        pol(NULL, MESH2, 9, "web:db")));
+	ck_assert_msg(refused(&r, "policy: refused: other mesh"), "%s", r.all);
+	ck_assert_msg(r.cfg.n_peers == 0, "%s", r.all);
+	run_free(&r);
+
+	/* A tag added to d's statement by the intruder: a bad signature. */
+	{
+		struct json_object *peers = tagged_peers(), *d = json_object_array_get_idx(peers, 2);
+		struct json_object *s = json_object_object_get(d, "statement");
+		const char *t = json_object_get_string(json_object_object_get(s, "text"));
+		char buf[512];
+		snprintf(buf, sizeof(buf), "%.*stag db\n%s", (int)(strstr(t, "tag ") - t), t,
+		         strstr(t, "tag "));
+		json_object_object_add(s, "text", json_object_new_string(buf));
+		run(&r, &st, config_pol(own_stmt(1, "tag:web"), peers, pol(NULL, MESH, 5, "web:db")));
+	}
+	ck_assert_msg(refused(&r, "peer other (id d): refused: bad signature"), "%s", r.all);
+	ck_assert_msg(r.cfg.n_peers == 2, "%s", r.all);
+	run_free(&r);
+
+	/* The store keeps the policy version across runs. */
+	{
+		char dir[] = "/tmp/check_pol.XXXXXX";
+		struct hosttrust_store again;
+		ck_assert_ptr_nonnull(mkdtemp(dir));
+		ck_assert_int_eq(hosttrust_store_save(&st, dir), 0);
+		ck_assert_int_eq(hosttrust_store_load(&again, dir), 0);
+		ck_assert_uint_eq(again.policy_version, 5);
+		hosttrust_store_free(&again);
+		{
+			char path[64];
+			snprintf(path, sizeof(path), "%s/trust.json", dir);
+			unlink(path);
+			rmdir(dir);
+		}
+	}
+	hosttrust_store_free(&st);
+}
+END_TEST
 
 START_TEST(trusted_pairs)
 {
@@ -619,6 +792,8 @@ trust_suite(void)
 	tcase_add_test(tc, revival_refused);
 	tcase_add_test(tc, twin_of_revoked_key_refused);
 	tcase_add_test(tc, own_statement_held);
+	tcase_add_test(tc, policy_pairs_tags);
+	tcase_add_test(tc, policy_attacks_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -342,6 +342,15 @@ walk_trust(const struct tpeer *x, struct tpeer *nx)
 	snprintf(body, sizeof(body), "{\"version\":%lld,\"signature\":\"%s\"}",
 	         (long long)version, sig);
 	ADMIN_STEP("sign", 200, "PUT", path("/admin/peers/%s/signature", x->id), body);
+	/* The signed policy: every config carries it. */
+	OK(admin("GET", path("/admin/policy"), NULL), 200);
+	text = strdup(jstr(R.body, "proposed"));
+	version = jint(R.body, "version");
+	statement_sign(sig, text, strlen(text), ssk);
+	free(text);
+	snprintf(body, sizeof(body), "{\"version\":%lld,\"signature\":\"%s\"}",
+	         (long long)version, sig);
+	ADMIN_STEP("policy sign", 200, "PUT", path("/admin/policy/signature"), body);
 	new_keys(nx);
 	snprintf(body, sizeof(body), "{\"public_key\":\"%s\"}", nx->pub);
 	PEER_STEP("key request", 202, x, "POST", path("/peer/key"), body);

@@ -229,7 +229,7 @@ write_config(const struct peer *self, const struct network *net, const struct li
 	ck_assert_int_eq(meshconf_text_begin(&w, self, net), 0);
 	for (size_t i = 0; i < links->n; i++)
 		ck_assert_int_eq(meshconf_text_link(&w, &links->v[i]), 0);
-	ck_assert_int_eq(meshconf_text_end(&w, revs, &text, &len), 0);
+	ck_assert_int_eq(meshconf_text_end(&w, revs, NULL, &text, &len), 0);
 	ck_assert_uint_eq(len, strlen(text));
 	return text;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api_harness.h"
+#include "policy.h"
 #include "statement.h"
 #include "unit.h"
 
@@ -518,6 +519,275 @@ START_TEST(relay_and_via_lines)
 }
 END_TEST
 
+/* docs/trust.md's statement with tags: the tags sit between dns and pair. */
+static const char TAGGED[] =
+	"wgconfsrv-statement-v2\n"
+	"mesh 0123456789abcdef0123456789abcdef\n"
+	"peer 00000000000000a1\n"
+	"version 7\n"
+	"key hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=\n"
+	"address 10.77.0.2/24\n"
+	"dns 10.77.0.1\n"
+	"tag db\n"
+	"tag web_2-x\n"
+	"pair 00000000000000b2\n"
+	"end\n";
+
+/* TAGGED with the first occurrence of from replaced by to; caller frees. */
+static char *
+replace(const char *in, const char *from, const char *to)
+{
+	const char *at = strstr(in, from);
+	char *out;
+
+	ck_assert_msg(at != NULL, "\"%s\" is not in the text", from);
+	out = malloc(strlen(in) + strlen(to) + 1);
+	memcpy(out, in, (size_t)(at - in));
+	strcpy(out + (at - in), to);
+	strcat(out, at + strlen(from));
+	return out;
+}
+
+START_TEST(tags)
+{
+	static const struct { const char *from, *to, *what; } bad[] = {
+		{ "tag db\n", "tag Db\n", "an upper-case tag" },
+		{ "tag db\n", "tag d b\n", "a space in a tag" },
+		{ "tag db\n", "tag d.b\n", "a dot in a tag" },
+		{ "tag db\n", "tag \n", "an empty tag" },
+		{ "tag db\n", "tag xyz\n", "tags not sorted" },
+		{ "tag db\n", "tag web_2-x\n", "a tag twice" },
+		{ "tag db\n", "tag abcdefghijklmnopqrstuvwxyz0123456\n", "a tag of 33 bytes" },
+		{ "tag db\ntag web_2-x\npair 00000000000000b2\n",
+		  "tag db\npair 00000000000000b2\ntag web_2-x\n", "a tag after a pair" },
+		{ "dns 10.77.0.1\ntag db\n", "tag db\ndns 10.77.0.1\n", "a tag before dns" },
+	};
+	struct statement s, t;
+	const char *why = "unset";
+	char *text, *d;
+
+	statement_init(&s);
+	memcpy(s.mesh, MESH, sizeof(MESH));
+	strcpy(s.peer, "00000000000000a1");
+	s.version = 7;
+	strcpy(s.key, KEY_A);
+	ck_assert_int_eq(statement_add_address(&s, "10.77.0.2/24"), 0);
+	ck_assert_int_eq(statement_add_dns(&s, "10.77.0.1"), 0);
+	ck_assert_int_eq(statement_add_tag(&s, "web_2-x"), 0);
+	ck_assert_int_eq(statement_add_tag(&s, "db"), 0);
+	ck_assert_int_eq(statement_add_pair(&s, "00000000000000b2"), 0);
+	ck_assert_int_eq(statement_add_tag(&s, "Web"), -1);
+	ck_assert_int_eq(statement_add_tag(&s, ""), -1);
+	ck_assert_int_eq(statement_canonicalize(&s), 0);
+	text = statement_text(&s, NULL);
+	ck_assert_str_eq(text, TAGGED);
+	free(text);
+	ck_assert(statement_has_tag(&s, "db"));
+	ck_assert(statement_has_tag(&s, "web_2-x"));
+	ck_assert(!statement_has_tag(&s, "web"));
+	ck_assert_msg(statement_parse(&t, TAGGED, strlen(TAGGED), &why) == 0, "%s", why);
+	ck_assert_uint_eq(t.ntags, 2);
+	ck_assert_str_eq(t.tags[1], "web_2-x");
+	/* A tag more, one less: the signer sees both. */
+	statement_free(&s);
+	ck_assert_int_eq(statement_add_tag(&t, "zz"), 0);
+	ck_assert_int_eq(statement_parse(&s, TAGGED, strlen(TAGGED), NULL), 0);
+	strcpy(s.tags[0], "ab");
+	ck_assert_int_eq(statement_canonicalize(&t), 0);
+	d = statement_diff(&s, &t, NULL, NULL);
+	ck_assert_str_eq(d, "- tag ab\n+ tag db\n+ tag zz\n");
+	free(d);
+	statement_free(&s);
+	statement_free(&t);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		text = replace(TAGGED, bad[i].from, bad[i].to);
+		ck_assert_msg(statement_parse(&s, text, strlen(text), &why) == -1,
+		              "accepted: %s", bad[i].what);
+		ck_assert_msg(why != NULL && why[0] != '\0', "no reason for: %s", bad[i].what);
+		ck_assert_ptr_null(s.tags);
+		free(text);
+	}
+	/* At most 64 tags. */
+	statement_init(&s);
+	for (int i = 0; i < STATEMENT_TAGS_MAX; i++) {
+		char tag[8];
+		snprintf(tag, sizeof(tag), "t%02d", i);
+		ck_assert_int_eq(statement_add_tag(&s, tag), 0);
+	}
+	ck_assert_int_eq(statement_add_tag(&s, "t99"), -1);
+	statement_free(&s);
+}
+END_TEST
+
+/* docs/trust.md's policy: if this changes, every policy signature stops
+ * verifying. */
+static const char POLICY[] =
+	"wgconfsrv-policy-v1\n"
+	"mesh 0123456789abcdef0123456789abcdef\n"
+	"version 3\n"
+	"rule db web\n"
+	"rule mesh mesh\n"
+	"rule ops web\n"
+	"end\n";
+
+START_TEST(policy_bytes)
+{
+	static const struct { const char *from, *to, *what; } bad[] = {
+		{ "wgconfsrv-policy-v1\n", "wgconfsrv-policy-v2\n", "another format" },
+		{ "wgconfsrv-policy-v1\n", "wgconfsrv-statement-v2\n", "a statement header" },
+		{ "mesh 0123456789abcdef", "mesh 0123456789ABCDEF", "an upper-case mesh" },
+		{ "version 3\n", "version 03\n", "a leading zero" },
+		{ "version 3\n", "version 0\n", "version 0" },
+		{ "version 3\n", "version 9007199254740993\n", "above 2^53" },
+		{ "version 3\n", "", "no version" },
+		{ "rule db web\n", "rule web db\n", "a rule the wrong way round" },
+		{ "rule db web\n", "rule ops web\n", "a rule twice" },
+		{ "rule db web\n", "rule zz zz\n", "rules not sorted" },
+		{ "rule db web\n", "rule db  web\n", "two spaces" },
+		{ "rule db web\n", "rule db web \n", "a trailing space" },
+		{ "rule db web\n", "rule db\n", "one tag" },
+		{ "rule db web\n", "rule db web ops\n", "three tags" },
+		{ "rule db web\n", "rule DB web\n", "an upper-case tag" },
+		{ "rule db web\n", "rule db web\r\n", "CRLF" },
+		{ "rule db web\n", "Rule db web\n", "an upper-case word" },
+		{ "rule db web\n", "rule db abcdefghijklmnopqrstuvwxyz0123456\n", "a 33-byte tag" },
+		{ "end\n", "end", "no newline at the end" },
+		{ "end\n", "end\n\n", "a line after end" },
+		{ "end\n", "", "no end" },
+	};
+	struct policy p, q;
+	const char *why = "unset";
+	char *text;
+	size_t n;
+
+	policy_init(&p);
+	memcpy(p.mesh, MESH, sizeof(MESH));
+	p.version = 3;
+	/* As the server may list them: any order, either way round. */
+	ck_assert_int_eq(policy_add_rule(&p, "web", "ops"), 0);
+	ck_assert_int_eq(policy_add_rule(&p, "mesh", "mesh"), 0);
+	ck_assert_int_eq(policy_add_rule(&p, "web", "db"), 0);
+	ck_assert_int_eq(policy_add_rule(&p, "web", "Db"), -1);
+	ck_assert_int_eq(policy_canonicalize(&p), 0);
+	text = policy_text(&p, &n);
+	ck_assert_str_eq(text, POLICY);
+	ck_assert_uint_eq(n, strlen(POLICY));
+	free(text);
+	ck_assert_msg(policy_parse(&q, POLICY, strlen(POLICY), &why) == 0, "%s", why);
+	ck_assert_uint_eq(q.nrules, 3);
+	ck_assert_str_eq(q.rules[1].a, "mesh");
+	policy_free(&q);
+	/* A rule twice cannot be made canonical. */
+	ck_assert_int_eq(policy_add_rule(&p, "db", "web"), 0);
+	ck_assert_int_eq(policy_canonicalize(&p), -1);
+	policy_free(&p);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		text = replace(POLICY, bad[i].from, bad[i].to);
+		ck_assert_msg(policy_parse(&p, text, strlen(text), &why) == -1, "accepted: %s",
+		              bad[i].what);
+		ck_assert_msg(why != NULL && why[0] != '\0', "no reason for: %s", bad[i].what);
+		ck_assert_ptr_null(p.rules);
+		free(text);
+	}
+	ck_assert_int_eq(policy_parse(&p, POLICY, 0, NULL), -1);
+	ck_assert_int_eq(policy_parse(&p, NULL, 0, NULL), -1);
+	/* No rule at all is a policy too: it pairs nobody. */
+	{
+		static const char none[] = "wgconfsrv-policy-v1\n"
+			"mesh 0123456789abcdef0123456789abcdef\nversion 1\nend\n";
+		ck_assert_msg(policy_parse(&p, none, strlen(none), &why) == 0, "%s", why);
+	}
+	ck_assert_uint_eq(p.nrules, 0);
+	policy_free(&p);
+}
+END_TEST
+
+START_TEST(policy_verify_pairs_diff)
+{
+	uint8_t pk[KEYS_LEN], sk[KEYS_SIGN_SK_LEN], pk2[KEYS_LEN], sk2[KEYS_SIGN_SK_LEN];
+	char sig[KEYS_SIG_B64_LEN], *text, *d;
+	struct policy p, old;
+	struct statement web, db, ops, none;
+	const char *why = NULL;
+
+	keys_sign_keypair(pk, sk);
+	keys_sign_keypair(pk2, sk2);
+	statement_sign(sig, POLICY, strlen(POLICY), sk);
+	ck_assert_msg(policy_open(&p, POLICY, strlen(POLICY), sig, pk, &why) == 0, "%s", why);
+	ck_assert_int_eq(policy_open(&old, POLICY, strlen(POLICY), sig, pk2, &why), -1);
+	ck_assert_str_eq(why, "bad signature");
+	text = replace(POLICY, "rule db web\n", "rule db web\nrule db ops\n");
+	ck_assert_int_eq(policy_open(&old, text, strlen(text), sig, pk, &why), -1);
+	ck_assert_str_eq(why, "bad signature");
+	free(text);
+
+	ck_assert_int_eq(statement_parse(&web, TAGGED, strlen(TAGGED), NULL), 0);   /* db, web_2-x */
+	statement_init(&db);
+	statement_init(&ops);
+	statement_init(&none);
+	ck_assert_int_eq(statement_add_tag(&db, "db"), 0);
+	ck_assert_int_eq(statement_add_tag(&ops, "ops"), 0);
+	ck_assert_int_eq(statement_add_tag(&ops, "web"), 0);
+	ck_assert_int_eq(statement_canonicalize(&ops), -1);     /* no mesh: only sorted here */
+	ck_assert(policy_pairs(&p, &db, &ops));         /* db-web, either way */
+	ck_assert(policy_pairs(&p, &ops, &db));
+	ck_assert(policy_pairs(&p, &ops, &ops));        /* ops-web: ops with web */
+	ck_assert(!policy_pairs(&p, &db, &db));         /* no db-db rule */
+	ck_assert(!policy_pairs(&p, &web, &none));
+	ck_assert(!policy_pairs(&p, &none, &none));
+
+	/* The signer's diff. */
+	policy_init(&old);
+	memcpy(old.mesh, MESH, sizeof(MESH));
+	old.version = 2;
+	ck_assert_int_eq(policy_add_rule(&old, "db", "web"), 0);
+	ck_assert_int_eq(policy_add_rule(&old, "a", "b"), 0);
+	ck_assert_int_eq(policy_canonicalize(&old), 0);
+	d = policy_diff(&old, &p);
+	ck_assert_str_eq(d, "- rule a b\n+ rule mesh mesh\n+ rule ops web\n");
+	free(d);
+	d = policy_diff(&p, &p);
+	ck_assert_str_eq(d, "");
+	free(d);
+	d = policy_diff(NULL, &old);
+	ck_assert_str_eq(d, "+ rule a b\n+ rule db web\n");
+	free(d);
+	policy_free(&old);
+	policy_free(&p);
+	statement_free(&web);
+	statement_free(&db);
+	statement_free(&ops);
+}
+END_TEST
+
+START_TEST(policy_many_rules)
+{
+	struct policy p, q;
+	char a[8], b[8], *text;
+	size_t n;
+
+	policy_init(&p);
+	memcpy(p.mesh, MESH, sizeof(MESH));
+	p.version = 1;
+	for (int i = 0; i < POLICY_RULES_MAX; i++) {
+		snprintf(a, sizeof(a), "t%03d", i % 64);
+		snprintf(b, sizeof(b), "u%03d", i / 64);
+		ck_assert_int_eq(policy_add_rule(&p, a, b), 0);
+	}
+	ck_assert_int_eq(policy_add_rule(&p, "x", "y"), -1);
+	ck_assert_int_eq(policy_canonicalize(&p), 0);
+	text = policy_text(&p, &n);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(policy_parse(&q, text, n, NULL), 0);
+	ck_assert_uint_eq(q.nrules, POLICY_RULES_MAX);
+	free(text);
+	policy_free(&q);
+	policy_free(&p);
+}
+END_TEST
+
 START_TEST(revocation)
 {
 	static const char WANT[] =
@@ -585,6 +855,10 @@ statement_suite(void)
 	tcase_add_test(tc, diff_lines);
 	tcase_add_test(tc, revocation);
 	tcase_add_test(tc, relay_and_via_lines);
+	tcase_add_test(tc, tags);
+	tcase_add_test(tc, policy_bytes);
+	tcase_add_test(tc, policy_verify_pairs_diff);
+	tcase_add_test(tc, policy_many_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }

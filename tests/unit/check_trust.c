@@ -218,6 +218,59 @@ START_TEST(statement_propose_and_sign)
 }
 END_TEST
 
+/* GET /admin/statements lists what has changes; PUT /admin/signatures
+ * keeps a batch whole or not at all. */
+START_TEST(signatures_in_batches)
+{
+	struct tpeer a, b, c;
+	struct json_object *arr;
+	char body[2048], sa[KEYS_SIG_B64_LEN], sb[KEYS_SIG_B64_LEN], bad[KEYS_SIG_B64_LEN];
+	char ta[8192], tb[8192];
+
+	member(&a, "alpha", "203.0.113.1:51820");
+	member(&b, "bravo", "203.0.113.2:51820");
+	member(&c, "charlie", "203.0.113.3:51820");
+	pair(&a, &b);
+	set_signing_key();
+	sign_peer(&c);
+	OK(admin("GET", path("/admin/statements"), NULL), 200);
+	arr = jarr(R.body, "statements", 2);    /* charlie has nothing new */
+	for (size_t i = 0; i < 2; i++) {
+		const char *id = jstr(json_object_array_get_idx(arr, i), "id");
+		ck_assert(strcmp(id, a.id) == 0 || strcmp(id, b.id) == 0);
+		ck_assert_int_eq(jint(json_object_array_get_idx(arr, i), "version"), 1);
+	}
+	jnull(R.body, "next_cursor");
+	statement_of(&a, ta, sizeof(ta));
+	statement_of(&b, tb, sizeof(tb));
+	statement_sign(sa, ta, strlen(ta), sign_sk);
+	statement_sign(sb, tb, strlen(tb), sign_sk);
+	statement_sign(bad, tb, strlen(tb), other_sk);
+	/* One bad signature: nothing is kept. */
+	snprintf(body, sizeof(body), "{\"signatures\":[{\"id\":\"%s\",\"version\":1,"
+	         "\"signature\":\"%s\"},{\"id\":\"%s\",\"version\":1,\"signature\":\"%s\"}]}",
+	         a.id, sa, b.id, bad);
+	ADMIN_FAILS(400, "invalid_signature", "PUT", path("/admin/signatures"), body);
+	ADMIN_FAILS(400, "invalid_signatures", "PUT", path("/admin/signatures"),
+	            "{\"signatures\":[]}");
+	snprintf(body, sizeof(body), "{\"signatures\":[{\"id\":\"%s\",\"version\":1,"
+	         "\"signature\":\"%s\",\"x\":1}]}", a.id, sa);
+	ADMIN_FAILS(400, "invalid_signatures", "PUT", path("/admin/signatures"), body);
+	/* Both good: both kept, in one request. */
+	snprintf(body, sizeof(body), "{\"signatures\":[{\"id\":\"%s\",\"version\":1,"
+	         "\"signature\":\"%s\"},{\"id\":\"%s\",\"version\":1,\"signature\":\"%s\"}]}",
+	         a.id, sa, b.id, sb);
+	OK(admin("PUT", path("/admin/signatures"), body), 200);
+	jarr(R.body, "signed", 2);
+	ck_assert(!unsigned_changes(&a));
+	ck_assert(!unsigned_changes(&b));
+	OK(admin("GET", path("/admin/statements"), NULL), 200);
+	jarr(R.body, "statements", 0);
+	/* The same again: stale, and nothing changes. */
+	ADMIN_FAILS(409, "stale_version", "PUT", path("/admin/signatures"), body);
+}
+END_TEST
+
 START_TEST(signature_refused)
 {
 	struct tpeer a, b, p;
@@ -809,6 +862,7 @@ trust_suite(void)
 	tcase_add_test(tc, mesh_id_and_migration);
 	tcase_add_test(tc, statement_propose_and_sign);
 	tcase_add_test(tc, signature_refused);
+	tcase_add_test(tc, signatures_in_batches);
 	tcase_add_test(tc, revocations);
 	tcase_add_test(tc, key_rotation);
 	tcase_add_test(tc, twin_keys_do_not_come_back);

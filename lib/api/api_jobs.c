@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Pairs made in the background (lib/store/jobs.h). Why in the responders
+ * and not in a worker process of its own: every deployment (spawn-fcgi,
+ * the systemd socket unit, lighttpd) already runs the responders and
+ * nothing else, and each has its own database connection. Each responder
+ * has a sealer: a thread that only seals (no database, no FastCGI), at a
+ * lower CPU priority (nice 10), so the responder's own thread keeps
+ * answering while a batch is sealed, and wins the CPU over the sealing.
+ * The responder claims a batch and puts a sealed one (two short writes,
+ * between requests); the thread seals the preshared keys in between. Where
+ * no thread can be made, api_jobs_work() does all three between requests.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "db.h"
+#include "policy_view.h"
+
+/* Seals a fresh preshared key of each pair to both ends; a pair whose key
+ * will not decode is dropped (its peer cannot have one). */
+static void
+seal_batch(struct job_batch *b)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct job_pair *p = &b->v[i];
+		uint8_t psk[KEYS_LEN], ka[KEYS_LEN], kb[KEYS_LEN];
+		int bad = keys_b64_decode_key(ka, p->pka) != 0 ||
+		          keys_b64_decode_key(kb, p->pkb) != 0;
+
+		if (!bad) {
+			keys_random(psk, sizeof(psk));
+			bad = keys_seal(p->boxa, psk, ka) != 0 || keys_seal(p->boxb, psk, kb) != 0;
+			keys_wipe(psk, sizeof(psk));
+		}
+		if (!bad && kept != i)
+			b->v[kept] = *p;
+		kept += !bad;
+	}
+	b->n = kept;
+}
+
+/* Claims a batch in one short write; DB_NOTFOUND when no job runs. */
+static int
+claim(struct job_batch *b, int64_t now)
+{
+	int rc;
+
+	if (db_begin() != 0)
+		return DB_ERROR;
+	rc = store_job_claim(b, now);
+	if (rc == DB_OK && db_commit() == 0)
+		return DB_OK;
+	db_rollback();
+	return rc == DB_NOTFOUND ? DB_NOTFOUND : DB_ERROR;
+}
+
+/* Puts a sealed batch in one short write, with the revisions it moves. */
+static int
+put(const struct job_batch *b, int64_t now)
+{
+	struct store_revisions revised = { NULL, 0 };
+	size_t made = 0;
+	int ok;
+
+	if (db_begin() != 0)
+		return DB_ERROR;
+	ok = store_job_put(b, now, &made) == DB_OK && store_revisions_commit(&revised) == DB_OK &&
+	     db_commit() == 0;
+	store_revisions_free(&revised);
+	if (!ok) {
+		db_rollback();
+		return DB_ERROR;
+	}
+	return DB_OK;
+}
+
+int
+api_jobs_work(void)
+{
+	struct job_batch *b = malloc(sizeof(*b));
+	int64_t now = store_now();
+	int rc, ret = -1;
+
+	if (b == NULL)
+		return -1;
+	if ((rc = claim(b, now)) == DB_NOTFOUND) {
+		ret = 0;
+		goto out;
+	}
+	if (rc != DB_OK)
+		goto out;
+	seal_batch(b);
+	if (b->n > 0 && put(b, now) != DB_OK)
+		goto out;
+	ret = 1;
+out:
+	free(b);
+	return ret;
+}
+
+struct api_sealer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job_batch *todo;         /* handed to the thread; owned by it */
+	struct job_batch *done;         /* sealed, handed back */
+	int in_flight;                  /* a batch is out of the responder's hands */
+	int efd;                        /* readable when done is set */
+};
+
+static void *
+sealer_main(void *arg)
+{
+	struct api_sealer *s = arg;
+	uint64_t one = 1;
+
+	/* This thread only: the responder's thread keeps its priority. */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+	for (;;) {
+		struct job_batch *b;
+
+		pthread_mutex_lock(&s->mu);
+		while (s->todo == NULL)
+			pthread_cond_wait(&s->cv, &s->mu);
+		b = s->todo;
+		s->todo = NULL;
+		pthread_mutex_unlock(&s->mu);
+		seal_batch(b);
+		pthread_mutex_lock(&s->mu);
+		s->done = b;
+		pthread_mutex_unlock(&s->mu);
+		while (write(s->efd, &one, sizeof(one)) < 0 && errno == EINTR)
+			;
+	}
+	return NULL;
+}
+
+struct api_sealer *
+api_sealer_start(void)
+{
+	struct api_sealer *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	if ((s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+		goto fail;
+	if (pthread_create(&s->thread, NULL, sealer_main, s) != 0) {
+		close(s->efd);
+		goto fail;
+	}
+	pthread_detach(s->thread);
+	return s;
+fail:
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+	return NULL;
+}
+
+int
+api_sealer_fd(const struct api_sealer *s)
+{
+	return s->efd;
+}
+
+int
+api_sealer_busy(const struct api_sealer *s)
+{
+	return s->in_flight;
+}
+
+/* The sealed batch back from the thread, or NULL while it seals. */
+static struct job_batch *
+sealer_take(struct api_sealer *s)
+{
+	struct job_batch *b;
+	uint64_t n;
+
+	while (read(s->efd, &n, sizeof(n)) < 0 && errno == EINTR)
+		;
+	pthread_mutex_lock(&s->mu);
+	b = s->done;
+	s->done = NULL;
+	pthread_mutex_unlock(&s->mu);
+	return b;
+}
+
+int
+api_jobs_step(struct api_sealer *s)
+{
+	struct job_batch *b;
+	int rc;
+
+	if (s->in_flight) {
+		if ((b = sealer_take(s)) == NULL)
+			return 1;
+		s->in_flight = 0;
+		rc = b->n > 0 ? put(b, store_now()) : DB_OK;
+		free(b);
+		if (rc != DB_OK)
+			return -1;
+	}
+	if ((b = malloc(sizeof(*b))) == NULL)
+		return -1;
+	if ((rc = claim(b, store_now())) != DB_OK) {
+		free(b);
+		return rc == DB_NOTFOUND ? 0 : -1;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->todo = b;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	s->in_flight = 1;
+	return 1;
+}
+
+int
+api_jobs_running(void)
+{
+	return store_job_running() == DB_OK;
+}
+
+int
+api_admin_jobs_list(const struct request *req, struct response *res)
+{
+	struct pair_job_list l;
+	struct json_object *o;
+
+	(void)req;
+	if (store_job_list(&l) != DB_OK)
+		return api_db_error(res);
+	o = views_job_list(&l);
+	free(l.v);
+	return http_json(res, 200, o);
+}

@@ -249,9 +249,12 @@ store_job_claim(struct job_batch *out, int64_t now)
 int
 store_job_put(const struct job_batch *b, int64_t now, size_t *made)
 {
+	/* A device's pair goes through its gateway, as store_pair_insert_psk()
+	 * makes it (lib/store/pairs.c): via. */
 	static const char ins[] =
-		"INSERT INTO pairs (a, b, psk_box_a, psk_box_b, created_at, explicit)"
-		" SELECT ?1, ?2, ?3, ?4, ?5, 0"
+		"INSERT INTO pairs (a, b, psk_box_a, psk_box_b, created_at, explicit, via)"
+		" SELECT ?1, ?2, ?3, ?4, ?5, 0, (SELECT gateway FROM devices"
+		"  WHERE peer_id IN (?1, ?2) AND gateway NOT IN (?1, ?2) ORDER BY peer_id LIMIT 1)"
 		" WHERE EXISTS (SELECT 1 FROM peers WHERE id = ?1 AND public_key = ?6"
 		"               AND state = 'accepted')"
 		" AND EXISTS (SELECT 1 FROM peers WHERE id = ?2 AND public_key = ?7"

@@ -2021,6 +2021,11 @@ START_TEST(rule_any_size)
 	/* 71 peers in a full mesh: 2,485 pairs, more than a request makes
 	 * itself: the rule is made at once, its pairs in the background. */
 	keyed_peers(71, "all");
+	/* One of them a device (issue 18) whose gateway is another: its
+	 * pairs go through the gateway, made in the background as in a
+	 * request (pairs.via). */
+	exec_sql("INSERT INTO devices (peer_id, gateway, routes) VALUES"
+	         " (printf('f%015x', 1), printf('f%015x', 0), '[\"mesh\"]')");
 	rev0 = count("SELECT revision FROM peers WHERE id = printf('f%015x', 70)");
 	OK(admin("POST", path("/admin/rules"), "{\"a\":\"all\",\"b\":\"all\"}"), 201);
 	ck_assert_int_eq(jint(R.body, "pairs"), 2485);
@@ -2035,6 +2040,8 @@ START_TEST(rule_any_size)
 	/* 2,485 pairs in batches of JOBS_BATCH, then one pass that checks. */
 	ck_assert_int_ge(batches, 2485 / JOBS_BATCH);
 	ck_assert_int_eq(count("SELECT count(*) FROM pairs WHERE NOT explicit"), 2485);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs WHERE via = printf('f%015x', 0)"), 69);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs WHERE via IS NOT NULL"), 69);
 	ck_assert_int_gt(count("SELECT revision FROM peers WHERE id = printf('f%015x', 70)"), rev0);
 	OK(admin("GET", path("/admin/jobs"), NULL), 200);
 	job = json_object_array_get_idx(jarr(R.body, "jobs", 1), 0);

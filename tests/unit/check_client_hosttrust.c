@@ -45,8 +45,26 @@ setup(void)
 	}
 }
 
+/* One word of stmt()'s pairs: "tag:NAME" a tag, "via:RELAY/PARTNER" a via
+ * line, "relay" the relay line, anything else a pair. */
+static int
+add_word(struct statement *s, char *tok)
+{
+	char *slash;
+
+	if (strncmp(tok, "tag:", 4) == 0)
+		return statement_add_tag(s, tok + 4);
+	if (strcmp(tok, "relay") == 0)
+		return (s->relay = true) ? 0 : -1;
+	if (strncmp(tok, "via:", 4) == 0 && (slash = strchr(tok, '/')) != NULL) {
+		*slash = '\0';
+		return statement_add_via(s, tok + 4, slash + 1);
+	}
+	return statement_add_pair(s, tok);
+}
+
 /* A signed statement as JSON {text, signature}. pairs and nets are
- * space-separated ("" for none); a "pair" written "tag:NAME" is a tag. */
+ * space-separated ("" for none); in pairs, words as add_word() takes them. */
 static struct json_object *
 stmt(const uint8_t *sk, const char *mesh, const char *peer, unsigned version,
      const char *key, const char *addr, const char *nets, const char *pairs)
@@ -67,8 +85,7 @@ stmt(const uint8_t *sk, const char *mesh, const char *peer, unsigned version,
 		ck_assert_int_eq(statement_add_network(&s, tok), 0);
 	snprintf(buf, sizeof(buf), "%s", pairs);
 	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-		ck_assert_int_eq(strncmp(tok, "tag:", 4) == 0 ? statement_add_tag(&s, tok + 4) :
-		                 statement_add_pair(&s, tok), 0);
+		ck_assert_int_eq(add_word(&s, tok), 0);
 	ck_assert_int_eq(statement_canonicalize(&s), 0);
 	text = statement_text(&s, &len);
 	ck_assert_ptr_nonnull(text);
@@ -252,6 +269,76 @@ START_TEST(policy_pairs_tags)
 	ck_assert_msg(r.cfg.n_peers == 2, "%s", r.all);
 	ck_assert_ptr_nonnull(find(&r, "b"));
 	ck_assert_ptr_nonnull(find(&r, "c"));
+	run_free(&r);
+	hosttrust_store_free(&st);
+}
+END_TEST
+
+/* h reaches b through relay r (via lines on both ends, "relay" on r's);
+ * pairs are the words the statements of h, r and b carry besides those. */
+static struct json_object *
+relayed_config(const char *own_pairs, const char *r_pairs, const char *b_pairs,
+               struct json_object *policy)
+{
+	struct json_object *peers = json_object_new_array(), *rel = json_object_new_array();
+	struct json_object *e = json_object_new_object(), *re, *o;
+	char words[256];
+
+	snprintf(words, sizeof(words), "via:r/h %s", b_pairs);
+	json_object_object_add(e, "id", json_object_new_string("b"));
+	json_object_object_add(e, "name", json_object_new_string("db1"));
+	json_object_object_add(e, "statement",
+	                       stmt(NULL, MESH, "b", 1, pub[0], "10.77.0.3/24", "", words));
+	json_object_array_add(rel, e);
+	snprintf(words, sizeof(words), "relay %s", r_pairs);
+	re = peer_entry("r", "relay", pub[1], "10.77.0.9/32 10.77.0.3/32",
+	                stmt(NULL, MESH, "r", 1, pub[1], "10.77.0.9/24", "", words));
+	json_object_object_add(re, "relayed", rel);
+	json_object_array_add(peers, re);
+	snprintf(words, sizeof(words), "via:r/b %s", own_pairs);
+	o = stmt(NULL, MESH, "h", 1, host_pub, "10.77.0.2/24", "", words);
+	return policy ? config_pol(o, peers, policy) : config(o, peers);
+}
+
+/* pair_allowed(): a path through a relay holds when the pair is allowed
+ * either way, by pair lines in both statements or by the signed policy
+ * pairing their tags (rule-made pairs have no pair lines). */
+START_TEST(relayed_pair_by_policy_or_pairs)
+{
+	struct hosttrust_store st = { 0 };
+	const struct mesh_peer *p;
+	struct run r;
+
+	/* Made by rules: no pair line anywhere, the policy pairs the tags. */
+	run(&r, &st, relayed_config("tag:web", "tag:relay", "tag:db",
+	                            pol(NULL, MESH, 1, "web:db web:relay db:relay")));
+	ck_assert_msg((p = find(&r, "r")) != NULL, "%s", r.all);
+	ck_assert_msg(p->n_allowed_ips == 2, "%s", r.all);
+	ck_assert_str_eq(p->allowed_ips[1], "10.77.0.3/32");
+	ck_assert_msg(r.res.n_refused == 0, "%s", r.all);
+	run_free(&r);
+
+	/* The policy pairs h with the relay but not with b: b's route stays out. */
+	run(&r, &st, relayed_config("tag:web", "tag:relay", "tag:db",
+	                            pol(NULL, MESH, 2, "web:relay db:relay")));
+	ck_assert_msg((p = find(&r, "r")) != NULL, "%s", r.all);
+	ck_assert_msg(p->n_allowed_ips == 1, "%s", r.all);
+	ck_assert_msg(refused(&r, "peer db1 (id b): refused: the route through relay relay "
+	                      "(id r): not paired"), "%s", r.all);
+	run_free(&r);
+
+	/* Explicit: pair lines in both statements, no policy. */
+	run(&r, &st, relayed_config("b r", "h", "h", NULL));
+	ck_assert_msg((p = find(&r, "r")) != NULL, "%s", r.all);
+	ck_assert_msg(p->n_allowed_ips == 2, "%s", r.all);
+	run_free(&r);
+
+	/* One side's pair line only, and no rule: refused. */
+	run(&r, &st, relayed_config("b r", "h", "", NULL));
+	ck_assert_msg((p = find(&r, "r")) != NULL, "%s", r.all);
+	ck_assert_msg(p->n_allowed_ips == 1, "%s", r.all);
+	ck_assert_msg(refused(&r, "peer db1 (id b): refused: the route through relay relay "
+	                      "(id r): not paired"), "%s", r.all);
 	run_free(&r);
 	hosttrust_store_free(&st);
 }
@@ -794,6 +881,7 @@ trust_suite(void)
 	tcase_add_test(tc, own_statement_held);
 	tcase_add_test(tc, policy_pairs_tags);
 	tcase_add_test(tc, policy_attacks_refused);
+	tcase_add_test(tc, relayed_pair_by_policy_or_pairs);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -314,6 +314,69 @@ START_TEST(signed_like_any_peer)
 }
 END_TEST
 
+/* The signature of what GET get proposes, PUT to put, with sk: 200. */
+static void
+sign_proposed(const char *get, const char *put, const uint8_t *sk)
+{
+	char body[256], sig[KEYS_SIG_B64_LEN], *text;
+	int64_t v;
+
+	OK(admin("GET", get, NULL), 200);
+	text = strdup(jstr(R.body, "proposed"));
+	v = jint(R.body, "version");
+	statement_sign(sig, text, strlen(text), sk);
+	free(text);
+	snprintf(body, sizeof(body), "{\"version\":%lld,\"signature\":\"%s\"}", (long long)v,
+	         sig);
+	OK(admin("PUT", put, body), 200);
+}
+
+/* Issue 19 under issue 18: a device paired by a rule is signed by its tags
+ * and the signed policy, not by pair lines; its path through the gateway
+ * is still a via line on both ends (docs/trust.md). */
+START_TEST(signed_by_tags_and_policy)
+{
+	struct tpeer g, h, d;
+	uint8_t pk[KEYS_LEN], sk[KEYS_SIGN_SK_LEN];
+	char b64[KEYS_B64_LEN], body[256], line[64], code[KEYS_TOKEN_LEN];
+	const char *text;
+
+	keys_sign_keypair(pk, sk);
+	remember_secret_bytes(sk, 32);
+	keys_b64_encode(b64, sizeof(b64), pk, KEYS_LEN);
+	snprintf(body, sizeof(body), "{\"signing_key\":\"%s\"}", b64);
+	OK(admin("PUT", path("/admin/network"), body), 200);
+	member(&g, "gw", "192.0.2.1:51820");
+	member(&h, "host", "192.0.2.2:51820");
+	OK(admin("PATCH", path("/admin/peers/%s", h.id), "{\"tags\":[\"lab\"]}"), 200);
+	OK(admin("POST", path("/admin/rules"), "{\"a\":\"lab\",\"b\":\"phones\"}"), 201);
+	pair(&g, &h);
+	device_invite(&g, ",\"tags\":[\"phones\"]", code);
+	new_keys(&d);
+	OK(join(&d, code, "phone"), 201);
+	OK(admin("GET", path("/admin/peers/%s/statement", d.id), NULL), 200);
+	text = jstr(R.body, "proposed");
+	ck_assert_ptr_nonnull(strstr(text, "\ntag phones\n"));
+	snprintf(line, sizeof(line), "\npair %s\n", h.id);
+	ck_assert_ptr_null(strstr(text, line));
+	snprintf(line, sizeof(line), "\nvia %s/%s\n", g.id, h.id);
+	ck_assert_ptr_nonnull(strstr(text, line));
+	OK(admin("GET", path("/admin/peers/%s/statement", h.id), NULL), 200);
+	text = jstr(R.body, "proposed");
+	snprintf(line, sizeof(line), "\nvia %s/%s\n", g.id, d.id);
+	ck_assert_ptr_nonnull(strstr(text, line));
+	snprintf(line, sizeof(line), "\npair %s\n", d.id);
+	ck_assert_ptr_null(strstr(text, line));
+	OK(admin("GET", path("/admin/policy"), NULL), 200);
+	ck_assert_ptr_nonnull(strstr(jstr(R.body, "proposed"), "\nrule lab phones\n"));
+	sign_proposed(path("/admin/peers/%s/statement", d.id),
+	              path("/admin/peers/%s/signature", d.id), sk);
+	ck_assert_str_eq(jstr(R.body, "signature"), "valid");
+	sign_proposed(path("/admin/policy"), path("/admin/policy/signature"), sk);
+	ck_assert_int_eq(jint(R.body, "signed_version"), 1);
+}
+END_TEST
+
 /* A database fault at any step of a join leaves nothing behind. */
 START_TEST(join_all_or_nothing)
 {
@@ -345,6 +408,7 @@ devices_suite(void)
 	tcase_add_test(tc, delete_revokes_reissue_replaces);
 	tcase_add_test(tc, join_all_or_nothing);
 	tcase_add_test(tc, signed_like_any_peer);
+	tcase_add_test(tc, signed_by_tags_and_policy);
 	suite_add_tcase(s, tc);
 	return s;
 }

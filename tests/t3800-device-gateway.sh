@@ -12,7 +12,8 @@
 # tunnel address; H, paired with the device by the rule, is reached
 # through G only once G's host allows forwarding (`wgconf allow-relay`).
 # Under a signing key, H takes the route to the device only once the admin
-# signed the device, by name, like any peer.
+# signed the device, by name, like any peer (and the policy, whose rule
+# pairs them: rule-made pairs are no pair lines, docs/trust.md).
 # Deleted by the admin, the device stops working at G's next sync, and its
 # key cannot join again.
 #
@@ -193,7 +194,8 @@ check "H pings the device back" ns_ping H "$DEV_ADDR" 10
 admin signing-key generate --out "$TMP/admin/signing.key" || die "admin signing-key generate"
 SIGN_PUB=$(printf '%s\n' "$OUT" | grep -oE '[A-Za-z0-9+/]{43}=' | head -n 1)
 admin network --signing-key "$SIGN_PUB" || show_fail "admin network --signing-key"
-admin sign host-g host-h --yes --key "$TMP/admin/signing.key" || show_fail "admin sign host-g host-h"
+admin sign host-g host-h --policy --yes --key "$TMP/admin/signing.key" ||
+	show_fail "admin sign host-g host-h --policy"
 check "admin sign shows H's path to the device through G" \
 	eval 'printf "%s\n" "$OUT" | grep -q "via .*/$DEV"'
 for _h in $HOSTS; do

@@ -315,7 +315,7 @@ X -a PUT "/admin/revocations/$REV/signature" "{\"signature\":\"$SIG\"}"
 
 out '### `GET /admin/statements`, `PUT /admin/signatures`'
 out ""
-out 'Many statements at once, for `wgconf admin sign --all`: GET gives a page of accepted peers (`?limit=`, `?cursor=` as for `/admin/peers`) and, of them, those with unsigned changes: `{"statements": [{"id", "name", "version", "proposed", "signed", "signature"}], "next_cursor"}`. PUT `{"signatures": [{"id", "version", "signature"}, ...]}` (1 to 300) checks each exactly as `PUT /admin/peers/{id}/signature` does and keeps them all or none: the first error is the answer (400 `invalid_signatures` for an entry that is not exactly `{id, version, signature}`). Answer `{"signed": [{"id", "signed_version"}, ...]}`; one audit entry `peers.sign`.'
+out 'Many statements at once, for `wgconf admin sign --all`: GET gives a page of accepted peers, hosts and devices alike (`?limit=`, `?cursor=` as for `/admin/peers`) and, of them, those with unsigned changes: `{"statements": [{"id", "name", "version", "proposed", "signed", "signature"}], "next_cursor"}`. PUT `{"signatures": [{"id", "version", "signature"}, ...]}` (1 to 300) checks each exactly as `PUT /admin/peers/{id}/signature` does and keeps them all or none: the first error is the answer (400 `invalid_signatures` for an entry that is not exactly `{id, version, signature}`). Answer `{"signed": [{"id", "signed_version"}, ...]}`; one audit entry `peers.sign`.'
 out ""
 X -a GET /admin/statements
 

@@ -36,14 +36,15 @@ page_entries(const struct peer_list *list, const struct network *net, struct jso
 }
 
 /*
- * GET /admin/statements: a page of accepted peers (?limit=, ?cursor= as
- * for /admin/peers), and of them the ones with changes to sign under the
- * signing key, each with its proposal and its last signed statement.
+ * GET /admin/statements: a page of accepted peers, hosts and devices alike
+ * (?limit=, ?cursor= as for /admin/peers), and of them the ones with
+ * changes to sign under the signing key, each with its proposal and its
+ * last signed statement.
  */
 int
 api_admin_statements_list(const struct request *req, struct response *res)
 {
-	struct store_page pg = { .state = "accepted" };
+	struct store_page pg = { .state = "accepted", .kind = "all" };
 	struct json_object *o, *arr;
 	struct peer_list list;
 	struct network net;

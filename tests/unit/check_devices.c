@@ -314,6 +314,16 @@ START_TEST(signed_like_any_peer)
 }
 END_TEST
 
+/* Whether an entry of arr has id id. */
+static bool
+listed(struct json_object *arr, const char *id)
+{
+	for (size_t i = 0; i < json_object_array_length(arr); i++)
+		if (strcmp(jstr(json_object_array_get_idx(arr, i), "id"), id) == 0)
+			return true;
+	return false;
+}
+
 /* The signature of what GET get proposes, PUT to put, with sk: 200. */
 static void
 sign_proposed(const char *get, const char *put, const uint8_t *sk)
@@ -369,6 +379,9 @@ START_TEST(signed_by_tags_and_policy)
 	ck_assert_ptr_null(strstr(text, line));
 	OK(admin("GET", path("/admin/policy"), NULL), 200);
 	ck_assert_ptr_nonnull(strstr(jstr(R.body, "proposed"), "\nrule lab phones\n"));
+	/* `wgconf admin sign --all` reads this: the device is on it too. */
+	OK(admin("GET", path("/admin/statements"), NULL), 200);
+	ck_assert(listed(jarr(R.body, "statements", 3), d.id));
 	sign_proposed(path("/admin/peers/%s/statement", d.id),
 	              path("/admin/peers/%s/signature", d.id), sk);
 	ck_assert_str_eq(jstr(R.body, "signature"), "valid");

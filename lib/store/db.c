@@ -138,6 +138,18 @@ static const char migration_invite_label[] =
 	"ALTER TABLE invites ADD COLUMN label TEXT"
 	"  CHECK (label IS NULL OR length(label) BETWEEN 1 AND 64);";
 
+/*
+ * Version 8, paused peers (issue 20): disabled_at is when an admin (or its
+ * expiry) took a peer out of every config, NULL while it is in them; its
+ * key, pairs and addresses stay. expires_at is when the periodic check
+ * pauses it (NULL: never); the index holds only the peers it must watch.
+ */
+static const char migration_pause[] =
+	"ALTER TABLE peers ADD COLUMN disabled_at INTEGER;"
+	"ALTER TABLE peers ADD COLUMN expires_at INTEGER;"
+	"CREATE INDEX peers_expiry ON peers (expires_at)"
+	"  WHERE disabled_at IS NULL AND expires_at IS NOT NULL;";
+
 /* Migrations from version N-1 to N live at index N; index 1 is schema.sql. */
 static const char *const migrations[] = {
 	NULL,
@@ -169,6 +181,7 @@ static const char *const migrations[] = {
 	"DROP INDEX pairs_b;"
 	"CREATE INDEX pairs_b_a ON pairs (b, a);",
 	migration_invite_label,
+	migration_pause,
 };
 
 /*

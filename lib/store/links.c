@@ -24,11 +24,12 @@
 #define LINK_HALF(other, self, box) \
 	"SELECT l." other ", p.name, p.state, p.public_key, p.endpoint, p.listen_port," \
 	" p.keepalive, p.revision, p.created_at, p.last_seen, p.pending_key, a4.address," \
-	" a6.address, p.signed_version, p.statement, p.statement_sig, l." box \
+	" a6.address, p.signed_version, p.statement, p.statement_sig, p.disabled_at," \
+	" p.expires_at, l." box \
 	" FROM pairs l JOIN peers p ON p.id = l." other \
 	" LEFT JOIN addresses a4 ON a4.peer_id = p.id AND a4.family = 4" \
 	" LEFT JOIN addresses a6 ON a6.peer_id = p.id AND a6.family = 6" \
-	" WHERE l." self " = ?1 AND p.state = 'accepted'"
+	" WHERE l." self " = ?1 AND p.state = 'accepted' AND p.disabled_at IS NULL"
 static const char links_sql[] =
 	LINK_HALF("b", "a", "psk_box_a") " UNION ALL " LINK_HALF("a", "b", "psk_box_b")
 	" ORDER BY 1";
@@ -38,7 +39,7 @@ static const char links_sql[] =
 static const char links_nets_sql[] =
 	NETS_HALF("b", "a") " UNION ALL " NETS_HALF("a", "b") " ORDER BY 1, 3";
 
-#define LINK_BOX_COL 16    /* after the SQL_PEER_COLUMNS ones */
+#define LINK_BOX_COL 18    /* after the SQL_PEER_COLUMNS ones */
 
 /* The current row of links_sql into l. -1 out of memory. */
 static int

@@ -195,7 +195,12 @@ meshconf_text_begin(struct meshconf_writer *w, const struct peer *self,
 	                                                    JSON_C_TO_STRING_NOSLASHESCAPE) : "[]");
 	json_object_put(dns);
 	buf_lit(&w->out, "},\"peers\":[");
-	return w->out.oom ? -1 : 0;
+	/* A paused peer is told why it has no peers (its links come back,
+	 * unchanged, when it is enabled). */
+	if (self->disabled_at != 0)
+		buf_str(&w->warnings, "this peer is disabled by an admin: it is in no other "
+		        "peer's config and gets no peers until it is enabled again");
+	return w->out.oom || w->warnings.oom ? -1 : 0;
 }
 
 int

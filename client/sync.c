@@ -13,7 +13,7 @@
 #include "links.h"
 #include "peer.h"
 #include "render.h"
-#include "rotate.h"
+#include "nextkey.h"
 #include "state.h"
 
 static const char sync_usage[] =
@@ -422,7 +422,7 @@ sync_install(struct sync_run *run, struct json_object *json, const char *new_eta
 	if ((!run->review || !fresh) && state_held_remove(run->st.dir, run->iface) != 0)
 		goto out;
 	if (next_key) {
-		if (rotate_promote(run->st.dir) != 0)
+		if (nextkey_promote(run->st.dir) != 0)
 			goto out;
 		printf("%s: this host now uses its new key\n", program_invocation_short_name);
 	}

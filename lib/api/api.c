@@ -270,6 +270,20 @@ unauthorized:
 	return http_error(res, 401, "unauthorized", "a valid peer token is required");
 }
 
+/* The write's audit entry, under the network's limits for the log. */
+static int
+audit(const char *actor, const struct response *res)
+{
+	struct audit_limits lim;
+	struct quota q;
+
+	if (quota_get(&q) != DB_OK)
+		return DB_ERROR;
+	quota_audit_limits(&q, &lim);
+	return store_audit(&lim, actor, res->change.action,
+	                   res->change.target[0] ? res->change.target : NULL, res->change.detail);
+}
+
 /* The tail every write shares: revisions, the audit entry, one commit.
  * res->revised then names the peers whose configs changed: a change
  * notification goes out from here, after the commit, never before. */
@@ -280,9 +294,7 @@ finish_write(const struct request *req, struct response *res)
 	int rc = store_revisions_commit(&res->revised);
 
 	if (rc == DB_OK && res->change.action != NULL)
-		rc = store_audit(actor, res->change.action,
-		                 res->change.target[0] ? res->change.target : NULL,
-		                 res->change.detail);
+		rc = audit(actor, res);
 	if (rc == DB_OK && res->change.answer[0] != '\0' &&
 	    api_answer_peer(res->change.answer, res->status, res) >= 400)
 		rc = DB_ERROR;

@@ -19,7 +19,7 @@ answer(struct response *res)
 	if (store_network_get(&n) != DB_OK || quota_get(&q) != DB_OK)
 		return api_db_error(res);
 	o = views_network(&n);
-	quota_to_json(&q, o);
+	views_limits(&q, o);
 	return http_json(res, 200, o);
 }
 
@@ -154,6 +154,7 @@ int
 api_admin_network_put(const struct request *req, struct response *res)
 {
 	struct network n, old;
+	struct quota_error qerr;
 	struct quota q;
 	int status, mtu = 0, mtu_set, ka = 0, ka_set;
 
@@ -186,8 +187,8 @@ api_admin_network_put(const struct request *req, struct response *res)
 		return status;
 	if (quota_get(&q) != DB_OK)
 		return api_db_error(res);
-	if ((status = quota_from_json(req->json, &q, res)) != 0)
-		return status;
+	if (quota_from_json(req->json, &q, &qerr) != 0)
+		return http_error(res, 400, qerr.code, "%s", qerr.message);
 	if (quota_put(&q) != DB_OK)
 		return api_db_error(res);
 	api_log(res, "network.edit", NULL, json_object_get(req->json), NULL);

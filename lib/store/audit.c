@@ -5,27 +5,87 @@
 #include <string.h>
 
 #include "audit.h"
-#include "quota.h"
 #include "sql.h"
 
+/* Counts a repeat of an event: when the same actor did the same action on
+ * the same target with the same detail (text or NULL) less than the
+ * coalescing window ago, that row's count goes up and its last_at becomes
+ * now: DB_OK. DB_NOTFOUND when there is no such row (the caller inserts
+ * one). */
+static int
+repeat(const struct audit_limits *lim, const char *actor, const char *action,
+       const char *target, const char *detail, int64_t now)
+{
+	static const char find[] =
+		"SELECT id FROM audit WHERE actor = ?1 AND action = ?2 AND at >= ?3"
+		" AND target IS ?4 AND detail IS ?5 ORDER BY id DESC LIMIT 1";
+	static const char bump[] =
+		"UPDATE audit SET count = count + 1, last_at = ?2 WHERE id = ?1";
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	int rc;
+
+	if (lim->coalesce_window <= 0)
+		return DB_NOTFOUND;
+	if ((st = db_stmt(find)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now - lim->coalesce_window);
+	if (target != NULL)
+		sqlite3_bind_text(st, 4, target, -1, SQLITE_STATIC);
+	if (detail != NULL)
+		sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return DB_NOTFOUND;
+	if (rc != SQLITE_ROW || (st = db_stmt(bump)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
+}
+
 int
-store_audit(const char *actor, const char *action, const char *target,
-            struct json_object *detail)
+store_audit_prune(const struct audit_limits *lim, int64_t now)
+{
+	/* Ids only grow (AUTOINCREMENT): all but the newest N rows are those
+	 * at least N below the largest id, a range of the table's own b-tree.
+	 * An admin's entries are not pruned for room, only by age: no flood of
+	 * registrations can push the record of what admins did out of the log
+	 * (and admins are few, so what stays below the range is small). */
+	static const char by_rows[] =
+		"DELETE FROM audit WHERE id <= (SELECT max(id) FROM audit) - ?1"
+		" AND substr(actor, 1, 6) <> 'admin:'";
+	static const char by_age[] = "DELETE FROM audit WHERE at < ?1";
+	sqlite3_stmt *st;
+
+	if ((st = db_stmt(by_rows)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, lim->max_rows);
+	if (db_exec_stmt(st) != DB_OK || (st = db_stmt(by_age)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, now - lim->max_age);
+	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
+}
+
+int
+store_audit(const struct audit_limits *lim, const char *actor, const char *action,
+            const char *target, struct json_object *detail)
 {
 	static const char sql[] =
 		"INSERT INTO audit (at, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)";
 	const char *text = detail != NULL ?
 		json_object_to_json_string_ext(detail, JSON_C_TO_STRING_PLAIN) : NULL;
 	int64_t now = store_now();
-	struct quota q;
 	sqlite3_stmt *st;
 	int rc;
 
 	/* A repeat of an event within the window counts on its row: a flood
 	 * of identical events is one row, not one each. */
-	if (quota_get(&q) != DB_OK)
-		return DB_ERROR;
-	if ((rc = quota_audit_repeat(&q, actor, action, target, text, now)) != DB_NOTFOUND)
+	if ((rc = repeat(lim, actor, action, target, text, now)) != DB_NOTFOUND)
 		return rc == DB_OK ? DB_OK : DB_ERROR;
 	if ((st = db_stmt(sql)) == NULL)
 		return DB_ERROR;
@@ -39,7 +99,7 @@ store_audit(const char *actor, const char *action, const char *target,
 	if (db_exec_stmt(st) != DB_OK)
 		return DB_ERROR;
 	/* Pruned as it grows: its size never waits for a periodic job. */
-	return quota_prune_audit(&q, now) == DB_OK ? DB_OK : DB_ERROR;
+	return store_audit_prune(lim, now) == DB_OK ? DB_OK : DB_ERROR;
 }
 
 void

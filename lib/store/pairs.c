@@ -194,9 +194,7 @@ store_pair_reseal(const struct peer *p, const char *other_id)
 			sqlite3_bind_text(st, 2, p_is_a ? o.id : p->id, -1, SQLITE_STATIC);
 			sqlite3_bind_blob(st, 3, p_is_a ? boxp : boxo, KEYS_SEALED_LEN, SQLITE_STATIC);
 			sqlite3_bind_blob(st, 4, p_is_a ? boxo : boxp, KEYS_SEALED_LEN, SQLITE_STATIC);
-			if (db_exec_stmt(st) == DB_OK && db_changes() == 1 &&
-			    store_revisions_touch(p->id) == DB_OK &&
-			    store_revisions_touch(other_id) == DB_OK)
+			if (db_exec_stmt(st) == DB_OK && db_changes() == 1)
 				rc = DB_OK;
 		}
 	}

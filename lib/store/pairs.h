@@ -49,7 +49,9 @@ int store_pair_set_explicit(const char *a, const char *b, int explicit);
 int store_pair_delete(const char *a, const char *b);
 
 /* A fresh preshared key for the pair of p and other (p with its new key),
- * sealed to both: the old one was sealed to a key that is going away. */
+ * sealed to both: the old one was sealed to a key that is going away. Part
+ * of a key change, which touches p and its partners already
+ * (store_peer_take_pending_key()): this touches nobody. */
 int store_pair_reseal(const struct peer *p, const char *other_id);
 
 struct pair_row {

@@ -96,18 +96,18 @@ quota_put(const struct quota *q)
 	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
 }
 
-void
-quota_to_json(const struct quota *q, struct json_object *obj)
+int
+quota_int(const struct quota *q, size_t i, const char **key, int64_t *v)
 {
-	json_object_object_add(obj, "registration",
-	                       json_object_new_string(quota_registration_name(q->registration)));
-	for (size_t i = 0; i < NINTS; i++)
-		json_object_object_add(obj, ints[i].key,
-		                       json_object_new_int64(value(q, i)));
+	if (i >= NINTS)
+		return -1;
+	*key = ints[i].key;
+	*v = value(q, i);
+	return 0;
 }
 
 int
-quota_from_json(struct json_object *obj, struct quota *q, struct response *res)
+quota_from_json(struct json_object *obj, struct quota *q, struct quota_error *err)
 {
 	struct json_object *v;
 	size_t i;
@@ -118,10 +118,12 @@ quota_from_json(struct json_object *obj, struct quota *q, struct response *res)
 		for (i = 0; s != NULL && i < sizeof(modes) / sizeof(modes[0]); i++)
 			if (strcmp(s, modes[i]) == 0)
 				break;
-		if (s == NULL || i == sizeof(modes) / sizeof(modes[0]))
-			return http_error(res, 400, "invalid_registration", "registration \"%.32s\" "
-			                  "must be \"open\", \"invite-only\" or \"closed\"",
-			                  s ? s : "(not a string)");
+		if (s == NULL || i == sizeof(modes) / sizeof(modes[0])) {
+			err->code = "invalid_registration";
+			snprintf(err->message, sizeof(err->message), "registration \"%.32s\" must be "
+			         "\"open\", \"invite-only\" or \"closed\"", s ? s : "(not a string)");
+			return -1;
+		}
 		q->registration = (enum quota_registration)i;
 	}
 	for (i = 0; i < NINTS; i++) {
@@ -130,13 +132,24 @@ quota_from_json(struct json_object *obj, struct quota *q, struct response *res)
 			continue;
 		/* json-c saturates big numbers; the range check below catches it. */
 		if (!json_object_is_type(v, json_type_int) ||
-		    (n = json_object_get_int64(v)) < ints[i].lo || n > ints[i].hi)
-			return http_error(res, 400, "invalid_field", "\"%s\" must be a whole number "
-			                  "of %s from %lld to %lld", ints[i].key, ints[i].unit,
-			                  (long long)ints[i].lo, (long long)ints[i].hi);
+		    (n = json_object_get_int64(v)) < ints[i].lo || n > ints[i].hi) {
+			err->code = "invalid_field";
+			snprintf(err->message, sizeof(err->message), "\"%s\" must be a whole number "
+			         "of %s from %lld to %lld", ints[i].key, ints[i].unit,
+			         (long long)ints[i].lo, (long long)ints[i].hi);
+			return -1;
+		}
 		*field(q, i) = n;
 	}
 	return 0;
+}
+
+void
+quota_audit_limits(const struct quota *q, struct audit_limits *lim)
+{
+	lim->max_age = q->audit_max_age;
+	lim->max_rows = q->audit_max_rows;
+	lim->coalesce_window = q->audit_coalesce_window;
 }
 
 int
@@ -161,6 +174,7 @@ quota_expire_pending(const struct quota *q, int64_t now, int *n)
 	static const char sql[] =
 		"DELETE FROM peers WHERE state = 'pending' AND created_at < ?1";
 	struct json_object *detail;
+	struct audit_limits lim;
 	sqlite3_stmt *st = db_stmt(sql);
 	int gone, rc;
 
@@ -179,68 +193,10 @@ quota_expire_pending(const struct quota *q, int64_t now, int *n)
 	detail = json_object_new_object();
 	json_object_object_add(detail, "count", json_object_new_int(gone));
 	json_object_object_add(detail, "older_than", json_object_new_int64(q->pending_expire_after));
-	rc = store_audit("system", "peer.expire", NULL, detail);
+	quota_audit_limits(q, &lim);
+	rc = store_audit(&lim, "system", "peer.expire", NULL, detail);
 	json_object_put(detail);
 	return rc == DB_OK ? DB_OK : DB_ERROR;
-}
-
-int
-quota_audit_repeat(const struct quota *q, const char *actor, const char *action,
-                   const char *target, const char *detail, int64_t now)
-{
-	static const char find[] =
-		"SELECT id FROM audit WHERE actor = ?1 AND action = ?2 AND at >= ?3"
-		" AND target IS ?4 AND detail IS ?5 ORDER BY id DESC LIMIT 1";
-	static const char bump[] =
-		"UPDATE audit SET count = count + 1, last_at = ?2 WHERE id = ?1";
-	sqlite3_stmt *st;
-	int64_t id = 0;
-	int rc;
-
-	if (q->audit_coalesce_window <= 0)
-		return DB_NOTFOUND;
-	if ((st = db_stmt(find)) == NULL)
-		return DB_ERROR;
-	sqlite3_bind_text(st, 1, actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now - q->audit_coalesce_window);
-	if (target != NULL)
-		sqlite3_bind_text(st, 4, target, -1, SQLITE_STATIC);
-	if (detail != NULL)
-		sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return DB_NOTFOUND;
-	if (rc != SQLITE_ROW || (st = db_stmt(bump)) == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
-}
-
-int
-quota_prune_audit(const struct quota *q, int64_t now)
-{
-	/* Ids only grow (AUTOINCREMENT): all but the newest N rows are those
-	 * at least N below the largest id, a range of the table's own b-tree.
-	 * An admin's entries are not pruned for room, only by age: no flood of
-	 * registrations can push the record of what admins did out of the log
-	 * (and admins are few, so what stays below the range is small). */
-	static const char by_rows[] =
-		"DELETE FROM audit WHERE id <= (SELECT max(id) FROM audit) - ?1"
-		" AND substr(actor, 1, 6) <> 'admin:'";
-	static const char by_age[] = "DELETE FROM audit WHERE at < ?1";
-	sqlite3_stmt *st;
-
-	if ((st = db_stmt(by_rows)) == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, q->audit_max_rows);
-	if (db_exec_stmt(st) != DB_OK || (st = db_stmt(by_age)) == NULL)
-		return DB_ERROR;
-	sqlite3_bind_int64(st, 1, now - q->audit_max_age);
-	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
 }
 
 int
@@ -316,6 +272,7 @@ housekeeping_due(const struct quota *q, int64_t now)
 int
 quota_housekeep(int64_t now)
 {
+	struct audit_limits lim;
 	struct quota q;
 	int due, ret = DB_ERROR;
 
@@ -328,8 +285,10 @@ quota_housekeep(int64_t now)
 	if (db_begin() != 0)
 		goto out;
 	/* Read again under the write lock: an admin may have changed them. */
-	if (quota_get(&q) != DB_OK || quota_expire_pending(&q, now, NULL) != DB_OK ||
-	    quota_prune_audit(&q, now) != DB_OK || db_commit() != 0)
+	if (quota_get(&q) != DB_OK || quota_expire_pending(&q, now, NULL) != DB_OK)
+		goto out;
+	quota_audit_limits(&q, &lim);
+	if (store_audit_prune(&lim, now) != DB_OK || db_commit() != 0)
 		goto out;
 	ret = DB_OK;
 out:

@@ -13,7 +13,9 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "http.h"
+#include <stddef.h>
+
+#include "audit.h"
 
 enum quota_registration {
 	QUOTA_OPEN,             /* anyone registers; lands pending (the default) */
@@ -37,12 +39,19 @@ int quota_get(struct quota *q);
 /* Writes them. DB_OK or DB_ERROR. */
 int quota_put(const struct quota *q);
 
-/* Adds the settings to a JSON object (the network view). */
-void quota_to_json(const struct quota *q, struct json_object *obj);
+/* The integer settings one by one, for showing them: i-th's key and
+ * value; -1 past the last. */
+int quota_int(const struct quota *q, size_t i, const char **key, int64_t *v);
+
+/* Why quota_from_json() refused a body. */
+struct quota_error {
+	const char *code;               /* static: invalid_registration, invalid_field */
+	char message[160];
+};
 
 /* Takes the settings obj names (a PUT /admin/network body) into q; the
- * others stay. 0, or 400 in res naming the key and its range. */
-int quota_from_json(struct json_object *obj, struct quota *q, struct response *res);
+ * others stay. 0, or -1 with err naming the key and its range. */
+int quota_from_json(struct json_object *obj, struct quota *q, struct quota_error *err);
 
 /* "open", "invite-only", "closed". */
 const char *quota_registration_name(enum quota_registration r);
@@ -55,18 +64,8 @@ int quota_expire_pending(const struct quota *q, int64_t now, int *n);
 /* How many peers wait for review. DB_OK or DB_ERROR. */
 int quota_pending_count(int64_t *n);
 
-/* Counts a repeat of an event: when the same actor did the same action on
- * the same target with the same detail (text or NULL) less than
- * audit_coalesce_window ago, that row's count goes up and its last_at
- * becomes now: DB_OK. DB_NOTFOUND when there is no such row (the caller
- * inserts one), DB_ERROR. */
-int quota_audit_repeat(const struct quota *q, const char *actor, const char *action,
-                       const char *target, const char *detail, int64_t now);
-
-/* Drops audit rows older than audit_max_age, and all but the newest
- * audit_max_rows except an admin's (those only age out). Cheap when there
- * is nothing to drop (index seeks). DB_OK or DB_ERROR. */
-int quota_prune_audit(const struct quota *q, int64_t now);
+/* The audit log's limits among the settings. */
+void quota_audit_limits(const struct quota *q, struct audit_limits *lim);
 
 /* May peer id change its endpoint now? DB_OK, or DB_CONFLICT with
  * *retry_after the seconds to wait. DB_ERROR. */

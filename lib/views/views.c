@@ -109,6 +109,18 @@ views_network(const struct network *n)
 	return o;
 }
 
+void
+views_limits(const struct quota *q, struct json_object *obj)
+{
+	const char *key;
+	int64_t v;
+
+	json_object_object_add(obj, "registration",
+	                       json_object_new_string(quota_registration_name(q->registration)));
+	for (size_t i = 0; quota_int(q, i, &key, &v) == 0; i++)
+		json_object_object_add(obj, key, json_object_new_int64(v));
+}
+
 struct json_object *
 views_time(int64_t t)
 {

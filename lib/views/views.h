@@ -13,6 +13,7 @@
 #include "invites.h"
 #include "links.h"
 #include "pairs.h"
+#include "quota.h"
 #include "rows.h"
 
 /* A peer as admins and the peer itself see it; its signature state is
@@ -23,6 +24,9 @@ struct json_object *views_peer(const struct peer *p, const struct network *net);
 struct json_object *views_peer_list(const struct peer_list *l, const struct network *net);
 
 struct json_object *views_network(const struct network *n);
+
+/* Adds the limits (registration mode and bounds) to obj, the network view. */
+void views_limits(const struct quota *q, struct json_object *obj);
 
 /* An invite as admins see it (never its code), expired or not at now. */
 struct json_object *views_invite(const struct invite *inv, int64_t now);

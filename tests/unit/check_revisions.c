@@ -168,6 +168,14 @@ compare(const char *what, const struct seen *before, const struct seen *after,
 	ck_assert_msg(moved == pub->n, "%s: %zu published, %zu of them peers now", what,
 	              pub->n, moved);
 	for (size_t i = 0; i < after->n; i++) {
+		int is_new = 1;
+		for (size_t j = 0; j < before->n; j++)
+			if (strcmp(before->v[j].id, after->v[i].id) == 0)
+				is_new = 0;
+		ck_assert_msg(!is_new || published_find(pub, after->v[i].id) != NULL,
+		              "%s: new peer %s has no first revision", what, after->v[i].name);
+	}
+	for (size_t i = 0; i < after->n; i++) {
 		int was = 0;
 		for (size_t j = 0; j < before->n; j++)
 			if (strcmp(before->v[j].id, after->v[i].id) == 0 &&
@@ -327,12 +335,17 @@ walk_trust(const struct tpeer *x, struct tpeer *nx)
 
 /* The network, the limits, import, adoption, rejections, deletions. */
 static void
-walk_rest(const struct tpeer *y, const struct tpeer *z)
+walk_rest(const struct tpeer *y, const struct tpeer *z, const struct tpeer *w)
 {
 	struct tpeer p, q, imp;
 	char body[512], code[128], inv[32];
 
 	ADMIN_STEP("mtu", 200, "PUT", path("/admin/network"), "{\"mtu\":1380}");
+	/* w is behind NAT with no keepalive of its own: the default is in its
+	 * links; z sets its own, y has no link. */
+	ADMIN_STEP("pair one behind NAT", 201, "PUT", path("/admin/pairs/%s/%s",
+	           strcmp(w->id, z->id) < 0 ? w->id : z->id, strcmp(w->id, z->id) < 0 ? z->id : w->id),
+	           NULL);
 	ADMIN_STEP("keepalive", 200, "PUT", path("/admin/network"), "{\"keepalive\":30}");
 	ADMIN_STEP("dns", 200, "PUT", path("/admin/network"), "{\"dns\":[\"10.77.0.1\"]}");
 	ADMIN_STEP("limits alone", 200, "PUT", path("/admin/network"), "{\"pending_max\":50}");
@@ -371,7 +384,7 @@ START_TEST(every_write_moves_exactly_the_revisions_it_changes)
 
 	walk_mesh(&x, &y, &z, &w);
 	walk_trust(&x, &nx);
-	walk_rest(&y, &z);
+	walk_rest(&y, &z, &w);
 	json_object_put(answer);
 	answer = NULL;
 }

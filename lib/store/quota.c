@@ -305,17 +305,20 @@ expire_peers(int64_t now, int *n)
 {
 	struct strlist ids = { NULL, 0 };
 	struct json_object *detail = NULL;
+	struct audit_limits lim;
+	struct quota q;
 	int ret = DB_ERROR;
 
 	*n = 0;
-	if (store_peers_expired(now, &ids) != DB_OK)
+	if (quota_get(&q) != DB_OK || store_peers_expired(now, &ids) != DB_OK)
 		goto out;
+	quota_audit_limits(&q, &lim);
 	for (size_t i = 0; i < ids.n; i++) {
 		if (store_peer_set_disabled(ids.v[i], now) != DB_OK)
 			goto out;
 		detail = json_object_new_object();
 		json_object_object_add(detail, "reason", json_object_new_string("expired"));
-		if (store_audit("system", "peer.disable", ids.v[i], detail) != DB_OK)
+		if (store_audit(&lim, "system", "peer.disable", ids.v[i], detail) != DB_OK)
 			goto out;
 		json_object_put(detail);
 		detail = NULL;

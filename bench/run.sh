@@ -522,7 +522,11 @@ size_run() { # SIZE
 
 	# Writes. Registration stops at BENCH_WRITES: the server caps how many
 	# peers may wait for review. Those are then accepted, and each new pair
-	# joins one of them to a seeded partial-mesh peer.
+	# joins one of them to a seeded partial-mesh peer. wrk registers from
+	# one address: the bound per network prefix is lifted for it.
+	curl -sS -K "$RUN/admin.curl" -o /dev/null --cacert "$RUN/cert.pem" -X PUT \
+	    -H 'Content-Type: application/json' --data '{"pending_max_per_prefix":100000}' \
+	    "$API/admin/network"
 	bench_wrk "$n" register "$API/register" register 201 "" "" "" "" "$WRITES"
 	sqlite3 "$RUN/wgconfsrv.db" "SELECT id FROM peers WHERE state = 'pending' ORDER BY id" \
 	    >"$RUN/pending.ids"

@@ -279,6 +279,7 @@ serve(const struct conn *c)
 	if ((req.query = param(c, "QUERY_STRING")) != NULL && req.query[0] == '\0')
 		req.query = NULL;
 	req.remote_user = param(c, "REMOTE_USER");
+	req.remote_addr = param(c, "REMOTE_ADDR");
 	req.authorization = param(c, "HTTP_AUTHORIZATION");
 	req.content_type = param(c, "CONTENT_TYPE");
 	req.origin = param(c, "HTTP_ORIGIN");

@@ -303,6 +303,25 @@ header() {
 	grep -i "^$1:" "$HEADERS" | head -n 1 | sed 's/^[^:]*:[[:space:]]*//' | tr -d '\r'
 }
 
+# api_all PATH KEY: every page of an admin list (GET PATH, following
+# next_cursor), joined: BODY is {"KEY": [all of them]}, STATUS that of the
+# first page that was not 200, or 200.
+api_all() {
+	_all=$T_TMP/api-all
+	printf '[]' >"$_all"
+	_cur=""
+	while :; do
+		case $1 in *\?*) _sep='&' ;; *) _sep='?' ;; esac
+		if [ -n "$_cur" ]; then api -a GET "$1${_sep}cursor=$_cur"; else api -a GET "$1"; fi
+		[ "$STATUS" = 200 ] || return 1
+		printf '%s' "$BODY" | jq --slurpfile a "$_all" --arg k "$2" '$a[0] + .[$k]' >"$_all.new" &&
+		    mv "$_all.new" "$_all" || return 1
+		_cur=$(jqr '.next_cursor // empty | @uri')
+		[ -n "$_cur" ] || break
+	done
+	BODY=$(jq -c --arg k "$2" '{($k): .}' "$_all")
+}
+
 # jqr FILTER: jq -r on the last body (empty on bad JSON).
 jqr() {
 	printf '%s' "$BODY" | jq -r "$1" 2>/dev/null

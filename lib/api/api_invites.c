@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "text.h"
 
 #define INVITE_USES_MAX     1000
 #define INVITE_EXPIRY_MIN   60
@@ -13,7 +14,7 @@
 
 /*
  * A label is 1..INVITE_LABEL_MAX characters of printable text: the body is
- * valid UTF-8 already (lib/http.c), so what is left to refuse is a NUL from
+ * valid UTF-8 already (lib/api/http.c), so what is left to refuse is a NUL from
  * a \u0000 escape and the C0 and C1 controls and DEL, which would reach an
  * admin's terminal through `wgconf admin invites`.
  */
@@ -78,6 +79,45 @@ bad_label(struct json_object *v, struct response *res)
 	                  (int)n, js, n < len ? "..." : "", INVITE_LABEL_MAX);
 }
 
+/* The imported peer a new invite is for (an id; NULL: any new host) and
+ * whether it works while registration is closed, which only an invite for
+ * one imported peer may. 0, or 400, 404, 409 in res. */
+static int
+invite_target(struct json_object *body, const char **for_peer, int *when_closed,
+              struct response *res)
+{
+	struct json_object *v;
+	int rc;
+
+	*for_peer = NULL;
+	*when_closed = 0;
+	if (body != NULL && json_object_object_get_ex(body, "for_peer", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    !text_safe_token(json_object_get_string(v), PEER_ID_LEN - 1))
+			return http_error(res, 400, "invalid_field", "\"for_peer\" must be a peer id");
+		*for_peer = json_object_get_string(v);
+	}
+	if (body != NULL && json_object_object_get_ex(body, "when_closed", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return http_error(res, 400, "invalid_field",
+			                  "\"when_closed\" must be true or false");
+		*when_closed = json_object_get_boolean(v);
+	}
+	if (*when_closed && *for_peer == NULL)
+		return http_error(res, 400, "invalid_field", "\"when_closed\" goes with "
+		                  "\"for_peer\": only adopting an imported peer can work while "
+		                  "registration is closed");
+	if (*for_peer == NULL)
+		return 0;
+	rc = store_peer_adoptable(*for_peer);
+	if (rc == DB_NOTFOUND)
+		return http_error(res, 404, "peer_not_found", "no peer with id \"%s\"", *for_peer);
+	if (rc == DB_CONFLICT)
+		return http_error(res, 409, "not_adoptable", "peer %s is not an imported peer "
+		                  "waiting for its host to adopt it", *for_peer);
+	return rc == DB_OK ? 0 : api_db_error(res);
+}
+
 static int
 create_invite(const struct request *req, struct response *res, char code[KEYS_TOKEN_LEN])
 {
@@ -86,7 +126,8 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 	int uses = 1, uses_set = 0, expires = INVITE_EXPIRY_DEF, exp_set = 0, status;
 	int64_t now = store_now();
 	struct json_object *o, *detail, *v;
-	const char *label = NULL;
+	const char *label = NULL, *for_peer;
+	int when_closed;
 
 	if (req->json != NULL &&
 	    ((status = api_int_field(req->json, "uses", 1, INVITE_USES_MAX, &uses, &uses_set, res)) != 0 ||
@@ -101,12 +142,16 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 			return bad_label(v, res);
 		label = json_object_get_string(v);
 	}
+	if ((status = invite_target(req->json, &for_peer, &when_closed, res)) != 0)
+		return status;
 	keys_random_hex(inv.id, (PEER_ID_LEN - 1) / 2);
 	inv.uses = uses;
 	inv.expires_at = now + expires;
 	inv.created_at = now;
 	snprintf(inv.created_by, sizeof(inv.created_by), "%s", req->actor);
 	snprintf(inv.label, sizeof(inv.label), "%s", label ? label : "");
+	snprintf(inv.for_peer, sizeof(inv.for_peer), "%s", for_peer ? for_peer : "");
+	inv.when_closed = when_closed;
 	keys_random_secret(code);
 	keys_hash(h, code, strlen(code));
 	detail = json_object_new_object();
@@ -114,6 +159,10 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 	json_object_object_add(detail, "expires_in", json_object_new_int(expires));
 	if (label != NULL)
 		json_object_object_add(detail, "label", json_object_new_string(label));
+	if (for_peer != NULL)
+		json_object_object_add(detail, "for_peer", json_object_new_string(for_peer));
+	if (when_closed)
+		json_object_object_add(detail, "when_closed", json_object_new_boolean(1));
 	if (store_invite_add(&inv, h) != DB_OK) {
 		json_object_put(detail);
 		return api_db_error(res);
@@ -125,6 +174,8 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 	json_object_object_add(o, "uses", json_object_new_int(uses));
 	json_object_object_add(o, "expires_at", views_time(now + expires));
 	json_object_object_add(o, "label", label != NULL ? json_object_new_string(label) : NULL);
+	json_object_object_add(o, "for_peer", for_peer != NULL ? json_object_new_string(for_peer) : NULL);
+	json_object_object_add(o, "when_closed", json_object_new_boolean(when_closed));
 	res->secret = 1;
 	return http_json(res, 201, o);
 }

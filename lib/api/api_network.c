@@ -8,7 +8,7 @@
 
 #define DNS_MAX 8
 
-/* The settings as stored now: the mesh's and the limits (lib/quota.h). */
+/* The settings as stored now: the mesh's and the limits (lib/store/quota.h). */
 static int
 answer(struct response *res)
 {

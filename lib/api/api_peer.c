@@ -38,21 +38,17 @@ string_field(struct json_object *obj, const char *key, int required,
 }
 
 int
-api_use_invite(const char *code, struct response *res, char *invite_id, size_t idsz)
+api_use_invite(const char *code, struct response *res, struct invite_use *use)
 {
 	uint8_t h[KEYS_LEN];
-	char id[PEER_ID_LEN];
 	int rc;
 
 	keys_hash(h, code, strlen(code));
-	rc = store_invite_use(h, store_now(), id);
+	rc = store_invite_use(h, store_now(), use);
 	if (rc == DB_NOTFOUND)
 		return http_error(res, 403, "invite_invalid",
 		                  "the invite code is unknown, used up or expired");
-	if (rc != DB_OK)
-		return api_db_error(res);
-	snprintf(invite_id, idsz, "%s", id);
-	return 0;
+	return rc == DB_OK ? 0 : api_db_error(res);
 }
 
 static api_secret_handler register_peer;
@@ -65,17 +61,37 @@ api_register(const struct request *req, struct response *res)
 	return api_with_secret(req, res, register_peer);
 }
 
+/* Without an invite: expired pending peers make room first (lazily, here,
+ * and in the responder's periodic check), then 429 when too many wait for
+ * review in all, or from the network prefix the request came from (prefix,
+ * "" when unknown): a few addresses cannot fill the queue for everyone. */
+static int
+queue_room(const struct quota *q, const char *prefix, struct response *res)
+{
+	int64_t pending, from = 0;
+
+	if (quota_expire_pending(q, store_now(), NULL) != DB_OK ||
+	    quota_pending_count(&pending) != DB_OK ||
+	    (prefix[0] != '\0' && quota_pending_count_from(prefix, &from) != DB_OK))
+		return api_db_error(res);
+	if (pending >= q->pending_max)
+		return http_error(res, 429, "too_many_pending",
+		                  "too many peers wait for review; try again later");
+	if (prefix[0] != '\0' && from >= q->pending_max_per_prefix)
+		return http_error(res, 429, "too_many_pending", "too many peers from your "
+		                  "network (%s) wait for review; try again later", prefix);
+	return 0;
+}
+
 /* May this key join now? 403 when the registration mode says no; 409 for a
  * key already registered; with an invite, uses it up (403 when it is not
- * valid) and is never refused for a full queue; without, expired pending
- * peers go first, then 429 when too many still wait for review. 0 when it
- * may. */
+ * valid, or was made for adopting an imported peer) and is never refused
+ * for a full queue; without, queue_room(). 0 when it may. */
 static int
-admit(const char *pubkey, const char *invite, char invite_id[PEER_ID_LEN],
+admit(const char *pubkey, const char *invite, const char *prefix, struct invite_use *use,
       struct response *res)
 {
 	struct quota q;
-	int64_t pending;
 	int rc;
 
 	if (quota_get(&q) != DB_OK)
@@ -96,16 +112,14 @@ admit(const char *pubkey, const char *invite, char invite_id[PEER_ID_LEN],
 		                  "cannot come back (make a new key)");
 	if (rc != DB_NOTFOUND)
 		return api_db_error(res);
-	if (invite != NULL)
-		return api_use_invite(invite, res, invite_id, PEER_ID_LEN);
-	/* Expired registrations make room first (lazily, here, and in the
-	 * responder's periodic check). */
-	if (quota_expire_pending(&q, store_now(), NULL) != DB_OK ||
-	    quota_pending_count(&pending) != DB_OK)
-		return api_db_error(res);
-	if (pending >= q.pending_max)
-		return http_error(res, 429, "too_many_pending",
-		                  "too many peers wait for review; try again later");
+	if (invite == NULL)
+		return queue_room(&q, prefix, res);
+	if ((rc = api_use_invite(invite, res, use)) != 0)
+		return rc;
+	if (use->for_peer[0] != '\0')
+		return http_error(res, 403, "invite_for_adoption", "this invite was made for "
+		                  "the host of an imported peer to adopt it (wgconf register "
+		                  "--adopt), not for a new peer");
 	return 0;
 }
 
@@ -125,8 +139,9 @@ static int
 register_peer(const struct request *req, struct response *res, char secret[KEYS_TOKEN_LEN])
 {
 	const char *name, *pubkey, *invite;
-	char token[PEER_ID_LEN + KEYS_TOKEN_LEN + 1], invite_id[PEER_ID_LEN] = "";
+	char token[PEER_ID_LEN + KEYS_TOKEN_LEN + 1], prefix[IPAM_STRLEN];
 	char actor[PEER_ID_LEN + 8];
+	struct invite_use use = { 0 };
 	uint8_t pk[KEYS_LEN], th[KEYS_LEN];
 	struct json_object *ep = NULL, *o, *detail;
 	struct peer p;
@@ -140,9 +155,8 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 	if (!validate_name(name))
 		return http_error(res, 400, "invalid_name", "name \"%.64s\" must be 1-63 letters, "
 		                  "digits, '.', '-' or '_'", name);
-	if (keys_b64_decode_key(pk, pubkey) != 0 || keys_check_public(pk) != 0)
-		return http_error(res, 400, "invalid_public_key",
-		                  "public_key must be a WireGuard key: 32 bytes in base64");
+	if ((status = api_public_key("public_key", pubkey, pk, res)) != 0)
+		return status;
 	json_object_object_get_ex(req->json, "endpoint", &ep);
 	if ((status = api_parse_endpoint(ep, p.endpoint, sizeof(p.endpoint), res)) != 0 ||
 	    (status = api_int_field(req->json, "listen_port", 1, 65535, &port, &port_set, res)) != 0)
@@ -150,7 +164,9 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 	if (invite != NULL && (strlen(invite) == 0 || strlen(invite) > 128))
 		return http_error(res, 403, "invite_invalid",
 		                  "the invite code is unknown, used up or expired");
-	if ((status = admit(pubkey, invite, invite_id, res)) != 0)
+	if (quota_client_prefix(prefix, req->remote_addr) != 0)
+		prefix[0] = '\0';
+	if ((status = admit(pubkey, invite, prefix, &use, res)) != 0)
 		return status;
 
 	keys_random_hex(p.id, (PEER_ID_LEN - 1) / 2);
@@ -164,13 +180,15 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 	if ((status = insert_peer(&p, th, res)) != 0 ||
 	    (p.accepted && (status = api_assign_addresses(p.id, NULL, res)) != 0))
 		return status;
+	if (!p.accepted && prefix[0] != '\0' && quota_pending_from_set(p.id, prefix) != DB_OK)
+		return api_db_error(res);
 	detail = json_object_new_object();
 	json_object_object_add(detail, "name", json_object_new_string(p.name));
 	json_object_object_add(detail, "public_key", json_object_new_string(p.public_key));
 	json_object_object_add(detail, "endpoint",
 	                       p.endpoint[0] ? json_object_new_string(p.endpoint) : NULL);
-	if (invite_id[0] != '\0')
-		json_object_object_add(detail, "invite", json_object_new_string(invite_id));
+	if (use.id[0] != '\0')
+		json_object_object_add(detail, "invite", json_object_new_string(use.id));
 	snprintf(actor, sizeof(actor), "peer:%s", p.id);
 	api_log(res, "peer.register", p.id, detail, actor);
 

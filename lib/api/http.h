@@ -27,6 +27,7 @@ struct request {
 	const char *path;               /* without the query string */
 	const char *query;              /* after '?', or NULL */
 	const char *remote_user;        /* set by nginx auth_basic; NULL or "" = none */
+	const char *remote_addr;        /* the client's address (REMOTE_ADDR), or NULL */
 	const char *authorization;      /* the Authorization header */
 	const char *content_type;
 	const char *origin;             /* Origin header, NULL when absent */
@@ -92,7 +93,7 @@ struct response {
 	 * publishes, once the commit is done. */
 	struct store_revisions revised;
 	/* A config built by this request (text), to keep for the revision it
-	 * was built at: lib/api.c stores it once the read is over. */
+	 * was built at: lib/api/api.c stores it once the read is over. */
 	struct {
 		char peer[24];                  /* "" = nothing to keep */
 		int64_t revision;

@@ -26,18 +26,14 @@ statement_mesh_valid(const char *mesh)
 	return true;
 }
 
-/* A public key in its one canonical text: 44 characters that decode to 32
- * bytes and encode back to themselves, not of low order. */
+/* A public key in its one canonical text (keys_parse_public): a statement
+ * for K with bit 255 set would show "+ key K'" and bring back a revoked K. */
 static bool
 key_valid(const char *b64)
 {
 	uint8_t k[KEYS_LEN];
-	char again[KEYS_B64_LEN];
 
-	if (keys_b64_decode_key(k, b64) != 0)
-		return false;
-	keys_b64_encode(again, sizeof(again), k, KEYS_LEN);
-	return strcmp(again, b64) == 0 && keys_check_public(k) == 0;
+	return keys_parse_public(k, b64) == 0;
 }
 
 /* Parses text into c only when ipam_format() gives the same text back.
@@ -552,19 +548,6 @@ statement_verify(const char *text, size_t len, const uint8_t sig[KEYS_SIG_LEN],
                  const uint8_t pk[KEYS_LEN])
 {
 	return keys_verify(sig, text, len, pk);
-}
-
-int
-statement_verify_b64(const char *text, size_t len, const char *sig_b64, const char *pk_b64)
-{
-	uint8_t sig[KEYS_SIG_LEN], pk[KEYS_LEN];
-	size_t n = 0;
-
-	if (sig_b64 == NULL || strlen(sig_b64) != KEYS_SIG_B64_LEN - 1 ||
-	    keys_b64_decode(sig, sizeof(sig), &n, sig_b64) != 0 || n != KEYS_SIG_LEN ||
-	    keys_b64_decode_key(pk, pk_b64) != 0)
-		return -1;
-	return statement_verify(text, len, sig, pk);
 }
 
 int

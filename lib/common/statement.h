@@ -122,11 +122,6 @@ int statement_parse(struct statement *s, const char *text, size_t len,
 int statement_verify(const char *text, size_t len, const uint8_t sig[KEYS_SIG_LEN],
                      const uint8_t pk[KEYS_LEN]) STATEMENT_WARN_UNUSED;
 
-/* Same with the signature and the key in base64 (the form JSON carries):
- * -1 also when either does not decode to exactly its length. */
-int statement_verify_b64(const char *text, size_t len, const char *sig_b64,
-                         const char *pk_b64) STATEMENT_WARN_UNUSED;
-
 /* Verify, then parse: what a host does with each statement it receives.
  * *why says "bad signature" or the parse error. The caller frees s. */
 int statement_open(struct statement *s, const char *text, size_t len,

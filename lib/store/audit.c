@@ -48,6 +48,46 @@ repeat(const struct audit_limits *lim, const char *actor, const char *action,
 	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
 }
 
+/* Like repeat(), for an event whose detail is the latest value of something
+ * (the key a peer asks to rotate to): a row of the same actor, action and
+ * target within the window counts it whatever its detail, and takes detail
+ * as its own. DB_OK, DB_NOTFOUND, DB_ERROR. */
+static int
+latest(const struct audit_limits *lim, const char *actor, const char *action,
+       const char *target, const char *detail, int64_t now)
+{
+	static const char find[] =
+		"SELECT id FROM audit WHERE actor = ?1 AND action = ?2 AND at >= ?3"
+		" AND target IS ?4 ORDER BY id DESC LIMIT 1";
+	static const char bump[] =
+		"UPDATE audit SET count = count + 1, last_at = ?2, detail = ?3 WHERE id = ?1";
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	int rc;
+
+	if (lim->coalesce_window <= 0)
+		return DB_NOTFOUND;
+	if ((st = db_stmt(find)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now - lim->coalesce_window);
+	if (target != NULL)
+		sqlite3_bind_text(st, 4, target, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return DB_NOTFOUND;
+	if (rc != SQLITE_ROW || (st = db_stmt(bump)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	if (detail != NULL)
+		sqlite3_bind_text(st, 3, detail, -1, SQLITE_TRANSIENT);
+	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
+}
+
 int
 store_audit_prune(const struct audit_limits *lim, int64_t now)
 {
@@ -84,8 +124,12 @@ store_audit(const struct audit_limits *lim, const char *actor, const char *actio
 	int rc;
 
 	/* A repeat of an event within the window counts on its row: a flood
-	 * of identical events is one row, not one each. */
-	if ((rc = repeat(lim, actor, action, target, text, now)) != DB_NOTFOUND)
+	 * of identical events is one row, not one each. A peer asking for
+	 * one new key after another is one row too, naming the latest. */
+	rc = strcmp(action, "peer.key_request") == 0 ?
+	     latest(lim, actor, action, target, text, now) :
+	     repeat(lim, actor, action, target, text, now);
+	if (rc != DB_NOTFOUND)
 		return rc == DB_OK ? DB_OK : DB_ERROR;
 	if ((st = db_stmt(sql)) == NULL)
 		return DB_ERROR;

@@ -5,8 +5,9 @@
 #include <time.h>
 
 #include "db.h"
-#include "sql.h"
+#include "keys.h"
 #include "schema.h"
+#include "sql.h"
 
 #define DB_BUSY_MS      5000
 #define DB_BUSY_FINE    100             /* retries at DB_BUSY_FINE_US first */
@@ -51,7 +52,7 @@ static const char migration_links[] =
 	" peer_id TEXT PRIMARY KEY REFERENCES peers(id) ON DELETE CASCADE) WITHOUT ROWID;";
 
 /*
- * Version 3: bounds on what anyone can add (lib/quota.h). The registration
+ * Version 3: bounds on what anyone can add (lib/store/quota.h). The registration
  * mode and the limits are network settings; peers remember when they last
  * moved their own endpoint; an audit row counts its repeats (count, last_at)
  * and is found by age and by actor cheaply, for pruning and coalescing.
@@ -139,7 +140,23 @@ static const char migration_invite_label[] =
 	"  CHECK (label IS NULL OR length(label) BETWEEN 1 AND 64);";
 
 /*
- * Version 8, paused peers (issue 20): disabled_at is when an admin (or its
+ * Version 8, bounds on who adopts and on open registration (issue 21): an
+ * invite may be made for one imported peer (only its host adopts with it;
+ * when_closed: also while registration is closed); a pending peer
+ * remembers the network prefix it registered from (/24, /48), so that one
+ * prefix cannot fill the queue; and the bound per prefix.
+ */
+static const char migration_bounds[] =
+	"ALTER TABLE invites ADD COLUMN for_peer TEXT REFERENCES peers(id) ON DELETE CASCADE;"
+	"ALTER TABLE invites ADD COLUMN when_closed INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (when_closed IN (0, 1));"
+	"ALTER TABLE peers ADD COLUMN registered_from TEXT;"
+	"CREATE INDEX peers_pending_from ON peers (registered_from) WHERE state = 'pending';"
+	"ALTER TABLE network ADD COLUMN pending_max_per_prefix INTEGER NOT NULL DEFAULT 32"
+	"  CHECK (pending_max_per_prefix BETWEEN 0 AND 100000);";
+
+/*
+ * Version 9, paused peers (issue 20): disabled_at is when an admin (or its
  * expiry) took a peer out of every config, NULL while it is in them; its
  * key, pairs and addresses stay. expires_at is when the periodic check
  * pauses it (NULL: never); the index holds only the peers it must watch.
@@ -150,17 +167,19 @@ static const char migration_pause[] =
 	"CREATE INDEX peers_expiry ON peers (expires_at)"
 	"  WHERE disabled_at IS NULL AND expires_at IS NOT NULL;";
 
-/* Migrations from version N-1 to N live at index N; index 1 is schema.sql. */
+/* Migrations from version N-1 to N live at index N: the schema's history.
+ * Version 1 was the first schema (tests/unit/schema_v1.sql); a new database
+ * gets the current one, schema.sql, whole. */
 static const char *const migrations[] = {
 	NULL,
-	schema_sql,
+	NULL,
 	migration_links,
 	quota_sql,
 	migration_statements,
 	migration_tags,
 	/*
 	 * 6: the rendered config of each peer, kept for the revision it was
-	 * built at (lib/store.h store_config_cached): a second fetch of an
+	 * built at (lib/store/config.h store_config_cached): a second fetch of an
 	 * unchanged config copies these bytes instead of building them again.
 	 * A row for an older revision is never served, only overwritten.
 	 * And the admin lists' keyset order (created_at, id), so a page costs
@@ -181,8 +200,12 @@ static const char *const migrations[] = {
 	"DROP INDEX pairs_b;"
 	"CREATE INDEX pairs_b_a ON pairs (b, a);",
 	migration_invite_label,
+	migration_bounds,
 	migration_pause,
 };
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION + 1,
+               "schema.sql is version DB_SCHEMA_VERSION: a migration to it is its last");
 
 /*
  * Waiting for another responder's write lock. SQLite's own busy timeout
@@ -220,6 +243,14 @@ exec(const char *sql)
 	return 0;
 }
 
+const char *
+db_migration(int to)
+{
+	if (to < 2 || to >= (int)(sizeof(migrations) / sizeof(migrations[0])))
+		return NULL;
+	return migrations[to];
+}
+
 int
 db_version(void)
 {
@@ -250,6 +281,14 @@ migrate(void)
 		exec("ROLLBACK");
 		return -1;
 	}
+	if (v == 0) {
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", target);
+		if (exec(schema_sql) != 0 || exec(pragma) != 0) {
+			exec("ROLLBACK");
+			return -1;
+		}
+		v = target;
+	}
 	for (; v < target; v++) {
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
 		if (exec(migrations[v + 1]) != 0 || exec(pragma) != 0) {
@@ -258,6 +297,41 @@ migrate(void)
 		}
 	}
 	return exec("COMMIT");
+}
+
+/*
+ * Keys kept from before the one-spelling rule (keys_parse_public): a key
+ * with bit 255 set was made by hand to pass for another. Not rewritten: a
+ * revocation's text is signed, and the other spelling may be taken or
+ * revoked. Said at every start instead, for the admin to delete that peer
+ * (hosts refuse a config that holds it). Decoding only: no curve arithmetic,
+ * so a start with many peers stays quick.
+ */
+static void
+report_key_spellings(void)
+{
+	static const char sql[] =
+		"SELECT 'peer ' || id || ' (' || name || ')', public_key FROM peers"
+		" UNION ALL SELECT 'peer ' || id || ' (' || name || ') asked for', pending_key"
+		"  FROM peers WHERE pending_key IS NOT NULL"
+		" UNION ALL SELECT 'revocation ' || id, key FROM revocations";
+	sqlite3_stmt *st = NULL;
+	char canon[KEYS_B64_LEN];
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *who = (const char *)sqlite3_column_text(st, 0);
+		const char *key = (const char *)sqlite3_column_text(st, 1);
+
+		if (who != NULL && key != NULL && keys_public_canonical(canon, key) == 0 &&
+		    strcmp(canon, key) != 0)
+			fprintf(stderr, "wgconfsrv: %s has the key %s, which is not canonical "
+			        "(a second spelling of %s) and which hosts refuse: see "
+			        "docs/trust.md, \"One spelling per key\"\n", who, key, canon);
+	}
+out:
+	sqlite3_finalize(st);
 }
 
 int
@@ -283,6 +357,7 @@ db_open(const char *path)
 	     * the connection's own, rolled back with the write. */
 	    exec("CREATE TEMP TABLE touched (peer_id TEXT PRIMARY KEY) WITHOUT ROWID") != 0)
 		goto fail;
+	report_key_spellings();
 	return 0;
 fail:
 	db_close();

@@ -20,8 +20,8 @@ int
 store_invite_list(struct invite_list *out)
 {
 	static const char sql[] =
-		"SELECT id, uses, uses_left, expires_at, created_at, created_by, label FROM invites"
-		" ORDER BY created_at DESC, id";
+		"SELECT id, uses, uses_left, expires_at, created_at, created_by, label, for_peer,"
+		" when_closed FROM invites ORDER BY created_at DESC, id";
 	sqlite3_stmt *st = db_stmt(sql);
 	size_t cap = 0;
 	int rc = SQLITE_ERROR;
@@ -47,6 +47,8 @@ store_invite_list(struct invite_list *out)
 		inv->created_at = sqlite3_column_int64(st, 4);
 		sql_copy_col(inv->created_by, sizeof(inv->created_by), st, 5);
 		sql_copy_col(inv->label, sizeof(inv->label), st, 6);
+		sql_copy_col(inv->for_peer, sizeof(inv->for_peer), st, 7);
+		inv->when_closed = sqlite3_column_int(st, 8);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
@@ -60,7 +62,7 @@ store_invite_add(const struct invite *inv, const uint8_t code_hash[KEYS_LEN])
 {
 	static const char ins[] =
 		"INSERT INTO invites (id, code_hash, uses_left, uses, expires_at, created_at, created_by,"
-		" label) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7)";
+		" label, for_peer, when_closed) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 	sqlite3_stmt *st = db_stmt(ins);
 
 	if (st == NULL)
@@ -73,6 +75,9 @@ store_invite_add(const struct invite *inv, const uint8_t code_hash[KEYS_LEN])
 	sqlite3_bind_text(st, 6, inv->created_by, -1, SQLITE_STATIC);
 	if (inv->label[0] != '\0')
 		sqlite3_bind_text(st, 7, inv->label, -1, SQLITE_STATIC);
+	if (inv->for_peer[0] != '\0')
+		sqlite3_bind_text(st, 8, inv->for_peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 9, inv->when_closed);
 	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
 }
 
@@ -91,27 +96,31 @@ store_invite_delete(const char *id)
 }
 
 int
-store_invite_use(const uint8_t code_hash[KEYS_LEN], int64_t now, char id[PEER_ID_LEN])
+store_invite_use(const uint8_t code_hash[KEYS_LEN], int64_t now, struct invite_use *use)
 {
 	static const char find[] =
-		"SELECT id FROM invites WHERE code_hash = ?1 AND uses_left > 0 AND expires_at > ?2";
-	static const char use[] = "UPDATE invites SET uses_left = uses_left - 1 WHERE id = ?1";
+		"SELECT id, for_peer, when_closed FROM invites"
+		" WHERE code_hash = ?1 AND uses_left > 0 AND expires_at > ?2";
+	static const char take[] = "UPDATE invites SET uses_left = uses_left - 1 WHERE id = ?1";
 	sqlite3_stmt *st = db_stmt(find);
 	int rc;
 
-	id[0] = '\0';
+	memset(use, 0, sizeof(*use));
 	if (st == NULL)
 		return DB_ERROR;
 	sqlite3_bind_blob(st, 1, code_hash, KEYS_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		sql_copy_col(id, PEER_ID_LEN, st, 0);
+	if (rc == SQLITE_ROW) {
+		sql_copy_col(use->id, sizeof(use->id), st, 0);
+		sql_copy_col(use->for_peer, sizeof(use->for_peer), st, 1);
+		use->when_closed = sqlite3_column_int(st, 2);
+	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return DB_NOTFOUND;
-	if (rc != SQLITE_ROW || (st = db_stmt(use)) == NULL)
+	if (rc != SQLITE_ROW || (st = db_stmt(take)) == NULL)
 		return DB_ERROR;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, use->id, -1, SQLITE_STATIC);
 	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
 }

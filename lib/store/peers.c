@@ -381,16 +381,19 @@ int
 store_peer_key_taken(const char *key, const char *except_id)
 {
 	static const char sql[] =
-		"SELECT 1 FROM peers WHERE (public_key = ?1 OR pending_key = ?1)"
+		"SELECT 1 FROM peers WHERE (public_key IN (?1, ?3) OR pending_key IN (?1, ?3))"
 		" AND (?2 IS NULL OR id != ?2)";
 	sqlite3_stmt *st = db_stmt(sql);
+	char twin[KEYS_B64_LEN];
 	int rc;
 
-	if (st == NULL)
+	/* A key an old database holds as its twin is taken too (docs/trust.md). */
+	if (st == NULL || keys_public_twin(twin, key) != 0)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if (except_id != NULL)
 		sqlite3_bind_text(st, 2, except_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, twin, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
@@ -399,14 +402,18 @@ store_peer_key_taken(const char *key, const char *except_id)
 int
 store_peer_key_holder(const char *key, char name[VALIDATE_NAME_MAX + 1])
 {
-	static const char sql[] = "SELECT name FROM peers WHERE public_key = ?1 OR pending_key = ?1";
+	static const char sql[] =
+		"SELECT name FROM peers WHERE public_key IN (?1, ?2) OR pending_key IN (?1, ?2)";
 	sqlite3_stmt *st = db_stmt(sql);
+	char twin[KEYS_B64_LEN];
 	int rc;
 
 	name[0] = '\0';
-	if (st == NULL)
+	/* A key an old database holds as its twin is known too. */
+	if (st == NULL || keys_public_twin(twin, key) != 0)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, twin, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		sql_copy_col(name, VALIDATE_NAME_MAX + 1, st, 0);
@@ -680,4 +687,25 @@ store_adoptable_take(const char *id, const uint8_t token_hash[KEYS_LEN])
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
+}
+
+int
+store_peer_adoptable(const char *id)
+{
+	static const char sql[] =
+		"SELECT id IN (SELECT peer_id FROM adoptable) FROM peers WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc, adoptable = 0;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		adoptable = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return DB_NOTFOUND;
+	if (rc != SQLITE_ROW)
+		return DB_ERROR;
+	return adoptable ? DB_OK : DB_CONFLICT;
 }

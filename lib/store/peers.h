@@ -63,10 +63,11 @@ int store_peer_name(const char *id, char name[VALIDATE_NAME_MAX + 1]);
 int store_peer_insert(const struct peer *p, const uint8_t token_hash[KEYS_LEN], int64_t now);
 
 /* DB_OK when a peer other than except_id (NULL: any) has key or asked for
- * it, DB_NOTFOUND when none. */
+ * it (or its twin spelling, docs/trust.md), DB_NOTFOUND when none. */
 int store_peer_key_taken(const char *key, const char *except_id);
 
-/* The name of the peer that has key or asked for it: DB_OK, DB_NOTFOUND. */
+/* The name of the peer that has key or asked for it (or its twin):
+ * DB_OK, DB_NOTFOUND. */
 int store_peer_key_holder(const char *key, char name[VALIDATE_NAME_MAX + 1]);
 
 /* Writes to peer id's row; those that change what its partners see touch
@@ -105,6 +106,11 @@ int store_pending_ids(int64_t older_than, const char *pattern, struct strlist *o
 int store_pending_delete(const char *id);
 
 /* Imported peers wait to be adopted by their host (table adoptable). */
+
+/* DB_OK when peer id was imported and waits for its host to adopt it,
+ * DB_CONFLICT when the peer exists but does not, DB_NOTFOUND, DB_ERROR. */
+int store_peer_adoptable(const char *id);
+
 int store_adoptable_add(const char *id);
 /* The peer whose key is key (a row only: rows_peer_free() it) and whether
  * it still waits: DB_OK, DB_NOTFOUND. */

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "audit.h"
+#include "ipam.h"
 
 enum quota_registration {
 	QUOTA_OPEN,             /* anyone registers; lands pending (the default) */
@@ -31,6 +32,7 @@ struct quota {
 	int64_t audit_max_age;          /* s: older audit rows are pruned */
 	int64_t audit_max_rows;         /* the newest rows kept (an admin's only age out) */
 	int64_t audit_coalesce_window;  /* s: a repeat within it counts, adds no row */
+	int64_t pending_max_per_prefix; /* pending peers from one /24 or /48 at most */
 };
 
 /* Reads the settings. DB_OK or DB_ERROR. */
@@ -66,6 +68,17 @@ int quota_pending_count(int64_t *n);
 
 /* The audit log's limits among the settings. */
 void quota_audit_limits(const struct quota *q, struct audit_limits *lim);
+
+/* The network a client address belongs to, for counting registrations:
+ * "a.b.c.0/24" for IPv4 (also IPv4-mapped IPv6), the /48 for IPv6. 0, or -1
+ * for NULL or a text that is no address. */
+int quota_client_prefix(char out[IPAM_STRLEN], const char *addr);
+
+/* How many peers registered from prefix wait for review. DB_OK or DB_ERROR. */
+int quota_pending_count_from(const char *prefix, int64_t *n);
+
+/* Peer id (pending) registered from prefix. DB_OK or DB_ERROR. */
+int quota_pending_from_set(const char *id, const char *prefix);
 
 /* May peer id change its endpoint now? DB_OK, or DB_CONFLICT with
  * *retry_after the seconds to wait. DB_ERROR. */

@@ -26,6 +26,10 @@ int db_exec_stmt(sqlite3_stmt *st);
 /* Rows changed by the last statement. */
 int db_changes(void);
 
+/* The SQL that migrates a database from version to - 1 to version to (2 to
+ * DB_SCHEMA_VERSION), or NULL: the schema's history, for tests. */
+const char *db_migration(int to);
+
 /* The connection itself: for the blob I/O of kept configs, and for tests
  * that look at rows. */
 sqlite3 *db_handle(void);

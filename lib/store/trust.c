@@ -104,13 +104,19 @@ store_revocation_get(struct revocation *r, const char *id)
 int
 store_key_revoked(const char *key)
 {
-	static const char sql[] = "SELECT 1 FROM revocations WHERE key = ?1";
+	static const char sql[] = "SELECT 1 FROM revocations WHERE key IN (?1, ?2)";
 	sqlite3_stmt *st = db_stmt(sql);
+	char twin[KEYS_B64_LEN];
 	int rc;
 
 	if (st == NULL)
 		return DB_ERROR;
+	/* A revocation kept from before the one-spelling rule may name the
+	 * key with bit 255 set: the same key to X25519 (docs/trust.md). */
+	if (keys_public_twin(twin, key) != 0)
+		snprintf(twin, sizeof(twin), "%s", key);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, twin, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;

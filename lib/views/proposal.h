@@ -2,7 +2,7 @@
 /*
  * The server's side of signed statements (docs/trust.md): the statement an
  * admin would sign for a peer now (its proposal), and how the last signed
- * one compares. Pure: structs in (lib/store.h loads them), no database.
+ * one compares. Pure: structs in (lib/store/ loads them), no database.
  */
 #ifndef WGCONF_PROPOSAL_H
 #define WGCONF_PROPOSAL_H

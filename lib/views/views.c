@@ -148,6 +148,8 @@ views_invite(const struct invite *inv, int64_t now)
 	json_object_object_add(o, "label", string_or_null(inv->label));
 	json_object_object_add(o, "expired", json_object_new_boolean(
 		inv->expires_at <= now || inv->uses_left == 0));
+	json_object_object_add(o, "for_peer", string_or_null(inv->for_peer));
+	json_object_object_add(o, "when_closed", json_object_new_boolean(inv->when_closed));
 	return o;
 }
 

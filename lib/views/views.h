@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the API shows: JSON built from the model's structs (lib/store.h
+ * What the API shows: JSON built from the store's structs (lib/store/
  * loads them). Pure, no database; every result is owned by the caller.
  */
 #ifndef WGCONF_VIEWS_H

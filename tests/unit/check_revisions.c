@@ -234,11 +234,11 @@ reg_step(struct tpeer *p, const char *name, const char *extra)
 	remember_secret(p->token, strlen(p->token));
 }
 
-/* An invite code, made by a step. */
+/* An invite code (body: what it is for), made by a step. */
 static void
-invite_step(char *code, size_t codesz, char *id, size_t idsz)
+invite_step(const char *body, char *code, size_t codesz, char *id, size_t idsz)
 {
-	ADMIN_STEP("invite create", 201, "POST", path("/admin/invites"), "{}");
+	ADMIN_STEP("invite create", 201, "POST", path("/admin/invites"), body);
 	snprintf(code, codesz, "%s", jstr(answer, "code"));
 	snprintf(id, idsz, "%s", jstr(answer, "id"));
 	remember_secret(code, strlen(code));
@@ -258,7 +258,7 @@ walk_mesh(struct tpeer *x, struct tpeer *y, struct tpeer *z, struct tpeer *w)
 	           "{\"tags\":[\"db\"],\"networks\":[\"192.168.40.0/24\"]}");
 	reg_step(z, "zulu", "");
 	ADMIN_STEP("accept", 200, "POST", path("/admin/peers/%s/accept", z->id), NULL);
-	invite_step(code, sizeof(code), inv, sizeof(inv));
+	invite_step("{}", code, sizeof(code), inv, sizeof(inv));
 	snprintf(body, sizeof(body), ",\"invite\":\"%s\"", code);
 	reg_step(w, "whiskey", body);
 	ADMIN_STEP("pair", 201, "PUT", path("/admin/pairs/%s/%s", x->id, z->id), NULL);
@@ -371,7 +371,9 @@ walk_rest(const struct tpeer *y, const struct tpeer *z, const struct tpeer *w)
 	snprintf(body, sizeof(body), "{\"peers\":[{\"name\":\"india\",\"public_key\":\"%s\","
 	         "\"tags\":[\"db\"]}],\"pairs\":[],\"rules\":[[\"db\",\"db\"]]}", imp.pub);
 	ADMIN_STEP("import", 201, "POST", path("/admin/import"), body);
-	invite_step(code, sizeof(code), inv, sizeof(inv));
+	snprintf(body, sizeof(body), "{\"for_peer\":\"%s\"}",
+	         jstr(json_object_array_get_idx(jget(answer, "peers"), 0), "id"));
+	invite_step(body, code, sizeof(code), inv, sizeof(inv));
 	snprintf(body, sizeof(body), "{\"public_key\":\"%s\",\"invite\":\"%s\"}", imp.pub, code);
 	step("adopt", 200, NULL, NULL, "POST", path("/adopt"), body);
 	PEER_STEP("deregister", 204, z, "DELETE", path("/peer"), NULL);

@@ -264,7 +264,7 @@ X -a POST /admin/peers/reject '{"name_pattern":"junk-*"}'
 
 out '### `PATCH /admin/peers/{id}`'
 out ""
-out 'Edits a peer: any of `name`, `address`, `networks`, `endpoint`, `listen_port`, `keepalive` (seconds, 0 = off, null = the network default), `tags` (replaces its tags; the pairs its rules imply are made, those only rules made that no rule implies any more go: 409 `rule_too_large` when a rule would pass its bound). Only the keys sent change: a PATCH of the name never touches the endpoint a host set. Answer: the peer, with the `revision` (and `ETag`) the edit made.'
+out 'Edits a peer: any of `name`, `address`, `networks`, `endpoint`, `listen_port`, `keepalive` (seconds, 0 = off, null = the network default), `tags` (replaces its tags; the pairs its rules imply are made, those only rules made that no rule implies any more go: 409 `rule_too_large` when a rule would pass its bound), `expires_in` (seconds from now, 1 to 366 days, when the peer is disabled by itself (see `/disable`); null: no expiry). Only the keys sent change: a PATCH of the name never touches the endpoint a host set. Answer: the peer, with the `revision` (and `ETag`) the edit made.'
 out ""
 out 'With `If-Match: "REVISION"` (the peer'"'"'s `revision` or `ETag` as last seen; a list, or `*`, works too; weak tags never match) the edit applies only if the peer has not changed since: otherwise 412 `precondition_failed`, nothing changes, and the error carries the peer as it is now in `current` (and its `ETag`), so a client can show what changed. Without `If-Match` the edit applies whatever changed meanwhile. A malformed `If-Match` is 400 `invalid_if_match`. `DELETE /admin/peers/{id}` takes `If-Match` the same way.'
 out ""
@@ -274,6 +274,13 @@ X -a -h "If-Match: \"$C_REV\"" PATCH "/admin/peers/$C" '{"name":"db2-frankfurt",
 out 'The same edit again, from a view made before it:'
 out ""
 X -a -h "If-Match: \"$C_REV\"" PATCH "/admin/peers/$C" '{"name":"db2-berlin"}'
+
+out '### `POST /admin/peers/{id}/disable`, `POST /admin/peers/{id}/enable`'
+out ""
+out 'Pauses an accepted peer without deleting it: a disabled peer is in no other peer'"'"'s config, and its own config (`GET /peer/config`) lists no peers, with a `warnings` line saying it is disabled (so `wgconf sync --apply` on it removes every tunnel, and says why). Its key, pairs, preshared keys, addresses, tags and signed statement stay. `enable` puts it back, every pair as it was. Both move the revision of the peer and of every partner (their configs change), answer the peer (`disabled`, `disabled_at`, `expires_at`), and write `peer.disable` / `peer.enable`; disabling a disabled peer changes nothing. `enable` takes `{"expires_in"?: seconds}` (1 to 366 days): the peer is disabled again by itself that long from now, by the responder'"'"'s periodic look (every 10 s, after a request), with an audit entry `peer.disable` by `system` (`{"reason": "expired"}`); without it the peer has no expiry (an old one is dropped); on a peer that is not disabled it sets the expiry only (audit `peer.expiry`). A pending peer is 409 `peer_pending`. Under a signing key nothing needs signing: disabling only removes links, which a host accepts whatever the statements say, and enabling brings back only pairs both statements still name (`docs/trust.md`).'
+out ""
+X -a POST "/admin/peers/$C/disable"
+X -a POST "/admin/peers/$C/enable" '{"expires_in":604800}'
 
 out '### `GET /admin/peers/{id}/config`'
 out ""
@@ -373,7 +380,7 @@ out "## Operations"
 out ""
 out '### `PUT /peer/links` (peer)'
 out ""
-out 'After each config fetch, `wgconf sync` reports what its interface says about each link (`wg show IFACE dump`): `{"links": [{"peer": ID, "latest_handshake": UNIX_SECONDS (0 = never), "rx": BYTES, "tx": BYTES}, ...]}`, at most 1024 entries, each peer once, each one a peer this peer is paired with (409 `not_paired` naming it otherwise; 400 `invalid_links` for anything malformed). The server keeps the latest report per reporter and partner: one small upsert, no new revision (no ETag changes), no audit entry. Answer 204.'
+out 'After each config fetch, `wgconf sync` reports what its interface says about each link (`wg show IFACE dump`): `{"links": [{"peer": ID, "latest_handshake": UNIX_SECONDS (0 = never), "rx": BYTES, "tx": BYTES}, ...]}`, at most 1024 entries and 64 KiB per request, each peer once, each one a peer this peer is paired with (409 `not_paired` naming it otherwise; 400 `invalid_links` for anything malformed). A host with more links sends its report in several requests (`wgconf sync` sends pages of at most 56 KiB: a hub of 10,000 partners, 17 requests); each entry overwrites that link'"'"'s row, so a reporter never holds more rows than it has partners. The admin views of a peer show `traffic`: `{rx, tx, latest_handshake}`, what it last reported of all its links together (sums, and the newest handshake), or null; per pair, `GET /admin/links`. The server keeps the latest report per reporter and partner: one small upsert, no new revision (no ETag changes), no audit entry. Answer 204.'
 out ""
 api -a PUT "/admin/pairs/$A/$B"
 NOW=$(date +%s)
@@ -388,7 +395,7 @@ X -a GET /admin/links
 
 out '### `GET /admin/metrics`'
 out ""
-out 'The mesh in the Prometheus text exposition format (`Content-Type: text/plain; version=0.0.4`): peers by state, pending and adoptable peers, pairs, links by status, seconds since each accepted peer last fetched its config (its `last_seen`, recorded at most once a minute), the database file size (`page_count * page_size`), and requests and error answers (status >= 400) by route. The request counters are the answering responder process'"'"'s own since it started (label `pid`): with several responders, a scrape sees one of them. Errors are JSON as everywhere.'
+out 'The mesh in the Prometheus text exposition format (`Content-Type: text/plain; version=0.0.4`): peers by state, pending and adoptable peers, disabled peers (`wgconf_disabled_peers`) and those with an expiry still to come (`wgconf_expiring_peers`), pairs, links by status, seconds since each accepted peer last fetched its config (its `last_seen`, recorded at most once a minute), the database file size (`page_count * page_size`), and requests and error answers (status >= 400) by route. The request counters are the answering responder process'"'"'s own since it started (label `pid`): with several responders, a scrape sees one of them. Errors are JSON as everywhere.'
 out ""
 X -a GET /admin/metrics
 

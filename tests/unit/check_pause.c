@@ -14,6 +14,7 @@
 
 #include "api_harness.h"
 #include "quota.h"
+#include "statement.h"
 
 /* The value of the metric line that starts with prefix, or -1. */
 static long long
@@ -167,6 +168,64 @@ START_TEST(bad_pauses_change_nothing)
 }
 END_TEST
 
+/* Signs p's proposed statement with ssk, as `wgconf admin sign` does. */
+static void
+sign_peer(const struct tpeer *p, const uint8_t ssk[KEYS_SIGN_SK_LEN])
+{
+	char body[256], sig[KEYS_SIG_B64_LEN], *text;
+	int64_t version;
+
+	OK(admin("GET", path("/admin/peers/%s/statement", p->id), NULL), 200);
+	text = strdup(jstr(R.body, "proposed"));
+	ck_assert_ptr_nonnull(text);
+	version = jint(R.body, "version");
+	statement_sign(sig, text, strlen(text), ssk);
+	free(text);
+	snprintf(body, sizeof(body), "{\"version\":%lld,\"signature\":\"%s\"}",
+	         (long long)version, sig);
+	OK(admin("PUT", path("/admin/peers/%s/signature", p->id), body), 200);
+}
+
+/* Whether p has changes to sign now. */
+static int
+unsigned_changes(const struct tpeer *p)
+{
+	OK(admin("GET", path("/admin/peers/%s", p->id), NULL), 200);
+	return json_object_get_boolean(jget(R.body, "unsigned_changes"));
+}
+
+/* docs/trust.md: a pause changes no statement, and the partner's config
+ * keeps serving the signed statements, paused or not. */
+START_TEST(a_pause_needs_no_signature)
+{
+	struct tpeer a, b;
+	uint8_t spk[KEYS_LEN], ssk[KEYS_SIGN_SK_LEN];
+	char pk[KEYS_B64_LEN], body[128];
+
+	member(&a, "alpha", "198.51.100.1:51820");
+	member(&b, "bravo", "198.51.100.2:51820");
+	pair(&a, &b);
+	keys_sign_keypair(spk, ssk);
+	remember_secret_bytes(ssk, 32);
+	keys_b64_encode(pk, sizeof(pk), spk, KEYS_LEN);
+	snprintf(body, sizeof(body), "{\"signing_key\":\"%s\"}", pk);
+	OK(admin("PUT", path("/admin/network"), body), 200);
+	sign_peer(&a, ssk);
+	sign_peer(&b, ssk);
+	ck_assert(!unsigned_changes(&a) && !unsigned_changes(&b));
+	OK(admin("POST", path("/admin/peers/%s/disable", a.id), NULL), 200);
+	ck_assert(!unsigned_changes(&a) && !unsigned_changes(&b));
+	OK(config(&b), 200);
+	ck_assert_ptr_null(link_to(&a));
+	/* b's own statement still names a: enabling needs no new one. */
+	ck_assert_ptr_nonnull(strstr(jstr(jget(R.body, "statement"), "text"), a.id));
+	OK(admin("POST", path("/admin/peers/%s/enable", a.id), NULL), 200);
+	ck_assert(!unsigned_changes(&a) && !unsigned_changes(&b));
+	OK(config(&b), 200);
+	ck_assert_ptr_nonnull(jstr(jget(link_to(&a), "statement"), "signature"));
+}
+END_TEST
+
 /* PUT /peer/links as p with the links of partners v[from, to). */
 static int
 report_range(const struct tpeer *p, const struct tpeer *v, size_t from, size_t to,
@@ -248,6 +307,7 @@ pause_suite(void)
 	tcase_add_test(tc, disable_leaves_every_config_and_enable_restores_it);
 	tcase_add_test(tc, an_expiry_pauses_by_itself);
 	tcase_add_test(tc, bad_pauses_change_nothing);
+	tcase_add_test(tc, a_pause_needs_no_signature);
 	tcase_add_test(tc, a_big_hub_reports_in_pages);
 	suite_add_tcase(s, tc);
 	return s;

@@ -226,6 +226,42 @@ START_TEST(a_pause_needs_no_signature)
 }
 END_TEST
 
+/* An export keeps the pause, and an import brings it back. */
+START_TEST(export_and_import_keep_the_pause)
+{
+	struct tpeer a, b, c, d;
+	struct json_object *peers;
+	char body[1024];
+
+	member(&a, "alpha", "198.51.100.1:51820");
+	member(&b, "bravo", "198.51.100.2:51820");
+	OK(admin("POST", path("/admin/peers/%s/disable", a.id), NULL), 200);
+	OK(admin("GET", path("/admin/export"), NULL), 200);
+	peers = jarr(R.body, "peers", 2);
+	for (size_t i = 0; i < 2; i++) {
+		struct json_object *p = json_object_array_get_idx(peers, i);
+		ck_assert_int_eq(json_object_get_boolean(jget(p, "disabled")),
+		                 strcmp(jstr(p, "name"), "alpha") == 0);
+	}
+	new_keys(&c);
+	new_keys(&d);
+	snprintf(body, sizeof(body), "{\"peers\":[{\"name\":\"charlie\",\"public_key\":"
+	         "\"%s\",\"disabled\":true},{\"name\":\"delta\",\"public_key\":\"%s\"}],"
+	         "\"pairs\":[[\"%s\",\"%s\"]]}", c.pub, d.pub, c.pub, d.pub);
+	OK(admin("POST", path("/admin/import"), body), 201);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE name = 'charlie' AND "
+	                       "disabled_at IS NOT NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE name = 'delta' AND "
+	                       "disabled_at IS NULL"), 1);
+	snprintf(body, sizeof(body), "{\"peers\":[{\"name\":\"echo\",\"public_key\":"
+	         "\"%s\",\"state\":\"pending\",\"disabled\":true}]}", b.pub);
+	ADMIN_FAILS(400, "invalid_import", "POST", path("/admin/import"), body);
+	snprintf(body, sizeof(body), "{\"peers\":[{\"name\":\"echo\",\"public_key\":"
+	         "\"%s\",\"disabled\":1}]}", b.pub);
+	ADMIN_FAILS(400, "invalid_import", "POST", path("/admin/import"), body);
+}
+END_TEST
+
 /* PUT /peer/links as p with the links of partners v[from, to). */
 static int
 report_range(const struct tpeer *p, const struct tpeer *v, size_t from, size_t to,
@@ -308,6 +344,7 @@ pause_suite(void)
 	tcase_add_test(tc, an_expiry_pauses_by_itself);
 	tcase_add_test(tc, bad_pauses_change_nothing);
 	tcase_add_test(tc, a_pause_needs_no_signature);
+	tcase_add_test(tc, export_and_import_keep_the_pause);
 	tcase_add_test(tc, a_big_hub_reports_in_pages);
 	suite_add_tcase(s, tc);
 	return s;

@@ -98,3 +98,11 @@ expect_eq "$(jq -r '.traffic | type' "$NS/hub.json" 2>/dev/null)" object \
     "GET /admin/peers/{hub} shows its traffic" || sed 's/^/    | /' "$NS/hub.json"
 expect_eq "$(jq -r '.pairs | length' "$NS/hub.json" 2>/dev/null)" "$PARTNERS" \
     "and its $PARTNERS pairs"
+
+# Under a sanitizer build (make all SANITIZE=...), a responder's report is a
+# failure, as stack_stop has it.
+for f in "$NS"/run/logs/asan* "$NS"/run/logs/ubsan*; do
+	[ -f "$f" ] || continue
+	fail "sanitizer report from a responder: $f"
+	sed 's/^/    | /' "$f" | head -n 80
+done

@@ -77,7 +77,8 @@ const char *api_link_status(int64_t hs_a, int64_t hs_b, int64_t now, int64_t sta
 int api_route_stats(size_t i, const char **method, const char **pattern,
                     uint64_t *requests, uint64_t *errors);
 
-/* Shared by handlers (api_common.c). */
+/* Shared by handlers (api_common.c; addresses and networks api_addresses.c;
+ * the config answer api_config.c). */
 
 /* Validates networks (a JSON array of CIDR strings, may be NULL = none) for
  * peer id: canonical form into out (caller owns), 400 for a bad value, 409

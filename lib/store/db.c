@@ -7,7 +7,7 @@
 #include "db.h"
 #include "keys.h"
 #include "schema.h"
-#include "sql.h"
+#include "stmt.h"
 
 #define DB_BUSY_MS      5000
 #define DB_BUSY_FINE    100             /* retries at DB_BUSY_FINE_US first */

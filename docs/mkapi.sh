@@ -389,7 +389,7 @@ X -b "$A_TOK" PUT /peer/links "{\"links\":[{\"peer\":\"$D\",\"latest_handshake\"
 
 out '### `GET /admin/links`'
 out ""
-out 'Every pair with both sides'"'"' latest reports: for each side (`a`, `b`, the name that sorts first is `a`) its `id`, `name`, and what it last reported (`latest_handshake`, `rx`, `tx`, `reported_at`; null when it never reported); `expected` (true: the admin paired them); `latest_handshake` (the newer of the two sides'"'"' views) and `status`: `up` (a handshake within `stale_after` seconds: 180, or the responder'"'"'s `WGCONFSRV_LINK_STALE_SECONDS`), `stale` (a handshake, but longer ago: paired, yet silent), `never` (no handshake reported).'
+out 'Every pair with both sides'"'"' latest reports: for each side (`a`, `b`, the name that sorts first is `a`) its `id`, `name`, and what it last reported (`latest_handshake`, `rx`, `tx`, `reported_at`; null when it never reported); `expected` (true: the admin paired them); `paused` (true: a side is disabled, so the link is out of both configs on purpose); `latest_handshake` (the newer of the two sides'"'"' views) and `status`: `up` (a handshake within `stale_after` seconds: 180, or the responder'"'"'s `WGCONFSRV_LINK_STALE_SECONDS`), `stale` (a handshake, but longer ago: paired, yet silent), `never` (no handshake reported).'
 out ""
 X -a GET /admin/links
 

@@ -160,7 +160,8 @@ store_link_status_each(store_link_status_fn *fn, void *ctx)
 {
 	static const char sql[] =
 		"SELECT p.a, pa.name, ra.latest_handshake, ra.rx, ra.tx, ra.reported_at,"
-		" p.b, pb.name, rb.latest_handshake, rb.rx, rb.tx, rb.reported_at"
+		" p.b, pb.name, rb.latest_handshake, rb.rx, rb.tx, rb.reported_at,"
+		" pa.disabled_at IS NOT NULL, pb.disabled_at IS NOT NULL"
 		" FROM pairs p JOIN peers pa ON pa.id = p.a JOIN peers pb ON pb.id = p.b"
 		" LEFT JOIN link_reports ra ON ra.reporter = p.a AND ra.partner = p.b"
 		" LEFT JOIN link_reports rb ON rb.reporter = p.b AND rb.partner = p.a"
@@ -174,6 +175,8 @@ store_link_status_each(store_link_status_fn *fn, void *ctx)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		read_side(&a, st, 0);
 		read_side(&b, st, 6);
+		a.disabled = sqlite3_column_int(st, 12);
+		b.disabled = sqlite3_column_int(st, 13);
 		if (fn(&a, &b, ctx) != 0) {
 			rc = SQLITE_ABORT;
 			break;

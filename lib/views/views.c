@@ -218,6 +218,9 @@ views_link(const struct link_side *a, const struct link_side *b, const char *sta
 	json_object_object_add(l, "a", link_side_json(a));
 	json_object_object_add(l, "b", link_side_json(b));
 	json_object_object_add(l, "expected", json_object_new_boolean(1));
+	/* A side is paused: the link is out of both configs on purpose, and
+	 * goes stale for that reason, not a fault. */
+	json_object_object_add(l, "paused", json_object_new_boolean(a->disabled || b->disabled));
 	json_object_object_add(l, "status", json_object_new_string(status));
 	json_object_object_add(l, "latest_handshake", views_time(ha > hb ? ha : hb));
 	return l;

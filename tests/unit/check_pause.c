@@ -78,6 +78,17 @@ START_TEST(disable_leaves_every_config_and_enable_restores_it)
 	warn = jarr(R.body, "warnings", 1);
 	ck_assert_ptr_nonnull(strstr(jidx_str(warn, 0), "disabled by an admin"));
 	ck_assert_int_eq(metric("wgconf_disabled_peers "), 1);
+	/* The link status says why its links are down. */
+	OK(admin("GET", path("/admin/links"), NULL), 200);
+	{
+		struct json_object *links = jarr(R.body, "links", 3);
+		for (size_t i = 0; i < 3; i++) {
+			struct json_object *l = json_object_array_get_idx(links, i);
+			int with_a = strcmp(jstr(jget(l, "a"), "name"), "alpha") == 0 ||
+			             strcmp(jstr(jget(l, "b"), "name"), "alpha") == 0;
+			ck_assert_int_eq(json_object_get_boolean(jget(l, "paused")), with_a);
+		}
+	}
 
 	/* Again: nothing changes, nothing is logged. */
 	rev_b = count("SELECT revision FROM peers WHERE name = 'bravo'");

@@ -249,6 +249,16 @@ ns_noping B "$addr_A" & _p1=$!
 ns_noping A "$addr_C" & _p2=$!
 check "paused: B cannot reach A" wait $_p1
 check "paused: A cannot reach C" wait $_p2
+wgc A status || show_fail "status on A"
+check "paused: wgconf status on A says so" \
+	eval 'printf "%s\n" "$OUT" | grep -Eq "^state +accepted, disabled by an admin"'
+admin peers || show_fail "admin peers"
+check "paused: admin peers shows host-a as disabled" \
+	eval 'printf "%s\n" "$OUT" | grep -E "host-a +accepted, disabled" >/dev/null'
+admin disable no-such-host
+check "admin disable of an unknown peer: exit 1 ($RC)" [ "$RC" = 1 ]
+admin enable host-a --expires 400d
+check "admin enable --expires 400d: a usage error, exit 2 ($RC)" [ "$RC" = 2 ]
 admin peers --json || show_fail "admin peers"
 _st=$(printf '%s\n' "$OUT" | jq -r '.peers[] | select(.name == "host-a") |
 	"\(.state) \(.disabled) \(.pairs | length) \(.addresses | length)"')

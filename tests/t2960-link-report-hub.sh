@@ -51,9 +51,11 @@ wgpid=\$!
 i=0
 while [ ! -S /run/wireguard/wg0.sock ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done
 : >"$NS/run/logs/access.log"
+date +%s.%N >"$NS/sync.t0"
 \$W sync --state-dir "$NS/state" --interface wg0 --config-dir "$NS/etc" --apply \
     >"$NS/sync.out" 2>"$NS/sync.err"
 echo \$? >"$NS/sync.rc"
+date +%s.%N >"$NS/sync.t1"
 wg show wg0 peers | wc -l >"$NS/wg.peers"
 curl -s --cacert "$NS/run/cert.pem" -u "admin:\$(cat "$NS/run/admin-password")" \
     "https://127.0.0.1:8443/api/v1/admin/peers/\$ID" >"$NS/hub.json"
@@ -70,6 +72,8 @@ expect_eq "$rc" 0 "the namespaced host ran (1 stack, 2 seeding, 3 accept, 4 pair
     { sed 's/^/    | /' "$NS/host.log" "$NS/start.log" "$NS/seed.log" "$NS/register.log" 2>/dev/null; }
 sed 's/^/    | /' "$NS/seed.log"
 ID=$(cat "$NS/id" 2>/dev/null)
+say "# the hub's sync --apply (config of $PARTNERS peers, wg syncconf, report) took" \
+    "$(cat "$NS/sync.t0" "$NS/sync.t1" 2>/dev/null | awk 'NR == 1 { a = $1 } NR == 2 { printf "%.2f", $1 - a }') s"
 DB=$NS/run/wgconfsrv.db
 
 expect_eq "$(cat "$NS/sync.rc" 2>/dev/null)" 0 "the hub's sync succeeds" ||

@@ -339,7 +339,7 @@ static const struct admin_cmd {
 } admin_cmds[] = {
 	{ "peers", admin_peers, "jT", 0, 0, "peers",
 	  "list peers (--json for scripts)",
-	  "Usage: wgconf admin peers [--state pending|accepted] [--json]\n"
+	  "Usage: wgconf admin peers [--state pending|accepted|disabled] [--json]\n"
 	  "\nLists every peer: id, name, state (\"new key\" when it asked for one),\n"
 	  "what is signed (none; vN, its signed version; \"vN changed\" when it has\n"
 	  "changes to sign; invalid when the stored signature is not by the\n"

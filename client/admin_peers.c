@@ -87,8 +87,8 @@ admin_peers(struct admin *a, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	if (a->state_filter && strcmp(a->state_filter, "pending") != 0 &&
-	    strcmp(a->state_filter, "accepted") != 0)
-		return cli_usage_error("invalid --state '%s' (pending or accepted)",
+	    strcmp(a->state_filter, "accepted") != 0 && strcmp(a->state_filter, "disabled") != 0)
+		return cli_usage_error("invalid --state '%s' (pending, accepted or disabled)",
 		                       a->state_filter);
 	snprintf(path, sizeof(path), "/admin/peers%s%s", a->state_filter ? "?state=" : "",
 	         a->state_filter ? a->state_filter : "");

@@ -52,8 +52,10 @@ api_admin_peers_list(const struct request *req, struct response *res)
 
 	pg.state = http_query(req, "state");
 	pg.q = http_query(req, "q");
-	if (pg.state != NULL && strcmp(pg.state, "pending") != 0 && strcmp(pg.state, "accepted") != 0)
-		return http_error(res, 400, "invalid_state", "state must be pending or accepted");
+	if (pg.state != NULL && strcmp(pg.state, "pending") != 0 &&
+	    strcmp(pg.state, "accepted") != 0 && strcmp(pg.state, "disabled") != 0)
+		return http_error(res, 400, "invalid_state",
+		                  "state must be pending, accepted or disabled");
 	if (pg.q != NULL && !text_in_class(pg.q, 1, 64, ".:-_"))
 		return http_error(res, 400, "invalid_q", "q must be part of a name or an address: "
 		                  "letters, digits, '.', ':', '-' or '_'");

@@ -216,7 +216,7 @@ store_peer_page(struct peer_list *out, const struct store_page *pg, int *more)
 	 * rows it walks. A first page starts after (-1, ''), before any row. */
 	static const char sql[] =
 		SQL_PEER_COLUMNS " WHERE (created_at, id) > (?1, ?2)"
-		" AND (?3 IS NULL OR state = ?3)"
+		" AND (?3 IS NULL OR state = ?3 OR (?3 = 'disabled' AND disabled_at IS NOT NULL))"
 		" AND (?4 IS NULL OR instr(lower(name), lower(?4)) > 0 OR EXISTS"
 		"      (SELECT 1 FROM addresses WHERE peer_id = p.id AND instr(address, lower(?4)) > 0))"
 		" ORDER BY created_at, id LIMIT ?5";

@@ -26,7 +26,8 @@ int store_peer_list(struct peer_list *out, const char *state);
 
 /* One page of the admin list, in keyset order (created_at, id). */
 struct store_page {
-	const char *state;              /* "pending", "accepted" or NULL for all */
+	const char *state;              /* "pending", "accepted" (disabled ones too),
+	                                 * "disabled" or NULL for all */
 	const char *q;                  /* name or address substring, or NULL */
 	int64_t after_created;          /* the page starts after this key; */
 	const char *after_id;           /* after_id NULL: from the start */

@@ -78,6 +78,12 @@ START_TEST(disable_leaves_every_config_and_enable_restores_it)
 	warn = jarr(R.body, "warnings", 1);
 	ck_assert_ptr_nonnull(strstr(jidx_str(warn, 0), "disabled by an admin"));
 	ck_assert_int_eq(metric("wgconf_disabled_peers "), 1);
+	/* The list filters them; they are still accepted. */
+	OK(admin("GET", path("/admin/peers?state=disabled"), NULL), 200);
+	ck_assert_str_eq(jstr(json_object_array_get_idx(jarr(R.body, "peers", 1), 0), "id"), a.id);
+	OK(admin("GET", path("/admin/peers?state=accepted"), NULL), 200);
+	jarr(R.body, "peers", 3);
+	ADMIN_FAILS(400, "invalid_state", "GET", path("/admin/peers?state=paused"), NULL);
 	/* The link status says why its links are down. */
 	OK(admin("GET", path("/admin/links"), NULL), 200);
 	{

@@ -148,7 +148,8 @@ stack_start() {
 		WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=127.0.0.1:$PORT \
 		WGCONFSRV_RESPONDERS=$RESPONDERS WGCONFSRV_BIN=$BIN \
 		WGCONFSRV_REGISTER_RATE=6000000r/m WGCONFSRV_PEER_RATE=6000000r/m \
-		WGCONFSRV_ADMIN_RATE=6000000r/m \
+		WGCONFSRV_ADMIN_RATE=6000000r/m WGCONFSRV_ADMIN_USER_RATE=6000000r/m \
+		WGCONFSRV_KEY_RATE=6000000r/m \
 		    "$@" sh "$ROOT/nginx/local.sh" start >"$RUN/start.log" 2>&1 && break
 		tries=$((tries + 1))
 		if [ $tries -ge 3 ] || ! grep -q 'Address already in use' "$RUN/start.log"; then
@@ -170,7 +171,8 @@ stack_restart_in() { # command prefix...
 	WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=127.0.0.1:$PORT \
 	WGCONFSRV_RESPONDERS=$RESPONDERS WGCONFSRV_BIN=$BIN \
 	WGCONFSRV_REGISTER_RATE=6000000r/m WGCONFSRV_PEER_RATE=6000000r/m \
-	WGCONFSRV_ADMIN_RATE=6000000r/m \
+	WGCONFSRV_ADMIN_RATE=6000000r/m WGCONFSRV_ADMIN_USER_RATE=6000000r/m \
+	WGCONFSRV_KEY_RATE=6000000r/m \
 	    "$@" sh "$ROOT/nginx/local.sh" start >"$RUN/start.log" 2>&1 ||
 	    { cat "$RUN/start.log" >&2; die "nginx/local.sh start failed"; }
 }

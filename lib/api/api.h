@@ -165,9 +165,6 @@ int api_revoke_key(const struct peer *p, struct json_object *detail, struct resp
  * or 500. */
 int api_rules_sync_peer(const char *id, size_t *changed, struct response *res);
 
-/* 409 rule_too_large naming the rule e. */
-int api_rule_excess(const struct rule_excess *e, struct response *res);
-
 /* A "tags" value: a list of 1 to TAGS_MAX distinct tags, sorted into out
  * (caller frees, also after an error). 0 or 400. */
 int api_tags_parse(struct json_object *v, struct strlist *out, struct response *res);

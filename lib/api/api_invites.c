@@ -125,7 +125,7 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 	uint8_t h[KEYS_LEN];
 	int uses = 1, uses_set = 0, expires = INVITE_EXPIRY_DEF, exp_set = 0, status;
 	int64_t now = store_now();
-	struct json_object *o, *detail, *v;
+	struct json_object *detail, *v;
 	const char *label = NULL, *for_peer;
 	int when_closed;
 
@@ -168,16 +168,8 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 		return api_db_error(res);
 	}
 	api_log(res, "invite.create", inv.id, detail, NULL);
-	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(inv.id));
-	json_object_object_add(o, "code", json_object_new_string(code));
-	json_object_object_add(o, "uses", json_object_new_int(uses));
-	json_object_object_add(o, "expires_at", views_time(now + expires));
-	json_object_object_add(o, "label", label != NULL ? json_object_new_string(label) : NULL);
-	json_object_object_add(o, "for_peer", for_peer != NULL ? json_object_new_string(for_peer) : NULL);
-	json_object_object_add(o, "when_closed", json_object_new_boolean(when_closed));
 	res->secret = 1;
-	return http_json(res, 201, o);
+	return http_json(res, 201, views_invite_created(&inv, code));
 }
 
 int

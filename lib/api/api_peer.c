@@ -9,14 +9,10 @@
 int
 api_health(const struct request *req, struct response *res)
 {
-	struct json_object *o;
-
 	(void)req;
 	if (db_ping() != 0)
 		return http_error(res, 503, "database_unavailable", "the database cannot be read");
-	o = json_object_new_object();
-	json_object_object_add(o, "status", json_object_new_string("ok"));
-	return http_json(res, 200, o);
+	return http_json(res, 200, views_health());
 }
 
 static int
@@ -193,10 +189,7 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 	api_log(res, "peer.register", p.id, detail, actor);
 
 	snprintf(token, sizeof(token), "%s.%s", p.id, secret);
-	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(p.id));
-	json_object_object_add(o, "state", json_object_new_string(p.accepted ? "accepted" : "pending"));
-	json_object_object_add(o, "token", json_object_new_string(token));
+	o = views_registered(&p, token);
 	keys_wipe(token, sizeof(token));
 	res->secret = 1;
 	return http_json(res, 201, o);

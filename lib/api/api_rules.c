@@ -56,8 +56,9 @@ api_tags_parse(struct json_object *v, struct strlist *out, struct response *res)
 	return 0;
 }
 
-int
-api_rule_excess(const struct rule_excess *e, struct response *res)
+/* 409 rule_too_large naming the rule e. */
+static int
+rule_excess(const struct rule_excess *e, struct response *res)
 {
 	return http_error(res, 409, "rule_too_large", "rule %s (%s, %s) would make %lld pairs, "
 	                  "more than %d", e->id, e->a, e->b, (long long)e->pairs, RULE_PAIRS_MAX);
@@ -70,7 +71,7 @@ api_rules_sync_peer(const char *id, size_t *changed, struct response *res)
 	int rc = store_rules_sync_peer(id, changed, &e);
 
 	if (rc == DB_CONFLICT)
-		return api_rule_excess(&e, res);
+		return rule_excess(&e, res);
 	return rc == DB_OK ? 0 : api_db_error(res);
 }
 

@@ -111,7 +111,7 @@ api_admin_peer_statement(const struct request *req, struct response *res)
 	struct json_object *o;
 	struct network net;
 	struct peer p;
-	char *text = NULL, sig[KEYS_SIG_B64_LEN];
+	char *text = NULL;
 	size_t len;
 	int status;
 
@@ -127,20 +127,7 @@ api_admin_peer_statement(const struct request *req, struct response *res)
 	}
 	if ((status = propose(&p, &net, (uint64_t)p.signed_version + 1, &text, &len, res)) != 0)
 		goto out;
-	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(p.id));
-	json_object_object_add(o, "name", json_object_new_string(p.name));
-	json_object_object_add(o, "version", json_object_new_int64(p.signed_version + 1));
-	json_object_object_add(o, "proposed", json_object_new_string_len(text, (int)len));
-	json_object_object_add(o, "signed_version", json_object_new_int64(p.signed_version));
-	json_object_object_add(o, "signed",
-	                       p.statement ? json_object_new_string(p.statement) : NULL);
-	if (p.statement != NULL)
-		keys_b64_encode(sig, sizeof(sig), p.statement_sig, KEYS_SIG_LEN);
-	json_object_object_add(o, "signature", p.statement ? json_object_new_string(sig) : NULL);
-	json_object_object_add(o, "unsigned_changes",
-	                       json_object_new_boolean(proposal_unsigned_changes(&p, &net)));
-	json_object_object_add(o, "changes", changes_json(&p, text, len, &names));
+	o = views_statement(&p, &net, text, len, changes_json(&p, text, len, &names));
 	if (names.failed) {
 		json_object_put(o);
 		status = api_db_error(res);
@@ -223,39 +210,17 @@ out:
 	return status;
 }
 
-static struct json_object *
-revocation_json(const struct revocation *r)
-{
-	struct json_object *o = json_object_new_object();
-	char sig[KEYS_SIG_B64_LEN];
-
-	json_object_object_add(o, "id", json_object_new_string(r->id));
-	json_object_object_add(o, "key", json_object_new_string(r->key));
-	json_object_object_add(o, "peer_id", json_object_new_string(r->peer_id));
-	json_object_object_add(o, "peer_name", json_object_new_string(r->peer_name));
-	json_object_object_add(o, "text", json_object_new_string(r->text));
-	if (r->has_sig)
-		keys_b64_encode(sig, sizeof(sig), r->sig, KEYS_SIG_LEN);
-	json_object_object_add(o, "signature", r->has_sig ? json_object_new_string(sig) : NULL);
-	json_object_object_add(o, "created_at", views_time(r->created_at));
-	return o;
-}
-
 int
 api_admin_revocations_list(const struct request *req, struct response *res)
 {
 	struct revocation_list l;
-	struct json_object *arr, *o;
+	struct json_object *o;
 
 	(void)req;
 	if (store_revocation_list(&l, 0) != DB_OK)
 		return api_db_error(res);
-	arr = json_object_new_array();
-	for (size_t i = 0; i < l.n; i++)
-		json_object_array_add(arr, revocation_json(&l.v[i]));
+	o = views_revocation_list(&l);
 	rows_revocation_list_free(&l);
-	o = json_object_new_object();
-	json_object_object_add(o, "revocations", arr);
 	return http_json(res, 200, o);
 }
 
@@ -287,7 +252,7 @@ api_admin_revocation_signature(const struct request *req, struct response *res)
 	json_object_object_add(detail, "key", json_object_new_string(r.key));
 	json_object_object_add(detail, "peer_id", json_object_new_string(r.peer_id));
 	api_log(res, "revocation.sign", id, detail, NULL);
-	return http_json(res, 200, revocation_json(&r));
+	return http_json(res, 200, views_revocation(&r));
 }
 
 /* 409 when key is revoked, in use or asked for by another peer than id. */

@@ -263,3 +263,102 @@ views_pair(const char *a, const char *b, int64_t created, int explicit,
 	json_object_object_add(o, "rules", views_strlist(rules));
 	return o;
 }
+
+struct json_object *
+views_revocation(const struct revocation *r)
+{
+	struct json_object *o = json_object_new_object();
+	char sig[KEYS_SIG_B64_LEN];
+
+	json_object_object_add(o, "id", json_object_new_string(r->id));
+	json_object_object_add(o, "key", json_object_new_string(r->key));
+	json_object_object_add(o, "peer_id", json_object_new_string(r->peer_id));
+	json_object_object_add(o, "peer_name", json_object_new_string(r->peer_name));
+	json_object_object_add(o, "text", json_object_new_string(r->text));
+	if (r->has_sig)
+		keys_b64_encode(sig, sizeof(sig), r->sig, KEYS_SIG_LEN);
+	json_object_object_add(o, "signature", r->has_sig ? json_object_new_string(sig) : NULL);
+	json_object_object_add(o, "created_at", views_time(r->created_at));
+	return o;
+}
+
+struct json_object *
+views_revocation_list(const struct revocation_list *l)
+{
+	struct json_object *arr = json_object_new_array(), *o = json_object_new_object();
+
+	for (size_t i = 0; i < l->n; i++)
+		json_object_array_add(arr, views_revocation(&l->v[i]));
+	json_object_object_add(o, "revocations", arr);
+	return o;
+}
+
+struct json_object *
+views_statement(const struct peer *p, const struct network *net, const char *proposed,
+                size_t len, struct json_object *changes)
+{
+	struct json_object *o = json_object_new_object();
+	char sig[KEYS_SIG_B64_LEN];
+
+	json_object_object_add(o, "id", json_object_new_string(p->id));
+	json_object_object_add(o, "name", json_object_new_string(p->name));
+	json_object_object_add(o, "version", json_object_new_int64(p->signed_version + 1));
+	json_object_object_add(o, "proposed", json_object_new_string_len(proposed, (int)len));
+	json_object_object_add(o, "signed_version", json_object_new_int64(p->signed_version));
+	json_object_object_add(o, "signed",
+	                       p->statement ? json_object_new_string(p->statement) : NULL);
+	if (p->statement != NULL)
+		keys_b64_encode(sig, sizeof(sig), p->statement_sig, KEYS_SIG_LEN);
+	json_object_object_add(o, "signature", p->statement ? json_object_new_string(sig) : NULL);
+	json_object_object_add(o, "unsigned_changes",
+	                       json_object_new_boolean(proposal_unsigned_changes(p, net)));
+	json_object_object_add(o, "changes", changes);
+	return o;
+}
+
+struct json_object *
+views_health(void)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "status", json_object_new_string("ok"));
+	return o;
+}
+
+struct json_object *
+views_registered(const struct peer *p, const char *token)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(p->id));
+	json_object_object_add(o, "state", json_object_new_string(p->accepted ? "accepted" : "pending"));
+	json_object_object_add(o, "token", json_object_new_string(token));
+	return o;
+}
+
+struct json_object *
+views_invite_created(const struct invite *inv, const char *code)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(inv->id));
+	json_object_object_add(o, "code", json_object_new_string(code));
+	json_object_object_add(o, "uses", json_object_new_int(inv->uses));
+	json_object_object_add(o, "expires_at", views_time(inv->expires_at));
+	json_object_object_add(o, "label", string_or_null(inv->label));
+	json_object_object_add(o, "for_peer", string_or_null(inv->for_peer));
+	json_object_object_add(o, "when_closed", json_object_new_boolean(inv->when_closed));
+	return o;
+}
+
+struct json_object *
+views_adopted(const char *id, const char *name, const char *state, const char *token_sealed)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "state", json_object_new_string(state));
+	json_object_object_add(o, "token_sealed", json_object_new_string(token_sealed));
+	return o;
+}

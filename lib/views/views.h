@@ -54,6 +54,34 @@ struct json_object *views_pair(const char *a, const char *b, int64_t created, in
 /* A JSON array of the strings of l. */
 struct json_object *views_strlist(const struct strlist *l);
 
+/* The export document of peers l (complete, as store_peer_list() gives),
+ * the network net, the rules' tags (a, b, a, b, ...) and the explicit
+ * pairs' ends (a, b, ...), views/export.c. Caller owns it; NULL out of
+ * memory. */
+struct json_object *views_export(const struct peer_list *l, const struct network *net,
+                                 const struct strlist *rules, const struct strlist *pair_ends);
+
+/* A revocation as admins see it. */
+struct json_object *views_revocation(const struct revocation *r);
+
+/* {"revocations": [...]} */
+struct json_object *views_revocation_list(const struct revocation_list *l);
+
+/* What an admin signs for p next: the proposed statement (proposed, len
+ * bytes) at the next version, the last signed one, and changes (taken). */
+struct json_object *views_statement(const struct peer *p, const struct network *net,
+                                    const char *proposed, size_t len,
+                                    struct json_object *changes);
+
+/* The answers that carry what only the write knew: /health's; a new peer's
+ * (with its token, shown once); a new invite's (with its code, shown once);
+ * an adoption's (the token sealed to the peer's key). */
+struct json_object *views_health(void);
+struct json_object *views_registered(const struct peer *p, const char *token);
+struct json_object *views_invite_created(const struct invite *inv, const char *code);
+struct json_object *views_adopted(const char *id, const char *name, const char *state,
+                                  const char *token_sealed);
+
 /* RFC 3339 UTC text for a time in seconds, or NULL (JSON null) for 0. */
 struct json_object *views_time(int64_t t);
 

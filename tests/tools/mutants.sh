@@ -21,7 +21,7 @@ cd "$(dirname "$0")/../.." || exit 1
 TOP=$(pwd)
 
 FAST="overlap-read-swallowed tags-read-swallowed invite-delete-error-swallowed longfuncs-one-line longfuncs-upper-type longfuncs-empty-reason skip-hides-missing-tool"
-SLOW="phone-wide-form phone-picker-1fr route-links-renamed route-rules-renamed kill-hits-idle-server first-page-only ui-spelling-unlimited"
+SLOW="phone-wide-form phone-picker-1fr route-links-renamed route-rules-renamed kill-hits-idle-server first-page-only ui-spelling-unlimited stdin-end-unread answers-unbuffered admin-guessing-per-address"
 
 sel=""
 for a in "${@:-all}"; do
@@ -149,15 +149,37 @@ rm -f "$T_TMP/hold"
 	ui-spelling-unlimited)
 		# The admin UI's location, where /API/v1/register lands, limits
 		# nothing.
-		subst nginx/wgconfsrv.conf '		limit_req zone=wgconfsrv_admin burst=100 nodelay;
+		subst nginx/wgconfsrv.conf '		limit_req zone=wgconfsrv_admin_user burst=200 nodelay;
 		auth_basic "wgconfsrv admin";
 		auth_basic_user_file /etc/nginx/wgconfsrv.htpasswd;
-		try_files' '		limit_req zone=wgconfsrv_admin burst=100 nodelay;
+		try_files' '		limit_req zone=wgconfsrv_admin_user burst=200 nodelay;
 		limit_req_dry_run on;
 		auth_basic "wgconfsrv admin";
 		auth_basic_user_file /etc/nginx/wgconfsrv.htpasswd;
 		try_files' &&
 		shell_test t2050-hostile-paths.sh ;;
+	stdin-end-unread)
+		# The responder answers without reading stdin to its end record
+		# (issue 21): a late end record broke the next request on the
+		# kept connection.
+		subst cgi/main.c '	conn_drain(c);
+' '' &&
+		shell_test t2070-fastcgi-stdin-end.sh ;;
+	answers-unbuffered)
+		# nginx passes a large answer on at the client's pace again: a
+		# zero-window client holds the responder writing it.
+		subst nginx/wgconfsrv.conf 'fastcgi_max_temp_file_size 256m;' \
+		    'fastcgi_max_temp_file_size 0;' &&
+		shell_test t2071-slow-clients.sh ;;
+	admin-guessing-per-address)
+		# Password guessing bounded per address only, as before issue 21.
+		subst nginx/wgconfsrv.conf '	location ^~ /api/v1/admin {
+		limit_req zone=wgconfsrv_admin burst=100 nodelay;
+		limit_req zone=wgconfsrv_admin_user burst=200 nodelay;
+' '	location ^~ /api/v1/admin {
+		limit_req zone=wgconfsrv_admin burst=100 nodelay;
+' &&
+		shell_test t2073-key-admin-limits.sh ;;
 	*)
 		echo "no such break: $1" >&2
 		return 1 ;;
@@ -166,7 +188,7 @@ rm -f "$T_TMP/hold"
 
 # The files a break may touch, to put back after it.
 SAVED="lib/store/addresses.c lib/store/invites.c lib/store/peers.c lib/common/text.c lib/api/api.c
-www/style.css tests/lib.sh
+www/style.css tests/lib.sh cgi/main.c
 tests/t1500-concurrency-faults.sh tests/t4110-ui-checks.sh nginx/wgconfsrv.conf"
 mkdir -p "$S.orig"
 for f in $SAVED; do

@@ -9,8 +9,8 @@
 # host registered with `wgconf register` is paired with 1,100 of its peers,
 # runs wireguard-go, and one `wgconf sync --apply` configures all 1,100 and
 # reports them: in several requests, none refused, each under the body
-# limit, and every link lands (one row per partner, no more). The admin
-# view then shows the hub's traffic.
+# limit and the example site's rate limits, and every link lands (one row
+# per partner, no more). The admin view then shows the hub's traffic.
 . "$(dirname "$0")/lib.sh"
 need unshare wireguard-go wg ip nginx spawn-fcgi curl jq sqlite3 openssl htpasswd
 [ "$(id -u)" -eq 0 ] || skip "needs root (a network namespace, wireguard-go)"
@@ -34,7 +34,8 @@ mount -t tmpfs -o mode=0755 tmpfs /run || exit 1
 # /sys/class/net shows the namespace of whoever mounted sysfs.
 mount -t sysfs sysfs /sys || exit 1
 export WGCONFSRV_RUN_DIR=$NS/run WGCONFSRV_LISTEN=127.0.0.1:8443 WGCONFSRV_RESPONDERS=2
-export WGCONFSRV_BIN=$WGCONFSRV_BIN WGCONFSRV_PEER_RATE=100000r/s WGCONFSRV_ADMIN_RATE=100000r/s
+# The example's own request limits: a hub's pages must pass them too.
+export WGCONFSRV_BIN=$WGCONFSRV_BIN
 sh "$T_ROOT/nginx/local.sh" start >"$NS/start.log" 2>&1 || exit 1
 DB=$NS/run/wgconfsrv.db
 "$T_ROOT/bench/seed" mesh "\$DB" $PARTNERS "$NS/seed" >"$NS/seed.log" 2>&1 || exit 2

@@ -255,6 +255,10 @@ check "paused: wgconf status on A says so" \
 admin peers || show_fail "admin peers"
 check "paused: admin peers shows host-a as disabled" \
 	eval 'printf "%s\n" "$OUT" | grep -E "host-a +accepted, disabled" >/dev/null'
+admin links || show_fail "admin links"
+check "paused: admin links marks A's pairs paused, not B-C" \
+	eval '[ "$(printf "%s\n" "$OUT" | grep -c ", paused")" = 2 ] &&
+	printf "%s\n" "$OUT" | grep -E "^host-b +host-c " | grep -vq paused'
 admin disable no-such-host
 check "admin disable of an unknown peer: exit 1 ($RC)" [ "$RC" = 1 ]
 admin enable host-a --expires 400d

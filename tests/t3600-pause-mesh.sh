@@ -10,6 +10,8 @@
 # sync A is back in both, with the same preshared keys (its pairs were kept),
 # and the tunnels ping again. Then `enable --expires 3s`: without an admin,
 # the responder's periodic check pauses A again, and B's next syncs drop it.
+# Last, the same under a signing key that every host trusts: the pause and
+# the return need no new signature, and no host refuses anything.
 #
 #   A 198.18.1.2 --+
 #   B 198.18.2.2 --+-- wan (router) -- srv 198.18.0.2:8443 (nginx + responders)
@@ -306,6 +308,44 @@ check "expired: C dropped A" eval '! haspeer C A'
 admin audit --json --limit 20 || show_fail "admin audit"
 check "expired: the audit log says the system disabled host-a" \
 	eval 'printf "%s\n" "$OUT" | jq -e ".entries | map(select(.actor == \"system\" and .action == \"peer.disable\")) | length == 1" >/dev/null'
+
+# --- under a signing key: a pause needs no signature ------------------------
+
+# docs/trust.md: a pause is a removal a trusting host accepts, and enabling
+# brings back only what the statements already say; nothing is re-signed.
+admin enable host-a || show_fail "admin enable host-a (signing phase)"
+admin signing-key generate --out "$TMP/admin/signing.key" ||
+	{ show_fail "admin signing-key generate"; die "no signing key"; }
+SIGN_PUB=$(printf '%s\n' "$OUT" | grep -oE '[A-Za-z0-9+/]{43}=' | head -n 1)
+admin network --signing-key "$SIGN_PUB" || show_fail "admin network --signing-key"
+admin sign --all --yes --key "$TMP/admin/signing.key" || show_fail "admin sign --all"
+for _h in $HOSTS; do
+	wgc "$_h" trust-key "$SIGN_PUB" || show_fail "trust-key on $_h"
+done
+sync_all
+check "signed: B has A" haspeer B A
+check "signed: ping B -> A ($addr_A)" ns_ping B "$addr_A" 15
+# unsigned COUNT: how many peers have changes to sign.
+unsigned() {
+	admin peers --json >/dev/null
+	printf '%s\n' "$OUT" | jq '[.peers[] | select(.unsigned_changes)] | length'
+}
+admin disable host-a || show_fail "admin disable host-a (signed)"
+check "signed: the pause leaves nothing to sign" [ "$(unsigned)" = 0 ]
+for _h in B C; do
+	sync_host "$_h"
+	check "signed: $_h's sync takes the pause, nothing refused (exit $RC)" [ "$RC" = 0 ]
+done
+check "signed: B has no peer entry for A" eval '! haspeer B A'
+check "signed: C has no peer entry for A" eval '! haspeer C A'
+admin enable host-a || show_fail "admin enable host-a (signed)"
+check "signed: enabling leaves nothing to sign" [ "$(unsigned)" = 0 ]
+for _h in $HOSTS; do
+	sync_host "$_h"
+	check "signed: $_h's sync after the enable, on the old signatures, nothing refused (exit $RC)" [ "$RC" = 0 ]
+done
+check "signed: B has A again" haspeer B A
+check "signed: ping B -> A ($addr_A) again" ns_ping B "$addr_A" 15
 
 # The server stops here: under a sanitizer build (make all SANITIZE=...) a
 # responder's leak report comes at its exit, and any report is a failure.

@@ -322,8 +322,9 @@ store_peer_delete(const char *id)
 	static const char sql[] = "DELETE FROM peers WHERE id = ?1";
 	sqlite3_stmt *st;
 
-	/* Partners are touched while the pairs still link them. */
-	if (store_revisions_touch_partners(id) != DB_OK || (st = db_stmt(sql)) == NULL)
+	/* Partners are touched while the pairs still link them: their
+	 * records list the pair, paused or not. */
+	if (store_revisions_touch_pairs(id) != DB_OK || (st = db_stmt(sql)) == NULL)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (db_exec_stmt(st) != DB_OK)
@@ -475,11 +476,18 @@ update_time(const char *sql, const char *id, int64_t t)
 int
 store_peer_set_disabled(const char *id, int64_t at)
 {
-	int rc = update_time("UPDATE peers SET disabled_at = ?2 WHERE id = ?1", id, at);
+	static const char sql[] = "UPDATE peers SET disabled_at = ?2 WHERE id = ?1";
+	int rc;
 
-	/* Every partner's config drops it (or takes it back), and its own
-	 * loses (or regains) every peer. */
-	return rc == DB_OK ? store_revisions_touch_partners(id) : rc;
+	/* Every partner's config that lists it drops it (or takes it back),
+	 * and its own loses (or regains) every peer: the partners are those
+	 * while it is in the configs, before a pause, after a return. */
+	if (at > 0 && store_revisions_touch_partners(id) != DB_OK)
+		return DB_ERROR;
+	rc = update_time(sql, id, at);
+	if (rc == DB_OK && at == 0)
+		rc = store_revisions_touch_partners(id);
+	return rc;
 }
 
 int

@@ -80,7 +80,7 @@ select_pending(int64_t older_than, const char *pattern, struct json_object **out
 int
 api_admin_peers_reject(const struct request *req, struct response *res)
 {
-	struct json_object *v, *ids = NULL, *detail, *o;
+	struct json_object *v, *ids = NULL, *detail;
 	const char *pattern = NULL;
 	int64_t older_than = -1;
 	size_t n;
@@ -133,8 +133,5 @@ api_admin_peers_reject(const struct request *req, struct response *res)
 		json_object_object_add(detail, "ids", json_object_get(ids));
 		api_log(res, "peers.reject", NULL, detail, NULL);
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "count", json_object_new_int64((int64_t)n));
-	json_object_object_add(o, "rejected", ids);
-	return http_json(res, 200, o);
+	return http_json(res, 200, views_rejected(ids));
 }

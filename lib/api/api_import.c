@@ -331,7 +331,7 @@ import_pairs(struct json_object *pairs, struct import_peer *v, size_t n, int64_t
 int
 api_admin_import(const struct request *req, struct response *res)
 {
-	struct json_object *peers = NULL, *pairs = NULL, *rules = NULL, *nets, *detail, *ids, *o;
+	struct json_object *peers = NULL, *pairs = NULL, *rules = NULL, *nets, *detail, *ids;
 	struct import_peer *v = NULL;
 	int64_t now = store_now();
 	size_t n;
@@ -385,23 +385,14 @@ api_admin_import(const struct request *req, struct response *res)
 		goto out;
 
 	ids = json_object_new_array();
-	for (size_t i = 0; i < n; i++) {
-		o = json_object_new_object();
-		json_object_object_add(o, "id", json_object_new_string(v[i].id));
-		json_object_object_add(o, "name", json_object_new_string(v[i].name));
-		json_object_object_add(o, "public_key", json_object_new_string(v[i].public_key));
-		json_object_array_add(ids, o);
-	}
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(ids, views_imported_peer(v[i].id, v[i].name, v[i].public_key));
 	detail = json_object_new_object();
 	json_object_object_add(detail, "peers", json_object_new_int64((int64_t)n));
 	json_object_object_add(detail, "pairs",
 	                       json_object_new_int64(pairs ? (int64_t)json_object_array_length(pairs) : 0));
 	api_log(res, "network.import", NULL, detail, NULL);
-	o = json_object_new_object();
-	json_object_object_add(o, "peers", ids);
-	json_object_object_add(o, "pairs",
-	                       json_object_new_int64(pairs ? (int64_t)json_object_array_length(pairs) : 0));
-	status = http_json(res, 201, o);
+	status = http_json(res, 201, views_imported(ids, pairs ? json_object_array_length(pairs) : 0));
 out:
 	for (size_t i = 0; v != NULL && i < n; i++)
 		rows_strlist_free(&v[i].tags);

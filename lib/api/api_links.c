@@ -132,15 +132,11 @@ int
 api_admin_links(const struct request *req, struct response *res)
 {
 	struct links_ctx c = { json_object_new_array(), store_now(), api_link_stale_after() };
-	struct json_object *o;
 
 	(void)req;
 	if (store_link_status_each(add_link, &c) != DB_OK) {
 		json_object_put(c.arr);
 		return api_db_error(res);
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "links", c.arr);
-	json_object_object_add(o, "stale_after", json_object_new_int64(c.stale));
-	return http_json(res, 200, o);
+	return http_json(res, 200, views_link_list(c.arr, c.stale));
 }

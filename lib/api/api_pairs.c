@@ -26,7 +26,7 @@ api_admin_pairs_list(const struct request *req, struct response *res)
 	char a[PEER_ID_LEN] = "", b[PEER_ID_LEN] = "", next[2 * PEER_ID_LEN + 1];
 	struct store_rule_index ix;
 	struct pair_list l = { NULL, 0 };
-	struct json_object *arr = NULL, *o;
+	struct json_object *arr = NULL;
 	size_t limit;
 	int status, more;
 
@@ -59,14 +59,10 @@ api_admin_pairs_list(const struct request *req, struct response *res)
 		                                      l.v[i].explicit, &rules));
 		rows_strlist_free(&rules);
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "pairs", arr);
-	arr = NULL;
 	if (more && l.n > 0)
 		snprintf(next, sizeof(next), "%s.%s", l.v[l.n - 1].a, l.v[l.n - 1].b);
-	json_object_object_add(o, "next_cursor",
-	                       more && l.n > 0 ? json_object_new_string(next) : NULL);
-	status = http_json(res, 200, o);
+	status = http_json(res, 200, views_page("pairs", arr, more && l.n > 0 ? next : NULL));
+	arr = NULL;
 out:
 	json_object_put(arr);
 	free(l.v);

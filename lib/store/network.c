@@ -34,8 +34,9 @@ store_network_get(struct network *n)
 }
 
 /* Who sees a change from old to n: the interface settings are in every
- * config, the default keepalive in every link, the signing key in every
- * record's signature state. */
+ * config, the signing key in every accepted peer's signature state (a
+ * pending one has none to judge), the default keepalive in the links of
+ * the peers behind NAT that set none. */
 static int
 touch_changed(const struct network *old, const struct network *n)
 {
@@ -45,9 +46,8 @@ touch_changed(const struct network *old, const struct network *n)
 		"SELECT id FROM peers WHERE endpoint IS NULL AND keepalive IS NULL"
 		" AND id IN (SELECT a FROM pairs UNION SELECT b FROM pairs)";
 
-	if (strcmp(old->signing_key, n->signing_key) != 0)
-		return store_revisions_touch_all();
-	if (strcmp(old->ipv4_pool, n->ipv4_pool) != 0 ||
+	if (strcmp(old->signing_key, n->signing_key) != 0 ||
+	    strcmp(old->ipv4_pool, n->ipv4_pool) != 0 ||
 	    strcmp(old->ipv6_pool, n->ipv6_pool) != 0 ||
 	    old->mtu != n->mtu || strcmp(old->dns, n->dns) != 0)
 		return store_revisions_touch_accepted();

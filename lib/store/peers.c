@@ -539,14 +539,35 @@ store_peers_expired(int64_t now, struct strlist *out)
 	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
 }
 
+/* Whether peer id's stored endpoint differs from endpoint ("" = none):
+ * 1, 0, or -1 on an error. */
+static int
+endpoint_moves(const char *id, const char *endpoint)
+{
+	static const char sql[] = "SELECT endpoint IS NOT ?2 FROM peers WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc, moves = -1;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (endpoint[0] != '\0')
+		sqlite3_bind_text(st, 2, endpoint, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		moves = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? moves : -1;
+}
+
 int
 store_peer_set_link(const struct peer *p)
 {
 	static const char upd[] =
 		"UPDATE peers SET endpoint = ?2, listen_port = ?3, keepalive = ?4 WHERE id = ?1";
-	sqlite3_stmt *st = db_stmt(upd);
+	sqlite3_stmt *st;
+	int moves = endpoint_moves(p->id, p->endpoint);
 
-	if (st == NULL)
+	if (moves < 0 || (st = db_stmt(upd)) == NULL)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
 	if (p->endpoint[0] != '\0')
@@ -557,7 +578,9 @@ store_peer_set_link(const struct peer *p)
 		sqlite3_bind_int(st, 4, p->keepalive);
 	if (db_exec_stmt(st) != DB_OK)
 		return DB_ERROR;
-	return store_revisions_touch_partners(p->id);
+	/* Its endpoint is in its partners' configs; its listen port and its
+	 * keepalive only in its own. */
+	return moves ? store_revisions_touch_partners(p->id) : store_revisions_touch(p->id);
 }
 
 int

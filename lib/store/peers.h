@@ -87,7 +87,8 @@ int store_peer_set_expiry(const char *id, int64_t at);
 int store_peers_expiry_due(int64_t now);
 /* Those peers' ids, soonest expiry first, appended to out (caller frees). */
 int store_peers_expired(int64_t now, struct strlist *out);
-/* p's endpoint, listen port and keepalive (""/0/-1: unset) as they are. */
+/* p's endpoint, listen port and keepalive (""/0/-1: unset) as they are;
+ * its partners are touched when the endpoint moves, else it alone. */
 int store_peer_set_link(const struct peer *p);
 /* A new key the host asks for (no config changes until it is taken). */
 int store_peer_set_pending_key(const char *id, const char *key);

@@ -46,12 +46,6 @@ store_revisions_touch_pairs(const char *id)
 }
 
 int
-store_revisions_touch_all(void)
-{
-	return touch(REVISIONS_TOUCH "SELECT id FROM peers", NULL);
-}
-
-int
 store_revisions_touch_accepted(void)
 {
 	return touch(REVISIONS_TOUCH "SELECT id FROM peers WHERE state = 'accepted'", NULL);

@@ -37,11 +37,8 @@ int store_revisions_touch_partners(const char *id);
  * list the pair (a peer deleted). DB_OK or DB_ERROR. */
 int store_revisions_touch_pairs(const char *id);
 
-/* Every peer, pending ones too (the signing key: every record's signature
- * state). */
-int store_revisions_touch_all(void);
-
-/* Every accepted peer: every config (the MTU, a signed revocation). */
+/* Every accepted peer: every config (the MTU, a signed revocation, the
+ * signing key). */
 int store_revisions_touch_accepted(void);
 
 /* For lib/store/ alone: touches the peers of a static statement

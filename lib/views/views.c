@@ -362,3 +362,55 @@ views_adopted(const char *id, const char *name, const char *state, const char *t
 	json_object_object_add(o, "token_sealed", json_object_new_string(token_sealed));
 	return o;
 }
+
+struct json_object *
+views_page(const char *key, struct json_object *items, const char *next_cursor)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, key, items);
+	json_object_object_add(o, "next_cursor",
+	                       next_cursor != NULL ? json_object_new_string(next_cursor) : NULL);
+	return o;
+}
+
+struct json_object *
+views_link_list(struct json_object *links, int64_t stale_after)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "links", links);
+	json_object_object_add(o, "stale_after", json_object_new_int64(stale_after));
+	return o;
+}
+
+struct json_object *
+views_rejected(struct json_object *ids)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "count", json_object_new_int64((int64_t)json_object_array_length(ids)));
+	json_object_object_add(o, "rejected", ids);
+	return o;
+}
+
+struct json_object *
+views_imported_peer(const char *id, const char *name, const char *public_key)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "public_key", json_object_new_string(public_key));
+	return o;
+}
+
+struct json_object *
+views_imported(struct json_object *peers, size_t npairs)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "peers", peers);
+	json_object_object_add(o, "pairs", json_object_new_int64((int64_t)npairs));
+	return o;
+}

@@ -82,6 +82,21 @@ struct json_object *views_invite_created(const struct invite *inv, const char *c
 struct json_object *views_adopted(const char *id, const char *name, const char *state,
                                   const char *token_sealed);
 
+/* {key: items, "next_cursor": next_cursor or null} (items taken). */
+struct json_object *views_page(const char *key, struct json_object *items,
+                               const char *next_cursor);
+
+/* {"links": links, "stale_after": s} (links taken: views_link()s). */
+struct json_object *views_link_list(struct json_object *links, int64_t stale_after);
+
+/* {"count", "rejected": ids} (ids taken). */
+struct json_object *views_rejected(struct json_object *ids);
+
+/* One imported peer; {"peers": peers (taken), "pairs": npairs}. */
+struct json_object *views_imported_peer(const char *id, const char *name,
+                                        const char *public_key);
+struct json_object *views_imported(struct json_object *peers, size_t npairs);
+
 /* RFC 3339 UTC text for a time in seconds, or NULL (JSON null) for 0. */
 struct json_object *views_time(int64_t t);
 

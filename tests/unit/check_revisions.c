@@ -277,6 +277,10 @@ walk_mesh(struct tpeer *x, struct tpeer *y, struct tpeer *z, struct tpeer *w)
 	           "{\"tags\":[]}");
 	ADMIN_STEP("link fields", 200, "PATCH", path("/admin/peers/%s", z->id),
 	           "{\"endpoint\":\"198.51.100.7:51820\",\"listen_port\":51821,\"keepalive\":25}");
+	ADMIN_STEP("keepalive alone", 200, "PATCH", path("/admin/peers/%s", z->id),
+	           "{\"keepalive\":20}");
+	ADMIN_STEP("listen port alone", 200, "PATCH", path("/admin/peers/%s", z->id),
+	           "{\"listen_port\":51822}");
 	ADMIN_STEP("address", 200, "PATCH", path("/admin/peers/%s", x->id),
 	           "{\"address\":\"10.77.0.50\"}");
 	ADMIN_STEP("networks", 200, "PATCH", path("/admin/peers/%s", x->id),
@@ -391,11 +395,16 @@ walk_rest(const struct tpeer *y, const struct tpeer *z, const struct tpeer *w)
 
 START_TEST(every_write_moves_exactly_the_revisions_it_changes)
 {
-	struct tpeer x, y, z, w, nx;
+	struct tpeer x, y, z, w, nx, bystander;
 
+	/* A pending peer all along: no config, and a record no mesh-wide
+	 * change but the signing key is in. */
+	reg_step(&bystander, "pending", "");
 	walk_mesh(&x, &y, &z, &w);
 	walk_trust(&x, &nx);
 	walk_rest(&y, &z, &w);
+	ADMIN_STEP("reject the bystander", 204, "POST",
+	           path("/admin/peers/%s/reject", bystander.id), NULL);
 	json_object_put(answer);
 	answer = NULL;
 }

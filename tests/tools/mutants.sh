@@ -127,10 +127,30 @@ store_networks_set(' &&
 		subst lib/api/api.c '{ "POST",   "/admin/rules", ' '{ "POST",   "/admin/rulez", ' &&
 		shell_test t4000-browser.sh ;;
 	kill-hits-idle-server)
-		# The writers hold still around the kill: no write in flight.
-		subst tests/t1500-concurrency-faults.sh '	while [ ! -e "$T_TMP/stop" ]; do
-' '	while [ ! -e "$T_TMP/stop" ]; do
+		# The writers hold still around the kill: no write in flight. A
+		# writer marks itself busy, then looks for the hold and steps back
+		# if it is there; the test holds, then waits for no busy mark: so
+		# no write can slip in between (each side looks after it marks).
+		subst tests/t1500-concurrency-faults.sh 'kill_writer() {
+' 'hold_gate() {
+	while :; do
+		touch "$T_TMP/busy-$1"
+		[ -e "$T_TMP/hold" ] || return 0
+		rm -f "$T_TMP/busy-$1"
 		while [ -e "$T_TMP/hold" ]; do sleep 0.05; done
+	done
+}
+kill_writer() {
+' &&
+		subst tests/t1500-concurrency-faults.sh '_s=$(phase)
+		touch "$T_TMP/busy-$1"
+' '_s=$(phase)
+		hold_gate $1
+' &&
+		subst tests/t1500-concurrency-faults.sh '_s=$(phase)
+			touch "$T_TMP/busy-$1"
+' '_s=$(phase)
+			hold_gate $1
 ' &&
 		subst tests/t1500-concurrency-faults.sh 'stuck="" tries=0
 ' 'touch "$T_TMP/hold"

@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: MIT
--- wgconfsrv schema, version 9: the current schema, in full. Compiled into the
+-- wgconfsrv schema, version 12: the current schema, in full. Compiled into the
 -- binary (lib/store/schema.h): db_open() creates a new database from it. The
 -- migrations in lib/store/db.c are its history; they bring a database of an
 -- earlier version here, and tests/unit/check_schema.c proves that one migrated
@@ -59,6 +59,9 @@ CREATE TABLE peers (
     statement_sig BLOB,
     pending_key TEXT,                           -- the key POST /peer/key asks for
     registered_from TEXT,                       -- a pending peer's /24 or /48
+    relay       INTEGER NOT NULL DEFAULT 0 CHECK (relay IN (0, 1)),  -- an admin lets it relay
+    relay_refused INTEGER NOT NULL DEFAULT 0    -- its host does not allow it (docs/relays.md)
+        CHECK (relay_refused IN (0, 1)),
     disabled_at INTEGER,                        -- paused since: in no config (issue 20)
     expires_at  INTEGER                         -- paused by the periodic check then
 );
@@ -91,6 +94,7 @@ CREATE TABLE pairs (
     psk_box_b   BLOB NOT NULL,                  -- crypto_box_seal(psk, pk(b))
     created_at  INTEGER NOT NULL,
     explicit    INTEGER NOT NULL DEFAULT 1 CHECK (explicit IN (0, 1)),
+    via         TEXT REFERENCES peers(id) ON DELETE SET NULL,  -- the relay, lib/store/relays.c
     PRIMARY KEY (a, b),
     CHECK (a < b)
 );
@@ -200,6 +204,42 @@ CREATE INDEX pairs_b_a ON pairs (b, a);
 
 -- A pending peer's prefix, counted at each open registration.
 CREATE INDEX peers_pending_from ON peers (registered_from) WHERE state = 'pending';
+-- The relays (lib/store/relays.c): relayed pairs, and the links that never
+-- came up though their reporter tried.
+CREATE INDEX pairs_via ON pairs (via) WHERE via IS NOT NULL;
+CREATE INDEX link_reports_tried ON link_reports (reporter, partner)
+    WHERE latest_handshake = 0 AND tx > 0;
+
+-- Devices (lib/store/devices.c): phones and laptops that joined with a device
+-- invite and a key their browser made; they never sync. A devices row makes a
+-- peer one and names its gateway, the host that routes for it: its other
+-- partners reach it through the gateway (pairs.via, lib/store/pairs.c). routes: what its
+-- config sends into the tunnel (JSON: "mesh", "all", CIDRs).
+CREATE TABLE devices (
+    peer_id     TEXT PRIMARY KEY REFERENCES peers(id) ON DELETE CASCADE,
+    gateway     TEXT REFERENCES peers(id) ON DELETE SET NULL,
+    routes      TEXT NOT NULL,
+    label       TEXT CHECK (label IS NULL OR length(label) BETWEEN 1 AND 64)
+) WITHOUT ROWID;
+CREATE INDEX devices_gateway ON devices (gateway);
+
+-- Device invites: what a device joining with the code gets; replaces: the
+-- device a re-issued invite takes the place of. Only the code's hash is kept.
+CREATE TABLE device_invites (
+    id          TEXT PRIMARY KEY,
+    code_hash   BLOB NOT NULL UNIQUE,           -- BLAKE2b-256 of the code
+    uses_left   INTEGER NOT NULL CHECK (uses_left >= 0),
+    uses        INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    created_by  TEXT NOT NULL,
+    label       TEXT CHECK (label IS NULL OR length(label) BETWEEN 1 AND 64),
+    name        TEXT,
+    gateway     TEXT NOT NULL REFERENCES peers(id) ON DELETE CASCADE,
+    tags        TEXT NOT NULL,
+    routes      TEXT NOT NULL,
+    replaces    TEXT REFERENCES peers(id) ON DELETE SET NULL
+);
 
 -- The peers whose expiry the periodic check watches (lib/store/peers.c).
 CREATE INDEX peers_expiry ON peers (expires_at)

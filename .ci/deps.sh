@@ -16,6 +16,7 @@ wireguard-go wireguard-tools iproute2 nftables iputils-ping procps
 valgrind clang libclang-rt-14-dev
 wrk gnuplot-nox strace linux-perf time
 chromium nodejs npm
+node-tweetnacl node-qrcode-generator zbar-tools
 "
 
 missing=""

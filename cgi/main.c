@@ -437,6 +437,7 @@ pool_serve(struct pool *p, size_t i)
 	if (store_now() - p->swept >= HOUSEKEEP_EVERY) {
 		p->swept = store_now();
 		quota_housekeep(p->swept);
+		api_relays_housekeep();
 	}
 	if (store_now() - p->expired >= EXPIRE_EVERY) {
 		p->expired = store_now();

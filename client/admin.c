@@ -117,7 +117,8 @@ admin_load_peers(struct admin *a)
 {
 	if (a->peers)
 		return 0;
-	return admin_get_all(a, "/admin/peers", "peers", "cannot list peers", &a->peers);
+	/* Devices too: they are paired, tagged and signed by name like hosts. */
+	return admin_get_all(a, "/admin/peers?kind=all", "peers", "cannot list peers", &a->peers);
 }
 
 /* Each column as wide as its widest cell. */
@@ -406,6 +407,15 @@ static const struct admin_cmd {
 	  "Usage: wgconf admin unpair PEER PEER\n\nRemoves the link between two peers.\n"
 	  "A pair that a rule also makes stays, as the rule's (it goes with the\n"
 	  "rule or a tag); one only rules make cannot be unpaired by hand.\n", 0 },
+	{ "relay", admin_relay, "", 2, 2, "relay PEER on|off",
+	  "let a peer relay for pairs with no direct path",
+	  "Usage: wgconf admin relay PEER on|off\n"
+	  "\nLets a peer with a public endpoint relay (or stops it): every pair whose\n"
+	  "two ends cannot reach each other (both behind NAT, or a link both ends\n"
+	  "report down) then goes through a relay, chosen by the server, paired\n"
+	  "with both ends if it was not. The relay's host must allow it too\n"
+	  "(`wgconf allow-relay` there). A relay decrypts and re-encrypts what it\n"
+	  "carries: see docs/relays.md. `admin links` shows each pair's path.\n", 0 },
 	{ "tag", admin_tag, "j", 2, TAGS_ARGS_MAX, "tag PEER TAG...",
 	  "give a peer tags (rules pair by tag)",
 	  "Usage: wgconf admin tag PEER TAG... [--json]\n"
@@ -450,6 +460,28 @@ static const struct admin_cmd {
 	  "\nLists the invite codes (id, uses left, expiry, who made them, label;\n"
 	  "never the code itself), or deletes one by its id so that it can no\n"
 	  "longer be used.\n", 0 },
+	{ "device-invite", admin_device_invite, "JnlHguej", 0, 0, "device-invite",
+	  "make a link for a phone or laptop to join with",
+	  "Usage: wgconf admin device-invite --gateway PEER [--name NAME] [--label TEXT]\n"
+	  "                                  [--routes mesh|all|mesh,CIDR,...] [--tags T,...]\n"
+	  "                                  [--uses N] [--expires DURATION] [--json]\n"
+	  "\nMakes a device link (printed once, on stdout): opened on a phone or a\n"
+	  "laptop, its browser makes the device's key, joins, and offers the\n"
+	  "WireGuard config as a QR code and a file; the private key never leaves\n"
+	  "that browser. --gateway is the host (with a public endpoint) that routes\n"
+	  "for the device; --routes what the device sends into the tunnel: the\n"
+	  "mesh's pools (the default), networks too (mesh,192.168.5.0/24), or all.\n"
+	  "--name names the device (else its owner does), --tags give it tags its\n"
+	  "rules pair by. --uses defaults to 1, --expires to 24h (at most 30d).\n", 0 },
+	{ "devices", admin_devices, "je", 0, 2, "devices [list|delete ID|reissue ID]",
+	  "list devices, delete one, or make a new link for its owner",
+	  "Usage: wgconf admin devices [list] [--json]\n"
+	  "       wgconf admin devices delete ID\n"
+	  "       wgconf admin devices reissue ID [--expires DURATION]\n"
+	  "\nLists the devices (phones, laptops) with their gateway and the last\n"
+	  "handshake the gateway reported. delete removes one and revokes its key\n"
+	  "for good. reissue makes a new link for the same owner: when it is used,\n"
+	  "the new device replaces the old one, whose key is revoked.\n", 0 },
 	{ "network", admin_network, "46kmdGjrxXiQwCV", 0, 0, "network",
 	  "show or change the network settings",
 	  "Usage: wgconf admin network [--ipv4 CIDR] [--ipv6 CIDR|none]\n"
@@ -492,7 +524,9 @@ static const struct admin_cmd {
 	  "each sync (from `wg show dump`): up (a side saw a handshake within the\n"
 	  "last 180 s, or the server's WGCONFSRV_LINK_STALE_SECONDS), stale (longer\n"
 	  "ago: paired, but silent), never (no handshake reported yet), when the\n"
-	  "latest handshake was, and the bytes each side received and sent.\n"
+	  "latest handshake was, and the bytes each side received and sent; then\n"
+	  "each pair without a direct path: \"A - B: relayed via RELAY\" (its status\n"
+	  "is the relay's links'), or \"A - B: down: WHY\" (see `admin relay`).\n"
 	  "--json prints {\"links\": [...], \"stale_after\": N} as the server sent it.\n", 0 },
 	{ "export", admin_export, "", 0, 0, "export",
 	  "print the whole network as JSON",
@@ -625,6 +659,8 @@ static const struct option admin_opts[] = {
 	{ "label", required_argument, NULL, 'l' },
 	{ "for", required_argument, NULL, 'F' },
 	{ "when-closed", no_argument, NULL, 'Z' },
+	{ "gateway", required_argument, NULL, 'J' },
+	{ "routes", required_argument, NULL, 'H' },
 	{ "since", required_argument, NULL, 'W' },
 	{ "limit", required_argument, NULL, 'L' },
 	{ "ipv4", required_argument, NULL, '4' },
@@ -720,6 +756,8 @@ take_option(struct admin *a, struct admin_args *g, int c)
 	case 'l': a->label = optarg; break;
 	case 'F': a->for_peer = optarg; break;
 	case 'Z': a->when_closed = true; break;
+	case 'J': a->gateway = optarg; break;
+	case 'H': a->routes = optarg; break;
 	case 'W': a->since = optarg; break;
 	case 'L': a->limit = optarg; break;
 	case '4': a->ipv4 = optarg; break;

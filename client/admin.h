@@ -30,6 +30,7 @@ struct admin {
 	const char *label;              /* --label of admin invite */
 	const char *for_peer;           /* --for of admin invite: an imported peer */
 	bool when_closed;               /* --when-closed of admin invite */
+	const char *gateway, *routes;   /* --gateway, --routes of admin device-invite */
 	const char *ipv4, *ipv6, *keepalive, *mtu, *dns, *signing_key;
 	const char *out, *key;
 	bool yes, all;
@@ -105,11 +106,14 @@ int admin_delete(struct admin *a, int argc, char **argv);
 int admin_config(struct admin *a, int argc, char **argv);
 int admin_pair(struct admin *a, int argc, char **argv);
 int admin_unpair(struct admin *a, int argc, char **argv);
+int admin_relay(struct admin *a, int argc, char **argv);
 int admin_tag(struct admin *a, int argc, char **argv);
 int admin_untag(struct admin *a, int argc, char **argv);
 int admin_rules(struct admin *a, int argc, char **argv);
 int admin_invite(struct admin *a, int argc, char **argv);
 int admin_invites(struct admin *a, int argc, char **argv);
+int admin_device_invite(struct admin *a, int argc, char **argv);
+int admin_devices(struct admin *a, int argc, char **argv);
 int admin_network(struct admin *a, int argc, char **argv);
 int admin_audit(struct admin *a, int argc, char **argv);
 int admin_signing_key(struct admin *a, int argc, char **argv);

@@ -63,6 +63,33 @@ side(struct json_object *s, char *out, size_t outsz)
 	snprintf(out, outsz, "rx %s, tx %s", b[0], b[1]);
 }
 
+/* Under the table, each pair without a direct path: "A - B: relayed via
+ * R" or "A - B: down: why" (none of it when every path is direct). */
+static void
+print_paths(struct json_object *arr)
+{
+	char a[ADMIN_CELL], b[ADMIN_CELL], x[ADMIN_CELL];
+	int n = 0;
+
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *l = json_object_array_get_idx(arr, i), *sa, *sb, *via = NULL;
+		const char *p = text_json_str(l, "path"), *why = text_json_str(l, "reason");
+		if (p == NULL || strcmp(p, "direct") == 0 || !json_object_object_get_ex(l, "a", &sa) ||
+		    !json_object_object_get_ex(l, "b", &sb))
+			continue;
+		json_object_object_get_ex(l, "via", &via);
+		text_printable(text_json_str(sa, "name") ? text_json_str(sa, "name") : "?", a, sizeof(a));
+		text_printable(text_json_str(sb, "name") ? text_json_str(sb, "name") : "?", b, sizeof(b));
+		if (strcmp(p, "relayed") == 0)
+			text_printable(text_json_str(via, "name") ? text_json_str(via, "name") : "?", x,
+			               sizeof(x));
+		else
+			text_printable(why ? why : "no direct path", x, sizeof(x));
+		printf("%s%s - %s: %s%s\n", n++ ? "" : "\npaths that are not direct:\n", a, b,
+		       strcmp(p, "relayed") == 0 ? "relayed via " : "down: ", x);
+	}
+}
+
 static void
 link_row(void *ctx, struct json_object *l, char (*cells)[ADMIN_CELL])
 {
@@ -100,6 +127,8 @@ admin_links(struct admin *a, int argc, char **argv)
 		goto out;
 	ret = a->json ? admin_print_json(resp.json)
 	              : admin_print_list(arr, head, 6, link_row, NULL);
+	if (!a->json && ret == EXIT_OK)
+		print_paths(arr);
 out:
 	fetch_response_free(&resp);
 	return ret;

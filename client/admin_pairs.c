@@ -59,3 +59,40 @@ admin_unpair(struct admin *a, int argc, char **argv)
 	(void)argc;
 	return pair_action(a, argv, false);
 }
+
+/* wgconf admin relay PEER on|off: lets a peer relay for pairs that have no
+ * direct path (docs/relays.md), or stops it. */
+int
+admin_relay(struct admin *a, int argc, char **argv)
+{
+	struct fetch_response resp = { 0 };
+	struct json_object *body = NULL;
+	const char *id, *name;
+	char path[200], b[128];
+	bool on;
+	int ret = EXIT_ERR;
+
+	(void)argc;
+	if (strcmp(argv[1], "on") != 0 && strcmp(argv[1], "off") != 0)
+		return cli_usage_error("say on or off, not '%s'", argv[1]);
+	on = strcmp(argv[1], "on") == 0;
+	if ((id = admin_peer_id(a, argv[0], &name)) == NULL)
+		goto out;
+	snprintf(path, sizeof(path), "/admin/peers/%s", id);
+	body = json_object_new_object();
+	json_object_object_add(body, "relay", json_object_new_boolean(on));
+	if (admin_request(a, "PATCH", path, body, &resp) != 0)
+		goto out;
+	if (resp.status != 200) {
+		fetch_report(&resp, "relay");
+		goto out;
+	}
+	text_printable(name, b, sizeof(b));
+	printf(on ? "%s may relay (its host must allow it: `wgconf allow-relay`)\n"
+	          : "%s no longer relays\n", b);
+	ret = EXIT_OK;
+out:
+	json_object_put(body);
+	fetch_response_free(&resp);
+	return ret;
+}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "forward.h"
 #include "guardenv.h"
 #include "state.h"
 
@@ -86,4 +87,65 @@ cmd_allow_route(int argc, char **argv)
 out:
 	guard_free_lines(list, n);
 	return ret;
+}
+
+static const char allow_relay_usage[] =
+"Usage: wgconf allow-relay [--remove | --status] [--state-dir DIR]\n"
+"\n"
+"Lets this host forward traffic between its tunnel peers when the server\n"
+"makes it a relay (two hosts that cannot reach each other directly then\n"
+"talk through it). Without this, whatever the server says, `sync --apply`\n"
+"never turns this host into a router: it says so, tells the server, and\n"
+"forwards nothing.\n"
+"\n"
+"When allowed and asked to relay, `sync --apply` switches forwarding on for\n"
+"the WireGuard interface only (net.ipv4.conf.IFACE.forwarding and its IPv6\n"
+"twin, never ip_forward) and, when an nftables (or iptables) forward chain\n"
+"drops by default, adds one rule letting IFACE-to-IFACE traffic through,\n"
+"commented \"wgconf relay IFACE\". Both are undone when the host stops being\n"
+"a relay, or after --remove at the next `sync --apply`. The consent is the\n"
+"file allow-relay in the state folder.\n"
+"\n"
+"  --remove           take the consent back\n"
+"  --status           say whether relaying is allowed\n"
+"  --state-dir DIR    state folder (default $WGCONF_STATE_DIR or\n"
+"                     /var/lib/wgconf)\n"
+"\n"
+"Exit status: 0 done, 1 error, 2 usage.\n";
+
+int
+cmd_allow_relay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "remove", no_argument, NULL, 'r' }, { "status", no_argument, NULL, 's' },
+		CLI_STATE_OPTION, CLI_HELP_OPTION, { 0 }
+	};
+	const char *dir = NULL;
+	int c, mode = 0, r;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': mode = mode ? -2 : 'r'; break;
+		case 's': mode = mode ? -2 : 's'; break;
+		case 'S': dir = optarg; break;
+		case 'h': return cli_help(allow_relay_usage);
+		default: return cli_bad_option(c, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (mode == -2)
+		return cli_usage_error("--remove and --status exclude each other");
+	dir = state_dir_choose(dir);
+	if (mode == 's') {
+		if ((r = forward_allowed(dir)) < 0)
+			return EXIT_ERR;
+		printf(r ? "relaying is allowed\n" : "relaying is not allowed\n");
+		return EXIT_OK;
+	}
+	if (forward_allow_set(dir, mode != 'r') != 0)
+		return EXIT_ERR;
+	printf(mode == 'r' ? "relaying is no longer allowed (undone at the next sync --apply)\n"
+	                   : "relaying is allowed\n");
+	return EXIT_OK;
 }

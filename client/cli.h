@@ -50,6 +50,7 @@ int cmd_endpoint(int argc, char **argv);
 int cmd_deregister(int argc, char **argv);
 int cmd_trust_key(int argc, char **argv);
 int cmd_allow_route(int argc, char **argv);
+int cmd_allow_relay(int argc, char **argv);
 int cmd_rotate(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 

@@ -452,6 +452,8 @@ struct candidate {
 	struct statement s;
 	const char *why;
 	char buf[400];
+	char **extra;                   /* a relay's: the signed routes of the */
+	size_t nextra;                  /* partners reached through it */
 };
 
 /* One line per refused peer. */
@@ -601,6 +603,90 @@ judge_peer(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 	return 0;
 }
 
+/* Why the relay path to partner x through relay r (its statement rs) is
+ * not what the admin signed, or NULL when it is: r's statement says
+ * "relay", this host's says "via R/X", x's says "via R/this host", and
+ * both name the pair. */
+static const char *
+relay_path_why(const struct statement *x, const char *x_id, const struct statement *rs,
+               const char *self_id, const struct statement *own, char *buf, size_t bufsz)
+{
+	const char *v;
+
+	if (strcmp(x->peer, x_id) != 0) {
+		snprintf(buf, bufsz, "its statement is for peer %s", x->peer);
+		return buf;
+	}
+	if (!rs->relay)
+		return "not signed: the relay's statement does not say it relays";
+	if ((v = statement_via(own, x->peer)) == NULL || strcmp(v, rs->peer) != 0)
+		return "not signed: this host's statement does not route it through this relay";
+	if ((v = statement_via(x, self_id)) == NULL || strcmp(v, rs->peer) != 0)
+		return "not signed: its statement does not route this host through this relay";
+	if (!has_pair(x, self_id) || !has_pair(own, x->peer))
+		return "not paired: the two statements do not name each other";
+	return NULL;
+}
+
+/* x's signed routes appended to c->extra. 0 or -1. */
+static int
+add_extra(struct candidate *c, const struct statement *x)
+{
+	size_t n = x->naddresses + x->nnetworks;
+	char **ips = cidr_texts(x->addresses, x->naddresses, true, x->networks, x->nnetworks);
+	char **grown;
+
+	if (ips == NULL || (grown = realloc(c->extra, (c->nextra + n + 1) * sizeof(*grown))) == NULL) {
+		free_strv(ips, ips ? n : 0);
+		return -1;
+	}
+	c->extra = grown;
+	memcpy(c->extra + c->nextra, ips, n * sizeof(*ips));
+	c->nextra += n;
+	free(ips);
+	return 0;
+}
+
+/*
+ * A relay p (candidate c, entry pj) carries the partners in pj's "relayed"
+ * list for this host: each one's routes join the relay's AllowedIPs only
+ * when its own statement verifies and the path is signed on all three
+ * sides (relay_path_why); the others are refused, one line each, and
+ * their routes stay out. 0 or -1.
+ */
+static int
+judge_relayed(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
+              struct json_object *pj, const struct mesh_peer *p, const char *self_id,
+              const struct statement *own, struct candidate *c, struct hosttrust_result *res)
+{
+	struct json_object *rel;
+	struct statement x;
+	char buf[400];
+
+	if (!c->ok || !json_object_object_get_ex(pj, "relayed", &rel) ||
+	    !json_object_is_type(rel, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(rel); i++) {
+		struct json_object *e = json_object_array_get_idx(rel, i);
+		const char *id = text_json_str(e, "id"), *name = text_json_str(e, "name");
+		const char *why = NULL;
+		int r = open_statement(st, trusted, e, &x, buf, sizeof(buf), &why);
+
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			why = relay_path_why(&x, id ? id : "", &c->s, self_id, own, buf, sizeof(buf));
+		r = why == NULL ? add_extra(c, &x) :
+		    model_add_line(&res->refused, &res->n_refused, "peer %s (id %s): refused: "
+		                   "the route through relay %s (id %s): %s", name ? name : "?",
+		                   id ? id : "?", p->name, p->id, why);
+		statement_free(&x);
+		if (r != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Two entries for one peer, or two peers that would share a route:
  * neither can be told apart from an intruder. */
 static void
@@ -662,14 +748,25 @@ signed_interface(struct mesh_config *cfg, struct hosttrust_result *res, const ch
 /* A kept peer's AllowedIPs from its statement s; the server's other ones
  * are said (refuse_unsigned). 0 or -1. */
 static int
-signed_allowed_ips(struct hosttrust_result *res, struct mesh_peer *p, const struct statement *s)
+signed_allowed_ips(struct hosttrust_result *res, struct mesh_peer *p, const struct candidate *c)
 {
+	const struct statement *s = &c->s;
 	size_t n = s->naddresses + s->nnetworks;
 	char **ips = cidr_texts(s->addresses, s->naddresses, true, s->networks, s->nnetworks);
-	char who[200];
+	char who[200], **all;
 
 	if (ips == NULL)
 		return -1;
+	/* A relay's: then the signed routes of the partners behind it. */
+	for (size_t i = 0; i < c->nextra; i++) {
+		if ((all = realloc(ips, (n + 2) * sizeof(*all))) == NULL ||
+		    (all[n] = strdup(c->extra[i])) == NULL) {
+			free_strv(all ? all : ips, n);
+			return -1;
+		}
+		ips = all;
+		ips[++n] = NULL;
+	}
 	snprintf(who, sizeof(who), "peer %s (id %s)", p->name, p->id);
 	if (refuse_unsigned(res, who, "AllowedIPs", p->allowed_ips, p->n_allowed_ips, ips,
 	                    n) != 0) {
@@ -698,7 +795,7 @@ keep_signed(struct mesh_config *cfg, struct hosttrust_result *res, const struct 
 			drop_peer(p);
 			continue;
 		}
-		if (signed_allowed_ips(res, p, &c[i].s) != 0)
+		if (signed_allowed_ips(res, p, &c[i]) != 0)
 			return -1;
 		if (kept != i) {
 			cfg->peers[kept] = *p;
@@ -707,6 +804,23 @@ keep_signed(struct mesh_config *cfg, struct hosttrust_result *res, const struct 
 		kept++;
 	}
 	cfg->n_peers = kept;
+	return 0;
+}
+
+/* Every peer of cfg (entries of the JSON array peers) judged into c. */
+static int
+judge_all(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN], struct json_object *peers,
+          const struct mesh_config *cfg, const char *self_id, const struct statement *own,
+          struct candidate *c, struct hosttrust_result *res)
+{
+	for (size_t i = 0; i < cfg->n_peers; i++) {
+		struct json_object *pj = json_object_array_get_idx(peers, i);
+
+		statement_init(&c[i].s);
+		if (judge_peer(st, trusted, pj, &cfg->peers[i], self_id, own, &c[i]) != 0 ||
+		    judge_relayed(st, trusted, pj, &cfg->peers[i], self_id, own, &c[i], res) != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -771,21 +885,17 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 	if ((c = calloc(cfg->n_peers + 1, sizeof(*c))) == NULL)
 		goto out;
 	nc = cfg->n_peers;
-	for (size_t i = 0; i < cfg->n_peers; i++) {
-		const struct mesh_peer *p = &cfg->peers[i];
-
-		statement_init(&c[i].s);
-		if (judge_peer(st, trusted, json_object_array_get_idx(peers, i), p, self_id,
-		               &own.s, &c[i]) != 0)
-			goto out;
-	}
+	if (judge_all(st, trusted, peers, cfg, self_id, &own.s, c, res) != 0)
+		goto out;
 	refuse_clashes(cfg, c);
 	if (keep_signed(cfg, res, c) != 0)
 		goto out;
 	ret = 0;
 out:
-	for (size_t i = 0; c != NULL && i < nc; i++)
+	for (size_t i = 0; c != NULL && i < nc; i++) {
 		statement_free(&c[i].s);
+		free_strv(c[i].extra, c[i].nextra);
+	}
 	free(c);
 	statement_free(&own.s);
 	return ret;

@@ -227,31 +227,53 @@ fail:
 	return -1;
 }
 
-/* Sends the pages in turn, every one even after a refusal (a pair dropped
- * since the fetch refuses only its page). 0, or -1 after a warning. */
+/* 1 when the answer says the report moved this host's config past the
+ * revision of config (the server chose a relay for one of its pairs). */
 static int
-send_pages(const struct state *st, struct json_object **pages, size_t npages)
+moved(const struct fetch_response *resp, struct json_object *config)
+{
+	struct json_object *now, *had;
+
+	return resp->status == 200 && resp->json != NULL &&
+	       json_object_object_get_ex(resp->json, "revision", &now) &&
+	       json_object_object_get_ex(config, "revision", &had) &&
+	       json_object_get_int64(now) > json_object_get_int64(had);
+}
+
+/* Sends the pages in turn, every one even after a refusal (a pair dropped
+ * since the fetch refuses only its page), each saying what this host says
+ * about relaying (relay, may be NULL). 1 when an answer says the report
+ * moved this host's config past config's revision, 0, or -1 after a
+ * warning. */
+static int
+send_pages(const struct state *st, struct json_object **pages, size_t npages,
+           struct json_object *config, const char *relay)
 {
 	struct fetch_response resp = { 0 };
-	int ret = 0;
+	int ret = 0, failed = 0;
 
 	for (size_t i = 0; i < npages; i++) {
+		if (relay != NULL)
+			json_object_object_add(pages[i], "relay", json_object_new_string(relay));
 		if (peer_request(st, "PUT", "/peer/links", pages[i], NULL, &resp) != 0) {
-			ret = -1;
+			failed = 1;
 			break;
 		}
 		if (resp.status != 204 && resp.status != 200) {
 			fetch_report(&resp, "link report refused");
-			ret = -1;
+			failed = 1;
+		} else if (moved(&resp, config)) {
+			ret = 1;
 		}
 		fetch_response_free(&resp);
 	}
 	fetch_response_free(&resp);
-	return ret;
+	return failed ? -1 : ret;
 }
 
 int
-links_report(const struct state *st, const char *iface, struct json_object *config)
+links_report(const struct state *st, const char *iface, struct json_object *config,
+             const char *relay)
 {
 	const char *argv[] = { "wg", "show", iface, "dump", NULL };
 	struct json_object **pages = NULL;
@@ -277,7 +299,7 @@ links_report(const struct state *st, const char *iface, struct json_object *conf
 		warnx("out of memory");
 		goto out;
 	}
-	ret = send_pages(st, pages, npages);
+	ret = send_pages(st, pages, npages, config, relay);
 out:
 	if (dump != NULL) {
 		/* Its first line is the private key. */

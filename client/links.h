@@ -44,8 +44,12 @@ int links_report_pages(const struct wg_link *v, size_t n, struct json_object *co
 void links_pages_free(struct json_object **pages, size_t npages);
 
 /* After a fetch: when interface iface exists, reads its dump and sends the
- * report (PUT /peer/links). Quiet when it worked or there is no interface;
- * 0, or -1 after a warning (the config itself is not affected). */
-int links_report(const struct state *st, const char *iface, struct json_object *config);
+ * report (PUT /peer/links, page by page). Quiet when it worked or there is
+ * no interface; 0, or -1 after a warning (the config itself is not
+ * affected). relay, when not NULL, goes along as "relay": whether this host, asked to
+ * relay, forwards ("forwarding") or refuses ("refused"). 1 when the answer
+ * says the report moved this host's own config (fetch it again). */
+int links_report(const struct state *st, const char *iface, struct json_object *config,
+                 const char *relay);
 
 #endif

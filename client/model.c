@@ -198,6 +198,21 @@ peer_from_json(struct mesh_peer *p, struct json_object *obj, char *err, size_t e
 	return 0;
 }
 
+/* interface.relay: absent (an older server) or a boolean. */
+static int
+get_relay(struct json_object *iface, bool *relay)
+{
+	struct json_object *v = get(iface, "relay");
+
+	*relay = false;
+	if (v == NULL || json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return -1;
+	*relay = json_object_get_boolean(v);
+	return 0;
+}
+
 static int
 parse_config(struct mesh_config *cfg, struct json_object *obj, char *err, size_t errlen)
 {
@@ -224,6 +239,8 @@ parse_config(struct mesh_config *cfg, struct json_object *obj, char *err, size_t
 	cfg->mtu = (int)v;
 	if (get_strv(iface, "dns", STR_DNS, false, &cfg->dns, &cfg->n_dns, err, errlen) != 0)
 		return -1;
+	if (get_relay(iface, &cfg->relay) != 0)
+		return seterr(err, errlen, "invalid \"relay\"");
 	if (get_strv(obj, "warnings", STR_TEXT, false, &cfg->warnings, &cfg->n_warnings,
 	             err, errlen) != 0)
 		return -1;

@@ -36,6 +36,7 @@ struct mesh_config {
 	size_t n_peers;
 	char **warnings;
 	size_t n_warnings;
+	bool relay;                     /* the server asks this host to relay */
 };
 
 /* Fills cfg from the JSON of GET /peer/config, validating every field that

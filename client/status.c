@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "forward.h"
 #include "guardenv.h"
 #include "hosttrust.h"
 #include "peer.h"
@@ -20,7 +21,9 @@ static const char status_usage[] =
 "Shows the server, this host's id and name, its state (pending or accepted),\n"
 "its tunnel address, how many peers it is paired with, the signing key it\n"
 "trusts and the mesh it pinned, the routes `wgconf allow-route` lets\n"
-"through, and a new key `wgconf rotate` is waiting with.\n"
+"through, a new key `wgconf rotate` is waiting with, whether this host is a\n"
+"relay (and allows it: `wgconf allow-relay`), and which partners it reaches\n"
+"through which relay (\"relayed  host-b via host-r\").\n"
 "\n"
 "Exit status: 0 accepted, 1 error, 2 usage, 3 not yet accepted.\n";
 
@@ -58,6 +61,43 @@ print_strarray(const char *label, struct json_object *obj, const char *key)
 		printf("%s%s", i ? ", " : "", text_printable(s, buf, sizeof(buf)));
 	}
 	printf("\n");
+}
+
+/* Whether this host relays, and which partners it reaches through which
+ * relay, from its config (docs/relays.md). Quiet when none of it applies. */
+static void
+print_relays(const struct state *st)
+{
+	struct fetch_response resp = { 0 };
+	struct json_object *iface, *peers, *rel, *v;
+	char a[128], b[128];
+	int n = 0;
+
+	if (peer_request(st, "GET", "/peer/config", NULL, NULL, &resp) != 0 || resp.status != 200 ||
+	    resp.json == NULL)
+		goto out;
+	if (json_object_object_get_ex(resp.json, "interface", &iface) &&
+	    json_object_object_get_ex(iface, "relay", &v) && json_object_get_boolean(v))
+		printf("%-10s%s\n", "relay", forward_allowed(st->dir) == 1 ?
+		       "yes: forwards between its peers (allow-relay)" :
+		       "asked, but refused: no `wgconf allow-relay` here, nothing is forwarded");
+	if (!json_object_object_get_ex(resp.json, "peers", &peers) ||
+	    !json_object_is_type(peers, json_type_array))
+		goto out;
+	for (size_t i = 0; i < json_object_array_length(peers); i++) {
+		struct json_object *p = json_object_array_get_idx(peers, i);
+		if (!json_object_object_get_ex(p, "relayed", &rel) ||
+		    !json_object_is_type(rel, json_type_array))
+			continue;
+		text_printable(text_json_str(p, "name") ? text_json_str(p, "name") : "?", b, sizeof(b));
+		for (size_t k = 0; k < json_object_array_length(rel); k++) {
+			const char *name = text_json_str(json_object_array_get_idx(rel, k), "name");
+			text_printable(name ? name : "?", a, sizeof(a));
+			printf("%-10s%s via %s\n", n++ ? "" : "relayed", a, b);
+		}
+	}
+out:
+	fetch_response_free(&resp);
 }
 
 int
@@ -122,6 +162,8 @@ cmd_status(int argc, char **argv)
 	if (state_held_list(st.dir, buf, sizeof(buf)) > 0)
 		printf("%-10s%s (see `wgconf sync --review --verbose`)\n", "held", buf);
 	ret = state && strcmp(state, "accepted") == 0 ? EXIT_OK : EXIT_PENDING;
+	if (ret == EXIT_OK)
+		print_relays(&st);
 out:
 	guard_free_lines(allowed, nallowed);
 	hosttrust_store_free(&store);

@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "forward.h"
 #include "cli.h"
 #include "guardenv.h"
+#include "text.h"
 #include "links.h"
 #include "peer.h"
 #include "render.h"
@@ -54,6 +56,12 @@ static const char sync_usage[] =
 "host, say), the previous config, addresses and routes are restored and the\n"
 "exit status is 1. Under a signing key the listen port is this host's own\n"
 "(`wgconf trust-key --listen-port`), never the server's.\n"
+"\n"
+"When the server makes this host a relay, --apply switches forwarding on\n"
+"for the interface only if `wgconf allow-relay` allows it here (else it\n"
+"says why, and forwards nothing), and off again when it stops relaying.\n"
+"When a link report moves this host's config (a relay chosen for one of\n"
+"its pairs), sync fetches it again at once.\n"
 "\n"
 "Exit status: 0 done, 1 error (or restored), 2 usage, 3 not yet accepted,\n"
 "4 changes held (for review, for a route, or peers left out by the\n"
@@ -135,6 +143,7 @@ struct sync_run {
 	const char *inm;                /* etag, when it is for this file */
 	char server_ip[64];             /* where the server answered from, or "" */
 	int lockfd;
+	bool again;                     /* the link report moved this config */
 };
 
 /* 0, or an exit status (-1 for --help). */
@@ -263,13 +272,40 @@ out:
 	return ret;
 }
 
+/* The port iface listens on now, 0 when it cannot be told. */
+static int
+current_port(const char *iface)
+{
+	const char *argv[] = { "wg", "show", iface, "listen-port", NULL };
+	char *out = NULL, path[64];
+	unsigned long v = 0;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s", iface);
+	if (access(path, F_OK) != 0)
+		return 0;               /* no interface yet: nothing to keep */
+	if (apply_run(argv, NULL, 0, &out) != 0 || out == NULL ||
+	    text_parse_ulong(strtok(out, "\n") ? out : "", 1, 65535, &v) != 0)
+		v = 0;
+	free(out);
+	return (int)v;
+}
+
 static int
 apply_live(const struct sync_run *run, const struct mesh_config *cfg, const char *skb64,
            bool changed)
 {
+	/* No port in the config: the one the interface has stays. `wg
+	 * syncconf` without ListenPort makes wireguard-go take a new random
+	 * port each time, and a host behind NAT then gets a new mapping its
+	 * peers (a relay above all) only learn from its next keepalive. */
+	struct mesh_config keep = *cfg;
 	size_t len = 0;
-	char *text = render_config(cfg, RENDER_WG, run->iface, skb64, false, &len);
+	char *text;
 	int ret = -1;
+
+	if (keep.listen_port == 0)
+		keep.listen_port = current_port(run->iface);
+	text = render_config(&keep, RENDER_WG, run->iface, skb64, false, &len);
 
 	if (text != NULL && apply_config(run->iface, cfg, text, len, run->verbose) == 0) {
 		if (changed)
@@ -278,6 +314,30 @@ apply_live(const struct sync_run *run, const struct mesh_config *cfg, const char
 	}
 	render_free(text, len);
 	return ret;
+}
+
+/* A relay forwards only with this host's consent (forward.h): switched on
+ * when the server asks and allow-relay is there, else off (undoing what
+ * wgconf once switched on). say: tell why a relay does not forward. 0 or
+ * -1 (said). */
+static int
+sync_forwarding(const struct sync_run *run, const struct mesh_config *cfg, bool say)
+{
+	int allowed = forward_allowed(run->st.dir);
+	bool want, changed = false;
+
+	if (allowed < 0)
+		return -1;
+	want = cfg->relay && allowed;
+	if (cfg->relay && !allowed && (say || run->verbose))
+		warnx("the server makes this host a relay, but relaying is not allowed here: "
+		      "%s forwards nothing (`wgconf allow-relay` allows it)", run->iface);
+	if (forward_apply(run->st.dir, run->iface, want, run->verbose, &changed) != 0)
+		return -1;
+	if (changed)
+		printf("%s: %s forwards between its peers: %s\n", program_invocation_short_name,
+		       run->iface, want ? "on (this host relays)" : "off");
+	return 0;
 }
 
 /* The route-safety checks (guard.h) on cfg: 0 when it may be installed, 1
@@ -417,7 +477,8 @@ sync_install(struct sync_run *run, struct json_object *json, const char *new_eta
 	/* A config the interface refuses (a listen port taken on this host, a
 	 * route the kernel will not have) may have left it half changed, even
 	 * without a socket: the previous one comes back. */
-	if (run->apply && apply_live(run, &cfg, skb64, changed) != 0) {
+	if (run->apply && (apply_live(run, &cfg, skb64, changed) != 0 ||
+	                   sync_forwarding(run, &cfg, changed || fresh) != 0)) {
 		if (changed || fresh)
 			roll_back(run, &cfg, "applying it failed");
 		goto out;
@@ -481,6 +542,19 @@ out:
 	return ret;
 }
 
+/* What this host tells the server about relaying, when it is asked to:
+ * "forwarding" or "refused" (no allow-relay); NULL when not a relay. */
+static const char *
+relay_state(const struct sync_run *run, struct json_object *config)
+{
+	struct json_object *iface, *v;
+
+	if (!json_object_object_get_ex(config, "interface", &iface) ||
+	    !json_object_object_get_ex(iface, "relay", &v) || !json_object_get_boolean(v))
+		return NULL;
+	return forward_allowed(run->st.dir) == 1 ? "forwarding" : "refused";
+}
+
 /* sync, sync --review: asks the server, with the cached ETag; a 304 puts
  * the cached config back (it repairs a damaged or deleted file). */
 static int
@@ -506,8 +580,29 @@ sync_fetch(struct sync_run *run)
 	 * each link: a failure is said, but the config is in place all the
 	 * same, so it does not change the exit status. */
 	if (config != NULL && (ret == EXIT_OK || ret == EXIT_REVIEW))
-		links_report(&run->st, run->iface, config);
+		run->again = links_report(&run->st, run->iface, config,
+		                          relay_state(run, config)) == 1;
 	fetch_response_free(&resp);
+	return ret;
+}
+
+/* The report moved this host's config (the server chose a relay for one
+ * of its pairs): a second pass now, not at the next cron run. */
+static int
+sync_again(struct sync_run *run)
+{
+	struct sync_run next = { .dir = run->dir, .iface = run->iface, .confdir = run->confdir,
+	                         .apply = run->apply, .force = run->force,
+	                         .review = run->review, .verbose = run->verbose,
+	                         .lockfd = -1 };
+	int ret;
+
+	sync_close(run);
+	*run = next;
+	if (sync_open(run) != 0)
+		return EXIT_ERR;
+	ret = sync_fetch(run);
+	run->again = false;
 	return ret;
 }
 
@@ -523,8 +618,8 @@ cmd_sync(int argc, char **argv)
 		ret = EXIT_ERR;
 	else if (run.approve)
 		ret = sync_approve(&run);
-	else
-		ret = sync_fetch(&run);
+	else if ((ret = sync_fetch(&run)) == EXIT_OK && run.again)
+		ret = sync_again(&run);
 	sync_close(&run);
 	return ret;
 }

@@ -24,6 +24,7 @@ static const struct {
 	{ "deregister", cmd_deregister, "leave the mesh" },
 	{ "trust-key", cmd_trust_key, "require peers to be signed by the admin's offline key" },
 	{ "allow-route", cmd_allow_route, "let a route through that guards would hold" },
+	{ "allow-relay", cmd_allow_relay, "let this host forward between its peers as a relay" },
 	{ "rotate", cmd_rotate, "make a new key pair and ask the server to take it" },
 	{ "admin", cmd_admin, "manage peers, pairs, invites and the network (admins)" },
 };

@@ -183,7 +183,7 @@ X -b "$A_TOK" GET /peer/config
 api -a POST "/admin/peers/$A/accept" '{}'
 api -a POST "/admin/peers/$B/accept" '{"networks":["192.168.50.0/24"]}'
 api -a PUT "/admin/pairs/$A/$B"
-out 'Once accepted and paired (here with a host behind NAT that routes 192.168.50.0/24). Each entry in `peers`: `id`, `name`, `public_key`, `preshared_key_sealed` (the pair'"'"'s 32-byte preshared key, `crypto_box_seal`ed to *this* peer'"'"'s public key: open it with the WireGuard private key, which libsodium uses as an X25519 key as it is), `endpoint` (null behind NAT), `allowed_ips` (the tunnel address first, then routed networks), `persistent_keepalive` (set on every link of a peer that is itself behind NAT, from its own or the network'"'"'s keepalive), `statement` (that peer'"'"'s last admin-signed statement, `{"text", "signature"}`, or null; see `docs/trust.md`). At the top, `statement` is this peer'"'"'s own and `revocations` the signed revocations of keys that must never come back; `interface.public_key` is the key the server holds for this peer. `warnings` says what cannot work, e.g. two paired peers both behind NAT. The `ETag` changes whenever anything in this answer changes; send it back in `If-None-Match` and an unchanged config costs a 304 with no body. The server keeps the body it built for the peer'"'"'s revision (in the database, beside the rows it was built from): a second fetch of an unchanged config sends those bytes again without building them, and any change to what the config holds gives it a new revision, so a kept body is never sent for another.'
+out 'Once accepted and paired (here with a host behind NAT that routes 192.168.50.0/24). Each entry in `peers`: `id`, `name`, `public_key`, `preshared_key_sealed` (the pair'"'"'s 32-byte preshared key, `crypto_box_seal`ed to *this* peer'"'"'s public key: open it with the WireGuard private key, which libsodium uses as an X25519 key as it is), `endpoint` (null behind NAT), `allowed_ips` (the tunnel address first, then routed networks), `persistent_keepalive` (set on every link of a peer that is itself behind NAT, from its own or the network'"'"'s keepalive), `statement` (that peer'"'"'s last admin-signed statement, `{"text", "signature"}`, or null; see `docs/trust.md`). At the top, `statement` is this peer'"'"'s own and `revocations` the signed revocations of keys that must never come back; `interface.public_key` is the key the server holds for this peer, `interface.relay` whether an admin lets it relay (its host must allow it too); a relay'"'"'s entry may carry `relayed`, the partners reached through it (see Relays). `warnings` says what cannot work, e.g. two paired peers both behind NAT. The `ETag` changes whenever anything in this answer changes; send it back in `If-None-Match` and an unchanged config costs a 304 with no body. The server keeps the body it built for the peer'"'"'s revision (in the database, beside the rows it was built from): a second fetch of an unchanged config sends those bytes again without building them, and any change to what the config holds gives it a new revision, so a kept body is never sent for another.'
 out ""
 X -b "$A_TOK" GET /peer/config
 ETAG=$(header ETag)
@@ -219,7 +219,7 @@ out "## Admin (HTTP Basic at nginx)"
 out ""
 out '### `GET /admin/peers`'
 out ""
-out 'The peers, oldest first, a page at a time: `?limit=N` (1 to 1000, default 100) and `?cursor=` (the `next_cursor` of the page before, passed back as it came). Filters: `?state=pending` / `?state=accepted` / `?state=disabled` (the accepted peers that are paused), and `?q=` (part of a name, any case, or of an address; letters, digits, `.`, `:`, `-`, `_`). Answer `{"peers": [peer, ...], "next_cursor": "…" | null}`: null on the last page. Pages are keyset pages (each starts after the last row of the one before, never at an offset), so a walk sees every peer that is there throughout exactly once, however many are added or removed meanwhile, and a page costs its rows whatever the mesh size. Errors: 400 `invalid_limit`, `invalid_cursor`, `invalid_state`, `invalid_q`. `wgconf admin peers` follows the cursor and shows them all.'
+out 'The peers, oldest first, a page at a time: `?limit=N` (1 to 1000, default 100) and `?cursor=` (the `next_cursor` of the page before, passed back as it came). Filters: `?state=pending` / `?state=accepted` / `?state=disabled` (the accepted peers that are paused), `?kind=host` (the default) / `?kind=device` / `?kind=all` (devices, phones and laptops that joined by a link, are listed apart unless asked for), and `?q=` (part of a name, any case, or of an address; letters, digits, `.`, `:`, `-`, `_`). Answer `{"peers": [peer, ...], "next_cursor": "…" | null}`: null on the last page. Pages are keyset pages (each starts after the last row of the one before, never at an offset), so a walk sees every peer that is there throughout exactly once, however many are added or removed meanwhile, and a page costs its rows whatever the mesh size. Errors: 400 `invalid_limit`, `invalid_cursor`, `invalid_state`, `invalid_q`, `invalid_kind`. `wgconf admin peers` follows the cursor and shows them all.'
 out ""
 keypair
 api POST /register "{\"name\":\"db2\",\"public_key\":\"$PUB\",\"endpoint\":\"198.51.100.20:51820\"}"
@@ -264,7 +264,7 @@ X -a POST /admin/peers/reject '{"name_pattern":"junk-*"}'
 
 out '### `PATCH /admin/peers/{id}`'
 out ""
-out 'Edits a peer: any of `name`, `address`, `networks`, `endpoint`, `listen_port`, `keepalive` (seconds, 0 = off, null = the network default), `tags` (replaces its tags; the pairs its rules imply are made, those only rules made that no rule implies any more go: 409 `rule_too_large` when a rule would pass its bound), `expires_in` (seconds from now, 1 to 366 days, when the peer is disabled by itself (see `/disable`); null: no expiry). Only the keys sent change: a PATCH of the name never touches the endpoint a host set. Answer: the peer, with the `revision` (and `ETag`) the edit made.'
+out 'Edits a peer: any of `name`, `address`, `networks`, `endpoint`, `listen_port`, `keepalive` (seconds, 0 = off, null = the network default), `relay` (true: it may relay for pairs with no direct path, see Relays below), `tags` (replaces its tags; the pairs its rules imply are made, those only rules made that no rule implies any more go: 409 `rule_too_large` when a rule would pass its bound), `expires_in` (seconds from now, 1 to 366 days, when the peer is disabled by itself (see `/disable`); null: no expiry). Only the keys sent change: a PATCH of the name never touches the endpoint a host set. Answer: the peer, with the `revision` (and `ETag`) the edit made.'
 out ""
 out 'With `If-Match: "REVISION"` (the peer'"'"'s `revision` or `ETag` as last seen; a list, or `*`, works too; weak tags never match) the edit applies only if the peer has not changed since: otherwise 412 `precondition_failed`, nothing changes, and the error carries the peer as it is now in `current` (and its `ETag`), so a client can show what changed. Without `If-Match` the edit applies whatever changed meanwhile. A malformed `If-Match` is 400 `invalid_if_match`. `DELETE /admin/peers/{id}` takes `If-Match` the same way.'
 out ""
@@ -370,6 +370,35 @@ INV=$(jqr .id)
 X -a GET /admin/invites
 X -a DELETE "/admin/invites/$INV"
 
+out '### Devices: `POST /admin/device-invites`, `GET /admin/device-invites`, `DELETE /admin/device-invites/{id}`'
+out ""
+out 'A device (a phone, a laptop) joins with a link instead of `wgconf`: its browser makes the key on the join page (`/join.html`, public, see below) and the config is written there; the private key never reaches the server. POST `{"gateway", "uses"?: 1, "expires_in"?: 86400, "label"?, "name"?, "tags"?, "routes"?}` → 201 with `code` and `link` (`/join.html#CODE`: the code is in the fragment, which a browser never sends), shown this once (only the code'"'"'s hash is stored). `gateway`: the id of an accepted host with an endpoint, which routes for the device (its config carries the device; it forwards only with its host'"'"'s `wgconf allow-relay`). `uses`: 1–100; `expires_in`: 60 s to 30 days. `name`: the device'"'"'s name (else the person joining types it). `tags`: the device'"'"'s tags (its rules pair it; a host paired with a device reaches it through the gateway: the device'"'"'s addresses join the gateway'"'"'s AllowedIPs in that host'"'"'s config). `routes`: what the device sends into the tunnel, 1–16 of `"mesh"` (the pools, the default), `"all"` (0.0.0.0/0 and ::/0) or a CIDR. Errors: 400 `missing_field`, `invalid_field`, `invalid_label`, `invalid_name`, `invalid_routes`, `invalid_tags`, `invalid_tag`; 404 `peer_not_found`; 409 `gateway_invalid`.'
+out ""
+X -a POST /admin/device-invites "{\"gateway\":\"$A\",\"label\":\"alice phone\",\"routes\":[\"mesh\",\"192.168.5.0/24\"]}"
+DCODE=$(jqr .code)
+X -a GET /admin/device-invites
+
+out '### `POST /join/info`, `POST /join` (anyone, with a device invite code)'
+out ""
+out 'What the join page calls, limited by nginx like `/register`. `/join/info` `{"invite"}` says what a valid code is for: `{"label", "name", "gateway", "expires_at"}`. `/join` `{"invite", "public_key", "name"?}` makes the device with the public key its browser made and uses the code up once: 201 `{"id", "name", "public_key", "interface": {"addresses", "dns", "mtu"}, "peers": [{"name", "public_key", "endpoint", "allowed_ips", "persistent_keepalive", "preshared_key_box"}]}`. The one peer is the gateway; `preshared_key_box` is the pair'"'"'s preshared key for the device only: base64 of a one-time public key (32 bytes), a nonce (24) and libsodium'"'"'s `crypto_box_easy` of the key (48), which tweetnacl'"'"'s `nacl.box.open(box, nonce, onetime_pk, device_sk)` opens. The server keeps the preshared key only sealed, as for any pair. Errors: 403 `invite_invalid` (unknown, used up or expired: the page says so plainly), 400 `invalid_public_key`, `invalid_name`; 409 `public_key_taken`, `key_revoked`.'
+out ""
+X POST /join/info "{\"invite\":\"$DCODE\"}"
+keypair
+X POST /join "{\"invite\":\"$DCODE\",\"public_key\":\"$PUB\",\"name\":\"alice-phone\"}"
+DEV=$(jqr .id)
+out "The same code again:"
+out ""
+X POST /join/info "{\"invite\":\"$DCODE\"}"
+
+out '### `GET /admin/devices`, `DELETE /admin/devices/{id}`, `POST /admin/devices/{id}/reissue`'
+out ""
+out 'Devices are listed apart from hosts (`GET /admin/peers` leaves them out): `{"devices": [{"id", "kind": "device", "name", "public_key", "addresses", "gateway": {"id", "name"} | null, "routes", "label", "created_at", "latest_handshake", "reported_at"}]}`, the handshake as the gateway last reported it. DELETE removes a device and revokes its key, signed or not: it can never join or register again (409 `key_revoked`); the gateway drops it at its next sync. `reissue` `{"expires_in"?}` makes a one-use device invite with the device'"'"'s gateway, routes, tags and name (201, as POST /admin/device-invites): the device that joins with it replaces the old one, whose key is revoked then. Errors: 404 `device_not_found`; 409 `gateway_gone`. Under a signing key a device is signed like any peer (its statement through `GET /admin/peers/{id}/statement`; `wgconf admin sign NAME` finds devices by name); a partner's statement names the path through the gateway (`via GATEWAY/DEVICE`, as for a relay, docs/relays.md), and the gateway's says `relay` (its view shows `"relay": true` while it routes for a device): a host that trusts the key takes the device's route only once all are signed.'
+out ""
+X -a GET /admin/devices
+X -a POST "/admin/devices/$DEV/reissue" '{"expires_in":3600}'
+X -a DELETE "/admin/device-invites/$(jqr .id)"
+X -a DELETE "/admin/devices/$DEV"
+
 out '### `GET /admin/audit`'
 out ""
 out 'Every change, newest first: when, who (`admin:USER` or `peer:ID` or `anonymous`), what, on what; never a secret. `?limit=N` (1–1000, default 100) and `?before=ID` page through it; `next` is the `before` of the next page, or null. The same event again (same actor, action, target and detail) within the network'"'"'s `audit_coalesce_window` is not a new entry: `count` says how often it happened, `last_at` when last (null for once). Entries older than `audit_max_age`, or beyond the newest `audit_max_rows` (an admin'"'"'s entries only by age), are pruned.'
@@ -380,7 +409,7 @@ out "## Operations"
 out ""
 out '### `PUT /peer/links` (peer)'
 out ""
-out 'After each config fetch, `wgconf sync` reports what its interface says about each link (`wg show IFACE dump`): `{"links": [{"peer": ID, "latest_handshake": UNIX_SECONDS (0 = never), "rx": BYTES, "tx": BYTES}, ...]}`, at most 1024 entries and 64 KiB per request, each peer once, each one a peer this peer is paired with (409 `not_paired` naming it otherwise; 400 `invalid_links` for anything malformed). A host with more links sends its report in several requests (`wgconf sync` sends pages of at most 56 KiB: a hub of 10,000 partners, 11 to 19 requests as its counters grow); each entry overwrites that link'"'"'s row, so a reporter never holds more rows than it has partners. The admin views of a peer show `traffic`: `{rx, tx, latest_handshake}`, what it last reported of all its links together (sums, and the newest handshake), or null; per pair, `GET /admin/links`. The server keeps the latest report per reporter and partner: one small upsert, no new revision (no ETag changes), no audit entry. Answer 204.'
+out 'After each config fetch, `wgconf sync` reports what its interface says about each link (`wg show IFACE dump`): `{"links": [{"peer": ID, "latest_handshake": UNIX_SECONDS (0 = never), "rx": BYTES, "tx": BYTES}, ...], "relay"?: "forwarding"|"refused"}`, at most 1024 entries and 64 KiB per request, each peer once, each one a peer this peer is paired with (409 `not_paired` naming it otherwise; 400 `invalid_links` for anything malformed). `relay` is sent by a host the server makes a relay: whether its own state folder allows it to forward (`wgconf allow-relay`); 400 `invalid_relay` otherwise. A host with more links sends its report in several requests (`wgconf sync` sends pages of at most 56 KiB: a hub of 10,000 partners, 11 to 19 requests as its counters grow), each with the same `relay`; each entry overwrites that link'"'"'s row, so a reporter never holds more rows than it has partners. The admin views of a peer show `traffic`: `{rx, tx, latest_handshake}`, what it last reported of all its links together (sums, and the newest handshake), or null; per pair, `GET /admin/links`. The server keeps the latest report per reporter and partner: one small upsert, no audit entry. A report changes no config by itself, but the relays are chosen again with it (see Relays below): answer 204, or 200 `{"revision"}` when that moved this peer'"'"'s own config (fetch it again).'
 out ""
 api -a PUT "/admin/pairs/$A/$B"
 NOW=$(date +%s)
@@ -392,6 +421,22 @@ out ""
 out 'Every pair with both sides'"'"' latest reports: for each side (`a`, `b`, the name that sorts first is `a`) its `id`, `name`, and what it last reported (`latest_handshake`, `rx`, `tx`, `reported_at`; null when it never reported); `expected` (true: the admin paired them); `paused` (true: a side is disabled, so the link is out of both configs on purpose); `latest_handshake` (the newer of the two sides'"'"' views) and `status`: `up` (a handshake within `stale_after` seconds: 180, or the responder'"'"'s `WGCONFSRV_LINK_STALE_SECONDS`), `stale` (a handshake, but longer ago: paired, yet silent), `never` (no handshake reported).'
 out ""
 X -a GET /admin/links
+
+out '### Relays: `PATCH /admin/peers/{id}` `{"relay": true}`'
+out ""
+out 'Two peers both behind NAT have no direct path (`docs/relays.md`). An admin lets a peer with an endpoint relay (`{"relay": true}`; 409 `relay_needs_endpoint` for a peer behind NAT, 400 `invalid_relay` for anything but a boolean); every pair with no direct path (both ends behind NAT, or a link both ends report as never up though they sent) then goes through a relay the server chooses: the one it has while that one can take it, else one paired with both ends (then one, then any: it is paired with them, fresh preshared keys), the fewest relayed pairs, the lowest id. A relay whose host refused (`PUT /peer/links` with `"relay": "refused"`: no `wgconf allow-relay` there), or whose link with an end is stale, takes none. The choice is made again in every write; a pair whose relay changes gives its two ends, and nobody else, a new config; an audit entry `relay.route` by `server` counts them. The peer views show `relay` and `relay_refused`; `GET /admin/links` gives each pair a `path`: `direct`, `relayed` (with `via: {id, name}`; its `status` is that of the relay'"'"'s links), or `down` (with a `reason`).'
+out ""
+keypair
+api POST /register "{\"name\":\"phone\",\"public_key\":\"$PUB\",\"endpoint\":null}"
+E=$(jqr .id) E_TOK=$(jqr .token)
+api -a POST "/admin/peers/$E/accept" '{}'
+api -a PUT "/admin/pairs/$B/$E"
+X -a PATCH "/admin/peers/$B" '{"relay":true}'
+X -a PATCH "/admin/peers/$A" '{"relay":true}'
+X -a GET /admin/links
+out 'The end'"'"'s config has no entry for its partner: the relay'"'"'s entry carries the partner'"'"'s addresses and networks in `allowed_ips`, says whose they are in `relayed` (each `{id, name, public_key, allowed_ips, statement}`), and keeps the link alive (`persistent_keepalive`). The relay'"'"'s own config says `"relay": true` in `interface`.'
+out ""
+X -b "$E_TOK" GET /peer/config
 
 out '### `GET /admin/metrics`'
 out ""

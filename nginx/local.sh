@@ -170,7 +170,9 @@ make_nginx_conf() {
 		sed -i "s|\(zone=wgconfsrv_${zr%%:*}:[0-9]*[km]*\) rate=[^;]*;|\1 rate=${zr#*:};|" "$site.tmp"
 	done
 	# A path the substitutions missed would make nginx touch the system.
-	if grep -v '^[[:space:]]*#' "$site.tmp" |
+	# The join page's two libraries are read where Debian installs them,
+	# as in production (read only: an alias of a file).
+	if grep -v '^[[:space:]]*#' "$site.tmp" | grep -v '^[[:space:]]*alias /usr/share/nodejs/[a-z-]*/[a-z.-]*;$' |
 	    grep -E "(^|[[:space:]:\"'])(/etc/ssl|/etc/nginx|/var/log|/run/wgconfsrv|/usr/(local/)?share)" >&2; then
 		die "$SITE has a path local.sh does not replace (above)"
 	fi

@@ -11,6 +11,7 @@ import { setupPairs, showPairs } from "./pairs.js";
 import { setupGraph, drawGraph } from "./graph.js";
 import { setupNetwork, showNetwork } from "./network.js";
 import { setupInvites, loadInvites } from "./invites.js";
+import { setupDevices, loadDevices } from "./devices.js";
 import { setupAudit, showAudit } from "./audit.js";
 import { startRouter, parse } from "./router.js";
 import { $, $$, note } from "./util.js";
@@ -27,6 +28,7 @@ function show({ view, params }) {
   else if (view === "graph") drawGraph();
   else if (view === "network") showNetwork();
   else if (view === "invites") loadInvites().catch(fail);
+  else if (view === "devices") loadDevices().catch(fail);
   else if (view === "audit") showAudit(params);
 }
 
@@ -69,6 +71,7 @@ const first = reload();
   setupGraph();
   setupNetwork();
   setupInvites();
+  setupDevices();
   setupAudit();
   $("#reload").addEventListener("click", async () => {
     if (await reload()) others();

@@ -3,7 +3,7 @@
 // #pairs?peer=ID, #graph, #network, #invites, #audit?q=… A reload or a
 // shared link opens the same view.
 
-const VIEWS = ["peers", "pairs", "graph", "network", "invites", "audit"];
+const VIEWS = ["peers", "pairs", "graph", "network", "invites", "devices", "audit"];
 let onShow = () => {};
 
 export function parse() {

@@ -34,7 +34,7 @@ struct route {
 };
 
 static const struct http_key q_peers[] = { { "state", 8 }, { "q", 64 }, { "limit", 4 },
-                                           { "cursor", 40 }, { NULL, 0 } };
+                                           { "cursor", 40 }, { "kind", 6 }, { NULL, 0 } };
 static const struct http_key q_pairs[] = { { "peer", 16 }, { "limit", 4 }, { "cursor", 40 },
                                            { NULL, 0 } };
 static const struct http_key q_audit[] = { { "limit", 4 }, { "before", 19 }, { NULL, 0 } };
@@ -45,8 +45,8 @@ static const char *const b_adopt[] = { "public_key", "invite", NULL };
 static const char *const b_endpoint[] = { "endpoint", NULL };
 static const char *const b_accept[] = { "name", "address", "networks", "tags", NULL };
 static const char *const b_patch[] = { "name", "address", "networks", "endpoint",
-                                       "listen_port", "keepalive", "tags", "expires_in",
-                                       NULL };
+                                       "listen_port", "keepalive", "tags", "relay",
+                                       "expires_in", NULL };
 static const char *const b_enable[] = { "expires_in", NULL };
 static const char *const b_rule[] = { "a", "b", NULL };
 static const char *const b_signature[] = { "signature", NULL };
@@ -59,8 +59,13 @@ static const char *const b_network[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepa
                                          "pending_max_per_prefix", NULL };
 static const char *const b_invite[] = { "uses", "expires_in", "label", "for_peer",
                                         "when_closed", NULL };
-static const char *const b_links[] = { "links", NULL };
+static const char *const b_links[] = { "links", "relay", NULL };
 static const char *const b_import[] = { "peers", "pairs", "rules", NULL };
+static const char *const b_device_invite[] = { "uses", "expires_in", "label", "name", "gateway",
+                                               "tags", "routes", NULL };
+static const char *const b_reissue[] = { "expires_in", NULL };
+static const char *const b_join_info[] = { "invite", NULL };
+static const char *const b_join[] = { "invite", "public_key", "name", NULL };
 static const char *const b_reject[] = { "ids", "older_than", "name_pattern", NULL };
 
 #define W  ROUTE_WRITE
@@ -107,6 +112,14 @@ static const struct route routes[] = {
 	{ "GET",    "/admin/export",             AUTH_ADMIN, api_admin_export,        0,  NULL, NULL },
 	{ "POST",   "/admin/import",             AUTH_ADMIN, api_admin_import,        WB, NULL, b_import },
 	{ "POST",   "/adopt",                    AUTH_NONE,  api_adopt,               WB, NULL, b_adopt },
+	{ "GET",    "/admin/device-invites",     AUTH_ADMIN, api_admin_device_invites_list, 0, NULL, NULL },
+	{ "POST",   "/admin/device-invites",     AUTH_ADMIN, api_admin_device_invite_create, WB, NULL, b_device_invite },
+	{ "DELETE", "/admin/device-invites/{}",  AUTH_ADMIN, api_admin_device_invite_delete, W, NULL, NULL },
+	{ "GET",    "/admin/devices",            AUTH_ADMIN, api_admin_devices_list,  0,  NULL, NULL },
+	{ "DELETE", "/admin/devices/{}",         AUTH_ADMIN, api_admin_device_delete, W,  NULL, NULL },
+	{ "POST",   "/admin/devices/{}/reissue", AUTH_ADMIN, api_admin_device_reissue, W, NULL, b_reissue },
+	{ "POST",   "/join/info",                AUTH_NONE,  api_join_info,           WB, NULL, b_join_info },
+	{ "POST",   "/join",                     AUTH_NONE,  api_join,                WB, NULL, b_join },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -286,6 +299,25 @@ audit(const char *actor, const struct response *res)
 	                   res->change.target[0] ? res->change.target : NULL, res->change.detail);
 }
 
+/* A peer whose report moved its own config (a relay chosen for one of its
+ * pairs) learns it in the answer, and fetches again in the same run. */
+static int
+own_revision(const struct request *req, struct response *res)
+{
+	struct json_object *o;
+
+	if (!res->change.own_revision || res->status != 204)
+		return res->status;
+	for (size_t i = 0; i < res->revised.n; i++) {
+		if (strcmp(res->revised.v[i].id, req->peer_id) != 0)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "revision", json_object_new_int64(res->revised.v[i].revision));
+		return http_json(res, 200, o);
+	}
+	return res->status;
+}
+
 /* The tail every write shares: revisions, the audit entry, one commit.
  * res->revised then names the peers whose configs changed: a change
  * notification goes out from here, after the commit, never before. */
@@ -293,7 +325,10 @@ static int
 finish_write(const struct request *req, struct response *res)
 {
 	const char *actor = res->change.actor[0] ? res->change.actor : req->actor;
-	int rc = store_revisions_commit(&res->revised);
+	int rc = api_relays_refresh();
+
+	if (rc == DB_OK)
+		rc = store_revisions_commit(&res->revised);
 
 	if (rc == DB_OK && res->change.action != NULL)
 		rc = audit(actor, res);
@@ -301,7 +336,7 @@ finish_write(const struct request *req, struct response *res)
 	    api_answer_peer(res->change.answer, res->status, res) >= 400)
 		rc = DB_ERROR;
 	if (rc == DB_OK && db_commit() == 0)
-		return res->status;
+		return own_revision(req, res);
 	/* Not written: an answer made for it (a token, say) must not go out. */
 	store_revisions_free(&res->revised);
 	http_response_wipe(res);

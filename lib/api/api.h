@@ -59,6 +59,15 @@ api_handler api_admin_metrics;
  * and an imported peer's host taking it over */
 api_handler api_admin_export, api_admin_import, api_adopt;
 
+/* An optional "label" of obj (may be NULL): 1 to INVITE_LABEL_MAX printable
+ * characters into *label (NULL when absent; points into obj), or 400. */
+int api_label_field(struct json_object *obj, const char **label, struct response *res);
+
+/* api_devices.c: device invites, the join page's routes, devices */
+api_handler api_admin_device_invites_list, api_admin_device_invite_create,
+	api_admin_device_invite_delete, api_admin_devices_list, api_admin_device_delete,
+	api_admin_device_reissue, api_join_info, api_join;
+
 /* Checks an invite code and uses it up once: 0 with *use filled, or 403 in
  * res. */
 int api_use_invite(const char *code, struct response *res, struct invite_use *use);
@@ -66,6 +75,15 @@ int api_use_invite(const char *code, struct response *res, struct invite_use *us
 /* The age past which a link's latest handshake is stale: 180 s, or
  * WGCONFSRV_LINK_STALE_SECONDS (1 s to 7 days). */
 int64_t api_link_stale_after(void);
+
+/* Every pair's relay brought to what the rows say now (lib/store/relays.h),
+ * audited as "relay.route" by "server" when it moved something. Inside a
+ * write, before its revisions are stamped. DB_OK or DB_ERROR. */
+int api_relays_refresh(void);
+
+/* The same in a write of its own, for the responder's periodic check (a
+ * relay gone quiet is noticed with no write meanwhile). */
+void api_relays_housekeep(void);
 
 /* "up", "stale" or "never" for a pair whose sides last saw handshakes at
  * hs_a and hs_b (0 = never). */

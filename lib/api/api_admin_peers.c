@@ -52,6 +52,10 @@ api_admin_peers_list(const struct request *req, struct response *res)
 
 	pg.state = http_query(req, "state");
 	pg.q = http_query(req, "q");
+	pg.kind = http_query(req, "kind");
+	if (pg.kind != NULL && strcmp(pg.kind, "host") != 0 && strcmp(pg.kind, "device") != 0 &&
+	    strcmp(pg.kind, "all") != 0)
+		return http_error(res, 400, "invalid_kind", "kind must be host, device or all");
 	if (pg.state != NULL && strcmp(pg.state, "pending") != 0 &&
 	    strcmp(pg.state, "accepted") != 0 && strcmp(pg.state, "disabled") != 0)
 		return http_error(res, 400, "invalid_state",
@@ -304,6 +308,34 @@ out:
 	return status;
 }
 
+/* "relay": true or false; *relay -1 when absent. 0 or 400. */
+static int
+relay_field(struct json_object *body, int *relay, struct response *res)
+{
+	struct json_object *v;
+
+	*relay = -1;
+	if (!json_object_object_get_ex(body, "relay", &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return http_error(res, 400, "invalid_relay", "\"relay\" must be true or false");
+	*relay = json_object_get_boolean(v);
+	return 0;
+}
+
+/* A relay must be reachable: it needs an endpoint (docs/relays.md). */
+static int
+set_relay(const struct peer *p, int relay, struct response *res)
+{
+	if (relay && p->endpoint[0] == '\0')
+		return http_error(res, 409, "relay_needs_endpoint", "peer %s is behind NAT (no "
+		                  "endpoint): a relay must be reachable by the peers it relays for",
+		                  p->id);
+	if (relay == p->relay)
+		return 0;
+	return store_peer_set_relay(p->id, relay) == DB_OK ? 0 : api_db_error(res);
+}
+
 /*
  * Changes only the fields the body names; absent ones stay as stored (the
  * write lock is held from the read to the write). Tags replace the peer's
@@ -319,9 +351,10 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 	struct strlist tags = { 0 };
 	struct peer p = { .keepalive = -1 };
 	int64_t expires;
-	int status, port = 0, port_set, ka = 0, ka_set, has_nets, has_ep, has_tags, exp_set;
+	int status, port = 0, port_set, ka = 0, ka_set, has_nets, has_ep, has_tags, relay, exp_set;
 
 	if ((status = name_field(req->json, &name, res)) != 0 ||
+	    (status = relay_field(req->json, &relay, res)) != 0 ||
 	    (status = api_expiry_field(req->json, &expires, &exp_set, res)) != 0 ||
 	    (status = address_field(req->json, &addr, res)) != 0 ||
 	    (status = api_int_field(req->json, "listen_port", 1, 65535, &port, &port_set, res)) != 0 ||
@@ -349,7 +382,8 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 	    (addr != NULL && (status = api_assign_addresses(id, addr, res)) != 0) ||
 	    (nets != NULL && (status = api_store_networks(id, nets, res)) != 0) ||
 	    (has_tags && (status = set_tags(id, &tags, res)) != 0) ||
-	    (has_tags && (status = api_rules_sync_peer(id, NULL, res)) != 0))
+	    (has_tags && (status = api_rules_sync_peer(id, NULL, res)) != 0) ||
+	    (relay >= 0 && (status = set_relay(&p, relay, res)) != 0))
 		goto out;
 	if (has_ep)
 		snprintf(p.endpoint, sizeof(p.endpoint), "%s", endpoint);

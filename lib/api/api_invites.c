@@ -79,6 +79,21 @@ bad_label(struct json_object *v, struct response *res)
 	                  (int)n, js, n < len ? "..." : "", INVITE_LABEL_MAX);
 }
 
+int
+api_label_field(struct json_object *obj, const char **label, struct response *res)
+{
+	struct json_object *v;
+
+	*label = NULL;
+	if (obj == NULL || !json_object_object_get_ex(obj, "label", &v) || v == NULL)
+		return 0;
+	if (!json_object_is_type(v, json_type_string) ||
+	    !label_valid(json_object_get_string(v), (size_t)json_object_get_string_len(v)))
+		return bad_label(v, res);
+	*label = json_object_get_string(v);
+	return 0;
+}
+
 /* The imported peer a new invite is for (an id; NULL: any new host) and
  * whether it works while registration is closed, which only an invite for
  * one imported peer may. 0, or 400, 404, 409 in res. */
@@ -125,7 +140,7 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 	uint8_t h[KEYS_LEN];
 	int uses = 1, uses_set = 0, expires = INVITE_EXPIRY_DEF, exp_set = 0, status;
 	int64_t now = store_now();
-	struct json_object *detail, *v;
+	struct json_object *detail;
 	const char *label = NULL, *for_peer;
 	int when_closed;
 
@@ -136,13 +151,8 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 		return status;
 	if ((uses_set && uses < 0) || (exp_set && expires < 0))
 		return http_error(res, 400, "invalid_field", "uses and expires_in cannot be null");
-	if (req->json != NULL && json_object_object_get_ex(req->json, "label", &v) && v != NULL) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    !label_valid(json_object_get_string(v), (size_t)json_object_get_string_len(v)))
-			return bad_label(v, res);
-		label = json_object_get_string(v);
-	}
-	if ((status = invite_target(req->json, &for_peer, &when_closed, res)) != 0)
+	if ((status = api_label_field(req->json, &label, res)) != 0 ||
+	    (status = invite_target(req->json, &for_peer, &when_closed, res)) != 0)
 		return status;
 	keys_random_hex(inv.id, (PEER_ID_LEN - 1) / 2);
 	inv.uses = uses;

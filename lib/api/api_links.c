@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "db.h"
 #include "text.h"
 
 #define LINKS_MAX               1024    /* per report: more than any peer has pairs */
@@ -72,6 +73,8 @@ parse_link(struct json_object *o, size_t i, const char **peer, int64_t v[3], int
 	return 0;
 }
 
+static int relay_report(const struct request *req, struct response *res);
+
 int
 api_peer_links_put(const struct request *req, struct response *res)
 {
@@ -104,14 +107,94 @@ api_peer_links_put(const struct request *req, struct response *res)
 		    store_link_report(req->peer_id, peer, v[0], v[1], v[2], now) != DB_OK)
 			return api_db_error(res);
 	}
+	if ((status = relay_report(req, res)) != 0)
+		return status;
+	res->change.own_revision = 1;
 	res->status = 204;
 	return 204;
+}
+
+/* "relay": what a host the server makes a relay says: "forwarding", or
+ * "refused" (its state folder does not allow it). 0 or 400. */
+static int
+relay_report(const struct request *req, struct response *res)
+{
+	struct json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(req->json, "relay", &v))
+		return 0;
+	s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+	if (strcmp(s, "forwarding") != 0 && strcmp(s, "refused") != 0)
+		return http_error(res, 400, "invalid_relay", "\"relay\" must be \"forwarding\" or "
+		                  "\"refused\"");
+	if (store_peer_set_relay_refused(req->peer_id, strcmp(s, "refused") == 0) != DB_OK)
+		return api_db_error(res);
+	return 0;
+}
+
+int
+api_relays_refresh(void)
+{
+	struct relays_change c;
+	struct audit_limits lim;
+	struct json_object *d;
+	struct quota q;
+	int rc = store_relays_refresh(store_now(), api_link_stale_after(), &c);
+
+	if (rc != DB_OK || (c.moved == 0 && c.paired == 0))
+		return rc;
+	/* The server decided this, not the writer of the request. */
+	if (quota_get(&q) != DB_OK)
+		return DB_ERROR;
+	quota_audit_limits(&q, &lim);
+	d = json_object_new_object();
+	json_object_object_add(d, "moved", json_object_new_int64((int64_t)c.moved));
+	json_object_object_add(d, "paired", json_object_new_int64((int64_t)c.paired));
+	rc = store_audit(&lim, "server", "relay.route", NULL, d);
+	json_object_put(d);
+	return rc;
 }
 
 struct links_ctx {
 	struct json_object *arr;
 	int64_t now, stale;
+	int relays;                     /* some peer may relay */
+	struct strlist refused;         /* names of relays whose hosts refuse */
 };
+
+/* Why a pair with no direct path has no relay either. */
+static void
+why_down(const struct links_ctx *c, char *buf, size_t sz)
+{
+	if (c->refused.n > 0)
+		snprintf(buf, sz, "no direct path, and %s refuses to relay (no `wgconf "
+		         "allow-relay` on that host)", c->refused.v[0]);
+	else if (!c->relays)
+		snprintf(buf, sz, "no direct path (both behind NAT, or the link is down), "
+		         "and no peer may relay");
+	else
+		snprintf(buf, sz, "no direct path, and no relay reaches both ends");
+}
+
+/* The path of a-b into l (views_link_path()): a relayed pair's status is
+ * its relay's links'. */
+static int
+add_path(struct links_ctx *c, const struct link_side *a, const struct link_side *b,
+         struct json_object *l)
+{
+	struct relay_path rp;
+	int64_t hs;
+	char why[200] = "";
+
+	if (store_relay_path(a->id, b->id, c->stale, &rp) != DB_OK)
+		return -1;
+	hs = rp.via_hs_a < rp.via_hs_b ? rp.via_hs_a : rp.via_hs_b;
+	if (rp.via[0] == '\0' && rp.no_direct)
+		why_down(c, why, sizeof(why));
+	views_link_path(l, &rp, api_link_status(hs, 0, c->now, c->stale), why);
+	return 0;
+}
 
 static int
 add_link(const struct link_side *a, const struct link_side *b, void *ctx)
@@ -119,24 +202,47 @@ add_link(const struct link_side *a, const struct link_side *b, void *ctx)
 	struct links_ctx *c = ctx;
 	const char *status = api_link_status(a->latest_handshake, b->latest_handshake, c->now,
 	                                     c->stale);
+	struct json_object *l;
 
 	/* Side a is the one whose name sorts first, as people read it. */
 	if (strcmp(a->name, b->name) > 0)
-		json_object_array_add(c->arr, views_link(b, a, status));
+		l = views_link(b, a, status);
 	else
-		json_object_array_add(c->arr, views_link(a, b, status));
-	return 0;
+		l = views_link(a, b, status);
+	json_object_array_add(c->arr, l);
+	return add_path(c, a, b, l);
 }
 
 int
 api_admin_links(const struct request *req, struct response *res)
 {
-	struct links_ctx c = { json_object_new_array(), store_now(), api_link_stale_after() };
+	struct links_ctx c = { json_object_new_array(), store_now(), api_link_stale_after(),
+	                       0, { 0 } };
 
 	(void)req;
-	if (store_link_status_each(add_link, &c) != DB_OK) {
+	if ((c.relays = store_relays_any()) < 0 || store_relays_refused(&c.refused) != DB_OK ||
+	    store_link_status_each(add_link, &c) != DB_OK) {
+		rows_strlist_free(&c.refused);
 		json_object_put(c.arr);
 		return api_db_error(res);
 	}
+	rows_strlist_free(&c.refused);
 	return http_json(res, 200, views_link_list(c.arr, c.stale));
+}
+
+void
+api_relays_housekeep(void)
+{
+	struct store_revisions rev = { NULL, 0 };
+
+	/* A relay that went quiet is noticed by time alone: without any write
+	 * meanwhile, its pairs move here. */
+	if (db_begin() == 0 && api_relays_refresh() == DB_OK &&
+	    store_revisions_commit(&rev) == DB_OK && db_commit() == 0) {
+		store_revisions_free(&rev);
+		return;
+	}
+	store_revisions_free(&rev);
+	db_reset_all();
+	db_rollback();
 }

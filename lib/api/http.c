@@ -420,6 +420,10 @@ http_parse_query(struct request *req, const struct http_key *allowed, struct res
 		if (allowed == NULL || allowed[k].name == NULL)
 			return http_error(res, 400, "unknown_parameter", "unknown query parameter "
 			                  "\"%.*s\"", (int)(klen < 64 ? klen : 64), p);
+		/* A route's allow-list longer than the request has room for is a
+		 * bug here, never a write past query_vals. */
+		if (k >= HTTP_MAX_QUERY)
+			return http_error(res, 500, "internal", "route takes too many query keys");
 		if (req->query_vals[k] != NULL)
 			return http_error(res, 400, "duplicate_parameter", "query parameter \"%s\" "
 			                  "appears twice", allowed[k].name);

@@ -11,7 +11,7 @@
 #define HTTP_BODY_MAX      (64 * 1024)
 #define HTTP_MAX_PARAMS    2
 #define HTTP_JSON_DEPTH    16
-#define HTTP_MAX_QUERY     4            /* keys one route may take */
+#define HTTP_MAX_QUERY     8            /* keys one route may take */
 #define HTTP_QUERY_MAX     256          /* bytes of query values, NULs included */
 
 /* One allowed query key and the longest value it takes, in bytes. */
@@ -87,6 +87,8 @@ struct response {
 		struct json_object *detail;     /* owned; may be NULL */
 		char answer[24];                /* a peer whose view is the answer,
 		                                   built once its revision is stamped */
+		int own_revision;               /* a 204 becomes 200 {revision} when
+		                                   the write moved the caller's config */
 	} change;
 	/* The peers a committed write gave a new revision, and those
 	 * revisions (lib/store/revisions.h): what a change notification

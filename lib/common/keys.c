@@ -166,6 +166,21 @@ keys_seal(uint8_t box[KEYS_SEALED_LEN], const uint8_t secret[KEYS_LEN],
 }
 
 int
+keys_box(uint8_t out[KEYS_BOX_LEN], const uint8_t secret[KEYS_LEN], const uint8_t pk[KEYS_LEN])
+{
+	uint8_t esk[crypto_box_SECRETKEYBYTES];
+	uint8_t *epk = out, *nonce = out + KEYS_LEN, *box = nonce + crypto_box_NONCEBYTES;
+	int rc;
+
+	if (crypto_box_keypair(epk, esk) != 0)
+		return -1;
+	randombytes_buf(nonce, crypto_box_NONCEBYTES);
+	rc = crypto_box_easy(box, secret, KEYS_LEN, nonce, pk, esk);
+	sodium_memzero(esk, sizeof(esk));
+	return rc == 0 ? 0 : -1;
+}
+
+int
 keys_open(uint8_t secret[KEYS_LEN], const uint8_t *box, size_t boxlen,
           const uint8_t pk[KEYS_LEN], const uint8_t sk[KEYS_LEN])
 {

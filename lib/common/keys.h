@@ -70,6 +70,18 @@ int keys_public_twin(char out[KEYS_B64_LEN], const char *b64) KEYS_WARN_UNUSED;
 int keys_seal(uint8_t box[KEYS_SEALED_LEN], const uint8_t secret[KEYS_LEN],
               const uint8_t pk[KEYS_LEN]) KEYS_WARN_UNUSED;
 
+/*
+ * For a browser, which opens a box with tweetnacl's nacl.box.open (no
+ * BLAKE2b there, so no crypto_box_seal): a one-time key pair of our own,
+ * a random nonce, and crypto_box_easy, sent as epk || nonce || box. The
+ * one-time secret key is wiped at once: like a sealed box, nobody but the
+ * holder of pk's secret key can open it, the server included.
+ */
+#define KEYS_BOX_LEN     (KEYS_LEN + 24 + KEYS_LEN + 16)
+#define KEYS_BOX_B64_LEN 141    /* base64 of 104 bytes + NUL */
+int keys_box(uint8_t out[KEYS_BOX_LEN], const uint8_t secret[KEYS_LEN],
+             const uint8_t pk[KEYS_LEN]) KEYS_WARN_UNUSED;
+
 /* Opens a sealed box with the recipient's key pair; -1 if it is not for us or
  * was tampered with (secret is then zeroed). */
 int keys_open(uint8_t secret[KEYS_LEN], const uint8_t *box, size_t boxlen,

@@ -88,6 +88,7 @@ statement_free(struct statement *s)
 		return;
 	free(s->networks);
 	free(s->pairs);
+	free(s->vias);
 	statement_init(s);
 }
 
@@ -151,6 +152,74 @@ statement_add_pair(struct statement *s, const char *id)
 	return 0;
 }
 
+int
+statement_add_via(struct statement *s, const char *relay, const char *partner)
+{
+	struct statement_via *grown;
+
+	if (s->nvias >= STATEMENT_PAIRS_MAX || !id_valid(relay) || !id_valid(partner))
+		return -1;
+	if ((grown = realloc(s->vias, (s->nvias + 1) * sizeof(*grown))) == NULL)
+		return -1;
+	s->vias = grown;
+	snprintf(grown[s->nvias].relay, sizeof(grown[s->nvias].relay), "%s", relay);
+	snprintf(grown[s->nvias].partner, sizeof(grown[s->nvias].partner), "%s", partner);
+	s->nvias++;
+	return 0;
+}
+
+const char *
+statement_via(const struct statement *s, const char *partner)
+{
+	for (size_t i = 0; i < s->nvias; i++)
+		if (strcmp(s->vias[i].partner, partner) == 0)
+			return s->vias[i].relay;
+	return NULL;
+}
+
+/* The order of via lines: their text, "relay/partner" (ids hold no '/',
+ * and every id character sorts after it). */
+static int
+cmp_via(const struct statement_via *a, const struct statement_via *b)
+{
+	int c = strcmp(a->relay, b->relay);
+
+	return c != 0 ? c : strcmp(a->partner, b->partner);
+}
+
+static int
+cmp_via_qsort(const void *a, const void *b)
+{
+	return cmp_via(a, b);
+}
+
+static bool
+paired_with(const struct statement *s, const char *id)
+{
+	for (size_t i = 0; i < s->npairs; i++)
+		if (strcmp(s->pairs[i], id) == 0)
+			return true;
+	return false;
+}
+
+/* What is wrong with the via lines, or NULL. */
+static const char *
+check_vias(const struct statement *s)
+{
+	for (size_t i = 0; i < s->nvias; i++) {
+		const struct statement_via *v = &s->vias[i];
+		if (i > 0 && cmp_via(&s->vias[i - 1], v) >= 0)
+			return "via lines are not sorted and unique";
+		if (strcmp(v->relay, v->partner) == 0 || !paired_with(s, v->relay) ||
+		    !paired_with(s, v->partner))
+			return "a via line names a relay or partner that is not a pair";
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(s->vias[j].partner, v->partner) == 0)
+				return "a partner goes through two relays";
+	}
+	return NULL;
+}
+
 static int
 cmp_cidr_qsort(const void *a, const void *b)
 {
@@ -175,6 +244,8 @@ statement_canonicalize(struct statement *s)
 		qsort(s->networks, s->nnetworks, sizeof(*s->networks), cmp_cidr_qsort);
 	if (s->npairs > 1)
 		qsort(s->pairs, s->npairs, sizeof(*s->pairs), cmp_pair_qsort);
+	if (s->nvias > 1)
+		qsort(s->vias, s->nvias, sizeof(*s->vias), cmp_via_qsort);
 	return statement_check(s, NULL);
 }
 
@@ -216,6 +287,8 @@ statement_check(const struct statement *s, const char **why)
 				if (cidr_same(&s->dns[i], &s->dns[j]))
 					w = "a DNS server is named twice";
 		}
+		if (w == NULL)
+			w = check_vias(s);
 		for (size_t i = 0; i < s->nnetworks && w == NULL; i++) {
 			struct cidr c;
 			char t[IPAM_STRLEN];
@@ -240,6 +313,7 @@ statement_text_size(const struct statement *s)
 	n += s->nnetworks * (8 + IPAM_STRLEN);
 	n += s->ndns * (4 + IPAM_STRLEN);
 	n += s->npairs * (5 + STATEMENT_ID_MAX + 1);
+	n += 6 + s->nvias * (5 + 2 * STATEMENT_ID_MAX + 2);
 	return n;
 }
 
@@ -294,6 +368,14 @@ statement_format(const struct statement *s, char *out, size_t outsz)
 	for (size_t i = 0; i < s->npairs; i++)
 		if (put_line(out, outsz, &len, "pair", s->pairs[i]) != 0)
 			return -1;
+	if (s->relay && put_line(out, outsz, &len, "relay", NULL) != 0)
+		return -1;
+	for (size_t i = 0; i < s->nvias; i++) {
+		char v[2 * STATEMENT_ID_MAX + 2];
+		snprintf(v, sizeof(v), "%s/%s", s->vias[i].relay, s->vias[i].partner);
+		if (put_line(out, outsz, &len, "via", v) != 0)
+			return -1;
+	}
 	if (put_line(out, outsz, &len, "end", NULL) != 0)
 		return -1;
 	return (long)len;
@@ -323,7 +405,7 @@ struct lines {
 	const char *p, *end;
 	unsigned lineno;
 	char word[32];
-	char value[STATEMENT_ID_MAX + 16];      /* longer than any valid value */
+	char value[2 * STATEMENT_ID_MAX + 16];  /* longer than any valid value */
 	int eof;
 };
 
@@ -393,6 +475,23 @@ parse_version(const char *v, uint64_t *out)
 	return text_parse_u64(v, 1, STATEMENT_VERSION_MAX, out);
 }
 
+/* "via RELAY/PARTNER": both pairs already, in order, one per partner. */
+static const char *
+parse_via(struct statement *s, const char *value)
+{
+	char relay[STATEMENT_ID_MAX + 1];
+	const char *slash = strchr(value, '/');
+	size_t n = slash ? (size_t)(slash - value) : 0;
+
+	if (slash == NULL || n == 0 || n > STATEMENT_ID_MAX)
+		return "not RELAY/PARTNER";
+	memcpy(relay, value, n);
+	relay[n] = '\0';
+	if (statement_add_via(s, relay, slash + 1) != 0)
+		return "not RELAY/PARTNER, two peer ids";
+	return check_vias(s);
+}
+
 /* One line's value into s, checked against what came before it: NULL, or
  * what is wrong with it (a static string). */
 static const char *
@@ -445,6 +544,12 @@ parse_field(struct statement *s, const char *word, const char *value)
 			return "pairs are not sorted and unique";
 		if (strcmp(value, s->peer) == 0)
 			return "a peer cannot be paired with itself";
+	} else if (strcmp(word, "relay") == 0) {
+		if (value[0] != '\0')
+			return "\"relay\" takes no value";
+		s->relay = true;
+	} else if (strcmp(word, "via") == 0) {
+		return parse_via(s, value);
 	}
 	return NULL;
 }
@@ -468,7 +573,7 @@ statement_parse(struct statement *s, const char *text, size_t len, const char **
 	static const struct { const char *word; int list; } order[] = {
 		{ "mesh", 0 }, { "peer", 0 }, { "version", 0 }, { "key", 0 },
 		{ "address", 1 }, { "network", 1 }, { "mtu", 0 }, { "dns", 1 },
-		{ "pair", 1 }, { "end", 0 },
+		{ "pair", 1 }, { "relay", 0 }, { "via", 1 }, { "end", 0 },
 	};
 	struct lines l = { .p = text, .end = text + len };
 	const char *w = NULL, *dummy, *msg;
@@ -512,7 +617,7 @@ statement_parse(struct statement *s, const char *text, size_t len, const char **
 			}
 			break;
 		}
-		if (l.value[0] == '\0') {
+		if (l.value[0] == '\0' && strcmp(l.word, "relay") != 0) {
 			w = at_line(l.lineno, "a line without a value");
 			goto fail;
 		}
@@ -604,8 +709,9 @@ buf_add(struct buf *b, const char *sign, const char *word, const char *value,
 		b->p = p;
 		b->cap = cap;
 	}
-	b->len += (size_t)snprintf(b->p + b->len, b->cap - b->len, "%s%s %s%s%s%s\n", sign, word,
-	                           value, name ? " (" : "", name ? name : "", name ? ")" : "");
+	b->len += (size_t)snprintf(b->p + b->len, b->cap - b->len, "%s%s%s%s%s%s%s\n", sign, word,
+	                           value[0] ? " " : "", value, name ? " (" : "",
+	                           name ? name : "", name ? ")" : "");
 }
 
 static bool
@@ -666,6 +772,26 @@ diff_dns_order(struct buf *b, const struct statement *old, const struct statemen
 	buf_add(b, "~ ", "dns order", order, NULL);
 }
 
+/* "+ relay", "- relay", and each via line that came or went. */
+static void
+diff_relays(struct buf *b, const struct statement *old, const struct statement *new)
+{
+	char v[2 * STATEMENT_ID_MAX + 2];
+
+	if (old->relay != new->relay)
+		buf_add(b, new->relay ? "+ " : "- ", "relay", "", NULL);
+	for (int side = 0; side < 2; side++) {
+		const struct statement *x = side ? new : old, *y = side ? old : new;
+		for (size_t i = 0; i < x->nvias; i++) {
+			const char *r = statement_via(y, x->vias[i].partner);
+			if (r != NULL && strcmp(r, x->vias[i].relay) == 0)
+				continue;
+			snprintf(v, sizeof(v), "%s/%s", x->vias[i].relay, x->vias[i].partner);
+			buf_add(b, side ? "+ " : "- ", "via", v, NULL);
+		}
+	}
+}
+
 static const char *
 pair_name(statement_name_fn name, void *ctx, const char *id)
 {
@@ -722,6 +848,7 @@ statement_diff(const struct statement *old, const struct statement *new,
 			j++;
 		}
 	}
+	diff_relays(&b, old, new);
 	if (b.failed) {
 		free(b.p);
 		return NULL;

@@ -15,6 +15,8 @@
  *   mtu <1280..9000>                                0..1
  *   dns <IP address>                                0..8, unique, in use order
  *   pair <peer id>                                  0..n, sorted, unique
+ *   relay                                           0..1: it may relay for others
+ *   via <relay id>/<partner id>                     0..n, sorted, one per partner
  *   end
  *
  * Every line ends in "\n"; one space between word and value; addresses and
@@ -56,6 +58,13 @@
 
 #define STATEMENT_WARN_UNUSED __attribute__((warn_unused_result))
 
+/* A pair that goes through a relay (docs/relays.md): both ids are among
+ * the statement's pairs. */
+struct statement_via {
+	char relay[STATEMENT_ID_MAX + 1];
+	char partner[STATEMENT_ID_MAX + 1];
+};
+
 struct statement {
 	char mesh[STATEMENT_MESH_LEN];
 	char peer[STATEMENT_ID_MAX + 1];
@@ -70,6 +79,9 @@ struct statement {
 	size_t ndns;
 	char (*pairs)[STATEMENT_ID_MAX + 1];    /* owned */
 	size_t npairs;
+	bool relay;                             /* it may relay for other peers */
+	struct statement_via *vias;             /* owned, sorted by relay then partner */
+	size_t nvias;
 };
 
 struct statement_revocation {
@@ -91,6 +103,11 @@ int statement_add_address(struct statement *s, const char *cidr) STATEMENT_WARN_
 int statement_add_network(struct statement *s, const char *cidr) STATEMENT_WARN_UNUSED;
 int statement_add_dns(struct statement *s, const char *addr) STATEMENT_WARN_UNUSED;
 int statement_add_pair(struct statement *s, const char *id) STATEMENT_WARN_UNUSED;
+/* The pair with partner goes through relay (both must be pairs too). */
+int statement_add_via(struct statement *s, const char *relay,
+                      const char *partner) STATEMENT_WARN_UNUSED;
+/* The relay that s's pair with partner goes through, or NULL (direct). */
+const char *statement_via(const struct statement *s, const char *partner);
 
 /* Puts IPv4 before IPv6 among the addresses and sorts networks and pairs;
  * -1 when a list holds a duplicate or the statement is otherwise not valid

@@ -156,7 +156,55 @@ static const char migration_bounds[] =
 	"  CHECK (pending_max_per_prefix BETWEEN 0 AND 100000);";
 
 /*
- * Version 9, paused peers (issue 20): disabled_at is when an admin (or its
+ * Version 9, relays (docs/relays.md): a peer an admin lets relay, whether
+ * its host refused to (no `wgconf allow-relay` there), and for a pair
+ * whose ends cannot reach each other the relay its traffic goes through
+ * (lib/store/relays.c keeps it).
+ */
+static const char migration_relays[] =
+	"ALTER TABLE peers ADD COLUMN relay INTEGER NOT NULL DEFAULT 0 CHECK (relay IN (0, 1));"
+	"ALTER TABLE peers ADD COLUMN relay_refused INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (relay_refused IN (0, 1));"
+	"ALTER TABLE pairs ADD COLUMN via TEXT REFERENCES peers(id) ON DELETE SET NULL;"
+	"CREATE INDEX pairs_via ON pairs (via) WHERE via IS NOT NULL;"
+	"CREATE INDEX link_reports_tried ON link_reports (reporter, partner)"
+	"  WHERE latest_handshake = 0 AND tx > 0;";
+
+/*
+ * Version 10, devices (phones, laptops): a peer that never syncs, made from
+ * a device invite with a key its own browser made. A devices row marks the
+ * peer as one and names its gateway, the peer that routes for it (its
+ * partners reach it through the gateway: pairs.via, lib/store/pairs.c), and the routes
+ * its config sends into the tunnel. A device invite says all of that
+ * before the device exists; replaces: the device a re-issued invite
+ * takes the place of when it is used.
+ */
+static const char migration_devices[] =
+	"CREATE TABLE devices ("
+	"  peer_id TEXT PRIMARY KEY REFERENCES peers(id) ON DELETE CASCADE,"
+	"  gateway TEXT REFERENCES peers(id) ON DELETE SET NULL,"
+	"  routes  TEXT NOT NULL,"
+	"  label   TEXT CHECK (label IS NULL OR length(label) BETWEEN 1 AND 64)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX devices_gateway ON devices (gateway);"
+	"CREATE TABLE device_invites ("
+	"  id         TEXT PRIMARY KEY,"
+	"  code_hash  BLOB NOT NULL UNIQUE,"
+	"  uses_left  INTEGER NOT NULL CHECK (uses_left >= 0),"
+	"  uses       INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  created_by TEXT NOT NULL,"
+	"  label      TEXT CHECK (label IS NULL OR length(label) BETWEEN 1 AND 64),"
+	"  name       TEXT,"
+	"  gateway    TEXT NOT NULL REFERENCES peers(id) ON DELETE CASCADE,"
+	"  tags       TEXT NOT NULL,"
+	"  routes     TEXT NOT NULL,"
+	"  replaces   TEXT REFERENCES peers(id) ON DELETE SET NULL"
+	");";
+
+/*
+ * Version 12, paused peers (issue 20): disabled_at is when an admin (or its
  * expiry) took a peer out of every config, NULL while it is in them; its
  * key, pairs and addresses stay. expires_at is when the periodic check
  * pauses it (NULL: never); the index holds only the peers it must watch.
@@ -166,6 +214,10 @@ static const char migration_pause[] =
 	"ALTER TABLE peers ADD COLUMN expires_at INTEGER;"
 	"CREATE INDEX peers_expiry ON peers (expires_at)"
 	"  WHERE disabled_at IS NULL AND expires_at IS NOT NULL;";
+
+/* Version 11 is issue 19's signed policy (branch i19), merged onto main
+ * before this: until then it holds its place and does nothing. */
+static const char migration_reserved_11[] = "SELECT 1;";
 
 /* Migrations from version N-1 to N live at index N: the schema's history.
  * Version 1 was the first schema (tests/unit/schema_v1.sql); a new database
@@ -201,6 +253,9 @@ static const char *const migrations[] = {
 	"CREATE INDEX pairs_b_a ON pairs (b, a);",
 	migration_invite_label,
 	migration_bounds,
+	migration_relays,
+	migration_devices,
+	migration_reserved_11,
 	migration_pause,
 };
 

@@ -24,22 +24,24 @@
 #define LINK_HALF(other, self, box) \
 	"SELECT l." other ", p.name, p.state, p.public_key, p.endpoint, p.listen_port," \
 	" p.keepalive, p.revision, p.created_at, p.last_seen, p.pending_key, a4.address," \
-	" a6.address, p.signed_version, p.statement, p.statement_sig, p.disabled_at," \
-	" p.expires_at, l." box \
+	" a6.address, p.signed_version, p.statement, p.statement_sig, " SQL_PEER_RELAY "," \
+	" p.relay_refused, p.disabled_at, p.expires_at, l." box \
 	" FROM pairs l JOIN peers p ON p.id = l." other \
 	" LEFT JOIN addresses a4 ON a4.peer_id = p.id AND a4.family = 4" \
 	" LEFT JOIN addresses a6 ON a6.peer_id = p.id AND a6.family = 6" \
-	" WHERE l." self " = ?1 AND p.state = 'accepted' AND p.disabled_at IS NULL"
+	" WHERE l." self " = ?1 AND p.state = 'accepted' AND p.disabled_at IS NULL" \
+	" AND l.via IS NULL" \
+	" AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.peer_id = p.id AND d.gateway IS NOT ?1)"
 static const char links_sql[] =
 	LINK_HALF("b", "a", "psk_box_a") " UNION ALL " LINK_HALF("a", "b", "psk_box_b")
 	" ORDER BY 1";
 #define NETS_HALF(other, self) \
 	"SELECT l." other ", n.cidr, n.position FROM pairs l" \
-	" JOIN networks n ON n.peer_id = l." other " WHERE l." self " = ?1"
+	" JOIN networks n ON n.peer_id = l." other " WHERE l." self " = ?1 AND l.via IS NULL"
 static const char links_nets_sql[] =
 	NETS_HALF("b", "a") " UNION ALL " NETS_HALF("a", "b") " ORDER BY 1, 3";
 
-#define LINK_BOX_COL 18    /* after the SQL_PEER_COLUMNS ones */
+#define LINK_BOX_COL 20    /* after the SQL_PEER_COLUMNS ones */
 
 /* The current row of links_sql into l. -1 out of memory. */
 static int
@@ -56,14 +58,96 @@ read_link_row(struct link *l, sqlite3_stmt *st)
 	return 0;
 }
 
+/*
+ * The partners id reaches through a relay (pairs.via), each with its
+ * networks, ordered by the relay's id, then theirs: few (only pairs with no
+ * direct path), so loaded whole and handed to the relay's link.
+ */
+#define RELAYED_HALF(other, self) \
+	"SELECT p.id, p.name, p.state, p.public_key, p.endpoint, p.listen_port," \
+	" p.keepalive, p.revision, p.created_at, p.last_seen, p.pending_key," \
+	" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 4)," \
+	" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 6)," \
+	" p.signed_version, p.statement, p.statement_sig, " SQL_PEER_RELAY ", p.relay_refused," \
+	" p.disabled_at, p.expires_at, l.via" \
+	" FROM pairs l JOIN peers p ON p.id = l." other \
+	" WHERE l." self " = ?1 AND l.via IS NOT NULL AND p.state = 'accepted'" \
+	" AND p.disabled_at IS NULL"
+static const char relayed_sql[] =
+	RELAYED_HALF("b", "a") " UNION ALL " RELAYED_HALF("a", "b") " ORDER BY 21, 1";
+#define RELAYED_VIA_COL 20
+
+struct relayed {
+	struct peer_list peers;
+	struct strlist via;             /* via.v[i] is peers.v[i]'s relay */
+};
+
+static void
+relayed_free(struct relayed *r)
+{
+	rows_peer_list_free(&r->peers);
+	rows_strlist_free(&r->via);
+}
+
+static int
+relayed_load(const char *id, struct relayed *r)
+{
+	static const char nets[] = "SELECT cidr FROM networks WHERE peer_id = ?1 ORDER BY position";
+	sqlite3_stmt *st = db_stmt(relayed_sql);
+	struct peer *v;
+	int rc = SQLITE_ERROR;
+
+	memset(r, 0, sizeof(*r));
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((v = realloc(r->peers.v, (r->peers.n + 1) * sizeof(*v))) == NULL)
+			break;
+		r->peers.v = v;
+		if (sql_read_peer(&v[r->peers.n], st) != 0)
+			break;
+		r->peers.n++;
+		if (rows_strlist_add(&r->via, (const char *)sqlite3_column_text(st, RELAYED_VIA_COL)) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return DB_ERROR;
+	for (size_t i = 0; i < r->peers.n; i++)
+		if (sql_strings(nets, r->peers.v[i].id, &r->peers.v[i].networks) != DB_OK)
+			return DB_ERROR;
+	return DB_OK;
+}
+
+/* The partners of r reached through relay, into l. */
+static void
+relayed_for(const struct relayed *r, const char *relay, struct link *l)
+{
+	size_t i = 0;
+
+	l->relayed = NULL;
+	l->n_relayed = 0;
+	while (i < r->via.n && strcmp(r->via.v[i], relay) != 0)
+		i++;
+	if (i == r->via.n)
+		return;
+	l->relayed = &r->peers.v[i];
+	while (i + l->n_relayed < r->via.n && strcmp(r->via.v[i + l->n_relayed], relay) == 0)
+		l->n_relayed++;
+}
+
 int
 store_links_each(const char *id, store_link_fn *fn, void *ctx)
 {
 	sqlite3_stmt *st = db_stmt(links_sql), *nt = db_stmt(links_nets_sql);
+	struct relayed rel;
 	struct link l;
 	int rc = SQLITE_ERROR, nrc = SQLITE_ERROR, ret = DB_ERROR;
 
 	memset(&l, 0, sizeof(l));
+	if (relayed_load(id, &rel) != DB_OK)
+		goto out;
 	if (st == NULL || nt == NULL)
 		goto out;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -85,6 +169,7 @@ store_links_each(const char *id, store_link_fn *fn, void *ctx)
 		}
 		if (nrc != SQLITE_ROW && nrc != SQLITE_DONE)
 			goto out;
+		relayed_for(&rel, l.other.id, &l);
 		if (fn(&l, ctx) != 0)
 			goto out;
 		rows_peer_free(&l.other);
@@ -93,6 +178,7 @@ store_links_each(const char *id, store_link_fn *fn, void *ctx)
 		ret = DB_OK;
 out:
 	rows_peer_free(&l.other);
+	relayed_free(&rel);
 	if (st != NULL)
 		sqlite3_reset(st);
 	if (nt != NULL)

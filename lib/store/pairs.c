@@ -95,34 +95,48 @@ pair_exec(const char *sql, const char *a, const char *b)
 	return db_changes() > 0 ? DB_OK : DB_NOTFOUND;
 }
 
-/* A fresh preshared key sealed to the keys pka and pkb (base64). The key
- * exists in the clear only here, for the two seals. */
+/* The preshared key psk sealed to the keys pka and pkb (base64). */
 static int
-seal_psk(const char *pka, const char *pkb, uint8_t boxa[KEYS_SEALED_LEN],
-         uint8_t boxb[KEYS_SEALED_LEN])
+seal_psk(const uint8_t psk[KEYS_LEN], const char *pka, const char *pkb,
+         uint8_t boxa[KEYS_SEALED_LEN], uint8_t boxb[KEYS_SEALED_LEN])
 {
-	uint8_t psk[KEYS_LEN], ka[KEYS_LEN], kb[KEYS_LEN];
-	int rc;
+	uint8_t ka[KEYS_LEN], kb[KEYS_LEN];
 
 	if (keys_b64_decode_key(ka, pka) != 0 || keys_b64_decode_key(kb, pkb) != 0)
 		return DB_ERROR;
-	keys_random(psk, sizeof(psk));
-	rc = keys_seal(boxa, psk, ka) != 0 || keys_seal(boxb, psk, kb) != 0;
-	keys_wipe(psk, sizeof(psk));
-	return rc ? DB_ERROR : DB_OK;
+	return keys_seal(boxa, psk, ka) != 0 || keys_seal(boxb, psk, kb) != 0 ?
+	       DB_ERROR : DB_OK;
 }
 
+/* A fresh preshared key: it exists in the clear only here, for the seals. */
 int
 store_pair_insert(const char *a, const char *pka, const char *b, const char *pkb,
                   int explicit, int64_t now)
 {
+	uint8_t psk[KEYS_LEN];
+	int rc;
+
+	keys_random(psk, sizeof(psk));
+	rc = store_pair_insert_psk(a, pka, b, pkb, explicit, now, psk);
+	keys_wipe(psk, sizeof(psk));
+	return rc;
+}
+
+int
+store_pair_insert_psk(const char *a, const char *pka, const char *b, const char *pkb,
+                      int explicit, int64_t now, const uint8_t psk[KEYS_LEN])
+{
+	/* A device's pair with anyone but its gateway goes through the
+	 * gateway (lib/store/devices.h), the way a relayed pair goes through
+	 * its relay: via. */
 	static const char ins[] =
-		"INSERT INTO pairs (a, b, psk_box_a, psk_box_b, created_at, explicit)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+		"INSERT INTO pairs (a, b, psk_box_a, psk_box_b, created_at, explicit, via)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT gateway FROM devices"
+		"  WHERE peer_id IN (?1, ?2) AND gateway NOT IN (?1, ?2) ORDER BY peer_id LIMIT 1))";
 	uint8_t boxa[KEYS_SEALED_LEN], boxb[KEYS_SEALED_LEN];
 	sqlite3_stmt *st;
 
-	if (seal_psk(pka, pkb, boxa, boxb) != DB_OK || (st = db_stmt(ins)) == NULL)
+	if (seal_psk(psk, pka, pkb, boxa, boxb) != DB_OK || (st = db_stmt(ins)) == NULL)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
@@ -181,13 +195,17 @@ store_pair_reseal(const struct peer *p, const char *other_id)
 {
 	static const char upd[] =
 		"UPDATE pairs SET psk_box_a = ?3, psk_box_b = ?4 WHERE a = ?1 AND b = ?2";
-	uint8_t boxp[KEYS_SEALED_LEN], boxo[KEYS_SEALED_LEN];
+	uint8_t boxp[KEYS_SEALED_LEN], boxo[KEYS_SEALED_LEN], psk[KEYS_LEN];
 	struct peer o;
 	sqlite3_stmt *st;
 	int rc, p_is_a = strcmp(p->id, other_id) < 0;
 
-	if ((rc = store_peer_row(&o, other_id)) == DB_OK &&
-	    (rc = seal_psk(p->public_key, o.public_key, boxp, boxo)) == DB_OK) {
+	keys_random(psk, sizeof(psk));
+	rc = store_peer_row(&o, other_id);
+	if (rc == DB_OK)
+		rc = seal_psk(psk, p->public_key, o.public_key, boxp, boxo);
+	keys_wipe(psk, sizeof(psk));
+	if (rc == DB_OK) {
 		rc = DB_ERROR;
 		if ((st = db_stmt(upd)) != NULL) {
 			sqlite3_bind_text(st, 1, p_is_a ? p->id : o.id, -1, SQLITE_STATIC);

@@ -38,6 +38,11 @@
 int store_pair_insert(const char *a, const char *pka, const char *b, const char *pkb,
                       int explicit, int64_t now);
 
+/* The same with the preshared key psk, which the caller made (and wipes):
+ * a device's join hands it to the device's browser in a box of its own. */
+int store_pair_insert_psk(const char *a, const char *pka, const char *b, const char *pkb,
+                          int explicit, int64_t now, const uint8_t psk[KEYS_LEN]);
+
 /* Whether a and b (a < b) are paired: DB_OK with *explicit and *created
  * (either may be NULL), DB_NOTFOUND, DB_ERROR. */
 int store_pair_find(const char *a, const char *b, int *explicit, int64_t *created);

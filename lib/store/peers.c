@@ -33,6 +33,9 @@ load_lists(struct peer *p)
 	static const char pairs[] =
 		"SELECT b FROM pairs WHERE a = ?1 UNION SELECT a FROM pairs WHERE b = ?1 ORDER BY 1";
 	static const char tags[] = "SELECT tag FROM peer_tags WHERE peer_id = ?1 ORDER BY tag";
+	static const char vias[] =
+		"SELECT via || '/' || b FROM pairs WHERE a = ?1 AND via IS NOT NULL UNION ALL"
+		" SELECT via || '/' || a FROM pairs WHERE b = ?1 AND via IS NOT NULL ORDER BY 1";
 
 	static const char traffic[] = TRAFFIC_SQL " WHERE reporter = ?1 GROUP BY reporter";
 	sqlite3_stmt *st;
@@ -40,6 +43,7 @@ load_lists(struct peer *p)
 
 	if (sql_strings(nets, p->id, &p->networks) != DB_OK ||
 	    sql_strings(pairs, p->id, &p->pairs) != DB_OK ||
+	    sql_strings(vias, p->id, &p->vias) != DB_OK ||
 	    sql_strings(tags, p->id, &p->tags) != DB_OK || (st = db_stmt(traffic)) == NULL)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
@@ -138,7 +142,7 @@ find_peer(struct peer **index, size_t n, const char *id)
 	return hit ? *hit : NULL;
 }
 
-enum group { GROUP_NETWORKS, GROUP_PAIRS, GROUP_TAGS, GROUP_TRAFFIC };
+enum group { GROUP_NETWORKS, GROUP_PAIRS, GROUP_TAGS, GROUP_VIAS, GROUP_TRAFFIC };
 
 /* Appends column 1 of every row of st (column 0 names the peer) to that
  * peer's list g. */
@@ -154,7 +158,8 @@ group_rows(sqlite3_stmt *st, struct peer **index, size_t n, enum group g)
 			continue;
 		}
 		struct strlist *l = p == NULL ? NULL : g == GROUP_PAIRS ? &p->pairs :
-		                    g == GROUP_TAGS ? &p->tags : &p->networks;
+		                    g == GROUP_TAGS ? &p->tags : g == GROUP_VIAS ? &p->vias :
+		                    &p->networks;
 		if (l != NULL && rows_strlist_add(l, (const char *)sqlite3_column_text(st, 1)) != 0)
 			break;
 	}
@@ -162,8 +167,9 @@ group_rows(sqlite3_stmt *st, struct peer **index, size_t n, enum group g)
 	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
 }
 
-/* The networks, pairs, tags and traffic of every peer of a page: four statements
- * for the whole page, grouped here by id. DB_OK or DB_ERROR. */
+/* The networks, pairs, tags, relayed pairs and traffic of every peer of a
+ * page: five statements for the whole page, grouped here by id. DB_OK or
+ * DB_ERROR. */
 static int
 page_lists(struct peer_list *out)
 {
@@ -179,8 +185,13 @@ page_lists(struct peer_list *out)
 		" ORDER BY peer_id, tag";
 	static const char traffic[] = TRAFFIC_SQL
 		" WHERE reporter IN (SELECT value FROM json_each(?1)) GROUP BY reporter";
-	static const char *const sql[] = { nets, pairs, tags, traffic };
-	static const enum group group[] = { GROUP_NETWORKS, GROUP_PAIRS, GROUP_TAGS,
+	static const char vias[] =
+		"SELECT a, via || '/' || b FROM pairs WHERE via IS NOT NULL"
+		" AND a IN (SELECT value FROM json_each(?1)) UNION ALL"
+		" SELECT b, via || '/' || a FROM pairs WHERE via IS NOT NULL"
+		" AND b IN (SELECT value FROM json_each(?1)) ORDER BY 1, 2";
+	static const char *const sql[] = { nets, pairs, tags, vias, traffic };
+	static const enum group group[] = { GROUP_NETWORKS, GROUP_PAIRS, GROUP_TAGS, GROUP_VIAS,
 	                                    GROUP_TRAFFIC };
 	struct json_object *ids = json_object_new_array();
 	struct peer **index = malloc(out->n * sizeof(*index));
@@ -219,6 +230,7 @@ store_peer_page(struct peer_list *out, const struct store_page *pg, int *more)
 		" AND (?3 IS NULL OR state = ?3 OR (?3 = 'disabled' AND disabled_at IS NOT NULL))"
 		" AND (?4 IS NULL OR instr(lower(name), lower(?4)) > 0 OR EXISTS"
 		"      (SELECT 1 FROM addresses WHERE peer_id = p.id AND instr(address, lower(?4)) > 0))"
+		" AND (?6 = 'all' OR (?6 = 'device') = EXISTS (SELECT 1 FROM devices WHERE peer_id = p.id))"
 		" ORDER BY created_at, id LIMIT ?5";
 	sqlite3_stmt *st = db_stmt(sql);
 	size_t cap = 0;
@@ -236,6 +248,7 @@ store_peer_page(struct peer_list *out, const struct store_page *pg, int *more)
 		sqlite3_bind_text(st, 4, pg->q, -1, SQLITE_STATIC);
 	/* One row more than asked says whether another page follows. */
 	sqlite3_bind_int64(st, 5, (int64_t)pg->limit + 1);
+	sqlite3_bind_text(st, 6, pg->kind ? pg->kind : "host", -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (out->n == pg->limit) {
 			*more = 1;

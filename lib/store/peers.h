@@ -29,12 +29,14 @@ struct store_page {
 	const char *state;              /* "pending", "accepted" (disabled ones too),
 	                                 * "disabled" or NULL for all */
 	const char *q;                  /* name or address substring, or NULL */
+	const char *kind;               /* "host" (NULL too), "device" or "all" */
 	int64_t after_created;          /* the page starts after this key; */
 	const char *after_id;           /* after_id NULL: from the start */
 	size_t limit;                   /* rows wanted, >= 1 */
 };
 
-/* The peers of page pg, each complete as from store_peer_get(), and *more
+/* The peers of page pg of its kind (hosts by default: devices are listed
+ * apart, lib/store/devices.h), each complete as from store_peer_get(), and *more
  * set when rows follow it. A fixed few statements whatever the page size:
  * the rows, then their networks and pairs (grouped here). Caller frees. */
 int store_peer_page(struct peer_list *out, const struct store_page *pg, int *more);

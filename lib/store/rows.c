@@ -43,6 +43,7 @@ rows_peer_free(struct peer *p)
 	free(p->statement);
 	p->statement = NULL;
 	rows_strlist_free(&p->tags);
+	rows_strlist_free(&p->vias);
 }
 
 int

@@ -37,6 +37,9 @@ struct peer {
 	int64_t revision;
 	int64_t created_at;
 	int64_t last_seen;                      /* 0 = never */
+	int relay;                              /* an admin lets it relay, or it is a
+	                                         * gateway of devices */
+	int relay_refused;                      /* its host said it may not */
 	int64_t disabled_at;                    /* paused since (in no config); 0 = not */
 	int64_t expires_at;                     /* paused by the periodic check then; 0 = never */
 	struct peer_traffic {                   /* what it reported of its links (admin views) */
@@ -46,6 +49,7 @@ struct peer {
 	struct strlist networks;                /* routed networks, in order */
 	struct strlist pairs;                   /* ids of paired peers, sorted */
 	struct strlist tags;                    /* sorted */
+	struct strlist vias;                    /* "RELAY/PARTNER" of its relayed pairs, sorted */
 };
 
 /* Many peers, owned by the list. */
@@ -60,6 +64,10 @@ struct link {
 	struct peer other;
 	unsigned char box[KEYS_SEALED_LEN];
 	int boxlen;
+	/* The partners reached through other, a relay (docs/relays.md): their
+	 * addresses and networks go into other's AllowedIPs. Not owned. */
+	const struct peer *relayed;
+	size_t n_relayed;
 };
 
 struct network {

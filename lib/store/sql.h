@@ -13,13 +13,20 @@
 #include "rows.h"
 #include "stmt.h"
 
+/* A peer relays when an admin lets it, and when it is the gateway of a
+ * device (lib/store/devices.h): its config, its statement and its view
+ * say so alike. */
+#define SQL_PEER_RELAY \
+	"(p.relay OR EXISTS (SELECT 1 FROM devices dv WHERE dv.gateway = p.id))"
+
 /* The columns sql_read_peer() reads, from peers p (addresses joined). */
 #define SQL_PEER_COLUMNS \
 	"SELECT id, name, state, public_key, endpoint, listen_port, keepalive," \
 	" revision, created_at, last_seen, pending_key," \
 	" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 4)," \
 	" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 6)," \
-	" signed_version, statement, statement_sig, disabled_at, expires_at" \
+	" signed_version, statement, statement_sig, " SQL_PEER_RELAY ", relay_refused," \
+	" disabled_at, expires_at" \
 	" FROM peers p"
 
 /* Column col of st's current row as text into dst ("" for NULL). */

@@ -194,6 +194,10 @@ meshconf_text_begin(struct meshconf_writer *w, const struct peer *self,
 	buf_lit(&w->out, dns ? json_object_to_json_string_ext(dns, JSON_C_TO_STRING_PLAIN |
 	                                                    JSON_C_TO_STRING_NOSLASHESCAPE) : "[]");
 	json_object_put(dns);
+	/* Whether an admin lets this host relay (or it is a gateway of
+	 * devices): its host forwards only if it allows it too (`wgconf
+	 * allow-relay`). */
+	buf_lit(&w->out, self->relay ? ",\"relay\":true" : ",\"relay\":false");
 	buf_lit(&w->out, "},\"peers\":[");
 	/* A paused peer is told why it has no peers (its links come back,
 	 * unchanged, when it is enabled). */
@@ -201,6 +205,54 @@ meshconf_text_begin(struct meshconf_writer *w, const struct peer *self,
 		buf_str(&w->warnings, "this peer is disabled by an admin: it is in no other "
 		        "peer's config and gets no peers until it is enabled again");
 	return w->out.oom || w->warnings.oom ? -1 : 0;
+}
+
+/* p's host routes and networks as AllowedIPs, after n entries; the count. */
+static int
+buf_routes(struct meshconf_buf *b, const struct peer *p, int n)
+{
+	char buf[IPAM_STRLEN + 8];
+
+	if (host_route(buf, p->addr4) == 0) {
+		buf_lit(b, n++ ? "," : "");
+		buf_str(b, buf);
+	}
+	if (host_route(buf, p->addr6) == 0) {
+		buf_lit(b, n++ ? "," : "");
+		buf_str(b, buf);
+	}
+	for (size_t i = 0; i < p->networks.n; i++) {
+		buf_lit(b, n++ ? "," : "");
+		buf_str(b, p->networks.v[i]);
+	}
+	return n;
+}
+
+/* "relayed": [{id, name, allowed_ips, statement}]: who is behind the relay
+ * l->other, with the statement a host checks their routes against. */
+static void
+buf_relayed(struct meshconf_buf *b, const struct link *l)
+{
+	buf_key(b, "relayed", 0);
+	buf_put(b, "[", 1);
+	for (size_t i = 0; i < l->n_relayed; i++) {
+		const struct peer *p = &l->relayed[i];
+		buf_lit(b, i ? ",{" : "{");
+		buf_key(b, "id", 1);
+		buf_str(b, p->id);
+		buf_key(b, "name", 0);
+		buf_str(b, p->name);
+		buf_key(b, "public_key", 0);
+		buf_str(b, p->public_key);
+		buf_key(b, "allowed_ips", 0);
+		buf_put(b, "[", 1);
+		buf_routes(b, p, 0);
+		buf_put(b, "]", 1);
+		buf_key(b, "statement", 0);
+		buf_statement(b, p);
+		buf_put(b, "}", 1);
+	}
+	buf_put(b, "]", 1);
 }
 
 int
@@ -232,23 +284,20 @@ meshconf_text_link(struct meshconf_writer *w, const struct link *l)
 		buf_lit(b, "null");
 	buf_key(b, "allowed_ips", 0);
 	buf_put(b, "[", 1);
-	if (host_route(buf, other->addr4) == 0) {
-		buf_str(b, buf);
-		n++;
-	}
-	if (host_route(buf, other->addr6) == 0) {
-		buf_lit(b, n++ ? "," : "");
-		buf_str(b, buf);
-	}
-	for (size_t i = 0; i < other->networks.n; i++) {
-		buf_lit(b, n++ ? "," : "");
-		buf_str(b, other->networks.v[i]);
-	}
+	n = buf_routes(b, other, n);
+	/* Partners reached through this peer, a relay: their addresses and
+	 * networks are routed to it (docs/relays.md). */
+	for (size_t i = 0; i < l->n_relayed; i++)
+		n = buf_routes(b, &l->relayed[i], n);
 	buf_put(b, "]", 1);
 	buf_key(b, "statement", 0);
 	buf_statement(b, other);
+	if (l->n_relayed > 0)
+		buf_relayed(b, l);
 	buf_key(b, "persistent_keepalive", 0);
-	if (self->endpoint[0] == '\0' && w->keepalive > 0)
+	/* Behind NAT, or reaching partners through this relay: the link is
+	 * kept alive, so a relay that stops answering shows (relays.h). */
+	if ((self->endpoint[0] == '\0' || l->n_relayed > 0) && w->keepalive > 0)
 		buf_int(b, w->keepalive);
 	else
 		buf_lit(b, "null");

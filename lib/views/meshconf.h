@@ -13,7 +13,7 @@
 /* The shape of what the writer makes. Kept configs are keyed by it too
  * (lib/store/config.h): change it with any change to what a config holds
  * or how it is spelled, so no body of the old shape is served again. */
-#define MESHCONF_FORMAT 1
+#define MESHCONF_FORMAT 2       /* 2: relays (interface.relay, peers[].relayed) */
 
 /*
  * One accepted peer's view of the mesh, as GET /peer/config returns it:

@@ -44,6 +44,25 @@ out:
 	return ret;
 }
 
+/* "RELAY/PARTNER" texts as via lines. */
+static int
+add_vias(struct statement *s, const struct strlist *vias)
+{
+	char relay[STATEMENT_ID_MAX + 1];
+
+	for (size_t i = 0; i < vias->n; i++) {
+		const char *slash = strchr(vias->v[i], '/');
+		size_t n = slash ? (size_t)(slash - vias->v[i]) : 0;
+		if (n == 0 || n > STATEMENT_ID_MAX)
+			return -1;
+		memcpy(relay, vias->v[i], n);
+		relay[n] = '\0';
+		if (statement_add_via(s, relay, slash + 1) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 proposal_build(struct statement *s, const struct peer *p, const struct network *net,
                uint64_t version)
@@ -67,7 +86,8 @@ proposal_build(struct statement *s, const struct peer *p, const struct network *
 	for (size_t i = 0; i < p->pairs.n; i++)
 		if (statement_add_pair(s, p->pairs.v[i]) != 0)
 			goto fail;
-	if (statement_canonicalize(s) != 0)
+	s->relay = p->relay != 0;
+	if (add_vias(s, &p->vias) != 0 || statement_canonicalize(s) != 0)
 		goto fail;
 	return 0;
 fail:

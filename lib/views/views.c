@@ -63,6 +63,8 @@ views_peer(const struct peer *p, const struct network *net)
 	json_object_object_add(o, "networks", views_strlist(&p->networks));
 	json_object_object_add(o, "pairs", views_strlist(&p->pairs));
 	json_object_object_add(o, "tags", views_strlist(&p->tags));
+	json_object_object_add(o, "relay", json_object_new_boolean(p->relay));
+	json_object_object_add(o, "relay_refused", json_object_new_boolean(p->relay_refused));
 	json_object_object_add(o, "revision", json_object_new_int64(p->revision));
 	json_object_object_add(o, "pending_key", string_or_null(p->pending_key));
 	/* docs/trust.md: what the admin signed last, and whether there is more
@@ -224,6 +226,25 @@ views_link(const struct link_side *a, const struct link_side *b, const char *sta
 	json_object_object_add(l, "status", json_object_new_string(status));
 	json_object_object_add(l, "latest_handshake", views_time(ha > hb ? ha : hb));
 	return l;
+}
+
+void
+views_link_path(struct json_object *l, const struct relay_path *rp,
+                const char *relayed_status, const char *reason)
+{
+	struct json_object *via = NULL;
+
+	if (rp->via[0] != '\0') {
+		via = json_object_new_object();
+		json_object_object_add(via, "id", json_object_new_string(rp->via));
+		json_object_object_add(via, "name", json_object_new_string(rp->via_name));
+		json_object_object_add(l, "status", json_object_new_string(relayed_status));
+	}
+	json_object_object_add(l, "path", json_object_new_string(
+		via ? "relayed" : rp->no_direct ? "down" : "direct"));
+	json_object_object_add(l, "via", via);
+	if (via == NULL && rp->no_direct)
+		json_object_object_add(l, "reason", json_object_new_string(reason));
 }
 
 struct json_object *

@@ -14,6 +14,7 @@
 #include "links.h"
 #include "pairs.h"
 #include "quota.h"
+#include "relays.h"
 #include "rows.h"
 
 /* A peer as admins and the peer itself see it; its signature state is
@@ -41,6 +42,13 @@ struct json_object *views_audit_list(const struct audit_list *l, struct json_obj
  * status ("up", "stale", "never"). */
 struct json_object *views_link(const struct link_side *a, const struct link_side *b,
                                const char *status);
+
+/* Adds a pair's path to its views_link() l (docs/relays.md): "path"
+ * ("direct", "relayed" with "via": {id, name} and the relay's links'
+ * status as "status", or "down" with "reason"), "via" (null unless
+ * relayed). relayed_status and reason are used only where they apply. */
+void views_link_path(struct json_object *l, const struct relay_path *rp,
+                     const char *relayed_status, const char *reason);
 
 /* A rule with the number of pairs it implies; {"rules": [...]}. */
 struct json_object *views_rule(const struct rule *r);

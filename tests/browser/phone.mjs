@@ -107,7 +107,7 @@ try {
   await targets("pairs", "#tab-pairs button:not(:disabled), #tab-pairs select, #tab-pairs input:not([type=checkbox])");
 
   for (const [name, sel] of [["Mesh graph", "#graph-svg .node"], ["Network", "#network-form input"],
-    ["Invites", "#invite-form input"], ["Audit log", "#audit tbody tr"]]) {
+    ["Invites", "#invite-form input"], ["Devices", "#device-form select"], ["Audit log", "#audit tbody tr"]]) {
     await page.getByRole("link", { name }).tap();
     await page.locator(sel).first().waitFor();
     await fits(name);
@@ -120,6 +120,11 @@ try {
   await page.locator("#invite-code:not([hidden])").waitFor();
   await fits("invites with a code and its command line");
   await targets("invites", "#tab-invites button, #tab-invites input");
+  await page.getByRole("link", { name: "Devices" }).tap();
+  await page.getByRole("button", { name: "Make device link" }).tap();
+  await page.locator("#device-link:not([hidden])").waitFor();
+  await fits("devices with a link");
+  await targets("devices", "#tab-devices button, #tab-devices input, #tab-devices select, #tab-devices a");
   if (SHOT) {
     await page.getByRole("link", { name: "Peers" }).tap();
     await page.screenshot({ path: SHOT, fullPage: true });

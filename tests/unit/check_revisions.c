@@ -300,6 +300,29 @@ walk_mesh(struct tpeer *x, struct tpeer *y, struct tpeer *z, struct tpeer *w)
 	ADMIN_STEP("pair back", 201, "PUT", path("/admin/pairs/%s/%s", x->id, z->id), NULL);
 }
 
+/* Relays (docs/relays.md): y and w behind NAT, z public. A pair going
+ * through a relay, or coming off one, moves its two ends; the relay's own
+ * flag moves it; the pairs a relay is given move their ends. */
+static void
+walk_relays(struct tpeer *y, struct tpeer *z, struct tpeer *w)
+{
+	ADMIN_STEP("pair two NAT peers", 201, "PUT", path("/admin/pairs/%s/%s", y->id, w->id), NULL);
+	ADMIN_STEP("relay on", 200, "PATCH", path("/admin/peers/%s", z->id), "{\"relay\":true}");
+	PEER_STEP("relay refused", 200, z, "PUT", path("/peer/links"),
+	          "{\"links\":[],\"relay\":\"refused\"}");
+	PEER_STEP("relay forwarding", 200, z, "PUT", path("/peer/links"),
+	          "{\"links\":[],\"relay\":\"forwarding\"}");
+	ADMIN_STEP("relay off", 200, "PATCH", path("/admin/peers/%s", z->id), "{\"relay\":false}");
+	/* The pairs the relay was given stay: unpaired, as the walk goes on
+	 * without them. */
+	ADMIN_STEP("unpair the relay's pair", 204, "DELETE", path("/admin/pairs/%s/%s", z->id, y->id),
+	           NULL);
+	ADMIN_STEP("unpair the relay's other pair", 204, "DELETE",
+	           path("/admin/pairs/%s/%s", z->id, w->id), NULL);
+	ADMIN_STEP("unpair the NAT peers", 204, "DELETE", path("/admin/pairs/%s/%s", y->id, w->id),
+	           NULL);
+}
+
 /* Signing, key rotation, revocations. */
 static void
 walk_trust(const struct tpeer *x, struct tpeer *nx)
@@ -401,6 +424,7 @@ START_TEST(every_write_moves_exactly_the_revisions_it_changes)
 	 * change but the signing key is in. */
 	reg_step(&bystander, "pending", "");
 	walk_mesh(&x, &y, &z, &w);
+	walk_relays(&y, &z, &w);
 	walk_trust(&x, &nx);
 	walk_rest(&y, &z, &w);
 	ADMIN_STEP("reject the bystander", 204, "POST",

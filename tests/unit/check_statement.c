@@ -433,6 +433,91 @@ START_TEST(diff_lines)
 }
 END_TEST
 
+/* docs/trust.md, relays: "relay" (no value) then "via RELAY/PARTNER" lines,
+ * after the pairs; one text, every other form refused, and the diff. */
+static const char RELAYED[] =
+	"wgconfsrv-statement-v2\n"
+	"mesh 0123456789abcdef0123456789abcdef\n"
+	"peer 00000000000000a1\n"
+	"version 3\n"
+	"key hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=\n"
+	"pair 00000000000000b2\n"
+	"pair 00000000000000c3\n"
+	"pair 00000000000000d4\n"
+	"relay\n"
+	"via 00000000000000c3/00000000000000b2\n"
+	"via 00000000000000c3/00000000000000d4\n"
+	"end\n";
+
+START_TEST(relay_and_via_lines)
+{
+	static const struct { const char *from, *to, *what; } bad[] = {
+		{ "relay\n", "relay yes\n", "relay with a value" },
+		{ "relay\n", "relay\nrelay\n", "relay twice" },
+		{ "relay\nvia 00000000000000c3/00000000000000b2\n",
+		  "via 00000000000000c3/00000000000000b2\nrelay\n", "relay after via" },
+		{ "via 00000000000000c3/00000000000000b2\nvia 00000000000000c3/00000000000000d4\n",
+		  "via 00000000000000c3/00000000000000d4\nvia 00000000000000c3/00000000000000b2\n",
+		  "vias unsorted" },
+		{ "via 00000000000000c3/00000000000000d4\n", "via 00000000000000b2/00000000000000d4\n",
+		  "a partner through two relays" },
+		{ "via 00000000000000c3/00000000000000d4\n", "via 00000000000000c3/00000000000000e5\n",
+		  "a partner that is not a pair" },
+		{ "via 00000000000000c3/00000000000000d4\n", "via 00000000000000e5/00000000000000d4\n",
+		  "a relay that is not a pair" },
+		{ "via 00000000000000c3/00000000000000d4\n", "via 00000000000000c3 00000000000000d4\n",
+		  "a space for the slash" },
+		{ "via 00000000000000c3/00000000000000d4\n", "via 00000000000000d4/00000000000000d4\n",
+		  "its own relay" },
+		{ "pair 00000000000000d4\nrelay\n", "relay\npair 00000000000000d4\n",
+		  "relay before a pair" },
+	};
+	struct statement s, t;
+	const char *why = NULL;
+	char *text, *d;
+
+	ck_assert_int_eq(statement_parse(&s, RELAYED, strlen(RELAYED), &why), 0);
+	ck_assert(s.relay);
+	ck_assert_uint_eq(s.nvias, 2);
+	ck_assert_str_eq(statement_via(&s, "00000000000000d4"), "00000000000000c3");
+	ck_assert_ptr_null(statement_via(&s, "00000000000000c3"));
+	/* Built in any order, the same bytes. */
+	statement_init(&t);
+	memcpy(t.mesh, MESH, sizeof(MESH));
+	strcpy(t.peer, "00000000000000a1");
+	t.version = 3;
+	strcpy(t.key, KEY_A);
+	ck_assert_int_eq(statement_add_pair(&t, "00000000000000d4"), 0);
+	ck_assert_int_eq(statement_add_pair(&t, "00000000000000c3"), 0);
+	ck_assert_int_eq(statement_add_pair(&t, "00000000000000b2"), 0);
+	ck_assert_int_eq(statement_add_via(&t, "00000000000000c3", "00000000000000d4"), 0);
+	ck_assert_int_eq(statement_add_via(&t, "00000000000000c3", "00000000000000b2"), 0);
+	t.relay = true;
+	ck_assert_int_eq(statement_canonicalize(&t), 0);
+	ck_assert_ptr_nonnull(text = statement_text(&t, NULL));
+	ck_assert_str_eq(text, RELAYED);
+	free(text);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char buf[1024];
+		const char *at = strstr(RELAYED, bad[i].from);
+		struct statement x;
+		ck_assert_ptr_nonnull(at);
+		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - RELAYED), RELAYED, bad[i].to,
+		         at + strlen(bad[i].from));
+		ck_assert_msg(statement_parse(&x, buf, strlen(buf), NULL) != 0, "accepted: %s",
+		              bad[i].what);
+	}
+	/* The signer sees a relay and a via go. */
+	t.relay = false;
+	t.nvias = 1;
+	ck_assert_ptr_nonnull(d = statement_diff(&s, &t, NULL, NULL));
+	ck_assert_str_eq(d, "- relay\n- via 00000000000000c3/00000000000000d4\n");
+	free(d);
+	statement_free(&s);
+	statement_free(&t);
+}
+END_TEST
+
 START_TEST(revocation)
 {
 	static const char WANT[] =
@@ -499,6 +584,7 @@ statement_suite(void)
 	tcase_add_test(tc, verify_right_and_wrong_key);
 	tcase_add_test(tc, diff_lines);
 	tcase_add_test(tc, revocation);
+	tcase_add_test(tc, relay_and_via_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -25,6 +25,9 @@
 #include "quota.h"
 
 #define HOUSEKEEP_EVERY 300     /* seconds between periodic checks */
+/* Seconds between looks for peers whose expiry came: an index seek, so a
+ * peer is paused within this much of its expires_at (given requests). */
+#define EXPIRE_EVERY    10
 
 /* The configuration: where the database is. Set once at start-up. */
 static const char *db_path;
@@ -380,6 +383,7 @@ struct pool {
 	FCGX_Request r[POOL_MAX];       /* ipcFd < 0: a free slot */
 	size_t next;                    /* where the next round starts */
 	int64_t swept;                  /* when housekeeping last ran */
+	int64_t expired;                /* when expiries were last looked for */
 };
 
 /* Takes a waiting connection into a free slot; nothing when another
@@ -434,6 +438,10 @@ pool_serve(struct pool *p, size_t i)
 		p->swept = store_now();
 		quota_housekeep(p->swept);
 		api_relays_housekeep();
+	}
+	if (store_now() - p->expired >= EXPIRE_EVERY) {
+		p->expired = store_now();
+		quota_expire_peers(p->expired, NULL);
 	}
 }
 
@@ -554,6 +562,7 @@ main(int argc, char **argv)
 		serve(&c);
 		fflush(stdout);
 		quota_housekeep(store_now());
+		quota_expire_peers(store_now(), NULL);
 		db_close();
 		return 0;
 	}

@@ -37,6 +37,8 @@ api_handler api_admin_peers_list, api_admin_peer_get, api_admin_peer_patch,
 /* api_trust.c: signed statements, revocations, key rotation (docs/trust.md) */
 api_handler api_admin_peer_statement, api_admin_peer_signature, api_admin_revocations_list,
 	api_admin_revocation_signature, api_peer_key, api_admin_peer_accept_key;
+/* api_pause.c: a peer out of every config and back (issue 20) */
+api_handler api_admin_peer_disable, api_admin_peer_enable;
 /* api_admin_reject.c: bulk reject of pending peers */
 api_handler api_admin_peers_reject;
 /* api_pairs.c */
@@ -123,6 +125,11 @@ int api_parse_endpoint(struct json_object *v, char *out, size_t outsz, struct re
  * 0 with *set=1 and *val, or 400 naming the field. Null gives *val = -1. */
 int api_int_field(struct json_object *obj, const char *key, int lo, int hi,
                   int *val, int *set, struct response *res);
+
+/* Reads the optional "expires_in" field (seconds from now, 1 to 366
+ * days; null: none) into *at (0: none) and *set (present at all): 0, or
+ * 400 in res (api_pause.c). */
+int api_expiry_field(struct json_object *obj, int64_t *at, int *set, struct response *res);
 
 /* Loads the peer named by the path id: 0, 404 or 500 in res. The caller
  * frees p with rows_peer_free() in every case. */

@@ -42,7 +42,8 @@ api_answer_config(const struct peer *p, struct response *res)
 		rows_revocation_list_free(&revs);
 		return http_error(res, 500, "internal", "out of memory");
 	}
-	if (store_links_each(p->id, write_link, &w) != DB_OK) {
+	/* A paused peer keeps its pairs, but is sent none of them. */
+	if (p->disabled_at == 0 && store_links_each(p->id, write_link, &w) != DB_OK) {
 		meshconf_text_free(&w);
 		rows_revocation_list_free(&revs);
 		return api_db_error(res);

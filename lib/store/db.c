@@ -203,6 +203,22 @@ static const char migration_devices[] =
 	"  replaces   TEXT REFERENCES peers(id) ON DELETE SET NULL"
 	");";
 
+/*
+ * Version 12, paused peers (issue 20): disabled_at is when an admin (or its
+ * expiry) took a peer out of every config, NULL while it is in them; its
+ * key, pairs and addresses stay. expires_at is when the periodic check
+ * pauses it (NULL: never); the index holds only the peers it must watch.
+ */
+static const char migration_pause[] =
+	"ALTER TABLE peers ADD COLUMN disabled_at INTEGER;"
+	"ALTER TABLE peers ADD COLUMN expires_at INTEGER;"
+	"CREATE INDEX peers_expiry ON peers (expires_at)"
+	"  WHERE disabled_at IS NULL AND expires_at IS NOT NULL;";
+
+/* Version 11 is issue 19's signed policy (branch i19), merged onto main
+ * before this: until then it holds its place and does nothing. */
+static const char migration_reserved_11[] = "SELECT 1;";
+
 /* Migrations from version N-1 to N live at index N: the schema's history.
  * Version 1 was the first schema (tests/unit/schema_v1.sql); a new database
  * gets the current one, schema.sql, whole. */
@@ -239,6 +255,8 @@ static const char *const migrations[] = {
 	migration_bounds,
 	migration_relays,
 	migration_devices,
+	migration_reserved_11,
+	migration_pause,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION + 1,

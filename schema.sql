@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: MIT
--- wgconfsrv schema, version 11: the current schema, in full. Compiled into the
+-- wgconfsrv schema, version 12: the current schema, in full. Compiled into the
 -- binary (lib/store/schema.h): db_open() creates a new database from it. The
 -- migrations in lib/store/db.c are its history; they bring a database of an
 -- earlier version here, and tests/unit/check_schema.c proves that one migrated
@@ -61,7 +61,9 @@ CREATE TABLE peers (
     registered_from TEXT,                       -- a pending peer's /24 or /48
     relay       INTEGER NOT NULL DEFAULT 0 CHECK (relay IN (0, 1)),  -- an admin lets it relay
     relay_refused INTEGER NOT NULL DEFAULT 0    -- its host does not allow it (docs/relays.md)
-        CHECK (relay_refused IN (0, 1))
+        CHECK (relay_refused IN (0, 1)),
+    disabled_at INTEGER,                        -- paused since: in no config (issue 20)
+    expires_at  INTEGER                         -- paused by the periodic check then
 );
 
 -- Tunnel addresses, one per family (lib/store/addresses.c); UNIQUE makes double
@@ -265,3 +267,7 @@ CREATE TABLE pair_jobs (
     started_at  INTEGER NOT NULL,
     finished_at INTEGER
 );
+
+-- The peers whose expiry the periodic check watches (lib/store/peers.c).
+CREATE INDEX peers_expiry ON peers (expires_at)
+    WHERE disabled_at IS NULL AND expires_at IS NOT NULL;

@@ -27,6 +27,9 @@
 
 #define HOUSEKEEP_EVERY 300     /* seconds between periodic checks */
 #define JOBS_CHECK_MS   1000    /* an idle responder looks for pair jobs this often */
+/* Seconds between looks for peers whose expiry came: an index seek, so a
+ * peer is paused within this much of its expires_at (given requests). */
+#define EXPIRE_EVERY    10
 
 /* The configuration: where the database is. Set once at start-up. */
 static const char *db_path;
@@ -390,6 +393,7 @@ struct pool {
 	size_t next;                    /* where the next round starts */
 	int64_t swept;                  /* when housekeeping last ran */
 	struct jobs jobs;
+	int64_t expired;                /* when expiries were last looked for */
 };
 
 #define SLOT_LISTEN POOL_MAX            /* poll slots past the connections */
@@ -447,6 +451,10 @@ pool_serve(struct pool *p, size_t i)
 		p->swept = store_now();
 		quota_housekeep(p->swept);
 		api_relays_housekeep();
+	}
+	if (store_now() - p->expired >= EXPIRE_EVERY) {
+		p->expired = store_now();
+		quota_expire_peers(p->expired, NULL);
 	}
 }
 
@@ -624,6 +632,7 @@ main(int argc, char **argv)
 		serve(&c);
 		fflush(stdout);
 		quota_housekeep(store_now());
+		quota_expire_peers(store_now(), NULL);
 		db_close();
 		return 0;
 	}

@@ -342,7 +342,7 @@ static const struct admin_cmd {
 } admin_cmds[] = {
 	{ "peers", admin_peers, "jT", 0, 0, "peers",
 	  "list peers (--json for scripts)",
-	  "Usage: wgconf admin peers [--state pending|accepted] [--json]\n"
+	  "Usage: wgconf admin peers [--state pending|accepted|disabled] [--json]\n"
 	  "\nLists every peer: id, name, state (\"new key\" when it asked for one),\n"
 	  "what is signed (none; vN, its signed version; \"vN changed\" when it has\n"
 	  "changes to sign; invalid when the stored signature is not by the\n"
@@ -356,19 +356,20 @@ static const struct admin_cmd {
 	  "\nAccepts a pending peer. Without --address it gets the lowest free\n"
 	  "address of the pool; --networks are routed through it; --tags gives it\n"
 	  "tags, and the rules on them pair it at once.\n", 0 },
-	{ "edit", admin_edit, "nANEkjg", 1, 1, "edit PEER",
+	{ "edit", admin_edit, "nANEkjge", 1, 1, "edit PEER",
 	  "change a peer's name, address, networks or endpoint",
 	  "Usage: wgconf admin edit PEER [--name NAME] [--address ADDR]\n"
 	  "                         [--networks CIDR,...|none] [--endpoint HOST:PORT|nat]\n"
 	  "                         [--keepalive SECONDS|default] [--tags TAG,...|none]\n"
-	  "                         [--json]\n"
+	  "                         [--expires DURATION|never] [--json]\n"
 	  "\nChanges only the given fields of a peer (address and networks only of\n"
 	  "an accepted one). --networks replaces the routed networks; --keepalive 0\n"
 	  "turns keepalives off, default goes back to the network's; --tags\n"
-	  "replaces the peer's tags (see tag and untag). Peers pick the change up\n"
-	  "at their next sync; under a signing key, sign the peer again after\n"
-	  "changing its address or networks. --json prints the peer as the server\n"
-	  "answered.\n", 0 },
+	  "replaces the peer's tags (see tag and untag); --expires (24h, 7d; at\n"
+	  "most 366d) disables the peer that long from now (see disable), never\n"
+	  "takes the expiry away. Peers pick the change up at their next sync;\n"
+	  "under a signing key, sign the peer again after changing its address\n"
+	  "or networks. --json prints the peer as the server answered.\n", 0 },
 	{ "reject", admin_reject, "Onj", 0, ADMIN_ARGS_MAX, "reject PEER...|--older-than AGE",
 	  "drop pending peers",
 	  "Usage: wgconf admin reject PEER...\n"
@@ -382,6 +383,22 @@ static const struct admin_cmd {
 	{ "delete", admin_delete, "", 1, 1, "delete PEER",
 	  "remove a peer",
 	  "Usage: wgconf admin delete PEER\n\nRemoves a peer and its pairs.\n", 0 },
+	{ "disable", admin_disable, "", 1, 1, "disable PEER",
+	  "pause a peer: out of every config, nothing deleted",
+	  "Usage: wgconf admin disable PEER\n"
+	  "\nTakes an accepted peer out of every config: its partners drop it at\n"
+	  "their next sync, and its own config lists no peers (with a warning\n"
+	  "saying so). Its key, pairs, addresses and tags stay; `enable` puts\n"
+	  "every pair back. Under a signing key nothing needs signing: a host\n"
+	  "drops a peer whatever the statements say (docs/trust.md).\n", 0 },
+	{ "enable", admin_enable, "e", 1, 1, "enable PEER",
+	  "end a pause (optionally with --expires)",
+	  "Usage: wgconf admin enable PEER [--expires DURATION]\n"
+	  "\nPuts a disabled peer back into its partners' configs, with the pairs\n"
+	  "it had. --expires (3600, 30m, 24h, 7d; at most 366d) disables it again\n"
+	  "that long from now, by itself; without it the peer has no expiry (an\n"
+	  "old one is dropped). On a peer that is not disabled, sets or drops its\n"
+	  "expiry only.\n", 0 },
 	{ "pair", admin_pair, "", 2, 2, "pair PEER PEER",
 	  "link two peers",
 	  "Usage: wgconf admin pair PEER PEER\n"

@@ -122,6 +122,12 @@ int admin_links(struct admin *a, int argc, char **argv);
 int admin_export(struct admin *a, int argc, char **argv);
 int admin_import(struct admin *a, int argc, char **argv);
 int admin_accept_key(struct admin *a, int argc, char **argv);
+int admin_disable(struct admin *a, int argc, char **argv);
+int admin_enable(struct admin *a, int argc, char **argv);
+
+/* admin_pause.c: --expires DURATION|never into body as "expires_in"
+ * (nothing when not given). 0 or EXIT_USAGE (said). */
+int admin_expiry_field(const struct admin *a, struct json_object *body);
 
 /* admin_limits.c: the limit options of `network` into body (*put set when
  * any), 0 or EXIT_USAGE (said); their lines of the network display; bulk

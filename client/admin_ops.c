@@ -93,7 +93,7 @@ print_paths(struct json_object *arr)
 static void
 link_row(void *ctx, struct json_object *l, char (*cells)[ADMIN_CELL])
 {
-	struct json_object *a = NULL, *b = NULL;
+	struct json_object *a = NULL, *b = NULL, *paused = NULL;
 	const char *st = text_json_str(l, "status");
 
 	(void)ctx;
@@ -104,6 +104,9 @@ link_row(void *ctx, struct json_object *l, char (*cells)[ADMIN_CELL])
 	text_printable(text_json_str(b, "name") ? text_json_str(b, "name") : "?", cells[1],
 	               ADMIN_CELL);
 	text_printable(st ? st : "?", cells[2], ADMIN_CELL);
+	/* Down on purpose: an admin disabled a side. */
+	if (json_object_object_get_ex(l, "paused", &paused) && json_object_get_boolean(paused))
+		strncat(cells[2], ", paused", ADMIN_CELL - strlen(cells[2]) - 1);
 	age(l, "latest_handshake", cells[3], ADMIN_CELL);
 	side(a, cells[4], ADMIN_CELL);
 	side(b, cells[5], ADMIN_CELL);

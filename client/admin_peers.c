@@ -33,6 +33,22 @@ signed_cell(struct json_object *p, char *cell)
 		snprintf(cell, ADMIN_CELL, "v%lld%s", (long long)version, changed ? " changed" : "");
 }
 
+/* ", disabled" or ", expires DATE" after the state of p (issue 20). */
+static void
+state_extra(struct json_object *p, char *cell)
+{
+	struct json_object *d;
+	const char *exp = text_json_str(p, "expires_at");
+	char when[64];
+	size_t used = strlen(cell);
+
+	if (json_object_object_get_ex(p, "disabled", &d) && json_object_get_boolean(d))
+		snprintf(cell + used, ADMIN_CELL - used, ", disabled");
+	else if (exp != NULL)
+		snprintf(cell + used, ADMIN_CELL - used, ", expires %s",
+		         text_printable(exp, when, sizeof(when)));
+}
+
 /* One row of `admin peers`: terminal-safe cells. */
 static void
 peer_row(void *ctx, struct json_object *p, char (*row)[ADMIN_CELL])
@@ -45,6 +61,7 @@ peer_row(void *ctx, struct json_object *p, char (*row)[ADMIN_CELL])
 	text_printable(text_json_str(p, "state"), row[2], ADMIN_CELL);
 	if (text_json_str(p, "pending_key") != NULL)
 		strncat(row[2], ", new key", ADMIN_CELL - strlen(row[2]) - 1);
+	state_extra(p, row[2]);
 	signed_cell(p, row[3]);
 	admin_join_array(a, p, "addresses", false, row[4], ADMIN_CELL);
 	if (ep)
@@ -70,8 +87,8 @@ admin_peers(struct admin *a, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	if (a->state_filter && strcmp(a->state_filter, "pending") != 0 &&
-	    strcmp(a->state_filter, "accepted") != 0)
-		return cli_usage_error("invalid --state '%s' (pending or accepted)",
+	    strcmp(a->state_filter, "accepted") != 0 && strcmp(a->state_filter, "disabled") != 0)
+		return cli_usage_error("invalid --state '%s' (pending, accepted or disabled)",
 		                       a->state_filter);
 	snprintf(path, sizeof(path), "/admin/peers%s%s", a->state_filter ? "?state=" : "",
 	         a->state_filter ? a->state_filter : "");
@@ -144,9 +161,11 @@ peer_fields(struct admin *a, struct json_object *body, bool edit)
 	if (a->keepalive)
 		json_object_object_add(body, "keepalive", strcmp(a->keepalive, "default") == 0 ?
 		                       NULL : json_object_new_int(ka));
+	if (admin_expiry_field(a, body) != 0)
+		return EXIT_USAGE;
 	if (json_object_object_length(body) == 0)
 		return cli_usage_error("give what to change: --name, --address, --networks, "
-		                       "--endpoint, --keepalive or --tags");
+		                       "--endpoint, --keepalive, --tags or --expires");
 	return 0;
 }
 

@@ -27,6 +27,21 @@ static const char status_usage[] =
 "\n"
 "Exit status: 0 accepted, 1 error, 2 usage, 3 not yet accepted.\n";
 
+/* The rest of the state line: a pause (issue 20) or an expiry to come. */
+static void
+print_pause(struct json_object *peer)
+{
+	struct json_object *d;
+	const char *exp = text_json_str(peer, "expires_at");
+	char buf[64];
+
+	if (json_object_object_get_ex(peer, "disabled", &d) && json_object_get_boolean(d))
+		printf(", disabled by an admin: in no config, no peers");
+	else if (exp != NULL)
+		printf(", disabled by itself at %s", text_printable(exp, buf, sizeof(buf)));
+	printf("\n");
+}
+
 static void
 print_strarray(const char *label, struct json_object *obj, const char *key)
 {
@@ -120,7 +135,8 @@ cmd_status(int argc, char **argv)
 	printf("%-10s%s\n", "server", st.server);
 	printf("%-10s%s\n", "id", st.id);
 	printf("%-10s%s\n", "name", text_printable(text_json_str(resp.json, "name"), buf, sizeof(buf)));
-	printf("%-10s%s\n", "state", text_printable(state, buf, sizeof(buf)));
+	printf("%-10s%s", "state", text_printable(state, buf, sizeof(buf)));
+	print_pause(resp.json);
 	print_strarray("address", resp.json, "addresses");
 	print_strarray("networks", resp.json, "networks");
 	printf("%-10s%s\n", "endpoint",

@@ -91,8 +91,7 @@ admin password is replaced by `PASSWORD`.
   `If-Match` that names an older revision, 413 body over
   64 KiB, 415 body not `application/json`, 429 a limit reached (too many
   requests from one address, pending peers, or endpoint changes; with
-  `Retry-After` when the responder knows when), 503 database unusable. nginx's own 401, 413, 429, 502 (no responder: nothing was done) and 504
-  (`gateway_timeout`: not confirmed, a change may still be made; read the object again) on `/api/` are
+  `Retry-After` when the responder knows when), 503 database unusable. nginx's own 401, 413, 429 and 502 on `/api/` are
   JSON in the same shape.
 - **Bodies** are parsed strictly: exactly the documented keys (an unknown
   or repeated key is a 400), the documented types, nesting at most 16 deep,
@@ -220,7 +219,7 @@ out "## Admin (HTTP Basic at nginx)"
 out ""
 out '### `GET /admin/peers`'
 out ""
-out 'The peers, oldest first, a page at a time: `?limit=N` (1 to 1000, default 100) and `?cursor=` (the `next_cursor` of the page before, passed back as it came). Filters: `?state=pending` / `?state=accepted`, `?kind=host` (the default) / `?kind=device` / `?kind=all` (devices, phones and laptops that joined by a link, are listed apart unless asked for), and `?q=` (part of a name, any case, or of an address; letters, digits, `.`, `:`, `-`, `_`). Answer `{"peers": [peer, ...], "next_cursor": "…" | null}`: null on the last page. Pages are keyset pages (each starts after the last row of the one before, never at an offset), so a walk sees every peer that is there throughout exactly once, however many are added or removed meanwhile, and a page costs its rows whatever the mesh size. Errors: 400 `invalid_limit`, `invalid_cursor`, `invalid_state`, `invalid_q`, `invalid_kind`. `wgconf admin peers` follows the cursor and shows them all.'
+out 'The peers, oldest first, a page at a time: `?limit=N` (1 to 1000, default 100) and `?cursor=` (the `next_cursor` of the page before, passed back as it came). Filters: `?state=pending` / `?state=accepted` / `?state=disabled` (the accepted peers that are paused), `?kind=host` (the default) / `?kind=device` / `?kind=all` (devices, phones and laptops that joined by a link, are listed apart unless asked for), and `?q=` (part of a name, any case, or of an address; letters, digits, `.`, `:`, `-`, `_`). Answer `{"peers": [peer, ...], "next_cursor": "…" | null}`: null on the last page. Pages are keyset pages (each starts after the last row of the one before, never at an offset), so a walk sees every peer that is there throughout exactly once, however many are added or removed meanwhile, and a page costs its rows whatever the mesh size. Errors: 400 `invalid_limit`, `invalid_cursor`, `invalid_state`, `invalid_q`, `invalid_kind`. `wgconf admin peers` follows the cursor and shows them all.'
 out ""
 keypair
 api POST /register "{\"name\":\"db2\",\"public_key\":\"$PUB\",\"endpoint\":\"198.51.100.20:51820\"}"
@@ -265,7 +264,7 @@ X -a POST /admin/peers/reject '{"name_pattern":"junk-*"}'
 
 out '### `PATCH /admin/peers/{id}`'
 out ""
-out 'Edits a peer: any of `name`, `address`, `networks`, `endpoint`, `listen_port`, `keepalive` (seconds, 0 = off, null = the network default), `relay` (true: it may relay for pairs with no direct path, see Relays below), `tags` (replaces its tags; the pairs its rules imply are made, those only rules made that no rule implies any more go; more than 2,000 pairs to make are made in the background, as for a new rule). Only the keys sent change: a PATCH of the name never touches the endpoint a host set. Answer: the peer, with the `revision` (and `ETag`) the edit made.'
+out 'Edits a peer: any of `name`, `address`, `networks`, `endpoint`, `listen_port`, `keepalive` (seconds, 0 = off, null = the network default), `relay` (true: it may relay for pairs with no direct path, see Relays below), `tags` (replaces its tags; the pairs its rules imply are made, those only rules made that no rule implies any more go; more than 2,000 pairs to make are made in the background, as for a new rule), `expires_in` (seconds from now, 1 to 366 days, when the peer is disabled by itself (see `/disable`); null: no expiry). Only the keys sent change: a PATCH of the name never touches the endpoint a host set. Answer: the peer, with the `revision` (and `ETag`) the edit made.'
 out ""
 out 'With `If-Match: "REVISION"` (the peer'"'"'s `revision` or `ETag` as last seen; a list, or `*`, works too; weak tags never match) the edit applies only if the peer has not changed since: otherwise 412 `precondition_failed`, nothing changes, and the error carries the peer as it is now in `current` (and its `ETag`), so a client can show what changed. Without `If-Match` the edit applies whatever changed meanwhile. A malformed `If-Match` is 400 `invalid_if_match`. `DELETE /admin/peers/{id}` takes `If-Match` the same way.'
 out ""
@@ -275,6 +274,13 @@ X -a -h "If-Match: \"$C_REV\"" PATCH "/admin/peers/$C" '{"name":"db2-frankfurt",
 out 'The same edit again, from a view made before it:'
 out ""
 X -a -h "If-Match: \"$C_REV\"" PATCH "/admin/peers/$C" '{"name":"db2-berlin"}'
+
+out '### `POST /admin/peers/{id}/disable`, `POST /admin/peers/{id}/enable`'
+out ""
+out 'Pauses an accepted peer without deleting it: a disabled peer is in no other peer'"'"'s config, and its own config (`GET /peer/config`) lists no peers, with a `warnings` line saying it is disabled (so `wgconf sync --apply` on it removes every tunnel, and says why). Its key, pairs, preshared keys, addresses, tags and signed statement stay. `enable` puts it back, every pair as it was. Both move the revision of the peer and of every partner (their configs change), answer the peer (`disabled`, `disabled_at`, `expires_at`), and write `peer.disable` / `peer.enable`; disabling a disabled peer changes nothing. `enable` takes `{"expires_in"?: seconds}` (1 to 366 days): the peer is disabled again by itself that long from now, by the responder'"'"'s periodic look (every 10 s, after a request), with an audit entry `peer.disable` by `system` (`{"reason": "expired"}`); without it the peer has no expiry (an old one is dropped); on a peer that is not disabled it sets the expiry only (audit `peer.expiry`). A pending peer is 409 `peer_pending`. Under a signing key nothing needs signing: disabling only removes links, which a host accepts whatever the statements say, and enabling brings back only pairs both statements still name (`docs/trust.md`).'
+out ""
+X -a POST "/admin/peers/$C/disable"
+X -a POST "/admin/peers/$C/enable" '{"expires_in":604800}'
 
 out '### `GET /admin/peers/{id}/config`'
 out ""
@@ -409,7 +415,7 @@ X POST /join/info "{\"invite\":\"$DCODE\"}"
 
 out '### `GET /admin/devices`, `DELETE /admin/devices/{id}`, `POST /admin/devices/{id}/reissue`'
 out ""
-out 'Devices are listed apart from hosts (`GET /admin/peers` leaves them out): `{"devices": [{"id", "kind": "device", "name", "public_key", "addresses", "gateway": {"id", "name"} | null, "routes", "label", "created_at", "latest_handshake", "reported_at"}]}`, the handshake as the gateway last reported it. DELETE removes a device and revokes its key, signed or not: it can never join or register again (409 `key_revoked`); the gateway drops it at its next sync. `reissue` `{"expires_in"?}` makes a one-use device invite with the device'"'"'s gateway, routes, tags and name (201, as POST /admin/device-invites): the device that joins with it replaces the old one, whose key is revoked then. Errors: 404 `device_not_found`; 409 `gateway_gone`. Under a signing key a device is signed like any peer (its statement through `GET /admin/peers/{id}/statement`; `wgconf admin sign NAME` finds devices by name); a partner's statement names the path through the gateway (`via GATEWAY/DEVICE`, as for a relay, docs/relays.md), and the gateway's says `relay` (its view shows `"relay": true` while it routes for a device): a host that trusts the key takes the device's route only once all are signed.'
+out 'Devices are listed apart from hosts (`GET /admin/peers` leaves them out): `{"devices": [{"id", "kind": "device", "name", "public_key", "addresses", "gateway": {"id", "name"} | null, "routes", "label", "created_at", "latest_handshake", "reported_at"}]}`, the handshake as the gateway last reported it. DELETE removes a device and revokes its key, signed or not: it can never join or register again (409 `key_revoked`); the gateway drops it at its next sync. `reissue` `{"expires_in"?}` makes a one-use device invite with the device'"'"'s gateway, routes, tags and name (201, as POST /admin/device-invites): the device that joins with it replaces the old one, whose key is revoked then. Errors: 404 `device_not_found`; 409 `gateway_gone`. Under a signing key a device is signed like any peer (its statement through `GET /admin/peers/{id}/statement`; `wgconf admin sign NAME` finds devices by name); a partner'"'"'s statement names the path through the gateway (`via GATEWAY/DEVICE`, as for a relay, docs/relays.md), and the gateway'"'"'s says `relay` (its view shows `"relay": true` while it routes for a device): a host that trusts the key takes the device'"'"'s route only once all are signed.'
 out ""
 X -a GET /admin/devices
 X -a POST "/admin/devices/$DEV/reissue" '{"expires_in":3600}'
@@ -418,7 +424,7 @@ X -a DELETE "/admin/devices/$DEV"
 
 out '### `GET /admin/audit`'
 out ""
-out 'Every change, newest first: when, who (`admin:USER` or `peer:ID` or `anonymous`), what, on what; never a secret. `?limit=N` (1–1000, default 100) and `?before=ID` page through it; `?q=TEXT` (1–64 bytes) keeps the entries whose actor, action, target, detail or target peer's name holds it, ignoring ASCII case; `next` is the `before` of the next page, or null. The same event again (same actor, action, target and detail) within the network'"'"'s `audit_coalesce_window` is not a new entry: `count` says how often it happened, `last_at` when last (null for once). Entries older than `audit_max_age`, or beyond the newest `audit_max_rows` (an admin'"'"'s entries only by age), are pruned.'
+out 'Every change, newest first: when, who (`admin:USER` or `peer:ID` or `anonymous`), what, on what; never a secret. `?limit=N` (1–1000, default 100) and `?before=ID` page through it; `next` is the `before` of the next page, or null. The same event again (same actor, action, target and detail) within the network'"'"'s `audit_coalesce_window` is not a new entry: `count` says how often it happened, `last_at` when last (null for once). Entries older than `audit_max_age`, or beyond the newest `audit_max_rows` (an admin'"'"'s entries only by age), are pruned.'
 out ""
 X -a GET '/admin/audit?limit=3'
 
@@ -426,7 +432,7 @@ out "## Operations"
 out ""
 out '### `PUT /peer/links` (peer)'
 out ""
-out 'After each config fetch, `wgconf sync` reports what its interface says about each link (`wg show IFACE dump`): `{"links": [{"peer": ID, "latest_handshake": UNIX_SECONDS (0 = never), "rx": BYTES, "tx": BYTES}, ...], "relay"?: "forwarding"|"refused"}`, at most 1024 entries, each peer once, each one a peer this peer is paired with (409 `not_paired` naming it otherwise; 400 `invalid_links` for anything malformed). `relay` is sent by a host the server makes a relay: whether its own state folder allows it to forward (`wgconf allow-relay`); 400 `invalid_relay` otherwise. The server keeps the latest report per reporter and partner: one small upsert, no audit entry. A report changes no config by itself, but the relays are chosen again with it (see Relays below): answer 204, or 200 `{"revision"}` when that moved this peer'"'"'s own revision (a relay chosen for one of its pairs, or its `relay` state changed): fetch the config again.'
+out 'After each config fetch, `wgconf sync` reports what its interface says about each link (`wg show IFACE dump`): `{"links": [{"peer": ID, "latest_handshake": UNIX_SECONDS (0 = never), "rx": BYTES, "tx": BYTES}, ...], "relay"?: "forwarding"|"refused"}`, at most 1024 entries and 64 KiB per request, each peer once, each one a peer this peer is paired with (409 `not_paired` naming it otherwise; 400 `invalid_links` for anything malformed). `relay` is sent by a host the server makes a relay: whether its own state folder allows it to forward (`wgconf allow-relay`); 400 `invalid_relay` otherwise. A host with more links sends its report in several requests (`wgconf sync` sends pages of at most 56 KiB: a hub of 10,000 partners, 11 to 19 requests as its counters grow), each with the same `relay`; each entry overwrites that link'"'"'s row, so a reporter never holds more rows than it has partners. The admin views of a peer show `traffic`: `{rx, tx, latest_handshake}`, what it last reported of all its links together (sums, and the newest handshake), or null; per pair, `GET /admin/links`. The server keeps the latest report per reporter and partner: one small upsert, no audit entry. A report changes no config by itself, but the relays are chosen again with it (see Relays below): answer 204, or 200 `{"revision"}` when that moved this peer'"'"'s own config (fetch it again).'
 out ""
 api -a PUT "/admin/pairs/$A/$B"
 NOW=$(date +%s)
@@ -435,7 +441,7 @@ X -b "$A_TOK" PUT /peer/links "{\"links\":[{\"peer\":\"$D\",\"latest_handshake\"
 
 out '### `GET /admin/links`'
 out ""
-out 'Every pair with both sides'"'"' latest reports: for each side (`a`, `b`, the name that sorts first is `a`) its `id`, `name`, and what it last reported (`latest_handshake`, `rx`, `tx`, `reported_at`; null when it never reported); `expected` (true: the admin paired them); `latest_handshake` (the newer of the two sides'"'"' views) and `status`: `up` (a handshake within `stale_after` seconds: 180, or the responder'"'"'s `WGCONFSRV_LINK_STALE_SECONDS`), `stale` (a handshake, but longer ago: paired, yet silent), `never` (no handshake reported).'
+out 'Every pair with both sides'"'"' latest reports: for each side (`a`, `b`, the name that sorts first is `a`) its `id`, `name`, and what it last reported (`latest_handshake`, `rx`, `tx`, `reported_at`; null when it never reported); `expected` (true: the admin paired them); `paused` (true: a side is disabled, so the link is out of both configs on purpose); `latest_handshake` (the newer of the two sides'"'"' views) and `status`: `up` (a handshake within `stale_after` seconds: 180, or the responder'"'"'s `WGCONFSRV_LINK_STALE_SECONDS`), `stale` (a handshake, but longer ago: paired, yet silent), `never` (no handshake reported).'
 out ""
 X -a GET /admin/links
 
@@ -457,19 +463,19 @@ X -b "$E_TOK" GET /peer/config
 
 out '### `GET /admin/metrics`'
 out ""
-out 'The mesh in the Prometheus text exposition format (`Content-Type: text/plain; version=0.0.4`): peers by state, pending and adoptable peers, pairs, links by status, seconds since each accepted peer last fetched its config (its `last_seen`, recorded at most once a minute), the database file size (`page_count * page_size`), and requests and error answers (status >= 400) by route. The request counters are the answering responder process'"'"'s own since it started (label `pid`): with several responders, a scrape sees one of them. Errors are JSON as everywhere.'
+out 'The mesh in the Prometheus text exposition format (`Content-Type: text/plain; version=0.0.4`): peers by state, pending and adoptable peers, disabled peers (`wgconf_disabled_peers`) and those with an expiry still to come (`wgconf_expiring_peers`), pairs, links by status, seconds since each accepted peer last fetched its config (its `last_seen`, recorded at most once a minute), the database file size (`page_count * page_size`), and requests and error answers (status >= 400) by route. The request counters are the answering responder process'"'"'s own since it started (label `pid`): with several responders, a scrape sees one of them. Errors are JSON as everywhere.'
 out ""
 X -a GET /admin/metrics
 
 out '### `GET /admin/export`'
 out ""
-out 'The whole network without a secret, an id or a time: `{"format": "wgconfsrv-export", "network": {...}, "pairs": [[KEY, KEY], ...], "peers": [{"addresses", "endpoint", "keepalive", "listen_port", "name", "networks", "public_key", "state", "tags"}, ...], "rules": [[TAG, TAG], ...], "version": 1}`. `pairs` are the explicit pairs only: those rules make follow from the tags and `rules`. Keys, peers (by public key), pairs, tags, rules and networks are sorted, so two exports of the same mesh are the same text and a change is a small diff. Preshared keys, tokens and signatures are not in it.'
+out 'The whole network without a secret, an id or a time: `{"format": "wgconfsrv-export", "network": {...}, "pairs": [[KEY, KEY], ...], "peers": [{"addresses", "disabled", "endpoint", "keepalive", "listen_port", "name", "networks", "public_key", "state", "tags"}, ...], "rules": [[TAG, TAG], ...], "version": 1}`. `pairs` are the explicit pairs only: those rules make follow from the tags and `rules`. Keys, peers (by public key), pairs, tags, rules and networks are sorted, so two exports of the same mesh are the same text and a change is a small diff. Preshared keys, tokens and signatures are not in it.'
 out ""
 X -a GET /admin/export
 
 out '### `POST /admin/import`'
 out ""
-out 'Creates the peers and pairs of an existing mesh in one transaction, all or nothing: `{"peers": [{"name", "public_key", "addresses"?: [ip, ...], "networks"?: [cidr, ...], "endpoint"?, "listen_port"?, "keepalive"?, "state"?: "accepted"|"pending", "tags"?: [tag, ...]}, ...], "pairs"?: [[KEY, KEY], ...], "rules"?: [[TAG, TAG], ...]}` (1–256 peers; pairs name public keys of the imported peers and are explicit; a rule the server has already is kept once, and each imported peer then gets the pairs the rules imply, as when it is tagged: 400 `invalid_tag`, 409 `too_many_rules`). Addresses must be free host addresses of the pools (409 `address_outside_pool`, `address_taken`, naming it); a peer without one gets the next free one. Each `public_key` is canonical as for `/register` (400 `invalid_public_key` naming `peers[N].public_key`). 409 `import_conflict` names every public key the server has already. Each pair gets a fresh preshared key, sealed to both sides. Imported peers have no usable token: their hosts adopt them (`POST /adopt`). Answer 201 `{"peers": [{"id", "name", "public_key"}, ...], "pairs": N}`; one audit entry `network.import`.'
+out 'Creates the peers and pairs of an existing mesh in one transaction, all or nothing: `{"peers": [{"name", "public_key", "addresses"?: [ip, ...], "networks"?: [cidr, ...], "endpoint"?, "listen_port"?, "keepalive"?, "state"?: "accepted"|"pending", "disabled"?: true|false (an accepted peer paused, as `/disable` does), "tags"?: [tag, ...]}, ...], "pairs"?: [[KEY, KEY], ...], "rules"?: [[TAG, TAG], ...]}` (1–256 peers; pairs name public keys of the imported peers and are explicit; a rule the server has already is kept once, and each imported peer then gets the pairs the rules imply, as when it is tagged: 400 `invalid_tag`, 409 `too_many_rules`). Addresses must be free host addresses of the pools (409 `address_outside_pool`, `address_taken`, naming it); a peer without one gets the next free one. Each `public_key` is canonical as for `/register` (400 `invalid_public_key` naming `peers[N].public_key`). 409 `import_conflict` names every public key the server has already. Each pair gets a fresh preshared key, sealed to both sides. Imported peers have no usable token: their hosts adopt them (`POST /adopt`). Answer 201 `{"peers": [{"id", "name", "public_key"}, ...], "pairs": N}`; one audit entry `network.import`.'
 out ""
 keypair
 I1_PUB=$PUB I1_PRIV=$PRIV

@@ -47,7 +47,9 @@ static const char *const b_adopt[] = { "public_key", "invite", NULL };
 static const char *const b_endpoint[] = { "endpoint", NULL };
 static const char *const b_accept[] = { "name", "address", "networks", "tags", NULL };
 static const char *const b_patch[] = { "name", "address", "networks", "endpoint",
-                                       "listen_port", "keepalive", "tags", "relay", NULL };
+                                       "listen_port", "keepalive", "tags", "relay",
+                                       "expires_in", NULL };
+static const char *const b_enable[] = { "expires_in", NULL };
 static const char *const b_rule[] = { "a", "b", NULL };
 static const char *const b_signature[] = { "signature", NULL };
 static const char *const b_peer_sig[] = { "version", "signature", NULL };
@@ -87,6 +89,8 @@ static const struct route routes[] = {
 	{ "POST",   "/admin/peers/reject",       AUTH_ADMIN, api_admin_peers_reject,  WB, NULL, b_reject },
 	{ "POST",   "/admin/peers/{}/accept",    AUTH_ADMIN, api_admin_peer_accept,   W,  NULL, b_accept },
 	{ "POST",   "/admin/peers/{}/reject",    AUTH_ADMIN, api_admin_peer_reject,   W,  NULL, NULL },
+	{ "POST",   "/admin/peers/{}/disable",   AUTH_ADMIN, api_admin_peer_disable,  W,  NULL, NULL },
+	{ "POST",   "/admin/peers/{}/enable",    AUTH_ADMIN, api_admin_peer_enable,   W,  NULL, b_enable },
 	{ "GET",    "/admin/peers/{}/config",    AUTH_ADMIN, api_admin_peer_config,   0,  NULL, NULL },
 	{ "GET",    "/admin/peers/{}/statement", AUTH_ADMIN, api_admin_peer_statement, 0, NULL, NULL },
 	{ "PUT",    "/admin/peers/{}/signature", AUTH_ADMIN, api_admin_peer_signature, WB, NULL, b_peer_sig },

@@ -66,6 +66,8 @@ int api_sealer_busy(const struct api_sealer *s);
 /* Puts the batch the sealer sealed (if it is done) and, with none in its
  * hands, claims the next one for it: 1 a job runs, 0 none, -1 an error. */
 int api_jobs_step(struct api_sealer *s);
+/* api_pause.c: a peer out of every config and back (issue 20) */
+api_handler api_admin_peer_disable, api_admin_peer_enable;
 /* api_admin_reject.c: bulk reject of pending peers */
 api_handler api_admin_peers_reject;
 /* api_pairs.c */
@@ -152,6 +154,11 @@ int api_parse_endpoint(struct json_object *v, char *out, size_t outsz, struct re
  * 0 with *set=1 and *val, or 400 naming the field. Null gives *val = -1. */
 int api_int_field(struct json_object *obj, const char *key, int lo, int hi,
                   int *val, int *set, struct response *res);
+
+/* Reads the optional "expires_in" field (seconds from now, 1 to 366
+ * days; null: none) into *at (0: none) and *set (present at all): 0, or
+ * 400 in res (api_pause.c). */
+int api_expiry_field(struct json_object *obj, int64_t *at, int *set, struct response *res);
 
 /* Loads the peer named by the path id: 0, 404 or 500 in res. The caller
  * frees p with rows_peer_free() in every case. */

@@ -57,8 +57,10 @@ api_admin_peers_list(const struct request *req, struct response *res)
 	if (pg.kind != NULL && strcmp(pg.kind, "host") != 0 && strcmp(pg.kind, "device") != 0 &&
 	    strcmp(pg.kind, "all") != 0)
 		return http_error(res, 400, "invalid_kind", "kind must be host, device or all");
-	if (pg.state != NULL && strcmp(pg.state, "pending") != 0 && strcmp(pg.state, "accepted") != 0)
-		return http_error(res, 400, "invalid_state", "state must be pending or accepted");
+	if (pg.state != NULL && strcmp(pg.state, "pending") != 0 &&
+	    strcmp(pg.state, "accepted") != 0 && strcmp(pg.state, "disabled") != 0)
+		return http_error(res, 400, "invalid_state",
+		                  "state must be pending, accepted or disabled");
 	if (pg.q != NULL && !text_in_class(pg.q, 1, 64, ".:-_"))
 		return http_error(res, 400, "invalid_q", "q must be part of a name or an address: "
 		                  "letters, digits, '.', ':', '-' or '_'");
@@ -349,10 +351,12 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 	struct json_object *nets_in = NULL, *nets = NULL, *ep = NULL, *tags_in = NULL;
 	struct strlist tags = { 0 };
 	struct peer p = { .keepalive = -1 };
-	int status, port = 0, port_set, ka = 0, ka_set, has_nets, has_ep, has_tags, relay;
+	int64_t expires;
+	int status, port = 0, port_set, ka = 0, ka_set, has_nets, has_ep, has_tags, relay, exp_set;
 
 	if ((status = name_field(req->json, &name, res)) != 0 ||
 	    (status = relay_field(req->json, &relay, res)) != 0 ||
+	    (status = api_expiry_field(req->json, &expires, &exp_set, res)) != 0 ||
 	    (status = address_field(req->json, &addr, res)) != 0 ||
 	    (status = api_int_field(req->json, "listen_port", 1, 65535, &port, &port_set, res)) != 0 ||
 	    (status = api_int_field(req->json, "keepalive", 0, 65535, &ka, &ka_set, res)) != 0)
@@ -388,7 +392,8 @@ api_admin_peer_patch(const struct request *req, struct response *res)
 		p.listen_port = port < 0 ? 0 : port;
 	if (ka_set)
 		p.keepalive = ka;
-	if ((has_ep || port_set || ka_set) && store_peer_set_link(&p) != DB_OK) {
+	if (((has_ep || port_set || ka_set) && store_peer_set_link(&p) != DB_OK) ||
+	    (exp_set && store_peer_set_expiry(id, expires) != DB_OK)) {
 		status = api_db_error(res);
 		goto out;
 	}

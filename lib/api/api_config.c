@@ -39,7 +39,8 @@ build_config(const struct peer *p, char **text, size_t *len, struct response *re
 	/* Written as the rows come: no JSON tree, no list of links. */
 	if (meshconf_text_begin(&w, p, &net) != 0)
 		goto out;
-	if (store_links_each(p->id, write_link, &w) != DB_OK) {
+	/* A paused peer keeps its pairs, but is sent none of them. */
+	if (p->disabled_at == 0 && store_links_each(p->id, write_link, &w) != DB_OK) {
 		rc = api_db_error(res);
 		goto out;
 	}

@@ -48,7 +48,7 @@ struct import_peer {
 	const char *name, *public_key;
 	struct json_object *addresses, *networks;       /* borrowed; may be NULL */
 	char endpoint[VALIDATE_ENDPOINT_MAX + 1];
-	int listen_port, keepalive, accepted;
+	int listen_port, keepalive, accepted, disabled;
 	char id[PEER_ID_LEN];
 	struct strlist tags;                            /* owned */
 };
@@ -65,15 +65,43 @@ string_member(struct json_object *o, const char *key, size_t i, const char **out
 	return 0;
 }
 
+/* peers[i].state ("accepted", the default, or "pending") and .disabled
+ * (false, the default; only an accepted peer is paused) into p. 0 or 400. */
+static int
+parse_state(struct json_object *o, size_t i, struct import_peer *p, struct response *res)
+{
+	struct json_object *v = NULL;
+	const char *state = "accepted";
+
+	if (json_object_object_get_ex(o, "state", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    (strcmp(json_object_get_string(v), "accepted") != 0 &&
+		     strcmp(json_object_get_string(v), "pending") != 0))
+			return http_error(res, 400, "invalid_import", "peers[%zu].state must be "
+			                  "\"accepted\" or \"pending\"", i);
+		state = json_object_get_string(v);
+	}
+	p->accepted = strcmp(state, "accepted") == 0;
+	if (json_object_object_get_ex(o, "disabled", &v)) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return http_error(res, 400, "invalid_import", "peers[%zu].disabled must be "
+			                  "true or false", i);
+		p->disabled = json_object_get_boolean(v);
+	}
+	if (p->disabled && !p->accepted)
+		return http_error(res, 400, "invalid_import", "peers[%zu] is pending: only an "
+		                  "accepted peer is disabled", i);
+	return 0;
+}
+
 static int
 parse_peer(struct json_object *o, size_t i, struct import_peer *p, struct response *res)
 {
 	static const char *const keys[] = { "name", "public_key", "addresses", "networks",
-		"endpoint", "listen_port", "keepalive", "state", "tags", NULL };
+		"endpoint", "listen_port", "keepalive", "state", "tags", "disabled", NULL };
 	struct json_object *v = NULL;
 	uint8_t pk[KEYS_LEN];
 	char field[40];
-	const char *state = "accepted";
 	int set, status;
 
 	memset(p, 0, sizeof(*p));
@@ -89,16 +117,8 @@ parse_peer(struct json_object *o, size_t i, struct import_peer *p, struct respon
 	snprintf(field, sizeof(field), "peers[%zu].public_key", i);
 	if ((status = api_public_key(field, p->public_key, pk, res)) != 0)
 		return status;
-	if (json_object_object_get_ex(o, "state", &v) && v != NULL) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    (strcmp(json_object_get_string(v), "accepted") != 0 &&
-		     strcmp(json_object_get_string(v), "pending") != 0))
-			return http_error(res, 400, "invalid_import", "peers[%zu].state must be "
-			                  "\"accepted\" or \"pending\"", i);
-		state = json_object_get_string(v);
-	}
-	p->accepted = strcmp(state, "accepted") == 0;
-	v = NULL;
+	if ((status = parse_state(o, i, p, res)) != 0)
+		return status;
 	json_object_object_get_ex(o, "addresses", &v);
 	if (v != NULL && (!json_object_is_type(v, json_type_array) ||
 	                  json_object_array_length(v) > 2))
@@ -157,7 +177,8 @@ insert_peer(struct import_peer *p, int64_t now, struct response *res)
 		return http_error(res, 409, "public_key_taken", "peer %.64s: public key %s is "
 		                  "registered already", p->name, p->public_key);
 	if (rc != DB_OK || store_adoptable_add(p->id) != DB_OK ||
-	    store_tags_set(p->id, &p->tags) != DB_OK)
+	    store_tags_set(p->id, &p->tags) != DB_OK ||
+	    (p->disabled && store_peer_set_disabled(p->id, now) != DB_OK))
 		return api_db_error(res);
 	return 0;
 }

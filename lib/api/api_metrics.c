@@ -24,6 +24,12 @@ peers_and_pairs(struct prom *p, const struct store_stats *s)
 	prom_family(p, "wgconf_pending_peers", "gauge",
 	            "Registrations waiting for an admin to accept or reject them.");
 	prom_sample(p, "wgconf_pending_peers", NULL, np);
+	prom_family(p, "wgconf_disabled_peers", "gauge",
+	            "Accepted peers paused by an admin or by their expiry: in no config.");
+	prom_sample(p, "wgconf_disabled_peers", NULL, s->disabled);
+	prom_family(p, "wgconf_expiring_peers", "gauge",
+	            "Accepted peers not paused yet that have an expiry time.");
+	prom_sample(p, "wgconf_expiring_peers", NULL, s->expiring);
 	prom_family(p, "wgconf_adoptable_peers", "gauge",
 	            "Imported peers whose host has not adopted them yet (register --adopt).");
 	prom_sample(p, "wgconf_adoptable_peers", NULL, nd);

@@ -231,6 +231,19 @@ static const char migration_policy[] =
 	"  started_at  INTEGER NOT NULL,"
 	"  finished_at INTEGER);";
 
+/*
+ * Version 12, paused peers (issue 20): disabled_at is when an admin (or its
+ * expiry) took a peer out of every config, NULL while it is in them; its
+ * key, pairs and addresses stay. expires_at is when the periodic check
+ * pauses it (NULL: never); the index holds only the peers it must watch.
+ */
+static const char migration_pause[] =
+	"ALTER TABLE peers ADD COLUMN disabled_at INTEGER;"
+	"ALTER TABLE peers ADD COLUMN expires_at INTEGER;"
+	"CREATE INDEX peers_expiry ON peers (expires_at)"
+	"  WHERE disabled_at IS NULL AND expires_at IS NOT NULL;";
+
+
 /* Migrations from version N-1 to N live at index N: the schema's history.
  * Version 1 was the first schema (tests/unit/schema_v1.sql); a new database
  * gets the current one, schema.sql, whole. */
@@ -268,6 +281,7 @@ static const char *const migrations[] = {
 	migration_relays,
 	migration_devices,
 	migration_policy,
+	migration_pause,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION + 1,

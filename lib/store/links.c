@@ -25,11 +25,12 @@
 	"SELECT l." other ", p.name, p.state, p.public_key, p.endpoint, p.listen_port," \
 	" p.keepalive, p.revision, p.created_at, p.last_seen, p.pending_key, a4.address," \
 	" a6.address, p.signed_version, p.statement, p.statement_sig, " SQL_PEER_RELAY "," \
-	" p.relay_refused, l." box \
+	" p.relay_refused, p.disabled_at, p.expires_at, l." box \
 	" FROM pairs l JOIN peers p ON p.id = l." other \
 	" LEFT JOIN addresses a4 ON a4.peer_id = p.id AND a4.family = 4" \
 	" LEFT JOIN addresses a6 ON a6.peer_id = p.id AND a6.family = 6" \
-	" WHERE l." self " = ?1 AND p.state = 'accepted' AND l.via IS NULL" \
+	" WHERE l." self " = ?1 AND p.state = 'accepted' AND p.disabled_at IS NULL" \
+	" AND l.via IS NULL" \
 	" AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.peer_id = p.id AND d.gateway IS NOT ?1)"
 static const char links_sql[] =
 	LINK_HALF("b", "a", "psk_box_a") " UNION ALL " LINK_HALF("a", "b", "psk_box_b")
@@ -40,7 +41,7 @@ static const char links_sql[] =
 static const char links_nets_sql[] =
 	NETS_HALF("b", "a") " UNION ALL " NETS_HALF("a", "b") " ORDER BY 1, 3";
 
-#define LINK_BOX_COL 18    /* after the SQL_PEER_COLUMNS ones */
+#define LINK_BOX_COL 20    /* after the SQL_PEER_COLUMNS ones */
 
 /* The current row of links_sql into l. -1 out of memory. */
 static int
@@ -67,12 +68,14 @@ read_link_row(struct link *l, sqlite3_stmt *st)
 	" p.keepalive, p.revision, p.created_at, p.last_seen, p.pending_key," \
 	" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 4)," \
 	" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 6)," \
-	" p.signed_version, p.statement, p.statement_sig, " SQL_PEER_RELAY ", p.relay_refused, l.via" \
+	" p.signed_version, p.statement, p.statement_sig, " SQL_PEER_RELAY ", p.relay_refused," \
+	" p.disabled_at, p.expires_at, l.via" \
 	" FROM pairs l JOIN peers p ON p.id = l." other \
-	" WHERE l." self " = ?1 AND l.via IS NOT NULL AND p.state = 'accepted'"
+	" WHERE l." self " = ?1 AND l.via IS NOT NULL AND p.state = 'accepted'" \
+	" AND p.disabled_at IS NULL"
 static const char relayed_sql[] =
-	RELAYED_HALF("b", "a") " UNION ALL " RELAYED_HALF("a", "b") " ORDER BY 19, 1";
-#define RELAYED_VIA_COL 18
+	RELAYED_HALF("b", "a") " UNION ALL " RELAYED_HALF("a", "b") " ORDER BY 21, 1";
+#define RELAYED_VIA_COL 20
 
 struct relayed {
 	struct peer_list peers;
@@ -243,7 +246,8 @@ store_link_status_each(store_link_status_fn *fn, void *ctx)
 {
 	static const char sql[] =
 		"SELECT p.a, pa.name, ra.latest_handshake, ra.rx, ra.tx, ra.reported_at,"
-		" p.b, pb.name, rb.latest_handshake, rb.rx, rb.tx, rb.reported_at"
+		" p.b, pb.name, rb.latest_handshake, rb.rx, rb.tx, rb.reported_at,"
+		" pa.disabled_at IS NOT NULL, pb.disabled_at IS NOT NULL"
 		" FROM pairs p JOIN peers pa ON pa.id = p.a JOIN peers pb ON pb.id = p.b"
 		" LEFT JOIN link_reports ra ON ra.reporter = p.a AND ra.partner = p.b"
 		" LEFT JOIN link_reports rb ON rb.reporter = p.b AND rb.partner = p.a"
@@ -257,6 +261,8 @@ store_link_status_each(store_link_status_fn *fn, void *ctx)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		read_side(&a, st, 0);
 		read_side(&b, st, 6);
+		a.disabled = sqlite3_column_int(st, 12);
+		b.disabled = sqlite3_column_int(st, 13);
 		if (fn(&a, &b, ctx) != 0) {
 			rc = SQLITE_ABORT;
 			break;

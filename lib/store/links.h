@@ -32,6 +32,7 @@ int store_link_report(const char *reporter, const char *partner, int64_t latest_
 struct link_side {
 	char id[PEER_ID_LEN];
 	char name[VALIDATE_NAME_MAX + 1];
+	int disabled;                   /* paused (issue 20): the link is down on purpose */
 	int reported;                   /* 0: never reported (the rest is 0) */
 	int64_t latest_handshake, rx, tx, reported_at;
 };

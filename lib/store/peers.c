@@ -9,6 +9,21 @@
 #include "revisions.h"
 #include "sql.h"
 
+/* What a peer reported of its links, summed: its link_reports rows (at
+ * most one per partner, so a hub's sum walks its partner count). Column 0
+ * is the reporter. */
+#define TRAFFIC_SQL \
+	"SELECT reporter, sum(rx), sum(tx), max(latest_handshake) FROM link_reports"
+
+static void
+read_traffic(struct peer_traffic *t, sqlite3_stmt *st)
+{
+	t->reported = 1;
+	t->rx = sqlite3_column_int64(st, 1);
+	t->tx = sqlite3_column_int64(st, 2);
+	t->latest_handshake = sqlite3_column_int64(st, 3);
+}
+
 /* Routed networks and pairs of p. */
 static int
 load_lists(struct peer *p)
@@ -25,13 +40,21 @@ load_lists(struct peer *p)
 		"SELECT b FROM pairs WHERE a = ?1 AND explicit UNION"
 		" SELECT a FROM pairs WHERE b = ?1 AND explicit ORDER BY 1";
 
+	static const char traffic[] = TRAFFIC_SQL " WHERE reporter = ?1 GROUP BY reporter";
+	sqlite3_stmt *st;
+	int rc;
+
 	if (sql_strings(nets, p->id, &p->networks) != DB_OK ||
 	    sql_strings(pairs, p->id, &p->pairs) != DB_OK ||
 	    sql_strings(vias, p->id, &p->vias) != DB_OK ||
 	    sql_strings(explicit, p->id, &p->explicit_pairs) != DB_OK ||
-	    sql_strings(tags, p->id, &p->tags) != DB_OK)
+	    sql_strings(tags, p->id, &p->tags) != DB_OK || (st = db_stmt(traffic)) == NULL)
 		return DB_ERROR;
-	return DB_OK;
+	sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		read_traffic(&p->traffic, st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? DB_OK : DB_ERROR;
 }
 
 int
@@ -123,7 +146,7 @@ find_peer(struct peer **index, size_t n, const char *id)
 	return hit ? *hit : NULL;
 }
 
-enum group { GROUP_NETWORKS, GROUP_PAIRS, GROUP_TAGS, GROUP_VIAS };
+enum group { GROUP_NETWORKS, GROUP_PAIRS, GROUP_TAGS, GROUP_VIAS, GROUP_TRAFFIC };
 
 /* Appends column 1 of every row of st (column 0 names the peer) to that
  * peer's list g. */
@@ -134,6 +157,10 @@ group_rows(sqlite3_stmt *st, struct peer **index, size_t n, enum group g)
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct peer *p = find_peer(index, n, (const char *)sqlite3_column_text(st, 0));
+		if (p != NULL && g == GROUP_TRAFFIC) {
+			read_traffic(&p->traffic, st);
+			continue;
+		}
 		struct strlist *l = p == NULL ? NULL : g == GROUP_PAIRS ? &p->pairs :
 		                    g == GROUP_TAGS ? &p->tags : g == GROUP_VIAS ? &p->vias :
 		                    &p->networks;
@@ -148,8 +175,9 @@ group_rows(sqlite3_stmt *st, struct peer **index, size_t n, enum group g)
 	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
 }
 
-/* The networks, pairs, tags and relayed pairs of every peer of a page: four statements
- * for the whole page, grouped here by id. DB_OK or DB_ERROR. */
+/* The networks, pairs, tags, relayed pairs and traffic of every peer of a
+ * page: five statements for the whole page, grouped here by id. DB_OK or
+ * DB_ERROR. */
 static int
 page_lists(struct peer_list *out)
 {
@@ -163,13 +191,16 @@ page_lists(struct peer_list *out)
 	static const char tags[] =
 		"SELECT peer_id, tag FROM peer_tags WHERE peer_id IN (SELECT value FROM json_each(?1))"
 		" ORDER BY peer_id, tag";
+	static const char traffic[] = TRAFFIC_SQL
+		" WHERE reporter IN (SELECT value FROM json_each(?1)) GROUP BY reporter";
 	static const char vias[] =
 		"SELECT a, via || '/' || b FROM pairs WHERE via IS NOT NULL"
 		" AND a IN (SELECT value FROM json_each(?1)) UNION ALL"
 		" SELECT b, via || '/' || a FROM pairs WHERE via IS NOT NULL"
 		" AND b IN (SELECT value FROM json_each(?1)) ORDER BY 1, 2";
-	static const char *const sql[] = { nets, pairs, tags, vias };
-	static const enum group group[] = { GROUP_NETWORKS, GROUP_PAIRS, GROUP_TAGS, GROUP_VIAS };
+	static const char *const sql[] = { nets, pairs, tags, vias, traffic };
+	static const enum group group[] = { GROUP_NETWORKS, GROUP_PAIRS, GROUP_TAGS, GROUP_VIAS,
+	                                    GROUP_TRAFFIC };
 	struct json_object *ids = json_object_new_array();
 	struct peer **index = malloc(out->n * sizeof(*index));
 	sqlite3_stmt *st;
@@ -204,7 +235,7 @@ store_peer_page(struct peer_list *out, const struct store_page *pg, int *more)
 	 * rows it walks. A first page starts after (-1, ''), before any row. */
 	static const char sql[] =
 		SQL_PEER_COLUMNS " WHERE (created_at, id) > (?1, ?2)"
-		" AND (?3 IS NULL OR state = ?3)"
+		" AND (?3 IS NULL OR state = ?3 OR (?3 = 'disabled' AND disabled_at IS NOT NULL))"
 		" AND (?4 IS NULL OR instr(lower(name), lower(?4)) > 0 OR EXISTS"
 		"      (SELECT 1 FROM addresses WHERE peer_id = p.id AND instr(address, lower(?4)) > 0))"
 		" AND (?6 = 'all' OR (?6 = 'device') = EXISTS (SELECT 1 FROM devices WHERE peer_id = p.id))"
@@ -312,8 +343,9 @@ store_peer_delete(const char *id)
 	static const char sql[] = "DELETE FROM peers WHERE id = ?1";
 	sqlite3_stmt *st;
 
-	/* Partners are touched while the pairs still link them. */
-	if (store_revisions_touch_partners(id) != DB_OK || (st = db_stmt(sql)) == NULL)
+	/* Partners are touched while the pairs still link them: their
+	 * records list the pair, paused or not. */
+	if (store_revisions_touch_pairs(id) != DB_OK || (st = db_stmt(sql)) == NULL)
 		return DB_ERROR;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (db_exec_stmt(st) != DB_OK)
@@ -443,6 +475,89 @@ store_peer_accept(const char *id)
 	int rc = update("UPDATE peers SET state = 'accepted' WHERE id = ?1", id, NULL);
 
 	return rc == DB_OK ? store_revisions_touch_partners(id) : rc;
+}
+
+/* Sets column-specific time t (0: NULL) on peer id's row with sql
+ * (?1 = id, ?2 = t). DB_OK, DB_NOTFOUND, DB_ERROR. */
+static int
+update_time(const char *sql, const char *id, int64_t t)
+{
+	sqlite3_stmt *st = db_stmt(sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (t > 0)
+		sqlite3_bind_int64(st, 2, t);
+	if (db_exec_stmt(st) != DB_OK)
+		return DB_ERROR;
+	return db_changes() > 0 ? DB_OK : DB_NOTFOUND;
+}
+
+int
+store_peer_set_disabled(const char *id, int64_t at)
+{
+	static const char sql[] = "UPDATE peers SET disabled_at = ?2 WHERE id = ?1";
+	int rc;
+
+	/* Every partner's config that lists it drops it (or takes it back),
+	 * and its own loses (or regains) every peer: the partners are those
+	 * while it is in the configs, before a pause, after a return. */
+	if (at > 0 && store_revisions_touch_partners(id) != DB_OK)
+		return DB_ERROR;
+	rc = update_time(sql, id, at);
+	if (rc == DB_OK && at == 0)
+		rc = store_revisions_touch_partners(id);
+	return rc;
+}
+
+int
+store_peer_set_expiry(const char *id, int64_t at)
+{
+	int rc = update_time("UPDATE peers SET expires_at = ?2 WHERE id = ?1", id, at);
+
+	/* Its record changes, no config: an edit made on the older record
+	 * is refused (If-Match). */
+	return rc == DB_OK ? store_revisions_touch(id) : rc;
+}
+
+/* The accepted peers still in the configs whose expiry is at or before
+ * now; the partial index peers_expiry holds only the ones watched. */
+#define EXPIRED_SQL \
+	" FROM peers WHERE expires_at <= ?1 AND disabled_at IS NULL AND expires_at IS NOT NULL" \
+	" AND state = 'accepted'"
+
+int
+store_peers_expiry_due(int64_t now)
+{
+	static const char sql[] = "SELECT EXISTS (SELECT 1" EXPIRED_SQL ")";
+	sqlite3_stmt *st = db_stmt(sql);
+	int due = -1;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		due = sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	return due;
+}
+
+int
+store_peers_expired(int64_t now, struct strlist *out)
+{
+	static const char sql[] = "SELECT id" EXPIRED_SQL " ORDER BY expires_at, id";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (rows_strlist_add(out, (const char *)sqlite3_column_text(st, 0)) != 0)
+			break;
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
 }
 
 /* Whether peer id's stored endpoint differs from endpoint ("" = none):

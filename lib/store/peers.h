@@ -26,7 +26,8 @@ int store_peer_list(struct peer_list *out, const char *state);
 
 /* One page of the admin list, in keyset order (created_at, id). */
 struct store_page {
-	const char *state;              /* "pending", "accepted" or NULL for all */
+	const char *state;              /* "pending", "accepted" (disabled ones too),
+	                                 * "disabled" or NULL for all */
 	const char *q;                  /* name or address substring, or NULL */
 	const char *kind;               /* "host" (NULL too), "device" or "all" */
 	int64_t after_created;          /* the page starts after this key; */
@@ -76,6 +77,18 @@ int store_peer_key_holder(const char *key, char name[VALIDATE_NAME_MAX + 1]);
  * it and them. DB_NOTFOUND when there is no such peer. */
 int store_peer_set_name(const char *id, const char *name);
 int store_peer_accept(const char *id);
+/* Pauses peer id (at: when) or, with at 0, takes it back into the
+ * configs: it and its partners are touched either way. Its key, pairs and
+ * addresses stay. */
+int store_peer_set_disabled(const char *id, int64_t at);
+/* When the periodic check pauses peer id (0: never); it is touched (its
+ * record). */
+int store_peer_set_expiry(const char *id, int64_t at);
+/* Whether an accepted, unpaused peer's expiry is at or before now: 1, 0,
+ * or -1 on a database error. An index seek. */
+int store_peers_expiry_due(int64_t now);
+/* Those peers' ids, soonest expiry first, appended to out (caller frees). */
+int store_peers_expired(int64_t now, struct strlist *out);
 /* p's endpoint, listen port and keepalive (""/0/-1: unset) as they are;
  * its partners are touched when the endpoint moves, else it alone. */
 int store_peer_set_link(const struct peer *p);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "peers.h"
 #include "quota.h"
 #include "revisions.h"
 #include "sql.h"
@@ -349,6 +350,67 @@ quota_housekeep(int64_t now)
 	quota_audit_limits(&q, &lim);
 	if (store_audit_prune(&lim, now) != DB_OK || db_commit() != 0)
 		goto out;
+	ret = DB_OK;
+out:
+	db_reset_all();
+	db_rollback();
+	return ret;
+}
+
+/* Pauses every peer whose expiry has come, each with its audit row (actor
+ * "system", as the pending peers' expiry), inside the caller's write
+ * transaction; *n says how many. */
+static int
+expire_peers(int64_t now, int *n)
+{
+	struct strlist ids = { NULL, 0 };
+	struct json_object *detail = NULL;
+	struct audit_limits lim;
+	struct quota q;
+	int ret = DB_ERROR;
+
+	*n = 0;
+	if (quota_get(&q) != DB_OK || store_peers_expired(now, &ids) != DB_OK)
+		goto out;
+	quota_audit_limits(&q, &lim);
+	for (size_t i = 0; i < ids.n; i++) {
+		if (store_peer_set_disabled(ids.v[i], now) != DB_OK)
+			goto out;
+		detail = json_object_new_object();
+		json_object_object_add(detail, "reason", json_object_new_string("expired"));
+		if (store_audit(&lim, "system", "peer.disable", ids.v[i], detail) != DB_OK)
+			goto out;
+		json_object_put(detail);
+		detail = NULL;
+	}
+	*n = (int)ids.n;
+	ret = DB_OK;
+out:
+	json_object_put(detail);
+	rows_strlist_free(&ids);
+	return ret;
+}
+
+int
+quota_expire_peers(int64_t now, int *n)
+{
+	int due, gone = 0, ret = DB_ERROR;
+
+	if (n != NULL)
+		*n = 0;
+	if ((due = store_peers_expiry_due(now)) < 0)
+		goto out;
+	if (due == 0) {
+		ret = DB_OK;
+		goto out;
+	}
+	/* Their partners' revisions move in the same transaction: the next
+	 * poll of each gets a config without them. */
+	if (db_begin() != 0 || expire_peers(now, &gone) != DB_OK ||
+	    store_revisions_commit(NULL) != DB_OK || db_commit() != 0)
+		goto out;
+	if (n != NULL)
+		*n = gone;
 	ret = DB_OK;
 out:
 	db_reset_all();

@@ -93,4 +93,12 @@ int quota_endpoint_set(const char *id, const char *endpoint, int64_t now);
  * For the responder's loop, every few minutes. DB_OK or DB_ERROR. */
 int quota_housekeep(int64_t now);
 
+/* The pause of peers whose expiry has come (expires_at <= now): each is
+ * taken out of every config (store_peer_set_disabled()), its partners'
+ * revisions move, one audit row each ("peer.disable", reason "expired"),
+ * in a transaction of its own, taken only when one is due (an index seek
+ * otherwise). *n (may be NULL) says how many. For the responder's loop,
+ * every few seconds. DB_OK or DB_ERROR. */
+int quota_expire_peers(int64_t now, int *n);
+
 #endif

@@ -24,8 +24,22 @@ store_revisions_touch(const char *id)
 	return touch(REVISIONS_TOUCH "VALUES (?1)", id);
 }
 
+/* The partners of ?1 whose configs list it: none while ?1 is paused, and
+ * never a paused partner (its config lists no peers). */
+#define LISTED_BY(other, self) \
+	"SELECT l." other " FROM pairs l JOIN peers q ON q.id = l." other \
+	" WHERE l." self " = ?1 AND q.disabled_at IS NULL" \
+	" AND (SELECT disabled_at FROM peers WHERE id = ?1) IS NULL"
+
 int
 store_revisions_touch_partners(const char *id)
+{
+	return touch(REVISIONS_TOUCH "SELECT ?1 UNION " LISTED_BY("b", "a")
+	             " UNION " LISTED_BY("a", "b"), id);
+}
+
+int
+store_revisions_touch_pairs(const char *id)
 {
 	return touch(REVISIONS_TOUCH "SELECT ?1 UNION SELECT b FROM pairs WHERE a = ?1"
 	             " UNION SELECT a FROM pairs WHERE b = ?1", id);

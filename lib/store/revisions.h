@@ -27,9 +27,15 @@
 int store_revisions_touch(const char *id);
 
 /* Peer id changed in a way every peer paired with it sees (its key, its
- * endpoint, its addresses): id and its partners as the pairs stand now, so
- * call it before a pair it names is dropped. DB_OK or DB_ERROR. */
+ * endpoint, its addresses): id and the partners whose configs list it as
+ * the pairs stand now (none while id is paused, never a paused partner:
+ * their configs do not change), so call it before a pair it names is
+ * dropped. DB_OK or DB_ERROR. */
 int store_revisions_touch_partners(const char *id);
+
+/* Peer id and every peer paired with it, paused or not: their records
+ * list the pair (a peer deleted). DB_OK or DB_ERROR. */
+int store_revisions_touch_pairs(const char *id);
 
 /* Every accepted peer: every config (the MTU, a signed revocation, the
  * signing key). */

@@ -40,6 +40,12 @@ struct peer {
 	int relay;                              /* an admin lets it relay, or it is a
 	                                         * gateway of devices */
 	int relay_refused;                      /* its host said it may not */
+	int64_t disabled_at;                    /* paused since (in no config); 0 = not */
+	int64_t expires_at;                     /* paused by the periodic check then; 0 = never */
+	struct peer_traffic {                   /* what it reported of its links (admin views) */
+		int reported;                   /* 0: no report (the rest is 0) */
+		int64_t rx, tx, latest_handshake;
+	} traffic;
 	struct strlist networks;                /* routed networks, in order */
 	struct strlist pairs;                   /* ids of paired peers, sorted */
 	struct strlist explicit_pairs;          /* those an admin paired, sorted */

@@ -41,6 +41,8 @@ sql_read_peer(struct peer *p, sqlite3_stmt *st)
 	p->signed_version = sqlite3_column_int64(st, 13);
 	p->relay = sqlite3_column_int(st, 16);
 	p->relay_refused = sqlite3_column_int(st, 17);
+	p->disabled_at = sqlite3_column_int64(st, 18);
+	p->expires_at = sqlite3_column_int64(st, 19);
 	/* A statement without its signature (or the other way round) is no
 	 * signed statement: the peer reads as never signed. */
 	if (sqlite3_column_type(st, 14) == SQLITE_TEXT &&

@@ -25,7 +25,8 @@
 	" revision, created_at, last_seen, pending_key," \
 	" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 4)," \
 	" (SELECT address FROM addresses WHERE peer_id = p.id AND family = 6)," \
-	" signed_version, statement, statement_sig, " SQL_PEER_RELAY ", relay_refused" \
+	" signed_version, statement, statement_sig, " SQL_PEER_RELAY ", relay_refused," \
+	" disabled_at, expires_at" \
 	" FROM peers p"
 
 /* Column col of st's current row as text into dst ("" for NULL). */

@@ -23,10 +23,15 @@ store_stats(struct store_stats *s)
 	s->pending = scalar("SELECT count(*) FROM peers WHERE state = 'pending'");
 	s->accepted = scalar("SELECT count(*) FROM peers WHERE state = 'accepted'");
 	s->adoptable = scalar("SELECT count(*) FROM adoptable");
+	s->disabled = scalar("SELECT count(*) FROM peers WHERE state = 'accepted'"
+	                     " AND disabled_at IS NOT NULL");
+	/* The partial index peers_expiry holds exactly these. */
+	s->expiring = scalar("SELECT count(*) FROM peers WHERE disabled_at IS NULL"
+	                     " AND expires_at IS NOT NULL AND state = 'accepted'");
 	s->pairs = scalar("SELECT count(*) FROM pairs");
 	s->db_bytes = scalar("PRAGMA page_count") * scalar("PRAGMA page_size");
 	if (s->pending < 0 || s->accepted < 0 || s->adoptable < 0 || s->pairs < 0 ||
-	    s->db_bytes < 0)
+	    s->db_bytes < 0 || s->disabled < 0 || s->expiring < 0)
 		return DB_ERROR;
 	return DB_OK;
 }

@@ -10,6 +10,8 @@
 
 struct store_stats {
 	int64_t pending, accepted, adoptable, pairs;
+	int64_t disabled;               /* accepted, paused: in no config */
+	int64_t expiring;               /* accepted, not paused, with an expiry */
 	int64_t db_bytes;               /* the file (page_count * page_size), no WAL */
 };
 

@@ -55,6 +55,8 @@ export_peer(const struct peer *p)
 	if (p->addr6[0] != '\0')
 		json_object_array_add(addrs, json_object_new_string(p->addr6));
 	json_object_object_add(o, "addresses", addrs);
+	/* A paused peer stays paused on the new server (issue 20). */
+	json_object_object_add(o, "disabled", json_object_new_boolean(p->disabled_at != 0));
 	json_object_object_add(o, "endpoint",
 	                       p->endpoint[0] ? json_object_new_string(p->endpoint) : NULL);
 	json_object_object_add(o, "keepalive",

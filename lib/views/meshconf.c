@@ -199,7 +199,12 @@ meshconf_text_begin(struct meshconf_writer *w, const struct peer *self,
 	 * allow-relay`). */
 	buf_lit(&w->out, self->relay ? ",\"relay\":true" : ",\"relay\":false");
 	buf_lit(&w->out, "},\"peers\":[");
-	return w->out.oom ? -1 : 0;
+	/* A paused peer is told why it has no peers (its links come back,
+	 * unchanged, when it is enabled). */
+	if (self->disabled_at != 0)
+		buf_str(&w->warnings, "this peer is disabled by an admin: it is in no other "
+		        "peer's config and gets no peers until it is enabled again");
+	return w->out.oom || w->warnings.oom ? -1 : 0;
 }
 
 /* p's host routes and networks as AllowedIPs, after n entries; the count. */

@@ -22,6 +22,24 @@ views_strlist(const struct strlist *l)
 	return arr;
 }
 
+/* What a peer last reported of all its links together: bytes received
+ * and sent (the sums of its links' counters, as `wg show` counts them
+ * since the interface came up) and its latest handshake with any
+ * partner; null when it never reported. Per pair: GET /admin/links. */
+static struct json_object *
+views_traffic(const struct peer_traffic *t)
+{
+	struct json_object *o;
+
+	if (!t->reported)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "rx", json_object_new_int64(t->rx));
+	json_object_object_add(o, "tx", json_object_new_int64(t->tx));
+	json_object_object_add(o, "latest_handshake", views_time(t->latest_handshake));
+	return o;
+}
+
 struct json_object *
 views_peer(const struct peer *p, const struct network *net)
 {
@@ -58,6 +76,11 @@ views_peer(const struct peer *p, const struct network *net)
 	                       json_object_new_boolean(proposal_unsigned_changes(p, net)));
 	json_object_object_add(o, "created_at", views_time(p->created_at));
 	json_object_object_add(o, "last_seen", views_time(p->last_seen));
+	/* Paused: in no config (issue 20); expires_at pauses it by itself. */
+	json_object_object_add(o, "disabled", json_object_new_boolean(p->disabled_at != 0));
+	json_object_object_add(o, "disabled_at", views_time(p->disabled_at));
+	json_object_object_add(o, "expires_at", views_time(p->expires_at));
+	json_object_object_add(o, "traffic", views_traffic(&p->traffic));
 	return o;
 }
 
@@ -197,6 +220,9 @@ views_link(const struct link_side *a, const struct link_side *b, const char *sta
 	json_object_object_add(l, "a", link_side_json(a));
 	json_object_object_add(l, "b", link_side_json(b));
 	json_object_object_add(l, "expected", json_object_new_boolean(1));
+	/* A side is paused: the link is out of both configs on purpose, and
+	 * goes stale for that reason, not a fault. */
+	json_object_object_add(l, "paused", json_object_new_boolean(a->disabled || b->disabled));
 	json_object_object_add(l, "status", json_object_new_string(status));
 	json_object_object_add(l, "latest_handshake", views_time(ha > hb ? ha : hb));
 	return l;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* client links and wgquick: `wg show dump` and wg-quick files read strictly,
  * the link report and the import body built from them. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +87,8 @@ END_TEST
 START_TEST(report_body_maps_keys_to_ids)
 {
 	struct wg_link v[2] = { 0 };
-	struct json_object *cfg, *body, *arr, *l;
+	struct json_object *cfg, **pages, *arr, *l;
+	size_t npages;
 	char js[1024];
 
 	snprintf(v[0].public_key, sizeof(v[0].public_key), "%s", pk[1]);
@@ -98,15 +100,76 @@ START_TEST(report_body_maps_keys_to_ids)
 	snprintf(js, sizeof(js), "{\"peers\":[{\"id\":\"00000000000000b1\",\"public_key\":\"%s\"}]}",
 	         pk[1]);
 	ck_assert_ptr_nonnull(cfg = json_tokener_parse(js));
-	ck_assert_ptr_nonnull(body = links_report_body(v, 2, cfg));
-	ck_assert(json_object_object_get_ex(body, "links", &arr));
+	ck_assert_int_eq(links_report_pages(v, 2, cfg, LINKS_PAGE_BYTES, &pages, &npages), 0);
+	ck_assert_uint_eq(npages, 1);
+	ck_assert(json_object_object_get_ex(pages[0], "links", &arr));
 	ck_assert_uint_eq(json_object_array_length(arr), 1);
 	l = json_object_array_get_idx(arr, 0);
 	ck_assert_str_eq(json_object_to_json_string_ext(l, JSON_C_TO_STRING_PLAIN),
 	                 "{\"peer\":\"00000000000000b1\",\"latest_handshake\":1764500000,"
 	                 "\"rx\":5,\"tx\":6}");
-	json_object_put(body);
+	links_pages_free(pages, npages);
+	/* Nothing to report: one empty report still goes (it says "none"). */
+	ck_assert_int_eq(links_report_pages(v + 1, 1, cfg, LINKS_PAGE_BYTES, &pages, &npages), 0);
+	ck_assert_uint_eq(npages, 1);
+	ck_assert_str_eq(json_object_to_json_string_ext(pages[0], JSON_C_TO_STRING_PLAIN),
+	                 "{\"links\":[]}");
+	links_pages_free(pages, npages);
 	json_object_put(cfg);
+}
+END_TEST
+
+#define HUB 10000
+
+/* A hub of 10,000 partners with the largest counters: every link in
+ * exactly one page, each page under the server's bounds as sent. */
+START_TEST(a_hub_report_is_paged_by_bytes)
+{
+	struct wg_link *v = calloc(HUB, sizeof(*v));
+	struct json_object *cfg = json_object_new_object(), *peers = json_object_new_array();
+	struct json_object **pages;
+	size_t npages, seen = 0, total = 0;
+	uint8_t k[KEYS_LEN] = { 0 };
+	char id[24];
+
+	ck_assert_ptr_nonnull(v);
+	for (size_t i = 0; i < HUB; i++) {
+		struct json_object *p = json_object_new_object();
+		memcpy(k, &i, sizeof(i));
+		k[31] = 0x40;
+		keys_b64_encode(v[i].public_key, sizeof(v[i].public_key), k, KEYS_LEN);
+		v[i].latest_handshake = 1764500000;
+		v[i].rx = v[i].tx = UINT64_MAX / 2;
+		snprintf(id, sizeof(id), "%016zx", i);
+		json_object_object_add(p, "id", json_object_new_string(id));
+		json_object_object_add(p, "public_key", json_object_new_string(v[i].public_key));
+		/* The config lists them in id order, the dump in another. */
+		json_object_array_add(peers, p);
+	}
+	json_object_object_add(cfg, "peers", peers);
+	ck_assert_int_eq(links_report_pages(v, HUB, cfg, LINKS_PAGE_BYTES, &pages, &npages), 0);
+	ck_assert_uint_gt(npages, 1);
+	for (size_t i = 0; i < npages; i++) {
+		struct json_object *arr;
+		size_t len = strlen(json_object_to_json_string_ext(pages[i], JSON_C_TO_STRING_PLAIN));
+		ck_assert_uint_le(len, LINKS_PAGE_BYTES);
+		ck_assert_uint_lt(len, 65536);
+		ck_assert(json_object_object_get_ex(pages[i], "links", &arr));
+		ck_assert_uint_le(json_object_array_length(arr), LINKS_PAGE_MAX);
+		for (size_t j = 0; j < json_object_array_length(arr); j++, seen++) {
+			struct json_object *e = json_object_array_get_idx(arr, j), *pe;
+			snprintf(id, sizeof(id), "%016zx", seen);
+			ck_assert(json_object_object_get_ex(e, "peer", &pe));
+			ck_assert_str_eq(json_object_get_string(pe), id);
+		}
+		total += len;
+	}
+	ck_assert_uint_eq(seen, HUB);
+	/* Pages are full, not a few entries each. */
+	ck_assert_uint_le(npages, total / (LINKS_PAGE_BYTES - 256) + 1);
+	links_pages_free(pages, npages);
+	json_object_put(cfg);
+	free(v);
 }
 END_TEST
 
@@ -279,6 +342,7 @@ client_ops_suite(void)
 	tcase_add_test(tc, dump_parsed);
 	tcase_add_test(tc, dump_refused);
 	tcase_add_test(tc, report_body_maps_keys_to_ids);
+	tcase_add_test(tc, a_hub_report_is_paged_by_bytes);
 	tcase_add_test(tc, wgquick_three_hosts);
 	tcase_add_test(tc, wgquick_refused);
 	suite_add_tcase(s, tc);

@@ -80,10 +80,12 @@ config_bytes(const char *id)
 static void
 take(struct seen *s)
 {
-	/* last_seen moves on every poll, and pending_key is the host's own
-	 * request waiting for the admin (POST /peer/key changes no config and
-	 * no revision: docs/trust.md): neither is part of a revision. */
-	static const char *const drop[] = { "revision", "last_seen", "pending_key", NULL };
+	/* last_seen moves on every poll, traffic on every link report, and
+	 * pending_key is the host's own request waiting for the admin (POST
+	 * /peer/key changes no config and no revision: docs/trust.md): none
+	 * is part of a revision. */
+	static const char *const drop[] = { "revision", "last_seen", "pending_key", "traffic",
+	                                    NULL };
 	struct json_object *peers;
 
 	s->n = 0;
@@ -387,6 +389,24 @@ walk_rest(const struct tpeer *y, const struct tpeer *z, const struct tpeer *w)
 	ADMIN_STEP("ipv6 pool dropped", 200, "PUT", path("/admin/network"), "{\"ipv6_pool\":null}");
 	ADMIN_STEP("ipv6 pool again", 200, "PUT", path("/admin/network"),
 	           "{\"ipv6_pool\":\"fd78::/64\"}");
+	/* Paused: z and its partners; again: nothing; an expiry: z's record. */
+	ADMIN_STEP("pair y and z", 201, "PUT", path("/admin/pairs/%s/%s", y->id, z->id), NULL);
+	ADMIN_STEP("disable", 200, "POST", path("/admin/peers/%s/disable", z->id), NULL);
+	ADMIN_STEP("disable again", 200, "POST", path("/admin/peers/%s/disable", z->id), NULL);
+	/* A paused peer is in no partner's config, and lists none in its own:
+	 * its edits move its record alone, its partners' edits skip it. */
+	ADMIN_STEP("a paused peer's endpoint", 200, "PATCH", path("/admin/peers/%s", z->id),
+	           "{\"endpoint\":\"198.51.100.9:51820\",\"name\":\"zulu2\"}");
+	ADMIN_STEP("a paused peer's partner renamed", 200, "PATCH", path("/admin/peers/%s", y->id),
+	           "{\"name\":\"yankee2\",\"endpoint\":\"198.51.100.8:51820\"}");
+	ADMIN_STEP("a paused peer's address", 200, "PATCH", path("/admin/peers/%s", z->id),
+	           "{\"address\":\"10.77.0.60\"}");
+	ADMIN_STEP("enable with an expiry", 200, "POST", path("/admin/peers/%s/enable", z->id),
+	           "{\"expires_in\":3600}");
+	ADMIN_STEP("expiry dropped", 200, "PATCH", path("/admin/peers/%s", z->id),
+	           "{\"expires_in\":null}");
+	ADMIN_STEP("enable an enabled peer", 200, "POST", path("/admin/peers/%s/enable", z->id),
+	           NULL);
 	reg_step(&p, "papa", "");
 	ADMIN_STEP("reject", 204, "POST", path("/admin/peers/%s/reject", p.id), NULL);
 	reg_step(&q, "quebec", "");

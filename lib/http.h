@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "push.h"
+
 #define HTTP_BODY_MAX      (64 * 1024)
 #define HTTP_MAX_PARAMS    2
 #define HTTP_JSON_DEPTH    16
@@ -88,6 +90,9 @@ struct response {
 		                                   built once its revision is stamped */
 		int bump_ends;                  /* bump[] alone, not their partners */
 	} change;
+	/* Who to tell once the write is committed and answered (push.h):
+	 * filled by lib/api.c in the write's transaction. */
+	struct push_note push;
 	/* A config built by this request (text), to keep for the revision it
 	 * was built at: lib/api.c stores it once the read is over. */
 	struct {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "push.h"
 #include "quota.h"
 #include "statement.h"
 #include "store.h"
@@ -919,4 +920,40 @@ store_revocation_sign(const char *id, const uint8_t sig[KEYS_SIG_LEN])
 	if (db_exec_stmt(st) != DB_OK)
 		return DB_ERROR;
 	return db_changes() > 0 ? DB_OK : DB_NOTFOUND;
+}
+
+int
+store_revision(int64_t *revision)
+{
+	static const char sql[] = "SELECT revision FROM network WHERE id = 1";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	rc = sqlite3_step(st);
+	*revision = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : DB_ERROR;
+}
+
+int
+store_moved_since(int64_t since, struct push_note *note)
+{
+	/* One past the most a note names: then it says "all". */
+	static const char sql[] =
+		"SELECT id, revision FROM peers WHERE revision > ?1 AND state = 'accepted'"
+		" LIMIT ?2";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int(st, 2, PUSH_PEERS_MAX + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		push_note_peer(note, (const char *)sqlite3_column_text(st, 0),
+		               sqlite3_column_int64(st, 1));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
 }

@@ -88,6 +88,16 @@ int store_config_cached(const char *id, int64_t revision, int format, char **bod
 int store_config_keep(const char *id, int64_t revision, int format, const char *body,
                       size_t len);
 
+/* The network's revision: every stamp moves it, so a peer whose revision
+ * is above the one read when a write began was moved by that write. */
+int store_revision(int64_t *revision);
+
+/* Records in note (lib/push.h) each peer the running write moved past
+ * since, with its new revision: every way a revision moves is seen, since
+ * all of them stamp the network's. Inside the write transaction. */
+struct push_note;
+int store_moved_since(int64_t since, struct push_note *note);
+
 /* Stamps one new revision on peers a and b (b may be NULL) alone: a pair
  * made or removed changes the view of its two ends, nobody else's. */
 int store_bump_ends(const char *a, const char *b);

@@ -496,3 +496,117 @@ fetch_response_free(struct fetch_response *resp)
 		json_object_put(resp->json);
 	memset(resp, 0, sizeof(*resp));
 }
+
+/* A long-lived GET whose body is handed over as it comes (fetch_stream_*). */
+struct fetch_stream {
+	CURLM *multi;
+	CURL *easy;
+	struct curl_slist *hdr;
+	char *url;
+	struct fetch_response resp;     /* headers; the body is not kept */
+	fetch_stream_fn *on_data;
+	void *arg;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+static size_t
+on_stream(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct fetch_stream *s = arg;
+	long status = 0;
+
+	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+	/* An error answer's body (a 404 without push) is no event. */
+	if (status == 200)
+		s->on_data(data, size * nmemb, s->arg);
+	return size * nmemb;
+}
+
+/* The stream's request on top of set_transport(): the token, no overall
+ * timeout, but a connection silent for idle_s (the server pings more
+ * often) is dead. 0 or -1. */
+static int
+set_stream(struct fetch_stream *s, const struct fetch_tls *tls, const char *bearer,
+           long idle_s)
+{
+	struct fetch_auth auth = { .bearer = bearer };
+	CURL *c = s->easy;
+	char *authz = NULL;
+	int ret = -1;
+
+	if (set_transport(c, s->url, tls, s->errbuf, &s->resp) != 0 ||
+	    set_auth(c, &auth, &s->hdr, &authz) != 0 ||
+	    add_header(&s->hdr, "Accept: text/event-stream") != 0)
+		goto out;
+	SETOPT(c, CURLOPT_HTTPHEADER, s->hdr);
+	SETOPT(c, CURLOPT_TIMEOUT, 0L);
+	SETOPT(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	SETOPT(c, CURLOPT_LOW_SPEED_TIME, idle_s);
+	SETOPT(c, CURLOPT_WRITEFUNCTION, on_stream);
+	SETOPT(c, CURLOPT_WRITEDATA, s);
+	ret = 0;
+out:
+	if (authz) {
+		keys_wipe(authz, strlen(authz));
+		free(authz);
+	}
+	return ret;
+}
+
+struct fetch_stream *
+fetch_stream_open(const char *base, const char *path, const struct fetch_tls *tls,
+                  const char *bearer, long idle_s, fetch_stream_fn *on_data, void *arg)
+{
+	struct fetch_stream *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->on_data = on_data;
+	s->arg = arg;
+	if ((s->url = fetch_url(base, path, tls->insecure_http)) == NULL ||
+	    (s->easy = curl_easy_init()) == NULL || (s->multi = curl_multi_init()) == NULL ||
+	    set_stream(s, tls, bearer, idle_s) != 0 ||
+	    curl_multi_add_handle(s->multi, s->easy) != CURLM_OK) {
+		fetch_stream_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+int
+fetch_stream_step(struct fetch_stream *s, int timeout_ms, long *status)
+{
+	CURLMsg *m;
+	int running = 0, left;
+
+	if (curl_multi_poll(s->multi, NULL, 0, timeout_ms, NULL) != CURLM_OK ||
+	    curl_multi_perform(s->multi, &running) != CURLM_OK)
+		return -1;
+	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, status);
+	while ((m = curl_multi_info_read(s->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		if (m->data.result != CURLE_OK && *status == 0) {
+			report_curl(m->data.result, s->url, s->errbuf, &(struct fetch_tls){ 0 });
+			return -1;
+		}
+		return 0;
+	}
+	return running ? 1 : 0;
+}
+
+void
+fetch_stream_close(struct fetch_stream *s)
+{
+	if (s == NULL)
+		return;
+	if (s->multi && s->easy)
+		curl_multi_remove_handle(s->multi, s->easy);
+	if (s->easy)
+		curl_easy_cleanup(s->easy);
+	if (s->multi)
+		curl_multi_cleanup(s->multi);
+	curl_slist_free_all(s->hdr);
+	free(s->url);
+	free(s);
+}

@@ -197,6 +197,7 @@ dist/systemd/wgconfsrv.socket $(UNITDIR)/wgconfsrv.socket 0644
 dist/systemd/wgconfsrv.service.in $(UNITDIR)/wgconfsrv.service 0644
 dist/systemd/wgconf-sync@.service.in $(UNITDIR)/wgconf-sync@.service 0644
 dist/systemd/wgconf-sync@.timer $(UNITDIR)/wgconf-sync@.timer 0644
+dist/systemd/wgconf-watch@.service.in $(UNITDIR)/wgconf-watch@.service 0644
 dist/tmpfiles/wgconfsrv.conf $(TMPFILESDIR)/wgconfsrv.conf 0644
 dist/sysusers/wgconfsrv.conf $(SYSUSERSDIR)/wgconfsrv.conf 0644
 $(foreach f,$(WWW_FILES),www/$(f) $(DATADIR)/www/$(f) 0644

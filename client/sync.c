@@ -34,7 +34,8 @@ static const char sync_usage[] =
 "                     Where the server has no push (HTTP 404 or 405 on its\n"
 "                     watch path: lighttpd, plain CGI, nginx without Nchan)\n"
 "                     poll every 60 s instead (wgconf-watch@.service)\n"
-"  --check-every SECONDS  with --watch: the full check's period (1-86400)\n"
+"  --check-every SECONDS  with --watch: check every SECONDS (1-86400), with\n"
+"                     or without push\n"
 "  --interface NAME   WireGuard interface (default wg0)\n"
 "  --config-dir DIR   where the config goes (default /etc/wireguard)\n"
 "  --apply            also bring the live interface to the config: `wg\n"
@@ -539,7 +540,8 @@ sync_once(void *opts)
 static int
 sync_watch(struct sync_run *opts)
 {
-	struct watch_opts wo = { opts->check_every ? opts->check_every : 600, 60 };
+	struct watch_opts wo = { opts->check_every ? opts->check_every : 600,
+	                         opts->check_every ? opts->check_every : 60 };
 	struct state st = { 0 };
 	int ret;
 

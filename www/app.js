@@ -13,6 +13,7 @@ import { setupNetwork, showNetwork } from "./network.js";
 import { setupInvites, loadInvites } from "./invites.js";
 import { setupAudit, showAudit } from "./audit.js";
 import { startRouter, parse } from "./router.js";
+import { startLive } from "./live.js";
 import { $, $$, note } from "./util.js";
 
 function show({ view, params }) {
@@ -78,5 +79,11 @@ const first = reload();
     others();
     performance.mark("wgconf-ready");
     document.body.dataset.ready = "1";
+    // Changes made elsewhere (a host registering, another admin, link
+    // reports) show without a reload.
+    startLive((what) => {
+      if (what.has("peers") || what.has("pending")) reload().then((ok) => ok && others());
+      else if (what.has("links")) loadLinks();
+    });
   }
 })();

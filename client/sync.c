@@ -31,7 +31,7 @@ static const char sync_usage[] =
 "                     notifications and sync within a second of each (and\n"
 "                     on every reconnect, and every --check-every seconds,\n"
 "                     default 600); reconnect with backoff after an outage.\n"
-"                     Where the server has no push (HTTP 404 or 405 on its\n"
+"                     Where the server has no push (HTTP 204, 404 or 405 on its\n"
 "                     watch path: lighttpd, plain CGI, nginx without Nchan)\n"
 "                     poll every 60 s instead (wgconf-watch@.service)\n"
 "  --check-every SECONDS  with --watch: check every SECONDS (1-86400), with\n"

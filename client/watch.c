@@ -159,7 +159,7 @@ watch_run(const struct state *st, const struct watch_opts *o, watch_check_fn *ch
 			return -1;
 		status = follow(s, o, check, ctx, &w, &last_check);
 		fetch_stream_close(s);
-		if (status == 404 || status == 405) {
+		if (status == 204 || status == 404 || status == 405) {
 			warnx("the server has no push (HTTP %ld on the watch path): polling "
 			      "every %d s", status, o->poll_every);
 			poll_for_a_while(o, check, ctx, &last_check);

@@ -252,6 +252,20 @@ api_peer_watch_auth(const struct request *req, struct response *res)
 	return http_json(res, 200, o);
 }
 
+/*
+ * GET /peer/watch, GET /admin/watch reach the responder only where the web
+ * server has no push (no Nchan: nginx answers them itself when it has).
+ * 204 says so: an EventSource stops on it without an error, and `wgconf
+ * sync --watch` polls instead.
+ */
+int
+api_watch_none(const struct request *req, struct response *res)
+{
+	(void)req;
+	res->status = 204;
+	return 204;
+}
+
 /* True when the If-None-Match header names etag (or is "*"). */
 static int
 etag_matches(const char *header, const char *etag)

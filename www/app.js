@@ -80,10 +80,19 @@ const first = reload();
     performance.mark("wgconf-ready");
     document.body.dataset.ready = "1";
     // Changes made elsewhere (a host registering, another admin, link
-    // reports) show without a reload.
-    startLive((what) => {
-      if (what.has("peers") || what.has("pending")) reload().then((ok) => ok && others());
-      else if (what.has("links")) loadLinks();
+    // reports) show without a reload. Only the store is read again: its
+    // views redraw from it, and a form being filled in (network, invites)
+    // is left alone.
+    startLive(async (what) => {
+      if (what.has("peers") || what.has("pending")) {
+        try {
+          await load();
+        } catch {
+          return;
+        }
+        loadRules();
+      }
+      loadLinks();
     });
   }
 })();

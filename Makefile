@@ -168,10 +168,16 @@ bench/seed: bench/seed.c lib/libwgserver.a lib/libwgcommon.a
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) -o $@ $< lib/libwgserver.a lib/libwgcommon.a $(LDFLAGS) $(LIB_LIBS)
 
+# The push benchmark's simulated watching hosts (bench/pushbench.c).
+bench/pushbench: bench/pushbench.c
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(CURL_CFLAGS) -o $@ $< $(LDFLAGS) $(CURL_LIBS)
+
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all bench/seed
+	$(Q)$(MAKE) --no-print-directory all bench/seed bench/pushbench
 	$(Q)sh bench/run.sh
 	$(Q)sh bench/browser.sh
+	$(Q)sh bench/push.sh
 
 # libFuzzer harnesses (clang) on api_handle() and the parsers, each for
 # FUZZ_SECONDS; a finding fails.
@@ -242,7 +248,7 @@ uninstall:
 	done
 
 clean:
-	rm -f $(BINS) bench/seed lib/*.a client/*.a lib/schema.h */*.o */*.d tests/unit/*.o tests/unit/*.d $(UNIT_BIN)
+	rm -f $(BINS) bench/seed bench/pushbench lib/*.a client/*.a lib/schema.h */*.o */*.d tests/unit/*.o tests/unit/*.d $(UNIT_BIN)
 	rm -rf tests/fuzz/out
 
 -include $(wildcard lib/*.d cgi/*.d client/*.d bench/*.d tests/unit/*.d)

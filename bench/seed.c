@@ -15,7 +15,9 @@
  *                                 with its 10 ring neighbours on each side
  *                                 (20 pairs, 21 with the hub). Writes
  *                                 OUTDIR/hub.token, OUTDIR/partial.token
- *                                 (0600) and OUTDIR/ids (one id a line).
+ *                                 (0600), OUTDIR/ids (one id a line) and
+ *                                 OUTDIR/tokens ("ID TOKEN" a line, 0600:
+ *                                 the push benchmark's watching hosts).
  *   bench/seed pair DB ID M       pairs peer ID with the first M other
  *                                 accepted peers (by id).
  *
@@ -108,6 +110,39 @@ out:
 	return ret;
 }
 
+/* OUTDIR/tokens, mode 0600: every peer's bearer token. NULL after a
+ * message. */
+static FILE *
+seed_open_tokens(const char *dir)
+{
+	char path[4096];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/tokens", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		perror(path);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+/* "ID TOKEN" of a registration's answer o. 0 or -1. */
+static int
+seed_token(FILE *f, const char *id, struct json_object *o)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, "token", &v)) {
+		fprintf(stderr, "seed: no token for %s\n", id);
+		return -1;
+	}
+	return fprintf(f, "%s %s\n", id, json_object_get_string(v)) < 0 ? -1 : 0;
+}
+
 static int
 seed_pair(const char *a, const char *b)
 {
@@ -142,12 +177,13 @@ seed_mesh(long n, const char *outdir)
 	char body[512], path[128], pub[KEYS_B64_LEN];
 	uint8_t sk[KEYS_LEN], pk[KEYS_LEN];
 	struct json_object *o = NULL, *v;
-	FILE *idf = NULL;
+	FILE *idf = NULL, *tokf = NULL;
 	long i, b, pairs = 0;
 	double t0, t_reg = 0, t_acc = 0;
 	int ret = -1, status;
 
-	if ((ids = calloc((size_t)n, sizeof(*ids))) == NULL)
+	if ((ids = calloc((size_t)n, sizeof(*ids))) == NULL ||
+	    (tokf = seed_open_tokens(outdir)) == NULL)
 		goto out;
 	snprintf(body, sizeof(body), "{\"ipv4_pool\":\"10.0.0.0/%d\"}", seed_pool_prefix(n));
 	if ((status = seed_call("PUT", API_PREFIX "/admin/network", body, 1, &o)) != 200) {
@@ -178,6 +214,8 @@ seed_mesh(long n, const char *outdir)
 				goto out;
 			}
 			snprintf(ids[i], PEER_ID_LEN, "%s", json_object_get_string(v));
+			if (seed_token(tokf, ids[i], o) != 0)
+				goto out;
 			if (i == 0 || i == n / 2) {
 				if (!json_object_object_get_ex(o, "token", &v) ||
 				    seed_write_file(outdir, i == 0 ? "hub.token" : "partial.token",
@@ -242,6 +280,10 @@ seed_mesh(long n, const char *outdir)
 out:
 	if (idf != NULL)
 		fclose(idf);
+	if (tokf != NULL && fclose(tokf) != 0) {
+		perror("seed: tokens");
+		ret = -1;
+	}
 	json_object_put(o);
 	free(ids);
 	return ret;

@@ -20,6 +20,8 @@
 #                          nginx/wgconfsrv.conf; tests raise it)
 #   WGCONFSRV_PEER_RATE    the same for the peer routes and /health
 #   WGCONFSRV_ADMIN_RATE   the same for the UI and the admin API
+#   WGCONFSRV_WORKER_CONNECTIONS  connections per nginx worker (default
+#                          512; the push benchmark holds thousands)
 #   WGCONFSRV_NCHAN        nginx's Nchan module (default the Debian package's
 #                          /usr/lib/nginx/modules/ngx_nchan_module.so); when
 #                          it is not there, or set to "none", the site runs
@@ -44,6 +46,7 @@ RATE=${WGCONFSRV_REGISTER_RATE:-}
 PEER_RATE=${WGCONFSRV_PEER_RATE:-}
 ADMIN_RATE=${WGCONFSRV_ADMIN_RATE:-}
 NCHAN=${WGCONFSRV_NCHAN:-/usr/lib/nginx/modules/ngx_nchan_module.so}
+WORKER_CONNS=${WGCONFSRV_WORKER_CONNECTIONS:-512}
 ADMIN=admin
 BIN_NAME=$(basename "$BIN")
 
@@ -194,10 +197,11 @@ make_nginx_conf() {
 $load
 $user
 worker_processes 2;
+worker_rlimit_nofile $((WORKER_CONNS * 2 + 64));
 pid $RUN/nginx.pid;
 error_log $RUN/logs/error.log warn;
 events {
-	worker_connections 512;
+	worker_connections $WORKER_CONNS;
 }
 http {
 	include $RUN/mime.types;

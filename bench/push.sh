@@ -1,0 +1,87 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# make bench, the push part: BENCH_PUSH_HOSTS simulated watching hosts
+# (bench/pushbench: one process, one TLS subscription and one source
+# address per host) against the real stack with nginx's Nchan module, a
+# mesh seeded by bench/seed (a hub paired with all, a ring of 20 each).
+# Measures nginx's memory per subscriber and the idle CPU, the propagation
+# of a change every host sees (the MTU) and of a change to one host, and
+# how fast the hosts are back after `nginx -s reload`; writes the "Push"
+# section of docs/benchmarks.md. Fails nothing.
+#
+#   sh bench/push.sh     BENCH_PUSH_HOSTS=1000 BENCH_PUSH_TRIALS=20
+#                        BENCH_PUSH_OUT=docs/benchmarks.md BENCH_PUSH_NOTE=...
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+N=${BENCH_PUSH_HOSTS:-1000}
+TRIALS=${BENCH_PUSH_TRIALS:-20}
+OUT=${BENCH_PUSH_OUT-$ROOT/docs/benchmarks.md}
+NOTE=${BENCH_PUSH_NOTE:-}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/wgconfsrv-bench-push.XXXXXX")
+RUN=$TMP/run
+
+cleanup() {
+	WGCONFSRV_RUN_DIR=$RUN sh "$ROOT/nginx/local.sh" stop >/dev/null 2>&1 || true
+	[ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+if [ ! -r /usr/lib/nginx/modules/ngx_nchan_module.so ]; then
+	echo "bench: nginx's Nchan module is missing (libnginx-mod-nchan), no push figures" >&2
+	exit 0
+fi
+for b in bench/seed bench/pushbench cgi/wgconfsrv; do
+	[ -x "$ROOT/$b" ] || { echo "bench: $b is not built (make bench)" >&2; exit 1; }
+done
+
+. "$ROOT/tests/port.sh"
+mkdir -p "$RUN"
+echo "bench: push: seeding $N hosts"
+"$ROOT/bench/seed" mesh "$RUN/wgconfsrv.db" "$N" "$TMP" >"$TMP/seed.log" ||
+	{ cat "$TMP/seed.log"; exit 1; }
+PORT=$(free_port)
+WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=127.0.0.1:$PORT WGCONFSRV_RESPONDERS=2 \
+WGCONFSRV_WORKER_CONNECTIONS=$((4 * N + 512)) \
+WGCONFSRV_REGISTER_RATE=6000000r/m WGCONFSRV_PEER_RATE=6000000r/m WGCONFSRV_ADMIN_RATE=6000000r/m \
+	sh "$ROOT/nginx/local.sh" start >"$TMP/start.log" 2>&1 ||
+	{ cat "$TMP/start.log"; echo "bench: the stack did not start" >&2; exit 1; }
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+echo "bench: push: $N watching hosts, $TRIALS single-host changes"
+"$ROOT/bench/pushbench" "https://127.0.0.1:$PORT" "$RUN/cert.pem" "$TMP/tokens" "$N" \
+	"$RUN/admin-password" "$TRIALS" "$(cat "$RUN/nginx.pid")" \
+	"$(tr '\n' ' ' <"$RUN/responders.pid")" | tee "$TMP/push.out"
+
+v() { sed -n "s/^$1=//p" "$TMP/push.out" | head -n 1; }
+ms() { [ -n "$(v "$1")" ] && echo "$(v "$1") ms" || echo "-"; }
+kib=$(awk -v b="$(v idle_bytes_per_subscriber)" 'BEGIN { if (b == "") print "-"; else printf "%.1f KiB", b / 1024 }')
+section=$TMP/section.md
+{
+	echo "## Push"
+	echo
+	echo "\`sh bench/push.sh\` ($(date -u +%Y-%m-%d), $(nproc) cores, nginx $(nginx -v 2>&1 | sed 's|.*/||'), Nchan from libnginx-mod-nchan): $(v hosts) simulated watching hosts (bench/pushbench: one process, each host its own TLS connection and source address), 2 responders, a mesh from bench/seed (a hub paired with every host, a ring of 20 partners each). A host fetches its config on each message, with its ETag, on a new TLS connection, as \`wgconf sync --watch\` does.${NOTE:+ $NOTE}"
+	echo
+	echo "| what | measured | target |"
+	echo "| --- | --- | --- |"
+	echo "| hosts subscribed | $(v subscribed) of $(v hosts) in $(v subscribe_s) s ($(v subscribe_refused) refused) | all |"
+	echo "| a change every host sees (MTU): admin's 200 to each host's fetched config, p50 | $(ms all_p50_ms) ($(v all_done) of $(v all_want) fetched) | |"
+	echo "| the same, p99 / max | $(ms all_p99_ms) / $(ms all_max_ms) | p99 < 1 s |"
+	echo "| a change to one host (its ~21 partners see it too), p50 over $(v one_want) | $(ms one_p50_ms) | |"
+	echo "| the same, p99 / max | $(ms one_p99_ms) / $(ms one_max_ms) | p99 < 200 ms |"
+	echo "| nginx memory per idle subscriber (Pss of all nginx processes, shared memory included) | $kib | <= 16 KiB |"
+	echo "| responders' CPU while nothing changes | $(v idle_responder_cpu_ms_per_10s) ms per 10 s | ~0 |"
+	echo "| nginx's CPU while nothing changes | $(v idle_nginx_cpu_ms_per_10s) ms per 10 s | |"
+	echo "| \`nginx -s reload\`: all hosts subscribed again after | $(v reload_all_back_s) s ($(v reload_back) back, $(v reload_refused) attempts refused) | no failed request |"
+	echo
+} >"$section"
+cat "$section"
+if [ -n "$OUT" ]; then
+	awk -v sec="$section" '
+		/^## Push$/ { skip = 1; while ((getline l < sec) > 0) print l; done = 1; next }
+		skip && /^## / { skip = 0 }
+		!skip { print }
+		END { if (!done) { print ""; while ((getline l < sec) > 0) print l } }
+	' "$OUT" >"$TMP/out.md" && cat "$TMP/out.md" >"$OUT"
+	echo "bench: push: wrote $OUT"
+fi

@@ -67,6 +67,7 @@ section=$TMP/section.md
 	echo "| hosts subscribed | $(v subscribed) of $(v hosts) in $(v subscribe_s) s ($(v subscribe_refused) refused) | all |"
 	echo "| a change every host sees (MTU): admin's 200 to each host's fetched config, p50 | $(ms all_p50_ms) ($(v all_done) of $(v all_want) fetched) | |"
 	echo "| the same, p99 / max | $(ms all_p99_ms) / $(ms all_max_ms) | p99 < 1 s |"
+	echo "| the message alone (admin's 200 to each host's event, before its fetch), p50 / p99 | $(ms all_heard_p50_ms) / $(ms all_heard_p99_ms) | |"
 	echo "| a change to one host (its ~21 partners see it too), p50 over $(v one_want) | $(ms one_p50_ms) | |"
 	echo "| the same, p99 / max | $(ms one_p99_ms) / $(ms one_max_ms) | p99 < 200 ms |"
 	echo "| nginx memory per idle subscriber (Pss of all nginx processes, shared memory included) | $kib | <= 16 KiB |"

@@ -60,7 +60,7 @@ section=$TMP/section.md
 {
 	echo "## Push"
 	echo
-	echo "\`sh bench/push.sh\` ($(date -u +%Y-%m-%d), $(nproc) cores, nginx $(nginx -v 2>&1 | sed 's|.*/||'), Nchan from libnginx-mod-nchan): $(v hosts) simulated watching hosts (bench/pushbench: one process, each host its own TLS connection and source address), 2 responders, a mesh from bench/seed (a hub paired with every host, a ring of 20 partners each). A host fetches its config on each message, with its ETag, on a new TLS connection, as \`wgconf sync --watch\` does.${NOTE:+ $NOTE}"
+	echo "\`sh bench/push.sh\` ($(date -u +%Y-%m-%d), $(nproc) cores, nginx $(nginx -v 2>&1 | sed 's|.*/||'), Nchan from libnginx-mod-nchan): $(v hosts) simulated watching hosts (bench/pushbench: one process, each host its own TLS connection and source address), 2 responders, a mesh from bench/seed (a hub paired with every host, a ring of 20 partners each). A host fetches its config on each message, with its ETag, $(if [ "$(v h2)" = 1 ]; then echo "as an HTTP/2 stream on its subscription's connection, as \`wgconf sync --watch\` does"; else echo "on a new HTTP/1.1 TLS connection each time (BENCH_PUSH_H2=0: what a fetch costs without the subscription's connection)"; fi).${NOTE:+ $NOTE}"
 	echo
 	echo "| what | measured | target |"
 	echo "| --- | --- | --- |"

@@ -67,15 +67,25 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* As wgconf sync --watch does, a host's fetch goes as an HTTP/2 stream on
+ * its subscription's connection (no handshake); BENCH_PUSH_H2=0: each fetch
+ * on a new HTTP/1.1 TLS connection instead, as a cron sync's would. */
+static int h2 = 1;
+
 static void
 common(CURL *c, const char *url, const char *src)
 {
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CAINFO, cafile);
-	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
-	curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+	if (h2) {
+		curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+		curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);
+	} else {
+		curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+		curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+	}
 	if (src != NULL)
 		curl_easy_setopt(c, CURLOPT_INTERFACE, src);
 }
@@ -502,8 +512,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "pushbench: cannot read %ld hosts from %s\n", n, argv[3]);
 		return 1;
 	}
+	h2 = getenv("BENCH_PUSH_H2") == NULL || strcmp(getenv("BENCH_PUSH_H2"), "0") != 0;
+	printf("h2=%d\n", h2);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	multi = curl_multi_init();
+	curl_multi_setopt(multi, CURLMOPT_PIPELINING, h2 ? CURLPIPE_MULTIPLEX : CURLPIPE_NOTHING);
 	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)(3 * n));
 	pss0 = nginx_pss_kib(master);
 	printf("hosts=%ld\n", n);

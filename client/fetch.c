@@ -380,6 +380,66 @@ out:
 	return -1;
 }
 
+/* A long-lived GET whose body is handed over as it comes (fetch_stream_*). */
+struct fetch_stream {
+	CURLM *multi;
+	CURL *easy;
+	struct curl_slist *hdr;
+	char *url;
+	struct fetch_response resp;     /* headers; the body is not kept */
+	fetch_stream_fn *on_data;
+	void *arg;
+	char errbuf[CURL_ERROR_SIZE];
+	int ended;                      /* it ended while a request ran (below) */
+	CURLcode result;
+};
+
+/* The subscription this process holds (sync --watch), or NULL. While there
+ * is one, requests go as HTTP/2 streams on its connection: a host told of
+ * a change fetches without a new TCP and TLS handshake, which is most of
+ * what a mesh-wide change costs the server (docs/benchmarks.md, Push). */
+static struct fetch_stream *shared;
+
+/* Runs c to its end: on the subscription's connection when there is one
+ * (PIPEWAIT: a new connection only when that one cannot take it), else
+ * on its own. */
+static CURLcode
+fetch_perform(CURL *c)
+{
+	CURLcode rc = CURLE_OK;
+	CURLMsg *m;
+	int running, left, done = 0;
+
+	if (shared == NULL || curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L) != CURLE_OK ||
+	    curl_multi_add_handle(shared->multi, c) != CURLM_OK)
+		return curl_easy_perform(c);
+	while (!done) {
+		if (curl_multi_perform(shared->multi, &running) != CURLM_OK) {
+			rc = CURLE_RECV_ERROR;
+			break;
+		}
+		while ((m = curl_multi_info_read(shared->multi, &left)) != NULL) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			if (m->easy_handle == c) {
+				rc = m->data.result;
+				done = 1;
+			} else {
+				/* The subscription ended meanwhile: its loop learns
+				 * it from here (fetch_stream_step). */
+				shared->ended = 1;
+				shared->result = m->data.result;
+			}
+		}
+		if (!done && curl_multi_poll(shared->multi, NULL, 0, 1000, NULL) != CURLM_OK) {
+			rc = CURLE_RECV_ERROR;
+			break;
+		}
+	}
+	curl_multi_remove_handle(shared->multi, c);
+	return rc;
+}
+
 int
 fetch_request(const char *base, const char *method, const char *path,
               const struct fetch_tls *tls, const struct fetch_auth *auth,
@@ -414,7 +474,7 @@ fetch_request_cond(const char *base, const char *method, const char *path,
 	    set_auth(c, auth, &hdr, &authz) != 0 ||
 	    set_request(c, method, body, cond, etag, &hdr, &inm) != 0)
 		goto out;
-	rc = curl_easy_perform(c);
+	rc = fetch_perform(c);
 	if (rc != CURLE_OK) {
 		report_curl(rc, url, errbuf, tls);
 		goto out;
@@ -497,18 +557,6 @@ fetch_response_free(struct fetch_response *resp)
 	memset(resp, 0, sizeof(*resp));
 }
 
-/* A long-lived GET whose body is handed over as it comes (fetch_stream_*). */
-struct fetch_stream {
-	CURLM *multi;
-	CURL *easy;
-	struct curl_slist *hdr;
-	char *url;
-	struct fetch_response resp;     /* headers; the body is not kept */
-	fetch_stream_fn *on_data;
-	void *arg;
-	char errbuf[CURL_ERROR_SIZE];
-};
-
 static size_t
 on_stream(char *data, size_t size, size_t nmemb, void *arg)
 {
@@ -570,6 +618,7 @@ fetch_stream_open(const char *base, const char *path, const struct fetch_tls *tl
 		fetch_stream_close(s);
 		return NULL;
 	}
+	shared = s;
 	return s;
 }
 
@@ -579,20 +628,25 @@ fetch_stream_step(struct fetch_stream *s, int timeout_ms, long *status)
 	CURLMsg *m;
 	int running = 0, left;
 
-	if (curl_multi_poll(s->multi, NULL, 0, timeout_ms, NULL) != CURLM_OK ||
-	    curl_multi_perform(s->multi, &running) != CURLM_OK)
-		return -1;
-	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, status);
-	while ((m = curl_multi_info_read(s->multi, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		if (m->data.result != CURLE_OK && *status == 0) {
-			report_curl(m->data.result, s->url, s->errbuf, &(struct fetch_tls){ 0 });
+	if (!s->ended) {
+		if (curl_multi_poll(s->multi, NULL, 0, timeout_ms, NULL) != CURLM_OK ||
+		    curl_multi_perform(s->multi, &running) != CURLM_OK)
 			return -1;
+		while (!s->ended && (m = curl_multi_info_read(s->multi, &left)) != NULL) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			s->ended = 1;
+			s->result = m->data.result;
 		}
-		return 0;
 	}
-	return running ? 1 : 0;
+	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, status);
+	if (!s->ended)
+		return 1;
+	if (s->result != CURLE_OK && *status == 0) {
+		report_curl(s->result, s->url, s->errbuf, &(struct fetch_tls){ 0 });
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -600,6 +654,8 @@ fetch_stream_close(struct fetch_stream *s)
 {
 	if (s == NULL)
 		return;
+	if (shared == s)
+		shared = NULL;
 	if (s->multi && s->easy)
 		curl_multi_remove_handle(s->multi, s->easy);
 	if (s->easy)

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench/pushbench: N simulated watching hosts in one process, each holding
- * its own TLS subscription (HTTP/1.1, its own source address 127.x.y.z so
- * that nginx's per-address limits see N hosts) to its push channel, and
- * doing what `wgconf sync --watch` does on a message: GET /peer/config with
- * its ETag, on a fresh TLS connection. It measures:
+ * its own TLS subscription (its own connection and source address
+ * 127.x.y.z, so that nginx's per-address limits see N hosts) to its push
+ * channel, and doing what `wgconf sync --watch` does on a message: GET
+ * /peer/config with its ETag, as an HTTP/2 stream on the subscription's
+ * connection (BENCH_PUSH_H2=0: on a new HTTP/1.1 TLS connection, as a cron
+ * sync would). It measures:
  *
  *   idle     nginx's memory per subscriber (the sum of Pss of every nginx
  *            process, shared memory included, before and after), and the

@@ -49,9 +49,12 @@ WGCONFSRV_REGISTER_RATE=6000000r/m WGCONFSRV_PEER_RATE=6000000r/m WGCONFSRV_ADMI
 	{ cat "$TMP/start.log"; echo "bench: the stack did not start" >&2; exit 1; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 echo "bench: push: $N watching hosts, $TRIALS single-host changes"
+load0=$(cut -d' ' -f1 /proc/loadavg)
 "$ROOT/bench/pushbench" "https://127.0.0.1:$PORT" "$RUN/cert.pem" "$TMP/tokens" "$N" \
 	"$RUN/admin-password" "$TRIALS" "$(cat "$RUN/nginx.pid")" \
 	"$(tr '\n' ' ' <"$RUN/responders.pid")" | tee "$TMP/push.out"
+
+load1=$(cut -d' ' -f1 /proc/loadavg)
 
 # With real tunnels: tests/t3400-push-tunnel.sh (root: network namespaces,
 # wireguard-go) says how long the first ping over a new pairing took.
@@ -70,7 +73,7 @@ section=$TMP/section.md
 {
 	echo "## Push"
 	echo
-	echo "\`sh bench/push.sh\` ($(date -u +%Y-%m-%d), $(nproc) cores, nginx $(nginx -v 2>&1 | sed 's|.*/||'), Nchan from libnginx-mod-nchan): $(v hosts) simulated watching hosts (bench/pushbench: one process, each host its own TLS connection and source address), 2 responders, a mesh from bench/seed (a hub paired with every host, a ring of 20 partners each). A host fetches its config on each message, with its ETag, $(if [ "$(v h2)" = 1 ]; then echo "as an HTTP/2 stream on its subscription's connection, as \`wgconf sync --watch\` does"; else echo "on a new HTTP/1.1 TLS connection each time (BENCH_PUSH_H2=0: what a fetch costs without the subscription's connection)"; fi).${NOTE:+ $NOTE}"
+	echo "\`sh bench/push.sh\` ($(date -u +%Y-%m-%d), $(nproc) cores, nginx $(nginx -v 2>&1 | sed 's|.*/||'), Nchan from libnginx-mod-nchan): $(v hosts) simulated watching hosts (bench/pushbench: one process, each host its own TLS connection and source address), 2 responders, a mesh from bench/seed (a hub paired with every host, a ring of 20 partners each). A host fetches its config on each message, with its ETag, $(if [ "$(v h2)" = 1 ]; then echo "as an HTTP/2 stream on its subscription's connection, as \`wgconf sync --watch\` does"; else echo "on a new HTTP/1.1 TLS connection each time (BENCH_PUSH_H2=0: what a fetch costs without the subscription's connection)"; fi). The load average was $load0 when the hosts subscribed and $load1 at the end.${NOTE:+ $NOTE}"
 	echo
 	echo "| what | measured | target |"
 	echo "| --- | --- | --- |"

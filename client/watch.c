@@ -9,6 +9,7 @@
  * a check runs every check_every seconds regardless.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -32,6 +33,16 @@ struct watch_events {
 	size_t linelen;
 };
 
+/* SIGTERM (systemd's stop), SIGINT: the loop ends after the sync in hand. */
+static volatile sig_atomic_t stopping;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
 static int64_t
 mono_ms(void)
 {
@@ -46,7 +57,7 @@ sleep_ms(int64_t ms)
 {
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
 
-	while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+	while (ms > 0 && !stopping && nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
 
@@ -95,7 +106,7 @@ follow(struct fetch_stream *s, const struct watch_opts *o, watch_check_fn *check
 	long status = 0;
 	int checked = 0, r;
 
-	while ((r = fetch_stream_step(s, 1000, &status)) == 1) {
+	while (!stopping && (r = fetch_stream_step(s, 1000, &status)) == 1) {
 		if ((w->up && !checked) || w->changed ||
 		    (w->up && mono_ms() - *last_check >= (int64_t)o->check_every * 1000)) {
 			checked = 1;
@@ -115,7 +126,7 @@ poll_for_a_while(const struct watch_opts *o, watch_check_fn *check, void *ctx,
 {
 	int64_t until = mono_ms() + (int64_t)WATCH_REPROBE * 1000;
 
-	while (mono_ms() < until) {
+	while (!stopping && mono_ms() < until) {
 		check(ctx);
 		*last_check = mono_ms();
 		sleep_ms(jitter((int64_t)o->poll_every * 1000));
@@ -130,13 +141,26 @@ wait_reconnect(int64_t delay, const struct watch_opts *o, watch_check_fn *check,
 {
 	int64_t until = mono_ms() + delay;
 
-	while (mono_ms() < until) {
+	while (!stopping && mono_ms() < until) {
 		if (mono_ms() - *last_check >= (int64_t)o->poll_every * 1000) {
 			check(ctx);
 			*last_check = mono_ms();
 		}
 		sleep_ms(until - mono_ms() < 1000 ? until - mono_ms() : 1000);
 	}
+}
+
+/* No SA_RESTART: a waiting poll or sleep returns at once. */
+static void
+catch_stop(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 }
 
 int
@@ -148,7 +172,8 @@ watch_run(const struct state *st, const struct watch_opts *o, watch_check_fn *ch
 	char path[64];
 
 	snprintf(path, sizeof(path), "/peer/watch?peer=%s", st->id);
-	for (;;) {
+	catch_stop();
+	while (!stopping) {
 		struct watch_events w = { 0 };
 		struct fetch_stream *s;
 		int64_t opened = mono_ms();
@@ -159,6 +184,8 @@ watch_run(const struct state *st, const struct watch_opts *o, watch_check_fn *ch
 			return -1;
 		status = follow(s, o, check, ctx, &w, &last_check);
 		fetch_stream_close(s);
+		if (stopping)
+			break;
 		if (status == 204 || status == 404 || status == 405) {
 			warnx("the server has no push (HTTP %ld on the watch path): polling "
 			      "every %d s", status, o->poll_every);
@@ -167,9 +194,12 @@ watch_run(const struct state *st, const struct watch_opts *o, watch_check_fn *ch
 		}
 		if (w.up && mono_ms() - opened >= (int64_t)WATCH_STEADY * 1000)
 			backoff = 1000;
-		if (status != 200)
+		if (status == 0)
+			warnx("the watch subscription failed: reconnecting");
+		else
 			warnx("the watch subscription ended (HTTP %ld): reconnecting", status);
 		wait_reconnect(jitter(backoff), o, check, ctx, &last_check);
 		backoff = backoff * 2 > WATCH_BACKOFF_MAX ? WATCH_BACKOFF_MAX : backoff * 2;
 	}
+	return 0;
 }

@@ -18,8 +18,8 @@ struct watch_opts {
  * after every (re)connect, every check_every seconds while subscribed, and
  * every poll_every seconds while not (server down, or no push: a 204,
  * 404 or 405 on the watch path, tried again every WATCH_REPROBE seconds).
- * Reconnects with exponential backoff and jitter. Returns only on a setup
- * error (-1). */
+ * Reconnects with exponential backoff and jitter. Returns 0 once SIGTERM
+ * or SIGINT stopped it, -1 on a setup error. */
 int watch_run(const struct state *st, const struct watch_opts *o, watch_check_fn *check,
               void *ctx);
 

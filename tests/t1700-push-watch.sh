@@ -75,6 +75,7 @@ watch_until a "PublicKey = $(q "$B_PUB")" 10 && watch_until b "PublicKey = $(q "
     fail "the pairing did not reach both watching hosts within 10 s"
 expect_current a
 expect_current b
+expect_watchers_stop
 
 api -a GET /admin/metrics
 expect_in "$BODY" '^wgconf_push_published_total\{pid="[0-9]+"\} [1-9]' "the responder counts what it published"

@@ -28,6 +28,27 @@ watch_stop_all() {
 }
 trap 'rc=$?; watch_stop_all; (exit $rc); t_cleanup' EXIT
 
+# expect_watchers_stop: SIGTERM ends every watcher cleanly (exit 0), and
+# none left a sanitizer report (a leak shows at that exit) in its log.
+expect_watchers_stop() {
+	_bad=""
+	for _p in $T_WATCHERS; do
+		kill -TERM "$_p" 2>/dev/null
+		wait "$_p"
+		_rc=$?
+		[ "$_rc" = 0 ] || _bad="$_bad $_p:exit-$_rc"
+	done
+	T_WATCHERS=""
+	for _l in "$T_TMP"/*/watch.log; do
+		grep -q 'Sanitizer' "$_l" 2>/dev/null && _bad="$_bad $_l" && sed 's/^/    | /' "$_l" | head -n 40
+	done
+	if [ -z "$_bad" ]; then
+		ok "the watchers stop cleanly on SIGTERM, no sanitizer report"
+	else
+		fail "watchers that did not stop cleanly:$_bad"
+	fi
+}
+
 # watch_conf HOST: HOST's config file.
 watch_conf() {
 	echo "$T_TMP/$1/conf/wg$1.conf"

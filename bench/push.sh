@@ -50,6 +50,9 @@ WGCONFSRV_REGISTER_RATE=6000000r/m WGCONFSRV_PEER_RATE=6000000r/m WGCONFSRV_ADMI
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 echo "bench: push: $N watching hosts, $TRIALS single-host changes"
 load0=$(cut -d' ' -f1 /proc/loadavg)
+# A restart: nginx stopped (its subscribers dropped), a second, started.
+BENCH_PUSH_RESTART="kill -TERM \$(cat '$RUN/nginx.pid'); while [ -s '$RUN/nginx.pid' ]; do sleep 0.05; done; sleep 1; nginx -e '$RUN/logs/error.log' -p '$RUN' -c '$RUN/nginx.conf'"
+export BENCH_PUSH_RESTART
 "$ROOT/bench/pushbench" "https://127.0.0.1:$PORT" "$RUN/cert.pem" "$TMP/tokens" "$N" \
 	"$RUN/admin-password" "$TRIALS" "$(cat "$RUN/nginx.pid")" \
 	"$(tr '\n' ' ' <"$RUN/responders.pid")" | tee "$TMP/push.out"
@@ -87,7 +90,8 @@ section=$TMP/section.md
 	echo "| nginx memory per idle subscriber (Pss of all nginx processes, shared memory included) | $kib | <= 16 KiB |"
 	echo "| responders' CPU while nothing changes | $(v idle_responder_cpu_ms_per_10s) ms per 10 s | ~0 |"
 	echo "| nginx's CPU while nothing changes | $(v idle_nginx_cpu_ms_per_10s) ms per 10 s | |"
-	echo "| \`nginx -s reload\`: all hosts subscribed again after | $(v reload_all_back_s) s ($(v reload_back) back, $(v reload_refused) attempts refused) | no failed request |"
+	echo "| \`nginx -s reload\` (Nchan ends every subscription): first dropped, last subscribed again, after | $(v reload_first_drop_s) s, $(v reload_all_back_s) s ($(v reload_reconnected) reconnected, $(v reload_back) up at the end, $(v reload_refused) attempts refused) | no failed request |"
+	echo "| nginx stopped, started again a second later: the last host subscribed again after | $(v restart_all_back_s) s ($(v restart_reconnected) reconnected, $(v restart_back) up at the end, $(v restart_refused) attempts failed while it was down) | no failed request once it is up |"
 	echo
 } >"$section"
 cat "$section"

@@ -18,7 +18,9 @@
  *            times;
  *   reload   `nginx -s reload` (SIGHUP): how long until every host is
  *            subscribed again, reconnecting as wgconf does (after 0.5-1.5
- *            s, then doubling), and how many attempts were refused.
+ *            s, then doubling), and how many attempts were refused;
+ *   restart  the same after the shell command BENCH_PUSH_RESTART (it
+ *            stops nginx and starts it again), when set.
  *
  *   pushbench URL CAFILE TOKENS N ADMINPASSFILE TRIALS NGINXPID RESPONDERPIDS
  *
@@ -49,6 +51,7 @@ struct host {
 	char line[8];
 	double fetched;                 /* when the last 200 came */
 	double heard;                   /* when the last message came */
+	double upsince;                 /* when its subscription last came up */
 	double retry_at;                /* reconnect due (0: none) */
 	int backoff_ms;
 };
@@ -59,6 +62,7 @@ static CURLM *multi;
 static struct host *hosts;
 static long nhosts;
 static long refused;                    /* subscription answers other than 200 */
+static double first_end;                /* when a subscription first ended (phase_back) */
 
 static double
 now(void)
@@ -98,6 +102,8 @@ on_stream(char *d, size_t size, size_t nmemb, void *arg)
 	struct host *h = arg;
 	size_t n = size * nmemb;
 
+	if (!h->up)
+		h->upsince = now();
 	h->up = 1;
 	for (size_t i = 0; i < n; i++) {
 		if (d[i] == '\r')
@@ -195,6 +201,8 @@ stream_ended(struct host *h, long status)
 	curl_slist_free_all(h->shdr);
 	h->stream = NULL;
 	h->shdr = NULL;
+	if (first_end == 0)
+		first_end = now();
 	if (status != 200)
 		refused++;
 	h->backoff_ms = h->up ? 1000 : (h->backoff_ms ? h->backoff_ms * 2 : 1000);
@@ -462,22 +470,44 @@ phase_idle(pid_t master, const char *responders, long pss0)
 	       (r1 - r0) * 1000 / hz, (g1 - g0) * 1000 / hz);
 }
 
+/* After `nginx -s reload` (cmd NULL: SIGHUP to master) or a restart
+ * (cmd: a shell command that stops and starts nginx), how long until every
+ * host is subscribed again, and how many attempts were refused. */
 static void
-phase_reload(pid_t master)
+phase_back(const char *name, pid_t master, const char *cmd)
 {
 	double t0, end;
 	long r0 = refused;
 
-	kill(master, SIGHUP);
+	double last = 0;
+	long moved = 0;
+
+	first_end = 0;
 	t0 = now();
-	/* The old workers drop their subscribers as they go. */
-	for (double q = t0 + 1; now() < q;)
+	if (cmd == NULL)
+		kill(master, SIGHUP);
+	else if (system(cmd) != 0)
+		fprintf(stderr, "pushbench: %s failed\n", cmd);
+	/* Done when hosts came back, every host is up, and none came back
+	 * for 3 s (the old workers of a reload drop their subscribers as they
+	 * go, some time after the signal on a busy machine). */
+	end = t0 + 60;
+	for (;;) {
 		step(20);
-	end = t0 + 120;
-	while (count_up() < nhosts && now() < end)
-		step(20);
-	printf("reload_all_back_s=%.2f\nreload_back=%ld\nreload_refused=%ld\n", now() - t0,
-	       count_up(), refused - r0);
+		moved = 0;
+		last = t0;
+		for (long i = 0; i < nhosts; i++)
+			if (hosts[i].upsince > t0) {
+				moved++;
+				if (hosts[i].upsince > last)
+					last = hosts[i].upsince;
+			}
+		if (now() >= end || (moved > 0 && count_up() == nhosts && now() - last >= 3))
+			break;
+	}
+	printf("%s_first_drop_s=%.2f\n", name, first_end > 0 ? first_end - t0 : 0);
+	printf("%s_all_back_s=%.2f\n%s_reconnected=%ld\n%s_back=%ld\n%s_refused=%ld\n", name,
+	       last - t0, name, moved, name, count_up(), name, refused - r0);
 }
 
 int
@@ -532,6 +562,9 @@ main(int argc, char **argv)
 	fflush(stdout);
 	phase_one(trials);
 	fflush(stdout);
-	phase_reload(master);
+	phase_back("reload", master, NULL);
+	fflush(stdout);
+	if (getenv("BENCH_PUSH_RESTART") != NULL)
+		phase_back("restart", master, getenv("BENCH_PUSH_RESTART"));
 	return 0;
 }

@@ -3,9 +3,9 @@
 # t1700-push-watch: with nginx's Nchan module, a host running `wgconf sync
 # --watch` applies a pairing within seconds of the admin's request (not at
 # its next poll); a peer's token subscribes only to its own channel, a
-# wrong token to none; the admin channel wants the password; the publisher
-# cannot be reached through the public server; the responders count what
-# they published.
+# wrong token to none; the admin channel wants the password; one address
+# holds at most 256 subscriptions; the publisher cannot be reached through
+# the public server; the responders count what they published.
 . "$(dirname "$0")/lib.sh"
 [ -r /usr/lib/nginx/modules/ngx_nchan_module.so ] ||
     skip "nginx's Nchan module is not installed (libnginx-mod-nchan; make deps)"
@@ -32,6 +32,14 @@ expect_eq "$(sub "" "$A")" 401 "no token is refused"
 code=$(curl -sS --cacert "$CACERT" --max-time 2 -o /dev/null -w '%{http_code}' \
     -H 'Accept: text/event-stream' "$API/admin/watch" 2>/dev/null)
 expect_eq "$code" 401 "the admin channel wants the admin's password"
+
+# One address holds at most 256 subscriptions (limit_conn): the next is
+# refused at once, 429 like every other limit.
+if command -v python3 >/dev/null 2>&1; then
+	codes=$(python3 "$T_ROOT/tests/tools/push-stuck.py" many 127.0.0.1 "$PORT" "$CACERT" \
+	    "/api/v1/peer/watch?peer=$A" "$A_TOK" 257 2>&1 | tr '\n' ' ')
+	expect_eq "$codes" "200 256 429 1 " "one address: 256 subscriptions held, the 257th refused"
+fi
 
 # ---------------------------------------------- the publisher is private
 # While a subscriber listens on a's channel, whatever the public server is

@@ -7,6 +7,9 @@
       (a hung publisher), for SECONDS.
   push-stuck.py subscriber HOST PORT CAFILE PATH TOKEN SECONDS
       subscribes over TLS with a tiny receive buffer and never reads.
+  push-stuck.py many HOST PORT CAFILE PATH TOKEN COUNT
+      opens COUNT subscriptions from one address, all held at once, and
+      prints how many got each status ("200 256", "429 1").
 """
 import os
 import socket
@@ -43,9 +46,37 @@ def subscriber(host, port, cafile, path, token, seconds):
     time.sleep(seconds)
 
 
+def open_one(host, port, cafile, path, token):
+    ctx = ssl.create_default_context(cafile=cafile)
+    s = ctx.wrap_socket(socket.create_connection((host, port)), server_hostname=host)
+    s.sendall(("GET %s HTTP/1.1\r\nHost: %s:%d\r\nAccept: text/event-stream\r\n"
+               "Authorization: Bearer %s\r\n\r\n" % (path, host, port, token)).encode())
+    s.settimeout(10)
+    head = b""
+    while b"\r\n" not in head:
+        chunk = s.recv(256)
+        if not chunk:
+            break
+        head += chunk
+    return s, head.split(b" ")[1].decode() if head.startswith(b"HTTP/") else "none"
+
+
+def many(host, port, cafile, path, token, count):
+    held, codes = [], {}
+    for _ in range(count):
+        s, code = open_one(host, port, cafile, path, token)
+        held.append(s)
+        codes[code] = codes.get(code, 0) + 1
+    for code in sorted(codes):
+        print(code, codes[code])
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "publisher":
         publisher(sys.argv[2], float(sys.argv[3]))
+    elif sys.argv[1] == "many":
+        many(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6],
+             int(sys.argv[7]))
     else:
         subscriber(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6],
                    float(sys.argv[7]))

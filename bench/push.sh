@@ -71,6 +71,8 @@ echo "tunnel_first_ping_ms=$tunnel_ms" >>"$TMP/push.out"
 
 v() { sed -n "s/^$1=//p" "$TMP/push.out" | head -n 1; }
 ms() { [ -n "$(v "$1")" ] && echo "$(v "$1") ms" || echo "-"; }
+# verdict VALUE LIMIT: "met" when VALUE < LIMIT, "missed" otherwise, "-" without one.
+verdict() { awk -v x="$1" -v l="$2" 'BEGIN { if (x == "") print "-"; else if (x + 0 < l + 0) print "met"; else print "missed" }'; }
 kib=$(awk -v b="$(v idle_bytes_per_subscriber)" 'BEGIN { if (b == "") print "-"; else printf "%.1f KiB", b / 1024 }')
 section=$TMP/section.md
 {
@@ -82,16 +84,18 @@ section=$TMP/section.md
 	echo "| --- | --- | --- |"
 	echo "| hosts subscribed | $(v subscribed) of $(v hosts) in $(v subscribe_s) s ($(v subscribe_refused) refused) | all |"
 	echo "| a change every host sees (MTU): admin's 200 to each host's fetched config, p50 | $(ms all_p50_ms) ($(v all_done) of $(v all_want) fetched) | |"
-	echo "| the same, p99 / max | $(ms all_p99_ms) / $(ms all_max_ms) | p99 < 1 s |"
+	echo "| the same, p99 / max | $(ms all_p99_ms) / $(ms all_max_ms) | p99 < 1 s: $(verdict "$(v all_p99_ms)" 1000) |"
 	echo "| the message alone (admin's 200 to each host's event, before its fetch), p50 / p99 | $(ms all_heard_p50_ms) / $(ms all_heard_p99_ms) | |"
-	echo "| real tunnels (two hosts in network namespaces running \`wgconf sync --watch --apply\`, tests/t3400): the admin's pairing request to the first ping over the new tunnel | $(ms tunnel_first_ping_ms) | < 3 s (the test asserts < 10 s) |"
+	echo "| real tunnels (two hosts in network namespaces running \`wgconf sync --watch --apply\`, tests/t3400): the admin's pairing request to the first ping over the new tunnel | $(ms tunnel_first_ping_ms) | < 3 s: $(verdict "$tunnel_ms" 3000) (the test asserts < 10 s) |"
 	echo "| a change to one host (its ~21 partners see it too), p50 over $(v one_want) | $(ms one_p50_ms) | |"
-	echo "| the same, p99 / max | $(ms one_p99_ms) / $(ms one_max_ms) | p99 < 200 ms |"
-	echo "| nginx memory per idle subscriber (Pss of all nginx processes, shared memory included) | $kib | <= 16 KiB |"
+	echo "| the same, p99 / max | $(ms one_p99_ms) / $(ms one_max_ms) | p99 < 200 ms: $(verdict "$(v one_p99_ms)" 200) |"
+	echo "| nginx memory per idle subscriber (Pss of all nginx processes, shared memory included) | $kib | <= 16 KiB: $(verdict "$(v idle_bytes_per_subscriber)" 16385) |"
 	echo "| responders' CPU while nothing changes | $(v idle_responder_cpu_ms_per_10s) ms per 10 s | ~0 |"
 	echo "| nginx's CPU while nothing changes | $(v idle_nginx_cpu_ms_per_10s) ms per 10 s | |"
 	echo "| \`nginx -s reload\` (Nchan ends every subscription): first dropped, last subscribed again, after | $(v reload_first_drop_s) s, $(v reload_all_back_s) s ($(v reload_reconnected) reconnected, $(v reload_back) up at the end, $(v reload_refused) attempts refused) | no failed request |"
 	echo "| nginx stopped, started again a second later: the last host subscribed again after | $(v restart_all_back_s) s ($(v restart_reconnected) reconnected, $(v restart_back) up at the end, $(v restart_refused) attempts failed while it was down) | no failed request once it is up |"
+	echo
+	echo "Reading it: a message reaches every subscriber in one fan-out by nginx (the \"message alone\" row); what follows is each host's fetch, a FastCGI request that builds its new config, so a mesh-wide change costs what N config fetches cost (see the figures above for config 200 at each size). A single host's change p99 over a few trials is one slow moment of a shared machine. The memory per subscriber is nginx's and OpenSSL's per-connection state for a TLS connection kept open with a live request; the target of 16 KiB is not reached by this design. Idle, nothing runs: the responders are not involved until a message."
 	echo
 } >"$section"
 cat "$section"

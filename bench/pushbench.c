@@ -484,10 +484,15 @@ phase_back(const char *name, pid_t master, const char *cmd)
 
 	first_end = 0;
 	t0 = now();
-	if (cmd == NULL)
+	if (cmd == NULL) {
 		kill(master, SIGHUP);
-	else if (system(cmd) != 0)
-		fprintf(stderr, "pushbench: %s failed\n", cmd);
+	} else {
+		/* In the background: the hosts keep trying meanwhile. */
+		char bg[1024];
+		snprintf(bg, sizeof(bg), "(%s) >/dev/null 2>&1 &", cmd);
+		if (system(bg) != 0)
+			fprintf(stderr, "pushbench: %s failed\n", cmd);
+	}
 	/* Done when hosts came back, every host is up, and none came back
 	 * for 3 s (the old workers of a reload drop their subscribers as they
 	 * go, some time after the signal on a busy machine). */

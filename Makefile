@@ -63,7 +63,7 @@ SERVER_UNIT_BIN := $(filter-out $(CLIENT_UNIT_BIN),$(UNIT_BIN))
 
 BINS := cgi/wgconfsrv client/wgconf
 
-.PHONY: all deps run stop check unit integration e2e browser bench fuzz install install-list uninstall clean
+.PHONY: all deps run stop check unit integration e2e browser bench fuzz mutants install install-list uninstall clean
 
 all: $(BINS)
 
@@ -162,6 +162,13 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)sh tests/run.sh all
 	$(Q)sh tests/fuzz/run.sh $(FUZZ_CHECK_SECONDS)
+
+# The breaks the suite once let through (tests/tools/mutants.sh), each made
+# in a scratch copy and run against the test that must catch it:
+# MUTANTS=fast for the unit-level ones and the tools' only.
+MUTANTS ?= all
+mutants: all
+	$(Q)sh tests/tools/mutants.sh $(MUTANTS)
 
 # The benchmark's seeder drives the server's handlers in process (bench/seed.c).
 bench/seed: bench/seed.c lib/libwgserver.a lib/libwgcommon.a

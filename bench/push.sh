@@ -43,7 +43,6 @@ echo "bench: push: seeding $N hosts"
 	{ cat "$TMP/seed.log"; exit 1; }
 PORT=$(free_port)
 WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=127.0.0.1:$PORT WGCONFSRV_RESPONDERS=2 \
-WGCONFSRV_WORKER_CONNECTIONS=$((4 * N + 512)) \
 WGCONFSRV_REGISTER_RATE=6000000r/m WGCONFSRV_PEER_RATE=6000000r/m WGCONFSRV_ADMIN_RATE=6000000r/m \
 	sh "$ROOT/nginx/local.sh" start >"$TMP/start.log" 2>&1 ||
 	{ cat "$TMP/start.log"; echo "bench: the stack did not start" >&2; exit 1; }

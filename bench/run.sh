@@ -148,7 +148,8 @@ stack_start() {
 		WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=127.0.0.1:$PORT \
 		WGCONFSRV_RESPONDERS=$RESPONDERS WGCONFSRV_BIN=$BIN \
 		WGCONFSRV_REGISTER_RATE=6000000r/m WGCONFSRV_PEER_RATE=6000000r/m \
-		WGCONFSRV_ADMIN_RATE=6000000r/m \
+		WGCONFSRV_ADMIN_RATE=6000000r/m WGCONFSRV_ADMIN_USER_RATE=6000000r/m \
+		WGCONFSRV_KEY_RATE=6000000r/m \
 		    "$@" sh "$ROOT/nginx/local.sh" start >"$RUN/start.log" 2>&1 && break
 		tries=$((tries + 1))
 		if [ $tries -ge 3 ] || ! grep -q 'Address already in use' "$RUN/start.log"; then
@@ -170,7 +171,8 @@ stack_restart_in() { # command prefix...
 	WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=127.0.0.1:$PORT \
 	WGCONFSRV_RESPONDERS=$RESPONDERS WGCONFSRV_BIN=$BIN \
 	WGCONFSRV_REGISTER_RATE=6000000r/m WGCONFSRV_PEER_RATE=6000000r/m \
-	WGCONFSRV_ADMIN_RATE=6000000r/m \
+	WGCONFSRV_ADMIN_RATE=6000000r/m WGCONFSRV_ADMIN_USER_RATE=6000000r/m \
+	WGCONFSRV_KEY_RATE=6000000r/m \
 	    "$@" sh "$ROOT/nginx/local.sh" start >"$RUN/start.log" 2>&1 ||
 	    { cat "$RUN/start.log" >&2; die "nginx/local.sh start failed"; }
 }
@@ -522,7 +524,11 @@ size_run() { # SIZE
 
 	# Writes. Registration stops at BENCH_WRITES: the server caps how many
 	# peers may wait for review. Those are then accepted, and each new pair
-	# joins one of them to a seeded partial-mesh peer.
+	# joins one of them to a seeded partial-mesh peer. wrk registers from
+	# one address: the bound per network prefix is lifted for it.
+	curl -sS -K "$RUN/admin.curl" -o /dev/null --cacert "$RUN/cert.pem" -X PUT \
+	    -H 'Content-Type: application/json' --data '{"pending_max_per_prefix":100000}' \
+	    "$API/admin/network"
 	bench_wrk "$n" register "$API/register" register 201 "" "" "" "" "$WRITES"
 	sqlite3 "$RUN/wgconfsrv.db" "SELECT id FROM peers WHERE state = 'pending' ORDER BY id" \
 	    >"$RUN/pending.ids"

@@ -21,6 +21,10 @@
  *   bench/seed pair DB ID M       pairs peer ID with the first M other
  *                                 accepted peers (by id).
  *
+ * SEED_RING in the environment changes the partial mesh's neighbours on
+ * each side (default 10); SEED_RING=0 seeds a hub and nothing else (a
+ * large config, fast: tests/t2071).
+ *
  * Each phase prints one line: "seed: PHASE COUNT in SECONDS s (RATE/s)".
  */
 #include <stdio.h>
@@ -170,6 +174,18 @@ seed_pool_prefix(long n)
 	return prefix;
 }
 
+/* The partial mesh's neighbours on each side: SEED_RING, or 10. */
+static long
+seed_ring(void)
+{
+	const char *s = getenv("SEED_RING");
+	unsigned long v;
+
+	if (s == NULL || text_parse_ulong(s, 0, 1000, &v) != 0)
+		return SEED_RING;
+	return (long)v;
+}
+
 static int
 seed_mesh(long n, const char *outdir)
 {
@@ -243,7 +259,7 @@ seed_mesh(long n, const char *outdir)
 	 * (so SEED_RING on each side), fewer when the mesh is small. */
 	t0 = seed_now();
 	for (i = 1; i < n; i++) {
-		long ring = n - 1, k, reach = SEED_RING;
+		long ring = n - 1, k, reach = seed_ring();
 		if (2 * reach > ring - 1)
 			reach = (ring - 1) / 2;
 		for (k = 1; k <= reach; k++) {

@@ -66,6 +66,28 @@ conn_read(const struct conn *c, char *buf, size_t len)
 	return got;
 }
 
+/*
+ * Reads what is left of the request's FastCGI stdin, to its end-of-stdin
+ * record, and drops it: a body longer than CONTENT_LENGTH, one refused
+ * unread (413, 400), and the empty record that ends every stdin, which
+ * nginx may send after the body's last byte. Left unread on a kept
+ * connection, it would be the first record the next request is read from:
+ * libfcgi calls that a protocol error and closes the connection, and nginx
+ * answers 502 to the request it has just sent on it. nginx sends the whole
+ * body it buffered and the end record at once, so this waits for bytes
+ * already on their way.
+ */
+static void
+conn_drain(const struct conn *c)
+{
+	char scrap[4096];
+
+	if (c->fcgi == NULL)
+		return;
+	while (FCGX_GetStr(scrap, (int)sizeof(scrap), c->fcgi->in) > 0)
+		;
+}
+
 #define FCGI_STDOUT_TYPE 6
 #define FCGI_RECORD_MAX  65528          /* content per record, 8-aligned */
 #define FCGI_DIRECT_MIN  (16 * 1024)
@@ -279,6 +301,7 @@ serve(const struct conn *c, struct push_note *note)
 	if ((req.query = param(c, "QUERY_STRING")) != NULL && req.query[0] == '\0')
 		req.query = NULL;
 	req.remote_user = param(c, "REMOTE_USER");
+	req.remote_addr = param(c, "REMOTE_ADDR");
 	req.authorization = param(c, "HTTP_AUTHORIZATION");
 	req.content_type = param(c, "CONTENT_TYPE");
 	req.origin = param(c, "HTTP_ORIGIN");
@@ -316,6 +339,7 @@ serve(const struct conn *c, struct push_note *note)
 		req.body_len = (size_t)clen;
 		api_handle(&req, &res);
 	}
+	conn_drain(c);
 	if (res.status >= 400)
 		log_failure(&req, &res);
 	write_response(c, &res);

@@ -414,14 +414,18 @@ static const struct admin_cmd {
 	  "each rule with the number of pairs it makes now; add makes the pairs\n"
 	  "(a rule that would make more than 20000 is refused); delete removes\n"
 	  "the pairs only that rule made (pairs made with `admin pair` stay).\n", 0 },
-	{ "invite", admin_invite, "uelj", 0, 0, "invite",
+	{ "invite", admin_invite, "ueljFZ", 0, 0, "invite",
 	  "make an invite code",
 	  "Usage: wgconf admin invite [--uses N] [--expires DURATION] [--label TEXT]\n"
-	  "                           [--json]\n"
+	  "                           [--for PEER [--when-closed]] [--json]\n"
 	  "\nMakes an invite code (printed once, on stdout) that lets a host join\n"
 	  "without waiting for an admin. --uses defaults to 1, --expires to 24h\n"
 	  "(seconds, or a number with s, m, h, d or w). --label is what you want to\n"
-	  "remember it by (1 to 64 printable characters), shown by `admin invites`.\n", 0 },
+	  "remember it by (1 to 64 printable characters), shown by `admin invites`.\n"
+	  "--for PEER (a name or id) makes it for the host of that imported peer to\n"
+	  "adopt it (`wgconf register --adopt`), and for nothing else: adopting\n"
+	  "takes such an invite. --when-closed lets it work while registration is\n"
+	  "closed.\n", 0 },
 	{ "invites", admin_invites, "j", 0, 2, "invites [list|delete ID]",
 	  "list invite codes, or delete one",
 	  "Usage: wgconf admin invites [list] [--json]\n"
@@ -429,15 +433,16 @@ static const struct admin_cmd {
 	  "\nLists the invite codes (id, uses left, expiry, who made them, label;\n"
 	  "never the code itself), or deletes one by its id so that it can no\n"
 	  "longer be used.\n", 0 },
-	{ "network", admin_network, "46kmdGjrxXiQwC", 0, 0, "network",
+	{ "network", admin_network, "46kmdGjrxXiQwCV", 0, 0, "network",
 	  "show or change the network settings",
 	  "Usage: wgconf admin network [--ipv4 CIDR] [--ipv6 CIDR|none]\n"
 	  "                            [--keepalive SECONDS] [--mtu N|none]\n"
 	  "                            [--dns IP,...|none] [--signing-key PUBKEY|none]\n"
 	  "                            [--registration open|invite-only|closed]\n"
-	  "                            [--pending-max N] [--pending-expire AGE]\n"
-	  "                            [--endpoint-interval AGE] [--audit-max-age AGE]\n"
-	  "                            [--audit-max-rows N] [--audit-coalesce AGE]\n"
+	  "                            [--pending-max N] [--pending-max-per-prefix N]\n"
+	  "                            [--pending-expire AGE] [--endpoint-interval AGE]\n"
+	  "                            [--audit-max-age AGE] [--audit-max-rows N]\n"
+	  "                            [--audit-coalesce AGE]\n"
 	  "                            [--json]\n"
 	  "\nShows the network settings; with options, changes them first.\n"
 	  "--signing-key is the public half of the admin's offline key (`wgconf\n"
@@ -447,6 +452,8 @@ static const struct admin_cmd {
 	  "  --registration      open: anyone registers and waits as pending;\n"
 	  "                      invite-only: only with an invite code; closed: nobody\n"
 	  "  --pending-max       peers waiting at most (an invite always gets in)\n"
+	  "  --pending-max-per-prefix  of those, at most this many registered from\n"
+	  "                      one network (/24 for IPv4, /48 for IPv6)\n"
 	  "  --pending-expire    a pending peer not decided on by then is deleted\n"
 	  "  --endpoint-interval between two endpoint changes a peer makes (0: any)\n"
 	  "  --audit-max-age     audit entries older than this are pruned\n"
@@ -494,7 +501,8 @@ static const struct admin_cmd {
 	  "(fresh ones reach both hosts at their next sync), DNS, MTU, scripts.\n"
 	  "A JSON file from `wgconf admin export` is imported with its network\n"
 	  "settings. Each imported host then takes its peer over with `wgconf\n"
-	  "register --adopt`.\n", ADMIN_FILE_ARGS },
+	  "register --adopt` and an invite made for it (`admin invite --for NAME`).\n",
+	  ADMIN_FILE_ARGS },
 	{ "config", admin_config, "", 1, 1, "config PEER",
 	  "preview a peer's config",
 	  "Usage: wgconf admin config PEER\n"
@@ -598,6 +606,8 @@ static const struct option admin_opts[] = {
 	{ "uses", required_argument, NULL, 'u' },
 	{ "expires", required_argument, NULL, 'e' },
 	{ "label", required_argument, NULL, 'l' },
+	{ "for", required_argument, NULL, 'F' },
+	{ "when-closed", no_argument, NULL, 'Z' },
 	{ "since", required_argument, NULL, 'W' },
 	{ "limit", required_argument, NULL, 'L' },
 	{ "ipv4", required_argument, NULL, '4' },
@@ -612,6 +622,7 @@ static const struct option admin_opts[] = {
 	{ "all", no_argument, NULL, 'a' },
 	{ "registration", required_argument, NULL, 'r' },
 	{ "pending-max", required_argument, NULL, 'x' },
+	{ "pending-max-per-prefix", required_argument, NULL, 'V' },
 	{ "pending-expire", required_argument, NULL, 'X' },
 	{ "endpoint-interval", required_argument, NULL, 'i' },
 	{ "audit-max-age", required_argument, NULL, 'Q' },
@@ -690,6 +701,8 @@ take_option(struct admin *a, struct admin_args *g, int c)
 	case 'u': a->uses = optarg; break;
 	case 'e': a->expires = optarg; break;
 	case 'l': a->label = optarg; break;
+	case 'F': a->for_peer = optarg; break;
+	case 'Z': a->when_closed = true; break;
 	case 'W': a->since = optarg; break;
 	case 'L': a->limit = optarg; break;
 	case '4': a->ipv4 = optarg; break;
@@ -704,6 +717,7 @@ take_option(struct admin *a, struct admin_args *g, int c)
 	case 'a': a->all = true; break;
 	case 'r': a->registration = optarg; break;
 	case 'x': a->pending_max = optarg; break;
+	case 'V': a->pending_max_prefix = optarg; break;
 	case 'X': a->pending_expire = optarg; break;
 	case 'i': a->endpoint_interval = optarg; break;
 	case 'Q': a->audit_max_age = optarg; break;

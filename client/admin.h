@@ -28,11 +28,14 @@ struct admin {
 	const char *state_filter, *name, *address, *networks, *endpoint, *tags;
 	const char *uses, *expires, *since, *limit;
 	const char *label;              /* --label of admin invite */
+	const char *for_peer;           /* --for of admin invite: an imported peer */
+	bool when_closed;               /* --when-closed of admin invite */
 	const char *ipv4, *ipv6, *keepalive, *mtu, *dns, *signing_key;
 	const char *out, *key;
 	bool yes, all;
 	/* the limits (network) and bulk reject */
-	const char *registration, *pending_max, *pending_expire, *endpoint_interval;
+	const char *registration, *pending_max, *pending_max_prefix, *pending_expire;
+	const char *endpoint_interval;
 	const char *audit_max_age, *audit_max_rows, *audit_coalesce, *older_than;
 };
 

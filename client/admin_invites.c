@@ -65,6 +65,18 @@ admin_invite(struct admin *a, int argc, char **argv)
 	/* The server checks the label (and names it when it refuses). */
 	if (a->label)
 		json_object_object_add(body, "label", json_object_new_string(a->label));
+	if (a->when_closed && a->for_peer == NULL) {
+		ret = cli_usage_error("--when-closed goes with --for PEER");
+		goto out;
+	}
+	if (a->for_peer) {
+		const char *id = admin_peer_id(a, a->for_peer, NULL);
+
+		if (id == NULL)
+			goto out;
+		json_object_object_add(body, "for_peer", json_object_new_string(id));
+		json_object_object_add(body, "when_closed", json_object_new_boolean(a->when_closed));
+	}
 	if (admin_request(a, "POST", "/admin/invites", body, &resp) != 0)
 		goto out;
 	if (resp.status != 201 && resp.status != 200) {
@@ -81,12 +93,14 @@ admin_invite(struct admin *a, int argc, char **argv)
 		goto out;
 	}
 	printf("%s\n", code);
-	fprintf(stderr, "invite %s: %lu use%s, expires %s; shown once. On the new "
-	        "host: wgconf register --server URL --invite CODE ENDPOINT|nat\n",
+	fprintf(stderr, "invite %s: %lu use%s, expires %s; shown once. On the %s: wgconf "
+	        "register --server URL --invite CODE %s\n",
 	        text_printable(text_json_str(resp.json, "id"), buf, sizeof(buf)), uses,
 	        uses == 1 ? "" : "s",
 	        json_object_object_get_ex(resp.json, "expires_at", &v) ?
-	        text_printable(json_object_get_string(v), ebuf, sizeof(ebuf)) : "?");
+	        text_printable(json_object_get_string(v), ebuf, sizeof(ebuf)) : "?",
+	        a->for_peer ? "imported peer's host" : "new host",
+	        a->for_peer ? "--adopt --private-key-file FILE" : "ENDPOINT|nat");
 	ret = EXIT_OK;
 out:
 	json_object_put(body);

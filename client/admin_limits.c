@@ -24,6 +24,9 @@ static const struct {
 } limits[] = {
 	{ "--pending-max", "pending_max", offsetof(struct admin, pending_max), false,
 	  0, 100000, "a number of peers, 0-100000" },
+	{ "--pending-max-per-prefix", "pending_max_per_prefix",
+	  offsetof(struct admin, pending_max_prefix), false, 0, 100000,
+	  "a number of peers, 0-100000" },
 	{ "--pending-expire", "pending_expire_after", offsetof(struct admin, pending_expire),
 	  true, 60, 365UL * 86400, "a duration such as 7d or 12h, 60s-365d" },
 	{ "--endpoint-interval", "endpoint_min_interval",
@@ -81,14 +84,14 @@ admin_limit_print(struct json_object *net)
 {
 	char buf[64];
 
-	printf("%-22s%s\n", "registration",
+	printf("%-24s%s\n", "registration",
 	       text_printable(text_json_str(net, "registration"), buf, sizeof(buf)));
 	for (size_t i = 0; i < NLIMITS; i++) {
 		struct json_object *v;
 		if (!json_object_object_get_ex(net, limits[i].key, &v) ||
 		    !json_object_is_type(v, json_type_int))
 			continue;
-		printf("%-22s%lld%s\n", limits[i].key, (long long)json_object_get_int64(v),
+		printf("%-24s%lld%s\n", limits[i].key, (long long)json_object_get_int64(v),
 		       limits[i].duration ? " s" : "");
 	}
 }

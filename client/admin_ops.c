@@ -230,8 +230,8 @@ report_import(const struct admin *a, struct json_object *res, struct json_object
 	}
 	fprintf(stderr, "each host takes its peer over with `wgconf register --adopt "
 	        "--private-key-file /etc/wireguard/wg0.conf --invite CODE --server URL` "
-	        "(an invite from `wgconf admin invite`), then syncs once with `wgconf sync "
-	        "--apply --force`.\n");
+	        "(an invite made for that peer: `wgconf admin invite --for NAME`), then "
+	        "syncs once with `wgconf sync --apply --force`.\n");
 }
 
 int

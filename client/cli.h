@@ -13,7 +13,7 @@
 /* Exit status, as docs/design.md fixes it. */
 enum {
 	EXIT_OK = 0,
-	EXIT_ERR = 1,
+	EXIT_ERR = 1,           /* also: sync --apply put the previous config back */
 	EXIT_USAGE = 2,
 	EXIT_PENDING = 3,       /* registered, not yet accepted by an admin */
 	EXIT_REVIEW = 4,        /* changes held for a human to review */

@@ -94,11 +94,29 @@ hosttrust_store_free(struct hosttrust_store *st)
 	memset(st, 0, sizeof(*st));
 }
 
+/* A revoked key in trust.json is canonical (keys_parse_public) as every key
+ * it is compared with is: true, and a warning naming it, when it is not. */
+static bool
+revoked_key_bad(const char *key)
+{
+	uint8_t k[KEYS_LEN];
+	char canon[KEYS_B64_LEN];
+	int r = keys_parse_public(k, key);
+
+	if (r == 0)
+		return false;
+	if (r == KEYS_PUBLIC_NOT_CANONICAL && keys_public_canonical(canon, key) == 0)
+		warnx(HOSTTRUST_FILE ": the revoked key %s is %s; the key it spells is %s",
+		      key, keys_public_why(r), canon);
+	else
+		warnx(HOSTTRUST_FILE ": the revoked key \"%.64s\" is %s", key, keys_public_why(r));
+	return true;
+}
+
 static int
 store_from_json(struct hosttrust_store *st, struct json_object *obj)
 {
 	struct json_object *v, *e;
-	uint8_t k[KEYS_LEN];
 
 	if (!json_object_is_type(obj, json_type_object))
 		return -1;
@@ -107,6 +125,13 @@ store_from_json(struct hosttrust_store *st, struct json_object *obj)
 		    !statement_mesh_valid(json_object_get_string(v)))
 			return -1;
 		snprintf(st->mesh, sizeof(st->mesh), "%s", json_object_get_string(v));
+	}
+	if (json_object_object_get_ex(obj, "listen_port", &v) &&
+	    !json_object_is_type(v, json_type_null)) {
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
+		    json_object_get_int64(v) > 65535)
+			return -1;
+		st->listen_port = json_object_get_int(v);
 	}
 	if (json_object_object_get_ex(obj, "versions", &v)) {
 		if (!json_object_is_type(v, json_type_object))
@@ -128,7 +153,7 @@ store_from_json(struct hosttrust_store *st, struct json_object *obj)
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
 			e = json_object_array_get_idx(v, i);
 			if (!json_object_is_type(e, json_type_string) ||
-			    keys_b64_decode_key(k, json_object_get_string(e)) != 0 ||
+			    revoked_key_bad(json_object_get_string(e)) ||
 			    store_revoke(st, json_object_get_string(e)) != 0)
 				return -1;
 		}
@@ -195,6 +220,8 @@ hosttrust_store_save(const struct hosttrust_store *st, const char *dir)
 		goto out;
 	}
 	json_object_object_add(obj, "mesh", st->mesh[0] ? json_object_new_string(st->mesh) : NULL);
+	json_object_object_add(obj, "listen_port",
+	                       st->listen_port ? json_object_new_int(st->listen_port) : NULL);
 	for (size_t i = 0; i < st->n_versions; i++)
 		json_object_object_add(vers, st->versions[i].id,
 		                       json_object_new_int64((int64_t)st->versions[i].version));
@@ -728,6 +755,14 @@ hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],
 	}
 	if (signed_interface(cfg, res, self_id, &own.s) != 0)
 		goto out;
+	/* The port this host listens on is its own setting, like the mesh
+	 * pinned once: a server that sends a port taken on this host (or
+	 * closed in its firewall) must not take every tunnel down. */
+	if (st->listen_port == 0 && cfg->listen_port != 0) {
+		st->listen_port = cfg->listen_port;
+		st->changed = true;
+	}
+	cfg->listen_port = st->listen_port;
 
 	/* The peers, each on its own statement. */
 	if (!json_object_object_get_ex(json, "peers", &peers) ||

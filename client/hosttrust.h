@@ -29,6 +29,7 @@ struct hosttrust_version {
 
 struct hosttrust_store {
 	char mesh[STATEMENT_MESH_LEN];          /* "" until pinned */
+	int listen_port;                        /* this host's own, 0 until pinned */
 	struct hosttrust_version *versions;     /* highest version seen per peer id */
 	size_t n_versions;
 	char (*revoked)[KEYS_B64_LEN];
@@ -73,7 +74,9 @@ struct hosttrust_result {
  * public keys in base64 (the current one, and a pending next one during a
  * rotation); its own statement must name one of them. The store learns the
  * mesh (from this host's statement, when not pinned yet), higher versions
- * and signed revocations. 0, or -1 out of memory. The caller frees res with
+ * and signed revocations. The listen port is no statement's: it is the
+ * store's (pinned from the first config with a usable own statement when
+ * unset), whatever json says. 0, or -1 out of memory. The caller frees res with
  * hosttrust_result_free.
  */
 int hosttrust_build(struct hosttrust_store *st, const uint8_t trusted[KEYS_LEN],

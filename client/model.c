@@ -148,6 +148,7 @@ peer_from_json(struct mesh_peer *p, struct json_object *obj, char *err, size_t e
 	char host[VALIDATE_HOST_MAX + 1];
 	uint16_t port;
 	long long ka;
+	int r;
 
 	if (!json_object_is_type(obj, json_type_object))
 		return seterr(err, errlen, "a peer entry is not an object");
@@ -163,8 +164,9 @@ peer_from_json(struct mesh_peer *p, struct json_object *obj, char *err, size_t e
 		return seterr(err, errlen, "out of memory");
 
 	pub = text_json_str(obj, "public_key");
-	if (keys_b64_decode_key(key, pub) != 0)
-		return seterr(err, errlen, "peer %s has an invalid public key", name);
+	if ((r = keys_parse_public(key, pub)) != 0)
+		return seterr(err, errlen, "peer %s has the public key \"%.64s\", which is %s",
+		              name, pub ? pub : "", keys_public_why(r));
 	if ((p->public_key = strdup(pub)) == NULL)
 		return seterr(err, errlen, "out of memory");
 

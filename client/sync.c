@@ -62,8 +62,10 @@ static const char sync_usage[] =
 "(IPv6), is held: nothing written or applied, one line per route, exit 4\n"
 "(`wgconf allow-route` lets such a route through on purpose). After\n"
 "--apply changed something, sync asks the server's /health: when the server\n"
-"no longer answers, the previous config, addresses and routes are restored\n"
-"and the exit status is 1.\n"
+"no longer answers, or when applying failed (a listen port taken on this\n"
+"host, say), the previous config, addresses and routes are restored and the\n"
+"exit status is 1. Under a signing key the listen port is this host's own\n"
+"(`wgconf trust-key --listen-port`), never the server's.\n"
 "\n"
 "Exit status: 0 done, 1 error (or restored), 2 usage, 3 not yet accepted,\n"
 "4 changes held (for review, for a route, or peers left out by the\n"
@@ -376,6 +378,20 @@ out:
 	return ret;
 }
 
+/* Puts the previous config back after applying cfg went wrong (why says
+ * how), and says so on stderr; the caller exits 1. */
+static void
+roll_back(struct sync_run *run, const struct mesh_config *cfg, const char *why)
+{
+	warnx("revision %lld for %s: %s: restoring the previous config, addresses and "
+	      "routes", cfg->revision, run->iface, why);
+	if (restore_previous(run) != 0)
+		warnx("could not restore the previous config of %s: check it by hand",
+		      run->iface);
+	else
+		warnx("restored the previous config of %s", run->iface);
+}
+
 /* Brings the file (and with --apply the interface) to json. fresh: json is
  * not the cached config, so the record is saved with new_etag. With
  * --review, a fresh config that changes keys or routes is held instead.
@@ -421,19 +437,18 @@ sync_install(struct sync_run *run, struct json_object *json, const char *new_eta
 	/* Like --review: said when something changed, quiet while it waits. */
 	if (changed || fresh || run->verbose)
 		peer_print_refused(refused, nrefused);
-	if (run->apply && apply_live(run, &cfg, skb64, changed) != 0)
+	/* A config the interface refuses (a listen port taken on this host, a
+	 * route the kernel will not have) may have left it half changed, even
+	 * without a socket: the previous one comes back. */
+	if (run->apply && apply_live(run, &cfg, skb64, changed) != 0) {
+		if (changed || fresh)
+			roll_back(run, &cfg, "applying it failed");
 		goto out;
+	}
 	/* Like `netplan try`: a config that cuts the host off from its server
 	 * could never be corrected from there; the previous one comes back. */
 	if (run->apply && (changed || fresh) && peer_health(&run->st, ip) != 0) {
-		warnx("the server does not answer after applying revision %lld to %s: "
-		      "restoring the previous config, addresses and routes", cfg.revision,
-		      run->iface);
-		if (restore_previous(run) != 0)
-			warnx("could not restore the previous config of %s: check it by hand",
-			      run->iface);
-		else
-			warnx("restored the previous config of %s", run->iface);
+		roll_back(run, &cfg, "the server does not answer after applying it");
 		goto out;
 	}
 	/* Only what was installed (and, with --apply, kept the server in

@@ -8,9 +8,11 @@
 #include "cli.h"
 #include "hosttrust.h"
 #include "peer.h"
+#include "validate.h"
 
 static const char trust_key_usage[] =
-"Usage: wgconf trust-key [--mesh ID] [--state-dir DIR] [PUBKEY|none]\n"
+"Usage: wgconf trust-key [--mesh ID] [--listen-port PORT] [--state-dir DIR]\n"
+"                        [PUBKEY|none]\n"
 "\n"
 "Shows, or sets, the admin's public signing key this host trusts. With a\n"
 "key set, genconf and sync build the config only from statements signed by\n"
@@ -30,6 +32,10 @@ static const char trust_key_usage[] =
 "  --mesh ID   the mesh id (32 hex digits, `wgconf admin network`) to pin;\n"
 "              without it the first statement of this host's own that\n"
 "              verifies pins it\n"
+"  --listen-port PORT  the UDP port this host listens on; without it the\n"
+"              port of the first config with a usable own statement is\n"
+"              pinned (a statement does not carry it: the server's port is\n"
+"              never taken after that)\n"
 "\n"
 "Take PUBKEY from the admin (`wgconf admin signing-key public`), not from\n"
 "the server. A new key forgets the versions seen (the revoked keys stay).\n"
@@ -55,18 +61,23 @@ store_for_key(struct hosttrust_store *store, const char *old, const char *key,
 	}
 }
 
-int
-cmd_trust_key(int argc, char **argv)
+struct trust_opts {
+	const char *dir, *key, *mesh;
+	uint16_t port;
+	bool set;                       /* a key (or none) was given */
+};
+
+/* 0, or an exit status (-1 after --help). */
+static int
+parse_trust_opts(struct trust_opts *o, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "mesh", required_argument, NULL, 'm' }, CLI_STATE_OPTION, CLI_HELP_OPTION, { 0 }
+		{ "mesh", required_argument, NULL, 'm' },
+		{ "listen-port", required_argument, NULL, 'l' },
+		CLI_STATE_OPTION, CLI_HELP_OPTION, { 0 }
 	};
-	const char *dir = NULL, *key = NULL, *mesh = NULL;
 	uint8_t pk[KEYS_LEN];
-	struct state st = { 0 };
-	struct hosttrust_store store = { 0 };
-	char *copy = NULL;
-	int c, ret = EXIT_ERR;
+	int c;
 
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
@@ -74,37 +85,70 @@ cmd_trust_key(int argc, char **argv)
 			if (!statement_mesh_valid(optarg))
 				return cli_usage_error("invalid --mesh '%s' (32 lowercase hex "
 				                       "digits)", optarg);
-			mesh = optarg;
+			o->mesh = optarg;
 			break;
-		case 'S': dir = optarg; break;
-		case 'h': return cli_help(trust_key_usage);
+		case 'l':
+			if (validate_port(optarg, &o->port) != 0)
+				return cli_usage_error("invalid --listen-port '%s' (1-65535)", optarg);
+			break;
+		case 'S': o->dir = optarg; break;
+		case 'h': cli_help(trust_key_usage); return -1;
 		default: return cli_bad_option(c, argv);
 		}
 	}
 	if (optind + 1 < argc)
 		return cli_usage_error("unexpected argument '%s'", argv[optind + 1]);
 	if (optind < argc) {
-		key = argv[optind];
-		if (strcmp(key, "none") == 0)
-			key = NULL;
-		else if (keys_b64_decode_key(pk, key) != 0)
+		o->set = true;
+		o->key = argv[optind];
+		if (strcmp(o->key, "none") == 0)
+			o->key = NULL;
+		else if (keys_b64_decode_key(pk, o->key) != 0)
 			return cli_usage_error("invalid key '%s' (the admin's public signing key: 44 "
-			                   "base64 characters, or none)", key);
+			                   "base64 characters, or none)", o->key);
 	}
-	if (mesh && (optind == argc || key == NULL))
-		return cli_usage_error("--mesh goes with the key it is for");
+	if ((o->mesh || o->port) && o->key == NULL)
+		return cli_usage_error("--%s goes with the key it is for",
+		                       o->mesh ? "mesh" : "listen-port");
+	return 0;
+}
+
+int
+cmd_trust_key(int argc, char **argv)
+{
+	struct trust_opts o = { 0 };
+	struct state st = { 0 };
+	struct hosttrust_store store = { 0 };
+	const char *key, *mesh, *dir;
+	uint16_t port;
+	char *copy = NULL;
+	int ret = EXIT_ERR;
+
+	if ((ret = parse_trust_opts(&o, argc, argv)) != 0)
+		return ret < 0 ? EXIT_OK : ret;
+	ret = EXIT_ERR;
+	key = o.key;
+	mesh = o.mesh;
+	dir = o.dir;
+	port = o.port;
 	if (peer_load_state(&st, state_dir_choose(dir)) != 0)
 		goto out;
 	if (hosttrust_store_load(&store, st.dir) != 0)
 		goto out;
-	if (optind == argc) {
+	if (!o.set) {
 		printf("%s\n", st.trust_key ? st.trust_key : "none");
 		if (st.trust_key && store.mesh[0])
 			printf("mesh %s\n", store.mesh);
+		if (st.trust_key && store.listen_port)
+			printf("listen port %d\n", store.listen_port);
 		ret = EXIT_OK;
 		goto out;
 	}
 	store_for_key(&store, st.trust_key, key, mesh);
+	if (port && store.listen_port != port) {
+		store.listen_port = port;
+		store.changed = true;
+	}
 	if (store.changed && hosttrust_store_save(&store, st.dir) != 0)
 		goto out;
 	if (key && (copy = strdup(key)) == NULL) {

@@ -151,9 +151,10 @@ peer_line(struct wgq_file *f, struct wgq_peer *p, const char *key, char *val, ch
 	uint16_t port;
 
 	if (strcasecmp(key, "PublicKey") == 0) {
-		if (keys_b64_decode_key(k, val) != 0 || keys_check_public(k) != 0) {
-			snprintf(err, errsz, "line %d: PublicKey '%.64s' is not a WireGuard key",
-			         lineno, val);
+		int r = keys_parse_public(k, val);
+		if (r != 0) {
+			snprintf(err, errsz, "line %d: PublicKey '%.64s' is %s", lineno, val,
+			         keys_public_why(r));
 			return -1;
 		}
 		snprintf(p->public_key, sizeof(p->public_key), "%s", val);

@@ -152,7 +152,7 @@ X GET /health
 
 out '### `POST /register`'
 out ""
-out 'A host asks to join. Body: `{"name", "public_key", "endpoint", "listen_port"?, "invite"?}`. `name`: 1–63 letters, digits, `.`, `-`, `_`. `public_key`: the WireGuard public key, 32 bytes in base64 (the client makes the key pair; the private key never leaves the host). `endpoint`: `"host:port"`, `"[v6]:port"`, or `null` for a host behind NAT. `listen_port`: 1–65535. Answer 201 `{"id", "state", "token"}`: the token is shown this once. Without an invite the peer is `pending` until an admin accepts it; with a valid invite it is `accepted` at once, with an address from the pool. Errors: 400 `invalid_name`, `invalid_public_key`, `invalid_endpoint`, `unknown_field`, …; 409 `public_key_taken`; 403 `invite_invalid`, and with the network'"'"'s `registration` set to `invite-only` 403 `invite_required` without an invite, with `closed` 403 `registration_closed` for everyone; 429 `too_many_pending` when `pending_max` peers wait already (never with a valid invite), or `rate_limited` from nginx.'
+out 'A host asks to join. Body: `{"name", "public_key", "endpoint", "listen_port"?, "invite"?}`. `name`: 1–63 letters, digits, `.`, `-`, `_`. `public_key`: the WireGuard public key, 32 bytes in base64 (the client makes the key pair; the private key never leaves the host), in its one canonical spelling: bit 255 clear and below 2^255−19, as `wg pubkey` always makes it (X25519 ignores bit 255, so another spelling would be a second text for the same key; refused with 400 `invalid_public_key` naming the field, the value and why, see docs/trust.md, "One spelling per key"). `endpoint`: `"host:port"`, `"[v6]:port"`, or `null` for a host behind NAT. `listen_port`: 1–65535. Answer 201 `{"id", "state", "token"}`: the token is shown this once. Without an invite the peer is `pending` until an admin accepts it; with a valid invite it is `accepted` at once, with an address from the pool. Errors: 400 `invalid_name`, `invalid_public_key`, `invalid_endpoint`, `unknown_field`, …; 409 `public_key_taken`; 403 `invite_invalid`, `invite_for_adoption` (an invite made for an imported peer adopts it and registers nothing else), and with the network'"'"'s `registration` set to `invite-only` 403 `invite_required` without an invite, with `closed` 403 `registration_closed` for everyone; 429 `too_many_pending` when `pending_max` peers wait already, or `pending_max_per_prefix` registered from the client'"'"'s network (its /24, or /48 for IPv6, from `REMOTE_ADDR`; the message names it) — never with a valid invite — or `rate_limited` from nginx.'
 out ""
 keypair
 A_PUB=$PUB A_PRIV=$PRIV
@@ -177,7 +177,7 @@ X GET /peer
 
 out '### `GET /peer/config`'
 out ""
-out "What the peer should configure: its interface and every peer it is paired with. While the peer is pending: 409 \`peer_pending\`. Every call, a pending one included, stamps the peer's \`last_seen\` (at most once a minute), so the admin sees which waiting hosts are alive; it is the one write a refused request makes, and it changes no config."
+out "What the peer should configure: its interface and every peer it is paired with. While the peer is pending: 409 \`peer_pending\`. A config fetched (200, or 304) stamps the peer's \`last_seen\` (at most once a minute); a pending peer's refused poll does not, so junk registrations that poll cannot pass for live hosts, and \"never seen\" means what it says."
 out ""
 X -b "$A_TOK" GET /peer/config
 api -a POST "/admin/peers/$A/accept" '{}'
@@ -191,7 +191,7 @@ X -b "$A_TOK" -h "If-None-Match: $ETAG" GET /peer/config
 
 out '### `POST /peer/key`'
 out ""
-out 'A host asks to rotate to a new key (`wgconf rotate`): `{"public_key"}`. It is only stored as the peer'"'"'s `pending_key`; nothing else changes until an admin accepts it (`POST /admin/peers/{id}/accept-key`). 202 with the peer. Errors: 400 `invalid_public_key`, 409 `same_key`, `public_key_taken` (another peer has or asked for it), `key_revoked`, `peer_pending`.'
+out 'A host asks to rotate to a new key (`wgconf rotate`): `{"public_key"}`. It is only stored as the peer'"'"'s `pending_key`; nothing else changes until an admin accepts it (`POST /admin/peers/{id}/accept-key`). 202 with the peer. Errors: 400 `invalid_public_key` (also for a key that is not canonical, as for `/register`), 409 `same_key`, `public_key_taken` (another peer has or asked for it), `key_revoked`, `peer_pending`. Audit: one `peer.key_request` entry per peer and `audit_coalesce_window`, counting the requests and naming the latest key (a host asking for key after key adds no more).'
 out ""
 keypair
 NEXT_PUB=$PUB
@@ -347,7 +347,7 @@ X -a DELETE "/admin/rules/$RULE"
 
 out '### `GET /admin/network`, `PUT /admin/network`'
 out ""
-out 'The mesh-wide settings: `ipv4_pool` (addresses are handed out from it), `ipv6_pool` (optional), `mtu` (1280–9000 or null), `keepalive` (seconds for links to NAT peers, default 25), `dns` (addresses for the interfaces), `signing_key` (the admin'"'"'s Ed25519 public key, base64, or null), `mesh_id` (read only: the random id every signed statement of this server names), and the limits on what anyone can add (see docs/operations.md): `registration` (`open`, `invite-only`, `closed`), `pending_max` (0–100000, default 1024), `pending_expire_after` (seconds, 60–365 days, default 7 days), `endpoint_min_interval` (seconds, 0–86400, default 60), `audit_max_age` (seconds, 1 hour–3650 days, default 90 days), `audit_max_rows` (100–10000000, default 100000), `audit_coalesce_window` (seconds, 0–86400, default 3600). Changing only the limits gives no peer a new config. PUT takes any subset; an absent key is unchanged, null clears `ipv6_pool`, `mtu`, `signing_key`. A new pool must hold every address already given (409). Answer: the network.'
+out 'The mesh-wide settings: `ipv4_pool` (addresses are handed out from it), `ipv6_pool` (optional), `mtu` (1280–9000 or null), `keepalive` (seconds for links to NAT peers, default 25), `dns` (addresses for the interfaces), `signing_key` (the admin'"'"'s Ed25519 public key, base64, or null), `mesh_id` (read only: the random id every signed statement of this server names), and the limits on what anyone can add (see docs/operations.md): `registration` (`open`, `invite-only`, `closed`), `pending_max` (0–100000, default 1024), `pending_expire_after` (seconds, 60–365 days, default 7 days), `endpoint_min_interval` (seconds, 0–86400, default 60), `audit_max_age` (seconds, 1 hour–3650 days, default 90 days), `audit_max_rows` (100–10000000, default 100000), `audit_coalesce_window` (seconds, 0–86400, default 3600), `pending_max_per_prefix` (0–100000, default 32: of the pending peers, at most this many registered from one /24, or /48 for IPv6). Changing only the limits gives no peer a new config. PUT takes any subset; an absent key is unchanged, null clears `ipv6_pool`, `mtu`, `signing_key`. A new pool must hold every address already given (409). Answer: the network.'
 out ""
 X -a GET /admin/network
 X -a PUT /admin/network '{"ipv6_pool":"fd77::/64","mtu":1420,"dns":["10.77.0.1"]}'
@@ -356,7 +356,7 @@ api -a PUT /admin/network '{"registration":"open"}'
 
 out '### `GET /admin/invites`, `POST /admin/invites`, `DELETE /admin/invites/{id}`'
 out ""
-out 'Invite codes let a peer in without review. POST `{"uses"?: 1, "expires_in"?: 86400, "label"?: TEXT}` (seconds) → 201 with the `code`, shown this once (only its hash is stored). `label` is what the admin remembers it by: 1–64 printable characters (no control character), or null for none; the list shows it (null without one). Errors: 400 `invalid_field` (uses, expires_in), `invalid_label`. A registration with a valid code is accepted at once and uses the code up by one.'
+out 'Invite codes let a peer in without review. POST `{"uses"?: 1, "expires_in"?: 86400, "label"?: TEXT}` (seconds) → 201 with the `code`, shown this once (only its hash is stored). `label` is what the admin remembers it by: 1–64 printable characters (no control character), or null for none; the list shows it (null without one). `for_peer` (a peer id, or null) makes it for the host of that imported peer to adopt it (`POST /adopt`) and for nothing else; `when_closed` (true or false, default false; only with `for_peer`) lets that adoption work while registration is `closed`. The list shows both. Errors: 400 `invalid_field` (uses, expires_in, for_peer, when_closed), `invalid_label`; 404 `peer_not_found`, 409 `not_adoptable` (`for_peer` is no imported peer waiting for its host). A registration with a valid code is accepted at once and uses the code up by one.'
 out ""
 X -a POST /admin/invites '{"uses":3,"expires_in":3600,"label":"for web9"}'
 INV=$(jqr .id)
@@ -405,20 +405,24 @@ X -a GET /admin/export
 
 out '### `POST /admin/import`'
 out ""
-out 'Creates the peers and pairs of an existing mesh in one transaction, all or nothing: `{"peers": [{"name", "public_key", "addresses"?: [ip, ...], "networks"?: [cidr, ...], "endpoint"?, "listen_port"?, "keepalive"?, "state"?: "accepted"|"pending", "tags"?: [tag, ...]}, ...], "pairs"?: [[KEY, KEY], ...], "rules"?: [[TAG, TAG], ...]}` (1–256 peers; pairs name public keys of the imported peers and are explicit; a rule the server has already is kept once, and each imported peer then gets the pairs the rules imply, as when it is tagged: 400 `invalid_tag`, 409 `rule_too_large`, `too_many_rules`). Addresses must be free host addresses of the pools (409 `address_outside_pool`, `address_taken`, naming it); a peer without one gets the next free one. 409 `import_conflict` names every public key the server has already. Each pair gets a fresh preshared key, sealed to both sides. Imported peers have no usable token: their hosts adopt them (`POST /adopt`). Answer 201 `{"peers": [{"id", "name", "public_key"}, ...], "pairs": N}`; one audit entry `network.import`.'
+out 'Creates the peers and pairs of an existing mesh in one transaction, all or nothing: `{"peers": [{"name", "public_key", "addresses"?: [ip, ...], "networks"?: [cidr, ...], "endpoint"?, "listen_port"?, "keepalive"?, "state"?: "accepted"|"pending", "tags"?: [tag, ...]}, ...], "pairs"?: [[KEY, KEY], ...], "rules"?: [[TAG, TAG], ...]}` (1–256 peers; pairs name public keys of the imported peers and are explicit; a rule the server has already is kept once, and each imported peer then gets the pairs the rules imply, as when it is tagged: 400 `invalid_tag`, 409 `rule_too_large`, `too_many_rules`). Addresses must be free host addresses of the pools (409 `address_outside_pool`, `address_taken`, naming it); a peer without one gets the next free one. Each `public_key` is canonical as for `/register` (400 `invalid_public_key` naming `peers[N].public_key`). 409 `import_conflict` names every public key the server has already. Each pair gets a fresh preshared key, sealed to both sides. Imported peers have no usable token: their hosts adopt them (`POST /adopt`). Answer 201 `{"peers": [{"id", "name", "public_key"}, ...], "pairs": N}`; one audit entry `network.import`.'
 out ""
 keypair
 I1_PUB=$PUB I1_PRIV=$PRIV
 keypair
 I2_PUB=$PUB
 X -a POST /admin/import "{\"peers\":[{\"name\":\"old-gw\",\"public_key\":\"$I1_PUB\",\"addresses\":[\"10.77.0.100\"],\"networks\":[\"192.168.90.0/24\"],\"endpoint\":\"198.51.100.50:51820\",\"listen_port\":51820},{\"name\":\"old-laptop\",\"public_key\":\"$I2_PUB\",\"addresses\":[\"10.77.0.101\"]}],\"pairs\":[[\"$I1_PUB\",\"$I2_PUB\"]]}"
+I1=$(jqr '.peers[] | select(.name == "old-gw") | .id')
 X -a POST /admin/import "{\"peers\":[{\"name\":\"again\",\"public_key\":\"$I1_PUB\"}]}"
 
 out '### `POST /adopt`'
 out ""
-out 'The host of an imported peer takes it over: `{"public_key", "invite"}`, with an admin'"'"'s invite code (used up by one). Answer 200 `{"id", "name", "state", "token_sealed"}`: the bearer token'"'"'s secret (32 bytes; the token is `ID.` and their base64url without padding) `crypto_box_seal`ed to the peer'"'"'s WireGuard public key, so only the host with the private key can read it; the public key alone is no credential. Errors: 403 `invite_invalid`, 404 `not_imported`, 409 `already_adopted`. nginx rate-limits it like `/register`.'
+out 'The host of an imported peer takes it over: `{"public_key", "invite"}`, with an invite code the admin made for that very peer (`for_peer`; used up by one): a public key is in every partner'"'"'s config, so the key and any other invite adopt nothing. While registration is `closed`, only an invite made with `when_closed` adopts. Answer 200 `{"id", "name", "state", "token_sealed"}`: the bearer token'"'"'s secret (32 bytes; the token is `ID.` and their base64url without padding) `crypto_box_seal`ed to the peer'"'"'s WireGuard public key, so only the host with the private key can read it; the public key alone is no credential. Errors: 400 `invalid_public_key` (not a canonical key, as for `/register`), 403 `invite_invalid`, `invite_not_for_peer` (made for no peer, or another), `registration_closed`; 404 `not_imported`; 409 `already_adopted`. nginx rate-limits it like `/register`.'
 out ""
 api -a POST /admin/invites '{"uses":2}'
+ICODE=$(jqr .code)
+X POST /adopt "{\"public_key\":\"$I1_PUB\",\"invite\":\"$ICODE\"}"
+X -a POST /admin/invites "{\"uses\":2,\"for_peer\":\"$I1\"}"
 ICODE=$(jqr .code)
 X POST /adopt "{\"public_key\":\"$I1_PUB\",\"invite\":\"$ICODE\"}"
 X POST /adopt "{\"public_key\":\"$I1_PUB\",\"invite\":\"$ICODE\"}"

@@ -57,8 +57,10 @@ static const char *const b_key[] = { "public_key", NULL };
 static const char *const b_network[] = { "ipv4_pool", "ipv6_pool", "mtu", "keepalive", "dns",
                                          "signing_key", "registration", "pending_expire_after",
                                          "pending_max", "endpoint_min_interval", "audit_max_age",
-                                         "audit_max_rows", "audit_coalesce_window", NULL };
-static const char *const b_invite[] = { "uses", "expires_in", "label", NULL };
+                                         "audit_max_rows", "audit_coalesce_window",
+                                         "pending_max_per_prefix", NULL };
+static const char *const b_invite[] = { "uses", "expires_in", "label", "for_peer",
+                                        "when_closed", NULL };
 static const char *const b_links[] = { "links", NULL };
 static const char *const b_import[] = { "peers", "pairs", "rules", NULL };
 static const char *const b_reject[] = { "ids", "older_than", "name_pattern", NULL };
@@ -316,13 +318,15 @@ finish_write(const struct request *req, unsigned flags, struct response *res)
 	return api_db_error(res);
 }
 
-/* A polling peer is seen; once a minute is enough to say it is alive. */
+/* A polling peer is seen; once a minute is enough to say it is alive. Seen
+ * is a config fetched (status below 400): a pending peer's refused poll is
+ * not, so junk registrations that poll cannot pass for hosts that are up. */
 static void
-mark_seen(const char *id, int64_t last_seen)
+mark_seen(const char *id, int64_t last_seen, int status)
 {
 	int64_t now = store_now();
 
-	if (now - last_seen < LAST_SEEN_SLACK)
+	if (status >= 400 || now - last_seen < LAST_SEEN_SLACK)
 		return;
 	if (db_begin() == 0 && store_peer_seen(id, now) == DB_OK && db_commit() == 0)
 		return;
@@ -451,7 +455,7 @@ dispatch(struct request *req, struct response *res, size_t *ri)
 	}
 	status = run(r, req, res);
 	if (r->flags & ROUTE_SEEN)
-		mark_seen(req->peer_id, last_seen);
+		mark_seen(req->peer_id, last_seen, status);
 	return status;
 }
 

@@ -58,9 +58,17 @@ api_handler api_admin_metrics;
  * and an imported peer's host taking it over */
 api_handler api_admin_export, api_admin_import, api_adopt;
 
-/* Checks an invite code and uses it up once: 0, or 403 in res; the
- * invite's id goes to invite_id. */
-int api_use_invite(const char *code, struct response *res, char *invite_id, size_t idsz);
+/* What a used invite says: its id, the imported peer it was made for
+ * ("" for any new host) and whether it works while registration is closed. */
+struct invite_use {
+	char id[PEER_ID_LEN];
+	char for_peer[PEER_ID_LEN];
+	int when_closed;
+};
+
+/* Checks an invite code and uses it up once: 0 with *use filled, or 403 in
+ * res. */
+int api_use_invite(const char *code, struct response *res, struct invite_use *use);
 
 /* The age past which a link's latest handshake is stale: 180 s, or
  * WGCONFSRV_LINK_STALE_SECONDS (1 s to 7 days). */
@@ -97,6 +105,11 @@ int api_store_networks(const char *id, struct json_object *nets, struct response
  * pool's next free one; also takes an IPv6 one when that pool is set and the
  * peer has none. 0, or an error status in res. */
 int api_assign_addresses(const char *id, const char *want, struct response *res);
+
+/* A public key that enters (field names it in the message): keys_parse_public()
+ * into pk, or 400 invalid_public_key saying why. key may be NULL. */
+int api_public_key(const char *field, const char *key, uint8_t pk[KEYS_LEN],
+                   struct response *res);
 
 /* Reads an optional endpoint field ("host:port", "[v6]:port", null or "nat")
  * into out ("" for NAT). 0 or 400. */

@@ -214,6 +214,20 @@ api_parse_endpoint(struct json_object *v, char *out, size_t outsz, struct respon
 }
 
 int
+api_public_key(const char *field, const char *key, uint8_t pk[KEYS_LEN], struct response *res)
+{
+	int r = keys_parse_public(pk, key);
+
+	if (r == 0)
+		return 0;
+	if (key == NULL)
+		return http_error(res, 400, "invalid_public_key", "%s must be a WireGuard "
+		                  "public key: 44 characters of base64", field);
+	return http_error(res, 400, "invalid_public_key", "%s \"%.64s\" is %s", field, key,
+	                  keys_public_why(r));
+}
+
+int
 api_int_field(struct json_object *obj, const char *key, int lo, int hi,
               int *val, int *set, struct response *res)
 {

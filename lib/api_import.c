@@ -16,6 +16,7 @@
 
 #include "api.h"
 #include "db.h"
+#include "quota.h"
 #include "text.h"
 
 #define IMPORT_PEERS_MAX  256
@@ -256,6 +257,7 @@ parse_peer(struct json_object *o, size_t i, struct import_peer *p, struct respon
 		"endpoint", "listen_port", "keepalive", "state", "tags", NULL };
 	struct json_object *v = NULL;
 	uint8_t pk[KEYS_LEN];
+	char field[40];
 	const char *state = "accepted";
 	int set, status;
 
@@ -269,9 +271,9 @@ parse_peer(struct json_object *o, size_t i, struct import_peer *p, struct respon
 	if (!validate_name(p->name))
 		return http_error(res, 400, "invalid_name", "peers[%zu].name \"%.64s\" must be 1-63 "
 		                  "letters, digits, '.', '-' or '_'", i, p->name);
-	if (keys_b64_decode_key(pk, p->public_key) != 0 || keys_check_public(pk) != 0)
-		return http_error(res, 400, "invalid_public_key", "peers[%zu].public_key \"%.64s\" "
-		                  "is not a WireGuard public key", i, p->public_key);
+	snprintf(field, sizeof(field), "peers[%zu].public_key", i);
+	if ((status = api_public_key(field, p->public_key, pk, res)) != 0)
+		return status;
 	if (json_object_object_get_ex(o, "state", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_string) ||
 		    (strcmp(json_object_get_string(v), "accepted") != 0 &&
@@ -416,16 +418,18 @@ static int
 check_known_keys(const struct import_peer *v, size_t n, struct response *res)
 {
 	static const char sql[] =
-		"SELECT name FROM peers WHERE public_key = ?1 OR pending_key = ?1";
-	char msg[200] = "";
+		"SELECT name FROM peers WHERE public_key IN (?1, ?2) OR pending_key IN (?1, ?2)";
+	char msg[200] = "", twin[KEYS_B64_LEN];
 	size_t len = 0, hits = 0;
 	sqlite3_stmt *st;
 	int rc;
 
 	for (size_t i = 0; i < n; i++) {
-		if ((st = db_stmt(sql)) == NULL)
+		/* A key an old database holds as its twin is known too. */
+		if ((st = db_stmt(sql)) == NULL || keys_public_twin(twin, v[i].public_key) != 0)
 			return api_db_error(res);
 		sqlite3_bind_text(st, 1, v[i].public_key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, twin, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW && len < sizeof(msg))
 			len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s (%s)",
@@ -641,11 +645,47 @@ find_adoptable(const char *pubkey, char id[PEER_ID_LEN], char name[VALIDATE_NAME
 }
 
 /*
+ * May the holder of invite adopt the imported peer with pubkey? The invite
+ * first (without one, nobody learns which keys were imported); it must be
+ * made for that very peer (a public key is visible in every partner's
+ * config, so any invite and the key would let anyone adopt first), and
+ * while registration is closed it must say it works then too. 0 with the
+ * peer's id, name and state, or the error status in res.
+ */
+static int
+adopt_allowed(const char *invite, const char *pubkey, struct invite_use *use,
+              char id[PEER_ID_LEN], char name[VALIDATE_NAME_MAX + 1], char state[16],
+              struct response *res)
+{
+	struct quota q;
+	int status;
+
+	if ((status = api_use_invite(invite, res, use)) != 0)
+		return status;
+	if (use->for_peer[0] == '\0')
+		return http_error(res, 403, "invite_not_for_peer", "adopting an imported peer "
+		                  "takes an invite made for it (wgconf admin invite --for NAME)");
+	if ((status = find_adoptable(pubkey, id, name, state, res)) != 0)
+		return status;
+	if (strcmp(use->for_peer, id) != 0)
+		return http_error(res, 403, "invite_not_for_peer",
+		                  "this invite was made for another peer");
+	if (quota_get(&q) != DB_OK)
+		return api_db_error(res);
+	if (q.registration == QUOTA_CLOSED && !use->when_closed)
+		return http_error(res, 403, "registration_closed", "registration is closed on "
+		                  "this server, and this invite was not made to work then (wgconf "
+		                  "admin invite --for NAME --when-closed)");
+	return 0;
+}
+
+/*
  * POST /adopt {public_key, invite}: the host of an imported peer takes it
- * over. An admin's invite says it may; the token comes back sealed to the
- * peer's own WireGuard key, so only the host holding the private key can
- * read it (the public key alone is no credential). Once adopted, a peer is
- * like any other: its host syncs with the token.
+ * over. An admin's invite made for that peer says it may (adopt_allowed);
+ * the token comes back sealed to the peer's own WireGuard key, so only the
+ * host holding the private key can read it (the public key alone is no
+ * credential). Once adopted, a peer is like any other: its host syncs with
+ * the token.
  */
 int
 api_adopt(const struct request *req, struct response *res)
@@ -654,19 +694,18 @@ api_adopt(const struct request *req, struct response *res)
 	static const char adopted[] = "DELETE FROM adoptable WHERE peer_id = ?1";
 	struct json_object *v, *o, *detail;
 	const char *pubkey, *invite;
-	char id[PEER_ID_LEN], name[VALIDATE_NAME_MAX + 1], state[16], invite_id[PEER_ID_LEN];
+	char id[PEER_ID_LEN], name[VALIDATE_NAME_MAX + 1], state[16];
+	struct invite_use use;
 	char secret[KEYS_TOKEN_LEN];
 	char sealed[KEYS_SEALED_B64_LEN * 2];
 	uint8_t pk[KEYS_LEN], th[KEYS_LEN], raw[KEYS_LEN], box[KEYS_SEALED_LEN];
 	sqlite3_stmt *st;
 	int rc, status;
 
-	if (!json_object_object_get_ex(req->json, "public_key", &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    keys_b64_decode_key(pk, (pubkey = json_object_get_string(v))) != 0 ||
-	    keys_check_public(pk) != 0)
-		return http_error(res, 400, "invalid_public_key",
-		                  "public_key must be a WireGuard key: 32 bytes in base64");
+	pubkey = json_object_object_get_ex(req->json, "public_key", &v) &&
+	         json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+	if ((status = api_public_key("public_key", pubkey, pk, res)) != 0)
+		return status;
 	if (!json_object_object_get_ex(req->json, "invite", &v) ||
 	    !json_object_is_type(v, json_type_string))
 		return http_error(res, 400, "missing_field", "\"invite\" is required: adopting an "
@@ -675,10 +714,7 @@ api_adopt(const struct request *req, struct response *res)
 	if (strlen(invite) == 0 || strlen(invite) > 128)
 		return http_error(res, 403, "invite_invalid",
 		                  "the invite code is unknown, used up or expired");
-	/* The invite first: without one, nobody learns which keys were imported. */
-	if ((status = api_use_invite(invite, res, invite_id, sizeof(invite_id))) != 0)
-		return status;
-	if ((status = find_adoptable(pubkey, id, name, state, res)) != 0)
+	if ((status = adopt_allowed(invite, pubkey, &use, id, name, state, res)) != 0)
 		return status;
 
 	/* The secret is made from raw bytes so that exactly those can be sealed. */
@@ -701,7 +737,7 @@ api_adopt(const struct request *req, struct response *res)
 		return api_db_error(res);
 	keys_b64_encode(sealed, sizeof(sealed), box, sizeof(box));
 	detail = json_object_new_object();
-	json_object_object_add(detail, "invite", json_object_new_string(invite_id));
+	json_object_object_add(detail, "invite", json_object_new_string(use.id));
 	api_log(res, "peer.adopt", id, detail, NULL);
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(id));

@@ -6,6 +6,7 @@
 
 #include "api.h"
 #include "db.h"
+#include "text.h"
 
 #define INVITE_USES_MAX     1000
 #define INVITE_EXPIRY_MIN   60
@@ -54,6 +55,9 @@ invite_json(sqlite3_stmt *st)
 	                       json_object_new_string((const char *)sqlite3_column_text(st, 6)));
 	json_object_object_add(o, "expired", json_object_new_boolean(
 		sqlite3_column_int64(st, 3) <= store_now() || sqlite3_column_int(st, 2) == 0));
+	json_object_object_add(o, "for_peer", sqlite3_column_type(st, 7) == SQLITE_NULL ? NULL :
+	                       json_object_new_string((const char *)sqlite3_column_text(st, 7)));
+	json_object_object_add(o, "when_closed", json_object_new_boolean(sqlite3_column_int(st, 8)));
 	return o;
 }
 
@@ -61,8 +65,8 @@ int
 api_admin_invites_list(const struct request *req, struct response *res)
 {
 	static const char sql[] =
-		"SELECT id, uses, uses_left, expires_at, created_at, created_by, label FROM invites"
-		" ORDER BY created_at DESC, id";
+		"SELECT id, uses, uses_left, expires_at, created_at, created_by, label, for_peer,"
+		" when_closed FROM invites ORDER BY created_at DESC, id";
 
 	(void)req;
 	return api_answer_rows(db_stmt(sql), "invites", invite_json, res);
@@ -95,18 +99,58 @@ bad_label(struct json_object *v, struct response *res)
 	                  (int)n, js, n < len ? "..." : "", INVITE_LABEL_MAX);
 }
 
+/* The imported peer a new invite is for (an id; NULL: any new host) and
+ * whether it works while registration is closed, which only an invite for
+ * one imported peer may. 0, or 400, 404, 409 in res. */
+static int
+invite_target(struct json_object *body, const char **for_peer, int *when_closed,
+              struct response *res)
+{
+	struct json_object *v;
+	int rc;
+
+	*for_peer = NULL;
+	*when_closed = 0;
+	if (body != NULL && json_object_object_get_ex(body, "for_peer", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    !text_safe_token(json_object_get_string(v), PEER_ID_LEN - 1))
+			return http_error(res, 400, "invalid_field", "\"for_peer\" must be a peer id");
+		*for_peer = json_object_get_string(v);
+	}
+	if (body != NULL && json_object_object_get_ex(body, "when_closed", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return http_error(res, 400, "invalid_field",
+			                  "\"when_closed\" must be true or false");
+		*when_closed = json_object_get_boolean(v);
+	}
+	if (*when_closed && *for_peer == NULL)
+		return http_error(res, 400, "invalid_field", "\"when_closed\" goes with "
+		                  "\"for_peer\": only adopting an imported peer can work while "
+		                  "registration is closed");
+	if (*for_peer == NULL)
+		return 0;
+	rc = store_peer_adoptable(*for_peer);
+	if (rc == DB_NOTFOUND)
+		return http_error(res, 404, "peer_not_found", "no peer with id \"%s\"", *for_peer);
+	if (rc == DB_CONFLICT)
+		return http_error(res, 409, "not_adoptable", "peer %s is not an imported peer "
+		                  "waiting for its host to adopt it", *for_peer);
+	return rc == DB_OK ? 0 : api_db_error(res);
+}
+
 static int
 create_invite(const struct request *req, struct response *res, char code[KEYS_TOKEN_LEN])
 {
 	static const char ins[] =
 		"INSERT INTO invites (id, code_hash, uses_left, uses, expires_at, created_at, created_by,"
-		" label) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7)";
+		" label, for_peer, when_closed) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 	char id[PEER_ID_LEN];
 	uint8_t h[KEYS_LEN];
 	int uses = 1, uses_set = 0, expires = INVITE_EXPIRY_DEF, exp_set = 0, status;
 	int64_t now = store_now();
 	struct json_object *o, *detail, *v;
-	const char *label = NULL;
+	const char *label = NULL, *for_peer;
+	int when_closed;
 	sqlite3_stmt *st;
 
 	if (req->json != NULL &&
@@ -122,6 +166,8 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 			return bad_label(v, res);
 		label = json_object_get_string(v);
 	}
+	if ((status = invite_target(req->json, &for_peer, &when_closed, res)) != 0)
+		return status;
 	keys_random_hex(id, (PEER_ID_LEN - 1) / 2);
 	keys_random_secret(code);
 	keys_hash(h, code, strlen(code));
@@ -137,11 +183,20 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 		sqlite3_bind_text(st, 7, label, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 7);
+	if (for_peer != NULL)
+		sqlite3_bind_text(st, 8, for_peer, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 8);
+	sqlite3_bind_int(st, 9, when_closed);
 	detail = json_object_new_object();
 	json_object_object_add(detail, "uses", json_object_new_int(uses));
 	json_object_object_add(detail, "expires_in", json_object_new_int(expires));
 	if (label != NULL)
 		json_object_object_add(detail, "label", json_object_new_string(label));
+	if (for_peer != NULL)
+		json_object_object_add(detail, "for_peer", json_object_new_string(for_peer));
+	if (when_closed)
+		json_object_object_add(detail, "when_closed", json_object_new_boolean(1));
 	if (db_exec_stmt(st) != DB_OK) {
 		json_object_put(detail);
 		return api_db_error(res);
@@ -153,6 +208,8 @@ create_invite(const struct request *req, struct response *res, char code[KEYS_TO
 	json_object_object_add(o, "uses", json_object_new_int(uses));
 	json_object_object_add(o, "expires_at", views_time(now + expires));
 	json_object_object_add(o, "label", label != NULL ? json_object_new_string(label) : NULL);
+	json_object_object_add(o, "for_peer", for_peer != NULL ? json_object_new_string(for_peer) : NULL);
+	json_object_object_add(o, "when_closed", json_object_new_boolean(when_closed));
 	res->secret = 1;
 	return http_json(res, 201, o);
 }

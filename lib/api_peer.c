@@ -39,11 +39,12 @@ string_field(struct json_object *obj, const char *key, int required,
 }
 
 int
-api_use_invite(const char *code, struct response *res, char *invite_id, size_t idsz)
+api_use_invite(const char *code, struct response *res, struct invite_use *use)
 {
 	static const char find[] =
-		"SELECT id FROM invites WHERE code_hash = ?1 AND uses_left > 0 AND expires_at > ?2";
-	static const char use[] = "UPDATE invites SET uses_left = uses_left - 1 WHERE id = ?1";
+		"SELECT id, for_peer, when_closed FROM invites"
+		" WHERE code_hash = ?1 AND uses_left > 0 AND expires_at > ?2";
+	static const char take[] = "UPDATE invites SET uses_left = uses_left - 1 WHERE id = ?1";
 	uint8_t h[KEYS_LEN];
 	sqlite3_stmt *st;
 	int rc;
@@ -53,16 +54,22 @@ api_use_invite(const char *code, struct response *res, char *invite_id, size_t i
 		return api_db_error(res);
 	sqlite3_bind_blob(st, 1, h, sizeof(h), SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, store_now());
+	memset(use, 0, sizeof(*use));
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		snprintf(invite_id, idsz, "%s", sqlite3_column_text(st, 0));
+	if (rc == SQLITE_ROW) {
+		snprintf(use->id, sizeof(use->id), "%s", sqlite3_column_text(st, 0));
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			snprintf(use->for_peer, sizeof(use->for_peer), "%s",
+			         sqlite3_column_text(st, 1));
+		use->when_closed = sqlite3_column_int(st, 2);
+	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return http_error(res, 403, "invite_invalid",
 		                  "the invite code is unknown, used up or expired");
-	if (rc != SQLITE_ROW || (st = db_stmt(use)) == NULL)
+	if (rc != SQLITE_ROW || (st = db_stmt(take)) == NULL)
 		return api_db_error(res);
-	sqlite3_bind_text(st, 1, invite_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, use->id, -1, SQLITE_STATIC);
 	return db_exec_stmt(st) == DB_OK ? 0 : api_db_error(res);
 }
 
@@ -76,20 +83,41 @@ api_register(const struct request *req, struct response *res)
 	return api_with_secret(req, res, register_peer);
 }
 
+/* Without an invite: expired pending peers make room first (lazily, here,
+ * and in the responder's periodic check), then 429 when too many wait for
+ * review in all, or from the network prefix the request came from (prefix,
+ * "" when unknown): a few addresses cannot fill the queue for everyone. */
+static int
+queue_room(const struct quota *q, const char *prefix, struct response *res)
+{
+	int64_t pending, from = 0;
+
+	if (quota_expire_pending(q, store_now(), NULL) != DB_OK ||
+	    quota_pending_count(&pending) != DB_OK ||
+	    (prefix[0] != '\0' && quota_pending_count_from(prefix, &from) != DB_OK))
+		return api_db_error(res);
+	if (pending >= q->pending_max)
+		return http_error(res, 429, "too_many_pending",
+		                  "too many peers wait for review; try again later");
+	if (prefix[0] != '\0' && from >= q->pending_max_per_prefix)
+		return http_error(res, 429, "too_many_pending", "too many peers from your "
+		                  "network (%s) wait for review; try again later", prefix);
+	return 0;
+}
+
 /* May this key join now? 403 when the registration mode says no; 409 for a
  * key already registered; with an invite, uses it up (403 when it is not
- * valid) and is never refused for a full queue; without, expired pending
- * peers go first, then 429 when too many still wait for review. 0 when it
- * may. */
+ * valid, or was made for adopting an imported peer) and is never refused
+ * for a full queue; without, queue_room(). 0 when it may. */
 static int
-admit(const char *pubkey, const char *invite, char invite_id[PEER_ID_LEN],
+admit(const char *pubkey, const char *invite, const char *prefix, struct invite_use *use,
       struct response *res)
 {
 	static const char key_taken[] =
-		"SELECT 1 FROM peers WHERE public_key = ?1 OR pending_key = ?1";
+		"SELECT 1 FROM peers WHERE public_key IN (?1, ?2) OR pending_key IN (?1, ?2)";
+	char twin[KEYS_B64_LEN];
 	struct quota q;
 	sqlite3_stmt *st;
-	int64_t pending;
 	int rc;
 
 	if (quota_get(&q) != DB_OK)
@@ -100,9 +128,11 @@ admit(const char *pubkey, const char *invite, char invite_id[PEER_ID_LEN],
 	if (q.registration == QUOTA_INVITE_ONLY && invite == NULL)
 		return http_error(res, 403, "invite_required",
 		                  "this server registers peers with an invite code only");
-	if ((st = db_stmt(key_taken)) == NULL)
+	/* A key an old database holds as its twin is taken too (docs/trust.md). */
+	if ((st = db_stmt(key_taken)) == NULL || keys_public_twin(twin, pubkey) != 0)
 		return api_db_error(res);
 	sqlite3_bind_text(st, 1, pubkey, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, twin, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -115,16 +145,14 @@ admit(const char *pubkey, const char *invite, char invite_id[PEER_ID_LEN],
 		                  "cannot come back (make a new key)");
 	if (rc != DB_NOTFOUND)
 		return api_db_error(res);
-	if (invite != NULL)
-		return api_use_invite(invite, res, invite_id, PEER_ID_LEN);
-	/* Expired registrations make room first (lazily, here, and in the
-	 * responder's periodic check). */
-	if (quota_expire_pending(&q, store_now(), NULL) != DB_OK ||
-	    quota_pending_count(&pending) != DB_OK)
-		return api_db_error(res);
-	if (pending >= q.pending_max)
-		return http_error(res, 429, "too_many_pending",
-		                  "too many peers wait for review; try again later");
+	if (invite == NULL)
+		return queue_room(&q, prefix, res);
+	if ((rc = api_use_invite(invite, res, use)) != 0)
+		return rc;
+	if (use->for_peer[0] != '\0')
+		return http_error(res, 403, "invite_for_adoption", "this invite was made for "
+		                  "the host of an imported peer to adopt it (wgconf register "
+		                  "--adopt), not for a new peer");
 	return 0;
 }
 
@@ -162,8 +190,9 @@ static int
 register_peer(const struct request *req, struct response *res, char secret[KEYS_TOKEN_LEN])
 {
 	const char *name, *pubkey, *invite;
-	char token[PEER_ID_LEN + KEYS_TOKEN_LEN + 1], invite_id[PEER_ID_LEN] = "";
+	char token[PEER_ID_LEN + KEYS_TOKEN_LEN + 1], prefix[IPAM_STRLEN];
 	char actor[PEER_ID_LEN + 8];
+	struct invite_use use = { 0 };
 	uint8_t pk[KEYS_LEN], th[KEYS_LEN];
 	struct json_object *ep = NULL, *o, *detail;
 	struct peer p;
@@ -177,9 +206,8 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 	if (!validate_name(name))
 		return http_error(res, 400, "invalid_name", "name \"%.64s\" must be 1-63 letters, "
 		                  "digits, '.', '-' or '_'", name);
-	if (keys_b64_decode_key(pk, pubkey) != 0 || keys_check_public(pk) != 0)
-		return http_error(res, 400, "invalid_public_key",
-		                  "public_key must be a WireGuard key: 32 bytes in base64");
+	if ((status = api_public_key("public_key", pubkey, pk, res)) != 0)
+		return status;
 	json_object_object_get_ex(req->json, "endpoint", &ep);
 	if ((status = api_parse_endpoint(ep, p.endpoint, sizeof(p.endpoint), res)) != 0 ||
 	    (status = api_int_field(req->json, "listen_port", 1, 65535, &port, &port_set, res)) != 0)
@@ -187,7 +215,9 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 	if (invite != NULL && (strlen(invite) == 0 || strlen(invite) > 128))
 		return http_error(res, 403, "invite_invalid",
 		                  "the invite code is unknown, used up or expired");
-	if ((status = admit(pubkey, invite, invite_id, res)) != 0)
+	if (quota_client_prefix(prefix, req->remote_addr) != 0)
+		prefix[0] = '\0';
+	if ((status = admit(pubkey, invite, prefix, &use, res)) != 0)
 		return status;
 
 	keys_random_hex(p.id, (PEER_ID_LEN - 1) / 2);
@@ -200,13 +230,15 @@ register_peer(const struct request *req, struct response *res, char secret[KEYS_
 	if ((status = insert_peer(&p, th, res)) != 0 ||
 	    (p.accepted && (status = api_assign_addresses(p.id, NULL, res)) != 0))
 		return status;
+	if (!p.accepted && prefix[0] != '\0' && quota_pending_from_set(p.id, prefix) != DB_OK)
+		return api_db_error(res);
 	detail = json_object_new_object();
 	json_object_object_add(detail, "name", json_object_new_string(p.name));
 	json_object_object_add(detail, "public_key", json_object_new_string(p.public_key));
 	json_object_object_add(detail, "endpoint",
 	                       p.endpoint[0] ? json_object_new_string(p.endpoint) : NULL);
-	if (invite_id[0] != '\0')
-		json_object_object_add(detail, "invite", json_object_new_string(invite_id));
+	if (use.id[0] != '\0')
+		json_object_object_add(detail, "invite", json_object_new_string(use.id));
 	snprintf(actor, sizeof(actor), "peer:%s", p.id);
 	api_bump(res, p.id);
 	api_log(res, "peer.register", p.id, detail, actor);

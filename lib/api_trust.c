@@ -301,17 +301,22 @@ static int
 key_free(const char *key, const char *id, struct response *res)
 {
 	static const char taken[] =
-		"SELECT 1 FROM peers WHERE (public_key = ?1 OR pending_key = ?1) AND id != ?2";
+		"SELECT 1 FROM peers WHERE (public_key IN (?1, ?3) OR pending_key IN (?1, ?3))"
+		" AND id != ?2";
+	char twin[KEYS_B64_LEN];
 	sqlite3_stmt *st;
 	int rc = store_key_revoked(key);
 
 	if (rc == DB_OK)
 		return http_error(res, 409, "key_revoked", "public key %s was revoked: it cannot "
 		                  "come back (make a new key)", key);
-	if (rc != DB_NOTFOUND || (st = db_stmt(taken)) == NULL)
+	/* A key an old database holds as its twin is taken too (docs/trust.md). */
+	if (rc != DB_NOTFOUND || (st = db_stmt(taken)) == NULL ||
+	    keys_public_twin(twin, key) != 0)
 		return api_db_error(res);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, twin, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -336,9 +341,8 @@ api_peer_key(const struct request *req, struct response *res)
 		return http_error(res, 400, "missing_field", "\"public_key\" is required");
 	if (json_object_is_type(v, json_type_string))
 		key = json_object_get_string(v);
-	if (key == NULL || keys_b64_decode_key(pk, key) != 0 || keys_check_public(pk) != 0)
-		return http_error(res, 400, "invalid_public_key",
-		                  "public_key must be a WireGuard key: 32 bytes in base64");
+	if ((status = api_public_key("public_key", key, pk, res)) != 0)
+		return status;
 	if ((status = api_load_peer(&p, req->peer_id, res)) != 0)
 		goto out;
 	if (!p.accepted) {
@@ -417,14 +421,17 @@ int
 api_revoke_key(const struct peer *p, struct json_object *detail, struct response *res)
 {
 	struct network net;
-	char rid[PEER_ID_LEN];
+	char rid[PEER_ID_LEN], key[KEYS_B64_LEN];
 
 	if (store_network_get(&net) != DB_OK)
 		return api_db_error(res);
 	/* Only a key some host may have trusted needs revoking. */
 	if (net.signing_key[0] == '\0' || p->signed_version < 1)
 		return 0;
-	if (store_revocation_add(&net, p->public_key, p->id, p->name, rid) != DB_OK)
+	/* A key kept from before the one-spelling rule is revoked as the key
+	 * X25519 sees: a revocation of its other spelling would not parse. */
+	if (keys_public_canonical(key, p->public_key) != 0 ||
+	    store_revocation_add(&net, key, p->id, p->name, rid) != DB_OK)
 		return api_db_error(res);
 	if (detail != NULL && rid[0] != '\0')
 		json_object_object_add(detail, "revocation", json_object_new_string(rid));
@@ -439,6 +446,7 @@ api_admin_peer_accept_key(const struct request *req, struct response *res)
 	const char *id = req->params[0];
 	struct json_object *detail = NULL;
 	char old[KEYS_B64_LEN], newkey[KEYS_B64_LEN];
+	uint8_t pk[KEYS_LEN];
 	struct peer p;
 	sqlite3_stmt *st;
 	int status;
@@ -452,7 +460,9 @@ api_admin_peer_accept_key(const struct request *req, struct response *res)
 	}
 	memcpy(old, p.public_key, sizeof(old));
 	memcpy(newkey, p.pending_key, sizeof(newkey));
-	if ((status = key_free(newkey, id, res)) != 0)
+	/* One asked for before the one-spelling rule may not be canonical. */
+	if ((status = api_public_key("pending_key", newkey, pk, res)) != 0 ||
+	    (status = key_free(newkey, id, res)) != 0)
 		goto out;
 	detail = json_object_new_object();
 	json_object_object_add(detail, "old_key", json_object_new_string(old));

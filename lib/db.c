@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "keys.h"
 #include "schema.h"
 
 #define DB_BUSY_MS      5000
@@ -137,6 +138,22 @@ static const char migration_invite_label[] =
 	"ALTER TABLE invites ADD COLUMN label TEXT"
 	"  CHECK (label IS NULL OR length(label) BETWEEN 1 AND 64);";
 
+/*
+ * Version 8, bounds on who adopts and on open registration (issue 21): an
+ * invite may be made for one imported peer (only its host adopts with it;
+ * when_closed: also while registration is closed); a pending peer
+ * remembers the network prefix it registered from (/24, /48), so that one
+ * prefix cannot fill the queue; and the bound per prefix.
+ */
+static const char migration_bounds[] =
+	"ALTER TABLE invites ADD COLUMN for_peer TEXT REFERENCES peers(id) ON DELETE CASCADE;"
+	"ALTER TABLE invites ADD COLUMN when_closed INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (when_closed IN (0, 1));"
+	"ALTER TABLE peers ADD COLUMN registered_from TEXT;"
+	"CREATE INDEX peers_pending_from ON peers (registered_from) WHERE state = 'pending';"
+	"ALTER TABLE network ADD COLUMN pending_max_per_prefix INTEGER NOT NULL DEFAULT 32"
+	"  CHECK (pending_max_per_prefix BETWEEN 0 AND 100000);";
+
 /* Migrations from version N-1 to N live at index N; index 1 is schema.sql. */
 static const char *const migrations[] = {
 	NULL,
@@ -168,6 +185,7 @@ static const char *const migrations[] = {
 	"DROP INDEX pairs_b;"
 	"CREATE INDEX pairs_b_a ON pairs (b, a);",
 	migration_invite_label,
+	migration_bounds,
 };
 
 /*
@@ -246,6 +264,41 @@ migrate(void)
 	return exec("COMMIT");
 }
 
+/*
+ * Keys kept from before the one-spelling rule (keys_parse_public): a key
+ * with bit 255 set was made by hand to pass for another. Not rewritten: a
+ * revocation's text is signed, and the other spelling may be taken or
+ * revoked. Said at every start instead, for the admin to delete that peer
+ * (hosts refuse a config that holds it). Decoding only: no curve arithmetic,
+ * so a start with many peers stays quick.
+ */
+static void
+report_key_spellings(void)
+{
+	static const char sql[] =
+		"SELECT 'peer ' || id || ' (' || name || ')', public_key FROM peers"
+		" UNION ALL SELECT 'peer ' || id || ' (' || name || ') asked for', pending_key"
+		"  FROM peers WHERE pending_key IS NOT NULL"
+		" UNION ALL SELECT 'revocation ' || id, key FROM revocations";
+	sqlite3_stmt *st = NULL;
+	char canon[KEYS_B64_LEN];
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *who = (const char *)sqlite3_column_text(st, 0);
+		const char *key = (const char *)sqlite3_column_text(st, 1);
+
+		if (who != NULL && key != NULL && keys_public_canonical(canon, key) == 0 &&
+		    strcmp(canon, key) != 0)
+			fprintf(stderr, "wgconfsrv: %s has the key %s, which is not canonical "
+			        "(a second spelling of %s) and which hosts refuse: see "
+			        "docs/trust.md, \"One spelling per key\"\n", who, key, canon);
+	}
+out:
+	sqlite3_finalize(st);
+}
+
 int
 db_open(const char *path)
 {
@@ -265,6 +318,7 @@ db_open(const char *path)
 	    exec("PRAGMA secure_delete = ON") != 0 ||
 	    migrate() != 0)
 		goto fail;
+	report_key_spellings();
 	return 0;
 fail:
 	db_close();

@@ -9,7 +9,7 @@
 #define DB_NOTFOUND -2
 #define DB_CONFLICT -3          /* a UNIQUE or CHECK constraint said no */
 
-#define DB_SCHEMA_VERSION 7
+#define DB_SCHEMA_VERSION 8
 
 /* Opens (creating and migrating as needed) the process-wide database: WAL,
  * busy timeout, foreign keys. 0 or -1; the reason goes to stderr. */

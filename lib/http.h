@@ -27,6 +27,7 @@ struct request {
 	const char *path;               /* without the query string */
 	const char *query;              /* after '?', or NULL */
 	const char *remote_user;        /* set by nginx auth_basic; NULL or "" = none */
+	const char *remote_addr;        /* the client's address (REMOTE_ADDR), or NULL */
 	const char *authorization;      /* the Authorization header */
 	const char *content_type;
 	const char *origin;             /* Origin header, NULL when absent */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Keys, sealed preshared keys and secret hashes: libsodium only. */
+#include <stdbool.h>
 #include <string.h>
 #include <sodium.h>
 
@@ -79,6 +80,82 @@ keys_check_public(const uint8_t pk[KEYS_LEN])
 
 	sodium_memzero(out, sizeof(out));
 	return ret;
+}
+
+/* Reduces a key to the number X25519 uses: bit 255 dropped, then modulo
+ * p = 2^255 - 19 (a value from p to 2^255 - 1 is p + d, d < 19). */
+static void
+canonicalize(uint8_t pk[KEYS_LEN])
+{
+	bool high = true;
+
+	pk[KEYS_LEN - 1] &= 0x7f;
+	for (size_t i = 1; i < KEYS_LEN - 1; i++)
+		high &= pk[i] == 0xff;
+	if (high && pk[KEYS_LEN - 1] == 0x7f && pk[0] >= 0xed) {
+		pk[0] -= 0xed;
+		memset(pk + 1, 0, KEYS_LEN - 1);
+	}
+}
+
+int
+keys_parse_public(uint8_t out[KEYS_LEN], const char *b64)
+{
+	uint8_t k[KEYS_LEN];
+	int ret = 0;
+
+	if (keys_b64_decode_key(out, b64) != 0)
+		return KEYS_PUBLIC_TEXT;
+	memcpy(k, out, KEYS_LEN);
+	canonicalize(k);
+	if (memcmp(k, out, KEYS_LEN) != 0)
+		ret = KEYS_PUBLIC_NOT_CANONICAL;
+	else if (keys_check_public(out) != 0)
+		ret = KEYS_PUBLIC_LOW_ORDER;
+	if (ret != 0)
+		sodium_memzero(out, KEYS_LEN);
+	return ret;
+}
+
+const char *
+keys_public_why(int reason)
+{
+	switch (reason) {
+	case 0:
+		return "a WireGuard public key";
+	case KEYS_PUBLIC_NOT_CANONICAL:
+		return "not canonical: bit 255 is set (or the number is not below "
+		       "2^255-19), so it is a second spelling of another key, which "
+		       "wg pubkey never makes";
+	case KEYS_PUBLIC_LOW_ORDER:
+		return "a point of small order, whose shared secrets anyone knows";
+	default:
+		return "not a WireGuard public key: 44 characters of base64 for 32 bytes";
+	}
+}
+
+int
+keys_public_canonical(char out[KEYS_B64_LEN], const char *b64)
+{
+	uint8_t k[KEYS_LEN];
+
+	if (keys_b64_decode_key(k, b64) != 0)
+		return -1;
+	canonicalize(k);
+	keys_b64_encode(out, KEYS_B64_LEN, k, KEYS_LEN);
+	return 0;
+}
+
+int
+keys_public_twin(char out[KEYS_B64_LEN], const char *b64)
+{
+	uint8_t k[KEYS_LEN];
+
+	if (keys_b64_decode_key(k, b64) != 0)
+		return -1;
+	k[KEYS_LEN - 1] ^= 0x80;
+	keys_b64_encode(out, KEYS_B64_LEN, k, KEYS_LEN);
+	return 0;
 }
 
 int

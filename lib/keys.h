@@ -36,6 +36,36 @@ int keys_public(uint8_t pk[KEYS_LEN], const uint8_t sk[KEYS_LEN]) KEYS_WARN_UNUS
 /* -1 for a public key of low order (all-zero shared secrets): refused. */
 int keys_check_public(const uint8_t pk[KEYS_LEN]) KEYS_WARN_UNUSED;
 
+/*
+ * A peer's X25519 public key as it enters from anywhere (a request, an import,
+ * a signed statement or revocation, trust.json, a config from the server):
+ * the one rule, so the same key never has two spellings. X25519 reads a key
+ * as a number modulo 2^255 - 19 and ignores bit 255, so K and K with bit 255
+ * set (or K + 2^255 - 19) are the same key to the handshake, but different
+ * text to every comparison. A key generator (wg pubkey, libsodium) only ever
+ * makes the canonical one: bit 255 clear, below 2^255 - 19. Such a key is
+ * refused, not rewritten: only a hand-made key has it.
+ * 0, or one of the KEYS_PUBLIC_* reasons (out is then zeroed); the text of
+ * an accepted key is the only text of its bytes.
+ */
+#define KEYS_PUBLIC_TEXT          (-1)  /* not 44 base64 characters for 32 bytes */
+#define KEYS_PUBLIC_NOT_CANONICAL (-2)  /* bit 255 set, or not below 2^255 - 19 */
+#define KEYS_PUBLIC_LOW_ORDER     (-3)  /* a point of small order */
+int keys_parse_public(uint8_t out[KEYS_LEN], const char *b64) KEYS_WARN_UNUSED;
+
+/* Why keys_parse_public() refused a key, for a message: "is not ...". */
+const char *keys_public_why(int reason);
+
+/* The canonical spelling of a public key that may not be: for a key kept
+ * from before the rule (a revocation of it must revoke what X25519 sees).
+ * -1 if b64 is not a key's text at all. */
+int keys_public_canonical(char out[KEYS_B64_LEN], const char *b64) KEYS_WARN_UNUSED;
+
+/* The other text of a key: bit 255 flipped. Only to find what an old
+ * database may hold (a revocation of the twin revokes the key too); never a
+ * key that enters. -1 if b64 is not a key's text. */
+int keys_public_twin(char out[KEYS_B64_LEN], const char *b64) KEYS_WARN_UNUSED;
+
 /* Seals a 32-byte secret to an X25519 public key (anonymous sender). */
 int keys_seal(uint8_t box[KEYS_SEALED_LEN], const uint8_t secret[KEYS_LEN],
               const uint8_t pk[KEYS_LEN]) KEYS_WARN_UNUSED;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Bounds on what open registration and peers can add to the database. */
+#include <arpa/inet.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,8 @@ static const struct {
 	{ "audit_max_rows", offsetof(struct quota, audit_max_rows), 100, 10000000, "rows" },
 	{ "audit_coalesce_window", offsetof(struct quota, audit_coalesce_window), 0, DAY,
 	  "seconds" },
+	{ "pending_max_per_prefix", offsetof(struct quota, pending_max_per_prefix), 0, 100000,
+	  "peers" },
 };
 
 #define NINTS (sizeof(ints) / sizeof(ints[0]))
@@ -56,7 +59,8 @@ quota_get(struct quota *q)
 {
 	static const char sql[] =
 		"SELECT registration, pending_expire_after, pending_max, endpoint_min_interval,"
-		" audit_max_age, audit_max_rows, audit_coalesce_window FROM network WHERE id = 1";
+		" audit_max_age, audit_max_rows, audit_coalesce_window, pending_max_per_prefix"
+		" FROM network WHERE id = 1";
 	sqlite3_stmt *st = db_stmt(sql);
 	const char *mode;
 	int rc;
@@ -83,7 +87,7 @@ quota_put(const struct quota *q)
 	static const char sql[] =
 		"UPDATE network SET registration = ?1, pending_expire_after = ?2, pending_max = ?3,"
 		" endpoint_min_interval = ?4, audit_max_age = ?5, audit_max_rows = ?6,"
-		" audit_coalesce_window = ?7 WHERE id = 1";
+		" audit_coalesce_window = ?7, pending_max_per_prefix = ?8 WHERE id = 1";
 	sqlite3_stmt *st = db_stmt(sql);
 
 	if (st == NULL)
@@ -154,6 +158,62 @@ quota_pending_count(int64_t *n)
 }
 
 int
+quota_client_prefix(char out[IPAM_STRLEN], const char *addr)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	uint8_t a[16];
+
+	if (addr == NULL)
+		return -1;
+	if (inet_pton(AF_INET, addr, a) == 1) {
+		snprintf(out, IPAM_STRLEN, "%u.%u.%u.0/24", a[0], a[1], a[2]);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, a) != 1)
+		return -1;
+	if (memcmp(a, mapped, sizeof(mapped)) == 0) {
+		snprintf(out, IPAM_STRLEN, "%u.%u.%u.0/24", a[12], a[13], a[14]);
+		return 0;
+	}
+	memset(a + 6, 0, 10);
+	if (inet_ntop(AF_INET6, a, out, IPAM_STRLEN - 4) == NULL)
+		return -1;
+	strcat(out, "/48");
+	return 0;
+}
+
+int
+quota_pending_count_from(const char *prefix, int64_t *n)
+{
+	static const char sql[] =
+		"SELECT count(*) FROM peers WHERE state = 'pending' AND registered_from = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+
+	*n = 0;
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : DB_ERROR;
+}
+
+int
+quota_pending_from_set(const char *id, const char *prefix)
+{
+	static const char sql[] = "UPDATE peers SET registered_from = ?2 WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, prefix, -1, SQLITE_STATIC);
+	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
+}
+
+int
 quota_expire_pending(const struct quota *q, int64_t now, int *n)
 {
 	static const char sql[] =
@@ -215,6 +275,42 @@ quota_audit_repeat(const struct quota *q, const char *actor, const char *action,
 		return DB_ERROR;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now);
+	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
+}
+
+int
+quota_audit_latest(const struct quota *q, const char *actor, const char *action,
+                   const char *target, const char *detail, int64_t now)
+{
+	static const char find[] =
+		"SELECT id FROM audit WHERE actor = ?1 AND action = ?2 AND at >= ?3"
+		" AND target IS ?4 ORDER BY id DESC LIMIT 1";
+	static const char bump[] =
+		"UPDATE audit SET count = count + 1, last_at = ?2, detail = ?3 WHERE id = ?1";
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	int rc;
+
+	if (q->audit_coalesce_window <= 0)
+		return DB_NOTFOUND;
+	if ((st = db_stmt(find)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, action, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now - q->audit_coalesce_window);
+	if (target != NULL)
+		sqlite3_bind_text(st, 4, target, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return DB_NOTFOUND;
+	if (rc != SQLITE_ROW || (st = db_stmt(bump)) == NULL)
+		return DB_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	if (detail != NULL)
+		sqlite3_bind_text(st, 3, detail, -1, SQLITE_TRANSIENT);
 	return db_exec_stmt(st) == DB_OK ? DB_OK : DB_ERROR;
 }
 

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "http.h"
+#include "ipam.h"
 
 enum quota_registration {
 	QUOTA_OPEN,             /* anyone registers; lands pending (the default) */
@@ -29,6 +30,7 @@ struct quota {
 	int64_t audit_max_age;          /* s: older audit rows are pruned */
 	int64_t audit_max_rows;         /* the newest rows kept (an admin's only age out) */
 	int64_t audit_coalesce_window;  /* s: a repeat within it counts, adds no row */
+	int64_t pending_max_per_prefix; /* pending peers from one /24 or /48 at most */
 };
 
 /* Reads the settings. DB_OK or DB_ERROR. */
@@ -55,12 +57,30 @@ int quota_expire_pending(const struct quota *q, int64_t now, int *n);
 /* How many peers wait for review. DB_OK or DB_ERROR. */
 int quota_pending_count(int64_t *n);
 
+/* The network a client address belongs to, for counting registrations:
+ * "a.b.c.0/24" for IPv4 (also IPv4-mapped IPv6), the /48 for IPv6. 0, or -1
+ * for NULL or a text that is no address. */
+int quota_client_prefix(char out[IPAM_STRLEN], const char *addr);
+
+/* How many peers registered from prefix wait for review. DB_OK or DB_ERROR. */
+int quota_pending_count_from(const char *prefix, int64_t *n);
+
+/* Peer id (pending) registered from prefix. DB_OK or DB_ERROR. */
+int quota_pending_from_set(const char *id, const char *prefix);
+
 /* Counts a repeat of an event: when the same actor did the same action on
  * the same target with the same detail (text or NULL) less than
  * audit_coalesce_window ago, that row's count goes up and its last_at
  * becomes now: DB_OK. DB_NOTFOUND when there is no such row (the caller
  * inserts one), DB_ERROR. */
 int quota_audit_repeat(const struct quota *q, const char *actor, const char *action,
+                       const char *target, const char *detail, int64_t now);
+
+/* Like quota_audit_repeat, for an event whose detail is the latest value
+ * of something (the key a peer asks to rotate to): a row of the same
+ * actor, action and target within the window counts it whatever its
+ * detail, and takes detail as its own. DB_OK, DB_NOTFOUND, DB_ERROR. */
+int quota_audit_latest(const struct quota *q, const char *actor, const char *action,
                        const char *target, const char *detail, int64_t now);
 
 /* Drops audit rows older than audit_max_age, and all but the newest

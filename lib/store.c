@@ -725,10 +725,14 @@ store_audit(const char *actor, const char *action, const char *target,
 	int rc;
 
 	/* A repeat of an event within the window counts on its row: a flood
-	 * of identical events is one row, not one each. */
+	 * of identical events is one row, not one each. A peer asking for
+	 * one new key after another is one row too, naming the latest. */
 	if (quota_get(&q) != DB_OK)
 		return DB_ERROR;
-	if ((rc = quota_audit_repeat(&q, actor, action, target, text, now)) != DB_NOTFOUND)
+	rc = strcmp(action, "peer.key_request") == 0 ?
+	     quota_audit_latest(&q, actor, action, target, text, now) :
+	     quota_audit_repeat(&q, actor, action, target, text, now);
+	if (rc != DB_NOTFOUND)
 		return rc == DB_OK ? DB_OK : DB_ERROR;
 	if ((st = db_stmt(sql)) == NULL)
 		return DB_ERROR;
@@ -862,16 +866,43 @@ store_revocation_get(struct revocation *r, const char *id)
 int
 store_key_revoked(const char *key)
 {
-	static const char sql[] = "SELECT 1 FROM revocations WHERE key = ?1";
+	static const char sql[] = "SELECT 1 FROM revocations WHERE key IN (?1, ?2)";
 	sqlite3_stmt *st = db_stmt(sql);
+	char twin[KEYS_B64_LEN];
 	int rc;
 
 	if (st == NULL)
 		return DB_ERROR;
+	/* A revocation kept from before the one-spelling rule may name the
+	 * key with bit 255 set: the same key to X25519 (docs/trust.md). */
+	if (keys_public_twin(twin, key) != 0)
+		snprintf(twin, sizeof(twin), "%s", key);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, twin, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
+}
+
+int
+store_peer_adoptable(const char *id)
+{
+	static const char sql[] =
+		"SELECT id IN (SELECT peer_id FROM adoptable) FROM peers WHERE id = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc, adoptable = 0;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		adoptable = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return DB_NOTFOUND;
+	if (rc != SQLITE_ROW)
+		return DB_ERROR;
+	return adoptable ? DB_OK : DB_CONFLICT;
 }
 
 int

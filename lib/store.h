@@ -126,6 +126,10 @@ int store_revocation_get(struct revocation *r, const char *id);
  * when not. */
 int store_key_revoked(const char *key);
 
+/* DB_OK when peer id was imported and waits for its host to adopt it,
+ * DB_CONFLICT when the peer exists but does not, DB_NOTFOUND, DB_ERROR. */
+int store_peer_adoptable(const char *id);
+
 /* Makes a pending revocation of key, for mesh net->mesh_id; the peer it was
  * is named for the admin. A key revoked already keeps its first revocation
  * (id is then ""). */

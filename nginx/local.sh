@@ -20,8 +20,9 @@
 #                          nginx/wgconfsrv.conf; tests raise it)
 #   WGCONFSRV_PEER_RATE    the same for the peer routes and /health
 #   WGCONFSRV_ADMIN_RATE   the same for the UI and the admin API
-#   WGCONFSRV_WORKER_CONNECTIONS  connections per nginx worker (default
-#                          512; the push benchmark holds thousands)
+#   WGCONFSRV_KEY_RATE     the same for POST /peer/key
+#   WGCONFSRV_ADMIN_USER_RATE  the same for the UI and the admin API per
+#                          user name, across addresses
 #   WGCONFSRV_NCHAN        nginx's Nchan module (default the Debian package's
 #                          /usr/lib/nginx/modules/ngx_nchan_module.so); when
 #                          it is not there, or set to "none", the site runs
@@ -45,8 +46,9 @@ WWW=${WGCONFSRV_WWW:-$ROOT/www}
 RATE=${WGCONFSRV_REGISTER_RATE:-}
 PEER_RATE=${WGCONFSRV_PEER_RATE:-}
 ADMIN_RATE=${WGCONFSRV_ADMIN_RATE:-}
+KEY_RATE=${WGCONFSRV_KEY_RATE:-}
+ADMIN_USER_RATE=${WGCONFSRV_ADMIN_USER_RATE:-}
 NCHAN=${WGCONFSRV_NCHAN:-/usr/lib/nginx/modules/ngx_nchan_module.so}
-WORKER_CONNS=${WGCONFSRV_WORKER_CONNECTIONS:-512}
 ADMIN=admin
 BIN_NAME=$(basename "$BIN")
 
@@ -172,7 +174,8 @@ make_nginx_conf() {
 	    -e "s|unix:/run/wgconfsrv/push.sock|unix:$RUN/push.sock|" \
 	    -e "s|server_name wg.example.com;|server_name localhost;|" \
 	    >"$site.tmp"
-	for zr in "register:$RATE" "peer:$PEER_RATE" "admin:$ADMIN_RATE"; do
+	for zr in "register:$RATE" "peer:$PEER_RATE" "admin:$ADMIN_RATE" "key:$KEY_RATE" \
+	    "admin_user:$ADMIN_USER_RATE"; do
 		[ -n "${zr#*:}" ] || continue
 		grep -q "zone=wgconfsrv_${zr%%:*}:[0-9]*[km]* rate=" "$site.tmp" ||
 		    die "$SITE has no limit_req_zone wgconfsrv_${zr%%:*}"
@@ -185,6 +188,14 @@ make_nginx_conf() {
 	fi
 	mv "$site.tmp" "$site"
 
+	# Room for many connections, as docs/operations.md asks of nginx.conf:
+	# slow clients and push subscribers must not exhaust them. A
+	# connection to the responders and a temporary file take descriptors
+	# too: two per connection, within what this shell may raise to.
+	nofile=40000
+	hard=$(ulimit -Hn)
+	[ "$hard" != unlimited ] && [ "$hard" -lt "$nofile" ] && nofile=$hard
+	conns=$((nofile / 2 < 16384 ? nofile / 2 : 16384))
 	user=""
 	if [ "$(id -u)" -eq 0 ]; then
 		# Workers as the user who owns the run folder and the socket.
@@ -197,11 +208,11 @@ make_nginx_conf() {
 $load
 $user
 worker_processes 2;
-worker_rlimit_nofile $((WORKER_CONNS * 2 + 64));
+worker_rlimit_nofile $nofile;
 pid $RUN/nginx.pid;
 error_log $RUN/logs/error.log warn;
 events {
-	worker_connections $WORKER_CONNS;
+	worker_connections $conns;
 }
 http {
 	include $RUN/mime.types;

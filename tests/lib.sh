@@ -114,8 +114,8 @@ t_rate() {
 # nginx/local.sh, in a run dir of this test, on a free port. Sets RUN, PORT,
 # URL (https://127.0.0.1:PORT), API (URL/api/v1), ADMIN_PASS, CACERT, DB,
 # RESPONDER_PIDS. Requests are not rate-limited unless RATE (the register
-# zone), PEER_RATE or ADMIN_RATE is set ("production": as in the nginx
-# example, e.g. RATE=production).
+# zone), PEER_RATE, ADMIN_RATE, KEY_RATE or ADMIN_USER_RATE is set
+# ("production": as in the nginx example, e.g. RATE=production).
 stack_start() {
 	need nginx spawn-fcgi curl jq openssl htpasswd
 	[ -x "$WGCONFSRV_BIN" ] || die "$WGCONFSRV_BIN is not built (make)"
@@ -132,6 +132,8 @@ stack_start() {
 		WGCONFSRV_REGISTER_RATE=$(t_rate "${RATE:-}" 100000r/m) \
 		WGCONFSRV_PEER_RATE=$(t_rate "${PEER_RATE:-}" 100000r/s) \
 		WGCONFSRV_ADMIN_RATE=$(t_rate "${ADMIN_RATE:-}" 100000r/s) \
+		WGCONFSRV_KEY_RATE=$(t_rate "${KEY_RATE:-}" 100000r/m) \
+		WGCONFSRV_ADMIN_USER_RATE=$(t_rate "${ADMIN_USER_RATE:-}" 100000r/s) \
 		    sh "$T_ROOT/nginx/local.sh" start >"$T_TMP/start.log" 2>&1 && break
 		_try=$((_try + 1))
 		if [ $_try -ge 3 ] || ! grep -q 'Address already in use' "$T_TMP/start.log"; then
@@ -304,6 +306,25 @@ api() {
 # header NAME: the value of a response header of the last request.
 header() {
 	grep -i "^$1:" "$HEADERS" | head -n 1 | sed 's/^[^:]*:[[:space:]]*//' | tr -d '\r'
+}
+
+# api_all PATH KEY: every page of an admin list (GET PATH, following
+# next_cursor), joined: BODY is {"KEY": [all of them]}, STATUS that of the
+# first page that was not 200, or 200.
+api_all() {
+	_all=$T_TMP/api-all
+	printf '[]' >"$_all"
+	_cur=""
+	while :; do
+		case $1 in *\?*) _sep='&' ;; *) _sep='?' ;; esac
+		if [ -n "$_cur" ]; then api -a GET "$1${_sep}cursor=$_cur"; else api -a GET "$1"; fi
+		[ "$STATUS" = 200 ] || return 1
+		printf '%s' "$BODY" | jq --slurpfile a "$_all" --arg k "$2" '$a[0] + .[$k]' >"$_all.new" &&
+		    mv "$_all.new" "$_all" || return 1
+		_cur=$(jqr '.next_cursor // empty | @uri')
+		[ -n "$_cur" ] || break
+	done
+	BODY=$(jq -c --arg k "$2" '{($k): .}' "$_all")
 }
 
 # jqr FILTER: jq -r on the last body (empty on bad JSON).
@@ -678,4 +699,23 @@ expect_not_in() {
 # q TEXT: TEXT as a literal in an extended regular expression (keys have '+').
 q() {
 	printf '%s' "$1" | sed 's/[]\\/$*.^|[+?(){}]/\\&/g'
+}
+
+# seed_hub N: before stack_start, a database for it holding a hub paired
+# with N-1 accepted peers and nothing else (bench/seed, SEED_RING=0): a
+# config of ~350 bytes a peer, fast. Sets HUB_TOKEN.
+seed_hub() {
+	need nm
+	_san=""
+	nm "$T_ROOT/lib/libwgserver.a" 2>/dev/null | grep -q __asan_init && _san=address
+	nm "$T_ROOT/lib/libwgserver.a" 2>/dev/null | grep -q __ubsan_handle &&
+	    _san=${_san:+$_san,}undefined
+	make --no-print-directory -C "$T_ROOT" bench/seed ${_san:+SANITIZE=$_san} \
+	    >"$T_TMP/make.log" 2>&1 || { cat "$T_TMP/make.log"; die "cannot build bench/seed"; }
+	_run=$T_TMP/run$(echo "$T_STACKS" | wc -w)
+	mkdir -p "$_run" "$T_TMP/seed"
+	SEED_RING=0 "$T_ROOT/bench/seed" mesh "$_run/wgconfsrv.db" "$1" "$T_TMP/seed" \
+	    >"$T_TMP/seed.log" 2>&1 || { cat "$T_TMP/seed.log"; die "bench/seed failed"; }
+	sed 's/^/# /' "$T_TMP/seed.log"
+	HUB_TOKEN=$(cat "$T_TMP/seed/hub.token")
 }

@@ -12,6 +12,10 @@
 # A test passes with exit 0, is skipped with exit 77 (it says why), and fails
 # otherwise. Each test's output goes to tests/out/NAME.log and is shown when
 # it fails (or always, with VERBOSE=1). Exit status: 0 when nothing failed.
+#
+# With SKIP_FAILS=1 (CI sets it: .ci/run) a skip counts as a failure, unless
+# the test is named in tests/skips-allowed ("NAME  why it may skip there"):
+# on a machine CI set up, a skip is a missing package or a missing feature.
 set -u
 
 cd "$(dirname "$0")/.." || exit 1
@@ -53,6 +57,12 @@ if [ -n "$pats" ]; then
 	done
 fi
 
+# A test named in tests/skips-allowed, with a reason beside its name.
+skip_allowed() {
+	[ -r $TESTS_DIR/skips-allowed ] &&
+		grep -v '^#' $TESTS_DIR/skips-allowed | awk -v n="$1" '$1 == n && NF > 1 { f = 1 } END { exit !f }'
+}
+
 pass=0 fail=0 skip=0 failed=""
 start_all=$(date +%s)
 for t in $files; do
@@ -78,9 +88,15 @@ for t in $files; do
 		printf 'PASS  %-44s %4ss\n' "$name" "$secs"
 		;;
 	77)
-		skip=$((skip + 1))
 		why=$(grep -m1 '^# skip: ' "$log" | sed 's/^# skip: //')
-		printf 'SKIP  %-44s %s\n' "$name" "${why:-}"
+		if [ "${SKIP_FAILS:-0}" = 1 ] && ! skip_allowed "$name"; then
+			fail=$((fail + 1))
+			failed="$failed $name"
+			printf 'FAIL  %-44s skipped, and SKIP_FAILS=1: %s\n' "$name" "${why:-}"
+		else
+			skip=$((skip + 1))
+			printf 'SKIP  %-44s %s\n' "$name" "${why:-}"
+		fi
 		;;
 	*)
 		fail=$((fail + 1))

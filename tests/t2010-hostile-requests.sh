@@ -295,6 +295,13 @@ cat >"$T_TMP/cases" <<CASES
 400|invalid_field|a|PUT|/api/v1/admin/network|{"audit_max_rows":10}
 400|invalid_field|a|PUT|/api/v1/admin/network|{"audit_coalesce_window":1.5}
 400|invalid_field|a|PUT|/api/v1/admin/network|{"registration":"closed","audit_max_rows":0}
+400|invalid_field|a|PUT|/api/v1/admin/network|{"pending_max_per_prefix":-1}
+400|invalid_field|a|PUT|/api/v1/admin/network|{"pending_max_per_prefix":"32"}
+400|invalid_field|a|POST|/api/v1/admin/invites|{"for_peer":5}
+400|invalid_field|a|POST|/api/v1/admin/invites|{"for_peer":"../x"}
+400|invalid_field|a|POST|/api/v1/admin/invites|{"when_closed":true}
+400|invalid_field|a|POST|/api/v1/admin/invites|{"for_peer":"0000000000000000","when_closed":"yes"}
+404|peer_not_found|a|POST|/api/v1/admin/invites|{"for_peer":"0000000000000000"}
 403|cross_site_request|a|PUT|/api/v1/admin/network|{"registration":"closed"}|origin
 CASES
 

@@ -14,7 +14,7 @@
 # a peer refused and signed later is still held by --review; a host without
 # a trusted key sees no change. t2160 plays the intruder further.
 . "$(dirname "$0")/lib.sh"
-need sqlite3
+need sqlite3 script
 [ -x "$WGCONF" ] || die "$WGCONF is not built (make)"
 stack_start
 
@@ -125,29 +125,25 @@ admin sign bravo --key "$K1"
 expect_rc 1 "sign without a terminal and without --yes"
 expect_in "$ERR" "confirmation" "the message asks for a terminal or --yes"
 expect_eq "$(signed_state "$B_ID")" none "nothing was signed"
-# On a terminal it asks, and only "y" signs.
-if command -v script >/dev/null 2>&1; then
-	for answer in n y; do
-		printf '%s\n' "$answer" | WGCONF_STATE_DIR=$T_TMP/adm/state HOME=$T_TMP/home \
-		    script -qec "'$WGCONF' admin --server '$URL' --cacert '$CACERT' --user admin \
-		    --password-file '$PWFILE' sign bravo --key '$K1'" /dev/null >"$T_TMP/out" 2>&1
-		RC=$? OUT=$(tr -d "\r" <"$T_TMP/out") ERR=""
-		T_LAST_REQ="(on a terminal, answering $answer) wgconf admin sign bravo"
-		expect_in "$OUT" "Sign version 1 of bravo\\? .*\\[y/N\\]" "on a terminal, sign asks ($answer)"
-		expect_in "$OUT" "^  \\+ key $(q "$B_PUB")\$" "after showing the key ($answer)"
-		if [ "$answer" = n ]; then
-			expect_rc 1 "answering n"
-			expect_in "$OUT" "not signed bravo" "says it did not sign"
-			expect_eq "$(signed_state "$B_ID")" none "and did not"
-		else
-			expect_rc 0 "answering y"
-			expect_eq "$(signed_state "$B_ID")" v1 "signs"
-			expect_in "$OUT" "signed bravo \\(id $B_ID\\) at version 1" "and says so"
-		fi
-	done
-else
-	say "# no script(1): the terminal prompt is not tested"
-fi
+# On a terminal (script(1), bsdutils) it asks, and only "y" signs.
+for answer in n y; do
+	printf '%s\n' "$answer" | WGCONF_STATE_DIR=$T_TMP/adm/state HOME=$T_TMP/home \
+	    script -qec "'$WGCONF' admin --server '$URL' --cacert '$CACERT' --user admin \
+	    --password-file '$PWFILE' sign bravo --key '$K1'" /dev/null >"$T_TMP/out" 2>&1
+	RC=$? OUT=$(tr -d "\r" <"$T_TMP/out") ERR=""
+	T_LAST_REQ="(on a terminal, answering $answer) wgconf admin sign bravo"
+	expect_in "$OUT" "Sign version 1 of bravo\\? .*\\[y/N\\]" "on a terminal, sign asks ($answer)"
+	expect_in "$OUT" "^  \\+ key $(q "$B_PUB")\$" "after showing the key ($answer)"
+	if [ "$answer" = n ]; then
+		expect_rc 1 "answering n"
+		expect_in "$OUT" "not signed bravo" "says it did not sign"
+		expect_eq "$(signed_state "$B_ID")" none "and did not"
+	else
+		expect_rc 0 "answering y"
+		expect_eq "$(signed_state "$B_ID")" v1 "signs"
+		expect_in "$OUT" "signed bravo \\(id $B_ID\\) at version 1" "and says so"
+	fi
+done
 admin sign bravo --all --key "$K1" --yes
 expect_rc 2 "sign PEER and --all together"
 admin sign bravo --yes
@@ -155,10 +151,6 @@ expect_rc 2 "sign without --key"
 admin peers --yes
 expect_rc 2 "--yes does not apply to peers"
 
-if ! command -v script >/dev/null 2>&1; then
-	admin sign bravo --key "$K1" --yes
-	expect_rc 0 "sign bravo"
-fi
 admin sign bravo --key "$K1" --yes
 expect_rc 0 "sign bravo again"
 expect_in "$OUT" "nothing to sign \(signed at version 1\)" "there is nothing new to sign"

@@ -235,7 +235,8 @@ for s in "$PRIV_hosta" "$PRIV_hostb" "$PRIV_hostc" "$PSK1" "$PSK2" "$PSK3"; do
 done
 ok "no private or preshared key is in the database or the output"
 
-api -a GET /admin/peers
+api_all /admin/peers peers
+expect_status 200 "the peer list, every page" || die "no peer list"
 for h in hosta hostb hostc; do
 	eval "_pub=\$PUB_$h"
 	expect_str "[.peers[] | select(.name == \"$h\") | .public_key] | .[0]" "$_pub"
@@ -258,11 +259,31 @@ expect_in "$ERR" "nonesuch.conf" "the message names it"
 
 # --- a host adopts its imported peer ---------------------------------------
 
+# A public key is in every partner's config: with it, an invite made for
+# no peer, or for another one, adopts nothing.
 api -a POST /admin/invites '{"uses":3}'
-CODE=$(jqr .code)
+PLAIN=$(jqr .code)
+wgc hosta register --adopt --server "$URL" --cacert "$CACERT" --invite "$PLAIN" \
+    --private-key-file "$T_TMP/mesh/hosta.conf"
+expect_rc 1 "adopting with an invite made for no peer"
+expect_in "$ERR" "takes an invite made for it" "is refused, saying why"
+admin invite --for hosta --uses 3
+expect_rc 0 "admin invite --for hosta"
+CODE=$OUT
+expect_in "$ERR" "register --server URL --invite CODE --adopt" "says how the host uses it"
+wgc hostb register --adopt --server "$URL" --cacert "$CACERT" --invite "$CODE" \
+    --private-key-file "$T_TMP/mesh/hostb.conf"
+expect_rc 1 "adopting hostb with hosta's invite"
+expect_in "$ERR" "made for another peer" "is refused, saying why"
+admin network --registration closed
 wgc hosta register --adopt --server "$URL" --cacert "$CACERT" --invite "$CODE" \
     --private-key-file "$T_TMP/mesh/hosta.conf"
-expect_rc 0 "hosta adopts its peer with its own wg0.conf"
+expect_rc 1 "adopting while registration is closed"
+expect_in "$ERR" "registration is closed" "is refused, saying why"
+admin network --registration open
+wgc hosta register --adopt --server "$URL" --cacert "$CACERT" --invite "$CODE" \
+    --private-key-file "$T_TMP/mesh/hosta.conf"
+expect_rc 0 "hosta adopts its peer with its own wg0.conf and its invite"
 expect_in "$OUT" "adopted hosta" "register says which peer it took over"
 expect_eq "$(cat "$T_TMP/hosta/state/private.key")" "$PRIV_hosta" "the host keeps its own private key"
 cp "$T_TMP/mesh/hosta.conf" "$T_TMP/mesh/wgA.conf"
@@ -323,7 +344,10 @@ fi
 # --- backup while writers run, restore into a fresh instance -------------------
 
 RUN=$A_RUN URL=$A_URL API=$A_URL/api/v1 PORT=$A_PORT ADMIN_PASS=$A_PASS DB=$A_DB CACERT=$A_CACERT
-# Writers: registrations (each a new row) and link reports, as fast as they go.
+# Writers: registrations (each a new row) and link reports, as fast as they go,
+# all from 127.0.0.1: the bound on pending peers per network prefix is lifted.
+api -a PUT /admin/network '{"pending_max_per_prefix":100000}'
+expect_status 200 || die "pending_max_per_prefix"
 (
 	i=0
 	while [ ! -e "$T_TMP/stop-writers" ] && [ $i -lt 400 ]; do
@@ -365,7 +389,7 @@ WGCONFSRV_RUN_DIR=$R_RUN WGCONFSRV_LISTEN=127.0.0.1:$PORT WGCONFSRV_RESPONDERS=1
 WGCONFSRV_BIN=$WGCONFSRV_BIN sh "$T_ROOT/nginx/local.sh" start >"$T_TMP/restart.log" 2>&1 ||
     { cat "$T_TMP/restart.log"; die "cannot start the restored instance"; }
 T_STACKS="$T_STACKS $R_RUN"
-api -a GET /admin/peers
+api_all "/admin/peers?limit=2" peers
 expect_status 200 "the restored instance answers"
 expect_eq "$(jqr '.peers | length')" "$NB" "every peer of the backup is there"
 api -b "$TOK_h1" GET /peer/config

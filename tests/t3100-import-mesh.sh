@@ -7,10 +7,10 @@
 # DNS and a PostUp line the server does not take over). The admin imports
 # the three files with `wgconf admin import`; each host adopts its peer with
 # `wgconf register --adopt --private-key-file` on its own wg0.conf and an
-# invite, and after ONE sync round (`sync --apply --force`, which replaces
-# the hand-made file) every host pings every other over the tunnel, and A
-# and B reach C's LAN: keys, addresses, routed networks and pairs kept, the
-# preshared keys fresh ones.
+# invite made for it (`admin invite --for`), and after ONE sync round
+# (`sync --apply --force`, which replaces the hand-made file) every host
+# pings every other over the tunnel, and A and B reach C's LAN: keys,
+# addresses, routed networks and pairs kept, the preshared keys fresh ones.
 #
 # Namespaces t31k<PID>*; wireguard-go interfaces named like them. Run only
 # under `flock /tmp/wgconf-e2e.lock` (as make check does).
@@ -156,14 +156,12 @@ _got=$(jq -c '.peers[] | select(.name == "hostc") | .networks' "$TMP/peers.json"
 check "import: hostc routes 192.168.80.0/24 ($_got)" [ "$_got" = '["192.168.80.0/24"]' ]
 
 # --- each host adopts its peer; one sync round ---------------------------------------
-if admin invite --uses 3 --expires 1h; then
-	CODE=$OUT
-else
-	die "admin invite: $ERR"
-fi
 for _h in $HOSTS; do
+	# An invite made for that host's peer: nobody else can adopt with it.
+	admin invite --for "host$(echo "$_h" | tr A-Z a-z)" --expires 1h ||
+		die "admin invite --for host$_h: $ERR"
 	if wgc_in "$_h" "$TMP/$_h" register --adopt --server "$URL" --cacert "$CACERT" \
-		--invite "$CODE" --private-key-file "$TMP/$_h/wireguard/wg0.conf"; then
+		--invite "$OUT" --private-key-file "$TMP/$_h/wireguard/wg0.conf"; then
 		ok "adopt: $_h takes its peer over with its own wg0.conf"
 	else
 		notok "adopt: $_h (exit $RC): $ERR"

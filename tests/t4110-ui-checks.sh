@@ -3,7 +3,9 @@
 # The admin page's field checks (www/util.js), in node: the values the forms
 # refuse before sending (MTU '14OO', port '5182O', a bad IPv6 address …)
 # and the ones they let through, tags and invite labels as the server takes
-# them, the name order, relative times.
+# them, the name order, relative times. No page is loaded (util.js runs in
+# node), so there is no browser console to watch here; the browser tests
+# (t4000-t4500) fail on any console error of the page.
 . "$(dirname "$0")/lib.sh"
 
 need node

@@ -25,11 +25,6 @@ try {
   const g = await guardedPage(ctx);
   const { page } = g;
   lastPage = page;
-  // Optional routes this server may not have yet: the page asks, copes.
-  const [linksSt] = await apiGet("/admin/links");
-  const [rulesSt] = await apiGet("/admin/rules");
-  if (linksSt === 404) g.expectApi(/^\/admin\/links$/, 404);
-  if (rulesSt === 404) g.expectApi(/^\/admin\/rules$/, 404);
   const dialogs = [];
   let alerted = false;
   page.on("dialog", (d) => {

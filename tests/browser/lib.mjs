@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 // What every browser test shares: Chromium from Debian, TAP-like checks,
-// and a page that fails the test on any console error or script error.
+// and a page that fails the test on any console error, script error or
+// failed request.
 //
 // An answer of the API with an error status shows in Chromium's console as
 // "Failed to load resource: the server responded with a status of N". The
-// page handles those (they are the refusals a test provokes, or an optional
-// route the server does not have yet); a test names each one it expects
-// with expectApi(pathRegex, status), and any other one fails it.
+// only ones allowed are the refusals a test provokes on purpose: it names
+// each with expectApi(pathRegex, status) just before. There is no allowance
+// for a route the server lacks: a feature missing is a failure.
 
 import { chromium } from "playwright-core";
 
@@ -36,12 +37,14 @@ export async function launch() {
 }
 
 // A page that records its problems: guard.problems() lists the console
-// errors and script errors that were not expected.
+// errors, script errors, failed requests and error answers (>= 400) of the
+// page that were not expected.
 export async function guardedPage(ctx) {
   const page = await ctx.newPage();
   const expected = [];
   const problems = [];
   const apiErrors = [];
+  const isExpected = (path, status) => expected.some(([re, s]) => re.test(path) && s === status);
   page.on("pageerror", (e) => problems.push(`page error: ${e}`));
   page.on("console", (m) => {
     if (m.type() !== "error" && m.type() !== "warning") return;
@@ -50,12 +53,21 @@ export async function guardedPage(ctx) {
     if (m.type() === "error" && st && /\/api\/v1\//.test(url)) {
       const path = new URL(url).pathname.replace(/^\/api\/v1/, "");
       apiErrors.push(`${st[1]} ${path}`);
-      if (expected.some(([re, s]) => re.test(path) && s === Number(st[1]))) return;
+      if (isExpected(path, Number(st[1]))) return;
     }
     if (m.type() === "error") problems.push(`console: ${m.text()} (${url})`);
   });
+  page.on("requestfailed", (r) => {
+    problems.push(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`);
+  });
   const responses = [];
-  page.on("response", (r) => responses.push([r.status(), new URL(r.url()).pathname]));
+  page.on("response", (r) => {
+    const path = new URL(r.url()).pathname;
+    responses.push([r.status(), path]);
+    if (r.status() < 400) return;
+    if (path.startsWith("/api/v1/") && isExpected(path.replace(/^\/api\/v1/, ""), r.status())) return;
+    problems.push(`answer ${r.status()}: ${r.request().method()} ${path}`);
+  });
   return {
     page,
     responses,

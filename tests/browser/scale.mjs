@@ -15,6 +15,9 @@ const { SHOT } = process.env;
 const pub = () => generateKeyPairSync("x25519").publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("base64");
 const pad = (i) => String(i).padStart(2, "0");
 
+// The 60 waiting hosts all register from 127.0.0.1: one network's share of
+// the pending queue (pending_max_per_prefix, 32 by default) is lifted.
+await apiCall("PUT", "/admin/network", { pending_max_per_prefix: 100 });
 const inv = await apiCall("POST", "/admin/invites", { uses: 90 });
 const hosts = [];
 for (let i = 0; i < 90; i++) {
@@ -35,8 +38,6 @@ try {
   const g = await guardedPage(ctx);
   const { page } = g;
   lastPage = page;
-  if ((await apiGet("/admin/links"))[0] === 404) g.expectApi(/^\/admin\/links$/, 404);
-  if ((await apiGet("/admin/rules"))[0] === 404) g.expectApi(/^\/admin\/rules$/, 404);
   page.on("dialog", (d) => d.accept());
   // nginx's limit on admin requests: a bulk action may be told to wait.
   g.expectApi(/\/accept$|^\/admin\/peers\/[0-9a-f]+$/, 429);

@@ -39,7 +39,6 @@ try {
   const g = await guardedPage(ctx);
   const { page } = g;
   lastPage = page;
-  if ((await apiGet("/admin/links"))[0] === 404) g.expectApi(/^\/admin\/links$/, 404);
   page.on("dialog", (d) => d.accept());
   await page.goto(URL_ + "/");
   await page.locator("body[data-ready]").waitFor();

@@ -4,7 +4,9 @@
  * names, ports, host names, endpoints, CIDRs, keys and query strings. Besides
  * crashes it checks that what a parser accepts is what it claims: a parsed
  * CIDR formats and parses back to itself, an accepted endpoint has a valid
- * host and port, an accepted key re-encodes to the same text.
+ * host and port, an accepted key re-encodes to the same text, and a public
+ * key is refused as not canonical exactly when X25519 would read it as
+ * another text's key.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -144,6 +146,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		keys_b64_encode(enc, sizeof(enc), key, KEYS_LEN);
 		check(strcmp(enc, s) == 0, "a key with a second spelling", s);
 		(void)keys_check_public(key);
+		/* One spelling: an accepted public key is below 2^255 - 19, so
+		 * its canonical text is itself; a refused one has another. */
+		check((keys_parse_public(key, s) == KEYS_PUBLIC_NOT_CANONICAL) ==
+		      (keys_public_canonical(enc, s) == 0 && strcmp(enc, s) != 0),
+		      "a public key accepted with a second spelling, or refused without", s);
 	}
 	if (keys_b64_decode(raw, sizeof(raw), &len, s) == 0)
 		check(len <= sizeof(raw), "decoded past the buffer", s);

@@ -11,6 +11,12 @@
  *      keeps both (closing one that nginx may be sending on would turn a
  *      request into a 502).
  * Run it against a single responder: with more, step 2 proves nothing.
+ *
+ * fcgi-keep SOCKET late: the end of a request's stdin arriving after its
+ * body, as nginx may send it. On one kept connection, 20 times: a POST
+ * whose body comes whole but whose empty end-of-stdin record follows
+ * 50 ms later, then at once a GET /api/v1/health. Both are answered (the
+ * POST with its status, the GET 200) and the connection stays open.
  */
 #include <errno.h>
 #include <poll.h>
@@ -72,21 +78,52 @@ param(unsigned char *out, const char *k, const char *v)
 	return 2 + kl + vl;
 }
 
+/* The records that begin a request to /api/v1/health by METHOD with a
+ * body of BODY_LEN bytes (not sent here) into buf: their length. */
+static size_t
+request_head(unsigned char *buf, int keep, const char *method, size_t body_len)
+{
+	unsigned char params[512], begin[8] = { 0, 1, (unsigned char)keep };
+	char clen[24];
+	size_t n = 0, p = 0;
+
+	snprintf(clen, sizeof(clen), "%zu", body_len);
+	p += param(params + p, "REQUEST_METHOD", method);
+	p += param(params + p, "DOCUMENT_URI", "/api/v1/health");
+	p += param(params + p, "QUERY_STRING", "");
+	p += param(params + p, "CONTENT_LENGTH", body_len ? clen : "");
+	n += record(buf + n, BEGIN_REQUEST, begin, sizeof(begin));
+	n += record(buf + n, PARAMS, params, p);
+	n += record(buf + n, PARAMS, NULL, 0);
+	return n;
+}
+
 /* 0, or -1 when the connection is closed. */
 static int
 send_request(int fd, int keep)
 {
-	unsigned char buf[1024], params[512], begin[8] = { 0, 1, (unsigned char)keep };
-	size_t n = 0, p = 0;
+	unsigned char buf[1024];
+	size_t n = request_head(buf, keep, "GET", 0);
 
-	p += param(params + p, "REQUEST_METHOD", "GET");
-	p += param(params + p, "DOCUMENT_URI", "/api/v1/health");
-	p += param(params + p, "QUERY_STRING", "");
-	n += record(buf + n, BEGIN_REQUEST, begin, sizeof(begin));
-	n += record(buf + n, PARAMS, params, p);
-	n += record(buf + n, PARAMS, NULL, 0);
 	n += record(buf + n, STDIN, NULL, 0);
 	return write(fd, buf, n) == (ssize_t)n ? 0 : -1;
+}
+
+/* A POST whose body is sent whole and its end-of-stdin record 50 ms
+ * later: 0, or -1 when the connection is closed. */
+static int
+send_post_late_end(int fd)
+{
+	static const unsigned char body[] = "{\"late\":\"end of stdin\"}";
+	unsigned char buf[1024], end[8];
+	size_t n = request_head(buf, KEEP_CONN, "POST", sizeof(body) - 1);
+
+	n += record(buf + n, STDIN, body, sizeof(body) - 1);
+	if (write(fd, buf, n) != (ssize_t)n)
+		return -1;
+	usleep(50 * 1000);
+	n = record(end, STDIN, NULL, 0);
+	return write(fd, end, n) == (ssize_t)n ? 0 : -1;
 }
 
 /* Reads exactly len bytes within ms: 1, 0 at EOF, -1 on a timeout. */
@@ -130,6 +167,24 @@ answer(int fd, int ms)
 	}
 }
 
+/* The late end-of-stdin runs: 0 when every answer came on the one
+ * connection. */
+static int
+late_end(const char *path)
+{
+	int fd = dial(path), post = 0, get = 0, failed = 0;
+
+	for (int i = 1; i <= 20 && !failed; i++) {
+		post = send_post_late_end(fd) == 0 ? answer(fd, 5000) : 0;
+		get = send_request(fd, KEEP_CONN) == 0 ? answer(fd, 5000) : 0;
+		failed = post <= 0 || get != 200;
+		if (failed || i == 20)
+			printf("late end of stdin, round %d: POST %d, then GET %d\n", i, post, get);
+	}
+	close(fd);
+	return failed;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -138,8 +193,10 @@ main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && strcmp(argv[2], "late") == 0)
+		return late_end(argv[1]);
 	if (argc != 2) {
-		fputs("usage: fcgi-keep SOCKET\n", stderr);
+		fputs("usage: fcgi-keep SOCKET [late]\n", stderr);
 		return 2;
 	}
 	a = dial(argv[1]);

@@ -95,6 +95,8 @@ struct tpeer {
 };
 
 void new_keys(struct tpeer *p);
+/* pub with bit 255 set: the same key to X25519, other text (issue 21). */
+void key_twin(char out[KEYS_B64_LEN], const char *pub);
 /* Registers p (endpoint NULL = behind NAT; extra = more JSON members or ""):
  * returns the status; on 201 p holds id and token. */
 int register_with(struct tpeer *p, const char *name, const char *endpoint, const char *extra);
@@ -123,13 +125,15 @@ int faults_never_half(struct request *rq, int want_status, const char *want_body
                       const char *want_etag);
 /*
  * Sends one write with a database error injected at every VM step in turn
- * until a run meets none. Every 500 leaves each table exactly as it was,
- * except when the fault hit the COMMIT itself: SQLite may have committed
- * then (the outcome is unknown, as when a connection drops after it), and
- * the change must be there whole; the loop ends there. Returns the last
- * status.
+ * until a run meets none, which must answer want. Each run that meets its
+ * fault answers 500 database_error (one that answers otherwise swallowed
+ * it) and leaves each table exactly as it was, except when the fault hit
+ * the COMMIT itself: SQLite may have committed then (the outcome is
+ * unknown, as when a connection drops after it), and the change must be
+ * there whole; the loop ends there. Returns the last status: want, or 500
+ * after such a COMMIT.
  */
-int all_or_nothing(const char *user, const char *token, const char *method, const char *p,
-                   const char *body);
+int all_or_nothing(int want, const char *user, const char *token, const char *method,
+                   const char *p, const char *body);
 
 #endif

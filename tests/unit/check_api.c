@@ -291,6 +291,36 @@ START_TEST(register_duplicate_key)
 }
 END_TEST
 
+/* X25519 ignores bit 255: a key with it set is the same key in other text.
+ * Registered, imported or adopted, it is refused, taken or not, and the
+ * answer says which field and why. */
+START_TEST(register_twin_key)
+{
+	struct tpeer a, fresh;
+	char body[512], twin[KEYS_B64_LEN];
+
+	reg(&a, "web1", "203.0.113.5:51820");
+	accept_peer(&a, NULL);
+	key_twin(twin, a.pub);
+	snprintf(body, sizeof(body), "{\"name\":\"web2\",\"public_key\":\"%s\"}", twin);
+	ANON_FAILS(400, "invalid_public_key", "POST", path("/register"), body);
+	ck_assert_ptr_nonnull(strstr(R.error_message, "public_key"));
+	ck_assert_ptr_nonnull(strstr(R.error_message, twin));
+	ck_assert_ptr_nonnull(strstr(R.error_message, "bit 255"));
+	new_keys(&fresh);
+	key_twin(twin, fresh.pub);
+	snprintf(body, sizeof(body), "{\"name\":\"web3\",\"public_key\":\"%s\"}", twin);
+	ANON_FAILS(400, "invalid_public_key", "POST", path("/register"), body);
+	snprintf(body, sizeof(body), "{\"peers\":[{\"name\":\"imp\",\"public_key\":\"%s\"}],"
+	         "\"pairs\":[]}", twin);
+	ADMIN_FAILS(400, "invalid_public_key", "POST", path("/admin/import"), body);
+	ck_assert_ptr_nonnull(strstr(R.error_message, "peers[0].public_key"));
+	snprintf(body, sizeof(body), "{\"public_key\":\"%s\",\"invite\":\"x\"}", twin);
+	ANON_FAILS(400, "invalid_public_key", "POST", path("/adopt"), body);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers"), 1);
+}
+END_TEST
+
 START_TEST(register_pending_limit)
 {
 	char body[256];
@@ -1978,38 +2008,38 @@ START_TEST(write_fails_closed)
 	member(&a, "a", "192.0.2.1:51820");
 	reg(&b, "b", "192.0.2.2:51820");
 	member(&c, "c", NULL);
-	st = all_or_nothing(ADMIN_USER, NULL, "POST", path("/admin/peers/%s/accept", b.id),
+	st = all_or_nothing(200, ADMIN_USER, NULL, "POST", path("/admin/peers/%s/accept", b.id),
 	                    "{\"name\":\"bee\",\"networks\":[\"192.168.60.0/24\"]}");
 	ck_assert(st == 200 || st == 500);
-	st = all_or_nothing(ADMIN_USER, NULL, "PUT", path("/admin/pairs/%s/%s", a.id, b.id), NULL);
+	st = all_or_nothing(201, ADMIN_USER, NULL, "PUT", path("/admin/pairs/%s/%s", a.id, b.id), NULL);
 	ck_assert(st == 201 || st == 500);
 	/* Whatever the last answer was, the change is there, and whole. */
 	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'pair.create'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE revision ="
 	                       " (SELECT revision FROM network)"), 2);
-	all_or_nothing(ADMIN_USER, NULL, "PATCH", path("/admin/peers/%s", a.id),
+	all_or_nothing(200, ADMIN_USER, NULL, "PATCH", path("/admin/peers/%s", a.id),
 	               "{\"address\":\"10.77.0.50\",\"networks\":[\"192.168.70.0/24\"]}");
-	all_or_nothing(ADMIN_USER, NULL, "PUT", path("/admin/network"),
+	all_or_nothing(200, ADMIN_USER, NULL, "PUT", path("/admin/network"),
 	               "{\"ipv6_pool\":\"fd77::/64\",\"mtu\":1400}");
 	ck_assert_int_eq(count("SELECT count(*) FROM addresses WHERE family = 6"), 3);
-	all_or_nothing(NULL, c.token, "PUT", path("/peer/endpoint"),
+	all_or_nothing(200, NULL, c.token, "PUT", path("/peer/endpoint"),
 	               "{\"endpoint\":\"192.0.2.3:51820\"}");
 	OK(admin("POST", path("/admin/invites"), "{\"uses\":1}"), 201);
 	new_keys(&d);
 	snprintf(body, sizeof(body), "{\"name\":\"d\",\"public_key\":\"%s\",\"endpoint\":null,"
 	         "\"invite\":\"%s\"}", d.pub, jstr(R.body, "code"));
 	remember_secret(jstr(R.body, "code"), strlen(jstr(R.body, "code")));
-	all_or_nothing(NULL, NULL, "POST", path("/register"), body);
+	all_or_nothing(201, NULL, NULL, "POST", path("/register"), body);
 	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE name = 'd'"), 1);
 	ck_assert_int_eq(count("SELECT uses_left FROM invites"), 0);
-	all_or_nothing(ADMIN_USER, NULL, "DELETE", path("/admin/peers/%s", a.id), NULL);
+	all_or_nothing(204, ADMIN_USER, NULL, "DELETE", path("/admin/peers/%s", a.id), NULL);
 	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 0);
 
 	/* The limits' writes (lib/quota.h): the settings, a registration that
 	 * expires an old pending peer first, an endpoint change that counts on
 	 * an earlier audit entry, bulk reject. */
-	all_or_nothing(ADMIN_USER, NULL, "PUT", path("/admin/network"),
+	all_or_nothing(200, ADMIN_USER, NULL, "PUT", path("/admin/network"),
 	               "{\"endpoint_min_interval\":0,\"audit_max_rows\":100,\"pending_max\":5}");
 	ck_assert_int_eq(count("SELECT endpoint_min_interval FROM network"), 0);
 	reg(&d, "junk-old", NULL);
@@ -2017,14 +2047,14 @@ START_TEST(write_fails_closed)
 	new_keys(&d);
 	snprintf(body, sizeof(body), "{\"name\":\"junk-new\",\"public_key\":\"%s\","
 	         "\"endpoint\":null}", d.pub);
-	all_or_nothing(NULL, NULL, "POST", path("/register"), body);
+	all_or_nothing(201, NULL, NULL, "POST", path("/register"), body);
 	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE name LIKE 'junk-%'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.expire'"), 1);
 	OK(call(NULL, c.token, "PUT", path("/peer/endpoint"), "{\"endpoint\":null}"), 200);
-	all_or_nothing(NULL, c.token, "PUT", path("/peer/endpoint"),
+	all_or_nothing(200, NULL, c.token, "PUT", path("/peer/endpoint"),
 	               "{\"endpoint\":\"192.0.2.3:51820\"}");
 	ck_assert_int_eq(count("SELECT max(count) FROM audit WHERE action = 'peer.endpoint'"), 2);
-	all_or_nothing(ADMIN_USER, NULL, "POST", path("/admin/peers/reject"),
+	all_or_nothing(200, ADMIN_USER, NULL, "POST", path("/admin/peers/reject"),
 	               "{\"name_pattern\":\"junk-*\"}");
 	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE name LIKE 'junk-%'"), 0);
 }
@@ -2042,7 +2072,7 @@ START_TEST(rules_fail_closed)
 	reg(&d, "d", NULL);
 	tag(&a, "[\"web\"]");
 	tag(&b, "[\"web\"]");
-	st = all_or_nothing(ADMIN_USER, NULL, "POST", path("/admin/rules"),
+	st = all_or_nothing(201, ADMIN_USER, NULL, "POST", path("/admin/rules"),
 	                    "{\"a\":\"web\",\"b\":\"web\"}");
 	ck_assert(st == 201 || st == 500);
 	/* Whatever the last answer was, the rule is there with its pair, once. */
@@ -2050,16 +2080,16 @@ START_TEST(rules_fail_closed)
 	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'rule.create'"), 1);
 	linked(&a, &b);
-	all_or_nothing(ADMIN_USER, NULL, "PATCH", path("/admin/peers/%s", c.id), "{\"tags\":[\"web\"]}");
+	all_or_nothing(200, ADMIN_USER, NULL, "PATCH", path("/admin/peers/%s", c.id), "{\"tags\":[\"web\"]}");
 	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 3);
-	all_or_nothing(ADMIN_USER, NULL, "PATCH", path("/admin/peers/%s", b.id), "{\"tags\":[]}");
+	all_or_nothing(200, ADMIN_USER, NULL, "PATCH", path("/admin/peers/%s", b.id), "{\"tags\":[]}");
 	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 1);
 	linked(&a, &c);
-	all_or_nothing(ADMIN_USER, NULL, "POST", path("/admin/peers/%s/accept", d.id),
+	all_or_nothing(200, ADMIN_USER, NULL, "POST", path("/admin/peers/%s/accept", d.id),
 	               "{\"tags\":[\"web\"]}");
 	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 3);
 	linked(&d, &c);
-	all_or_nothing(ADMIN_USER, NULL, "DELETE", path("/admin/rules/%lld",
+	all_or_nothing(204, ADMIN_USER, NULL, "DELETE", path("/admin/rules/%lld",
 	               (long long)count("SELECT id FROM rules")), NULL);
 	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM rules"), 0);
@@ -2159,6 +2189,7 @@ api_suite(void)
 	tcase_add_test(tc, register_ok);
 	tcase_add_test(tc, register_bad);
 	tcase_add_test(tc, register_duplicate_key);
+	tcase_add_test(tc, register_twin_key);
 	tcase_add_test(tc, register_pending_limit);
 	tcase_add_test(tc, invites);
 	tcase_add_test(tc, invite_labels);

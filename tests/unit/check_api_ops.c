@@ -32,6 +32,50 @@ make_invite(char code[64])
 	remember_secret(code, strlen(code));
 }
 
+/* printf into one of a few rotating buffers (bodies, SQL). */
+static const char *
+fmt(const char *f, ...)
+{
+	static char bufs[4][512];
+	static int next;
+	char *b = bufs[next++ % 4];
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(b, sizeof(bufs[0]), f, ap);
+	va_end(ap);
+	return b;
+}
+
+/* An invite for the host of imported peer id to adopt it (5 uses). */
+static void
+make_invite_for(char code[64], const char *id, bool when_closed)
+{
+	OK(admin("POST", path("/admin/invites"), fmt("{\"uses\":5,\"for_peer\":\"%s\","
+	         "\"when_closed\":%s}", id, when_closed ? "true" : "false")), 201);
+	ck_assert_str_eq(jstr(R.body, "for_peer"), id);
+	snprintf(code, 64, "%s", jstr(R.body, "code"));
+	remember_secret(code, strlen(code));
+}
+
+/* The id of the peer with public key pub, from the admin's list. */
+static void
+id_of_key(const char *pub, char id[PEER_ID_LEN])
+{
+	struct json_object *arr;
+
+	OK(admin("GET", path("/admin/peers"), NULL), 200);
+	arr = jget(R.body, "peers");
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *p = json_object_array_get_idx(arr, i);
+		if (strcmp(jstr(p, "public_key"), pub) == 0) {
+			snprintf(id, PEER_ID_LEN, "%s", jstr(p, "id"));
+			return;
+		}
+	}
+	ck_abort_msg("no peer with key %s", pub);
+}
+
 /* PUT /peer/links as p with body; the status. */
 static int
 report(const struct tpeer *p, const char *fmt, ...)
@@ -251,6 +295,48 @@ import_body(struct tpeer *ps, size_t n, const char *pairs)
 	return buf;
 }
 
+/*
+ * Adoption is bound to the peer (issue 21): an invite made for ps[0]
+ * (code gets it) adopts nothing else, is no invite for a new peer, and
+ * while registration is closed works only when made with when_closed.
+ * Invites for a peer that is no imported one waiting are refused.
+ */
+static void
+adopt_bound_to_peer(struct tpeer ps[3], const struct tpeer *other, char code[64])
+{
+	char adopt[512], closed[64], reg[512];
+	struct tpeer fresh;
+
+	ADMIN_FAILS(404, "peer_not_found", "POST", path("/admin/invites"),
+	            "{\"for_peer\":\"0000000000000000\"}");
+	ADMIN_FAILS(409, "not_adoptable", "POST", path("/admin/invites"),
+	            fmt("{\"for_peer\":\"%s\"}", other->id));
+	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"when_closed\":true}");
+	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"),
+	            fmt("{\"for_peer\":\"%s\",\"when_closed\":1}", ps[0].id));
+	make_invite_for(code, ps[0].id, false);
+	/* Made for ps[0]: ps[1]'s key gets nothing with it. */
+	snprintf(adopt, sizeof(adopt), "{\"public_key\":\"%s\",\"invite\":\"%s\"}", ps[1].pub, code);
+	ANON_FAILS(403, "invite_not_for_peer", "POST", path("/adopt"), adopt);
+	/* Nor is it an invite to register a new peer. */
+	new_keys(&fresh);
+	snprintf(reg, sizeof(reg), "{\"name\":\"newhost\",\"public_key\":\"%s\",\"endpoint\":null,"
+	         "\"invite\":\"%s\"}", fresh.pub, code);
+	ANON_FAILS(403, "invite_for_adoption", "POST", path("/register"), reg);
+	/* Registration closed: only an invite made to work then adopts. */
+	OK(admin("PUT", path("/admin/network"), "{\"registration\":\"closed\"}"), 200);
+	snprintf(adopt, sizeof(adopt), "{\"public_key\":\"%s\",\"invite\":\"%s\"}", ps[0].pub, code);
+	ANON_FAILS(403, "registration_closed", "POST", path("/adopt"), adopt);
+	make_invite_for(closed, ps[1].id, true);
+	snprintf(adopt, sizeof(adopt), "{\"public_key\":\"%s\",\"invite\":\"%s\"}", ps[1].pub, closed);
+	OK(call(NULL, NULL, "POST", path("/adopt"), adopt), 200);
+	ck_assert_str_eq(jstr(R.body, "id"), ps[1].id);
+	OK(admin("PUT", path("/admin/network"), "{\"registration\":\"open\"}"), 200);
+	OK(admin("GET", path("/admin/invites"), NULL), 200);
+	ck_assert_int_eq(count(fmt("SELECT count(*) FROM invites WHERE for_peer = '%s'"
+	                            " AND when_closed = 0", ps[0].id)), 1);
+}
+
 START_TEST(import_export_adopt)
 {
 	struct tpeer ps[3], other;
@@ -358,7 +444,12 @@ START_TEST(import_export_adopt)
 	           "{\"public_key\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"invite\":\"x\"}");
 	snprintf(adopt, sizeof(adopt), "{\"public_key\":\"%s\",\"invite\":\"nope\"}", ps[0].pub);
 	ANON_FAILS(403, "invite_invalid", "POST", path("/adopt"), adopt);
+	/* Any invite and a public key (in every partner's config) is not
+	 * enough: the invite must be made for that very peer. */
 	make_invite(code);
+	snprintf(adopt, sizeof(adopt), "{\"public_key\":\"%s\",\"invite\":\"%s\"}", ps[0].pub, code);
+	ANON_FAILS(403, "invite_not_for_peer", "POST", path("/adopt"), adopt);
+	adopt_bound_to_peer(ps, &other, code);
 	snprintf(adopt, sizeof(adopt), "{\"public_key\":\"%s\",\"invite\":\"%s\"}", other.pub, code);
 	ANON_FAILS(409, "already_adopted", "POST", path("/adopt"), adopt);
 	new_keys(&other);
@@ -384,15 +475,45 @@ START_TEST(import_export_adopt)
 	jarr(R.body, "peers", 2);
 	ck_assert_str_eq(jidx_str(jget(jget(R.body, "interface"), "addresses"), 0), "10.77.0.10/24");
 	ANON_FAILS(409, "already_adopted", "POST", path("/adopt"), adopt);
-	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.adopt'"), 1);
-	ck_assert_int_eq(count("SELECT count(*) FROM adoptable"), 2);
-	/* Deleting an imported peer takes its adoption along. */
-	OK(admin("DELETE", path("/admin/peers/%s", ps[1].id), NULL), 204);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.adopt'"), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM adoptable"), 1);
+	/* Deleting an imported peer takes its adoption, and its invites, along. */
+	make_invite_for(code, ps[2].id, false);
+	OK(admin("DELETE", path("/admin/peers/%s", ps[2].id), NULL), 204);
+	ck_assert_int_eq(count("SELECT count(*) FROM adoptable"), 0);
+	ck_assert_int_eq(count(fmt("SELECT count(*) FROM invites WHERE for_peer = '%s'",
+	                            ps[2].id)), 0);
 }
 END_TEST
 
 
+
+/* The writes no other fault loop sends: a pending peer rejected, a pair
+ * undone, an invite made and withdrawn. Each meets its faults and answers
+ * 500 for each, or its own status once none is left. */
+START_TEST(more_writes_fail_closed)
+{
+	struct tpeer a, b, c;
+	char id[64];
+
+	member(&a, "a", "198.51.100.1:51820");
+	member(&b, "b", "198.51.100.2:51820");
+	reg(&c, "c", NULL);
+	pair(&a, &b);
+	all_or_nothing(204, ADMIN_USER, NULL, "POST", path("/admin/peers/%s/reject", c.id), NULL);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers"), 2);
+	all_or_nothing(204, ADMIN_USER, NULL, "DELETE", path("/admin/pairs/%s/%s", a.id, b.id), NULL);
+	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 0);
+	/* 500 when the fault hit the COMMIT: made, its code never shown. */
+	if (all_or_nothing(201, ADMIN_USER, NULL, "POST", path("/admin/invites"), "{\"uses\":2}") == 201)
+		remember_secret(jstr(R.body, "code"), strlen(jstr(R.body, "code")));
+	ck_assert_int_eq(count("SELECT count(*) FROM invites"), 1);
+	OK(admin("GET", path("/admin/invites"), NULL), 200);
+	snprintf(id, sizeof(id), "%s", jstr(json_object_array_get_idx(jget(R.body, "invites"), 0), "id"));
+	all_or_nothing(204, ADMIN_USER, NULL, "DELETE", path("/admin/invites/%s", id), NULL);
+	ck_assert_int_eq(count("SELECT count(*) FROM invites"), 0);
+}
+END_TEST
 
 START_TEST(writes_fail_closed)
 {
@@ -405,7 +526,7 @@ START_TEST(writes_fail_closed)
 	pair(&a, &b);
 	snprintf(body, sizeof(body), "{\"links\":[{\"peer\":\"%s\",\"latest_handshake\":%lld,"
 	         "\"rx\":1,\"tx\":2}]}", b.id, (long long)store_now());
-	st = all_or_nothing(NULL, a.token, "PUT", path("/peer/links"), body);
+	st = all_or_nothing(204, NULL, a.token, "PUT", path("/peer/links"), body);
 	ck_assert(st == 204 || st == 500);
 	ck_assert_int_eq(count("SELECT count(*) FROM link_reports"), 1);
 
@@ -414,7 +535,7 @@ START_TEST(writes_fail_closed)
 	snprintf(pairs, sizeof(pairs), "[[\"%s\",\"%s\"],[\"%s\",\"%s\"]]", ps[0].pub, ps[1].pub,
 	         ps[2].pub, ps[0].pub);
 	imp = import_body(ps, 3, pairs);
-	st = all_or_nothing(ADMIN_USER, NULL, "POST", path("/admin/import"), imp);
+	st = all_or_nothing(201, ADMIN_USER, NULL, "POST", path("/admin/import"), imp);
 	free(imp);
 	ck_assert(st == 201 || st == 500);
 	ck_assert_int_eq(count("SELECT count(*) FROM peers"), 5);
@@ -423,9 +544,10 @@ START_TEST(writes_fail_closed)
 	ck_assert_int_eq(count("SELECT count(*) FROM networks"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'network.import'"), 1);
 
-	make_invite(code);
+	id_of_key(ps[1].pub, ps[1].id);
+	make_invite_for(code, ps[1].id, false);
 	snprintf(body, sizeof(body), "{\"public_key\":\"%s\",\"invite\":\"%s\"}", ps[1].pub, code);
-	st = all_or_nothing(NULL, NULL, "POST", path("/adopt"), body);
+	st = all_or_nothing(200, NULL, NULL, "POST", path("/adopt"), body);
 	ck_assert(st == 200 || st == 500);
 	ck_assert_int_eq(count("SELECT count(*) FROM adoptable"), 2);
 	ck_assert_int_eq(count("SELECT uses_left FROM invites"), 4);
@@ -444,6 +566,7 @@ api_ops_suite(void)
 	tcase_add_test(tc, metrics);
 	tcase_add_test(tc, import_export_adopt);
 	tcase_add_test(tc, writes_fail_closed);
+	tcase_add_test(tc, more_writes_fail_closed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -203,6 +203,44 @@ START_TEST(trusted_pairs)
 }
 END_TEST
 
+/* The statement carries no listen port: the host keeps its own, pinned from
+ * the first config with a usable own statement, and a server that then
+ * sends another (one taken on the host, say) changes nothing. */
+START_TEST(listen_port_is_the_hosts)
+{
+	struct hosttrust_store st = { 0 }, back = { 0 };
+	struct json_object *j;
+	char dir[] = "/tmp/check-hosttrust-XXXXXX", path[64];
+	struct run r;
+
+	run(&r, &st, config(own_stmt(2, ""), NULL));
+	ck_assert_int_eq(r.cfg.listen_port, 51820);
+	ck_assert_int_eq(st.listen_port, 51820);
+	ck_assert(st.changed);
+	run_free(&r);
+
+	j = config(own_stmt(3, ""), NULL);
+	json_object_object_add(json_object_object_get(j, "interface"), "listen_port",
+	                       json_object_new_int(5355));
+	run(&r, &st, j);
+	ck_assert_msg(!r.res.held, "%s", r.all);
+	ck_assert_int_eq(r.cfg.listen_port, 51820);
+	ck_assert_int_eq(st.listen_port, 51820);
+	run_free(&r);
+
+	/* It survives trust.json. */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(hosttrust_store_save(&st, dir), 0);
+	ck_assert_int_eq(hosttrust_store_load(&back, dir), 0);
+	ck_assert_int_eq(back.listen_port, 51820);
+	hosttrust_store_free(&back);
+	hosttrust_store_free(&st);
+	snprintf(path, sizeof(path), "%s/%s", dir, HOSTTRUST_FILE);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(attacks_refused)
 {
 	struct hosttrust_store st = { 0 };
@@ -403,6 +441,101 @@ START_TEST(revival_refused)
 }
 END_TEST
 
+/* key with bit 255 set: the same key to X25519, other text. */
+static void
+twin_of(char out[KEYS_B64_LEN], const char *key)
+{
+	uint8_t k[KEYS_LEN];
+
+	ck_assert_int_eq(keys_b64_decode_key(k, key), 0);
+	k[KEYS_LEN - 1] |= 0x80;
+	keys_b64_encode(out, KEYS_B64_LEN, k, KEYS_LEN);
+}
+
+/* A signed {text, signature} (consumed) with its key line spelled twin,
+ * signed again by the admin: what a server holding the twin would get
+ * signed, since the admin sees only "+ key twin". */
+static struct json_object *
+respelled(struct json_object *o, const char *key, const char *twin)
+{
+	char text[1024], sig[KEYS_SIG_B64_LEN], *at;
+
+	snprintf(text, sizeof(text), "%s", json_object_get_string(json_object_object_get(o, "text")));
+	json_object_put(o);
+	ck_assert_ptr_nonnull(at = strstr(text, key));
+	memcpy(at, twin, KEYS_B64_LEN - 1);
+	statement_sign(sig, text, strlen(text), admin_sk);
+	o = json_object_new_object();
+	json_object_object_add(o, "text", json_object_new_string(text));
+	json_object_object_add(o, "signature", json_object_new_string(sig));
+	return o;
+}
+
+/* A revoked key comes back with bit 255 set, admin-signed: the config that
+ * holds it is refused, and so is its statement, a revocation spelled so,
+ * and a trust.json that remembers one. */
+START_TEST(twin_of_revoked_key_refused)
+{
+	struct hosttrust_store st = { 0 };
+	struct json_object *peers = json_object_new_array(), *j, *revs, *sj;
+	struct statement s;
+	struct mesh_config cfg;
+	struct run r;
+	char twin[KEYS_B64_LEN], err[256], dir[] = "/tmp/check_trust.XXXXXX", path[64];
+	const char *why = NULL;
+
+	/* b's key pub[0] is revoked on this host. */
+	j = config(own_stmt(1, "b c"), peers);
+	revs = json_object_new_array();
+	json_object_array_add(revs, revocation(NULL, MESH, pub[0]));
+	json_object_object_add(j, "revocations", revs);
+	run(&r, &st, j);
+	ck_assert(hosttrust_store_revoked(&st, pub[0]));
+	run_free(&r);
+
+	/* It registers again as its twin and the admin signs "+ key twin". */
+	twin_of(twin, pub[0]);
+	sj = respelled(stmt(NULL, MESH, "b", 2, pub[0], "10.77.0.3/24", "", "h"), pub[0], twin);
+	ck_assert_int_eq(statement_open(&s, json_object_get_string(json_object_object_get(sj,
+	    "text")), strlen(json_object_get_string(json_object_object_get(sj, "text"))),
+	    json_object_get_string(json_object_object_get(sj, "signature")), admin_pk, &why), -1);
+	ck_assert_msg(why != NULL && strstr(why, "canonical") != NULL, "%s", why ? why : "-");
+	peers = json_object_new_array();
+	json_object_array_add(peers, peer_entry("b", "back", twin, "", sj));
+	j = config(own_stmt(1, "b c"), peers);
+	memset(&cfg, 0, sizeof(cfg));
+	ck_assert_int_eq(model_from_json(&cfg, j, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, twin) != NULL && strstr(err, "bit 255") != NULL, "%s", err);
+	model_free(&cfg);
+	json_object_put(j);
+
+	/* A revocation spelled so is not a revocation of anything. */
+	j = config(own_stmt(1, "b c"), json_object_new_array());
+	revs = json_object_new_array();
+	twin_of(twin, pub[1]);
+	json_object_array_add(revs, respelled(revocation(NULL, MESH, pub[1]), pub[1], twin));
+	json_object_object_add(j, "revocations", revs);
+	run(&r, &st, j);
+	ck_assert(!hosttrust_store_revoked(&st, twin));
+	ck_assert_msg(refused(&r, "revocation 1: ignored"), "%s", r.all);
+	run_free(&r);
+
+	/* trust.json is read by the same rule. */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/trust.json", dir);
+	{
+		FILE *f = fopen(path, "w");
+		ck_assert_ptr_nonnull(f);
+		fprintf(f, "{\"mesh\":\"%s\",\"versions\":{},\"revoked\":[\"%s\"]}", MESH, twin);
+		fclose(f);
+	}
+	hosttrust_store_free(&st);
+	ck_assert_int_eq(hosttrust_store_load(&st, dir), -1);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(own_statement_held)
 {
 	struct hosttrust_store st = { 0 };
@@ -479,10 +612,12 @@ trust_suite(void)
 	tcase_add_unchecked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, trusted_pairs);
 	tcase_add_test(tc, attacks_refused);
+	tcase_add_test(tc, listen_port_is_the_hosts);
 	tcase_add_test(tc, pairing_both_sides);
 	tcase_add_test(tc, key_swap_and_moves);
 	tcase_add_test(tc, overlap_refused);
 	tcase_add_test(tc, revival_refused);
+	tcase_add_test(tc, twin_of_revoked_key_refused);
 	tcase_add_test(tc, own_statement_held);
 	suite_add_tcase(s, tc);
 	return s;

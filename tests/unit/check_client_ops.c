@@ -245,6 +245,18 @@ START_TEST(wgquick_refused)
 		ck_assert_ptr_null(strstr(err, sk[0]));
 		wgquick_free(&f);
 	}
+	/* A partner's key with bit 255 set: the same key to X25519, other text. */
+	{
+		char twin[KEYS_B64_LEN];
+		ck_assert_int_eq(keys_b64_decode_key(k, pk[1]), 0);
+		k[KEYS_LEN - 1] |= 0x80;
+		keys_b64_encode(twin, sizeof(twin), k, KEYS_LEN);
+		snprintf(text, sizeof(text), "[Interface]\nPrivateKey = %s\nAddress = 10.0.0.1/24\n"
+		         "[Peer]\nPublicKey = %s\n", sk[0], twin);
+		ck_assert_int_eq(wgquick_parse(text, strlen(text), &f, err, sizeof(err)), -1);
+		ck_assert_msg(strstr(err, twin) != NULL && strstr(err, "bit 255") != NULL, "%s", err);
+		wgquick_free(&f);
+	}
 	snprintf(text, sizeof(text), "[Interface]\n  privatekey=%s # mine\nAddress=10.0.0.1/24\n",
 	         sk[0]);
 	ck_assert_int_eq(wgquick_private_key(text, strlen(text), k, err, sizeof(err)), 0);

@@ -245,6 +245,115 @@ START_TEST(pending_expiry)
 }
 END_TEST
 
+/* POST /register of a fresh key as p, from address addr (REMOTE_ADDR). */
+static int
+register_from(struct tpeer *p, const char *addr, const char *name)
+{
+	struct request rq;
+	char body[256];
+
+	new_keys(p);
+	snprintf(body, sizeof(body), "{\"name\":\"%s\",\"public_key\":\"%s\",\"endpoint\":null}",
+	         name, p->pub);
+	base_request(&rq, NULL, NULL, "POST", path("/register"), body);
+	rq.remote_addr = addr;
+	if (send_req(&rq) != 201)
+		return R.status;
+	snprintf(p->id, sizeof(p->id), "%s", jstr(R.body, "id"));
+	snprintf(p->token, sizeof(p->token), "%s", jstr(R.body, "token"));
+	forget_secrets(3);      /* the keys of a junk registration are no secret here */
+	return 201;
+}
+
+/*
+ * Open registration: a few addresses of one network cannot fill the queue
+ * for everyone. At most pending_max_per_prefix pending peers from one /24
+ * (IPv4, IPv4-mapped IPv6 too) or /48 (IPv6); other networks, invites and
+ * accepted peers are not counted against it.
+ */
+START_TEST(pending_bounded_per_prefix)
+{
+	struct tpeer p, q;
+	char code[64];
+
+	OK(admin("GET", path("/admin/network"), NULL), 200);
+	ck_assert_int_eq(jint(R.body, "pending_max_per_prefix"), 32);
+	ADMIN_FAILS(400, "invalid_field", "PUT", path("/admin/network"),
+	            "{\"pending_max_per_prefix\":100001}");
+	set_network("{\"pending_max_per_prefix\":3}");
+	ck_assert_int_eq(jint(R.body, "pending_max_per_prefix"), 3);
+	OK(register_from(&q, "203.0.113.5", "j1"), 201);
+	OK(register_from(&p, "203.0.113.6", "j2"), 201);
+	OK(register_from(&p, "203.0.113.200", "j3"), 201);
+	ck_assert_int_eq(register_from(&p, "203.0.113.9", "j4"), 429);
+	ck_assert_str_eq(R.error_code, "too_many_pending");
+	ck_assert_ptr_nonnull(strstr(R.error_message, "203.0.113.0/24"));
+	ck_assert_int_eq(register_from(&p, "::ffff:203.0.113.10", "j5"), 429);
+	/* Another network still gets in; so does an invite from this one. */
+	OK(register_from(&p, "203.0.114.5", "other"), 201);
+	make_invite(code);
+	OK(register_invited(&p, "invited", code), 201);
+	/* An accepted peer frees its seat. */
+	accept_peer(&q, NULL);
+	OK(register_from(&p, "203.0.113.9", "j4"), 201);
+	/* IPv6: the /48. */
+	OK(register_from(&p, "2001:db8:1:2::1", "v1"), 201);
+	OK(register_from(&p, "2001:db8:1:ffff::2", "v2"), 201);
+	OK(register_from(&p, "2001:db8:1:a::3", "v3"), 201);
+	ck_assert_int_eq(register_from(&p, "2001:db8:1::4", "v4"), 429);
+	ck_assert_ptr_nonnull(strstr(R.error_message, "2001:db8:1::/48"));
+	OK(register_from(&p, "2001:db8:2::4", "v5"), 201);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE state = 'pending' AND "
+	                       "registered_from = '203.0.113.0/24'"), 3);
+}
+END_TEST
+
+/* "Never seen" is honest: a pending peer's refused config poll does not
+ * stamp last_seen; a fetched config does. */
+START_TEST(pending_poll_is_not_seen)
+{
+	struct tpeer p;
+
+	reg(&p, "junk", NULL);
+	PEER_FAILS(409, "peer_pending", p.token, "GET", path("/peer/config"), NULL);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE last_seen IS NULL"), 1);
+	OK(admin("GET", path("/admin/peers/%s", p.id), NULL), 200);
+	jnull(R.body, "last_seen");
+	accept_peer(&p, NULL);
+	OK(config(&p), 200);
+	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE last_seen IS NOT NULL"), 1);
+}
+END_TEST
+
+/* A peer asking for one new key after another adds one audit row per
+ * coalescing window (counting them, naming the latest key), like any
+ * other repeated event: within the documented per-peer bound. */
+START_TEST(key_requests_bounded)
+{
+	struct tpeer p, k;
+	char body[128], want[256];
+
+	member(&p, "rotator", NULL);
+	for (int i = 0; i < 50; i++) {
+		new_keys(&k);
+		forget_secrets(3);      /* only the public key is sent */
+		snprintf(body, sizeof(body), "{\"public_key\":\"%s\"}", k.pub);
+		OK(call(NULL, p.token, "POST", path("/peer/key"), body), 202);
+	}
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.key_request'"), 1);
+	ck_assert_int_eq(count("SELECT count FROM audit WHERE action = 'peer.key_request'"), 50);
+	snprintf(want, sizeof(want), "SELECT count(*) FROM audit WHERE action = 'peer.key_request'"
+	         " AND json_extract(detail, '$.pending_key') = '%s'", k.pub);
+	ck_assert_int_eq(count(want), 1);
+	/* Without coalescing, each is its own entry, as documented. */
+	set_network("{\"audit_coalesce_window\":0}");
+	new_keys(&k);
+	snprintf(body, sizeof(body), "{\"public_key\":\"%s\"}", k.pub);
+	OK(call(NULL, p.token, "POST", path("/peer/key"), body), 202);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.key_request'"), 2);
+}
+END_TEST
+
 START_TEST(pending_peer_cannot_write)
 {
 	struct tpeer p;
@@ -591,6 +700,9 @@ hostile_suite(void)
 	tcase_add_test(tc, full_queue_never_refuses_an_invite);
 	tcase_add_test(tc, pending_expiry);
 	tcase_add_test(tc, pending_peer_cannot_write);
+	tcase_add_test(tc, pending_bounded_per_prefix);
+	tcase_add_test(tc, pending_poll_is_not_seen);
+	tcase_add_test(tc, key_requests_bounded);
 	tcase_add_test(tc, endpoint_rate_and_noop);
 	tcase_add_test(tc, audit_coalesces_repeats);
 	tcase_add_test(tc, audit_pruned_by_rows_and_age);

@@ -171,6 +171,67 @@ START_TEST(low_order_points)
 }
 END_TEST
 
+/* X25519 drops bit 255 and reads a key modulo p = 2^255 - 19: K with bit 255
+ * set, or K + p, is K to the handshake but other text to every comparison,
+ * so a revoked or taken key could come back as its twin (issue 21). */
+START_TEST(public_key_one_spelling)
+{
+	static const char twin[] = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTuo=";
+	static const char base[] = "CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+	static const char base_plus_p[] = "9v///////////////////////////////////////38=";
+	uint8_t k[KEYS_LEN], zero[KEYS_LEN] = { 0 }, sk[KEYS_LEN], pk[KEYS_LEN];
+	char canon[KEYS_B64_LEN], b64[KEYS_B64_LEN];
+
+	ck_assert_int_eq(keys_parse_public(k, vec_pk), 0);
+	ck_assert_int_eq(keys_parse_public(k, base), 0);
+	memset(k, 0xaa, sizeof(k));
+	ck_assert_int_eq(keys_parse_public(k, twin), KEYS_PUBLIC_NOT_CANONICAL);
+	ck_assert_mem_eq(k, zero, KEYS_LEN);
+	ck_assert_int_eq(keys_parse_public(k, base_plus_p), KEYS_PUBLIC_NOT_CANONICAL);
+	ck_assert_int_eq(keys_parse_public(k, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+	                 KEYS_PUBLIC_LOW_ORDER);
+	ck_assert_int_eq(keys_parse_public(k, "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmp="),
+	                 KEYS_PUBLIC_TEXT);
+	ck_assert_int_eq(keys_parse_public(k, NULL), KEYS_PUBLIC_TEXT);
+	ck_assert_ptr_nonnull(strstr(keys_public_why(KEYS_PUBLIC_NOT_CANONICAL), "bit 255"));
+
+	/* The same key to X25519: one shared secret with either spelling. */
+	ck_assert_int_eq(keys_b64_decode_key(pk, twin), 0);
+	ck_assert_int_eq(keys_public_canonical(canon, twin), 0);
+	ck_assert_str_eq(canon, vec_pk);
+	ck_assert_int_eq(keys_public_canonical(canon, base_plus_p), 0);
+	ck_assert_str_eq(canon, base);
+	ck_assert_int_eq(keys_public_canonical(canon, vec_pk), 0);
+	ck_assert_str_eq(canon, vec_pk);
+	ck_assert_int_eq(keys_public_canonical(canon, "not a key"), -1);
+	ck_assert_int_eq(keys_public_twin(canon, vec_pk), 0);
+	ck_assert_str_eq(canon, twin);
+	ck_assert_int_eq(keys_public_twin(canon, twin), 0);
+	ck_assert_str_eq(canon, vec_pk);
+	ck_assert_int_eq(keys_public_twin(canon, "not a key"), -1);
+
+	/* What a key generator makes is always canonical. */
+	for (int i = 0; i < 64; i++) {
+		keys_generate(sk, pk);
+		keys_b64_encode(b64, sizeof(b64), pk, KEYS_LEN);
+		ck_assert_int_eq(keys_parse_public(k, b64), 0);
+	}
+}
+END_TEST
+
+START_TEST(twin_is_the_same_key_to_x25519)
+{
+	uint8_t sk[KEYS_LEN], pk[KEYS_LEN], s1[KEYS_LEN], s2[KEYS_LEN], other[KEYS_LEN];
+
+	keys_generate(sk, other);
+	keys_generate(sk, pk);
+	ck_assert_int_eq(crypto_scalarmult(s1, sk, other), 0);
+	other[KEYS_LEN - 1] |= 0x80;
+	ck_assert_int_eq(crypto_scalarmult(s2, sk, other), 0);
+	ck_assert_mem_eq(s1, s2, KEYS_LEN);
+}
+END_TEST
+
 START_TEST(sealed_psk)
 {
 	uint8_t sk1[KEYS_LEN], pk1[KEYS_LEN], sk2[KEYS_LEN], pk2[KEYS_LEN];
@@ -261,6 +322,8 @@ keys_suite(void)
 	tcase_add_test(tc, public_key_vector);
 	tcase_add_test(tc, generate_like_wg_genkey);
 	tcase_add_test(tc, low_order_points);
+	tcase_add_test(tc, public_key_one_spelling);
+	tcase_add_test(tc, twin_is_the_same_key_to_x25519);
 	tcase_add_test(tc, sealed_psk);
 	tcase_add_test(tc, hashes_and_randoms);
 	suite_add_tcase(s, tc);

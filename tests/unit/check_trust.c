@@ -513,6 +513,125 @@ START_TEST(key_rotation)
 }
 END_TEST
 
+/* POST /peer/key as p with key; the status. */
+static int
+ask_key(const struct tpeer *p, const char *key)
+{
+	char body[128];
+
+	snprintf(body, sizeof(body), "{\"public_key\":\"%s\"}", key);
+	return call(NULL, p->token, "POST", path("/peer/key"), body);
+}
+
+/* A revoked key, a taken key and a rotation target, each with bit 255 set:
+ * the same keys to X25519, other text to a comparison. None gets in. */
+START_TEST(twin_keys_do_not_come_back)
+{
+	struct tpeer a, b, c, fresh;
+	char body[512], twin[KEYS_B64_LEN];
+
+	member(&a, "alpha", "203.0.113.1:51820");
+	member(&b, "bravo", "203.0.113.2:51820");
+	member(&c, "charlie", "203.0.113.3:51820");
+	pair(&a, &b);
+	set_signing_key();
+	sign_peer(&a);
+	sign_peer(&b);
+	OK(admin("DELETE", path("/admin/peers/%s", a.id), NULL), 204);
+	OK(admin("GET", path("/admin/revocations"), NULL), 200);
+	ck_assert_ptr_nonnull(revocation_for(a.pub));
+
+	/* The revoked key: neither registered nor asked for. */
+	key_twin(twin, a.pub);
+	snprintf(body, sizeof(body), "{\"name\":\"alpha2\",\"public_key\":\"%s\"}", twin);
+	ANON_FAILS(400, "invalid_public_key", "POST", path("/register"), body);
+	snprintf(body, sizeof(body), "{\"public_key\":\"%s\"}", twin);
+	PEER_FAILS(400, "invalid_public_key", c.token, "POST", path("/peer/key"), body);
+	/* A key another peer has, and the key's own peer. */
+	key_twin(twin, b.pub);
+	snprintf(body, sizeof(body), "{\"public_key\":\"%s\"}", twin);
+	PEER_FAILS(400, "invalid_public_key", c.token, "POST", path("/peer/key"), body);
+	PEER_FAILS(400, "invalid_public_key", b.token, "POST", path("/peer/key"), body);
+	/* A key another peer asked to rotate to. */
+	new_keys(&fresh);
+	OK(ask_key(&b, fresh.pub), 202);
+	key_twin(twin, fresh.pub);
+	snprintf(body, sizeof(body), "{\"public_key\":\"%s\"}", twin);
+	PEER_FAILS(400, "invalid_public_key", c.token, "POST", path("/peer/key"), body);
+	ck_assert_ptr_nonnull(strstr(R.error_message, "bit 255"));
+	snprintf(body, sizeof(body), "{\"name\":\"thief\",\"public_key\":\"%s\"}", twin);
+	ANON_FAILS(400, "invalid_public_key", "POST", path("/register"), body);
+}
+END_TEST
+
+/* A key kept in a database from before the rule: said at start, and its
+ * revocation revokes the key X25519 sees, which a host can parse. */
+START_TEST(twin_key_in_old_database)
+{
+	struct tpeer a, b, c, fresh;
+	char sql[256], twin[KEYS_B64_LEN], log[] = "/tmp/wgconf-check-log-XXXXXX", text[1024];
+	int fd, saved;
+	ssize_t n;
+
+	member(&a, "alpha", "203.0.113.1:51820");
+	member(&b, "bravo", "203.0.113.2:51820");
+	member(&c, "charlie", "203.0.113.3:51820");
+	pair(&a, &b);
+	set_signing_key();
+	sign_peer(&a);
+	key_twin(twin, a.pub);
+	snprintf(sql, sizeof(sql), "UPDATE peers SET public_key = '%s' WHERE id = '%s'", twin, a.id);
+	exec_sql(sql);
+
+	db_close();
+	ck_assert_int_ge(fd = mkstemp(log), 0);
+	saved = dup(2);
+	dup2(fd, 2);
+	ck_assert_int_eq(db_open(dbpath), 0);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, text, sizeof(text) - 1, 0);
+	close(fd);
+	unlink(log);
+	ck_assert_int_gt(n, 0);
+	text[n] = '\0';
+	ck_assert_ptr_nonnull(strstr(text, a.id));
+	ck_assert_ptr_nonnull(strstr(text, twin));
+	ck_assert_ptr_nonnull(strstr(text, "not canonical"));
+
+	OK(admin("DELETE", path("/admin/peers/%s", a.id), NULL), 204);
+	OK(admin("GET", path("/admin/revocations"), NULL), 200);
+	ck_assert_ptr_nonnull(revocation_for(a.pub));
+	ck_assert_ptr_null(revocation_for(twin));
+
+	/* A rotation to a twin asked for before: not accepted. And a key an
+	 * old database holds as its twin is taken. */
+	new_keys(&fresh);
+	key_twin(twin, fresh.pub);
+	snprintf(sql, sizeof(sql), "UPDATE peers SET pending_key = '%s' WHERE id = '%s'", twin, b.id);
+	exec_sql(sql);
+	ADMIN_FAILS(400, "invalid_public_key", "POST", path("/admin/peers/%s/accept-key", b.id), NULL);
+	ck_assert_ptr_nonnull(strstr(R.error_message, "pending_key"));
+	snprintf(sql, sizeof(sql), "{\"name\":\"fresh\",\"public_key\":\"%s\"}", fresh.pub);
+	ANON_FAILS(409, "public_key_taken", "POST", path("/register"), sql);
+	snprintf(sql, sizeof(sql), "{\"public_key\":\"%s\"}", fresh.pub);
+	PEER_FAILS(409, "public_key_taken", c.token, "POST", path("/peer/key"), sql);
+	snprintf(sql, sizeof(sql), "{\"peers\":[{\"name\":\"imp\",\"public_key\":\"%s\"}],"
+	         "\"pairs\":[]}", fresh.pub);
+	ADMIN_FAILS(409, "import_conflict", "POST", path("/admin/import"), sql);
+	exec_sql("UPDATE peers SET pending_key = NULL");
+
+	/* A revocation of b's twin, kept from before: b's key is revoked too. */
+	key_twin(twin, b.pub);
+	snprintf(sql, sizeof(sql), "INSERT INTO revocations (id, key, peer_id, peer_name, text,"
+	         " created_at) VALUES ('0123456789abcdef', '%s', 'gone', 'gone', 'x', 1)", twin);
+	exec_sql(sql);
+	OK(admin("DELETE", path("/admin/peers/%s", b.id), NULL), 204);
+	snprintf(sql, sizeof(sql), "{\"name\":\"bravo2\",\"public_key\":\"%s\"}", b.pub);
+	ANON_FAILS(409, "key_revoked", "POST", path("/register"), sql);
+}
+END_TEST
+
 START_TEST(views_show_unsigned_changes)
 {
 	struct tpeer a, p;
@@ -574,7 +693,7 @@ START_TEST(writes_fail_closed)
 	 * new revisions, or not at all. */
 	statement_of(&a, text, sizeof(text));
 	sig_body(body, sizeof(body), 1, text, sign_sk);
-	st = all_or_nothing(ADMIN_USER, NULL, "PUT", path("/admin/peers/%s/signature", a.id), body);
+	st = all_or_nothing(200, ADMIN_USER, NULL, "PUT", path("/admin/peers/%s/signature", a.id), body);
 	ck_assert(st == 200 || st == 500);
 	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE signed_version = 1"
 	                       " AND statement IS NOT NULL AND statement_sig IS NOT NULL"), 1);
@@ -585,9 +704,9 @@ START_TEST(writes_fail_closed)
 	/* A key asked for, and accepted: the key, every PSK, the revocation. */
 	new_keys(&fresh);
 	snprintf(body, sizeof(body), "{\"public_key\":\"%s\"}", fresh.pub);
-	all_or_nothing(NULL, a.token, "POST", path("/peer/key"), body);
+	all_or_nothing(202, NULL, a.token, "POST", path("/peer/key"), body);
 	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE pending_key IS NOT NULL"), 1);
-	all_or_nothing(ADMIN_USER, NULL, "POST", path("/admin/peers/%s/accept-key", a.id), NULL);
+	all_or_nothing(200, ADMIN_USER, NULL, "POST", path("/admin/peers/%s/accept-key", a.id), NULL);
 	ck_assert_int_eq(count("SELECT count(*) FROM peers WHERE pending_key IS NOT NULL"), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM revocations"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'peer.key_accept'"), 1);
@@ -610,12 +729,12 @@ START_TEST(writes_fail_closed)
 	}
 	statement_sign(sig, text, strlen(text), sign_sk);
 	snprintf(body, sizeof(body), "{\"signature\":\"%s\"}", sig);
-	all_or_nothing(ADMIN_USER, NULL, "PUT", path("/admin/revocations/%s/signature", id), body);
+	all_or_nothing(200, ADMIN_USER, NULL, "PUT", path("/admin/revocations/%s/signature", id), body);
 	ck_assert_int_eq(count("SELECT count(*) FROM revocations WHERE signature IS NOT NULL"), 1);
-	all_or_nothing(ADMIN_USER, NULL, "DELETE", path("/admin/peers/%s", b.id), NULL);
+	all_or_nothing(204, ADMIN_USER, NULL, "DELETE", path("/admin/peers/%s", b.id), NULL);
 	ck_assert_int_eq(count("SELECT count(*) FROM revocations"), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM peers"), 2);
-	all_or_nothing(NULL, c.token, "DELETE", path("/peer"), NULL);
+	all_or_nothing(204, NULL, c.token, "DELETE", path("/peer"), NULL);
 	ck_assert_int_eq(count("SELECT count(*) FROM revocations"), 3);
 	ck_assert_int_eq(count("SELECT count(*) FROM peers"), 1);
 }
@@ -691,6 +810,8 @@ trust_suite(void)
 	tcase_add_test(tc, signature_refused);
 	tcase_add_test(tc, revocations);
 	tcase_add_test(tc, key_rotation);
+	tcase_add_test(tc, twin_keys_do_not_come_back);
+	tcase_add_test(tc, twin_key_in_old_database);
 	tcase_add_test(tc, views_show_unsigned_changes);
 	tcase_add_test(tc, reads_fail_closed);
 	tcase_add_test(tc, writes_fail_closed);

@@ -58,6 +58,10 @@ export async function guardedPage(ctx) {
     if (m.type() === "error") problems.push(`console: ${m.text()} (${url})`);
   });
   page.on("requestfailed", (r) => {
+    // The admin channel's EventSource (push) is open as long as the page
+    // is: leaving or reloading the page aborts it, which is no failure.
+    // Any other way it fails (refused, reset) still is.
+    if (r.resourceType() === "eventsource" && r.failure()?.errorText === "net::ERR_ABORTED") return;
     problems.push(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`);
   });
   const responses = [];

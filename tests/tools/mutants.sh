@@ -20,8 +20,8 @@ unset SKIP_FAILS
 cd "$(dirname "$0")/../.." || exit 1
 TOP=$(pwd)
 
-FAST="overlap-read-swallowed tags-read-swallowed invite-delete-error-swallowed longfuncs-one-line longfuncs-upper-type longfuncs-empty-reason skip-hides-missing-tool"
-SLOW="phone-wide-form phone-picker-1fr route-links-renamed route-rules-renamed kill-hits-idle-server first-page-only ui-spelling-unlimited stdin-end-unread answers-unbuffered admin-guessing-per-address"
+FAST="overlap-read-swallowed tags-read-swallowed invite-delete-error-swallowed longfuncs-one-line longfuncs-upper-type longfuncs-empty-reason skip-hides-missing-tool push-moved-too-many"
+SLOW="phone-wide-form phone-picker-1fr route-links-renamed route-rules-renamed kill-hits-idle-server first-page-only ui-spelling-unlimited stdin-end-unread answers-unbuffered admin-guessing-per-address push-other-channel push-never-published push-failures-uncounted push-no-reconnect-check push-204-not-seen push-subscriptions-unbounded push-page-not-live"
 
 sel=""
 for a in "${@:-all}"; do
@@ -174,6 +174,40 @@ rm -f "$T_TMP/hold"
 		limit_req zone=wgconfsrv_admin burst=100 nodelay;
 ' &&
 		shell_test t2073-key-admin-limits.sh ;;
+	push-moved-too-many)
+		# The peers a write moved taken with the revision it began at: a
+		# peer it did not touch is told to fetch.
+		subst lib/store.c "WHERE revision > ?1 AND state" "WHERE revision >= ?1 AND state" &&
+		unit check_push ;;
+	push-other-channel)
+		# A peer's token lets it watch any peer's channel.
+		subst lib/api_peer.c '	if (strcmp(want, req->peer_id) != 0)' '	if (0)' &&
+		shell_test t1700-push-watch.sh ;;
+	push-never-published)
+		subst cgi/publish.c '	if (!push_enabled() || (note->n == 0' '	if (1 || !push_enabled() || (note->n == 0' &&
+		shell_test t1700-push-watch.sh ;;
+	push-failures-uncounted)
+		subst cgi/publish.c '	push_count((uint64_t)ok, (uint64_t)(n - ok));' '	push_count((uint64_t)ok, 0);' &&
+		shell_test t1710-push-faults.sh ;;
+	push-no-reconnect-check)
+		# A host that reconnects waits for the next message (or its
+		# periodic check) instead of checking at once.
+		subst client/watch.c '		if ((w->up && !checked) || w->changed ||' '		if (w->changed ||' &&
+		shell_test t1710-push-faults.sh ;;
+	push-204-not-seen)
+		subst client/watch.c '		if (status == 204 || status == 404 || status == 405) {' \
+		    '		if (status == 404 || status == 405) {' &&
+		shell_test t1730-push-fallback.sh ;;
+	push-subscriptions-unbounded)
+		subst nginx/wgconfsrv.conf '		limit_req zone=wgconfsrv_peer burst=200 delay=50;
+		limit_conn wgconfsrv_watch 256;' '		limit_req zone=wgconfsrv_peer burst=200 delay=50;
+		limit_conn wgconfsrv_watch 1000;' &&
+		shell_test t1700-push-watch.sh ;;
+	push-page-not-live)
+		# The admin page hears of a change and does not reload.
+		subst www/app.js '      if (what.has("peers") || what.has("pending")) {' \
+		    '      if (0) {' &&
+		shell_test t1720-push-admin-page.sh ;;
 	*)
 		echo "no such break: $1" >&2
 		return 1 ;;
@@ -182,7 +216,8 @@ rm -f "$T_TMP/hold"
 
 # The files a break may touch, to put back after it.
 SAVED="lib/api_common.c lib/api_invites.c lib/store.c lib/text.c lib/api.c www/style.css tests/lib.sh cgi/main.c
-tests/t1500-concurrency-faults.sh tests/t4110-ui-checks.sh nginx/wgconfsrv.conf"
+tests/t1500-concurrency-faults.sh tests/t4110-ui-checks.sh nginx/wgconfsrv.conf lib/api_peer.c
+cgi/publish.c client/watch.c www/app.js"
 mkdir -p "$S.orig"
 for f in $SAVED; do
 	mkdir -p "$S.orig/$(dirname "$f")"

@@ -7,15 +7,18 @@
 # mesh seeded by bench/seed (a hub paired with all, a ring of 20 each).
 # Measures nginx's memory per subscriber and the idle CPU, the propagation
 # of a change every host sees (the MTU) and of a change to one host, and
-# how fast the hosts are back after `nginx -s reload`; writes the "Push"
-# section of docs/benchmarks.md. Fails nothing.
+# how fast the hosts are back after `nginx -s reload`; then, idle, a
+# larger number of unpaired hosts (memory, CPU, reconnects); writes the
+# "Push" section of docs/benchmarks.md. Fails nothing.
 #
 #   sh bench/push.sh     BENCH_PUSH_HOSTS=1000 BENCH_PUSH_TRIALS=20
+#                        BENCH_PUSH_IDLE_HOSTS=10000 ("": no idle pass)
 #                        BENCH_PUSH_OUT=docs/benchmarks.md BENCH_PUSH_NOTE=...
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 N=${BENCH_PUSH_HOSTS:-1000}
+BIG=${BENCH_PUSH_IDLE_HOSTS-10000}
 TRIALS=${BENCH_PUSH_TRIALS:-20}
 OUT=${BENCH_PUSH_OUT-$ROOT/docs/benchmarks.md}
 NOTE=${BENCH_PUSH_NOTE:-}
@@ -37,26 +40,43 @@ for b in bench/seed bench/pushbench cgi/wgconfsrv; do
 done
 
 . "$ROOT/tests/port.sh"
-mkdir -p "$RUN"
-echo "bench: push: seeding $N hosts"
-"$ROOT/bench/seed" mesh "$RUN/wgconfsrv.db" "$N" "$TMP" >"$TMP/seed.log" ||
-	{ cat "$TMP/seed.log"; exit 1; }
-PORT=$(free_port)
-WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=127.0.0.1:$PORT WGCONFSRV_RESPONDERS=2 \
-WGCONFSRV_REGISTER_RATE=6000000r/m WGCONFSRV_PEER_RATE=6000000r/m WGCONFSRV_ADMIN_RATE=6000000r/m \
-	sh "$ROOT/nginx/local.sh" start >"$TMP/start.log" 2>&1 ||
-	{ cat "$TMP/start.log"; echo "bench: the stack did not start" >&2; exit 1; }
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-echo "bench: push: $N watching hosts, $TRIALS single-host changes"
-load0=$(cut -d' ' -f1 /proc/loadavg)
-# A restart: nginx stopped (its subscribers dropped), a second, started.
-BENCH_PUSH_RESTART="kill -TERM \$(cat '$RUN/nginx.pid'); while [ -s '$RUN/nginx.pid' ]; do sleep 0.05; done; sleep 1; nginx -e '$RUN/logs/error.log' -p '$RUN' -c '$RUN/nginx.conf'"
-export BENCH_PUSH_RESTART
-"$ROOT/bench/pushbench" "https://127.0.0.1:$PORT" "$RUN/cert.pem" "$TMP/tokens" "$N" \
-	"$RUN/admin-password" "$TRIALS" "$(cat "$RUN/nginx.pid")" \
-	"$(tr '\n' ' ' <"$RUN/responders.pid")" | tee "$TMP/push.out"
 
+# bench_run SEEDMODE HOSTS TRIALS OUT: seeds a stack in $RUN (bench/seed
+# SEEDMODE), runs pushbench against it into OUT, stops it.
+bench_run() {
+	WGCONFSRV_RUN_DIR=$RUN sh "$ROOT/nginx/local.sh" stop >/dev/null 2>&1 || true
+	rm -rf "$RUN"
+	mkdir -p "$RUN"
+	echo "bench: push: seeding $2 hosts ($1)"
+	"$ROOT/bench/seed" "$1" "$RUN/wgconfsrv.db" "$2" "$TMP" >"$TMP/seed.log" ||
+		{ cat "$TMP/seed.log"; exit 1; }
+	PORT=$(free_port)
+	WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=127.0.0.1:$PORT WGCONFSRV_RESPONDERS=2 \
+	WGCONFSRV_REGISTER_RATE=6000000r/m WGCONFSRV_PEER_RATE=6000000r/m \
+	WGCONFSRV_ADMIN_RATE=6000000r/m \
+		sh "$ROOT/nginx/local.sh" start >"$TMP/start.log" 2>&1 ||
+		{ cat "$TMP/start.log"; echo "bench: the stack did not start" >&2; exit 1; }
+	echo "bench: push: $2 watching hosts, $3 single-host changes"
+	# A restart: nginx stopped (its subscribers dropped), a second, started.
+	BENCH_PUSH_RESTART="kill -TERM \$(cat '$RUN/nginx.pid'); while [ -s '$RUN/nginx.pid' ]; do sleep 0.05; done; sleep 1; nginx -e '$RUN/logs/error.log' -p '$RUN' -c '$RUN/nginx.conf'"
+	export BENCH_PUSH_RESTART
+	"$ROOT/bench/pushbench" "https://127.0.0.1:$PORT" "$RUN/cert.pem" "$TMP/tokens" "$2" \
+		"$RUN/admin-password" "$3" "$(cat "$RUN/nginx.pid")" \
+		"$(tr '\n' ' ' <"$RUN/responders.pid")" | tee "$4"
+	WGCONFSRV_RUN_DIR=$RUN sh "$ROOT/nginx/local.sh" stop >/dev/null 2>&1 || true
+}
+
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+load0=$(cut -d' ' -f1 /proc/loadavg)
+bench_run mesh "$N" "$TRIALS" "$TMP/push.out"
 load1=$(cut -d' ' -f1 /proc/loadavg)
+
+# Idle at scale: BIG unpaired hosts held open (no config changes), their
+# memory, idle CPU and reconnects.
+: >"$TMP/big.out"
+if [ -n "$BIG" ]; then
+	BENCH_PUSH_IDLE_ONLY=1 bench_run hosts "$BIG" 0 "$TMP/big.out"
+fi
 
 # With real tunnels: tests/t3400-push-tunnel.sh (root: network namespaces,
 # wireguard-go) says how long the first ping over a new pairing took.
@@ -69,6 +89,7 @@ fi
 echo "tunnel_first_ping_ms=$tunnel_ms" >>"$TMP/push.out"
 
 v() { sed -n "s/^$1=//p" "$TMP/push.out" | head -n 1; }
+b() { sed -n "s/^$1=//p" "$TMP/big.out" | head -n 1; }
 ms() { [ -n "$(v "$1")" ] && echo "$(v "$1") ms" || echo "-"; }
 # verdict VALUE LIMIT: "met" when VALUE < LIMIT, "missed" otherwise, "-" without one.
 verdict() { awk -v x="$1" -v l="$2" 'BEGIN { if (x == "") print "-"; else if (x + 0 < l + 0) print "met"; else print "missed" }'; }
@@ -93,6 +114,13 @@ section=$TMP/section.md
 	echo "| nginx's CPU while nothing changes | $(v idle_nginx_cpu_ms_per_10s) ms per 10 s | |"
 	echo "| \`nginx -s reload\` (Nchan ends every subscription): first dropped, last subscribed again, after | $(v reload_first_drop_s) s, $(v reload_all_back_s) s ($(v reload_reconnected) reconnected, $(v reload_back) up at the end, $(v reload_refused) attempts refused) | no failed request |"
 	echo "| nginx stopped, started again a second later: the last host subscribed again after | $(v restart_all_back_s) s ($(v restart_reconnected) reconnected, $(v restart_back) up at the end, $(v restart_refused) attempts failed while it was down) | no failed request once it is up |"
+	if [ -s "$TMP/big.out" ]; then
+		echo "| idle at scale: $(b hosts) unpaired hosts subscribed | $(b subscribed) in $(b subscribe_s) s ($(b subscribe_refused) refused) | |"
+		echo "| nginx memory per idle subscriber among $(b hosts) | $(awk -v x="$(b idle_bytes_per_subscriber)" 'BEGIN { if (x == "") print "-"; else printf "%.1f KiB", x / 1024 }') | <= 16 KiB: $(verdict "$(b idle_bytes_per_subscriber)" 16385) |"
+		echo "| responders' / nginx's CPU while $(b hosts) hosts wait | $(b idle_responder_cpu_ms_per_10s) / $(b idle_nginx_cpu_ms_per_10s) ms per 10 s | ~0 |"
+		echo "| \`nginx -s reload\` with $(b hosts): first dropped, last subscribed again | $(b reload_first_drop_s) s, $(b reload_all_back_s) s ($(b reload_reconnected) reconnected, $(b reload_refused) attempts refused) | no failed request |"
+		echo "| nginx restarted with $(b hosts): last subscribed again | $(b restart_all_back_s) s ($(b restart_reconnected) reconnected, $(b restart_refused) attempts failed while it was down) | |"
+	fi
 	echo
 	echo "Reading it: a message reaches every subscriber in one fan-out by nginx (the \"message alone\" row); what follows is each host's fetch, a FastCGI request that builds its new config, so a mesh-wide change costs what N config fetches cost (see the figures above for config 200 at each size). A single host's change p99 over a few trials is one slow moment of a shared machine. The memory per subscriber is nginx's and OpenSSL's per-connection state for a TLS connection kept open with a live request; the target of 16 KiB is not reached by this design. Idle, nothing runs: the responders are not involved until a message."
 	echo

@@ -563,10 +563,13 @@ main(int argc, char **argv)
 	fflush(stdout);
 	phase_idle(master, argv[8], pss0);
 	fflush(stdout);
-	phase_all();
-	fflush(stdout);
-	phase_one(trials);
-	fflush(stdout);
+	/* BENCH_PUSH_IDLE_ONLY=1: hosts held open, no change made. */
+	if (getenv("BENCH_PUSH_IDLE_ONLY") == NULL) {
+		phase_all();
+		fflush(stdout);
+		phase_one(trials);
+		fflush(stdout);
+	}
 	phase_back("reload", master, NULL);
 	fflush(stdout);
 	if (getenv("BENCH_PUSH_RESTART") != NULL)

@@ -18,6 +18,8 @@
  *                                 (0600), OUTDIR/ids (one id a line) and
  *                                 OUTDIR/tokens ("ID TOKEN" a line, 0600:
  *                                 the push benchmark's watching hosts).
+ *   bench/seed hosts DB N OUTDIR  the same N accepted peers, unpaired (the
+ *                                 push benchmark's idle hosts; fast).
  *   bench/seed pair DB ID M       pairs peer ID with the first M other
  *                                 accepted peers (by id).
  *
@@ -187,7 +189,7 @@ seed_ring(void)
 }
 
 static int
-seed_mesh(long n, const char *outdir)
+seed_mesh(long n, const char *outdir, int paired)
 {
 	char (*ids)[PEER_ID_LEN] = NULL;
 	char body[512], path[128], pub[KEYS_B64_LEN];
@@ -258,7 +260,7 @@ seed_mesh(long n, const char *outdir)
 	/* The partial mesh among peers 1..n-1: each with the next SEED_RING
 	 * (so SEED_RING on each side), fewer when the mesh is small. */
 	t0 = seed_now();
-	for (i = 1; i < n; i++) {
+	for (i = paired ? 1 : n; i < n; i++) {
 		long ring = n - 1, k, reach = seed_ring();
 		if (2 * reach > ring - 1)
 			reach = (ring - 1) / 2;
@@ -272,7 +274,7 @@ seed_mesh(long n, const char *outdir)
 	seed_report("partial-pairs", pairs, seed_now() - t0);
 
 	t0 = seed_now();
-	for (i = 1; i < n; i++) {
+	for (i = paired ? 1 : n; i < n; i++) {
 		/* Small meshes: the ring may already pair everyone. */
 		if (seed_pair(ids[0], ids[i]) != 0)
 			goto out;
@@ -341,7 +343,7 @@ out:
 static void
 seed_usage(void)
 {
-	fprintf(stderr, "usage: seed mesh DB N OUTDIR | seed pair DB ID M\n");
+	fprintf(stderr, "usage: seed mesh|hosts DB N OUTDIR | seed pair DB ID M\n");
 }
 
 int
@@ -350,13 +352,14 @@ main(int argc, char **argv)
 	unsigned long n = 0;
 	int ret = 1;
 
-	if (argc != 5 || (strcmp(argv[1], "mesh") != 0 && strcmp(argv[1], "pair") != 0)) {
+	int many = argc == 5 && (strcmp(argv[1], "mesh") == 0 || strcmp(argv[1], "hosts") == 0);
+
+	if (argc != 5 || (!many && strcmp(argv[1], "pair") != 0)) {
 		seed_usage();
 		return 2;
 	}
-	if (text_parse_ulong(argv[strcmp(argv[1], "mesh") == 0 ? 3 : 4], 1, 1000000, &n) != 0) {
-		fprintf(stderr, "seed: %s is not a count from 1 to 1000000\n",
-		        argv[strcmp(argv[1], "mesh") == 0 ? 3 : 4]);
+	if (text_parse_ulong(argv[many ? 3 : 4], 1, 1000000, &n) != 0) {
+		fprintf(stderr, "seed: %s is not a count from 1 to 1000000\n", argv[many ? 3 : 4]);
 		return 2;
 	}
 	if (keys_init() != 0 || db_open(argv[2]) != 0) {
@@ -365,12 +368,12 @@ main(int argc, char **argv)
 	}
 	if (sqlite3_exec(db_handle(), "PRAGMA synchronous=OFF", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
-	if (strcmp(argv[1], "mesh") == 0) {
+	if (many) {
 		if (n < 2) {
 			fprintf(stderr, "seed: a mesh needs at least 2 peers\n");
 			goto out;
 		}
-		if (seed_mesh((long)n, argv[4]) != 0)
+		if (seed_mesh((long)n, argv[4], strcmp(argv[1], "mesh") == 0) != 0)
 			goto out;
 	} else if (seed_pair_many(argv[3], (long)n) != 0) {
 		goto out;

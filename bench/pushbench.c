@@ -17,8 +17,9 @@
  *            it too): from the admin's 200 to that host's fetch, TRIALS
  *            times;
  *   reload   `nginx -s reload` (SIGHUP): how long until every host is
- *            subscribed again, reconnecting as wgconf does (after 0.5-1.5
- *            s, then doubling), and how many attempts were refused;
+ *            subscribed again, reconnecting as wgconf does (at a random
+ *            moment within 10 s, then doubling waits after a failure), and
+ *            how many attempts were refused;
  *   restart  the same after the shell command BENCH_PUSH_RESTART (it
  *            stops nginx and starts it again), when set.
  *
@@ -191,8 +192,7 @@ fetch(struct host *h)
 	curl_multi_add_handle(multi, h->fetch);
 }
 
-/* A subscription that ended comes back as wgconf's does: after 0.5-1.5 s
- * the first time, twice that after each failure, at most 60 s. */
+/* A subscription that ended comes back as wgconf's does. */
 static void
 stream_ended(struct host *h, long status)
 {
@@ -205,10 +205,17 @@ stream_ended(struct host *h, long status)
 		first_end = now();
 	if (status != 200)
 		refused++;
-	h->backoff_ms = h->up ? 1000 : (h->backoff_ms ? h->backoff_ms * 2 : 1000);
-	if (h->backoff_ms > 60000)
-		h->backoff_ms = 60000;
-	h->retry_at = now() + (h->backoff_ms / 2 + rand() % h->backoff_ms) / 1000.0;
+	/* As client/watch.c: a subscription the server ended comes back at
+	 * a random moment within 10 s; a failed try after a doubling wait. */
+	if (h->up) {
+		h->backoff_ms = 1000;
+		h->retry_at = now() + (rand() % 10000) / 1000.0;
+	} else {
+		h->backoff_ms = h->backoff_ms ? h->backoff_ms * 2 : 1000;
+		if (h->backoff_ms > 60000)
+			h->backoff_ms = 60000;
+		h->retry_at = now() + (h->backoff_ms / 2 + rand() % h->backoff_ms) / 1000.0;
+	}
 	h->up = 0;
 }
 

@@ -23,6 +23,10 @@
 #define WATCH_BACKOFF_MAX 60000 /* ms: the longest wait between reconnects */
 #define WATCH_REPROBE   600     /* seconds: without push, ask for it again */
 #define WATCH_STEADY    60      /* seconds up after which backoff starts over */
+#define WATCH_REJOIN_MS 10000   /* after the server ended a subscription that
+                                   was up (a reload, a restart), the first
+                                   try comes anywhere in this window: a whole
+                                   mesh does not knock in the same second */
 
 /* What the event stream said since it was last looked at. */
 struct watch_events {
@@ -176,7 +180,7 @@ watch_run(const struct state *st, const struct watch_opts *o, watch_check_fn *ch
 	while (!stopping) {
 		struct watch_events w = { 0 };
 		struct fetch_stream *s;
-		int64_t opened = mono_ms();
+		int64_t opened = mono_ms(), delay;
 		long status = 0;
 
 		s = fetch_stream_open(st->server, path, &tls, st->token, WATCH_IDLE, on_data, &w);
@@ -194,12 +198,14 @@ watch_run(const struct state *st, const struct watch_opts *o, watch_check_fn *ch
 		}
 		if (w.up && mono_ms() - opened >= (int64_t)WATCH_STEADY * 1000)
 			backoff = 1000;
+		delay = w.up ? (int64_t)randombytes_uniform(WATCH_REJOIN_MS) : jitter(backoff);
 		if (status == 0)
 			warnx("the watch subscription failed: reconnecting");
 		else
 			warnx("the watch subscription ended (HTTP %ld): reconnecting", status);
-		wait_reconnect(jitter(backoff), o, check, ctx, &last_check);
-		backoff = backoff * 2 > WATCH_BACKOFF_MAX ? WATCH_BACKOFF_MAX : backoff * 2;
+		wait_reconnect(delay, o, check, ctx, &last_check);
+		if (!w.up)
+			backoff = backoff * 2 > WATCH_BACKOFF_MAX ? WATCH_BACKOFF_MAX : backoff * 2;
 	}
 	return 0;
 }

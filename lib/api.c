@@ -108,7 +108,7 @@ static const struct route routes[] = {
 	{ "GET",    "/admin/export",             AUTH_ADMIN, api_admin_export,        0,  NULL, NULL },
 	{ "POST",   "/admin/import",             AUTH_ADMIN, api_admin_import,        WB, NULL, b_import },
 	{ "POST",   "/adopt",                    AUTH_NONE,  api_adopt,               WBP, NULL, b_adopt },
-	{ "GET",    "/peer/watch-auth",          AUTH_PEER,  api_peer_watch_auth, ROUTE_SEEN, q_watch, NULL },
+	{ "GET",    "/peer/watch-auth",          AUTH_PEER,  api_peer_watch_auth,     0,  q_watch, NULL },
 	{ "GET",    "/peer/watch",               AUTH_PEER,  api_watch_none,          0,  q_watch, NULL },
 	{ "GET",    "/admin/watch",              AUTH_ADMIN, api_watch_none,          0,  NULL, NULL },
 };

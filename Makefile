@@ -17,7 +17,7 @@ PKG_CONFIG ?= pkg-config
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wshadow \
             -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Wvla \
-            -MMD -MP -Ilib
+            -MMD -MP
 ifeq ($(WERROR),1)
 CFLAGS   += -Werror
 endif
@@ -42,13 +42,18 @@ CURL_LIBS  := $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-# Two libraries: the common one (keys, validation, address arithmetic, the
-# signed statements, small parsers) that both programs link, and the server
-# one (storage, config building, HTTP, the API) that only the responder and
-# the server tests link. The client never links SQLite.
-COMMON_SRC := lib/keys.c lib/validate.c lib/ipam.c lib/text.c lib/statement.c
+# lib/ is the server's layers, a folder each (docs/design.md): common/
+# (keys, validation, address arithmetic, the signed statements, small
+# parsers) that both programs link, and store/ (every table's SQL), views/
+# (what the API shows, the config text) and api/ (HTTP, the routes, the
+# handlers) that only the responder and the server tests link. The client
+# never links SQLite.
+# The client sees lib/common/ alone: what it cannot include, it cannot use.
+SERVER_INC := -Ilib/common -Ilib/store -Ilib/views -Ilib/api
+CLIENT_INC := -Ilib/common
+COMMON_SRC := $(sort $(wildcard lib/common/*.c))
 COMMON_OBJ := $(COMMON_SRC:.c=.o)
-SERVER_SRC := $(filter-out $(COMMON_SRC),$(sort $(wildcard lib/*.c)))
+SERVER_SRC := $(sort $(wildcard lib/store/*.c lib/views/*.c lib/api/*.c))
 SERVER_OBJ := $(SERVER_SRC:.c=.o)
 CGI_SRC    := $(sort $(wildcard cgi/*.c))
 CGI_OBJ    := $(CGI_SRC:.c=.o)
@@ -67,23 +72,32 @@ BINS := cgi/wgconfsrv client/wgconf
 
 all: $(BINS)
 
-lib/schema.h: schema.sql lib/embed.sh
+lib/store/schema.h: schema.sql lib/store/embed.sh
 	@echo "  GEN     $@"
-	$(Q)sh lib/embed.sh schema_sql < schema.sql > $@.tmp && mv $@.tmp $@
+	$(Q)sh lib/store/embed.sh schema_sql < schema.sql > $@.tmp && mv $@.tmp $@
 
-lib/db.o: lib/schema.h
+lib/store/db.o: lib/store/schema.h
+
+# The first schema, for the tests that make databases of earlier versions.
+tests/unit/schema_v1.h: tests/unit/schema_v1.sql lib/store/embed.sh
+	@echo "  GEN     $@"
+	$(Q)sh lib/store/embed.sh schema_v1_sql < tests/unit/schema_v1.sql > $@.tmp && mv $@.tmp $@
+
+lib/common/%.o: lib/common/%.c
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(CLIENT_INC) $(LIB_CFLAGS) -c -o $@ $<
 
 lib/%.o: lib/%.c
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(SERVER_INC) $(LIB_CFLAGS) -c -o $@ $<
 
 cgi/%.o: cgi/%.c
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(SERVER_INC) $(LIB_CFLAGS) -c -o $@ $<
 
 client/%.o: client/%.c
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CURL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(CLIENT_INC) $(LIB_CFLAGS) $(CURL_CFLAGS) -c -o $@ $<
 
 lib/libwgcommon.a: $(COMMON_OBJ)
 	@echo "  AR      $@"
@@ -108,15 +122,15 @@ client/wgconf: $(CLIENT_MAIN:.c=.o) client/libwgclient.a lib/libwgcommon.a
 # The API suites' shared harness; not a check_* file, so not a test binary.
 tests/unit/api_harness.o: tests/unit/api_harness.c
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(SERVER_INC) $(LIB_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
-$(SERVER_UNIT_BIN): tests/unit/%: tests/unit/%.c tests/unit/api_harness.o lib/libwgserver.a lib/libwgcommon.a
+$(SERVER_UNIT_BIN): tests/unit/%: tests/unit/%.c tests/unit/api_harness.o tests/unit/schema_v1.h lib/libwgserver.a lib/libwgcommon.a
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CHECK_CFLAGS) -o $@ $< tests/unit/api_harness.o lib/libwgserver.a lib/libwgcommon.a $(LDFLAGS) $(CHECK_LIBS) $(LIB_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(SERVER_INC) $(LIB_CFLAGS) $(CHECK_CFLAGS) -o $@ $< tests/unit/api_harness.o lib/libwgserver.a lib/libwgcommon.a $(LDFLAGS) $(CHECK_LIBS) $(LIB_LIBS)
 
 $(CLIENT_UNIT_BIN): tests/unit/%: tests/unit/%.c client/libwgclient.a lib/libwgcommon.a
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) $(CURL_CFLAGS) $(CHECK_CFLAGS) -Iclient -o $@ $< client/libwgclient.a lib/libwgcommon.a $(LDFLAGS) $(CHECK_LIBS) $(CURL_LIBS) $(CLIENT_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(CLIENT_INC) $(LIB_CFLAGS) $(CURL_CFLAGS) $(CHECK_CFLAGS) -Iclient -o $@ $< client/libwgclient.a lib/libwgcommon.a $(LDFLAGS) $(CHECK_LIBS) $(CURL_LIBS) $(CLIENT_LIBS)
 
 # Installs the Debian packages the build, `make run` and the tests need.
 # npm only brings playwright-core for the browser tests (package-lock.json).
@@ -158,6 +172,7 @@ browser: all
 FUZZ_CHECK_SECONDS ?= 15
 check: deps
 	$(Q)sh tests/tools/longfuncs.sh
+	$(Q)sh tests/tools/nosql.sh
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN)
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)sh tests/run.sh all
@@ -173,7 +188,7 @@ mutants: all
 # The benchmark's seeder drives the server's handlers in process (bench/seed.c).
 bench/seed: bench/seed.c lib/libwgserver.a lib/libwgcommon.a
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LIB_CFLAGS) -o $@ $< lib/libwgserver.a lib/libwgcommon.a $(LDFLAGS) $(LIB_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(SERVER_INC) $(LIB_CFLAGS) -o $@ $< lib/libwgserver.a lib/libwgcommon.a $(LDFLAGS) $(LIB_LIBS)
 
 # The push benchmark's simulated watching hosts (bench/pushbench.c).
 bench/pushbench: bench/pushbench.c
@@ -255,7 +270,7 @@ uninstall:
 	done
 
 clean:
-	rm -f $(BINS) bench/seed bench/pushbench lib/*.a client/*.a lib/schema.h */*.o */*.d tests/unit/*.o tests/unit/*.d $(UNIT_BIN)
+	rm -f $(BINS) bench/seed bench/pushbench lib/*.a client/*.a lib/store/schema.h tests/unit/schema_v1.h */*.o */*.d lib/*/*.o lib/*/*.d tests/unit/*.o tests/unit/*.d $(UNIT_BIN)
 	rm -rf tests/fuzz/out
 
--include $(wildcard lib/*.d cgi/*.d client/*.d bench/*.d tests/unit/*.d)
+-include $(wildcard lib/*/*.d cgi/*.d client/*.d bench/*.d tests/unit/*.d)

@@ -39,6 +39,7 @@
 
 #include "api.h"
 #include "db.h"
+#include "sql.h"
 #include "keys.h"
 #include "text.h"
 

@@ -414,7 +414,7 @@ pool_serve(struct pool *p, size_t i)
 {
 	FCGX_Request *r = &p->r[i];
 	struct conn c = { r };
-	struct push_note note = { .since = -1 };
+	struct push_note note = { 0 };
 	char byte;
 	ssize_t n = recv(r->ipcFd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
 
@@ -567,7 +567,7 @@ main(int argc, char **argv)
 		        "push is off\n");
 
 	if (FCGX_IsCGI()) {
-		struct push_note note = { .since = -1 };
+		struct push_note note = { 0 };
 		serve(&c, &note);
 		/* The CGI answer ends when stdout closes: then publish. */
 		fclose(stdout);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* HTTPS to the server with libcurl. Named fetch, not http, because lib/http.c
+/* HTTPS to the server with libcurl. Named fetch, not http, because lib/api/http.c
  * already owns the http_ prefix in the same link. TLS trust is one of: the
  * system CAs, a CA file (--cacert), or a pinned public key (--pin), which
  * then replaces the CA check (self-signed servers are the common case). */

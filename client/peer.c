@@ -9,7 +9,7 @@
 #include "hosttrust.h"
 #include "keys.h"
 #include "peer.h"
-#include "rotate.h"
+#include "nextkey.h"
 #include "state.h"
 #include "text.h"
 
@@ -80,7 +80,7 @@ own_keys(const struct state *st, uint8_t sk[2][KEYS_LEN], uint8_t pk[2][KEYS_LEN
 		return -1;
 	}
 	*n = 1;
-	if ((r = rotate_next_load(st->dir, sk[1])) < 0)
+	if ((r = nextkey_load(st->dir, sk[1])) < 0)
 		return -1;
 	if (r == 0 && keys_public(pk[1], sk[1]) == 0)
 		*n = 2;

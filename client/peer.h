@@ -42,7 +42,7 @@ void peer_print_refused(char **refused, size_t n);
  * nothing may be written or applied; why is in *refused), -1 error.
  * *next_key (may be NULL) is set when the config is for the pending next
  * key of `wgconf rotate`: the caller makes it the host's key
- * (rotate_promote) once the config is written. */
+ * (nextkey_promote) once the config is written. */
 int peer_prepare_config(const struct state *st, struct json_object *json,
                         struct mesh_config *cfg, char skb64[KEYS_B64_LEN],
                         char ***refused, size_t *nrefused, bool *next_key);

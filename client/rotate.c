@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* wgconf rotate, and the next key it keeps (see rotate.h). */
+/* wgconf rotate (the next key it keeps: nextkey.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,51 +8,8 @@
 
 #include "cli.h"
 #include "peer.h"
-#include "rotate.h"
+#include "nextkey.h"
 #include "state.h"
-
-static char *
-next_path(const char *dir, const char *file)
-{
-	char *p;
-
-	if (asprintf(&p, "%s/%s", dir, file) < 0)
-		return NULL;
-	return p;
-}
-
-int
-rotate_next_load(const char *dir, uint8_t sk[KEYS_LEN])
-{
-	char *path = next_path(dir, ROTATE_NEXT_FILE);
-	int ret;
-
-	if (path == NULL)
-		return -1;
-	if (access(path, F_OK) != 0 && errno == ENOENT)
-		ret = 1;
-	else
-		ret = state_key_read_file(path, sk);
-	free(path);
-	return ret;
-}
-
-int
-rotate_promote(const char *dir)
-{
-	char *from = next_path(dir, ROTATE_NEXT_FILE), *to = next_path(dir, "private.key");
-	int ret = -1;
-
-	if (from == NULL || to == NULL)
-		warnx("out of memory");
-	else if (rename(from, to) != 0)
-		warn("cannot make %s the host's key %s", from, to);
-	else
-		ret = 0;
-	free(from);
-	free(to);
-	return ret;
-}
 
 static const char rotate_usage[] =
 "Usage: wgconf rotate [--state-dir DIR]\n"
@@ -74,7 +31,7 @@ cmd_rotate(int argc, char **argv)
 	static const struct option opts[] = { CLI_STATE_OPTION, CLI_HELP_OPTION, { 0 } };
 	const char *dir = NULL;
 	uint8_t sk[KEYS_LEN], pk[KEYS_LEN];
-	char pkb64[KEYS_B64_LEN], skb64[KEYS_B64_LEN + 1], *path = NULL;
+	char pkb64[KEYS_B64_LEN];
 	struct state st = { 0 };
 	struct fetch_response resp = { 0 };
 	struct json_object *body = NULL;
@@ -93,19 +50,16 @@ cmd_rotate(int argc, char **argv)
 		goto out;
 	/* One next key until it is taken: a lost answer is retried with the
 	 * same key, never with a third one the server does not know. */
-	r = rotate_next_load(st.dir, sk);
+	r = nextkey_load(st.dir, sk);
 	if (r < 0)
 		goto out;
 	if (r == 1) {
 		keys_generate(sk, pk);
-		keys_b64_encode(skb64, KEYS_B64_LEN, sk, KEYS_LEN);
-		strcat(skb64, "\n");
-		if ((path = next_path(st.dir, ROTATE_NEXT_FILE)) == NULL ||
-		    state_write_atomic(path, skb64, strlen(skb64), 0600) != 0)
+		if (nextkey_save(st.dir, sk) != 0)
 			goto out;
 	} else if (keys_public(pk, sk) != 0) {
 		warnx("the next key in %s is not usable; remove %s/%s and run rotate again",
-		      st.dir, st.dir, ROTATE_NEXT_FILE);
+		      st.dir, st.dir, NEXTKEY_FILE);
 		goto out;
 	}
 	keys_b64_encode(pkb64, sizeof(pkb64), pk, KEYS_LEN);
@@ -125,11 +79,9 @@ cmd_rotate(int argc, char **argv)
 	ret = EXIT_OK;
 out:
 	keys_wipe(sk, sizeof(sk));
-	keys_wipe(skb64, sizeof(skb64));
 	if (body)
 		json_object_put(body);
 	fetch_response_free(&resp);
 	state_free(&st);
-	free(path);
 	return ret;
 }

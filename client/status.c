@@ -11,7 +11,7 @@
 #include "hosttrust.h"
 #include "peer.h"
 #include "render.h"
-#include "rotate.h"
+#include "nextkey.h"
 #include "text.h"
 
 static const char status_usage[] =
@@ -98,7 +98,7 @@ cmd_status(int argc, char **argv)
 	if (guardenv_allow_read(st.dir, &allowed, &nallowed) == 0)
 		for (size_t i = 0; i < nallowed; i++)
 			printf("%-10s%s\n", i ? "" : "allowed", allowed[i]);
-	if (rotate_next_load(st.dir, next_sk) == 0 && keys_public(next_pk, next_sk) == 0) {
+	if (nextkey_load(st.dir, next_sk) == 0 && keys_public(next_pk, next_sk) == 0) {
 		keys_b64_encode(buf, KEYS_B64_LEN, next_pk, KEYS_LEN);
 		printf("%-10s%s (wgconf rotate: until an admin accepts it)\n", "next key", buf);
 	}

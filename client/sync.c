@@ -13,7 +13,7 @@
 #include "links.h"
 #include "peer.h"
 #include "render.h"
-#include "rotate.h"
+#include "nextkey.h"
 #include "state.h"
 #include "text.h"
 #include "watch.h"
@@ -460,7 +460,7 @@ sync_install(struct sync_run *run, struct json_object *json, const char *new_eta
 	if ((!run->review || !fresh) && state_held_remove(run->st.dir, run->iface) != 0)
 		goto out;
 	if (next_key) {
-		if (rotate_promote(run->st.dir) != 0)
+		if (nextkey_promote(run->st.dir) != 0)
 			goto out;
 		printf("%s: this host now uses its new key\n", program_invocation_short_name);
 	}

@@ -27,6 +27,7 @@
 
 #include "api.h"
 #include "db.h"
+#include "sql.h"
 #include "keys.h"
 #include "statement.h"
 

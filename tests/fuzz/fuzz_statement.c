@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness for the signed statement and revocation parsers
- * (lib/statement.c), which a host runs on whatever the server sends. Besides
+ * (lib/common/statement.c), which a host runs on whatever the server sends. Besides
  * crashes it checks the property the signatures rest on: an accepted text
  * is the one canonical text of what was parsed (formatting it gives the
  * same bytes), a statement differs from itself in nothing, and a text is

@@ -29,14 +29,14 @@ command -v "$clang" >/dev/null 2>&1 || {
 	echo "fuzz: $clang not found (apt-get install clang)" >&2; exit 1; }
 mkdir -p "$out"
 
-# lib/ is compiled here with coverage instrumentation; lib/schema.h is a build
-# product of make, so it is generated into $out when make has not run.
-if [ ! -f "$top/lib/schema.h" ]; then
-	sh "$top/lib/embed.sh" schema_sql < "$top/schema.sql" > "$out/schema.h"
+# lib/ is compiled here with coverage instrumentation; lib/store/schema.h is a
+# build product of make, so it is generated into $out when make has not run.
+if [ ! -f "$top/lib/store/schema.h" ]; then
+	sh "$top/lib/store/embed.sh" schema_sql < "$top/schema.sql" > "$out/schema.h"
 fi
 cflags="-g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-	-I$top/lib -I$out $(pkg-config --cflags libsodium json-c sqlite3)"
+	-I$top/lib/common -I$top/lib/store -I$top/lib/views -I$top/lib/api -I$out $(pkg-config --cflags libsodium json-c sqlite3)"
 libs=$(pkg-config --libs libsodium json-c sqlite3)
 
 status=0
@@ -45,7 +45,7 @@ for h in $harnesses; do
 	[ -f "$src" ] || { echo "fuzz: no harness $src" >&2; exit 2; }
 	echo "  CLANG   $out/$h"
 	# shellcheck disable=SC2086
-	"$clang" $cflags -o "$out/$h" "$src" "$top"/lib/*.c $libs
+	"$clang" $cflags -o "$out/$h" "$src" "$top"/lib/*/*.c $libs
 	mkdir -p "$out/corpus-$h"
 	seeds=
 	[ -d "$here/corpus/$h" ] && seeds=$here/corpus/$h

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Lists the C functions longer than MAX lines (default 80) in lib/, cgi/ and
+# Lists the C functions longer than MAX lines (default 80) in lib/*/, cgi/ and
 # client/, longest first: "lines file:line name", and "(long on purpose)"
 # when the comment just above the function says why, in a line
 # "Long on purpose: <the reason>" (a reason left empty does not count).
@@ -14,7 +14,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 max=${1:-80}
 [ $# -gt 0 ] && shift
-[ $# -gt 0 ] || set -- lib/*.c cgi/*.c client/*.c
+[ $# -gt 0 ] || set -- lib/*/*.c cgi/*.c client/*.c
 out=${TMPDIR:-/tmp}/longfuncs.$$
 awk -v max="$max" '
 function reset_sig() { sig = ""; sigline = 0 }

@@ -20,7 +20,7 @@ unset SKIP_FAILS
 cd "$(dirname "$0")/../.." || exit 1
 TOP=$(pwd)
 
-FAST="overlap-read-swallowed tags-read-swallowed invite-delete-error-swallowed longfuncs-one-line longfuncs-upper-type longfuncs-empty-reason skip-hides-missing-tool push-moved-too-many"
+FAST="overlap-read-swallowed tags-read-swallowed invite-delete-error-swallowed longfuncs-one-line longfuncs-upper-type longfuncs-empty-reason skip-hides-missing-tool push-peer-untold"
 SLOW="phone-wide-form phone-picker-1fr route-links-renamed route-rules-renamed kill-hits-idle-server first-page-only ui-spelling-unlimited stdin-end-unread answers-unbuffered admin-guessing-per-address push-other-channel push-never-published push-failures-uncounted push-no-reconnect-check push-204-not-seen push-subscriptions-unbounded push-page-not-live"
 
 sel=""
@@ -70,31 +70,37 @@ mutant() {
 	case $1 in
 	overlap-read-swallowed)
 		# A read error in the network-overlap check taken for "no overlap".
-		subst lib/api_common.c '	if (rc != SQLITE_DONE)
-		return api_db_error(res);
-	*out = json_object_new_array();' '	*out = json_object_new_array();' &&
+		subst lib/store/addresses.c '	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
+}
+
+int
+store_networks_set(' '	return DB_OK;
+}
+
+int
+store_networks_set(' &&
 		unit check_api ;;
 	tags-read-swallowed)
 		# A read error in a peer's tags taken for "no tags".
-		subst lib/store.c '	    strings(tags, p->id, &p->tags) != DB_OK)' \
-		    '	    (strings(tags, p->id, &p->tags), 0))' &&
+		subst lib/store/peers.c '	    sql_strings(tags, p->id, &p->tags) != DB_OK)' \
+		    '	    (sql_strings(tags, p->id, &p->tags), 0))' &&
 		unit check_api ;;
 	invite-delete-error-swallowed)
 		# A failed DELETE of an invite answered as "no such invite".
-		subst lib/api_invites.c '	if (db_exec_stmt(st) != DB_OK)
-		return api_db_error(res);
-	if (db_changes() == 0)' '	(void)db_exec_stmt(st);
-	if (db_changes() == 0)' &&
+		subst lib/store/invites.c '	if (db_exec_stmt(st) != DB_OK)
+		return DB_ERROR;
+	return db_changes() > 0 ? DB_OK : DB_NOTFOUND;' '	(void)db_exec_stmt(st);
+	return db_changes() > 0 ? DB_OK : DB_NOTFOUND;' &&
 		unit check_api_ops ;;
 	longfuncs-one-line)
-		{ printf '\nstatic int mutant_long(void)\n'; long_body; } >>"$S/lib/text.c" &&
+		{ printf '\nstatic int mutant_long(void)\n'; long_body; } >>"$S/lib/common/text.c" &&
 		echo "|sh tests/tools/longfuncs.sh" ;;
 	longfuncs-upper-type)
-		{ printf '\nFILE *\nmutant_long(void)\n'; long_body; } >>"$S/lib/text.c" &&
+		{ printf '\nFILE *\nmutant_long(void)\n'; long_body; } >>"$S/lib/common/text.c" &&
 		echo "|sh tests/tools/longfuncs.sh" ;;
 	longfuncs-empty-reason)
 		{ printf '\n/* Long on purpose:\n */\nstatic void\nmutant_long(void)\n'
-		  long_body; } >>"$S/lib/text.c" &&
+		  long_body; } >>"$S/lib/common/text.c" &&
 		echo "|sh tests/tools/longfuncs.sh" ;;
 	skip-hides-missing-tool)
 		# A package CI no longer installs: the test skips, and CI
@@ -113,18 +119,38 @@ mutant() {
 		shell_test t4100-browser-phone.sh ;;
 	route-links-renamed)
 		# The link status route gone: a feature test fails, never skips.
-		subst lib/api.c '"/admin/links", ' '"/admin/linkz", ' &&
+		subst lib/api/api.c '"/admin/links", ' '"/admin/linkz", ' &&
 		shell_test t4300-browser-links.sh ;;
 	route-rules-renamed)
 		# The page's 404s for it: console errors, never filtered.
-		subst lib/api.c '{ "GET",    "/admin/rules", ' '{ "GET",    "/admin/rulez", ' &&
-		subst lib/api.c '{ "POST",   "/admin/rules", ' '{ "POST",   "/admin/rulez", ' &&
+		subst lib/api/api.c '{ "GET",    "/admin/rules", ' '{ "GET",    "/admin/rulez", ' &&
+		subst lib/api/api.c '{ "POST",   "/admin/rules", ' '{ "POST",   "/admin/rulez", ' &&
 		shell_test t4000-browser.sh ;;
 	kill-hits-idle-server)
-		# The writers hold still around the kill: no write in flight.
-		subst tests/t1500-concurrency-faults.sh '	while [ ! -e "$T_TMP/stop" ]; do
-' '	while [ ! -e "$T_TMP/stop" ]; do
+		# The writers hold still around the kill: no write in flight. A
+		# writer marks itself busy, then looks for the hold and steps back
+		# if it is there; the test holds, then waits for no busy mark: so
+		# no write can slip in between (each side looks after it marks).
+		subst tests/t1500-concurrency-faults.sh 'kill_writer() {
+' 'hold_gate() {
+	while :; do
+		touch "$T_TMP/busy-$1"
+		[ -e "$T_TMP/hold" ] || return 0
+		rm -f "$T_TMP/busy-$1"
 		while [ -e "$T_TMP/hold" ]; do sleep 0.05; done
+	done
+}
+kill_writer() {
+' &&
+		subst tests/t1500-concurrency-faults.sh '_s=$(phase)
+		touch "$T_TMP/busy-$1"
+' '_s=$(phase)
+		hold_gate $1
+' &&
+		subst tests/t1500-concurrency-faults.sh '_s=$(phase)
+			touch "$T_TMP/busy-$1"
+' '_s=$(phase)
+			hold_gate $1
 ' &&
 		subst tests/t1500-concurrency-faults.sh 'stuck="" tries=0
 ' 'touch "$T_TMP/hold"
@@ -174,14 +200,14 @@ rm -f "$T_TMP/hold"
 		limit_req zone=wgconfsrv_admin burst=100 nodelay;
 ' &&
 		shell_test t2073-key-admin-limits.sh ;;
-	push-moved-too-many)
-		# The peers a write moved taken with the revision it began at: a
-		# peer it did not touch is told to fetch.
-		subst lib/store.c "WHERE revision > ?1 AND state" "WHERE revision >= ?1 AND state" &&
+	push-peer-untold)
+		# One of the peers a write moved is not told.
+		subst lib/api/api.c '	for (size_t i = 0; i < res->revised.n; i++)' \
+		    '	for (size_t i = 1; i < res->revised.n; i++)' &&
 		unit check_push ;;
 	push-other-channel)
 		# A peer's token lets it watch any peer's channel.
-		subst lib/api_peer.c '	if (strcmp(want, req->peer_id) != 0)' '	if (0)' &&
+		subst lib/api/api_peer.c '	if (strcmp(want, req->peer_id) != 0)' '	if (0)' &&
 		shell_test t1700-push-watch.sh ;;
 	push-never-published)
 		subst cgi/publish.c '	if (!push_enabled() || (note->n == 0' '	if (1 || !push_enabled() || (note->n == 0' &&
@@ -215,8 +241,9 @@ rm -f "$T_TMP/hold"
 }
 
 # The files a break may touch, to put back after it.
-SAVED="lib/api_common.c lib/api_invites.c lib/store.c lib/text.c lib/api.c www/style.css tests/lib.sh cgi/main.c
-tests/t1500-concurrency-faults.sh tests/t4110-ui-checks.sh nginx/wgconfsrv.conf lib/api_peer.c
+SAVED="lib/store/addresses.c lib/store/invites.c lib/store/peers.c lib/common/text.c lib/api/api.c
+www/style.css tests/lib.sh cgi/main.c
+tests/t1500-concurrency-faults.sh tests/t4110-ui-checks.sh nginx/wgconfsrv.conf lib/api/api_peer.c
 cgi/publish.c client/watch.c www/app.js"
 mkdir -p "$S.orig"
 for f in $SAVED; do

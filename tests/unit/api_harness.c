@@ -12,7 +12,9 @@
 #include <sodium.h>
 
 #include "api_harness.h"
+#include "statement.h"
 #include "db.h"
+#include "sql.h"
 
 #define SECRETS_MAX 64
 
@@ -536,7 +538,7 @@ faults_off(void)
  * next request: a fault in a read's closing ROLLBACK (db_rollback() tries
  * again), or in the writes a read makes besides its answer, each in a
  * write transaction of its own and "only slower, never wrong" when it
- * fails (lib/api.c keep_config, mark_seen). A fault in the read's own
+ * fails (lib/api/api.c keep_config, mark_seen). A fault in the read's own
  * transaction must answer 500. */
 static bool
 read_fault_recovered(void)
@@ -648,4 +650,18 @@ all_or_nothing(int want, const char *user, const char *token, const char *method
 	}
 	ck_assert_msg(failed > 10, "%s %s met only %d faults", method, pbuf, failed);
 	return got;
+}
+/* Same with the signature and the key in base64 (the form JSON carries):
+ * -1 also when either does not decode to exactly its length. */
+int
+verify_b64(const char *text, size_t len, const char *sig_b64, const char *pk_b64)
+{
+	uint8_t sig[KEYS_SIG_LEN], pk[KEYS_LEN];
+	size_t n = 0;
+
+	if (sig_b64 == NULL || strlen(sig_b64) != KEYS_SIG_B64_LEN - 1 ||
+	    keys_b64_decode(sig, sizeof(sig), &n, sig_b64) != 0 || n != KEYS_SIG_LEN ||
+	    keys_b64_decode_key(pk, pk_b64) != 0)
+		return -1;
+	return statement_verify(text, len, sig, pk);
 }

@@ -136,4 +136,8 @@ int faults_never_half(struct request *rq, int want_status, const char *want_body
 int all_or_nothing(int want, const char *user, const char *token, const char *method,
                    const char *p, const char *body);
 
+/* statement_verify() with the signature and the key in base64, as JSON
+ * carries them: -1 also when either does not decode to its length. */
+int verify_b64(const char *text, size_t len, const char *sig_b64, const char *pk_b64);
+
 #endif

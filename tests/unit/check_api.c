@@ -15,8 +15,9 @@
 #include "api.h"
 #include "api_harness.h"
 #include "db.h"
+#include "sql.h"
 #include "keys.h"
-#include "schema.h"
+#include "schema_v1.h"
 #include "statement.h"
 #include "text.h"
 #include "unit.h"
@@ -661,10 +662,18 @@ START_TEST(config_revision_changes)
 	                 "{\"address\":\"10.77.0.99\",\"networks\":[\"192.168.5.0/24\"]}"), 200));
 	ck_assert_str_eq(jidx_str(jarr(link_to(&b), "allowed_ips", 2), 0), "10.77.0.99/32");
 	ck_assert_str_eq(jidx_str(jarr(link_to(&b), "allowed_ips", 2), 1), "192.168.5.0/24");
-	CHANGES(OK(admin("PUT", path("/admin/network"), "{\"keepalive\":30}"), 200));
+	/* The default keepalive is only in the links of a peer behind NAT
+	 * (lib/store/network.c): a, with an endpoint, keeps its config and
+	 * tag; once behind NAT, a new default changes both. */
+	OK(admin("PUT", path("/admin/network"), "{\"keepalive\":30}"), 200);
+	etag(&a, t1);
+	ck_assert_str_eq(t0, t1);
 	CHANGES(OK(admin("PUT", path("/admin/network"), "{\"mtu\":1380}"), 200));
 	ck_assert_int_eq(jint(jget(R.body, "interface"), "mtu"), 1380);
 	CHANGES(OK(call(NULL, a.token, "PUT", path("/peer/endpoint"), "{\"endpoint\":null}"), 200));
+	ck_assert_int_eq(jint(link_to(&b), "persistent_keepalive"), 30);
+	CHANGES(OK(admin("PUT", path("/admin/network"), "{\"keepalive\":40}"), 200));
+	ck_assert_int_eq(jint(link_to(&b), "persistent_keepalive"), 40);
 	CHANGES(pair(&a, &c));
 	CHANGES(OK(admin("DELETE", path("/admin/pairs/%s/%s", a.id, b.id), NULL), 204));
 	ck_assert_ptr_null(link_to(&b));
@@ -1988,7 +1997,7 @@ START_TEST(rule_bound)
 	member(&a, "a", NULL);
 	ADMIN_FAILS(409, "rule_too_large", "PATCH", path("/admin/peers/%s", a.id), "{\"tags\":[\"all\"]}");
 	exec_sql("DELETE FROM rules");
-	for (int i = 0; i < API_RULES_MAX; i++) {
+	for (int i = 0; i < RULES_MAX; i++) {
 		char sql[160];
 		snprintf(sql, sizeof(sql), "INSERT INTO rules (a, b, created_at) VALUES ('t%d', 't%d', 1)",
 		         i, i);
@@ -2036,7 +2045,7 @@ START_TEST(write_fails_closed)
 	all_or_nothing(204, ADMIN_USER, NULL, "DELETE", path("/admin/peers/%s", a.id), NULL);
 	ck_assert_int_eq(count("SELECT count(*) FROM pairs"), 0);
 
-	/* The limits' writes (lib/quota.h): the settings, a registration that
+	/* The limits' writes (lib/store/quota.h): the settings, a registration that
 	 * expires an old pending peer first, an endpoint change that counts on
 	 * an earlier audit entry, bulk reject. */
 	all_or_nothing(200, ADMIN_USER, NULL, "PUT", path("/admin/network"),
@@ -2108,7 +2117,7 @@ START_TEST(migrate_keeps_pairs_explicit)
 	db_close();
 	unlink(dbpath);
 	ck_assert_int_eq(sqlite3_open(dbpath, &raw), SQLITE_OK);
-	rc = sqlite3_exec(raw, schema_sql, NULL, NULL, &err);
+	rc = sqlite3_exec(raw, schema_v1_sql, NULL, NULL, &err);
 	ck_assert_msg(rc == SQLITE_OK, "schema: %s", err ? err : "?");
 	rc = sqlite3_exec(raw, "PRAGMA user_version = 1;"
 	                  "INSERT INTO peers (id, name, state, public_key, token_hash, created_at)"

@@ -3,7 +3,7 @@
  * private.key), a config is rendered with the key it is for. Unsigned, the
  * preshared-key boxes tell (sealed to the next key once the server took it);
  * under a trusted signing key, this host's own statement tells, and boxes
- * still sealed to the old key open all the same. rotate_promote then makes
+ * still sealed to the old key open all the same. nextkey_promote then makes
  * the next key the host's key. The config's own interface.public_key,
  * when the server sends it, says it outright. */
 #include <stdio.h>
@@ -16,7 +16,7 @@
 #include "../../client/hosttrust.h"
 #include "../../client/model.h"
 #include "../../client/peer.h"
-#include "../../client/rotate.h"
+#include "../../client/nextkey.h"
 #include "../../client/state.h"
 
 #define MESH "0123456789abcdef0123456789abcdef"
@@ -201,10 +201,10 @@ START_TEST(statement_tells)
 	ck_assert(next);
 	ck_assert_str_eq(skb64, next_b64);
 
-	ck_assert_int_eq(rotate_promote(dir), 0);
+	ck_assert_int_eq(nextkey_promote(dir), 0);
 	ck_assert_int_eq(state_key_load(dir, sk), 0);
 	ck_assert_mem_eq(sk, next_sk, KEYS_LEN);
-	ck_assert_int_eq(rotate_next_load(dir, sk), 1);
+	ck_assert_int_eq(nextkey_load(dir, sk), 1);
 	snprintf(path, sizeof(path), "%s/private.key", dir);
 	ck_assert_int_eq(stat(path, &sb), 0);
 	ck_assert_int_eq(sb.st_mode & 0777, 0600);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hostile: the bounds on what anyone can add to the database (lib/quota.h),
+ * hostile: the bounds on what anyone can add to the database (lib/store/quota.h),
  * through api_handle() as the responder calls it, on a fresh SQLite file per
  * test: the registration modes, pending expiry and the pending cap (never
  * for an invite), bulk reject, a pending peer's writes, the endpoint rate,

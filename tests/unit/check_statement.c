@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_harness.h"
 #include "statement.h"
 #include "unit.h"
 
@@ -318,11 +319,11 @@ START_TEST(verify_right_and_wrong_key)
 	keys_b64_encode(pk2b64, sizeof(pk2b64), pk2, KEYS_LEN);
 	statement_sign(sig, GOOD, len, sk);
 	ck_assert_uint_eq(strlen(sig), KEYS_SIG_B64_LEN - 1);
-	ck_assert_int_eq(statement_verify_b64(GOOD, len, sig, pkb64), 0);
-	ck_assert_int_eq(statement_verify_b64(GOOD, len, sig, pk2b64), -1);
-	ck_assert_int_eq(statement_verify_b64(GOOD, len, "AAAA", pkb64), -1);
-	ck_assert_int_eq(statement_verify_b64(GOOD, len, sig, "nope"), -1);
-	ck_assert_int_eq(statement_verify_b64(GOOD, len, NULL, pkb64), -1);
+	ck_assert_int_eq(verify_b64(GOOD, len, sig, pkb64), 0);
+	ck_assert_int_eq(verify_b64(GOOD, len, sig, pk2b64), -1);
+	ck_assert_int_eq(verify_b64(GOOD, len, "AAAA", pkb64), -1);
+	ck_assert_int_eq(verify_b64(GOOD, len, sig, "nope"), -1);
+	ck_assert_int_eq(verify_b64(GOOD, len, NULL, pkb64), -1);
 
 	ck_assert_int_eq(statement_open(&s, GOOD, len, sig, pk, &why), 0);
 	ck_assert_uint_eq(s.npairs, 2);
@@ -334,7 +335,7 @@ START_TEST(verify_right_and_wrong_key)
 	for (size_t i = 0; i < len; i++) {
 		memcpy(text, GOOD, sizeof(GOOD));
 		text[i] ^= 0x01;
-		ck_assert_msg(statement_verify_b64(text, len, sig, pkb64) == -1,
+		ck_assert_msg(verify_b64(text, len, sig, pkb64) == -1,
 		              "a flipped bit at byte %zu still verifies", i);
 		ck_assert_int_eq(statement_open(&s, text, len, sig, pk, NULL), -1);
 	}
@@ -342,11 +343,11 @@ START_TEST(verify_right_and_wrong_key)
 		char bad[KEYS_SIG_B64_LEN];
 		memcpy(bad, sig, sizeof(bad));
 		bad[i] = bad[i] == 'A' ? 'B' : 'A';
-		ck_assert_msg(statement_verify_b64(GOOD, len, bad, pkb64) == -1,
+		ck_assert_msg(verify_b64(GOOD, len, bad, pkb64) == -1,
 		              "a changed signature character %zu still verifies", i);
 	}
 	/* A signature is over the whole text: not over a prefix of it. */
-	ck_assert_int_eq(statement_verify_b64(GOOD, len - 1, sig, pkb64), -1);
+	ck_assert_int_eq(verify_b64(GOOD, len - 1, sig, pkb64), -1);
 
 	/* Signed but not canonical: the signature alone is not enough. */
 	{

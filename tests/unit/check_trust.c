@@ -16,8 +16,9 @@
 #include "api.h"
 #include "api_harness.h"
 #include "db.h"
+#include "sql.h"
 #include "keys.h"
-#include "schema.h"
+#include "schema_v1.h"
 #include "statement.h"
 #include "unit.h"
 
@@ -113,7 +114,7 @@ START_TEST(mesh_id_and_migration)
 	db_close();
 	unlink(dbpath);
 	ck_assert_int_eq(sqlite3_open(dbpath, &old), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(old, schema_sql, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(old, schema_v1_sql, NULL, NULL, NULL), SQLITE_OK);
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = 1; INSERT INTO peers (id, name, state,"
 	         " public_key, token_hash, signature, created_at) VALUES ('00000000000000a1', 'a',"
 	         " 'accepted', 'k', x'00', x'01', 1)");
@@ -386,12 +387,12 @@ START_TEST(revocations)
 	OK(config(&b), 200);
 	r = json_object_array_get_idx(jarr(R.body, "revocations", 1), 0);
 	ck_assert_str_eq(jstr(r, "text"), text);
-	ck_assert_int_eq(statement_verify_b64(text, strlen(text), jstr(r, "signature"),
+	ck_assert_int_eq(verify_b64(text, strlen(text), jstr(r, "signature"),
 	                                      jstr(jget(R.body, "statement"), "signature")), -1);
 	{
 		char pk[KEYS_B64_LEN];
 		keys_b64_encode(pk, sizeof(pk), sign_pk, KEYS_LEN);
-		ck_assert_int_eq(statement_verify_b64(text, strlen(text), jstr(r, "signature"), pk), 0);
+		ck_assert_int_eq(verify_b64(text, strlen(text), jstr(r, "signature"), pk), 0);
 	}
 	{
 		struct request rq;

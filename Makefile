@@ -190,10 +190,16 @@ bench/seed: bench/seed.c lib/libwgserver.a lib/libwgcommon.a
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(SERVER_INC) $(LIB_CFLAGS) -o $@ $< lib/libwgserver.a lib/libwgcommon.a $(LDFLAGS) $(LIB_LIBS)
 
+# The push benchmark's simulated watching hosts (bench/pushbench.c).
+bench/pushbench: bench/pushbench.c
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(CURL_CFLAGS) -o $@ $< $(LDFLAGS) $(CURL_LIBS)
+
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all bench/seed
+	$(Q)$(MAKE) --no-print-directory all bench/seed bench/pushbench
 	$(Q)sh bench/run.sh
 	$(Q)sh bench/browser.sh
+	$(Q)sh bench/push.sh
 
 # libFuzzer harnesses (clang) on api_handle() and the parsers, each for
 # FUZZ_SECONDS; a finding fails.
@@ -219,6 +225,7 @@ dist/systemd/wgconfsrv.socket $(UNITDIR)/wgconfsrv.socket 0644
 dist/systemd/wgconfsrv.service.in $(UNITDIR)/wgconfsrv.service 0644
 dist/systemd/wgconf-sync@.service.in $(UNITDIR)/wgconf-sync@.service 0644
 dist/systemd/wgconf-sync@.timer $(UNITDIR)/wgconf-sync@.timer 0644
+dist/systemd/wgconf-watch@.service.in $(UNITDIR)/wgconf-watch@.service 0644
 dist/tmpfiles/wgconfsrv.conf $(TMPFILESDIR)/wgconfsrv.conf 0644
 dist/sysusers/wgconfsrv.conf $(SYSUSERSDIR)/wgconfsrv.conf 0644
 $(foreach f,$(WWW_FILES),www/$(f) $(DATADIR)/www/$(f) 0644
@@ -263,7 +270,7 @@ uninstall:
 	done
 
 clean:
-	rm -f $(BINS) bench/seed lib/*.a client/*.a lib/store/schema.h tests/unit/schema_v1.h */*.o */*.d lib/*/*.o lib/*/*.d tests/unit/*.o tests/unit/*.d $(UNIT_BIN)
+	rm -f $(BINS) bench/seed bench/pushbench lib/*.a client/*.a lib/store/schema.h tests/unit/schema_v1.h */*.o */*.d lib/*/*.o lib/*/*.d tests/unit/*.o tests/unit/*.d $(UNIT_BIN)
 	rm -rf tests/fuzz/out
 
 -include $(wildcard lib/*/*.d cgi/*.d client/*.d bench/*.d tests/unit/*.d)

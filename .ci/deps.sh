@@ -9,7 +9,7 @@ set -eu
 PKGS="
 libfcgi-dev libfcgi-bin libjson-c-dev libsqlite3-dev libsodium-dev libcurl4-openssl-dev
 check pkg-config make gcc
-nginx spawn-fcgi apache2-utils openssl curl ca-certificates jq sqlite3 lighttpd
+nginx libnginx-mod-nchan spawn-fcgi apache2-utils openssl curl ca-certificates jq sqlite3 lighttpd
 python3-prometheus-client
 lighttpd-mod-openssl multiwatch systemd
 wireguard-go wireguard-tools iproute2 nftables iputils-ping procps

@@ -15,7 +15,11 @@
  *                                 with its 10 ring neighbours on each side
  *                                 (20 pairs, 21 with the hub). Writes
  *                                 OUTDIR/hub.token, OUTDIR/partial.token
- *                                 (0600) and OUTDIR/ids (one id a line).
+ *                                 (0600), OUTDIR/ids (one id a line) and
+ *                                 OUTDIR/tokens ("ID TOKEN" a line, 0600:
+ *                                 the push benchmark's watching hosts).
+ *   bench/seed hosts DB N OUTDIR  the same N accepted peers, unpaired (the
+ *                                 push benchmark's idle hosts; fast).
  *   bench/seed pair DB ID M       pairs peer ID with the first M other
  *                                 accepted peers (by id).
  *   bench/seed tagged DB N OUTDIR TAG [HUBTAG]
@@ -154,9 +158,42 @@ seed_pool_prefix(long n)
  * (NULL: none) or, peer 0, hubtag when given; keeps the tokens of peers 0
  * and 1 (or of n / 2, partial) in outdir. The seconds each phase took are
  * added to t[0] and t[1]. */
+/* OUTDIR/tokens, mode 0600: every peer's bearer token. NULL after a
+ * message. */
+static FILE *
+seed_open_tokens(const char *dir)
+{
+	char path[4096];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/tokens", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		perror(path);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+/* "ID TOKEN" of a registration's answer o. 0 or -1. */
+static int
+seed_token(FILE *f, const char *id, struct json_object *o)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, "token", &v)) {
+		fprintf(stderr, "seed: no token for %s\n", id);
+		return -1;
+	}
+	return fprintf(f, "%s %s\n", id, json_object_get_string(v)) < 0 ? -1 : 0;
+}
+
 static int
 seed_peers(char (*ids)[PEER_ID_LEN], long b, long end, long n, const char *outdir,
-           const char *tag, const char *hubtag, double t[2])
+           const char *tag, const char *hubtag, FILE *tokf, double t[2])
 {
 	double t0 = seed_now();
 	char body[512], path[128], pub[KEYS_B64_LEN];
@@ -180,6 +217,10 @@ seed_peers(char (*ids)[PEER_ID_LEN], long b, long end, long n, const char *outdi
 			return -1;
 		}
 		snprintf(ids[i], PEER_ID_LEN, "%s", json_object_get_string(v));
+		if (tokf != NULL && seed_token(tokf, ids[i], o) != 0) {
+			json_object_put(o);
+			return -1;
+		}
 		if ((i == 0 || i == keep) &&
 		    (!json_object_object_get_ex(o, "token", &v) ||
 		     seed_write_file(outdir, i == 0 ? "hub.token" : tag != NULL ? "member.token" :
@@ -223,7 +264,7 @@ seed_tagged(long n, const char *outdir, const char *tag, const char *hubtag)
 		goto out;
 	for (long b = 0; b < n; b += SEED_BATCH)
 		if (seed_peers(ids, b, b + SEED_BATCH < n ? b + SEED_BATCH : n, n, outdir, tag,
-		               hubtag, t) != 0)
+		               hubtag, NULL, t) != 0)
 			goto out;
 	seed_report("registrations", n, t[0]);
 	seed_report("accepts", n, t[1]);
@@ -254,17 +295,18 @@ seed_ring(void)
 }
 
 static int
-seed_mesh(long n, const char *outdir)
+seed_mesh(long n, const char *outdir, int paired)
 {
 	char (*ids)[PEER_ID_LEN] = NULL;
 	char body[512], path[128];
 	struct json_object *o = NULL;
-	FILE *idf = NULL;
+	FILE *idf = NULL, *tokf = NULL;
 	long i, b, pairs = 0;
 	double t0, t[2] = { 0, 0 };
 	int ret = -1, status;
 
-	if ((ids = calloc((size_t)n, sizeof(*ids))) == NULL)
+	if ((ids = calloc((size_t)n, sizeof(*ids))) == NULL ||
+	    (tokf = seed_open_tokens(outdir)) == NULL)
 		goto out;
 	snprintf(body, sizeof(body), "{\"ipv4_pool\":\"10.0.0.0/%d\"}", seed_pool_prefix(n));
 	if ((status = seed_call("PUT", API_PREFIX "/admin/network", body, 1, &o)) != 200) {
@@ -279,7 +321,7 @@ seed_mesh(long n, const char *outdir)
 	 * may wait for review. */
 	for (b = 0; b < n; b += SEED_BATCH)
 		if (seed_peers(ids, b, b + SEED_BATCH < n ? b + SEED_BATCH : n, n, outdir, NULL,
-		               NULL, t) != 0)
+		               NULL, tokf, t) != 0)
 			goto out;
 	seed_report("registrations", n, t[0]);
 	seed_report("accepts", n, t[1]);
@@ -287,7 +329,7 @@ seed_mesh(long n, const char *outdir)
 	/* The partial mesh among peers 1..n-1: each with the next SEED_RING
 	 * (so SEED_RING on each side), fewer when the mesh is small. */
 	t0 = seed_now();
-	for (i = 1; i < n; i++) {
+	for (i = paired ? 1 : n; i < n; i++) {
 		long ring = n - 1, k, reach = seed_ring();
 		if (2 * reach > ring - 1)
 			reach = (ring - 1) / 2;
@@ -301,7 +343,7 @@ seed_mesh(long n, const char *outdir)
 	seed_report("partial-pairs", pairs, seed_now() - t0);
 
 	t0 = seed_now();
-	for (i = 1; i < n; i++) {
+	for (i = paired ? 1 : n; i < n; i++) {
 		/* Small meshes: the ring may already pair everyone. */
 		if (seed_pair(ids[0], ids[i]) != 0)
 			goto out;
@@ -325,6 +367,10 @@ seed_mesh(long n, const char *outdir)
 out:
 	if (idf != NULL)
 		fclose(idf);
+	if (tokf != NULL && fclose(tokf) != 0) {
+		perror("seed: tokens");
+		ret = -1;
+	}
 	json_object_put(o);
 	free(ids);
 	return ret;
@@ -392,7 +438,7 @@ seed_rule(const char *a, const char *b)
 static void
 seed_usage(void)
 {
-	fprintf(stderr, "usage: seed mesh DB N OUTDIR | seed pair DB ID M |"
+	fprintf(stderr, "usage: seed mesh|hosts DB N OUTDIR | seed pair DB ID M |"
 	        " seed tagged DB N OUTDIR TAG [HUBTAG] | seed rule DB A B\n");
 }
 
@@ -403,6 +449,7 @@ main(int argc, char **argv)
 	int ret = 1;
 
 	int tagged = argc >= 2 && strcmp(argv[1], "tagged") == 0;
+	int many = argc == 5 && (strcmp(argv[1], "mesh") == 0 || strcmp(argv[1], "hosts") == 0);
 
 	if (argc == 5 && strcmp(argv[1], "rule") == 0) {
 		if (keys_init() != 0 || db_open(argv[2]) != 0)
@@ -412,7 +459,7 @@ main(int argc, char **argv)
 		return ret;
 	}
 	if (tagged ? argc != 6 && argc != 7 :
-	    argc != 5 || (strcmp(argv[1], "mesh") != 0 && strcmp(argv[1], "pair") != 0)) {
+	    argc != 5 || (!many && strcmp(argv[1], "pair") != 0)) {
 		seed_usage();
 		return 2;
 	}
@@ -430,12 +477,12 @@ main(int argc, char **argv)
 	if (tagged) {
 		if (n < 2 || seed_tagged((long)n, argv[4], argv[5], argc == 7 ? argv[6] : NULL) != 0)
 			goto out;
-	} else if (strcmp(argv[1], "mesh") == 0) {
+	} else if (many) {
 		if (n < 2) {
 			fprintf(stderr, "seed: a mesh needs at least 2 peers\n");
 			goto out;
 		}
-		if (seed_mesh((long)n, argv[4]) != 0)
+		if (seed_mesh((long)n, argv[4], strcmp(argv[1], "mesh") == 0) != 0)
 			goto out;
 	} else if (seed_pair_many(argv[3], (long)n) != 0) {
 		goto out;

@@ -23,6 +23,7 @@
 #include "api.h"
 #include "db.h"
 #include "keys.h"
+#include "publish.h"
 #include "quota.h"
 
 #define HOUSEKEEP_EVERY 300     /* seconds between periodic checks */
@@ -286,8 +287,10 @@ request_path(const struct conn *c)
 	return NULL;
 }
 
+/* Answers one request; *note gets whom to tell of what it committed
+ * (published by the caller once the answer is out). */
 static void
-serve(const struct conn *c)
+serve(const struct conn *c, struct push_note *note)
 {
 	struct request req;
 	struct response res;
@@ -345,6 +348,8 @@ serve(const struct conn *c)
 	if (res.status >= 400)
 		log_failure(&req, &res);
 	write_response(c, &res);
+	if (res.status < 400)
+		*note = res.push;
 	http_response_wipe(&res);
 	http_response_free(&res);
 	if (body != NULL) {
@@ -426,6 +431,7 @@ pool_serve(struct pool *p, size_t i)
 {
 	FCGX_Request *r = &p->r[i];
 	struct conn c = { r };
+	struct push_note note = { 0 };
 	char byte;
 	ssize_t n = recv(r->ipcFd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
 
@@ -442,8 +448,10 @@ pool_serve(struct pool *p, size_t i)
 		FCGX_Free(r, 1);
 		return;
 	}
-	serve(&c);
+	serve(&c, &note);
 	FCGX_Finish_r(r);       /* closes it unless nginx asked to keep it */
+	/* The answer is out: the publish delays no client (lib/push.h). */
+	publish_note(&note);
 	/* Expired registrations and old audit rows go every few minutes,
 	 * after an answer went out (no client waits for it); most times it
 	 * is a read that finds nothing due. */
@@ -584,13 +592,17 @@ usage(void)
 {
 	fputs("usage: wgconfsrv [-h]\n"
 	      "FastCGI responder of wgconfsrv (plain CGI when started by a CGI server).\n"
-	      "Environment: WGCONFSRV_DB  path of the SQLite database (required)\n", stderr);
+	      "Environment: WGCONFSRV_DB    path of the SQLite database (required)\n"
+	      "             WGCONFSRV_PUSH  nginx's Nchan publisher socket (optional):\n"
+	      "                             committed changes are pushed to watching hosts\n",
+	      stderr);
 }
 
 int
 main(int argc, char **argv)
 {
 	struct conn c = { NULL };
+	const char *push_path;
 
 	if (argc > 1) {
 		usage();
@@ -627,10 +639,18 @@ main(int argc, char **argv)
 	 * which then answers 503 until the file is usable. */
 	if (db_open(db_path) != 0)
 		fprintf(stderr, "wgconfsrv: database %s is not usable yet\n", db_path);
+	/* Push (lib/push.h) is on when nginx's publisher socket is named. */
+	push_path = getenv("WGCONFSRV_PUSH");
+	if (push_path != NULL && push_path[0] != '\0' && publish_set(push_path) != 0)
+		fprintf(stderr, "wgconfsrv: WGCONFSRV_PUSH is too long for a socket path: "
+		        "push is off\n");
 
 	if (FCGX_IsCGI()) {
-		serve(&c);
-		fflush(stdout);
+		struct push_note note = { 0 };
+		serve(&c, &note);
+		/* The CGI answer ends when stdout closes: then publish. */
+		fclose(stdout);
+		publish_note(&note);
 		quota_housekeep(store_now());
 		quota_expire_peers(store_now(), NULL);
 		db_close();

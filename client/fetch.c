@@ -406,6 +406,66 @@ out:
 	return -1;
 }
 
+/* A long-lived GET whose body is handed over as it comes (fetch_stream_*). */
+struct fetch_stream {
+	CURLM *multi;
+	CURL *easy;
+	struct curl_slist *hdr;
+	char *url;
+	struct fetch_response resp;     /* headers; the body is not kept */
+	fetch_stream_fn *on_data;
+	void *arg;
+	char errbuf[CURL_ERROR_SIZE];
+	int ended;                      /* it ended while a request ran (below) */
+	CURLcode result;
+};
+
+/* The subscription this process holds (sync --watch), or NULL. While there
+ * is one, requests go as HTTP/2 streams on its connection: a host told of
+ * a change fetches without a new TCP and TLS handshake, which is most of
+ * what a mesh-wide change costs the server (docs/benchmarks.md, Push). */
+static struct fetch_stream *shared;
+
+/* Runs c to its end: on the subscription's connection when there is one
+ * (PIPEWAIT: a new connection only when that one cannot take it), else
+ * on its own. */
+static CURLcode
+fetch_perform(CURL *c)
+{
+	CURLcode rc = CURLE_OK;
+	CURLMsg *m;
+	int running, left, done = 0;
+
+	if (shared == NULL || curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L) != CURLE_OK ||
+	    curl_multi_add_handle(shared->multi, c) != CURLM_OK)
+		return curl_easy_perform(c);
+	while (!done) {
+		if (curl_multi_perform(shared->multi, &running) != CURLM_OK) {
+			rc = CURLE_RECV_ERROR;
+			break;
+		}
+		while ((m = curl_multi_info_read(shared->multi, &left)) != NULL) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			if (m->easy_handle == c) {
+				rc = m->data.result;
+				done = 1;
+			} else {
+				/* The subscription ended meanwhile: its loop learns
+				 * it from here (fetch_stream_step). */
+				shared->ended = 1;
+				shared->result = m->data.result;
+			}
+		}
+		if (!done && curl_multi_poll(shared->multi, NULL, 0, 1000, NULL) != CURLM_OK) {
+			rc = CURLE_RECV_ERROR;
+			break;
+		}
+	}
+	curl_multi_remove_handle(shared->multi, c);
+	return rc;
+}
+
 int
 fetch_request(const char *base, const char *method, const char *path,
               const struct fetch_tls *tls, const struct fetch_auth *auth,
@@ -440,7 +500,7 @@ fetch_request_cond(const char *base, const char *method, const char *path,
 	    set_auth(c, auth, &hdr, &authz) != 0 ||
 	    set_request(c, method, body, cond, etag, &hdr, &inm) != 0)
 		goto out;
-	rc = curl_easy_perform(c);
+	rc = fetch_perform(c);
 	if (rc != CURLE_OK) {
 		report_curl(rc, url, errbuf, tls);
 		goto out;
@@ -521,4 +581,114 @@ fetch_response_free(struct fetch_response *resp)
 	if (resp->json)
 		json_object_put(resp->json);
 	memset(resp, 0, sizeof(*resp));
+}
+
+static size_t
+on_stream(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct fetch_stream *s = arg;
+	long status = 0;
+
+	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+	/* An error answer's body (a 404 without push) is no event. */
+	if (status == 200)
+		s->on_data(data, size * nmemb, s->arg);
+	return size * nmemb;
+}
+
+/* The stream's request on top of set_transport(): the token, no overall
+ * timeout, but a connection silent for idle_s (the server pings more
+ * often) is dead. 0 or -1. */
+static int
+set_stream(struct fetch_stream *s, const struct fetch_tls *tls, const char *bearer,
+           long idle_s)
+{
+	struct fetch_auth auth = { .bearer = bearer };
+	CURL *c = s->easy;
+	char *authz = NULL;
+	int ret = -1;
+
+	if (set_transport(c, s->url, tls, s->errbuf, &s->resp) != 0 ||
+	    set_auth(c, &auth, &s->hdr, &authz) != 0 ||
+	    add_header(&s->hdr, "Accept: text/event-stream") != 0)
+		goto out;
+	SETOPT(c, CURLOPT_HTTPHEADER, s->hdr);
+	SETOPT(c, CURLOPT_TIMEOUT, 0L);
+	SETOPT(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	SETOPT(c, CURLOPT_LOW_SPEED_TIME, idle_s);
+	SETOPT(c, CURLOPT_WRITEFUNCTION, on_stream);
+	SETOPT(c, CURLOPT_WRITEDATA, s);
+	ret = 0;
+out:
+	if (authz) {
+		keys_wipe(authz, strlen(authz));
+		free(authz);
+	}
+	return ret;
+}
+
+struct fetch_stream *
+fetch_stream_open(const char *base, const char *path, const struct fetch_tls *tls,
+                  const char *bearer, long idle_s, fetch_stream_fn *on_data, void *arg)
+{
+	struct fetch_stream *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->on_data = on_data;
+	s->arg = arg;
+	if ((s->url = fetch_url(base, path, tls->insecure_http)) == NULL ||
+	    (s->easy = curl_easy_init()) == NULL || (s->multi = curl_multi_init()) == NULL ||
+	    set_stream(s, tls, bearer, idle_s) != 0 ||
+	    curl_multi_add_handle(s->multi, s->easy) != CURLM_OK) {
+		fetch_stream_close(s);
+		return NULL;
+	}
+	shared = s;
+	return s;
+}
+
+int
+fetch_stream_step(struct fetch_stream *s, int timeout_ms, long *status)
+{
+	CURLMsg *m;
+	int running = 0, left;
+
+	if (!s->ended) {
+		if (curl_multi_poll(s->multi, NULL, 0, timeout_ms, NULL) != CURLM_OK ||
+		    curl_multi_perform(s->multi, &running) != CURLM_OK)
+			return -1;
+		while (!s->ended && (m = curl_multi_info_read(s->multi, &left)) != NULL) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			s->ended = 1;
+			s->result = m->data.result;
+		}
+	}
+	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, status);
+	if (!s->ended)
+		return 1;
+	if (s->result != CURLE_OK && *status == 0) {
+		report_curl(s->result, s->url, s->errbuf, &(struct fetch_tls){ 0 });
+		return -1;
+	}
+	return 0;
+}
+
+void
+fetch_stream_close(struct fetch_stream *s)
+{
+	if (s == NULL)
+		return;
+	if (shared == s)
+		shared = NULL;
+	if (s->multi && s->easy)
+		curl_multi_remove_handle(s->multi, s->easy);
+	if (s->easy)
+		curl_easy_cleanup(s->easy);
+	if (s->multi)
+		curl_multi_cleanup(s->multi);
+	curl_slist_free_all(s->hdr);
+	free(s->url);
+	free(s);
 }

@@ -71,6 +71,25 @@ void fetch_report(const struct fetch_response *resp, const char *what);
 
 void fetch_response_free(struct fetch_response *resp);
 
+/* A subscription: a GET of path with the peer's token, kept open, whose
+ * body goes to on_data(data, len, arg) piece by piece as it arrives (only
+ * a 200's body). */
+typedef void fetch_stream_fn(const char *data, size_t len, void *arg);
+struct fetch_stream;
+
+/* Starts it: NULL after a message. idle_s: seconds without a byte after
+ * which the connection counts as dead. Caller closes it. */
+struct fetch_stream *fetch_stream_open(const char *base, const char *path,
+                                       const struct fetch_tls *tls, const char *bearer,
+                                       long idle_s, fetch_stream_fn *on_data, void *arg);
+
+/* Waits up to timeout_ms for bytes and hands them over: 1 while open, 0
+ * once it ended (*status: the HTTP status, 0 when none came), -1 on a
+ * transport error (said on stderr). */
+int fetch_stream_step(struct fetch_stream *s, int timeout_ms, long *status);
+
+void fetch_stream_close(struct fetch_stream *s);
+
 void fetch_global_init(void);
 void fetch_global_cleanup(void);
 

@@ -17,15 +17,27 @@
 #include "render.h"
 #include "nextkey.h"
 #include "state.h"
+#include "text.h"
+#include "watch.h"
 
 static const char sync_usage[] =
 "Usage: wgconf sync [--interface NAME] [--config-dir DIR] [--apply] [--force]\n"
 "                   [--review | --approve] [--verbose] [--state-dir DIR]\n"
+"                   [--watch [--check-every SECONDS]]\n"
 "\n"
 "Fetches this host's config when it changed and writes DIR/NAME.conf\n"
 "(default /etc/wireguard/wg0.conf) atomically, mode 0600, in wg-quick format.\n"
 "Made for cron: prints nothing when nothing changed.\n"
 "\n"
+"  --watch            keep running: subscribe to the server's change\n"
+"                     notifications and sync within a second of each (and\n"
+"                     on every reconnect, and every --check-every seconds,\n"
+"                     default 600); reconnect with backoff after an outage.\n"
+"                     Where the server has no push (HTTP 204, 404 or 405 on its\n"
+"                     watch path: lighttpd, plain CGI, nginx without Nchan)\n"
+"                     poll every 60 s instead (wgconf-watch@.service)\n"
+"  --check-every SECONDS  with --watch: check every SECONDS (1-86400), with\n"
+"                     or without push\n"
 "  --interface NAME   WireGuard interface (default wg0)\n"
 "  --config-dir DIR   where the config goes (default /etc/wireguard)\n"
 "  --apply            also bring the live interface to the config: `wg\n"
@@ -131,7 +143,8 @@ out:
 struct sync_run {
 	/* options */
 	const char *dir, *iface, *confdir;
-	bool apply, force, review, approve, verbose;
+	bool apply, force, review, approve, verbose, watch;
+	int check_every;                /* --watch: seconds between full checks */
 	/* what is there now */
 	struct state st;
 	char *target;                   /* CONFDIR/IFACE.conf */
@@ -158,6 +171,8 @@ sync_parse_opts(struct sync_run *run, int argc, char **argv)
 		{ "review", no_argument, NULL, 'r' },
 		{ "approve", no_argument, NULL, 'A' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "watch", no_argument, NULL, 'w' },
+		{ "check-every", required_argument, NULL, 'c' },
 		CLI_STATE_OPTION, CLI_HELP_OPTION, { 0 }
 	};
 	int c;
@@ -171,6 +186,12 @@ sync_parse_opts(struct sync_run *run, int argc, char **argv)
 		case 'r': run->review = true; break;
 		case 'A': run->approve = true; break;
 		case 'v': run->verbose = true; break;
+		case 'w': run->watch = true; break;
+		case 'c':
+			if (text_parse_int(optarg, 1, 86400, &run->check_every) != 0)
+				return cli_usage_error("invalid --check-every '%s' (1-86400 "
+				                       "seconds)", optarg);
+			break;
 		case 'S': run->dir = optarg; break;
 		case 'h': cli_help(sync_usage); return -1;
 		default: return cli_bad_option(c, argv);
@@ -185,6 +206,8 @@ sync_parse_opts(struct sync_run *run, int argc, char **argv)
 		return cli_usage_error("invalid --config-dir ''");
 	if (run->review && run->approve)
 		return cli_usage_error("--review and --approve exclude each other");
+	if (run->watch && run->approve)
+		return cli_usage_error("--watch and --approve exclude each other");
 	return 0;
 }
 
@@ -606,6 +629,41 @@ sync_again(struct sync_run *run)
 	return ret;
 }
 
+/* One sync with the options of opts, as a cron run would do it; for
+ * --watch, whose every check is one (the lock taken and given back, so a
+ * cron run or `wgconf sync --approve` takes turns with it). */
+static void
+sync_once(void *opts)
+{
+	const struct sync_run *o = opts;
+	struct sync_run run = { .dir = o->dir, .iface = o->iface, .confdir = o->confdir,
+	                        .apply = o->apply, .force = o->force, .review = o->review,
+	                        .verbose = o->verbose, .lockfd = -1 };
+
+	/* A report that moved this host's config gets its second pass here
+	 * too, as in a cron run. */
+	if (sync_open(&run) == 0 && sync_fetch(&run) == EXIT_OK && run.again)
+		sync_again(&run);
+	sync_close(&run);
+	fflush(stdout);
+}
+
+/* sync --watch: runs until stopped (systemd: wgconf-watch@.service). */
+static int
+sync_watch(struct sync_run *opts)
+{
+	struct watch_opts wo = { opts->check_every ? opts->check_every : 600,
+	                         opts->check_every ? opts->check_every : 60 };
+	struct state st = { 0 };
+	int ret;
+
+	if (peer_load_state(&st, state_dir_choose(opts->dir)) != 0)
+		return EXIT_ERR;
+	ret = watch_run(&st, &wo, sync_once, opts) == 0 ? EXIT_OK : EXIT_ERR;
+	state_free(&st);
+	return ret;
+}
+
 int
 cmd_sync(int argc, char **argv)
 {
@@ -614,6 +672,8 @@ cmd_sync(int argc, char **argv)
 
 	if ((ret = sync_parse_opts(&run, argc, argv)) != 0)
 		return ret < 0 ? EXIT_OK : ret;
+	if (run.watch)
+		return sync_watch(&run);
 	if (sync_open(&run) != 0)
 		ret = EXIT_ERR;
 	else if (run.approve)

@@ -463,9 +463,14 @@ X -b "$E_TOK" GET /peer/config
 
 out '### `GET /admin/metrics`'
 out ""
-out 'The mesh in the Prometheus text exposition format (`Content-Type: text/plain; version=0.0.4`): peers by state, pending and adoptable peers, disabled peers (`wgconf_disabled_peers`) and those with an expiry still to come (`wgconf_expiring_peers`), pairs, links by status, seconds since each accepted peer last fetched its config (its `last_seen`, recorded at most once a minute), the database file size (`page_count * page_size`), and requests and error answers (status >= 400) by route. The request counters are the answering responder process'"'"'s own since it started (label `pid`): with several responders, a scrape sees one of them. Errors are JSON as everywhere.'
+out 'The mesh in the Prometheus text exposition format (`Content-Type: text/plain; version=0.0.4`): peers by state, pending and adoptable peers, disabled peers (`wgconf_disabled_peers`) and those with an expiry still to come (`wgconf_expiring_peers`), pairs, links by status, seconds since each accepted peer last fetched its config (its `last_seen`, recorded at most once a minute), the database file size (`page_count * page_size`), and requests and error answers (status >= 400) by route, and change notifications published and failed (`wgconf_push_published_total`, `wgconf_push_failed_total`). The request and push counters are the answering responder process'"'"'s own since it started (label `pid`): with several responders, a scrape sees one of them. Errors are JSON as everywhere.'
 out ""
 X -a GET /admin/metrics
+
+out '### Push: `GET /peer/watch`, `GET /admin/watch`'
+out ""
+out 'Push (nginx with its Nchan module; `docs/operations.md`, Push). These two subscriptions are answered by nginx, which holds them open as EventSource streams (`Accept: text/event-stream`); messages carry no secret and nothing to act on but a fetch. `GET /peer/watch?peer=ID` (peer): channel `peer/ID` and `all`, messages `revision N` when a committed change moved the peer'"'"'s config (or many peers'"'"'); before holding it nginx asks the responder'"'"'s internal `GET /peer/watch-auth?peer=ID`, which answers 401 `unauthorized` for a bad token, 403 `not_your_channel` for another peer'"'"'s channel, 200 `{"channel": ID}` otherwise. `GET /admin/watch` (admin): channel `admin`, messages `changed: peers`, `changed: peers,pending` (a registration), `changed: links` (a link report). Where the web server has no push, both paths reach the responder, which answers 204 (an EventSource stops there; `wgconf sync --watch` polls).'
+out ""
 
 out '### `GET /admin/export`'
 out ""

@@ -191,7 +191,10 @@ stock_start() {
 	while :; do
 		STOCK_PORT=$(free_port) || die "no free port"
 		[ "$STOCK_PORT" != 443 ] || continue
-		sed -e '/^[[:space:]]*fastcgi_param QUERY_STRING/,/^[[:space:]]*fastcgi_param HTTP_HOST/c\
+		# Without push: its publisher socket is the first nginx's, and
+		# its subrequest location spells out parameters of its own.
+		sed -e '/^[[:space:]]*# BEGIN push/,/^[[:space:]]*# END push/d' \
+		    -e '/^[[:space:]]*fastcgi_param QUERY_STRING/,/^[[:space:]]*fastcgi_param HTTP_HOST/c\
 	include /etc/nginx/fastcgi_params;' \
 		    -e "s|listen [^;]* ssl http2;|listen 127.0.0.1:$STOCK_PORT ssl http2;|" \
 		    -e "s|$RUN/logs|$STOCK/logs|g" \

@@ -41,6 +41,7 @@ expect_eq "$?" 0 "make install DESTDIR=... PREFIX=/usr succeeds (umask 077)" || 
 /usr/lib/systemd/system/wgconfsrv.service 644
 /usr/lib/systemd/system/wgconf-sync@.service 644
 /usr/lib/systemd/system/wgconf-sync@.timer 644
+/usr/lib/systemd/system/wgconf-watch@.service 644
 /usr/lib/tmpfiles.d/wgconfsrv.conf 644
 /usr/lib/sysusers.d/wgconfsrv.conf 644
 EOF
@@ -84,6 +85,8 @@ expect_eq "$(unit_val "$UNITS/wgconfsrv.socket" SocketUser):$(unit_val "$UNITS/w
 expect_eq "$(unit_val "$UNITS/wgconf-sync@.service" ExecStart)" \
     '/usr/bin/wgconf sync --apply --interface %i' "wgconf-sync@IFACE.service runs wgconf sync --apply for IFACE"
 expect_eq "$(unit_val "$UNITS/wgconf-sync@.timer" OnCalendar)" minutely "the sync timer fires every minute"
+expect_eq "$(unit_val "$UNITS/wgconf-watch@.service" ExecStart) $(unit_val "$UNITS/wgconf-watch@.service" Restart)" \
+    '/usr/bin/wgconf sync --watch --apply --interface %i always' "wgconf-watch@IFACE.service runs wgconf sync --watch --apply, restarted always"
 expect_eq "$(unit_val "$UNITS/wgconf-sync@.timer" RandomizedDelaySec) $(unit_val "$UNITS/wgconf-sync@.timer" FixedRandomDelay)" \
     "50s yes" "with a random delay of up to 50 s, fixed per host"
 expect_in "$(grep -o 'root [^;]*;' "$SHARE/nginx/wgconfsrv.conf")" '^root /usr/share/wgconfsrv/www;$' \
@@ -105,7 +108,8 @@ verify() { # UNIT...: systemd-analyze verify in VROOT; sets VOUT
 	    $(for u in "$@"; do echo "/usr/lib/systemd/system/$u"; done) 2>&1)
 }
 for u in wgconfsrv.socket wgconfsrv.service wgconf-sync@.service wgconf-sync@.timer \
-    wgconf-sync@wg0.service wgconf-sync@wg0.timer; do
+    wgconf-sync@wg0.service wgconf-sync@wg0.timer wgconf-watch@.service \
+    wgconf-watch@wg0.service; do
 	verify "$u"
 	rc=$?
 	if [ $rc -eq 0 ] && [ -z "$VOUT" ]; then
@@ -407,6 +411,9 @@ cp -a /etc/lighttpd "$DEB/lighttpd" && mount --bind "$DEB/lighttpd" /etc/lighttp
 mount -t tmpfs tmpfs /etc/ssl && mkdir /etc/ssl/wgconfsrv || exit 1
 cp "$NGINX_RUN/cert.pem" /etc/ssl/wgconfsrv/fullchain.pem && cp "$NGINX_RUN/key.pem" /etc/ssl/wgconfsrv/privkey.pem || exit 1
 for d in /var/log/nginx /var/log/lighttpd /run; do mount -t tmpfs tmpfs "\$d" || exit 1; done
+# The README's step 2 (systemd-tmpfiles) makes the socket folder, where
+# nginx makes the push publisher's socket.
+mkdir -m 0750 /run/wgconfsrv || exit 1
 cp /usr/local/share/wgconfsrv/nginx/wgconfsrv.conf /etc/nginx/sites-available/
 htpasswd -b -B -c /etc/nginx/wgconfsrv.htpasswd admin pw 2>/dev/null
 ln -s ../sites-available/wgconfsrv.conf /etc/nginx/sites-enabled/
@@ -448,6 +455,9 @@ cat >"$NS/host.sh" <<EOS
 set -u
 ip link set lo up
 mount -t tmpfs -o mode=0755 tmpfs /var/lib && mkdir -m 0700 /var/lib/wgconf || exit 1
+# Debian's nginx package makes /var/lib/nginx; the Nchan module (push)
+# insists on its default temp folder there, whatever the config says.
+mkdir -p /var/lib/nginx || exit 1
 mkdir -p /etc/wireguard && mount -t tmpfs -o mode=0700 tmpfs /etc/wireguard || exit 1
 mount -t tmpfs -o mode=0755 tmpfs /run || exit 1
 # /sys/class/net shows the namespace of whoever mounted sysfs (as ip netns

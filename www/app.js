@@ -14,6 +14,7 @@ import { setupInvites, loadInvites } from "./invites.js";
 import { setupDevices, loadDevices } from "./devices.js";
 import { setupAudit, showAudit } from "./audit.js";
 import { startRouter, parse } from "./router.js";
+import { startLive } from "./live.js";
 import { $, $$, note } from "./util.js";
 
 function show({ view, params }) {
@@ -86,5 +87,20 @@ const first = reload();
     others();
     performance.mark("wgconf-ready");
     document.body.dataset.ready = "1";
+    // Changes made elsewhere (a host registering, another admin, link
+    // reports) show without a reload. Only the store is read again: its
+    // views redraw from it, and a form being filled in (network, invites)
+    // is left alone.
+    startLive(async (what) => {
+      if (what.has("peers") || what.has("pending")) {
+        try {
+          await load();
+        } catch {
+          return;
+        }
+        loadRules();
+      }
+      loadLinks();
+    });
   }
 })();

@@ -14,6 +14,9 @@ enum auth { AUTH_NONE, AUTH_PEER, AUTH_ADMIN };
 #define ROUTE_WRITE 0x1         /* changes something: BEGIN IMMEDIATE, CSRF check */
 #define ROUTE_BODY  0x2         /* needs a JSON object body */
 #define ROUTE_SEEN  0x4         /* a peer polling it is seen (last_seen) */
+#define ROUTE_PENDING 0x8       /* may add a registration: the admin page's
+                                   pending list hears of it (push.h) */
+#define ROUTE_LINKS 0x10        /* a link report: the admin page's link status */
 
 #define LAST_SEEN_SLACK 60      /* seconds: last_seen is not worth a write per poll */
 
@@ -38,6 +41,7 @@ static const struct http_key q_peers[] = { { "state", 8 }, { "q", 64 }, { "limit
 static const struct http_key q_statements[] = { { "limit", 4 }, { "cursor", 40 }, { NULL, 0 } };
 static const struct http_key q_pairs[] = { { "peer", 16 }, { "limit", 4 }, { "cursor", 40 },
                                            { NULL, 0 } };
+static const struct http_key q_watch[] = { { "peer", PEER_ID_LEN - 1 }, { NULL, 0 } };
 static const struct http_key q_audit[] = { { "limit", 4 }, { "before", 19 }, { "q", 64 },
                                            { NULL, 0 } };
 
@@ -73,10 +77,11 @@ static const char *const b_reject[] = { "ids", "older_than", "name_pattern", NUL
 
 #define W  ROUTE_WRITE
 #define WB (ROUTE_WRITE | ROUTE_BODY)
+#define WBP (WB | ROUTE_PENDING)
 
 static const struct route routes[] = {
 	{ "GET",    "/health",                   AUTH_NONE,  api_health,              0,  NULL, NULL },
-	{ "POST",   "/register",                 AUTH_NONE,  api_register,            WB, NULL, b_register },
+	{ "POST",   "/register",                 AUTH_NONE,  api_register,            WBP, NULL, b_register },
 	{ "GET",    "/peer",                     AUTH_PEER,  api_peer_get,            0,  NULL, NULL },
 	{ "DELETE", "/peer",                     AUTH_PEER,  api_peer_delete,         W,  NULL, NULL },
 	{ "GET",    "/peer/config",              AUTH_PEER,  api_peer_config,  ROUTE_SEEN, NULL, NULL },
@@ -114,12 +119,12 @@ static const struct route routes[] = {
 	{ "POST",   "/admin/invites",            AUTH_ADMIN, api_admin_invite_create, W,  NULL, b_invite },
 	{ "DELETE", "/admin/invites/{}",         AUTH_ADMIN, api_admin_invite_delete, W,  NULL, NULL },
 	{ "GET",    "/admin/audit",              AUTH_ADMIN, api_admin_audit,         0,  q_audit, NULL },
-	{ "PUT",    "/peer/links",               AUTH_PEER,  api_peer_links_put,      WB, NULL, b_links },
+	{ "PUT",    "/peer/links",               AUTH_PEER,  api_peer_links_put, WB | ROUTE_LINKS, NULL, b_links },
 	{ "GET",    "/admin/links",              AUTH_ADMIN, api_admin_links,         0,  NULL, NULL },
 	{ "GET",    "/admin/metrics",            AUTH_ADMIN, api_admin_metrics,       0,  NULL, NULL },
 	{ "GET",    "/admin/export",             AUTH_ADMIN, api_admin_export,        0,  NULL, NULL },
 	{ "POST",   "/admin/import",             AUTH_ADMIN, api_admin_import,        WB, NULL, b_import },
-	{ "POST",   "/adopt",                    AUTH_NONE,  api_adopt,               WB, NULL, b_adopt },
+	{ "POST",   "/adopt",                    AUTH_NONE,  api_adopt,               WBP,NULL, b_adopt },
 	{ "GET",    "/admin/device-invites",     AUTH_ADMIN, api_admin_device_invites_list, 0, NULL, NULL },
 	{ "POST",   "/admin/device-invites",     AUTH_ADMIN, api_admin_device_invite_create, WB, NULL, b_device_invite },
 	{ "DELETE", "/admin/device-invites/{}",  AUTH_ADMIN, api_admin_device_invite_delete, W, NULL, NULL },
@@ -127,7 +132,10 @@ static const struct route routes[] = {
 	{ "DELETE", "/admin/devices/{}",         AUTH_ADMIN, api_admin_device_delete, W,  NULL, NULL },
 	{ "POST",   "/admin/devices/{}/reissue", AUTH_ADMIN, api_admin_device_reissue, W, NULL, b_reissue },
 	{ "POST",   "/join/info",                AUTH_NONE,  api_join_info,           WB, NULL, b_join_info },
-	{ "POST",   "/join",                     AUTH_NONE,  api_join,                WB, NULL, b_join },
+	{ "POST",   "/join",                     AUTH_NONE,  api_join,                WBP,NULL, b_join },
+	{ "GET",    "/peer/watch-auth",          AUTH_PEER,  api_peer_watch_auth,     0,  q_watch, NULL },
+	{ "GET",    "/peer/watch",               AUTH_PEER,  api_watch_none,          0,  q_watch, NULL },
+	{ "GET",    "/admin/watch",              AUTH_ADMIN, api_watch_none,          0,  NULL, NULL },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -154,6 +162,7 @@ api_route_stats(size_t i, const char **method, const char **pattern, uint64_t *r
 
 #undef W
 #undef WB
+#undef WBP
 
 /* Matches path against pattern; segment captures point into path and are
  * copied into buf (each NUL-terminated). */
@@ -293,6 +302,20 @@ unauthorized:
 	return http_error(res, 401, "unauthorized", "a valid peer token is required");
 }
 
+/* Who hears of a committed write (push.h): the peers whose revision it
+ * moved, as the one revision path stamped them, and the admin page. */
+static void
+note_push(unsigned flags, struct response *res)
+{
+	if (!push_enabled())
+		return;
+	for (size_t i = 0; i < res->revised.n; i++)
+		push_note_peer(&res->push, res->revised.v[i].id, res->revised.v[i].revision);
+	push_note_admin(&res->push, (flags & ROUTE_LINKS) ? PUSH_ADMIN_LINKS :
+	                (flags & ROUTE_PENDING) ? PUSH_ADMIN_PENDING | PUSH_ADMIN_PEERS :
+	                PUSH_ADMIN_PEERS);
+}
+
 /* The write's audit entry, under the network's limits for the log. */
 static int
 audit(const char *actor, const struct response *res)
@@ -330,7 +353,7 @@ own_revision(const struct request *req, struct response *res)
  * res->revised then names the peers whose configs changed: a change
  * notification goes out from here, after the commit, never before. */
 static int
-finish_write(const struct request *req, struct response *res)
+finish_write(const struct request *req, unsigned flags, struct response *res)
 {
 	const char *actor = res->change.actor[0] ? res->change.actor : req->actor;
 	int rc = api_relays_refresh();
@@ -343,8 +366,10 @@ finish_write(const struct request *req, struct response *res)
 	if (rc == DB_OK && res->change.answer[0] != '\0' &&
 	    api_answer_peer(res->change.answer, res->status, res) >= 400)
 		rc = DB_ERROR;
-	if (rc == DB_OK && db_commit() == 0)
+	if (rc == DB_OK && db_commit() == 0) {
+		note_push(flags, res);
 		return own_revision(req, res);
+	}
 	/* Not written: an answer made for it (a token, say) must not go out. */
 	store_revisions_free(&res->revised);
 	http_response_wipe(res);
@@ -398,7 +423,7 @@ run(const struct route *r, struct request *req, struct response *res)
 	else
 		status = r->handler(req, res);
 	if (writes && status < 400)
-		status = finish_write(req, res);
+		status = finish_write(req, r->flags, res);
 	/* A handler that bailed out mid-transaction must not leave it, or a
 	 * half-read statement, open for the next request on this connection. */
 	db_reset_all();

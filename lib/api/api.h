@@ -29,7 +29,7 @@ typedef int api_handler(const struct request *req, struct response *res);
 
 /* api_peer.c: what anyone or a peer may do. */
 api_handler api_health, api_register, api_peer_get, api_peer_config,
-	api_peer_endpoint, api_peer_delete;
+	api_peer_endpoint, api_peer_delete, api_peer_watch_auth, api_watch_none;
 /* api_admin_peers.c */
 api_handler api_admin_peers_list, api_admin_peer_get, api_admin_peer_patch,
 	api_admin_peer_delete, api_admin_peer_accept, api_admin_peer_reject,

@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "prom.h"
+#include "push.h"
 
 static void
 peers_and_pairs(struct prom *p, const struct store_stats *s)
@@ -126,6 +127,27 @@ requests(struct prom *p)
 	}
 }
 
+/* Change notifications this process published to nginx (push.h). */
+static void
+pushes(struct prom *p)
+{
+	uint64_t ok, failed;
+	char pid[24];
+
+	push_stats(&ok, &failed);
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	prom_family(p, "wgconf_push_published_total", "counter",
+	            "Change notifications this responder process published to nginx's "
+	            "Nchan publisher since it started (per process, named by pid).");
+	prom_sample(p, "wgconf_push_published_total", (const char *const[]){ "pid", pid, NULL },
+	            (int64_t)ok);
+	prom_family(p, "wgconf_push_failed_total", "counter",
+	            "Change notifications that could not be published (publisher down or "
+	            "slow): hosts learn of those changes at their next poll. Per process.");
+	prom_sample(p, "wgconf_push_failed_total", (const char *const[]){ "pid", pid, NULL },
+	            (int64_t)failed);
+}
+
 int
 api_admin_metrics(const struct request *req, struct response *res)
 {
@@ -147,6 +169,7 @@ api_admin_metrics(const struct request *req, struct response *res)
 	prom_sample(&p, "wgconf_database_bytes", NULL, s.db_bytes);
 	/* Counted before this request is: it is not answered yet. */
 	requests(&p);
+	pushes(&p);
 	if ((text = prom_close(&p)) == NULL)
 		return api_db_error(res);
 	return http_text(res, 200, text, PROM_CONTENT_TYPE);

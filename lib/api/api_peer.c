@@ -201,6 +201,45 @@ api_peer_get(const struct request *req, struct response *res)
 	return api_answer_peer(req->peer_id, 200, res);
 }
 
+/*
+ * GET /peer/watch-auth?peer=ID: nginx asks it (nchan_authorize_request)
+ * before it holds a host's subscription to channel "peer/ID". The token
+ * was checked by the dispatcher; the channel must be the token's own. 200
+ * lets nginx subscribe, anything else refuses the subscriber at once.
+ */
+int
+api_peer_watch_auth(const struct request *req, struct response *res)
+{
+	const char *want = http_query(req, "peer");
+	struct json_object *o;
+
+	if (want == NULL)
+		return http_error(res, 400, "peer_missing", "the query names no peer channel");
+	if (strcmp(want, req->peer_id) != 0)
+		return http_error(res, 403, "not_your_channel",
+		                  "a peer may only watch its own channel");
+	if ((o = json_object_new_object()) == NULL ||
+	    json_object_object_add(o, "channel", json_object_new_string(want)) != 0) {
+		json_object_put(o);
+		return http_error(res, 500, "internal", "out of memory");
+	}
+	return http_json(res, 200, o);
+}
+
+/*
+ * GET /peer/watch, GET /admin/watch reach the responder only where the web
+ * server has no push (no Nchan: nginx answers them itself when it has).
+ * 204 says so: an EventSource stops on it without an error, and `wgconf
+ * sync --watch` polls instead.
+ */
+int
+api_watch_none(const struct request *req, struct response *res)
+{
+	(void)req;
+	res->status = 204;
+	return 204;
+}
+
 /* True when the If-None-Match header names etag (or is "*"). */
 static int
 etag_matches(const char *header, const char *etag)

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "revisions.h"
+#include "push.h"
 
 #define HTTP_BODY_MAX      (64 * 1024)
 #define HTTP_MAX_PARAMS    2
@@ -94,6 +95,9 @@ struct response {
 	 * revisions (lib/store/revisions.h): what a change notification
 	 * publishes, once the commit is done. */
 	struct store_revisions revised;
+	/* Who to tell once the write is committed and answered (push.h):
+	 * made of revised by lib/api/api.c when the write commits. */
+	struct push_note push;
 	/* A config built by this request (text), to keep for the revision it
 	 * was built at: lib/api/api.c stores it once the read is over. */
 	struct {

@@ -64,6 +64,10 @@ export async function guardedPage(ctx) {
   page.on("requestfailed", (r) => {
     const path = new URL(r.url()).pathname.replace(/^\/api\/v1/, "");
     if (r.failure()?.errorText === "net::ERR_ABORTED" && aborts.some((re) => re.test(path))) return;
+    // The admin channel's EventSource (push) is open as long as the page
+    // is: leaving or reloading the page aborts it, which is no failure.
+    // Any other way it fails (refused, reset) still is.
+    if (r.resourceType() === "eventsource" && r.failure()?.errorText === "net::ERR_ABORTED") return;
     problems.push(`request failed: ${r.method()} ${r.url()} (${r.failure()?.errorText})`);
   });
   const responses = [];

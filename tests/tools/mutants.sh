@@ -20,8 +20,8 @@ unset SKIP_FAILS
 cd "$(dirname "$0")/../.." || exit 1
 TOP=$(pwd)
 
-FAST="overlap-read-swallowed tags-read-swallowed invite-delete-error-swallowed audit-search-case longfuncs-one-line longfuncs-upper-type longfuncs-empty-reason skip-hides-missing-tool"
-SLOW="phone-wide-form phone-picker-1fr route-links-renamed route-rules-renamed kill-hits-idle-server first-page-only ui-spelling-unlimited stdin-end-unread answers-unbuffered admin-guessing-per-address unconfirmed-called-unsaved gateway-timeout-as-502 never-badge-faint bulk-bar-scrolls graph-labels-stacked"
+FAST="overlap-read-swallowed tags-read-swallowed invite-delete-error-swallowed audit-search-case longfuncs-one-line longfuncs-upper-type longfuncs-empty-reason skip-hides-missing-tool push-peer-untold"
+SLOW="phone-wide-form phone-picker-1fr route-links-renamed route-rules-renamed kill-hits-idle-server first-page-only ui-spelling-unlimited stdin-end-unread answers-unbuffered admin-guessing-per-address unconfirmed-called-unsaved gateway-timeout-as-502 never-badge-faint bulk-bar-scrolls graph-labels-stacked push-other-channel push-never-published push-failures-uncounted push-no-reconnect-check push-204-not-seen push-subscriptions-unbounded push-page-not-live"
 
 sel=""
 for a in "${@:-all}"; do
@@ -226,6 +226,40 @@ rm -f "$T_TMP/hold"
 		# Labels at their nodes' height, not pushed apart.
 		subst www/graph.js '    it.y = Math.max(it.want, y);' '    it.y = it.want;' &&
 		shell_test t4610-browser-graph.sh ;;
+	push-peer-untold)
+		# One of the peers a write moved is not told.
+		subst lib/api/api.c '	for (size_t i = 0; i < res->revised.n; i++)' \
+		    '	for (size_t i = 1; i < res->revised.n; i++)' &&
+		unit check_push ;;
+	push-other-channel)
+		# A peer's token lets it watch any peer's channel.
+		subst lib/api/api_peer.c '	if (strcmp(want, req->peer_id) != 0)' '	if (0)' &&
+		shell_test t1700-push-watch.sh ;;
+	push-never-published)
+		subst cgi/publish.c '	if (!push_enabled() || (note->n == 0' '	if (1 || !push_enabled() || (note->n == 0' &&
+		shell_test t1700-push-watch.sh ;;
+	push-failures-uncounted)
+		subst cgi/publish.c '	push_count((uint64_t)ok, (uint64_t)(n - ok));' '	push_count((uint64_t)ok, 0);' &&
+		shell_test t1710-push-faults.sh ;;
+	push-no-reconnect-check)
+		# A host that reconnects waits for the next message (or its
+		# periodic check) instead of checking at once.
+		subst client/watch.c '		if ((w->up && !checked) || w->changed ||' '		if (w->changed ||' &&
+		shell_test t1710-push-faults.sh ;;
+	push-204-not-seen)
+		subst client/watch.c '		if (status == 204 || status == 404 || status == 405) {' \
+		    '		if (status == 404 || status == 405) {' &&
+		shell_test t1730-push-fallback.sh ;;
+	push-subscriptions-unbounded)
+		subst nginx/wgconfsrv.conf '		limit_req zone=wgconfsrv_peer burst=200 delay=50;
+		limit_conn wgconfsrv_watch 256;' '		limit_req zone=wgconfsrv_peer burst=200 delay=50;
+		limit_conn wgconfsrv_watch 1000;' &&
+		shell_test t1700-push-watch.sh ;;
+	push-page-not-live)
+		# The admin page hears of a change and does not reload.
+		subst www/app.js '      if (what.has("peers") || what.has("pending")) {' \
+		    '      if (0) {' &&
+		shell_test t1720-push-admin-page.sh ;;
 	*)
 		echo "no such break: $1" >&2
 		return 1 ;;
@@ -235,7 +269,8 @@ rm -f "$T_TMP/hold"
 # The files a break may touch, to put back after it.
 SAVED="lib/store/addresses.c lib/store/invites.c lib/store/peers.c lib/common/text.c lib/api/api.c
 www/style.css tests/lib.sh cgi/main.c lib/store/audit.c www/dialog.js www/graph.js
-tests/t1500-concurrency-faults.sh tests/t4110-ui-checks.sh nginx/wgconfsrv.conf"
+tests/t1500-concurrency-faults.sh tests/t4110-ui-checks.sh nginx/wgconfsrv.conf
+lib/api/api_peer.c cgi/publish.c client/watch.c www/app.js"
 mkdir -p "$S.orig"
 for f in $SAVED; do
 	mkdir -p "$S.orig/$(dirname "$f")"

@@ -137,6 +137,11 @@ function pickResults() {
   if (had && !picked) $(`#pick-results [data-pick="${had}"]`)?.focus();
 }
 
+// A picker row's message, kept across redraws: a live reload (push) or a
+// link report redraws the list while an answer, or the re-read after an
+// unconfirmed one, may still be coming, and it must land where it is seen.
+const rowMsgs = new Map();
+
 function partners() {
   const id = getView().peer;
   const me = store.peers.get(id);
@@ -157,9 +162,12 @@ function partners() {
   const pages = Math.max(1, Math.ceil(list.length / PAGE));
   partnerPage = Math.min(partnerPage, pages - 1);
   for (const k of [...boxes.keys()]) if (k.startsWith("p:")) boxes.delete(k);
+  for (const k of [...rowMsgs.keys()]) if (!k.startsWith(`${me.id}|`)) rowMsgs.delete(k);
   const slice = list.slice(partnerPage * PAGE, partnerPage * PAGE + PAGE);
   $("#partners").replaceChildren(...slice.map((p) => {
-    const msg = el("p", { class: "msg", role: "status", hidden: true });
+    const key = `${me.id}|${p.id}`;
+    const msg = rowMsgs.get(key) ?? el("p", { class: "msg", role: "status", hidden: true });
+    rowMsgs.set(key, msg);
     const box = el("input", { type: "checkbox", checked: mine.has(p.id), "aria-label": `pair ${me.name} with ${p.name}` });
     box.addEventListener("change", () => toggle(box, me, p, msg));
     boxes.set(`p:${me.id}|${p.id}`, box);

@@ -281,9 +281,25 @@ fetch_config() { # TOKEN FILE
 	awk -F': ' 'tolower($1) == "etag" { print $2 }' "$h" | tr -d '\r'
 }
 
+# A reload leaves old workers that may still take a connection for a moment
+# (and answer 404 without the new location): ask until a 200 with an ETag.
 file_etag() { # URL
-	curl -sS -D - -o /dev/null --cacert "$RUN/cert.pem" "$1" |
-	    awk -F': ' 'tolower($1) == "etag" { print $2 }' | tr -d '\r'
+	try=1
+	while :; do
+		code=$(curl -sS -D "$TMP/file.h" -o /dev/null -w '%{http_code}' \
+		    --cacert "$RUN/cert.pem" "$1" 2>"$TMP/curl.err") ||
+		    code="failed: $(cat "$TMP/curl.err")"
+		etag=$(awk -F': ' 'tolower($1) == "etag" { print $2 }' "$TMP/file.h" | tr -d '\r')
+		[ "$code" = 200 ] && [ -n "$etag" ] && break
+		try=$((try + 1))
+		if [ $try -gt 50 ]; then
+			echo "bench: GET $1 answers $code, headers:" >&2
+			cat "$TMP/file.h" >&2
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "$etag"
 }
 
 # ------------------------------------------------------------------ profiling

@@ -2,7 +2,9 @@
 // Reads GET /admin/links off the page's main thread: at 20,000 pairs the
 // answer is megabytes of JSON, whose parsing (and garbage) would stall the
 // page. Answers the page with a compact copy: the pair keys as one string,
-// statuses and handshake times as typed arrays (moved, not copied).
+// statuses, handshake times and bytes as typed arrays (moved, not copied).
+// rx/tx are as the peer whose id sorts first sees the link: its own report,
+// else its partner's with the two swapped; NaN when neither reported.
 
 const STATUS = ["never", "stale", "up"];
 
@@ -30,12 +32,17 @@ self.onmessage = async () => {
   const keys = new Array(links.length);
   const status = new Uint8Array(links.length);
   const handshake = new Float64Array(links.length);
+  const rx = new Float64Array(links.length).fill(NaN);
+  const tx = new Float64Array(links.length).fill(NaN);
   links.forEach((l, i) => {
     const a = side(l.a), b = side(l.b);
     keys[i] = a < b ? `${a}|${b}` : `${b}|${a}`;
     status[i] = Math.max(0, STATUS.indexOf(l.status));
     handshake[i] = l.latest_handshake ? Date.parse(l.latest_handshake) : 0;
+    const [lo, hi] = a < b ? [l.a, l.b] : [l.b, l.a];
+    if (typeof lo?.rx === "number") [rx[i], tx[i]] = [lo.rx, lo.tx];
+    else if (typeof hi?.rx === "number") [rx[i], tx[i]] = [hi.tx, hi.rx];
   });
-  self.postMessage({ status: 200, keys: keys.join("\n"), codes: status, handshake, staleAfter: data.stale_after ?? null },
-    [status.buffer, handshake.buffer]);
+  self.postMessage({ status: 200, keys: keys.join("\n"), codes: status, handshake, rx, tx,
+    staleAfter: data.stale_after ?? null }, [status.buffer, handshake.buffer, rx.buffer, tx.buffer]);
 };

@@ -9,6 +9,7 @@ import { openEdit, openConfig } from "./dialog.js";
 import { $, el, note, list, ago, when, health, isIPv4, isIPv6, checkCidr, pool, debounce, byName, checkTag } from "./util.js";
 import { go, getView, setView } from "./router.js";
 import { guard, pairsWord, duration, pairsByTagging, pairsByUntagging, pairsOfPeers } from "./guard.js";
+import { pauseBadges, trafficWords, setPaused, remaining } from "./pause.js";
 
 const PAGE = 50;
 const rows = new Map();      // id -> {tr, state, inputs}
@@ -28,7 +29,7 @@ function linkState(p) {
 }
 
 function matches(p, f) {
-  if (f.state && p.state !== f.state) return false;
+  if (f.state && (f.state === "disabled" ? !p.disabled : p.state !== f.state)) return false;
   if (f.health) {
     const h = health(p);
     if (f.health === "warnings" ? warningsOf(p).length === 0
@@ -85,6 +86,7 @@ function buildRow(p) {
   r.nets = cell("Networks");
   r.pairs = cell("Pairs");
   r.seen = cell("Last seen");
+  r.traffic = cell("Traffic");
   r.actions = el("td", { class: "actions", dataset: { label: "" } });
   if (p.state === "pending") {
     r.addrIn = el("input", { placeholder: "from the pool", "aria-label": `address for ${p.name}`, autocomplete: "off" });
@@ -99,12 +101,13 @@ function buildRow(p) {
       el("button", { type: "button", on: { click: () => edit(p.id) } }, "Edit"),
       el("button", { type: "button", on: { click: () => openConfig(store.peers.get(p.id), r.msg) } }, "Config"),
       el("button", { type: "button", on: { click: () => go("pairs", { peer: p.id }) } }, "Pairs"),
+      r.pause = el("button", { type: "button", on: { click: () => pause(p.id) } }, "Disable"),
       el("button", { type: "button", class: "danger", on: { click: () => remove(p.id) } }, "Delete"));
   }
   r.actions.append(r.msg);
   r.tr = el("tr", { dataset: { peer: p.id }, class: p.state },
     el("td", { class: "sel", dataset: { label: "" } }, r.select), r.name, r.stateCell, r.addr, r.endpoint,
-    r.nets, r.pairs, r.seen, r.actions);
+    r.nets, r.pairs, r.seen, r.traffic, r.actions);
   rows.set(p.id, r);
   fill(r, p);
   return r;
@@ -118,6 +121,7 @@ function fill(r, p) {
   if (h === "stale") badges.push(badge("stale", "warn", `last seen ${when(p.last_seen)}`));
   const sig = signatureOf(p);
   if (sig) badges.push(badge(sig.text, sig.kind === "ok" ? "ok" : sig.kind, "what the admin has signed of this peer"));
+  for (const [text, kind, title] of pauseBadges(p, now)) badges.push(badge(text, kind, title));
   if (p.pending_key) badges.push(badge("asks for a new key", "warn", `wants to rotate to ${p.pending_key}`));
   for (const t of p.tags ?? []) badges.push(badge(t, "tag"));
   const warns = warningsOf(p);
@@ -142,6 +146,11 @@ function fill(r, p) {
       .map(([s, c]) => el("span", { class: `badge link-${s}` }, `${c} ${s}`))));
   }
   r.seen.replaceChildren(el("time", { dateTime: p.last_seen ?? "", title: when(p.last_seen) }, ago(p.last_seen, now)));
+  const t = trafficWords(p, now);
+  r.traffic.replaceChildren(...(t ? [el("span", { class: "bytes" }, t[0]), el("div", { class: "muted" }, t[1])]
+    : p.state === "accepted" ? [el("span", { class: "muted" }, "not reported")] : []));
+  r.tr.classList.toggle("paused", !!p.disabled);
+  if (r.pause) r.pause.textContent = p.disabled ? "Enable" : "Disable";
   r.select.setAttribute("aria-label", `select ${p.name}`);
 }
 
@@ -227,7 +236,7 @@ function gone(id, text) {
   if (!r) return;
   rows.delete(id);
   selected.delete(id);
-  const td = el("td", { colSpan: 9 }, el("p", { class: "msg ok", role: "status" }, text));
+  const td = el("td", { colSpan: 10 }, el("p", { class: "msg ok", role: "status" }, text));
   const tr = el("tr", { class: "gone", dataset: { gone: id } }, td);
   r.tr.replaceWith(tr);
 }
@@ -264,6 +273,22 @@ async function remove(id) {
   }
 }
 
+// Disable or enable from the row: the badge says the outcome, the message
+// how it went (a 504 reads the peer again, see pause.js).
+async function pause(id) {
+  const p = store.peers.get(id);
+  const r = rows.get(id);
+  if (!p || !r) return;
+  r.pause.disabled = true;
+  try {
+    if (await setPaused(id, !p.disabled, r.msg)) timing(p.disabled ? "enable" : "disable");
+  } catch {
+    // said in the row's message
+  } finally {
+    r.pause.disabled = false;
+  }
+}
+
 function edit(id) {
   if (!store.peers.has(id)) return;
   openEdit(store.peers.get(id), (p, what, how = "") => {
@@ -287,6 +312,8 @@ function bulkBar() {
   $("#bulk-reject").disabled = !sel.some((p) => p.state === "pending");
   $("#bulk-mesh").disabled = sel.filter((p) => p.state === "accepted").length < 2;
   $("#bulk-delete").disabled = sel.length === 0;
+  $("#bulk-disable").disabled = !sel.some((p) => p.state === "accepted" && !p.disabled);
+  $("#bulk-enable").disabled = !sel.some((p) => p.disabled);
   $("#bulk-tag-add").disabled = sel.length === 0;
   $("#bulk-tag-remove").disabled = sel.length === 0;
   $("#bulk-clear").disabled = false;
@@ -381,6 +408,11 @@ function setupBulk() {
       putPeer(await api.patch(id, { tags: p.tags.filter((t) => t !== tag) }, p.revision));
     }, null, n ? ` The rules dropped ${pairsWord(n)}.` : "");
   });
+  // Pausing keeps every pair: nothing is made or removed, so no guard.
+  $("#bulk-disable").addEventListener("click", () => bulk("Disabled",
+    bulkIds("accepted").filter((id) => !store.peers.get(id).disabled), async (id) => putPeer(await api.disable(id))));
+  $("#bulk-enable").addEventListener("click", () => bulk("Enabled",
+    bulkIds("accepted").filter((id) => store.peers.get(id).disabled), async (id) => putPeer(await api.enable(id, remaining(store.peers.get(id))))));
   $("#bulk-delete").addEventListener("click", async () => {
     const ids = bulkIds(null);
     const n = pairsOfPeers(ids);
@@ -437,7 +469,7 @@ function setupBulk() {
 // -------------------------------------------------------------- the list
 
 function summary() {
-  let pending = 0, acc = 0, stale = 0, never = 0;
+  let pending = 0, acc = 0, stale = 0, never = 0, paused = 0;
   const now = Date.now();
   for (const p of store.peers.values()) {
     if (p.state === "pending") pending++;
@@ -445,9 +477,10 @@ function summary() {
     const h = health(p, now);
     if (p.state === "accepted" && h === "stale") stale++;
     if (p.state === "accepted" && h === "never") never++;
+    if (p.disabled) paused++;
   }
   $("#peer-summary").textContent = `${store.peers.size} peers: ${acc} accepted, ${pending} waiting` +
-    (stale ? `, ${stale} stale` : "") + (never ? `, ${never} never seen` : "");
+    (paused ? `, ${paused} paused` : "") + (stale ? `, ${stale} stale` : "") + (never ? `, ${never} never seen` : "");
 }
 
 let summaryQueued = false;

@@ -4,7 +4,7 @@
 // and redraw only what an event names, so a change never redraws the page.
 
 import { api } from "./api.js";
-import { ago, setNamer } from "./util.js";
+import { ago, bytes, setNamer } from "./util.js";
 
 export const store = {
   peers: new Map(),      // id -> peer as the API shows it
@@ -51,19 +51,25 @@ export function pairCount() {
   return n / 2;
 }
 
-// A pair's link status in words: "up, handshake 2 min ago".
+// A pair's link status in words: "up, handshake 2 min ago, rx 2.0 KiB,
+// tx 3.0 MiB".
 export function linkText(l) {
   if (!l) return "never: no handshake reported";
   const hs = l.latest_handshake ? `, handshake ${ago(l.latest_handshake)}` : ": no handshake reported";
-  return `${l.status}${hs}`;
+  return `${l.status}${hs}${l.rx === null ? "" : `, rx ${bytes(l.rx)}, tx ${bytes(l.tx)}`}`;
 }
 
-// {status, latest_handshake} of a pair, or null when nothing is known.
+// {status, latest_handshake, rx, tx} of a pair as a sees it (rx: what a
+// received from b; null when neither side reported bytes), or null when
+// nothing is known.
 export function linkOf(a, b) {
   const i = store.links?.get(pairKey(a, b));
   if (i === undefined) return null;
   const hs = linkData.handshake[i];
-  return { status: STATUS[linkData.codes[i]], latest_handshake: hs ? new Date(hs).toISOString() : null };
+  let rx = linkData.rx?.[i] ?? NaN, tx = linkData.tx?.[i] ?? NaN;
+  if (a > b) [rx, tx] = [tx, rx];
+  return { status: STATUS[linkData.codes[i]], latest_handshake: hs ? new Date(hs).toISOString() : null,
+    rx: Number.isNaN(rx) ? null : rx, tx: Number.isNaN(tx) ? null : tx };
 }
 
 // The peer's config problems the page can see: pairs with no path (both
@@ -168,7 +174,7 @@ export function loadLinks() {
         const keys = msg.keys ? msg.keys.split("\n") : [];
         linkIndex = new Map();
         for (let i = 0; i < keys.length; i++) linkIndex.set(keys[i], i);
-        linkData = { codes: msg.codes, handshake: msg.handshake };
+        linkData = { codes: msg.codes, handshake: msg.handshake, rx: msg.rx, tx: msg.tx };
         store.links = linkIndex;
       } else if (msg.status === 404 || msg.status === 405) {
         store.links = null;
@@ -184,10 +190,22 @@ export function loadLinks() {
       // No worker: read it here.
       api.links().then((l) => done(l ? { status: 200, keys: (l.links ?? []).map((x) => pairKey(x.a.id ?? x.a, x.b.id ?? x.b)).join("\n"),
         codes: (l.links ?? []).map((x) => Math.max(0, STATUS.indexOf(x.status))),
-        handshake: (l.links ?? []).map((x) => (x.latest_handshake ? Date.parse(x.latest_handshake) : 0)) } : { status: 404 }),
+        handshake: (l.links ?? []).map((x) => (x.latest_handshake ? Date.parse(x.latest_handshake) : 0)),
+        ...sideBytes(l.links ?? []) } : { status: 404 }),
       () => done({ status: 0 }));
     }
   });
+}
+
+// links-worker.js's rx/tx, read here when there is no worker.
+function sideBytes(links) {
+  const rx = links.map(() => NaN), tx = links.map(() => NaN);
+  links.forEach((l, i) => {
+    const [lo, hi] = l.a.id < l.b.id ? [l.a, l.b] : [l.b, l.a];
+    if (typeof lo.rx === "number") [rx[i], tx[i]] = [lo.rx, lo.tx];
+    else if (typeof hi.rx === "number") [rx[i], tx[i]] = [hi.tx, hi.rx];
+  });
+  return { rx, tx };
 }
 
 // The server's answer for one peer (accept, edit, a fresh read).

@@ -155,6 +155,11 @@ try {
   check(!(await peer(A)).disabled && !(await peer(B)).disabled, "bulk Enable: the API shows both enabled");
   check(await page.locator("#peers td.name .badge", { hasText: /^paused$/ }).count() === 0, "no paused badge is left");
   await page.locator("#peer-state").selectOption("");
+  // The Traffic column costs no width a 1024 px window lacks.
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await row(A).locator('td[data-label="Traffic"]', { hasText: /rx/ }).waitFor();
+  const sw = await page.evaluate(() => document.scrollingElement.scrollWidth);
+  check(sw <= 1024, `at 1024 px the list with its Traffic column fits the window (${sw})`);
   check(g.problems().length === 0, `no console or script errors (${g.problems().join("; ")})`);
 
   // ---- the phone: the new controls are 44 px targets on the 390 px screen.

@@ -28,6 +28,10 @@ try {
   const { page } = g;
   lastPage = page;
   if ((await apiGet("/admin/rules"))[0] === 404) g.expectApi(/^\/admin\/rules$/, 404);
+  // No live channel on this page: a change made from here behind its back
+  // must meet the page's old revision (412), not a copy the channel
+  // refreshed first. (t4600 checks the outcomes with the channel on.)
+  await page.route(/\/api\/v1\/admin\/watch/, (r) => r.abort("aborted"));
   await page.goto(URL_ + "/");
   await page.locator("body[data-ready]").waitFor();
   const row = (id) => page.locator(`#peers tr[data-peer="${id}"]`);
@@ -101,20 +105,16 @@ try {
   const a2 = await peer(A);
   check(a2.name === "alpha-2" && Math.abs(Date.parse(a2.expires_at) - (Date.now() + 5 * DAY)) < 120000,
     "after an unrelated change the API has both the rename and the new expiry");
-  // The live channel may show the rename before the click (no 412 then).
-  check(refused.length ? /set it again on the new revision/.test(await pmsg.textContent()) : !/Changed/.test(await pmsg.textContent()),
-    `the page says what it did (${refused.length} refused: ${await pmsg.textContent()})`);
+  check(refused.length === 1 && /set it again on the new revision/.test(await pmsg.textContent()),
+    `refused once (412), the page set it again and says so (${refused.length} refused: ${await pmsg.textContent()})`);
   // 412, someone else's expiry: a conflict, shown, theirs kept.
   await apiCall("PATCH", `/admin/peers/${A}`, { expires_in: 3 * 86400 });
   await dlg.locator("#edit-expires-days").fill("9");
   await dlg.locator("#edit-expiry-set").click();
   const said = await pmsg.filter({ hasText: /Changed meanwhile|^Expiry set/ }).textContent();
   const a3 = await peer(A);
-  const theirs = Math.abs(Date.parse(a3.expires_at) - (Date.now() + 3 * DAY)) < 120000;
-  // The live channel may have shown their expiry before the click: then
-  // the page's revision was fresh and the 9 days is a plain save.
-  check(theirs ? /Changed meanwhile: the expiry was in 5 days .*now in 3 days/.test(said) : /^Expiry set/.test(said),
-    `someone else's expiry is a conflict, not overwritten (${said})`);
+  check(Math.abs(Date.parse(a3.expires_at) - (Date.now() + 3 * DAY)) < 120000, "someone else's expiry is not overwritten");
+  check(/Changed meanwhile: the expiry was in 5 days .*now in 3 days/.test(said), `the conflict is shown, was and now (${said})`);
   await dlg.locator("#edit-expiry-clear").click();
   await pmsg.filter({ hasText: /^Expiry cleared/ }).waitFor();
   check((await peer(A)).expires_at === null, "Clear expiry: the API has none");
@@ -138,8 +138,11 @@ try {
   const c1 = await peer(C);
   check(c1.disabled ? /after all/.test(await pmsg.textContent()) : /^Not disabled/.test(await pmsg.textContent()),
     `the page tells what the API has (disabled ${c1.disabled}): ${await pmsg.textContent()}`);
+  if (c1.disabled) {
+    await dlg.locator("#edit-enable").click();
+    await pmsg.filter({ hasText: /^Enabled/ }).waitFor();
+  }
   await dlg.locator("#edit-cancel").click();
-  if (c1.disabled) await apiCall("POST", `/admin/peers/${C}/enable`, {});
 
   // ---- bulk: disable and enable the selection; the paused filter.
   for (const id of [A, B]) await row(id).locator('td.sel input[type="checkbox"]').check();
@@ -155,11 +158,6 @@ try {
   check(!(await peer(A)).disabled && !(await peer(B)).disabled, "bulk Enable: the API shows both enabled");
   check(await page.locator("#peers td.name .badge", { hasText: /^paused$/ }).count() === 0, "no paused badge is left");
   await page.locator("#peer-state").selectOption("");
-  // The Traffic column costs no width a 1024 px window lacks.
-  await page.setViewportSize({ width: 1024, height: 768 });
-  await row(A).locator('td[data-label="Traffic"]', { hasText: /rx/ }).waitFor();
-  const sw = await page.evaluate(() => document.scrollingElement.scrollWidth);
-  check(sw <= 1024, `at 1024 px the list with its Traffic column fits the window (${sw})`);
   check(g.problems().length === 0, `no console or script errors (${g.problems().join("; ")})`);
 
   // ---- the phone: the new controls are 44 px targets on the 390 px screen.

@@ -32,7 +32,7 @@ api -b "$TA" PUT /peer/links "{\"links\":[{\"peer\":\"$B\",\"latest_handshake\":
 expect_status 204 "alpha reports its links" || die "link report"
 
 out=$T_TMP/browser.out
-URL=$URL ADMIN_PASS=$ADMIN_PASS A=$A B=$B C=$C RESPONDER_PIDS=$RESPONDER_PIDS NODE_EXTRA_CA_CERTS=$CACERT \
+URL=$URL ADMIN_PASS=$ADMIN_PASS A=$A B=$B C=$C TA=$TA RESPONDER_PIDS=$RESPONDER_PIDS NODE_EXTRA_CA_CERTS=$CACERT \
 SHOT=$T_ROOT/tests/out/t4650-pause.png \
     node "$T_ROOT/tests/browser/pause.mjs" >"$out" 2>&1
 rc=$?

@@ -7,7 +7,7 @@
 // the new revision unless someone changed the expiry itself meanwhile.
 
 import { api, ApiError, reread } from "./api.js";
-import { store, subscribe, putPeer, dropPeer, nameOf, linkOf, linkText } from "./store.js";
+import { store, subscribe, putPeer, dropPeer, nameOf, linkOf, linkText, trafficOf } from "./store.js";
 import { $, el, note, ago, when, until, bytes, byName, checkInt } from "./util.js";
 
 const DAY = 86400;
@@ -41,7 +41,7 @@ export function bytesText(t) {
 // The peer's traffic as its row shows it: [bytes, handshake] in words, or
 // null when it never reported its links.
 export function trafficWords(p, now = Date.now()) {
-  const t = p.traffic;
+  const t = trafficOf(p);
   if (!t) return null;
   return [bytesText(t), t.latest_handshake ? `handshake ${ago(t.latest_handshake, now)}` : "no handshake"];
 }

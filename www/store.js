@@ -60,16 +60,38 @@ export function linkText(l) {
 }
 
 // {status, latest_handshake, rx, tx} of a pair as a sees it (rx: what a
-// received from b; null when neither side reported bytes), or null when
-// nothing is known.
+// received from b, by a's own report, else b's with the two swapped; null
+// when neither side reported), or null when nothing is known.
 export function linkOf(a, b) {
   const i = store.links?.get(pairKey(a, b));
   if (i === undefined) return null;
   const hs = linkData.handshake[i];
-  let rx = linkData.rx?.[i] ?? NaN, tx = linkData.tx?.[i] ?? NaN;
-  if (a > b) [rx, tx] = [tx, rx];
+  const mine = i * 6 + (a < b ? 0 : 3), theirs = i * 6 + (a < b ? 3 : 0);
+  const own = linkData.own;
+  let rx = own[mine], tx = own[mine + 1];
+  if (Number.isNaN(rx)) [rx, tx] = [own[theirs + 1], own[theirs]];
   return { status: STATUS[linkData.codes[i]], latest_handshake: hs ? new Date(hs).toISOString() : null,
     rx: Number.isNaN(rx) ? null : rx, tx: Number.isNaN(tx) ? null : tx };
+}
+
+// A peer's traffic {rx, tx, latest_handshake}: the sums of its own reports
+// on its links, newer than the peer view's when a link report came in since
+// (the live channel reads only the links again then); the peer view's
+// traffic before the links are loaded or when it reported none of them.
+export function trafficOf(p) {
+  if (!store.links || !p.pairs?.length) return p.traffic ?? null;
+  let rx = 0, tx = 0, hs = 0, any = false;
+  for (const q of p.pairs) {
+    const i = store.links.get(pairKey(p.id, q));
+    if (i === undefined) continue;
+    const k = i * 6 + (p.id < q ? 0 : 3);
+    if (Number.isNaN(linkData.own[k])) continue;
+    any = true;
+    rx += linkData.own[k];
+    tx += linkData.own[k + 1];
+    hs = Math.max(hs, linkData.own[k + 2]);
+  }
+  return any ? { rx, tx, latest_handshake: hs ? new Date(hs).toISOString() : null } : p.traffic ?? null;
 }
 
 // The peer's config problems the page can see: pairs with no path (both
@@ -174,7 +196,7 @@ export function loadLinks() {
         const keys = msg.keys ? msg.keys.split("\n") : [];
         linkIndex = new Map();
         for (let i = 0; i < keys.length; i++) linkIndex.set(keys[i], i);
-        linkData = { codes: msg.codes, handshake: msg.handshake, rx: msg.rx, tx: msg.tx };
+        linkData = { codes: msg.codes, handshake: msg.handshake, own: msg.own };
         store.links = linkIndex;
       } else if (msg.status === 404 || msg.status === 405) {
         store.links = null;
@@ -197,15 +219,13 @@ export function loadLinks() {
   });
 }
 
-// links-worker.js's rx/tx, read here when there is no worker.
+// links-worker.js's own reports, read here when there is no worker.
 function sideBytes(links) {
-  const rx = links.map(() => NaN), tx = links.map(() => NaN);
-  links.forEach((l, i) => {
-    const [lo, hi] = l.a.id < l.b.id ? [l.a, l.b] : [l.b, l.a];
-    if (typeof lo.rx === "number") [rx[i], tx[i]] = [lo.rx, lo.tx];
-    else if (typeof hi.rx === "number") [rx[i], tx[i]] = [hi.tx, hi.rx];
-  });
-  return { rx, tx };
+  const own = new Float64Array(links.length * 6).fill(NaN);
+  links.forEach((l, i) => (l.a.id < l.b.id ? [l.a, l.b] : [l.b, l.a]).forEach((s, k) => {
+    if (typeof s.rx === "number") own.set([s.rx, s.tx, s.latest_handshake ? Date.parse(s.latest_handshake) : 0], i * 6 + k * 3);
+  }));
+  return { own };
 }
 
 // The server's answer for one peer (accept, edit, a fresh read).

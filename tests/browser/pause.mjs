@@ -14,7 +14,7 @@
 
 import { check, failed, launch, guardedPage, adminContext, apiGet, apiCall, URL_ } from "./lib.mjs";
 
-const { A, B, C, SHOT, RESPONDER_PIDS } = process.env;
+const { A, B, C, TA, SHOT, RESPONDER_PIDS } = process.env;
 const pids = RESPONDER_PIDS.trim().split(/\s+/).map(Number);
 const signal = (sig) => { for (const pid of pids) process.kill(pid, sig); };
 const peer = async (id) => (await apiGet(`/admin/peers/${id}`))[1];
@@ -192,6 +192,20 @@ try {
   await ph.locator("#edit-enable").tap();
   await ph.locator("#edit-pause-msg", { hasText: /^Enabled/ }).waitFor();
   check((await peer(A)).disabled === false, "a tap on Enable enabled A");
+  // A new link report reaches the card through the live channel, with no
+  // reload and no request per row: the channel says "links", the page
+  // reads the links again (once) and the card sums A's own reports. First
+  // the reads the Enable set off are done.
+  await ph.waitForTimeout(1500);
+  const reads = [];
+  ph.on("request", (q) => q.method() === "GET" && /\/api\/v1\/admin\//.test(q.url()) && reads.push(new URL(q.url()).pathname));
+  const r = await fetch(`${URL_}/api/v1/peer/links`, { method: "PUT",
+    headers: { Authorization: `Bearer ${TA}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ links: [{ peer: B, latest_handshake: Math.floor(Date.now() / 1000), rx: 4096, tx: 5 * 1048576 }] }) });
+  check(r.status === 204, `A reports its links again (${r.status})`);
+  await ph.locator("#edit-cancel").tap();
+  await card.locator('td[data-label="Traffic"]', { hasText: /rx 4\.0 KiB, tx 5\.0 MiB/ }).waitFor({ timeout: 15000 });
+  check(reads.every((x) => x === "/api/v1/admin/links"), `the card shows the new report from the links alone (${reads.join(" ")})`);
   if (SHOT) await ph.screenshot({ path: SHOT, fullPage: true });
   check(pg.problems().length === 0, `no console or script errors on the phone (${pg.problems().join("; ")})`);
 } catch (e) {

@@ -94,6 +94,7 @@ try {
   check(Math.abs(exp - (Date.now() + 7 * DAY)) < 120000, `the API has the expiry 7 days on (${new Date(exp).toISOString()})`);
   check(/expires in 7 days/.test(await dlg.locator("#edit-pause-state").textContent()), "the dialog says it in words");
   check(await badge(A, /^expires in 7 days$/).count() === 1, "the row's badge says \"expires in 7 days\"");
+  if (SHOT) await page.screenshot({ path: SHOT.replace(/\.png$/, "-dialog.png") });
   // 412, someone else's rename: set again on the new revision, and said.
   const refused = [];
   page.on("response", (r) => r.status() === 412 && refused.push(r.url()));
@@ -184,6 +185,7 @@ try {
   await ph.locator("#edit-dialog").waitFor();
   await ph.locator("#edit-link-list li").first().waitFor();
   const inDialog = await small("#edit-pause button, #edit-pause input, #edit-dialog .buttons button");
+  if (SHOT) await ph.screenshot({ path: SHOT.replace(/\.png$/, "-phone-dialog.png"), fullPage: true });
   check(inDialog.length === 0, `the dialog's pause controls are 44 px and on screen (${inDialog.join(", ")})`);
   check(await wide() <= W, `nothing wider than the screen with the dialog open (${await wide()})`);
   await ph.locator("#edit-disable").tap();

@@ -202,17 +202,24 @@ export function showPauseOf(p) {
 
 export function setupPause() {
   const msg = () => $("#edit-pause-msg");
+  // The buttons are off while the server thinks; the focus comes back to
+  // the one pressed, or to Enable for Disable (which is hidden then).
   const act = (fn) => async () => {
     const id = shown;
     if (!id || !store.peers.has(id)) return;
-    for (const b of [$("#edit-disable"), $("#edit-enable"), $("#edit-expiry-set")]) b.disabled = true;
+    const had = document.activeElement;
+    const buttons = [$("#edit-disable"), $("#edit-enable"), $("#edit-expiry-set")];
+    for (const b of buttons) b.disabled = true;
     try {
       await fn(id);
     } catch {
       // said in the message already
     } finally {
-      for (const b of [$("#edit-disable"), $("#edit-enable"), $("#edit-expiry-set")]) b.disabled = false;
+      for (const b of buttons) b.disabled = false;
       if (shown === id && store.peers.has(id)) drawPause(store.peers.get(id));
+      if (shown === id && buttons.includes(had)) {
+        (had.hidden ? (had === buttons[0] ? buttons[1] : buttons[0]) : had).focus();
+      }
     }
   };
   $("#edit-disable").addEventListener("click", act((id) => setPaused(id, true, msg())));

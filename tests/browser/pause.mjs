@@ -75,6 +75,7 @@ try {
   check(!bconf.peers.some((q) => q.public_key === a1.public_key), "B's config no longer has A");
   check(/Paused since/.test(await dlg.locator("#edit-pause-state").textContent()), "the dialog says A is paused");
   check(await dlg.locator("#edit-enable").isVisible() && await dlg.locator("#edit-disable").isHidden(), "the dialog offers Enable now");
+  check(await page.evaluate(() => document.activeElement?.id) === "edit-enable", "the focus moved from Disable to Enable");
   await dlg.locator("#edit-cancel").click();
   await badge(A, /^paused$/).waitFor();
   check(/1 paused/.test(await page.locator("#peer-summary").textContent()), "the summary counts it");

@@ -168,7 +168,7 @@ function linkItem(p, q) {
   const status = l?.status ?? "never";
   const words = [l?.latest_handshake ? `handshake ${ago(l.latest_handshake)}` : "no handshake reported"];
   if (l && l.rx !== null) words.push(bytesText(l));
-  if (q.disabled) words.push("partner paused");
+  if (p.disabled || q.disabled) words.push(`${p.disabled ? "this peer" : "partner"} paused: out of both configs`);
   return el("li", { dataset: { partner: q.id }, title: linkText(l) }, el("span", { class: "pname" }, q.name), " ",
     el("span", { class: `badge link-${status}` }, status), " ", el("span", { class: "muted" }, words.join(" · ")));
 }

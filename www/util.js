@@ -95,7 +95,7 @@ export function until(t, now = Date.now()) {
   const s = Math.round((Date.parse(t) - now) / 1000);
   if (s < 60) return s <= 0 ? "now" : "in under a minute";
   if (s < 3600) return `in ${Math.round(s / 60)} min`;
-  if (s < 86400 * 2) return `in ${Math.round(s / 3600)} h`;
+  if (s < 86400 * 1.5) return `in ${Math.round(s / 3600)} h`;
   return `in ${Math.round(s / 86400)} days`;
 }
 

@@ -144,6 +144,20 @@ try {
     await dlg.locator("#edit-enable").click();
     await pmsg.filter({ hasText: /^Enabled/ }).waitFor();
   }
+  // The same for an expiry.
+  await dlg.locator("#edit-expires-days").fill("2");
+  g.expectAbort(new RegExp(`^/admin/peers/${C}$`));
+  signal("SIGSTOP");
+  try {
+    await dlg.locator("#edit-expiry-set").click();
+    await pmsg.filter({ hasText: /not confirmed/i }).waitFor({ timeout: 30000 });
+  } finally {
+    signal("SIGCONT");
+  }
+  await pmsg.filter({ hasText: /after all|^Not set/ }).waitFor({ timeout: 60000 });
+  const c2 = await peer(C);
+  check(c2.expires_at ? /^The expiry is in 2 days .*after all/.test(await pmsg.textContent()) : /^Not set/.test(await pmsg.textContent()),
+    `an expiry with no answer: the page tells what the API has (${c2.expires_at}): ${await pmsg.textContent()}`);
   await dlg.locator("#edit-cancel").click();
 
   // ---- bulk: disable and enable the selection; the paused filter.

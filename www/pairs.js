@@ -189,8 +189,8 @@ function partners() {
 
 function rules() {
   const box = $("#rules-box");
-  box.hidden = store.rules === null;
-  if (store.rules === null) return;
+  box.hidden = !store.rules;
+  if (!store.rules) return;
   $("#rules").replaceChildren(...store.rules.map((r) => {
     const msg = el("p", { class: "msg", role: "status", hidden: true });
     const del = el("button", { type: "button", class: "danger", "aria-label": `delete rule ${r.a} with ${r.b}` }, "Delete");

@@ -10,7 +10,7 @@ export const store = {
   peers: new Map(),      // id -> peer as the API shows it
   network: null,
   links: null,           // null: the server has no link status; else Map pairKey -> link
-  rules: null,           // null: the server has no rules
+  rules: undefined,      // undefined: not known yet; null: the server has no rules
   why: null,             // null: unknown; else Map pairKey -> {explicit, rules: [rule id]}
   loaded: false,
 };
@@ -138,9 +138,17 @@ export async function load() {
 
 // Rules, where the server has them (404: it has not), and then why each
 // pair is there (GET /admin/pairs: explicit, rule ids); emits {type: "rules"}.
+// A read that fails otherwise (a timeout, no responder) says nothing about
+// rules: what the page knew stays.
 export async function loadRules() {
-  const rules = await api.rules().catch(() => null);
-  store.rules = rules ? rules.rules ?? [] : null;
+  let rules;
+  try {
+    rules = (await api.rules()).rules ?? [];
+  } catch (e) {
+    if (e.status !== 404) return;
+    rules = null;
+  }
+  store.rules = rules;
   store.why = null;
   if (store.rules !== null) {
     try {

@@ -61,9 +61,18 @@ export async function guardedPage(ctx) {
   // A request the page gave up on itself (its own timeout: the write is
   // "not confirmed") is expected only where a test provokes it.
   const aborts = [];
+  // Leaving or reloading the page aborts the reads it still had in flight
+  // (a live update's re-read, say): no failure of the page, when the test
+  // itself navigated a moment before. A write aborted that way still counts.
+  let navigatedAt = -Infinity;
+  page.on("request", (r) => {
+    if (r.isNavigationRequest() && r.frame() === page.mainFrame()) navigatedAt = Date.now();
+  });
   page.on("requestfailed", (r) => {
     const path = new URL(r.url()).pathname.replace(/^\/api\/v1/, "");
     if (r.failure()?.errorText === "net::ERR_ABORTED" && aborts.some((re) => re.test(path))) return;
+    if (r.failure()?.errorText === "net::ERR_ABORTED" && r.method() === "GET" &&
+        Date.now() - navigatedAt < 5000) return;
     // The admin channel's EventSource (push) is open as long as the page
     // is: leaving or reloading the page aborts it, which is no failure.
     // Any other way it fails (refused, reset) still is.

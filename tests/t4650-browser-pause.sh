@@ -27,12 +27,21 @@ for pr in "$A/$B" "$A/$C"; do
 	api -a PUT "/admin/pairs/$pr"
 	expect_status 201 "pair $pr" || die "pair"
 done
+register delta 192.0.2.24:51820 || die "register"
+D=$PEER_ID TD=$PEER_TOKEN
+api -a POST "/admin/peers/$D/accept" '{}'
+expect_status 200 "accept" || die "accept"
+api -a PUT "/admin/pairs/$B/$D"
+expect_status 201 "pair $B/$D" || die "pair"
+# D moved the most bytes: it sorts first by traffic, last by name.
+api -b "$TD" PUT /peer/links "{\"links\":[{\"peer\":\"$B\",\"latest_handshake\":$(date +%s),\"rx\":10485760,\"tx\":1024}]}"
+expect_status 204 "delta reports its links" || die "link report"
 # A reports its links as wgconf sync does: B up, 2 KiB in, 3 MiB out; C never.
 api -b "$TA" PUT /peer/links "{\"links\":[{\"peer\":\"$B\",\"latest_handshake\":$(date +%s),\"rx\":2048,\"tx\":3145728},{\"peer\":\"$C\",\"latest_handshake\":0,\"rx\":0,\"tx\":0}]}"
 expect_status 204 "alpha reports its links" || die "link report"
 
 out=$T_TMP/browser.out
-URL=$URL ADMIN_PASS=$ADMIN_PASS A=$A B=$B C=$C TA=$TA RESPONDER_PIDS=$RESPONDER_PIDS NODE_EXTRA_CA_CERTS=$CACERT \
+URL=$URL ADMIN_PASS=$ADMIN_PASS A=$A B=$B C=$C D=$D TA=$TA RESPONDER_PIDS=$RESPONDER_PIDS NODE_EXTRA_CA_CERTS=$CACERT \
 SHOT=$T_ROOT/tests/out/t4650-pause.png \
     node "$T_ROOT/tests/browser/pause.mjs" >"$out" 2>&1
 rc=$?

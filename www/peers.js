@@ -4,7 +4,7 @@
 // loses what was typed in another row, the focus or the scroll position.
 
 import { api, timing, reread } from "./api.js";
-import { store, subscribe, putPeer, dropPeer, setPair, warningsOf, signatureOf, linkOf, nameOf, isNat } from "./store.js";
+import { store, subscribe, putPeer, dropPeer, setPair, warningsOf, signatureOf, linkOf, nameOf, isNat, trafficOf } from "./store.js";
 import { openEdit, openConfig } from "./dialog.js";
 import { $, el, note, list, ago, when, health, isIPv4, isIPv6, checkCidr, pool, debounce, byName, checkTag } from "./util.js";
 import { go, getView, setView } from "./router.js";
@@ -54,6 +54,8 @@ const SORTS = {
   state: (a, b) => (a.state === "pending" ? 0 : 1) - (b.state === "pending" ? 0 : 1) || byName(a, b),
   address: (a, b) => ip4num(a) - ip4num(b) || byName(a, b),
   pairs: (a, b) => b.pairs.length - a.pairs.length || byName(a, b),
+  seen: null,     // compute() sorts these two by a key made once per peer
+  traffic: null,
 };
 
 function filters() {
@@ -61,7 +63,7 @@ function filters() {
   return {
     terms: (v.q ?? "").toLowerCase().split(/\s+/).filter(Boolean),
     state: v.state ?? "", health: v.health ?? "", link: v.link ?? "", tag: v.tag ?? "",
-    sort: SORTS[v.sort] ? v.sort : "state",
+    sort: Object.hasOwn(SORTS, v.sort ?? "") ? v.sort : "state",
   };
 }
 
@@ -500,9 +502,12 @@ function summaryLater() {
 function compute() {
   const f = filters();
   const ps = [...store.peers.values()].filter((p) => matches(p, f));
-  if (f.sort === "seen") {
-    // Parse each time once, not in every comparison.
-    const t = new Map(ps.map((p) => [p.id, p.last_seen ? Date.parse(p.last_seen) : 0]));
+  if (f.sort === "seen" || f.sort === "traffic") {
+    // Each key once, not in every comparison: a time parsed, or bytes
+    // summed over a peer's links.
+    const key = f.sort === "seen" ? (p) => (p.last_seen ? Date.parse(p.last_seen) : 0)
+      : (p) => { const t = trafficOf(p); return t ? t.rx + t.tx : -1; };
+    const t = new Map(ps.map((p) => [p.id, key(p)]));
     ps.sort((a, b) => t.get(b.id) - t.get(a.id) || byName(a, b));
   } else {
     ps.sort(SORTS[f.sort]);
@@ -619,7 +624,7 @@ export function setupPeers() {
 // pairs and last seen with the most first.
 function sortMarks(sort) {
   for (const th of document.querySelectorAll("#peers th[data-sort]")) {
-    if (th.dataset.sort === sort) th.setAttribute("aria-sort", sort === "pairs" || sort === "seen" ? "descending" : "ascending");
+    if (th.dataset.sort === sort) th.setAttribute("aria-sort", sort === "pairs" || sort === "seen" || sort === "traffic" ? "descending" : "ascending");
     else th.removeAttribute("aria-sort");
   }
 }

@@ -14,7 +14,7 @@
 
 import { check, failed, launch, guardedPage, adminContext, apiGet, apiCall, URL_ } from "./lib.mjs";
 
-const { A, B, C, TA, SHOT, RESPONDER_PIDS } = process.env;
+const { A, B, C, D, TA, SHOT, RESPONDER_PIDS } = process.env;
 const pids = RESPONDER_PIDS.trim().split(/\s+/).map(Number);
 const signal = (sig) => { for (const pid of pids) process.kill(pid, sig); };
 const peer = async (id) => (await apiGet(`/admin/peers/${id}`))[1];
@@ -51,6 +51,14 @@ try {
   check(/rx 2\.0 KiB, tx 3\.0 MiB/.test(ta) && /handshake (just now|1 min ago)/.test(ta),
     `A's row shows its bytes and handshake in words (${ta})`);
   check(/not reported/.test(await traffic(B)), `B, which never reported, says so (${await traffic(B)})`);
+  // Sorted by traffic (its column header): D, who moved the most, first.
+  const order = () => page.locator("#peers tbody tr[data-peer]").evaluateAll((trs) => trs.map((t) => t.dataset.peer));
+  await page.locator('#peers th[data-sort="traffic"] button').click();
+  check(JSON.stringify((await order()).slice(0, 2)) === JSON.stringify([D, A]), "sorted by traffic: delta (10 MiB), then alpha");
+  check(await page.locator('#peers th[data-sort="traffic"]').getAttribute("aria-sort") === "descending", "the Traffic header says it sorts, most first");
+  await page.locator('#peers th[data-sort="seen"] button').click();
+  await page.locator('#peers th[data-sort="name"] button').click();
+  check(JSON.stringify(await order()) === JSON.stringify([A, B, C, D]), "sorted by name again");
 
   // ---- per pair in the dialog, as each side sees it.
   await edit(A);

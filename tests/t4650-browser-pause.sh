@@ -36,6 +36,9 @@ expect_status 201 "pair $B/$D" || die "pair"
 # D moved the most bytes: it sorts first by traffic, last by name.
 api -b "$TD" PUT /peer/links "{\"links\":[{\"peer\":\"$B\",\"latest_handshake\":$(date +%s),\"rx\":10485760,\"tx\":1024}]}"
 expect_status 204 "delta reports its links" || die "link report"
+# and it is the one peer seen (a config fetch stamps last_seen).
+api -b "$TD" GET /peer/config
+expect_status 200 "delta fetches its config" || die "config"
 # A reports its links as wgconf sync does: B up, 2 KiB in, 3 MiB out; C never.
 api -b "$TA" PUT /peer/links "{\"links\":[{\"peer\":\"$B\",\"latest_handshake\":$(date +%s),\"rx\":2048,\"tx\":3145728},{\"peer\":\"$C\",\"latest_handshake\":0,\"rx\":0,\"tx\":0}]}"
 expect_status 204 "alpha reports its links" || die "link report"

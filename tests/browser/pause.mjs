@@ -57,6 +57,7 @@ try {
   check(JSON.stringify((await order()).slice(0, 2)) === JSON.stringify([D, A]), "sorted by traffic: delta (10 MiB), then alpha");
   check(await page.locator('#peers th[data-sort="traffic"]').getAttribute("aria-sort") === "descending", "the Traffic header says it sorts, most first");
   await page.locator('#peers th[data-sort="seen"] button').click();
+  check((await order())[0] === D, "sorted by last seen: delta, the one seen, first");
   await page.locator('#peers th[data-sort="name"] button').click();
   check(JSON.stringify(await order()) === JSON.stringify([A, B, C, D]), "sorted by name again");
 

@@ -4,7 +4,7 @@
 # stack): the list and the edit dialog show the rx/tx and handshake a link
 # report sent; Disable and Enable from the dialog, the row and the bulk bar
 # reach the API and the paused badge follows; an expiry is set, shown in
-# words and cleared, through a 412; a Disable with the responders stopped is
+# words and cleared, through a 412; disabling a hub asks first; a Disable with the responders stopped is
 # "not confirmed", then what the API has; on a 390 px phone the new
 # controls are 44 px targets.
 . "$(dirname "$0")/lib.sh"
@@ -39,12 +39,24 @@ expect_status 204 "delta reports its links" || die "link report"
 # and it is the one peer seen (a config fetch stamps last_seen).
 api -b "$TD" GET /peer/config
 expect_status 200 "delta fetches its config" || die "config"
+# A hub of 11 leaves: disabling it takes more than a few links away.
+register hub 192.0.2.30:51820 || die "register"
+H=$PEER_ID
+api -a POST "/admin/peers/$H/accept" '{}'
+expect_status 200 "accept hub" || die "accept"
+for i in 01 02 03 04 05 06 07 08 09 10 11; do
+	register "leaf-$i" null || die "register"
+	api -a POST "/admin/peers/$PEER_ID/accept" '{}'
+	expect_status 200 "accept leaf-$i" || die "accept"
+	api -a PUT "/admin/pairs/$H/$PEER_ID"
+	expect_status 201 "pair hub, leaf-$i" || die "pair"
+done
 # A reports its links as wgconf sync does: B up, 2 KiB in, 3 MiB out; C never.
 api -b "$TA" PUT /peer/links "{\"links\":[{\"peer\":\"$B\",\"latest_handshake\":$(date +%s),\"rx\":2048,\"tx\":3145728},{\"peer\":\"$C\",\"latest_handshake\":0,\"rx\":0,\"tx\":0}]}"
 expect_status 204 "alpha reports its links" || die "link report"
 
 out=$T_TMP/browser.out
-URL=$URL ADMIN_PASS=$ADMIN_PASS A=$A B=$B C=$C D=$D TA=$TA RESPONDER_PIDS=$RESPONDER_PIDS NODE_EXTRA_CA_CERTS=$CACERT \
+URL=$URL ADMIN_PASS=$ADMIN_PASS A=$A B=$B C=$C D=$D H=$H TA=$TA RESPONDER_PIDS=$RESPONDER_PIDS NODE_EXTRA_CA_CERTS=$CACERT \
 SHOT=$T_ROOT/tests/out/t4650-pause.png \
     node "$T_ROOT/tests/browser/pause.mjs" >"$out" 2>&1
 rc=$?

@@ -8,6 +8,7 @@
 
 import { api, ApiError, reread } from "./api.js";
 import { store, subscribe, putPeer, dropPeer, nameOf, linkOf, linkText, trafficOf } from "./store.js";
+import { guard, pairsOfPeers } from "./guard.js";
 import { $, el, note, ago, when, until, bytes, byName, checkInt } from "./util.js";
 
 const DAY = 86400;
@@ -50,6 +51,16 @@ export function trafficWords(p, now = Date.now()) {
 export function remaining(p) {
   const s = p.expires_at ? Math.floor((Date.parse(p.expires_at) - Date.now()) / 1000) : 0;
   return s >= 60 ? Math.min(s, EXPIRES_MAX) : 0;
+}
+
+// Disabling takes every link of these peers out of the configs: more than
+// a few are said and asked first (guard.js), as for any action on pairs.
+export function askDisable(ids) {
+  const n = pairsOfPeers(ids);
+  const who = ids.length === 1 ? nameOf(ids[0]) : `${ids.length} peers`;
+  return guard(n, `Disable ${who}?`,
+    `${n.toLocaleString("en")} links leave the configs of ${ids.length === 1 ? "its" : "their"} partners at their next sync. ` +
+    "The pairs stay: Enable brings every link back.", `Disable ${who}, ${n.toLocaleString("en")} links`);
 }
 
 // Disables (on) or enables a peer; says what happened in msg. true when the
@@ -222,7 +233,7 @@ export function setupPause() {
       }
     }
   };
-  $("#edit-disable").addEventListener("click", act((id) => setPaused(id, true, msg())));
+  $("#edit-disable").addEventListener("click", act(async (id) => (await askDisable([id])) && setPaused(id, true, msg())));
   $("#edit-enable").addEventListener("click", act((id) => setPaused(id, false, msg())));
   $("#edit-expiry-clear").addEventListener("click", act((id) => setExpiry(id, null, msg())));
   $("#edit-expiry").addEventListener("submit", (ev) => {

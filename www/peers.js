@@ -9,7 +9,7 @@ import { openEdit, openConfig } from "./dialog.js";
 import { $, el, note, list, ago, when, health, isIPv4, isIPv6, checkCidr, pool, debounce, byName, checkTag } from "./util.js";
 import { go, getView, setView } from "./router.js";
 import { guard, pairsWord, duration, pairsByTagging, pairsByUntagging, pairsOfPeers } from "./guard.js";
-import { pauseBadges, trafficWords, setPaused, remaining } from "./pause.js";
+import { pauseBadges, trafficWords, setPaused, remaining, askDisable } from "./pause.js";
 
 const PAGE = 50;
 const rows = new Map();      // id -> {tr, state, inputs}
@@ -280,7 +280,7 @@ async function remove(id) {
 async function pause(id) {
   const p = store.peers.get(id);
   const r = rows.get(id);
-  if (!p || !r) return;
+  if (!p || !r || (!p.disabled && !await askDisable([id]))) return;
   r.pause.disabled = true;
   try {
     if (await setPaused(id, !p.disabled, r.msg)) timing(p.disabled ? "enable" : "disable");
@@ -410,9 +410,11 @@ function setupBulk() {
       putPeer(await api.patch(id, { tags: p.tags.filter((t) => t !== tag) }, p.revision));
     }, null, n ? ` The rules dropped ${pairsWord(n)}.` : "");
   });
-  // Pausing keeps every pair: nothing is made or removed, so no guard.
-  $("#bulk-disable").addEventListener("click", () => bulk("Disabled",
-    bulkIds("accepted").filter((id) => !store.peers.get(id).disabled), async (id) => putPeer(await api.disable(id))));
+  // Pausing keeps every pair, yet takes their links out of the configs.
+  $("#bulk-disable").addEventListener("click", async () => {
+    const ids = bulkIds("accepted").filter((id) => !store.peers.get(id).disabled);
+    if (await askDisable(ids)) bulk("Disabled", ids, async (id) => putPeer(await api.disable(id)));
+  });
   $("#bulk-enable").addEventListener("click", () => bulk("Enabled",
     bulkIds("accepted").filter((id) => store.peers.get(id).disabled), async (id) => putPeer(await api.enable(id, remaining(store.peers.get(id))))));
   $("#bulk-delete").addEventListener("click", async () => {

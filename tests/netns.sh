@@ -170,12 +170,14 @@ wgc() {
 	wgc_in "$_h" "$TMP/$_h" "$@"
 }
 
-# wgc_in NAMESPACE HOME ARGS...
+# wgc_in NAMESPACE HOME ARGS...: with PATH=$wgc_path_NAMESPACE when the
+# test set one (the commands that host has, e.g. no nft).
 wgc_in() {
 	_n=$1 _home=$2
 	shift 2
 	echo "\$ [$_n] wgconf $*" >>"$LOG"
-	nsx "$_n" env WGCONF_STATE_DIR="$_home/state" HOME="$_home" \
+	eval "_path=\${wgc_path_$_n:-\$PATH}"
+	nsx "$_n" env PATH="$_path" WGCONF_STATE_DIR="$_home/state" HOME="$_home" \
 		"$WGCONF" "$@" >"$TMP/out" 2>"$TMP/err"
 	RC=$?
 	OUT=$(cat "$TMP/out")

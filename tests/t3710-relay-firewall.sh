@@ -93,6 +93,19 @@ exit_attempt() {
 	nsx A wg set "$_if" peer "$_kr" allowed-ips "$_al"
 }
 
+# relays_only WHAT R: relay R carries A-B both ways, and A's packets for
+# X reach R but never X.
+relays_only() {
+	check "$1: A pings B ($addr_B) through $2" ns_ping A "$addr_B" 20
+	check "$1: B pings A ($addr_A) through $2" ns_ping B "$addr_A" 10
+	_seen=$(x_seen)
+	exit_attempt "$2"
+	check "$1: A's packets for X reached $2 (rx $rx_before -> $rx_after)" \
+		[ "${rx_after:-0}" -gt "${rx_before:-0}" ]
+	check "$1: $2 forwards none of them to X (X saw $_seen, then $(x_seen))" \
+		[ "$(x_seen)" = "$_seen" ]
+}
+
 # rules_R1: the rules of R1's forward chain, one a line.
 rules_R1() {
 	nsx R1 nft list chain inet t3710fw forward | grep -Ev '^[[:space:]]*(table|chain|type|}|$)'
@@ -148,14 +161,7 @@ check "nft: R1's forward chain has one rule, wg to wg ($(rules_R1 | tr '\t' ' ')
 	      rules_R1 | grep -q "iifname \"$IF1\" oifname \"$IF1\" accept comment \"wgconf relay $IF1\""'
 check "nft: the chain still drops by default" \
 	eval 'nsx R1 nft list chain inet t3710fw forward | grep -q "policy drop"'
-check "nft: A pings B ($addr_B) through R1" ns_ping A "$addr_B" 20
-check "nft: B pings A ($addr_A) through R1" ns_ping B "$addr_A" 10
-_seen=$(x_seen)
-exit_attempt R1
-check "nft: A's packets for X reached R1 (rx $rx_before -> $rx_after)" \
-	[ "${rx_after:-0}" -gt "${rx_before:-0}" ]
-check "nft: R1 forwards none of them to X (X saw $_seen, then $(x_seen))" \
-	[ "$(x_seen)" = "$_seen" ]
+relays_only nft R1
 
 wgc R1 allow-relay --remove || show_fail "allow-relay --remove on R1"
 sync_host R1 || show_fail "sync on R1 after allow-relay --remove"
@@ -191,14 +197,7 @@ check "iptables: a second sync on R2 inserts nothing more" \
 check "iptables: FORWARD drops by default and has one rule, wg to wg" \
 	eval '[ "$(rules_R2)" = "-P FORWARD DROP
 $RULE2" ]'
-check "iptables: A pings B ($addr_B) through R2" ns_ping A "$addr_B" 20
-check "iptables: B pings A ($addr_A) through R2" ns_ping B "$addr_A" 10
-_seen=$(x_seen)
-exit_attempt R2
-check "iptables: A's packets for X reached R2 (rx $rx_before -> $rx_after)" \
-	[ "${rx_after:-0}" -gt "${rx_before:-0}" ]
-check "iptables: R2 forwards none of them to X (X saw $_seen, then $(x_seen))" \
-	[ "$(x_seen)" = "$_seen" ]
+relays_only iptables R2
 
 admin relay host-r2 off || show_fail "admin relay host-r2 off"
 sync_host R2 || show_fail "sync on R2 after relay off"

@@ -176,7 +176,11 @@ wgc_in() {
 	_n=$1 _home=$2
 	shift 2
 	echo "\$ [$_n] wgconf $*" >>"$LOG"
-	eval "_path=\${wgc_path_$_n:-\$PATH}"
+	_path=$PATH
+	case $_n in
+	*[!A-Za-z0-9_]*) ;;
+	*) eval "_path=\${wgc_path_$_n:-\$PATH}" ;;
+	esac
 	nsx "$_n" env PATH="$_path" WGCONF_STATE_DIR="$_home/state" HOME="$_home" \
 		"$WGCONF" "$@" >"$TMP/out" 2>"$TMP/err"
 	RC=$?
@@ -214,6 +218,7 @@ show_fail() {
 #   mesh_register A 198.18.1.2:51820  (or nat; then wgconf register's options)
 #   mesh_accept A [--networks ...]; mesh_pair A-B A-C; mesh_addrs
 #   mesh_sync_all; round A B; sync_host A; mesh_pubkeys
+#   wgc_path_A=DIRS                   the PATH wgconf runs with on A
 #
 # TNNNN_KEEP=1 keeps the temporary folder, TNNNN_PAUSE=SECONDS waits that
 # long before tearing down a failed run (TNNNN from the test's name). A test

@@ -276,7 +276,8 @@ mesh_tmp() {
 	WGCONF=$TMP/bin/wgconf
 }
 
-# mesh_dump: what a failed run shows of each host and of the server.
+# mesh_dump: what a failed run shows of each host, of the server, and of
+# the last wgconf commands.
 mesh_dump() {
 	for _h in $HOSTS; do
 		ip netns list | grep -qE "^$NS_PFX$_h( |\$)" || continue
@@ -288,6 +289,10 @@ mesh_dump() {
 	if [ -n "$RUN" ] && [ -d "$RUN/logs" ]; then
 		echo "# --- server logs (last lines)"
 		tail -n 15 "$RUN/logs/responder.log" "$RUN/logs/error.log" 2>/dev/null | sed 's/^/#   /'
+	fi
+	if [ -n "$TMP" ] && [ -f "$TMP/commands.log" ]; then
+		echo "# --- the last wgconf commands"
+		tail -n 40 "$TMP/commands.log" | sed 's/^/#   /'
 	fi
 }
 

@@ -6,7 +6,9 @@
 // a group opens into its peers, with a line from each peer to every other
 // group it has pairs in (so a hub shows all of its pairs). Labels sit in
 // columns beside the picture, so they never overlap; search finds a peer,
-// the wheel, the buttons or +/- zoom, dragging pans.
+// the wheel, the buttons or +/- zoom, dragging pans. A pair the server
+// routes through a relay (GET /admin/links: path "relayed") is drawn as
+// two segments through its relay, and the relays are ringed.
 
 import { store, subscribe, accepted, linkOf, linkText, isNat } from "./store.js";
 import { $, el, byName, natural } from "./util.js";
@@ -76,10 +78,33 @@ function column(items, top) {
   return y;
 }
 
+// The relay a pair goes through (its id), or null.
+function relayOf(a, b) {
+  const l = linkOf(a, b);
+  return l?.path === "relayed" && l.via ? l.via : null;
+}
+
 function linkClass(a, b) {
+  const l = linkOf(a.id, b.id);
+  const status = store.links ? ` link-${l?.status ?? "never"}` : "";
+  if (l?.path === "relayed") return `edge relayed${status}`;
   if (isNat(a) && isNat(b)) return "edge nat";
-  if (!store.links) return "edge";
-  return `edge link-${linkOf(a.id, b.id)?.status ?? "never"}`;
+  return `edge${status}`;
+}
+
+// Two segments from a through the relay r to b, each bowed a little so
+// that it is not mistaken for the straight line of the pair a–r or r–b.
+function viaPath(a, r, b) {
+  const bow = (p, q) => {
+    const [dx, dy] = [q[0] - p[0], q[1] - p[1]];
+    return [(p[0] + q[0]) / 2 - dy * 0.12, (p[1] + q[1]) / 2 + dx * 0.12];
+  };
+  const [c1, c2] = [bow(a, r), bow(r, b)];
+  return `M${a[0]},${a[1]} Q${c1[0]},${c1[1]} ${r[0]},${r[1]} Q${c2[0]},${c2[1]} ${b[0]},${b[1]}`;
+}
+
+function pairTitle(a, b) {
+  return `${a.name} – ${b.name}` + (store.links ? `: link ${linkText(linkOf(a.id, b.id))}` : "");
 }
 
 // Nodes on a circle, labels in two columns (left and right) with a leader
@@ -109,12 +134,14 @@ function label(pt, lab, text, cls = "label") {
 }
 
 function peerNode(p, pt, lab, hit) {
-  return el("svg:g", { class: `node${isNat(p) ? " nat" : ""}${hit === p.id ? " hit" : ""}`, "data-peer": p.id, tabindex: 0, role: "link",
-    "aria-label": `${p.name}, ${p.pairs.length} pairs`,
+  const ring = p.relay ? [el("svg:circle", { class: "relay-ring", cx: pt[0], cy: pt[1], r: 12 })] : [];
+  return el("svg:g", { class: `node${isNat(p) ? " nat" : ""}${p.relay ? " relay" : ""}${hit === p.id ? " hit" : ""}`, "data-peer": p.id,
+    tabindex: 0, role: "link", "aria-label": `${p.name}${p.relay ? " (relay)" : ""}, ${p.pairs.length} pairs`,
     on: { click: () => go("pairs", { peer: p.id }), keydown: (e) => e.key === "Enter" && go("pairs", { peer: p.id }) } },
   // The leader line under the dot, the name beside it.
-  ...label(pt, lab, short(p.name)).toSpliced(1, 0, el("svg:circle", { cx: pt[0], cy: pt[1], r: hit === p.id ? 9 : 7 })),
-  el("svg:title", {}, `${p.name}: ${p.pairs.length} pairs, ${p.addresses.join(" ")} ${p.endpoint ?? "behind NAT"}`));
+  ...label(pt, lab, short(p.name)).toSpliced(1, 0, ...ring, el("svg:circle", { cx: pt[0], cy: pt[1], r: hit === p.id ? 9 : 7 })),
+  el("svg:title", {}, `${p.name}: ${p.pairs.length} pairs, ${p.addresses.join(" ")} ${p.endpoint ?? "behind NAT"}` +
+    (p.relay ? ", may relay" : "")));
 }
 
 // Every peer, every pair.
@@ -122,68 +149,88 @@ function drawPeers(svg, peers, hit) {
   const { pts, lab, h } = ringLayout(peers, Math.min(260, 60 + peers.length * 4));
   const pos = new Map(peers.map((p, i) => [p.id, pts[i]]));
   const edges = el("svg:g", { class: "edges" });
-  let count = 0;
+  let count = 0, relayed = 0;
   for (const a of peers) for (const id of a.pairs) {
     if (id < a.id || !pos.has(id)) continue;
     const b = store.peers.get(id);
-    const [x1, y1] = pos.get(a.id);
-    const [x2, y2] = pos.get(id);
-    edges.append(el("svg:line", { x1, y1, x2, y2, class: linkClass(a, b), "data-pair": `${a.id}|${id}` },
-      el("svg:title", {}, `${a.name} – ${b.name}` + (store.links ? `: link ${linkText(linkOf(a.id, id))}` : ""))));
+    const [pa, pb] = [pos.get(a.id), pos.get(id)];
+    const r = relayOf(a.id, id);
+    const attrs = { class: linkClass(a, b), "data-pair": `${a.id}|${id}` };
+    if (r && pos.has(r)) {
+      edges.append(el("svg:path", { ...attrs, d: viaPath(pa, pos.get(r), pb), "data-via": r }, el("svg:title", {}, pairTitle(a, b))));
+    } else {
+      edges.append(el("svg:line", { ...attrs, x1: pa[0], y1: pa[1], x2: pb[0], y2: pb[1] }, el("svg:title", {}, pairTitle(a, b))));
+    }
     count++;
+    relayed += r ? 1 : 0;
   }
   const nodes = el("svg:g", { class: "nodes" }, peers.map((p, i) => peerNode(p, pts[i], lab[i], hit)));
   svg.replaceChildren(edges, nodes);
-  return { h, caption: `${peers.length} peers, ${count} pairs drawn.` };
+  return { h, caption: `${peers.length} peers, ${count} pairs drawn` + (relayed ? `, ${relayed} of them relayed (through their relay).` : ".") };
 }
 
-// Pairs between groups: Map "i|j" (i <= j) -> count, and per peer the
-// pairs it has into each other group.
+// Pairs between groups: Map "i|j" (i <= j) -> count, the same of the
+// relayed ones (rw), and per peer the pairs it has into each other group.
 function tally(names, by) {
   const gid = new Map();
   names.forEach((g, i) => by.get(g).forEach((p) => gid.set(p.id, i)));
-  const w = new Map();
+  const w = new Map(), rw = new Map();
+  const add = (m, k) => m.set(k, (m.get(k) ?? 0) + 1);
   for (const ps of by.values()) for (const p of ps) for (const q of p.pairs) {
     if (q < p.id || !gid.has(q)) continue;
     let i = gid.get(p.id), j = gid.get(q);
     if (i > j) [i, j] = [j, i];
-    w.set(`${i}|${j}`, (w.get(`${i}|${j}`) ?? 0) + 1);
+    add(w, `${i}|${j}`);
+    if (relayOf(p.id, q)) add(rw, `${i}|${j}`);
   }
-  return { gid, w };
+  return { gid, w, rw };
 }
+
+const relayedWord = (n) => (n ? `, ${n} relayed` : "");
 
 const width = (n) => Math.min(10, 1 + Math.log2(n));
 
 function drawGroups(svg, by, hitGroup) {
   const names = [...by.keys()];
-  const { gid, w } = tally(names, by);
+  const { gid, w, rw } = tally(names, by);
   const { pts, lab, h } = ringLayout(names, Math.min(240, 80 + names.length * 8));
   const edges = el("svg:g", { class: "edges" });
   const counts = el("svg:g", { class: "counts" });
-  let total = 0;
+  let total = 0, relayed = 0;
   for (const [k, n] of w) {
     total += n;
+    const nr = rw.get(k) ?? 0;
+    relayed += nr;
     const [i, j] = k.split("|").map(Number);
     if (i === j) continue;
     const [a, b] = [pts[i], pts[j]];
-    edges.append(el("svg:line", { x1: a[0], y1: a[1], x2: b[0], y2: b[1], class: "edge group", "data-groups": `${names[i]}|${names[j]}`,
-      "stroke-width": width(n) }, el("svg:title", {}, `${names[i]} – ${names[j]}: ${n} pairs`)));
+    edges.append(el("svg:line", { x1: a[0], y1: a[1], x2: b[0], y2: b[1], class: `edge group${nr ? " has-relayed" : ""}`,
+      "data-groups": `${names[i]}|${names[j]}`, "data-relayed": nr, "stroke-width": width(n) },
+    el("svg:title", {}, `${names[i]} – ${names[j]}: ${n} pairs${relayedWord(nr)}`)));
     counts.append(el("svg:text", { class: "count", x: (a[0] + b[0]) / 2, y: (a[1] + b[1]) / 2 + 4, "text-anchor": "middle" }, String(n)));
   }
   const nodes = el("svg:g", { class: "nodes" });
   names.forEach((g, i) => {
     const n = by.get(g).length;
     const inner = w.get(`${i}|${i}`) ?? 0;
+    const innerRelayed = rw.get(`${i}|${i}`) ?? 0;
+    const relays = by.get(g).filter((p) => p.relay).length;
+    const relaysWord = relays === 1 ? "1 relay" : `${relays} relays`;
     const [x, y] = pts[i];
-    nodes.append(el("svg:g", { class: `node group${hitGroup === g ? " hit" : ""}`, tabindex: 0, role: "button", "data-group": g,
-      "aria-label": `group ${g}: ${n} peers, ${inner} pairs inside`,
+    nodes.append(el("svg:g", { class: `node group${relays ? " relay" : ""}${hitGroup === g ? " hit" : ""}`, tabindex: 0, role: "button",
+      "data-group": g, "data-relayed": innerRelayed,
+      "aria-label": `group ${g}: ${n} peers${relays ? ` (${relaysWord})` : ""}, ${inner} pairs inside${relayedWord(innerRelayed)}`,
       on: { click: () => open(g), keydown: (e) => e.key === "Enter" && open(g) } },
     ...label(pts[i], lab[i], `${short(g)} · ${n}`).toSpliced(1, 0, el("svg:circle", { cx: x, cy: y, r: Math.min(22, 5 + 1.5 * Math.sqrt(n)) })),
-    el("svg:title", {}, `${g}: ${n} peers, ${inner} pairs inside the group`)));
+    el("svg:title", {}, `${g}: ${n} peers${relays ? `, ${relaysWord}` : ""}, ${inner} pairs inside the group${relayedWord(innerRelayed)}`)));
   });
   svg.replaceChildren(edges, counts, nodes);
-  return { h, caption: `${names.length} groups of ${gid.size} peers, ${total} pairs; each line is labelled with the pairs between its groups. Open a group to see its peers.` };
+  return { h, caption: `${names.length} groups of ${gid.size} peers, ${total} pairs${relayed ? ` (${relayed} relayed)` : ""}; ` +
+    "each line is labelled with the pairs between its groups. Open a group to see its peers." };
 }
+
+// Half a circle on the line x from y1 to y2 (a path segment).
+const arc = (x, y1, y2) => `A${Math.abs(y2 - y1) / 2},${Math.abs(y2 - y1) / 2} 0 0 ${y1 < y2 ? 0 : 1} ${x},${y2}`;
 
 // One group's peers on the left, the other groups on the right: a line
 // from each peer to each group it has pairs in (its count in the title and
@@ -207,8 +254,12 @@ function drawGroup(svg, by, g, hit) {
       if (q < p.id) continue;
       const [y1, y2] = [py(rowOf.get(p.id)), py(rowOf.get(q))];
       const b = store.peers.get(q);
-      edges.append(el("svg:path", { class: linkClass(p, b), d: `M${px},${y1} A${Math.abs(y2 - y1) / 2},${Math.abs(y2 - y1) / 2} 0 0 ${y1 < y2 ? 0 : 1} ${px},${y2}`, "data-pair": `${p.id}|${q}` },
-        el("svg:title", {}, `${p.name} – ${b.name}`)));
+      // A relayed pair: an arc to its relay and one on, when the relay is here.
+      const r = relayOf(p.id, q);
+      const d = r && rowOf.has(r) ? `M${px},${y1} ${arc(px, y1, py(rowOf.get(r)))} ${arc(px, py(rowOf.get(r)), y2)}`
+        : `M${px},${y1} ${arc(px, y1, y2)}`;
+      edges.append(el("svg:path", { class: linkClass(p, b), d, "data-pair": `${p.id}|${q}`, ...(r ? { "data-via": r } : {}) },
+        el("svg:title", {}, pairTitle(p, b))));
       arcs++;
     } else if (gidx.has(q)) {
       const k = `${p.id}|${gidx.get(q)}`;

@@ -15,6 +15,7 @@ import { setupDevices, loadDevices } from "./devices.js";
 import { setupAudit, showAudit } from "./audit.js";
 import { startRouter, parse } from "./router.js";
 import { startLive } from "./live.js";
+import { watchJobs } from "./jobs.js";
 import { $, $$, note } from "./util.js";
 
 function show({ view, params }) {
@@ -87,6 +88,7 @@ const first = reload();
     others();
     performance.mark("wgconf-ready");
     document.body.dataset.ready = "1";
+    watchJobs();
     // Changes made elsewhere (a host registering, another admin, link
     // reports) show without a reload. Only the store is read again: its
     // views redraw from it, and a form being filled in (network, invites)
@@ -99,6 +101,8 @@ const first = reload();
           return;
         }
         loadRules();
+        // A rule added elsewhere may make its pairs in the background.
+        watchJobs();
       }
       loadLinks();
     });

@@ -5,6 +5,7 @@
 
 import { api, timing, reread } from "./api.js";
 import { guard, pairsWord, pairsByRule, pairsOfRule } from "./guard.js";
+import { watchJobs } from "./jobs.js";
 import { store, subscribe, setPair, putPeer, dropPeer, accepted, isNat, linkOf, linkText, putWhy, whyText, load, loadRules } from "./store.js";
 import { $, el, note, debounce, byName, checkTag } from "./util.js";
 import { go, getView } from "./router.js";
@@ -222,8 +223,10 @@ async function addRule(ev) {
   note(msg, "Adding the rule…", "busy");
   try {
     const r = await api.addRule(a, b);
+    if (r.job) watchJobs();
     await afterRules();
-    note(msg, `Rule added: ${r.a === r.b ? `every peer tagged ${r.a} with each other` : `tag ${r.a} ↔ tag ${r.b}`}, ${r.pairs} ${r.pairs === 1 ? "pair" : "pairs"}.`, "ok");
+    note(msg, `Rule added: ${r.a === r.b ? `every peer tagged ${r.a} with each other` : `tag ${r.a} ↔ tag ${r.b}`}, ${r.pairs} ${r.pairs === 1 ? "pair" : "pairs"}` +
+      (r.job ? ": the server makes them in the background (progress at the top of the page)." : "."), "ok");
     $("#rule-a").value = "";
     $("#rule-b").value = "";
     timing("rule-add");

@@ -9,6 +9,7 @@ import { openEdit, openConfig } from "./dialog.js";
 import { $, el, note, list, ago, when, health, isIPv4, isIPv6, checkCidr, pool, debounce, byName, checkTag } from "./util.js";
 import { go, getView, setView } from "./router.js";
 import { guard, pairsWord, duration, pairsByTagging, pairsByUntagging, pairsOfPeers } from "./guard.js";
+import { BIG, freshTag, askMeshByRule, meshByRule } from "./jobs.js";
 
 const PAGE = 50;
 const rows = new Map();      // id -> {tr, state, inputs}
@@ -334,6 +335,18 @@ async function bulk(what, ids, fn, done, after = "") {
   bulkBar();
 }
 
+// Very many pairs: the server makes them in the background, by a rule over
+// a new tag given to these peers (jobs.js).
+async function meshInBackground(ids, n) {
+  const tag = freshTag();
+  if (!await askMeshByRule(ids.length, n, tag)) return;
+  await bulk("Tagged", ids, async (id) => {
+    const p = store.peers.get(id);
+    putPeer(await api.patch(id, { tags: [...(p.tags ?? []), tag] }, p.revision));
+  });
+  await meshByRule(tag, $("#bulk-msg"));
+}
+
 function bulkIds(state) {
   return [...selected].filter((id) => store.peers.get(id)?.state === state || (!state && store.peers.has(id)));
 }
@@ -396,11 +409,13 @@ function setupBulk() {
   $("#bulk-mesh").addEventListener("click", async () => {
     const ids = bulkIds("accepted");
     const todo = [];
-    for (let i = 0; i < ids.length; i++)
-      for (let j = i + 1; j < ids.length; j++)
-        if (!store.peers.get(ids[i]).pairs.includes(ids[j])) todo.push([ids[i], ids[j]]);
+    for (let i = 0; i < ids.length; i++) {
+      const paired = new Set(store.peers.get(ids[i]).pairs);
+      for (let j = i + 1; j < ids.length; j++) if (!paired.has(ids[j])) todo.push([ids[i], ids[j]]);
+    }
     if (todo.length === 0) return note($("#bulk-msg"), "They are all paired with each other already.");
     const n = todo.length;
+    if (n > BIG && store.rules !== null) return meshInBackground(ids, n);
     if (!await guard(n, `Pair ${ids.length} peers with each other?`,
       `This makes ${pairsWord(n)}, one request each: ${duration(n)} at the admin rate limit. ` +
       "Each of these peers gets every other one in its config.",

@@ -18,6 +18,9 @@ const SMALL = 60;      // drawn whole up to this many peers; a group is split pa
 const MAX_GROUPS = 30; // more are merged into "other"
 const W = 760;         // the picture's width in SVG units
 const LINE = 18;       // a label's line height
+const TOUCH_LINE = 48; // the same on a phone, where the picture is drawn at 1:1: a target of 44 px and more a row
+const PHONE = "(max-width: 700px)"; // style.css's phone layout
+let line = LINE;       // this drawing's
 const NAME = 22;       // label length in characters; the full name is in the title
 
 const short = (s, n = NAME) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
@@ -67,13 +70,13 @@ export function groups(peers, by) {
 }
 
 // Labels in a column: each wants the y of its node; they are pushed apart
-// to LINE and kept inside [top, bottom] as far as they fit.
+// to a line apart and kept inside [top, bottom] as far as they fit.
 function column(items, top) {
   items.sort((a, b) => a.want - b.want);
   let y = top;
   for (const it of items) {
     it.y = Math.max(it.want, y);
-    y = it.y + LINE;
+    y = it.y + line;
   }
   return y;
 }
@@ -110,7 +113,7 @@ function pairTitle(a, b) {
 // Nodes on a circle, labels in two columns (left and right) with a leader
 // line to their node. Returns the positions and the picture's height.
 function ringLayout(items, r) {
-  const cy0 = Math.max(r + 40, (items.length / 2) * LINE / 2 + 40);
+  const cy0 = Math.max(r + 40, (items.length / 2) * line / 2 + 40);
   const cx = W / 2;
   const pts = items.map((_, i) => {
     const t = (2 * Math.PI * i) / items.length - Math.PI / 2;
@@ -130,7 +133,16 @@ function label(pt, lab, text, cls = "label") {
   return [
     el("svg:polyline", { class: "leader", points: `${pt[0]},${pt[1]} ${lab.x + (lab.anchor === "end" ? 4 : -4)},${lab.y - 4}` }),
     el("svg:text", { class: cls, x: lab.x, y: lab.y, "text-anchor": lab.anchor }, text),
+    target(lab, text),
   ];
+}
+
+// What a finger or a pointer hits: the label's row, a line high (44 px on
+// a phone), as wide as its text; rows are a line apart, so no two meet.
+function target(lab, text, extra = 0) {
+  const w = Math.max(TOUCH_LINE, text.length * (line > LINE ? 8.5 : 7.5) + 12);
+  const x = lab.anchor === "end" ? lab.x - w + 6 : lab.x - 6;
+  return el("svg:rect", { class: "target", x, y: lab.y - 4 - line / 2, width: w + extra, height: line });
 }
 
 function peerNode(p, pt, lab, hit) {
@@ -242,7 +254,7 @@ function drawGroup(svg, by, g, hit) {
   others.forEach((x, i) => by.get(x).forEach((p) => gidx.set(p.id, i)));
   const px = 260, gx = W - 200;
   const top = 30;
-  const py = (i) => top + i * LINE;
+  const py = (i) => top + i * line;
   const out = new Map(); // "peer|group index" -> pairs
   const into = new Array(others.length).fill(0);
   const inside = new Set(peers.map((p) => p.id));
@@ -267,7 +279,7 @@ function drawGroup(svg, by, g, hit) {
       into[gidx.get(q)]++;
     }
   }
-  const gy = (i) => top + i * Math.max(LINE, ((peers.length - 1) * LINE) / Math.max(1, others.length - 1));
+  const gy = (i) => top + i * Math.max(line, ((peers.length - 1) * line) / Math.max(1, others.length - 1));
   for (const [k, n] of out) {
     const [id, i] = k.split("|");
     const p = store.peers.get(id);
@@ -283,6 +295,7 @@ function drawGroup(svg, by, g, hit) {
       on: { click: () => open(x), keydown: (e) => e.key === "Enter" && open(x) } },
     el("svg:circle", { cx: gx, cy: gy(i), r: 6 }),
     el("svg:text", { class: "label", x: gx + 12, y: gy(i) + 4 }, `${short(x, 18)} · ${n}`),
+    target({ x: gx - 6, y: gy(i) + 4, anchor: "start" }, `${short(x, 18)} · ${n}   `),
     el("svg:title", {}, `${x}: ${n} pairs with peers of ${g}`)));
   });
   svg.replaceChildren(edges, nodes);
@@ -315,7 +328,7 @@ function zoom(svg, factor, cx, cy) {
 // Shows (x, y) of the picture in the middle: a picture taller than about
 // 30 labels is zoomed to that, a smaller one is shown whole.
 function centre(svg, x, y) {
-  const most = 30 * LINE;
+  const most = 30 * line;
   if (full.h <= most) return;
   const h = most;
   const w = (h / full.h) * full.w;
@@ -347,6 +360,11 @@ function find(q, peers) {
 export function drawGraph() {
   const t0 = performance.now();
   const svg = $("#graph-svg");
+  // On a phone the picture is drawn at 1:1 in a box that scrolls sideways,
+  // a row 44 px high: every node a target a finger can hit.
+  const touch = matchMedia(PHONE).matches;
+  line = touch ? TOUCH_LINE : LINE;
+  svg.classList.toggle("touch", touch);
   const peers = accepted();
   const v = getView();
   const by = groupBy();
@@ -441,6 +459,7 @@ export function setupGraph() {
     drawGraph();
   });
   setupZoom(svg);
+  matchMedia(PHONE).addEventListener("change", () => !$("#tab-graph").hidden && drawGraph());
   let queued = false;
   subscribe((ev) => {
     if ($("#tab-graph").hidden || queued || ev.type === "rules") return;

@@ -113,6 +113,8 @@ try {
   // ---- 70 peers: grouped; one group opened.
   for (let i = 20; i < 70; i++) await reg(`phone-more-${String(i).padStart(2, "0")}`, i, [`team-${i % 5}`]);
   await page.getByRole("link", { name: "Mesh graph" }).tap();
+  // Not while the browser still fetches the icon: reloading would abort it.
+  for (let i = 0; i < 50 && !g.responses.some(([, path]) => path === "/favicon.svg"); i++) await page.waitForTimeout(100);
   await page.reload();
   await page.locator("body[data-ready]").waitFor();
   await page.locator("body[data-links]").waitFor({ state: "attached" });

@@ -90,6 +90,8 @@ try {
   // ---- 60 more peers: the graph is grouped; the group "site" holds the three.
   for (const id of [R, A, B, D]) await apiCall("PATCH", `/admin/peers/${id}`, { tags: ["site"] });
   for (let i = 0; i < 60; i++) await reg(`filler-${String(i).padStart(2, "0")}`, `198.51.100.${i + 1}:51820`, ["filler"]);
+  // Not while the browser still fetches the icon: reloading would abort it.
+  for (let i = 0; i < 50 && !g.responses.some(([, path]) => path === "/favicon.svg"); i++) await page.waitForTimeout(100);
   await page.reload();
   await page.locator("body[data-ready]").waitFor();
   await page.locator("body[data-links]").waitFor({ state: "attached" });

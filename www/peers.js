@@ -9,7 +9,7 @@ import { openEdit, openConfig } from "./dialog.js";
 import { $, el, note, list, ago, when, health, isIPv4, isIPv6, checkCidr, pool, debounce, byName, checkTag } from "./util.js";
 import { go, getView, setView } from "./router.js";
 import { guard, pairsWord, duration, pairsByTagging, pairsByUntagging, pairsOfPeers } from "./guard.js";
-import { BIG, freshTag, askMeshByRule, meshByRule } from "./jobs.js";
+import { BIG, freshTag, askMeshByRule, meshByRule, watchJobs } from "./jobs.js";
 
 const PAGE = 50;
 const rows = new Map();      // id -> {tr, state, inputs}
@@ -378,7 +378,7 @@ function setupBulk() {
     bulk("Tagged", ids, async (id) => {
       const p = store.peers.get(id);
       putPeer(await api.patch(id, { tags: [...(p.tags ?? []), tag] }, p.revision));
-    }, null, n ? ` The rules made ${pairsWord(n)}.` : "");
+    }, n ? watchJobs : null, n ? ` The rules made ${pairsWord(n)}.` : "");
   });
   // Taking a tag off drops the pairs only its rules made.
   $("#bulk-tag-remove").addEventListener("click", async () => {

@@ -89,6 +89,14 @@ try {
   if (SHOT) await page.screenshot({ path: SHOT, fullPage: true });
   await axeCheck(page, "the graph with a relay");
 
+  // ---- nat-a's pairs: nat-b is relayed via relay-r, not "both behind NAT".
+  await page.locator(`#graph-svg .node[data-peer="${A}"] rect.target`).click();
+  const partner = page.locator(`#partners li[data-partner="${B}"]`);
+  await partner.waitFor();
+  check(await partner.locator(".badge", { hasText: "relayed via relay-r" }).count() === 1 &&
+    await partner.locator(".badge.warn", { hasText: "both behind NAT" }).count() === 0,
+  `nat-a's pairs say nat-b is relayed via relay-r, with no "no path" warning (${(await partner.textContent()).trim()})`);
+
   // ---- 60 more peers: the graph is grouped; the group "site" holds the three.
   for (const id of [R, A, B, D]) await apiCall("PATCH", `/admin/peers/${id}`, { tags: ["site"] });
   for (let i = 0; i < 60; i++) await reg(`filler-${String(i).padStart(2, "0")}`, `198.51.100.${i + 1}:51820`, ["filler"]);

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: MIT
 # Big pairings run as the server's background job, with progress in the
 # page (issues 19 and 20): "Select all matching" + "Pair with each other"
-# on 200 peers (19,900 pairs) asks in a dialog that says how many and how,
-# tags them and adds one rule instead of 19,900 pair requests; the page
-# shows the job's progress until it is done, and every pair exists in the
-# API. A rule added elsewhere (the API) shows its job in the open page too.
+# on 201 peers (20,100 pairs) asks in a dialog that says how many and how,
+# tags them and adds one rule instead of 20,100 pair requests (a peer that
+# cannot be tagged is said to be left out); the page shows the job's
+# progress until it is done, and every pair exists in the API. A rule
+# added elsewhere (the API) shows its job in the open page too.
 . "$(dirname "$0")/lib.sh"
 
 need node chromium

@@ -35,6 +35,11 @@ export function jobText(j) {
   return `making pairs: ${fmt(j.made)} made of ${fmt(j.pairs)} (${pct} %)`;
 }
 
+// Said to a screen reader once, when a job starts or ends (not each second).
+function say(text) {
+  $("#jobs-said").textContent = text;
+}
+
 function draw() {
   const box = $("#jobs");
   const list = [...seen.values()];
@@ -66,6 +71,8 @@ async function poll() {
     for (const j of r.jobs ?? []) {
       const id = String(j.rule);
       const before = seen.get(id);
+      if (!before && j.state !== "done") say(`The server is making the pairs of ${ruleName(id)} in the background.`);
+      if (before && before.state !== "done" && j.state === "done") say(`${ruleName(id)}: ${jobText(j)}.`);
       unknown ||= j.state !== "done" && !(store.rules ?? []).some((r) => String(r.id) === id);
       if (j.state !== "done") seen.set(id, j);
       else if (before) {
@@ -132,12 +139,14 @@ export function askMeshByRule(k, n, tag) {
     `Tag them and make ${pairsWord(n)} in the background`);
 }
 
-// The rule "tag mesh", once its peers have the tag; msg says what it did.
-export async function meshByRule(tag, msg) {
+// The rule "tag mesh", once its peers have the tag (missed: how many could
+// not be tagged); msg says what it did.
+export async function meshByRule(tag, msg, missed = 0) {
+  const left = missed ? ` ${fmt(missed)} of the peers could not be tagged (see their rows): they are not in it.` : "";
   try {
     const r = await api.addRule(tag, tag);
     note(msg, `Rule added: every peer tagged ${tag} with each other, ${pairsWord(r.pairs ?? 0)}` +
-      (r.job ? ": the server makes them in the background (progress at the top of the page)." : "."), "ok");
+      (r.job ? ": the server makes them in the background (progress at the top of the page)." : ".") + left, missed ? "warn" : "ok");
     watchJobs();
     await loadRules();
   } catch (e) {

@@ -344,7 +344,8 @@ async function meshInBackground(ids, n) {
     const p = store.peers.get(id);
     putPeer(await api.patch(id, { tags: [...(p.tags ?? []), tag] }, p.revision));
   });
-  await meshByRule(tag, $("#bulk-msg"));
+  const missed = ids.filter((id) => !(store.peers.get(id)?.tags ?? []).includes(tag)).length;
+  await meshByRule(tag, $("#bulk-msg"), missed);
 }
 
 function bulkIds(state) {

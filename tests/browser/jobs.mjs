@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
-// "Pair with each other" on 200 peers makes 19,900 pairs: more than the
-// page sends one by one. The dialog says how many and that the server
-// makes them in the background; the page tags the 200 (200 PATCHes), adds
-// one rule (POST /admin/rules) and sends no PUT /admin/pairs; it shows the
-// job running (made of total) and then done; the API has every pair. Then
-// a rule added through the API (not the page) between that tag and 20
-// other peers: its job shows in the open page (the live channel says the
-// peers changed) and runs to done.
+// "Pair with each other" on 201 peers would make 20,100 pairs: more than
+// the page sends one by one. The dialog says how many and that the server
+// makes them in the background; the page tags the 201 (201 PATCHes: one
+// fails, bulk-000 has the most tags a peer may have, and the page says it
+// is left out), adds one rule (POST /admin/rules) and sends no PUT
+// /admin/pairs; it shows the job running (made of total) and then done;
+// the API has every pair of the 200 and none of bulk-000. Then a rule
+// added through the API (not the page) between that tag and 20 other
+// peers: its job shows in the open page (the live channel says the peers
+// changed) and runs to done.
 //
 // env (from tests/t4690-browser-jobs.sh): URL, ADMIN_PASS, SHOT;
 // NODE_EXTRA_CA_CERTS.
@@ -18,15 +20,19 @@ const { SHOT } = process.env;
 
 const N = 200, M = 20;
 const pub = () => generateKeyPairSync("x25519").publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("base64");
-const inv = await apiCall("POST", "/admin/invites", { uses: N + M });
+const inv = await apiCall("POST", "/admin/invites", { uses: N + M + 1 });
 const reg = (name, i) => apiCall("POST", "/register", { name, public_key: pub(), endpoint: `198.51.${100 + (i >> 8)}.${i & 255}:51820`,
   invite: inv.code }, false);
+// bulk-000 has 16 tags already, the most a peer has: it cannot be tagged.
+const stuck = (await reg("bulk-000", 250)).id;
+await apiCall("PATCH", `/admin/peers/${stuck}`, { tags: Array.from({ length: 16 }, (_, i) => `t${i}`) });
 const many = [];
-for (let i = 0; i < N; i++) many.push((await reg(`bulk-${String(i).padStart(3, "0")}`, i)).id);
+for (let i = 1; i <= N; i++) many.push((await reg(`bulk-${String(i).padStart(3, "0")}`, i)).id);
 const others = [];
 for (let i = 0; i < M; i++) others.push((await reg(`other-${String(i).padStart(2, "0")}`, N + i)).id);
 for (const id of others) await apiCall("PATCH", `/admin/peers/${id}`, { tags: ["other"] });
 const TOTAL = (N * (N - 1)) / 2;
+const ASKED = ((N + 1) * N) / 2; // with bulk-000: what the page asks about
 
 const browser = await launch();
 let lastPage = null;
@@ -50,17 +56,18 @@ try {
   });
   check(await page.locator("#jobs").isHidden(), "no job runs: no jobs box");
 
-  // ---- Pair with each other, on all 200.
+  // ---- Pair with each other, on all 201.
   await page.locator("#peer-search").fill("bulk-");
-  await page.locator("#peer-range", { hasText: new RegExp(` of ${N}$`) }).waitFor();
+  await page.locator("#peer-range", { hasText: new RegExp(` of ${N + 1}$`) }).waitFor();
   await page.locator("#select-all").click();
   await page.locator("#bulk-mesh").click();
   const ask = page.locator("#ask-dialog");
   await ask.waitFor();
   const said = (await ask.textContent()).replace(/,/g, "");
-  check(said.includes(`${TOTAL} pairs`) && /background/.test(said), `the dialog says ${TOTAL} pairs, made in the background (${said.slice(0, 160)}…)`);
+  check(said.includes(`${ASKED} pairs`) && /background/.test(said), `the dialog says ${ASKED} pairs, made in the background (${said.slice(0, 160)}…)`);
   const tag = /get the tag (mesh-[0-9-]+)/.exec(said)?.[1];
   check(!!tag, `and names the tag the peers get (${tag})`);
+  g.expectApi(new RegExp(`^/admin/peers/${stuck}$`), 400);
   await ask.locator("#ask-ok").click();
   await page.locator('#jobs-list li[data-state="done"]').waitFor({ timeout: 90000 });
   const states = await page.evaluate(() => window.jobStates);
@@ -78,8 +85,12 @@ try {
   const puts = writes.filter((w) => w.startsWith("PUT /admin/pairs"));
   const patches = writes.filter((w) => w.startsWith("PATCH /admin/peers/"));
   const rules = writes.filter((w) => w === "POST /admin/rules");
-  check(puts.length === 0 && patches.length === N && rules.length === 1,
-    `${N} tag edits and one rule, no pair request (${puts.length} PUT, ${patches.length} PATCH, ${rules.length} POST rules)`);
+  check(puts.length === 0 && patches.length === N + 1 && rules.length === 1,
+    `${N + 1} tag edits and one rule, no pair request (${puts.length} PUT, ${patches.length} PATCH, ${rules.length} POST rules)`);
+  const said2 = await page.locator("#bulk-msg").textContent();
+  check(/1 of the peers could not be tagged/.test(said2) && await page.locator("#bulk-msg.warn").count() === 1,
+    `the peer that could not be tagged is named as left out (${said2})`);
+  check((await apiGet(`/admin/peers/${stuck}`))[1].pairs.length === 0, "and is not paired");
   const [, jobs] = await apiGet("/admin/jobs");
   check(jobs.jobs.length === 1 && jobs.jobs[0].state === "done" && jobs.jobs[0].made === TOTAL,
     `the API's job is done with ${TOTAL} made (${JSON.stringify(jobs.jobs[0])})`);

@@ -10,7 +10,7 @@
 // routes through a relay (GET /admin/links: path "relayed") is drawn as
 // two segments through its relay, and the relays are ringed.
 
-import { store, subscribe, accepted, linkOf, linkText, isNat } from "./store.js";
+import { store, subscribe, accepted, linkOf, linkText, isNat, relayOf } from "./store.js";
 import { $, el, byName, natural } from "./util.js";
 import { go, getView, setView } from "./router.js";
 
@@ -20,7 +20,8 @@ const W = 760;         // the picture's width in SVG units
 const LINE = 18;       // a label's line height
 const TOUCH_LINE = 48; // the same on a phone, where the picture is drawn at 1:1: a target of 44 px and more a row
 const PHONE = "(max-width: 700px)"; // style.css's phone layout
-let line = LINE;       // this drawing's
+let touch = false;     // this drawing is for a phone
+let line = LINE;       // this drawing's line height
 const NAME = 22;       // label length in characters; the full name is in the title
 
 const short = (s, n = NAME) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
@@ -81,12 +82,6 @@ function column(items, top) {
   return y;
 }
 
-// The relay a pair goes through (its id), or null.
-function relayOf(a, b) {
-  const l = linkOf(a, b);
-  return l?.path === "relayed" && l.via ? l.via : null;
-}
-
 function linkClass(a, b) {
   const l = linkOf(a.id, b.id);
   const status = store.links ? ` link-${l?.status ?? "never"}` : "";
@@ -139,10 +134,10 @@ function label(pt, lab, text, cls = "label") {
 
 // What a finger or a pointer hits: the label's row, a line high (44 px on
 // a phone), as wide as its text; rows are a line apart, so no two meet.
-function target(lab, text, extra = 0) {
-  const w = Math.max(TOUCH_LINE, text.length * (line > LINE ? 8.5 : 7.5) + 12);
+function target(lab, text) {
+  const w = Math.max(TOUCH_LINE, text.length * (touch ? 8.5 : 7.5) + 12);
   const x = lab.anchor === "end" ? lab.x - w + 6 : lab.x - 6;
-  return el("svg:rect", { class: "target", x, y: lab.y - 4 - line / 2, width: w + extra, height: line });
+  return el("svg:rect", { class: "target", x, y: lab.y - 4 - line / 2, width: w, height: line });
 }
 
 function peerNode(p, pt, lab, hit) {
@@ -178,7 +173,7 @@ function drawPeers(svg, peers, hit) {
   }
   const nodes = el("svg:g", { class: "nodes" }, peers.map((p, i) => peerNode(p, pts[i], lab[i], hit)));
   svg.replaceChildren(edges, nodes);
-  return { h, caption: `${peers.length} peers, ${count} pairs drawn` + (relayed ? `, ${relayed} of them relayed (through their relay).` : ".") };
+  return { h, caption: `${peers.length} peers, ${count} pairs drawn` + (relayed ? `, ${relayed} of them relayed.` : ".") };
 }
 
 // Pairs between groups: Map "i|j" (i <= j) -> count, the same of the
@@ -295,7 +290,7 @@ function drawGroup(svg, by, g, hit) {
       on: { click: () => open(x), keydown: (e) => e.key === "Enter" && open(x) } },
     el("svg:circle", { cx: gx, cy: gy(i), r: 6 }),
     el("svg:text", { class: "label", x: gx + 12, y: gy(i) + 4 }, `${short(x, 18)} · ${n}`),
-    target({ x: gx - 6, y: gy(i) + 4, anchor: "start" }, `${short(x, 18)} · ${n}   `),
+    target({ x: gx - 6, y: gy(i) + 4, anchor: "start" }, `   ${short(x, 18)} · ${n}`), // from the dot on
     el("svg:title", {}, `${x}: ${n} pairs with peers of ${g}`)));
   });
   svg.replaceChildren(edges, nodes);
@@ -362,7 +357,7 @@ export function drawGraph() {
   const svg = $("#graph-svg");
   // On a phone the picture is drawn at 1:1 in a box that scrolls sideways,
   // a row 44 px high: every node a target a finger can hit.
-  const touch = matchMedia(PHONE).matches;
+  touch = matchMedia(PHONE).matches;
   line = touch ? TOUCH_LINE : LINE;
   svg.classList.toggle("touch", touch);
   const peers = accepted();

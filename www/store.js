@@ -69,6 +69,13 @@ export function linkOf(a, b) {
     path: PATH[linkData.path?.[i] ?? 0], via: linkData.via?.[i] || null };
 }
 
+// The relay a pair goes through (its id), or null: linkOf's via, without
+// making an object (the grouped graph asks it of every pair).
+export function relayOf(a, b) {
+  const i = store.links?.get(pairKey(a, b));
+  return i !== undefined && linkData.path?.[i] === 1 ? linkData.via?.[i] || null : null;
+}
+
 // The peer's config problems the page can see: pairs with no path (both
 // behind NAT), no pair at all, a signature that no longer matches.
 export function warningsOf(p) {

@@ -40,7 +40,8 @@ async function reload() {
   try {
     await load();
     note($("#status"), "");
-    loadRules();
+    // Then the jobs (named by their rules), after what the views need.
+    loadRules().then(() => watchJobs());
     delete document.body.dataset.links;
     loadLinks().then((has) => {
       performance.mark("wgconf-links");
@@ -88,7 +89,6 @@ const first = reload();
     others();
     performance.mark("wgconf-ready");
     document.body.dataset.ready = "1";
-    watchJobs();
     // Changes made elsewhere (a host registering, another admin, link
     // reports) show without a reload. Only the store is read again: its
     // views redraw from it, and a form being filled in (network, invites)

@@ -14,6 +14,7 @@ import { ask, duration, pairsWord } from "./guard.js";
 const POLL_MS = 1000;
 
 const seen = new Map(); // rule id -> the job as last read, for jobs seen running here
+let before = null;      // ids of the jobs done at the first look (and dismissed): not news
 let timer = 0;
 let asking = false;
 let again = false; // asked while a read was under way: read once more
@@ -40,24 +41,53 @@ function say(text) {
   $("#jobs-said").textContent = text;
 }
 
+// One line a job, made once and then changed in place (a focused Dismiss
+// keeps its focus while another job's line moves each second).
+const lines = new Map(); // rule id -> {li, name, bar, text, dismiss}
+
+function line(id) {
+  let l = lines.get(id);
+  if (l) return l;
+  const dismiss = el("button", { type: "button", class: "quiet", hidden: true }, "Dismiss");
+  dismiss.addEventListener("click", () => {
+    seen.delete(id);
+    before?.add(id);
+    draw();
+    $("#main").focus();
+  });
+  l = { name: el("span", { class: "rule" }), bar: el("progress", { max: 1 }), text: el("span", { class: "job-state" }), dismiss };
+  l.li = el("li", {}, l.name, " ", l.bar, " ", l.text, " ", dismiss);
+  lines.set(id, l);
+  return l;
+}
+
 function draw() {
-  const box = $("#jobs");
-  const list = [...seen.values()];
-  box.hidden = list.length === 0;
-  $("#jobs-list").replaceChildren(...list.map((j) => {
+  const ids = [...seen.keys()];
+  $("#jobs").hidden = ids.length === 0;
+  for (const id of [...lines.keys()]) if (!seen.has(id)) lines.delete(id);
+  for (const id of ids) {
+    const j = seen.get(id);
+    const l = line(id);
     const done = j.state === "done";
-    const bar = el("progress", { max: 1, value: done ? 1 : j.progress ?? 0, "aria-label": `progress of ${ruleName(j.rule)}` });
-    const dismiss = done ? el("button", { type: "button", class: "quiet", "aria-label": `dismiss ${ruleName(j.rule)}`,
-      on: { click: () => { seen.delete(String(j.rule)); draw(); } } }, "Dismiss") : null;
-    return el("li", { dataset: { rule: j.rule, state: j.state, made: j.made, pairs: j.pairs } },
-      el("span", { class: "rule" }, ruleName(j.rule)), " ", bar, " ", el("span", { class: "job-state" }, jobText(j)), " ", dismiss);
-  }));
+    Object.assign(l.li.dataset, { rule: id, state: j.state, made: j.made, pairs: j.pairs });
+    l.name.textContent = ruleName(id);
+    l.bar.value = done ? 1 : j.progress ?? 0;
+    l.bar.setAttribute("aria-label", `progress of ${ruleName(id)}`);
+    l.text.textContent = jobText(j);
+    l.dismiss.hidden = !done;
+    l.dismiss.setAttribute("aria-label", `dismiss ${ruleName(id)}`);
+  }
+  const list = $("#jobs-list");
+  ids.forEach((id, i) => {
+    if (list.children[i] !== lines.get(id).li) list.insertBefore(lines.get(id).li, list.children[i] ?? null);
+  });
+  while (list.children.length > ids.length) list.lastChild.remove();
 }
 
 // Reads the jobs; keeps asking while one runs. A job that ends reloads the
 // peers (their pairs), once.
 async function poll() {
-  let unknown = false;
+  let unknown = false; // a job of a rule the page has not read yet
   timer = 0;
   if (asking) {
     again = true;
@@ -68,18 +98,22 @@ async function poll() {
   try {
     const r = await api.jobs();
     if (!r) return;
-    for (const j of r.jobs ?? []) {
+    const jobs = r.jobs ?? [];
+    before ??= new Set(jobs.filter((j) => j.state === "done").map((j) => String(j.rule)));
+    for (const j of jobs) {
       const id = String(j.rule);
-      const before = seen.get(id);
-      if (!before && j.state !== "done") say(`The server is making the pairs of ${ruleName(id)} in the background.`);
-      if (before && before.state !== "done" && j.state === "done") say(`${ruleName(id)}: ${jobText(j)}.`);
-      unknown ||= j.state !== "done" && !(store.rules ?? []).some((r) => String(r.id) === id);
-      if (j.state !== "done") seen.set(id, j);
-      else if (before) {
-        if (before.state !== "done") ended = true;
-        seen.set(id, j);
+      const was = seen.get(id);
+      // A job that ran, even all of it, between two looks is news too.
+      const fresh = !was && !before.has(id);
+      if (fresh) say(`The server is making the pairs of ${ruleName(id)} in the background.`);
+      if ((fresh || (was && was.state !== "done")) && j.state === "done") {
+        ended = true;
+        say(`${ruleName(id)}: ${jobText(j)}.`);
       }
+      if (j.state !== "done" || fresh || was) seen.set(id, j);
     }
+    const named = new Set((store.rules ?? []).map((x) => String(x.id)));
+    unknown = [...seen.keys()].some((id) => !named.has(id));
     // A job whose rule went is gone too.
     const live = new Set((r.jobs ?? []).map((j) => String(j.rule)));
     for (const id of seen.keys()) if (!live.has(id)) seen.delete(id);
@@ -103,8 +137,15 @@ async function poll() {
 }
 
 // Looks for running jobs now (after a rule is added, a change elsewhere,
-// the first load); while one runs it keeps looking by itself.
-export function watchJobs() {
+// the first load); while one runs it keeps looking by itself. job: the one
+// a rule just added here has (its answer's "job"), shown even if it ends
+// before the first look.
+export function watchJobs(job = null) {
+  if (job && job.state !== "done" && !seen.has(String(job.rule))) {
+    seen.set(String(job.rule), job);
+    say(`The server is making the pairs of ${ruleName(job.rule)} in the background.`);
+    draw();
+  }
   if (timer) return;
   poll();
 }
@@ -147,7 +188,7 @@ export async function meshByRule(tag, msg, missed = 0) {
     const r = await api.addRule(tag, tag);
     note(msg, `Rule added: every peer tagged ${tag} with each other, ${pairsWord(r.pairs ?? 0)}` +
       (r.job ? ": the server makes them in the background (progress at the top of the page)." : ".") + left, missed ? "warn" : "ok");
-    watchJobs();
+    watchJobs(r.job);
     await loadRules();
   } catch (e) {
     note(msg, `The peers are tagged ${tag}, but the rule was not added: ${e.message} (${e.code})`, "error");

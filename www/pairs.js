@@ -232,7 +232,7 @@ async function addRule(ev) {
   note(msg, "Adding the rule…", "busy");
   try {
     const r = await api.addRule(a, b);
-    if (r.job) watchJobs();
+    if (r.job) watchJobs(r.job);
     await afterRules();
     note(msg, `Rule added: ${r.a === r.b ? `every peer tagged ${r.a} with each other` : `tag ${r.a} ↔ tag ${r.b}`}, ${r.pairs} ${r.pairs === 1 ? "pair" : "pairs"}` +
       (r.job ? ": the server makes them in the background (progress at the top of the page)." : "."), "ok");

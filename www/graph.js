@@ -255,7 +255,7 @@ function drawGroup(svg, by, g, hit) {
   const inside = new Set(peers.map((p) => p.id));
   const edges = el("svg:g", { class: "edges" });
   const rowOf = new Map(peers.map((p, i) => [p.id, i]));
-  let arcs = 0;
+  let arcs = 0, relayed = 0;
   for (const p of peers) for (const q of p.pairs) {
     if (inside.has(q)) {
       if (q < p.id) continue;
@@ -268,6 +268,7 @@ function drawGroup(svg, by, g, hit) {
       edges.append(el("svg:path", { class: linkClass(p, b), d, "data-pair": `${p.id}|${q}`, ...(r ? { "data-via": r } : {}) },
         el("svg:title", {}, pairTitle(p, b))));
       arcs++;
+      relayed += r ? 1 : 0;
     } else if (gidx.has(q)) {
       const k = `${p.id}|${gidx.get(q)}`;
       out.set(k, (out.get(k) ?? 0) + 1);
@@ -296,7 +297,7 @@ function drawGroup(svg, by, g, hit) {
   svg.replaceChildren(edges, nodes);
   const h = Math.max(py(peers.length), gy(others.length)) + 20;
   const pairsOut = into.reduce((s, n) => s + n, 0);
-  return { h, caption: `Group ${g}: ${peers.length} peers, ${arcs} pairs inside (arcs), ${pairsOut} pairs with ${others.length} other groups (lines, with their counts on the right).` };
+  return { h, caption: `Group ${g}: ${peers.length} peers, ${arcs} pairs inside (arcs${relayed ? `, ${relayed} relayed` : ""}), ${pairsOut} pairs with ${others.length} other groups (lines, with their counts on the right).` };
 }
 
 // --------------------------------------------------------------- view box

@@ -119,6 +119,7 @@ try {
   geo = await geometry(page, key, R, ends);
   check(geo && /\brelayed\b/.test(geo.cls) && geo.via === R && geo.toRelay < 1,
     `the group opened draws the pair through relay-r's row (${geo?.cls}, ${geo?.toRelay.toFixed(2)} units)`);
+  check(/inside \(arcs, 1 relayed\)/.test(await page.locator("#graph-caption").textContent()), "its caption counts the relayed pair");
   check(g.problems().length === 0, `no console or script errors (${g.problems().join("; ")})`);
 } catch (e) {
   check(false, `the walk went through (${e.message.split("\n")[0]})`);

@@ -409,13 +409,17 @@ function setupBulk() {
   });
   $("#bulk-mesh").addEventListener("click", async () => {
     const ids = bulkIds("accepted");
+    // The pairs to make, one request each; past BIG, where the server
+    // makes them (it has rules), only counted.
     const todo = [];
+    let n = 0;
     for (let i = 0; i < ids.length; i++) {
       const paired = new Set(store.peers.get(ids[i]).pairs);
-      for (let j = i + 1; j < ids.length; j++) if (!paired.has(ids[j])) todo.push([ids[i], ids[j]]);
+      for (let j = i + 1; j < ids.length; j++) {
+        if (!paired.has(ids[j]) && (++n <= BIG || store.rules === null)) todo.push([ids[i], ids[j]]);
+      }
     }
-    if (todo.length === 0) return note($("#bulk-msg"), "They are all paired with each other already.");
-    const n = todo.length;
+    if (n === 0) return note($("#bulk-msg"), "They are all paired with each other already.");
     if (n > BIG && store.rules !== null) return meshInBackground(ids, n);
     if (!await guard(n, `Pair ${ids.length} peers with each other?`,
       `This makes ${pairsWord(n)}, one request each: ${duration(n)} at the admin rate limit. ` +

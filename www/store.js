@@ -73,7 +73,7 @@ export function linkOf(a, b) {
 // making an object (the grouped graph asks it of every pair).
 export function relayOf(a, b) {
   const i = store.links?.get(pairKey(a, b));
-  return i !== undefined && linkData.path?.[i] === 1 ? linkData.via?.[i] || null : null;
+  return i !== undefined && PATH[linkData.path?.[i]] === "relayed" ? linkData.via?.[i] || null : null;
 }
 
 // The peer's config problems the page can see: pairs with no path (both
@@ -168,7 +168,7 @@ const STATUS = ["never", "stale", "up"];
 const PATH = ["direct", "relayed", "down"];
 let worker = null;
 let linkIndex = null; // pair key -> index into linkData
-let linkData = null;  // {codes: Uint8Array, handshake: Float64Array}
+let linkData = null;  // {codes: Uint8Array, handshake: Float64Array, path: Uint8Array (PATH), via: [relay id or ""]}
 
 // Link status comes after the first screen, read by a worker (links-worker.js):
 // megabytes at scale. Emits {type: "links"}; a server without it leaves

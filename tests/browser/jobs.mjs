@@ -8,7 +8,8 @@
 // the API has every pair of the 200 and none of bulk-000. Then a rule
 // added through the API (not the page) between that tag and 20 other
 // peers: its job shows in the open page (the live channel says the peers
-// changed) and runs to done.
+// changed) and runs to done. Last, 10 peers (45 pairs) are paired one
+// request each, as before, with no rule.
 //
 // env (from tests/t4690-browser-jobs.sh): URL, ADMIN_PASS, SHOT;
 // NODE_EXTRA_CA_CERTS.
@@ -124,6 +125,25 @@ try {
   const cross = (await apiAll("/admin/pairs", "pairs")).filter((p) => (inMany.has(p.a) && inOthers.has(p.b)) ||
     (inOthers.has(p.a) && inMany.has(p.b))).length;
   check(cross === N * M, `the API has all ${N * M} pairs of that rule (${cross})`);
+
+  // ---- a few pairs (45, up to BIG) are still made one request each, no rule.
+  await page.locator("#bulk-clear").click();
+  await page.locator("#peer-search").fill("other-0");
+  await page.locator("#peer-range", { hasText: / of 10$/ }).waitFor();
+  await page.locator("#select-all").click();
+  const before = writes.length;
+  await page.locator("#bulk-mesh").click();
+  await ask.waitFor();
+  const said3 = (await ask.textContent()).replace(/,/g, "");
+  check(said3.includes("45 pairs") && !/background/.test(said3), `10 peers: the dialog says 45 pairs, one request each (${said3.trim().slice(0, 120)}…)`);
+  await ask.locator("#ask-ok").click();
+  await page.locator("#bulk-msg", { hasText: /Paired: 45 done/ }).waitFor({ timeout: 30000 });
+  const mine = writes.slice(before);
+  check(mine.filter((w) => w.startsWith("PUT /admin/pairs/")).length === 45 && !mine.includes("POST /admin/rules"),
+    `45 pair requests and no rule (${mine.length} writes)`);
+  const ten = new Set(others.slice(0, 10));
+  const among = (await apiAll("/admin/pairs", "pairs")).filter((p) => ten.has(p.a) && ten.has(p.b)).length;
+  check(among === 45, `the API has the 45 pairs among them (${among})`);
   check(g.problems().length === 0, `no console or script errors (${g.problems().join("; ")})`);
 } catch (e) {
   check(false, `the walk went through (${e.message.split("\n")[0]})`);

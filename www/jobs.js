@@ -15,6 +15,7 @@ const POLL_MS = 1000;
 
 const seen = new Map(); // rule id -> the job as last read, for jobs seen running here
 let before = null;      // ids of the jobs done at the first look (and dismissed): not news
+const followers = new Map(); // rule id -> fn(job): a message elsewhere that follows its job
 let timer = 0;
 let asking = false;
 let again = false; // asked while a read was under way: read once more
@@ -76,6 +77,8 @@ function draw() {
     l.text.textContent = jobText(j);
     l.dismiss.hidden = !done;
     l.dismiss.setAttribute("aria-label", `dismiss ${ruleName(id)}`);
+    followers.get(id)?.(j);
+    if (done) followers.delete(id);
   }
   const list = $("#jobs-list");
   ids.forEach((id, i) => {
@@ -176,18 +179,21 @@ export function askMeshByRule(k, n, tag) {
     `This makes ${pairsWord(n)}: too many to send one by one (${duration(n)} at the admin rate limit). ` +
     `The server makes them in the background instead: these ${fmt(k)} peers get the tag ${tag}, and a rule pairs ` +
     `every peer tagged ${tag} with each other. A peer given ${tag} later joins this mesh; deleting the rule ` +
-    "removes the pairs only it made. The progress shows at the top of the page.",
+    "removes the pairs only it made. The progress shows here and at the top of the page.",
     `Tag them and make ${pairsWord(n)} in the background`);
 }
 
 // The rule "tag mesh", once its peers have the tag (missed: how many could
-// not be tagged); msg says what it did.
+// not be tagged); msg says what it did, and then how far its job is (msg
+// is in the bulk bar, on screen wherever the list is scrolled).
 export async function meshByRule(tag, msg, missed = 0) {
   const left = missed ? ` ${fmt(missed)} of the peers could not be tagged (see their rows): they are not in it.` : "";
   try {
     const r = await api.addRule(tag, tag);
-    note(msg, `Rule added: every peer tagged ${tag} with each other, ${pairsWord(r.pairs ?? 0)}` +
-      (r.job ? ": the server makes them in the background (progress at the top of the page)." : ".") + left, missed ? "warn" : "ok");
+    const said = `Rule added: every peer tagged ${tag} with each other, ${pairsWord(r.pairs ?? 0)}`;
+    note(msg, said + (r.job ? ": the server makes them in the background." : ".") + left, missed ? "warn" : "ok");
+    if (r.job) followers.set(String(r.job.rule), (j) => note(msg, `${said}: ${jobText(j)}.${left}`,
+      missed ? "warn" : j.state === "done" ? "ok" : "busy"));
     watchJobs(r.job);
     await loadRules();
   } catch (e) {

@@ -89,6 +89,7 @@ try {
   check(puts.length === 0 && patches.length === N + 1 && rules.length === 1,
     `${N + 1} tag edits and one rule, no pair request (${puts.length} PUT, ${patches.length} PATCH, ${rules.length} POST rules)`);
   const said2 = await page.locator("#bulk-msg").textContent();
+  check(said2.includes("done: all 19,900 pairs of the rule exist"), "the bulk bar's message followed the job to done");
   check(/1 of the peers could not be tagged/.test(said2) && await page.locator("#bulk-msg.warn").count() === 1,
     `the peer that could not be tagged is named as left out (${said2})`);
   check((await apiGet(`/admin/peers/${stuck}`))[1].pairs.length === 0, "and is not paired");

@@ -12,7 +12,7 @@ check pkg-config make gcc
 nginx libnginx-mod-nchan spawn-fcgi apache2-utils openssl curl ca-certificates jq sqlite3 lighttpd
 python3-prometheus-client
 lighttpd-mod-openssl multiwatch systemd
-wireguard-go wireguard-tools iproute2 nftables iputils-ping procps
+wireguard-go wireguard-tools iproute2 nftables iptables iputils-ping procps
 valgrind clang libclang-rt-14-dev
 wrk gnuplot-nox strace linux-perf time
 chromium nodejs npm

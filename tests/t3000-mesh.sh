@@ -21,156 +21,39 @@
 #                  |
 #   A 198.18.1.2 --+-- wan (router) --+-- D 198.18.4.2 (+192.168.50.1 on lo)
 #   B 198.18.2.2 --+                  |
-#                                     +-- nat 198.18.3.2 (nftables masquerade)
+#                                     +-- natC 198.18.3.2 (nftables masquerade)
 #                                            |
 #                                            C 192.168.33.2 (registered as nat)
 #
-# Each host runs wireguard-go; its interface is named like its namespace
-# (t3k<PID>A...), since the control sockets in /var/run/wireguard are shared
-# by all namespaces. For a post-mortem, T3000_KEEP=1 keeps the temporary
-# folder and T3000_PAUSE=SECONDS waits that long before tearing down a failed
-# run.
+# Each host runs wireguard-go (tests/netns.sh). For a post-mortem,
+# T3000_KEEP=1 keeps the temporary folder and T3000_PAUSE=SECONDS waits that
+# long before tearing down a failed run.
 set -u
 umask 077
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "# skip: needs root (network namespaces, wireguard-go)"
-	echo "t3000-mesh: skipped: needs root (network namespaces, wireguard-go)" >&2
-	echo "# exit status: 77"
-	exit 77
-fi
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 NS_BASE=t3k
 NS_PFX=$NS_BASE$$
+HOSTS="A B C D"
 . "$TOP/tests/netns.sh"
 
-WGCONF=$TOP/client/wgconf
-SRV_ADDR=198.18.0.2
-SRV_PORT=8443
-URL=https://$SRV_ADDR:$SRV_PORT
-HOSTS="A B C D"
 # The link status threshold the server runs with (default 180 s).
 STALE=30
 # The pairs the admin makes; C-D is left out on purpose.
 PAIRS="A-B A-C B-C A-D B-D"
 
-TMP=""
-RUN=""
-# FAILED, note, ok, notok, check and die come from tests/netns.sh.
-
-dump_state() {
-	for _h in $HOSTS; do
-		ip netns list | grep -qE "^$NS_PFX$_h( |\$)" || continue
-		echo "# --- host $_h: wg show, addresses, routes"
-		nsx "$_h" wg show "$NS_PFX$_h" 2>&1 | sed 's/^/#   /'
-		ip -n "$NS_PFX$_h" -br addr 2>&1 | sed 's/^/#   /'
-		ip -n "$NS_PFX$_h" route 2>&1 | sed 's/^/#   /'
-	done
-	if [ -n "$RUN" ] && [ -d "$RUN/logs" ]; then
-		echo "# --- server logs (last lines)"
-		tail -n 15 "$RUN/logs/responder.log" "$RUN/logs/error.log" 2>/dev/null | sed 's/^/#   /'
-	fi
-}
-
-cleanup() {
-	_rc=$?
-	trap - EXIT INT TERM HUP
-	# Output may go to a closed pipe (| head): cleaning up matters more.
-	trap '' PIPE
-	set +e
-	[ "$_rc" -eq 0 ] && [ "$FAILED" -ne 0 ] && _rc=1
-	[ "$_rc" -ne 0 ] && dump_state
-	if [ "$_rc" -ne 0 ] && [ -n "${T3000_PAUSE:-}" ]; then
-		note "T3000_PAUSE: the namespaces stay for $T3000_PAUSE s (ip netns list)"
-		sleep "$T3000_PAUSE"
-	fi
-	if [ -n "$RUN" ] && [ -f "$RUN/nginx.conf" ]; then
-		WGCONFSRV_RUN_DIR=$RUN nsx srv sh "$TOP/nginx/local.sh" stop >/dev/null 2>&1
-	fi
-	# Whatever local.sh missed dies with the namespace's processes.
-	ns_cleanup
-	if [ -n "$TMP" ]; then
-		if [ -n "${T3000_KEEP:-}" ]; then
-			note "kept $TMP"
-		else
-			rm -rf "$TMP"
-		fi
-	fi
-	if [ "$FAILED" -ne 0 ]; then
-		echo "# $FAILED check(s) failed:$FAILED_LIST"
-	fi
-	echo "# exit status: $_rc"
-	exit "$_rc"
-}
-
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-trap 'exit 141' PIPE
-
-for _t in ip nft wireguard-go wg ping jq curl nginx spawn-fcgi openssl; do
-	command -v "$_t" >/dev/null 2>&1 || die "$_t is missing (make deps installs it)"
-done
-[ -c /dev/net/tun ] || die "/dev/net/tun is missing: wireguard-go needs it"
-[ -x "$WGCONF" ] || die "$WGCONF is not built (make)"
-[ -x "$TOP/cgi/wgconfsrv" ] || die "cgi/wgconfsrv is not built (make)"
-
-ns_reap_stale "$NS_BASE"
-for _d in "${TMPDIR:-/tmp}"/t3000-mesh.*.*; do
-	[ -d "$_d" ] || continue
-	_pid=${_d##*/t3000-mesh.}
-	_pid=${_pid%%.*}
-	kill -0 "$_pid" 2>/dev/null || rm -rf "$_d"
-done
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/t3000-mesh.$$.XXXXXX") || die "mktemp"
-chmod 0755 "$TMP"
-RUN=$TMP/srv
-LOG=$TMP/commands.log
-# The binaries under test, copied: one run tests one build even when the
-# tree is rebuilt meanwhile.
-mkdir -p "$TMP/bin"
-cp "$TOP/client/wgconf" "$TOP/cgi/wgconfsrv" "$TMP/bin/" || die "cannot copy the binaries"
-WGCONF=$TMP/bin/wgconf
+mesh_begin t3000-mesh nft
 
 # --- the underlay -------------------------------------------------------
 
-for _h in wan srv A B nat C D; do
-	ns_add "$_h" || die "cannot create namespace $NS_PFX$_h"
-done
-ns_forward wan
-ns_forward nat
-ns_link wan s0 198.18.0.1/24 srv eth0 $SRV_ADDR/24 &&
-ns_link wan a0 198.18.1.1/24 A eth0 198.18.1.2/24 &&
-ns_link wan b0 198.18.2.1/24 B eth0 198.18.2.2/24 &&
-ns_link wan n0 198.18.3.1/24 nat wan0 198.18.3.2/24 &&
-ns_link wan d0 198.18.4.1/24 D eth0 198.18.4.2/24 &&
-ns_link nat lan0 192.168.33.1/24 C eth0 192.168.33.2/24 ||
-	die "cannot create the veth links"
-for _h in srv A B nat D; do
-	_gw=$(ip -n "$NS_PFX$_h" -4 -o addr show | sed -n 's/.* inet \(198\.18\.[0-9]*\)\..*/\1.1/p')
-	ip -n "$NS_PFX$_h" route add default via "$_gw" || die "default route on $_h"
-done
-ip -n "$NS_PFX"C route add default via 192.168.33.1 || die "default route on C"
+mesh_wan
+mesh_host A 198.18.1.2
+mesh_host B 198.18.2.2
+mesh_host C 192.168.33.2 nat 198.18.3.2
+mesh_host D 198.18.4.2
 # D's routed network: the address lives on D's loopback, so only a tunnel
 # with 192.168.50.0/24 in its AllowedIPs (and a route to it) reaches it.
 ip -n "$NS_PFX"D addr add 192.168.50.1/32 dev lo || die "192.168.50.1 on D"
-
-# C's router: masquerade out, and nothing new comes in (a home router).
-nsx nat nft -f - <<'EOF' || die "nftables NAT on the router"
-table ip t3knat {
-	chain postrouting {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "wan0" masquerade
-	}
-	chain forward {
-		type filter hook forward priority filter; policy drop;
-		ct state established,related accept
-		iifname "lan0" accept
-	}
-}
-EOF
 
 # The underlay must be what the rest assumes, or the tunnel checks would
 # prove nothing: public hosts reach each other and the server, C gets out
@@ -184,70 +67,24 @@ ns_noping A 192.168.50.1 & _p2=$!
 check "underlay: A cannot reach C directly" wait $_p1
 check "underlay: A cannot reach 192.168.50.1 outside a tunnel" wait $_p2
 
-for _h in $HOSTS; do
-	ns_wg_up "$_h" "$NS_PFX$_h" || die "wireguard-go $NS_PFX$_h in $_h"
-done
+mesh_wg $HOSTS
 ok "wireguard-go runs in A, B, C, D"
 
 # --- the server ---------------------------------------------------------
 
-# It listens on every address of its namespace; the peers reach it as
-# 198.18.0.2, so the certificate must name that address.
-WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=0.0.0.0:$SRV_PORT \
-WGCONFSRV_CERT_NAMES=IP:$SRV_ADDR WGCONFSRV_RESPONDERS=2 \
-WGCONFSRV_REGISTER_RATE=600r/m WGCONFSRV_BIN=$TMP/bin/wgconfsrv \
-WGCONFSRV_LINK_STALE_SECONDS=$STALE \
-	nsx srv sh "$TOP/nginx/local.sh" start >"$TMP/local-start.log" 2>&1 ||
-	{ cat "$TMP/local-start.log"; die "nginx/local.sh start in the server namespace"; }
-CACERT=$RUN/cert.pem
-PWFILE=$RUN/admin-password
+mesh_server WGCONFSRV_LINK_STALE_SECONDS=$STALE
 # D trusts the server by its public key instead of a CA file.
 PIN=sha256//$(openssl x509 -in "$CACERT" -pubkey -noout |
 	openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)
 check "server: https://$SRV_ADDR:$SRV_PORT answers A over the underlay" \
 	nsx A curl -sf --cacert "$CACERT" -o /dev/null "$URL/api/v1/health"
 
-# --- running wgconf -----------------------------------------------------
-
-# wgc, wgc_in, admin and show_fail come from tests/netns.sh.
-
-# sync HOST [ARGS...]: one cron run on HOST.
-sync_host() {
-	_h=$1
-	shift
-	wgc "$_h" sync --state-dir "$TMP/$_h/state" --interface "$NS_PFX$_h" \
-		--config-dir "$TMP/$_h/wireguard" --apply "$@"
-}
-
-mkdir -p "$TMP/admin"
-for _h in $HOSTS; do
-	mkdir -p "$TMP/$_h/wireguard"
-done
-
 # --- registration -------------------------------------------------------
 
-# hname HOST: the name a host registers under (the admin uses it too).
-hname() {
-	echo "host-$1" | tr '[:upper:]' '[:lower:]'
-}
-
-reg() {
-	_h=$1
-	shift
-	if wgc "$_h" register --state-dir "$TMP/$_h/state" --server "$URL" \
-		--name "$(hname "$_h")" "$@"; then
-		ok "register: $_h registers ($*)"
-	elif [ "$RC" -eq 3 ]; then
-		ok "register: $_h registers, pending ($*)"
-	else
-		show_fail "register: $_h registers ($*)"
-		die "cannot go on without $_h"
-	fi
-}
-reg A --cacert "$CACERT" 198.18.1.2:51820
-reg B --cacert "$CACERT" 198.18.2.2:51820
-reg C --cacert "$CACERT" --listen-port 51000 nat
-reg D --pin "$PIN" 198.18.4.2:51820
+mesh_register A 198.18.1.2:51820
+mesh_register B 198.18.2.2:51820
+mesh_register C nat --listen-port 51000
+mesh_register D 198.18.4.2:51820 --pin "$PIN"
 
 for _h in $HOSTS; do
 	_m=$(stat -c %a "$TMP/$_h/state/private.key" 2>/dev/null)
@@ -264,40 +101,20 @@ fi
 
 # --- the admin accepts and pairs ----------------------------------------
 
-if admin accept host-a && admin accept host-b && admin accept host-c &&
-	admin accept host-d --networks 192.168.50.0/24; then
-	ok "admin: accept A, B, C, and D with 192.168.50.0/24"
-else
-	show_fail "admin: accept"
-	die "cannot go on without accepted peers"
-fi
-for _p in $PAIRS; do
-	_a=$(hname "${_p%-*}")
-	_b=$(hname "${_p#*-}")
-	admin pair "$_a" "$_b" || { show_fail "admin: pair $_a $_b"; die "cannot pair"; }
-done
+mesh_accept A
+mesh_accept B
+mesh_accept C
+mesh_accept D --networks 192.168.50.0/24
+ok "admin: accept A, B, C, and D with 192.168.50.0/24"
+# shellcheck disable=SC2086
+mesh_pair $PAIRS
 ok "admin: pair $PAIRS"
-
-admin peers --json || { show_fail "admin peers --json"; die "no peer list"; }
-printf '%s\n' "$OUT" >"$TMP/peers.json"
-for _h in $HOSTS; do
-	_n=$(hname "$_h")
-	_a=$(jq -r --arg n "$_n" '(.peers // .)[] | select(.name == $n) | .addresses[0]' \
-		"$TMP/peers.json" | sed 's|/.*||')
-	case $_a in
-	[0-9]*.*.*.*) eval "addr_$_h=\$_a" ;;
-	*) die "admin peers --json gives no IPv4 address for $_n: $(cat "$TMP/peers.json")" ;;
-	esac
-	note "$_h is $_a in the tunnel"
-done
+mesh_addrs
 
 # linkstatus X Y: the status `wgconf admin links` gives the pair of hosts X
 # and Y ("none" when it lists no such pair).
 linkstatus() {
-	admin links --json || { echo "error"; return; }
-	printf '%s\n' "$OUT" | jq -r --arg x "$(hname "$1")" --arg y "$(hname "$2")" '
-		[.links[] | select((.a.name == $x and .b.name == $y) or
-		                   (.a.name == $y and .b.name == $x)) | .status] | .[0] // "none"'
+	link "$1" "$2" '.status // "none"'
 }
 
 _never=0
@@ -333,29 +150,7 @@ for _h in $HOSTS; do
 		show_fail "status on $_h"
 	fi
 done
-
-# pubkey HOST: the host's WireGuard public key, as its interface shows it.
-pubkey() {
-	nsx "$1" wg show "$NS_PFX$1" public-key
-}
-for _h in $HOSTS; do
-	eval "pub_$_h=\$(pubkey $_h)"
-done
-
-# wgfield HOST PEERHOST FIELD: one column of `wg show IF FIELD` for a peer.
-wgfield() {
-	eval "_k=\$pub_$2"
-	nsx "$1" wg show "$NS_PFX$1" "$3" | awk -v k="$_k" '$1 == k { print $2 }'
-}
-
-haspeer() {
-	eval "_k=\$pub_$2"
-	nsx "$1" wg show "$NS_PFX$1" peers | grep -qxF "$_k"
-}
-
-npeers() {
-	nsx "$1" wg show "$NS_PFX$1" peers | grep -c .
-}
+mesh_pubkeys
 
 check "wg: A has 3 peers (B, C, D)" [ "$(npeers A)" = 3 ]
 check "wg: B has 3 peers (A, C, D)" [ "$(npeers B)" = 3 ]

@@ -17,91 +17,26 @@
 set -u
 umask 077
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "# skip: needs root (network namespaces, wireguard-go)"
-	echo "# exit status: 77"
-	exit 77
-fi
-
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 NS_BASE=t31k
 NS_PFX=$NS_BASE$$
+HOSTS="A B C"
 . "$TOP/tests/netns.sh"
 
+# The hand-made files below name these addresses.
 SRV_ADDR=198.18.10.2
-SRV_PORT=8443
 URL=https://$SRV_ADDR:$SRV_PORT
-HOSTS="A B C"
-TMP=""
-RUN=""
-# FAILED, note, ok, notok, check and die come from tests/netns.sh.
 
-cleanup() {
-	_rc=$?
-	trap - EXIT INT TERM HUP
-	set +e
-	[ "$_rc" -eq 0 ] && [ "$FAILED" -ne 0 ] && _rc=1
-	if [ "$_rc" -ne 0 ]; then
-		for _h in $HOSTS; do
-			echo "# --- $_h"
-			nsx "$_h" wg show "$NS_PFX$_h" 2>&1 | sed 's/^/#   /'
-		done
-		[ -n "$TMP" ] && sed 's/^/#   /' "$TMP/commands.log" 2>/dev/null | tail -n 40
-	fi
-	if [ -n "$RUN" ] && [ -f "$RUN/nginx.conf" ]; then
-		WGCONFSRV_RUN_DIR=$RUN nsx srv sh "$TOP/nginx/local.sh" stop >/dev/null 2>&1
-	fi
-	ns_cleanup
-	[ -n "$TMP" ] && rm -rf "$TMP"
-	echo "# exit status: $_rc"
-	exit "$_rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-
-for _t in ip wireguard-go wg ping jq curl nginx spawn-fcgi openssl; do
-	command -v "$_t" >/dev/null 2>&1 || die "$_t is missing (make deps installs it)"
-done
-[ -x "$TOP/client/wgconf" ] && [ -x "$TOP/cgi/wgconfsrv" ] || die "not built (make)"
-ns_reap_stale "$NS_BASE"
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/t3100-import.$$.XXXXXX") || die "mktemp"
-chmod 0755 "$TMP"
-RUN=$TMP/srv
-mkdir -p "$TMP/bin"
-cp "$TOP/client/wgconf" "$TOP/cgi/wgconfsrv" "$TMP/bin/" || die "cannot copy the binaries"
-WGCONF=$TMP/bin/wgconf
+mesh_begin t3100-import-mesh
 
 # --- the underlay: srv, A, B, C on one router ------------------------------
-for _h in wan srv A B C; do
-	ns_add "$_h" || die "cannot create namespace $NS_PFX$_h"
-done
-ns_forward wan
-ns_link wan s0 198.18.10.1/24 srv eth0 $SRV_ADDR/24 &&
-ns_link wan a0 198.18.11.1/24 A eth0 198.18.11.2/24 &&
-ns_link wan b0 198.18.12.1/24 B eth0 198.18.12.2/24 &&
-ns_link wan c0 198.18.13.1/24 C eth0 198.18.13.2/24 || die "cannot create the veth links"
-for _h in srv A B C; do
-	_gw=$(ip -n "$NS_PFX$_h" -4 -o addr show | sed -n 's/.* inet \(198\.18\.[0-9]*\)\..*/\1.1/p')
-	ip -n "$NS_PFX$_h" route add default via "$_gw" || die "default route on $_h"
-done
+mesh_wan
+mesh_host A 198.18.11.2
+mesh_host B 198.18.12.2
+mesh_host C 198.18.13.2
 ip -n "$NS_PFX"C addr add 192.168.80.1/32 dev lo || die "192.168.80.1 on C"
-for _h in $HOSTS; do
-	ns_wg_up "$_h" "$NS_PFX$_h" || die "wireguard-go $NS_PFX$_h in $_h"
-done
-
-WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=0.0.0.0:$SRV_PORT \
-WGCONFSRV_CERT_NAMES=IP:$SRV_ADDR WGCONFSRV_RESPONDERS=2 \
-WGCONFSRV_REGISTER_RATE=600r/m WGCONFSRV_BIN=$TMP/bin/wgconfsrv \
-	nsx srv sh "$TOP/nginx/local.sh" start >"$TMP/local-start.log" 2>&1 ||
-	{ cat "$TMP/local-start.log"; die "nginx/local.sh start in the server namespace"; }
-CACERT=$RUN/cert.pem
-PWFILE=$RUN/admin-password
-
-# wgc_in and admin come from tests/netns.sh.
-LOG=$TMP/commands.log
-mkdir -p "$TMP/admin"
+mesh_wg $HOSTS
+mesh_server
 
 # --- the hand-made mesh --------------------------------------------------------
 for _h in $HOSTS; do

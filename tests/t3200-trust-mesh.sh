@@ -39,127 +39,31 @@
 set -u
 umask 077
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "# skip: needs root (network namespaces, wireguard-go)"
-	echo "# exit status: 77"
-	exit 77
-fi
-
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 NS_BASE=t32k
 NS_PFX=$NS_BASE$$
+HOSTS="A B C E"
 . "$TOP/tests/netns.sh"
 
-SRV_ADDR=198.18.0.2
-SRV_PORT=8443
 EVIL_PORT=8444
-URL=https://$SRV_ADDR:$SRV_PORT
-HOSTS="A B C E"
 
-TMP=""
-RUN=""
-# FAILED, note, ok, notok, check and die come from tests/netns.sh.
-
-dump_state() {
-	for _h in $HOSTS; do
-		ip netns list | grep -qE "^$NS_PFX$_h( |\$)" || continue
-		echo "# --- host $_h: wg show, addresses, routes"
-		nsx "$_h" wg show "$NS_PFX$_h" 2>&1 | sed 's/^/#   /'
-		ip -n "$NS_PFX$_h" -br addr 2>&1 | sed 's/^/#   /'
-		ip -n "$NS_PFX$_h" route 2>&1 | sed 's/^/#   /'
-	done
-	[ -n "$TMP" ] && [ -f "$TMP/commands.log" ] && tail -n 40 "$TMP/commands.log" | sed 's/^/#   /'
-}
-
-cleanup() {
-	_rc=$?
-	trap - EXIT INT TERM HUP
-	trap '' PIPE
-	set +e
-	[ "$_rc" -eq 0 ] && [ "$FAILED" -ne 0 ] && _rc=1
-	[ "$_rc" -ne 0 ] && dump_state
-	if [ -n "$RUN" ] && [ -f "$RUN/nginx.conf" ]; then
-		WGCONFSRV_RUN_DIR=$RUN nsx srv sh "$TOP/nginx/local.sh" stop >/dev/null 2>&1
-	fi
-	ns_cleanup
-	if [ -n "$TMP" ]; then
-		if [ -n "${T3200_KEEP:-}" ]; then note "kept $TMP"; else rm -rf "$TMP"; fi
-	fi
-	[ "$FAILED" -ne 0 ] && echo "# $FAILED check(s) failed:$FAILED_LIST"
-	echo "# exit status: $_rc"
-	exit "$_rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-trap 'exit 141' PIPE
-
-for _t in ip nft wireguard-go wg ping jq curl nginx spawn-fcgi openssl sqlite3; do
-	command -v "$_t" >/dev/null 2>&1 || die "$_t is missing (make deps installs it)"
-done
-[ -c /dev/net/tun ] || die "/dev/net/tun is missing: wireguard-go needs it"
-[ -x "$TOP/client/wgconf" ] || die "client/wgconf is not built (make)"
-[ -x "$TOP/cgi/wgconfsrv" ] || die "cgi/wgconfsrv is not built (make)"
-
-ns_reap_stale "$NS_BASE"
-for _d in "${TMPDIR:-/tmp}"/t3200-trust.*.*; do
-	[ -d "$_d" ] || continue
-	_pid=${_d##*/t3200-trust.}
-	_pid=${_pid%%.*}
-	kill -0 "$_pid" 2>/dev/null || rm -rf "$_d"
-done
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/t3200-trust.$$.XXXXXX") || die "mktemp"
-chmod 0755 "$TMP"
-RUN=$TMP/srv
-LOG=$TMP/commands.log
-mkdir -p "$TMP/bin"
-cp "$TOP/client/wgconf" "$TOP/cgi/wgconfsrv" "$TMP/bin/" || die "cannot copy the binaries"
-WGCONF=$TMP/bin/wgconf
-DB=$RUN/wgconfsrv.db
+mesh_begin t3200-trust-mesh nft sqlite3
 
 # --- the underlay -------------------------------------------------------
 
-for _h in wan srv A B C E; do
-	ns_add "$_h" || die "cannot create namespace $NS_PFX$_h"
-done
-ns_forward wan
-ns_link wan s0 198.18.0.1/24 srv eth0 $SRV_ADDR/24 &&
-ns_link wan a0 198.18.1.1/24 A eth0 198.18.1.2/24 &&
-ns_link wan b0 198.18.2.1/24 B eth0 198.18.2.2/24 &&
-ns_link wan c0 198.18.3.1/24 C eth0 198.18.3.2/24 &&
-ns_link wan e0 198.18.5.1/24 E eth0 198.18.5.2/24 ||
-	die "cannot create the veth links"
-for _h in srv A B C E; do
-	_gw=$(ip -n "$NS_PFX$_h" -4 -o addr show | sed -n 's/.* inet \(198\.18\.[0-9]*\)\..*/\1.1/p')
-	ip -n "$NS_PFX$_h" route add default via "$_gw" || die "default route on $_h"
-done
+mesh_wan
+mesh_host A 198.18.1.2
+mesh_host B 198.18.2.2
+mesh_host C 198.18.3.2
+mesh_host E 198.18.5.2
 # B routes a LAN: the address lives on its loopback.
 ip -n "$NS_PFX"B addr add 192.168.77.1/32 dev lo || die "192.168.77.1 on B"
-for _h in A B C E; do
-	ns_wg_up "$_h" "$NS_PFX$_h" || die "wireguard-go $NS_PFX$_h in $_h"
-done
-
-WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=0.0.0.0:$SRV_PORT \
-WGCONFSRV_CERT_NAMES=IP:$SRV_ADDR WGCONFSRV_RESPONDERS=2 \
-WGCONFSRV_REGISTER_RATE=600r/m WGCONFSRV_BIN=$TMP/bin/wgconfsrv \
-	nsx srv sh "$TOP/nginx/local.sh" start >"$TMP/local-start.log" 2>&1 ||
-	{ cat "$TMP/local-start.log"; die "nginx/local.sh start in the server namespace"; }
-CACERT=$RUN/cert.pem
-PWFILE=$RUN/admin-password
+mesh_wg $HOSTS
+mesh_server
 
 # --- running wgconf -----------------------------------------------------
 
-# wgc, wgc_in, admin and show_fail come from tests/netns.sh.
-sync_host() {
-	_h=$1
-	shift
-	wgc "$_h" sync --interface "$NS_PFX$_h" --config-dir "$TMP/$_h/wireguard" --apply "$@"
-}
-mkdir -p "$TMP/admin"
-for _h in $HOSTS; do
-	mkdir -p "$TMP/$_h/wireguard"
-done
+# wgc, wgc_in, admin, show_fail and sync_host come from tests/netns.sh.
 
 # expect RC TEXT WHAT: the last command exited RC and said TEXT on stderr.
 expect() {
@@ -172,30 +76,19 @@ expect() {
 
 # --- the mesh -------------------------------------------------------------
 
+mesh_register A 198.18.1.2:51820
+mesh_accept A
+mesh_register B 198.18.2.2:51820
+mesh_accept B --networks 192.168.77.0/24
+mesh_register C 198.18.3.2:51820
+mesh_accept C
+mesh_register E 198.18.5.2:51820
+mesh_accept E
 for _h in $HOSTS; do
-	_lc=$(echo "$_h" | tr '[:upper:]' '[:lower:]')
-	case $_h in
-	A) _ep=198.18.1.2 ;; B) _ep=198.18.2.2 ;; C) _ep=198.18.3.2 ;; E) _ep=198.18.5.2 ;;
-	esac
-	wgc "$_h" register --server "$URL" --cacert "$CACERT" --name "host-$_lc" \
-		"$_ep:51820" || [ "$RC" -eq 3 ] || { show_fail "register $_h"; die "register"; }
-	if [ "$_h" = B ]; then
-		admin accept host-b --networks 192.168.77.0/24
-	else
-		admin accept "host-$_lc"
-	fi || { show_fail "accept $_h"; die "accept"; }
 	eval "id_$_h=\$(jq -r .id \"\$TMP/$_h/state/state.json\")"
 done
-admin pair host-a host-b && admin pair host-a host-c && admin pair host-b host-e ||
-	{ show_fail "pair"; die "pair"; }
-admin peers --json || die "admin peers"
-printf '%s\n' "$OUT" >"$TMP/peers.json"
-for _h in $HOSTS; do
-	_lc=$(echo "$_h" | tr '[:upper:]' '[:lower:]')
-	_a=$(jq -r --arg n "host-$_lc" '(.peers // .)[] | select(.name == $n) | .addresses[0]' \
-		"$TMP/peers.json" | sed 's|/.*||')
-	eval "addr_$_h=\$_a"
-done
+mesh_pair A-B A-C B-E
+mesh_addrs
 for _h in $HOSTS; do
 	sync_host "$_h" || show_fail "first sync on $_h"
 done

@@ -17,94 +17,24 @@
 set -u
 umask 077
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "# skip: needs root (network namespaces, wireguard-go)"
-	echo "# exit status: 77"
-	exit 77
-fi
-
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 NS_BASE=t33k
 NS_PFX=$NS_BASE$$
+HOSTS="A B"
 . "$TOP/tests/netns.sh"
 
 SRV_ADDR=198.18.30.2
-SRV_PORT=8443
 URL=https://$SRV_ADDR:$SRV_PORT
-HOSTS="A B"
 BUSY=5355
-TMP=""
-RUN=""
-HOLDER=""
 
-cleanup() {
-	_rc=$?
-	trap - EXIT INT TERM HUP
-	set +e
-	[ "$_rc" -eq 0 ] && [ "$FAILED" -ne 0 ] && _rc=1
-	if [ "$_rc" -ne 0 ]; then
-		for _h in $HOSTS; do
-			echo "# --- $_h"
-			nsx "$_h" wg show "$NS_PFX$_h" 2>&1 | sed 's/^/#   /'
-		done
-		[ -n "$TMP" ] && sed 's/^/#   /' "$TMP/commands.log" 2>/dev/null | tail -n 40
-	fi
-	[ -n "$HOLDER" ] && kill "$HOLDER" 2>/dev/null
-	if [ -n "$RUN" ] && [ -f "$RUN/nginx.conf" ]; then
-		WGCONFSRV_RUN_DIR=$RUN nsx srv sh "$TOP/nginx/local.sh" stop >/dev/null 2>&1
-	fi
-	ns_cleanup
-	[ -n "$TMP" ] && rm -rf "$TMP"
-	echo "# exit status: $_rc"
-	exit "$_rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-
-for _t in ip wireguard-go wg ping jq curl nginx spawn-fcgi openssl python3; do
-	command -v "$_t" >/dev/null 2>&1 || die "$_t is missing (make deps installs it)"
-done
-[ -x "$TOP/client/wgconf" ] && [ -x "$TOP/cgi/wgconfsrv" ] || die "not built (make)"
-ns_reap_stale "$NS_BASE"
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/t3300-rollback.$$.XXXXXX") || die "mktemp"
-chmod 0755 "$TMP"
-RUN=$TMP/srv
-mkdir -p "$TMP/bin" "$TMP/admin"
-cp "$TOP/client/wgconf" "$TOP/cgi/wgconfsrv" "$TMP/bin/" || die "cannot copy the binaries"
-WGCONF=$TMP/bin/wgconf
-LOG=$TMP/commands.log
+mesh_begin t3300-apply-rollback python3
 
 # --- the underlay: srv, A, B on one router -------------------------------
-for _h in wan srv $HOSTS; do
-	ns_add "$_h" || die "cannot create namespace $NS_PFX$_h"
-done
-ns_forward wan
-ns_link wan s0 198.18.30.1/24 srv eth0 $SRV_ADDR/24 &&
-ns_link wan a0 198.18.31.1/24 A eth0 198.18.31.2/24 &&
-ns_link wan b0 198.18.32.1/24 B eth0 198.18.32.2/24 || die "cannot create the veth links"
-ip -n "$NS_PFX"srv route add default via 198.18.30.1 &&
-ip -n "$NS_PFX"A route add default via 198.18.31.1 &&
-ip -n "$NS_PFX"B route add default via 198.18.32.1 || die "default routes"
-for _h in $HOSTS; do
-	ns_wg_up "$_h" "$NS_PFX$_h" || die "wireguard-go $NS_PFX$_h in $_h"
-	mkdir -p "$TMP/$_h/wireguard"
-done
-
-WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=0.0.0.0:$SRV_PORT \
-WGCONFSRV_CERT_NAMES=IP:$SRV_ADDR WGCONFSRV_RESPONDERS=2 \
-WGCONFSRV_REGISTER_RATE=600r/m WGCONFSRV_BIN=$TMP/bin/wgconfsrv \
-	nsx srv sh "$TOP/nginx/local.sh" start >"$TMP/local-start.log" 2>&1 ||
-	{ cat "$TMP/local-start.log"; die "nginx/local.sh start in the server namespace"; }
-CACERT=$RUN/cert.pem
-PWFILE=$RUN/admin-password
-
-sync_host() {
-	_h=$1
-	shift
-	wgc "$_h" sync --interface "$NS_PFX$_h" --config-dir "$TMP/$_h/wireguard" --apply "$@"
-}
+mesh_wan
+mesh_host A 198.18.31.2
+mesh_host B 198.18.32.2
+mesh_wg $HOSTS
+mesh_server
 
 # set_port NAME PORT: what a hostile server (or an admin's slip) does.
 set_port() {
@@ -120,12 +50,11 @@ listen_port() {
 }
 
 # --- A and B in the mesh ------------------------------------------------------
-wgc A register --server "$URL" --cacert "$CACERT" --name host-a 198.18.31.2:51820 ||
-	[ "$RC" -eq 3 ] || die "register A: $ERR"
-wgc B register --server "$URL" --cacert "$CACERT" --name host-b 198.18.32.2:51820 ||
-	[ "$RC" -eq 3 ] || die "register B: $ERR"
-admin accept host-a && admin accept host-b && admin pair host-a host-b ||
-	die "admin accept and pair: $ERR"
+mesh_register A 198.18.31.2:51820
+mesh_register B 198.18.32.2:51820
+mesh_accept A
+mesh_accept B
+mesh_pair A-B
 admin peers --json || die "admin peers: $ERR"
 addr() {
 	printf '%s\n' "$PEERS" | jq -r --arg n "$1" '.peers[] | select(.name == $n) | .addresses[0]' |
@@ -142,12 +71,12 @@ check "before: A pings B ($ADDR_B)" ns_ping A "$ADDR_B" 15
 cp "$TMP/A/wireguard/$NS_PFX"A.conf "$TMP/A.conf.before"
 
 # --- a listen port that is taken on A ---------------------------------------------
+# The process holding it lives in A's namespace: the cleanup ends it there.
 nsx A python3 -c "
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(('0.0.0.0', $BUSY))
 time.sleep(600)" &
-HOLDER=$!
 sleep 0.5
 set_port host-a $BUSY || die "cannot set host-a's listen port"
 sync_host A

@@ -29,100 +29,36 @@
 set -u
 umask 077
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "# skip: needs root (network namespaces, wireguard-go)"
-	echo "# exit status: 77"
-	exit 77
-fi
-
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 NS_BASE=t35k
 NS_PFX=$NS_BASE$$
-. "$TOP/tests/netns.sh"
-
-SRV_ADDR=198.18.0.2
-SRV_PORT=8443
-URL=https://$SRV_ADDR:$SRV_PORT
 N=12
 WEB="1 2 3 4 5 6 7 8"
 DBS="9 10 11 12"
-TMP=""
-RUN=""
+HOSTS=$(seq -f 'h%g' 1 $N | tr '\n' ' ')
+. "$TOP/tests/netns.sh"
 
-cleanup() {
-	_rc=$?
-	trap - EXIT INT TERM HUP
-	trap '' PIPE
-	set +e
-	[ "$_rc" -eq 0 ] && [ "$FAILED" -ne 0 ] && _rc=1
-	if [ "$_rc" -ne 0 ] && [ -n "$TMP" ]; then
-		echo "# --- h1: wg show"
-		nsx h1 wg show "$NS_PFX"h1 2>&1 | sed 's/^/#   /'
-	fi
-	if [ -n "$RUN" ] && [ -f "$RUN/nginx.conf" ]; then
-		WGCONFSRV_RUN_DIR=$RUN nsx srv sh "$TOP/nginx/local.sh" stop >/dev/null 2>&1
-	fi
-	ns_cleanup
-	if [ -n "$TMP" ]; then
-		if [ -n "${T3500_KEEP:-}" ]; then note "kept $TMP"; else rm -rf "$TMP"; fi
-	fi
-	[ "$FAILED" -ne 0 ] && echo "# $FAILED check(s) failed:$FAILED_LIST"
-	echo "# exit status: $_rc"
-	exit "$_rc"
+# The hosts register under their own names, h1..h12.
+hname() {
+	echo "$1"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
 
-for _t in ip wireguard-go wg ping jq curl nginx spawn-fcgi openssl sqlite3; do
-	command -v "$_t" >/dev/null 2>&1 || die "$_t is missing (make deps installs it)"
-done
-[ -c /dev/net/tun ] || die "/dev/net/tun is missing: wireguard-go needs it"
-[ -x "$TOP/client/wgconf" ] && [ -x "$TOP/cgi/wgconfsrv" ] || die "not built (make)"
-ns_reap_stale "$NS_BASE"
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/t3500-policy-mesh.$$.XXXXXX") || die "mktemp"
-chmod 0755 "$TMP"
-RUN=$TMP/srv
-LOG=$TMP/commands.log
-mkdir -p "$TMP/bin" "$TMP/admin"
-cp "$TOP/client/wgconf" "$TOP/cgi/wgconfsrv" "$TMP/bin/" || die "cannot copy the binaries"
-WGCONF=$TMP/bin/wgconf
+mesh_begin t3500-policy-mesh sqlite3
 
 # --- the underlay, the server ---------------------------------------------------
-ns_add wan && ns_add srv || die "namespaces"
-ns_forward wan
-ns_link wan s0 198.18.0.1/24 srv eth0 $SRV_ADDR/24 || die "veth srv"
-ip -n "$NS_PFX"srv route add default via 198.18.0.1 || die "route srv"
-i=1
-while [ $i -le $N ]; do
-	ns_add h$i && ns_link wan h$i 198.18.$i.1/24 h$i eth0 198.18.$i.2/24 &&
-	    ip -n "$NS_PFX"h$i route add default via 198.18.$i.1 &&
-	    ns_wg_up h$i "$NS_PFX"h$i || die "host h$i"
-	mkdir -p "$TMP/h$i/wireguard"
-	i=$((i + 1))
+mesh_wan
+for _h in $HOSTS; do
+	mesh_host "$_h" "198.18.${_h#h}.2"
 done
+mesh_wg $HOSTS
 ok "twelve hosts with wireguard-go behind one router"
-WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=0.0.0.0:$SRV_PORT \
-WGCONFSRV_CERT_NAMES=IP:$SRV_ADDR WGCONFSRV_RESPONDERS=2 \
-WGCONFSRV_REGISTER_RATE=6000r/m WGCONFSRV_BIN=$TMP/bin/wgconfsrv \
-	nsx srv sh "$TOP/nginx/local.sh" start >"$TMP/local-start.log" 2>&1 ||
-	{ cat "$TMP/local-start.log"; die "nginx/local.sh start in the server namespace"; }
-CACERT=$RUN/cert.pem
-PWFILE=$RUN/admin-password
-DB=$RUN/wgconfsrv.db
-
+mesh_server WGCONFSRV_REGISTER_RATE=6000r/m
 # sql SQL: the intruder at the database; every ETag moves.
 sql() {
 	sqlite3 "$DB" "PRAGMA foreign_keys = ON; ATTACH '$TMP/loot.db' AS loot; $1;
 	    UPDATE network SET revision = revision + 1;
 	    UPDATE peers SET revision = (SELECT revision FROM network WHERE id = 1);" ||
 	    die "cannot write the database: $1"
-}
-
-sync_host() {
-	wgc "h$1" sync --state-dir "$TMP/h$1/state" --interface "$NS_PFX"h$1 \
-		--config-dir "$TMP/h$1/wireguard" --apply
 }
 
 # peers_of N: the public keys wg shows on host N.
@@ -136,9 +72,7 @@ SIGN_PUB=$OUT
 admin network --signing-key "$SIGN_PUB" || die "network --signing-key: $ERR"
 i=1
 while [ $i -le $N ]; do
-	wgc h$i register --state-dir "$TMP/h$i/state" --server "$URL" --cacert "$CACERT" \
-	    --name h$i --trust-key "$SIGN_PUB" 198.18.$i.2:51820
-	[ "$RC" = 0 ] || [ "$RC" = 3 ] || { show_fail "register h$i"; die "cannot register"; }
+	mesh_register h$i 198.18.$i.2:51820 --trust-key "$SIGN_PUB"
 	eval "pub_$i=\$(printf '%s\n' \"\$OUT\" | sed -n 's/^public key //p')"
 	_t=web
 	[ $i -ge 9 ] && _t=db
@@ -160,7 +94,7 @@ addr() {
 
 i=1
 while [ $i -le $N ]; do
-	sync_host $i || show_fail "sync --apply on h$i"
+	sync_host h$i || show_fail "sync --apply on h$i"
 	i=$((i + 1))
 done
 check "web h1 pings db h9 over the tunnel" ns_ping h1 "$(addr 9)" 15
@@ -176,7 +110,7 @@ check "h1 does not list h2 (web-web is not a rule)" eval '! peers_of 1 | grep -q
 # expect_held WHAT PATTERN: h1's sync exits 4 naming PATTERN, h2 is not in wg.
 expect_held() {
 	held_pat=$2
-	sync_host 1
+	sync_host h1
 	check "$1: held (exit 4)" [ "$RC" = 4 ]
 	check "$1: named" eval 'printf "%s\n" "$ERR" | grep -Eq "$held_pat"'
 	check "$1: h2 is not configured on h1" eval '! peers_of 1 | grep -qF "$pub_2"'
@@ -184,7 +118,7 @@ expect_held() {
 
 # clean WHAT: undone, h1 syncs cleanly and pings h9.
 clean() {
-	sync_host 1
+	sync_host h1
 	check "$1: undone, h1 syncs cleanly (exit $RC)" [ "$RC" = 0 ]
 	check "$1: h1 pings h9 again" ns_ping h1 "$(addr 9)" 15
 }
@@ -223,14 +157,14 @@ admin rules --json
 WEBDB=$(printf '%s\n' "$OUT" | jq -r '.rules[] | select(.a == "db" and .b == "web") | .id')
 admin rules delete "$WEBDB" && admin sign --all --key "$TMP/admin/signing.key" --yes ||
     show_fail "rollback: the admin deletes web-db and signs policy version 2"
-sync_host 1
+sync_host h1
 check "rollback: h1 takes policy version 2: no peer left" [ -z "$(peers_of 1)" ]
 sql "CREATE TABLE loot.pol2 AS SELECT signed_version, text, signature FROM policy;
     CREATE TABLE loot.pairs2 AS SELECT * FROM pairs"
 sql "UPDATE policy SET (signed_version, text, signature) =
     (SELECT signed_version, text, signature FROM loot.pol);
     INSERT INTO pairs SELECT * FROM loot.pairs WHERE true ON CONFLICT DO NOTHING"
-sync_host 1
+sync_host h1
 check "policy rolled back: held (exit 4)" [ "$RC" = 4 ]
 check "policy rolled back: named" eval 'printf "%s\n" "$ERR" |
     grep -q "policy: refused: rollback: the policy has version 1, older than version 2"'
@@ -242,7 +176,7 @@ admin rules add web db && admin sign --all --key "$TMP/admin/signing.key" --yes 
     show_fail "rollback: the admin adds web-db again and signs"
 i=9
 while [ $i -le $N ]; do
-	sync_host $i || show_fail "sync h$i after the rule came back"
+	sync_host h$i || show_fail "sync h$i after the rule came back"
 	i=$((i + 1))
 done
 clean "rollback"

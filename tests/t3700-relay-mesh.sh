@@ -19,7 +19,6 @@
 # untouched. With R2 a relay too, R1's interface goes down: after the stale
 # window one sync round moves A-B to R2 and the pings resume. R1 stops being
 # a relay: its next sync switches forwarding off and removes the rule.
-#
 #             srv 198.18.0.2:8443 (nginx + responders, TLS)
 #                  |
 #   R1 198.18.1.2 -+- wan (router) -+- natA 198.18.3.2 (masquerade) - A 192.168.33.2
@@ -31,152 +30,31 @@
 set -u
 umask 077
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "# skip: needs root (network namespaces, wireguard-go)"
-	echo "t3700-relay-mesh: skipped: needs root (network namespaces, wireguard-go)" >&2
-	echo "# exit status: 77"
-	exit 77
-fi
-
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 NS_BASE=t37k
 NS_PFX=$NS_BASE$$
+HOSTS="R1 R2 P A B"
 . "$TOP/tests/netns.sh"
 
-WGCONF=$TOP/client/wgconf
-SRV_ADDR=198.18.0.2
-SRV_PORT=8443
-URL=https://$SRV_ADDR:$SRV_PORT
-HOSTS="R1 R2 P A B"
 # The link status threshold the server runs with (default 180 s): a relay
 # whose links have had no handshake for that long is taken as down. A live
 # link shakes hands again only every 2 minutes or so (WireGuard's rekey), so
 # what needs a live relay here is done within 90 s of its handshakes.
 STALE=90
 
-TMP=""
-RUN=""
-# FAILED, note, ok, notok, check and die come from tests/netns.sh.
-
-dump_state() {
-	for _h in $HOSTS; do
-		ip netns list | grep -qE "^$NS_PFX$_h( |\$)" || continue
-		echo "# --- host $_h: wg show, addresses, routes"
-		nsx "$_h" wg show "$NS_PFX$_h" 2>&1 | sed 's/^/#   /'
-		ip -n "$NS_PFX$_h" -br addr 2>&1 | sed 's/^/#   /'
-		ip -n "$NS_PFX$_h" route 2>&1 | sed 's/^/#   /'
-	done
-	if [ -n "$RUN" ] && [ -d "$RUN/logs" ]; then
-		echo "# --- server logs (last lines)"
-		tail -n 15 "$RUN/logs/responder.log" "$RUN/logs/error.log" 2>/dev/null | sed 's/^/#   /'
-	fi
-}
-
-cleanup() {
-	_rc=$?
-	trap - EXIT INT TERM HUP
-	# Output may go to a closed pipe (| head): cleaning up matters more.
-	trap '' PIPE
-	set +e
-	[ "$_rc" -eq 0 ] && [ "$FAILED" -ne 0 ] && _rc=1
-	[ "$_rc" -ne 0 ] && dump_state
-	if [ "$_rc" -ne 0 ] && [ -n "${T3700_PAUSE:-}" ]; then
-		note "T3700_PAUSE: the namespaces stay for $T3700_PAUSE s (ip netns list)"
-		sleep "$T3700_PAUSE"
-	fi
-	if [ -n "$RUN" ] && [ -f "$RUN/nginx.conf" ]; then
-		WGCONFSRV_RUN_DIR=$RUN nsx srv sh "$TOP/nginx/local.sh" stop >/dev/null 2>&1
-	fi
-	# Whatever local.sh missed dies with the namespace's processes.
-	ns_cleanup
-	if [ -n "$TMP" ]; then
-		if [ -n "${T3700_KEEP:-}" ]; then
-			note "kept $TMP"
-		else
-			rm -rf "$TMP"
-		fi
-	fi
-	if [ "$FAILED" -ne 0 ]; then
-		echo "# $FAILED check(s) failed:$FAILED_LIST"
-	fi
-	echo "# exit status: $_rc"
-	exit "$_rc"
-}
-
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-trap 'exit 141' PIPE
-
-for _t in ip nft wireguard-go wg ping jq curl nginx spawn-fcgi openssl; do
-	command -v "$_t" >/dev/null 2>&1 || die "$_t is missing (make deps installs it)"
-done
-[ -c /dev/net/tun ] || die "/dev/net/tun is missing: wireguard-go needs it"
-[ -x "$WGCONF" ] || die "$WGCONF is not built (make)"
-[ -x "$TOP/cgi/wgconfsrv" ] || die "cgi/wgconfsrv is not built (make)"
-
-ns_reap_stale "$NS_BASE"
-for _d in "${TMPDIR:-/tmp}"/t3700-relay-mesh.*.*; do
-	[ -d "$_d" ] || continue
-	_pid=${_d##*/t3700-relay-mesh.}
-	_pid=${_pid%%.*}
-	kill -0 "$_pid" 2>/dev/null || rm -rf "$_d"
-done
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/t3700-relay-mesh.$$.XXXXXX") || die "mktemp"
-chmod 0755 "$TMP"
-RUN=$TMP/srv
-LOG=$TMP/commands.log
-# The binaries under test, copied: one run tests one build even when the
-# tree is rebuilt meanwhile.
-mkdir -p "$TMP/bin"
-cp "$TOP/client/wgconf" "$TOP/cgi/wgconfsrv" "$TMP/bin/" || die "cannot copy the binaries"
-WGCONF=$TMP/bin/wgconf
-
+mesh_begin t3700-relay-mesh nft
 
 # --- the underlay -------------------------------------------------------
 
-for _h in wan srv R1 R2 P natA A natB B; do
-	ns_add "$_h" || die "cannot create namespace $NS_PFX$_h"
-done
-ns_forward wan
-ns_forward natA
-ns_forward natB
-ns_link wan s0 198.18.0.1/24 srv eth0 $SRV_ADDR/24 &&
-ns_link wan r1 198.18.1.1/24 R1 eth0 198.18.1.2/24 &&
-ns_link wan p0 198.18.2.1/24 P eth0 198.18.2.2/24 &&
-ns_link wan na 198.18.3.1/24 natA wan0 198.18.3.2/24 &&
-ns_link wan nb 198.18.4.1/24 natB wan0 198.18.4.2/24 &&
-ns_link wan r2 198.18.5.1/24 R2 eth0 198.18.5.2/24 &&
-ns_link natA lan0 192.168.33.1/24 A eth0 192.168.33.2/24 &&
-ns_link natB lan0 192.168.44.1/24 B eth0 192.168.44.2/24 ||
-	die "cannot create the veth links"
-for _h in srv R1 R2 P natA natB; do
-	_gw=$(ip -n "$NS_PFX$_h" -4 -o addr show | sed -n 's/.* inet \(198\.18\.[0-9]*\)\..*/\1.1/p')
-	ip -n "$NS_PFX$_h" route add default via "$_gw" || die "default route on $_h"
-done
-ip -n "$NS_PFX"A route add default via 192.168.33.1 || die "default route on A"
-ip -n "$NS_PFX"B route add default via 192.168.44.1 || die "default route on B"
+mesh_wan
+mesh_host R1 198.18.1.2
+mesh_host P 198.18.2.2
+mesh_host R2 198.18.5.2
+mesh_host A 192.168.33.2 nat 198.18.3.2
+mesh_host B 192.168.44.2 nat 198.18.4.2
 # B's routed LAN: reached only by a tunnel with 192.168.50.0/24 in its
 # AllowedIPs (and a route to it).
 ip -n "$NS_PFX"B addr add 192.168.50.1/32 dev lo || die "192.168.50.1 on B"
-
-# Each NAT router: masquerade out, nothing new comes in (a home router).
-for _n in natA natB; do
-	nsx "$_n" nft -f - <<'EOF' || die "nftables NAT on $_n"
-table ip t37knat {
-	chain postrouting {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "wan0" masquerade
-	}
-	chain forward {
-		type filter hook forward priority filter; policy drop;
-		ct state established,related accept
-		iifname "lan0" accept
-	}
-}
-EOF
-done
 # R1 is a careful host: it forwards nothing unless a rule says so.
 nsx R1 nft -f - <<'EOF' || die "nftables firewall on R1"
 table inet t37kfw {
@@ -195,85 +73,14 @@ ns_noping B 192.168.33.2 & _p2=$!
 check "underlay: A cannot reach B directly" wait $_p1
 check "underlay: B cannot reach A directly" wait $_p2
 
-for _h in $HOSTS; do
-	ns_wg_up "$_h" "$NS_PFX$_h" || die "wireguard-go $NS_PFX$_h in $_h"
-done
+mesh_wg $HOSTS
 ok "wireguard-go runs in R1, R2, P, A, B"
-
-# --- the server ---------------------------------------------------------
-
-WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=0.0.0.0:$SRV_PORT \
-WGCONFSRV_CERT_NAMES=IP:$SRV_ADDR WGCONFSRV_RESPONDERS=2 \
-WGCONFSRV_REGISTER_RATE=600r/m WGCONFSRV_BIN=$TMP/bin/wgconfsrv \
-WGCONFSRV_LINK_STALE_SECONDS=$STALE \
-	nsx srv sh "$TOP/nginx/local.sh" start >"$TMP/local-start.log" 2>&1 ||
-	{ cat "$TMP/local-start.log"; die "nginx/local.sh start in the server namespace"; }
-CACERT=$RUN/cert.pem
-PWFILE=$RUN/admin-password
+mesh_server WGCONFSRV_LINK_STALE_SECONDS=$STALE
 
 # --- helpers ---------------------------------------------------------------
 
-# wgc, wgc_in, admin and show_fail come from tests/netns.sh.
-
-sync_host() {
-	_h=$1
-	shift
-	wgc "$_h" sync --state-dir "$TMP/$_h/state" --interface "$NS_PFX$_h" \
-		--config-dir "$TMP/$_h/wireguard" --apply "$@"
-}
-
-# round HOST...: one cron run on each, in that order; each one's output in
-# out_HOST and err_HOST.
-round() {
-	for _rh in "$@"; do
-		sync_host "$_rh" || show_fail "sync on $_rh"
-		eval "out_$_rh=\$OUT err_$_rh=\$ERR"
-	done
-}
-
-hname() {
-	echo "host-$1" | tr '[:upper:]' '[:lower:]'
-}
-
-pubkey() {
-	nsx "$1" wg show "$NS_PFX$1" public-key
-}
-
-# wgfield HOST PEERHOST FIELD: one column of `wg show IF FIELD` for a peer.
-wgfield() {
-	eval "_k=\$pub_$2"
-	nsx "$1" wg show "$NS_PFX$1" "$3" | awk -v k="$_k" '$1 == k { print $2 }'
-}
-
-haspeer() {
-	eval "_k=\$pub_$2"
-	nsx "$1" wg show "$NS_PFX$1" peers | grep -qxF "$_k"
-}
-
-# rxtx HOST PEERHOST: "RX TX", HOST's byte counts for PEERHOST.
-rxtx() {
-	eval "_k=\$pub_$2"
-	nsx "$1" wg show "$NS_PFX$1" transfer | awk -v k="$_k" '$1 == k { print $2, $3 }'
-}
-
-# allowed HOST PEERHOST: HOST's AllowedIPs for PEERHOST, space-separated.
-allowed() {
-	eval "_k=\$pub_$2"
-	nsx "$1" wg show "$NS_PFX$1" allowed-ips | awk -v k="$_k" '$1 == k { $1 = ""; print }'
-}
-
-# link X Y EXPR: jq EXPR over the `admin links --json` entry of X-Y.
-link() {
-	admin links --json || { echo "error"; return; }
-	printf '%s\n' "$OUT" | jq -r --arg x "$(hname "$1")" --arg y "$(hname "$2")" "
-		[.links[] | select((.a.name == \$x and .b.name == \$y) or
-		                   (.a.name == \$y and .b.name == \$x))] | .[0] | $3"
-}
-
-# fwd HOST: whether HOST's WireGuard interface forwards IPv4.
-fwd() {
-	nsx "$1" cat /proc/sys/net/ipv4/conf/"$NS_PFX$1"/forwarding
-}
+# wgc, admin, show_fail, sync_host, round, wgfield, haspeer, rxtx, allowed,
+# link and fwd come from tests/netns.sh.
 
 # grows BEFORE AFTER: AFTER is at least 5000 bytes more (what bulk() sends).
 grows() {
@@ -287,46 +94,22 @@ bulk() {
 
 # --- registration, the admin's pairs ------------------------------------------
 
-mkdir -p "$TMP/admin"
-for _h in $HOSTS; do
-	mkdir -p "$TMP/$_h/wireguard"
-	case $_h in
-	A | B) _ep=nat ;;
-	R1) _ep=198.18.1.2:51820 ;;
-	R2) _ep=198.18.5.2:51820 ;;
-	P) _ep=198.18.2.2:51820 ;;
-	esac
-	wgc "$_h" register --state-dir "$TMP/$_h/state" --server "$URL" --cacert "$CACERT" \
-		--name "$(hname "$_h")" "$_ep"
-	[ "$RC" = 0 ] || [ "$RC" = 3 ] || { show_fail "register $_h"; die "cannot go on"; }
-done
+mesh_register R1 198.18.1.2:51820
+mesh_register R2 198.18.5.2:51820
+mesh_register P 198.18.2.2:51820
+mesh_register A nat
+mesh_register B nat
 for _h in R1 R2 P A; do
-	admin accept "$(hname "$_h")" || { show_fail "accept $_h"; die "cannot go on"; }
+	mesh_accept "$_h"
 done
-admin accept host-b --networks 192.168.50.0/24 || { show_fail "accept B"; die "cannot go on"; }
-if admin pair host-a host-b && admin pair host-a host-p; then
-	ok "admin: five hosts accepted (B routes 192.168.50.0/24), A-B and A-P paired"
-else
-	show_fail "admin pair"
-	die "cannot go on"
-fi
-
-admin peers --json || die "no peer list"
-printf '%s\n' "$OUT" >"$TMP/peers.json"
-for _h in $HOSTS; do
-	_a=$(jq -r --arg n "$(hname "$_h")" '(.peers // .)[] | select(.name == $n) | .addresses[0]' \
-		"$TMP/peers.json" | sed 's|/.*||')
-	case $_a in
-	[0-9]*.*.*.*) eval "addr_$_h=\$_a" ;;
-	*) die "no IPv4 address for $_h" ;;
-	esac
-done
+mesh_accept B --networks 192.168.50.0/24
+mesh_pair A-B A-P
+ok "admin: five hosts accepted (B routes 192.168.50.0/24), A-B and A-P paired"
+mesh_addrs
 
 round R1 R2 P A B
 round R1 R2 P A B
-for _h in $HOSTS; do
-	eval "pub_$_h=\$(pubkey $_h)"
-done
+mesh_pubkeys
 
 # --- no relay ----------------------------------------------------------------
 

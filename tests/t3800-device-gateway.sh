@@ -24,104 +24,39 @@
 set -u
 umask 077
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "# skip: needs root (network namespaces, wireguard-go)"
-	echo "# exit status: 77"
-	exit 77
-fi
-
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 NS_BASE=t38k
 NS_PFX=$NS_BASE$$
+HOSTS="G H"
 . "$TOP/tests/netns.sh"
 
-SRV_ADDR=198.18.0.2
-SRV_PORT=8443
-URL=https://$SRV_ADDR:$SRV_PORT
-HOSTS="G H"
-TMP=""
-RUN=""
-
-cleanup() {
-	_rc=$?
-	trap - EXIT INT TERM HUP
-	trap '' PIPE
-	set +e
-	[ "$_rc" -eq 0 ] && [ "$FAILED" -ne 0 ] && _rc=1
-	if [ "$_rc" -ne 0 ]; then
-		for _h in G H D; do
-			echo "# --- $_h"
-			nsx "$_h" wg show all 2>&1 | sed 's/\(key: \).*/\1…/; s/^/#   /'
-			ip -n "$NS_PFX$_h" route 2>&1 | sed 's/^/#   /'
-		done
-		[ -f "$TMP/commands.log" ] && tail -n 30 "$TMP/commands.log" | sed 's/^/#   /'
-	fi
-	if [ -n "$RUN" ] && [ -f "$RUN/nginx.conf" ]; then
-		WGCONFSRV_RUN_DIR=$RUN nsx srv sh "$TOP/nginx/local.sh" stop >/dev/null 2>&1
-	fi
-	ns_cleanup
-	[ -n "$TMP" ] && rm -rf "$TMP"
-	[ "$FAILED" -ne 0 ] && echo "# $FAILED check(s) failed:$FAILED_LIST"
-	echo "# exit status: $_rc"
-	exit "$_rc"
+# A failed run shows G, H and the device (keys cut), and the last commands.
+mesh_dump() {
+	for _h in G H D; do
+		echo "# --- $_h"
+		nsx "$_h" wg show all 2>&1 | sed 's/\(key: \).*/\1…/; s/^/#   /'
+		ip -n "$NS_PFX$_h" route 2>&1 | sed 's/^/#   /'
+	done
+	[ -f "$TMP/commands.log" ] && tail -n 30 "$TMP/commands.log" | sed 's/^/#   /'
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
 
-for _t in ip wireguard-go wg wg-quick ping jq curl nginx spawn-fcgi openssl node chromium; do
-	command -v "$_t" >/dev/null 2>&1 || die "$_t is missing (make deps installs it)"
-done
+mesh_begin t3800-device-gateway wg-quick node chromium
 [ -d "$TOP/node_modules/playwright-core" ] || die "playwright-core is not installed (make deps)"
-[ -c /dev/net/tun ] || die "/dev/net/tun is missing: wireguard-go needs it"
-ns_reap_stale "$NS_BASE"
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/t3800-device.$$.XXXXXX") || die "mktemp"
-chmod 0755 "$TMP"
-RUN=$TMP/srv
-LOG=$TMP/commands.log
-mkdir -p "$TMP/bin" "$TMP/admin" "$TMP/phone"
-cp "$TOP/client/wgconf" "$TOP/cgi/wgconfsrv" "$TMP/bin/" || die "cannot copy the binaries"
-WGCONF=$TMP/bin/wgconf
+mkdir -p "$TMP/phone"
 
 # --- the underlay and the server ------------------------------------------
 
-for _h in wan srv G H D; do
-	ns_add "$_h" || die "cannot create namespace $NS_PFX$_h"
-done
-ns_forward wan
-ns_link wan s0 198.18.0.1/24 srv eth0 $SRV_ADDR/24 &&
-ns_link wan g0 198.18.1.1/24 G eth0 198.18.1.2/24 &&
-ns_link wan h0 198.18.2.1/24 H eth0 198.18.2.2/24 &&
-ns_link wan d0 198.18.3.1/24 D eth0 198.18.3.2/24 || die "cannot create the veth links"
-for _h in srv G H D; do
-	_gw=$(ip -n "$NS_PFX$_h" -4 -o addr show | sed -n 's/.* inet \(198\.18\.[0-9]*\)\..*/\1.1/p')
-	ip -n "$NS_PFX$_h" route add default via "$_gw" || die "default route on $_h"
-done
-for _h in G H; do
-	ns_wg_up "$_h" "$NS_PFX$_h" || die "wireguard-go in $_h"
-	mkdir -p "$TMP/$_h/wireguard"
-done
-
-WGCONFSRV_RUN_DIR=$RUN WGCONFSRV_LISTEN=0.0.0.0:$SRV_PORT \
-WGCONFSRV_CERT_NAMES=IP:$SRV_ADDR WGCONFSRV_RESPONDERS=2 \
-WGCONFSRV_REGISTER_RATE=600r/m WGCONFSRV_BIN=$TMP/bin/wgconfsrv \
-	nsx srv sh "$TOP/nginx/local.sh" start >"$TMP/local-start.log" 2>&1 ||
-	{ cat "$TMP/local-start.log"; die "nginx/local.sh start in the server namespace"; }
-CACERT=$RUN/cert.pem
-PWFILE=$RUN/admin-password
-
-sync_host() {
-	wgc "$1" sync --state-dir "$TMP/$1/state" --interface "$NS_PFX$1" \
-		--config-dir "$TMP/$1/wireguard" --apply
-}
+mesh_wan
+mesh_host G 198.18.1.2
+mesh_host H 198.18.2.2
+mesh_host D 198.18.3.2
+mesh_wg $HOSTS
+mesh_server
 
 # --- the gateway and a host ------------------------------------------------
 
-wgc G register --state-dir "$TMP/G/state" --server "$URL" --cacert "$CACERT" \
-	--name host-g 198.18.1.2:51820 || { show_fail "register G"; die "register"; }
-wgc H register --state-dir "$TMP/H/state" --server "$URL" --cacert "$CACERT" \
-	--name host-h 198.18.2.2:51820 || { show_fail "register H"; die "register"; }
+mesh_register G 198.18.1.2:51820
+mesh_register H 198.18.2.2:51820
 admin accept host-g && admin accept host-h --tags lab && admin pair host-g host-h &&
 	admin rules add phones lab || { show_fail "admin: accept, pair, rule"; die "admin"; }
 ok "G and H accepted and paired; H tagged lab; a rule pairs phones with lab"
@@ -149,14 +84,9 @@ DEV_ADDR=$(printf '%s\n' "$OUT" | jq -r '.devices[0].addresses[0]')
 check "the device is listed with its gateway" \
 	[ "$(printf '%s\n' "$OUT" | jq -r '.devices[0].gateway.name')" = host-g ]
 
-for _r in 1 2; do
-	for _h in $HOSTS; do
-		sync_host "$_h" || show_fail "sync $_h"
-	done
-done
-admin peers --json >/dev/null || die "admin peers"
-addr_G=$(printf '%s\n' "$OUT" | jq -r '.peers[] | select(.name == "host-g") | .addresses[0]' | sed 's|/.*||')
-addr_H=$(printf '%s\n' "$OUT" | jq -r '.peers[] | select(.name == "host-h") | .addresses[0]' | sed 's|/.*||')
+mesh_sync_all
+mesh_sync_all
+mesh_addrs
 note "G is $addr_G, H is $addr_H, the device $DEV_ADDR"
 
 # --- the device runs exactly the downloaded file ---------------------------
@@ -178,14 +108,11 @@ check "the gateway sees the device's handshake" \
 
 # H is paired with the device (the rule), through G; G forwards only
 # with its host's consent.
-fwd_G() {
-	nsx G cat "/proc/sys/net/ipv4/conf/${NS_PFX}G/forwarding"
-}
-check "G's config asks it to forward, but without allow-relay it does not ($(fwd_G))" [ "$(fwd_G)" = 0 ]
+check "G's config asks it to forward, but without allow-relay it does not ($(fwd G))" [ "$(fwd G)" = 0 ]
 check "without allow-relay on G, the device does not reach H" ns_noping D "$addr_H"
 wgc G allow-relay --state-dir "$TMP/G/state" || show_fail "allow-relay on G"
 sync_host G || show_fail "sync G after allow-relay"
-check "with allow-relay, G forwards on its tunnel interface ($(fwd_G))" [ "$(fwd_G)" = 1 ]
+check "with allow-relay, G forwards on its tunnel interface ($(fwd G))" [ "$(fwd G)" = 1 ]
 check "the device pings H through the gateway" ns_ping D "$addr_H" 15
 check "H pings the device back" ns_ping H "$DEV_ADDR" 10
 

@@ -56,21 +56,24 @@ export function pairCount() {
 export function linkText(l) {
   if (!l) return "never: no handshake reported";
   const hs = l.latest_handshake ? `, handshake ${ago(l.latest_handshake)}` : ": no handshake reported";
-  return `${l.status}${hs}${l.rx === null ? "" : `, rx ${bytes(l.rx)}, tx ${bytes(l.tx)}`}`;
+  const via = l.path === "relayed" ? ` (relayed via ${nameOf(l.via)})` : l.path === "down" ? " (down)" : "";
+  return `${l.status}${via}${hs}${l.rx === null || l.rx === undefined ? "" : `, rx ${bytes(l.rx)}, tx ${bytes(l.tx)}`}`;
 }
 
-// {status, latest_handshake, rx, tx} of a pair as a sees it (rx: what a
-// received from b, by a's own report, else b's with the two swapped; null
-// when neither side reported), or null when nothing is known.
+// {status, latest_handshake, path, via, rx, tx} of a pair as a sees it, or
+// null when nothing is known. path: "direct", "relayed" (via: the relay's
+// id) or "down". rx: what a received from b, by a's own report, else b's
+// with the two swapped; null when neither side reported.
 export function linkOf(a, b) {
   const i = store.links?.get(pairKey(a, b));
   if (i === undefined) return null;
   const hs = linkData.handshake[i];
   const mine = i * 6 + (a < b ? 0 : 3), theirs = i * 6 + (a < b ? 3 : 0);
   const own = linkData.own;
-  let rx = own[mine], tx = own[mine + 1];
-  if (Number.isNaN(rx)) [rx, tx] = [own[theirs + 1], own[theirs]];
+  let rx = own?.[mine] ?? NaN, tx = own?.[mine + 1] ?? NaN;
+  if (Number.isNaN(rx) && own) [rx, tx] = [own[theirs + 1], own[theirs]];
   return { status: STATUS[linkData.codes[i]], latest_handshake: hs ? new Date(hs).toISOString() : null,
+    path: PATH[linkData.path?.[i] ?? 0], via: linkData.via?.[i] || null,
     rx: Number.isNaN(rx) ? null : rx, tx: Number.isNaN(tx) ? null : tx };
 }
 
@@ -94,6 +97,13 @@ export function trafficOf(p) {
   return any ? { rx, tx, latest_handshake: hs ? new Date(hs).toISOString() : null } : p.traffic ?? null;
 }
 
+// The relay a pair goes through (its id), or null: linkOf's via, without
+// making an object (the grouped graph asks it of every pair).
+export function relayOf(a, b) {
+  const i = store.links?.get(pairKey(a, b));
+  return i !== undefined && PATH[linkData.path?.[i]] === "relayed" ? linkData.via?.[i] || null : null;
+}
+
 // The peer's config problems the page can see: pairs with no path (both
 // behind NAT), no pair at all, a signature that no longer matches.
 export function warningsOf(p) {
@@ -101,7 +111,8 @@ export function warningsOf(p) {
   if (Array.isArray(p.warnings)) w.push(...p.warnings);
   if (p.state !== "accepted") return w;
   if (isNat(p)) {
-    const stuck = p.pairs.filter((id) => isNat(store.peers.get(id)));
+    // A pair the server routes through a relay has its path.
+    const stuck = p.pairs.filter((id) => isNat(store.peers.get(id)) && linkOf(p.id, id)?.path !== "relayed");
     if (stuck.length === 1) w.push(`no path to ${nameOf(stuck[0])}: both are behind NAT`);
     else if (stuck.length > 1) w.push(`no path to ${stuck.length} partners: they and this peer are behind NAT`);
   }
@@ -190,9 +201,10 @@ export function whyText(a, b) {
 }
 
 const STATUS = ["never", "stale", "up"];
+const PATH = ["direct", "relayed", "down"];
 let worker = null;
 let linkIndex = null; // pair key -> index into linkData
-let linkData = null;  // {codes: Uint8Array, handshake: Float64Array}
+let linkData = null;  // {codes: Uint8Array, handshake: Float64Array, path: Uint8Array (PATH), via: [relay id or ""]}
 
 // Link status comes after the first screen, read by a worker (links-worker.js):
 // megabytes at scale. Emits {type: "links"}; a server without it leaves
@@ -204,7 +216,8 @@ export function loadLinks() {
         const keys = msg.keys ? msg.keys.split("\n") : [];
         linkIndex = new Map();
         for (let i = 0; i < keys.length; i++) linkIndex.set(keys[i], i);
-        linkData = { codes: msg.codes, handshake: msg.handshake, own: msg.own };
+        linkData = { codes: msg.codes, handshake: msg.handshake, path: msg.path, via: msg.via ? msg.via.split("\n") : null,
+          own: msg.own };
         store.links = linkIndex;
       } else if (msg.status === 404 || msg.status === 405) {
         store.links = null;
@@ -221,6 +234,8 @@ export function loadLinks() {
       api.links().then((l) => done(l ? { status: 200, keys: (l.links ?? []).map((x) => pairKey(x.a.id ?? x.a, x.b.id ?? x.b)).join("\n"),
         codes: (l.links ?? []).map((x) => Math.max(0, STATUS.indexOf(x.status))),
         handshake: (l.links ?? []).map((x) => (x.latest_handshake ? Date.parse(x.latest_handshake) : 0)),
+        path: (l.links ?? []).map((x) => Math.max(0, PATH.indexOf(x.path))),
+        via: (l.links ?? []).map((x) => (x.path === "relayed" ? x.via?.id ?? "" : "")).join("\n"),
         ...sideBytes(l.links ?? []) } : { status: 404 }),
       () => done({ status: 0 }));
     }

@@ -100,6 +100,7 @@ function matrix() {
   const table = $("#matrix");
   const small = acc.length <= MATRIX_MAX;
   $("#matrix-box").hidden = !small || acc.length < 2;
+  const had = [...boxes].find(([k, b]) => k.startsWith("m:") && b === document.activeElement)?.[0];
   for (const k of [...boxes.keys()]) if (k.startsWith("m:")) boxes.delete(k);
   if (!small) {
     $("thead", table).replaceChildren();
@@ -119,6 +120,7 @@ function matrix() {
       if (store.links && a.pairs.includes(b.id)) td.className = `link-${linkOf(a.id, b.id)?.status ?? "never"}`;
       return td;
     }))));
+  if (had) boxes.get(had)?.focus();
 }
 
 // ------------------------------------------------------------------ picker

@@ -90,8 +90,8 @@ CREATE TABLE networks (
 CREATE TABLE pairs (
     a           TEXT NOT NULL REFERENCES peers(id) ON DELETE CASCADE,
     b           TEXT NOT NULL REFERENCES peers(id) ON DELETE CASCADE,
-    psk_box_a   BLOB NOT NULL,                  -- crypto_box_seal(psk, pk(a))
-    psk_box_b   BLOB NOT NULL,                  -- crypto_box_seal(psk, pk(b))
+    psk_box_a   BLOB NOT NULL,                  -- psk boxed to pk(a): 80 or 104 bytes (docs/trust.md)
+    psk_box_b   BLOB NOT NULL,                  -- psk boxed to pk(b)
     created_at  INTEGER NOT NULL,
     explicit    INTEGER NOT NULL DEFAULT 1 CHECK (explicit IN (0, 1)),
     via         TEXT REFERENCES peers(id) ON DELETE SET NULL,  -- the relay, lib/store/relays.c

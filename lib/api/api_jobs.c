@@ -10,6 +10,11 @@
  * The responder claims a batch and puts a sealed one (two short writes,
  * between requests); the thread seals the preshared keys in between. Where
  * no thread can be made, api_jobs_work() does all three between requests.
+ *
+ * The keys are boxed in bulk (keys_bulk_box(), docs/trust.md): one
+ * ephemeral key pair per job and sealer, its secret key wiped when the job
+ * ends (or another begins), so a pair costs no X25519 once both its ends
+ * were seen.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -24,24 +29,55 @@
 #include "db.h"
 #include "policy_view.h"
 
-/* Seals a fresh preshared key of each pair to both ends; a pair whose key
- * will not decode is dropped (its peer cannot have one). */
+/* A sealer's bulk boxer: for one job at a time. */
+struct bulk {
+	struct keys_bulk *k;            /* NULL: none yet, or wiped */
+	int64_t rule_id;
+};
+
+/* Wipes the job's ephemeral secret key (and the shared keys). */
 static void
-seal_batch(struct job_batch *b)
+bulk_end(struct bulk *u)
 {
+	keys_bulk_free(u->k);
+	u->k = NULL;
+}
+
+/* The boxer of b's job: a fresh one when the job changed. NULL out of
+ * memory. */
+static struct keys_bulk *
+bulk_for(struct bulk *u, const struct job_batch *b)
+{
+	if (u->k != NULL && u->rule_id == b->rule_id)
+		return u->k;
+	bulk_end(u);
+	u->k = keys_bulk_new();
+	u->rule_id = b->rule_id;
+	return u->k;
+}
+
+/* Boxes a fresh preshared key of each pair to both ends; a pair with a
+ * key of small order is dropped (its peer cannot have one), and so is the
+ * whole batch when no boxer can be made (a later pass makes it again). */
+static void
+seal_batch(struct job_batch *b, struct bulk *u)
+{
+	struct keys_bulk *k = bulk_for(u, b);
 	size_t kept = 0;
 
+	if (k == NULL) {
+		b->n = 0;
+		return;
+	}
 	for (size_t i = 0; i < b->n; i++) {
 		struct job_pair *p = &b->v[i];
-		uint8_t psk[KEYS_LEN], ka[KEYS_LEN], kb[KEYS_LEN];
-		int bad = keys_b64_decode_key(ka, p->pka) != 0 ||
-		          keys_b64_decode_key(kb, p->pkb) != 0;
+		uint8_t psk[KEYS_LEN];
+		int bad;
 
-		if (!bad) {
-			keys_random(psk, sizeof(psk));
-			bad = keys_seal(p->boxa, psk, ka) != 0 || keys_seal(p->boxb, psk, kb) != 0;
-			keys_wipe(psk, sizeof(psk));
-		}
+		keys_random(psk, sizeof(psk));
+		bad = keys_bulk_box(k, p->boxa, psk, p->ka) != 0 ||
+		      keys_bulk_box(k, p->boxb, psk, p->kb) != 0;
+		keys_wipe(psk, sizeof(psk));
 		if (!bad && kept != i)
 			b->v[kept] = *p;
 		kept += !bad;
@@ -84,6 +120,9 @@ put(const struct job_batch *b, int64_t now)
 	return DB_OK;
 }
 
+/* api_jobs_work()'s boxer: this process makes its batches in one thread. */
+static struct bulk work_bulk;
+
 int
 api_jobs_work(void)
 {
@@ -94,12 +133,13 @@ api_jobs_work(void)
 	if (b == NULL)
 		return -1;
 	if ((rc = claim(b, now)) == DB_NOTFOUND) {
+		bulk_end(&work_bulk);   /* no job: its secret key goes */
 		ret = 0;
 		goto out;
 	}
 	if (rc != DB_OK)
 		goto out;
-	seal_batch(b);
+	seal_batch(b, &work_bulk);
 	if (b->n > 0 && put(b, now) != DB_OK)
 		goto out;
 	ret = 1;
@@ -115,7 +155,9 @@ struct api_sealer {
 	struct job_batch *todo;         /* handed to the thread; owned by it */
 	struct job_batch *done;         /* sealed, handed back */
 	int in_flight;                  /* a batch is out of the responder's hands */
+	int forget;                     /* no job runs: wipe the boxer */
 	int efd;                        /* readable when done is set */
+	struct bulk bulk;               /* the thread's own */
 };
 
 static void *
@@ -129,13 +171,21 @@ sealer_main(void *arg)
 	for (;;) {
 		struct job_batch *b;
 
+		int forget;
+
 		pthread_mutex_lock(&s->mu);
-		while (s->todo == NULL)
+		while (s->todo == NULL && !s->forget)
 			pthread_cond_wait(&s->cv, &s->mu);
 		b = s->todo;
 		s->todo = NULL;
+		forget = s->forget;
+		s->forget = 0;
 		pthread_mutex_unlock(&s->mu);
-		seal_batch(b);
+		if (forget)
+			bulk_end(&s->bulk);
+		if (b == NULL)
+			continue;
+		seal_batch(b, &s->bulk);
 		pthread_mutex_lock(&s->mu);
 		s->done = b;
 		pthread_mutex_unlock(&s->mu);
@@ -197,6 +247,16 @@ sealer_take(struct api_sealer *s)
 	return b;
 }
 
+/* No job runs: the thread wipes its boxer (the job's secret key). */
+static void
+sealer_forget(struct api_sealer *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->forget = 1;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
 int
 api_jobs_step(struct api_sealer *s)
 {
@@ -216,6 +276,8 @@ api_jobs_step(struct api_sealer *s)
 		return -1;
 	if ((rc = claim(b, store_now())) != DB_OK) {
 		free(b);
+		if (rc == DB_NOTFOUND)
+			sealer_forget(s);
 		return rc == DB_NOTFOUND ? 0 : -1;
 	}
 	pthread_mutex_lock(&s->mu);

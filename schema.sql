@@ -271,3 +271,20 @@ CREATE TABLE pair_jobs (
 -- The peers whose expiry the periodic check watches (lib/store/peers.c).
 CREATE INDEX peers_expiry ON peers (expires_at)
     WHERE disabled_at IS NULL AND expires_at IS NOT NULL;
+
+-- Where the next tunnel address is looked for (lib/store/addresses.c): every
+-- host address of `pool` below `low` is taken, so an accept finds the lowest
+-- free one from here through the UNIQUE index instead of reading every
+-- address. An address freed (its peer deleted, or moved) drops the hint of its
+-- family; the next accept reads them all once and sets it again.
+CREATE TABLE address_hints (
+    family      INTEGER PRIMARY KEY CHECK (family IN (4, 6)),
+    pool        TEXT NOT NULL,                  -- canonical CIDR the hint is for
+    low         TEXT NOT NULL                   -- canonical address text
+);
+CREATE TRIGGER addresses_freed AFTER DELETE ON addresses BEGIN
+    DELETE FROM address_hints WHERE family = old.family;
+END;
+CREATE TRIGGER addresses_moved AFTER UPDATE OF address ON addresses BEGIN
+    DELETE FROM address_hints WHERE family = old.family;
+END;

@@ -243,6 +243,21 @@ static const char migration_pause[] =
 	"CREATE INDEX peers_expiry ON peers (expires_at)"
 	"  WHERE disabled_at IS NULL AND expires_at IS NOT NULL;";
 
+/*
+ * Version 13, the next tunnel address found by an index (issue 19): where to
+ * look from, dropped by any address freed (schema.sql).
+ */
+static const char migration_address_hints[] =
+	"CREATE TABLE address_hints ("
+	"  family INTEGER PRIMARY KEY CHECK (family IN (4, 6)),"
+	"  pool   TEXT NOT NULL,"
+	"  low    TEXT NOT NULL);"
+	"CREATE TRIGGER addresses_freed AFTER DELETE ON addresses BEGIN"
+	"  DELETE FROM address_hints WHERE family = old.family;"
+	"END;"
+	"CREATE TRIGGER addresses_moved AFTER UPDATE OF address ON addresses BEGIN"
+	"  DELETE FROM address_hints WHERE family = old.family;"
+	"END;";
 
 /* Migrations from version N-1 to N live at index N: the schema's history.
  * Version 1 was the first schema (tests/unit/schema_v1.sql); a new database
@@ -282,6 +297,7 @@ static const char *const migrations[] = {
 	migration_devices,
 	migration_policy,
 	migration_pause,
+	migration_address_hints,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION + 1,

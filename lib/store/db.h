@@ -4,7 +4,7 @@
 
 #include "result.h"
 
-#define DB_SCHEMA_VERSION 12
+#define DB_SCHEMA_VERSION 13
 
 /* Opens (creating and migrating as needed) the process-wide database: WAL,
  * busy timeout, foreign keys. 0 or -1; the reason goes to stderr. */

@@ -762,6 +762,56 @@ START_TEST(config_contents)
 }
 END_TEST
 
+static void keyed_peers_from(int first, int n, const char *tag_name);
+
+/* The next address is found from a hint (address_hints), not by reading
+ * every address: still the lowest free one, a freed one reused first, and
+ * right past a run of taken addresses longer than the hint looks at. */
+START_TEST(accept_address_hint)
+{
+	struct tpeer p[7];
+	char want[32];
+
+	for (int i = 0; i < 7; i++) {
+		char name[8];
+		snprintf(name, sizeof(name), "h%d", i);
+		reg(&p[i], name, NULL);
+	}
+	for (int i = 0; i < 3; i++) {
+		accept_peer(&p[i], NULL);
+		snprintf(want, sizeof(want), "10.77.0.%d", i + 1);
+		ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 1), 0), want);
+	}
+	ck_assert_int_eq(count("SELECT count(*) FROM address_hints WHERE family = 4"
+	                       " AND pool = '10.77.0.0/24' AND low = '10.77.0.4'"), 1);
+	/* 70 addresses taken after it, as an import would (the hint stays):
+	 * more than the hint looks at, so all are read, and the next is .74. */
+	keyed_peers_from(100, 70, "x");
+	exec_sql("INSERT INTO addresses (peer_id, family, address)"
+	         " SELECT peer_id, 4, '10.77.0.' || (row_number() OVER (ORDER BY peer_id) + 3)"
+	         " FROM peer_tags WHERE tag = 'x'");
+	ck_assert_int_eq(count("SELECT count(*) FROM address_hints"), 1);
+	accept_peer(&p[3], NULL);
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 1), 0), "10.77.0.74");
+	ck_assert_int_eq(count("SELECT count(*) FROM address_hints WHERE low = '10.77.0.75'"), 1);
+	/* A freed address drops the hint, and is given again first. */
+	OK(admin("DELETE", path("/admin/peers/%s", p[1].id), NULL), 204);
+	ck_assert_int_eq(count("SELECT count(*) FROM address_hints"), 0);
+	accept_peer(&p[4], NULL);
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 1), 0), "10.77.0.2");
+	accept_peer(&p[5], NULL);
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 1), 0), "10.77.0.75");
+	/* A moved address drops it too; a hint for another pool is not read. */
+	OK(admin("PATCH", path("/admin/peers/%s", p[0].id), "{\"address\":\"10.77.0.200\"}"), 200);
+	ck_assert_int_eq(count("SELECT count(*) FROM address_hints"), 0);
+	exec_sql("INSERT INTO address_hints VALUES (4, '10.78.0.0/24', '10.77.0.201')");
+	accept_peer(&p[6], NULL);
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 1), 0), "10.77.0.1");
+	ck_assert_int_eq(count("SELECT count(*) FROM addresses"),
+	                 count("SELECT count(DISTINCT address) FROM addresses"));
+}
+END_TEST
+
 START_TEST(accept_addresses)
 {
 	struct tpeer p[6], q;
@@ -2387,6 +2437,7 @@ api_suite(void)
 	tcase_add_test(tc, config_revision_changes);
 	tcase_add_test(tc, config_contents);
 	tcase_add_test(tc, accept_addresses);
+	tcase_add_test(tc, accept_address_hint);
 	tcase_add_test(tc, reject);
 	tcase_add_test(tc, pairing);
 	tcase_add_test(tc, delete_removes_pairs);

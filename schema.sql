@@ -288,3 +288,9 @@ END;
 CREATE TRIGGER addresses_moved AFTER UPDATE OF address ON addresses BEGIN
     DELETE FROM address_hints WHERE family = old.family;
 END;
+
+-- What an accept read in full at 10,000 peers (issue 19): whether any peer
+-- relays (lib/store/relays.c), and an audit event's repeat within the
+-- coalescing window (lib/store/audit.c: one admin accepting many peers).
+CREATE INDEX peers_relays ON peers (id) WHERE relay = 1;
+CREATE INDEX audit_repeat ON audit (actor, action, target, at);

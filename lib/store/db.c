@@ -244,8 +244,9 @@ static const char migration_pause[] =
 	"  WHERE disabled_at IS NULL AND expires_at IS NOT NULL;";
 
 /*
- * Version 13, the next tunnel address found by an index (issue 19): where to
- * look from, dropped by any address freed (schema.sql).
+ * Version 13, an accept that does not read every peer (issue 19): where to
+ * look for the next tunnel address from, dropped by any address freed
+ * (schema.sql), and two indexes.
  */
 static const char migration_address_hints[] =
 	"CREATE TABLE address_hints ("
@@ -257,7 +258,11 @@ static const char migration_address_hints[] =
 	"END;"
 	"CREATE TRIGGER addresses_moved AFTER UPDATE OF address ON addresses BEGIN"
 	"  DELETE FROM address_hints WHERE family = old.family;"
-	"END;";
+	"END;"
+	/* What else an accept read in full: whether any peer relays, an audit
+	 * event's repeat. */
+	"CREATE INDEX peers_relays ON peers (id) WHERE relay = 1;"
+	"CREATE INDEX audit_repeat ON audit (actor, action, target, at);";
 
 /* Migrations from version N-1 to N live at index N: the schema's history.
  * Version 1 was the first schema (tests/unit/schema_v1.sql); a new database

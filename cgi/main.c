@@ -28,6 +28,7 @@
 
 #define HOUSEKEEP_EVERY 300     /* seconds between periodic checks */
 #define JOBS_CHECK_MS   1000    /* an idle responder looks for pair jobs this often */
+#define JOBS_RETRY_MS   2       /* a job's write found the lock taken: again after */
 /* Seconds between looks for peers whose expiry came: an index seek, so a
  * peer is paused within this much of its expires_at (given requests). */
 #define EXPIRE_EVERY    10
@@ -391,6 +392,7 @@ struct jobs {
 	struct api_sealer *sealer;      /* NULL: batches made in this thread */
 	int running;                    /* a job was running when last looked at */
 	int64_t checked;                /* when it was last looked for (ms) */
+	int64_t retry_at;               /* the write lock was taken: not before (ms) */
 };
 
 struct pool {
@@ -488,6 +490,8 @@ jobs_timeout(struct jobs *j)
 	}
 	if (!j->running || (j->sealer != NULL && api_sealer_busy(j->sealer)))
 		return JOBS_CHECK_MS;
+	if (j->retry_at > now_ms())
+		return (int)(j->retry_at - now_ms());
 	return 0;
 }
 
@@ -495,8 +499,15 @@ jobs_timeout(struct jobs *j)
 static void
 jobs_step(struct jobs *j)
 {
-	if (j->running)
-		j->running = (j->sealer != NULL ? api_jobs_step(j->sealer) : api_jobs_work()) > 0;
+	int r;
+
+	if (!j->running || j->retry_at > now_ms())
+		return;
+	r = j->sealer != NULL ? api_jobs_step(j->sealer) : api_jobs_work();
+	j->running = r > 0;
+	/* The other responder writes a batch (a few ms): answer requests
+	 * meanwhile rather than wait for its lock. */
+	j->retry_at = r == API_JOBS_BUSY ? now_ms() + JOBS_RETRY_MS : 0;
 }
 
 /* The poll set: every held connection, the listening socket while a slot

@@ -64,7 +64,11 @@ int api_sealer_fd(const struct api_sealer *s);
 int api_sealer_busy(const struct api_sealer *s);
 
 /* Puts the batch the sealer sealed (if it is done) and, with none in its
- * hands, claims the next one for it: 1 a job runs, 0 none, -1 an error. */
+ * hands, claims the next one for it: API_JOBS_MORE a job runs,
+ * API_JOBS_BUSY the other responder holds the write lock (call again in a
+ * moment: nothing waited for it), 0 none, -1 an error. */
+#define API_JOBS_MORE 1
+#define API_JOBS_BUSY 2
 int api_jobs_step(struct api_sealer *s);
 /* api_pause.c: a peer out of every config and back (issue 20) */
 api_handler api_admin_peer_disable, api_admin_peer_enable;

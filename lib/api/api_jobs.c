@@ -85,14 +85,24 @@ seal_batch(struct job_batch *b, struct bulk *u)
 	b->n = kept;
 }
 
+/* BEGIN IMMEDIATE: for the sealer's responder without waiting for the
+ * other responder's write (it answers requests meanwhile), DB_BUSY. */
+static int
+begin(int wait)
+{
+	if (wait)
+		return db_begin() == 0 ? DB_OK : DB_ERROR;
+	return db_begin_try();
+}
+
 /* Claims a batch in one short write; DB_NOTFOUND when no job runs. */
 static int
-claim(struct job_batch *b, int64_t now)
+claim(struct job_batch *b, int64_t now, int wait)
 {
 	int rc;
 
-	if (db_begin() != 0)
-		return DB_ERROR;
+	if ((rc = begin(wait)) != DB_OK)
+		return rc;
 	rc = store_job_claim(b, now);
 	if (rc == DB_OK && db_commit() == 0)
 		return DB_OK;
@@ -102,14 +112,14 @@ claim(struct job_batch *b, int64_t now)
 
 /* Puts a sealed batch in one short write, with the revisions it moves. */
 static int
-put(const struct job_batch *b, int64_t now)
+put(const struct job_batch *b, int64_t now, int wait)
 {
 	struct store_revisions revised = { NULL, 0 };
 	size_t made = 0;
 	int ok;
 
-	if (db_begin() != 0)
-		return DB_ERROR;
+	if ((ok = begin(wait)) != DB_OK)
+		return ok;
 	ok = store_job_put(b, now, &made) == DB_OK && store_revisions_commit(&revised) == DB_OK &&
 	     db_commit() == 0;
 	store_revisions_free(&revised);
@@ -132,7 +142,7 @@ api_jobs_work(void)
 
 	if (b == NULL)
 		return -1;
-	if ((rc = claim(b, now)) == DB_NOTFOUND) {
+	if ((rc = claim(b, now, 1)) == DB_NOTFOUND) {
 		bulk_end(&work_bulk);   /* no job: its secret key goes */
 		ret = 0;
 		goto out;
@@ -140,7 +150,7 @@ api_jobs_work(void)
 	if (rc != DB_OK)
 		goto out;
 	seal_batch(b, &work_bulk);
-	if (b->n > 0 && put(b, now) != DB_OK)
+	if (b->n > 0 && put(b, now, 1) != DB_OK)
 		goto out;
 	ret = 1;
 out:
@@ -154,6 +164,7 @@ struct api_sealer {
 	pthread_cond_t cv;
 	struct job_batch *todo;         /* handed to the thread; owned by it */
 	struct job_batch *done;         /* sealed, handed back */
+	struct job_batch *unput;        /* sealed, its put found the lock taken */
 	int in_flight;                  /* a batch is out of the responder's hands */
 	int forget;                     /* no job runs: wipe the boxer */
 	int efd;                        /* readable when done is set */
@@ -257,6 +268,23 @@ sealer_forget(struct api_sealer *s)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* Puts the sealed batch waiting to be put, if any: DB_OK (or none),
+ * DB_BUSY (it waits on), DB_ERROR. */
+static int
+put_unput(struct api_sealer *s)
+{
+	int rc;
+
+	if (s->unput == NULL)
+		return DB_OK;
+	rc = s->unput->n > 0 ? put(s->unput, store_now(), 0) : DB_OK;
+	if (rc == DB_BUSY)
+		return DB_BUSY;
+	free(s->unput);
+	s->unput = NULL;
+	return rc;
+}
+
 int
 api_jobs_step(struct api_sealer *s)
 {
@@ -265,27 +293,26 @@ api_jobs_step(struct api_sealer *s)
 
 	if (s->in_flight) {
 		if ((b = sealer_take(s)) == NULL)
-			return 1;
+			return API_JOBS_MORE;
 		s->in_flight = 0;
-		rc = b->n > 0 ? put(b, store_now()) : DB_OK;
-		free(b);
-		if (rc != DB_OK)
-			return -1;
+		s->unput = b;
 	}
+	if ((rc = put_unput(s)) != DB_OK)
+		return rc == DB_BUSY ? API_JOBS_BUSY : -1;
 	if ((b = malloc(sizeof(*b))) == NULL)
 		return -1;
-	if ((rc = claim(b, store_now())) != DB_OK) {
+	if ((rc = claim(b, store_now(), 0)) != DB_OK) {
 		free(b);
 		if (rc == DB_NOTFOUND)
 			sealer_forget(s);
-		return rc == DB_NOTFOUND ? 0 : -1;
+		return rc == DB_NOTFOUND ? 0 : rc == DB_BUSY ? API_JOBS_BUSY : -1;
 	}
 	pthread_mutex_lock(&s->mu);
 	s->todo = b;
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	s->in_flight = 1;
-	return 1;
+	return API_JOBS_MORE;
 }
 
 int

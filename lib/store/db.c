@@ -534,6 +534,21 @@ db_begin(void)
 }
 
 int
+db_begin_try(void)
+{
+	sqlite3_stmt *st = db_stmt("BEGIN IMMEDIATE");
+	int rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	sqlite3_busy_handler(db, NULL, NULL);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_busy_handler(db, busy_wait, NULL);
+	return rc == SQLITE_DONE ? DB_OK : rc == SQLITE_BUSY ? DB_BUSY : DB_ERROR;
+}
+
+int
 db_begin_read(void)
 {
 	static const char sql[] = "BEGIN";

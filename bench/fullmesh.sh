@@ -91,9 +91,9 @@ say "  admin sign --all: $(printf '%s\n' "$OUT" | tail -n 1) in $SIGN_MS ms"
 ETAG=$(etag_of "$LONE")
 T0=$(date +%s%N)
 api -a POST /admin/rules '{"a":"mesh","b":"mesh"}'
-[ "$STATUS" = 201 ] || die "rule: $STATUS $BODY"
-say "  POST /admin/rules answered in $(ms "$T0") ms: $(jqr '.pairs') pairs, job $(jqr '.job.state')"
 RULE_MS=$(ms "$T0")
+[ "$STATUS" = 201 ] || die "rule: $STATUS $BODY"
+say "  POST /admin/rules answered in $RULE_MS ms: $(jqr '.pairs') pairs, job $(jqr '.job.state')"
 P99=0 WINDOWS=0 UNDER50=0 P99S=""
 while jobs_running; do
 	wrk_run config304_during_job "$API/peer/config" 304 "Bearer $LONE" "$ETAG" 1 2

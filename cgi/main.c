@@ -28,7 +28,6 @@
 
 #define HOUSEKEEP_EVERY 300     /* seconds between periodic checks */
 #define JOBS_CHECK_MS   1000    /* an idle responder looks for pair jobs this often */
-#define JOBS_RETRY_MS   2       /* a job's write found the lock taken: again after */
 /* Seconds between looks for peers whose expiry came: an index seek, so a
  * peer is paused within this much of its expires_at (given requests). */
 #define EXPIRE_EVERY    10
@@ -392,7 +391,6 @@ struct jobs {
 	struct api_sealer *sealer;      /* NULL: batches made in this thread */
 	int running;                    /* a job was running when last looked at */
 	int64_t checked;                /* when it was last looked for (ms) */
-	int64_t retry_at;               /* the write lock was taken: not before (ms) */
 };
 
 struct pool {
@@ -404,7 +402,6 @@ struct pool {
 };
 
 #define SLOT_LISTEN POOL_MAX            /* poll slots past the connections */
-#define SLOT_SEALER (POOL_MAX + 1)
 
 /* Takes a waiting connection into a free slot; nothing when another
  * responder took it first (the listening socket does not block). */
@@ -478,40 +475,31 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* How long poll() may wait: not at all while a job wants a batch claimed
- * (or made, without a sealer). A job is looked for once a second, however
- * busy the responder is. */
+/* How long poll() may wait: without a sealer thread, not at all while a
+ * job wants a batch made. A job is looked for once a second, however busy
+ * the responder is. With the thread, the thread does it all. */
 static int
 jobs_timeout(struct jobs *j)
 {
+	if (j->sealer != NULL)
+		return -1;
 	if (!j->running && now_ms() - j->checked >= JOBS_CHECK_MS) {
 		j->checked = now_ms();
 		j->running = api_jobs_running();
 	}
-	if (!j->running || (j->sealer != NULL && api_sealer_busy(j->sealer)))
-		return JOBS_CHECK_MS;
-	if (j->retry_at > now_ms())
-		return (int)(j->retry_at - now_ms());
-	return 0;
+	return j->running ? 0 : JOBS_CHECK_MS;
 }
 
-/* Nothing to answer, or the sealer is done: the job's next step. */
+/* Nothing to answer, and no sealer thread: the job's next batch. */
 static void
 jobs_step(struct jobs *j)
 {
-	int r;
-
-	if (!j->running || j->retry_at > now_ms())
-		return;
-	r = j->sealer != NULL ? api_jobs_step(j->sealer) : api_jobs_work();
-	j->running = r > 0;
-	/* The other responder writes a batch (a few ms): answer requests
-	 * meanwhile rather than wait for its lock. */
-	j->retry_at = r == API_JOBS_BUSY ? now_ms() + JOBS_RETRY_MS : 0;
+	if (j->sealer == NULL && j->running)
+		j->running = api_jobs_work() > 0;
 }
 
 /* The poll set: every held connection, the listening socket while a slot
- * is free, the sealer. Returns how many. */
+ * is free. Returns how many. */
 static size_t
 pool_fds(struct pool *p, int listen_fd, struct pollfd *fds, size_t *slot)
 {
@@ -530,11 +518,6 @@ pool_fds(struct pool *p, int listen_fd, struct pollfd *fds, size_t *slot)
 		fds[nfds].events = POLLIN;
 		slot[nfds++] = SLOT_LISTEN;
 	}
-	if (p->jobs.sealer != NULL) {
-		fds[nfds].fd = api_sealer_fd(p->jobs.sealer);
-		fds[nfds].events = POLLIN;
-		slot[nfds++] = SLOT_SEALER;
-	}
 	return nfds;
 }
 
@@ -543,13 +526,13 @@ static int
 pool_run(void)
 {
 	struct pool *p = calloc(1, sizeof(*p));
-	struct pollfd fds[POOL_MAX + 2];
-	size_t slot[POOL_MAX + 2];
+	struct pollfd fds[POOL_MAX + 1];
+	size_t slot[POOL_MAX + 1];
 	int listen_fd = 0, flags, ready;
 
 	if (p == NULL)
 		return -1;
-	p->jobs.sealer = api_sealer_start();
+	p->jobs.sealer = api_sealer_start(db_path);
 	for (size_t i = 0; i < POOL_MAX; i++)
 		if (FCGX_InitRequest(&p->r[i], listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 			goto fail;
@@ -578,10 +561,6 @@ pool_run(void)
 				continue;
 			if (slot[k] == SLOT_LISTEN) {
 				pool_accept(p, listen_fd);
-				continue;
-			}
-			if (slot[k] == SLOT_SEALER) {
-				jobs_step(&p->jobs);
 				continue;
 			}
 			pool_serve(p, slot[k]);

@@ -18,14 +18,15 @@
  * every new statement fail, so it must never fill. */
 #define DB_STMT_CACHE   256
 
-/* The only process-wide state besides the configuration: the connection and its
- * statements, kept across requests. */
-static sqlite3 *db;
-static struct {
+/* The only state besides the configuration: the connection and its
+ * statements, kept across requests; one per thread (the responder's, and
+ * its pair jobs' sealer: lib/api/api_jobs.c), never shared. */
+static _Thread_local sqlite3 *db;
+static _Thread_local struct {
 	const char *sql;
 	sqlite3_stmt *st;
 } cache[DB_STMT_CACHE];
-static size_t ncache;
+static _Thread_local size_t ncache;
 
 /*
  * Version 2, operations: what hosts report about their links (the latest
@@ -531,21 +532,6 @@ db_begin(void)
 	static const char sql[] = "BEGIN IMMEDIATE";
 
 	return exec_cached(sql);
-}
-
-int
-db_begin_try(void)
-{
-	sqlite3_stmt *st = db_stmt("BEGIN IMMEDIATE");
-	int rc;
-
-	if (st == NULL)
-		return DB_ERROR;
-	sqlite3_busy_handler(db, NULL, NULL);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_busy_handler(db, busy_wait, NULL);
-	return rc == SQLITE_DONE ? DB_OK : rc == SQLITE_BUSY ? DB_BUSY : DB_ERROR;
 }
 
 int

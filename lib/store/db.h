@@ -20,9 +20,6 @@ int db_version(void);
  * deadlock upgrading a read lock. 0 or -1. */
 int db_begin(void);
 
-/* BEGIN IMMEDIATE without waiting: DB_BUSY at once when another connection
- * holds the write lock (work that can come back later, not a request). */
-int db_begin_try(void);
 
 /* BEGIN (deferred): the first read takes a snapshot that every later read
  * of the transaction sees, whatever other processes commit meanwhile. */

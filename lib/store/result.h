@@ -10,7 +10,6 @@
 #define DB_ERROR    -1
 #define DB_NOTFOUND -2
 #define DB_CONFLICT -3          /* a UNIQUE or CHECK constraint said no */
-#define DB_BUSY     -4          /* another writer holds the lock (db_begin_try) */
 
 
 /* Seconds since the epoch. */

@@ -61,6 +61,21 @@ etag_of() { # TOKEN: the ETag of its config, the body into $T_TMP/config.json
 	awk -F': ' 'tolower($1) == "etag" { print $2 }' "$T_TMP/hdr" | tr -d '\r'
 }
 
+# A reload leaves old workers that may still take a connection for a moment
+# (and answer 404 without the new location): ask until a 200 with an ETag.
+file_etag() { # URL
+	try=1
+	while [ $try -le 50 ]; do
+		code=$(curl -sS -D "$T_TMP/file.h" -o /dev/null -w '%{http_code}' \
+		    --cacert "$CACERT" "$1" 2>/dev/null) || code=failed
+		etag=$(awk -F': ' 'tolower($1) == "etag" { print $2 }' "$T_TMP/file.h" | tr -d '\r')
+		[ "$code" = 200 ] && [ -n "$etag" ] && break
+		try=$((try + 1))
+		sleep 0.1
+	done
+	echo "$etag"
+}
+
 jobs_running() {
 	api -a GET /admin/jobs
 	[ "$(jqr '[.jobs[] | select(.state != "done")] | length')" != 0 ]
@@ -89,13 +104,24 @@ admin sign --all --key "$T_TMP/k" --yes
 SIGN_MS=$(ms "$T0")
 say "  admin sign --all: $(printf '%s\n' "$OUT" | tail -n 1) in $SIGN_MS ms"
 ETAG=$(etag_of "$LONE")
+# nginx serving the same bytes as a file, beside the config: its own 304
+# while the job runs is the machine's yardstick.
+mkdir -p "$RUN/www"
+cp "$T_TMP/config.json" "$RUN/www/lone.json"
+sed -i "/server_name localhost;/a\\
+	location ^~ /bench-static/ { alias $RUN/www/; }" "$RUN/site.conf"
+nginx -p "$RUN" -c "$RUN/nginx.conf" -e "$RUN/logs/error.log" -s reload || die "nginx reload"
+FETAG=$(file_etag "$URL/bench-static/lone.json")
+[ -n "$FETAG" ] || die "nginx gives the static file no ETag"
 T0=$(date +%s%N)
 api -a POST /admin/rules '{"a":"mesh","b":"mesh"}'
 RULE_MS=$(ms "$T0")
 [ "$STATUS" = 201 ] || die "rule: $STATUS $BODY"
 say "  POST /admin/rules answered in $RULE_MS ms: $(jqr '.pairs') pairs, job $(jqr '.job.state')"
-P99=0 WINDOWS=0 UNDER50=0 P99S=""
+P99=0 WINDOWS=0 UNDER50=0 P99S="" NP99S=""
 while jobs_running; do
+	wrk_run nginx304_during_job "$URL/bench-static/lone.json" 304 "" "$FETAG" 1 2
+	NP99S="$NP99S $(printf '%s\n' "$WRK" | tr ' ' '\n' | sed -n 's/^p99_ms=//p')"
 	wrk_run config304_during_job "$API/peer/config" 304 "Bearer $LONE" "$ETAG" 1 2
 	p=$(printf '%s\n' "$WRK" | tr ' ' '\n' | sed -n 's/^p99_ms=//p')
 	P99=$(awk -v a="$p" -v b="$P99" 'BEGIN { print (a > b) ? a : b }')
@@ -127,12 +153,7 @@ say "  wgconf sync of the host (fetch, verify $P statements and the policy, open
     "write the file): exit $?, CPU $(awk '{ print $1 + $2 }' "$T_TMP/time") s;" \
     "$(grep -c '^\[Peer\]' "$T_TMP/h/etc/wg0.conf" 2>/dev/null) peers written"
 # 200s of a member's config beside nginx serving the same bytes.
-mkdir -p "$RUN/www"
 cp "$T_TMP/config.json" "$RUN/www/member.json"
-sed -i "/server_name localhost;/a\\
-	location ^~ /bench-static/ { alias $RUN/www/; }" "$RUN/site.conf"
-nginx -p "$RUN" -c "$RUN/nginx.conf" -e "$RUN/logs/error.log" -s reload || die "nginx reload"
-sleep 1
 wrk_run config200_member "$API/peer/config" 200 "Bearer $MEMBER" "" 2 8
 R1=$(printf '%s\n' "$WRK" | tr ' ' '\n' | sed -n 's/^rps=//p')
 wrk_run static200_member "$URL/bench-static/member.json" 200 "" "" 2 8
@@ -195,7 +216,7 @@ SECTION=$T_TMP/fullmesh.md
 	echo "| target | figure | |"
 	echo "| --- | --- | --- |"
 	echo "| a full mesh of $N by one rule: all pairs made in ≤ 60 s | $PAIRS pairs in $((PAIRS_MS / 1000)) s (the rule answered in $RULE_MS ms; the pairs in the background) | $(met $((PAIRS_MS / 1000)) '<=' 60) |"
-	echo "| config 304 p99 ≤ 50 ms while they are made | at most $P99 ms; $UNDER50 of $WINDOWS windows of ${SECS} s at ≤ 50 ms (p99 a window:$P99S) | $(met "$P99" '<=' 50) |"
+	echo "| config 304 p99 ≤ 50 ms while they are made | at most $P99 ms; $UNDER50 of $WINDOWS windows of ${SECS} s at ≤ 50 ms (p99 a window:$P99S; nginx's own 304 of the same bytes as a file, in the ${SECS} s before each:$NP99S) | $(met "$P99" '<=' 50) |"
 	echo "| a member's config, signed: ≤ 1.5 KB a partner | $B bytes for $P partners: $((B / P)) a partner | $(met $((B / P)) '<=' 1536) |"
 	echo "| its config 200 ≥ 0.5 of nginx serving the same bytes | $R1 / $R2 per second: $RATIO | $(met "$RATIO" '>=' 0.5) |"
 	echo "| \`wgconf sync\` of a member ($P signed partners, $P PSKs opened) ≤ 1 s CPU | $SYNC_CPU s user + sys | $(met "$SYNC_CPU" '<=' 1) |"

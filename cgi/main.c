@@ -532,7 +532,7 @@ pool_run(void)
 
 	if (p == NULL)
 		return -1;
-	p->jobs.sealer = api_sealer_start(db_path);
+	p->jobs.sealer = api_sealer_start(db_path, publish_note);
 	for (size_t i = 0; i < POOL_MAX; i++)
 		if (FCGX_InitRequest(&p->r[i], listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 			goto fail;

@@ -200,7 +200,8 @@ read_answers(int fd, int n, int64_t deadline)
 void
 publish_note(const struct push_note *note)
 {
-	static char buf[PUSH_BUF];
+	/* Each thread its own: the sealer publishes too (api_sealer_start). */
+	static _Thread_local char buf[PUSH_BUF];
 	int64_t deadline = now_ms() + PUSH_TIMEOUT_MS;
 	size_t len;
 	int n, ok = 0, fd = -1;

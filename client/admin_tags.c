@@ -240,7 +240,7 @@ rules_add(struct admin *a, const char *ta, const char *tb)
 	       json_object_get_string(v) : "?");
 	if (json_object_object_get_ex(resp.json, "job", &v) && v != NULL)
 		printf("its pairs are being made in the background; `wgconf admin rules` shows "
-		       "how far, and hosts take them as they are made\n");
+		       "how far; hosts take them as they are made (watching hosts when it is done)\n");
 	ret = EXIT_OK;
 out:
 	json_object_put(body);

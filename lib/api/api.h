@@ -53,10 +53,14 @@ int api_jobs_running(void);
 
 /* A responder's sealer: a thread at nice 10 with a database connection of
  * its own (db_path, kept: the configuration's) that makes the pairs of
- * every job, so that the responder's own thread only answers. NULL when
- * it cannot be made (then api_jobs_work() between requests). */
+ * every job, so that the responder's own thread only answers. When no job
+ * is left it tells publish (called on that thread; NULL: nobody) every
+ * peer whose config its batches moved, once: a host fetches a mesh's
+ * config once it is complete, not once a batch. NULL when it cannot be
+ * made (then api_jobs_work() between requests). */
 struct api_sealer;
-struct api_sealer *api_sealer_start(const char *db_path);
+struct api_sealer *api_sealer_start(const char *db_path,
+                                    void (*publish)(const struct push_note *));
 /* api_pause.c: a peer out of every config and back (issue 20) */
 api_handler api_admin_peer_disable, api_admin_peer_enable;
 /* api_admin_reject.c: bulk reject of pending peers */

@@ -102,9 +102,10 @@ claim(struct job_batch *b, int64_t now)
 	return rc == DB_NOTFOUND ? DB_NOTFOUND : DB_ERROR;
 }
 
-/* Puts a sealed batch in one short write, with the revisions it moves. */
+/* Puts a sealed batch in one short write, with the revisions it moves;
+ * the peers moved go into note (NULL: nobody is told). */
 static int
-put(const struct job_batch *b, int64_t now)
+put(const struct job_batch *b, int64_t now, struct push_note *note)
 {
 	struct store_revisions revised = { NULL, 0 };
 	size_t made = 0;
@@ -114,6 +115,12 @@ put(const struct job_batch *b, int64_t now)
 		return DB_ERROR;
 	ok = store_job_put(b, now, &made) == DB_OK && store_revisions_commit(&revised) == DB_OK &&
 	     db_commit() == 0;
+	if (ok && note != NULL) {
+		for (size_t i = 0; i < revised.n; i++)
+			push_note_peer(note, revised.v[i].id, revised.v[i].revision);
+		if (revised.n > 0)
+			push_note_admin(note, PUSH_ADMIN_PEERS);
+	}
 	store_revisions_free(&revised);
 	if (!ok) {
 		db_rollback();
@@ -123,9 +130,9 @@ put(const struct job_batch *b, int64_t now)
 }
 
 /* One batch of the oldest running job with boxer u: 1 made, 0 no job
- * (the boxer wiped), -1 an error. */
+ * (the boxer wiped), -1 an error. The peers it moved go into note. */
 static int
-work(struct bulk *u)
+work(struct bulk *u, struct push_note *note)
 {
 	struct job_batch *b = malloc(sizeof(*b));
 	int64_t now = store_now();
@@ -141,7 +148,7 @@ work(struct bulk *u)
 	if (rc != DB_OK)
 		goto out;
 	seal_batch(b, u);
-	if (b->n > 0 && put(b, now) != DB_OK)
+	if (b->n > 0 && put(b, now, note) != DB_OK)
 		goto out;
 	ret = 1;
 out:
@@ -155,14 +162,26 @@ static struct bulk work_bulk;
 int
 api_jobs_work(void)
 {
-	return work(&work_bulk);
+	return work(&work_bulk, NULL);
 }
 
 struct api_sealer {
 	pthread_t thread;
 	const char *db_path;            /* not owned: the configuration's */
 	struct bulk bulk;               /* the thread's own */
+	void (*publish)(const struct push_note *);
+	struct push_note note;          /* moved since the last publish */
 };
+
+/* Tells the peers the jobs moved, and the admin page, once no job is left
+ * (or the database failed: what was made is still told). */
+static void
+sealer_tell(struct api_sealer *s)
+{
+	if (s->publish != NULL && (s->note.n > 0 || s->note.all || s->note.admin != 0))
+		s->publish(&s->note);
+	memset(&s->note, 0, sizeof(s->note));
+}
 
 /* The thread: its own database connection (lib/store/db.c keeps one per
  * thread), looks for a job every JOBS_IDLE_MS and makes its batches one
@@ -177,22 +196,24 @@ sealer_main(void *arg)
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
 	for (;;) {
 		if (db_open(s->db_path) == 0 && store_job_running() == DB_OK)
-			while (work(&s->bulk) > 0)
+			while (work(&s->bulk, &s->note) > 0)
 				;
 		bulk_end(&s->bulk);
+		sealer_tell(s);
 		nanosleep(&idle, NULL);
 	}
 	return NULL;
 }
 
 struct api_sealer *
-api_sealer_start(const char *db_path)
+api_sealer_start(const char *db_path, void (*publish)(const struct push_note *))
 {
 	struct api_sealer *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
 		return NULL;
 	s->db_path = db_path;
+	s->publish = publish;
 	if (pthread_create(&s->thread, NULL, sealer_main, s) != 0) {
 		free(s);
 		return NULL;

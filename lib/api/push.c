@@ -9,8 +9,8 @@
 static int push_on;
 
 /* Publishes since this process started: process statistics, like the
- * request counters of lib/api.c. */
-static uint64_t push_ok, push_failed;
+ * request counters of lib/api.c. Atomic: the sealer thread publishes too. */
+static _Atomic uint64_t push_ok, push_failed;
 
 void
 push_enable(int on)

@@ -21,7 +21,7 @@ cd "$(dirname "$0")/../.." || exit 1
 TOP=$(pwd)
 
 FAST="overlap-read-swallowed tags-read-swallowed invite-delete-error-swallowed audit-search-case longfuncs-one-line longfuncs-upper-type longfuncs-empty-reason skip-hides-missing-tool push-peer-untold"
-SLOW="phone-wide-form phone-picker-1fr route-links-renamed route-rules-renamed kill-hits-idle-server first-page-only ui-spelling-unlimited stdin-end-unread answers-unbuffered admin-guessing-per-address unconfirmed-called-unsaved gateway-timeout-as-502 never-badge-faint bulk-bar-scrolls graph-labels-stacked push-other-channel push-never-published push-failures-uncounted push-no-reconnect-check push-offline-no-recheck push-204-not-seen push-subscriptions-unbounded push-page-not-live sort-seen-ignored expiry-conflict-overwritten"
+SLOW="phone-wide-form phone-picker-1fr route-links-renamed route-rules-renamed kill-hits-idle-server first-page-only ui-spelling-unlimited stdin-end-unread answers-unbuffered admin-guessing-per-address unconfirmed-called-unsaved gateway-timeout-as-502 never-badge-faint bulk-bar-scrolls graph-labels-stacked push-other-channel push-never-published push-failures-uncounted push-no-reconnect-check push-offline-no-recheck push-jobs-untold push-204-not-seen push-subscriptions-unbounded push-page-not-live sort-seen-ignored expiry-conflict-overwritten"
 
 sel=""
 for a in "${@:-all}"; do
@@ -261,6 +261,11 @@ rm -f "$T_TMP/hold"
 		# waits for a message that is no longer there.
 		subst client/watch.c '	int checked = 0, r;' '	static int checked; int r;' &&
 		shell_test t1740-push-offline.sh ;;
+	push-jobs-untold)
+		# The pairs a background job made are never published: a
+		# watching host waits for its next full check.
+		subst lib/api/api_jobs.c '		sealer_tell(s);' '		memset(&s->note, 0, sizeof(s->note));' &&
+		shell_test t1750-push-jobs.sh ;;
 	push-204-not-seen)
 		subst client/watch.c '		if (status == 204 || status == 404 || status == 405) {' \
 		    '		if (status == 404 || status == 405) {' &&

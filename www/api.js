@@ -144,6 +144,7 @@ export const api = {
   rules: () => optional("/admin/rules"),
   addRule: (a, b) => call("POST", "/admin/rules", { a, b }),
   dropRule: (r) => call("DELETE", `/admin/rules/${id(r)}`),
+  jobs: () => optional("/admin/jobs"),
 };
 
 // Records how long the page took to show what the server answered: from

@@ -15,6 +15,7 @@ import { setupDevices, loadDevices } from "./devices.js";
 import { setupAudit, showAudit } from "./audit.js";
 import { startRouter, parse } from "./router.js";
 import { startLive } from "./live.js";
+import { watchJobs } from "./jobs.js";
 import { $, $$, note } from "./util.js";
 
 function show({ view, params }) {
@@ -39,7 +40,8 @@ async function reload() {
   try {
     await load();
     note($("#status"), "");
-    loadRules();
+    // Then the jobs (named by their rules), after what the views need.
+    loadRules().then(() => watchJobs());
     delete document.body.dataset.links;
     loadLinks().then((has) => {
       performance.mark("wgconf-links");
@@ -99,6 +101,8 @@ const first = reload();
           return;
         }
         loadRules();
+        // A rule added elsewhere may make its pairs in the background.
+        watchJobs();
       }
       loadLinks();
     });

@@ -2,9 +2,11 @@
 // Reads GET /admin/links off the page's main thread: at 20,000 pairs the
 // answer is megabytes of JSON, whose parsing (and garbage) would stall the
 // page. Answers the page with a compact copy: the pair keys as one string,
-// statuses and handshake times as typed arrays (moved, not copied).
+// statuses, paths and handshake times as typed arrays (moved, not copied),
+// and the relay of each relayed pair (its id, "" for the others).
 
 const STATUS = ["never", "stale", "up"];
+const PATH = ["direct", "relayed", "down"];
 
 self.onmessage = async () => {
   let res;
@@ -30,12 +32,16 @@ self.onmessage = async () => {
   const keys = new Array(links.length);
   const status = new Uint8Array(links.length);
   const handshake = new Float64Array(links.length);
+  const path = new Uint8Array(links.length);
+  const via = new Array(links.length);
   links.forEach((l, i) => {
     const a = side(l.a), b = side(l.b);
     keys[i] = a < b ? `${a}|${b}` : `${b}|${a}`;
     status[i] = Math.max(0, STATUS.indexOf(l.status));
     handshake[i] = l.latest_handshake ? Date.parse(l.latest_handshake) : 0;
+    path[i] = Math.max(0, PATH.indexOf(l.path));
+    via[i] = l.path === "relayed" ? side(l.via) ?? "" : "";
   });
-  self.postMessage({ status: 200, keys: keys.join("\n"), codes: status, handshake, staleAfter: data.stale_after ?? null },
-    [status.buffer, handshake.buffer]);
+  self.postMessage({ status: 200, keys: keys.join("\n"), codes: status, handshake, path, via: via.join("\n"),
+    staleAfter: data.stale_after ?? null }, [status.buffer, handshake.buffer, path.buffer]);
 };

@@ -5,6 +5,7 @@
 
 import { api, timing, reread } from "./api.js";
 import { guard, pairsWord, pairsByRule, pairsOfRule } from "./guard.js";
+import { watchJobs } from "./jobs.js";
 import { store, subscribe, setPair, putPeer, dropPeer, accepted, isNat, linkOf, linkText, putWhy, whyText, load, loadRules } from "./store.js";
 import { $, el, note, debounce, byName, checkTag } from "./util.js";
 import { go, getView } from "./router.js";
@@ -14,8 +15,15 @@ const PAGE = 50;
 const boxes = new Map(); // "a|b" (ordered as drawn) -> checkbox, matrix and picker
 let partnerPage = 0;
 
+// The relay a pair goes through (GET /admin/links), by name; or null.
+function relayName(a, b) {
+  const l = linkOf(a.id, b.id);
+  return l?.path === "relayed" && l.via ? store.peers.get(l.via)?.name ?? l.via : null;
+}
+
 function natWarning(a, b) {
-  return isNat(a) && isNat(b) ? `${a.name} and ${b.name} are both behind NAT: they have no direct path, so this pair cannot carry traffic.` : null;
+  if (!isNat(a) || !isNat(b) || relayName(a, b)) return null;
+  return `${a.name} and ${b.name} are both behind NAT: they have no direct path, so this pair cannot carry traffic.`;
 }
 
 // Pairs or unpairs from a checkbox; the box keeps the focus, the message
@@ -173,6 +181,7 @@ function partners() {
     boxes.set(`p:${me.id}|${p.id}`, box);
     const link = mine.has(p.id) && store.links ? linkOf(me.id, p.id)?.status ?? "never" : null;
     const w = natWarning(me, p);
+    const via = mine.has(p.id) ? relayName(me, p) : null;
     const why = mine.has(p.id) ? whyText(me.id, p.id) : null;
     return el("li", { dataset: { partner: p.id } },
       el("label", {}, box, el("span", { class: "pname" }, p.name)),
@@ -180,6 +189,7 @@ function partners() {
       why ? el("span", { class: "badge why", title: "why they are paired" }, why) : null,
       link ? el("span", { class: `badge link-${link}`, title: linkText(linkOf(me.id, p.id)) }, `link ${link}`) : null,
       w ? el("span", { class: "badge warn", title: w }, "both behind NAT") : null,
+      via ? el("span", { class: "badge", title: `no direct path: the server routes this pair through ${via}` }, `relayed via ${via}`) : null,
       msg);
   }));
   $("#partner-range").textContent = list.length ? `${partnerPage * PAGE + 1}–${partnerPage * PAGE + slice.length} of ${list.length}` : "none";
@@ -222,8 +232,10 @@ async function addRule(ev) {
   note(msg, "Adding the rule…", "busy");
   try {
     const r = await api.addRule(a, b);
+    if (r.job) watchJobs(r.job);
     await afterRules();
-    note(msg, `Rule added: ${r.a === r.b ? `every peer tagged ${r.a} with each other` : `tag ${r.a} ↔ tag ${r.b}`}, ${r.pairs} ${r.pairs === 1 ? "pair" : "pairs"}.`, "ok");
+    note(msg, `Rule added: ${r.a === r.b ? `every peer tagged ${r.a} with each other` : `tag ${r.a} ↔ tag ${r.b}`}, ${r.pairs} ${r.pairs === 1 ? "pair" : "pairs"}` +
+      (r.job ? ": the server makes them in the background (progress at the top of the page)." : "."), "ok");
     $("#rule-a").value = "";
     $("#rule-b").value = "";
     timing("rule-add");

@@ -9,6 +9,7 @@ import { openEdit, openConfig } from "./dialog.js";
 import { $, el, note, list, ago, when, health, isIPv4, isIPv6, checkCidr, pool, debounce, byName, checkTag } from "./util.js";
 import { go, getView, setView } from "./router.js";
 import { guard, pairsWord, duration, pairsByTagging, pairsByUntagging, pairsOfPeers } from "./guard.js";
+import { BIG, freshTag, askMeshByRule, meshByRule, watchJobs } from "./jobs.js";
 
 const PAGE = 50;
 const rows = new Map();      // id -> {tr, state, inputs}
@@ -334,6 +335,19 @@ async function bulk(what, ids, fn, done, after = "") {
   bulkBar();
 }
 
+// Very many pairs: the server makes them in the background, by a rule over
+// a new tag given to these peers (jobs.js).
+async function meshInBackground(ids, n) {
+  const tag = freshTag();
+  if (!await askMeshByRule(ids.length, n, tag)) return;
+  await bulk("Tagged", ids, async (id) => {
+    const p = store.peers.get(id);
+    putPeer(await api.patch(id, { tags: [...(p.tags ?? []), tag] }, p.revision));
+  });
+  const missed = ids.filter((id) => !(store.peers.get(id)?.tags ?? []).includes(tag)).length;
+  await meshByRule(tag, $("#bulk-msg"), missed);
+}
+
 function bulkIds(state) {
   return [...selected].filter((id) => store.peers.get(id)?.state === state || (!state && store.peers.has(id)));
 }
@@ -365,7 +379,7 @@ function setupBulk() {
     bulk("Tagged", ids, async (id) => {
       const p = store.peers.get(id);
       putPeer(await api.patch(id, { tags: [...(p.tags ?? []), tag] }, p.revision));
-    }, null, n ? ` The rules made ${pairsWord(n)}.` : "");
+    }, n ? watchJobs : null, n ? ` The rules made ${pairsWord(n)}.` : "");
   });
   // Taking a tag off drops the pairs only its rules made.
   $("#bulk-tag-remove").addEventListener("click", async () => {
@@ -395,12 +409,18 @@ function setupBulk() {
   });
   $("#bulk-mesh").addEventListener("click", async () => {
     const ids = bulkIds("accepted");
+    // The pairs to make, one request each; past BIG, where the server
+    // makes them (it has rules), only counted.
     const todo = [];
-    for (let i = 0; i < ids.length; i++)
-      for (let j = i + 1; j < ids.length; j++)
-        if (!store.peers.get(ids[i]).pairs.includes(ids[j])) todo.push([ids[i], ids[j]]);
-    if (todo.length === 0) return note($("#bulk-msg"), "They are all paired with each other already.");
-    const n = todo.length;
+    let n = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const paired = new Set(store.peers.get(ids[i]).pairs);
+      for (let j = i + 1; j < ids.length; j++) {
+        if (!paired.has(ids[j]) && (++n <= BIG || store.rules === null)) todo.push([ids[i], ids[j]]);
+      }
+    }
+    if (n === 0) return note($("#bulk-msg"), "They are all paired with each other already.");
+    if (n > BIG && store.rules !== null) return meshInBackground(ids, n);
     if (!await guard(n, `Pair ${ids.length} peers with each other?`,
       `This makes ${pairsWord(n)}, one request each: ${duration(n)} at the admin rate limit. ` +
       "Each of these peers gets every other one in its config.",

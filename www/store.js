@@ -55,15 +55,25 @@ export function pairCount() {
 export function linkText(l) {
   if (!l) return "never: no handshake reported";
   const hs = l.latest_handshake ? `, handshake ${ago(l.latest_handshake)}` : ": no handshake reported";
-  return `${l.status}${hs}`;
+  const via = l.path === "relayed" ? ` (relayed via ${nameOf(l.via)})` : l.path === "down" ? " (down)" : "";
+  return `${l.status}${via}${hs}`;
 }
 
-// {status, latest_handshake} of a pair, or null when nothing is known.
+// {status, latest_handshake, path, via} of a pair, or null when nothing is
+// known. path: "direct", "relayed" (via: the relay's id) or "down".
 export function linkOf(a, b) {
   const i = store.links?.get(pairKey(a, b));
   if (i === undefined) return null;
   const hs = linkData.handshake[i];
-  return { status: STATUS[linkData.codes[i]], latest_handshake: hs ? new Date(hs).toISOString() : null };
+  return { status: STATUS[linkData.codes[i]], latest_handshake: hs ? new Date(hs).toISOString() : null,
+    path: PATH[linkData.path?.[i] ?? 0], via: linkData.via?.[i] || null };
+}
+
+// The relay a pair goes through (its id), or null: linkOf's via, without
+// making an object (the grouped graph asks it of every pair).
+export function relayOf(a, b) {
+  const i = store.links?.get(pairKey(a, b));
+  return i !== undefined && PATH[linkData.path?.[i]] === "relayed" ? linkData.via?.[i] || null : null;
 }
 
 // The peer's config problems the page can see: pairs with no path (both
@@ -73,7 +83,8 @@ export function warningsOf(p) {
   if (Array.isArray(p.warnings)) w.push(...p.warnings);
   if (p.state !== "accepted") return w;
   if (isNat(p)) {
-    const stuck = p.pairs.filter((id) => isNat(store.peers.get(id)));
+    // A pair the server routes through a relay has its path.
+    const stuck = p.pairs.filter((id) => isNat(store.peers.get(id)) && linkOf(p.id, id)?.path !== "relayed");
     if (stuck.length === 1) w.push(`no path to ${nameOf(stuck[0])}: both are behind NAT`);
     else if (stuck.length > 1) w.push(`no path to ${stuck.length} partners: they and this peer are behind NAT`);
   }
@@ -162,9 +173,10 @@ export function whyText(a, b) {
 }
 
 const STATUS = ["never", "stale", "up"];
+const PATH = ["direct", "relayed", "down"];
 let worker = null;
 let linkIndex = null; // pair key -> index into linkData
-let linkData = null;  // {codes: Uint8Array, handshake: Float64Array}
+let linkData = null;  // {codes: Uint8Array, handshake: Float64Array, path: Uint8Array (PATH), via: [relay id or ""]}
 
 // Link status comes after the first screen, read by a worker (links-worker.js):
 // megabytes at scale. Emits {type: "links"}; a server without it leaves
@@ -176,7 +188,7 @@ export function loadLinks() {
         const keys = msg.keys ? msg.keys.split("\n") : [];
         linkIndex = new Map();
         for (let i = 0; i < keys.length; i++) linkIndex.set(keys[i], i);
-        linkData = { codes: msg.codes, handshake: msg.handshake };
+        linkData = { codes: msg.codes, handshake: msg.handshake, path: msg.path, via: msg.via ? msg.via.split("\n") : null };
         store.links = linkIndex;
       } else if (msg.status === 404 || msg.status === 405) {
         store.links = null;
@@ -192,7 +204,9 @@ export function loadLinks() {
       // No worker: read it here.
       api.links().then((l) => done(l ? { status: 200, keys: (l.links ?? []).map((x) => pairKey(x.a.id ?? x.a, x.b.id ?? x.b)).join("\n"),
         codes: (l.links ?? []).map((x) => Math.max(0, STATUS.indexOf(x.status))),
-        handshake: (l.links ?? []).map((x) => (x.latest_handshake ? Date.parse(x.latest_handshake) : 0)) } : { status: 404 }),
+        handshake: (l.links ?? []).map((x) => (x.latest_handshake ? Date.parse(x.latest_handshake) : 0)),
+        path: (l.links ?? []).map((x) => Math.max(0, PATH.indexOf(x.path))),
+        via: (l.links ?? []).map((x) => (x.path === "relayed" ? x.via?.id ?? "" : "")).join("\n") } : { status: 404 }),
       () => done({ status: 0 }));
     }
   });

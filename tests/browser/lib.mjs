@@ -10,6 +10,8 @@
 // abandons on its own timeout with expectAbort(pathRegex)). There is no allowance
 // for a route the server lacks: a feature missing is a failure.
 
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 
 let failures = 0;
@@ -141,4 +143,19 @@ export async function apiCall(method, path, body, admin = true) {
   const data = r.status === 204 ? null : await r.json();
   if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(data)}`);
   return data;
+}
+
+// axe-core (as a11y.mjs runs it): no serious or critical violation in the
+// page. Its context needs bypassCSP: the script is put in from the test.
+let axeSrc = null; // read when first needed: a test without axe does not need it installed
+export async function axeCheck(page, what) {
+  axeSrc ??= readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  await page.addScriptTag({ content: axeSrc });
+  const res = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+  });
+  check(res.length === 0, `axe: ${what}: no serious or critical violation${res.length ? ` (${res.join("; ")})` : ""}`);
 }

@@ -594,7 +594,9 @@ usage(void)
 	      "FastCGI responder of wgconfsrv (plain CGI when started by a CGI server).\n"
 	      "Environment: WGCONFSRV_DB    path of the SQLite database (required)\n"
 	      "             WGCONFSRV_PUSH  nginx's Nchan publisher socket (optional):\n"
-	      "                             committed changes are pushed to watching hosts\n",
+	      "                             committed changes are pushed to watching hosts\n"
+	      "             WGCONFSRV_LINK_STALE_SECONDS  how long a handshake counts as up\n"
+	      "                             (1-604800, default 180)\n",
 	      stderr);
 }
 

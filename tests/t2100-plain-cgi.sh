@@ -5,7 +5,8 @@
 # database on first use, registers, serves the admin routes only with
 # REMOTE_USER, checks CSRF, caps bodies, answers 304, and exits cleanly. It
 # refuses to start without WGCONFSRV_DB, and says 503 when the database is
-# unusable.
+# unusable. `wgconfsrv -h` exits 0, a bad option 2; its help and
+# wgconfsrv(8) name every variable the responder reads.
 . "$(dirname "$0")/lib.sh"
 need sqlite3
 [ -x "$WGCONFSRV_BIN" ] || die "$WGCONFSRV_BIN is not built (make)"
@@ -73,8 +74,25 @@ expect_status 200 "SCRIPT_NAME=/api PATH_INFO=/v1/health (no REQUEST_URI)"
 	    GATEWAY_INTERFACE=CGI/1.1 "$WGCONFSRV_BIN" </dev/null >"$T_TMP/nodb.out" 2>"$T_TMP/nodb.err"
 )
 rc=$?
-[ $rc -ne 0 ] && ok "without WGCONFSRV_DB it refuses (exit $rc)" || fail "without WGCONFSRV_DB it exits 0"
+expect_eq "$rc" 1 "without WGCONFSRV_DB it refuses with exit 1 (wgconfsrv(8))"
 grep -q WGCONFSRV_DB "$T_TMP/nodb.err" && ok "and says why" || fail "no word of WGCONFSRV_DB: $(cat "$T_TMP/nodb.err")"
+
+# wgconfsrv(8): -h and --help exit 0, anything else is a usage error (2);
+# the help and the man page name every variable the responder reads.
+for o in -h --help; do
+	"$WGCONFSRV_BIN" $o >/dev/null 2>"$T_TMP/help"
+	expect_eq "$?" 0 "wgconfsrv $o exits 0"
+done
+"$WGCONFSRV_BIN" --bogus >/dev/null 2>&1
+expect_eq "$?" 2 "wgconfsrv --bogus is a usage error (exit 2)"
+MAN8=$(sed 's/\\-/-/g' "$T_ROOT/docs/wgconfsrv.8")
+for v in $(grep -rhoE --include='*.c' 'getenv\("WGCONFSRV_[A-Z_]+"\)' "$T_ROOT/cgi" "$T_ROOT/lib" | cut -d'"' -f2 | sort -u); do
+	expect_in "$(cat "$T_TMP/help")" "$v" "wgconfsrv --help names $v"
+	expect_in "$MAN8" "^\.It Ev $v\$" "wgconfsrv(8) describes $v"
+done
+for v in $(grep -hoE 'param\(c, "[A-Z_]+"\)' "$T_ROOT/cgi/main.c" | cut -d'"' -f2 | sort -u); do
+	expect_in "$MAN8" "^\.Ev $v( |\$)" "wgconfsrv(8) names the request variable $v"
+done
 
 # An unusable database: 503 with a JSON error, not a crash.
 mkdir -p "$T_TMP/ro"

@@ -177,3 +177,29 @@ admin audit --since 1h --limit 10000 --json
 expect_eq "$(printf '%s' "$OUT" | jq '[.entries[] | select(.action == "peer.edit")] | length')" \
     515 "all pages up to --since"
 
+
+# --- pause and expiry, as `wgconf status` shows them (wgconf(1) status,
+# `admin enable --help`: on a peer that is not disabled, --expires sets
+# its expiry only, and enable without it drops the expiry) ---------------
+wgc_register h9 h9 nat
+admin accept h9
+expect_rc 0 "accept h9"
+admin enable h9 --expires 1h
+expect_rc 0 "enable --expires on a peer that is not disabled"
+api -a GET "/admin/peers/$ID"
+expect_json .disabled false
+expect_true '.expires_at != null' "it has an expiry"
+wgc h9 status
+expect_rc 0 "status of a peer with an expiry"
+expect_in "$OUT" '^state +accepted, disabled by itself at 20[0-9-]+T' \
+    "status says when the expiry will pause it"
+admin enable h9
+expect_rc 0 "enable without --expires"
+api -a GET "/admin/peers/$ID"
+expect_true '.expires_at == null' "the expiry is dropped"
+wgc h9 status
+expect_in "$OUT" '^state +accepted$' "status: accepted, nothing more"
+admin disable h9
+expect_rc 0 "disable h9"
+wgc h9 status
+expect_in "$OUT" '^state +accepted, disabled by an admin' "status says it is paused"

@@ -5,7 +5,8 @@
 # any help, the man page wgconf(1) or the client's option tables know is
 # tried on each command: one the help names must be taken (not "unknown
 # option", not "does not apply"), one it does not name must be refused.
-# Then every option wgconf(1) names is one some command takes. Nothing
+# Then every option wgconf(1) names is one some command takes, and every
+# option a help names is in wgconf(1). Nothing
 # here reaches a server: the state folder is empty and no --server is
 # given. (Layer: no browser, the number is only free here.)
 . "$(dirname "$0")/lib.sh"
@@ -110,3 +111,5 @@ done >>helps
 long_opts <helps >help-opts
 MISSING=$(grep -vxF -f help-opts man-opts | tr '\n' ' ')
 expect_eq "$MISSING" "" "every option wgconf(1) names is in some --help"
+MISSING=$(grep -vx help help-opts | grep -vxF -f man-opts | tr '\n' ' ')
+expect_eq "$MISSING" "" "every option a --help names is in wgconf(1)"

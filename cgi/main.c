@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 
@@ -610,6 +611,9 @@ main(int argc, char **argv)
 		usage();
 		return strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ? 0 : 2;
 	}
+	/* The database (and its -wal, -shm) is the service user's alone,
+	 * whatever umask the process manager left. */
+	umask(077);
 	db_path = getenv("WGCONFSRV_DB");
 	if (db_path == NULL || db_path[0] == '\0') {
 		fputs("wgconfsrv: WGCONFSRV_DB is not set: the database path is required\n", stderr);

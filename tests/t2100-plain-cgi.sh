@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # t2100-plain-cgi: the same binary answers as a plain CGI program (one
 # process per request, as lighttpd or Apache run it): it creates its
-# database on first use, registers, serves the admin routes only with
+# database on first use (0600 under umask 022), registers, serves the admin routes only with
 # REMOTE_USER, checks CSRF, caps bodies, answers 304, and exits cleanly. It
 # refuses to start without WGCONFSRV_DB, and says 503 when the database is
 # unusable. `wgconfsrv -h` exits 0, a bad option 2; its help and
@@ -12,6 +12,7 @@ need sqlite3
 [ -x "$WGCONFSRV_BIN" ] || die "$WGCONFSRV_BIN is not built (make)"
 DB=$T_TMP/cgi.db
 PORT=443
+umask 022
 
 cgi GET /api/v1/health
 expect_status 200
@@ -19,6 +20,7 @@ expect_str .status ok
 expect_eq "$CGI_RC" 0 "the CGI process exits 0"
 expect_header Content-Type '^application/json'
 [ -f "$DB" ] && ok "the database was created on first use" || fail "no database at $DB"
+expect_eq "$(stat -c %a "$DB")" 600 "the database is the service user's alone (0600), under umask 022"
 expect_eq "$(sqlite3 "$DB" 'PRAGMA journal_mode')" wal "the database is in WAL mode"
 [ "$(sqlite3 "$DB" 'PRAGMA user_version')" -ge 1 ] && ok "schema version set" ||
     fail "PRAGMA user_version is $(sqlite3 "$DB" 'PRAGMA user_version')"

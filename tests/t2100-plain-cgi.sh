@@ -103,3 +103,6 @@ cgi WGCONFSRV_DB="$T_TMP/ro/bad.db" GET /api/v1/health
 expect_error 503
 cgi WGCONFSRV_DB=/nonexistent/dir/x.db GET /api/v1/health
 expect_error 503
+# The log says why (docs/operations.md, Logs), and nothing that is not so.
+expect_in "$(cat "$T_TMP/cgi.err")" '-> 503 database_unavailable' "the log names the 503"
+expect_not_in "$(cat "$T_TMP/cgi.err")" 'out of memory' "the log blames no lack of memory"

@@ -145,6 +145,9 @@ wgc a sync --config-dir "$T_TMP/a/etc"
 expect_rc 3 "sync of a pending host"
 [ -e "$T_TMP/a/etc/wg0.conf" ] && fail "sync wrote a config for a pending host" ||
     ok "no config for a pending host"
+wgc a rotate
+expect_rc 3 "rotate of a pending host (rotate --help: 3 not yet accepted)"
+rm -f "$T_TMP/a/state/next.key"
 
 # --- admin --------------------------------------------------------------
 admin peers

@@ -6,7 +6,8 @@
 # tried on each command: one the help names must be taken (not "unknown
 # option", not "does not apply"), one it does not name must be refused.
 # Then every option wgconf(1) names is one some command takes, and every
-# option a help names is in wgconf(1). Nothing
+# option a help names is in wgconf(1); so are those README.md and
+# docs/*.md name. Nothing
 # here reaches a server: the state folder is empty and no --server is
 # given. (Layer: no browser, the number is only free here.)
 . "$(dirname "$0")/lib.sh"
@@ -54,6 +55,8 @@ taken() {
 		else
 			wgc none "$@" "$_form"
 		fi
+		# (a wgconf that did not run says nothing of its options)
+		[ "$RC" -lt 126 ] || die "wgconf $* $_form did not run (exit $RC): $ERR"
 		case $ERR in
 		# (--OPT alone "needs a value": --OPT=1 was refused above)
 		*"unknown option"* | *"does not apply"* | *"needs a value"*) continue ;;
@@ -70,6 +73,7 @@ check() {
 	shift
 	wgc none "$@" --help
 	[ "$RC" = 0 ] || { fail "wgconf $* --help: exit $RC"; return; }
+	expect_in "$OUT" "^Usage: wgconf $*( |$)" "wgconf $* --help starts with its usage"
 	printf '%s\n' "$OUT" | sed -n '/^Usage:/,/^$/p; /^  --/s/^  \(--[a-z0-9-]*\).*/\1/p' |
 	    long_opts | grep -vx help >named
 	_bad=""
@@ -113,3 +117,11 @@ MISSING=$(grep -vxF -f help-opts man-opts | tr '\n' ' ')
 expect_eq "$MISSING" "" "every option wgconf(1) names is in some --help"
 MISSING=$(grep -vx help help-opts | grep -vxF -f man-opts | tr '\n' ' ')
 expect_eq "$MISSING" "" "every option a --help names is in wgconf(1)"
+
+# The options README.md and docs/*.md name for wgconf are ones a --help
+# names (the others named there are systemd's and certbot's).
+for f in README.md docs/operations.md docs/trust.md docs/design.md; do
+	MISSING=$(long_opts <"$T_ROOT/$f" | grep -vx -e help -e now -e create -e failed -e reuse-key |
+	    grep -vxF -f help-opts | tr '\n' ' ')
+	expect_eq "$MISSING" "" "every wgconf option $f names is in some --help"
+done

@@ -93,6 +93,9 @@ admin invite --json --label 'for web9 (lab)'
 expect_rc 0 "make another, with a label"
 I2=$(printf '%s' "$OUT" | jq -r .id)
 expect_eq "$(printf '%s' "$OUT" | jq -r .label)" "for web9 (lab)" "the label comes back"
+api -a GET /admin/invites
+expect_eq "$(jqr ".invites[] | select(.id == \"$I2\") | [.uses, (.expires_at | fromdateiso8601) - (.created_at | fromdateiso8601)]" | tr -d ' \n')" \
+    "[1,86400]" "without --uses and --expires: one use, 24 hours (admin invite --help)"
 admin invite --label "$(printf 'bad\tlabel')"
 expect_rc 1 "a label with a tab is refused"
 expect_in "$ERR" 'bad\\tlabel' "the message names the label"

@@ -496,7 +496,7 @@ START_TEST(invites)
 	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"uses\":\"2\"}");
 	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"uses\":null}");
 	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"expires_in\":59}");
-	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"expires_in\":31708801}");
+	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"expires_in\":31622401}");
 	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"expires_in\":-60}");
 	ADMIN_FAILS(400, "unknown_field", "POST", path("/admin/invites"), "{\"code\":\"mine\"}");
 	ADMIN_FAILS(400, "unknown_field", "DELETE", path("/admin/invites/%s", id), "{\"x\":1}");

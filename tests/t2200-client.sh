@@ -62,6 +62,13 @@ expect_rc 2 "genconf: bad --format"
 expect_in "$ERR" "'ini'" "the message names the bad format"
 wgc a sync --interface ../../etc/x
 expect_rc 2 "sync: a path as interface name"
+for v in 0 86401 x; do
+	wgc a sync --watch --check-every $v
+	expect_rc 2 "sync: --check-every $v (1-86400, sync --help)"
+done
+wgc a sync --check-every 5
+expect_rc 2 "sync: --check-every without --watch"
+expect_in "$ERR" "needs --watch" "the message says it needs --watch"
 wgc a admin peers --mtu 1400 --server "$URL"
 expect_rc 2 "admin peers: an option of another subcommand"
 wgc a admin invite --expires 3x --server "$URL"

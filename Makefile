@@ -200,6 +200,7 @@ bench: deps
 	$(Q)sh bench/run.sh
 	$(Q)sh bench/browser.sh
 	$(Q)sh bench/push.sh
+	$(Q)sh bench/fullmesh.sh
 
 # libFuzzer harnesses (clang) on api_handle() and the parsers, each for
 # FUZZ_SECONDS; a finding fails.

@@ -90,8 +90,8 @@ CREATE TABLE networks (
 CREATE TABLE pairs (
     a           TEXT NOT NULL REFERENCES peers(id) ON DELETE CASCADE,
     b           TEXT NOT NULL REFERENCES peers(id) ON DELETE CASCADE,
-    psk_box_a   BLOB NOT NULL,                  -- crypto_box_seal(psk, pk(a))
-    psk_box_b   BLOB NOT NULL,                  -- crypto_box_seal(psk, pk(b))
+    psk_box_a   BLOB NOT NULL,                  -- psk boxed to pk(a): 80 or 104 bytes (docs/trust.md)
+    psk_box_b   BLOB NOT NULL,                  -- psk boxed to pk(b)
     created_at  INTEGER NOT NULL,
     explicit    INTEGER NOT NULL DEFAULT 1 CHECK (explicit IN (0, 1)),
     via         TEXT REFERENCES peers(id) ON DELETE SET NULL,  -- the relay, lib/store/relays.c
@@ -271,3 +271,26 @@ CREATE TABLE pair_jobs (
 -- The peers whose expiry the periodic check watches (lib/store/peers.c).
 CREATE INDEX peers_expiry ON peers (expires_at)
     WHERE disabled_at IS NULL AND expires_at IS NOT NULL;
+
+-- Where the next tunnel address is looked for (lib/store/addresses.c): every
+-- host address of `pool` below `low` is taken, so an accept finds the lowest
+-- free one from here through the UNIQUE index instead of reading every
+-- address. An address freed (its peer deleted, or moved) drops the hint of its
+-- family; the next accept reads them all once and sets it again.
+CREATE TABLE address_hints (
+    family      INTEGER PRIMARY KEY CHECK (family IN (4, 6)),
+    pool        TEXT NOT NULL,                  -- canonical CIDR the hint is for
+    low         TEXT NOT NULL                   -- canonical address text
+);
+CREATE TRIGGER addresses_freed AFTER DELETE ON addresses BEGIN
+    DELETE FROM address_hints WHERE family = old.family;
+END;
+CREATE TRIGGER addresses_moved AFTER UPDATE OF address ON addresses BEGIN
+    DELETE FROM address_hints WHERE family = old.family;
+END;
+
+-- What an accept read in full at 10,000 peers (issue 19): whether any peer
+-- relays (lib/store/relays.c), and an audit event's repeat within the
+-- coalescing window (lib/store/audit.c: one admin accepting many peers).
+CREATE INDEX peers_relays ON peers (id) WHERE relay = 1;
+CREATE INDEX audit_repeat ON audit (actor, action, target, at);

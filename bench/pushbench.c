@@ -15,13 +15,16 @@
  *            200 to each host having fetched its new config; p50, p99, max;
  *   one      a change to one host (its listen port; its ~21 partners see
  *            it too): from the admin's 200 to that host's fetch, TRIALS
- *            times;
+ *            times, and to its message alone (before the fetch);
  *   reload   `nginx -s reload` (SIGHUP): how long until every host is
  *            subscribed again, reconnecting as wgconf does (at a random
  *            moment within 10 s, then doubling waits after a failure), and
  *            how many attempts were refused;
  *   restart  the same after the shell command BENCH_PUSH_RESTART (it
  *            stops nginx and starts it again), when set.
+ *
+ * BENCH_PUSH_HOLD=S holds the subscribed hosts S seconds before the
+ * idle phase, to look at nginx from outside (smaps of its workers).
  *
  *   pushbench URL CAFILE TOKENS N ADMINPASSFILE TRIALS NGINXPID RESPONDERPIDS
  *
@@ -359,7 +362,8 @@ static void
 phase_one(long trials)
 {
 	double *lat = calloc((size_t)trials, sizeof(*lat));
-	long n = 0;
+	double *heard = calloc((size_t)trials, sizeof(*heard));
+	long n = 0, nh = 0;
 
 	for (long k = 0; k < trials; k++) {
 		struct host *h = &hosts[(k * 7919) % nhosts];
@@ -378,9 +382,14 @@ phase_one(long trials)
 			step(5);
 		if (h->fetched >= t0)
 			lat[n++] = h->fetched > t200 ? h->fetched - t200 : 0;
+		if (h->heard >= t0)
+			heard[nh++] = h->heard > t200 ? h->heard - t200 : 0;
 	}
 	report("one", lat, n, trials);
+	/* The message alone: what is left is the fetch. */
+	report("one_heard", heard, nh, trials);
 	free(lat);
+	free(heard);
 }
 
 /* Pss of every process named nginx whose parent is master (and master). */
@@ -522,6 +531,21 @@ phase_back(const char *name, pid_t master, const char *cmd)
 	       last - t0, name, moved, name, count_up(), name, refused - r0);
 }
 
+/* BENCH_PUSH_HOLD=S: the hosts held S seconds before anything is
+ * measured, for a look at nginx from outside (pmap, smaps). */
+static void
+hold(void)
+{
+	const char *s = getenv("BENCH_PUSH_HOLD");
+
+	if (s == NULL || atoi(s) <= 0)
+		return;
+	printf("holding=%d\n", atoi(s));
+	fflush(stdout);
+	for (double q = now() + atoi(s); now() < q;)
+		step(100);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -568,6 +592,7 @@ main(int argc, char **argv)
 	printf("subscribe_s=%.2f\nsubscribed=%ld\nsubscribe_refused=%ld\n", took, count_up(),
 	       refused);
 	fflush(stdout);
+	hold();
 	phase_idle(master, argv[8], pss0);
 	fflush(stdout);
 	/* BENCH_PUSH_IDLE_ONLY=1: hosts held open, no change made. */

@@ -403,7 +403,6 @@ struct pool {
 };
 
 #define SLOT_LISTEN POOL_MAX            /* poll slots past the connections */
-#define SLOT_SEALER (POOL_MAX + 1)
 
 /* Takes a waiting connection into a free slot; nothing when another
  * responder took it first (the listening socket does not block). */
@@ -477,31 +476,31 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* How long poll() may wait: not at all while a job wants a batch claimed
- * (or made, without a sealer). A job is looked for once a second, however
- * busy the responder is. */
+/* How long poll() may wait: without a sealer thread, not at all while a
+ * job wants a batch made. A job is looked for once a second, however busy
+ * the responder is. With the thread, the thread does it all. */
 static int
 jobs_timeout(struct jobs *j)
 {
+	if (j->sealer != NULL)
+		return -1;
 	if (!j->running && now_ms() - j->checked >= JOBS_CHECK_MS) {
 		j->checked = now_ms();
 		j->running = api_jobs_running();
 	}
-	if (!j->running || (j->sealer != NULL && api_sealer_busy(j->sealer)))
-		return JOBS_CHECK_MS;
-	return 0;
+	return j->running ? 0 : JOBS_CHECK_MS;
 }
 
-/* Nothing to answer, or the sealer is done: the job's next step. */
+/* Nothing to answer, and no sealer thread: the job's next batch. */
 static void
 jobs_step(struct jobs *j)
 {
-	if (j->running)
-		j->running = (j->sealer != NULL ? api_jobs_step(j->sealer) : api_jobs_work()) > 0;
+	if (j->sealer == NULL && j->running)
+		j->running = api_jobs_work() > 0;
 }
 
 /* The poll set: every held connection, the listening socket while a slot
- * is free, the sealer. Returns how many. */
+ * is free. Returns how many. */
 static size_t
 pool_fds(struct pool *p, int listen_fd, struct pollfd *fds, size_t *slot)
 {
@@ -520,11 +519,6 @@ pool_fds(struct pool *p, int listen_fd, struct pollfd *fds, size_t *slot)
 		fds[nfds].events = POLLIN;
 		slot[nfds++] = SLOT_LISTEN;
 	}
-	if (p->jobs.sealer != NULL) {
-		fds[nfds].fd = api_sealer_fd(p->jobs.sealer);
-		fds[nfds].events = POLLIN;
-		slot[nfds++] = SLOT_SEALER;
-	}
 	return nfds;
 }
 
@@ -533,13 +527,13 @@ static int
 pool_run(void)
 {
 	struct pool *p = calloc(1, sizeof(*p));
-	struct pollfd fds[POOL_MAX + 2];
-	size_t slot[POOL_MAX + 2];
+	struct pollfd fds[POOL_MAX + 1];
+	size_t slot[POOL_MAX + 1];
 	int listen_fd = 0, flags, ready;
 
 	if (p == NULL)
 		return -1;
-	p->jobs.sealer = api_sealer_start();
+	p->jobs.sealer = api_sealer_start(db_path);
 	for (size_t i = 0; i < POOL_MAX; i++)
 		if (FCGX_InitRequest(&p->r[i], listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 			goto fail;
@@ -568,10 +562,6 @@ pool_run(void)
 				continue;
 			if (slot[k] == SLOT_LISTEN) {
 				pool_accept(p, listen_fd);
-				continue;
-			}
-			if (slot[k] == SLOT_SEALER) {
-				jobs_step(&p->jobs);
 				continue;
 			}
 			pool_serve(p, slot[k]);

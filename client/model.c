@@ -171,7 +171,9 @@ peer_from_json(struct mesh_peer *p, struct json_object *obj, char *err, size_t e
 		return seterr(err, errlen, "out of memory");
 
 	sealed = text_json_str(obj, "preshared_key_sealed");
-	if (sealed == NULL || strlen(sealed) != KEYS_SEALED_B64_LEN - 1)
+	/* Sealed (crypto_box_seal) or boxed (a job's bulk box): keys_open(). */
+	if (sealed == NULL || (strlen(sealed) != KEYS_SEALED_B64_LEN - 1 &&
+	                       strlen(sealed) != KEYS_BOX_B64_LEN - 1))
 		return seterr(err, errlen, "peer %s has no valid sealed preshared key", name);
 	if ((p->psk_sealed = strdup(sealed)) == NULL)
 		return seterr(err, errlen, "out of memory");
@@ -280,15 +282,18 @@ int
 model_open_psks(struct mesh_config *cfg, const uint8_t pk[KEYS_LEN],
                 const uint8_t sk[KEYS_LEN], char *err, size_t errlen)
 {
-	uint8_t box[KEYS_SEALED_LEN + 4], psk[KEYS_LEN];
+	uint8_t box[KEYS_BOX_LEN + 4], psk[KEYS_LEN];
+	struct keys_opener o;
 	size_t boxlen = 0;
 	int ret = -1;
 
+	/* The boxes of one job share a sender key: one X25519 for all. */
+	keys_opener_init(&o, pk, sk);
 	for (size_t i = 0; i < cfg->n_peers; i++) {
 		struct mesh_peer *p = &cfg->peers[i];
 
 		if (keys_b64_decode(box, sizeof(box), &boxlen, p->psk_sealed) != 0 ||
-		    keys_open(psk, box, boxlen, pk, sk) != 0) {
+		    keys_opener_open(&o, psk, box, boxlen) != 0) {
 			seterr(err, errlen, "the preshared key for peer %s does not open with "
 			     "this host's key (sealed to another key, or tampered with)", p->name);
 			goto out;
@@ -297,6 +302,7 @@ model_open_psks(struct mesh_config *cfg, const uint8_t pk[KEYS_LEN],
 	}
 	ret = 0;
 out:
+	keys_opener_wipe(&o);
 	keys_wipe(psk, sizeof(psk));
 	return ret;
 }

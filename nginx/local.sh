@@ -28,6 +28,10 @@
 #                          it is not there, or set to "none", the site runs
 #                          without push (its "BEGIN push" blocks removed) and
 #                          hosts poll
+#   WGCONFSRV_PUSH_MESSAGE_TIMEOUT  how long the publisher keeps a channel's
+#                          last message for a host that (re)subscribes
+#                          (nchan_message_timeout; default as in
+#                          nginx/wgconfsrv.conf, 60s; tests shorten it)
 #
 # The nginx site is nginx/wgconfsrv.conf, the production example, with its
 # paths replaced: what runs here is what gets deployed.
@@ -49,6 +53,7 @@ ADMIN_RATE=${WGCONFSRV_ADMIN_RATE:-}
 KEY_RATE=${WGCONFSRV_KEY_RATE:-}
 ADMIN_USER_RATE=${WGCONFSRV_ADMIN_USER_RATE:-}
 NCHAN=${WGCONFSRV_NCHAN:-/usr/lib/nginx/modules/ngx_nchan_module.so}
+MESSAGE_TIMEOUT=${WGCONFSRV_PUSH_MESSAGE_TIMEOUT:-}
 ADMIN=admin
 BIN_NAME=$(basename "$BIN")
 
@@ -188,6 +193,11 @@ make_nginx_conf() {
 		    die "$SITE has no limit_req_zone wgconfsrv_${zr%%:*}"
 		sed -i "s|\(zone=wgconfsrv_${zr%%:*}:[0-9]*[km]*\) rate=[^;]*;|\1 rate=${zr#*:};|" "$site.tmp"
 	done
+	if [ -n "$MESSAGE_TIMEOUT" ] && push_on; then
+		grep -q 'nchan_message_timeout [0-9]*[smhd]*;' "$site.tmp" ||
+		    die "$SITE has no nchan_message_timeout"
+		sed -i "s|nchan_message_timeout [0-9]*[smhd]*;|nchan_message_timeout $MESSAGE_TIMEOUT;|" "$site.tmp"
+	fi
 	# A path the substitutions missed would make nginx touch the system.
 	# The join page's two libraries are read where Debian installs them,
 	# as in production (read only: an alias of a file).

@@ -128,6 +128,10 @@ export const api = {
   patch: (p, body, revision) => call("PATCH", `/admin/peers/${id(p)}`, body,
     revision === undefined || revision === null ? {} : { "If-Match": `"${revision}"` }),
   remove: (p) => call("DELETE", `/admin/peers/${id(p)}`),
+  // Pausing (docs/api.md): out of every config, and back; enable may set
+  // an expiry (seconds from now), without one it drops any.
+  disable: (p) => call("POST", `/admin/peers/${id(p)}/disable`),
+  enable: (p, expiresIn) => call("POST", `/admin/peers/${id(p)}/enable`, expiresIn ? { expires_in: expiresIn } : {}),
   config: (p) => call("GET", `/admin/peers/${id(p)}/config`),
   pairs: () => all("/admin/pairs", "pairs"),
   pair: (a, b) => call("PUT", `/admin/pairs/${id(a)}/${id(b)}`),

@@ -6,6 +6,7 @@
 
 import { load, loadLinks, loadRules, store } from "./store.js";
 import { setupDialogs } from "./dialog.js";
+import { setupPause } from "./pause.js";
 import { setupPeers, showPeers } from "./peers.js";
 import { setupPairs, showPairs } from "./pairs.js";
 import { setupGraph, drawGraph } from "./graph.js";
@@ -69,6 +70,7 @@ const first = reload();
 
 (async () => {
   setupDialogs();
+  setupPause();
   setupPeers();
   setupPairs();
   setupGraph();

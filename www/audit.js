@@ -22,6 +22,7 @@ const ACTIONS = {
   "peer.key_accept": "accepted the new key of", "peers.reject": "rejected waiting peers",
   "revocation.sign": "signed a revocation", "policy.sign": "signed the policy",
   "peers.sign": "signed peers' statements",
+  "peer.disable": "disabled", "peer.enable": "enabled", "peer.expiry": "set the expiry of",
 };
 
 function name(id) {

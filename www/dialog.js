@@ -5,6 +5,7 @@
 
 import { api, ApiError, reread } from "./api.js";
 import { store, putPeer, dropPeer } from "./store.js";
+import { showPauseOf } from "./pause.js";
 import { $, $$, el, note, list, isIPv4, isIPv6, checkInt, checkCidr, checkEndpoint, checkName, checkTags } from "./util.js";
 
 const FIELDS = ["name", "address4", "address6", "endpoint", "listen_port", "keepalive", "networks", "tags"];
@@ -133,6 +134,7 @@ export function openEdit(p, onSaved) {
   $("#edit-tags").hidden = store.rules === null;
   clearMarks();
   $("#edit-save").disabled = false;
+  showPauseOf(p);
   current.ready = readFresh(current);
   $("#edit-dialog").showModal();
   f.elements.name.focus();

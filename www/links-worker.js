@@ -3,7 +3,10 @@
 // answer is megabytes of JSON, whose parsing (and garbage) would stall the
 // page. Answers the page with a compact copy: the pair keys as one string,
 // statuses, paths and handshake times as typed arrays (moved, not copied),
-// and the relay of each relayed pair (its id, "" for the others).
+// the relay of each relayed pair (its id, "" for the others), and each
+// side's own report: own has six numbers a pair, rx, tx and handshake as the
+// peer whose id sorts first reported them, then its partner's; NaN where a
+// side never reported.
 
 const STATUS = ["never", "stale", "up"];
 const PATH = ["direct", "relayed", "down"];
@@ -34,6 +37,7 @@ self.onmessage = async () => {
   const handshake = new Float64Array(links.length);
   const path = new Uint8Array(links.length);
   const via = new Array(links.length);
+  const own = new Float64Array(links.length * 6).fill(NaN);
   links.forEach((l, i) => {
     const a = side(l.a), b = side(l.b);
     keys[i] = a < b ? `${a}|${b}` : `${b}|${a}`;
@@ -41,7 +45,11 @@ self.onmessage = async () => {
     handshake[i] = l.latest_handshake ? Date.parse(l.latest_handshake) : 0;
     path[i] = Math.max(0, PATH.indexOf(l.path));
     via[i] = l.path === "relayed" ? side(l.via) ?? "" : "";
+    (a < b ? [l.a, l.b] : [l.b, l.a]).forEach((s, k) => {
+      if (typeof s?.rx !== "number") return;
+      own.set([s.rx, s.tx, s.latest_handshake ? Date.parse(s.latest_handshake) : 0], i * 6 + k * 3);
+    });
   });
-  self.postMessage({ status: 200, keys: keys.join("\n"), codes: status, handshake, path, via: via.join("\n"),
-    staleAfter: data.stale_after ?? null }, [status.buffer, handshake.buffer, path.buffer]);
+  self.postMessage({ status: 200, keys: keys.join("\n"), codes: status, handshake, path, via: via.join("\n"), own,
+    staleAfter: data.stale_after ?? null }, [status.buffer, handshake.buffer, path.buffer, own.buffer]);
 };

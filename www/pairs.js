@@ -100,6 +100,7 @@ function matrix() {
   const table = $("#matrix");
   const small = acc.length <= MATRIX_MAX;
   $("#matrix-box").hidden = !small || acc.length < 2;
+  const had = [...boxes].find(([k, b]) => k.startsWith("m:") && b === document.activeElement)?.[0];
   for (const k of [...boxes.keys()]) if (k.startsWith("m:")) boxes.delete(k);
   if (!small) {
     $("thead", table).replaceChildren();
@@ -119,6 +120,7 @@ function matrix() {
       if (store.links && a.pairs.includes(b.id)) td.className = `link-${linkOf(a.id, b.id)?.status ?? "never"}`;
       return td;
     }))));
+  if (had) boxes.get(had)?.focus();
 }
 
 // ------------------------------------------------------------------ picker
@@ -169,6 +171,8 @@ function partners() {
     .sort((x, y) => (mine.has(y.id) - mine.has(x.id)) || byName(x, y));
   const pages = Math.max(1, Math.ceil(list.length / PAGE));
   partnerPage = Math.min(partnerPage, pages - 1);
+  // A redraw (a live update) must not take the focus from a partner's box.
+  const had = [...boxes].find(([k, b]) => k.startsWith("p:") && b === document.activeElement)?.[0];
   for (const k of [...boxes.keys()]) if (k.startsWith("p:")) boxes.delete(k);
   for (const k of [...rowMsgs.keys()]) if (!k.startsWith(`${me.id}|`)) rowMsgs.delete(k);
   const slice = list.slice(partnerPage * PAGE, partnerPage * PAGE + PAGE);
@@ -192,6 +196,7 @@ function partners() {
       via ? el("span", { class: "badge", title: `no direct path: the server routes this pair through ${via}` }, `relayed via ${via}`) : null,
       msg);
   }));
+  if (had) boxes.get(had)?.focus();
   $("#partner-range").textContent = list.length ? `${partnerPage * PAGE + 1}–${partnerPage * PAGE + slice.length} of ${list.length}` : "none";
   $("#partner-prev").disabled = partnerPage === 0;
   $("#partner-next").disabled = partnerPage >= pages - 1;

@@ -4,11 +4,12 @@
 // loses what was typed in another row, the focus or the scroll position.
 
 import { api, timing, reread } from "./api.js";
-import { store, subscribe, putPeer, dropPeer, setPair, warningsOf, signatureOf, linkOf, nameOf, isNat } from "./store.js";
+import { store, subscribe, putPeer, dropPeer, setPair, warningsOf, signatureOf, linkOf, nameOf, isNat, trafficOf } from "./store.js";
 import { openEdit, openConfig } from "./dialog.js";
 import { $, el, note, list, ago, when, health, isIPv4, isIPv6, checkCidr, pool, debounce, byName, checkTag } from "./util.js";
 import { go, getView, setView } from "./router.js";
 import { guard, pairsWord, duration, pairsByTagging, pairsByUntagging, pairsOfPeers } from "./guard.js";
+import { pauseBadges, trafficWords, setPaused, remaining, askDisable } from "./pause.js";
 import { BIG, freshTag, askMeshByRule, meshByRule, watchJobs } from "./jobs.js";
 
 const PAGE = 50;
@@ -29,7 +30,7 @@ function linkState(p) {
 }
 
 function matches(p, f) {
-  if (f.state && p.state !== f.state) return false;
+  if (f.state && (f.state === "disabled" ? !p.disabled : p.state !== f.state)) return false;
   if (f.health) {
     const h = health(p);
     if (f.health === "warnings" ? warningsOf(p).length === 0
@@ -54,6 +55,8 @@ const SORTS = {
   state: (a, b) => (a.state === "pending" ? 0 : 1) - (b.state === "pending" ? 0 : 1) || byName(a, b),
   address: (a, b) => ip4num(a) - ip4num(b) || byName(a, b),
   pairs: (a, b) => b.pairs.length - a.pairs.length || byName(a, b),
+  seen: null,     // compute() sorts these two by a key made once per peer
+  traffic: null,
 };
 
 function filters() {
@@ -61,7 +64,7 @@ function filters() {
   return {
     terms: (v.q ?? "").toLowerCase().split(/\s+/).filter(Boolean),
     state: v.state ?? "", health: v.health ?? "", link: v.link ?? "", tag: v.tag ?? "",
-    sort: SORTS[v.sort] ? v.sort : "state",
+    sort: Object.hasOwn(SORTS, v.sort ?? "") ? v.sort : "state",
   };
 }
 
@@ -86,6 +89,7 @@ function buildRow(p) {
   r.nets = cell("Networks");
   r.pairs = cell("Pairs");
   r.seen = cell("Last seen");
+  r.traffic = cell("Traffic");
   r.actions = el("td", { class: "actions", dataset: { label: "" } });
   if (p.state === "pending") {
     r.addrIn = el("input", { placeholder: "from the pool", "aria-label": `address for ${p.name}`, autocomplete: "off" });
@@ -100,12 +104,13 @@ function buildRow(p) {
       el("button", { type: "button", on: { click: () => edit(p.id) } }, "Edit"),
       el("button", { type: "button", on: { click: () => openConfig(store.peers.get(p.id), r.msg) } }, "Config"),
       el("button", { type: "button", on: { click: () => go("pairs", { peer: p.id }) } }, "Pairs"),
+      r.pause = el("button", { type: "button", on: { click: () => pause(p.id) } }, "Disable"),
       el("button", { type: "button", class: "danger", on: { click: () => remove(p.id) } }, "Delete"));
   }
   r.actions.append(r.msg);
   r.tr = el("tr", { dataset: { peer: p.id }, class: p.state },
     el("td", { class: "sel", dataset: { label: "" } }, r.select), r.name, r.stateCell, r.addr, r.endpoint,
-    r.nets, r.pairs, r.seen, r.actions);
+    r.nets, r.pairs, r.seen, r.traffic, r.actions);
   rows.set(p.id, r);
   fill(r, p);
   return r;
@@ -119,6 +124,7 @@ function fill(r, p) {
   if (h === "stale") badges.push(badge("stale", "warn", `last seen ${when(p.last_seen)}`));
   const sig = signatureOf(p);
   if (sig) badges.push(badge(sig.text, sig.kind === "ok" ? "ok" : sig.kind, "what the admin has signed of this peer"));
+  for (const [text, kind, title] of pauseBadges(p, now)) badges.push(badge(text, kind, title));
   if (p.pending_key) badges.push(badge("asks for a new key", "warn", `wants to rotate to ${p.pending_key}`));
   for (const t of p.tags ?? []) badges.push(badge(t, "tag"));
   const warns = warningsOf(p);
@@ -143,6 +149,11 @@ function fill(r, p) {
       .map(([s, c]) => el("span", { class: `badge link-${s}` }, `${c} ${s}`))));
   }
   r.seen.replaceChildren(el("time", { dateTime: p.last_seen ?? "", title: when(p.last_seen) }, ago(p.last_seen, now)));
+  const t = trafficWords(p, now);
+  r.traffic.replaceChildren(...(t ? [el("span", { class: "bytes" }, t[0]), el("div", { class: "muted" }, t[1])]
+    : p.state === "accepted" ? [el("span", { class: "muted" }, "not reported")] : []));
+  r.tr.classList.toggle("paused", !!p.disabled);
+  if (r.pause) r.pause.textContent = p.disabled ? "Enable" : "Disable";
   r.select.setAttribute("aria-label", `select ${p.name}`);
 }
 
@@ -228,7 +239,7 @@ function gone(id, text) {
   if (!r) return;
   rows.delete(id);
   selected.delete(id);
-  const td = el("td", { colSpan: 9 }, el("p", { class: "msg ok", role: "status" }, text));
+  const td = el("td", { colSpan: 10 }, el("p", { class: "msg ok", role: "status" }, text));
   const tr = el("tr", { class: "gone", dataset: { gone: id } }, td);
   r.tr.replaceWith(tr);
 }
@@ -265,6 +276,22 @@ async function remove(id) {
   }
 }
 
+// Disable or enable from the row: the badge says the outcome, the message
+// how it went (a 504 reads the peer again, see pause.js).
+async function pause(id) {
+  const p = store.peers.get(id);
+  const r = rows.get(id);
+  if (!p || !r || (!p.disabled && !await askDisable([id]))) return;
+  r.pause.disabled = true;
+  try {
+    if (await setPaused(id, !p.disabled, r.msg)) timing(p.disabled ? "enable" : "disable");
+  } catch {
+    // said in the row's message
+  } finally {
+    r.pause.disabled = false;
+  }
+}
+
 function edit(id) {
   if (!store.peers.has(id)) return;
   openEdit(store.peers.get(id), (p, what, how = "") => {
@@ -288,6 +315,8 @@ function bulkBar() {
   $("#bulk-reject").disabled = !sel.some((p) => p.state === "pending");
   $("#bulk-mesh").disabled = sel.filter((p) => p.state === "accepted").length < 2;
   $("#bulk-delete").disabled = sel.length === 0;
+  $("#bulk-disable").disabled = !sel.some((p) => p.state === "accepted" && !p.disabled);
+  $("#bulk-enable").disabled = !sel.some((p) => p.disabled);
   $("#bulk-tag-add").disabled = sel.length === 0;
   $("#bulk-tag-remove").disabled = sel.length === 0;
   $("#bulk-clear").disabled = false;
@@ -395,6 +424,13 @@ function setupBulk() {
       putPeer(await api.patch(id, { tags: p.tags.filter((t) => t !== tag) }, p.revision));
     }, null, n ? ` The rules dropped ${pairsWord(n)}.` : "");
   });
+  // Pausing keeps every pair, yet takes their links out of the configs.
+  $("#bulk-disable").addEventListener("click", async () => {
+    const ids = bulkIds("accepted").filter((id) => !store.peers.get(id).disabled);
+    if (await askDisable(ids)) bulk("Disabled", ids, async (id) => putPeer(await api.disable(id)));
+  });
+  $("#bulk-enable").addEventListener("click", () => bulk("Enabled",
+    bulkIds("accepted").filter((id) => store.peers.get(id).disabled), async (id) => putPeer(await api.enable(id, remaining(store.peers.get(id))))));
   $("#bulk-delete").addEventListener("click", async () => {
     const ids = bulkIds(null);
     const n = pairsOfPeers(ids);
@@ -457,7 +493,7 @@ function setupBulk() {
 // -------------------------------------------------------------- the list
 
 function summary() {
-  let pending = 0, acc = 0, stale = 0, never = 0;
+  let pending = 0, acc = 0, stale = 0, never = 0, paused = 0;
   const now = Date.now();
   for (const p of store.peers.values()) {
     if (p.state === "pending") pending++;
@@ -465,9 +501,10 @@ function summary() {
     const h = health(p, now);
     if (p.state === "accepted" && h === "stale") stale++;
     if (p.state === "accepted" && h === "never") never++;
+    if (p.disabled) paused++;
   }
   $("#peer-summary").textContent = `${store.peers.size} peers: ${acc} accepted, ${pending} waiting` +
-    (stale ? `, ${stale} stale` : "") + (never ? `, ${never} never seen` : "");
+    (paused ? `, ${paused} paused` : "") + (stale ? `, ${stale} stale` : "") + (never ? `, ${never} never seen` : "");
 }
 
 let summaryQueued = false;
@@ -487,9 +524,12 @@ function summaryLater() {
 function compute() {
   const f = filters();
   const ps = [...store.peers.values()].filter((p) => matches(p, f));
-  if (f.sort === "seen") {
-    // Parse each time once, not in every comparison.
-    const t = new Map(ps.map((p) => [p.id, p.last_seen ? Date.parse(p.last_seen) : 0]));
+  if (f.sort === "seen" || f.sort === "traffic") {
+    // Each key once, not in every comparison: a time parsed, or bytes
+    // summed over a peer's links.
+    const key = f.sort === "seen" ? (p) => (p.last_seen ? Date.parse(p.last_seen) : 0)
+      : (p) => { const t = trafficOf(p); return t ? t.rx + t.tx : -1; };
+    const t = new Map(ps.map((p) => [p.id, key(p)]));
     ps.sort((a, b) => t.get(b.id) - t.get(a.id) || byName(a, b));
   } else {
     ps.sort(SORTS[f.sort]);
@@ -606,7 +646,7 @@ export function setupPeers() {
 // pairs and last seen with the most first.
 function sortMarks(sort) {
   for (const th of document.querySelectorAll("#peers th[data-sort]")) {
-    if (th.dataset.sort === sort) th.setAttribute("aria-sort", sort === "pairs" || sort === "seen" ? "descending" : "ascending");
+    if (th.dataset.sort === sort) th.setAttribute("aria-sort", sort === "pairs" || sort === "seen" || sort === "traffic" ? "descending" : "ascending");
     else th.removeAttribute("aria-sort");
   }
 }

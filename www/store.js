@@ -4,7 +4,7 @@
 // and redraw only what an event names, so a change never redraws the page.
 
 import { api } from "./api.js";
-import { ago, setNamer } from "./util.js";
+import { ago, bytes, setNamer } from "./util.js";
 
 export const store = {
   peers: new Map(),      // id -> peer as the API shows it
@@ -51,22 +51,50 @@ export function pairCount() {
   return n / 2;
 }
 
-// A pair's link status in words: "up, handshake 2 min ago".
+// A pair's link status in words: "up, handshake 2 min ago, rx 2.0 KiB,
+// tx 3.0 MiB".
 export function linkText(l) {
   if (!l) return "never: no handshake reported";
   const hs = l.latest_handshake ? `, handshake ${ago(l.latest_handshake)}` : ": no handshake reported";
   const via = l.path === "relayed" ? ` (relayed via ${nameOf(l.via)})` : l.path === "down" ? " (down)" : "";
-  return `${l.status}${via}${hs}`;
+  return `${l.status}${via}${hs}${l.rx === null || l.rx === undefined ? "" : `, rx ${bytes(l.rx)}, tx ${bytes(l.tx)}`}`;
 }
 
-// {status, latest_handshake, path, via} of a pair, or null when nothing is
-// known. path: "direct", "relayed" (via: the relay's id) or "down".
+// {status, latest_handshake, path, via, rx, tx} of a pair as a sees it, or
+// null when nothing is known. path: "direct", "relayed" (via: the relay's
+// id) or "down". rx: what a received from b, by a's own report, else b's
+// with the two swapped; null when neither side reported.
 export function linkOf(a, b) {
   const i = store.links?.get(pairKey(a, b));
   if (i === undefined) return null;
   const hs = linkData.handshake[i];
+  const mine = i * 6 + (a < b ? 0 : 3), theirs = i * 6 + (a < b ? 3 : 0);
+  const own = linkData.own;
+  let rx = own?.[mine] ?? NaN, tx = own?.[mine + 1] ?? NaN;
+  if (Number.isNaN(rx) && own) [rx, tx] = [own[theirs + 1], own[theirs]];
   return { status: STATUS[linkData.codes[i]], latest_handshake: hs ? new Date(hs).toISOString() : null,
-    path: PATH[linkData.path?.[i] ?? 0], via: linkData.via?.[i] || null };
+    path: PATH[linkData.path?.[i] ?? 0], via: linkData.via?.[i] || null,
+    rx: Number.isNaN(rx) ? null : rx, tx: Number.isNaN(tx) ? null : tx };
+}
+
+// A peer's traffic {rx, tx, latest_handshake}: the sums of its own reports
+// on its links, newer than the peer view's when a link report came in since
+// (the live channel reads only the links again then); the peer view's
+// traffic before the links are loaded or when it reported none of them.
+export function trafficOf(p) {
+  if (!store.links || !p.pairs?.length) return p.traffic ?? null;
+  let rx = 0, tx = 0, hs = 0, any = false;
+  for (const q of p.pairs) {
+    const i = store.links.get(pairKey(p.id, q));
+    if (i === undefined) continue;
+    const k = i * 6 + (p.id < q ? 0 : 3);
+    if (Number.isNaN(linkData.own[k])) continue;
+    any = true;
+    rx += linkData.own[k];
+    tx += linkData.own[k + 1];
+    hs = Math.max(hs, linkData.own[k + 2]);
+  }
+  return any ? { rx, tx, latest_handshake: hs ? new Date(hs).toISOString() : null } : p.traffic ?? null;
 }
 
 // The relay a pair goes through (its id), or null: linkOf's via, without
@@ -188,7 +216,8 @@ export function loadLinks() {
         const keys = msg.keys ? msg.keys.split("\n") : [];
         linkIndex = new Map();
         for (let i = 0; i < keys.length; i++) linkIndex.set(keys[i], i);
-        linkData = { codes: msg.codes, handshake: msg.handshake, path: msg.path, via: msg.via ? msg.via.split("\n") : null };
+        linkData = { codes: msg.codes, handshake: msg.handshake, path: msg.path, via: msg.via ? msg.via.split("\n") : null,
+          own: msg.own };
         store.links = linkIndex;
       } else if (msg.status === 404 || msg.status === 405) {
         store.links = null;
@@ -206,10 +235,20 @@ export function loadLinks() {
         codes: (l.links ?? []).map((x) => Math.max(0, STATUS.indexOf(x.status))),
         handshake: (l.links ?? []).map((x) => (x.latest_handshake ? Date.parse(x.latest_handshake) : 0)),
         path: (l.links ?? []).map((x) => Math.max(0, PATH.indexOf(x.path))),
-        via: (l.links ?? []).map((x) => (x.path === "relayed" ? x.via?.id ?? "" : "")).join("\n") } : { status: 404 }),
+        via: (l.links ?? []).map((x) => (x.path === "relayed" ? x.via?.id ?? "" : "")).join("\n"),
+        ...sideBytes(l.links ?? []) } : { status: 404 }),
       () => done({ status: 0 }));
     }
   });
+}
+
+// links-worker.js's own reports, read here when there is no worker.
+function sideBytes(links) {
+  const own = new Float64Array(links.length * 6).fill(NaN);
+  links.forEach((l, i) => (l.a.id < l.b.id ? [l.a, l.b] : [l.b, l.a]).forEach((s, k) => {
+    if (typeof s.rx === "number") own.set([s.rx, s.tx, s.latest_handshake ? Date.parse(s.latest_handshake) : 0], i * 6 + k * 3);
+  }));
+  return { own };
 }
 
 // The server's answer for one peer (accept, edit, a fresh read).

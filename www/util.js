@@ -89,6 +89,28 @@ export function ago(t, now = Date.now()) {
   return `${Math.round(s / 86400)} d ago`;
 }
 
+// A time still to come in words: "in 7 days", "in 5 h", "in 12 min";
+// "now" once it has passed.
+export function until(t, now = Date.now()) {
+  const s = Math.round((Date.parse(t) - now) / 1000);
+  if (s < 60) return s <= 0 ? "now" : "in under a minute";
+  if (s < 3600) return `in ${Math.round(s / 60)} min`;
+  if (s < 86400 * 1.5) return `in ${Math.round(s / 3600)} h`;
+  return `in ${Math.round(s / 86400)} days`;
+}
+
+// Bytes as wg show counts them: "0 B", "2.0 KiB", "3.0 MiB".
+export function bytes(n) {
+  if (typeof n !== "number" || !Number.isFinite(n)) return "?";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
+}
+
 // Seconds in words: "90 days", "1 h 30 min", "45 s".
 export function duration(s) {
   if (typeof s !== "number" || !Number.isFinite(s)) return String(s);

@@ -51,21 +51,12 @@ int api_jobs_work(void);
 /* True when a pair job runs. */
 int api_jobs_running(void);
 
-/* A responder's sealer: a thread at nice 10 that seals the preshared keys
- * of claimed batches, so that the responder's own thread keeps answering.
- * NULL when it cannot be made (then api_jobs_work() between requests). */
+/* A responder's sealer: a thread at nice 10 with a database connection of
+ * its own (db_path, kept: the configuration's) that makes the pairs of
+ * every job, so that the responder's own thread only answers. NULL when
+ * it cannot be made (then api_jobs_work() between requests). */
 struct api_sealer;
-struct api_sealer *api_sealer_start(void);
-
-/* Readable when the sealer has a sealed batch: api_jobs_step() takes it. */
-int api_sealer_fd(const struct api_sealer *s);
-
-/* True while a batch is with the sealer. */
-int api_sealer_busy(const struct api_sealer *s);
-
-/* Puts the batch the sealer sealed (if it is done) and, with none in its
- * hands, claims the next one for it: 1 a job runs, 0 none, -1 an error. */
-int api_jobs_step(struct api_sealer *s);
+struct api_sealer *api_sealer_start(const char *db_path);
 /* api_pause.c: a peer out of every config and back (issue 20) */
 api_handler api_admin_peer_disable, api_admin_peer_enable;
 /* api_admin_reject.c: bulk reject of pending peers */

@@ -8,20 +8,25 @@
 
 #define NETWORKS_MAX 64
 
-/* Gives peer id an address of pool's family: want, or the next free one. */
+/* Into *got: want when it is a host address of pool that no other peer
+ * holds, or else the lowest free host address of pool (from the hint when
+ * there is one: store_address_next()). 0 or an error status. */
 static int
-assign_one(const char *id, const struct cidr *pool, const struct cidr *want,
-           struct response *res)
+pick_address(const char *id, const struct cidr *pool, const struct cidr *want,
+             struct cidr *got, struct response *res)
 {
-	struct cidr *taken, got;
+	struct cidr *taken;
 	char buf[IPAM_STRLEN];
 	size_t ntaken;
 	int rc = 0;
 
+	if (want == NULL && (rc = store_address_next(pool, got)) != DB_NOTFOUND)
+		return rc == DB_OK ? 0 : api_db_error(res);
 	if (store_addresses_taken(pool->family, id, &taken, &ntaken) != DB_OK) {
 		free(taken);
 		return api_db_error(res);
 	}
+	rc = 0;
 	if (want != NULL) {
 		ipam_format(buf, want, false);
 		if (!ipam_contains(pool, want) || ipam_reserved(pool, want))
@@ -31,17 +36,31 @@ assign_one(const char *id, const struct cidr *pool, const struct cidr *want,
 			if (memcmp(taken[i].addr, want->addr, 16) == 0)
 				rc = http_error(res, 409, "address_taken",
 				                "address %s belongs to another peer", buf);
-		got = *want;
-	} else if (ipam_allocate(&got, pool, taken, ntaken) != 0) {
+		*got = *want;
+	} else if (ipam_allocate(got, pool, taken, ntaken) != 0) {
 		rc = http_error(res, 409, "pool_exhausted", "the IPv%d pool has no free address",
 		                pool->family);
 	}
 	free(taken);
-	if (rc != 0)
+	return rc;
+}
+
+/* Gives peer id an address of pool's family: want, or the next free one. */
+static int
+assign_one(const char *id, const struct cidr *pool, const struct cidr *want,
+           struct response *res)
+{
+	struct cidr got;
+	char buf[IPAM_STRLEN];
+	int rc;
+
+	if ((rc = pick_address(id, pool, want, &got, res)) != 0)
 		return rc;
 	switch (store_address_set(id, &got)) {
 	case DB_OK:
-		return 0;
+		/* The lowest free one is taken: the next is looked for after it. */
+		return want != NULL || store_address_hint(pool, &got) == DB_OK ? 0 :
+		       api_db_error(res);
 	case DB_CONFLICT:
 		ipam_format(buf, &got, false);
 		return http_error(res, 409, "address_taken", "address %s belongs to another peer", buf);

@@ -4,44 +4,82 @@
  * and not in a worker process of its own: every deployment (spawn-fcgi,
  * the systemd socket unit, lighttpd) already runs the responders and
  * nothing else, and each has its own database connection. Each responder
- * has a sealer: a thread that only seals (no database, no FastCGI), at a
- * lower CPU priority (nice 10), so the responder's own thread keeps
- * answering while a batch is sealed, and wins the CPU over the sealing.
- * The responder claims a batch and puts a sealed one (two short writes,
- * between requests); the thread seals the preshared keys in between. Where
- * no thread can be made, api_jobs_work() does all three between requests.
+ * has a sealer: a thread with a database connection of its own, at a
+ * lower CPU priority (nice 10), that claims a batch (one short write),
+ * boxes its preshared keys and puts it (a second short write), so the
+ * responder's own thread does nothing but answer, and wins the CPU over
+ * the job. A config fetch is a read: in WAL mode a writer never makes it
+ * wait. Where no thread can be made, api_jobs_work() does all three
+ * between requests.
+ *
+ * The keys are boxed in bulk (keys_bulk_box(), docs/trust.md): one
+ * ephemeral key pair per job and sealer, its secret key wiped when the job
+ * ends (or another begins), so a pair costs no X25519 once both its ends
+ * were seen.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
 #include "db.h"
 #include "policy_view.h"
 
-/* Seals a fresh preshared key of each pair to both ends; a pair whose key
- * will not decode is dropped (its peer cannot have one). */
+#define JOBS_IDLE_MS 500        /* how often the thread looks for a job */
+
+/* A sealer's bulk boxer: for one job at a time. */
+struct bulk {
+	struct keys_bulk *k;            /* NULL: none yet, or wiped */
+	int64_t rule_id;
+};
+
+/* Wipes the job's ephemeral secret key (and the shared keys). */
 static void
-seal_batch(struct job_batch *b)
+bulk_end(struct bulk *u)
 {
+	keys_bulk_free(u->k);
+	u->k = NULL;
+}
+
+/* The boxer of b's job: a fresh one when the job changed. NULL out of
+ * memory. */
+static struct keys_bulk *
+bulk_for(struct bulk *u, const struct job_batch *b)
+{
+	if (u->k != NULL && u->rule_id == b->rule_id)
+		return u->k;
+	bulk_end(u);
+	u->k = keys_bulk_new();
+	u->rule_id = b->rule_id;
+	return u->k;
+}
+
+/* Boxes a fresh preshared key of each pair to both ends; a pair with a
+ * key of small order is dropped (its peer cannot have one), and so is the
+ * whole batch when no boxer can be made (a later pass makes it again). */
+static void
+seal_batch(struct job_batch *b, struct bulk *u)
+{
+	struct keys_bulk *k = bulk_for(u, b);
 	size_t kept = 0;
 
+	if (k == NULL) {
+		b->n = 0;
+		return;
+	}
 	for (size_t i = 0; i < b->n; i++) {
 		struct job_pair *p = &b->v[i];
-		uint8_t psk[KEYS_LEN], ka[KEYS_LEN], kb[KEYS_LEN];
-		int bad = keys_b64_decode_key(ka, p->pka) != 0 ||
-		          keys_b64_decode_key(kb, p->pkb) != 0;
+		uint8_t psk[KEYS_LEN];
+		int bad;
 
-		if (!bad) {
-			keys_random(psk, sizeof(psk));
-			bad = keys_seal(p->boxa, psk, ka) != 0 || keys_seal(p->boxb, psk, kb) != 0;
-			keys_wipe(psk, sizeof(psk));
-		}
+		keys_random(psk, sizeof(psk));
+		bad = keys_bulk_box(k, p->boxa, psk, p->ka) != 0 ||
+		      keys_bulk_box(k, p->boxb, psk, p->kb) != 0;
+		keys_wipe(psk, sizeof(psk));
 		if (!bad && kept != i)
 			b->v[kept] = *p;
 		kept += !bad;
@@ -84,8 +122,10 @@ put(const struct job_batch *b, int64_t now)
 	return DB_OK;
 }
 
-int
-api_jobs_work(void)
+/* One batch of the oldest running job with boxer u: 1 made, 0 no job
+ * (the boxer wiped), -1 an error. */
+static int
+work(struct bulk *u)
 {
 	struct job_batch *b = malloc(sizeof(*b));
 	int64_t now = store_now();
@@ -94,12 +134,13 @@ api_jobs_work(void)
 	if (b == NULL)
 		return -1;
 	if ((rc = claim(b, now)) == DB_NOTFOUND) {
+		bulk_end(u);            /* no job: its secret key goes */
 		ret = 0;
 		goto out;
 	}
 	if (rc != DB_OK)
 		goto out;
-	seal_batch(b);
+	seal_batch(b, u);
 	if (b->n > 0 && put(b, now) != DB_OK)
 		goto out;
 	ret = 1;
@@ -108,122 +149,56 @@ out:
 	return ret;
 }
 
+/* api_jobs_work()'s boxer: for the thread that calls it. */
+static struct bulk work_bulk;
+
+int
+api_jobs_work(void)
+{
+	return work(&work_bulk);
+}
+
 struct api_sealer {
 	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct job_batch *todo;         /* handed to the thread; owned by it */
-	struct job_batch *done;         /* sealed, handed back */
-	int in_flight;                  /* a batch is out of the responder's hands */
-	int efd;                        /* readable when done is set */
+	const char *db_path;            /* not owned: the configuration's */
+	struct bulk bulk;               /* the thread's own */
 };
 
+/* The thread: its own database connection (lib/store/db.c keeps one per
+ * thread), looks for a job every JOBS_IDLE_MS and makes its batches one
+ * after another, waiting for the write lock as any writer does. */
 static void *
 sealer_main(void *arg)
 {
 	struct api_sealer *s = arg;
-	uint64_t one = 1;
+	const struct timespec idle = { JOBS_IDLE_MS / 1000, (JOBS_IDLE_MS % 1000) * 1000000L };
 
 	/* This thread only: the responder's thread keeps its priority. */
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
 	for (;;) {
-		struct job_batch *b;
-
-		pthread_mutex_lock(&s->mu);
-		while (s->todo == NULL)
-			pthread_cond_wait(&s->cv, &s->mu);
-		b = s->todo;
-		s->todo = NULL;
-		pthread_mutex_unlock(&s->mu);
-		seal_batch(b);
-		pthread_mutex_lock(&s->mu);
-		s->done = b;
-		pthread_mutex_unlock(&s->mu);
-		while (write(s->efd, &one, sizeof(one)) < 0 && errno == EINTR)
-			;
+		if (db_open(s->db_path) == 0 && store_job_running() == DB_OK)
+			while (work(&s->bulk) > 0)
+				;
+		bulk_end(&s->bulk);
+		nanosleep(&idle, NULL);
 	}
 	return NULL;
 }
 
 struct api_sealer *
-api_sealer_start(void)
+api_sealer_start(const char *db_path)
 {
 	struct api_sealer *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
 		return NULL;
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
-	if ((s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
-		goto fail;
+	s->db_path = db_path;
 	if (pthread_create(&s->thread, NULL, sealer_main, s) != 0) {
-		close(s->efd);
-		goto fail;
+		free(s);
+		return NULL;
 	}
 	pthread_detach(s->thread);
 	return s;
-fail:
-	pthread_cond_destroy(&s->cv);
-	pthread_mutex_destroy(&s->mu);
-	free(s);
-	return NULL;
-}
-
-int
-api_sealer_fd(const struct api_sealer *s)
-{
-	return s->efd;
-}
-
-int
-api_sealer_busy(const struct api_sealer *s)
-{
-	return s->in_flight;
-}
-
-/* The sealed batch back from the thread, or NULL while it seals. */
-static struct job_batch *
-sealer_take(struct api_sealer *s)
-{
-	struct job_batch *b;
-	uint64_t n;
-
-	while (read(s->efd, &n, sizeof(n)) < 0 && errno == EINTR)
-		;
-	pthread_mutex_lock(&s->mu);
-	b = s->done;
-	s->done = NULL;
-	pthread_mutex_unlock(&s->mu);
-	return b;
-}
-
-int
-api_jobs_step(struct api_sealer *s)
-{
-	struct job_batch *b;
-	int rc;
-
-	if (s->in_flight) {
-		if ((b = sealer_take(s)) == NULL)
-			return 1;
-		s->in_flight = 0;
-		rc = b->n > 0 ? put(b, store_now()) : DB_OK;
-		free(b);
-		if (rc != DB_OK)
-			return -1;
-	}
-	if ((b = malloc(sizeof(*b))) == NULL)
-		return -1;
-	if ((rc = claim(b, store_now())) != DB_OK) {
-		free(b);
-		return rc == DB_NOTFOUND ? 0 : -1;
-	}
-	pthread_mutex_lock(&s->mu);
-	s->todo = b;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	s->in_flight = 1;
-	return 1;
 }
 
 int

@@ -142,6 +142,12 @@ increment(uint8_t *a, size_t len)
 	return false;
 }
 
+bool
+ipam_increment(struct cidr *a)
+{
+	return increment(a->addr, a->family == 4 ? 4 : 16);
+}
+
 int
 ipam_allocate(struct cidr *out, const struct cidr *pool,
               const struct cidr *taken, size_t ntaken)

@@ -31,6 +31,10 @@ bool ipam_contains(const struct cidr *pool, const struct cidr *addr);
  * not handed to a host. */
 bool ipam_reserved(const struct cidr *pool, const struct cidr *addr);
 
+/* The address after a (its prefix kept); false when a was the family's
+ * last. */
+bool ipam_increment(struct cidr *a);
+
 /* Picks the lowest host address of pool that is not in taken[0..ntaken) (host
  * addresses of the same family, any order). 0, or -1 when the pool is full. */
 int ipam_allocate(struct cidr *out, const struct cidr *pool,

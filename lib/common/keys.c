@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Keys, sealed preshared keys and secret hashes: libsodium only. */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
 
@@ -180,12 +181,156 @@ keys_box(uint8_t out[KEYS_BOX_LEN], const uint8_t secret[KEYS_LEN], const uint8_
 	return rc == 0 ? 0 : -1;
 }
 
+/* Each slot: a recipient's public key and E's shared key with it. */
+#define BULK_SLOTS 4096                 /* a power of two */
+#define BULK_FULL  (BULK_SLOTS * 3 / 4) /* then the cache starts again */
+
+struct keys_bulk {
+	uint8_t epk[KEYS_LEN], esk[crypto_box_SECRETKEYBYTES];
+	uint8_t hashkey[crypto_shorthash_KEYBYTES];     /* a peer picks its key */
+	struct {
+		uint8_t pk[KEYS_LEN], shared[crypto_box_BEFORENMBYTES];
+		bool used;
+	} slot[BULK_SLOTS];
+	size_t used;
+};
+
+struct keys_bulk *
+keys_bulk_new(void)
+{
+	struct keys_bulk *k = calloc(1, sizeof(*k));
+
+	if (k == NULL)
+		return NULL;
+	randombytes_buf(k->hashkey, sizeof(k->hashkey));
+	if (crypto_box_keypair(k->epk, k->esk) != 0) {
+		keys_bulk_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+void
+keys_bulk_free(struct keys_bulk *k)
+{
+	if (k == NULL)
+		return;
+	sodium_memzero(k, sizeof(*k));
+	free(k);
+}
+
+/* E's shared key with pk, from the cache or made (and kept); NULL when pk
+ * is a point of small order. */
+static const uint8_t *
+bulk_shared(struct keys_bulk *k, const uint8_t pk[KEYS_LEN])
+{
+	uint8_t h[crypto_shorthash_BYTES];
+	size_t i;
+
+	crypto_shorthash(h, pk, KEYS_LEN, k->hashkey);
+	i = ((size_t)h[0] | (size_t)h[1] << 8 | (size_t)h[2] << 16) % BULK_SLOTS;
+	for (; k->slot[i].used; i = (i + 1) % BULK_SLOTS)
+		if (memcmp(k->slot[i].pk, pk, KEYS_LEN) == 0)
+			return k->slot[i].shared;
+	if (k->used >= BULK_FULL) {
+		sodium_memzero(k->slot, sizeof(k->slot));
+		k->used = 0;
+		return bulk_shared(k, pk);
+	}
+	if (crypto_box_beforenm(k->slot[i].shared, pk, k->esk) != 0)
+		return NULL;
+	memcpy(k->slot[i].pk, pk, KEYS_LEN);
+	k->slot[i].used = true;
+	k->used++;
+	return k->slot[i].shared;
+}
+
+int
+keys_bulk_box(struct keys_bulk *k, uint8_t out[KEYS_BOX_LEN], const uint8_t secret[KEYS_LEN],
+              const uint8_t pk[KEYS_LEN])
+{
+	uint8_t *nonce = out + KEYS_LEN, *box = nonce + crypto_box_NONCEBYTES;
+	const uint8_t *shared = bulk_shared(k, pk);
+
+	if (shared == NULL)
+		return -1;
+	memcpy(out, k->epk, KEYS_LEN);
+	randombytes_buf(nonce, crypto_box_NONCEBYTES);
+	return crypto_box_easy_afternm(box, secret, KEYS_LEN, nonce, shared) == 0 ? 0 : -1;
+}
+
+/* The box of a KEYS_BOX_LEN box: after epk and the nonce. */
+#define BOX_AT      (KEYS_LEN + crypto_box_NONCEBYTES)
+#define BOX_CIPHER  (KEYS_BOX_LEN - BOX_AT)
+
 int
 keys_open(uint8_t secret[KEYS_LEN], const uint8_t *box, size_t boxlen,
           const uint8_t pk[KEYS_LEN], const uint8_t sk[KEYS_LEN])
 {
-	if (boxlen != KEYS_SEALED_LEN ||
-	    crypto_box_seal_open(secret, box, boxlen, pk, sk) != 0) {
+	int rc = -1;
+
+	if (boxlen == KEYS_SEALED_LEN)
+		rc = crypto_box_seal_open(secret, box, boxlen, pk, sk);
+	else if (boxlen == KEYS_BOX_LEN)
+		rc = crypto_box_open_easy(secret, box + BOX_AT, BOX_CIPHER, box + KEYS_LEN, box, sk);
+	if (rc != 0) {
+		sodium_memzero(secret, KEYS_LEN);
+		return -1;
+	}
+	return 0;
+}
+
+void
+keys_opener_init(struct keys_opener *o, const uint8_t pk[KEYS_LEN], const uint8_t sk[KEYS_LEN])
+{
+	memset(o, 0, sizeof(*o));
+	o->pk = pk;
+	o->sk = sk;
+}
+
+void
+keys_opener_wipe(struct keys_opener *o)
+{
+	sodium_memzero(o, sizeof(*o));
+}
+
+/* The shared key with the sender's ephemeral key epk, kept or made; NULL
+ * when epk is a point of small order. */
+static const uint8_t *
+opener_shared(struct keys_opener *o, const uint8_t epk[KEYS_LEN])
+{
+	uint8_t fresh[crypto_box_BEFORENMBYTES];
+	unsigned i;
+
+	for (i = 0; i < o->used; i++)
+		if (memcmp(o->epk[i], epk, KEYS_LEN) == 0)
+			return o->shared[i];
+	i = o->next;
+	/* A slot is changed only by a key that worked. */
+	if (crypto_box_beforenm(fresh, epk, o->sk) != 0) {
+		sodium_memzero(fresh, sizeof(fresh));
+		return NULL;
+	}
+	memcpy(o->shared[i], fresh, KEYS_LEN);
+	sodium_memzero(fresh, sizeof(fresh));
+	memcpy(o->epk[i], epk, KEYS_LEN);
+	o->next = (i + 1) % KEYS_OPENER_SLOTS;
+	if (o->used < KEYS_OPENER_SLOTS)
+		o->used++;
+	return o->shared[i];
+}
+
+int
+keys_opener_open(struct keys_opener *o, uint8_t secret[KEYS_LEN], const uint8_t *box,
+                 size_t boxlen)
+{
+	const uint8_t *shared;
+
+	if (boxlen != KEYS_BOX_LEN)
+		return keys_open(secret, box, boxlen, o->pk, o->sk);
+	if ((shared = opener_shared(o, box)) == NULL ||
+	    crypto_box_open_easy_afternm(secret, box + BOX_AT, BOX_CIPHER, box + KEYS_LEN,
+	                                 shared) != 0) {
 		sodium_memzero(secret, KEYS_LEN);
 		return -1;
 	}

@@ -82,10 +82,58 @@ int keys_seal(uint8_t box[KEYS_SEALED_LEN], const uint8_t secret[KEYS_LEN],
 int keys_box(uint8_t out[KEYS_BOX_LEN], const uint8_t secret[KEYS_LEN],
              const uint8_t pk[KEYS_LEN]) KEYS_WARN_UNUSED;
 
-/* Opens a sealed box with the recipient's key pair; -1 if it is not for us or
- * was tampered with (secret is then zeroed). */
+/*
+ * Boxes in bulk, for the pairs a rule makes in the background
+ * (lib/api/api_jobs.c): the bytes of keys_box(), but one ephemeral key pair
+ * E for a whole job, and E's shared key with each recipient
+ * (crypto_box_beforenm) computed once and kept, so a box costs no X25519
+ * at all once its recipient was seen: a full mesh of 1,000 needs 1,000
+ * instead of 999,000 (two per pair in crypto_box_seal, plus a key pair).
+ * Each box still has a random nonce. Nobody but the recipient opens one
+ * (E's secret key and the shared keys are wiped by keys_bulk_free()), and
+ * the sender stays anonymous, as with a sealed box. Not thread-safe: one
+ * per sealer.
+ */
+struct keys_bulk;
+
+/* A fresh E and an empty cache; NULL out of memory. Owned by the caller:
+ * keys_bulk_free() it. */
+struct keys_bulk *keys_bulk_new(void);
+
+/* A box of secret for pk (KEYS_BOX_LEN bytes into out); -1 when pk is no
+ * usable key (a point of small order). */
+int keys_bulk_box(struct keys_bulk *k, uint8_t out[KEYS_BOX_LEN],
+                  const uint8_t secret[KEYS_LEN], const uint8_t pk[KEYS_LEN]) KEYS_WARN_UNUSED;
+
+/* Wipes E's secret key and every shared key, and frees k. NULL is fine. */
+void keys_bulk_free(struct keys_bulk *k);
+
+/* Opens a sealed box (KEYS_SEALED_LEN bytes: crypto_box_seal) or a box
+ * (KEYS_BOX_LEN: keys_box(), keys_bulk_box()), told apart by length, with
+ * the recipient's key pair; -1 if it is not for us or was tampered with
+ * (secret is then zeroed). */
 int keys_open(uint8_t secret[KEYS_LEN], const uint8_t *box, size_t boxlen,
               const uint8_t pk[KEYS_LEN], const uint8_t sk[KEYS_LEN]) KEYS_WARN_UNUSED;
+
+/*
+ * keys_open() for many boxes to one recipient: the shared key with each of
+ * the last few senders' ephemeral keys is kept, so the boxes of one job cost
+ * one X25519 in all. Lives on the caller's stack: keys_opener_init() it,
+ * and keys_opener_wipe() it when done (it holds shared keys).
+ */
+#define KEYS_OPENER_SLOTS 8
+struct keys_opener {
+	const uint8_t *pk, *sk;         /* the recipient's; not owned */
+	uint8_t epk[KEYS_OPENER_SLOTS][KEYS_LEN];
+	uint8_t shared[KEYS_OPENER_SLOTS][KEYS_LEN];
+	unsigned used, next;
+};
+
+void keys_opener_init(struct keys_opener *o, const uint8_t pk[KEYS_LEN],
+                      const uint8_t sk[KEYS_LEN]);
+int keys_opener_open(struct keys_opener *o, uint8_t secret[KEYS_LEN], const uint8_t *box,
+                     size_t boxlen) KEYS_WARN_UNUSED;
+void keys_opener_wipe(struct keys_opener *o);
 
 #define KEYS_SIG_LEN      64    /* Ed25519 signature */
 #define KEYS_SIG_B64_LEN  89

@@ -37,6 +37,94 @@ store_addresses_taken(int family, const char *id, struct cidr **out, size_t *n)
 	return rc == SQLITE_DONE ? DB_OK : DB_ERROR;
 }
 
+#define ADDRESS_PROBES 64       /* taken addresses after the hint looked at, at most */
+
+/* The hint of pool: DB_OK with *low, DB_NOTFOUND when none is for it. */
+static int
+hint_get(const struct cidr *pool, struct cidr *low)
+{
+	static const char sql[] = "SELECT low FROM address_hints WHERE family = ?1 AND pool = ?2";
+	sqlite3_stmt *st = db_stmt(sql);
+	char text[IPAM_STRLEN];
+	int rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	ipam_format(text, pool, true);
+	sqlite3_bind_int(st, 1, pool->family);
+	sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW &&
+	    ipam_parse(low, (const char *)sqlite3_column_text(st, 0), true, false) != 0)
+		rc = SQLITE_DONE;       /* not an address: no hint */
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? DB_OK : rc == SQLITE_DONE ? DB_NOTFOUND : DB_ERROR;
+}
+
+/* DB_OK when a holds no peer's address, DB_CONFLICT when one holds it. */
+static int
+address_free(const struct cidr *a)
+{
+	static const char sql[] = "SELECT 1 FROM addresses WHERE address = ?1";
+	sqlite3_stmt *st = db_stmt(sql);
+	char text[IPAM_STRLEN];
+	int rc;
+
+	if (st == NULL)
+		return DB_ERROR;
+	ipam_format(text, a, false);
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? DB_OK : rc == SQLITE_ROW ? DB_CONFLICT : DB_ERROR;
+}
+
+int
+store_address_next(const struct cidr *pool, struct cidr *out)
+{
+	struct cidr c;
+	int rc, probes = 0;
+
+	if ((rc = hint_get(pool, &c)) != DB_OK)
+		return rc;
+	while (ipam_contains(pool, &c) && probes < ADDRESS_PROBES) {
+		if (!ipam_reserved(pool, &c)) {
+			if ((rc = address_free(&c)) == DB_OK) {
+				*out = c;
+				return DB_OK;
+			}
+			if (rc != DB_CONFLICT)
+				return DB_ERROR;
+			probes++;
+		}
+		if (!ipam_increment(&c))
+			break;
+	}
+	return DB_NOTFOUND;
+}
+
+int
+store_address_hint(const struct cidr *pool, const struct cidr *got)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO address_hints (family, pool, low) VALUES (?1, ?2, ?3)";
+	sqlite3_stmt *st = db_stmt(sql);
+	char ptext[IPAM_STRLEN], ltext[IPAM_STRLEN];
+	struct cidr low = *got;
+
+	if (st == NULL)
+		return DB_ERROR;
+	/* Past the family's last address: the pool is full, no hint. */
+	if (!ipam_increment(&low))
+		return DB_OK;
+	ipam_format(ptext, pool, true);
+	ipam_format(ltext, &low, false);
+	sqlite3_bind_int(st, 1, pool->family);
+	sqlite3_bind_text(st, 2, ptext, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, ltext, -1, SQLITE_TRANSIENT);
+	return db_exec_stmt(st);
+}
+
 int
 store_address_set(const char *id, const struct cidr *a)
 {

@@ -19,6 +19,22 @@
  * missed here could be handed out twice. */
 int store_addresses_taken(int family, const char *id, struct cidr **out, size_t *n);
 
+/*
+ * The lowest free host address of pool, found from its hint: the table
+ * address_hints says, per family and pool, that every host address below
+ * `low` is taken (any address freed drops it: schema.sql's triggers), so the
+ * free one is looked for from there through the UNIQUE index, a few
+ * lookups, not by reading every address (an accept was O(peers)).
+ * DB_NOTFOUND when there is no hint for this pool or the addresses after
+ * it are taken as far as it looks: then store_addresses_taken() and
+ * ipam_allocate(). Inside the write transaction that takes the address.
+ */
+int store_address_next(const struct cidr *pool, struct cidr *out);
+
+/* After got, the lowest free host address of pool, was taken: every host
+ * address of pool up to got is taken now. */
+int store_address_hint(const struct cidr *pool, const struct cidr *got);
+
 /* Gives peer id address a (of a's family, replacing the one it had).
  * DB_OK, DB_CONFLICT when another peer holds it, DB_ERROR. */
 int store_address_set(const char *id, const struct cidr *a);

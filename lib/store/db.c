@@ -18,14 +18,15 @@
  * every new statement fail, so it must never fill. */
 #define DB_STMT_CACHE   256
 
-/* The only process-wide state besides the configuration: the connection and its
- * statements, kept across requests. */
-static sqlite3 *db;
-static struct {
+/* The only state besides the configuration: the connection and its
+ * statements, kept across requests; one per thread (the responder's, and
+ * its pair jobs' sealer: lib/api/api_jobs.c), never shared. */
+static _Thread_local sqlite3 *db;
+static _Thread_local struct {
 	const char *sql;
 	sqlite3_stmt *st;
 } cache[DB_STMT_CACHE];
-static size_t ncache;
+static _Thread_local size_t ncache;
 
 /*
  * Version 2, operations: what hosts report about their links (the latest
@@ -243,6 +244,26 @@ static const char migration_pause[] =
 	"CREATE INDEX peers_expiry ON peers (expires_at)"
 	"  WHERE disabled_at IS NULL AND expires_at IS NOT NULL;";
 
+/*
+ * Version 13, an accept that does not read every peer (issue 19): where to
+ * look for the next tunnel address from, dropped by any address freed
+ * (schema.sql), and two indexes.
+ */
+static const char migration_address_hints[] =
+	"CREATE TABLE address_hints ("
+	"  family INTEGER PRIMARY KEY CHECK (family IN (4, 6)),"
+	"  pool   TEXT NOT NULL,"
+	"  low    TEXT NOT NULL);"
+	"CREATE TRIGGER addresses_freed AFTER DELETE ON addresses BEGIN"
+	"  DELETE FROM address_hints WHERE family = old.family;"
+	"END;"
+	"CREATE TRIGGER addresses_moved AFTER UPDATE OF address ON addresses BEGIN"
+	"  DELETE FROM address_hints WHERE family = old.family;"
+	"END;"
+	/* What else an accept read in full: whether any peer relays, an audit
+	 * event's repeat. */
+	"CREATE INDEX peers_relays ON peers (id) WHERE relay = 1;"
+	"CREATE INDEX audit_repeat ON audit (actor, action, target, at);";
 
 /* Migrations from version N-1 to N live at index N: the schema's history.
  * Version 1 was the first schema (tests/unit/schema_v1.sql); a new database
@@ -282,6 +303,7 @@ static const char *const migrations[] = {
 	migration_devices,
 	migration_policy,
 	migration_pause,
+	migration_address_hints,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DB_SCHEMA_VERSION + 1,

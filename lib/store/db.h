@@ -4,7 +4,7 @@
 
 #include "result.h"
 
-#define DB_SCHEMA_VERSION 12
+#define DB_SCHEMA_VERSION 13
 
 /* Opens (creating and migrating as needed) the process-wide database: WAL,
  * busy timeout, foreign keys. 0 or -1; the reason goes to stderr. */
@@ -19,6 +19,8 @@ int db_version(void);
 /* BEGIN IMMEDIATE: the write lock is taken up front, so two responders never
  * deadlock upgrading a read lock. 0 or -1. */
 int db_begin(void);
+
+
 /* BEGIN (deferred): the first read takes a snapshot that every later read
  * of the transaction sees, whatever other processes commit meanwhile. */
 int db_begin_read(void);

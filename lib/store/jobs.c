@@ -132,23 +132,21 @@ take_candidate(struct job_batch *out, sqlite3_stmt *st)
 	const char *x = (const char *)sqlite3_column_text(st, 0);
 	const char *y = (const char *)sqlite3_column_text(st, 1);
 	int swap = strcmp(x, y) > 0;
-	struct job_pair *p;
-
-	uint8_t k[KEYS_LEN];
+	struct job_pair *p = &out->v[out->n];
 
 	if (sqlite3_column_int(st, 4))
 		return;                 /* paired already */
+	memset(p, 0, sizeof(*p));
 	/* A key that does not decode (a row written behind the server's
 	 * back) can have no pair: not missing, or no pass would end. */
-	if (keys_b64_decode_key(k, (const char *)sqlite3_column_text(st, 2)) != 0 ||
-	    keys_b64_decode_key(k, (const char *)sqlite3_column_text(st, 3)) != 0)
+	if (keys_b64_decode_key(p->ka, (const char *)sqlite3_column_text(st, swap ? 3 : 2)) != 0 ||
+	    keys_b64_decode_key(p->kb, (const char *)sqlite3_column_text(st, swap ? 2 : 3)) != 0)
 		return;
-	p = &out->v[out->n++];
-	memset(p, 0, sizeof(*p));
 	snprintf(p->a, sizeof(p->a), "%s", swap ? y : x);
 	snprintf(p->b, sizeof(p->b), "%s", swap ? x : y);
 	sql_copy_col(p->pka, sizeof(p->pka), st, swap ? 3 : 2);
 	sql_copy_col(p->pkb, sizeof(p->pkb), st, swap ? 2 : 3);
+	out->n++;
 }
 
 /* Up to JOBS_BATCH missing pairs of j after cursor (ca, cb), looking at no

@@ -51,8 +51,8 @@ read_link_row(struct link *l, sqlite3_stmt *st)
 	if (sql_read_peer(&l->other, st) != 0)
 		return -1;
 	l->boxlen = sqlite3_column_bytes(st, LINK_BOX_COL);
-	if (l->boxlen == KEYS_SEALED_LEN)
-		memcpy(l->box, sqlite3_column_blob(st, LINK_BOX_COL), KEYS_SEALED_LEN);
+	if (l->boxlen == KEYS_SEALED_LEN || l->boxlen == KEYS_BOX_LEN)
+		memcpy(l->box, sqlite3_column_blob(st, LINK_BOX_COL), (size_t)l->boxlen);
 	else
 		l->boxlen = 0;
 	return 0;

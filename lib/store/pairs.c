@@ -529,7 +529,9 @@ store_rules_sync_peer(const char *id, size_t *changed, int *deferred)
 		"SELECT a, b FROM pairs p WHERE b = ?1 AND explicit = 0"
 		" AND NOT " IMPLIED("p.a", "p.b");
 	static const char missing[] =
-		"SELECT q.id, q.public_key FROM peers q WHERE q.state = 'accepted' AND q.id != ?1"
+		/* +q.state: found from the tags' peers, never by reading every
+		 * accepted peer (the index on state) */
+		"SELECT q.id, q.public_key FROM peers q WHERE +q.state = 'accepted' AND q.id != ?1"
 		" AND q.id IN (SELECT y.peer_id FROM peer_tags x JOIN rules r ON r.a = x.tag"
 		"              JOIN peer_tags y ON y.tag = r.b WHERE x.peer_id = ?1"
 		"              UNION SELECT y.peer_id FROM peer_tags x JOIN rules r ON r.b = x.tag"

@@ -60,10 +60,11 @@ struct peer_list {
 };
 
 /* One pair as a peer sees it: the other end and the preshared key sealed
- * to this peer (boxlen 0 when absent). */
+ * to this peer, KEYS_SEALED_LEN or KEYS_BOX_LEN bytes (boxlen 0 when
+ * absent). */
 struct link {
 	struct peer other;
-	unsigned char box[KEYS_SEALED_LEN];
+	unsigned char box[KEYS_BOX_LEN];
 	int boxlen;
 	/* The partners reached through other, a relay (docs/relays.md): their
 	 * addresses and networks go into other's AllowedIPs. Not owned. */

@@ -260,7 +260,7 @@ meshconf_text_link(struct meshconf_writer *w, const struct link *l)
 {
 	const struct peer *self = w->self, *other = &l->other;
 	struct meshconf_buf *b = &w->out;
-	char buf[KEYS_SEALED_B64_LEN + KEYS_SIG_B64_LEN + IPAM_STRLEN + 8];
+	char buf[KEYS_BOX_B64_LEN + KEYS_SIG_B64_LEN + IPAM_STRLEN + 8];
 	int n = 0;
 
 	buf_lit(b, w->npeers++ ? ",{" : "{");
@@ -271,8 +271,8 @@ meshconf_text_link(struct meshconf_writer *w, const struct link *l)
 	buf_key(b, "public_key", 0);
 	buf_str(b, other->public_key);
 	buf_key(b, "preshared_key_sealed", 0);
-	if (l->boxlen == KEYS_SEALED_LEN) {
-		keys_b64_encode(buf, sizeof(buf), l->box, KEYS_SEALED_LEN);
+	if (l->boxlen > 0) {
+		keys_b64_encode(buf, sizeof(buf), l->box, (size_t)l->boxlen);
 		buf_str(b, buf);
 	} else {
 		buf_lit(b, "null");

@@ -17,15 +17,24 @@ const axe = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.mi
 const pub = () => generateKeyPairSync("x25519").publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("base64");
 
 const inv = await apiCall("POST", "/admin/invites", { uses: 6, label: "for the rack" });
-const P = {};
+const P = {}, token = {};
 for (const [i, name] of ["web1", "web2", "db1", "nat1"].entries()) {
-  P[name] = (await apiCall("POST", "/register", { name, public_key: pub(),
-    endpoint: name === "nat1" ? null : `192.0.2.${i + 1}:51820`, invite: inv.code }, false)).id;
+  const r = await apiCall("POST", "/register", { name, public_key: pub(),
+    endpoint: name === "nat1" ? null : `192.0.2.${i + 1}:51820`, invite: inv.code }, false);
+  [P[name], token[name]] = [r.id, r.token];
 }
 await apiCall("POST", "/register", { name: "waiting1", public_key: pub(), endpoint: null }, false);
 await apiCall("PATCH", `/admin/peers/${P.web1}`, { tags: ["web"] });
 await apiCall("PUT", `/admin/pairs/${P.web1}/${P.db1}`);
 await apiCall("PUT", `/admin/pairs/${P.web2}/${P.nat1}`);
+// A paused peer, an expiring one with its links reported: their badges,
+// the Traffic column and the dialog's pause and links sections are audited.
+await apiCall("POST", `/admin/peers/${P.web2}/disable`);
+await apiCall("PATCH", `/admin/peers/${P.web1}`, { expires_in: 7 * 86400 });
+const sent = await fetch(`${URL_}/api/v1/peer/links`, { method: "PUT",
+  headers: { Authorization: `Bearer ${token.web1}`, "Content-Type": "application/json" },
+  body: JSON.stringify({ links: [{ peer: P.db1, latest_handshake: Math.floor(Date.now() / 1000), rx: 2048, tx: 4096 }] }) });
+if (sent.status !== 204) throw new Error(`PUT /peer/links: ${sent.status}`);
 
 const VIEWS = ["peers", "pairs", "graph", "network", "invites", "audit"];
 

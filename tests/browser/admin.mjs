@@ -272,6 +272,13 @@ try {
     (await pmsg.getAttribute("class")).includes("warn"), "pairing two NAT peers warns at the pair, not in JSON");
   check(await page.evaluate(() => document.activeElement?.getAttribute("aria-label")) === "pair D-nat with E-nat",
     "the focus stays on the box after the server answered");
+  // A change made elsewhere redraws the list through the live channel: the
+  // focus stays on the same box.
+  await page.evaluate(() => { window.boxBefore = document.activeElement; });
+  await apiCall("PATCH", `/admin/peers/${B_ID}`, { keepalive: 21 });
+  await page.waitForFunction(() => !document.contains(window.boxBefore), null, { timeout: 15000 });
+  check(await page.evaluate(() => document.activeElement?.getAttribute("aria-label")) === "pair D-nat with E-nat",
+    "the focus stays on the box through a live redraw");
   const mx = page.locator("#matrix");
   check(await mx.getByRole("checkbox", { name: "pair D-nat with E-nat" }).isChecked() &&
     await mx.getByRole("checkbox", { name: "pair E-nat with D-nat" }).isChecked(), "the matrix mirrors the picker");

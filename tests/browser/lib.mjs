@@ -99,6 +99,17 @@ export async function guardedPage(ctx) {
   };
 }
 
+// A locator's box once it is on the page: a live update may redraw the
+// element between finding it and measuring it (boundingBox() is then null).
+export async function boxOf(locator, ms = 5000) {
+  for (const end = Date.now() + ms; ; ) {
+    await locator.waitFor();
+    const b = await locator.boundingBox();
+    if (b || Date.now() > end) return b;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export const ADMIN = process.env.ADMIN_PASS;
 export const URL_ = process.env.URL;
 

@@ -6,7 +6,7 @@
 // env (from tests/t4100-browser-phone.sh): URL, ADMIN_PASS, P_ID (pending),
 // Q_ID, R_ID (accepted, behind NAT), SHOT; NODE_EXTRA_CA_CERTS.
 
-import { check, failed, launch, guardedPage, adminContext, apiGet, URL_ } from "./lib.mjs";
+import { check, failed, launch, guardedPage, adminContext, apiGet, boxOf, URL_ } from "./lib.mjs";
 
 const { P_ID, Q_ID, R_ID, SHOT } = process.env;
 const browser = await launch();
@@ -64,17 +64,17 @@ try {
 
   await fits("peers");
   await targets("peers", "main section:not([hidden]) button, main section:not([hidden]) select, main section:not([hidden]) input:not([type=checkbox]), nav a");
-  const card = await row(P_ID).boundingBox();
+  const card = await boxOf(row(P_ID));
   check(card.width <= W && card.height > 100, "a peer is a card as wide as the screen");
   const acc = row(P_ID).getByRole("button", { name: "Accept" });
-  const box = await acc.boundingBox();
+  const box = await boxOf(acc);
   check(box.x >= 0 && box.x + box.width <= W, "Accept is on screen");
   await acc.tap();
   await row(P_ID).locator(".msg", { hasText: "Accepted" }).waitFor();
   check((await apiGet(`/admin/peers/${P_ID}`))[1].state === "accepted", "a tap on Accept accepted the peer");
   await fits("peers after accepting");
   for (const name of ["Edit", "Config", "Pairs", "Delete"]) {
-    const b = await row(P_ID).getByRole("button", { name }).boundingBox();
+    const b = await boxOf(row(P_ID).getByRole("button", { name }));
     check(b && b.x >= 0 && b.x + b.width <= W && b.height >= 44, `${name} is on screen and 44 px high`);
   }
 
@@ -82,7 +82,7 @@ try {
   await row(Q_ID).getByRole("button", { name: "Edit" }).tap();
   const dlg = page.locator("#edit-dialog");
   await dlg.waitFor();
-  const d = await dlg.boundingBox();
+  const d = await boxOf(dlg);
   check(d.x >= 0 && d.x + d.width <= W, "the edit dialog fits the screen");
   await fits("the edit dialog open");
   await targets("the edit dialog", "#edit-dialog button, #edit-dialog select, #edit-dialog input:not([type=checkbox])");
@@ -98,7 +98,7 @@ try {
   await page.locator("#pick-results button", { hasText: "phone-q" }).tap();
   const label = page.locator(`#partners li[data-partner="${R_ID}"] label`);
   await label.waitFor();
-  const lb = await label.boundingBox();
+  const lb = await boxOf(label);
   check(lb.height >= 44, `a partner's tick box has a 44 px target (${lb.height})`);
   await label.tap();
   await page.locator(`#partners li[data-partner="${R_ID}"] .msg.warn`).waitFor();

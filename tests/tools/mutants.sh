@@ -21,7 +21,7 @@ cd "$(dirname "$0")/../.." || exit 1
 TOP=$(pwd)
 
 FAST="overlap-read-swallowed tags-read-swallowed invite-delete-error-swallowed audit-search-case longfuncs-one-line longfuncs-upper-type longfuncs-empty-reason skip-hides-missing-tool push-peer-untold"
-SLOW="phone-wide-form phone-picker-1fr route-links-renamed route-rules-renamed kill-hits-idle-server first-page-only ui-spelling-unlimited stdin-end-unread answers-unbuffered admin-guessing-per-address unconfirmed-called-unsaved gateway-timeout-as-502 never-badge-faint bulk-bar-scrolls graph-labels-stacked push-other-channel push-never-published push-failures-uncounted push-no-reconnect-check push-204-not-seen push-subscriptions-unbounded push-page-not-live"
+SLOW="phone-wide-form phone-picker-1fr route-links-renamed route-rules-renamed kill-hits-idle-server first-page-only ui-spelling-unlimited stdin-end-unread answers-unbuffered admin-guessing-per-address unconfirmed-called-unsaved gateway-timeout-as-502 never-badge-faint bulk-bar-scrolls graph-labels-stacked push-other-channel push-never-published push-failures-uncounted push-no-reconnect-check push-offline-no-recheck push-204-not-seen push-subscriptions-unbounded push-page-not-live sort-seen-ignored expiry-conflict-overwritten"
 
 sel=""
 for a in "${@:-all}"; do
@@ -226,6 +226,14 @@ rm -f "$T_TMP/hold"
 		# Labels at their nodes' height, not pushed apart.
 		subst www/graph.js '    it.y = Math.max(it.want, y);' '    it.y = it.want;' &&
 		shell_test t4610-browser-graph.sh ;;
+	sort-seen-ignored)
+		# "seen" was no key of SORTS: sorting by last seen sorted waiting first.
+		subst www/peers.js '    sort: Object.hasOwn(SORTS, v.sort ?? "") ? v.sort : "state",' '    sort: SORTS[v.sort] ? v.sort : "state",' &&
+		shell_test t4650-browser-pause.sh ;;
+	expiry-conflict-overwritten)
+		# Someone else's expiry, changed meanwhile, put over without a word.
+		subst www/pause.js '  if ((now.expires_at ?? null) !== (seen.expires_at ?? null)) {' '  if (false) {' &&
+		shell_test t4650-browser-pause.sh ;;
 	push-peer-untold)
 		# One of the peers a write moved is not told.
 		subst lib/api/api.c '	for (size_t i = 0; i < res->revised.n; i++)
@@ -248,6 +256,11 @@ rm -f "$T_TMP/hold"
 		# periodic check) instead of checking at once.
 		subst client/watch.c '		if ((w->up && !checked) || w->changed ||' '		if (w->changed ||' &&
 		shell_test t1710-push-faults.sh ;;
+	push-offline-no-recheck)
+		# Only the first connect checks: a host back from an outage
+		# waits for a message that is no longer there.
+		subst client/watch.c '	int checked = 0, r;' '	static int checked; int r;' &&
+		shell_test t1740-push-offline.sh ;;
 	push-204-not-seen)
 		subst client/watch.c '		if (status == 204 || status == 404 || status == 405) {' \
 		    '		if (status == 404 || status == 405) {' &&

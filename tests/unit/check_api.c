@@ -765,6 +765,56 @@ START_TEST(config_contents)
 }
 END_TEST
 
+static void keyed_peers_from(int first, int n, const char *tag_name);
+
+/* The next address is found from a hint (address_hints), not by reading
+ * every address: still the lowest free one, a freed one reused first, and
+ * right past a run of taken addresses longer than the hint looks at. */
+START_TEST(accept_address_hint)
+{
+	struct tpeer p[7];
+	char want[32];
+
+	for (int i = 0; i < 7; i++) {
+		char name[8];
+		snprintf(name, sizeof(name), "h%d", i);
+		reg(&p[i], name, NULL);
+	}
+	for (int i = 0; i < 3; i++) {
+		accept_peer(&p[i], NULL);
+		snprintf(want, sizeof(want), "10.77.0.%d", i + 1);
+		ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 1), 0), want);
+	}
+	ck_assert_int_eq(count("SELECT count(*) FROM address_hints WHERE family = 4"
+	                       " AND pool = '10.77.0.0/24' AND low = '10.77.0.4'"), 1);
+	/* 70 addresses taken after it, as an import would (the hint stays):
+	 * more than the hint looks at, so all are read, and the next is .74. */
+	keyed_peers_from(100, 70, "x");
+	exec_sql("INSERT INTO addresses (peer_id, family, address)"
+	         " SELECT peer_id, 4, '10.77.0.' || (row_number() OVER (ORDER BY peer_id) + 3)"
+	         " FROM peer_tags WHERE tag = 'x'");
+	ck_assert_int_eq(count("SELECT count(*) FROM address_hints"), 1);
+	accept_peer(&p[3], NULL);
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 1), 0), "10.77.0.74");
+	ck_assert_int_eq(count("SELECT count(*) FROM address_hints WHERE low = '10.77.0.75'"), 1);
+	/* A freed address drops the hint, and is given again first. */
+	OK(admin("DELETE", path("/admin/peers/%s", p[1].id), NULL), 204);
+	ck_assert_int_eq(count("SELECT count(*) FROM address_hints"), 0);
+	accept_peer(&p[4], NULL);
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 1), 0), "10.77.0.2");
+	accept_peer(&p[5], NULL);
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 1), 0), "10.77.0.75");
+	/* A moved address drops it too; a hint for another pool is not read. */
+	OK(admin("PATCH", path("/admin/peers/%s", p[0].id), "{\"address\":\"10.77.0.200\"}"), 200);
+	ck_assert_int_eq(count("SELECT count(*) FROM address_hints"), 0);
+	exec_sql("INSERT INTO address_hints VALUES (4, '10.78.0.0/24', '10.77.0.201')");
+	accept_peer(&p[6], NULL);
+	ck_assert_str_eq(jidx_str(jarr(R.body, "addresses", 1), 0), "10.77.0.1");
+	ck_assert_int_eq(count("SELECT count(*) FROM addresses"),
+	                 count("SELECT count(DISTINCT address) FROM addresses"));
+}
+END_TEST
+
 START_TEST(accept_addresses)
 {
 	struct tpeer p[6], q;
@@ -2069,6 +2119,63 @@ START_TEST(rule_any_size)
 }
 END_TEST
 
+/* The pairs a job makes have their keys boxed in bulk (docs/trust.md): each
+ * box opens with its own end's key to the pair's one key, with no other
+ * key, and one job's boxes share their sender key. */
+START_TEST(rule_pairs_boxed_in_bulk)
+{
+	enum { N = 71 };
+	static uint8_t sk[N][KEYS_LEN];
+	sqlite3_stmt *st;
+	uint8_t epk[KEYS_LEN], ka[KEYS_LEN], kb[KEYS_LEN], got[KEYS_LEN];
+	char sql[512];
+	int pairs = 0;
+
+	exec_sql("BEGIN");
+	for (int i = 0; i < N; i++) {
+		uint8_t pk[KEYS_LEN];
+		char pub[KEYS_B64_LEN];
+		keys_generate(sk[i], pk);
+		keys_b64_encode(pub, sizeof(pub), pk, KEYS_LEN);
+		snprintf(sql, sizeof(sql), "INSERT INTO peers (id, name, state, public_key, token_hash,"
+		         " created_at) VALUES (printf('f%%015x', %d), 'bulk%d', 'accepted', '%s',"
+		         " zeroblob(32), 1); INSERT INTO peer_tags VALUES (printf('f%%015x', %d), 'm')",
+		         i, i, pub, i);
+		exec_sql(sql);
+	}
+	exec_sql("COMMIT");
+	OK(admin("POST", path("/admin/rules"), "{\"a\":\"m\",\"b\":\"m\"}"), 201);
+	ck_assert_ptr_nonnull(jget(R.body, "job"));
+	while (api_jobs_work() > 0)
+		;
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(), "SELECT a, b, psk_box_a, psk_box_b,"
+	                 " p.public_key, q.public_key FROM pairs JOIN peers p ON p.id = a"
+	                 " JOIN peers q ON q.id = b", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int x = (int)strtol((const char *)sqlite3_column_text(st, 0) + 1, NULL, 16);
+		int y = (int)strtol((const char *)sqlite3_column_text(st, 1) + 1, NULL, 16);
+		const uint8_t *ba = sqlite3_column_blob(st, 2), *bb = sqlite3_column_blob(st, 3);
+		uint8_t psk[KEYS_LEN];
+
+		ck_assert_int_eq(sqlite3_column_bytes(st, 2), KEYS_BOX_LEN);
+		ck_assert_int_eq(sqlite3_column_bytes(st, 3), KEYS_BOX_LEN);
+		if (pairs++ == 0)
+			memcpy(epk, ba, KEYS_LEN);
+		ck_assert_mem_eq(ba, epk, KEYS_LEN);
+		ck_assert_mem_eq(bb, epk, KEYS_LEN);
+		ck_assert_int_eq(keys_b64_decode_key(ka, (const char *)sqlite3_column_text(st, 4)), 0);
+		ck_assert_int_eq(keys_b64_decode_key(kb, (const char *)sqlite3_column_text(st, 5)), 0);
+		ck_assert_int_eq(keys_open(psk, ba, KEYS_BOX_LEN, ka, sk[x]), 0);
+		ck_assert_int_eq(keys_open(got, bb, KEYS_BOX_LEN, kb, sk[y]), 0);
+		ck_assert_mem_eq(got, psk, KEYS_LEN);
+		ck_assert_int_eq(keys_open(got, ba, KEYS_BOX_LEN, kb, sk[y]), -1);
+		ck_assert_int_eq(keys_open(got, bb, KEYS_BOX_LEN, ka, sk[(y + 1) % N]), -1);
+	}
+	sqlite3_finalize(st);
+	ck_assert_int_eq(pairs, N * (N - 1) / 2);
+}
+END_TEST
+
 START_TEST(peer_joins_large_rule)
 {
 	struct json_object *job;
@@ -2333,6 +2440,7 @@ api_suite(void)
 	tcase_add_test(tc, config_revision_changes);
 	tcase_add_test(tc, config_contents);
 	tcase_add_test(tc, accept_addresses);
+	tcase_add_test(tc, accept_address_hint);
 	tcase_add_test(tc, reject);
 	tcase_add_test(tc, pairing);
 	tcase_add_test(tc, delete_removes_pairs);
@@ -2352,6 +2460,7 @@ api_suite(void)
 	tcase_add_test(tc, rules);
 	tcase_add_test(tc, rule_any_size);
 	tcase_add_test(tc, peer_joins_large_rule);
+	tcase_add_test(tc, rule_pairs_boxed_in_bulk);
 	tcase_add_test(tc, config_cache_bounded);
 	tcase_add_test(tc, rules_fail_closed);
 	tcase_add_test(tc, migrate_keeps_pairs_explicit);

@@ -276,6 +276,119 @@ START_TEST(sealed_psk)
 }
 END_TEST
 
+/* A box of keys_bulk_box() opens (keys_open() and an opener) with the
+ * recipient's key pair only, and not when any bit of it changed. */
+static void
+bulk_opens_only_for(const uint8_t *box, const uint8_t psk[KEYS_LEN],
+                    const uint8_t pk[KEYS_LEN], const uint8_t sk[KEYS_LEN],
+                    const uint8_t pk2[KEYS_LEN], const uint8_t sk2[KEYS_LEN])
+{
+	uint8_t got[KEYS_LEN], box2[KEYS_BOX_LEN], zero[KEYS_LEN] = { 0 };
+	struct keys_opener o, o2;
+
+	keys_opener_init(&o, pk, sk);
+	keys_opener_init(&o2, pk2, sk2);
+	ck_assert_int_eq(keys_open(got, box, KEYS_BOX_LEN, pk, sk), 0);
+	ck_assert_mem_eq(got, psk, KEYS_LEN);
+	memset(got, 0, sizeof(got));
+	ck_assert_int_eq(keys_opener_open(&o, got, box, KEYS_BOX_LEN), 0);
+	ck_assert_mem_eq(got, psk, KEYS_LEN);
+	memset(got, 0xaa, sizeof(got));
+	ck_assert_int_eq(keys_open(got, box, KEYS_BOX_LEN, pk2, sk2), -1);
+	ck_assert_mem_eq(got, zero, KEYS_LEN);
+	ck_assert_int_eq(keys_opener_open(&o2, got, box, KEYS_BOX_LEN), -1);
+	ck_assert_int_eq(keys_open(got, box, KEYS_BOX_LEN, pk, sk2), -1);
+	for (size_t i = 0; i < KEYS_BOX_LEN; i++) {
+		memcpy(box2, box, KEYS_BOX_LEN);
+		box2[i] ^= 1;
+		ck_assert_msg(keys_open(got, box2, KEYS_BOX_LEN, pk, sk) == -1,
+		              "a flipped bit in byte %zu went unnoticed", i);
+		ck_assert_mem_eq(got, zero, KEYS_LEN);
+		ck_assert_msg(keys_opener_open(&o, got, box2, KEYS_BOX_LEN) == -1,
+		              "the opener missed a flipped bit in byte %zu", i);
+	}
+	ck_assert_int_eq(keys_open(got, box, KEYS_BOX_LEN - 1, pk, sk), -1);
+	ck_assert_int_eq(keys_opener_open(&o, got, box, KEYS_BOX_LEN - 1), -1);
+	/* Still opens: a failed box left the opener's kept keys as they were. */
+	ck_assert_int_eq(keys_opener_open(&o, got, box, KEYS_BOX_LEN), 0);
+	ck_assert_mem_eq(got, psk, KEYS_LEN);
+	keys_opener_wipe(&o);
+	keys_opener_wipe(&o2);
+}
+
+START_TEST(bulk_boxed_psk)
+{
+	uint8_t sk1[KEYS_LEN], pk1[KEYS_LEN], sk2[KEYS_LEN], pk2[KEYS_LEN], low[KEYS_LEN];
+	uint8_t psk[KEYS_LEN], box[KEYS_BOX_LEN], box2[KEYS_BOX_LEN], box3[KEYS_BOX_LEN];
+	struct keys_bulk *k = keys_bulk_new(), *k2 = keys_bulk_new();
+
+	ck_assert_ptr_nonnull(k);
+	ck_assert_ptr_nonnull(k2);
+	keys_generate(sk1, pk1);
+	keys_generate(sk2, pk2);
+	keys_random(psk, sizeof(psk));
+	ck_assert_int_eq(keys_bulk_box(k, box, psk, pk1), 0);
+	ck_assert(memmem(box, sizeof(box), psk, sizeof(psk)) == NULL);
+	bulk_opens_only_for(box, psk, pk1, sk1, pk2, sk2);
+	/* The same job's next box (its shared key kept): the same sender key,
+	 * another nonce, and it opens. */
+	ck_assert_int_eq(keys_bulk_box(k, box2, psk, pk1), 0);
+	ck_assert_mem_eq(box2, box, KEYS_LEN);
+	ck_assert(memcmp(box2 + KEYS_LEN, box + KEYS_LEN, 24) != 0);
+	bulk_opens_only_for(box2, psk, pk1, sk1, pk2, sk2);
+	ck_assert_int_eq(keys_bulk_box(k, box2, psk, pk2), 0);
+	bulk_opens_only_for(box2, psk, pk2, sk2, pk1, sk1);
+	/* Another job has another sender key. */
+	ck_assert_int_eq(keys_bulk_box(k2, box3, psk, pk1), 0);
+	ck_assert(memcmp(box3, box, KEYS_LEN) != 0);
+	bulk_opens_only_for(box3, psk, pk1, sk1, pk2, sk2);
+	/* A point of small order gets no box. */
+	memset(low, 0, sizeof(low));
+	ck_assert_int_eq(keys_bulk_box(k, box3, psk, low), -1);
+	keys_bulk_free(k);
+	keys_bulk_free(k2);
+	keys_bulk_free(NULL);
+}
+END_TEST
+
+/* More recipients than the boxer keeps, and more senders than an opener
+ * keeps: every box still opens. */
+START_TEST(bulk_boxes_past_the_caches)
+{
+	enum { N = 5000 };
+	static uint8_t sk[N][KEYS_LEN], pk[N][KEYS_LEN], box[N][KEYS_BOX_LEN];
+	struct keys_bulk *jobs[KEYS_OPENER_SLOTS + 3];
+	uint8_t psk[KEYS_LEN], got[KEYS_LEN];
+	struct keys_opener o;
+
+	keys_random(psk, sizeof(psk));
+	for (size_t i = 0; i < KEYS_OPENER_SLOTS + 3; i++)
+		ck_assert_ptr_nonnull(jobs[i] = keys_bulk_new());
+	for (size_t i = 0; i < N; i++) {
+		keys_generate(sk[i], pk[i]);
+		ck_assert_int_eq(keys_bulk_box(jobs[0], box[i], psk, pk[i]), 0);
+	}
+	/* The first ones again, after the boxer started its cache again. */
+	for (size_t i = 0; i < 50; i++)
+		ck_assert_int_eq(keys_bulk_box(jobs[0], box[i], psk, pk[i]), 0);
+	for (size_t i = 0; i < N; i += 7) {
+		ck_assert_int_eq(keys_open(got, box[i], KEYS_BOX_LEN, pk[i], sk[i]), 0);
+		ck_assert_mem_eq(got, psk, KEYS_LEN);
+	}
+	keys_opener_init(&o, pk[0], sk[0]);
+	for (size_t round = 0; round < 3; round++)
+		for (size_t j = 0; j < KEYS_OPENER_SLOTS + 3; j++) {
+			ck_assert_int_eq(keys_bulk_box(jobs[j], box[0], psk, pk[0]), 0);
+			memset(got, 0, sizeof(got));
+			ck_assert_int_eq(keys_opener_open(&o, got, box[0], KEYS_BOX_LEN), 0);
+			ck_assert_mem_eq(got, psk, KEYS_LEN);
+		}
+	keys_opener_wipe(&o);
+	for (size_t i = 0; i < KEYS_OPENER_SLOTS + 3; i++)
+		keys_bulk_free(jobs[i]);
+}
+END_TEST
+
 START_TEST(hashes_and_randoms)
 {
 	uint8_t h1[KEYS_LEN], h2[KEYS_LEN];
@@ -325,6 +438,8 @@ keys_suite(void)
 	tcase_add_test(tc, public_key_one_spelling);
 	tcase_add_test(tc, twin_is_the_same_key_to_x25519);
 	tcase_add_test(tc, sealed_psk);
+	tcase_add_test(tc, bulk_boxed_psk);
+	tcase_add_test(tc, bulk_boxes_past_the_caches);
 	tcase_add_test(tc, hashes_and_randoms);
 	suite_add_tcase(s, tc);
 	return s;

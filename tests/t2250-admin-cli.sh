@@ -206,3 +206,12 @@ admin disable h9
 expect_rc 0 "disable h9"
 wgc h9 status
 expect_in "$OUT" '^state +accepted, disabled by an admin' "status says it is paused"
+# admin peers --state disabled lists the paused peer alone; its table row
+# says ", disabled" after the state (wgconf(1) peers)
+admin peers --state disabled --json
+expect_rc 0 "peers --state disabled"
+expect_eq "$(printf '%s' "$OUT" | jq -r '[.peers[].name] | join(",")')" h9 "only h9 is disabled"
+admin peers --state disabled
+expect_in "$OUT" "^$ID +h9 +accepted, disabled " "its row says accepted, disabled"
+admin peers --state paused
+expect_rc 2 "peers --state paused: a usage error"

@@ -196,6 +196,8 @@ wgc h9 status
 expect_rc 0 "status of a peer with an expiry"
 expect_in "$OUT" '^state +accepted, disabled by itself at 20[0-9-]+T' \
     "status says when the expiry will pause it"
+admin peers
+expect_in "$OUT" "^$ID +h9 +accepted, expires 20[0-9-]+T" "admin peers: its row says when it expires"
 admin enable h9
 expect_rc 0 "enable without --expires"
 api -a GET "/admin/peers/$ID"

@@ -217,3 +217,10 @@ admin peers --state disabled
 expect_in "$OUT" "^$ID +h9 +accepted, disabled " "its row says accepted, disabled"
 admin peers --state paused
 expect_rc 2 "peers --state paused: a usage error"
+# admin links: a pair with a paused side says ", paused" (wgconf(1) links)
+admin pair h9 "$P1"
+expect_rc 0 "pair the paused h9 with $P1"
+api -a GET /admin/links
+expect_true "[.links[] | select(.paused)] | length == 1" "the API marks the pair paused"
+admin links
+expect_in "$OUT" "never, paused" "admin links says the pair is paused"

@@ -5,9 +5,11 @@
 # only the fields given (name, address, networks, endpoint or nat,
 # keepalive) and refuses bad values naming them; audit shows the newest
 # entries first, pages past the server's 500-entry page, honours --since
-# and --limit; invite --label; invites lists the codes with their labels
-# and deletes one; every one prints
-# the server's JSON with --json.
+# and --limit; invite --label, and its defaults (one use, 24 hours);
+# invites lists the codes with their labels and deletes one; every one
+# prints the server's JSON with --json. Then a pause and an expiry as
+# `wgconf status`, `admin peers` (--state disabled) and `admin links` show
+# them, and enable on a peer that is not disabled.
 . "$(dirname "$0")/lib.sh"
 [ -x "$WGCONF" ] || die "$WGCONF is not built (make)"
 stack_start

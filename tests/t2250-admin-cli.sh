@@ -181,6 +181,8 @@ expect_eq "$(printf '%s' "$OUT" | jq -c '[.entries[499].id - .entries[500].id, .
 admin audit --since 1h --limit 10000 --json
 expect_eq "$(printf '%s' "$OUT" | jq '[.entries[] | select(.action == "peer.edit")] | length')" \
     515 "all pages up to --since"
+admin audit --json
+expect_eq "$(printf '%s' "$OUT" | jq '.entries | length')" 50 "without --limit: 50 entries (audit --help)"
 
 
 # --- pause and expiry, as `wgconf status` shows them (wgconf(1) status,

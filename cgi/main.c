@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 
@@ -584,7 +585,9 @@ usage(void)
 	      "FastCGI responder of wgconfsrv (plain CGI when started by a CGI server).\n"
 	      "Environment: WGCONFSRV_DB    path of the SQLite database (required)\n"
 	      "             WGCONFSRV_PUSH  nginx's Nchan publisher socket (optional):\n"
-	      "                             committed changes are pushed to watching hosts\n",
+	      "                             committed changes are pushed to watching hosts\n"
+	      "             WGCONFSRV_LINK_STALE_SECONDS  how long a handshake counts as up\n"
+	      "                             (1-604800, default 180)\n",
 	      stderr);
 }
 
@@ -598,6 +601,9 @@ main(int argc, char **argv)
 		usage();
 		return strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ? 0 : 2;
 	}
+	/* The database (and its -wal, -shm) is the service user's alone,
+	 * whatever umask the process manager left. */
+	umask(077);
 	db_path = getenv("WGCONFSRV_DB");
 	if (db_path == NULL || db_path[0] == '\0') {
 		fputs("wgconfsrv: WGCONFSRV_DB is not set: the database path is required\n", stderr);

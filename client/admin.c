@@ -22,7 +22,7 @@ static const char common_usage[] =
 "  --netrc-file FILE       use FILE instead of ~/.netrc\n"
 "  --cacert FILE           trust this CA file instead of the system CAs\n"
 "  --pin sha256//BASE64    trust the server's public key with this hash\n"
-"  --insecure-http         allow an http:// URL (loopback tests only)\n"
+"  --insecure-http         allow an unencrypted http:// URL (for loopback tests)\n"
 "  --state-dir DIR         where to find the registered server and TLS settings\n"
 "\n"
 "Peers are named by id or by name; an ambiguous name is an error.\n"

@@ -31,7 +31,7 @@ static const char register_usage[] =
 "  --invite CODE            an invite code: joins at once, no admin needed\n"
 "  --cacert FILE            trust this CA file instead of the system CAs\n"
 "  --pin sha256//BASE64     trust the server's public key with this hash\n"
-"  --insecure-http          allow an http:// URL (loopback tests only)\n"
+"  --insecure-http          allow an unencrypted http:// URL (for loopback tests)\n"
 "  --private-key-file FILE  use this key (wg genkey format) instead of a new one\n"
 "  --adopt                  take over the peer an admin imported for this host\n"
 "                           (`wgconf admin import`): FILE (a key, or the host's\n"

@@ -208,6 +208,8 @@ sync_parse_opts(struct sync_run *run, int argc, char **argv)
 		return cli_usage_error("--review and --approve exclude each other");
 	if (run->watch && run->approve)
 		return cli_usage_error("--watch and --approve exclude each other");
+	if (run->check_every && !run->watch)
+		return cli_usage_error("--check-every needs --watch");
 	return 0;
 }
 

@@ -2,15 +2,17 @@
 # SPDX-License-Identifier: MIT
 # t2100-plain-cgi: the same binary answers as a plain CGI program (one
 # process per request, as lighttpd or Apache run it): it creates its
-# database on first use, registers, serves the admin routes only with
+# database on first use (0600 under umask 022), registers, serves the admin routes only with
 # REMOTE_USER, checks CSRF, caps bodies, answers 304, and exits cleanly. It
 # refuses to start without WGCONFSRV_DB, and says 503 when the database is
-# unusable.
+# unusable. `wgconfsrv -h` exits 0, a bad option 2; its help and
+# wgconfsrv(8) name every variable the responder reads.
 . "$(dirname "$0")/lib.sh"
 need sqlite3
 [ -x "$WGCONFSRV_BIN" ] || die "$WGCONFSRV_BIN is not built (make)"
 DB=$T_TMP/cgi.db
 PORT=443
+umask 022
 
 cgi GET /api/v1/health
 expect_status 200
@@ -18,6 +20,7 @@ expect_str .status ok
 expect_eq "$CGI_RC" 0 "the CGI process exits 0"
 expect_header Content-Type '^application/json'
 [ -f "$DB" ] && ok "the database was created on first use" || fail "no database at $DB"
+expect_eq "$(stat -c %a "$DB")" 600 "the database is the service user's alone (0600), under umask 022"
 expect_eq "$(sqlite3 "$DB" 'PRAGMA journal_mode')" wal "the database is in WAL mode"
 [ "$(sqlite3 "$DB" 'PRAGMA user_version')" -ge 1 ] && ok "schema version set" ||
     fail "PRAGMA user_version is $(sqlite3 "$DB" 'PRAGMA user_version')"
@@ -73,8 +76,25 @@ expect_status 200 "SCRIPT_NAME=/api PATH_INFO=/v1/health (no REQUEST_URI)"
 	    GATEWAY_INTERFACE=CGI/1.1 "$WGCONFSRV_BIN" </dev/null >"$T_TMP/nodb.out" 2>"$T_TMP/nodb.err"
 )
 rc=$?
-[ $rc -ne 0 ] && ok "without WGCONFSRV_DB it refuses (exit $rc)" || fail "without WGCONFSRV_DB it exits 0"
+expect_eq "$rc" 1 "without WGCONFSRV_DB it refuses with exit 1 (wgconfsrv(8))"
 grep -q WGCONFSRV_DB "$T_TMP/nodb.err" && ok "and says why" || fail "no word of WGCONFSRV_DB: $(cat "$T_TMP/nodb.err")"
+
+# wgconfsrv(8): -h and --help exit 0, anything else is a usage error (2);
+# the help and the man page name every variable the responder reads.
+for o in -h --help; do
+	"$WGCONFSRV_BIN" $o >/dev/null 2>"$T_TMP/help"
+	expect_eq "$?" 0 "wgconfsrv $o exits 0"
+done
+"$WGCONFSRV_BIN" --bogus >/dev/null 2>&1
+expect_eq "$?" 2 "wgconfsrv --bogus is a usage error (exit 2)"
+MAN8=$(sed 's/\\-/-/g' "$T_ROOT/docs/wgconfsrv.8")
+for v in $(grep -rhoE --include='*.c' 'getenv\("WGCONFSRV_[A-Z_]+"\)' "$T_ROOT/cgi" "$T_ROOT/lib" | cut -d'"' -f2 | sort -u); do
+	expect_in "$(cat "$T_TMP/help")" "$v" "wgconfsrv --help names $v"
+	expect_in "$MAN8" "^\.It Ev $v\$" "wgconfsrv(8) describes $v"
+done
+for v in $(grep -hoE 'param\(c, "[A-Z_]+"\)' "$T_ROOT/cgi/main.c" | cut -d'"' -f2 | sort -u); do
+	expect_in "$MAN8" "^\.Ev $v( |\$)" "wgconfsrv(8) names the request variable $v"
+done
 
 # An unusable database: 503 with a JSON error, not a crash.
 mkdir -p "$T_TMP/ro"
@@ -83,3 +103,6 @@ cgi WGCONFSRV_DB="$T_TMP/ro/bad.db" GET /api/v1/health
 expect_error 503
 cgi WGCONFSRV_DB=/nonexistent/dir/x.db GET /api/v1/health
 expect_error 503
+# The log says why (docs/operations.md, Logs), and nothing that is not so.
+expect_in "$(cat "$T_TMP/cgi.err")" '-> 503 database_unavailable' "the log names the 503"
+expect_not_in "$(cat "$T_TMP/cgi.err")" 'out of memory' "the log blames no lack of memory"

@@ -248,6 +248,8 @@ sql "CREATE TABLE loot.bk AS SELECT public_key, statement, statement_sig, signed
     FROM peers WHERE id = '$B_ID'"
 wgc b rotate
 expect_rc 0 "rotation: bravo asks for a new key"
+expect_eq "$(stat -c %a "$T_TMP/b/state/next.key" 2>&1)" 600 \
+    "rotation: the new private key waits in next.key, mode 0600 (wgconf(1) rotate)"
 admin peers --json
 NEW_B=$(printf '%s' "$OUT" | jq -r --arg id "$B_ID" '.peers[] | select(.id == $id) | .pending_key')
 expect_in "$NEW_B" '^[A-Za-z0-9+/]{43}=$' "rotation: the server holds it as pending"

@@ -9,7 +9,8 @@
 # renders wg-quick, wg and VyOS with the PSK both sides share; sync writes
 # 0600 atomically, is silent when nothing changed, and never overwrites a
 # file it did not write; endpoint, invite, reject, unpair and deregister do
-# what they say; a PSK box that does not open is an error, not an empty key.
+# what they say (deregister --force also for a host the server deleted); a
+# PSK box that does not open is an error, not an empty key.
 . "$(dirname "$0")/lib.sh"
 need wg sqlite3
 [ -x "$WGCONF" ] || die "$WGCONF is not built (make)"
@@ -62,6 +63,13 @@ expect_rc 2 "genconf: bad --format"
 expect_in "$ERR" "'ini'" "the message names the bad format"
 wgc a sync --interface ../../etc/x
 expect_rc 2 "sync: a path as interface name"
+for v in 0 86401 x; do
+	wgc a sync --watch --check-every $v
+	expect_rc 2 "sync: --check-every $v (1-86400, sync --help)"
+done
+wgc a sync --check-every 5
+expect_rc 2 "sync: --check-every without --watch"
+expect_in "$ERR" "needs --watch" "the message says it needs --watch"
 wgc a admin peers --mtu 1400 --server "$URL"
 expect_rc 2 "admin peers: an option of another subcommand"
 wgc a admin invite --expires 3x --server "$URL"
@@ -145,6 +153,9 @@ wgc a sync --config-dir "$T_TMP/a/etc"
 expect_rc 3 "sync of a pending host"
 [ -e "$T_TMP/a/etc/wg0.conf" ] && fail "sync wrote a config for a pending host" ||
     ok "no config for a pending host"
+wgc a rotate
+expect_rc 3 "rotate of a pending host (rotate --help: 3 not yet accepted)"
+rm -f "$T_TMP/a/state/next.key"
 
 # --- admin --------------------------------------------------------------
 admin peers
@@ -378,3 +389,16 @@ expect_in "$ERR" "not registered" "says not registered"
 admin peers --json
 expect_eq "$(printf '%s' "$OUT" | jq --arg id "$B_ID" '[.peers[] | select(.id == $id)] | length')" 0 \
     "the server forgot bravo"
+# deregister --help: --force removes the local state even when the server
+# no longer knows this host; without it such a host keeps its state.
+wgc_register g gone nat --pin "$PIN"
+admin delete gone
+expect_rc 0 "the admin deletes gone"
+wgc g deregister
+expect_rc 1 "deregister of a host the server deleted"
+[ -e "$T_TMP/g/state/state.json" ] && ok "without --force the state stays" ||
+    fail "deregister without --force removed the state"
+wgc g deregister --force
+expect_rc 0 "deregister --force"
+[ -e "$T_TMP/g/state/state.json" ] || [ -e "$T_TMP/g/state/private.key" ] &&
+    fail "deregister --force left the state" || ok "deregister --force removed the token and key"

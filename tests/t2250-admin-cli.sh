@@ -5,9 +5,11 @@
 # only the fields given (name, address, networks, endpoint or nat,
 # keepalive) and refuses bad values naming them; audit shows the newest
 # entries first, pages past the server's 500-entry page, honours --since
-# and --limit; invite --label; invites lists the codes with their labels
-# and deletes one; every one prints
-# the server's JSON with --json.
+# and --limit; invite --label, and its defaults (one use, 24 hours);
+# invites lists the codes with their labels and deletes one; every one
+# prints the server's JSON with --json. Then a pause and an expiry as
+# `wgconf status`, `admin peers` (--state disabled) and `admin links` show
+# them, and enable on a peer that is not disabled.
 . "$(dirname "$0")/lib.sh"
 [ -x "$WGCONF" ] || die "$WGCONF is not built (make)"
 stack_start
@@ -93,6 +95,9 @@ admin invite --json --label 'for web9 (lab)'
 expect_rc 0 "make another, with a label"
 I2=$(printf '%s' "$OUT" | jq -r .id)
 expect_eq "$(printf '%s' "$OUT" | jq -r .label)" "for web9 (lab)" "the label comes back"
+api -a GET /admin/invites
+expect_eq "$(jqr ".invites[] | select(.id == \"$I2\") | [.uses, (.expires_at | fromdateiso8601) - (.created_at | fromdateiso8601)]" | tr -d ' \n')" \
+    "[1,86400]" "without --uses and --expires: one use, 24 hours (admin invite --help)"
 admin invite --label "$(printf 'bad\tlabel')"
 expect_rc 1 "a label with a tab is refused"
 expect_in "$ERR" 'bad\\tlabel' "the message names the label"
@@ -176,4 +181,50 @@ expect_eq "$(printf '%s' "$OUT" | jq -c '[.entries[499].id - .entries[500].id, .
 admin audit --since 1h --limit 10000 --json
 expect_eq "$(printf '%s' "$OUT" | jq '[.entries[] | select(.action == "peer.edit")] | length')" \
     515 "all pages up to --since"
+admin audit --json
+expect_eq "$(printf '%s' "$OUT" | jq '.entries | length')" 50 "without --limit: 50 entries (audit --help)"
 
+
+# --- pause and expiry, as `wgconf status` shows them (wgconf(1) status,
+# `admin enable --help`: on a peer that is not disabled, --expires sets
+# its expiry only, and enable without it drops the expiry) ---------------
+wgc_register h9 h9 nat
+admin accept h9
+expect_rc 0 "accept h9"
+admin enable h9 --expires 1h
+expect_rc 0 "enable --expires on a peer that is not disabled"
+api -a GET "/admin/peers/$ID"
+expect_json .disabled false
+expect_true '.expires_at != null' "it has an expiry"
+wgc h9 status
+expect_rc 0 "status of a peer with an expiry"
+expect_in "$OUT" '^state +accepted, disabled by itself at 20[0-9-]+T' \
+    "status says when the expiry will pause it"
+admin peers
+expect_in "$OUT" "^$ID +h9 +accepted, expires 20[0-9-]+T" "admin peers: its row says when it expires"
+admin enable h9
+expect_rc 0 "enable without --expires"
+api -a GET "/admin/peers/$ID"
+expect_true '.expires_at == null' "the expiry is dropped"
+wgc h9 status
+expect_in "$OUT" '^state +accepted$' "status: accepted, nothing more"
+admin disable h9
+expect_rc 0 "disable h9"
+wgc h9 status
+expect_in "$OUT" '^state +accepted, disabled by an admin' "status says it is paused"
+# admin peers --state disabled lists the paused peer alone; its table row
+# says ", disabled" after the state (wgconf(1) peers)
+admin peers --state disabled --json
+expect_rc 0 "peers --state disabled"
+expect_eq "$(printf '%s' "$OUT" | jq -r '[.peers[].name] | join(",")')" h9 "only h9 is disabled"
+admin peers --state disabled
+expect_in "$OUT" "^$ID +h9 +accepted, disabled " "its row says accepted, disabled"
+admin peers --state paused
+expect_rc 2 "peers --state paused: a usage error"
+# admin links: a pair with a paused side says ", paused" (wgconf(1) links)
+admin pair h9 "$P1"
+expect_rc 0 "pair the paused h9 with $P1"
+api -a GET /admin/links
+expect_true "[.links[] | select(.paused)] | length == 1" "the API marks the pair paused"
+admin links
+expect_in "$OUT" "never, paused" "admin links says the pair is paused"

@@ -87,6 +87,8 @@ expect_eq "$(unit_val "$UNITS/wgconf-sync@.service" ExecStart)" \
 expect_eq "$(unit_val "$UNITS/wgconf-sync@.timer" OnCalendar)" minutely "the sync timer fires every minute"
 expect_eq "$(unit_val "$UNITS/wgconf-watch@.service" ExecStart) $(unit_val "$UNITS/wgconf-watch@.service" Restart)" \
     '/usr/bin/wgconf sync --watch --apply --interface %i always' "wgconf-watch@IFACE.service runs wgconf sync --watch --apply, restarted always"
+expect_eq "$(unit_val "$UNITS/wgconf-watch@.service" Conflicts)" 'wgconf-sync@%i.timer' \
+    "the watch unit and the sync timer conflict: one or the other (README)"
 expect_eq "$(unit_val "$UNITS/wgconf-sync@.timer" RandomizedDelaySec) $(unit_val "$UNITS/wgconf-sync@.timer" FixedRandomDelay)" \
     "50s yes" "with a random delay of up to 50 s, fixed per host"
 expect_in "$(grep -o 'root [^;]*;' "$SHARE/nginx/wgconfsrv.conf")" '^root /usr/share/wgconfsrv/www;$' \

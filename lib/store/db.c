@@ -490,6 +490,10 @@ db_stmt(const char *sql)
 			return cache[i].st;
 		}
 	}
+	/* Not open (the file is unusable): the request that tried said why;
+	 * sqlite3_errmsg(NULL) would blame memory. */
+	if (db == NULL)
+		return NULL;
 	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "wgconfsrv: sqlite prepare: %s\n", sqlite3_errmsg(db));
 		return NULL;

@@ -359,6 +359,9 @@ START_TEST(invite_labels)
 
 	make_invite("{\"label\":\"for web9 \u00e9t\u00e9 <b>\"}", code, id);
 	ck_assert_str_eq(jstr(R.body, "label"), "for web9 \xc3\xa9t\xc3\xa9 <b>");
+	/* Neither uses nor expires_in: one use, 24 hours (admin invite --help). */
+	ck_assert_int_eq(count("SELECT count(*) FROM invites WHERE uses = 1 AND uses_left = 1 "
+	                       "AND expires_at - created_at = 86400"), 1);
 	OK(admin("GET", path("/admin/invites"), NULL), 200);
 	inv = json_object_array_get_idx(jarr(R.body, "invites", 1), 0);
 	ck_assert_str_eq(jstr(inv, "id"), id);
@@ -493,7 +496,7 @@ START_TEST(invites)
 	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"uses\":\"2\"}");
 	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"uses\":null}");
 	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"expires_in\":59}");
-	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"expires_in\":31708801}");
+	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"expires_in\":31622401}");
 	ADMIN_FAILS(400, "invalid_field", "POST", path("/admin/invites"), "{\"expires_in\":-60}");
 	ADMIN_FAILS(400, "unknown_field", "POST", path("/admin/invites"), "{\"code\":\"mine\"}");
 	ADMIN_FAILS(400, "unknown_field", "DELETE", path("/admin/invites/%s", id), "{\"x\":1}");

@@ -76,6 +76,8 @@ START_TEST(invite_bad_input)
 		{ "{\"gateway\":\"%s\",\"uses\":0}", "invalid_field" },
 		{ "{\"gateway\":\"%s\",\"uses\":101}", "invalid_field" },
 		{ "{\"gateway\":\"%s\",\"expires_in\":59}", "invalid_field" },
+		/* at most 30 days (wgconf admin device-invite --help) */
+		{ "{\"gateway\":\"%s\",\"expires_in\":2592001}", "invalid_field" },
 		{ "{\"gateway\":\"%s\",\"routes\":[]}", "invalid_routes" },
 		{ "{\"gateway\":\"%s\",\"routes\":\"mesh\"}", "invalid_routes" },
 		{ "{\"gateway\":\"%s\",\"routes\":[\"10.0.0.1/24\"]}", "invalid_routes" },
@@ -103,6 +105,12 @@ START_TEST(invite_bad_input)
 	ADMIN_FAILS(409, "gateway_invalid", "POST", path("/admin/device-invites"), body);
 	/* A device is no gateway. */
 	device_invite(&g, "", code);
+	/* The defaults device-invite --help states: one use, 24 hours. */
+	ck_assert_int_eq(count("SELECT count(*) FROM device_invites WHERE uses = 1 AND "
+	                       "uses_left = 1 AND expires_at - created_at = 86400"), 1);
+	snprintf(body, sizeof(body), "{\"gateway\":\"%s\",\"expires_in\":2592000}", g.id);
+	OK(admin("POST", path("/admin/device-invites"), body), 201);
+	remember_secret(jstr(R.body, "code"), strlen(jstr(R.body, "code")));
 	new_keys(&nat);
 	OK(join(&nat, code, "phone"), 201);
 	snprintf(body, sizeof(body), "{\"gateway\":\"%s\"}", nat.id);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# t4901-layers: what docs/design.md (Modules) says of the layers holds.
+# t2971-layers: what docs/design.md (Modules) says of the layers holds.
 # "An arrow only ever points down": a file of lib/common, lib/store,
 # lib/views or lib/api includes headers of its own layer and the layers
 # below only; and the client links no SQLite (`ldd client/wgconf`). No

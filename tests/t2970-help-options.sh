@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# t4900-help-options: every `wgconf CMD --help` and `wgconf admin SUB
+# t2970-help-options: every `wgconf CMD --help` and `wgconf admin SUB
 # --help` names exactly the long options its parser accepts. Each option
 # any help, the man page wgconf(1) or the client's option tables know is
 # tried on each command: one the help names must be taken (not "unknown

@@ -58,29 +58,6 @@ jq --arg from ":$PORT" --arg to ":$NETPORT" '.server |= sub($from; $to)' \
 rm -f "$T_TMP/state.new"
 trap 'rc=$?; kill "$NETCUT" 2>/dev/null; watch_stop_all; (exit $rc); t_cleanup' EXIT
 
-metric() {
-	curl -sS --cacert "$CACERT" -u "admin:$ADMIN_PASS" "$API/admin/metrics" |
-	    sed -n "s/^$1{[^}]*} //p"
-}
-# change K: b's listening port (in b's config) and its endpoint's port (in
-# a's), both 50000 + K
-change() {
-	echo "{\"listen_port\":$((50000 + $1)),\"endpoint\":\"192.0.2.2:$((50000 + $1))\"}"
-}
-seen() {
-	case $1 in
-	a) watch_until a "Endpoint = 192\.0\.2\.2:$((50000 + $2))" "$3" ;;
-	b) watch_until b "ListenPort = $((50000 + $2))" "$3" ;;
-	esac
-}
-# write K: makes change K; WCODE, WMS (how long it took)
-write() {
-	_t=$(curl -sS --cacert "$CACERT" -u "admin:$ADMIN_PASS" -X PATCH \
-	    -H 'Content-Type: application/json' --data-binary "$(change "$1")" -o "$T_TMP/w.body" \
-	    -w '%{http_code} %{time_total}' "$API/admin/peers/$B" 2>/dev/null)
-	WCODE=${_t% *}
-	WMS=$(echo "${_t#* }" | awk '{ printf "%d", $1 * 1000 }')
-}
 # waiting: what a host subscribing to b's channel now is handed at once
 waiting() {
 	curl -sN --cacert "$CACERT" --max-time 2 -H 'Accept: text/event-stream' \
@@ -98,7 +75,7 @@ watch_until a 'PublicKey' 10 && watch_until b 'PublicKey' 10 || die "the hosts n
 failed0=$(metric wgconf_push_failed_total)
 
 # ------------------------------------------------------------- online
-write 1
+timed_write 1
 expect_eq "$WCODE" 200 "a change while both hosts are online"
 seen b 1 10 && ok "b got it through its relay, pushed" || fail "b did not get the first change"
 expect_eq "$(queued)" 1 "b's channel holds that message for a while"
@@ -109,7 +86,7 @@ watch_wait b 'subscription (failed|ended)' 10 && ok "b lost its subscription wit
     fail "b did not notice it went offline"
 bad=0 slowest=0
 for k in 2 3 4; do
-	write $k
+	timed_write $k
 	[ "$WCODE" = 200 ] || bad=$((bad + 1))
 	[ "$WMS" -gt "$slowest" ] && slowest=$WMS
 	sleep 1

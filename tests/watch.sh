@@ -99,3 +99,30 @@ expect_str_in_file() {
 		fail "$3: '$2' not in $(head -c 300 "$1" 2>/dev/null)"
 	fi
 }
+
+# The two-host push tests (t1710, t1740): hosts a and b, b's id in $B.
+# metric NAME: its value in /admin/metrics
+metric() {
+	curl -sS --cacert "$CACERT" -u "admin:$ADMIN_PASS" "$API/admin/metrics" |
+	    sed -n "s/^$1{[^}]*} //p"
+}
+# change K: a change of b both hosts see: its listening port (in b's
+# config) and its endpoint's port (in a's), both 50000 + K
+change() {
+	echo "{\"listen_port\":$((50000 + $1)),\"endpoint\":\"192.0.2.2:$((50000 + $1))\"}"
+}
+# seen HOST K SECONDS: until HOST's config has change K
+seen() {
+	case $1 in
+	a) watch_until a "Endpoint = 192\.0\.2\.2:$((50000 + $2))" "$3" ;;
+	b) watch_until b "ListenPort = $((50000 + $2))" "$3" ;;
+	esac
+}
+# timed_write K: makes change K; says how long it took (ms)
+timed_write() {
+	_t=$(curl -sS --cacert "$CACERT" -u "admin:$ADMIN_PASS" -X PATCH \
+	    -H 'Content-Type: application/json' --data-binary "$(change "$1")" -o "$T_TMP/w.body" \
+	    -w '%{http_code} %{time_total}' "$API/admin/peers/$B" 2>/dev/null)
+	WCODE=${_t% *}
+	WMS=$(echo "${_t#* }" | awk '{ printf "%d", $1 * 1000 }')
+}
